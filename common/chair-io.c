@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "chair-io.h"
+#include "macro.h"
+
+/* Maximum on-times follow chair-domain.md section 3: no motor runs for minutes unwatched, the
+ * pump never runs long enough to burst a bag, a valve never holds a bag inflated for long. */
+static const struct chair_output_info outputs[_CHAIR_OUT_MAX] = {
+        [CHAIR_OUT_TRAVEL_MOTOR]    = { "travel_motor", -100, 100, 0, 42000, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_KNEAD_MOTOR]     = { "knead_motor", -100, 100, 0, 0, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_TAP_MOTOR]       = { "tap_motor", 0, 100, 0, 0, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_WIDTH]           = { "width", 0, 2, 1, 0, CHAIR_VALUE_LEVEL },
+        [CHAIR_OUT_DEPTH]           = { "depth", 0, 5, 0, 0, CHAIR_VALUE_LEVEL },
+        [CHAIR_OUT_AIR_PUMP]        = { "air_pump", 0, 1, 0, 60000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_VALVE_SHOULDERS] = { "valve_shoulders", 0, 1, 0, 120000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_VALVE_ARMS]      = { "valve_arms", 0, 1, 0, 120000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_VALVE_BACK]      = { "valve_back", 0, 1, 0, 120000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_VALVE_SEAT]      = { "valve_seat", 0, 1, 0, 120000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_VALVE_CALVES]    = { "valve_calves", 0, 1, 0, 120000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_VALVE_FEET]      = { "valve_feet", 0, 1, 0, 120000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_AIR_RELEASE]     = { "air_release", 0, 1, 1, 0, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_HEAT_LUMBAR]     = { "heat_lumbar", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_HEAT_CALVES]     = { "heat_calves", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_BEEPER]          = { "beeper", 0, 1, 0, 2000, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_LED_POWER]       = { "led_power", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_LED_HEAT]        = { "led_heat", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_LED_AIR]         = { "led_air", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
+};
+
+static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
+        [CHAIR_IN_ENCODER]        = { "encoder", -100000, 100000, "pulses", CHAIR_VALUE_COUNTER },
+        [CHAIR_IN_LIMIT_TOP]      = { "limit_top", 0, 1, "", CHAIR_VALUE_BOOL },
+        [CHAIR_IN_LIMIT_BOTTOM]   = { "limit_bottom", 0, 1, "", CHAIR_VALUE_BOOL },
+        [CHAIR_IN_ROLLER_LOAD]    = { "roller_load", 0, 1000, "permille", CHAIR_VALUE_MEASURE },
+        [CHAIR_IN_MOTOR_CURRENT]  = { "motor_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE },
+        [CHAIR_IN_AIR_PRESSURE]   = { "air_pressure", 0, 1000, "0.1kPa", CHAIR_VALUE_MEASURE },
+        [CHAIR_IN_TEMP_LUMBAR]    = { "temp_lumbar", -200, 1200, "0.1degC", CHAIR_VALUE_MEASURE },
+        [CHAIR_IN_TEMP_CALVES]    = { "temp_calves", -200, 1200, "0.1degC", CHAIR_VALUE_MEASURE },
+        [CHAIR_IN_SUPPLY_VOLTAGE] = { "supply_voltage", 0, 60000, "mV", CHAIR_VALUE_MEASURE },
+        [CHAIR_IN_ESTOP]          = { "estop", 0, 1, "", CHAIR_VALUE_BOOL },
+        [CHAIR_IN_PANEL_KEY]      = { "panel_key", 0, 255, "", CHAIR_VALUE_LEVEL },
+};
+
+static const char *const air_zones[_CHAIR_AIR_ZONE_MAX] = {
+        "shoulders", "arms", "back", "seat", "calves", "feet",
+};
+static const char *const heat_zones[_CHAIR_HEAT_ZONE_MAX] = { "lumbar", "calves" };
+
+const struct chair_output_info *chair_output_info(enum chair_output out) {
+        if ((unsigned) out >= _CHAIR_OUT_MAX)
+                return NULL;
+        return &outputs[out];
+}
+
+const struct chair_input_info *chair_input_info(enum chair_input in) {
+        if ((unsigned) in >= _CHAIR_IN_MAX)
+                return NULL;
+        return &inputs[in];
+}
+
+int chair_output_from_name(const char *name) {
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+                if (strcmp(outputs[i].name, name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+int chair_input_from_name(const char *name) {
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                if (strcmp(inputs[i].name, name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+const char *chair_air_zone_name(enum chair_air_zone z) {
+        return (unsigned) z < _CHAIR_AIR_ZONE_MAX ? air_zones[z] : NULL;
+}
+
+const char *chair_heat_zone_name(enum chair_heat_zone z) {
+        return (unsigned) z < _CHAIR_HEAT_ZONE_MAX ? heat_zones[z] : NULL;
+}
+
+int chair_air_zone_from_name(const char *name) {
+        for (unsigned i = 0; i < _CHAIR_AIR_ZONE_MAX; i++)
+                if (strcmp(air_zones[i], name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+int chair_heat_zone_from_name(const char *name) {
+        for (unsigned i = 0; i < _CHAIR_HEAT_ZONE_MAX; i++)
+                if (strcmp(heat_zones[i], name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+enum chair_output chair_air_zone_valve(enum chair_air_zone z) {
+        return (enum chair_output) (CHAIR_OUT_VALVE_SHOULDERS + z);
+}
+
+enum chair_output chair_heat_zone_output(enum chair_heat_zone z) {
+        return z == CHAIR_HEAT_LUMBAR ? CHAIR_OUT_HEAT_LUMBAR : CHAIR_OUT_HEAT_CALVES;
+}
+
+enum chair_input chair_heat_zone_sensor(enum chair_heat_zone z) {
+        return z == CHAIR_HEAT_LUMBAR ? CHAIR_IN_TEMP_LUMBAR : CHAIR_IN_TEMP_CALVES;
+}

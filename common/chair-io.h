@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The chair's physical I/O model, shared by the hardware map, the drivers, the planner, the
+ * scheduler and the safety supervisor. An output is anything the daemon drives; an input is
+ * anything it reads. Every output has a safe default and a maximum on-time (Klipper's rule):
+ * the supervisor drives every output to its safe default on any fault.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum chair_output {
+        CHAIR_OUT_TRAVEL_MOTOR,   /* roller travel, -100..100 % duty, + moves up (toward the neck) */
+        CHAIR_OUT_KNEAD_MOTOR,    /* kneading, -100..100 %, + is clockwise, - reverse */
+        CHAIR_OUT_TAP_MOTOR,      /* tapping/knocking, 0..100 % */
+        CHAIR_OUT_WIDTH,          /* roller width setpoint: 0 narrow, 1 medium, 2 wide */
+        CHAIR_OUT_DEPTH,          /* 3D depth setpoint: 0 retracted .. 5 deepest */
+        CHAIR_OUT_AIR_PUMP,       /* 0/1 */
+        CHAIR_OUT_VALVE_SHOULDERS,/* 0/1: zone valve open to the manifold */
+        CHAIR_OUT_VALVE_ARMS,
+        CHAIR_OUT_VALVE_BACK,
+        CHAIR_OUT_VALVE_SEAT,
+        CHAIR_OUT_VALVE_CALVES,
+        CHAIR_OUT_VALVE_FEET,
+        CHAIR_OUT_AIR_RELEASE,    /* 0/1: manifold vent open; safe default 1 (air released) */
+        CHAIR_OUT_HEAT_LUMBAR,    /* 0/1 heater element */
+        CHAIR_OUT_HEAT_CALVES,    /* 0/1 heater element */
+        CHAIR_OUT_BEEPER,         /* 0/1 */
+        CHAIR_OUT_LED_POWER,      /* panel LEDs, 0/1 */
+        CHAIR_OUT_LED_HEAT,
+        CHAIR_OUT_LED_AIR,
+        _CHAIR_OUT_MAX,
+};
+
+enum chair_input {
+        CHAIR_IN_ENCODER,         /* roller position in encoder pulses from the bottom limit */
+        CHAIR_IN_LIMIT_TOP,       /* 0/1 */
+        CHAIR_IN_LIMIT_BOTTOM,    /* 0/1 */
+        CHAIR_IN_ROLLER_LOAD,     /* roller load, 0..1000 (per mille of full scale) */
+        CHAIR_IN_MOTOR_CURRENT,   /* travel + knead motor current, mA */
+        CHAIR_IN_AIR_PRESSURE,    /* manifold pressure, 0.1 kPa */
+        CHAIR_IN_TEMP_LUMBAR,     /* 0.1 degC */
+        CHAIR_IN_TEMP_CALVES,     /* 0.1 degC */
+        CHAIR_IN_SUPPLY_VOLTAGE,  /* mV */
+        CHAIR_IN_ESTOP,           /* 0/1, 1 = emergency stop pressed */
+        CHAIR_IN_PANEL_KEY,       /* key code of the key held, 0 = none */
+        _CHAIR_IN_MAX,
+};
+
+enum chair_value_kind {
+        CHAIR_VALUE_BOOL,
+        CHAIR_VALUE_LEVEL,     /* a small integer range */
+        CHAIR_VALUE_PERCENT,   /* a duty cycle */
+        CHAIR_VALUE_MEASURE,   /* a measurement with a unit */
+        CHAIR_VALUE_COUNTER,
+};
+
+struct chair_output_info {
+        const char *name;           /* name in the hardware map, D-Bus and logs */
+        int32_t min, max;
+        int32_t safe_value;
+        uint32_t max_on_ms;         /* longest continuous non-safe time; 0 = unlimited */
+        enum chair_value_kind kind;
+};
+
+struct chair_input_info {
+        const char *name;
+        int32_t min, max;           /* plausible range; outside is a sensor fault */
+        const char *unit;
+        enum chair_value_kind kind;
+};
+
+const struct chair_output_info *chair_output_info(enum chair_output out);
+const struct chair_input_info *chair_input_info(enum chair_input in);
+/* Returns the enum value or -EINVAL for an unknown name. */
+int chair_output_from_name(const char *name);
+int chair_input_from_name(const char *name);
+
+/* Air zones and heat zones as the programs name them. */
+enum chair_air_zone {
+        CHAIR_AIR_SHOULDERS,
+        CHAIR_AIR_ARMS,
+        CHAIR_AIR_BACK,
+        CHAIR_AIR_SEAT,
+        CHAIR_AIR_CALVES,
+        CHAIR_AIR_FEET,
+        _CHAIR_AIR_ZONE_MAX,
+};
+
+enum chair_heat_zone {
+        CHAIR_HEAT_LUMBAR,
+        CHAIR_HEAT_CALVES,
+        _CHAIR_HEAT_ZONE_MAX,
+};
+
+const char *chair_air_zone_name(enum chair_air_zone z);
+const char *chair_heat_zone_name(enum chair_heat_zone z);
+int chair_air_zone_from_name(const char *name);
+int chair_heat_zone_from_name(const char *name);
+enum chair_output chair_air_zone_valve(enum chair_air_zone z);
+enum chair_output chair_heat_zone_output(enum chair_heat_zone z);
+enum chair_input chair_heat_zone_sensor(enum chair_heat_zone z);

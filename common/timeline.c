@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+
+#include "timeline.h"
+
+void timeline_free(struct timeline *t) {
+        if (!t)
+                return;
+        free(t->cmds);
+        t->cmds = NULL;
+        t->n_cmds = 0;
+}
+
+const char *timeline_channel_name(enum timeline_channel c) {
+        static const char *const names[_TL_CHANNEL_MAX] = {
+                [TL_ROLLER_POSITION] = "roller",
+                [TL_KNEAD] = "knead",
+                [TL_TAP] = "tap",
+                [TL_WIDTH] = "width",
+                [TL_DEPTH] = "depth",
+                [TL_AIR_ZONE] = "air",
+                [TL_HEAT_ZONE] = "heat",
+                [TL_STEP] = "step",
+        };
+        return (unsigned) c < _TL_CHANNEL_MAX ? names[c] : "?";
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A timeline: what the planner produces from a program and what the scheduler executes.
+ * Each command takes effect at a time relative to the start of the program; the scheduler
+ * turns that into an absolute CLOCK_MONOTONIC deadline. Commands are setpoints on channels;
+ * the scheduler's controllers turn channels into outputs (for example a roller target
+ * position becomes travel-motor duty from the encoder count).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum timeline_channel {
+        TL_ROLLER_POSITION, /* value: target, mm above the bottom limit; arg: speed, mm/s (1..100) */
+        TL_KNEAD,           /* value: -100..100 % (negative = reverse) */
+        TL_TAP,             /* value: 0..100 % */
+        TL_WIDTH,           /* value: 0 narrow, 1 medium, 2 wide */
+        TL_DEPTH,           /* value: 0..5 */
+        TL_AIR_ZONE,        /* arg: enum chair_air_zone; value: enum timeline_air_action */
+        TL_HEAT_ZONE,       /* arg: enum chair_heat_zone; value: level 0 (off) .. 3 */
+        TL_STEP,            /* a step boundary, a safe point for live changes; value: step index */
+        _TL_CHANNEL_MAX,
+};
+
+enum timeline_air_action {
+        TL_AIR_RELEASE = 0,
+        TL_AIR_INFLATE = 1,
+        TL_AIR_HOLD = 2,
+};
+
+struct timeline_cmd {
+        uint32_t at_ms;     /* from the start of the program */
+        uint16_t channel;   /* enum timeline_channel */
+        int16_t arg;
+        int32_t value;
+};
+
+struct timeline {
+        struct timeline_cmd *cmds; /* sorted by at_ms, stable for equal times */
+        size_t n_cmds;
+        uint32_t duration_ms;      /* the program ends here: everything settles */
+};
+
+/* The body-scan result that positions are relative to, in mm above the bottom limit. */
+struct body_scan {
+        int32_t shoulder_mm;
+        int32_t waist_mm;
+};
+
+void timeline_free(struct timeline *t);
+const char *timeline_channel_name(enum timeline_channel c);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One operations table for every backend (gpio, modbus, sim), in the manner of libmodbus's
+ * modbus_backend_t. The daemon holds one driver instance per backend in use; the I/O router
+ * (chair-hw.h) sends each output to the instance its hardware-map binding names.
+ *
+ * Threading contract, so the scheduler thread never blocks:
+ *  - set_output, read_input and go_safe are called from any thread, never block, never
+ *    allocate and never log; a backend whose I/O blocks (Modbus) only updates an output image
+ *    that its own bus thread writes out.
+ *  - open, subscribe and close run on the event-loop thread.
+ *  - input-change callbacks are delivered on the event-loop thread.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "chair-io.h"
+#include "hardware-map.h"
+
+struct chair_driver;
+
+typedef void (*chair_input_changed_fn)(void *userdata, enum chair_input in, int32_t value,
+                                       uint64_t timestamp_ns);
+
+struct chair_driver_stats {
+        uint64_t transactions;
+        uint64_t errors_timeout;
+        uint64_t errors_crc;
+        uint64_t errors_exception;
+        uint64_t errors_invalid;   /* malformed or out-of-range replies */
+        uint64_t reconnects;
+        bool link_up;
+};
+
+struct chair_driver_ops {
+        const char *name;
+        /* Claims every output and input the map binds to this backend and drives the outputs to
+         * their safe values before anything else. Returns -ENODEV/-EBUSY/... with a message in
+         * ret_error naming the map line at fault. */
+        int (*open)(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
+                    char *ret_error, size_t error_size);
+        int (*set_output)(struct chair_driver *drv, enum chair_output out, int32_t value);
+        int (*read_input)(struct chair_driver *drv, enum chair_input in, int32_t *ret_value);
+        int (*subscribe)(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata);
+        int (*go_safe)(struct chair_driver *drv);
+        int (*get_stats)(struct chair_driver *drv, struct chair_driver_stats *ret);
+        void (*close)(struct chair_driver *drv);
+};
+
+/* Every driver embeds this first. */
+struct chair_driver {
+        const struct chair_driver_ops *ops;
+        enum hw_backend backend;
+};
+
+/* Constructors: allocate an instance of each backend (not yet opened). */
+int chair_driver_new_sim(struct chair_driver **ret);
+int chair_driver_new_gpio(struct chair_driver **ret);
+int chair_driver_new_modbus(struct chair_driver **ret);

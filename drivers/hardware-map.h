@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hardware map (/etc/massagechair/chair.conf): which GPIO line or Modbus register is which
+ * actuator or sensor, and the safety bounds of this chair. See docs/hardware-map.md.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chair-io.h"
+
+#define HW_NAME_MAX 64
+#define HW_PATH_MAX 256
+#define HW_MAX_GPIO_CHIPS 4
+#define HW_MAX_BUSES 4
+
+enum hw_backend {
+        HW_BACKEND_NONE,   /* not present on this chair */
+        HW_BACKEND_SIM,    /* the built-in simulated chair */
+        HW_BACKEND_GPIO,
+        HW_BACKEND_MODBUS,
+};
+
+enum hw_gpio_bias {
+        HW_BIAS_AS_IS,
+        HW_BIAS_DISABLED,
+        HW_BIAS_PULL_UP,
+        HW_BIAS_PULL_DOWN,
+};
+
+enum hw_modbus_table {
+        HW_MODBUS_COIL,            /* read/write bit: on/off outputs */
+        HW_MODBUS_DISCRETE_INPUT,  /* read-only bit: switches */
+        HW_MODBUS_HOLDING,         /* read/write register: setpoints, speeds */
+        HW_MODBUS_INPUT_REGISTER,  /* read-only register: measurements */
+};
+
+struct hw_gpio_chip {
+        char name[HW_NAME_MAX];    /* section [gpio.NAME] */
+        char path[HW_PATH_MAX];    /* /dev/gpiochipN, or empty when found by label */
+        char label[HW_NAME_MAX];
+        unsigned line_no;
+};
+
+struct hw_bus {
+        char name[HW_NAME_MAX];    /* section [bus.NAME] */
+        bool tcp;                  /* true: TCP host:port, false: RTU device */
+        char host[HW_NAME_MAX];
+        char port[16];
+        char device[HW_PATH_MAX];
+        uint32_t baud;
+        char parity;               /* 'N', 'E', 'O' */
+        uint8_t data_bits, stop_bits;
+        bool rs485;
+        uint8_t slave;
+        uint32_t response_timeout_ms;
+        uint32_t poll_interval_ms;
+        int32_t heartbeat_register;   /* holding register written every heartbeat_period_ms, -1 none */
+        uint32_t heartbeat_period_ms;
+        unsigned line_no;
+};
+
+struct hw_binding {
+        enum hw_backend backend;
+        unsigned line_no;             /* line of the section header, for errors found later */
+        /* GPIO */
+        int chip;                     /* index into hardware_map.gpio_chips */
+        int32_t line_offset;          /* -1 when bound by name */
+        char line_name[HW_NAME_MAX];
+        int32_t direction_offset;     /* motors: second line for direction, -1 none */
+        char direction_name[HW_NAME_MAX];
+        bool active_low;
+        enum hw_gpio_bias bias;
+        uint32_t debounce_us;
+        /* Modbus */
+        int bus;                      /* index into hardware_map.buses */
+        enum hw_modbus_table table;
+        uint16_t address;
+        double scale;                 /* engineering value = raw * scale */
+        bool is_signed;
+        uint8_t words;                /* 1 or 2 registers */
+        bool word_swap;               /* 32-bit values: low word first */
+};
+
+struct hw_limits {
+        uint32_t max_session_s;
+        int32_t heater_max_decic;           /* over-temperature, 0.1 degC */
+        uint32_t heat_rise_timeout_s;       /* heat that never arrives */
+        int32_t air_max_pressure_decikpa;
+        uint32_t air_max_inflate_s;
+        uint32_t travel_timeout_ms;         /* roller never reaches its target */
+        uint32_t encoder_loss_ms;           /* motor runs, no pulses */
+        uint32_t motor_current_max_ma;
+        uint32_t stall_ms;
+        uint32_t supply_min_mv, supply_max_mv;
+        uint32_t modbus_link_lost_ms;
+        uint32_t modbus_error_storm;        /* errors within 10 s */
+        uint32_t deadline_miss_ms;          /* scheduler lateness bound */
+        bool latch_until_power_cycle;       /* false: a technician clears faults */
+};
+
+struct hardware_map {
+        char path[HW_PATH_MAX];
+        char model[HW_NAME_MAX];
+        int32_t track_length_mm;
+        int32_t pulses_per_mm;
+        uint32_t auto_off_default_min;
+        struct hw_limits limits;
+        struct hw_gpio_chip gpio_chips[HW_MAX_GPIO_CHIPS];
+        unsigned n_gpio_chips;
+        struct hw_bus buses[HW_MAX_BUSES];
+        unsigned n_buses;
+        struct hw_binding outputs[_CHAIR_OUT_MAX];
+        struct hw_binding inputs[_CHAIR_IN_MAX];
+};
+
+/* Loads and validates a map. On error returns negative errno and writes "FILE:LINE: message"
+ * into ret_error. Nothing is driven while loading. */
+int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_error, size_t error_size);
+/* The embedded map of `massagechaird --simulate`: every output and input on the sim backend. */
+void hardware_map_simulated(struct hardware_map *ret);
+const char *hw_backend_name(enum hw_backend b);
