@@ -83,6 +83,7 @@ struct loader {
         struct binding_refs in_refs[_CHAIR_IN_MAX];
         unsigned bus_key_line[HW_MAX_BUSES][4]; /* host, port, device, type */
         bool seen_chair;
+        bool seen_model;
 
         char *errors;
         size_t errors_size;
@@ -197,8 +198,10 @@ static int key_chair(struct loader *l, const char *key, const char *v) {
         long long x;
         int r;
 
-        if (strcmp(key, "model") == 0)
+        if (strcmp(key, "model") == 0) {
+                l->seen_model = true;
                 return string_key(l, key, v, m->model, sizeof m->model);
+        }
         if (strcmp(key, "track_length_mm") == 0) {
                 if ((r = int_key(l, key, v, 300, 1500, &x)) == 0)
                         m->track_length_mm = (int32_t) x;
@@ -741,7 +744,7 @@ static void check_map(struct loader *l) {
 
         if (!l->seen_chair)
                 add_error(l, 1, "missing required section [chair]");
-        else if (!m->model[0])
+        else if (!l->seen_model)
                 add_error(l, 1, "[chair]: missing required key 'model'");
         if (m->limits.supply_min_mv >= m->limits.supply_max_mv)
                 add_error(l, 1, "[limits]: supply_min_mv must be below supply_max_mv");

@@ -181,6 +181,21 @@ static void test_missing_file(void **state) {
         assert_non_null(strstr(err, "/nonexistent/chair.conf: cannot open"));
 }
 
+static void test_shipped_maps(void **state) {
+        static const char *const maps[] = { "hardware-maps/reference-chair.conf", "hardware-maps/chairsim.conf" };
+        const char *src = getenv("MCD_SOURCE_DIR");
+        for (size_t i = 0; i < 2; i++) {
+                struct hardware_map map;
+                char p[512], err[2048];
+                snprintf(p, sizeof p, "%s/%s", src ? src : ".", maps[i]);
+                if (hardware_map_load(p, &map, err, sizeof err) < 0)
+                        print_error("%s\n", err);
+                assert_int_equal(hardware_map_load(p, &map, err, sizeof err), 0);
+                assert_int_not_equal(map.outputs[CHAIR_OUT_TRAVEL_MOTOR].backend, HW_BACKEND_NONE);
+                assert_int_not_equal(map.inputs[CHAIR_IN_ENCODER].backend, HW_BACKEND_NONE);
+        }
+}
+
 static void test_simulated(void **state) {
         struct hardware_map map;
         hardware_map_simulated(&map);
@@ -197,7 +212,7 @@ int main(void) {
                 cmocka_unit_test(test_missing_required), cmocka_unit_test(test_out_of_range),
                 cmocka_unit_test(test_bad_value),       cmocka_unit_test(test_cross_checks),
                 cmocka_unit_test(test_syntax_and_long_line), cmocka_unit_test(test_missing_file),
-                cmocka_unit_test(test_simulated),
+                cmocka_unit_test(test_simulated),      cmocka_unit_test(test_shipped_maps),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)
