@@ -5,5 +5,7 @@
 struct chair_daemon;
 
 int chair_object_register(struct chair_daemon *d);
+/* Starts the coalesced RollerPosition announcements while a session is active. */
+void chair_object_session_active(struct chair_daemon *d);
 /* Emits PropertiesChanged for the named properties (NULL-terminated). */
 int chair_object_emit_changed(struct chair_daemon *d, const char *first, ...);

@@ -45,6 +45,9 @@ int program_library_find(struct program_library *lib, const char *id, struct pro
  * -EPERM with a human reason when refused. */
 int program_library_check(struct program_library *lib, const char *id, const char *const *precautions,
                           char *ret_reason, size_t reason_size);
+/* Whether heat may be switched on for these precautions: 0, or -EPERM with a reason. */
+int program_library_heat_allowed(struct program_library *lib, const char *const *precautions, char *ret_reason,
+                                 size_t reason_size);
 /* Plans a session: the timeline is newly allocated and owned by the caller. */
 int program_library_plan(struct program_library *lib, const char *id, const struct plan_request *req,
                          struct timeline **ret, char *ret_error, size_t error_size);

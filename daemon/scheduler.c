@@ -102,6 +102,8 @@ struct scheduler {
         _Atomic uint32_t hist[SCHED_HIST_BINS];
         _Atomic uint64_t count, over_1ms, max_us, wakeups;
         atomic_bool realtime;
+        _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
+        uint64_t now_ns;                      /* of the wake-up being served */
 };
 
 /* ---- queues ---- */
@@ -191,6 +193,16 @@ static int32_t scale_pct(int32_t value, int32_t pct) {
         return (int32_t) ((int64_t) value * pct / 100);
 }
 
+/* The roller must reach a new target within twice its expected travel time, and never sooner
+ * than the hardware map's travel timeout allows: the supervisor faults past this. */
+static void arm_roller_deadline(struct scheduler *s) {
+        struct channel_state *c = &s->planned;
+        int32_t pos = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
+        uint64_t expected_ms = (uint64_t) abs(c->roller_target_mm - pos) * 1000 / (uint64_t) MAX(1, scale_pct(c->roller_speed, s->speed_pct));
+        uint64_t bound_ms = MAX(2 * expected_ms, (uint64_t) s->config.travel_timeout_ms);
+        atomic_store(&s->roller_deadline_ns, s->now_ns + bound_ms * 1000000ULL);
+}
+
 static void control_roller(struct scheduler *s, bool moving_allowed) {
         struct channel_state *c = &s->planned;
         int32_t pos_mm, err, duty;
@@ -203,6 +215,7 @@ static void control_roller(struct scheduler *s, bool moving_allowed) {
         err = c->roller_target_mm - pos_mm;
         if (abs(err) <= ARRIVED_MM) {
                 put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
+                atomic_store(&s->roller_deadline_ns, 0);
                 return;
         }
         duty = scale_pct(c->roller_speed, s->speed_pct) * 100 / MAX(1, s->config.max_speed_mm_s);
@@ -279,6 +292,7 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
                 c->roller_active = true;
                 c->roller_target_mm = CLAMP(cmd->value, 0, s->config.track_length_mm);
                 c->roller_speed = CLAMP(cmd->arg, 1, 100);
+                arm_roller_deadline(s);
                 break;
         case TL_KNEAD:
                 c->knead = cmd->value;
@@ -368,6 +382,7 @@ static void begin_settling(struct scheduler *s) {
         c->roller_active = true;
         c->roller_target_mm = 0;  /* park at the bottom of the track */
         c->roller_speed = s->config.max_speed_mm_s;
+        arm_roller_deadline(s);
         set_mode(s, SCHEDULER_SETTLING);
 }
 
@@ -386,6 +401,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
         case CMD_PAUSE:
                 if (s->mode == SCHEDULER_RUNNING) {
                         s->paused_at_ns = now;
+                        atomic_store(&s->roller_deadline_ns, 0);
                         set_mode(s, SCHEDULER_PAUSED);
                 }
                 break;
@@ -393,6 +409,8 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 if (s->mode == SCHEDULER_PAUSED) {
                         s->t0_ns += now - s->paused_at_ns;
                         set_mode(s, SCHEDULER_RUNNING);
+                        if (s->planned.roller_active)
+                                arm_roller_deadline(s);
                 }
                 break;
         case CMD_SETTLE:
@@ -404,6 +422,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 s->planned.width = 1;
                 /* The router already drove everything safe; forget what we wrote. */
                 memset(s->out_known, 0, sizeof s->out_known);
+                atomic_store(&s->roller_deadline_ns, 0);
                 atomic_store(&s->air_zones_active, 0);
                 for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                         atomic_store(&s->heat_levels[z], 0);
@@ -447,6 +466,7 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
         uint64_t bound_ns = (uint64_t) s->config.deadline_miss_ms * 1000000ULL;
 
         atomic_fetch_add(&s->wakeups, 1);
+        s->now_ns = now;
         while (pop_command(s, &cmd))
                 handle_command(s, &cmd, now);
 
@@ -493,6 +513,7 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
                 if (pos <= ARRIVED_MM || input(s, CHAIR_IN_LIMIT_BOTTOM, 0)) {
                         put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
                         s->planned.roller_active = false;
+                        atomic_store(&s->roller_deadline_ns, 0);
                         set_mode(s, SCHEDULER_IDLE);
                         ring_push_event(s, &(struct scheduler_event) { SCHED_EV_SETTLED, 0, 0, NULL });
                         return next;
@@ -729,6 +750,10 @@ enum scheduler_mode scheduler_get_mode(struct scheduler *s) {
 
 uint32_t scheduler_active_air_zones(struct scheduler *s) {
         return atomic_load(&s->air_zones_active);
+}
+
+uint64_t scheduler_roller_deadline_ns(struct scheduler *s) {
+        return atomic_load(&s->roller_deadline_ns);
 }
 
 int32_t scheduler_heat_level(struct scheduler *s, enum chair_heat_zone z) {

@@ -33,6 +33,7 @@ struct scheduler_config {
         int32_t max_speed_mm_s;     /* travel speed at 100 % duty */
         uint32_t deadline_miss_ms;  /* a command later than this is a fault */
         uint32_t tick_ms;           /* controller period while active */
+        uint32_t travel_timeout_ms; /* least time allowed to reach a roller target */
 };
 
 enum scheduler_event_type {
@@ -98,6 +99,8 @@ enum scheduler_mode scheduler_get_mode(struct scheduler *s);
 /* What the controllers aim at, for D-Bus: air zones holding air, heat levels. */
 uint32_t scheduler_active_air_zones(struct scheduler *s);
 int32_t scheduler_heat_level(struct scheduler *s, enum chair_heat_zone z);
+/* CLOCK_MONOTONIC ns by which the roller should reach its target; 0 when it has arrived. */
+uint64_t scheduler_roller_deadline_ns(struct scheduler *s);
 
 /* One wake-up at time now_ns: drains commands, executes every due command, runs the
  * controllers. Returns the next absolute deadline, UINT64_MAX when nothing is due. */

@@ -15,7 +15,7 @@
 #include "supervisor.h"
 
 #define SCAN_TICK_USEC (50 * USEC_PER_MSEC)
-#define SCAN_SPEED_MM_S 25
+#define SCAN_SPEED_MM_S 40
 #define SCAN_LOAD_ON 120        /* permille: the roller presses the body */
 #define SCAN_CLEAR_MM 40        /* this far above the last loaded point, the shoulder is found */
 #define SCAN_TIMEOUT_USEC (90 * USEC_PER_SEC)
@@ -298,8 +298,9 @@ int session_start(struct session *s, const char *program, const struct session_o
         s->pending = *o;
         s->settings.intensity = o->intensity ? o->intensity : p.intensity;
         s->pending.intensity = s->settings.intensity;
+        /* The program's own length unless asked otherwise; the auto-off timer bounds it. */
         if (!s->pending.duration_s)
-                s->pending.duration_s = o->duration_s ? o->duration_s : s->settings.timer_min * 60;
+                s->pending.duration_s = MIN(p.duration_s, s->settings.timer_min * 60);
 
         if (o->scan == 1 || (o->scan == -1 && s->shoulder_scan_mm < 0 && chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD))) {
                 r = session_start_scan(s, error);
@@ -520,8 +521,8 @@ int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bu
 
 int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error) {
         char reason[200];
-        if (level > 0 && program_library_check(s->d->library, NULL, (const char *const *) s->d->precautions,
-                                               reason, sizeof reason) == -EPERM)
+        if (level > 0 && program_library_heat_allowed(s->d->library, (const char *const *) s->d->precautions,
+                                                      reason, sizeof reason) < 0)
                 return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", reason);
         s->settings.heat[zone] = level;
         if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)

@@ -194,7 +194,7 @@ static void check_roller(struct supervisor *sup, uint64_t now) {
         const struct hw_limits *lim = &sup->d->map.limits;
         int32_t duty = chair_hw_get_output(sup->d->hw, CHAIR_OUT_TRAVEL_MOTOR);
         int32_t enc = in(sup, CHAIR_IN_ENCODER, 0);
-        uint64_t since = chair_hw_output_active_since(sup->d->hw, CHAIR_OUT_TRAVEL_MOTOR);
+        uint64_t since = chair_hw_output_active_since(sup->d->hw, CHAIR_OUT_TRAVEL_MOTOR), deadline;
 
         if (enc != sup->encoder_last) {
                 sup->encoder_last = enc;
@@ -208,8 +208,10 @@ static void check_roller(struct supervisor *sup, uint64_t now) {
                                         lim->encoder_loss_ms);
                         return;
                 }
-                if (since && now - since / 1000 > lim->travel_timeout_ms * USEC_PER_MSEC) {
-                        supervisor_trip(sup, "travel-timeout", "the roller did not reach its target within %u s",
+                deadline = scheduler_roller_deadline_ns(sup->d->scheduler);
+                if (deadline && now > deadline / 1000) {
+                        supervisor_trip(sup, "travel-timeout",
+                                        "the roller did not reach its target in twice its travel time (at least %u s)",
                                         lim->travel_timeout_ms / 1000);
                         return;
                 }

@@ -200,6 +200,21 @@ class Daemon:
             return r
         return json.loads(r.stdout)["data"] if r.stdout.strip() else None
 
+    def gcall(self, method, *args, interface=INTERFACE, timeout=10):
+        """Calls through gdbus (arguments in GVariant text) and returns the CompletedProcess;
+        on failure its stderr names the D-Bus error, which busctl does not print."""
+        return self.bus.gdbus("call", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
+                              "--method", f"{interface}.{method}", *args, check=False, timeout=timeout)
+
+    def error_of(self, method, *args, interface=INTERFACE):
+        """The D-Bus error name a call fails with (the call must fail)."""
+        r = self.gcall(method, *args, interface=interface)
+        assert r.returncode != 0, f"{method} {args} unexpectedly succeeded: {r.stdout}"
+        import re
+        m = re.search(r"GDBus\.Error:([A-Za-z0-9_.]+)", r.stderr)
+        assert m, r.stderr
+        return m.group(1), r.stderr
+
     def stop(self, timeout=10):
         return self.process.stop(timeout)
 

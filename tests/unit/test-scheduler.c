@@ -69,7 +69,8 @@ static void advance(struct fake_chair *c, uint64_t t) {
 
 static struct scheduler *new_scheduler(struct fake_chair *c) {
         struct scheduler_config cfg = { .pulses_per_mm = 2, .track_length_mm = 800, .max_speed_mm_s = 40,
-                                        .deadline_miss_ms = 20, .tick_ms = 10 };
+                                        .deadline_miss_ms = 20, .tick_ms = 10,
+                                        .travel_timeout_ms = 42000 };
         struct scheduler_io io = { fake_set, fake_read, c };
         struct scheduler *s;
         assert_int_equal(scheduler_new(&cfg, &io, &s), 0);
