@@ -126,8 +126,9 @@ void chair_physics_step(struct chair_physics *p, uint32_t dt_ms) {
         if (p->out[CHAIR_OUT_AIR_RELEASE] && !p->fault[PHYS_FAULT_OVER_PRESSURE])
                 p->pressure -= p->pressure * VENT_RATE * dt;
         p->pressure -= p->pressure * LEAK_RATE * dt;
-        if (p->fault[PHYS_FAULT_OVER_PRESSURE] && p->out[CHAIR_OUT_AIR_PUMP])
-                p->pressure += PUMP_RATE * 2 * dt;
+        /* A welded pump relay and a blocked vent: the pressure climbs whatever the outputs say. */
+        if (p->fault[PHYS_FAULT_OVER_PRESSURE])
+                p->pressure += PUMP_RATE * dt;
         if (p->pressure < 0.05)
                 p->pressure = 0;
 
@@ -188,7 +189,8 @@ int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) 
 bool chair_physics_at_rest(const struct chair_physics *p) {
         if (p->out[CHAIR_OUT_TRAVEL_MOTOR] || p->out[CHAIR_OUT_AIR_PUMP])
                 return false;
-        if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] || p->fault[PHYS_FAULT_OVER_TEMPERATURE])
+        if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] || p->fault[PHYS_FAULT_OVER_TEMPERATURE] ||
+            p->fault[PHYS_FAULT_OVER_PRESSURE])
                 return false;
         if (p->pressure > 0.5)
                 return false;

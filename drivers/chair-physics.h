@@ -15,7 +15,7 @@ enum chair_physics_fault {
         PHYS_FAULT_THERMISTOR_OPEN,   /* lumbar temperature reads -40 degC */
         PHYS_FAULT_THERMISTOR_SHORT,  /* lumbar temperature reads 150 degC */
         PHYS_FAULT_OVER_TEMPERATURE,  /* the lumbar element runs away */
-        PHYS_FAULT_OVER_PRESSURE,     /* a blocked vent: pressure climbs */
+        PHYS_FAULT_OVER_PRESSURE,     /* a welded pump relay, a blocked vent: pressure climbs */
         PHYS_FAULT_LOST_ENCODER,      /* no pulses while the roller moves */
         PHYS_FAULT_SPURIOUS_PULSES,   /* pulses while the roller stands */
         PHYS_FAULT_STALLED_MOTOR,     /* the roller does not move; current soars */
