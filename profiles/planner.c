@@ -216,7 +216,8 @@ static uint64_t emit_step(struct planner *pl, const struct expanded *e, size_t i
         const struct profile_step *s = &pl->p->steps[e->step];
         uint64_t len = step_length_ms(pl, s, e);
 
-        emit(pl, t, TL_STEP, 0, (int32_t) index);
+        /* arg: which of the program's steps, so tools can name it; value: the running index */
+        emit(pl, t, TL_STEP, (int) e->step, (int32_t) index);
         emit_roller(pl, s, e, t, len);
         emit_air(pl, s, e, t, len);
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
@@ -300,6 +301,16 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                 /* Fit the program to the session: stretch or shorten every step up to 2x, then
                  * repeat the middle of the program or cut the end. */
                 pl.scale = CLAMP((double) target / (double) natural, 0.5, 2.0);
+                /* Repetitions round to whole sweeps: shrink until the whole program fits, so the
+                 * final step (the cool-down) is never cut. */
+                for (int k = 0; k < 8 && pl.scale > 0.5; k++) {
+                        uint64_t total = 0;
+                        for (size_t i = 0; i < n; i++)
+                                total += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
+                        if (total <= target)
+                                break;
+                        pl.scale = MAX(0.5, pl.scale * (double) target / (double) total * 0.995);
+                }
         }
 
         if (n <= 2 || o->natural) {
