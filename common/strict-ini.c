@@ -26,6 +26,7 @@ struct parser {
         unsigned n_sections;
         char keys[MAX_KEYS][STRICT_INI_MAX_LINE];
         unsigned n_keys;
+        bool skip_section;   /* a duplicate section: its keys go nowhere */
 };
 
 void ini_errors_add(struct ini_errors *e, const char *path, unsigned line, const char *fmt, ...) {
@@ -69,9 +70,11 @@ static bool at_end(struct parser *p) {
 
 static void begin_section(struct parser *p, const char *name) {
         p->n_keys = 0;
+        p->skip_section = false;
         for (unsigned i = 0; i < p->n_sections; i++)
                 if (strcmp(p->sections[i], name) == 0) {
                         ini_errors_add(p->errors, p->path, p->line, "duplicate section [%s]", name);
+                        p->skip_section = true;
                         return;
                 }
         if (p->n_sections < MAX_SECTIONS)
@@ -114,6 +117,8 @@ static int handler(void *userdata, const char *section, const char *key, const c
                 ini_errors_add(p->errors, p->path, p->line, "key '%s' outside of any section", key);
                 return 1;
         }
+        if (p->skip_section)
+                return 1;
         for (unsigned i = 0; i < p->n_keys; i++)
                 if (strcmp(p->keys[i], key) == 0) {
                         ini_errors_add(p->errors, p->path, p->line, "duplicate key '%s' in [%s]", key, section);

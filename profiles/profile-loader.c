@@ -153,14 +153,14 @@ static void key_program(struct loader *l, const char *key, const char *v, unsign
                 n = split_list(v, items, PROFILE_MAX_LIST);
                 if (n > PROFILE_MAX_LIST)
                         ERR(l, line, "areas: at most %d", PROFILE_MAX_LIST);
-                for (size_t i = 0; i < n && i < PROFILE_MAX_LIST; i++)
+                for (size_t i = 0; i < n && p->n_areas < PROFILE_MAX_LIST; i++)
                         if (ini_choice(l->errors, l->path, line, "areas", items[i], area_names, ARRAY_SIZE(area_names), &c) == 0)
                                 snprintf(p->areas[p->n_areas++], sizeof p->areas[0], "%.23s", items[i]);
         } else if (strcmp(key, "excluded_by") == 0) {
                 n = split_list(v, items, PROFILE_MAX_LIST);
                 if (n > PROFILE_MAX_LIST)
                         ERR(l, line, "excluded_by: at most %d", PROFILE_MAX_LIST);
-                for (size_t i = 0; i < n && i < PROFILE_MAX_LIST; i++) {
+                for (size_t i = 0; i < n && p->n_excluded_by < PROFILE_MAX_LIST; i++) {
                         if (!precaution_find(items[i]))
                                 ERR(l, line, "excluded_by: unknown precaution '%s' (see docs/profiles.md)", items[i]);
                         else

@@ -120,6 +120,10 @@ static void test_duplicates(void **state) {
                "duplicate key 'technique'");
         expect(cat(head, "[step.a]\ntechnique = none\nduration_s = 30\n[step.a]\ntechnique = none\nduration_s = 30\n"), 9,
                "duplicate section [step.a]");
+        /* Found by the fuzzer: keys of a repeated [program] must not pile up. */
+        expect(cat(cat(head, "areas = back, neck, hips, legs, arms, feet, calves, shoulders, back, neck, hips, legs\n"),
+                   "[program]\nareas = back, neck, hips, legs, arms, feet, calves, shoulders, back, neck, hips, legs\n"),
+               7, "duplicate section [program]");
 }
 
 static void test_cross_checks(void **state) {
