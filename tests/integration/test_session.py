@@ -21,8 +21,8 @@ class Signals:
     """Collects the daemon's signals on a GLib main loop in a thread of its own."""
 
     def __init__(self, address):
-        dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
-        self.conn = dbus.bus.BusConnection(address)
+        # A main loop of this connection's own: other connections in the test stay blocking.
+        self.conn = dbus.bus.BusConnection(address, mainloop=dbus.mainloop.glib.DBusGMainLoop())
         self.received = []
         self.lock = threading.Lock()
         for name in ("ProgramFinished", "FaultRaised", "BodyScanFinished"):

@@ -321,11 +321,11 @@ static int cmd_start(sd_bus *bus, int argc, char **argv) {
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
         if (r < 0)
-                r = client_report_error(&error, r);
+                r = -client_report_error(&error, r);
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? EXIT_CALL_FAILED : r;
+        return r < 0 ? -r : 0;
 }
 
 static int cmd_air(sd_bus *bus, int argc, char **argv) {
@@ -357,11 +357,11 @@ static int cmd_air(sd_bus *bus, int argc, char **argv) {
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
         if (r < 0)
-                r = client_report_error(&error, r);
+                r = -client_report_error(&error, r);
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? EXIT_CALL_FAILED : r;
+        return r < 0 ? -r : 0;
 }
 
 static int cmd_memory(sd_bus *bus, const struct options *o, int argc, char **argv) {
@@ -473,7 +473,7 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(m);
                 sd_bus_message_unref(reply);
-                return r < 0 ? EXIT_CALL_FAILED : r;
+                return r < 0 ? EXIT_CALL_FAILED : 0;
         }
         return usage("%s", "precautions [list | set CONDITION... | clear]");
 }
