@@ -184,7 +184,7 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
                 return r;
         if (!sim)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Faults can only be injected into the simulated chair");
-        r = daemon_sim_inject_fault(sim, name, on);
+        r = daemon_sim_inject_fault(d, sim, name, on);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown simulated fault '%s'", name);
         if (r >= 0)
