@@ -1,6 +1,8 @@
 """The installed systemd and D-Bus files: systemd-analyze verify, the hardening threshold, and the
 shipped D-Bus policy loaded into a private dbus-daemon (who may own the name, who may call
 the technician interface)."""
+import configparser
+import grp
 import os
 import re
 import subprocess
@@ -84,7 +86,39 @@ POLICY_BUS = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 """
 
 
-def test_shipped_policy_in_a_private_bus(workdir):
+def unit_proc_sandbox():
+    """A command prefix that runs a program with /proc mounted as the shipped unit mounts it
+    (ProtectProc= is hidepid=, ProcSubset=pid is subset=pid), in a mount namespace of its own."""
+    u = unit_settings(os.path.join(chairtest.SOURCE_DIR, "systemd", "massagechaird.service.in"))
+    options = []
+    protect = u.get("ProtectProc", ["default"])[-1]
+    if protect != "default":
+        options.append(f"hidepid={protect}")
+    if u.get("ProcSubset", ["all"])[-1] == "pid":
+        options.append("subset=pid")
+    if not options:
+        return []
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            f'mount -t proc -o {",".join(options)} proc /proc && exec "$@"', "sh"]
+
+
+@pytest.fixture
+def chairtech_gid():
+    """The technicians' group, as the package's sysusers.d makes it; created for the test (and
+    removed after) when this machine has none."""
+    try:
+        yield grp.getgrnam("chairtech").gr_gid
+        return
+    except KeyError:
+        pass
+    subprocess.run(["groupadd", "--system", "chairtech"], check=True, timeout=30)
+    try:
+        yield grp.getgrnam("chairtech").gr_gid
+    finally:
+        subprocess.run(["groupdel", "chairtech"], timeout=30)
+
+
+def test_shipped_policy_in_a_private_bus(workdir, chairtech_gid):
     # The shipped policy, with the daemon's user played by 'daemon' (no massagechair user here).
     with open(os.path.join(chairtest.SOURCE_DIR, "systemd", "org.massagechair.Chair1.conf")) as f:
         policy_text = f.read().replace('user="massagechair"', 'user="daemon"')
@@ -114,7 +148,9 @@ def test_shipped_policy_in_a_private_bus(workdir):
         assert "not allowed to own" in as_root.output() or "Access denied" in as_root.output() \
             or "Permission denied" in as_root.output(), as_root.output()
 
-        as_daemon_user = ["setpriv", "--reuid=daemon", "--regid=daemon", "--clear-groups"]
+        # The daemon sees /proc as the unit's ProtectProc=/ProcSubset= make it: the technician
+        # check reads callers' groups from there.
+        as_daemon_user = unit_proc_sandbox() + ["setpriv", "--reuid=daemon", "--regid=daemon", "--clear-groups"]
         daemon = chairtest.Process(as_daemon_user + argv, os.path.join(workdir, "daemon.log"), env=env)
         daemons.append(daemon)
 
@@ -138,6 +174,10 @@ def test_shipped_policy_in_a_private_bus(workdir):
         # ... and lets root through, whom the daemon accepts.
         r = busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "GetDiagnostics")
         assert r.returncode == 0, r.stderr
+        # A technician (an unprivileged uid in group chairtech) passes the bus and the daemon.
+        technician = ["setpriv", "--reuid=65534", "--regid=65534", f"--groups={chairtech_gid}"]
+        r = busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "GetDiagnostics", user=technician)
+        assert r.returncode == 0, r.stderr
         # A foreign uid cannot take the name either.
         r = subprocess.run(NOBODY + ["/usr/bin/python3", "-c",
                             "import dbus,sys; b=dbus.bus.BusConnection(sys.argv[1]); "
@@ -148,3 +188,82 @@ def test_shipped_policy_in_a_private_bus(workdir):
         for d in daemons:
             d.stop()
         bus_proc.stop()
+
+
+def test_sysusers_and_tmpfiles_in_a_scratch_root(workdir):
+    """The shipped sysusers.d and tmpfiles.d files applied to an empty root: the daemon's user
+    in the GPIO and serial groups, the technicians' group, and the directories the unit and
+    UploadProfile need, with their owners and modes."""
+    root = os.path.join(workdir, "root")
+    os.makedirs(os.path.join(root, "etc"))
+    for tool, name in (("systemd-sysusers", "massagechair.sysusers"), ("systemd-tmpfiles", "massagechair.tmpfiles")):
+        with open(os.path.join(chairtest.SOURCE_DIR, "systemd", name)) as f:
+            argv = [tool, f"--root={root}"] + (["--create"] if tool == "systemd-tmpfiles" else []) + ["-"]
+            r = subprocess.run(argv, stdin=f, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, f"{tool}: {r.stderr}"
+        assert "ignoring" not in r.stderr.lower(), f"{tool}: {r.stderr}"
+
+    def table(name):
+        with open(os.path.join(root, "etc", name)) as f:
+            return {fields[0]: fields for fields in (line.rstrip("\n").split(":") for line in f)}
+    users, groups = table("passwd"), table("group")
+    user = users["massagechair"]
+    assert user[5] == "/var/lib/massagechair" and user[6].endswith("nologin"), user
+    for g in ("gpio", "dialout"):
+        assert "massagechair" in groups[g][3].split(","), (g, groups[g])
+    assert "chairtech" in groups and "massagechair" not in groups["chairtech"][3].split(",")
+
+    def owner(path):
+        st = os.stat(os.path.join(root, path.lstrip("/")))
+        uid = {int(u[2]): n for n, u in users.items()}[st.st_uid]
+        gid = {int(g[2]): n for n, g in groups.items()}[st.st_gid]
+        return uid, gid, oct(st.st_mode & 0o7777)
+    assert owner("/var/lib/massagechair") == ("massagechair", "massagechair", "0o750")
+    assert owner("/etc/massagechair/profiles.d") == ("massagechair", "chairtech", "0o2775")
+
+
+def unit_settings(path):
+    settings = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith(("#", "[")) and "=" in line:
+                key, value = line.split("=", 1)
+                settings.setdefault(key, []).append(value)
+    return settings
+
+
+def test_unit_settings(staged):
+    """What the brief fixes beyond verify and the score: notify with the bus name, the
+    watchdog, its user and directories, real-time limits, and a writable profiles.d."""
+    u = unit_settings(os.path.join(staged, "lib/systemd/system/massagechaird.service"))
+    for key, value in (("Type", "notify"), ("BusName", BUS_NAME), ("Restart", "on-failure"),
+                       ("User", "massagechair"), ("StateDirectory", "massagechair"),
+                       ("ConfigurationDirectory", "massagechair"), ("DevicePolicy", "closed"),
+                       ("ProtectSystem", "strict"), ("NoNewPrivileges", "yes")):
+        assert u.get(key) == [value], (key, u.get(key))
+    assert u["WatchdogSec"] and u["ExecReload"][0].endswith("kill -HUP $MAINPID")
+    assert "RestrictRealtime" not in u and int(u["LimitRTPRIO"][0]) > 0 and u["LimitMEMLOCK"]
+    assert set(u["SupplementaryGroups"][0].split()) == {"gpio", "dialout"}
+    # UploadProfile writes here: /etc is read-only under ProtectSystem=strict otherwise.
+    assert any(p.lstrip("-") == "/etc/massagechair/profiles.d" for v in u["ReadWritePaths"] for p in v.split())
+    devices = {d.split()[0] for d in u["DeviceAllow"]}
+    assert "char-gpiochip" in devices and "char-ttyUSB" in devices and all(d.startswith("char-") for d in devices)
+
+
+def test_activation_file(staged):
+    act = configparser.ConfigParser(interpolation=None)
+    act.optionxform = str
+    act.read(os.path.join(staged, "share/dbus-1/system-services/org.massagechair.Chair1.service"))
+    section = act["D-BUS Service"]
+    assert section["Name"] == BUS_NAME and section["User"] == "massagechair"
+    # The unit itself, not an alias that exists only once it is enabled.
+    assert section["SystemdService"] == "massagechaird.service"
+    assert os.path.exists(os.path.join(staged, "lib/systemd/system", section["SystemdService"]))
+
+
+def test_udev_rule():
+    with open(os.path.join(chairtest.SOURCE_DIR, "systemd", "60-massagechair.rules")) as f:
+        rules = [line for line in f.read().splitlines() if line and not line.startswith("#")]
+    assert any('KERNEL=="gpiochip*"' in r and 'GROUP="gpio"' in r and 'MODE="0660"' in r for r in rules)
+    assert any('SUBSYSTEM=="tty"' in r and 'GROUP="dialout"' in r for r in rules)
