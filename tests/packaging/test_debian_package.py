@@ -1,6 +1,8 @@
-"""The Debian package: built from the tree with CPack (prefix /usr), installed on this machine
+"""SLOW (about 90 s: a build of its own). The Debian package: built from the tree with CPack (prefix /usr), installed on this machine
 with dpkg, every file in place and working, then purged without a trace."""
+import grp
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,8 @@ FILES = ["/usr/sbin/massagechaird", "/usr/bin/chairctl", "/lib/systemd/system/ma
          "/usr/share/dbus-1/system-services/org.massagechair.Chair1.service",
          "/usr/share/dbus-1/interfaces/org.massagechair.Chair1.xml", "/usr/share/man/man8/massagechaird.8",
          "/usr/share/man/man1/chairctl.1", "/usr/share/man/man5/chair.conf.5",
-         "/usr/share/massagechair/profiles/swedish.ini", "/usr/share/bash-completion/completions/chairctl"]
+         "/usr/share/massagechair/profiles/swedish.ini", "/usr/share/bash-completion/completions/chairctl",
+         "/usr/bin/chairsim", "/usr/share/man/man1/chairsim.1", "/usr/share/man/man5/massagechair-profile.5"]
 
 
 def run(*argv, timeout=300, **kw):
@@ -60,10 +63,21 @@ def test_install_and_purge(package):
         assert os.path.exists(f), f
     assert run("/usr/sbin/massagechaird", "--version").stdout.startswith("massagechaird ")
     assert "chairctl" in run("/usr/bin/chairctl", "--help").stdout
+    # The installed unit, with the package's real paths, verifies.
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", "/lib/systemd/system/massagechaird.service"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open("/lib/systemd/system/massagechaird.service") as f:
+        assert "ExecStart=/usr/sbin/massagechaird\n" in f.read()
     # The maintainer scripts made the daemon's user and directories.
     if shutil.which("systemd-sysusers"):
         assert run("getent", "passwd", "massagechair").stdout
+        members = run("getent", "group", "gpio").stdout.strip().split(":")[3].split(",")
+        assert "massagechair" in members
         assert os.path.isdir("/var/lib/massagechair")
+        st = os.stat("/etc/massagechair/profiles.d")
+        assert oct(st.st_mode & 0o7777) == "0o2775" and st.st_uid == pwd.getpwnam("massagechair").pw_uid \
+            and st.st_gid == grp.getgrnam("chairtech").gr_gid
     run("dpkg", "--purge", PACKAGE, timeout=120)
     assert not installed()
     for f in FILES:
