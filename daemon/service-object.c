@@ -160,8 +160,17 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                         r = dict_append_i(reply, prefix, "reconnects", (int64_t) ds.reconnects);
                 if (r >= 0)
                         r = dict_append_i(reply, prefix, "link_up", ds.link_up);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "safe_written_ns", (int64_t) ds.safe_written_ns);
         }
         scheduler_get_stats(d->scheduler, &st);
+        {
+                uint64_t in_ns, safe_ns;
+                supervisor_trip_times(d->supervisor, &in_ns, &safe_ns);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}{sv}", "supervisor.trip_input_ns", "t", in_ns,
+                                                  "supervisor.trip_safe_ns", "t", safe_ns);
+        }
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "scheduler.count", "t", st.count,
                                           "scheduler.p50_us", "t", st.p50_us, "scheduler.p99_us", "t", st.p99_us,
