@@ -4,7 +4,9 @@
  * is checked on the caller's credentials (root or the chairtech group) before anything else;
  * the D-Bus policy says the same, but the daemon does not rely on it alone.
  */
+#include <errno.h>
 #include <grp.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
@@ -94,6 +96,8 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (program_library_validate(d->library, name, text, errors, sizeof errors) < 0)
                 return sd_bus_error_set(error, CHAIR_ERROR_INVALID_PROFILE, errors);
         snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
+        if (mkdir(d->options.profiles_override_dir, 0755) < 0 && errno != EEXIST)
+                return sd_bus_error_set_errnof(error, errno, "Could not create %s: %m", d->options.profiles_override_dir);
         r = daemon_write_file_atomic(path, text);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not store %s: %m", path);
