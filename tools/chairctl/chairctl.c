@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "chair-client.h"
+#include "macro.h"
 #include "monitor.h"
 #include "output.h"
 #include "profile-command.h"
@@ -320,8 +321,8 @@ static int cmd_start(sd_bus *bus, int argc, char **argv) {
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0)
-                r = client_report_error(&error, r);
+        /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
+        r = r < 0 ? client_report_error(&error, r) : 0;
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
@@ -356,8 +357,8 @@ static int cmd_air(sd_bus *bus, int argc, char **argv) {
                 r = sd_bus_message_append(m, "u", off ? 0 : intensity);
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0)
-                r = client_report_error(&error, r);
+        /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
+        r = r < 0 ? client_report_error(&error, r) : 0;
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
@@ -468,8 +469,8 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                         r = sd_bus_message_append_strv(m, argv[1][0] == 's' ? argv + 2 : (char *[]) { NULL });
                 if (r >= 0)
                         r = sd_bus_call(bus, m, 0, &error, &reply);
-                if (r < 0)
-                        r = client_report_error(&error, r);
+                /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
+                r = r < 0 ? client_report_error(&error, r) : 0;
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(m);
                 sd_bus_message_unref(reply);
@@ -689,6 +690,17 @@ static int run(sd_bus *bus, const struct options *o, int argc, char **argv) {
         return usage("unknown command '%s'", verb);
 }
 
+static bool known_command(const char *verb) {
+        static const char *const verbs[] = { "status", "list", "start", "stop", "pause", "resume", "manual",
+                                             "point", "shoulder", "intensity", "speed", "depth", "width", "heat",
+                                             "air", "timer", "scan", "memory", "precautions", "history", "rate",
+                                             "faults", "clear-fault", "reload", "monitor", "profile" };
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                if (strcmp(verbs[i], verb) == 0)
+                        return true;
+        return false;
+}
+
 int main(int argc, char **argv) {
         struct options o = {};
         sd_bus *bus = NULL;
@@ -717,6 +729,10 @@ int main(int argc, char **argv) {
                         o.verbose = true;
                 else if (strcmp(argv[k], "--json") == 0)
                         o.json = true;
+
+        /* Usage errors are told before the bus is tried, so they exit 2 even without a daemon. */
+        if (!known_command(argv[0]))
+                return usage("unknown command '%s'", argv[0]);
 
         /* Profile files are checked, shown and plotted without the daemon. */
         if (strcmp(argv[0], "profile") == 0 && (argc < 2 || strcmp(argv[1], "upload") != 0))
