@@ -95,7 +95,10 @@ int daemon_write_file_atomic(const char *path, const char *text) {
         return 0;
 }
 
-int daemon_sim_inject_fault(struct chair_driver *sim, const char *name, bool on) {
+int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on) {
+        /* A hung scheduler is a fault of the daemon, not of the chair: simulated all the same. */
+        if (strcmp(name, "scheduler-hang") == 0)
+                return on ? scheduler_inject_hang(d->scheduler) : -EINVAL;
         return chair_driver_sim_inject(sim, name, on);
 }
 

@@ -69,6 +69,6 @@ int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors);
 /* Temporary file, fsync, rename, fsync of the directory: the file survives a kill -9. */
 int daemon_write_file_atomic(const char *path, const char *text);
 /* Injects a named fault into the simulated chair. */
-int daemon_sim_inject_fault(struct chair_driver *sim, const char *name, bool on);
+int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on);
 /* sd_notify STATUS= line; also logged at debug level. */
 void daemon_status(struct chair_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -37,6 +37,7 @@ enum command_type {
         CMD_MANUAL,
         CMD_SET_CHANNEL,
         CMD_MODIFIERS,
+        CMD_HANG,
         CMD_QUIT,
 };
 
@@ -104,6 +105,7 @@ struct scheduler {
         atomic_bool realtime;
         _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
         uint64_t now_ns;                      /* of the wake-up being served */
+        bool hung;                            /* a test of the watchdog: the thread stops working */
 };
 
 /* ---- queues ---- */
@@ -455,6 +457,9 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                         s->modifiers_pending = false;
                 }
                 break;
+        case CMD_HANG:
+                s->hung = true;
+                break;
         case CMD_QUIT:
                 break;
         }
@@ -553,6 +558,20 @@ static void *thread_main(void *userdata) {
                                 return NULL;
 
                 next = scheduler_service(s, now);
+                if (s->hung) {
+                        /* Stuck on purpose: no progress, no outputs, only a quit ends it. */
+                        struct pollfd wake = { .fd = s->wake_fd, .events = POLLIN };
+                        for (;;) {
+                                unsigned t = atomic_load_explicit(&s->commands.tail, memory_order_relaxed);
+                                unsigned h = atomic_load_explicit(&s->commands.head, memory_order_acquire);
+                                for (unsigned i = t; i != h; i++)
+                                        if (s->commands.items[i % QUEUE_SIZE].type == CMD_QUIT)
+                                                return NULL;
+                                if (poll(&wake, 1, -1) > 0 && read(s->wake_fd, &v, sizeof v) < 0) {
+                                        /* spurious */
+                                }
+                        }
+                }
                 if (next != UINT64_MAX) {
                         its.it_value.tv_sec = (time_t) (next / NSEC_PER_SEC);
                         its.it_value.tv_nsec = (long) (next % NSEC_PER_SEC);
@@ -581,17 +600,22 @@ int scheduler_start_thread(struct scheduler *s, bool *ret_realtime) {
         if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
                 rt = false;
         pthread_attr_init(&attr);
+        /* A small stack: it is locked in memory with everything else. */
+        pthread_attr_setstacksize(&attr, 256 * 1024);
         if (rt) {
                 pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
                 pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
                 pthread_attr_setschedparam(&attr, &param);
         }
         r = pthread_create(&s->thread, &attr, thread_main, s);
-        if (r == EPERM && rt) {
+        /* EPERM: no real-time priority allowed; EAGAIN: the locked-memory limit is too small
+         * for the new stack. Either way: an ordinary thread, unlocked. */
+        if ((r == EPERM || r == EAGAIN) && rt) {
                 rt = false;
                 munlockall();
                 pthread_attr_destroy(&attr);
                 pthread_attr_init(&attr);
+                pthread_attr_setstacksize(&attr, 256 * 1024);
                 r = pthread_create(&s->thread, &attr, thread_main, s);
         }
         pthread_attr_destroy(&attr);
@@ -697,6 +721,10 @@ int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t 
 }
 int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width) {
         return push_command(s, &(struct command) { .type = CMD_MODIFIERS, .a = intensity_pct, .b = speed_pct, .c = width });
+}
+
+int scheduler_inject_hang(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_HANG });
 }
 
 int scheduler_event_fd(struct scheduler *s) {

@@ -89,6 +89,10 @@ int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t 
 /* Live changes, applied at the next step boundary: percentages of the planned values. */
 int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width);
 
+/* For tests of the watchdog and the supervisor (simulated chair only): the thread stops making
+ * progress, as a real hang would. */
+int scheduler_inject_hang(struct scheduler *s);
+
 /* The event loop side. */
 int scheduler_event_fd(struct scheduler *s);
 bool scheduler_pop_event(struct scheduler *s, struct scheduler_event *ret);

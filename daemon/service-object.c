@@ -65,10 +65,14 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
         daemon_reload_profiles(d, &errors);
-        r = sd_bus_reply_method_return(m, "as", errors);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, errors ? errors : (char *[]) { NULL });
         program_library_free_errors(errors);
-        return r;
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -180,7 +184,7 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
                 return r;
         if (!sim)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Faults can only be injected into the simulated chair");
-        r = daemon_sim_inject_fault(sim, name, on);
+        r = daemon_sim_inject_fault(d, sim, name, on);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown simulated fault '%s'", name);
         if (r >= 0)

@@ -40,6 +40,8 @@ struct supervisor {
         uint64_t link_down_since;
         uint64_t storm_window_start;
         uint64_t storm_errors_at_start;
+        uint64_t scheduler_wakeups;
+        uint64_t scheduler_progress_usec;
 };
 
 static uint64_t now_usec(void) {
@@ -309,6 +311,21 @@ static void check_on_times(struct supervisor *sup, uint64_t now) {
         }
 }
 
+/* While the scheduler has work, its thread wakes every tick; a second without a wake-up means
+ * it hangs, and nothing it drives may stay on. */
+static void check_scheduler(struct supervisor *sup, uint64_t now) {
+        enum scheduler_mode mode = scheduler_get_mode(sup->d->scheduler);
+        struct scheduler_stats st;
+
+        scheduler_get_stats(sup->d->scheduler, &st);
+        if (st.wakeups != sup->scheduler_wakeups || mode == SCHEDULER_IDLE || mode == SCHEDULER_PAUSED) {
+                sup->scheduler_wakeups = st.wakeups;
+                sup->scheduler_progress_usec = now;
+        } else if (now - sup->scheduler_progress_usec > USEC_PER_SEC) {
+                supervisor_trip(sup, "scheduler-stalled", "the scheduler's thread made no progress for a second");
+        }
+}
+
 static void check_all(struct supervisor *sup) {
         uint64_t now = now_usec();
         const struct hw_limits *lim = &sup->d->map.limits;
@@ -324,7 +341,9 @@ static void check_all(struct supervisor *sup) {
                 supervisor_trip(sup, "session-too-long", "the session ran longer than %u minutes", lim->max_session_s / 60);
                 return;
         }
-        check_heat(sup, now);
+        check_scheduler(sup, now);
+        if (!sup->latched)
+                check_heat(sup, now);
         if (!sup->latched)
                 check_roller(sup, now);
         if (!sup->latched)

@@ -225,6 +225,8 @@ class Daemon:
 class Workdir:
     def __init__(self):
         self.path = tempfile.mkdtemp(prefix="mcd-test-")
+        # Other users (setpriv in the tests) must reach the bus socket inside.
+        os.chmod(self.path, 0o755)
 
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)

@@ -66,3 +66,31 @@ def test_no_watchdog_pings_without_watchdog_usec(bus, workdir, start_daemon):
         assert notify.count("WATCHDOG") == 0
     finally:
         notify.close()
+
+
+def test_hung_scheduler_stops_the_watchdog(bus, workdir, start_daemon):
+    """The watchdog is fed from progress: once the scheduler's thread hangs mid-program, the
+    pings stop (systemd would restart the daemon), and the supervisor has already made every
+    output safe and latched the fault."""
+    notify = NotifySocket(workdir)
+    try:
+        d = start_daemon(wait=False, env_extra={"NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"})
+        notify.wait_for("READY", "1")
+        d.call("Start", "sa{sv}", "demo", 1, "scan", "b", "false")
+        chairtest.wait_for(lambda: d.get_property("State") == "running", 10, "running")
+        d.call("InjectFault", "sb", "scheduler-hang", "true", interface=chairtest.SERVICE_INTERFACE)
+        chairtest.wait_for(lambda: d.get_property("Fault") == "scheduler-stalled", 10, "the stall fault")
+        time.sleep(0.5)
+        notify.drain()
+        pings = notify.count("WATCHDOG")
+        time.sleep(1.5)
+        notify.drain()
+        assert notify.count("WATCHDOG") == pings, "the watchdog was fed by a hung scheduler"
+        assert "Watchdog not fed: the scheduler made no progress" in d.output()
+        diag = d.call("GetDiagnostics", interface=chairtest.SERVICE_INTERFACE)[0]
+        assert diag["output.travel_motor"]["data"] == 0 and diag["output.air_release"]["data"] == 1
+        # The daemon still answers and stops cleanly.
+        d.process.signal(signal.SIGTERM)
+        assert d.process.wait(timeout=10) == 0
+    finally:
+        notify.close()

@@ -238,6 +238,7 @@ static void test_late_command_is_a_fault(void **state) {
         assert_int_equal(c->out[CHAIR_OUT_TAP_MOTOR], 0); /* never silently executed late */
         assert_int_equal(scheduler_get_mode(s), SCHEDULER_IDLE);
         scheduler_free(s);
+        free(c);
 }
 
 static void test_full_queue_refused(void **state) {

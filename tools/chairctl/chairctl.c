@@ -321,12 +321,12 @@ static int cmd_start(sd_bus *bus, int argc, char **argv) {
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
-        /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
-        r = r < 0 ? client_report_error(&error, r) : 0;
+        if (r < 0)
+                r = -client_report_error(&error, r);
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? EXIT_CALL_FAILED : r;
+        return r < 0 ? -r : 0;
 }
 
 static int cmd_air(sd_bus *bus, int argc, char **argv) {
@@ -357,12 +357,12 @@ static int cmd_air(sd_bus *bus, int argc, char **argv) {
                 r = sd_bus_message_append(m, "u", off ? 0 : intensity);
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
-        /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
-        r = r < 0 ? client_report_error(&error, r) : 0;
+        if (r < 0)
+                r = -client_report_error(&error, r);
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? EXIT_CALL_FAILED : r;
+        return r < 0 ? -r : 0;
 }
 
 static int cmd_memory(sd_bus *bus, const struct options *o, int argc, char **argv) {
@@ -474,7 +474,7 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(m);
                 sd_bus_message_unref(reply);
-                return r < 0 ? EXIT_CALL_FAILED : r;
+                return r < 0 ? EXIT_CALL_FAILED : 0;
         }
         return usage("%s", "precautions [list | set CONDITION... | clear]");
 }

@@ -107,7 +107,7 @@ static int on_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
 static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct monitor *m = userdata;
         const char *name, *old, *new;
-        if (sd_bus_message_read(msg, "sss", &name, &old, &new) >= 0 && !*new) {
+        if (sd_bus_message_read(msg, "sss", &name, &old, &new) >= 0 && strcmp(name, CHAIR_BUS_NAME) == 0 && !*new) {
                 fprintf(stderr, "chairctl: massagechaird has gone away.\n");
                 sd_event_exit(m->event, EXIT_NOT_RUNNING);
         }
