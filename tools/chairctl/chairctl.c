@@ -474,7 +474,7 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(m);
                 sd_bus_message_unref(reply);
-                return r < 0 ? EXIT_CALL_FAILED : 0;
+                return r;
         }
         return usage("%s", "precautions [list | set CONDITION... | clear]");
 }
