@@ -486,3 +486,20 @@ def test_chairtech_group_member_allowed(daemon, bus, workdir):
                         "--method", f"{SERVICE_INTERFACE}.GetDiagnostics"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 0, r.stderr
+
+
+def test_position_and_remaining_are_coalesced(daemon, signals):
+    """RollerPosition is emitted at most 10 times a second and Remaining once a second: an upper
+    bound on counts over the measured window (a slow machine only ever sends fewer)."""
+    import time
+    start_demo(daemon)
+    t0 = time.monotonic()
+    chairtest.wait_for(lambda: len(signals.changed("RollerPosition")) >= 3, 10, "the roller to move")
+    time.sleep(2)
+    window = time.monotonic() - t0
+    positions = signals.changed("RollerPosition")
+    remaining = signals.changed("Remaining")
+    daemon.call("Stop")
+    assert len(positions) <= 10 * window + 2, f"{len(positions)} RollerPosition in {window:.1f} s"
+    assert len(remaining) <= window + 2, f"{len(remaining)} Remaining in {window:.1f} s"
+    assert remaining == sorted(remaining, reverse=True)

@@ -151,6 +151,10 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                         json_str(&j, NULL, st.air_zones[i]);
                 json_end_array(&j);
                 json_uint(&j, "air_intensity", st.air_intensity);
+                json_begin_array(&j, "active_air_zones");
+                for (unsigned i = 0; i < st.n_active_air; i++)
+                        json_str(&j, NULL, st.active_air[i]);
+                json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
                 json_end_object(&j);
@@ -175,7 +179,16 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                 printf(" off");
         for (unsigned i = 0; i < st.n_air_zones; i++)
                 printf(" %s", st.air_zones[i]);
-        printf(st.n_air_zones ? " at %u\n" : "\n", st.air_intensity);
+        if (st.n_air_zones)
+                printf(" at %u", st.air_intensity);
+        /* A program drives its own air: say which zones are inflated right now. */
+        if (st.n_active_air) {
+                printf(" (inflated now:");
+                for (unsigned i = 0; i < st.n_active_air; i++)
+                        printf(" %s", st.active_air[i]);
+                printf(")");
+        }
+        printf("\n");
         printf("       Timer: %u min\n", st.timer);
         if (st.shoulder >= 0)
                 printf("    Shoulder: %d mm (roller at %d mm)\n", st.shoulder, st.roller);
