@@ -36,6 +36,22 @@ def test_help():
         assert word in r.stdout, word
 
 
+VERBS = ["status", "list", "start", "stop", "pause", "resume", "manual", "point", "shoulder", "intensity",
+         "speed", "depth", "width", "heat", "air", "timer", "scan", "memory", "precautions", "history",
+         "rate", "faults", "clear-fault", "reload", "monitor", "profile"]
+
+
+def test_per_command_help_without_daemon(chairctl):
+    for verb in VERBS:
+        r = chairctl("help", verb)
+        assert r.returncode == 0 and r.stdout.startswith(f"Usage: chairctl [--json] {verb}"), (verb, r.stderr)
+        assert verb in subprocess.run([chairtest.binary("chairctl"), "--help"], capture_output=True,
+                                      text=True, timeout=10).stdout
+    r = chairctl("start", "--help")
+    assert r.returncode == 0 and "--no-scan" in r.stdout
+    assert chairctl("help", "frobnicate").returncode == 2
+
+
 def test_usage_errors_exit_2_even_without_daemon(chairctl):
     for args in (["bogus"], ["--frobnicate", "status"], ["start"], ["intensity", "9"],
                  ["timer", "15"], ["memory", "save", "3"], ["rate", "x", "1", "2"]):
