@@ -465,8 +465,6 @@ def test_other_uid_refused_service(daemon, bus, workdir):
     assert r.stdout.strip() == DENIED, r.stdout + r.stderr
 
 
-@pytest.mark.xfail(reason="the public methods lack SD_BUS_VTABLE_UNPRIVILEGED, so sd-bus refuses "
-                          "callers of another uid before the daemon sees them", strict=False)
 def test_other_uid_may_use_the_public_interface(daemon, bus, workdir):
     r = nobody_gdbus(bus, workdir, INTERFACE, "ListPrograms")
     assert r.returncode == 0 and "demo" in r.stdout, r.stderr
