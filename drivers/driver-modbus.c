@@ -44,6 +44,8 @@ struct bus_worker {
         uint64_t next_poll_ms, next_heartbeat_ms;
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
+        atomic_bool safe_pending;       /* a go_safe not yet written to this board */
+        _Atomic uint64_t safe_written_ns;
 };
 
 struct modbus_driver {
@@ -314,9 +316,16 @@ static void *bus_thread(void *userdata) {
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
-                if (!write_outputs(w)) {
-                        w->connected = false;
-                        continue;
+                {
+                        bool safe = atomic_exchange(&w->safe_pending, false);
+                        if (!write_outputs(w)) {
+                                if (safe)
+                                        atomic_store(&w->safe_pending, true);
+                                w->connected = false;
+                                continue;
+                        }
+                        if (safe)
+                                atomic_store(&w->safe_written_ns, now_ns());
                 }
                 if (c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
                         if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
@@ -461,8 +470,10 @@ static int mb_go_safe(struct chair_driver *drv) {
                         atomic_store(&d->dirty[o], true);
                 }
         for (unsigned b = 0; b < d->n_buses; b++)
-                if (d->buses[b].started)
+                if (d->buses[b].started) {
+                        atomic_store(&d->buses[b].safe_pending, true);
                         wake(&d->buses[b]);
+                }
         return 0;
 }
 
@@ -481,6 +492,7 @@ static int mb_get_stats(struct chair_driver *drv, struct chair_driver_stats *ret
                 ret->errors_invalid += atomic_load(&w->invalid);
                 ret->reconnects += atomic_load(&w->reconnects);
                 ret->link_up &= atomic_load(&w->link_up);
+                ret->safe_written_ns = MAX(ret->safe_written_ns, atomic_load(&w->safe_written_ns));
         }
         return 0;
 }
