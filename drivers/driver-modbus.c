@@ -44,6 +44,7 @@ struct bus_worker {
         uint64_t next_poll_ms, next_heartbeat_ms;
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
+        atomic_bool outputs_pending;    /* a set or go_safe waits: reads yield to it */
 };
 
 struct modbus_driver {
@@ -55,6 +56,7 @@ struct modbus_driver {
         atomic_bool dirty[_CHAIR_OUT_MAX];
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
         _Atomic uint64_t changed;       /* bit per chair_input */
+        _Atomic uint64_t valid;         /* bit per chair_input: read at least once */
         _Atomic uint64_t read_at_ns[_CHAIR_IN_MAX];
         int event_fd;                   /* bus threads -> event loop */
         sd_event_source *event_source;
@@ -120,6 +122,7 @@ static bool write_outputs(struct bus_worker *w) {
         struct { uint16_t addr; int32_t raw; uint8_t words; } coils[_CHAIR_OUT_MAX], regs[_CHAIR_OUT_MAX];
         unsigned nc = 0, nr = 0;
 
+        atomic_store(&w->outputs_pending, false);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 const struct hw_binding *b = out_binding(w, o);
                 if (!b || !atomic_exchange(&d->dirty[o], false))
@@ -184,7 +187,8 @@ static bool write_outputs(struct bus_worker *w) {
 
 static void deliver(struct modbus_driver *d, unsigned in, int32_t value) {
         uint64_t one = 1;
-        if (atomic_exchange(&d->inputs[in], value) != value) {
+        bool first = !(atomic_fetch_or(&d->valid, 1ULL << in) & (1ULL << in));
+        if (atomic_exchange(&d->inputs[in], value) != value || first) {
                 atomic_store(&d->read_at_ns[in], now_ns());
                 atomic_fetch_or(&d->changed, 1ULL << in);
                 if (write(d->event_fd, &one, sizeof one) < 0) {
@@ -212,6 +216,8 @@ static bool read_inputs(struct bus_worker *w) {
                 }
                 if (lo > hi)
                         continue;
+                if (atomic_load(&w->outputs_pending))
+                        return true; /* a go_safe or a set waits: write it before reading on */
                 if (hi - lo + 1 > 120)
                         hi = lo + 119; /* one transaction; a map this sparse is unusual */
                 if (table == HW_MODBUS_COIL)
@@ -341,6 +347,9 @@ static void *bus_thread(void *userdata) {
                         next = MIN(next, w->next_heartbeat_ms);
                 wait_for(w, next);
         }
+        /* close() set every output to its safe value: leave the board with those written. */
+        if (w->connected)
+                write_outputs(w);
         if (w->ctx) {
                 modbus_close(w->ctx);
                 modbus_free(w->ctx);
@@ -370,11 +379,67 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
+/* A bus or binding this backend cannot run: an error naming the map line, or 0. */
+static int check_config(const struct hardware_map *map, char *err, size_t size) {
+        for (unsigned b = 0; b < map->n_buses; b++) {
+                const struct hw_bus *c = &map->buses[b];
+                const char *why = NULL;
+
+                if (c->slave > 247)
+                        why = "slave must be 0..247";
+                else if (c->response_timeout_ms == 0 || c->response_timeout_ms > 10000)
+                        why = "timeout_ms must be 1..10000";
+                else if (c->poll_interval_ms == 0)
+                        why = "poll_ms must be at least 1";
+                else if (c->heartbeat_register > 65535)
+                        why = "heartbeat_register must be 0..65535";
+                else if (c->heartbeat_register >= 0 && c->heartbeat_period_ms == 0)
+                        why = "heartbeat_ms must be at least 1 with a heartbeat_register";
+                else if (!c->tcp && (c->baud == 0 || (c->parity != 'N' && c->parity != 'E' && c->parity != 'O') ||
+                                     (c->data_bits != 0 && (c->data_bits < 5 || c->data_bits > 8)) ||
+                                     (c->stop_bits != 0 && c->stop_bits != 1 && c->stop_bits != 2)))
+                        why = "serial settings (baud, parity N/E/O, data bits 5..8, stop bits 1..2) are unusable";
+                if (why) {
+                        snprintf(err, size, "%s:%u: [bus.%s]: %s", map->path, c->line_no, c->name, why);
+                        return -EINVAL;
+                }
+        }
+        for (unsigned k = 0; k < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; k++) {
+                bool is_out = k < _CHAIR_OUT_MAX;
+                const struct hw_binding *b = is_out ? &map->outputs[k] : &map->inputs[k - _CHAIR_OUT_MAX];
+                const char *name = is_out ? chair_output_info(k)->name : chair_input_info(k - _CHAIR_OUT_MAX)->name;
+                bool bit = b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT;
+                const char *why = NULL;
+
+                if (b->backend != HW_BACKEND_MODBUS)
+                        continue;
+                if (b->bus < 0 || (unsigned) b->bus >= map->n_buses)
+                        why = "names no bus";
+                else if (!isfinite(b->scale) || b->scale == 0)
+                        why = "scale must be a non-zero number";
+                else if (b->words != 1 && (b->words != 2 || bit))
+                        why = "words must be 1, or 2 for a register";
+                else if ((unsigned) b->address + b->words > 65536)
+                        why = "address runs past 65535";
+                else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
+                        why = "an output needs a writable table (coil or holding)";
+                if (why) {
+                        snprintf(err, size, "%s:%u: [%s.%s]: %s", map->path, b->line_no, is_out ? "output" : "input",
+                                 name, why);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
 static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
         struct modbus_driver *d = (struct modbus_driver *) drv;
         bool used[HW_MAX_BUSES] = {};
         int r;
 
+        r = check_config(map, err, size);
+        if (r < 0)
+                return r;
         d->map = map;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 atomic_store(&d->image[o], chair_output_info(o)->safe_value);
@@ -431,10 +496,15 @@ static int mb_set_output(struct chair_driver *drv, enum chair_output out, int32_
         struct modbus_driver *d = (struct modbus_driver *) drv;
         struct bus_worker *w = worker_of_output(d, out);
 
+        if ((unsigned) out >= _CHAIR_OUT_MAX)
+                return -EINVAL;
         if (!w || !w->started)
                 return -ENODEV;
+        if (value < chair_output_info(out)->min || value > chair_output_info(out)->max)
+                return -ERANGE;
         if (atomic_exchange(&d->image[out], value) != value) {
                 atomic_store(&d->dirty[out], true);
+                atomic_store(&w->outputs_pending, true);
                 wake(w);
         }
         return 0;
@@ -442,6 +512,14 @@ static int mb_set_output(struct chair_driver *drv, enum chair_output out, int32_
 
 static int mb_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret) {
         struct modbus_driver *d = (struct modbus_driver *) drv;
+
+        if ((unsigned) in >= _CHAIR_IN_MAX)
+                return -EINVAL;
+        if (!d->map || d->map->inputs[in].backend != HW_BACKEND_MODBUS)
+                return -ENODEV;
+        /* Never a made-up 0 (an estop "not pressed") before the board has answered. */
+        if (!(atomic_load(&d->valid) & (1ULL << in)))
+                return -ENODATA;
         *ret = atomic_load(&d->inputs[in]);
         return 0;
 }
@@ -461,8 +539,10 @@ static int mb_go_safe(struct chair_driver *drv) {
                         atomic_store(&d->dirty[o], true);
                 }
         for (unsigned b = 0; b < d->n_buses; b++)
-                if (d->buses[b].started)
+                if (d->buses[b].started) {
+                        atomic_store(&d->buses[b].outputs_pending, true);
                         wake(&d->buses[b]);
+                }
         return 0;
 }
 
@@ -494,7 +574,6 @@ static void mb_close(struct chair_driver *drv) {
                 struct bus_worker *w = &d->buses[b];
                 if (!w->started)
                         continue;
-                usleep(1000 * MIN(100u, w->cfg->response_timeout_ms * 2));
                 atomic_store(&w->quit, true);
                 wake(w);
                 pthread_join(w->thread, NULL);
