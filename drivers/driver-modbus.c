@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "log.h"
 #include "macro.h"
 
 #define BACKOFF_MIN_MS 100
@@ -39,12 +40,17 @@ struct bus_worker {
         modbus_t *ctx;
         bool connected;
         unsigned backoff_ms;
-        unsigned failures;
+        unsigned failures;              /* consecutive failed transactions */
+        bool must_reconnect;            /* the transport broke or the stream lost step */
+        unsigned connects;
         uint16_t heartbeat;
         uint64_t next_poll_ms, next_heartbeat_ms;
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
         atomic_bool outputs_pending;    /* a set or go_safe waits: reads yield to it */
+        atomic_int rs485_errno;         /* RS-485 mode refused (ENOTTY on a pty) */
+        /* Event-loop side only: what was logged last. */
+        bool logged_link, logged_rs485;
 };
 
 struct modbus_driver {
@@ -86,7 +92,16 @@ static const struct hw_binding *in_binding(struct bus_worker *w, unsigned i) {
         return b->backend == HW_BACKEND_MODBUS && b->bus == w->index ? b : NULL;
 }
 
-/* Counts a failed transaction by its kind; returns true when the link must be re-made. */
+/* Link changes are logged by the event loop (on_event), never from this thread. */
+static void set_link(struct bus_worker *w, bool up) {
+        uint64_t one = 1;
+        if (atomic_exchange(&w->link_up, up) != up && write(w->drv->event_fd, &one, sizeof one) < 0) {
+                /* a saturated eventfd still wakes the loop */
+        }
+}
+
+/* Counts a failed transaction by its kind and decides whether the link must be re-made.
+ * Returns false, so "return count_error(w)" reads as a failed step. */
 static bool count_error(struct bus_worker *w) {
         int e = errno;
 
@@ -100,16 +115,20 @@ static bool count_error(struct bus_worker *w) {
         else
                 atomic_fetch_add(&w->invalid, 1);
         if (w->failures >= FAILURES_LINK_DOWN)
-                atomic_store(&w->link_up, false);
-        /* Broken transport, or a stream out of step after garbage: start afresh. */
-        return e == ECONNRESET || e == EPIPE || e == EBADF || e == ECONNREFUSED || e == ENOTCONN ||
-               e == EMBBADDATA || e == EMBBADEXC || e == EMBUNKEXC || e == EMBMDATA || w->failures >= FAILURES_LINK_DOWN;
+                set_link(w, false);
+        /* Broken transport, a stream out of step after garbage or a late reply, or a peer that
+         * stopped answering: start afresh. A peer answering with exceptions is alive: no reconnect. */
+        if (e == ECONNRESET || e == EPIPE || e == EBADF || e == ECONNREFUSED || e == ENOTCONN || e == EMBBADDATA ||
+            e == EMBBADEXC || e == EMBUNKEXC || e == EMBMDATA || e == EMBBADSLAVE ||
+            (e == ETIMEDOUT && w->failures >= FAILURES_LINK_DOWN) || (e < EMBXILFUN && e != ETIMEDOUT && e != EMBBADCRC))
+                w->must_reconnect = true;
+        return false;
 }
 
 static void count_success(struct bus_worker *w) {
         atomic_fetch_add(&w->transactions, 1);
         w->failures = 0;
-        atomic_store(&w->link_up, true);
+        set_link(w, true);
 }
 
 static int32_t raw_of(const struct hw_binding *b, int32_t value) {
@@ -155,7 +174,7 @@ static bool write_outputs(struct bus_worker *w) {
                         for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
                                 if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_COIL)
                                         atomic_store(&d->dirty[k], true);
-                        return !count_error(w);
+                        return count_error(w);
                 }
                 count_success(w);
                 i += n;
@@ -177,7 +196,7 @@ static bool write_outputs(struct bus_worker *w) {
                         for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
                                 if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_HOLDING)
                                         atomic_store(&d->dirty[k], true);
-                        return !count_error(w);
+                        return count_error(w);
                 }
                 count_success(w);
                 i += n;
@@ -229,7 +248,7 @@ static bool read_inputs(struct bus_worker *w) {
                 else
                         r = modbus_read_input_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
                 if (r < 0)
-                        return !count_error(w);
+                        return count_error(w);
                 count_success(w);
 
                 for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
@@ -282,12 +301,12 @@ static bool connect_bus(struct bus_worker *w) {
         if (modbus_connect(w->ctx) < 0)
                 return false;
         if (!c->tcp && c->rs485)
-                modbus_rtu_set_serial_mode(w->ctx, MODBUS_RTU_RS485); /* ENOTTY on a pty: fine */
+                if (modbus_rtu_set_serial_mode(w->ctx, MODBUS_RTU_RS485) < 0)
+                        atomic_store(&w->rs485_errno, errno); /* ENOTTY on a pty: logged once, fine */
         /* After any (re)connection every output is written again: the board may have reset. */
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 if (out_binding(w, o))
                         atomic_store(&w->drv->dirty[o], true);
-        w->failures = 0;
         return true;
 }
 
@@ -306,42 +325,44 @@ static void *bus_thread(void *userdata) {
         w->backoff_ms = BACKOFF_MIN_MS;
         while (!atomic_load(&w->quit)) {
                 uint64_t now = now_ms(), next;
+                bool ok;
 
                 if (!w->connected) {
+                        if (w->connects++ > 0)
+                                atomic_fetch_add(&w->reconnects, 1);
                         w->connected = connect_bus(w);
                         if (!w->connected) {
-                                atomic_store(&w->link_up, false);
+                                set_link(w, false);
                                 wait_for(w, now + w->backoff_ms);
                                 w->backoff_ms = MIN(w->backoff_ms * 2, BACKOFF_MAX_MS);
-                                atomic_fetch_add(&w->reconnects, 1);
                                 continue;
                         }
-                        w->backoff_ms = BACKOFF_MIN_MS;
+                        w->must_reconnect = false;
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
-                if (!write_outputs(w)) {
-                        w->connected = false;
-                        continue;
-                }
-                if (c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
-                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
-                                if (count_error(w)) {
-                                        w->connected = false;
-                                        continue;
-                                }
-                        } else {
+                ok = write_outputs(w);
+                if (ok && c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
+                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0)
+                                ok = count_error(w);
+                        else
                                 count_success(w);
-                        }
                         w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
-                if (now >= w->next_poll_ms) {
-                        if (!read_inputs(w)) {
-                                w->connected = false;
-                                continue;
-                        }
+                if (ok && now >= w->next_poll_ms) {
+                        ok = read_inputs(w);
                         w->next_poll_ms = now + c->poll_interval_ms;
                 }
+                if (!ok) {
+                        /* Back off, so a refusing or broken peer is not hammered; a set or a
+                         * go_safe still wakes the thread at once. */
+                        if (w->must_reconnect)
+                                w->connected = false;
+                        wait_for(w, now + w->backoff_ms);
+                        w->backoff_ms = MIN(w->backoff_ms * 2, BACKOFF_MAX_MS);
+                        continue;
+                }
+                w->backoff_ms = BACKOFF_MIN_MS;
                 next = w->next_poll_ms;
                 if (c->heartbeat_register >= 0)
                         next = MIN(next, w->next_heartbeat_ms);
@@ -371,6 +392,30 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
 
         if (read(fd, &v, sizeof v) < 0) {
                 /* drained already */
+        }
+        for (unsigned b = 0; b < d->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                bool up = atomic_load(&w->link_up);
+                int e = atomic_load(&w->rs485_errno);
+
+                if (!w->started)
+                        continue;
+                if (e && !w->logged_rs485) {
+                        w->logged_rs485 = true;
+                        log_warning("modbus [bus.%s]: %s does not take RS-485 mode (%s), using it as it is",
+                                    w->cfg->name, w->cfg->device, strerror(e));
+                }
+                if (up != w->logged_link) {
+                        w->logged_link = up;
+                        if (up)
+                                log_info("modbus [bus.%s]: link up", w->cfg->name);
+                        else
+                                log_warning("modbus [bus.%s]: link down (timeouts %llu, CRC %llu, exceptions %llu, invalid %llu)",
+                                            w->cfg->name, (unsigned long long) atomic_load(&w->timeouts),
+                                            (unsigned long long) atomic_load(&w->crc),
+                                            (unsigned long long) atomic_load(&w->exceptions),
+                                            (unsigned long long) atomic_load(&w->invalid));
+                }
         }
         changed = atomic_exchange(&d->changed, 0);
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)

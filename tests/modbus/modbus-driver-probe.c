@@ -4,6 +4,7 @@
  * one command per line on stdin, one answer per line on stdout:
  *
  *   set NAME VALUE    -> "ok" | "error ERRNO"
+ *   setmany NAME=VALUE...  -> sets them back to back, as a program step does; "ok" | "error ERRNO"
  *   get NAME          -> "value NAME VALUE" | "error ERRNO"
  *   safe              -> "ok" (go_safe)
  *   stats             -> "stats transactions=N timeouts=N crc=N exceptions=N invalid=N reconnects=N link_up=0|1"
@@ -44,6 +45,28 @@ static void run_command(struct probe *p, char *cmd) {
         if (strcmp(verb, "set") == 0 && name && arg) {
                 int out = chair_output_from_name(name);
                 r = out < 0 ? out : ops->set_output(p->drv, out, (int32_t) strtol(arg, NULL, 0));
+                if (r < 0)
+                        printf("error %d\n", -r);
+                else
+                        printf("ok\n");
+        } else if (strcmp(verb, "setmany") == 0) {
+                int32_t values[_CHAIR_OUT_MAX];
+                int outs[_CHAIR_OUT_MAX];
+                unsigned n = 0;
+                /* Parse first, then set in a tight loop. */
+                for (char *t = name; t && n < _CHAIR_OUT_MAX; t = n == 1 ? arg : strtok(NULL, " \t")) {
+                        char *eq = strchr(t, '=');
+                        if (!eq) {
+                                printf("error %d\n", EINVAL);
+                                return;
+                        }
+                        *eq = 0;
+                        outs[n] = chair_output_from_name(t);
+                        values[n++] = (int32_t) strtol(eq + 1, NULL, 0);
+                }
+                r = 0;
+                for (unsigned i = 0; i < n && r >= 0; i++)
+                        r = outs[i] < 0 ? outs[i] : ops->set_output(p->drv, outs[i], values[i]);
                 if (r < 0)
                         printf("error %d\n", -r);
                 else

@@ -197,3 +197,62 @@ class Probe:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+PEER = os.path.join(SOURCE_DIR, "tests", "modbus", "pymodbus-peer.py")
+
+
+class PymodbusPeer:
+    """tests/modbus/pymodbus-peer.py: a pymodbus slave logging every request."""
+
+    def __init__(self, port=None, device=None):
+        args = ["/usr/bin/python3", PEER] + (["--tcp", str(port)] if port else ["--rtu", device])
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.requests = []          # (kind, fc, addr, payload)
+        self.lock = threading.Lock()
+        self.answers = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self.answers.get(timeout=10) == "started"
+        if port and not wait_port(port):
+            raise RuntimeError("pymodbus peer did not listen")
+
+    def _read(self):
+        for line in self.proc.stdout:
+            w = line.split()
+            if w and w[0] in ("read", "write"):
+                with self.lock:
+                    self.requests.append((w[0], int(w[1]), int(w[2]), w[3]))
+            else:
+                self.answers.put(line.strip())
+
+    def cmd(self, text):
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+        return self.answers.get(timeout=5)
+
+    def get(self, kind, addr):
+        return int(self.cmd(f"get {kind} {addr}").split()[3])
+
+    def take_requests(self):
+        with self.lock:
+            r, self.requests = self.requests, []
+        return r
+
+    def close(self):
+        stop(self.proc)
+
+
+def peer_map(path, **bus):
+    """The chairsim register map (the pymodbus peer stores any address)."""
+    return chairsim_map(path, **bus)
+
+
+def wait_until(pred, timeout=5.0, step=0.02):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
