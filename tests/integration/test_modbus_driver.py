@@ -254,7 +254,8 @@ def test_malformed_replies_never_crash(kind, probes, tmp_path):
         s = p.wait_stats(lambda s: s["reconnects"] >= 2
                          and s["timeouts"] + s["invalid"] + s["exceptions"] + s["crc"] >= 1, timeout=10)
         assert s["reconnects"] >= 2, s
-        assert s["link_up"] == 0
+        if kind != "huge_count":      # there write echoes still pass; only reads fail
+            assert s["link_up"] == 0
         assert p.get("supply_voltage") == "error 61"
     finally:
         srv.close()
@@ -280,15 +281,13 @@ def test_rtu_on_pty_pair(probes, tmp_path):
         pty.close()
 
 
-@pytest.mark.parametrize("bus_line,bad", [("poll_ms = 0", "poll_ms"), ("timeout_ms = 0", "timeout_ms")])
-def test_unusable_bus_config_names_its_line(bus_line, bad, tmp_path):
-    path = m.chairsim_map(tmp_path / "map.conf", tcp_port=1)
-    text = open(path).read()
-    key = bus_line.split()[0]
-    text = "\n".join(bus_line if ln.startswith(key + " ") else ln for ln in text.splitlines())
-    open(path, "w").write(text)
+def test_unusable_bus_names_its_line(tmp_path):
+    """A map the loader accepts but whose device cannot be opened: the error names the bus
+    section's line and the device."""
+    missing = str(tmp_path / "no-such-tty")
+    path = m.chairsim_map(tmp_path / "map.conf", device=missing)
+    line_no = open(path).read().splitlines().index("[bus.board]") + 1
     p = m.Probe(path)
-    line_no = text.splitlines().index("[bus.board]") + 1
-    assert p.open_line.startswith("open -"), p.open_line
-    assert f"map.conf:{line_no}:" in p.open_line and bad in p.open_line, p.open_line
+    assert p.open_line.startswith("open -2 "), p.open_line
+    assert f"map.conf:{line_no}: [bus.board]" in p.open_line and missing in p.open_line, p.open_line
     assert p.proc.wait(timeout=10) == 1

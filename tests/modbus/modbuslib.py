@@ -80,7 +80,7 @@ def bus_section(tcp_port=None, device=None, timeout_ms=50, poll_ms=50, heartbeat
     if tcp_port is not None:
         lines += ["type = tcp", "host = 127.0.0.1", f"port = {tcp_port}"]
     else:
-        lines += ["type = rtu", f"device = {device}", f"baud = {baud}", "parity = N"]
+        lines += ["type = rtu", f"device = {device}", f"baud = {baud}", "parity = none"]
         if rs485:
             lines.append("rs485 = yes")
     lines += ["slave = 1", f"timeout_ms = {timeout_ms}", f"poll_ms = {poll_ms}"]
@@ -256,3 +256,29 @@ def wait_until(pred, timeout=5.0, step=0.02):
             return v
         time.sleep(step)
     return pred()
+
+
+class SimClient:
+    """An independent python3-pymodbus client beside the driver (chairsim takes several TCP
+    masters): fault injection and checks of what the board holds."""
+
+    def __init__(self, port):
+        from pymodbus.client import ModbusTcpClient
+        self.c = ModbusTcpClient("127.0.0.1", port=port, timeout=1)
+        assert self.c.connect()
+
+    def coil(self, addr):
+        return int(self.c.read_coils(addr, 1, slave=1).bits[0])
+
+    def discrete(self, addr):
+        return int(self.c.read_discrete_inputs(addr, 1, slave=1).bits[0])
+
+    def holding(self, addr):
+        return self.c.read_holding_registers(addr, 1, slave=1).registers[0]
+
+    def fault(self, name, on=True, check=True):
+        reply = self.c.write_coil(FAULT_COIL[name], on, slave=1)
+        assert not check or not reply.isError()
+
+    def close(self):
+        self.c.close()
