@@ -131,14 +131,19 @@ static void count_success(struct bus_worker *w) {
         set_link(w, true);
 }
 
+/* Engineering value to the register's raw value, clamped to what its words can hold. */
 static int32_t raw_of(const struct hw_binding *b, int32_t value) {
-        return (int32_t) lround(value / b->scale);
+        double raw = round(value / b->scale);
+        double lo = b->words == 2 ? (b->is_signed ? INT32_MIN : 0) : (b->is_signed ? INT16_MIN : 0);
+        double hi = b->words == 2 ? (b->is_signed ? INT32_MAX : (double) UINT32_MAX) : (b->is_signed ? INT16_MAX : UINT16_MAX);
+        raw = CLAMP(raw, lo, hi);
+        return raw > INT32_MAX ? (int32_t) (uint32_t) raw : (int32_t) raw;
 }
 
 /* Writes every dirty output of this bus, contiguous addresses together. */
 static bool write_outputs(struct bus_worker *w) {
         struct modbus_driver *d = w->drv;
-        struct { uint16_t addr; int32_t raw; uint8_t words; } coils[_CHAIR_OUT_MAX], regs[_CHAIR_OUT_MAX];
+        struct { uint16_t addr; int32_t raw; uint8_t words; bool word_swap; } coils[_CHAIR_OUT_MAX], regs[_CHAIR_OUT_MAX];
         unsigned nc = 0, nr = 0;
 
         atomic_store(&w->outputs_pending, false);
@@ -147,9 +152,10 @@ static bool write_outputs(struct bus_worker *w) {
                 if (!b || !atomic_exchange(&d->dirty[o], false))
                         continue;
                 if (b->table == HW_MODBUS_COIL)
-                        coils[nc++] = (typeof(coils[0])) { b->address, atomic_load(&d->image[o]) ? 1 : 0, 1 };
+                        coils[nc++] = (typeof(coils[0])) { b->address, atomic_load(&d->image[o]) ? 1 : 0, 1, false };
                 else
-                        regs[nr++] = (typeof(regs[0])) { b->address, raw_of(b, atomic_load(&d->image[o])), b->words };
+                        regs[nr++] = (typeof(regs[0])) { b->address, raw_of(b, atomic_load(&d->image[o])), b->words,
+                                                          b->word_swap };
         }
         /* Sort by address (tiny arrays) and write runs. */
         for (unsigned i = 1; i < nc; i++)
@@ -185,8 +191,9 @@ static bool write_outputs(struct bus_worker *w) {
                 while (i + n < nr && regs[i + n].addr == regs[i].addr + words) {
                         if (regs[i + n].words == 2) {
                                 uint32_t v = (uint32_t) regs[i + n].raw;
-                                values[words++] = (uint16_t) (v >> 16);
-                                values[words++] = (uint16_t) v;
+                                bool swap = regs[i + n].word_swap;
+                                values[words++] = (uint16_t) (swap ? v : v >> 16);
+                                values[words++] = (uint16_t) (swap ? v >> 16 : v);
                         } else {
                                 values[words++] = (uint16_t) regs[i + n].raw;
                         }
@@ -468,6 +475,14 @@ static int check_config(const struct hardware_map *map, char *err, size_t size) 
                         why = "address runs past 65535";
                 else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
                         why = "an output needs a writable table (coil or holding)";
+                else if (!is_out)
+                        for (unsigned j = 0; j < _CHAIR_IN_MAX && !why; j++) {
+                                const struct hw_binding *o = &map->inputs[j];
+                                /* One block read per table per poll: 120 registers or bits at most. */
+                                if (o->backend == HW_BACKEND_MODBUS && o->bus == b->bus && o->table == b->table &&
+                                    (int) o->address + o->words - 1 - (int) b->address >= 120)
+                                        why = "more than 120 addresses from another input of its table on this bus (one block read)";
+                        }
                 if (why) {
                         snprintf(err, size, "%s:%u: [%s.%s]: %s", map->path, b->line_no, is_out ? "output" : "input",
                                  name, why);

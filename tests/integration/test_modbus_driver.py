@@ -291,3 +291,26 @@ def test_unusable_bus_names_its_line(tmp_path):
     assert p.open_line.startswith("open -2 "), p.open_line
     assert f"map.conf:{line_no}: [bus.board]" in p.open_line and missing in p.open_line, p.open_line
     assert p.proc.wait(timeout=10) == 1
+
+
+def test_scale_and_low_word_first(tcp_peer, probes, tmp_path):
+    """Scaled registers and a 32-bit value low word first, both ways."""
+    peer, port = tcp_peer
+    path = m.chairsim_map(tmp_path / "map.conf", tcp_port=port)
+    text = open(path).read()
+    text = text.replace("word_order = high-first", "word_order = low-first")
+    # supply_voltage in 10 mV units; tap_motor in 0.5 % steps.
+    text = text.replace("[input.supply_voltage]\nbackend = modbus\nbus = board\ntable = input\naddress = 7\n",
+                        "[input.supply_voltage]\nbackend = modbus\nbus = board\ntable = input\naddress = 7\nscale = 10\n")
+    text = text.replace("[output.tap_motor]\nbackend = modbus\nbus = board\ntable = holding\naddress = 2\n",
+                        "[output.tap_motor]\nbackend = modbus\nbus = board\ntable = holding\naddress = 2\nscale = 0.5\n")
+    open(path, "w").write(text)
+    peer.cmd("ir 7 2400")
+    enc = 70000
+    peer.cmd(f"ir 0 {enc & 0xFFFF}")
+    peer.cmd(f"ir 1 {enc >> 16}")
+    p = open_probe(probes, path)
+    assert m.wait_until(lambda: p.get("supply_voltage") == 24000)
+    assert p.get("encoder") == 70000
+    assert p.set("tap_motor", 40) == "ok"
+    assert m.wait_until(lambda: peer.get("hr", 2) == 80)
