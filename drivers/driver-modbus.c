@@ -48,6 +48,8 @@ struct bus_worker {
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
         atomic_bool outputs_pending;    /* a set or go_safe waits: reads yield to it */
+        atomic_bool safe_pending;       /* a go_safe not yet written to this board */
+        _Atomic uint64_t safe_written_ns;
         atomic_int rs485_errno;         /* RS-485 mode refused (ENOTTY on a pty) */
         /* Event-loop side only: what was logged last. */
         bool logged_link, logged_rs485;
@@ -348,7 +350,14 @@ static void *bus_thread(void *userdata) {
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
-                ok = write_outputs(w);
+                {
+                        bool safe = atomic_exchange(&w->safe_pending, false);
+                        ok = write_outputs(w);
+                        if (safe && !ok)
+                                atomic_store(&w->safe_pending, true);
+                        else if (safe)
+                                atomic_store(&w->safe_written_ns, now_ns());
+                }
                 if (ok && c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
                         if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0)
                                 ok = count_error(w);
@@ -601,6 +610,7 @@ static int mb_go_safe(struct chair_driver *drv) {
         for (unsigned b = 0; b < d->n_buses; b++)
                 if (d->buses[b].started) {
                         atomic_store(&d->buses[b].outputs_pending, true);
+                        atomic_store(&d->buses[b].safe_pending, true);
                         wake(&d->buses[b]);
                 }
         return 0;
@@ -621,6 +631,7 @@ static int mb_get_stats(struct chair_driver *drv, struct chair_driver_stats *ret
                 ret->errors_invalid += atomic_load(&w->invalid);
                 ret->reconnects += atomic_load(&w->reconnects);
                 ret->link_up &= atomic_load(&w->link_up);
+                ret->safe_written_ns = MAX(ret->safe_written_ns, atomic_load(&w->safe_written_ns));
         }
         return 0;
 }

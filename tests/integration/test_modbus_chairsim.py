@@ -93,8 +93,8 @@ def test_tcp_chairsim_slow_replies_then_recovery(sim_tcp):
 
 
 def test_tcp_chairsim_garbled_replies_counted(sim_tcp):
-    """chairsim's garbled replies: counted errors, link down, reconnects, no crash. (chairsim
-    then ignores every request, so the fault cannot be cleared over Modbus.)"""
+    """chairsim's garbled replies: counted errors, link down, reconnects, no crash; cleared over
+    the same link, the driver comes back."""
     sim, client, p = sim_tcp
     assert m.wait_until(lambda: p.stats()["link_up"] == 1)
     client.fault("garbled-replies", check=False)
@@ -102,6 +102,10 @@ def test_tcp_chairsim_garbled_replies_counted(sim_tcp):
         return s["invalid"] + s["crc"] + s["timeouts"] + s["exceptions"]
     s = p.wait_stats(lambda s: errors(s) >= 3 and s["reconnects"] >= 1 and s["link_up"] == 0, timeout=10)
     assert errors(s) >= 3 and s["reconnects"] >= 1 and s["link_up"] == 0, s
+    client.fault("garbled-replies", False, check=False)  # its own reply is garbled too
+    client.close()                                       # and its stream out of step
+    assert client.c.connect()
+    assert m.wait_until(lambda: p.stats()["link_up"] == 1, timeout=10)
 
 
 def test_rtu_chairsim_on_pty_pair(tmp_path):

@@ -192,7 +192,7 @@ static void send_garbage(modbus_t *ctx, bool rtu, const uint8_t *q, int header) 
 static int serve(struct chairsim *s, modbus_t *ctx, bool rtu) {
         uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
         int header = modbus_get_header_length(ctx);
-        bool heartbeat = false;
+        bool heartbeat = false, control;
         int rc, ex;
 
         rc = modbus_receive(ctx, q);
@@ -200,11 +200,14 @@ static int serve(struct chairsim *s, modbus_t *ctx, bool rtu) {
                 return 0; /* not for us (RTU: another slave) */
         if (rc < 0)
                 return rtu ? 0 : -1;
-        if (fault_on(s, TF_DISCONNECT))
+        /* Writes to the fault coils are the test's control channel: never disturbed. */
+        control = (q[header] == MODBUS_FC_WRITE_SINGLE_COIL || q[header] == MODBUS_FC_WRITE_MULTIPLE_COILS) &&
+                  (q[header + 1] << 8 | q[header + 2]) >= COIL_FAULT_BASE;
+        if (!control && fault_on(s, TF_DISCONNECT))
                 return rtu ? 0 : -1;
-        if (fault_on(s, TF_SLOW))
-                usleep(300 * 1000);
-        if (fault_on(s, TF_GARBLED)) {
+        if (!control && fault_on(s, TF_SLOW))
+                usleep(150 * 1000);
+        if (!control && fault_on(s, TF_GARBLED)) {
                 send_garbage(ctx, rtu, q, header);
                 return 0;
         }
