@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "log.h"
 #include "macro.h"
 
 #define BACKOFF_MIN_MS 100
@@ -39,13 +40,19 @@ struct bus_worker {
         modbus_t *ctx;
         bool connected;
         unsigned backoff_ms;
-        unsigned failures;
+        unsigned failures;              /* consecutive failed transactions */
+        bool must_reconnect;            /* the transport broke or the stream lost step */
+        unsigned connects;
         uint16_t heartbeat;
         uint64_t next_poll_ms, next_heartbeat_ms;
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
+        atomic_bool outputs_pending;    /* a set or go_safe waits: reads yield to it */
         atomic_bool safe_pending;       /* a go_safe not yet written to this board */
         _Atomic uint64_t safe_written_ns;
+        atomic_int rs485_errno;         /* RS-485 mode refused (ENOTTY on a pty) */
+        /* Event-loop side only: what was logged last. */
+        bool logged_link, logged_rs485;
 };
 
 struct modbus_driver {
@@ -57,6 +64,7 @@ struct modbus_driver {
         atomic_bool dirty[_CHAIR_OUT_MAX];
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
         _Atomic uint64_t changed;       /* bit per chair_input */
+        _Atomic uint64_t valid;         /* bit per chair_input: read at least once */
         _Atomic uint64_t read_at_ns[_CHAIR_IN_MAX];
         int event_fd;                   /* bus threads -> event loop */
         sd_event_source *event_source;
@@ -86,7 +94,16 @@ static const struct hw_binding *in_binding(struct bus_worker *w, unsigned i) {
         return b->backend == HW_BACKEND_MODBUS && b->bus == w->index ? b : NULL;
 }
 
-/* Counts a failed transaction by its kind; returns true when the link must be re-made. */
+/* Link changes are logged by the event loop (on_event), never from this thread. */
+static void set_link(struct bus_worker *w, bool up) {
+        uint64_t one = 1;
+        if (atomic_exchange(&w->link_up, up) != up && write(w->drv->event_fd, &one, sizeof one) < 0) {
+                /* a saturated eventfd still wakes the loop */
+        }
+}
+
+/* Counts a failed transaction by its kind and decides whether the link must be re-made.
+ * Returns false, so "return count_error(w)" reads as a failed step. */
 static bool count_error(struct bus_worker *w) {
         int e = errno;
 
@@ -100,36 +117,47 @@ static bool count_error(struct bus_worker *w) {
         else
                 atomic_fetch_add(&w->invalid, 1);
         if (w->failures >= FAILURES_LINK_DOWN)
-                atomic_store(&w->link_up, false);
-        /* Broken transport, or a stream out of step after garbage: start afresh. */
-        return e == ECONNRESET || e == EPIPE || e == EBADF || e == ECONNREFUSED || e == ENOTCONN ||
-               e == EMBBADDATA || e == EMBBADEXC || e == EMBUNKEXC || e == EMBMDATA || w->failures >= FAILURES_LINK_DOWN;
+                set_link(w, false);
+        /* Broken transport, a stream out of step after garbage or a late reply, or a peer that
+         * stopped answering: start afresh. A peer answering with exceptions is alive: no reconnect. */
+        if (e == ECONNRESET || e == EPIPE || e == EBADF || e == ECONNREFUSED || e == ENOTCONN || e == EMBBADDATA ||
+            e == EMBBADEXC || e == EMBUNKEXC || e == EMBMDATA || e == EMBBADSLAVE ||
+            (e == ETIMEDOUT && w->failures >= FAILURES_LINK_DOWN) || (e < EMBXILFUN && e != ETIMEDOUT && e != EMBBADCRC))
+                w->must_reconnect = true;
+        return false;
 }
 
 static void count_success(struct bus_worker *w) {
         atomic_fetch_add(&w->transactions, 1);
         w->failures = 0;
-        atomic_store(&w->link_up, true);
+        set_link(w, true);
 }
 
+/* Engineering value to the register's raw value, clamped to what its words can hold. */
 static int32_t raw_of(const struct hw_binding *b, int32_t value) {
-        return (int32_t) lround(value / b->scale);
+        double raw = round(value / b->scale);
+        double lo = b->words == 2 ? (b->is_signed ? INT32_MIN : 0) : (b->is_signed ? INT16_MIN : 0);
+        double hi = b->words == 2 ? (b->is_signed ? INT32_MAX : (double) UINT32_MAX) : (b->is_signed ? INT16_MAX : UINT16_MAX);
+        raw = CLAMP(raw, lo, hi);
+        return raw > INT32_MAX ? (int32_t) (uint32_t) raw : (int32_t) raw;
 }
 
 /* Writes every dirty output of this bus, contiguous addresses together. */
 static bool write_outputs(struct bus_worker *w) {
         struct modbus_driver *d = w->drv;
-        struct { uint16_t addr; int32_t raw; uint8_t words; } coils[_CHAIR_OUT_MAX], regs[_CHAIR_OUT_MAX];
+        struct { uint16_t addr; int32_t raw; uint8_t words; bool word_swap; } coils[_CHAIR_OUT_MAX], regs[_CHAIR_OUT_MAX];
         unsigned nc = 0, nr = 0;
 
+        atomic_store(&w->outputs_pending, false);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 const struct hw_binding *b = out_binding(w, o);
                 if (!b || !atomic_exchange(&d->dirty[o], false))
                         continue;
                 if (b->table == HW_MODBUS_COIL)
-                        coils[nc++] = (typeof(coils[0])) { b->address, atomic_load(&d->image[o]) ? 1 : 0, 1 };
+                        coils[nc++] = (typeof(coils[0])) { b->address, atomic_load(&d->image[o]) ? 1 : 0, 1, false };
                 else
-                        regs[nr++] = (typeof(regs[0])) { b->address, raw_of(b, atomic_load(&d->image[o])), b->words };
+                        regs[nr++] = (typeof(regs[0])) { b->address, raw_of(b, atomic_load(&d->image[o])), b->words,
+                                                          b->word_swap };
         }
         /* Sort by address (tiny arrays) and write runs. */
         for (unsigned i = 1; i < nc; i++)
@@ -154,7 +182,7 @@ static bool write_outputs(struct bus_worker *w) {
                         for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
                                 if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_COIL)
                                         atomic_store(&d->dirty[k], true);
-                        return !count_error(w);
+                        return count_error(w);
                 }
                 count_success(w);
                 i += n;
@@ -165,8 +193,9 @@ static bool write_outputs(struct bus_worker *w) {
                 while (i + n < nr && regs[i + n].addr == regs[i].addr + words) {
                         if (regs[i + n].words == 2) {
                                 uint32_t v = (uint32_t) regs[i + n].raw;
-                                values[words++] = (uint16_t) (v >> 16);
-                                values[words++] = (uint16_t) v;
+                                bool swap = regs[i + n].word_swap;
+                                values[words++] = (uint16_t) (swap ? v : v >> 16);
+                                values[words++] = (uint16_t) (swap ? v >> 16 : v);
                         } else {
                                 values[words++] = (uint16_t) regs[i + n].raw;
                         }
@@ -176,7 +205,7 @@ static bool write_outputs(struct bus_worker *w) {
                         for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
                                 if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_HOLDING)
                                         atomic_store(&d->dirty[k], true);
-                        return !count_error(w);
+                        return count_error(w);
                 }
                 count_success(w);
                 i += n;
@@ -186,7 +215,8 @@ static bool write_outputs(struct bus_worker *w) {
 
 static void deliver(struct modbus_driver *d, unsigned in, int32_t value) {
         uint64_t one = 1;
-        if (atomic_exchange(&d->inputs[in], value) != value) {
+        bool first = !(atomic_fetch_or(&d->valid, 1ULL << in) & (1ULL << in));
+        if (atomic_exchange(&d->inputs[in], value) != value || first) {
                 atomic_store(&d->read_at_ns[in], now_ns());
                 atomic_fetch_or(&d->changed, 1ULL << in);
                 if (write(d->event_fd, &one, sizeof one) < 0) {
@@ -214,6 +244,8 @@ static bool read_inputs(struct bus_worker *w) {
                 }
                 if (lo > hi)
                         continue;
+                if (atomic_load(&w->outputs_pending))
+                        return true; /* a go_safe or a set waits: write it before reading on */
                 if (hi - lo + 1 > 120)
                         hi = lo + 119; /* one transaction; a map this sparse is unusual */
                 if (table == HW_MODBUS_COIL)
@@ -225,7 +257,7 @@ static bool read_inputs(struct bus_worker *w) {
                 else
                         r = modbus_read_input_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
                 if (r < 0)
-                        return !count_error(w);
+                        return count_error(w);
                 count_success(w);
 
                 for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
@@ -278,12 +310,12 @@ static bool connect_bus(struct bus_worker *w) {
         if (modbus_connect(w->ctx) < 0)
                 return false;
         if (!c->tcp && c->rs485)
-                modbus_rtu_set_serial_mode(w->ctx, MODBUS_RTU_RS485); /* ENOTTY on a pty: fine */
+                if (modbus_rtu_set_serial_mode(w->ctx, MODBUS_RTU_RS485) < 0)
+                        atomic_store(&w->rs485_errno, errno); /* ENOTTY on a pty: logged once, fine */
         /* After any (re)connection every output is written again: the board may have reset. */
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 if (out_binding(w, o))
                         atomic_store(&w->drv->dirty[o], true);
-        w->failures = 0;
         return true;
 }
 
@@ -302,54 +334,59 @@ static void *bus_thread(void *userdata) {
         w->backoff_ms = BACKOFF_MIN_MS;
         while (!atomic_load(&w->quit)) {
                 uint64_t now = now_ms(), next;
+                bool ok;
 
                 if (!w->connected) {
+                        if (w->connects++ > 0)
+                                atomic_fetch_add(&w->reconnects, 1);
                         w->connected = connect_bus(w);
                         if (!w->connected) {
-                                atomic_store(&w->link_up, false);
+                                set_link(w, false);
                                 wait_for(w, now + w->backoff_ms);
                                 w->backoff_ms = MIN(w->backoff_ms * 2, BACKOFF_MAX_MS);
-                                atomic_fetch_add(&w->reconnects, 1);
                                 continue;
                         }
-                        w->backoff_ms = BACKOFF_MIN_MS;
+                        w->must_reconnect = false;
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
                 {
                         bool safe = atomic_exchange(&w->safe_pending, false);
-                        if (!write_outputs(w)) {
-                                if (safe)
-                                        atomic_store(&w->safe_pending, true);
-                                w->connected = false;
-                                continue;
-                        }
-                        if (safe)
+                        ok = write_outputs(w);
+                        if (safe && !ok)
+                                atomic_store(&w->safe_pending, true);
+                        else if (safe)
                                 atomic_store(&w->safe_written_ns, now_ns());
                 }
-                if (c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
-                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
-                                if (count_error(w)) {
-                                        w->connected = false;
-                                        continue;
-                                }
-                        } else {
+                if (ok && c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
+                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0)
+                                ok = count_error(w);
+                        else
                                 count_success(w);
-                        }
                         w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
-                if (now >= w->next_poll_ms) {
-                        if (!read_inputs(w)) {
-                                w->connected = false;
-                                continue;
-                        }
+                if (ok && now >= w->next_poll_ms) {
+                        ok = read_inputs(w);
                         w->next_poll_ms = now + c->poll_interval_ms;
                 }
+                if (!ok) {
+                        /* Back off, so a refusing or broken peer is not hammered; a set or a
+                         * go_safe still wakes the thread at once. */
+                        if (w->must_reconnect)
+                                w->connected = false;
+                        wait_for(w, now + w->backoff_ms);
+                        w->backoff_ms = MIN(w->backoff_ms * 2, BACKOFF_MAX_MS);
+                        continue;
+                }
+                w->backoff_ms = BACKOFF_MIN_MS;
                 next = w->next_poll_ms;
                 if (c->heartbeat_register >= 0)
                         next = MIN(next, w->next_heartbeat_ms);
                 wait_for(w, next);
         }
+        /* close() set every output to its safe value: leave the board with those written. */
+        if (w->connected)
+                write_outputs(w);
         if (w->ctx) {
                 modbus_close(w->ctx);
                 modbus_free(w->ctx);
@@ -372,10 +409,95 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
         if (read(fd, &v, sizeof v) < 0) {
                 /* drained already */
         }
+        for (unsigned b = 0; b < d->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                bool up = atomic_load(&w->link_up);
+                int e = atomic_load(&w->rs485_errno);
+
+                if (!w->started)
+                        continue;
+                if (e && !w->logged_rs485) {
+                        w->logged_rs485 = true;
+                        log_warning("modbus [bus.%s]: %s does not take RS-485 mode (%s), using it as it is",
+                                    w->cfg->name, w->cfg->device, strerror(e));
+                }
+                if (up != w->logged_link) {
+                        w->logged_link = up;
+                        if (up)
+                                log_info("modbus [bus.%s]: link up", w->cfg->name);
+                        else
+                                log_warning("modbus [bus.%s]: link down (timeouts %llu, CRC %llu, exceptions %llu, invalid %llu)",
+                                            w->cfg->name, (unsigned long long) atomic_load(&w->timeouts),
+                                            (unsigned long long) atomic_load(&w->crc),
+                                            (unsigned long long) atomic_load(&w->exceptions),
+                                            (unsigned long long) atomic_load(&w->invalid));
+                }
+        }
         changed = atomic_exchange(&d->changed, 0);
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 if (changed & (1ULL << i) && d->notify)
                         d->notify(d->notify_userdata, i, atomic_load(&d->inputs[i]), atomic_load(&d->read_at_ns[i]));
+        return 0;
+}
+
+/* A bus or binding this backend cannot run: an error naming the map line, or 0. */
+static int check_config(const struct hardware_map *map, char *err, size_t size) {
+        for (unsigned b = 0; b < map->n_buses; b++) {
+                const struct hw_bus *c = &map->buses[b];
+                const char *why = NULL;
+
+                if (c->slave > 247)
+                        why = "slave must be 0..247";
+                else if (c->response_timeout_ms == 0 || c->response_timeout_ms > 10000)
+                        why = "timeout_ms must be 1..10000";
+                else if (c->poll_interval_ms == 0)
+                        why = "poll_ms must be at least 1";
+                else if (c->heartbeat_register > 65535)
+                        why = "heartbeat_register must be 0..65535";
+                else if (c->heartbeat_register >= 0 && c->heartbeat_period_ms == 0)
+                        why = "heartbeat_ms must be at least 1 with a heartbeat_register";
+                else if (!c->tcp && (c->baud == 0 || (c->parity != 'N' && c->parity != 'E' && c->parity != 'O') ||
+                                     (c->data_bits != 0 && (c->data_bits < 5 || c->data_bits > 8)) ||
+                                     (c->stop_bits != 0 && c->stop_bits != 1 && c->stop_bits != 2)))
+                        why = "serial settings (baud, parity N/E/O, data bits 5..8, stop bits 1..2) are unusable";
+                if (why) {
+                        snprintf(err, size, "%s:%u: [bus.%s]: %s", map->path, c->line_no, c->name, why);
+                        return -EINVAL;
+                }
+        }
+        for (unsigned k = 0; k < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; k++) {
+                bool is_out = k < _CHAIR_OUT_MAX;
+                const struct hw_binding *b = is_out ? &map->outputs[k] : &map->inputs[k - _CHAIR_OUT_MAX];
+                const char *name = is_out ? chair_output_info(k)->name : chair_input_info(k - _CHAIR_OUT_MAX)->name;
+                bool bit = b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT;
+                const char *why = NULL;
+
+                if (b->backend != HW_BACKEND_MODBUS)
+                        continue;
+                if (b->bus < 0 || (unsigned) b->bus >= map->n_buses)
+                        why = "names no bus";
+                else if (!isfinite(b->scale) || b->scale == 0)
+                        why = "scale must be a non-zero number";
+                else if (b->words != 1 && (b->words != 2 || bit))
+                        why = "words must be 1, or 2 for a register";
+                else if ((unsigned) b->address + b->words > 65536)
+                        why = "address runs past 65535";
+                else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
+                        why = "an output needs a writable table (coil or holding)";
+                else if (!is_out)
+                        for (unsigned j = 0; j < _CHAIR_IN_MAX && !why; j++) {
+                                const struct hw_binding *o = &map->inputs[j];
+                                /* One block read per table per poll: 120 registers or bits at most. */
+                                if (o->backend == HW_BACKEND_MODBUS && o->bus == b->bus && o->table == b->table &&
+                                    (int) o->address + o->words - 1 - (int) b->address >= 120)
+                                        why = "more than 120 addresses from another input of its table on this bus (one block read)";
+                        }
+                if (why) {
+                        snprintf(err, size, "%s:%u: [%s.%s]: %s", map->path, b->line_no, is_out ? "output" : "input",
+                                 name, why);
+                        return -EINVAL;
+                }
+        }
         return 0;
 }
 
@@ -384,6 +506,9 @@ static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_
         bool used[HW_MAX_BUSES] = {};
         int r;
 
+        r = check_config(map, err, size);
+        if (r < 0)
+                return r;
         d->map = map;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 atomic_store(&d->image[o], chair_output_info(o)->safe_value);
@@ -440,10 +565,15 @@ static int mb_set_output(struct chair_driver *drv, enum chair_output out, int32_
         struct modbus_driver *d = (struct modbus_driver *) drv;
         struct bus_worker *w = worker_of_output(d, out);
 
+        if ((unsigned) out >= _CHAIR_OUT_MAX)
+                return -EINVAL;
         if (!w || !w->started)
                 return -ENODEV;
+        if (value < chair_output_info(out)->min || value > chair_output_info(out)->max)
+                return -ERANGE;
         if (atomic_exchange(&d->image[out], value) != value) {
                 atomic_store(&d->dirty[out], true);
+                atomic_store(&w->outputs_pending, true);
                 wake(w);
         }
         return 0;
@@ -451,6 +581,14 @@ static int mb_set_output(struct chair_driver *drv, enum chair_output out, int32_
 
 static int mb_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret) {
         struct modbus_driver *d = (struct modbus_driver *) drv;
+
+        if ((unsigned) in >= _CHAIR_IN_MAX)
+                return -EINVAL;
+        if (!d->map || d->map->inputs[in].backend != HW_BACKEND_MODBUS)
+                return -ENODEV;
+        /* Never a made-up 0 (an estop "not pressed") before the board has answered. */
+        if (!(atomic_load(&d->valid) & (1ULL << in)))
+                return -ENODATA;
         *ret = atomic_load(&d->inputs[in]);
         return 0;
 }
@@ -471,6 +609,7 @@ static int mb_go_safe(struct chair_driver *drv) {
                 }
         for (unsigned b = 0; b < d->n_buses; b++)
                 if (d->buses[b].started) {
+                        atomic_store(&d->buses[b].outputs_pending, true);
                         atomic_store(&d->buses[b].safe_pending, true);
                         wake(&d->buses[b]);
                 }
@@ -506,7 +645,6 @@ static void mb_close(struct chair_driver *drv) {
                 struct bus_worker *w = &d->buses[b];
                 if (!w->started)
                         continue;
-                usleep(1000 * MIN(100u, w->cfg->response_timeout_ms * 2));
                 atomic_store(&w->quit, true);
                 wake(w);
                 pthread_join(w->thread, NULL);
