@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import chairtest  # noqa: E402
 
 PACKAGE = "massagechaird"
-FILES = ["/usr/sbin/massagechaird", "/usr/bin/chairctl", "/lib/systemd/system/massagechaird.service",
+FILES = ["/usr/sbin/massagechaird", "/usr/share/doc/massagechaird/examples/reference-chair.conf", "/usr/bin/chairctl", "/lib/systemd/system/massagechaird.service",
          "/usr/lib/sysusers.d/massagechair.conf", "/usr/lib/tmpfiles.d/massagechair.conf",
          "/lib/udev/rules.d/60-massagechair.rules", "/usr/share/dbus-1/system.d/org.massagechair.Chair1.conf",
          "/usr/share/dbus-1/system-services/org.massagechair.Chair1.service",
