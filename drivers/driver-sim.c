@@ -17,6 +17,7 @@
 #include "macro.h"
 
 #define STEP_MS 10
+#define SIM_MAX_SUBSCRIBERS 4
 
 struct sim_driver {
         struct chair_driver base;
@@ -28,8 +29,11 @@ struct sim_driver {
         uint64_t carry_usec;              /* elapsed time not yet stepped (under 1 ms) */
         int wake_fd;
         sd_event_source *wake_source, *timer;
-        chair_input_changed_fn notify;
-        void *notify_userdata;
+        struct {
+                chair_input_changed_fn fn;
+                void *userdata;
+        } subscribers[SIM_MAX_SUBSCRIBERS];
+        unsigned n_subscribers;
         const struct hardware_map *map;
 };
 
@@ -51,8 +55,10 @@ static void publish_inputs(struct sim_driver *s) {
                 if (!bound_input(s, i))
                         continue;
                 v = chair_physics_input(&s->physics, i);
-                if (atomic_exchange(&s->inputs[i], v) != v && s->notify)
-                        s->notify(s->notify_userdata, i, v, ts);
+                if (atomic_exchange(&s->inputs[i], v) == v)
+                        continue;
+                for (unsigned k = 0; k < s->n_subscribers; k++)
+                        s->subscribers[k].fn(s->subscribers[k].userdata, i, v, ts);
         }
 }
 
@@ -187,8 +193,13 @@ static int sim_read_input(struct chair_driver *drv, enum chair_input in, int32_t
 
 static int sim_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata) {
         struct sim_driver *s = (struct sim_driver *) drv;
-        s->notify = fn;
-        s->notify_userdata = userdata;
+        if (!fn)
+                return -EINVAL;
+        if (s->n_subscribers >= SIM_MAX_SUBSCRIBERS)
+                return -ENOSPC;
+        s->subscribers[s->n_subscribers].fn = fn;
+        s->subscribers[s->n_subscribers].userdata = userdata;
+        s->n_subscribers++;
         return 0;
 }
 

@@ -158,9 +158,16 @@ static void test_output_from_another_thread(void **state) {
         assert_false(chair_driver_sim_is_stepping(f->drv));
 }
 
+static void count_calls(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
+        (*(unsigned *) userdata)++;
+}
+
 static void test_inject_faults(void **state) {
         struct fixture *f = *state;
-        unsigned n = 0;
+        unsigned n = 0, second = 0;
+
+        assert_int_equal(f->drv->ops->subscribe(f->drv, count_calls, &second), 0);
+        assert_int_equal(f->drv->ops->subscribe(f->drv, NULL, NULL), -EINVAL);
 
         while (chair_driver_sim_fault_name(n))
                 n++;
@@ -170,6 +177,7 @@ static void test_inject_faults(void **state) {
         assert_int_equal(chair_driver_sim_inject(f->drv, "estop", true), 0);
         assert_int_equal(f->last[CHAIR_IN_ESTOP], 1);
         assert_int_equal(input(f, CHAIR_IN_ESTOP), 1);
+        assert_int_equal(second, 1);
         assert_false(chair_driver_sim_is_stepping(f->drv));
         assert_int_equal(chair_driver_sim_inject(f->drv, "estop", false), 0);
         assert_int_equal(input(f, CHAIR_IN_ESTOP), 0);
