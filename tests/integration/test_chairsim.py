@@ -44,7 +44,7 @@ def s16(v):
 
 
 class Chairsim:
-    def __init__(self, workdir, *args, ready=r"chairsim: (listening on \S+|serving RTU on \S+)"):
+    def __init__(self, workdir, *args, ready=r"chairsim: (listening on \S+|serving Modbus RTU on \S+)"):
         self.process = chairtest.Process([chairtest.binary("chairsim"), *args],
                                          os.path.join(workdir, "chairsim.log"))
         line = wait_for(lambda: self._ready(ready), 10, "the chairsim ready line")

@@ -647,7 +647,7 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "chairsim: cannot open %s: %s\n", device, modbus_strerror(errno));
                         goto finish;
                 }
-                printf("chairsim: serving RTU on %s at %ld baud, parity %c (slave %ld)\n", device, baud, parity, slave);
+                printf("chairsim: serving Modbus RTU on %s at %ld baud, parity %c (slave %ld)\n", device, baud, parity, slave);
                 fflush(stdout);
                 r = serve_rtu(&s, ctx);
         } else {
