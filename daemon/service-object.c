@@ -4,7 +4,9 @@
  * is checked on the caller's credentials (root or the chairtech group) before anything else;
  * the D-Bus policy says the same, but the daemon does not rely on it alone.
  */
+#include <errno.h>
 #include <grp.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
@@ -94,6 +96,8 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (program_library_validate(d->library, name, text, errors, sizeof errors) < 0)
                 return sd_bus_error_set(error, CHAIR_ERROR_INVALID_PROFILE, errors);
         snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
+        if (mkdir(d->options.profiles_override_dir, 0755) < 0 && errno != EEXIST)
+                return sd_bus_error_set_errnof(error, errno, "Could not create %s: %m", d->options.profiles_override_dir);
         r = daemon_write_file_atomic(path, text);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not store %s: %m", path);
@@ -160,8 +164,17 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                         r = dict_append_i(reply, prefix, "reconnects", (int64_t) ds.reconnects);
                 if (r >= 0)
                         r = dict_append_i(reply, prefix, "link_up", ds.link_up);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "safe_written_ns", (int64_t) ds.safe_written_ns);
         }
         scheduler_get_stats(d->scheduler, &st);
+        {
+                uint64_t in_ns, safe_ns;
+                supervisor_trip_times(d->supervisor, &in_ns, &safe_ns);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}{sv}", "supervisor.trip_input_ns", "t", in_ns,
+                                                  "supervisor.trip_safe_ns", "t", safe_ns);
+        }
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "scheduler.count", "t", st.count,
                                           "scheduler.p50_us", "t", st.p50_us, "scheduler.p99_us", "t", st.p99_us,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static void move_aside(struct state_store *st, const char *name, unsigned line, 
         if (rename(path, aside) < 0)
                 log_warning("%s:%u: %s; could not move it aside: %m", path, line, why);
         else
-                log_warning("%s:%u: %s; moved aside to %s, starting with an empty one.", path, line, why, aside);
+                log_warning("%s:%u: %s; moved aside to %s.", path, line, why, aside);
 }
 
 /* Texts are stored on one line of tab-separated fields: no tabs or newlines inside. */
@@ -134,7 +135,7 @@ static void load_settings(struct state_store *st) {
                         fclose(f);
                         memset(st->memory, 0, sizeof st->memory);
                         st->precautions[0] = 0;
-                        move_aside(st, SETTINGS_FILE, n, "line too long or torn");
+                        move_aside(st, SETTINGS_FILE, n, "line too long or torn, starting with default settings");
                         return;
                 }
                 *nl = 0;
@@ -161,7 +162,7 @@ corrupt:
         memset(st->memory, 0, sizeof st->memory);
         st->precautions[0] = 0;
         st->default_timer = 0;
-        move_aside(st, SETTINGS_FILE, n, "unreadable setting");
+        move_aside(st, SETTINGS_FILE, n, "unreadable setting, starting with default settings");
 }
 
 /* ---- history and faults: one tab-separated line each, oldest first ---- */
@@ -203,66 +204,130 @@ static int save_faults(struct state_store *st) {
         return r;
 }
 
-static void load_history(struct state_store *st) {
-        char path[300], line[600];
-        unsigned n = 0;
-        FILE *f;
+/* Splits a line at every tab (empty fields allowed) after cutting its newline; returns the count. */
+static size_t split_tabs(char *line, char **fields, size_t max) {
+        size_t n = 0;
 
-        path_of(st, HISTORY_FILE, path, sizeof path);
-        f = fopen(path, "re");
-        if (!f)
-                return;
-        while (fgets(line, sizeof line, f)) {
-                struct history_entry e = {};
-                unsigned before, after;
-                int end = 0;
-                n++;
-                if (sscanf(line, "%" SCNu64 "\t%79[^\t]\t%" SCNu64 "\t%u\t%u\t%u\t%u\t%15[^\t\n]\n%n", &e.id, e.program,
-                           &e.start_usec, &e.duration_s, &e.intensity, &before, &after, e.reason, &end) != 8 ||
-                    !end || (before > 10 && before != HISTORY_NOT_RATED) || (after > 10 && after != HISTORY_NOT_RATED)) {
-                        fclose(f);
-                        st->n_history = 0;
-                        move_aside(st, HISTORY_FILE, n, "unreadable history line");
-                        return;
-                }
-                e.pain_before = (uint16_t) before;
-                e.pain_after = (uint16_t) after;
-                if (st->n_history == HISTORY_MAX) {
-                        memmove(st->history, st->history + 1, (HISTORY_MAX - 1) * sizeof e);
-                        st->n_history--;
-                }
-                st->history[st->n_history++] = e;
+        line[strcspn(line, "\n")] = 0;
+        while (n < max) {
+                fields[n++] = line;
+                line = strchr(line, '\t');
+                if (!line)
+                        break;
+                *line++ = 0;
         }
-        fclose(f);
+        return line ? max + 1 : n;
 }
 
-static void load_faults(struct state_store *st) {
-        char path[300], line[600];
-        unsigned n = 0;
+static int parse_u64(const char *s, uint64_t max, uint64_t *ret) {
+        char *end;
+        unsigned long long v;
+
+        if (!*s || *s == '-' || *s == ' ')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || *end || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static bool copy_field(char *dst, size_t size, const char *src) {
+        if (strlen(src) >= size)
+                return false;
+        memcpy(dst, src, strlen(src) + 1);
+        return true;
+}
+
+static int parse_history_line(char *line, struct history_entry *e) {
+        char *f[8];
+        uint64_t dur, intensity, before, after;
+
+        if (split_tabs(line, f, 8) != 8)
+                return -EINVAL;
+        if (parse_u64(f[0], UINT64_MAX, &e->id) < 0 || !copy_field(e->program, sizeof e->program, f[1]) ||
+            parse_u64(f[2], UINT64_MAX, &e->start_usec) < 0 || parse_u64(f[3], UINT32_MAX, &dur) < 0 ||
+            parse_u64(f[4], 5, &intensity) < 0 || parse_u64(f[5], HISTORY_NOT_RATED, &before) < 0 ||
+            parse_u64(f[6], HISTORY_NOT_RATED, &after) < 0 || !copy_field(e->reason, sizeof e->reason, f[7]))
+                return -EINVAL;
+        if ((before > 10 && before != HISTORY_NOT_RATED) || (after > 10 && after != HISTORY_NOT_RATED))
+                return -ERANGE;
+        e->duration_s = (uint32_t) dur;
+        e->intensity = (uint32_t) intensity;
+        e->pain_before = (uint16_t) before;
+        e->pain_after = (uint16_t) after;
+        return 0;
+}
+
+static int parse_fault_line(char *line, struct fault_entry *e) {
+        char *f[4];
+
+        if (split_tabs(line, f, 4) != 4)
+                return -EINVAL;
+        if (parse_u64(f[0], UINT64_MAX, &e->time_usec) < 0 || !f[1][0] || !copy_field(e->code, sizeof e->code, f[1]) ||
+            !copy_field(e->message, sizeof e->message, f[2]) || !copy_field(e->cleared, sizeof e->cleared, f[3]))
+                return -EINVAL;
+        return 0;
+}
+
+/* Reads a line file; a bad or torn line is skipped, and then the file is moved aside and
+ * rewritten with the good lines, so one bad line never costs the whole history. */
+static void load_lines(struct state_store *st, const char *name, bool history) {
+        char path[300], line[1024];
+        unsigned n = 0, bad_line = 0;
         FILE *f;
 
-        path_of(st, FAULTS_FILE, path, sizeof path);
+        path_of(st, name, path, sizeof path);
         f = fopen(path, "re");
-        if (!f)
+        if (!f) {
+                if (errno != ENOENT)
+                        log_warning("%s: cannot read: %m; starting with an empty one.", path);
                 return;
+        }
         while (fgets(line, sizeof line, f)) {
-                struct fault_entry e = {};
-                int end = 0;
+                bool torn = !strchr(line, '\n');
                 n++;
-                if (sscanf(line, "%" SCNu64 "\t%47[^\t]\t%255[^\t]\t%31[^\t\n]\n%n", &e.time_usec, e.code, e.message,
-                           e.cleared, &end) != 4 || !end) {
-                        fclose(f);
-                        st->n_faults = 0;
-                        move_aside(st, FAULTS_FILE, n, "unreadable fault line");
-                        return;
+                if (torn && !feof(f)) {
+                        /* Longer than any line we write: skip the rest of it. */
+                        int c;
+                        while ((c = fgetc(f)) != EOF && c != '\n')
+                                ;
                 }
-                if (st->n_faults == FAULTS_MAX) {
-                        memmove(st->faults, st->faults + 1, (FAULTS_MAX - 1) * sizeof e);
-                        st->n_faults--;
+                if (history) {
+                        struct history_entry e = {};
+                        if (torn || parse_history_line(line, &e) < 0) {
+                                if (!bad_line)
+                                        bad_line = n;
+                                continue;
+                        }
+                        if (st->n_history == HISTORY_MAX) {
+                                memmove(st->history, st->history + 1, (HISTORY_MAX - 1) * sizeof e);
+                                st->n_history--;
+                        }
+                        st->history[st->n_history++] = e;
+                } else {
+                        struct fault_entry e = {};
+                        if (torn || parse_fault_line(line, &e) < 0) {
+                                if (!bad_line)
+                                        bad_line = n;
+                                continue;
+                        }
+                        if (st->n_faults == FAULTS_MAX) {
+                                memmove(st->faults, st->faults + 1, (FAULTS_MAX - 1) * sizeof e);
+                                st->n_faults--;
+                        }
+                        st->faults[st->n_faults++] = e;
                 }
-                st->faults[st->n_faults++] = e;
         }
         fclose(f);
+        if (!bad_line)
+                return;
+        move_aside(st, name, bad_line, history ? "unreadable history line, keeping the readable ones"
+                                                : "unreadable fault line, keeping the readable ones");
+        int r = history ? save_history(st) : save_faults(st);
+        if (r < 0)
+                log_warning_errno(r, "%s: could not rewrite the readable lines: %m", path);
 }
 
 int state_store_open(const char *dir, struct state_store **ret) {
@@ -281,8 +346,8 @@ int state_store_open(const char *dir, struct state_store **ret) {
                 unlink(tmp);
         }
         load_settings(st);
-        load_history(st);
-        load_faults(st);
+        load_lines(st, HISTORY_FILE, true);
+        load_lines(st, FAULTS_FILE, false);
         *ret = st;
         return 0;
 }

@@ -42,6 +42,8 @@ struct supervisor {
         uint64_t storm_errors_at_start;
         uint64_t scheduler_wakeups;
         uint64_t scheduler_progress_usec;
+        uint64_t trip_input_ns;     /* timestamp of the input that tripped, for the benchmark */
+        uint64_t trip_safe_ns;      /* when go_safe returned */
 };
 
 static uint64_t now_usec(void) {
@@ -64,6 +66,8 @@ int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, .
         /* Safety first, bookkeeping after: the outputs go safe before anything is logged. */
         chair_hw_go_safe(d->hw);
         scheduler_abort(d->scheduler);
+        if (!sup->latched)
+                sup->trip_safe_ns = now_usec() * 1000;
 
         va_start(ap, fmt);
         vsnprintf(message, sizeof message, fmt, ap);
@@ -115,6 +119,11 @@ bool supervisor_latched(struct supervisor *sup) {
         return sup->latched;
 }
 
+void supervisor_trip_times(struct supervisor *sup, uint64_t *ret_input_ns, uint64_t *ret_safe_ns) {
+        *ret_input_ns = sup->trip_input_ns;
+        *ret_safe_ns = sup->trip_safe_ns;
+}
+
 const char *supervisor_fault_code(struct supervisor *sup) {
         return sup->code;
 }
@@ -136,8 +145,11 @@ static bool has(struct supervisor *sup, enum chair_input i) {
 static void on_input(void *userdata, enum chair_input i, int32_t value, uint64_t ts) {
         struct supervisor *sup = userdata;
 
-        if (i == CHAIR_IN_ESTOP && value)
+        if (i == CHAIR_IN_ESTOP && value) {
+                if (!sup->latched)
+                        sup->trip_input_ns = ts;
                 supervisor_trip(sup, "emergency-stop", "the emergency stop was pressed");
+        }
         else if ((i == CHAIR_IN_LIMIT_TOP || i == CHAIR_IN_LIMIT_BOTTOM) && value &&
                  in(sup, CHAIR_IN_LIMIT_TOP, 0) && in(sup, CHAIR_IN_LIMIT_BOTTOM, 0))
                 supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");

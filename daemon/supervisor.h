@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -28,6 +29,9 @@ _printf_(3, 4) int supervisor_trip(struct supervisor *sup, const char *code, con
 int supervisor_clear(struct supervisor *sup, const char *how);
 bool supervisor_latched(struct supervisor *sup);
 const char *supervisor_fault_code(struct supervisor *sup);
+/* For the emergency-stop benchmark: the tripping input's timestamp and when go_safe returned
+ * (CLOCK_MONOTONIC ns). */
+void supervisor_trip_times(struct supervisor *sup, uint64_t *ret_input_ns, uint64_t *ret_safe_ns);
 const char *supervisor_fault_message(struct supervisor *sup);
 /* Starts or stops the periodic checks as the session becomes active or idle. */
 void supervisor_update_activity(struct supervisor *sup);

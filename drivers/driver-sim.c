@@ -21,6 +21,7 @@
 
 struct sim_driver {
         struct chair_driver base;
+        _Atomic uint64_t safe_written_ns;
         struct chair_physics physics;     /* event-loop thread only */
         _Atomic int32_t image[_CHAIR_OUT_MAX];
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
@@ -207,6 +208,8 @@ static int sim_go_safe(struct chair_driver *drv) {
         struct sim_driver *s = (struct sim_driver *) drv;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 atomic_store(&s->image[o], chair_output_info(o)->safe_value);
+        /* The simulated outputs are the image: safe as of now. */
+        atomic_store(&s->safe_written_ns, now_ns());
         wake(s);
         return 0;
 }
@@ -214,6 +217,7 @@ static int sim_go_safe(struct chair_driver *drv) {
 static int sim_get_stats(struct chair_driver *drv, struct chair_driver_stats *ret) {
         memset(ret, 0, sizeof *ret);
         ret->link_up = true;
+        ret->safe_written_ns = atomic_load(&((struct sim_driver *) drv)->safe_written_ns);
         return 0;
 }
 

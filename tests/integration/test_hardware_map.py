@@ -50,3 +50,22 @@ def test_simulate_and_config_exclusive(workdir):
     r = subprocess.run([chairtest.binary("massagechaird"), "--simulate", "--config", "/x"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and "exclude" in r.stderr
+
+
+def run_map(bus, workdir, text):
+    path = os.path.join(workdir, "gpio.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    r = subprocess.run([chairtest.binary("massagechaird"), "--config", path, "--state-dir", workdir],
+                       env=bus.env(), capture_output=True, text=True, timeout=10 * chairtest.SLOWDOWN)
+    return path, r
+
+
+def test_missing_gpio_chip_refused(bus, workdir):
+    """The GPIO backend opens its chips before anything else: a missing chip stops the start with
+    the map's line, and nothing is driven or owned."""
+    path, r = run_map(bus, workdir, GOOD_HEAD + "[gpio.main]\npath = /dev/gpiochip99\n"
+                      "[output.air_pump]\nbackend = gpio\nchip = main\nline = 3\n")
+    assert r.returncode == 1
+    assert f"{path}:3: [gpio.main]: cannot open the chip /dev/gpiochip99" in r.stderr, r.stderr
+    assert not bus.name_has_owner()

@@ -8,7 +8,8 @@
 int client_connect(sd_bus **ret) {
         int r = sd_bus_open_system(ret);
         if (r < 0) {
-                fprintf(stderr, "chairctl: cannot connect to the system bus: %s\n", strerror(-r));
+                fprintf(stderr, "chairctl: massagechaird is not running (cannot connect to the system bus: %s).\n",
+                        strerror(-r));
                 return -EXIT_NOT_RUNNING;
         }
         return 0;
@@ -27,6 +28,7 @@ static const struct {
           "choose another program, or review the declared conditions with 'chairctl precautions'", 1 },
         { "org.massagechair.Chair1.Error.InvalidProfile", "fix the lines named above and check with 'chairctl profile check FILE'", 1 },
         { "org.massagechair.Chair1.Error.NotPermitted", NULL, 1 },
+        { "org.massagechair.Chair1.Error.NoBodyScan", "run a body scan first with 'chairctl scan'", 1 },
         { "org.massagechair.Chair1.Error.ChildLocked", "the child lock is on", 1 },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "chair-client.h"
+#include "macro.h"
 #include "monitor.h"
 #include "output.h"
 #include "profile-command.h"
@@ -48,6 +49,7 @@ static void help(void) {
                "Technicians (root or group chairtech):\n"
                "  faults [--max N] | clear-fault | reload\n"
                "  profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE\n\n"
+               "'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one command.\n"
                "Exit status: 0 done, 1 the daemon refused, 2 bad usage, 3 the daemon is not running.\n");
 }
 
@@ -150,6 +152,10 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                         json_str(&j, NULL, st.air_zones[i]);
                 json_end_array(&j);
                 json_uint(&j, "air_intensity", st.air_intensity);
+                json_begin_array(&j, "active_air_zones");
+                for (unsigned i = 0; i < st.n_active_air; i++)
+                        json_str(&j, NULL, st.active_air[i]);
+                json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
                 json_end_object(&j);
@@ -174,7 +180,16 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                 printf(" off");
         for (unsigned i = 0; i < st.n_air_zones; i++)
                 printf(" %s", st.air_zones[i]);
-        printf(st.n_air_zones ? " at %u\n" : "\n", st.air_intensity);
+        if (st.n_air_zones)
+                printf(" at %u", st.air_intensity);
+        /* A program drives its own air: say which zones are inflated right now. */
+        if (st.n_active_air) {
+                printf(" (inflated now:");
+                for (unsigned i = 0; i < st.n_active_air; i++)
+                        printf(" %s", st.active_air[i]);
+                printf(")");
+        }
+        printf("\n");
         printf("       Timer: %u min\n", st.timer);
         if (st.shoulder >= 0)
                 printf("    Shoulder: %d mm (roller at %d mm)\n", st.shoulder, st.roller);
@@ -468,12 +483,12 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                         r = sd_bus_message_append_strv(m, argv[1][0] == 's' ? argv + 2 : (char *[]) { NULL });
                 if (r >= 0)
                         r = sd_bus_call(bus, m, 0, &error, &reply);
-                if (r < 0)
-                        r = client_report_error(&error, r);
+                /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
+                r = r < 0 ? client_report_error(&error, r) : 0;
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(m);
                 sd_bus_message_unref(reply);
-                return r < 0 ? EXIT_CALL_FAILED : 0;
+                return r;
         }
         return usage("%s", "precautions [list | set CONDITION... | clear]");
 }
@@ -689,6 +704,78 @@ static int run(sd_bus *bus, const struct options *o, int argc, char **argv) {
         return usage("unknown command '%s'", verb);
 }
 
+/* Every command with its usage and what it does: 'chairctl help COMMAND', 'chairctl COMMAND --help'. */
+static const struct command_help {
+        const char *verb, *usage, *text;
+} commands[] = {
+        { "status", "status [--verbose]",
+          "The chair's state, program and time left, levels, heat with temperatures, air, timer, shoulder\n"
+          "and any latched fault. --verbose adds the technician diagnostics: raw inputs and outputs, bus\n"
+          "counters and the scheduler's lateness (p50, p99, max, deadlines over 1 ms). --json for scripts." },
+        { "list", "list", "The programs: id, name, minutes and description. --json for scripts." },
+        { "start", "start PROGRAM [--intensity N] [--minutes M] [--scan|--no-scan] [--no-heat]",
+          "Starts a program (see 'chairctl list'). Intensity 1-5; minutes 1-60 (the program is fitted to\n"
+          "whole cycles); a body scan runs first when none is stored unless --no-scan; --no-heat keeps\n"
+          "the heaters off. Refused while a session runs, with a latched fault, or when a declared\n"
+          "precaution excludes the program." },
+        { "stop", "stop", "Ends the session: the roller settles home, air releases, heat goes off." },
+        { "pause", "pause", "Holds the session: motion stops, air releases, the timers hold." },
+        { "resume", "resume", "Continues a paused session." },
+        { "manual", "manual TECHNIQUE AREA",
+          "Manual mode. TECHNIQUE: knead, knead-reverse, tap, knock, shiatsu, clap, roll, knead+tap.\n"
+          "AREA: full, upper, lower, point (then 'chairctl point +N|-N' moves the point)." },
+        { "point", "point +N|-N", "Manual mode, area point: moves the point up or down by 10 mm a step." },
+        { "shoulder", "shoulder +N|-N", "Fine-tunes the scanned shoulder point by 10 mm a step (at most 5)." },
+        { "intensity", "intensity N", "Intensity 1-5, applied at the next step boundary." },
+        { "speed", "speed N", "Roller speed 1-5." },
+        { "depth", "depth N", "Roller depth 1-5 (manual mode; programs set their own)." },
+        { "width", "width narrow|medium|wide", "The distance between the rollers." },
+        { "heat", "heat lumbar|calves LEVEL", "A heat zone's level, 0 (off) to 3." },
+        { "air", "air ZONE... [--intensity N] | air off",
+          "The air bags: zones from shoulders arms back seat calves feet, intensity 1-5 (default 3)." },
+        { "timer", "timer 10|20|30", "The auto-off timer of this and the next sessions, in minutes." },
+        { "scan", "scan", "Measures the shoulder height (the chair must be idle)." },
+        { "memory", "memory save|recall|show 1|2",
+          "Memory slots A and B: save stores the running program with its levels, air, heat and timer;\n"
+          "recall starts a session from a slot; show prints it (--json for scripts)." },
+        { "precautions", "precautions [list | set CONDITION... | clear]",
+          "The person's declared conditions (pregnancy, osteoporosis, ...), which exclude or cap programs,\n"
+          "heat and compression. 'list' shows every condition and what it changes; kept across restarts." },
+        { "history", "history [--max N]", "Past sessions, newest first, with their pain ratings (--json)." },
+        { "rate", "rate SESSION BEFORE AFTER",
+          "Keeps a pain rating 0-10 from before and after a session with it in the history; SESSION is the\n"
+          "id 'chairctl history' shows." },
+        { "faults", "faults [--max N]", "The fault history, newest first, and how each was cleared (--json)." },
+        { "clear-fault", "clear-fault", "Technicians: clears a latched fault once its cause is gone." },
+        { "reload", "reload", "Technicians: reloads the programs and prints every load error." },
+        { "monitor", "monitor [--once]",
+          "A live view redrawn on every change: the roller on its track with the shoulder mark, the air\n"
+          "zones, heat temperatures, the program with a progress bar. Ctrl-C leaves it; without a\n"
+          "terminal it ends when the session does. --once prints one frame." },
+        { "profile", "profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE",
+          "Program files: check validates them, show prints the planned steps, plot draws the timeline;\n"
+          "upload (technicians) sends a file to the daemon, which validates and stores it." },
+};
+
+static const struct command_help *find_command(const char *verb) {
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                if (strcmp(commands[i].verb, verb) == 0)
+                        return &commands[i];
+        return NULL;
+}
+
+static bool known_command(const char *verb) {
+        return find_command(verb) != NULL;
+}
+
+static int command_help(const char *verb) {
+        const struct command_help *c = find_command(verb);
+        if (!c)
+                return usage("no command '%s'", verb);
+        printf("Usage: chairctl [--json] %s\n\n%s\n", c->usage, c->text);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         struct options o = {};
         sd_bus *bus = NULL;
@@ -717,6 +804,21 @@ int main(int argc, char **argv) {
                         o.verbose = true;
                 else if (strcmp(argv[k], "--json") == 0)
                         o.json = true;
+
+        if (strcmp(argv[0], "help") == 0) {
+                if (argc < 2) {
+                        help();
+                        return 0;
+                }
+                return command_help(argv[1]);
+        }
+        /* Usage errors are told before the bus is tried, so they exit 2 even without a daemon. */
+        if (!known_command(argv[0]))
+                return usage("unknown command '%s'", argv[0]);
+
+        for (int k = 1; k < argc && strcmp(argv[0], "profile") != 0; k++)
+                if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
+                        return command_help(argv[0]);
 
         /* Profile files are checked, shown and plotted without the daemon. */
         if (strcmp(argv[0], "profile") == 0 && (argc < 2 || strcmp(argv[1], "upload") != 0))

@@ -70,7 +70,7 @@ enum {
 static const char *const transport_fault_names[] = { "slow-replies", "garbled-replies", "disconnect" };
 #define N_COILS (COIL_FAULT_BASE + N_FAULTS)
 
-#define DEFAULT_SLOW_REPLY_MS 300
+#define DEFAULT_SLOW_REPLY_MS 150
 #define MAX_CLIENTS 16
 #define STEP_POLL_MS 10              /* poll period while the physics moves */
 #define MAX_CATCH_UP_MS 60000        /* after a stop (SIGSTOP), the physics catches up this much */
