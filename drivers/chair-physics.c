@@ -12,9 +12,21 @@
 #define LEAK_RATE 0.02
 #define VENT_RATE 3.0
 /* Heat: the element approaches its drive temperature, the sensed zone follows the element. */
-#define ELEMENT_HOT 900.0   /* 90 degC: where a permanently-on element would settle */
-#define ELEMENT_TAU_S 40.0
+#define PUMP_MAX 900.0      /* the pump's stall pressure, 90 kPa */
+/* Heat: the element approaches its drive temperature, the sensed zone follows the element. A
+ * level-3 setpoint of 57 degC arrives after about a minute of element-on. */
+#define ELEMENT_HOT 800.0   /* 80 degC: where a permanently-on element would settle */
+#define ELEMENT_RUNAWAY 1100.0 /* a welded heater relay with no cut-off */
+#define ELEMENT_TAU_S 50.0
 #define ZONE_TAU_S 8.0
+/* Settled: closer than this to ambient (0.1 degC) or to zero (0.1 kPa) snaps to it. */
+#define SETTLED_DECIC 2.0
+#define SETTLED_PRESSURE 0.5
+/* The motor current: idle electronics, per % duty of each motor, and a locked rotor. */
+#define CURRENT_IDLE_MA 150
+#define CURRENT_STALL_MA 9000
+/* Longest internal step, so that a caller stepping seconds at once stays stable. */
+#define MAX_SUBSTEP_MS 10
 
 static const char *const fault_names[_PHYS_FAULT_MAX] = {
         [PHYS_FAULT_STUCK_SENSOR] = "stuck-sensor",
@@ -95,7 +107,7 @@ static int32_t body_load(const struct chair_physics *p) {
         return (int32_t) (contact * (150 + 130 * depth));
 }
 
-void chair_physics_step(struct chair_physics *p, uint32_t dt_ms) {
+static void substep(struct chair_physics *p, uint32_t dt_ms) {
         double dt = dt_ms / 1000.0;
         double duty = p->out[CHAIR_OUT_TRAVEL_MOTOR] / 100.0;
         double old = p->roller_mm;
@@ -122,25 +134,49 @@ void chair_physics_step(struct chair_physics *p, uint32_t dt_ms) {
                 }
         }
         if (p->out[CHAIR_OUT_AIR_PUMP])
-                p->pressure += PUMP_RATE * dt / (connected ? 1.0 : 0.3);
+                p->pressure += PUMP_RATE * dt / (connected ? 1.0 : 0.3) * MAX(0.0, 1.0 - p->pressure / PUMP_MAX);
         if (p->out[CHAIR_OUT_AIR_RELEASE] && !p->fault[PHYS_FAULT_OVER_PRESSURE])
                 p->pressure -= p->pressure * VENT_RATE * dt;
         p->pressure -= p->pressure * LEAK_RATE * dt;
         /* A welded pump relay and a blocked vent: the pressure climbs whatever the outputs say. */
         if (p->fault[PHYS_FAULT_OVER_PRESSURE])
-                p->pressure += PUMP_RATE * dt;
-        if (p->pressure < 0.05)
+                p->pressure = MIN(p->pressure + PUMP_RATE * dt, 1200.0);
+        if (p->pressure < SETTLED_PRESSURE && !p->out[CHAIR_OUT_AIR_PUMP])
                 p->pressure = 0;
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (p->bag[z] < SETTLED_PRESSURE && p->pressure == 0)
+                        p->bag[z] = 0;
 
         /* Heat: first-order element and zone. */
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
                 bool on = p->out[chair_heat_zone_output(z)] != 0 && !(z == 0 && p->fault[PHYS_FAULT_HEAT_NOT_RISING]);
                 double drive = on ? ELEMENT_HOT : p->params.ambient_decic;
                 if (z == 0 && p->fault[PHYS_FAULT_OVER_TEMPERATURE])
-                        drive = 1100.0;
+                        drive = ELEMENT_RUNAWAY;
                 p->element[z] += (drive - p->element[z]) * MIN(1.0, dt / ELEMENT_TAU_S);
                 p->temp[z] += (p->element[z] - p->temp[z]) * MIN(1.0, dt / ZONE_TAU_S);
+                if (drive == p->params.ambient_decic && fabs(p->element[z] - drive) < SETTLED_DECIC &&
+                    fabs(p->temp[z] - drive) < SETTLED_DECIC)
+                        p->temp[z] = p->element[z] = drive;
         }
+}
+
+void chair_physics_step(struct chair_physics *p, uint32_t dt_ms) {
+        while (dt_ms > 0) {
+                uint32_t chunk = MIN(dt_ms, (uint32_t) MAX_SUBSTEP_MS);
+                substep(p, chunk);
+                dt_ms -= chunk;
+        }
+}
+
+/* The travel motor turns only between the limits: a limit switch cuts it in its direction. */
+static bool travel_turning(const struct chair_physics *p) {
+        int32_t duty = p->out[CHAIR_OUT_TRAVEL_MOTOR];
+        if (duty > 0)
+                return p->roller_mm < p->params.track_length_mm;
+        if (duty < 0)
+                return p->roller_mm > 0;
+        return false;
 }
 
 int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) {
@@ -155,13 +191,18 @@ int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) 
                 return p->fault[PHYS_FAULT_STUCK_SENSOR] ? p->frozen_load : body_load(p);
         case CHAIR_IN_MOTOR_CURRENT: {
                 int32_t travel = abs(p->out[CHAIR_OUT_TRAVEL_MOTOR]), knead = abs(p->out[CHAIR_OUT_KNEAD_MOTOR]);
-                int32_t ma = 150 + travel * 12 + knead * 10 + p->out[CHAIR_OUT_TAP_MOTOR] * 8 + body_load(p);
+                int32_t ma = CURRENT_IDLE_MA + knead * 10 + p->out[CHAIR_OUT_TAP_MOTOR] * 8;
                 if (p->fault[PHYS_FAULT_STALLED_MOTOR] && travel)
-                        ma += 6000;
+                        ma += CURRENT_STALL_MA;
+                else if (travel_turning(p))
+                        ma += travel * 12;
+                /* The roller pressing the body loads whichever motor turns it. */
+                if (travel || knead || p->out[CHAIR_OUT_TAP_MOTOR])
+                        ma += body_load(p);
                 return ma;
         }
         case CHAIR_IN_AIR_PRESSURE:
-                return (int32_t) lround(p->pressure);
+                return (int32_t) lround(MIN(p->pressure, 1000.0)); /* the sensor's full scale */
         case CHAIR_IN_TEMP_LUMBAR:
                 if (p->fault[PHYS_FAULT_THERMISTOR_OPEN])
                         return -400;

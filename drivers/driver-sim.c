@@ -17,6 +17,7 @@
 #include "macro.h"
 
 #define STEP_MS 10
+#define SIM_MAX_SUBSCRIBERS 4
 
 struct sim_driver {
         struct chair_driver base;
@@ -25,10 +26,15 @@ struct sim_driver {
         _Atomic int32_t image[_CHAIR_OUT_MAX];
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
         atomic_bool stepping;
+        uint64_t last_step_usec;          /* CLOCK_MONOTONIC of the last step */
+        uint64_t carry_usec;              /* elapsed time not yet stepped (under 1 ms) */
         int wake_fd;
         sd_event_source *wake_source, *timer;
-        chair_input_changed_fn notify;
-        void *notify_userdata;
+        struct {
+                chair_input_changed_fn fn;
+                void *userdata;
+        } subscribers[SIM_MAX_SUBSCRIBERS];
+        unsigned n_subscribers;
         const struct hardware_map *map;
 };
 
@@ -50,21 +56,33 @@ static void publish_inputs(struct sim_driver *s) {
                 if (!bound_input(s, i))
                         continue;
                 v = chair_physics_input(&s->physics, i);
-                if (atomic_exchange(&s->inputs[i], v) != v && s->notify)
-                        s->notify(s->notify_userdata, i, v, ts);
+                if (atomic_exchange(&s->inputs[i], v) == v)
+                        continue;
+                for (unsigned k = 0; k < s->n_subscribers; k++)
+                        s->subscribers[k].fn(s->subscribers[k].userdata, i, v, ts);
         }
 }
 
-static void step(struct sim_driver *s, uint32_t dt_ms) {
+/* Advances the physics by the real time since the last step (the loop may run late), then
+ * applies the output image, so a change acts from now on. */
+static void step_to(struct sim_driver *s, uint64_t now_usec) {
+        if (s->last_step_usec && now_usec > s->last_step_usec) {
+                uint64_t elapsed = now_usec - s->last_step_usec + s->carry_usec;
+                /* Never replay more than a second: a suspended process does not fast-forward. */
+                uint64_t ms = MIN(elapsed / USEC_PER_MSEC, 1000u);
+                s->carry_usec = elapsed % USEC_PER_MSEC;
+                chair_physics_step(&s->physics, (uint32_t) ms);
+        }
+        s->last_step_usec = now_usec;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 chair_physics_set_output(&s->physics, o, atomic_load(&s->image[o]));
-        chair_physics_step(&s->physics, dt_ms);
         publish_inputs(s);
 }
 
-static bool outputs_safe(struct sim_driver *s) {
+/* True when the physics already acts on every output in the image. */
+static bool image_applied(struct sim_driver *s) {
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
-                if (atomic_load(&s->image[o]) != chair_output_info(o)->safe_value)
+                if (atomic_load(&s->image[o]) != s->physics.out[o])
                         return false;
         return true;
 }
@@ -78,16 +96,18 @@ static void schedule(struct sim_driver *s, uint64_t usec) {
 static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         struct sim_driver *s = userdata;
 
-        step(s, STEP_MS);
-        /* Keep stepping while anything moves, then sleep until an output changes. */
-        if (!outputs_safe(s) || !chair_physics_at_rest(&s->physics)) {
+        step_to(s, usec);
+        /* Keep stepping while anything moves or changes, then sleep until an output changes:
+         * an idle simulated chair makes no wake-ups (a lit LED changes nothing). */
+        if (!chair_physics_at_rest(&s->physics)) {
                 schedule(s, usec);
                 return 0;
         }
         atomic_store(&s->stepping, false);
         sd_event_source_set_enabled(src, SD_EVENT_OFF);
-        /* An output may have changed between the check and now. */
-        if (!outputs_safe(s))
+        /* An output may have changed between the check and the store (set_output saw
+         * stepping and did not wake us). */
+        if (!image_applied(s))
                 schedule(s, usec);
         return 0;
 }
@@ -100,10 +120,14 @@ static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdat
                 /* EAGAIN: already drained */
         }
         if (!atomic_load(&s->stepping)) {
-                sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now);
-                /* Apply the change at once, then step on. */
-                step(s, 0);
-                schedule(s, now);
+                if (sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now) < 0)
+                        return 0;
+                /* At rest nothing changed since the last step: apply the change at once. */
+                s->last_step_usec = 0;
+                s->carry_usec = 0;
+                step_to(s, now);
+                if (!chair_physics_at_rest(&s->physics))
+                        schedule(s, now);
         }
         return 0;
 }
@@ -149,6 +173,12 @@ static int sim_open(struct chair_driver *drv, const struct hardware_map *map, sd
 
 static int sim_set_output(struct chair_driver *drv, enum chair_output out, int32_t value) {
         struct sim_driver *s = (struct sim_driver *) drv;
+        const struct chair_output_info *info = chair_output_info(out);
+
+        if (!info)
+                return -EINVAL;
+        if (value < info->min || value > info->max)
+                return -ERANGE;
         if (atomic_exchange(&s->image[out], value) != value)
                 wake(s);
         return 0;
@@ -156,14 +186,21 @@ static int sim_set_output(struct chair_driver *drv, enum chair_output out, int32
 
 static int sim_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret) {
         struct sim_driver *s = (struct sim_driver *) drv;
+        if ((unsigned) in >= _CHAIR_IN_MAX)
+                return -EINVAL;
         *ret = atomic_load(&s->inputs[in]);
         return 0;
 }
 
 static int sim_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata) {
         struct sim_driver *s = (struct sim_driver *) drv;
-        s->notify = fn;
-        s->notify_userdata = userdata;
+        if (!fn)
+                return -EINVAL;
+        if (s->n_subscribers >= SIM_MAX_SUBSCRIBERS)
+                return -ENOSPC;
+        s->subscribers[s->n_subscribers].fn = fn;
+        s->subscribers[s->n_subscribers].userdata = userdata;
+        s->n_subscribers++;
         return 0;
 }
 
@@ -225,11 +262,25 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
         f = chair_physics_fault_from_name(name);
         if (f < 0)
                 return -EINVAL;
+        if (sd_event_now(sd_event_source_get_event(s->timer), CLOCK_MONOTONIC, &now) < 0)
+                now = now_ns() / NSEC_PER_USEC;
+        if (!atomic_load(&s->stepping))
+                s->last_step_usec = 0;  /* at rest: no time to catch up */
+        step_to(s, now);
         chair_physics_inject(&s->physics, f, on);
         publish_inputs(s);
-        if (!atomic_load(&s->stepping) && sd_event_now(sd_event_source_get_event(s->timer), CLOCK_MONOTONIC, &now) >= 0)
+        if (!atomic_load(&s->stepping) && !chair_physics_at_rest(&s->physics))
                 schedule(s, now);
         return 0;
+}
+
+const char *chair_driver_sim_fault_name(unsigned index) {
+        return chair_physics_fault_name(index);
+}
+
+bool chair_driver_sim_is_stepping(struct chair_driver *drv) {
+        struct sim_driver *s = (struct sim_driver *) drv;
+        return drv->ops == &sim_ops && atomic_load(&s->stepping);
 }
 
 int chair_driver_sim_press_key(struct chair_driver *drv, int32_t code) {

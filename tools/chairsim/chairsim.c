@@ -1,21 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * chairsim: a Modbus slave that behaves like the reference chair's board, built on libmodbus's
- * server API around the same physics as `massagechaird --simulate`. Register map:
- * docs/chairsim.md. Physics advances in real time between requests; a heartbeat register
- * that stops changing makes the board switch its outputs off by itself; faults are injected
- * from the command line or at run time through coils 100 and up.
+ * server API around the same physics as `massagechaird --simulate` (drivers/chair-physics.c).
+ * Register map, options and faults: docs/chairsim.md.
+ *
+ * One thread: poll() on the listening socket and the clients (or the serial line) with a
+ * timeout, so the physics advances in real time between requests too. A heartbeat register
+ * that is not written within its timeout makes the board switch every output to its safe value
+ * by itself, like the real board does when the host dies. Faults are injected from the command
+ * line (--fault) and at run time through the fault coils (100 + N).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <modbus.h>
-#include <netinet/in.h>
+#include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,29 +28,60 @@
 #include "chair-physics.h"
 #include "macro.h"
 
-/* Register map (docs/chairsim.md). */
+/* The register map (docs/chairsim.md): keep in step with the chairsim hardware map. */
 enum {
-        COIL_FAULT_BASE = 100,
-        N_COILS = 128,
-        DI_LIMIT_TOP = 0, DI_LIMIT_BOTTOM, DI_ESTOP, DI_HEARTBEAT_TRIPPED, N_DISCRETE,
-        HR_TRAVEL = 0, HR_KNEAD, HR_TAP, HR_WIDTH, HR_DEPTH,
-        HR_HEARTBEAT = 10, HR_HEARTBEAT_TIMEOUT = 11, N_HOLDING = 12,
-        IR_ENCODER_HI = 0, IR_ENCODER_LO, IR_LOAD, IR_CURRENT, IR_PRESSURE, IR_TEMP_LUMBAR, IR_TEMP_CALVES,
-        IR_SUPPLY, IR_PANEL_KEY, N_INPUT,
+        COIL_AIR_PUMP = 0,          /* coils 0..13: on/off outputs, see coil_outputs[] */
+        N_OUTPUT_COILS = 14,
+        COIL_FAULT_BASE = 100,      /* coil 100+N: fault N on */
+
+        DI_LIMIT_TOP = 0,
+        DI_LIMIT_BOTTOM,
+        DI_ESTOP,
+        DI_HEARTBEAT_TRIPPED,
+        N_DISCRETE,
+
+        HR_TRAVEL = 0,              /* holding 0..4: setpoints, see holding_outputs[] */
+        N_OUTPUT_HOLDING = 5,
+        HR_HEARTBEAT = 10,
+        HR_HEARTBEAT_TIMEOUT = 11,
+        HR_SLOW_REPLY_MS = 12,      /* added: the delay of the slow-replies fault */
+        HR_PANEL_KEY = 20,          /* added: the key held on the simulated panel */
+        N_HOLDING = 21,
+
+        IR_ENCODER_HI = 0,
+        IR_ENCODER_LO,
+        IR_LOAD,
+        IR_CURRENT,
+        IR_PRESSURE,
+        IR_TEMP_LUMBAR,
+        IR_TEMP_CALVES,
+        IR_SUPPLY,
+        IR_PANEL_KEY,
+        N_INPUT,
 };
 
-/* Transport faults follow the physical ones in the fault coils. */
-enum transport_fault { TF_SLOW = _PHYS_FAULT_MAX, TF_GARBLED, TF_DISCONNECT, _TF_END };
+/* Transport faults follow the chair's own in the fault coils. */
+enum {
+        TF_SLOW = _PHYS_FAULT_MAX,
+        TF_GARBLED,
+        TF_DISCONNECT,
+        N_FAULTS,
+};
 static const char *const transport_fault_names[] = { "slow-replies", "garbled-replies", "disconnect" };
+#define N_COILS (COIL_FAULT_BASE + N_FAULTS)
 
-/* On/off outputs as coils; setpoints as holding registers. */
-static const enum chair_output coil_outputs[] = {
+#define DEFAULT_SLOW_REPLY_MS 150
+#define MAX_CLIENTS 16
+#define STEP_POLL_MS 10              /* poll period while the physics moves */
+#define MAX_CATCH_UP_MS 60000        /* after a stop (SIGSTOP), the physics catches up this much */
+
+static const enum chair_output coil_outputs[N_OUTPUT_COILS] = {
         CHAIR_OUT_AIR_PUMP,     CHAIR_OUT_VALVE_SHOULDERS, CHAIR_OUT_VALVE_ARMS, CHAIR_OUT_VALVE_BACK,
         CHAIR_OUT_VALVE_SEAT,   CHAIR_OUT_VALVE_CALVES,    CHAIR_OUT_VALVE_FEET, CHAIR_OUT_AIR_RELEASE,
         CHAIR_OUT_HEAT_LUMBAR,  CHAIR_OUT_HEAT_CALVES,     CHAIR_OUT_BEEPER,     CHAIR_OUT_LED_POWER,
         CHAIR_OUT_LED_HEAT,     CHAIR_OUT_LED_AIR,
 };
-static const enum chair_output holding_outputs[] = {
+static const enum chair_output holding_outputs[N_OUTPUT_HOLDING] = {
         CHAIR_OUT_TRAVEL_MOTOR, CHAIR_OUT_KNEAD_MOTOR, CHAIR_OUT_TAP_MOTOR, CHAIR_OUT_WIDTH, CHAIR_OUT_DEPTH,
 };
 
@@ -53,9 +89,11 @@ struct chairsim {
         struct chair_physics physics;
         modbus_mapping_t *map;
         bool verbose;
+        bool rtu;
+        uint64_t last_step_ms;
         uint64_t last_heartbeat_ms;
-        uint16_t heartbeat_value;
         bool tripped;
+        bool fault_was[N_FAULTS];
 };
 
 static volatile sig_atomic_t quit;
@@ -70,39 +108,48 @@ static uint64_t now_ms(void) {
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+static const char *fault_name(int f) {
+        return f < _PHYS_FAULT_MAX ? chair_physics_fault_name(f) : transport_fault_names[f - TF_SLOW];
+}
+
 static int fault_from_name(const char *name) {
-        int f = chair_physics_fault_from_name(name);
-        if (f >= 0)
-                return f;
-        for (int i = 0; i < _TF_END - TF_SLOW; i++)
-                if (strcmp(transport_fault_names[i], name) == 0)
-                        return TF_SLOW + i;
+        for (int f = 0; f < N_FAULTS; f++)
+                if (strcmp(fault_name(f), name) == 0)
+                        return f;
         return -EINVAL;
 }
 
-static bool fault_on(struct chairsim *s, int f) {
+static bool fault_on(const struct chairsim *s, int f) {
         return s->map->tab_bits[COIL_FAULT_BASE + f] != 0;
 }
 
-/* Every output to its safe value, in the registers and in the physics. */
-static void outputs_safe(struct chairsim *s) {
-        for (size_t i = 0; i < ARRAY_SIZE(coil_outputs); i++)
+/* Every output to its safe value, in the registers (the physics follows in apply_registers). */
+static void registers_safe(struct chairsim *s) {
+        for (size_t i = 0; i < N_OUTPUT_COILS; i++)
                 s->map->tab_bits[i] = (uint8_t) chair_output_info(coil_outputs[i])->safe_value;
-        for (size_t i = 0; i < ARRAY_SIZE(holding_outputs); i++)
+        for (size_t i = 0; i < N_OUTPUT_HOLDING; i++)
                 s->map->tab_registers[i] = (uint16_t) chair_output_info(holding_outputs[i])->safe_value;
 }
 
-static void registers_to_physics(struct chairsim *s) {
-        for (size_t i = 0; i < ARRAY_SIZE(coil_outputs); i++)
+static void apply_registers(struct chairsim *s) {
+        for (size_t i = 0; i < N_OUTPUT_COILS; i++)
                 chair_physics_set_output(&s->physics, coil_outputs[i], s->map->tab_bits[i] ? 1 : 0);
-        for (size_t i = 0; i < ARRAY_SIZE(holding_outputs); i++)
+        for (size_t i = 0; i < N_OUTPUT_HOLDING; i++)
                 chair_physics_set_output(&s->physics, holding_outputs[i], (int16_t) s->map->tab_registers[i]);
-        for (int f = 0; f < _PHYS_FAULT_MAX; f++)
-                if ((s->physics.fault[f] != 0) != fault_on(s, f))
-                        chair_physics_inject(&s->physics, (enum chair_physics_fault) f, fault_on(s, f));
+        s->physics.panel_key = s->map->tab_registers[HR_PANEL_KEY];
+        for (int f = 0; f < N_FAULTS; f++) {
+                bool on = fault_on(s, f);
+                if (on == s->fault_was[f])
+                        continue;
+                s->fault_was[f] = on;
+                if (f < _PHYS_FAULT_MAX)
+                        chair_physics_inject(&s->physics, (enum chair_physics_fault) f, on);
+                if (s->verbose)
+                        fprintf(stderr, "chairsim: fault %s %s\n", fault_name(f), on ? "on" : "off");
+        }
 }
 
-static void physics_to_registers(struct chairsim *s) {
+static void publish_inputs(struct chairsim *s) {
         const struct chair_physics *p = &s->physics;
         uint32_t enc = (uint32_t) chair_physics_input(p, CHAIR_IN_ENCODER);
 
@@ -121,138 +168,391 @@ static void physics_to_registers(struct chairsim *s) {
         s->map->tab_input_registers[IR_PANEL_KEY] = (uint16_t) chair_physics_input(p, CHAIR_IN_PANEL_KEY);
 }
 
-static void advance(struct chairsim *s, uint64_t *last) {
-        uint64_t now = now_ms();
+static bool heartbeat_expired(const struct chairsim *s, uint64_t now) {
         uint16_t timeout = s->map->tab_registers[HR_HEARTBEAT_TIMEOUT];
+        return timeout && now - s->last_heartbeat_ms > timeout;
+}
 
-        /* The board's own safety: no heartbeat, no outputs. */
-        if (timeout && now - s->last_heartbeat_ms > timeout) {
-                if (!s->tripped && s->verbose)
-                        fprintf(stderr, "chairsim: no heartbeat for %u ms: every output off\n", timeout);
+/* Brings the board up to now: the heartbeat watch, the outputs, real time of physics. */
+static void advance(struct chairsim *s) {
+        uint64_t now = now_ms();
+
+        /* The board's own safety: no heartbeat, no outputs, until the next heartbeat. */
+        if (heartbeat_expired(s, now)) {
+                if (!s->tripped)
+                        fprintf(stderr, "chairsim: no heartbeat for %u ms: every output to its safe value\n",
+                                s->map->tab_registers[HR_HEARTBEAT_TIMEOUT]);
                 s->tripped = true;
-                outputs_safe(s);
+                registers_safe(s);
         }
-        registers_to_physics(s);
-        while (now - *last >= 10) {
-                chair_physics_step(&s->physics, 10);
-                *last += 10;
+        if (now > s->last_step_ms)
+                chair_physics_step(&s->physics, (uint32_t) MIN(now - s->last_step_ms, (uint64_t) MAX_CATCH_UP_MS));
+        s->last_step_ms = now;
+        apply_registers(s);
+        publish_inputs(s);
+}
+
+/* How long poll() may sleep: briefly while the physics moves, else until the heartbeat
+ * expires, else for ever. */
+static int poll_timeout(const struct chairsim *s) {
+        uint16_t timeout = s->map->tab_registers[HR_HEARTBEAT_TIMEOUT];
+        int64_t left;
+
+        if (!chair_physics_at_rest(&s->physics))
+                return STEP_POLL_MS;
+        if (!timeout || s->tripped)
+                return -1;
+        left = (int64_t) (s->last_heartbeat_ms + timeout) - (int64_t) now_ms() + 1;
+        return (int) CLAMP(left, 0, (int64_t) timeout + 1);
+}
+
+static bool holding_range(unsigned addr, int32_t *ret_min, int32_t *ret_max, bool *ret_signed) {
+        *ret_signed = false;
+        if (addr < N_OUTPUT_HOLDING) {
+                const struct chair_output_info *info = chair_output_info(holding_outputs[addr]);
+                *ret_min = info->min;
+                *ret_max = info->max;
+                *ret_signed = info->min < 0;
+                return true;
         }
-        physics_to_registers(s);
+        *ret_min = 0;
+        switch (addr) {
+        case HR_HEARTBEAT:
+                *ret_max = UINT16_MAX;
+                return true;
+        case HR_HEARTBEAT_TIMEOUT:
+                *ret_max = 60000;
+                return true;
+        case HR_SLOW_REPLY_MS:
+                *ret_max = 10000;
+                return true;
+        case HR_PANEL_KEY:
+                *ret_max = 255;
+                return true;
+        default:
+                return false;
+        }
 }
 
-static int32_t holding_min(unsigned addr) {
-        return addr < ARRAY_SIZE(holding_outputs) ? chair_output_info(holding_outputs[addr])->min : 0;
+static unsigned u16(const uint8_t *b) {
+        return (unsigned) (b[0] << 8 | b[1]);
 }
 
-static int32_t holding_max(unsigned addr) {
-        if (addr < ARRAY_SIZE(holding_outputs))
-                return chair_output_info(holding_outputs[addr])->max;
-        if (addr == HR_HEARTBEAT)
-                return 65535;
-        if (addr == HR_HEARTBEAT_TIMEOUT)
-                return 60000;
-        return 0;
-}
+/* Checks a request before libmodbus applies it: writes to unused addresses are refused with
+ * ILLEGAL_DATA_ADDRESS, out-of-range setpoints with ILLEGAL_DATA_VALUE. Returns 0 or the
+ * exception code; sets *ret_heartbeat when the heartbeat register is written. */
+static int check_request(const uint8_t *q, int length, int header, bool *ret_heartbeat) {
+        const uint8_t *pdu = q + header;
+        int pdu_len = length - header;
+        unsigned addr, n;
+        const uint8_t *values;
 
-/* Checks a write before libmodbus applies it: out-of-range setpoints are refused with
- * ILLEGAL_DATA_VALUE. Returns 0, or the exception code. */
-static int check_write(struct chairsim *s, const uint8_t *q, int header, bool *heartbeat) {
-        int fc = q[header];
-        unsigned addr = (unsigned) (q[header + 1] << 8 | q[header + 2]);
-
-        if (fc == MODBUS_FC_WRITE_SINGLE_REGISTER || fc == MODBUS_FC_WRITE_MULTIPLE_REGISTERS) {
-                unsigned n = fc == MODBUS_FC_WRITE_SINGLE_REGISTER ? 1 : (unsigned) (q[header + 3] << 8 | q[header + 4]);
-                const uint8_t *v = fc == MODBUS_FC_WRITE_SINGLE_REGISTER ? q + header + 3 : q + header + 6;
-                for (unsigned i = 0; i < n && i < 123; i++) {
-                        unsigned a = addr + i;
-                        int32_t raw = (uint16_t) (v[2 * i] << 8 | v[2 * i + 1]);
-                        int32_t value = a < ARRAY_SIZE(holding_outputs) ? (int16_t) raw : raw;
-                        if (a >= N_HOLDING || (a >= ARRAY_SIZE(holding_outputs) && a != HR_HEARTBEAT &&
-                                               a != HR_HEARTBEAT_TIMEOUT))
+        if (pdu_len < 5)
+                return 0; /* libmodbus answers malformed requests itself */
+        addr = u16(pdu + 1);
+        switch (pdu[0]) {
+        case MODBUS_FC_WRITE_SINGLE_COIL:
+                n = 1;
+                goto coils;
+        case MODBUS_FC_WRITE_MULTIPLE_COILS:
+                n = u16(pdu + 3);
+        coils:
+                for (unsigned a = addr; a < addr + n; a++)
+                        if (a >= N_OUTPUT_COILS && a < COIL_FAULT_BASE)
                                 return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
-                        if (value < holding_min(a) || value > holding_max(a))
-                                return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-                        if (a == HR_HEARTBEAT)
-                                *heartbeat = true;
-                }
+                return 0;
+        case MODBUS_FC_WRITE_SINGLE_REGISTER:
+                n = 1;
+                values = pdu + 3;
+                break;
+        case MODBUS_FC_WRITE_MULTIPLE_REGISTERS:
+                n = u16(pdu + 3);
+                values = pdu + 6;
+                if (pdu_len < 6 || n > MODBUS_MAX_WRITE_REGISTERS || pdu_len < 6 + 2 * (int) n)
+                        return 0; /* libmodbus refuses it */
+                break;
+        case MODBUS_FC_WRITE_AND_READ_REGISTERS:
+                if (pdu_len < 10)
+                        return 0;
+                addr = u16(pdu + 5);
+                n = u16(pdu + 7);
+                values = pdu + 10;
+                if (n > MODBUS_MAX_WR_WRITE_REGISTERS || pdu_len < 10 + 2 * (int) n)
+                        return 0;
+                break;
+        case MODBUS_FC_MASK_WRITE_REGISTER:
+                /* A read-modify-write cannot be range-checked up front: only on plain registers. */
+                return addr < N_OUTPUT_HOLDING ? MODBUS_EXCEPTION_ILLEGAL_FUNCTION : 0;
+        default:
+                return 0;
+        }
+        for (unsigned i = 0; i < n; i++) {
+                int32_t min, max, value;
+                bool is_signed;
+                unsigned raw = u16(values + 2 * i);
+
+                if (!holding_range(addr + i, &min, &max, &is_signed))
+                        return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+                value = is_signed ? (int16_t) raw : (int32_t) raw;
+                if (value < min || value > max)
+                        return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+                if (addr + i == HR_HEARTBEAT)
+                        *ret_heartbeat = true;
         }
         return 0;
 }
 
-static void send_garbage(modbus_t *ctx, bool rtu, const uint8_t *q, int header) {
-        /* RTU: a frame whose CRC is wrong; TCP: a header whose protocol id is wrong. */
-        uint8_t rtu_frame[] = { q[0], q[header], 0x02, 0x00, 0x00, 0xde, 0xad };
-        uint8_t tcp_frame[] = { q[0], q[1], 0x12, 0x34, 0x00, 0x03, q[6], q[header], 0x00 };
-        int fd = modbus_get_socket(ctx);
-        ssize_t w = rtu ? write(fd, rtu_frame, sizeof rtu_frame) : write(fd, tcp_frame, sizeof tcp_frame);
-        (void) w;
+static bool writes_fault_coils(const uint8_t *q, int length, int header) {
+        const uint8_t *pdu = q + header;
+        return length - header >= 5 &&
+               (pdu[0] == MODBUS_FC_WRITE_SINGLE_COIL || pdu[0] == MODBUS_FC_WRITE_MULTIPLE_COILS) &&
+               u16(pdu + 1) >= COIL_FAULT_BASE;
 }
 
-/* Serves one request on ctx. Returns -1 when the connection should be closed. */
-static int serve(struct chairsim *s, modbus_t *ctx, bool rtu) {
-        uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
+static void write_all(int fd, const uint8_t *buf, size_t len) {
+        while (len > 0) {
+                ssize_t w = write(fd, buf, len);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;
+                buf += w;
+                len -= (size_t) w;
+        }
+}
+
+/* The garbled-replies fault: libmodbus builds the true reply into a socket pair, then the
+ * board sends it damaged: RTU with a wrong CRC, TCP with a wrong MBAP transaction and
+ * protocol id. The request
+ * itself took effect, as it would on a board whose transmitter is noisy. */
+static void reply_garbled(struct chairsim *s, modbus_t *ctx, const uint8_t *q, int length) {
+        uint8_t buf[MODBUS_TCP_MAX_ADU_LENGTH + 8];
+        int pair[2], real = modbus_get_socket(ctx);
+        ssize_t n;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return;
+        modbus_set_socket(ctx, pair[0]);
+        modbus_reply(ctx, q, length, s->map);
+        modbus_set_socket(ctx, real);
+        shutdown(pair[0], SHUT_WR);
+        n = read(pair[1], buf, sizeof buf);
+        if (n > 0) {
+                if (s->rtu)
+                        buf[n - 1] ^= 0x5a;
+                else if (n >= 4) {
+                        buf[0] ^= 0x5a; /* transaction id */
+                        buf[2] ^= 0x12; /* protocol id */
+                }
+                write_all(real, buf, (size_t) n);
+        }
+        close(pair[0]);
+        close(pair[1]);
+}
+
+/* Serves one request on ctx. Returns -1 when a TCP connection should be closed. */
+static int serve(struct chairsim *s, modbus_t *ctx) {
+        uint8_t q[MODBUS_MAX_ADU_LENGTH];
         int header = modbus_get_header_length(ctx);
-        bool heartbeat = false, control;
+        bool heartbeat = false;
         int rc, ex;
 
         rc = modbus_receive(ctx, q);
         if (rc == 0)
-                return 0; /* not for us (RTU: another slave) */
-        if (rc < 0)
-                return rtu ? 0 : -1;
-        /* Writes to the fault coils are the test's control channel: never disturbed. */
-        control = (q[header] == MODBUS_FC_WRITE_SINGLE_COIL || q[header] == MODBUS_FC_WRITE_MULTIPLE_COILS) &&
-                  (q[header + 1] << 8 | q[header + 2]) >= COIL_FAULT_BASE;
-        if (!control && fault_on(s, TF_DISCONNECT))
-                return rtu ? 0 : -1;
-        if (!control && fault_on(s, TF_SLOW))
-                usleep(150 * 1000);
-        if (!control && fault_on(s, TF_GARBLED)) {
-                send_garbage(ctx, rtu, q, header);
-                return 0;
+                return 0; /* RTU: a frame for another slave */
+        if (rc < 0) {
+                if (s->verbose)
+                        fprintf(stderr, "chairsim: receive: %s\n", modbus_strerror(errno));
+                if (s->rtu) {
+                        modbus_flush(ctx);
+                        return 0;
+                }
+                return -1;
         }
-        ex = check_write(s, q, header, &heartbeat);
+        advance(s);
+        /* The fault coils are the technician's own channel: a write to them is always served,
+         * so a transport fault can be switched off again. */
+        if (writes_fault_coils(q, rc, header))
+                goto reply;
+        if (fault_on(s, TF_DISCONNECT)) {
+                if (s->verbose)
+                        fprintf(stderr, "chairsim: disconnect fault: %s\n", s->rtu ? "no reply" : "closing");
+                return s->rtu ? 0 : -1;
+        }
+        if (fault_on(s, TF_SLOW))
+                usleep((useconds_t) s->map->tab_registers[HR_SLOW_REPLY_MS] * 1000);
+reply:
+
+        ex = check_request(q, rc, header, &heartbeat);
         if (ex) {
+                if (s->verbose)
+                        fprintf(stderr, "chairsim: request refused with exception %d\n", ex);
                 modbus_reply_exception(ctx, q, (unsigned) ex);
                 return 0;
         }
-        if (modbus_reply(ctx, q, rc, s->map) < 0)
-                return rtu ? 0 : -1;
+        /* A heartbeat ends a trip: the host is back; outputs stay safe until it writes them. */
         if (heartbeat) {
+                if (s->tripped)
+                        fprintf(stderr, "chairsim: heartbeat again\n");
                 s->last_heartbeat_ms = now_ms();
                 s->tripped = false;
+                publish_inputs(s);
         }
-        registers_to_physics(s);
+        if (fault_on(s, TF_GARBLED) && !writes_fault_coils(q, rc, header))
+                reply_garbled(s, ctx, q, rc);
+        else if (modbus_reply(ctx, q, rc, s->map) < 0 && !s->rtu)
+                return -1;
+        /* A write takes effect now; while tripped the board keeps its outputs safe. */
+        if (s->tripped)
+                registers_safe(s);
+        apply_registers(s);
+        publish_inputs(s);
+        return 0;
+}
+
+static int serve_rtu(struct chairsim *s, modbus_t *ctx) {
+        struct pollfd pfd = { .fd = modbus_get_socket(ctx), .events = POLLIN };
+
+        while (!quit) {
+                int r = poll(&pfd, 1, poll_timeout(s));
+                if (r < 0 && errno != EINTR) {
+                        fprintf(stderr, "chairsim: poll: %s\n", strerror(errno));
+                        return 1;
+                }
+                advance(s);
+                if (r > 0 && (pfd.revents & POLLIN))
+                        serve(s, ctx);
+                else if (r > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+                        usleep(10000); /* the other end of a pty went away: wait for it */
+        }
+        return 0;
+}
+
+static int serve_tcp(struct chairsim *s, modbus_t *ctx, int server) {
+        struct pollfd fds[1 + MAX_CLIENTS];
+        nfds_t n = 1;
+
+        fds[0] = (struct pollfd) { .fd = server, .events = POLLIN };
+        while (!quit) {
+                int r = poll(fds, n, poll_timeout(s));
+                if (r < 0 && errno != EINTR) {
+                        fprintf(stderr, "chairsim: poll: %s\n", strerror(errno));
+                        return 1;
+                }
+                advance(s);
+                if (r <= 0)
+                        continue;
+                for (nfds_t i = n; i-- > 1;) {
+                        if (!fds[i].revents)
+                                continue;
+                        modbus_set_socket(ctx, fds[i].fd);
+                        if ((fds[i].revents & POLLIN) ? serve(s, ctx) < 0 : true) {
+                                if (s->verbose)
+                                        fprintf(stderr, "chairsim: client %d gone\n", fds[i].fd);
+                                close(fds[i].fd);
+                                fds[i] = fds[--n];
+                        }
+                }
+                if (fds[0].revents & POLLIN) {
+                        int client = accept4(server, NULL, NULL, SOCK_CLOEXEC);
+                        if (client < 0)
+                                continue;
+                        if (n >= ARRAY_SIZE(fds)) {
+                                fprintf(stderr, "chairsim: too many clients, refusing one\n");
+                                close(client);
+                                continue;
+                        }
+                        if (s->verbose)
+                                fprintf(stderr, "chairsim: client %d connected\n", client);
+                        fds[n++] = (struct pollfd) { .fd = client, .events = POLLIN };
+                }
+        }
+        for (nfds_t i = 1; i < n; i++)
+                close(fds[i].fd);
         return 0;
 }
 
 static void help(void) {
-        printf("chairsim - a Modbus slave that behaves like a massage chair\n\n"
-               "Usage: chairsim --listen HOST:PORT | --rtu DEVICE [--baud N] [--parity N|E|O]\n"
-               "                [--slave ID] [--fault NAME]... [--shoulder MM] [--heartbeat-timeout MS] [--verbose]\n\n"
-               "Register map: docs/chairsim.md. Faults: stuck-sensor thermistor-open thermistor-short\n"
-               "over-temperature over-pressure lost-encoder spurious-pulses stalled-motor both-limits\n"
-               "supply-low supply-high estop heat-not-rising slow-replies garbled-replies disconnect\n");
+        printf("chairsim - a Modbus slave that behaves like a massage chair's board\n\n"
+               "Usage: chairsim --listen HOST:PORT [options]\n"
+               "       chairsim --rtu DEVICE [--baud N] [--parity N|E|O] [options]\n\n"
+               "  -l, --listen HOST:PORT       serve Modbus TCP (port 0 picks a free port)\n"
+               "  -r, --rtu DEVICE             serve Modbus RTU on a serial line or pty\n"
+               "  -b, --baud N                 RTU baud rate (default 115200)\n"
+               "  -p, --parity N|E|O           RTU parity (default N)\n"
+               "  -s, --slave ID               slave id 1..247 (default 1)\n"
+               "  -f, --fault NAME             inject a fault from the start (repeatable)\n"
+               "      --shoulder MM            the seated person's shoulder height (default 620)\n"
+               "      --heartbeat-timeout MS   outputs safe without a heartbeat (default 1000, 0 off)\n"
+               "      --list-faults            print the fault coils and names\n"
+               "  -v, --verbose                log requests refused, faults, clients\n"
+               "  -h, --help\n\n"
+               "Register map and faults: docs/chairsim.md, chairsim --list-faults.\n");
+}
+
+/* Parses a decimal integer within [min, max] or explains which option was wrong. */
+static int parse_int(const char *option, const char *arg, long min, long max, long *ret) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(arg, &end, 10);
+        if (errno || end == arg || *end || v < min || v > max) {
+                fprintf(stderr, "chairsim: %s: '%s' is not a number from %ld to %ld\n", option, arg, min, max);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* Splits HOST:PORT ([v6]:PORT too) into host and port. */
+static int split_listen(const char *arg, char *host, size_t host_size, char *port, size_t port_size) {
+        const char *colon = strrchr(arg, ':');
+        size_t len;
+
+        if (!colon || !colon[1] || colon == arg)
+                return -EINVAL;
+        len = (size_t) (colon - arg);
+        if (arg[0] == '[' && len >= 2 && arg[len - 1] == ']') {
+                arg++;
+                len -= 2;
+        }
+        if (len >= host_size || strlen(colon + 1) >= port_size)
+                return -EINVAL;
+        memcpy(host, arg, len);
+        host[len] = 0;
+        snprintf(port, port_size, "%s", colon + 1);
+        return 0;
 }
 
 int main(int argc, char **argv) {
+        enum { OPT_SHOULDER = 0x100, OPT_HEARTBEAT, OPT_LIST_FAULTS };
         static const struct option options[] = {
-                { "listen", required_argument, NULL, 'l' },   { "rtu", required_argument, NULL, 'r' },
-                { "baud", required_argument, NULL, 'b' },     { "parity", required_argument, NULL, 'p' },
-                { "slave", required_argument, NULL, 's' },    { "fault", required_argument, NULL, 'f' },
-                { "shoulder", required_argument, NULL, 'S' }, { "heartbeat-timeout", required_argument, NULL, 'H' },
-                { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
+                { "listen", required_argument, NULL, 'l' },
+                { "rtu", required_argument, NULL, 'r' },
+                { "baud", required_argument, NULL, 'b' },
+                { "parity", required_argument, NULL, 'p' },
+                { "slave", required_argument, NULL, 's' },
+                { "fault", required_argument, NULL, 'f' },
+                { "shoulder", required_argument, NULL, OPT_SHOULDER },
+                { "heartbeat-timeout", required_argument, NULL, OPT_HEARTBEAT },
+                { "list-faults", no_argument, NULL, OPT_LIST_FAULTS },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct chairsim s = {};
         struct chair_physics_params params;
-        char *listen_arg = NULL, *device = NULL, parity = 'N';
-        int baud = 115200, slave = 1, heartbeat_timeout = 1000, c, faults[32], n_faults = 0;
+        const char *listen_arg = NULL, *device = NULL;
+        char parity = 'N';
+        long baud = 115200, slave = 1, heartbeat_timeout = 1000, v;
+        bool initial_fault[N_FAULTS] = {};
         modbus_t *ctx = NULL;
-        uint64_t last_step;
+        int server = -1, c, r = 1;
+        struct sigaction sa = { .sa_handler = on_signal };
 
         chair_physics_default_params(&params);
-        while ((c = getopt_long(argc, argv, "vh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "l:r:b:p:s:f:vh", options, NULL)) >= 0) {
                 switch (c) {
                 case 'l':
                         listen_arg = optarg;
@@ -261,28 +561,44 @@ int main(int argc, char **argv) {
                         device = optarg;
                         break;
                 case 'b':
-                        baud = atoi(optarg);
+                        if (parse_int("--baud", optarg, 50, 4000000, &baud) < 0)
+                                return 2;
                         break;
                 case 'p':
+                        if (strlen(optarg) != 1 || !strchr("NEO", optarg[0])) {
+                                fprintf(stderr, "chairsim: --parity: '%s' is not N, E or O\n", optarg);
+                                return 2;
+                        }
                         parity = optarg[0];
                         break;
                 case 's':
-                        slave = atoi(optarg);
+                        if (parse_int("--slave", optarg, 1, 247, &slave) < 0)
+                                return 2;
                         break;
-                case 'f':
-                        if (n_faults >= 32 || (faults[n_faults] = fault_from_name(optarg)) < 0) {
-                                fprintf(stderr, "chairsim: unknown fault '%s' (see --help)\n", optarg);
+                case 'f': {
+                        int f = fault_from_name(optarg);
+                        if (f < 0) {
+                                fprintf(stderr, "chairsim: --fault: unknown fault '%s' (see --list-faults)\n", optarg);
                                 return 2;
                         }
-                        n_faults++;
+                        initial_fault[f] = true;
                         break;
-                case 'S':
-                        params.shoulder_mm = atoi(optarg);
-                        params.waist_mm = params.shoulder_mm - 400;
+                }
+                case OPT_SHOULDER:
+                        if (parse_int("--shoulder", optarg, 300, 780, &v) < 0)
+                                return 2;
+                        /* The waist sits 400 mm below the shoulder, as in the default body. */
+                        params.shoulder_mm = (int32_t) v;
+                        params.waist_mm = (int32_t) MAX(v - 400, 60L);
                         break;
-                case 'H':
-                        heartbeat_timeout = atoi(optarg);
+                case OPT_HEARTBEAT:
+                        if (parse_int("--heartbeat-timeout", optarg, 0, 60000, &heartbeat_timeout) < 0)
+                                return 2;
                         break;
+                case OPT_LIST_FAULTS:
+                        for (int f = 0; f < N_FAULTS; f++)
+                                printf("%d %s\n", COIL_FAULT_BASE + f, fault_name(f));
+                        return 0;
                 case 'v':
                         s.verbose = true;
                         break;
@@ -293,110 +609,89 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        if (!!listen_arg == !!device || slave < 1 || slave > 247 || heartbeat_timeout < 0 || heartbeat_timeout > 60000 ||
-            (parity != 'N' && parity != 'E' && parity != 'O') || params.shoulder_mm < 300 || params.shoulder_mm > 800) {
-                fprintf(stderr, "chairsim: give exactly one of --listen HOST:PORT or --rtu DEVICE, and valid values (see --help)\n");
+        if (optind < argc) {
+                fprintf(stderr, "chairsim: unexpected argument '%s' (see --help)\n", argv[optind]);
+                return 2;
+        }
+        if (!!listen_arg == !!device) {
+                fprintf(stderr, "chairsim: give exactly one of --listen HOST:PORT or --rtu DEVICE (see --help)\n");
                 return 2;
         }
 
         chair_physics_init(&s.physics, &params);
-        s.map = modbus_mapping_new(N_COILS, N_DISCRETE, N_HOLDING, N_INPUT);
-        if (!s.map)
+        s.map = modbus_mapping_new_start_address(0, N_COILS, 0, N_DISCRETE, 0, N_HOLDING, 0, N_INPUT);
+        if (!s.map) {
+                fprintf(stderr, "chairsim: cannot allocate the register map\n");
                 return 1;
-        outputs_safe(&s);
+        }
+        registers_safe(&s);
         s.map->tab_registers[HR_HEARTBEAT_TIMEOUT] = (uint16_t) heartbeat_timeout;
-        for (int i = 0; i < n_faults; i++)
-                s.map->tab_bits[COIL_FAULT_BASE + faults[i]] = 1;
-        s.last_heartbeat_ms = now_ms();
-        last_step = now_ms();
-        advance(&s, &last_step);
+        s.map->tab_registers[HR_SLOW_REPLY_MS] = DEFAULT_SLOW_REPLY_MS;
+        for (int f = 0; f < N_FAULTS; f++)
+                s.map->tab_bits[COIL_FAULT_BASE + f] = initial_fault[f];
+        s.rtu = device != NULL;
+        s.last_heartbeat_ms = s.last_step_ms = now_ms();
+        advance(&s);
 
-        signal(SIGTERM, on_signal);
-        signal(SIGINT, on_signal);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
 
         if (device) {
-                ctx = modbus_new_rtu(device, baud, parity, 8, 1);
-                if (!ctx || modbus_set_slave(ctx, slave) < 0 || modbus_connect(ctx) < 0) {
+                ctx = modbus_new_rtu(device, (int) baud, parity, 8, 1);
+                if (!ctx) {
+                        fprintf(stderr, "chairsim: --rtu %s: %s\n", device, modbus_strerror(errno));
+                        goto finish;
+                }
+                if (modbus_set_slave(ctx, (int) slave) < 0 || modbus_connect(ctx) < 0) {
                         fprintf(stderr, "chairsim: cannot open %s: %s\n", device, modbus_strerror(errno));
-                        return 1;
+                        goto finish;
                 }
-                printf("chairsim: serving Modbus RTU on %s (slave %d)\n", device, slave);
+                printf("chairsim: serving Modbus RTU on %s at %ld baud, parity %c (slave %ld)\n", device, baud, parity, slave);
                 fflush(stdout);
-                while (!quit) {
-                        fd_set rfds;
-                        struct timeval tv = { 0, 10000 };
-                        int fd = modbus_get_socket(ctx);
-                        FD_ZERO(&rfds);
-                        FD_SET(fd, &rfds);
-                        advance(&s, &last_step);
-                        if (select(fd + 1, &rfds, NULL, NULL, &tv) > 0) {
-                                advance(&s, &last_step);
-                                serve(&s, ctx, true);
-                        }
-                }
+                r = serve_rtu(&s, ctx);
         } else {
-                char host[128];
-                char *colon = strrchr(listen_arg, ':');
-                int server, max_fd;
-                fd_set all;
-                struct sockaddr_in addr;
+                char host[256], port[32], shown_host[NI_MAXHOST], shown_port[NI_MAXSERV];
+                struct sockaddr_storage addr;
                 socklen_t len = sizeof addr;
 
-                if (!colon || colon - listen_arg >= (long) sizeof host) {
-                        fprintf(stderr, "chairsim: --listen takes HOST:PORT\n");
-                        return 2;
+                if (split_listen(listen_arg, host, sizeof host, port, sizeof port) < 0) {
+                        fprintf(stderr, "chairsim: --listen: '%s' is not HOST:PORT\n", listen_arg);
+                        r = 2;
+                        goto finish;
                 }
-                snprintf(host, sizeof host, "%.*s", (int) (colon - listen_arg), listen_arg);
-                ctx = modbus_new_tcp(host, atoi(colon + 1));
-                if (!ctx)
-                        return 1;
-                modbus_set_slave(ctx, slave);
-                server = modbus_tcp_listen(ctx, 8);
+                ctx = modbus_new_tcp_pi(host, port);
+                if (!ctx) {
+                        fprintf(stderr, "chairsim: --listen %s: %s\n", listen_arg, modbus_strerror(errno));
+                        goto finish;
+                }
+                modbus_set_slave(ctx, (int) slave);
+                server = modbus_tcp_pi_listen(ctx, 8);
                 if (server < 0) {
                         fprintf(stderr, "chairsim: cannot listen on %s: %s\n", listen_arg, modbus_strerror(errno));
-                        return 1;
+                        goto finish;
                 }
-                getsockname(server, (struct sockaddr *) &addr, &len);
-                printf("chairsim: listening on %s:%d (slave %d)\n", host, ntohs(addr.sin_port), slave);
+                if (getsockname(server, (struct sockaddr *) &addr, &len) < 0 ||
+                    getnameinfo((struct sockaddr *) &addr, len, shown_host, sizeof shown_host, shown_port,
+                                sizeof shown_port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+                        fprintf(stderr, "chairsim: cannot tell the listening address: %s\n", strerror(errno));
+                        goto finish;
+                }
+                printf("chairsim: listening on %s%s%s:%s (slave %ld)\n", addr.ss_family == AF_INET6 ? "[" : "",
+                       shown_host, addr.ss_family == AF_INET6 ? "]" : "", shown_port, slave);
                 fflush(stdout);
-                FD_ZERO(&all);
-                FD_SET(server, &all);
-                max_fd = server;
-                while (!quit) {
-                        fd_set rfds = all;
-                        struct timeval tv = { 0, 10000 };
-                        int n;
-
-                        advance(&s, &last_step);
-                        n = select(max_fd + 1, &rfds, NULL, NULL, &tv);
-                        if (n <= 0)
-                                continue;
-                        for (int fd = 0; fd <= max_fd; fd++) {
-                                if (!FD_ISSET(fd, &rfds))
-                                        continue;
-                                if (fd == server) {
-                                        int client = accept(server, NULL, NULL);
-                                        if (client >= 0) {
-                                                FD_SET(client, &all);
-                                                max_fd = MAX(max_fd, client);
-                                        }
-                                        continue;
-                                }
-                                advance(&s, &last_step);
-                                modbus_set_socket(ctx, fd);
-                                if (serve(&s, ctx, false) < 0) {
-                                        close(fd);
-                                        FD_CLR(fd, &all);
-                                }
-                        }
-                }
-                close(server);
+                r = serve_tcp(&s, ctx, server);
         }
         if (s.verbose)
                 fprintf(stderr, "chairsim: stopping\n");
-        modbus_close(ctx);
-        modbus_free(ctx);
+
+finish:
+        if (server >= 0)
+                close(server);
+        if (ctx) {
+                modbus_close(ctx);
+                modbus_free(ctx);
+        }
         modbus_mapping_free(s.map);
-        return 0;
+        return r;
 }

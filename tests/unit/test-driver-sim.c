@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* The sim backend: safe start, outputs from any thread, input changes on the event loop,
+ * go_safe, fault injection, and no wake-ups at all while the simulated chair is at rest. */
+#include <pthread.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "chair-physics.h"
+#include "driver-sim.h"
+#include "hardware-map.h"
+#include "macro.h"
+
+struct fixture {
+        sd_event *event;
+        struct hardware_map map;
+        struct chair_driver *drv;
+        int32_t last[_CHAIR_IN_MAX];
+        unsigned changes[_CHAIR_IN_MAX];
+        uint64_t last_ts;
+        bool ts_monotonic;
+};
+
+static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
+        struct fixture *f = userdata;
+        if (ts < f->last_ts || ts == 0)
+                f->ts_monotonic = false;
+        f->last_ts = ts;
+        f->last[in] = value;
+        f->changes[in]++;
+}
+
+static int setup(void **state) {
+        struct fixture *f = calloc(1, sizeof *f);
+        char err[256] = "";
+
+        assert_non_null(f);
+        f->ts_monotonic = true;
+        assert_int_equal(sd_event_new(&f->event), 0);
+        hardware_map_simulated(&f->map);
+        assert_int_equal(chair_driver_new_sim(&f->drv), 0);
+        assert_int_equal(f->drv->backend, HW_BACKEND_SIM);
+        assert_int_equal(f->drv->ops->open(f->drv, &f->map, f->event, err, sizeof err), 0);
+        assert_int_equal(f->drv->ops->subscribe(f->drv, on_input, f), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        struct fixture *f = *state;
+        f->drv->ops->close(f->drv);
+        sd_event_unref(f->event);
+        free(f);
+        return 0;
+}
+
+static int32_t input(struct fixture *f, enum chair_input in) {
+        int32_t v = -12345;
+        assert_int_equal(f->drv->ops->read_input(f->drv, in, &v), 0);
+        return v;
+}
+
+/* Runs the loop for up to ms of simulated-and-real time, returning how many events ran. */
+static unsigned run_for(struct fixture *f, unsigned ms) {
+        struct timespec start, now;
+        unsigned dispatched = 0;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                int r;
+                uint64_t elapsed;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                elapsed = (uint64_t) (now.tv_sec - start.tv_sec) * 1000 +
+                          (uint64_t) (now.tv_nsec - start.tv_nsec) / 1000000 - (now.tv_nsec < start.tv_nsec ? 1000 : 0);
+                if ((int64_t) elapsed >= ms)
+                        return dispatched;
+                r = sd_event_run(f->event, (ms - elapsed) * USEC_PER_MSEC);
+                assert_true(r >= 0);
+                dispatched += (unsigned) r;
+        }
+}
+
+static void test_opens_safe_and_idle(void **state) {
+        struct fixture *f = *state;
+        assert_string_equal(f->drv->ops->name, "sim");
+        assert_int_equal(input(f, CHAIR_IN_LIMIT_BOTTOM), 1);
+        assert_int_equal(input(f, CHAIR_IN_ENCODER), 0);
+        assert_int_equal(input(f, CHAIR_IN_SUPPLY_VOLTAGE), 24000);
+        assert_int_equal(input(f, CHAIR_IN_TEMP_LUMBAR), 220);
+        /* At rest: no timer armed, and the loop sleeps through. */
+        assert_false(chair_driver_sim_is_stepping(f->drv));
+        assert_int_equal(run_for(f, 60), 0);
+}
+
+static void test_set_output_checks(void **state) {
+        struct fixture *f = *state;
+        assert_int_equal(f->drv->ops->set_output(f->drv, CHAIR_OUT_TRAVEL_MOTOR, 101), -ERANGE);
+        assert_int_equal(f->drv->ops->set_output(f->drv, CHAIR_OUT_AIR_PUMP, 2), -ERANGE);
+        assert_int_equal(f->drv->ops->set_output(f->drv, _CHAIR_OUT_MAX, 0), -EINVAL);
+        assert_int_equal(f->drv->ops->set_output(f->drv, (enum chair_output) -1, 0), -EINVAL);
+        int32_t v;
+        assert_int_equal(f->drv->ops->read_input(f->drv, _CHAIR_IN_MAX, &v), -EINVAL);
+}
+
+static void test_moves_reports_and_goes_safe(void **state) {
+        struct fixture *f = *state;
+        struct chair_driver_stats stats;
+
+        assert_int_equal(f->drv->ops->set_output(f->drv, CHAIR_OUT_TRAVEL_MOTOR, 100), 0);
+        run_for(f, 300);
+        assert_true(chair_driver_sim_is_stepping(f->drv));
+        assert_true(input(f, CHAIR_IN_ENCODER) > 0);
+        assert_int_equal(input(f, CHAIR_IN_LIMIT_BOTTOM), 0);
+        assert_true(f->changes[CHAIR_IN_ENCODER] > 1);
+        assert_int_equal(f->last[CHAIR_IN_ENCODER], input(f, CHAIR_IN_ENCODER));
+        assert_int_equal(f->last[CHAIR_IN_LIMIT_BOTTOM], 0);
+        assert_true(f->ts_monotonic);
+
+        assert_int_equal(f->drv->ops->go_safe(f->drv), 0);
+        run_for(f, 50);
+        int32_t stopped = input(f, CHAIR_IN_ENCODER);
+        /* Stopped and at rest: the timer is off and nothing wakes the loop. */
+        assert_false(chair_driver_sim_is_stepping(f->drv));
+        assert_int_equal(run_for(f, 60), 0);
+        assert_int_equal(input(f, CHAIR_IN_ENCODER), stopped);
+
+        assert_int_equal(f->drv->ops->get_stats(f->drv, &stats), 0);
+        assert_true(stats.link_up);
+}
+
+static void test_lit_led_costs_no_wakeups(void **state) {
+        struct fixture *f = *state;
+        assert_int_equal(f->drv->ops->set_output(f->drv, CHAIR_OUT_LED_POWER, 1), 0);
+        run_for(f, 30);
+        assert_false(chair_driver_sim_is_stepping(f->drv));
+        assert_int_equal(run_for(f, 60), 0);
+}
+
+static void *set_from_thread(void *userdata) {
+        struct fixture *f = userdata;
+        f->drv->ops->set_output(f->drv, CHAIR_OUT_TRAVEL_MOTOR, 100);
+        return NULL;
+}
+
+static void test_output_from_another_thread(void **state) {
+        struct fixture *f = *state;
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, set_from_thread, f), 0);
+        pthread_join(t, NULL);
+        run_for(f, 200);
+        assert_true(input(f, CHAIR_IN_ENCODER) > 0);
+        f->drv->ops->go_safe(f->drv);
+        run_for(f, 30);
+        assert_false(chair_driver_sim_is_stepping(f->drv));
+}
+
+static void count_calls(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
+        (*(unsigned *) userdata)++;
+}
+
+static void test_inject_faults(void **state) {
+        struct fixture *f = *state;
+        unsigned n = 0, second = 0;
+
+        assert_int_equal(f->drv->ops->subscribe(f->drv, count_calls, &second), 0);
+        assert_int_equal(f->drv->ops->subscribe(f->drv, NULL, NULL), -EINVAL);
+
+        while (chair_driver_sim_fault_name(n))
+                n++;
+        assert_int_equal(n, _PHYS_FAULT_MAX);
+        assert_int_equal(chair_driver_sim_inject(f->drv, "no-such-fault", true), -EINVAL);
+
+        assert_int_equal(chair_driver_sim_inject(f->drv, "estop", true), 0);
+        assert_int_equal(f->last[CHAIR_IN_ESTOP], 1);
+        assert_int_equal(input(f, CHAIR_IN_ESTOP), 1);
+        assert_int_equal(second, 1);
+        assert_false(chair_driver_sim_is_stepping(f->drv));
+        assert_int_equal(chair_driver_sim_inject(f->drv, "estop", false), 0);
+        assert_int_equal(input(f, CHAIR_IN_ESTOP), 0);
+
+        /* A fault that keeps changing an input keeps the physics stepping. */
+        assert_int_equal(chair_driver_sim_inject(f->drv, "spurious-pulses", true), 0);
+        assert_true(chair_driver_sim_is_stepping(f->drv));
+        run_for(f, 300);
+        assert_true(input(f, CHAIR_IN_ENCODER) > 0);
+        assert_int_equal(chair_driver_sim_inject(f->drv, "spurious-pulses", false), 0);
+        run_for(f, 30);
+        assert_false(chair_driver_sim_is_stepping(f->drv));
+
+        assert_int_equal(chair_driver_sim_press_key(f->drv, 7), 0);
+        assert_int_equal(input(f, CHAIR_IN_PANEL_KEY), 7);
+        assert_int_equal(f->last[CHAIR_IN_PANEL_KEY], 7);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_opens_safe_and_idle, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_set_output_checks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_moves_reports_and_goes_safe, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lit_led_costs_no_wakeups, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_output_from_another_thread, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inject_faults, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
