@@ -99,6 +99,8 @@ int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, co
         /* A hung scheduler is a fault of the daemon, not of the chair: simulated all the same. */
         if (strcmp(name, "scheduler-hang") == 0)
                 return on ? scheduler_inject_hang(d->scheduler) : -EINVAL;
+        if (strcmp(name, "scheduler-late") == 0)
+                return on ? scheduler_inject_late(d->scheduler, 2 * d->map.limits.deadline_miss_ms) : -EINVAL;
         return chair_driver_sim_inject(sim, name, on);
 }
 

@@ -38,6 +38,7 @@ enum command_type {
         CMD_SET_CHANNEL,
         CMD_MODIFIERS,
         CMD_HANG,
+        CMD_LATE,
         CMD_QUIT,
 };
 
@@ -460,6 +461,14 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
         case CMD_HANG:
                 s->hung = true;
                 break;
+        case CMD_LATE:
+                /* As if this wake-up came late: the next command is now cmd->a ms overdue. */
+                if (s->timeline && s->next < s->timeline->n_cmds) {
+                        uint64_t deadline = s->t0_ns + (uint64_t) s->timeline->cmds[s->next].at_ms * 1000000ULL;
+                        uint64_t shift = (deadline > now ? deadline - now : 0) + (uint64_t) cmd->a * 1000000ULL;
+                        s->t0_ns -= MIN(shift, s->t0_ns);
+                }
+                break;
         case CMD_QUIT:
                 break;
         }
@@ -725,6 +734,10 @@ int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t 
 
 int scheduler_inject_hang(struct scheduler *s) {
         return push_command(s, &(struct command) { .type = CMD_HANG });
+}
+
+int scheduler_inject_late(struct scheduler *s, uint32_t ms) {
+        return push_command(s, &(struct command) { .type = CMD_LATE, .a = (int32_t) ms });
 }
 
 int scheduler_event_fd(struct scheduler *s) {

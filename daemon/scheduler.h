@@ -92,6 +92,8 @@ int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t 
 /* For tests of the watchdog and the supervisor (simulated chair only): the thread stops making
  * progress, as a real hang would. */
 int scheduler_inject_hang(struct scheduler *s);
+/* As if the thread woke ms late for its next command (a deadline miss). */
+int scheduler_inject_late(struct scheduler *s, uint32_t ms);
 
 /* The event loop side. */
 int scheduler_event_fd(struct scheduler *s);

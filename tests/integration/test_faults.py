@@ -115,3 +115,41 @@ def test_kill_9_then_restart_starts_safe(bus, workdir, start_daemon):
     assert "Every output is at its safe value." in again.output().split("Ready:")[0]
     assert again.get_property("State") == "idle"
     assert all(outputs(again)[k] == v for k, v in SAFE.items())
+
+
+def test_deadline_missed(daemon, signals):
+    """A command that runs later than the hardware map's bound is a fault, never a silent skip."""
+    start(daemon)
+    wait_state(daemon, "running")
+    inject(daemon, "scheduler-late")
+    chairtest.wait_for(lambda: daemon.get_property("Fault") == "deadline-missed", 10, "deadline-missed")
+    assert all(outputs(daemon)[k] == v for k, v in SAFE.items())
+    assert "ran" in daemon.get_property("FaultMessage") and "late" in daemon.get_property("FaultMessage")
+
+
+def sim_map(workdir, limits):
+    """Every binding on the sim backend, with tighter interlock bounds."""
+    from chairtest import SOURCE_DIR  # noqa: F401
+    outputs_ = ["travel_motor", "knead_motor", "tap_motor", "width", "depth", "air_pump", "valve_shoulders",
+                "valve_arms", "valve_back", "valve_seat", "valve_calves", "valve_feet", "air_release", "heat_lumbar",
+                "heat_calves", "beeper", "led_power", "led_heat", "led_air"]
+    inputs_ = ["encoder", "limit_top", "limit_bottom", "roller_load", "motor_current", "air_pressure", "temp_lumbar",
+               "temp_calves", "supply_voltage", "estop", "panel_key"]
+    text = "[chair]\nmodel = simulated chair with tight limits\n[limits]\n" + limits
+    text += "".join(f"[output.{o}]\nbackend = sim\n" for o in outputs_)
+    text += "".join(f"[input.{i}]\nbackend = sim\n" for i in inputs_)
+    import os
+    path = os.path.join(workdir, "tight.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_heat_that_never_arrives(bus, workdir, start_daemon):
+    d = start_daemon(args=("--config", sim_map(workdir, "heat_rise_timeout_s = 30\n")))
+    d.call("StartManual", "ssa{sv}", "knead", "point", 0)
+    wait_state(d, "running")
+    inject(d, "heat-not-rising")
+    d.call("SetHeat", "su", "lumbar", 3)
+    chairtest.wait_for(lambda: d.get_property("Fault") == "heat-not-rising", 60, "heat-not-rising")
+    assert outputs(d)["heat_lumbar"] == 0

@@ -246,3 +246,15 @@ def test_daemon_over_rtu(bus, workdir, start_daemon, pty_pair):
         d.call("Stop")
     finally:
         sim.stop()
+
+
+def test_error_storm_is_a_fault(bus, workdir, start_daemon, chairsim):
+    """Replies that keep arriving garbled: an error storm trips before the link is declared lost."""
+    path = chair_map(workdir, chairsim, extra="[limits]\nmodbus_link_lost_ms = 10000\nmodbus_error_storm = 3\n\n")
+    d = start_daemon(args=("--config", path))
+    start(d)
+    wait_state(d, "running")
+    set_fault(chairsim, "garbled-replies")
+    chairtest.wait_for(lambda: d.get_property("Fault") == "modbus-error-storm", 20, "modbus-error-storm")
+    set_fault(chairsim, "garbled-replies", False)
+    chairtest.wait_for(lambda: not any(board_coils(chairsim)[1][:3]), 10, "the board's motors off")
