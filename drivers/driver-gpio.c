@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The GPIO backend: libgpiod v2 line requests, one per chip, held from open to close.
+ *
+ * Outputs are requested with their safe values as the initial values, so they are safe from the
+ * first instant. On/off outputs use one line; motors use an enable line (active while the duty is
+ * not 0) and optionally a direction line on the same chip (active while the duty is negative).
+ * Setpoints with more than two values (width, depth) cannot be driven by one line and are refused.
+ *
+ * Inputs get both-edge detection, the map's bias and debounce, and the MONOTONIC event clock.
+ * The request fd sits in the event loop; each edge updates an atomic image that read_input reads
+ * and is passed to the subscribers with the kernel's timestamp. The encoder counts rising edges of
+ * its line; the direction comes from a second (quadrature) line when the map names one, else from
+ * the sign of the last travel-motor command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <gpiod.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "driver-gpio.h"
+#include "macro.h"
+
+#define GPIO_CONSUMER "massagechaird"
+#define GPIO_LINES_PER_CHIP 64
+#define GPIO_MAX_SUBSCRIBERS 8
+#define GPIO_EVENT_BUFFER 64
+
+enum gpio_line_role {
+        GPIO_ROLE_OUTPUT,          /* on/off output or motor enable */
+        GPIO_ROLE_DIRECTION,       /* motor direction, active = negative duty */
+        GPIO_ROLE_INPUT,
+        GPIO_ROLE_ENCODER_B,       /* quadrature phase B of the encoder */
+};
+
+struct gpio_line {
+        unsigned offset;
+        enum gpio_line_role role;
+        int index;                 /* enum chair_output or chair_input */
+        bool active_low;
+        enum hw_gpio_bias bias;
+        uint32_t debounce_us;
+        enum gpiod_line_value safe_value;   /* outputs */
+        unsigned map_line;
+};
+
+struct gpio_chip_state {
+        struct gpiod_chip *chip;
+        struct gpiod_line_request *request;
+        sd_event_source *event_source;
+        struct gpiod_edge_event_buffer *event_buffer;
+        struct gpio_line lines[GPIO_LINES_PER_CHIP];
+        unsigned n_lines;
+        /* go_safe's precomputed subset: every output and direction line with its safe value. */
+        unsigned safe_offsets[GPIO_LINES_PER_CHIP];
+        enum gpiod_line_value safe_values[GPIO_LINES_PER_CHIP];
+        unsigned n_safe;
+};
+
+struct gpio_output {
+        bool bound;
+        int chip;
+        unsigned offset;
+        int32_t direction_offset;   /* -1 none */
+};
+
+struct gpio_input {
+        bool bound;
+        int chip;
+        unsigned offset;
+        int32_t phase_b_offset;     /* encoder only, -1 none */
+        _Atomic int32_t value;
+};
+
+struct gpio_subscriber {
+        chair_input_changed_fn fn;
+        void *userdata;
+};
+
+struct gpio_driver {
+        struct chair_driver base;
+        struct gpio_chip_state chips[HW_MAX_GPIO_CHIPS];
+        unsigned n_chips;
+        struct gpio_output outputs[_CHAIR_OUT_MAX];
+        struct gpio_input inputs[_CHAIR_IN_MAX];
+        _Atomic int32_t travel_sign;        /* sign of the last non-zero travel command */
+        struct gpio_subscriber subscribers[GPIO_MAX_SUBSCRIBERS];
+        unsigned n_subscribers;
+        _Atomic uint64_t transactions;
+        _Atomic uint64_t errors;
+        bool opened;
+};
+
+static struct gpio_driver *gpio_driver_cast(struct chair_driver *drv) {
+        return (struct gpio_driver *) drv;
+}
+
+static void set_error(char *buf, size_t size, const struct hardware_map *map, unsigned line,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void set_error(char *buf, size_t size, const struct hardware_map *map, unsigned line,
+                      const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        if (!buf || size == 0)
+                return;
+        n = snprintf(buf, size, "%s:%u: ", map->path[0] ? map->path : "hardware map", line);
+        if (n < 0 || (size_t) n >= size)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(buf + n, size - n, fmt, ap);
+        va_end(ap);
+}
+
+static enum gpiod_line_value logical(bool active) {
+        return active ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
+}
+
+/* Opens a chip by /dev path, or scans /dev/gpiochip* for the label. */
+static int open_chip(const struct hw_gpio_chip *spec, struct gpiod_chip **ret) {
+        glob_t g = {};
+        int r = -ENODEV;
+
+        if (spec->path[0]) {
+                *ret = gpiod_chip_open(spec->path);
+                return *ret ? 0 : -errno;
+        }
+        if (glob("/dev/gpiochip*", 0, NULL, &g) != 0)
+                return -ENODEV;
+        for (size_t i = 0; i < g.gl_pathc && r < 0; i++) {
+                struct gpiod_chip *chip = gpiod_chip_open(g.gl_pathv[i]);
+                struct gpiod_chip_info *info;
+
+                if (!chip)
+                        continue;
+                info = gpiod_chip_get_info(chip);
+                if (info && strcmp(gpiod_chip_info_get_label(info), spec->label) == 0) {
+                        *ret = chip;
+                        r = 0;
+                } else
+                        gpiod_chip_close(chip);
+                if (info)
+                        gpiod_chip_info_free(info);
+        }
+        globfree(&g);
+        return r;
+}
+
+static int resolve_line(struct gpiod_chip *chip, int32_t offset, const char *name, unsigned *ret) {
+        int r;
+
+        if (offset >= 0) {
+                *ret = (unsigned) offset;
+                return 0;
+        }
+        r = gpiod_chip_get_line_offset_from_name(chip, name);
+        if (r < 0)
+                return -ENOENT;
+        *ret = (unsigned) r;
+        return 0;
+}
+
+static int add_line(struct gpio_driver *g, const struct hardware_map *map, int chip_index,
+                    const struct gpio_line *line, const char *what, char *err, size_t err_size) {
+        struct gpio_chip_state *c = &g->chips[chip_index];
+        const struct hw_gpio_chip *spec = &map->gpio_chips[chip_index];
+        struct gpiod_chip_info *chip_info;
+        struct gpiod_line_info *info;
+        unsigned n_lines;
+
+        chip_info = gpiod_chip_get_info(c->chip);
+        if (!chip_info) {
+                set_error(err, err_size, map, line->map_line, "%s: cannot read chip %s: %m", what, spec->name);
+                return -errno;
+        }
+        n_lines = (unsigned) gpiod_chip_info_get_num_lines(chip_info);
+        gpiod_chip_info_free(chip_info);
+        if (line->offset >= n_lines) {
+                set_error(err, err_size, map, line->map_line, "%s: line %u does not exist on chip %s (%u lines)",
+                          what, line->offset, spec->name, n_lines);
+                return -ENOENT;
+        }
+        for (unsigned i = 0; i < c->n_lines; i++)
+                if (c->lines[i].offset == line->offset) {
+                        set_error(err, err_size, map, line->map_line,
+                                  "%s: line %u of chip %s is already bound (map line %u)",
+                                  what, line->offset, spec->name, c->lines[i].map_line);
+                        return -EEXIST;
+                }
+        if (c->n_lines >= GPIO_LINES_PER_CHIP) {
+                set_error(err, err_size, map, line->map_line, "%s: too many lines on chip %s", what, spec->name);
+                return -E2BIG;
+        }
+
+        /* Name the consumer that holds a busy line: the kernel would only say EBUSY. */
+        info = gpiod_chip_get_line_info(c->chip, line->offset);
+        if (info) {
+                bool used = gpiod_line_info_is_used(info);
+                const char *consumer = gpiod_line_info_get_consumer(info);
+                const char *name = gpiod_line_info_get_name(info);
+
+                if (used)
+                        set_error(err, err_size, map, line->map_line,
+                                  "%s: line %u (%s) of chip %s is busy, held by consumer '%s'",
+                                  what, line->offset, name ? name : "unnamed", spec->name,
+                                  consumer ? consumer : "unknown");
+                gpiod_line_info_free(info);
+                if (used)
+                        return -EBUSY;
+        }
+        c->lines[c->n_lines++] = *line;
+        return 0;
+}
+
+static int bind_chip_line(struct gpio_driver *g, const struct hardware_map *map,
+                          const struct hw_binding *b, const char *what, int32_t offset,
+                          const char *name, unsigned *ret, char *err, size_t err_size) {
+        int r;
+
+        if (b->chip < 0 || (unsigned) b->chip >= map->n_gpio_chips) {
+                set_error(err, err_size, map, b->line_no, "%s: no GPIO chip %d in the map", what, b->chip);
+                return -EINVAL;
+        }
+        if (!g->chips[b->chip].chip) {
+                r = open_chip(&map->gpio_chips[b->chip], &g->chips[b->chip].chip);
+                if (r < 0) {
+                        const struct hw_gpio_chip *spec = &map->gpio_chips[b->chip];
+                        set_error(err, err_size, map, spec->line_no, "GPIO chip %s (%s): cannot open: %s",
+                                  spec->name, spec->path[0] ? spec->path : spec->label, strerror(-r));
+                        return r;
+                }
+        }
+        r = resolve_line(g->chips[b->chip].chip, offset, name, ret);
+        if (r < 0) {
+                set_error(err, err_size, map, b->line_no, "%s: no line named '%s' on chip %s",
+                          what, name, map->gpio_chips[b->chip].name);
+                return r;
+        }
+        return 0;
+}
+
+static int bind_output(struct gpio_driver *g, const struct hardware_map *map, enum chair_output out,
+                       char *err, size_t err_size) {
+        const struct hw_binding *b = &map->outputs[out];
+        const struct chair_output_info *oi = chair_output_info(out);
+        struct gpio_line line = {
+                .role = GPIO_ROLE_OUTPUT, .index = out, .active_low = b->active_low,
+                .bias = b->bias, .map_line = b->line_no,
+        };
+        char what[96];
+        unsigned dir_offset;
+        int r;
+
+        snprintf(what, sizeof what, "output %s", oi->name);
+        if (oi->kind != CHAIR_VALUE_PERCENT && oi->max - oi->min > 1) {
+                set_error(err, err_size, map, b->line_no,
+                          "%s: a setpoint with %d values cannot be driven by a GPIO line; bind it to modbus",
+                          what, oi->max - oi->min + 1);
+                return -EINVAL;
+        }
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
+        if (r < 0)
+                return r;
+        /* A motor at 0 % is off; an on/off output's safe value is 0 or 1. */
+        line.safe_value = logical(oi->kind == CHAIR_VALUE_PERCENT ? false : oi->safe_value != 0);
+        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        if (r < 0)
+                return r;
+        g->outputs[out] = (struct gpio_output) {
+                .bound = true, .chip = b->chip, .offset = line.offset, .direction_offset = -1,
+        };
+
+        if (b->direction_offset >= 0 || b->direction_name[0]) {
+                if (oi->kind != CHAIR_VALUE_PERCENT || oi->min >= 0) {
+                        set_error(err, err_size, map, b->line_no,
+                                  "%s: direction_line only applies to a motor that runs both ways", what);
+                        return -EINVAL;
+                }
+                snprintf(what, sizeof what, "output %s direction", oi->name);
+                r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &dir_offset,
+                                   err, err_size);
+                if (r < 0)
+                        return r;
+                line.offset = dir_offset;
+                line.role = GPIO_ROLE_DIRECTION;
+                line.safe_value = GPIOD_LINE_VALUE_INACTIVE;
+                r = add_line(g, map, b->chip, &line, what, err, err_size);
+                if (r < 0)
+                        return r;
+                g->outputs[out].direction_offset = (int32_t) dir_offset;
+        }
+        return 0;
+}
+
+static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enum chair_input in,
+                      char *err, size_t err_size) {
+        const struct hw_binding *b = &map->inputs[in];
+        const struct chair_input_info *ii = chair_input_info(in);
+        struct gpio_line line = {
+                .role = GPIO_ROLE_INPUT, .index = in, .active_low = b->active_low, .bias = b->bias,
+                .debounce_us = b->debounce_us, .map_line = b->line_no,
+        };
+        char what[96];
+        unsigned b_offset;
+        int r;
+
+        snprintf(what, sizeof what, "input %s", ii->name);
+        if (ii->kind == CHAIR_VALUE_MEASURE) {
+                set_error(err, err_size, map, b->line_no,
+                          "%s: a measurement cannot be read from a GPIO line; bind it to modbus", what);
+                return -EINVAL;
+        }
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
+        if (r < 0)
+                return r;
+        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        if (r < 0)
+                return r;
+        g->inputs[in].bound = true;
+        g->inputs[in].chip = b->chip;
+        g->inputs[in].offset = line.offset;
+        g->inputs[in].phase_b_offset = -1;
+
+        if (b->direction_offset >= 0 || b->direction_name[0]) {
+                if (in != CHAIR_IN_ENCODER) {
+                        set_error(err, err_size, map, b->line_no,
+                                  "%s: direction_line only applies to the encoder (quadrature phase B)", what);
+                        return -EINVAL;
+                }
+                snprintf(what, sizeof what, "input %s phase B", ii->name);
+                r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &b_offset,
+                                   err, err_size);
+                if (r < 0)
+                        return r;
+                line.offset = b_offset;
+                line.role = GPIO_ROLE_ENCODER_B;
+                r = add_line(g, map, b->chip, &line, what, err, err_size);
+                if (r < 0)
+                        return r;
+                g->inputs[in].phase_b_offset = (int32_t) b_offset;
+        }
+        return 0;
+}
+
+static enum gpiod_line_bias gpiod_bias(enum hw_gpio_bias bias) {
+        switch (bias) {
+        case HW_BIAS_DISABLED:  return GPIOD_LINE_BIAS_DISABLED;
+        case HW_BIAS_PULL_UP:   return GPIOD_LINE_BIAS_PULL_UP;
+        case HW_BIAS_PULL_DOWN: return GPIOD_LINE_BIAS_PULL_DOWN;
+        case HW_BIAS_AS_IS:
+        default:                return GPIOD_LINE_BIAS_AS_IS;
+        }
+}
+
+static void deliver(struct gpio_driver *g, enum chair_input in, int32_t value, uint64_t ts) {
+        for (unsigned i = 0; i < g->n_subscribers; i++)
+                g->subscribers[i].fn(g->subscribers[i].userdata, in, value, ts);
+}
+
+static const struct gpio_line *find_line(const struct gpio_chip_state *c, unsigned offset) {
+        for (unsigned i = 0; i < c->n_lines; i++)
+                if (c->lines[i].offset == offset)
+                        return &c->lines[i];
+        return NULL;
+}
+
+static void handle_edge(struct gpio_driver *g, struct gpio_chip_state *c, struct gpiod_edge_event *ev) {
+        unsigned offset = gpiod_edge_event_get_line_offset(ev);
+        bool rising = gpiod_edge_event_get_event_type(ev) == GPIOD_EDGE_EVENT_RISING_EDGE;
+        uint64_t ts = gpiod_edge_event_get_timestamp_ns(ev);
+        const struct gpio_line *line = find_line(c, offset);
+        struct gpio_input *enc = &g->inputs[CHAIR_IN_ENCODER];
+        int32_t value;
+
+        if (!line)
+                return;
+        if (line->role == GPIO_ROLE_ENCODER_B)
+                return;   /* sampled on phase A's rising edge */
+        if (line->role != GPIO_ROLE_INPUT)
+                return;
+
+        if (line->index == CHAIR_IN_ENCODER) {
+                int32_t step;
+
+                if (!rising)
+                        return;
+                if (enc->phase_b_offset >= 0) {
+                        /* Quadrature: B low at A's rising edge = forward (up). */
+                        enum gpiod_line_value bv =
+                                gpiod_line_request_get_value(c->request, (unsigned) enc->phase_b_offset);
+                        step = bv == GPIOD_LINE_VALUE_ACTIVE ? -1 : 1;
+                } else
+                        step = atomic_load(&g->travel_sign) < 0 ? -1 : 1;
+                value = atomic_fetch_add(&enc->value, step) + step;
+        } else if (line->index == CHAIR_IN_PANEL_KEY) {
+                value = rising ? 1 : 0;   /* a single-key panel: key code 1 while held */
+                atomic_store(&g->inputs[line->index].value, value);
+        } else {
+                value = rising ? 1 : 0;
+                atomic_store(&g->inputs[line->index].value, value);
+        }
+        deliver(g, (enum chair_input) line->index, value, ts);
+}
+
+static int on_request_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct gpio_driver *g = userdata;
+        unsigned chip_index = UINT32_MAX;
+
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++)
+                if (g->chips[i].event_source == s)
+                        chip_index = i;
+        if (chip_index == UINT32_MAX)
+                return 0;
+
+        struct gpio_chip_state *c = &g->chips[chip_index];
+        for (;;) {
+                int n = gpiod_line_request_read_edge_events(c->request, c->event_buffer, GPIO_EVENT_BUFFER);
+                if (n < 0) {
+                        atomic_fetch_add(&g->errors, 1);
+                        return 0;
+                }
+                for (int i = 0; i < n; i++)
+                        handle_edge(g, c, gpiod_edge_event_buffer_get_event(c->event_buffer, (unsigned long) i));
+                if (n < GPIO_EVENT_BUFFER)
+                        break;
+                /* A full buffer: more may be queued; read again only if the fd is still ready. */
+                if (gpiod_line_request_wait_edge_events(c->request, 0) <= 0)
+                        break;
+        }
+        return 0;
+}
+
+static int request_chip(struct gpio_driver *g, const struct hardware_map *map, unsigned chip_index,
+                        sd_event *event, char *err, size_t err_size) {
+        struct gpio_chip_state *c = &g->chips[chip_index];
+        const struct hw_gpio_chip *spec = &map->gpio_chips[chip_index];
+        struct gpiod_line_settings *settings = NULL;
+        struct gpiod_line_config *config = NULL;
+        struct gpiod_request_config *req_config = NULL;
+        bool has_inputs = false;
+        int r = 0;
+
+        config = gpiod_line_config_new();
+        settings = gpiod_line_settings_new();
+        req_config = gpiod_request_config_new();
+        if (!config || !settings || !req_config) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        gpiod_request_config_set_consumer(req_config, GPIO_CONSUMER);
+        gpiod_request_config_set_event_buffer_size(req_config, 1024);
+
+        c->n_safe = 0;
+        for (unsigned i = 0; i < c->n_lines; i++) {
+                const struct gpio_line *line = &c->lines[i];
+                bool output = line->role == GPIO_ROLE_OUTPUT || line->role == GPIO_ROLE_DIRECTION;
+
+                gpiod_line_settings_reset(settings);
+                gpiod_line_settings_set_active_low(settings, line->active_low);
+                gpiod_line_settings_set_bias(settings, gpiod_bias(line->bias));
+                if (output) {
+                        gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_OUTPUT);
+                        gpiod_line_settings_set_output_value(settings, line->safe_value);
+                        c->safe_offsets[c->n_safe] = line->offset;
+                        c->safe_values[c->n_safe++] = line->safe_value;
+                } else {
+                        gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_INPUT);
+                        gpiod_line_settings_set_event_clock(settings, GPIOD_LINE_CLOCK_MONOTONIC);
+                        if (line->role == GPIO_ROLE_INPUT) {
+                                gpiod_line_settings_set_edge_detection(settings, GPIOD_LINE_EDGE_BOTH);
+                                gpiod_line_settings_set_debounce_period_us(settings, line->debounce_us);
+                                has_inputs = true;
+                        }
+                }
+                if (gpiod_line_config_add_line_settings(config, &line->offset, 1, settings) < 0) {
+                        r = -errno;
+                        set_error(err, err_size, map, line->map_line, "line %u of chip %s: %m",
+                                  line->offset, spec->name);
+                        goto finish;
+                }
+        }
+
+        c->request = gpiod_chip_request_lines(c->chip, req_config, config);
+        if (!c->request) {
+                r = -errno;
+                set_error(err, err_size, map, spec->line_no, "GPIO chip %s: requesting %u lines failed: %s",
+                          spec->name, c->n_lines, strerror(-r));
+                goto finish;
+        }
+
+        /* Read the inputs' starting levels, so read_input is right before the first edge. */
+        for (unsigned i = 0; i < c->n_lines; i++) {
+                const struct gpio_line *line = &c->lines[i];
+                enum gpiod_line_value v;
+
+                if (line->role != GPIO_ROLE_INPUT || line->index == CHAIR_IN_ENCODER)
+                        continue;
+                v = gpiod_line_request_get_value(c->request, line->offset);
+                if (v == GPIOD_LINE_VALUE_ERROR) {
+                        r = -errno;
+                        set_error(err, err_size, map, line->map_line, "line %u of chip %s: reading failed: %s",
+                                  line->offset, spec->name, strerror(-r));
+                        goto finish;
+                }
+                atomic_store(&g->inputs[line->index].value, v == GPIOD_LINE_VALUE_ACTIVE ? 1 : 0);
+        }
+
+        if (has_inputs) {
+                c->event_buffer = gpiod_edge_event_buffer_new(GPIO_EVENT_BUFFER);
+                if (!c->event_buffer) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = sd_event_add_io(event, &c->event_source, gpiod_line_request_get_fd(c->request), EPOLLIN,
+                                    on_request_readable, g);
+                if (r < 0) {
+                        set_error(err, err_size, map, spec->line_no, "GPIO chip %s: cannot watch edge events: %s",
+                                  spec->name, strerror(-r));
+                        goto finish;
+                }
+                /* Edges are safety inputs (limits, emergency stop): ahead of ordinary work. */
+                (void) sd_event_source_set_priority(c->event_source, SD_EVENT_PRIORITY_IMPORTANT);
+                (void) sd_event_source_set_description(c->event_source, "gpio-edges");
+        }
+finish:
+        gpiod_request_config_free(req_config);
+        gpiod_line_settings_free(settings);
+        gpiod_line_config_free(config);
+        return r;
+}
+
+static void gpio_close(struct chair_driver *drv);
+
+static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
+                     char *ret_error, size_t error_size) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        int r;
+
+        if (g->opened)
+                return -EALREADY;
+        if (ret_error && error_size)
+                ret_error[0] = '\0';
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+                g->outputs[i].bound = false;
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                g->inputs[i].bound = false;
+                atomic_store(&g->inputs[i].value, 0);
+        }
+        g->n_chips = map->n_gpio_chips;
+
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                if (map->outputs[o].backend != HW_BACKEND_GPIO)
+                        continue;
+                r = bind_output(g, map, (enum chair_output) o, ret_error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                if (map->inputs[i].backend != HW_BACKEND_GPIO)
+                        continue;
+                r = bind_input(g, map, (enum chair_input) i, ret_error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
+        for (unsigned c = 0; c < map->n_gpio_chips && c < HW_MAX_GPIO_CHIPS; c++) {
+                if (g->chips[c].n_lines == 0)
+                        continue;
+                r = request_chip(g, map, c, event, ret_error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
+        g->opened = true;
+        return 0;
+fail:
+        gpio_close(drv);
+        return r;
+}
+
+static int gpio_set_output(struct chair_driver *drv, enum chair_output out, int32_t value) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        const struct chair_output_info *oi;
+        const struct gpio_output *o;
+        struct gpio_chip_state *c;
+        unsigned offsets[2];
+        enum gpiod_line_value values[2];
+        size_t n = 1;
+
+        if ((unsigned) out >= _CHAIR_OUT_MAX)
+                return -EINVAL;
+        o = &g->outputs[out];
+        if (!o->bound)
+                return -ENODEV;
+        oi = chair_output_info(out);
+        if (value < oi->min || value > oi->max)
+                return -ERANGE;
+        c = &g->chips[o->chip];
+        if (!c->request)
+                return -ENODEV;
+
+        offsets[0] = o->offset;
+        values[0] = logical(value != 0);
+        if (o->direction_offset >= 0) {
+                /* Keep the direction while stopping, so a stop never glitches the direction line. */
+                if (value != 0) {
+                        offsets[n] = (unsigned) o->direction_offset;
+                        values[n++] = logical(value < 0);
+                }
+        }
+        if (out == CHAIR_OUT_TRAVEL_MOTOR && value != 0)
+                atomic_store(&g->travel_sign, value < 0 ? -1 : 1);
+        atomic_fetch_add(&g->transactions, 1);
+        if (gpiod_line_request_set_values_subset(c->request, n, offsets, values) < 0) {
+                atomic_fetch_add(&g->errors, 1);
+                return -errno;
+        }
+        return 0;
+}
+
+static int gpio_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret_value) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if ((unsigned) in >= _CHAIR_IN_MAX || !ret_value)
+                return -EINVAL;
+        if (!g->inputs[in].bound)
+                return -ENODEV;
+        *ret_value = atomic_load(&g->inputs[in].value);
+        return 0;
+}
+
+static int gpio_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if (!fn)
+                return -EINVAL;
+        if (g->n_subscribers >= GPIO_MAX_SUBSCRIBERS)
+                return -ENOSPC;
+        g->subscribers[g->n_subscribers++] = (struct gpio_subscriber) { fn, userdata };
+        return 0;
+}
+
+static int gpio_go_safe(struct chair_driver *drv) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        int r = 0;
+
+        /* Try every chip even when one fails: as much as possible must go safe. */
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++) {
+                struct gpio_chip_state *c = &g->chips[i];
+
+                if (!c->request || c->n_safe == 0)
+                        continue;
+                if (gpiod_line_request_set_values_subset(c->request, c->n_safe, c->safe_offsets,
+                                                         c->safe_values) < 0) {
+                        atomic_fetch_add(&g->errors, 1);
+                        if (r == 0)
+                                r = -errno;
+                }
+        }
+        return r;
+}
+
+static int gpio_get_stats(struct chair_driver *drv, struct chair_driver_stats *ret) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if (!ret)
+                return -EINVAL;
+        *ret = (struct chair_driver_stats) {
+                .transactions = atomic_load(&g->transactions),
+                .errors_invalid = atomic_load(&g->errors),
+                .link_up = g->opened,
+        };
+        return 0;
+}
+
+static void gpio_close(struct chair_driver *drv) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++) {
+                struct gpio_chip_state *c = &g->chips[i];
+
+                c->event_source = sd_event_source_disable_unref(c->event_source);
+                if (c->event_buffer)
+                        gpiod_edge_event_buffer_free(c->event_buffer);
+                /* Released lines return to the chip's default, which the wiring makes safe. */
+                if (c->request)
+                        gpiod_line_request_release(c->request);
+                if (c->chip)
+                        gpiod_chip_close(c->chip);
+                *c = (struct gpio_chip_state) {};
+        }
+        g->n_chips = 0;
+        g->n_subscribers = 0;
+        g->opened = false;
+}
+
+static const struct chair_driver_ops gpio_ops = {
+        .name = "gpio",
+        .open = gpio_open,
+        .set_output = gpio_set_output,
+        .read_input = gpio_read_input,
+        .subscribe = gpio_subscribe,
+        .go_safe = gpio_go_safe,
+        .get_stats = gpio_get_stats,
+        .close = gpio_close,
+};
+
+int chair_driver_new_gpio(struct chair_driver **ret) {
+        struct gpio_driver *g;
+
+        if (!ret)
+                return -EINVAL;
+        g = calloc(1, sizeof *g);
+        if (!g)
+                return -ENOMEM;
+        g->base.ops = &gpio_ops;
+        g->base.backend = HW_BACKEND_GPIO;
+        atomic_store(&g->travel_sign, 1);
+        *ret = &g->base;
+        return 0;
+}
+
+void chair_driver_gpio_free(struct chair_driver *drv) {
+        if (!drv)
+                return;
+        gpio_close(drv);
+        free(gpio_driver_cast(drv));
+}
