@@ -9,6 +9,7 @@ packages=(
   dbus dbus-daemon dbus-bin libglib2.0-bin
   python3-pytest python3-dbus python3-pymodbus python3-serial
   socat mbpoll util-linux rt-tests stress-ng
+  qemu-system-x86 busybox-static cpio zstd xz-utils debian-archive-keyring
 )
 # libgpiod 2.x only exists in bookworm-backports.
 backports_pkgs=(libgpiod-dev gpiod libgpiod3)

@@ -10,6 +10,9 @@ cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 kdir=$cache/kernel
+# Two test runs (worktrees, build dirs) may share the cache: one fetches, the other waits.
+exec 9>"$cache/.lock"
+flock -w 300 9 || { echo "fetch-kernel: $cache is locked by another fetch" >&2; exit 1; }
 if [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/gpio-sim.ko" ] && [ -s "$kdir/configfs.ko" ]; then
   exit 0
 fi
@@ -37,6 +40,8 @@ apt_opts=(
   -o Acquire::Retries=2
   -o Debug::NoLocking=1
 )
+# apt's _apt sandbox user cannot write into a private cache under a root-owned home.
+[ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
 mkdir -p "$apt_root/cache"
 apt-get "${apt_opts[@]}" -q update >&2 || { echo "fetch-kernel: apt-get update of trixie-backports failed" >&2; exit 1; }
 
@@ -76,6 +81,6 @@ for m in configfs gpio-sim; do
   esac
 done
 echo "$kver" > "$kdir.new/version"
-rm -rf "$kdir" "$ex" "$apt_root"/debs/*.deb
+rm -rf "$kdir" "$ex" "$apt_root"/debs/*.deb "$apt_root"/archives/*.deb
 mv "$kdir.new" "$kdir"
 echo "fetch-kernel: kernel $kver cached in $kdir" >&2

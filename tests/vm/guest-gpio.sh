@@ -87,6 +87,7 @@ if grep -q '^ready' /tmp/probe.out; then
   cmd set led_air 1
   cmd set travel_motor 30
   stop_probe
+  [ "$PROBE_STATUS" = 0 ] || fail "gpio-probe exit status $PROBE_STATUS"
   if r=$(outputs_at rest_level); then pass "after the probe exits every line is back at its default"
   else fail "lines after exit:$r"; fi
 else

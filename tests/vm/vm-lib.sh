@@ -97,6 +97,10 @@ stop_probe() {
   kill $PROBE_PID 2>/dev/null
   wait $PROBE_PID 2>/dev/null
   PROBE_STATUS=$?
+  # A sanitizer build reports memory errors and leaks on the probe's output.
+  if grep -q 'Sanitizer' /tmp/probe.out; then
+    fail "sanitizer report from gpio-probe $*: $(grep -A3 'ERROR' /tmp/probe.out | head -n 8)"
+  fi
 }
 
 # poll_input NAME VALUE: asks the probe until read_input returns VALUE (edges are asynchronous).
