@@ -39,3 +39,7 @@ static inline void fclosep(FILE **f) {
 #define NSEC_PER_SEC  1000000000ULL
 
 #define CLAMP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif

@@ -19,7 +19,8 @@ enum timeline_channel {
         TL_DEPTH,           /* value: 0..5 */
         TL_AIR_ZONE,        /* arg: enum chair_air_zone; value: enum timeline_air_action */
         TL_HEAT_ZONE,       /* arg: enum chair_heat_zone; value: level 0 (off) .. 3 */
-        TL_STEP,            /* a step boundary, a safe point for live changes; value: step index */
+        TL_STEP,            /* a step boundary, a safe point for live changes; arg: the program's step,
+                               value: the running index */
         _TL_CHANNEL_MAX,
 };
 

@@ -22,10 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "driver.h"
-#include "driver-gpio.h"
 #include "macro.h"
 
 #define GPIO_CONSUMER "massagechaird"
@@ -95,6 +95,7 @@ struct gpio_driver {
         unsigned n_subscribers;
         _Atomic uint64_t transactions;
         _Atomic uint64_t errors;
+        _Atomic uint64_t safe_written_ns;   /* CLOCK_MONOTONIC of the last go_safe that reached the chips */
         bool opened;
 };
 
@@ -232,7 +233,7 @@ static int bind_chip_line(struct gpio_driver *g, const struct hardware_map *map,
                 r = open_chip(&map->gpio_chips[b->chip], &g->chips[b->chip].chip);
                 if (r < 0) {
                         const struct hw_gpio_chip *spec = &map->gpio_chips[b->chip];
-                        set_error(err, err_size, map, spec->line_no, "GPIO chip %s (%s): cannot open: %s",
+                        set_error(err, err_size, map, spec->line_no, "[gpio.%s]: cannot open the chip %s: %s",
                                   spec->name, spec->path[0] ? spec->path : spec->label, strerror(-r));
                         return r;
                 }
@@ -258,7 +259,7 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         unsigned dir_offset;
         int r;
 
-        snprintf(what, sizeof what, "output %s", oi->name);
+        snprintf(what, sizeof what, "[output.%s]", oi->name);
         if (oi->kind != CHAIR_VALUE_PERCENT && oi->max - oi->min > 1) {
                 set_error(err, err_size, map, b->line_no,
                           "%s: a setpoint with %d values cannot be driven by a GPIO line; bind it to modbus",
@@ -283,7 +284,7 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
                                   "%s: direction_line only applies to a motor that runs both ways", what);
                         return -EINVAL;
                 }
-                snprintf(what, sizeof what, "output %s direction", oi->name);
+                snprintf(what, sizeof what, "[output.%s] direction_line", oi->name);
                 r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &dir_offset,
                                    err, err_size);
                 if (r < 0)
@@ -311,7 +312,7 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
         unsigned b_offset;
         int r;
 
-        snprintf(what, sizeof what, "input %s", ii->name);
+        snprintf(what, sizeof what, "[input.%s]", ii->name);
         if (ii->kind == CHAIR_VALUE_MEASURE) {
                 set_error(err, err_size, map, b->line_no,
                           "%s: a measurement cannot be read from a GPIO line; bind it to modbus", what);
@@ -334,7 +335,7 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
                                   "%s: direction_line only applies to the encoder (quadrature phase B)", what);
                         return -EINVAL;
                 }
-                snprintf(what, sizeof what, "input %s phase B", ii->name);
+                snprintf(what, sizeof what, "[input.%s] direction_line", ii->name);
                 r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &b_offset,
                                    err, err_size);
                 if (r < 0)
@@ -490,7 +491,7 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
         c->request = gpiod_chip_request_lines(c->chip, req_config, config);
         if (!c->request) {
                 r = -errno;
-                set_error(err, err_size, map, spec->line_no, "GPIO chip %s: requesting %u lines failed: %s",
+                set_error(err, err_size, map, spec->line_no, "[gpio.%s]: requesting %u lines failed: %s",
                           spec->name, c->n_lines, strerror(-r));
                 goto finish;
         }
@@ -521,7 +522,7 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                 r = sd_event_add_io(event, &c->event_source, gpiod_line_request_get_fd(c->request), EPOLLIN,
                                     on_request_readable, g);
                 if (r < 0) {
-                        set_error(err, err_size, map, spec->line_no, "GPIO chip %s: cannot watch edge events: %s",
+                        set_error(err, err_size, map, spec->line_no, "[gpio.%s]: cannot watch edge events: %s",
                                   spec->name, strerror(-r));
                         goto finish;
                 }
@@ -536,7 +537,7 @@ finish:
         return r;
 }
 
-static void gpio_close(struct chair_driver *drv);
+static void gpio_release(struct gpio_driver *g);
 
 static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
                      char *ret_error, size_t error_size) {
@@ -579,7 +580,8 @@ static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, s
         g->opened = true;
         return 0;
 fail:
-        gpio_close(drv);
+        /* The caller still calls close (which frees); leave nothing claimed meanwhile. */
+        gpio_release(g);
         return r;
 }
 
@@ -645,8 +647,16 @@ static int gpio_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, v
         return 0;
 }
 
+static uint64_t monotonic_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
 static int gpio_go_safe(struct chair_driver *drv) {
         struct gpio_driver *g = gpio_driver_cast(drv);
+        bool wrote = false;
         int r = 0;
 
         /* Try every chip even when one fails: as much as possible must go safe. */
@@ -660,8 +670,11 @@ static int gpio_go_safe(struct chair_driver *drv) {
                         atomic_fetch_add(&g->errors, 1);
                         if (r == 0)
                                 r = -errno;
-                }
+                } else
+                        wrote = true;
         }
+        if (wrote && r == 0)
+                atomic_store(&g->safe_written_ns, monotonic_ns());
         return r;
 }
 
@@ -674,13 +687,12 @@ static int gpio_get_stats(struct chair_driver *drv, struct chair_driver_stats *r
                 .transactions = atomic_load(&g->transactions),
                 .errors_invalid = atomic_load(&g->errors),
                 .link_up = g->opened,
+                .safe_written_ns = atomic_load(&g->safe_written_ns),
         };
         return 0;
 }
 
-static void gpio_close(struct chair_driver *drv) {
-        struct gpio_driver *g = gpio_driver_cast(drv);
-
+static void gpio_release(struct gpio_driver *g) {
         for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++) {
                 struct gpio_chip_state *c = &g->chips[i];
 
@@ -697,6 +709,17 @@ static void gpio_close(struct chair_driver *drv) {
         g->n_chips = 0;
         g->n_subscribers = 0;
         g->opened = false;
+}
+
+/* Drives every output safe, releases the lines and frees the instance. */
+static void gpio_close(struct chair_driver *drv) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if (!g)
+                return;
+        gpio_go_safe(drv);
+        gpio_release(g);
+        free(g);
 }
 
 static const struct chair_driver_ops gpio_ops = {
@@ -723,11 +746,4 @@ int chair_driver_new_gpio(struct chair_driver **ret) {
         atomic_store(&g->travel_sign, 1);
         *ret = &g->base;
         return 0;
-}
-
-void chair_driver_gpio_free(struct chair_driver *drv) {
-        if (!drv)
-                return;
-        gpio_close(drv);
-        free(gpio_driver_cast(drv));
 }

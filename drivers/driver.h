@@ -32,6 +32,7 @@ struct chair_driver_stats {
         uint64_t errors_invalid;   /* malformed or out-of-range replies */
         uint64_t reconnects;
         bool link_up;
+        uint64_t safe_written_ns;  /* CLOCK_MONOTONIC: the last go_safe reached the hardware */
 };
 
 struct chair_driver_ops {

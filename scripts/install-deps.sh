@@ -4,10 +4,10 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang dpkg-dev
   libgpiod-dev gpiod libsystemd-dev systemd libinih-dev libmodbus-dev libcmocka-dev
   dbus dbus-daemon dbus-bin libglib2.0-bin
-  python3-pytest python3-dbus python3-pymodbus python3-serial
+  python3-pytest python3-pytest-timeout python3-dbus python3-pymodbus python3-serial python3-serial-asyncio python3-gi
   socat mbpoll util-linux rt-tests stress-ng
   qemu-system-x86 busybox-static cpio zstd xz-utils debian-archive-keyring
 )

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver-gpio.h"
+#include "driver.h"
 
 struct probe {
         struct chair_driver *drv;
@@ -197,7 +197,7 @@ int main(int argc, char **argv) {
         if (r < 0) {
                 printf("open-error: %s (%s)\n", err, strerror(-r));
                 fflush(stdout);
-                chair_driver_gpio_free(p.drv);
+                p.drv->ops->close(p.drv);
                 sd_event_unref(p.event);
                 return 2;
         }
@@ -209,7 +209,7 @@ int main(int argc, char **argv) {
                 r = sd_event_loop(p.event);
         }
         sd_event_source_unref(stdin_source);
-        chair_driver_gpio_free(p.drv);
+        p.drv->ops->close(p.drv);
         sd_event_unref(p.event);
         return r < 0 ? 1 : 0;
 }

@@ -115,7 +115,7 @@ holder=$!
 t=30; while [ $t -gt 0 ] && ! gpioinfo -c $CHIP travel_en 2>/dev/null | grep -q consumer; do sleep 0.1; t=$((t - 1)); done
 start_probe --chip /dev/$CHIP
 stop_probe
-if grep -qE '^open-error: .*:10: output travel_motor: .*busy, held by consumer .gpioset' /tmp/probe.out && [ "$PROBE_STATUS" = 2 ]; then
+if grep -qE '^open-error: .*:10: \[output.travel_motor\]: .*busy, held by consumer .gpioset' /tmp/probe.out && [ "$PROBE_STATUS" = 2 ]; then
   pass "a line held by gpioset gives a clear error at open: $(cut -c13- /tmp/probe.out | head -n1)"
 else
   fail "busy line: status $PROBE_STATUS, $(cat /tmp/probe.out)"
@@ -126,5 +126,5 @@ if r=$(outputs_at rest_level); then pass "a failed open leaves every line at its
 # --- a setpoint GPIO cannot drive -------------------------------------------------------------
 start_probe --chip /dev/$CHIP --bind-width
 stop_probe
-grep -qE '^open-error: .*:300: output width: .*cannot be driven by a GPIO line' /tmp/probe.out \
+grep -qE '^open-error: .*:300: \[output.width\]: .*cannot be driven by a GPIO line' /tmp/probe.out \
   && pass "width (3 values) on a GPIO line is refused naming the map line" || fail "width binding: $(cat /tmp/probe.out)"

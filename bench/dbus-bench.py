@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Runs the D-Bus benchmark: a private bus, massagechaird --simulate on it, then
+dbus-bench (C, sd-bus) and a python-dbus loop, each comparing Properties.Get State,
+ListPrograms and GetProgram with org.freedesktop.DBus.Peer.Ping to the daemon in the same run.
+Reports p50/p99 and the ratio to Ping (target: within 1.2x). Never asserts wall-clock times.
+
+    bench/dbus-bench.py [--iterations N] [--build-dir DIR]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+
+
+def python_dbus_loop(address, iterations):
+    import dbus
+    conn = dbus.bus.BusConnection(address)
+    obj = conn.get_object("org.massagechair.Chair1", "/org/massagechair/Chair1", introspect=False)
+    calls = {
+        "Peer.Ping": lambda: obj.Ping(dbus_interface="org.freedesktop.DBus.Peer"),
+        "Get State": lambda: obj.Get("org.massagechair.Chair1", "State",
+                                     dbus_interface="org.freedesktop.DBus.Properties"),
+        "ListPrograms": lambda: obj.ListPrograms(dbus_interface="org.massagechair.Chair1"),
+        "GetProgram demo": lambda: obj.GetProgram("demo", dbus_interface="org.massagechair.Chair1"),
+    }
+    names = list(calls)
+    samples = {n: [] for n in names}
+    for _ in range(200):
+        for n in names:
+            calls[n]()
+    for i in range(iterations):
+        for j in range(len(names)):
+            n = names[(i + j) % len(names)]
+            t0 = time.perf_counter_ns()
+            calls[n]()
+            samples[n].append(time.perf_counter_ns() - t0)
+    conn.close()
+    result = []
+    for n in names:
+        s = sorted(samples[n])
+        result.append({"call": n, "p50_us": s[len(s) // 2] / 1e3, "p99_us": s[int(len(s) * 0.99)] / 1e3})
+    for r in result:
+        r["p50_ratio"] = r["p50_us"] / result[0]["p50_us"]
+        r["p99_ratio"] = r["p99_us"] / result[0]["p99_us"]
+    return {"iterations": iterations, "calls": result}
+
+
+def show(title, data):
+    print(f"{title}: {data['iterations']} interleaved iterations of each call (µs; ratio to Peer.Ping)")
+    print(f"  {'call':<16} {'p50':>9} {'p99':>9} {'p50 x':>7} {'p99 x':>7}")
+    for c in data["calls"]:
+        print(f"  {c['call']:<16} {c['p50_us']:9.1f} {c['p99_us']:9.1f} {c['p50_ratio']:7.2f} {c['p99_ratio']:7.2f}")
+    worst = max(c["p50_ratio"] for c in data["calls"])
+    print(f"  worst p50 ratio {worst:.2f} (target 1.20): {'within' if worst <= 1.2 else 'OVER'} target\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--iterations", type=int, default=20000)
+    ap.add_argument("--python-iterations", type=int, default=3000)
+    ap.add_argument("--build-dir", default=os.environ.get("MCD_BUILD_DIR",
+                                                          os.path.join(HERE, "..", "build")))
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    os.environ["MCD_BUILD_DIR"] = os.path.abspath(args.build_dir)
+
+    import chairtest
+    work = chairtest.Workdir()
+    bus = daemon = None
+    try:
+        bus = chairtest.PrivateBus(work.path)
+        daemon = chairtest.Daemon(bus, work.path)
+        results = {}
+        bench = os.path.join(chairtest.BUILD_DIR, "tools", "chairctl", "dbus-bench")
+        if not os.path.exists(bench):
+            bench = os.path.join(chairtest.BUILD_DIR, "bench", "dbus-bench")
+        out = subprocess.run([bench, "--iterations", str(args.iterations), "--json"], env=bus.env(),
+                             capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            sys.exit(f"dbus-bench failed: {out.stderr}")
+        results["sd-bus (C)"] = json.loads(out.stdout)
+        results["python-dbus"] = python_dbus_loop(bus.address, args.python_iterations)
+        if args.json:
+            print(json.dumps(results))
+        else:
+            for title, data in results.items():
+                show(title, data)
+    finally:
+        if daemon:
+            daemon.stop()
+        if bus:
+            bus.stop()
+        work.cleanup()
+
+
+if __name__ == "__main__":
+    main()

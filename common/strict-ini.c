@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "strict-ini.h"
+
+#define MAX_SECTIONS 128
+#define MAX_KEYS 48
+
+struct parser {
+        const char *path;
+        FILE *file;
+        const char *text;
+        size_t len, pos;
+        unsigned line;
+        bool stop;
+        const struct strict_ini_handlers *h;
+        void *userdata;
+        struct ini_errors *errors;
+        char sections[MAX_SECTIONS][STRICT_INI_MAX_LINE];
+        unsigned n_sections;
+        char keys[MAX_KEYS][STRICT_INI_MAX_LINE];
+        unsigned n_keys;
+        bool skip_section;   /* a duplicate section: its keys go nowhere */
+};
+
+void ini_errors_add(struct ini_errors *e, const char *path, unsigned line, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        e->count++;
+        if (e->len + 2 >= sizeof e->text)
+                return;
+        n = snprintf(e->text + e->len, sizeof e->text - e->len, "%s%s:%u: ", e->len ? "\n" : "", path, line);
+        if (n > 0)
+                e->len = MIN(e->len + (size_t) n, sizeof e->text - 1);
+        va_start(ap, fmt);
+        n = vsnprintf(e->text + e->len, sizeof e->text - e->len, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                e->len = MIN(e->len + (size_t) n, sizeof e->text - 1);
+}
+
+static char *next_line(struct parser *p, char *str, int num) {
+        if (p->file)
+                return fgets(str, num, p->file);
+        if (p->pos >= p->len)
+                return NULL;
+        {
+                size_t n = 0;
+                while (p->pos < p->len && n + 1 < (size_t) num) {
+                        char c = p->text[p->pos++];
+                        str[n++] = c;
+                        if (c == '\n')
+                                break;
+                }
+                str[n] = 0;
+        }
+        return str;
+}
+
+static bool at_end(struct parser *p) {
+        return p->file ? feof(p->file) : p->pos >= p->len;
+}
+
+static void begin_section(struct parser *p, const char *name) {
+        p->n_keys = 0;
+        p->skip_section = false;
+        for (unsigned i = 0; i < p->n_sections; i++)
+                if (strcmp(p->sections[i], name) == 0) {
+                        ini_errors_add(p->errors, p->path, p->line, "duplicate section [%s]", name);
+                        p->skip_section = true;
+                        return;
+                }
+        if (p->n_sections < MAX_SECTIONS)
+                snprintf(p->sections[p->n_sections++], sizeof p->sections[0], "%s", name);
+        p->h->section(p->userdata, name, p->line);
+}
+
+static char *reader(char *str, int num, void *userdata) {
+        struct parser *p = userdata;
+        size_t len;
+        char *s;
+
+        if (p->stop || !next_line(p, str, num))
+                return NULL;
+        p->line++;
+        len = strlen(str);
+        if (len == (size_t) num - 1 && str[len - 1] != '\n' && !at_end(p)) {
+                ini_errors_add(p->errors, p->path, p->line, "line longer than %d characters", num - 2);
+                p->stop = true;
+                return NULL;
+        }
+        s = str + strspn(str, " \t");
+        if (*s == '[') {
+                char *end = strchr(s, ']');
+                if (end) {
+                        char name[STRICT_INI_MAX_LINE];
+                        size_t n = MIN((size_t) (end - s - 1), sizeof name - 1);
+                        memcpy(name, s + 1, n);
+                        name[n] = 0;
+                        begin_section(p, name);
+                }
+        }
+        return str;
+}
+
+static int handler(void *userdata, const char *section, const char *key, const char *value) {
+        struct parser *p = userdata;
+
+        if (!*section) {
+                ini_errors_add(p->errors, p->path, p->line, "key '%s' outside of any section", key);
+                return 1;
+        }
+        if (p->skip_section)
+                return 1;
+        for (unsigned i = 0; i < p->n_keys; i++)
+                if (strcmp(p->keys[i], key) == 0) {
+                        ini_errors_add(p->errors, p->path, p->line, "duplicate key '%s' in [%s]", key, section);
+                        return 1;
+                }
+        if (p->n_keys < MAX_KEYS)
+                snprintf(p->keys[p->n_keys++], sizeof p->keys[0], "%s", key);
+        p->h->key(p->userdata, key, value, p->line);
+        return 1; /* keep going: every error of the file at once */
+}
+
+int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
+                     const struct strict_ini_handlers *h, void *userdata, struct ini_errors *errors) {
+        struct parser *p = calloc(1, sizeof *p);
+        int r, count;
+
+        if (!p)
+                return -ENOMEM;
+        *p = (struct parser) { .path = path, .file = f, .text = text, .len = len, .h = h, .userdata = userdata,
+                               .errors = errors };
+        r = ini_parse_stream(reader, p, handler, p);
+        if (r > 0 && !p->stop)
+                ini_errors_add(errors, path, (unsigned) r, "syntax error (expected [section], key = value or a comment)");
+        else if (r < 0)
+                ini_errors_add(errors, path, p->line, "cannot parse (error %d)", r);
+        count = (int) errors->count;
+        free(p);
+        return count;
+}
+
+int ini_int(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
+            long long min, long long max, long long *ret) {
+        char *end;
+        long long x;
+
+        errno = 0;
+        x = strtoll(v, &end, 10);
+        if (!*v || errno == EINVAL || *end || end == v) {
+                ini_errors_add(e, path, line, "%s = '%s' is not a whole number", key, v);
+                return -EINVAL;
+        }
+        if (errno == ERANGE || x < min || x > max) {
+                ini_errors_add(e, path, line, "%s = %s is out of range (%lld..%lld)", key, v, min, max);
+                return -ERANGE;
+        }
+        *ret = x;
+        return 0;
+}
+
+int ini_double(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
+               double min, double max, double *ret) {
+        char *end;
+        double x;
+
+        errno = 0;
+        x = strtod(v, &end);
+        if (!*v || *end || end == v || !isfinite(x)) {
+                ini_errors_add(e, path, line, "%s = '%s' is not a number", key, v);
+                return -EINVAL;
+        }
+        if (x < min || x > max) {
+                ini_errors_add(e, path, line, "%s = %s is out of range (%g..%g)", key, v, min, max);
+                return -ERANGE;
+        }
+        *ret = x;
+        return 0;
+}
+
+int ini_bool(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v, bool *ret) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+        for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+                if (strcmp(v, yes[i]) == 0)
+                        return *ret = true, 0;
+                if (strcmp(v, no[i]) == 0)
+                        return *ret = false, 0;
+        }
+        ini_errors_add(e, path, line, "%s = '%s' is not a boolean (yes/no)", key, v);
+        return -EINVAL;
+}
+
+int ini_choice(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
+               const char *const *choices, size_t n, int *ret) {
+        char list[300];
+        size_t len = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(v, choices[i]) == 0)
+                        return *ret = (int) i, 0;
+        list[0] = 0;
+        for (size_t i = 0; i < n && len < sizeof list; i++)
+                len += (size_t) snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", choices[i]);
+        ini_errors_add(e, path, line, "%s = '%s' is not one of: %s", key, v, list);
+        return -EINVAL;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* Named D-Bus errors of org.massagechair.Chair1; every failure a caller sees is one of these or
+ * a standard org.freedesktop.DBus.Error.*, never a status code in a reply. */
+#pragma once
+
+#define CHAIR_ERROR_UNKNOWN_PROGRAM  "org.massagechair.Chair1.Error.UnknownProgram"
+#define CHAIR_ERROR_BUSY             "org.massagechair.Chair1.Error.Busy"
+#define CHAIR_ERROR_NOT_RUNNING      "org.massagechair.Chair1.Error.NotRunning"
+#define CHAIR_ERROR_FAULT_LATCHED    "org.massagechair.Chair1.Error.FaultLatched"
+#define CHAIR_ERROR_NOT_PERMITTED    "org.massagechair.Chair1.Error.NotPermitted"
+#define CHAIR_ERROR_PRECAUTION       "org.massagechair.Chair1.Error.PrecautionConflict"
+#define CHAIR_ERROR_INVALID_PROFILE  "org.massagechair.Chair1.Error.InvalidProfile"
+#define CHAIR_ERROR_NO_BODY_SCAN     "org.massagechair.Chair1.Error.NoBodyScan"
+#define CHAIR_ERROR_CHILD_LOCK       "org.massagechair.Chair1.Error.ChildLocked"

@@ -1,0 +1,744 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * org.massagechair.Chair1: what the panel can do and what companion apps need. Each method
+ * reads and validates its arguments (InvalidArgs naming the argument), hands the request to
+ * the session, which queues work and returns at once, and replies; outcomes arrive as
+ * PropertiesChanged and signals. See docs/dbus-api.md.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "bus-errors.h"
+#include "bus-util.h"
+#include "chair-hw.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "log.h"
+#include "program-library.h"
+#include "scheduler.h"
+#include "session.h"
+#include "state-store.h"
+#include "supervisor.h"
+
+#define ROLLER_EMIT_USEC (100 * USEC_PER_MSEC) /* RollerPosition at most 10 Hz */
+
+static const char *const width_names[] = { "narrow", "medium", "wide" };
+
+static int width_from_name(const char *name) {
+        for (unsigned i = 0; i < ARRAY_SIZE(width_names); i++)
+                if (strcmp(width_names[i], name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+static int invalid(sd_bus_error *error, const char *fmt, ...) _printf_(2, 3);
+static int invalid(sd_bus_error *error, const char *fmt, ...) {
+        char msg[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, msg);
+}
+
+
+/* ---- options dictionaries ---- */
+
+static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_error *error) {
+        const char *key;
+        int r;
+
+        *o = (struct session_options) { .scan = -1, .heat = true };
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, "intensity") == 0 || strcmp(key, "duration") == 0) {
+                        uint32_t v;
+                        r = sd_bus_message_read(m, "v", "u", &v);
+                        if (r < 0)
+                                return invalid(error, "option '%s' must be of type u", key);
+                        if (key[0] == 'i' && (v < 1 || v > 5))
+                                return invalid(error, "option 'intensity' must be 1-5, not %u", v);
+                        if (key[0] == 'd' && (v < 60 || v > 3600))
+                                return invalid(error, "option 'duration' must be 60-3600 seconds, not %u", v);
+                        if (key[0] == 'i')
+                                o->intensity = v;
+                        else
+                                o->duration_s = v;
+                } else if (strcmp(key, "scan") == 0 || strcmp(key, "heat") == 0) {
+                        int b;
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        if (r < 0)
+                                return invalid(error, "option '%s' must be of type b", key);
+                        if (key[0] == 's')
+                                o->scan = b;
+                        else
+                                o->heat = b;
+                } else {
+                        return invalid(error, "unknown option '%s' (intensity, duration, scan, heat)", key);
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* ---- methods ---- */
+
+static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssu)");
+        for (size_t i = 0; r >= 0 && i < program_library_count(d->library); i++) {
+                struct program_summary p;
+                if (program_library_get(d->library, i, &p) >= 0)
+                        r = sd_bus_message_append(reply, "(sssu)", p.id, p.name, p.description, p.duration_s);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int append_strv(sd_bus_message *reply, const char *key, const char *const *v) {
+        int r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, (char **) (v ? v : (const char *const[]) { NULL }));
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct program_summary p;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        if (program_library_find(d->library, id, &p) < 0)
+                return sd_bus_error_setf(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s'", id);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", p.id, "name", "s", p.name,
+                                          "description", "s", p.description, "duration", "u", p.duration_s,
+                                          "intensity", "u", p.intensity);
+        if (r >= 0)
+                r = append_strv(reply, "areas", p.areas);
+        if (r >= 0)
+                r = append_strv(reply, "precautions", p.precautions);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct session_options o;
+        const char *program;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &program);
+        if (r < 0)
+                return r;
+        r = read_options(m, &o, error);
+        if (r < 0)
+                return r;
+        return reply_or_error(m, session_start(d->session, program, &o, error));
+}
+
+static int method_start_manual(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        static const char *const areas[] = { "full", "upper", "lower", "point" };
+        struct chair_daemon *d = userdata;
+        struct session_options o;
+        const char *technique, *area;
+        int r, a = -1;
+
+        r = sd_bus_message_read(m, "ss", &technique, &area);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < ARRAY_SIZE(areas); i++)
+                if (strcmp(areas[i], area) == 0)
+                        a = (int) i;
+        if (a < 0)
+                return invalid(error, "area must be full, upper, lower or point, not '%s'", area);
+        r = read_options(m, &o, error);
+        if (r < 0)
+                return r;
+        return reply_or_error(m, session_start_manual(d->session, technique, (enum manual_area) a, &o, error));
+}
+
+static int method_move_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int32_t steps;
+        int r = sd_bus_message_read(m, "i", &steps);
+        if (r < 0)
+                return r;
+        if (steps < -20 || steps > 20 || steps == 0)
+                return invalid(error, "steps must be -20..20 and not 0");
+        return reply_or_error(m, session_move_point(d->session, steps, error));
+}
+
+#define SIMPLE_METHOD(fname, call)                                                           \
+        static int fname(sd_bus_message *m, void *userdata, sd_bus_error *error) {           \
+                struct chair_daemon *d = userdata;                                           \
+                return reply_or_error(m, call(d->session, error));                              \
+        }
+SIMPLE_METHOD(method_stop, session_stop)
+SIMPLE_METHOD(method_pause, session_pause)
+SIMPLE_METHOD(method_resume, session_resume)
+SIMPLE_METHOD(method_start_body_scan, session_start_scan)
+
+static int read_level(sd_bus_message *m, uint32_t lo, uint32_t hi, const char *what, uint32_t *ret, sd_bus_error *error) {
+        int r = sd_bus_message_read(m, "u", ret);
+        if (r < 0)
+                return r;
+        if (*ret < lo || *ret > hi)
+                return invalid(error, "%s must be %u-%u, not %u", what, lo, hi, *ret);
+        return 0;
+}
+
+static int method_set_intensity(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        uint32_t v;
+        int r = read_level(m, 1, 5, "level", &v, error);
+        return r < 0 ? r : reply_or_error(m, session_set_intensity(d->session, v, error));
+}
+
+static int method_set_speed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        uint32_t v;
+        int r = read_level(m, 1, 5, "level", &v, error);
+        return r < 0 ? r : reply_or_error(m, session_set_speed(d->session, v, error));
+}
+
+static int method_set_depth(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        uint32_t v;
+        int r = read_level(m, 1, 5, "level", &v, error);
+        return r < 0 ? r : reply_or_error(m, session_set_depth(d->session, v, error));
+}
+
+static int method_set_width(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        const char *w;
+        int r = sd_bus_message_read(m, "s", &w), v;
+        if (r < 0)
+                return r;
+        v = width_from_name(w);
+        if (v < 0)
+                return invalid(error, "width must be narrow, medium or wide, not '%s'", w);
+        return reply_or_error(m, session_set_width(d->session, (uint32_t) v, error));
+}
+
+static int method_set_air(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error unused = SD_BUS_ERROR_NULL;
+        char **zones = NULL;
+        uint32_t mask = 0, intensity;
+        int r;
+
+        r = sd_bus_message_read_strv(m, &zones);
+        if (r < 0)
+                return r;
+        for (char **z = zones; z && *z; z++) {
+                int zone = chair_air_zone_from_name(*z);
+                if (zone < 0) {
+                        r = invalid(error, "unknown air zone '%s' (shoulders arms back seat calves feet)", *z);
+                        break;
+                }
+                mask |= 1u << zone;
+        }
+        for (char **z = zones; z && *z; z++)
+                free(*z);
+        free(zones);
+        if (r < 0)
+                return r;
+        r = read_level(m, 0, 5, "intensity", &intensity, error);
+        if (r < 0)
+                return r;
+        return reply_or_error(m, session_set_air(d->session, mask, intensity, error));
+}
+
+static int method_set_heat(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        const char *zone;
+        uint32_t level;
+        int r, z;
+
+        r = sd_bus_message_read(m, "su", &zone, &level);
+        if (r < 0)
+                return r;
+        z = chair_heat_zone_from_name(zone);
+        if (z < 0)
+                return invalid(error, "unknown heat zone '%s' (lumbar, calves)", zone);
+        if (level > 3)
+                return invalid(error, "level must be 0-3, not %u", level);
+        return reply_or_error(m, session_set_heat(d->session, (unsigned) z, level, error));
+}
+
+static int method_set_timer(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        uint32_t v;
+        int r = sd_bus_message_read(m, "u", &v);
+        if (r < 0)
+                return r;
+        if (v != 10 && v != 20 && v != 30)
+                return invalid(error, "minutes must be 10, 20 or 30, not %u", v);
+        return reply_or_error(m, session_set_timer(d->session, v, error));
+}
+
+static int method_adjust_shoulder(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int32_t steps;
+        int r = sd_bus_message_read(m, "i", &steps);
+        if (r < 0)
+                return r;
+        if (steps < -5 || steps > 5)
+                return invalid(error, "steps must be -5..5");
+        return reply_or_error(m, session_adjust_shoulder(d->session, steps, error));
+}
+
+static int read_slot(sd_bus_message *m, uint32_t *slot, sd_bus_error *error) {
+        int r = sd_bus_message_read(m, "u", slot);
+        if (r < 0)
+                return r;
+        if (*slot < 1 || *slot > MEMORY_SLOTS)
+                return invalid(error, "slot must be 1-%d, not %u", MEMORY_SLOTS, *slot);
+        return 0;
+}
+
+static int method_save_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        const struct session_settings *st = session_settings(d->session);
+        struct memory_slot slot = {};
+        uint32_t n;
+        int r = read_slot(m, &n, error);
+
+        if (r < 0)
+                return r;
+        snprintf(slot.program, sizeof slot.program, "%s", session_program(d->session));
+        if (!slot.program[0])
+                return sd_bus_error_set(error, CHAIR_ERROR_NOT_RUNNING, "Nothing to save: no program is running");
+        slot.used = true;
+        slot.intensity = st->intensity;
+        slot.speed = st->speed;
+        slot.width = st->width;
+        slot.depth = st->depth;
+        slot.air_zones = st->air_zones;
+        slot.air_intensity = st->air_intensity;
+        slot.heat_lumbar = st->heat[CHAIR_HEAT_LUMBAR];
+        slot.heat_calves = st->heat[CHAIR_HEAT_CALVES];
+        slot.timer_min = st->timer_min;
+        r = state_store_save_memory(d->store, n, &slot);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not save memory slot %u: %m", n);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_recall_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct memory_slot slot;
+        struct session_options o = { .scan = -1, .heat = true };
+        uint32_t n;
+        int r = read_slot(m, &n, error);
+
+        if (r < 0)
+                return r;
+        if (state_store_load_memory(d->store, n, &slot) < 0 || !slot.used)
+                return sd_bus_error_setf(error, CHAIR_ERROR_NOT_PERMITTED, "Memory slot %u is empty", n);
+        session_set_speed(d->session, slot.speed, NULL);
+        session_set_width(d->session, slot.width, NULL);
+        session_set_depth(d->session, slot.depth, NULL);
+        session_set_air(d->session, slot.air_zones, slot.air_intensity, NULL);
+        session_set_timer(d->session, slot.timer_min, NULL);
+        o.intensity = slot.intensity;
+        r = session_start(d->session, slot.program, &o, error);
+        if (r >= 0) {
+                if (slot.heat_lumbar)
+                        session_set_heat(d->session, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, NULL);
+                if (slot.heat_calves)
+                        session_set_heat(d->session, CHAIR_HEAT_CALVES, slot.heat_calves, NULL);
+        }
+        return reply_or_error(m, r);
+}
+
+static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct memory_slot slot;
+        uint32_t n;
+        int r = read_slot(m, &n, error);
+
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0 && state_store_load_memory(d->store, n, &slot) >= 0 && slot.used)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "program", "s", slot.program,
+                                          "intensity", "u", slot.intensity, "speed", "u", slot.speed, "width", "s",
+                                          width_names[slot.width % 3], "depth", "u", slot.depth, "air_intensity", "u",
+                                          slot.air_intensity, "heat_lumbar", "u", slot.heat_lumbar, "heat_calves", "u",
+                                          slot.heat_calves, "timer", "u", slot.timer_min);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        const char *const *names = NULL, *const *effects = NULL;
+        char **list = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(m, &list);
+        if (r < 0)
+                return r;
+        program_library_precautions(d->library, &names, &effects);
+        for (char **p = list; p && *p; p++) {
+                bool known = false;
+                for (const char *const *n = names; n && *n; n++)
+                        known |= strcmp(*n, *p) == 0;
+                if (!known) {
+                        r = invalid(error, "unknown condition '%s' (see ListPrecautions)", *p);
+                        goto out;
+                }
+        }
+        r = state_store_save_precautions(d->store, (const char *const *) list);
+        if (r < 0) {
+                r = sd_bus_error_set_errnof(error, -r, "Could not store the precautions: %m");
+                goto out;
+        }
+        daemon_set_precautions(d, list);
+        list = NULL;
+        chair_object_emit_changed(d, "Precautions", NULL);
+        r = sd_bus_reply_method_return(m, NULL);
+out:
+        for (char **p = list; p && *p; p++)
+                free(*p);
+        free(list);
+        return r;
+}
+
+static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *const *names = NULL, *const *effects = NULL;
+        int r;
+
+        program_library_precautions(d->library, &names, &effects);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && names && names[i]; i++)
+                r = sd_bus_message_append(reply, "(ss)", names[i], effects[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_rate_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        uint64_t id;
+        uint32_t before, after;
+        int r = sd_bus_message_read(m, "tuu", &id, &before, &after);
+        if (r < 0)
+                return r;
+        if (before > 10 || after > 10)
+                return invalid(error, "pain ratings must be 0-10");
+        r = state_store_rate_session(d->store, id, before, after);
+        if (r == -ENOENT)
+                return invalid(error, "no session %llu in the history", (unsigned long long) id);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not store the rating: %m");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct history_entry *entries = NULL;
+        size_t n = 0;
+        uint32_t max;
+        int r = sd_bus_message_read(m, "u", &max);
+
+        if (r < 0)
+                return r;
+        r = state_store_list_history(d->store, max ? max : 50, &entries, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read the history: %m");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tssuuqqs)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                char when[40];
+                time_t t = (time_t) (entries[i].start_usec / USEC_PER_SEC);
+                struct tm tm;
+                strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+                r = sd_bus_message_append(reply, "(tssuuqqs)", entries[i].id, entries[i].program, when,
+                                          entries[i].duration_s, entries[i].intensity, entries[i].pain_before,
+                                          entries[i].pain_after, entries[i].reason);
+        }
+        free(entries);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct fault_entry *entries = NULL;
+        size_t n = 0;
+        uint32_t max;
+        int r = sd_bus_message_read(m, "u", &max);
+
+        if (r < 0)
+                return r;
+        r = state_store_list_faults(d->store, max ? max : 50, &entries, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read the fault history: %m");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(tsss)", entries[i].time_usec, entries[i].code, entries[i].message,
+                                          entries[i].cleared);
+        free(entries);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- properties ---- */
+
+#define PROPERTY_GETTER(fname, sig, expr)                                                                   \
+        static int fname(sd_bus *bus, const char *path, const char *interface, const char *property,      \
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {                     \
+                struct chair_daemon *d = userdata;                                                          \
+                return sd_bus_message_append(reply, sig, expr);                                             \
+        }
+
+PROPERTY_GETTER(property_state, "s", session_state_name(session_get_state(d->session)))
+PROPERTY_GETTER(property_program, "s", session_program(d->session))
+PROPERTY_GETTER(property_remaining, "u", session_remaining_s(d->session))
+PROPERTY_GETTER(property_duration, "u", session_duration_s(d->session))
+PROPERTY_GETTER(property_intensity, "u", session_settings(d->session)->intensity)
+PROPERTY_GETTER(property_speed, "u", session_settings(d->session)->speed)
+PROPERTY_GETTER(property_depth, "u", session_settings(d->session)->depth)
+PROPERTY_GETTER(property_width, "s", width_names[session_settings(d->session)->width % 3])
+PROPERTY_GETTER(property_air_intensity, "u", session_settings(d->session)->air_intensity)
+PROPERTY_GETTER(property_timer, "u", session_settings(d->session)->timer_min)
+PROPERTY_GETTER(property_shoulder, "i", session_shoulder_mm(d->session))
+PROPERTY_GETTER(property_fault, "s", supervisor_fault_code(d->supervisor))
+PROPERTY_GETTER(property_fault_message, "s", supervisor_fault_message(d->supervisor))
+PROPERTY_GETTER(property_session_id, "t", session_id(d->session))
+PROPERTY_GETTER(property_child_lock, "b", d->child_lock)
+PROPERTY_GETTER(property_model, "s", d->map.model)
+
+static int property_roller(sd_bus *bus, const char *path, const char *interface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int32_t enc = 0;
+        chair_hw_read_input(d->hw, CHAIR_IN_ENCODER, &enc);
+        return sd_bus_message_append(reply, "i", enc / MAX(1, d->map.pulses_per_mm));
+}
+
+static int append_zone_mask(sd_bus_message *reply, uint32_t mask) {
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+        for (unsigned z = 0; r >= 0 && z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (mask & (1u << z))
+                        r = sd_bus_message_append(reply, "s", chair_air_zone_name(z));
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int property_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        return append_zone_mask(reply, session_settings(d->session)->air_zones);
+}
+
+static int property_active_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        return append_zone_mask(reply, scheduler_active_air_zones(d->scheduler));
+}
+
+static int property_heat_levels(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{su}");
+        for (unsigned z = 0; r >= 0 && z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                int32_t level = session_active(d->session) ? scheduler_heat_level(d->scheduler, z) : 0;
+                if (!level)
+                        level = (int32_t) session_settings(d->session)->heat[z];
+                r = sd_bus_message_append(reply, "{su}", chair_heat_zone_name(z), (uint32_t) level);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int property_temperatures(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sd}");
+        for (unsigned z = 0; r >= 0 && z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                int32_t t;
+                if (chair_hw_read_input(d->hw, chair_heat_zone_sensor(z), &t) >= 0)
+                        r = sd_bus_message_append(reply, "{sd}", chair_heat_zone_name(z), t / 10.0);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        return sd_bus_message_append_strv(reply, d->precautions ? d->precautions : (char *[]) { NULL });
+}
+
+/* Every member is open to every caller (SD_BUS_VTABLE_UNPRIVILEGED): companion apps run as
+ * ordinary users; the technician interface checks credentials itself. */
+static const sd_bus_vtable chair_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("ListPrograms", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssu)", programs),
+                                method_list_programs, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProgram", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", details),
+                                method_get_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", program, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StartManual", SD_BUS_ARGS("s", technique, "s", area, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_start_manual, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("MovePoint", SD_BUS_ARGS("i", steps), SD_BUS_NO_RESULT, method_move_point, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetIntensity", SD_BUS_ARGS("u", level), SD_BUS_NO_RESULT, method_set_intensity, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetSpeed", SD_BUS_ARGS("u", level), SD_BUS_NO_RESULT, method_set_speed, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetWidth", SD_BUS_ARGS("s", width), SD_BUS_NO_RESULT, method_set_width, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDepth", SD_BUS_ARGS("u", level), SD_BUS_NO_RESULT, method_set_depth, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetAir", SD_BUS_ARGS("as", zones, "u", intensity), SD_BUS_NO_RESULT, method_set_air, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetHeat", SD_BUS_ARGS("s", zone, "u", level), SD_BUS_NO_RESULT, method_set_heat, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetTimer", SD_BUS_ARGS("u", minutes), SD_BUS_NO_RESULT, method_set_timer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("StartBodyScan", "", "", method_start_body_scan, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AdjustShoulder", SD_BUS_ARGS("i", steps), SD_BUS_NO_RESULT, method_adjust_shoulder, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SaveMemory", SD_BUS_ARGS("u", slot), SD_BUS_NO_RESULT, method_save_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RecallMemory", SD_BUS_ARGS("u", slot), SD_BUS_NO_RESULT, method_recall_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetMemory", SD_BUS_ARGS("u", slot), SD_BUS_RESULT("a{sv}", contents),
+                                method_get_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetPrecautions", SD_BUS_ARGS("as", conditions), SD_BUS_NO_RESULT,
+                                method_set_precautions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListPrecautions", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ss)", conditions),
+                                method_list_precautions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RateSession", SD_BUS_ARGS("t", session_id, "u", pain_before, "u", pain_after),
+                                SD_BUS_NO_RESULT, method_rate_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory", SD_BUS_ARGS("u", max), SD_BUS_RESULT("a(tssuuqqs)", sessions),
+                                method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetFaults", SD_BUS_ARGS("u", max), SD_BUS_RESULT("a(tsss)", faults),
+                                method_get_faults, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Program", "s", property_program, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Remaining", "u", property_remaining, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Duration", "u", property_duration, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Intensity", "u", property_intensity, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Speed", "u", property_speed, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Depth", "u", property_depth, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Width", "s", property_width, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AirZones", "as", property_air_zones, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AirIntensity", "u", property_air_intensity, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ActiveAirZones", "as", property_active_air_zones, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("HeatLevels", "a{su}", property_heat_levels, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Temperatures", "a{sd}", property_temperatures, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Timer", "u", property_timer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ShoulderPosition", "i", property_shoulder, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RollerPosition", "i", property_roller, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Precautions", "as", property_precautions, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Fault", "s", property_fault, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("FaultMessage", "s", property_fault_message, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SessionId", "t", property_session_id, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ChildLock", "b", property_child_lock, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Model", "s", property_model, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_SIGNAL_WITH_ARGS("ProgramFinished", SD_BUS_ARGS("s", program, "s", reason), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("BodyScanFinished", SD_BUS_ARGS("i", shoulder_mm, "b", ok), 0),
+        SD_BUS_VTABLE_END
+};
+
+/* The roller moves continuously: its position is announced at most every 100 ms, and only
+ * when it changed. */
+static int on_roller_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct chair_daemon *d = userdata;
+        int32_t enc = 0, mm;
+
+        chair_hw_read_input(d->hw, CHAIR_IN_ENCODER, &enc);
+        mm = enc / MAX(1, d->map.pulses_per_mm);
+        if (mm != d->roller_announced_mm) {
+                d->roller_announced_mm = mm;
+                chair_object_emit_changed(d, "RollerPosition", "ActiveAirZones", NULL);
+        }
+        if (session_active(d->session) || chair_hw_get_output(d->hw, CHAIR_OUT_TRAVEL_MOTOR)) {
+                sd_event_source_set_time(s, usec + ROLLER_EMIT_USEC);
+                return sd_event_source_set_enabled(s, SD_EVENT_ON);
+        }
+        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
+int chair_object_register(struct chair_daemon *d) {
+        int r = sd_bus_add_object_vtable(d->bus, &d->chair_slot, CHAIR_OBJECT_PATH, CHAIR_INTERFACE,
+                                         chair_vtable, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register %s: %m", CHAIR_OBJECT_PATH);
+        d->roller_announced_mm = INT32_MIN;
+        r = sd_event_add_time_relative(d->event, &d->roller_tick, CLOCK_MONOTONIC, ROLLER_EMIT_USEC,
+                                       10 * USEC_PER_MSEC, on_roller_tick, d);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(d->roller_tick, SD_EVENT_OFF);
+}
+
+void chair_object_session_active(struct chair_daemon *d) {
+        int enabled = SD_EVENT_OFF;
+        sd_event_source_get_enabled(d->roller_tick, &enabled);
+        if (enabled == SD_EVENT_OFF) {
+                sd_event_source_set_time_relative(d->roller_tick, ROLLER_EMIT_USEC);
+                sd_event_source_set_enabled(d->roller_tick, SD_EVENT_ON);
+        }
+}
+
+int chair_object_emit_changed(struct chair_daemon *d, const char *first, ...) {
+        char *names[16];
+        unsigned n = 0;
+        va_list ap;
+
+        if (!d->bus)
+                return 0;
+        va_start(ap, first);
+        for (const char *p = first; p && n < 15; p = va_arg(ap, const char *))
+                names[n++] = (char *) p;
+        va_end(ap);
+        names[n] = NULL;
+        return sd_bus_emit_properties_changed_strv(d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, names);
+}

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Start-up order matters for safety and for systemd:
+ *   1. load and validate the hardware map (nothing is driven if it is bad);
+ *   2. open the drivers, which drive every output to its safe value first (a crash may have
+ *      left them on);
+ *   3. the scheduler's thread, the supervisor, the session, the programs and the state;
+ *   4. signals, watchdog, then the bus: objects, then the name;
+ *   5. READY=1 only once the name is ours.
+ * Shutting down runs it backwards, with every output safe before anything is closed.
+ */
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "chair-hw.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "driver-sim.h"
+#include "log.h"
+#include "program-library.h"
+#include "scheduler.h"
+#include "service-object.h"
+#include "session.h"
+#include "state-store.h"
+#include "supervisor.h"
+
+void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
+        char buf[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_debug("status: %s", buf);
+        sd_notifyf(false, "STATUS=%s", buf);
+}
+
+static void strv_free(char **l) {
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}
+
+void daemon_set_precautions(struct chair_daemon *d, char **list) {
+        strv_free(d->precautions);
+        d->precautions = list;
+}
+
+int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors) {
+        char **errors = NULL;
+        int r;
+
+        r = program_library_reload(d->library, &errors);
+        for (char **e = errors; e && *e; e++)
+                log_warning("%s", *e);
+        log_info("Programs loaded: %zu.", program_library_count(d->library));
+        if (ret_errors)
+                *ret_errors = errors;
+        else
+                program_library_free_errors(errors);
+        return r;
+}
+
+int daemon_write_file_atomic(const char *path, const char *text) {
+        char tmp[600], dir[600];
+        size_t len = strlen(text);
+        int fd, dfd, r = 0;
+
+        snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t) len || fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        snprintf(dir, sizeof dir, "%s", path);
+        dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+        }
+        return 0;
+}
+
+int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on) {
+        /* A hung scheduler is a fault of the daemon, not of the chair: simulated all the same. */
+        if (strcmp(name, "scheduler-hang") == 0)
+                return on ? scheduler_inject_hang(d->scheduler) : -EINVAL;
+        return chair_driver_sim_inject(sim, name, on);
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct chair_daemon *d = userdata;
+
+        log_info("Received %s, shutting down.", strsignal((int) si->ssi_signo));
+        sd_notify(false, "STOPPING=1\nSTATUS=Shutting down, every output to its safe value");
+        /* The chair is made safe now, not after the loop has wound down. */
+        chair_hw_go_safe(d->hw);
+        return sd_event_exit(d->event, 0);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct chair_daemon *d = userdata;
+
+        sd_notify(false, "RELOADING=1");
+        log_info("Received SIGHUP, reloading programs.");
+        daemon_reload_profiles(d, NULL);
+        sd_notify(false, "READY=1");
+        daemon_status(d, "%s, %zu programs", session_state_name(session_get_state(d->session)),
+                      program_library_count(d->library));
+        return 0;
+}
+
+/* The watchdog is pinged from progress, not from the loop merely turning: while a program
+ * runs the scheduler's thread must have woken since the last ping, and the supervisor must
+ * have run its checks. A hung scheduler stops the pings, and systemd restarts the daemon, which
+ * starts by making every output safe. */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct chair_daemon *d = userdata;
+        struct scheduler_stats st;
+        bool scheduler_ok, supervisor_ok;
+
+        scheduler_get_stats(d->scheduler, &st);
+        scheduler_ok = scheduler_get_mode(d->scheduler) == SCHEDULER_IDLE ||
+                       st.wakeups != d->watchdog_scheduler_wakeups;
+        d->watchdog_scheduler_wakeups = st.wakeups;
+        supervisor_ok = supervisor_progressed(d->supervisor);
+        if (scheduler_ok && supervisor_ok)
+                sd_notify(false, "WATCHDOG=1");
+        else
+                log_warning("Watchdog not fed: %s made no progress.", scheduler_ok ? "the supervisor" : "the scheduler");
+        sd_event_source_set_time(s, usec + d->watchdog_interval_usec);
+        return 0;
+}
+
+static int setup_watchdog(struct chair_daemon *d) {
+        uint64_t usec = 0;
+        int r;
+
+        r = sd_watchdog_enabled(false, &usec);
+        if (r <= 0)
+                return r;
+        /* Ping at a quarter of the interval so one late wake-up never costs a restart. */
+        d->watchdog_interval_usec = usec / 4;
+        r = sd_event_add_time_relative(d->event, &d->watchdog_source, CLOCK_MONOTONIC,
+                                       d->watchdog_interval_usec, 1000, on_watchdog, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the watchdog timer: %m");
+        return sd_event_source_set_enabled(d->watchdog_source, SD_EVENT_ON);
+}
+
+static int setup_bus(struct chair_daemon *d) {
+        int r;
+
+        r = sd_bus_open_system(&d->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = chair_object_register(d);
+        if (r >= 0)
+                r = service_object_register(d);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+
+        /* Synchronously, so a second instance fails here with a clear message. */
+        r = sd_bus_request_name(d->bus, CHAIR_BUS_NAME, 0);
+        if (r == -EEXIST || r == -EALREADY)
+                return log_error_errno(r, "The bus name %s is already owned: is another massagechaird running?",
+                                       CHAIR_BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire the bus name %s: %m", CHAIR_BUS_NAME);
+        return 0;
+}
+
+static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
+        return chair_hw_set_output(userdata, out, value);
+}
+
+static int scheduler_read_input(void *userdata, enum chair_input in, int32_t *ret) {
+        return chair_hw_read_input(userdata, in, ret);
+}
+
+static int setup_scheduler(struct chair_daemon *d) {
+        struct scheduler_config cfg = {
+                .pulses_per_mm = d->map.pulses_per_mm,
+                .track_length_mm = d->map.track_length_mm,
+                .max_speed_mm_s = 40,
+                .deadline_miss_ms = d->map.limits.deadline_miss_ms,
+                .tick_ms = 10,
+                .travel_timeout_ms = d->map.limits.travel_timeout_ms,
+        };
+        struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw };
+        int r;
+
+        r = scheduler_new(&cfg, &io, &d->scheduler);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the scheduler: %m");
+        r = scheduler_start_thread(d->scheduler, &d->realtime);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the scheduler's thread: %m");
+        if (d->realtime)
+                log_info("Scheduler thread runs SCHED_FIFO with memory locked.");
+        else
+                log_notice("Scheduler thread runs as an ordinary thread: SCHED_FIFO or mlockall not permitted "
+                           "(LimitRTPRIO=, LimitMEMLOCK= or CAP_SYS_NICE/CAP_IPC_LOCK grant them).");
+        return 0;
+}
+
+static int setup_state(struct chair_daemon *d) {
+        uint32_t timer = 0;
+        char **precautions = NULL;
+        int r;
+
+        r = state_store_open(d->options.state_dir, &d->store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the state directory %s: %m", d->options.state_dir);
+        if (state_store_load_precautions(d->store, &precautions) >= 0)
+                daemon_set_precautions(d, precautions);
+        if (state_store_load_default_timer(d->store, &timer) >= 0 && (timer == 10 || timer == 20 || timer == 30))
+                d->map.auto_off_default_min = timer;
+        return 0;
+}
+
+int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) {
+        struct chair_daemon *d;
+        char error[4096];
+        sigset_t mask;
+        int r;
+
+        d = calloc(1, sizeof *d);
+        if (!d)
+                return log_error_errno(ENOMEM, "Out of memory");
+        *ret = d;
+        d->options = *options;
+
+        /* Before any thread exists, so every thread inherits the mask and signals reach the
+         * event loop's signalfd only. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+
+        if (options->simulate) {
+                hardware_map_simulated(&d->map);
+        } else {
+                r = hardware_map_load(options->config_path, &d->map, error, sizeof error);
+                if (r < 0) {
+                        log_error("%s", error);
+                        return log_error_errno(r, "Refusing to start with a bad hardware map.");
+                }
+        }
+        log_info("Hardware map %s: %s", d->map.path, d->map.model);
+
+        r = sd_event_default(&d->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        /* Drivers drive every output safe before anything else happens. */
+        error[0] = 0;
+        r = chair_hw_open(&d->map, d->event, &d->hw, error, sizeof error);
+        if (r < 0) {
+                log_error("%s", error[0] ? error : strerror(-r));
+                return log_error_errno(r, "Cannot open the chair's hardware.");
+        }
+        log_info("Every output is at its safe value.");
+
+        r = setup_scheduler(d);
+        if (r < 0)
+                return r;
+        r = setup_state(d);
+        if (r < 0)
+                return r;
+        r = program_library_new(options->profiles_dir, options->profiles_override_dir, &d->library);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the program library: %m");
+        daemon_reload_profiles(d, NULL);
+        r = supervisor_new(d, &d->supervisor);
+        if (r >= 0)
+                r = session_new(d, &d->session);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the session: %m");
+
+        r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
+        if (r >= 0)
+                r = sd_event_add_signal(d->event, NULL, SIGINT, on_sigterm, d);
+        if (r >= 0)
+                r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+
+        r = setup_watchdog(d);
+        if (r < 0)
+                return r;
+        return setup_bus(d);
+}
+
+int daemon_run(struct chair_daemon *d) {
+        int r;
+
+        d->ready = true;
+        sd_notifyf(false, "READY=1\nSTATUS=Idle, %s, %zu programs", d->map.model, program_library_count(d->library));
+        log_info("Ready: %s on %s.", CHAIR_BUS_NAME, d->map.model);
+        r = sd_event_loop(d->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return 0;
+}
+
+struct chair_daemon *daemon_free(struct chair_daemon *d) {
+        if (!d)
+                return NULL;
+        if (d->ready)
+                sd_notify(false, "STOPPING=1");
+        /* Safe first: close the gate and drive every output safe, then wind down. */
+        if (d->hw)
+                chair_hw_go_safe(d->hw);
+        if (d->scheduler)
+                scheduler_stop_thread(d->scheduler);
+        session_free(d->session);
+        supervisor_free(d->supervisor);
+        sd_event_source_disable_unref(d->watchdog_source);
+        sd_event_source_disable_unref(d->roller_tick);
+        sd_bus_slot_unref(d->chair_slot);
+        sd_bus_slot_unref(d->service_slot);
+        if (d->bus)
+                sd_bus_flush_close_unref(d->bus);
+        scheduler_free(d->scheduler);
+        chair_hw_close(d->hw);
+        program_library_free(d->library);
+        state_store_close(d->store);
+        strv_free(d->precautions);
+        sd_event_unref(d->event);
+        free(d);
+        return NULL;
+}

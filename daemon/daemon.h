@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's context: one instance, passed everywhere, no hidden globals. Owned by main.c.
+ * Threads: the event loop (this struct, D-Bus, drivers' events, session, supervisor) and the
+ * scheduler's real-time thread (scheduler.c), which shares only atomics and queues with it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "hardware-map.h"
+
+#define CHAIR_BUS_NAME "org.massagechair.Chair1"
+#define CHAIR_OBJECT_PATH "/org/massagechair/Chair1"
+#define CHAIR_INTERFACE "org.massagechair.Chair1"
+#define CHAIR_SERVICE_INTERFACE "org.massagechair.Chair1.Service"
+
+struct daemon_options {
+        const char *config_path;   /* hardware map */
+        bool simulate;
+        const char *profiles_dir;  /* shipped programs */
+        const char *profiles_override_dir;
+        const char *state_dir;
+        bool verbose;
+};
+
+struct chair_hw;
+struct scheduler;
+struct session;
+struct supervisor;
+struct program_library;
+struct state_store;
+struct chair_driver;
+
+struct chair_daemon {
+        struct daemon_options options;
+        sd_event *event;
+        sd_bus *bus;
+        sd_bus_slot *chair_slot;
+        sd_bus_slot *service_slot;
+        sd_event_source *watchdog_source;
+        uint64_t watchdog_interval_usec;
+        uint64_t watchdog_scheduler_wakeups;
+        sd_event_source *roller_tick;
+        int32_t roller_announced_mm;
+        struct hardware_map map;
+        struct chair_hw *hw;
+        struct scheduler *scheduler;
+        struct supervisor *supervisor;
+        struct session *session;
+        struct program_library *library;
+        struct state_store *store;
+        char **precautions;          /* the person's declared conditions, NULL-terminated */
+        bool child_lock;
+        bool realtime;
+        bool ready;
+};
+
+int daemon_new(const struct daemon_options *options, struct chair_daemon **ret);
+int daemon_run(struct chair_daemon *d);
+struct chair_daemon *daemon_free(struct chair_daemon *d);
+/* Takes ownership of a NULL-terminated list. */
+void daemon_set_precautions(struct chair_daemon *d, char **list);
+/* Reloads the programs; a running session keeps its own timeline. Errors are logged and, when
+ * ret_errors is given, returned (free with program_library_free_errors). */
+int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors);
+/* Temporary file, fsync, rename, fsync of the directory: the file survives a kill -9. */
+int daemon_write_file_atomic(const char *path, const char *text);
+/* Injects a named fault into the simulated chair. */
+int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on);
+/* sd_notify STATUS= line; also logged at debug level. */
+void daemon_status(struct chair_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

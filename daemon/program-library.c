@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The catalog: shipped programs first, then the technicians' overrides, a later file with the
+ * same id replacing an earlier one. A broken file never takes the others down: a broken
+ * override keeps the shipped program, and the reason is reported. A running session never
+ * sees a reload: it planned its own timeline at start.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "planner.h"
+#include "precautions.h"
+#include "profile.h"
+#include "program-library.h"
+
+#define MAX_PROGRAMS 64
+
+struct entry {
+        struct program *program;
+        const char *areas[PROFILE_MAX_LIST + 1];
+        const char *excluded_by[PROFILE_MAX_LIST + 1];
+};
+
+struct program_library {
+        char shipped_dir[256], override_dir[256];
+        struct entry entries[MAX_PROGRAMS];
+        size_t n;
+        const char *precaution_names[64];
+        const char *precaution_effects[64];
+};
+
+static void set_pointers(struct entry *e) {
+        size_t i;
+        for (i = 0; i < e->program->n_areas; i++)
+                e->areas[i] = e->program->areas[i];
+        e->areas[i] = NULL;
+        for (i = 0; i < e->program->n_excluded_by; i++)
+                e->excluded_by[i] = e->program->excluded_by[i];
+        e->excluded_by[i] = NULL;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void add_error(char ***errors, size_t *n, const char *text) {
+        char **l = realloc(*errors, (*n + 2) * sizeof *l);
+        if (!l)
+                return;
+        *errors = l;
+        if ((l[*n] = strdup(text)))
+                (*n)++;
+        l[*n] = NULL;
+}
+
+/* Loads every *.ini of a directory, in name order so that reloads are deterministic. */
+static void load_dir(struct program_library *lib, const char *dir, bool overrides, char ***errors, size_t *n_errors) {
+        char *names[256];
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d = opendir(dir);
+
+        if (!d) {
+                if (errno != ENOENT || !overrides) {
+                        char msg[400];
+                        snprintf(msg, sizeof msg, "%s: cannot read the program directory: %s", dir, strerror(errno));
+                        add_error(errors, n_errors, msg);
+                }
+                return;
+        }
+        while ((de = readdir(d)) && n < ARRAY_SIZE(names)) {
+                size_t len = strlen(de->d_name);
+                if (len > 4 && strcmp(de->d_name + len - 4, ".ini") == 0 && de->d_name[0] != '.')
+                        names[n++] = strdup(de->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, cmp_names);
+
+        for (size_t i = 0; i < n; i++) {
+                struct ini_errors errs = {};
+                struct program *p = NULL;
+                char path[600];
+                size_t slot;
+
+                if (!names[i])
+                        continue;
+                snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+                free(names[i]);
+                if (profile_load_file(path, &p, &errs) < 0) {
+                        char msg[sizeof errs.text + 100];
+                        snprintf(msg, sizeof msg, "%s%s", errs.text,
+                                 overrides ? " (the shipped program of that id, if any, stays in use)" : "");
+                        add_error(errors, n_errors, msg);
+                        continue;
+                }
+                for (slot = 0; slot < lib->n; slot++)
+                        if (strcmp(lib->entries[slot].program->id, p->id) == 0)
+                                break;
+                if (slot == lib->n) {
+                        if (lib->n == MAX_PROGRAMS) {
+                                free(p);
+                                continue;
+                        }
+                        lib->n++;
+                } else {
+                        free(lib->entries[slot].program);
+                }
+                lib->entries[slot].program = p;
+                set_pointers(&lib->entries[slot]);
+        }
+}
+
+static void clear(struct program_library *lib) {
+        for (size_t i = 0; i < lib->n; i++)
+                free(lib->entries[i].program);
+        lib->n = 0;
+}
+
+int program_library_new(const char *shipped_dir, const char *override_dir, struct program_library **ret) {
+        struct program_library *lib = calloc(1, sizeof *lib);
+        const struct precaution *list;
+        size_t n;
+
+        if (!lib)
+                return -ENOMEM;
+        snprintf(lib->shipped_dir, sizeof lib->shipped_dir, "%s", shipped_dir);
+        snprintf(lib->override_dir, sizeof lib->override_dir, "%s", override_dir);
+        list = precaution_list(&n);
+        for (size_t i = 0; i < n && i + 1 < ARRAY_SIZE(lib->precaution_names); i++) {
+                lib->precaution_names[i] = list[i].name;
+                lib->precaution_effects[i] = list[i].effect;
+        }
+        *ret = lib;
+        return 0;
+}
+
+void program_library_free(struct program_library *lib) {
+        if (!lib)
+                return;
+        clear(lib);
+        free(lib);
+}
+
+int program_library_reload(struct program_library *lib, char ***ret_errors) {
+        char **errors = NULL;
+        size_t n_errors = 0;
+
+        clear(lib);
+        load_dir(lib, lib->shipped_dir, false, &errors, &n_errors);
+        load_dir(lib, lib->override_dir, true, &errors, &n_errors);
+        if (!errors)
+                errors = calloc(1, sizeof *errors);
+        *ret_errors = errors;
+        return n_errors ? -EINVAL : 0;
+}
+
+void program_library_free_errors(char **errors) {
+        for (char **e = errors; e && *e; e++)
+                free(*e);
+        free(errors);
+}
+
+size_t program_library_count(struct program_library *lib) {
+        return lib->n;
+}
+
+static void summarize(const struct entry *e, struct program_summary *ret) {
+        *ret = (struct program_summary) {
+                .id = e->program->id,
+                .name = e->program->name,
+                .description = e->program->description,
+                .duration_s = e->program->duration_s,
+                .intensity = e->program->intensity,
+                .areas = e->areas,
+                .precautions = e->excluded_by,
+        };
+}
+
+int program_library_get(struct program_library *lib, size_t index, struct program_summary *ret) {
+        if (index >= lib->n)
+                return -ENOENT;
+        summarize(&lib->entries[index], ret);
+        return 0;
+}
+
+static const struct entry *find(struct program_library *lib, const char *id) {
+        for (size_t i = 0; id && i < lib->n; i++)
+                if (strcmp(lib->entries[i].program->id, id) == 0)
+                        return &lib->entries[i];
+        return NULL;
+}
+
+int program_library_find(struct program_library *lib, const char *id, struct program_summary *ret) {
+        const struct entry *e = find(lib, id);
+        if (!e)
+                return -ENOENT;
+        summarize(e, ret);
+        return 0;
+}
+
+int program_library_check(struct program_library *lib, const char *id, const char *const *precautions,
+                          char *ret_reason, size_t reason_size) {
+        const struct entry *e = find(lib, id);
+        struct precaution_caps caps;
+        return precautions_evaluate(precautions, e ? e->program : NULL, &caps, ret_reason, reason_size);
+}
+
+int program_library_heat_allowed(struct program_library *lib, const char *const *precautions, char *ret_reason,
+                                 size_t reason_size) {
+        struct precaution_caps caps;
+        int r = precautions_evaluate(precautions, NULL, &caps, ret_reason, reason_size);
+        if (r < 0)
+                return r;
+        for (const char *const *c = precautions; c && *c; c++) {
+                const struct precaution *p = precaution_find(*c);
+                if (p && p->no_heat) {
+                        snprintf(ret_reason, reason_size, "No heat with the declared condition '%s' (%s)", p->name, p->effect);
+                        return -EPERM;
+                }
+        }
+        return 0;
+}
+
+int program_library_plan(struct program_library *lib, const char *id, const struct plan_request *req,
+                         struct timeline **ret, char *ret_error, size_t error_size) {
+        const struct entry *e = find(lib, id);
+        struct plan_options o = {
+                .intensity = req->intensity,
+                .duration_s = req->duration_s,
+                .scan = req->scan,
+                .track_length_mm = req->track_length_mm,
+                .no_heat = !req->heat,
+                .caps_given = true,
+        };
+        struct timeline *t;
+        int r;
+
+        if (!e) {
+                snprintf(ret_error, error_size, "no program '%s'", id);
+                return -ENOENT;
+        }
+        r = precautions_evaluate(req->precautions, e->program, &o.caps, ret_error, error_size);
+        if (r < 0)
+                return r;
+        t = calloc(1, sizeof *t);
+        if (!t)
+                return -ENOMEM;
+        r = planner_plan(e->program, &o, t);
+        if (r < 0) {
+                snprintf(ret_error, error_size, "planning %s failed: %s", id, strerror(-r));
+                free(t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}
+
+int program_library_validate(struct program_library *lib, const char *filename, const char *text,
+                             char *ret_errors, size_t errors_size) {
+        struct ini_errors errs = {};
+        struct program *p = NULL;
+        int r = profile_load_text(filename, text, strlen(text), &p, &errs);
+
+        if (r < 0) {
+                snprintf(ret_errors, errors_size, "%s", errs.text);
+                return r;
+        }
+        free(p);
+        return 0;
+}
+
+int program_library_precautions(struct program_library *lib, const char *const **ret_names,
+                                const char *const **ret_effects) {
+        *ret_names = lib->precaution_names;
+        *ret_effects = lib->precaution_effects;
+        return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's view of the technique programs: the catalog of shipped programs and technician
+ * overrides (profiles/), the precautions that exclude or cap them, and the planner. Reloading
+ * never disturbs a running session: a session owns its timeline.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "timeline.h"
+
+struct program_library;
+
+struct program_summary {
+        const char *id, *name, *description;
+        uint32_t duration_s;
+        uint32_t intensity;        /* default 1-5 */
+        const char *const *areas;  /* NULL-terminated */
+        const char *const *precautions; /* conditions that exclude or cap it, NULL-terminated */
+};
+
+struct plan_request {
+        uint32_t intensity;        /* 1-5 */
+        uint32_t duration_s;       /* 0 = the program's default */
+        struct body_scan scan;
+        int32_t track_length_mm;
+        bool heat;                 /* false: no heat commands */
+        const char *const *precautions; /* the person's declared conditions, NULL-terminated */
+};
+
+int program_library_new(const char *shipped_dir, const char *override_dir, struct program_library **ret);
+void program_library_free(struct program_library *lib);
+/* Reloads both directories; the errors (FILE:LINE: message) are returned, NULL-terminated,
+ * to be freed with strv_free-like program_library_free_errors. */
+int program_library_reload(struct program_library *lib, char ***ret_errors);
+void program_library_free_errors(char **errors);
+
+size_t program_library_count(struct program_library *lib);
+int program_library_get(struct program_library *lib, size_t index, struct program_summary *ret);
+int program_library_find(struct program_library *lib, const char *id, struct program_summary *ret);
+
+/* Checks the person's precautions against a program: 0 when allowed (perhaps capped),
+ * -EPERM with a human reason when refused. */
+int program_library_check(struct program_library *lib, const char *id, const char *const *precautions,
+                          char *ret_reason, size_t reason_size);
+/* Whether heat may be switched on for these precautions: 0, or -EPERM with a reason. */
+int program_library_heat_allowed(struct program_library *lib, const char *const *precautions, char *ret_reason,
+                                 size_t reason_size);
+/* Plans a session: the timeline is newly allocated and owned by the caller. */
+int program_library_plan(struct program_library *lib, const char *id, const struct plan_request *req,
+                         struct timeline **ret, char *ret_error, size_t error_size);
+/* Validates a profile's text (an upload): 0, or -EINVAL with every error in ret_errors. */
+int program_library_validate(struct program_library *lib, const char *filename, const char *text,
+                             char *ret_errors, size_t errors_size);
+/* Every precaution the daemon knows: name and what it changes; NULL-terminated pairs. */
+int program_library_precautions(struct program_library *lib, const char *const **ret_names,
+                                const char *const **ret_effects);

@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "scheduler.h"
+
+#define QUEUE_SIZE 64   /* both directions; a power of two */
+#define ARRIVED_MM 3    /* the roller is "there" within this */
+#define SLOWDOWN_MM 15  /* proportional band before the target */
+#define MIN_DUTY 15     /* below this the travel motor does not move a loaded roller */
+
+/* Heater element setpoints per level (0.1 degC) with hysteresis: on below setpoint - band, off
+ * at the setpoint. Lower than RT6923's 45/51/57 so that overshoot stays clear of the default
+ * 60 degC over-temperature interlock. */
+static const int32_t heat_setpoint[4] = { 0, 420, 470, 520 };
+#define HEAT_BAND 20
+/* Air: zone pressure target per level 1-5 (0.1 kPa); the pump stops there and the zone holds. */
+static const int32_t air_target[6] = { 0, 150, 200, 250, 300, 350 };
+
+enum command_type {
+        CMD_LOAD,
+        CMD_PAUSE,
+        CMD_RESUME,
+        CMD_SETTLE,
+        CMD_ABORT,
+        CMD_MANUAL,
+        CMD_SET_CHANNEL,
+        CMD_MODIFIERS,
+        CMD_HANG,
+        CMD_QUIT,
+};
+
+struct command {
+        enum command_type type;
+        struct timeline *timeline;
+        uint64_t start_ns;
+        int32_t a, b, c;
+};
+
+/* Single-producer single-consumer rings: one writer thread, one reader thread each. */
+struct command_ring {
+        struct command items[QUEUE_SIZE];
+        atomic_uint head, tail;
+};
+
+struct event_ring {
+        struct scheduler_event items[QUEUE_SIZE];
+        atomic_uint head, tail;
+};
+
+struct channel_state {
+        bool roller_active;
+        int32_t roller_target_mm, roller_speed;
+        int32_t knead, tap, width, depth;
+        int32_t air_action[_CHAIR_AIR_ZONE_MAX];
+        int32_t air_level[_CHAIR_AIR_ZONE_MAX];
+        int32_t heat_level[_CHAIR_HEAT_ZONE_MAX];
+};
+
+struct scheduler {
+        struct scheduler_config config;
+        struct scheduler_io io;
+
+        struct command_ring commands;
+        struct event_ring events;
+        atomic_bool overflow;
+        int event_fd;     /* scheduler -> event loop */
+        int wake_fd;      /* event loop -> scheduler */
+        int timer_fd;
+        pthread_t thread;
+        bool thread_running;
+
+        /* Scheduler-thread state. */
+        enum scheduler_mode mode;
+        struct timeline *timeline;
+        size_t next;
+        uint64_t t0_ns;            /* absolute time of program time 0, moved on by pauses */
+        uint64_t paused_at_ns;
+        uint64_t next_tick_ns;
+        struct channel_state planned;  /* as the timeline says */
+        int32_t intensity_pct, speed_pct, width_override;
+        int32_t pending_intensity_pct, pending_speed_pct, pending_width;
+        bool modifiers_pending;
+        int32_t out_cache[_CHAIR_OUT_MAX]; /* last value written, to write only changes */
+        bool out_known[_CHAIR_OUT_MAX];
+
+        /* Shared with the event loop. */
+        _Atomic enum scheduler_mode mode_shared;
+        atomic_uint program_ms;
+        atomic_uint air_zones_active;
+        atomic_int heat_levels[_CHAIR_HEAT_ZONE_MAX];
+        _Atomic uint32_t hist[SCHED_HIST_BINS];
+        _Atomic uint64_t count, over_1ms, max_us, wakeups;
+        atomic_bool realtime;
+        _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
+        uint64_t now_ns;                      /* of the wake-up being served */
+        bool hung;                            /* a test of the watchdog: the thread stops working */
+};
+
+/* ---- queues ---- */
+
+static bool ring_push_event(struct scheduler *s, const struct scheduler_event *ev) {
+        unsigned head = atomic_load_explicit(&s->events.head, memory_order_relaxed);
+        unsigned tail = atomic_load_explicit(&s->events.tail, memory_order_acquire);
+        uint64_t one = 1;
+
+        if (head - tail >= QUEUE_SIZE) {
+                atomic_store(&s->overflow, true);
+        } else {
+                s->events.items[head % QUEUE_SIZE] = *ev;
+                atomic_store_explicit(&s->events.head, head + 1, memory_order_release);
+        }
+        if (s->event_fd >= 0 && write(s->event_fd, &one, sizeof one) < 0) {
+                /* eventfd saturation only: the reader drains everything anyway */
+        }
+        return true;
+}
+
+bool scheduler_pop_event(struct scheduler *s, struct scheduler_event *ret) {
+        unsigned tail = atomic_load_explicit(&s->events.tail, memory_order_relaxed);
+        unsigned head = atomic_load_explicit(&s->events.head, memory_order_acquire);
+        uint64_t v;
+
+        if (tail == head) {
+                if (s->event_fd >= 0 && read(s->event_fd, &v, sizeof v) < 0) {
+                        /* EAGAIN: nothing pending */
+                }
+                return false;
+        }
+        *ret = s->events.items[tail % QUEUE_SIZE];
+        atomic_store_explicit(&s->events.tail, tail + 1, memory_order_release);
+        return true;
+}
+
+static int push_command(struct scheduler *s, const struct command *c) {
+        unsigned head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
+        unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_acquire);
+        uint64_t one = 1;
+
+        if (head - tail >= QUEUE_SIZE)
+                return -EAGAIN;
+        s->commands.items[head % QUEUE_SIZE] = *c;
+        atomic_store_explicit(&s->commands.head, head + 1, memory_order_release);
+        if (s->wake_fd >= 0 && write(s->wake_fd, &one, sizeof one) < 0)
+                return -errno;
+        return 0;
+}
+
+static bool pop_command(struct scheduler *s, struct command *ret) {
+        unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_relaxed);
+        unsigned head = atomic_load_explicit(&s->commands.head, memory_order_acquire);
+
+        if (tail == head)
+                return false;
+        *ret = s->commands.items[tail % QUEUE_SIZE];
+        atomic_store_explicit(&s->commands.tail, tail + 1, memory_order_release);
+        return true;
+}
+
+/* ---- outputs and controllers ---- */
+
+static void put(struct scheduler *s, enum chair_output out, int32_t value) {
+        int r;
+
+        if (s->out_known[out] && s->out_cache[out] == value)
+                return;
+        r = s->io.set_output(s->io.userdata, out, value);
+        if (r == -ENODEV) {
+                /* Not on this chair (e.g. no calf heater): remember, stay quiet. */
+        } else if (r < 0) {
+                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_OUTPUT_ERROR, (int32_t) out, r, NULL });
+                return;
+        }
+        s->out_cache[out] = value;
+        s->out_known[out] = true;
+}
+
+static int32_t input(struct scheduler *s, enum chair_input in, int32_t fallback) {
+        int32_t v;
+        return s->io.read_input(s->io.userdata, in, &v) >= 0 ? v : fallback;
+}
+
+static int32_t scale_pct(int32_t value, int32_t pct) {
+        return (int32_t) ((int64_t) value * pct / 100);
+}
+
+/* The roller must reach a new target within twice its expected travel time, and never sooner
+ * than the hardware map's travel timeout allows: the supervisor faults past this. */
+static void arm_roller_deadline(struct scheduler *s) {
+        struct channel_state *c = &s->planned;
+        int32_t pos = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
+        uint64_t expected_ms = (uint64_t) abs(c->roller_target_mm - pos) * 1000 / (uint64_t) MAX(1, scale_pct(c->roller_speed, s->speed_pct));
+        uint64_t bound_ms = MAX(2 * expected_ms, (uint64_t) s->config.travel_timeout_ms);
+        atomic_store(&s->roller_deadline_ns, s->now_ns + bound_ms * 1000000ULL);
+}
+
+static void control_roller(struct scheduler *s, bool moving_allowed) {
+        struct channel_state *c = &s->planned;
+        int32_t pos_mm, err, duty;
+
+        if (!c->roller_active || !moving_allowed) {
+                put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
+                return;
+        }
+        pos_mm = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
+        err = c->roller_target_mm - pos_mm;
+        if (abs(err) <= ARRIVED_MM) {
+                put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
+                atomic_store(&s->roller_deadline_ns, 0);
+                return;
+        }
+        duty = scale_pct(c->roller_speed, s->speed_pct) * 100 / MAX(1, s->config.max_speed_mm_s);
+        if (abs(err) < SLOWDOWN_MM)
+                duty = duty * abs(err) / SLOWDOWN_MM;
+        duty = CLAMP(duty, MIN_DUTY, 100);
+        /* Never push into a limit switch. */
+        if ((err > 0 && input(s, CHAIR_IN_LIMIT_TOP, 0)) || (err < 0 && input(s, CHAIR_IN_LIMIT_BOTTOM, 0)))
+                duty = 0;
+        put(s, CHAIR_OUT_TRAVEL_MOTOR, err > 0 ? duty : -duty);
+}
+
+static void control_mechanism(struct scheduler *s, bool moving_allowed) {
+        struct channel_state *c = &s->planned;
+        int32_t width = s->width_override >= 0 ? s->width_override : c->width;
+
+        put(s, CHAIR_OUT_KNEAD_MOTOR, moving_allowed ? CLAMP(scale_pct(c->knead, s->intensity_pct), -100, 100) : 0);
+        put(s, CHAIR_OUT_TAP_MOTOR, moving_allowed ? CLAMP(scale_pct(c->tap, s->intensity_pct), 0, 100) : 0);
+        put(s, CHAIR_OUT_WIDTH, CLAMP(width, 0, 2));
+        put(s, CHAIR_OUT_DEPTH, moving_allowed ? CLAMP((scale_pct(c->depth * 10, s->intensity_pct) + 5) / 10, 0, 5) : 0);
+}
+
+/* Zone valves are three-way: 1 connects the bag to the manifold, 0 (safe) vents it. The
+ * release valve vents the manifold; it closes while any bag inflates or holds. */
+static void control_air(struct scheduler *s, bool inflate_allowed) {
+        struct channel_state *c = &s->planned;
+        int32_t pressure = input(s, CHAIR_IN_AIR_PRESSURE, 0);
+        bool any_connected = false, pump = false;
+        unsigned active = 0;
+
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
+                bool inflate = c->air_action[z] == TL_AIR_INFLATE;
+                bool hold = c->air_action[z] == TL_AIR_HOLD || (inflate && !inflate_allowed);
+                int32_t level = CLAMP(scale_pct(c->air_level[z] ? c->air_level[z] : 3, s->intensity_pct), 1, 5);
+
+                if (inflate && inflate_allowed && pressure < air_target[level])
+                        pump = true;
+                if (inflate || hold) {
+                        any_connected = true;
+                        active |= 1u << z;
+                }
+                put(s, chair_air_zone_valve(z), inflate || hold ? 1 : 0);
+        }
+        put(s, CHAIR_OUT_AIR_PUMP, pump ? 1 : 0);
+        put(s, CHAIR_OUT_AIR_RELEASE, any_connected ? 0 : 1);
+        atomic_store(&s->air_zones_active, active);
+}
+
+static void control_heat(struct scheduler *s) {
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                int32_t level = CLAMP(s->planned.heat_level[z], 0, 3);
+                enum chair_output out = chair_heat_zone_output(z);
+                int32_t temp;
+
+                atomic_store(&s->heat_levels[z], level);
+                if (level == 0) {
+                        put(s, out, 0);
+                        continue;
+                }
+                temp = input(s, chair_heat_zone_sensor(z), INT32_MAX);
+                if (temp >= heat_setpoint[level])
+                        put(s, out, 0);
+                else if (temp < heat_setpoint[level] - HEAT_BAND)
+                        put(s, out, 1);
+                /* inside the band: keep the element as it is */
+        }
+}
+
+static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
+        struct channel_state *c = &s->planned;
+
+        switch ((enum timeline_channel) cmd->channel) {
+        case TL_ROLLER_POSITION:
+                c->roller_active = true;
+                c->roller_target_mm = CLAMP(cmd->value, 0, s->config.track_length_mm);
+                c->roller_speed = CLAMP(cmd->arg, 1, 100);
+                arm_roller_deadline(s);
+                break;
+        case TL_KNEAD:
+                c->knead = cmd->value;
+                break;
+        case TL_TAP:
+                c->tap = cmd->value;
+                break;
+        case TL_WIDTH:
+                c->width = cmd->value;
+                break;
+        case TL_DEPTH:
+                c->depth = cmd->value;
+                break;
+        case TL_AIR_ZONE:
+                if ((unsigned) cmd->arg < _CHAIR_AIR_ZONE_MAX) {
+                        /* value: action in the low byte, pressure level 1-5 above it (0 = 3) */
+                        c->air_action[cmd->arg] = cmd->value & 0xff;
+                        c->air_level[cmd->arg] = (cmd->value >> 8) & 0xff;
+                }
+                break;
+        case TL_HEAT_ZONE:
+                if ((unsigned) cmd->arg < _CHAIR_HEAT_ZONE_MAX)
+                        c->heat_level[cmd->arg] = cmd->value;
+                break;
+        case TL_STEP:
+                /* A safe point: live changes take effect here. */
+                if (s->modifiers_pending) {
+                        s->intensity_pct = s->pending_intensity_pct;
+                        s->speed_pct = s->pending_speed_pct;
+                        s->width_override = s->pending_width;
+                        s->modifiers_pending = false;
+                }
+                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, 0, NULL });
+                break;
+        case _TL_CHANNEL_MAX:
+                break;
+        }
+}
+
+static void run_controllers(struct scheduler *s) {
+        bool moving = s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_SETTLING || s->mode == SCHEDULER_MANUAL;
+        control_roller(s, moving);
+        control_mechanism(s, s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_MANUAL);
+        control_air(s, s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_MANUAL);
+        control_heat(s);
+}
+
+static void record_lateness(struct scheduler *s, uint64_t late_ns) {
+        uint64_t us = late_ns / 1000;
+        unsigned bin;
+
+        /* 10 us bins up to 1 ms, 1 ms bins up to 100 ms, then one overflow bin. */
+        if (us < 1000)
+                bin = (unsigned) (us / 10);
+        else if (us < 100000)
+                bin = 100 + (unsigned) ((us - 1000) / 1000);
+        else
+                bin = SCHED_HIST_BINS - 1;
+        bin = MIN(bin, SCHED_HIST_BINS - 1);
+        atomic_fetch_add(&s->hist[bin], 1);
+        atomic_fetch_add(&s->count, 1);
+        if (us > 1000)
+                atomic_fetch_add(&s->over_1ms, 1);
+        if (us > atomic_load(&s->max_us))
+                atomic_store(&s->max_us, us);
+}
+
+static void set_mode(struct scheduler *s, enum scheduler_mode m) {
+        s->mode = m;
+        atomic_store(&s->mode_shared, m);
+}
+
+static void release_timeline(struct scheduler *s) {
+        if (!s->timeline)
+                return;
+        ring_push_event(s, &(struct scheduler_event) { SCHED_EV_TIMELINE_DONE, 0, 0, s->timeline });
+        s->timeline = NULL;
+}
+
+static void begin_settling(struct scheduler *s) {
+        struct channel_state *c = &s->planned;
+
+        release_timeline(s);
+        memset(c->air_action, 0, sizeof c->air_action);
+        memset(c->heat_level, 0, sizeof c->heat_level);
+        c->knead = c->tap = c->depth = 0;
+        c->roller_active = true;
+        c->roller_target_mm = 0;  /* park at the bottom of the track */
+        c->roller_speed = s->config.max_speed_mm_s;
+        arm_roller_deadline(s);
+        set_mode(s, SCHEDULER_SETTLING);
+}
+
+static void handle_command(struct scheduler *s, const struct command *cmd, uint64_t now) {
+        switch (cmd->type) {
+        case CMD_LOAD:
+                release_timeline(s);
+                memset(&s->planned, 0, sizeof s->planned);
+                s->planned.width = 1;
+                s->timeline = cmd->timeline;
+                s->next = 0;
+                s->t0_ns = cmd->start_ns;
+                atomic_store(&s->program_ms, 0);
+                set_mode(s, SCHEDULER_RUNNING);
+                break;
+        case CMD_PAUSE:
+                if (s->mode == SCHEDULER_RUNNING) {
+                        s->paused_at_ns = now;
+                        atomic_store(&s->roller_deadline_ns, 0);
+                        set_mode(s, SCHEDULER_PAUSED);
+                }
+                break;
+        case CMD_RESUME:
+                if (s->mode == SCHEDULER_PAUSED) {
+                        s->t0_ns += now - s->paused_at_ns;
+                        set_mode(s, SCHEDULER_RUNNING);
+                        if (s->planned.roller_active)
+                                arm_roller_deadline(s);
+                }
+                break;
+        case CMD_SETTLE:
+                begin_settling(s);
+                break;
+        case CMD_ABORT:
+                release_timeline(s);
+                memset(&s->planned, 0, sizeof s->planned);
+                s->planned.width = 1;
+                /* The router already drove everything safe; forget what we wrote. */
+                memset(s->out_known, 0, sizeof s->out_known);
+                atomic_store(&s->roller_deadline_ns, 0);
+                atomic_store(&s->air_zones_active, 0);
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                        atomic_store(&s->heat_levels[z], 0);
+                set_mode(s, SCHEDULER_IDLE);
+                break;
+        case CMD_MANUAL:
+                release_timeline(s);
+                if (s->mode == SCHEDULER_IDLE) {
+                        memset(&s->planned, 0, sizeof s->planned);
+                        s->planned.width = 1;
+                        memset(s->out_known, 0, sizeof s->out_known);
+                }
+                set_mode(s, SCHEDULER_MANUAL);
+                break;
+        case CMD_SET_CHANNEL: {
+                struct timeline_cmd tc = { 0, (uint16_t) cmd->a, (int16_t) cmd->b, cmd->c };
+                apply_command(s, &tc);
+                break;
+        }
+        case CMD_MODIFIERS:
+                s->pending_intensity_pct = cmd->a;
+                s->pending_speed_pct = cmd->b;
+                s->pending_width = cmd->c;
+                s->modifiers_pending = true;
+                if (s->mode == SCHEDULER_MANUAL) {
+                        /* manual mode has no steps: every moment is a safe point */
+                        s->intensity_pct = cmd->a;
+                        s->speed_pct = cmd->b;
+                        s->width_override = cmd->c;
+                        s->modifiers_pending = false;
+                }
+                break;
+        case CMD_HANG:
+                s->hung = true;
+                break;
+        case CMD_QUIT:
+                break;
+        }
+}
+
+uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
+        struct command cmd;
+        uint64_t next = UINT64_MAX;
+        uint64_t bound_ns = (uint64_t) s->config.deadline_miss_ms * 1000000ULL;
+
+        atomic_fetch_add(&s->wakeups, 1);
+        s->now_ns = now;
+        while (pop_command(s, &cmd))
+                handle_command(s, &cmd, now);
+
+        if (s->mode == SCHEDULER_RUNNING && s->timeline) {
+                while (s->next < s->timeline->n_cmds) {
+                        const struct timeline_cmd *tc = &s->timeline->cmds[s->next];
+                        uint64_t deadline = s->t0_ns + (uint64_t) tc->at_ms * 1000000ULL;
+                        if (deadline > now) {
+                                next = deadline;
+                                break;
+                        }
+                        record_lateness(s, now - deadline);
+                        if (bound_ns && now - deadline > bound_ns) {
+                                ring_push_event(s, &(struct scheduler_event) {
+                                        SCHED_EV_LATE, (int32_t) s->next, (int64_t) ((now - deadline) / 1000), NULL });
+                                /* Stop here: the supervisor makes everything safe. */
+                                release_timeline(s);
+                                set_mode(s, SCHEDULER_IDLE);
+                                return UINT64_MAX;
+                        }
+                        apply_command(s, tc);
+                        s->next++;
+                }
+                if (now >= s->t0_ns)
+                        atomic_store(&s->program_ms, (unsigned) ((now - s->t0_ns) / 1000000ULL));
+                if (s->timeline && s->next >= s->timeline->n_cmds) {
+                        uint64_t end = s->t0_ns + (uint64_t) s->timeline->duration_ms * 1000000ULL;
+                        if (now >= end) {
+                                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_FINISHED, 0, 0, NULL });
+                                begin_settling(s);
+                        } else {
+                                next = end;
+                        }
+                }
+        }
+
+        if (s->mode == SCHEDULER_IDLE)
+                return next;
+
+        run_controllers(s);
+
+        if (s->mode == SCHEDULER_SETTLING) {
+                int32_t pos = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
+                if (pos <= ARRIVED_MM || input(s, CHAIR_IN_LIMIT_BOTTOM, 0)) {
+                        put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
+                        s->planned.roller_active = false;
+                        atomic_store(&s->roller_deadline_ns, 0);
+                        set_mode(s, SCHEDULER_IDLE);
+                        ring_push_event(s, &(struct scheduler_event) { SCHED_EV_SETTLED, 0, 0, NULL });
+                        return next;
+                }
+        }
+        /* Controllers tick while active; a paused chair with no heat needs no ticks. */
+        if (s->mode != SCHEDULER_PAUSED || s->planned.heat_level[0] || s->planned.heat_level[1]) {
+                if (s->next_tick_ns <= now)
+                        s->next_tick_ns = now + (uint64_t) s->config.tick_ms * 1000000ULL;
+                next = MIN(next, s->next_tick_ns);
+        }
+        return next;
+}
+
+/* ---- the thread ---- */
+
+static uint64_t monotonic_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
+}
+
+static void *thread_main(void *userdata) {
+        struct scheduler *s = userdata;
+        struct pollfd fds[2] = { { .fd = s->timer_fd, .events = POLLIN }, { .fd = s->wake_fd, .events = POLLIN } };
+
+        for (;;) {
+                uint64_t now = monotonic_ns(), next, v;
+                struct itimerspec its = {};
+                unsigned head, tail;
+
+                /* Quit is checked without consuming other commands. */
+                tail = atomic_load_explicit(&s->commands.tail, memory_order_relaxed);
+                head = atomic_load_explicit(&s->commands.head, memory_order_acquire);
+                for (unsigned i = tail; i != head; i++)
+                        if (s->commands.items[i % QUEUE_SIZE].type == CMD_QUIT)
+                                return NULL;
+
+                next = scheduler_service(s, now);
+                if (s->hung) {
+                        /* Stuck on purpose: no progress, no outputs, only a quit ends it. */
+                        struct pollfd wake = { .fd = s->wake_fd, .events = POLLIN };
+                        for (;;) {
+                                unsigned t = atomic_load_explicit(&s->commands.tail, memory_order_relaxed);
+                                unsigned h = atomic_load_explicit(&s->commands.head, memory_order_acquire);
+                                for (unsigned i = t; i != h; i++)
+                                        if (s->commands.items[i % QUEUE_SIZE].type == CMD_QUIT)
+                                                return NULL;
+                                if (poll(&wake, 1, -1) > 0 && read(s->wake_fd, &v, sizeof v) < 0) {
+                                        /* spurious */
+                                }
+                        }
+                }
+                if (next != UINT64_MAX) {
+                        its.it_value.tv_sec = (time_t) (next / NSEC_PER_SEC);
+                        its.it_value.tv_nsec = (long) (next % NSEC_PER_SEC);
+                        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+                                its.it_value.tv_nsec = 1;
+                }
+                timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+                if (poll(fds, 2, -1) < 0 && errno != EINTR)
+                        return NULL;
+                if (fds[0].revents & POLLIN && read(s->timer_fd, &v, sizeof v) < 0) {
+                        /* spurious */
+                }
+                if (fds[1].revents & POLLIN && read(s->wake_fd, &v, sizeof v) < 0) {
+                        /* spurious */
+                }
+        }
+}
+
+int scheduler_start_thread(struct scheduler *s, bool *ret_realtime) {
+        struct sched_param param = { .sched_priority = 50 };
+        pthread_attr_t attr;
+        bool rt = true;
+        int r;
+
+        /* Memory locked so a page fault never delays a deadline; both need privileges. */
+        if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+                rt = false;
+        pthread_attr_init(&attr);
+        /* A small stack: it is locked in memory with everything else. */
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        if (rt) {
+                pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+                pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+                pthread_attr_setschedparam(&attr, &param);
+        }
+        r = pthread_create(&s->thread, &attr, thread_main, s);
+        /* EPERM: no real-time priority allowed; EAGAIN: the locked-memory limit is too small
+         * for the new stack. Either way: an ordinary thread, unlocked. */
+        if ((r == EPERM || r == EAGAIN) && rt) {
+                rt = false;
+                munlockall();
+                pthread_attr_destroy(&attr);
+                pthread_attr_init(&attr);
+                pthread_attr_setstacksize(&attr, 256 * 1024);
+                r = pthread_create(&s->thread, &attr, thread_main, s);
+        }
+        pthread_attr_destroy(&attr);
+        if (r != 0)
+                return -r;
+        s->thread_running = true;
+        atomic_store(&s->realtime, rt);
+        if (ret_realtime)
+                *ret_realtime = rt;
+        return 0;
+}
+
+void scheduler_stop_thread(struct scheduler *s) {
+        if (!s->thread_running)
+                return;
+        push_command(s, &(struct command) { .type = CMD_QUIT });
+        pthread_join(s->thread, NULL);
+        s->thread_running = false;
+}
+
+int scheduler_new(const struct scheduler_config *config, const struct scheduler_io *io,
+                  struct scheduler **ret) {
+        struct scheduler *s = calloc(1, sizeof *s);
+
+        if (!s)
+                return -ENOMEM;
+        s->config = *config;
+        if (s->config.tick_ms == 0)
+                s->config.tick_ms = 10;
+        if (s->config.max_speed_mm_s <= 0)
+                s->config.max_speed_mm_s = 40;
+        s->io = *io;
+        s->intensity_pct = s->speed_pct = 100;
+        s->pending_intensity_pct = s->pending_speed_pct = 100;
+        s->width_override = s->pending_width = -1;
+        s->planned.width = 1;
+        s->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (s->event_fd < 0 || s->wake_fd < 0 || s->timer_fd < 0) {
+                int r = -errno;
+                scheduler_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+void scheduler_free(struct scheduler *s) {
+        struct scheduler_event ev;
+
+        if (!s)
+                return;
+        scheduler_stop_thread(s);
+        /* Free timelines still owned by queues or the scheduler. */
+        while (scheduler_pop_event(s, &ev))
+                if (ev.type == SCHED_EV_TIMELINE_DONE && ev.ptr) {
+                        timeline_free(ev.ptr);
+                        free(ev.ptr);
+                }
+        for (unsigned i = atomic_load(&s->commands.tail); i != atomic_load(&s->commands.head); i++) {
+                struct command *c = &s->commands.items[i % QUEUE_SIZE];
+                if (c->type == CMD_LOAD && c->timeline) {
+                        timeline_free(c->timeline);
+                        free(c->timeline);
+                }
+        }
+        if (s->timeline) {
+                timeline_free(s->timeline);
+                free(s->timeline);
+        }
+        if (s->event_fd >= 0)
+                close(s->event_fd);
+        if (s->wake_fd >= 0)
+                close(s->wake_fd);
+        if (s->timer_fd >= 0)
+                close(s->timer_fd);
+        free(s);
+}
+
+/* ---- event-loop side ---- */
+
+int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns) {
+        return push_command(s, &(struct command) { .type = CMD_LOAD, .timeline = t, .start_ns = start_ns });
+}
+int scheduler_pause(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_PAUSE });
+}
+int scheduler_resume(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_RESUME });
+}
+int scheduler_settle(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_SETTLE });
+}
+int scheduler_abort(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_ABORT });
+}
+int scheduler_manual(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_MANUAL });
+}
+int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t arg, int32_t value) {
+        return push_command(s, &(struct command) { .type = CMD_SET_CHANNEL, .a = (int32_t) c, .b = arg, .c = value });
+}
+int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width) {
+        return push_command(s, &(struct command) { .type = CMD_MODIFIERS, .a = intensity_pct, .b = speed_pct, .c = width });
+}
+
+int scheduler_inject_hang(struct scheduler *s) {
+        return push_command(s, &(struct command) { .type = CMD_HANG });
+}
+
+int scheduler_event_fd(struct scheduler *s) {
+        return s->event_fd;
+}
+
+bool scheduler_overflowed(struct scheduler *s) {
+        return atomic_load(&s->overflow);
+}
+
+static uint64_t bin_upper_us(unsigned bin) {
+        if (bin < 100)
+                return (bin + 1) * 10ULL;
+        if (bin < SCHED_HIST_BINS - 1)
+                return 1000ULL + (bin - 99) * 1000ULL;
+        return UINT64_MAX;
+}
+
+void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret) {
+        uint32_t hist[SCHED_HIST_BINS];
+        uint64_t total = 0, acc = 0;
+
+        memset(ret, 0, sizeof *ret);
+        for (unsigned i = 0; i < SCHED_HIST_BINS; i++)
+                total += hist[i] = atomic_load(&s->hist[i]);
+        ret->count = total;
+        ret->max_us = atomic_load(&s->max_us);
+        ret->over_1ms = atomic_load(&s->over_1ms);
+        ret->wakeups = atomic_load(&s->wakeups);
+        ret->realtime = atomic_load(&s->realtime);
+        if (!total)
+                return;
+        for (unsigned i = 0; i < SCHED_HIST_BINS; i++) {
+                acc += hist[i];
+                if (!ret->p50_us && acc * 2 >= total)
+                        ret->p50_us = MIN(bin_upper_us(i), ret->max_us);
+                if (acc * 100 >= total * 99) {
+                        ret->p99_us = MIN(bin_upper_us(i), ret->max_us);
+                        break;
+                }
+        }
+}
+
+uint32_t scheduler_program_ms(struct scheduler *s) {
+        return atomic_load(&s->program_ms);
+}
+
+enum scheduler_mode scheduler_get_mode(struct scheduler *s) {
+        return atomic_load(&s->mode_shared);
+}
+
+uint32_t scheduler_active_air_zones(struct scheduler *s) {
+        return atomic_load(&s->air_zones_active);
+}
+
+uint64_t scheduler_roller_deadline_ns(struct scheduler *s) {
+        return atomic_load(&s->roller_deadline_ns);
+}
+
+int32_t scheduler_heat_level(struct scheduler *s, enum chair_heat_zone z) {
+        return (unsigned) z < _CHAIR_HEAT_ZONE_MAX ? atomic_load(&s->heat_levels[z]) : 0;
+}

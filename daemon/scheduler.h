@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The actuator scheduler: executes a timeline's commands at absolute CLOCK_MONOTONIC deadlines
+ * on its own thread, and runs the controllers that turn setpoints into outputs (roller position
+ * from the encoder, air pressure, heater hysteresis).
+ *
+ * Nothing on the scheduler's thread blocks, logs or allocates. The event loop talks to it
+ * through a bounded command queue; it answers through a bounded event queue plus an eventfd.
+ * A command later than the configured bound, or a full queue, is a fault, never a silent skip.
+ *
+ * scheduler_service() is the whole of one wake-up, with the time passed in, so unit tests run
+ * a 30-minute program in milliseconds with an injected clock.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chair-io.h"
+#include "timeline.h"
+
+struct scheduler;
+
+struct scheduler_io {
+        int (*set_output)(void *userdata, enum chair_output out, int32_t value);
+        int (*read_input)(void *userdata, enum chair_input in, int32_t *ret_value);
+        void *userdata;
+};
+
+struct scheduler_config {
+        int32_t pulses_per_mm;
+        int32_t track_length_mm;
+        int32_t max_speed_mm_s;     /* travel speed at 100 % duty */
+        uint32_t deadline_miss_ms;  /* a command later than this is a fault */
+        uint32_t tick_ms;           /* controller period while active */
+        uint32_t travel_timeout_ms; /* least time allowed to reach a roller target */
+};
+
+enum scheduler_event_type {
+        SCHED_EV_STEP,          /* a = step index */
+        SCHED_EV_FINISHED,      /* the timeline's end was reached */
+        SCHED_EV_SETTLED,       /* settling done: roller parked, air released, heat off */
+        SCHED_EV_LATE,          /* fault: a = command index, b = lateness in us */
+        SCHED_EV_OUTPUT_ERROR,  /* a = output, b = -errno (not a fault when the gate is closed) */
+        SCHED_EV_TIMELINE_DONE, /* ptr = a timeline the event loop must free */
+};
+
+struct scheduler_event {
+        enum scheduler_event_type type;
+        int32_t a;
+        int64_t b;
+        struct timeline *ptr;
+};
+
+#define SCHED_HIST_BINS 200
+
+struct scheduler_stats {
+        uint64_t count;             /* timeline commands executed */
+        uint64_t p50_us, p99_us, max_us;
+        uint64_t over_1ms;
+        uint64_t wakeups;           /* progress counter for the watchdog */
+        bool realtime;              /* SCHED_FIFO was granted */
+};
+
+enum scheduler_mode {
+        SCHEDULER_IDLE,
+        SCHEDULER_RUNNING,
+        SCHEDULER_PAUSED,
+        SCHEDULER_SETTLING,
+        SCHEDULER_MANUAL,   /* setpoints from the event loop (body scan, manual adjustments) */
+};
+
+int scheduler_new(const struct scheduler_config *config, const struct scheduler_io *io,
+                  struct scheduler **ret);
+void scheduler_free(struct scheduler *s);
+
+/* The real thread. ret_realtime tells whether SCHED_FIFO + mlockall were granted. */
+int scheduler_start_thread(struct scheduler *s, bool *ret_realtime);
+void scheduler_stop_thread(struct scheduler *s);
+
+/* Commands from the event loop; -EAGAIN when the queue is full (the caller faults). */
+int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns); /* takes t */
+int scheduler_pause(struct scheduler *s);
+int scheduler_resume(struct scheduler *s);
+int scheduler_settle(struct scheduler *s);
+int scheduler_abort(struct scheduler *s);  /* forget everything at once; outputs already safe */
+int scheduler_manual(struct scheduler *s); /* setpoints only, no timeline */
+int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t arg, int32_t value);
+/* Live changes, applied at the next step boundary: percentages of the planned values. */
+int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width);
+
+/* For tests of the watchdog and the supervisor (simulated chair only): the thread stops making
+ * progress, as a real hang would. */
+int scheduler_inject_hang(struct scheduler *s);
+
+/* The event loop side. */
+int scheduler_event_fd(struct scheduler *s);
+bool scheduler_pop_event(struct scheduler *s, struct scheduler_event *ret);
+bool scheduler_overflowed(struct scheduler *s);
+void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret);
+uint32_t scheduler_program_ms(struct scheduler *s);  /* program time reached */
+enum scheduler_mode scheduler_get_mode(struct scheduler *s);
+/* What the controllers aim at, for D-Bus: air zones holding air, heat levels. */
+uint32_t scheduler_active_air_zones(struct scheduler *s);
+int32_t scheduler_heat_level(struct scheduler *s, enum chair_heat_zone z);
+/* CLOCK_MONOTONIC ns by which the roller should reach its target; 0 when it has arrived. */
+uint64_t scheduler_roller_deadline_ns(struct scheduler *s);
+
+/* One wake-up at time now_ns: drains commands, executes every due command, runs the
+ * controllers. Returns the next absolute deadline, UINT64_MAX when nothing is due. */
+uint64_t scheduler_service(struct scheduler *s, uint64_t now_ns);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * org.massagechair.Chair1.Service: the technicians' interface on the same object. Every call
+ * is checked on the caller's credentials (root or the chairtech group) before anything else;
+ * the D-Bus policy says the same, but the daemon does not rely on it alone.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "bus-errors.h"
+#include "bus-util.h"
+#include "chair-hw.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "log.h"
+#include "program-library.h"
+#include "scheduler.h"
+#include "service-object.h"
+#include "session.h"
+#include "state-store.h"
+#include "supervisor.h"
+
+#define TECHNICIAN_GROUP "chairtech"
+#define UPLOAD_MAX (64 * 1024)
+
+static int check_technician(sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const gid_t *gids = NULL;
+        struct group *g;
+        uid_t euid;
+        gid_t egid;
+        int r, n;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                                                 SD_BUS_CREDS_AUGMENT, &creds);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot establish the caller's credentials");
+        if (sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0)
+                return 0;
+        g = getgrnam(TECHNICIAN_GROUP);
+        if (g) {
+                if (sd_bus_creds_get_egid(creds, &egid) >= 0 && egid == g->gr_gid)
+                        return 0;
+                n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+                for (int i = 0; i < n; i++)
+                        if (gids[i] == g->gr_gid)
+                                return 0;
+        }
+        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                "Only root and members of the " TECHNICIAN_GROUP " group may call the technician interface");
+}
+
+#define REQUIRE_TECHNICIAN(m, error)                     \
+        do {                                             \
+                int _r = check_technician(m, error);     \
+                if (_r < 0)                              \
+                        return _r;                       \
+        } while (0)
+
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        char **errors = NULL;
+        int r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+        daemon_reload_profiles(d, &errors);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, errors ? errors : (char *[]) { NULL });
+        program_library_free_errors(errors);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        const char *name, *text;
+        char errors[4096], path[512];
+        int r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = sd_bus_message_read(m, "ss", &name, &text);
+        if (r < 0)
+                return r;
+        if (!*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 64 || strlen(name) < 5 ||
+            strcmp(name + strlen(name) - 4, ".ini") != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "filename must be a plain NAME.ini (at most 64 characters), not '%s'", name);
+        if (strlen(text) > UPLOAD_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "a profile is at most %d bytes", UPLOAD_MAX);
+        if (program_library_validate(d->library, name, text, errors, sizeof errors) < 0)
+                return sd_bus_error_set(error, CHAIR_ERROR_INVALID_PROFILE, errors);
+        snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
+        if (mkdir(d->options.profiles_override_dir, 0755) < 0 && errno != EEXIST)
+                return sd_bus_error_set_errnof(error, errno, "Could not create %s: %m", d->options.profiles_override_dir);
+        r = daemon_write_file_atomic(path, text);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not store %s: %m", path);
+        log_info("Profile %s uploaded.", path);
+        daemon_reload_profiles(d, NULL);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_clear_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = supervisor_clear(d->supervisor, "technician");
+        if (r == -EPERM)
+                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED,
+                                        "This chair latches faults until a power cycle (hardware map: fault_latch)");
+        if (r == -EBUSY)
+                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "The emergency stop is still pressed: release it first");
+        return reply_or_error(m, r);
+}
+
+static int dict_append_i(sd_bus_message *reply, const char *prefix, const char *name, int64_t v) {
+        char key[96];
+        snprintf(key, sizeof key, "%s%s", prefix, name);
+        return sd_bus_message_append(reply, "{sv}", key, "x", v);
+}
+
+static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct scheduler_stats st;
+        int r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        for (unsigned i = 0; r >= 0 && i < _CHAIR_IN_MAX; i++) {
+                int32_t v;
+                if (chair_hw_read_input(d->hw, i, &v) >= 0)
+                        r = dict_append_i(reply, "input.", chair_input_info(i)->name, v);
+        }
+        for (unsigned o = 0; r >= 0 && o < _CHAIR_OUT_MAX; o++)
+                if (chair_hw_has_output(d->hw, o))
+                        r = dict_append_i(reply, "output.", chair_output_info(o)->name, chair_hw_get_output(d->hw, o));
+        for (unsigned b = HW_BACKEND_SIM; r >= 0 && b <= HW_BACKEND_MODBUS; b++) {
+                struct chair_driver *drv = chair_hw_driver(d->hw, b);
+                struct chair_driver_stats ds;
+                char prefix[32];
+                if (!drv || !drv->ops->get_stats || drv->ops->get_stats(drv, &ds) < 0)
+                        continue;
+                snprintf(prefix, sizeof prefix, "%s.", hw_backend_name(b));
+                r = dict_append_i(reply, prefix, "transactions", (int64_t) ds.transactions);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "errors_timeout", (int64_t) ds.errors_timeout);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "errors_crc", (int64_t) ds.errors_crc);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "errors_exception", (int64_t) ds.errors_exception);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "errors_invalid", (int64_t) ds.errors_invalid);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "reconnects", (int64_t) ds.reconnects);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "link_up", ds.link_up);
+                if (r >= 0)
+                        r = dict_append_i(reply, prefix, "safe_written_ns", (int64_t) ds.safe_written_ns);
+        }
+        scheduler_get_stats(d->scheduler, &st);
+        {
+                uint64_t in_ns, safe_ns;
+                supervisor_trip_times(d->supervisor, &in_ns, &safe_ns);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}{sv}", "supervisor.trip_input_ns", "t", in_ns,
+                                                  "supervisor.trip_safe_ns", "t", safe_ns);
+        }
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "scheduler.count", "t", st.count,
+                                          "scheduler.p50_us", "t", st.p50_us, "scheduler.p99_us", "t", st.p99_us,
+                                          "scheduler.max_us", "t", st.max_us, "scheduler.over_1ms", "t", st.over_1ms,
+                                          "scheduler.realtime", "b", st.realtime);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
+        const char *name;
+        int on, r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = sd_bus_message_read(m, "sb", &name, &on);
+        if (r < 0)
+                return r;
+        if (!sim)
+                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Faults can only be injected into the simulated chair");
+        r = daemon_sim_inject_fault(d, sim, name, on);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown simulated fault '%s'", name);
+        if (r >= 0)
+                supervisor_update_activity(d->supervisor);
+        return reply_or_error(m, r);
+}
+
+static int method_calibrate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        REQUIRE_TECHNICIAN(m, error);
+        /* Calibration is a body scan without a body's program: it homes the roller, sweeps the
+         * track and stores the shoulder point. */
+        return reply_or_error(m, session_start_scan(d->session, error));
+}
+
+static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        uint32_t minutes;
+        int r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = sd_bus_message_read(m, "u", &minutes);
+        if (r < 0)
+                return r;
+        if (minutes != 10 && minutes != 20 && minutes != 30)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "minutes must be 10, 20 or 30, not %u", minutes);
+        r = state_store_save_default_timer(d->store, minutes);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not store the default timer: %m");
+        return reply_or_error(m, session_set_timer(d->session, minutes, error));
+}
+
+static int property_scheduler_stats(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct scheduler_stats st;
+
+        scheduler_get_stats(d->scheduler, &st);
+        return sd_bus_message_append(reply, "a{st}", 5, "count", st.count, "p50_us", st.p50_us, "p99_us", st.p99_us,
+                                     "max_us", st.max_us, "over_1ms", st.over_1ms);
+}
+
+static const sd_bus_vtable service_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("ReloadProfiles", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", errors), method_reload,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UploadProfile", SD_BUS_ARGS("s", filename, "s", contents), SD_BUS_NO_RESULT,
+                                method_upload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ClearFault", "", "", method_clear_fault, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetDiagnostics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", values), method_diagnostics,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("InjectFault", SD_BUS_ARGS("s", name, "b", on), SD_BUS_NO_RESULT, method_inject_fault,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Calibrate", "", "", method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDefaultTimer", SD_BUS_ARGS("u", minutes), SD_BUS_NO_RESULT,
+                                method_set_default_timer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("SchedulerStats", "a{st}", property_scheduler_stats, 0, 0),
+        SD_BUS_VTABLE_END
+};
+
+int service_object_register(struct chair_daemon *d) {
+        int r = sd_bus_add_object_vtable(d->bus, &d->service_slot, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE,
+                                         service_vtable, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register %s: %m", CHAIR_SERVICE_INTERFACE);
+        return 0;
+}

@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus-errors.h"
+#include "chair-hw.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "log.h"
+#include "program-library.h"
+#include "scheduler.h"
+#include "session.h"
+#include "state-store.h"
+#include "supervisor.h"
+
+#define SCAN_TICK_USEC (50 * USEC_PER_MSEC)
+#define SCAN_SPEED_MM_S 40
+#define SCAN_LOAD_ON 120        /* permille: the roller presses the body */
+#define SCAN_CLEAR_MM 40        /* this far above the last loaded point, the shoulder is found */
+#define SCAN_TIMEOUT_USEC (90 * USEC_PER_SEC)
+#define DEFAULT_SHOULDER_MM 620
+#define WAIST_BELOW_SHOULDER_MM 400
+#define SHOULDER_STEP_MM 10
+#define SHOULDER_MAX_STEPS 5
+#define POINT_STEP_MM 10
+
+enum scan_phase {
+        SCAN_TO_BOTTOM,
+        SCAN_SWEEP_UP,
+};
+
+struct session {
+        struct chair_daemon *d;
+        enum session_state state;
+        char program[80];
+        bool manual;
+        char manual_technique[24];
+        enum manual_area manual_area;
+        int32_t manual_point_mm;
+        struct session_settings settings;
+        struct session_options pending;   /* a start waiting for its body scan */
+        bool start_after_scan;
+        uint64_t id;
+        uint64_t started_realtime_usec;
+        uint64_t started_usec;            /* CLOCK_MONOTONIC */
+        uint32_t duration_s;
+        uint32_t last_remaining;
+
+        /* Body scan. */
+        int32_t shoulder_scan_mm;        /* -1 before any scan */
+        int32_t shoulder_steps;
+        enum scan_phase scan_phase;
+        int32_t scan_last_loaded_mm;
+        uint64_t scan_started_usec;
+
+        sd_event_source *tick;            /* 1 Hz while running: Remaining, auto-off */
+        sd_event_source *scan_tick;
+        sd_event_source *scheduler_source;
+};
+
+static const char *const state_names[] = {
+        [SESSION_IDLE] = "idle",       [SESSION_SCANNING] = "scanning", [SESSION_RUNNING] = "running",
+        [SESSION_PAUSED] = "paused",   [SESSION_SETTLING] = "settling", [SESSION_FAULT] = "fault",
+};
+
+const char *session_state_name(enum session_state st) {
+        return (unsigned) st < ARRAY_SIZE(state_names) ? state_names[st] : "?";
+}
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+bool session_active(struct session *s);
+
+static void set_state(struct session *s, enum session_state st) {
+        if (s->state == st)
+                return;
+        log_debug("Session: %s -> %s", session_state_name(s->state), session_state_name(st));
+        s->state = st;
+        daemon_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
+        chair_object_emit_changed(s->d, "State", "Program", "Remaining", "Duration", NULL);
+        if (session_active(s)) {
+                supervisor_update_activity(s->d->supervisor);
+                chair_object_session_active(s->d);
+        }
+}
+
+static int refuse(sd_bus_error *error, const char *name, const char *fmt, ...) _printf_(3, 4);
+static int refuse(sd_bus_error *error, const char *name, const char *fmt, ...) {
+        char msg[300];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (error)
+                return sd_bus_error_set(error, name, msg);
+        log_info("Refused: %s", msg);
+        return -EPERM;
+}
+
+static int check_can_start(struct session *s, sd_bus_error *error) {
+        if (s->state == SESSION_FAULT || supervisor_latched(s->d->supervisor))
+                return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "A fault is latched (%s): a technician must clear it first",
+                              supervisor_fault_code(s->d->supervisor));
+        if (s->state != SESSION_IDLE)
+                return refuse(error, CHAIR_ERROR_BUSY, "The chair is %s; stop it first", session_state_name(s->state));
+        return 0;
+}
+
+static struct body_scan current_scan(struct session *s) {
+        int32_t shoulder = (s->shoulder_scan_mm >= 0 ? s->shoulder_scan_mm : DEFAULT_SHOULDER_MM) +
+                           s->shoulder_steps * SHOULDER_STEP_MM;
+        shoulder = CLAMP(shoulder, WAIST_BELOW_SHOULDER_MM / 2, s->d->map.track_length_mm);
+        return (struct body_scan) { shoulder, MAX(0, shoulder - WAIST_BELOW_SHOULDER_MM) };
+}
+
+/* Live settings go to the scheduler as percentages of the planned values. */
+static int push_modifiers(struct session *s) {
+        int32_t intensity_pct = 100, speed_pct = (int32_t) (60 + 20 * (s->settings.speed - 1)) ;
+        if (!s->manual && s->pending.intensity && s->settings.intensity != s->pending.intensity)
+                intensity_pct = (int32_t) (100 * s->settings.intensity / s->pending.intensity);
+        if (s->manual)
+                intensity_pct = (int32_t) (40 + 15 * (s->settings.intensity - 1));
+        /* speed 3 = as planned; 1 = 60 %, 5 = 140 % */
+        return scheduler_set_modifiers(s->d->scheduler, intensity_pct, speed_pct, (int32_t) s->settings.width);
+}
+
+static void start_tick(struct session *s) {
+        sd_event_source_set_enabled(s->tick, SD_EVENT_ON);
+}
+
+static void begin_running(struct session *s, struct timeline *t) {
+        s->duration_s = (t->duration_ms + 999) / 1000;
+        s->started_usec = now_usec(CLOCK_MONOTONIC);
+        s->started_realtime_usec = now_usec(CLOCK_REALTIME);
+        s->id = s->started_realtime_usec;
+        s->last_remaining = s->duration_s;
+        chair_hw_enable(s->d->hw);
+        if (scheduler_load(s->d->scheduler, t, now_usec(CLOCK_MONOTONIC) * 1000) < 0) {
+                timeline_free(t);
+                free(t);
+                supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
+                return;
+        }
+        push_modifiers(s);
+        set_state(s, SESSION_RUNNING);
+        chair_object_emit_changed(s->d, "SessionId", NULL);
+        start_tick(s);
+        log_info("Session %llu: %s for %u s at intensity %u.", (unsigned long long) s->id, s->program,
+                 s->duration_s, s->settings.intensity);
+}
+
+static int plan_and_run(struct session *s, sd_bus_error *error) {
+        struct plan_request req = {
+                .intensity = s->settings.intensity,
+                .duration_s = s->pending.duration_s,
+                .scan = current_scan(s),
+                .track_length_mm = s->d->map.track_length_mm,
+                .heat = s->pending.heat,
+                .precautions = (const char *const *) s->d->precautions,
+        };
+        struct timeline *t = NULL;
+        char msg[512];
+        int r;
+
+        r = program_library_plan(s->d->library, s->program, &req, &t, msg, sizeof msg);
+        if (r < 0) {
+                set_state(s, SESSION_IDLE);
+                s->program[0] = 0;
+                return refuse(error, CHAIR_ERROR_INVALID_PROFILE, "Cannot plan the program: %s", msg);
+        }
+        begin_running(s, t);
+        return 0;
+}
+
+/* ---- body scan: move to the bottom, then sweep up until the load falls off above the
+ * shoulders; not timing-critical, so it runs on the event loop. ---- */
+
+static int32_t roller_mm(struct session *s) {
+        int32_t enc = 0;
+        chair_hw_read_input(s->d->hw, CHAIR_IN_ENCODER, &enc);
+        return enc / MAX(1, s->d->map.pulses_per_mm);
+}
+
+static void scan_finish(struct session *s, int32_t shoulder_mm, bool ok) {
+        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, 0);
+        if (ok) {
+                s->shoulder_scan_mm = shoulder_mm;
+                s->shoulder_steps = 0;
+                log_info("Body scan: shoulder at %d mm.", shoulder_mm);
+        } else {
+                log_warning("Body scan found no shoulder; using %d mm.", current_scan(s).shoulder_mm);
+        }
+        sd_bus_emit_signal(s->d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "BodyScanFinished", "ib",
+                           current_scan(s).shoulder_mm, ok);
+        chair_object_emit_changed(s->d, "ShoulderPosition", NULL);
+        if (s->start_after_scan) {
+                s->start_after_scan = false;
+                if (plan_and_run(s, NULL) < 0)
+                        scheduler_settle(s->d->scheduler);
+                return;
+        }
+        scheduler_settle(s->d->scheduler);
+        set_state(s, SESSION_SETTLING);
+}
+
+static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
+        struct session *s = userdata;
+        int32_t pos = roller_mm(s), load = 0, bottom = 0;
+
+        sd_event_source_set_time(src, usec + SCAN_TICK_USEC);
+        if (s->state != SESSION_SCANNING)
+                return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        if (usec - s->scan_started_usec > SCAN_TIMEOUT_USEC) {
+                scan_finish(s, -1, false);
+                return 0;
+        }
+        chair_hw_read_input(s->d->hw, CHAIR_IN_ROLLER_LOAD, &load);
+        chair_hw_read_input(s->d->hw, CHAIR_IN_LIMIT_BOTTOM, &bottom);
+
+        switch (s->scan_phase) {
+        case SCAN_TO_BOTTOM:
+                if (pos <= 3 || bottom) {
+                        s->scan_phase = SCAN_SWEEP_UP;
+                        s->scan_last_loaded_mm = -1;
+                        scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, 2);
+                        scheduler_set_channel(s->d->scheduler, TL_ROLLER_POSITION, SCAN_SPEED_MM_S,
+                                              s->d->map.track_length_mm);
+                }
+                break;
+        case SCAN_SWEEP_UP:
+                if (load >= SCAN_LOAD_ON)
+                        s->scan_last_loaded_mm = pos;
+                else if (s->scan_last_loaded_mm >= 0 && pos >= s->scan_last_loaded_mm + SCAN_CLEAR_MM) {
+                        scan_finish(s, s->scan_last_loaded_mm, true);
+                        return 0;
+                }
+                if (pos >= s->d->map.track_length_mm - 3)
+                        scan_finish(s, -1, false);
+                break;
+        }
+        return 0;
+}
+
+int session_start_scan(struct session *s, sd_bus_error *error) {
+        int r = check_can_start(s, error);
+        if (r < 0)
+                return r;
+        if (!chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD) || !chair_hw_has_input(s->d->hw, CHAIR_IN_ENCODER))
+                return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "This chair has no roller load sensor or encoder to scan with");
+        chair_hw_enable(s->d->hw);
+        r = scheduler_manual(s->d->scheduler);
+        if (r < 0)
+                return supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
+        scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, 0);
+        scheduler_set_channel(s->d->scheduler, TL_ROLLER_POSITION, 40, 0);
+        s->scan_phase = SCAN_TO_BOTTOM;
+        s->scan_started_usec = now_usec(CLOCK_MONOTONIC);
+        s->started_usec = s->scan_started_usec;
+        sd_event_source_set_time(s->scan_tick, s->scan_started_usec + SCAN_TICK_USEC);
+        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_ON);
+        set_state(s, SESSION_SCANNING);
+        return 0;
+}
+
+int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *error) {
+        int32_t n = s->shoulder_steps + steps;
+        if (n < -SHOULDER_MAX_STEPS || n > SHOULDER_MAX_STEPS)
+                return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "The shoulder point can move at most %d steps from the scan",
+                              SHOULDER_MAX_STEPS);
+        s->shoulder_steps = n;
+        chair_object_emit_changed(s->d, "ShoulderPosition", NULL);
+        return 0;
+}
+
+/* ---- starting and ending ---- */
+
+int session_start(struct session *s, const char *program, const struct session_options *o, sd_bus_error *error) {
+        struct program_summary p;
+        char reason[300];
+        int r;
+
+        r = check_can_start(s, error);
+        if (r < 0)
+                return r;
+        if (program_library_find(s->d->library, program, &p) < 0)
+                return refuse(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s' (see ListPrograms)", program);
+        if (program_library_check(s->d->library, program, (const char *const *) s->d->precautions, reason, sizeof reason) < 0)
+                return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", reason);
+
+        snprintf(s->program, sizeof s->program, "%s", program);
+        s->manual = false;
+        s->pending = *o;
+        s->settings.intensity = o->intensity ? o->intensity : p.intensity;
+        s->pending.intensity = s->settings.intensity;
+        /* The program's own length unless asked otherwise; the auto-off timer bounds it. */
+        if (!s->pending.duration_s)
+                s->pending.duration_s = MIN(p.duration_s, s->settings.timer_min * 60);
+
+        if (o->scan == 1 || (o->scan == -1 && s->shoulder_scan_mm < 0 && chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD))) {
+                r = session_start_scan(s, error);
+                if (r < 0)
+                        return r;
+                s->start_after_scan = true;
+                return 0;
+        }
+        return plan_and_run(s, error);
+}
+
+static const struct {
+        const char *name;
+        int32_t knead, tap;
+} manual_techniques[] = {
+        { "knead", 60, 0 },   { "knead-reverse", -60, 0 }, { "tap", 0, 60 }, { "knock", 0, 85 },
+        { "shiatsu", 25, 0 }, { "clap", 0, 45 },           { "roll", 0, 0 }, { "knead+tap", 55, 45 },
+};
+
+int session_start_manual(struct session *s, const char *technique, enum manual_area area,
+                         const struct session_options *o, sd_bus_error *error) {
+        struct body_scan scan = current_scan(s);
+        struct timeline *t;
+        int32_t lo, hi, speed = 15, knead = -1000, tap = 0, depth;
+        uint32_t duration_s = o->duration_s ? o->duration_s : s->settings.timer_min * 60, at = 0;
+        size_t n = 0, cap;
+        int r;
+
+        r = check_can_start(s, error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(manual_techniques); i++)
+                if (strcmp(manual_techniques[i].name, technique) == 0) {
+                        knead = manual_techniques[i].knead;
+                        tap = manual_techniques[i].tap;
+                }
+        if (knead == -1000)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown technique '%s'", technique);
+
+        switch (area) {
+        case MANUAL_UPPER:
+                lo = (scan.shoulder_mm + scan.waist_mm) / 2, hi = scan.shoulder_mm + 40;
+                break;
+        case MANUAL_LOWER:
+                lo = MAX(0, scan.waist_mm - 100), hi = (scan.shoulder_mm + scan.waist_mm) / 2;
+                break;
+        case MANUAL_POINT:
+                lo = hi = s->manual_point_mm = roller_mm(s) > 10 ? roller_mm(s) : scan.shoulder_mm;
+                break;
+        case MANUAL_FULL:
+        default:
+                lo = MAX(0, scan.waist_mm - 100), hi = scan.shoulder_mm + 40;
+                break;
+        }
+        hi = MIN(hi, s->d->map.track_length_mm);
+        depth = strcmp(technique, "shiatsu") == 0 ? 4 : 2;
+
+        /* A sweep between the ends for the whole duration; each sweep is a safe point. */
+        cap = 8 + 3 * (duration_s * speed / MAX(1, hi - lo + 1) + 2);
+        t = calloc(1, sizeof *t);
+        if (!t || !(t->cmds = calloc(cap, sizeof *t->cmds))) {
+                free(t);
+                return -ENOMEM;
+        }
+        t->cmds[n++] = (struct timeline_cmd) { 0, TL_WIDTH, 0, 1 };
+        t->cmds[n++] = (struct timeline_cmd) { 0, TL_DEPTH, 0, depth };
+        t->cmds[n++] = (struct timeline_cmd) { 0, TL_KNEAD, 0, knead };
+        t->cmds[n++] = (struct timeline_cmd) { 0, TL_TAP, 0, tap };
+        if (lo == hi) {
+                t->cmds[n++] = (struct timeline_cmd) { 0, TL_ROLLER_POSITION, (int16_t) speed, lo };
+                t->cmds[n++] = (struct timeline_cmd) { 0, TL_STEP, 0, 0 };
+        } else {
+                uint32_t sweep_ms = (uint32_t) ((hi - lo) * 1000 / speed);
+                for (int32_t i = 0; at < duration_s * 1000 && n + 2 < cap; i++, at += sweep_ms) {
+                        t->cmds[n++] = (struct timeline_cmd) { at, TL_STEP, 0, i };
+                        t->cmds[n++] = (struct timeline_cmd) { at, TL_ROLLER_POSITION, (int16_t) speed, i % 2 ? lo : hi };
+                }
+        }
+        t->n_cmds = n;
+        t->duration_ms = duration_s * 1000;
+
+        snprintf(s->program, sizeof s->program, "manual:%s", technique);
+        snprintf(s->manual_technique, sizeof s->manual_technique, "%s", technique);
+        s->manual = true;
+        s->manual_area = area;
+        s->pending = *o;
+        if (o->intensity)
+                s->settings.intensity = o->intensity;
+        begin_running(s, t);
+        return 0;
+}
+
+int session_move_point(struct session *s, int32_t steps, sd_bus_error *error) {
+        if (!s->manual || s->manual_area != MANUAL_POINT || (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED))
+                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Moving the point needs manual mode on a point");
+        s->manual_point_mm = CLAMP(s->manual_point_mm + steps * POINT_STEP_MM, 0, s->d->map.track_length_mm);
+        scheduler_set_channel(s->d->scheduler, TL_ROLLER_POSITION, 15, s->manual_point_mm);
+        return 0;
+}
+
+static void finish(struct session *s, const char *reason) {
+        char program[80];
+
+        snprintf(program, sizeof program, "%s", s->program);
+        sd_event_source_set_enabled(s->tick, SD_EVENT_OFF);
+        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        s->start_after_scan = false;
+        if (program[0] && s->id) {
+                struct history_entry e = {
+                        .id = s->id,
+                        .start_usec = s->started_realtime_usec,
+                        .duration_s = (uint32_t) ((now_usec(CLOCK_MONOTONIC) - s->started_usec) / USEC_PER_SEC),
+                        .intensity = s->settings.intensity,
+                        .pain_before = HISTORY_NOT_RATED,
+                        .pain_after = HISTORY_NOT_RATED,
+                };
+                snprintf(e.program, sizeof e.program, "%s", program);
+                snprintf(e.reason, sizeof e.reason, "%s", reason);
+                if (state_store_append_history(s->d->store, &e) < 0)
+                        log_warning("Could not record session %llu in the history.", (unsigned long long) s->id);
+        }
+        if (program[0]) {
+                log_info("Program %s finished: %s.", program, reason);
+                sd_bus_emit_signal(s->d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "ProgramFinished", "ss", program, reason);
+        }
+}
+
+static int end_session(struct session *s, const char *reason, sd_bus_error *error) {
+        if (s->state == SESSION_IDLE || s->state == SESSION_FAULT)
+                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "No session is running");
+        if (s->state == SESSION_SETTLING)
+                return 0;
+        finish(s, reason);
+        if (scheduler_settle(s->d->scheduler) < 0)
+                return supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
+        set_state(s, SESSION_SETTLING);
+        return 0;
+}
+
+int session_stop(struct session *s, sd_bus_error *error) {
+        return end_session(s, "stopped", error);
+}
+
+int session_pause(struct session *s, sd_bus_error *error) {
+        if (s->state != SESSION_RUNNING)
+                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Only a running session can pause (the chair is %s)",
+                              session_state_name(s->state));
+        scheduler_pause(s->d->scheduler);
+        set_state(s, SESSION_PAUSED);
+        return 0;
+}
+
+int session_resume(struct session *s, sd_bus_error *error) {
+        if (s->state != SESSION_PAUSED)
+                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Only a paused session can resume (the chair is %s)",
+                              session_state_name(s->state));
+        scheduler_resume(s->d->scheduler);
+        set_state(s, SESSION_RUNNING);
+        return 0;
+}
+
+void session_fault(struct session *s) {
+        if (s->state != SESSION_IDLE && s->state != SESSION_FAULT)
+                finish(s, "fault");
+        sd_event_source_set_enabled(s->tick, SD_EVENT_OFF);
+        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        set_state(s, SESSION_FAULT);
+}
+
+void session_fault_cleared(struct session *s) {
+        s->program[0] = 0;
+        set_state(s, SESSION_IDLE);
+}
+
+/* ---- live settings ---- */
+
+static int live_change(struct session *s, const char *property) {
+        chair_object_emit_changed(s->d, property, NULL);
+        if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)
+                return push_modifiers(s);
+        return 0;
+}
+
+int session_set_intensity(struct session *s, uint32_t level, sd_bus_error *error) {
+        s->settings.intensity = level;
+        return live_change(s, "Intensity");
+}
+
+int session_set_speed(struct session *s, uint32_t level, sd_bus_error *error) {
+        s->settings.speed = level;
+        return live_change(s, "Speed");
+}
+
+int session_set_width(struct session *s, uint32_t width, sd_bus_error *error) {
+        s->settings.width = width;
+        return live_change(s, "Width");
+}
+
+int session_set_depth(struct session *s, uint32_t level, sd_bus_error *error) {
+        s->settings.depth = level;
+        if (s->manual && s->state == SESSION_RUNNING)
+                scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, (int32_t) level);
+        chair_object_emit_changed(s->d, "Depth", NULL);
+        return 0;
+}
+
+int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bus_error *error) {
+        s->settings.air_zones = zones;
+        s->settings.air_intensity = intensity;
+        if (s->state == SESSION_RUNNING && s->manual)
+                for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                        scheduler_set_channel(s->d->scheduler, TL_AIR_ZONE, (int16_t) z,
+                                              (zones & (1u << z)) && intensity ? TL_AIR_INFLATE | (int32_t) (intensity << 8)
+                                                                               : TL_AIR_RELEASE);
+        chair_object_emit_changed(s->d, "AirZones", "AirIntensity", NULL);
+        return 0;
+}
+
+int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error) {
+        char reason[200];
+        if (level > 0 && program_library_heat_allowed(s->d->library, (const char *const *) s->d->precautions,
+                                                      reason, sizeof reason) < 0)
+                return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", reason);
+        s->settings.heat[zone] = level;
+        if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)
+                scheduler_set_channel(s->d->scheduler, TL_HEAT_ZONE, (int16_t) zone, (int32_t) level);
+        chair_object_emit_changed(s->d, "HeatLevels", NULL);
+        return 0;
+}
+
+int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error) {
+        s->settings.timer_min = minutes;
+        if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED) {
+                /* The auto-off timer ends the session early; it never lengthens a program. */
+                uint32_t elapsed = scheduler_program_ms(s->d->scheduler) / 1000;
+                if (minutes * 60 < s->duration_s && elapsed < minutes * 60)
+                        s->duration_s = minutes * 60;
+        }
+        chair_object_emit_changed(s->d, "Timer", "Remaining", "Duration", NULL);
+        return 0;
+}
+
+/* ---- events ---- */
+
+static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
+        struct session *s = userdata;
+        uint32_t remaining;
+
+        sd_event_source_set_time(src, usec + USEC_PER_SEC);
+        if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
+                return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        remaining = session_remaining_s(s);
+        if (remaining != s->last_remaining) {
+                s->last_remaining = remaining;
+                chair_object_emit_changed(s->d, "Remaining", "Temperatures", NULL);
+        }
+        if (remaining == 0 && s->state == SESSION_RUNNING && scheduler_get_mode(s->d->scheduler) == SCHEDULER_RUNNING)
+                end_session(s, "timer", NULL);
+        return 0;
+}
+
+int session_on_scheduler_event(struct session *s) {
+        struct scheduler_event ev;
+
+        while (scheduler_pop_event(s->d->scheduler, &ev)) {
+                switch (ev.type) {
+                case SCHED_EV_STEP:
+                        log_debug("Step %d.", ev.a);
+                        break;
+                case SCHED_EV_FINISHED:
+                        if (s->state == SESSION_RUNNING) {
+                                finish(s, "completed");
+                                set_state(s, SESSION_SETTLING);
+                        }
+                        break;
+                case SCHED_EV_SETTLED:
+                        if (s->state == SESSION_SETTLING) {
+                                s->program[0] = 0;
+                                set_state(s, SESSION_IDLE);
+                        }
+                        break;
+                case SCHED_EV_LATE:
+                        supervisor_trip(s->d->supervisor, "deadline-missed",
+                                        "command %d ran %lld us late (bound %u ms)", ev.a, (long long) ev.b,
+                                        s->d->map.limits.deadline_miss_ms);
+                        break;
+                case SCHED_EV_OUTPUT_ERROR:
+                        if (ev.b != -EPERM)
+                                supervisor_trip(s->d->supervisor, "output-error", "output %s refused a value: %s",
+                                                chair_output_info((enum chair_output) ev.a)->name, strerror((int) -ev.b));
+                        break;
+                case SCHED_EV_TIMELINE_DONE:
+                        timeline_free(ev.ptr);
+                        free(ev.ptr);
+                        break;
+                }
+        }
+        if (scheduler_overflowed(s->d->scheduler) && !supervisor_latched(s->d->supervisor))
+                supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's event queue overflowed");
+        return 0;
+}
+
+static int on_scheduler_fd(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        return session_on_scheduler_event(userdata);
+}
+
+/* ---- accessors ---- */
+
+enum session_state session_get_state(struct session *s) {
+        return s->state;
+}
+
+const char *session_program(struct session *s) {
+        return s->program;
+}
+
+uint32_t session_remaining_s(struct session *s) {
+        uint32_t elapsed;
+        if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
+                return 0;
+        elapsed = scheduler_program_ms(s->d->scheduler) / 1000;
+        return elapsed >= s->duration_s ? 0 : s->duration_s - elapsed;
+}
+
+uint32_t session_duration_s(struct session *s) {
+        return s->state == SESSION_IDLE ? 0 : s->duration_s;
+}
+
+uint64_t session_id(struct session *s) {
+        return s->id;
+}
+
+int32_t session_shoulder_mm(struct session *s) {
+        return s->shoulder_scan_mm < 0 ? -1 : current_scan(s).shoulder_mm;
+}
+
+const struct session_settings *session_settings(struct session *s) {
+        return &s->settings;
+}
+
+bool session_active(struct session *s) {
+        return s->state != SESSION_IDLE && s->state != SESSION_FAULT;
+}
+
+uint64_t session_elapsed_usec(struct session *s) {
+        return session_active(s) ? now_usec(CLOCK_MONOTONIC) - s->started_usec : 0;
+}
+
+int session_new(struct chair_daemon *d, struct session **ret) {
+        struct session *s = calloc(1, sizeof *s);
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        s->d = d;
+        s->state = SESSION_IDLE;
+        s->shoulder_scan_mm = -1;
+        s->settings = (struct session_settings) {
+                .intensity = 3, .speed = 3, .depth = 3, .width = 1, .air_intensity = 3,
+                .timer_min = d->map.auto_off_default_min,
+        };
+        r = sd_event_add_time_relative(d->event, &s->tick, CLOCK_MONOTONIC, USEC_PER_SEC, 10 * USEC_PER_MSEC, on_tick, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->tick, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(d->event, &s->scan_tick, CLOCK_MONOTONIC, SCAN_TICK_USEC, USEC_PER_MSEC,
+                                               on_scan_tick, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_io(d->event, &s->scheduler_source, scheduler_event_fd(d->scheduler), EPOLLIN,
+                                    on_scheduler_fd, s);
+        if (r < 0) {
+                session_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+void session_free(struct session *s) {
+        if (!s)
+                return;
+        sd_event_source_disable_unref(s->tick);
+        sd_event_source_disable_unref(s->scan_tick);
+        sd_event_source_disable_unref(s->scheduler_source);
+        free(s);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session state machine, one for the panel and D-Bus alike (the latest command wins):
+ *
+ *   idle -> scanning -> running <-> paused -> settling -> idle
+ *   any state -> fault (the supervisor) -> idle (a technician clears it)
+ *
+ * Every function runs on the event loop, never blocks, and reports refusals as named D-Bus
+ * errors in *error (which may be NULL for the panel).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "timeline.h"
+
+struct chair_daemon;
+struct session;
+
+enum session_state {
+        SESSION_IDLE,
+        SESSION_SCANNING,
+        SESSION_RUNNING,
+        SESSION_PAUSED,
+        SESSION_SETTLING,
+        SESSION_FAULT,
+};
+
+enum manual_area {
+        MANUAL_FULL,
+        MANUAL_UPPER,
+        MANUAL_LOWER,
+        MANUAL_POINT,
+};
+
+struct session_options {
+        uint32_t intensity;     /* 0 = the program's default */
+        uint32_t duration_s;    /* 0 = the auto-off timer */
+        int scan;               /* -1 = when no scan is stored, 0 no, 1 yes */
+        bool heat;
+};
+
+struct session_settings {
+        uint32_t intensity, speed, depth;  /* 1-5 */
+        uint32_t width;                    /* 0 narrow, 1 medium, 2 wide */
+        uint32_t air_zones;                /* bit per enum chair_air_zone */
+        uint32_t air_intensity;            /* 0-5 */
+        uint32_t heat[2];                  /* per enum chair_heat_zone, 0-3 */
+        uint32_t timer_min;                /* 10, 20, 30 */
+};
+
+int session_new(struct chair_daemon *d, struct session **ret);
+void session_free(struct session *s);
+
+int session_start(struct session *s, const char *program, const struct session_options *o, sd_bus_error *error);
+int session_start_manual(struct session *s, const char *technique, enum manual_area area,
+                         const struct session_options *o, sd_bus_error *error);
+int session_move_point(struct session *s, int32_t steps, sd_bus_error *error);
+int session_stop(struct session *s, sd_bus_error *error);
+int session_pause(struct session *s, sd_bus_error *error);
+int session_resume(struct session *s, sd_bus_error *error);
+int session_start_scan(struct session *s, sd_bus_error *error);
+int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *error);
+
+int session_set_intensity(struct session *s, uint32_t level, sd_bus_error *error);
+int session_set_speed(struct session *s, uint32_t level, sd_bus_error *error);
+int session_set_width(struct session *s, uint32_t width, sd_bus_error *error);
+int session_set_depth(struct session *s, uint32_t level, sd_bus_error *error);
+int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bus_error *error);
+int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error);
+int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error);
+
+/* The supervisor tripped: outputs are already safe; end the session with reason "fault". */
+void session_fault(struct session *s);
+/* A technician cleared the fault. */
+void session_fault_cleared(struct session *s);
+
+enum session_state session_get_state(struct session *s);
+const char *session_state_name(enum session_state st);
+const char *session_program(struct session *s);
+uint32_t session_remaining_s(struct session *s);
+uint32_t session_duration_s(struct session *s);
+uint64_t session_id(struct session *s);
+int32_t session_shoulder_mm(struct session *s);
+const struct session_settings *session_settings(struct session *s);
+bool session_active(struct session *s);
+/* Wall-clock length of the current session so far, for the maximum-session interlock. */
+uint64_t session_elapsed_usec(struct session *s);
+
+/* The event loop's handler of the scheduler's events. */
+int session_on_scheduler_event(struct session *s);

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state-store.h"
+
+#define SETTINGS_FILE "settings"
+#define HISTORY_FILE "history"
+#define FAULTS_FILE "faults"
+
+struct state_store {
+        char dir[256];
+        struct memory_slot memory[MEMORY_SLOTS];
+        char precautions[512];       /* comma-separated */
+        uint32_t default_timer;
+        struct history_entry history[HISTORY_MAX];   /* oldest first */
+        size_t n_history;
+        struct fault_entry faults[FAULTS_MAX];
+        size_t n_faults;
+};
+
+static void path_of(struct state_store *st, const char *name, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s", st->dir, name);
+}
+
+/* Temporary file, fsync, rename, fsync of the directory. */
+static int write_atomic(struct state_store *st, const char *name, const char *text, size_t len) {
+        char path[300], tmp[320];
+        int fd, dfd, r = 0;
+
+        path_of(st, name, path, sizeof path);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+        }
+        return 0;
+}
+
+static void move_aside(struct state_store *st, const char *name, unsigned line, const char *why) {
+        char path[300], aside[340];
+
+        path_of(st, name, path, sizeof path);
+        snprintf(aside, sizeof aside, "%s.corrupt-%lld", path, (long long) time(NULL));
+        if (rename(path, aside) < 0)
+                log_warning("%s:%u: %s; could not move it aside: %m", path, line, why);
+        else
+                log_warning("%s:%u: %s; moved aside to %s.", path, line, why, aside);
+}
+
+/* Texts are stored on one line of tab-separated fields: no tabs or newlines inside. */
+static void sanitize(char *s) {
+        for (; *s; s++)
+                if (*s == '\t' || *s == '\n' || *s == '\r')
+                        *s = ' ';
+}
+
+/* ---- settings: key=value lines ---- */
+
+static int save_settings(struct state_store *st) {
+        char buf[4096];
+        size_t len = 0;
+
+        len += (size_t) snprintf(buf + len, sizeof buf - len, "precautions=%s\n", st->precautions);
+        if (st->default_timer)
+                len += (size_t) snprintf(buf + len, sizeof buf - len, "default_timer=%u\n", st->default_timer);
+        for (unsigned i = 0; i < MEMORY_SLOTS && len < sizeof buf; i++) {
+                const struct memory_slot *m = &st->memory[i];
+                if (!m->used)
+                        continue;
+                len += (size_t) snprintf(buf + len, sizeof buf - len,
+                                         "memory%u=%s,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", i + 1, m->program, m->intensity,
+                                         m->speed, m->width, m->depth, m->air_zones, m->air_intensity, m->heat_lumbar,
+                                         m->heat_calves, m->timer_min);
+        }
+        if (len >= sizeof buf)
+                return -ENOBUFS;
+        return write_atomic(st, SETTINGS_FILE, buf, len);
+}
+
+static int parse_memory(const char *v, struct memory_slot *m) {
+        char program[80];
+        int n;
+
+        memset(m, 0, sizeof *m);
+        if (sscanf(v, "%79[^,],%u,%u,%u,%u,%u,%u,%u,%u,%u%n", program, &m->intensity, &m->speed, &m->width, &m->depth,
+                   &m->air_zones, &m->air_intensity, &m->heat_lumbar, &m->heat_calves, &m->timer_min, &n) != 10 ||
+            v[n] != 0)
+                return -EINVAL;
+        if (m->intensity < 1 || m->intensity > 5 || m->speed < 1 || m->speed > 5 || m->width > 2 || m->depth > 5 ||
+            m->air_intensity > 5 || m->heat_lumbar > 3 || m->heat_calves > 3 || m->air_zones >= 64 ||
+            (m->timer_min != 10 && m->timer_min != 20 && m->timer_min != 30))
+                return -ERANGE;
+        snprintf(m->program, sizeof m->program, "%s", program);
+        m->used = true;
+        return 0;
+}
+
+static void load_settings(struct state_store *st) {
+        char path[300], line[600];
+        unsigned n = 0;
+        FILE *f;
+
+        path_of(st, SETTINGS_FILE, path, sizeof path);
+        f = fopen(path, "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof line, f)) {
+                char *eq, *nl = strchr(line, '\n');
+                unsigned slot;
+                n++;
+                if (!nl) {
+                        fclose(f);
+                        memset(st->memory, 0, sizeof st->memory);
+                        st->precautions[0] = 0;
+                        move_aside(st, SETTINGS_FILE, n, "line too long or torn, starting with default settings");
+                        return;
+                }
+                *nl = 0;
+                eq = strchr(line, '=');
+                if (!eq)
+                        goto corrupt;
+                *eq++ = 0;
+                if (strcmp(line, "precautions") == 0)
+                        snprintf(st->precautions, sizeof st->precautions, "%s", eq);
+                else if (strcmp(line, "default_timer") == 0) {
+                        st->default_timer = (uint32_t) strtoul(eq, NULL, 10);
+                        if (st->default_timer != 10 && st->default_timer != 20 && st->default_timer != 30)
+                                goto corrupt;
+                } else if (sscanf(line, "memory%u", &slot) == 1 && slot >= 1 && slot <= MEMORY_SLOTS) {
+                        if (parse_memory(eq, &st->memory[slot - 1]) < 0)
+                                goto corrupt;
+                } else
+                        goto corrupt;
+        }
+        fclose(f);
+        return;
+corrupt:
+        fclose(f);
+        memset(st->memory, 0, sizeof st->memory);
+        st->precautions[0] = 0;
+        st->default_timer = 0;
+        move_aside(st, SETTINGS_FILE, n, "unreadable setting, starting with default settings");
+}
+
+/* ---- history and faults: one tab-separated line each, oldest first ---- */
+
+static int save_history(struct state_store *st) {
+        size_t size = st->n_history * 200 + 1, len = 0;
+        char *buf = malloc(size);
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        buf[0] = 0;
+        for (size_t i = 0; i < st->n_history; i++) {
+                const struct history_entry *e = &st->history[i];
+                len += (size_t) snprintf(buf + len, size - len, "%" PRIu64 "\t%s\t%" PRIu64 "\t%u\t%u\t%u\t%u\t%s\n", e->id,
+                                         e->program, e->start_usec, e->duration_s, e->intensity, e->pain_before,
+                                         e->pain_after, e->reason);
+        }
+        r = write_atomic(st, HISTORY_FILE, buf, len);
+        free(buf);
+        return r;
+}
+
+static int save_faults(struct state_store *st) {
+        size_t size = st->n_faults * 400 + 1, len = 0;
+        char *buf = malloc(size);
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        buf[0] = 0;
+        for (size_t i = 0; i < st->n_faults; i++) {
+                const struct fault_entry *e = &st->faults[i];
+                len += (size_t) snprintf(buf + len, size - len, "%" PRIu64 "\t%s\t%s\t%s\n", e->time_usec, e->code,
+                                         e->message, e->cleared);
+        }
+        r = write_atomic(st, FAULTS_FILE, buf, len);
+        free(buf);
+        return r;
+}
+
+/* Splits a line at every tab (empty fields allowed) after cutting its newline; returns the count. */
+static size_t split_tabs(char *line, char **fields, size_t max) {
+        size_t n = 0;
+
+        line[strcspn(line, "\n")] = 0;
+        while (n < max) {
+                fields[n++] = line;
+                line = strchr(line, '\t');
+                if (!line)
+                        break;
+                *line++ = 0;
+        }
+        return line ? max + 1 : n;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *ret) {
+        char *end;
+        unsigned long long v;
+
+        if (!*s || *s == '-' || *s == ' ')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || *end || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static bool copy_field(char *dst, size_t size, const char *src) {
+        if (strlen(src) >= size)
+                return false;
+        memcpy(dst, src, strlen(src) + 1);
+        return true;
+}
+
+static int parse_history_line(char *line, struct history_entry *e) {
+        char *f[8];
+        uint64_t dur, intensity, before, after;
+
+        if (split_tabs(line, f, 8) != 8)
+                return -EINVAL;
+        if (parse_u64(f[0], UINT64_MAX, &e->id) < 0 || !copy_field(e->program, sizeof e->program, f[1]) ||
+            parse_u64(f[2], UINT64_MAX, &e->start_usec) < 0 || parse_u64(f[3], UINT32_MAX, &dur) < 0 ||
+            parse_u64(f[4], 5, &intensity) < 0 || parse_u64(f[5], HISTORY_NOT_RATED, &before) < 0 ||
+            parse_u64(f[6], HISTORY_NOT_RATED, &after) < 0 || !copy_field(e->reason, sizeof e->reason, f[7]))
+                return -EINVAL;
+        if ((before > 10 && before != HISTORY_NOT_RATED) || (after > 10 && after != HISTORY_NOT_RATED))
+                return -ERANGE;
+        e->duration_s = (uint32_t) dur;
+        e->intensity = (uint32_t) intensity;
+        e->pain_before = (uint16_t) before;
+        e->pain_after = (uint16_t) after;
+        return 0;
+}
+
+static int parse_fault_line(char *line, struct fault_entry *e) {
+        char *f[4];
+
+        if (split_tabs(line, f, 4) != 4)
+                return -EINVAL;
+        if (parse_u64(f[0], UINT64_MAX, &e->time_usec) < 0 || !f[1][0] || !copy_field(e->code, sizeof e->code, f[1]) ||
+            !copy_field(e->message, sizeof e->message, f[2]) || !copy_field(e->cleared, sizeof e->cleared, f[3]))
+                return -EINVAL;
+        return 0;
+}
+
+/* Reads a line file; a bad or torn line is skipped, and then the file is moved aside and
+ * rewritten with the good lines, so one bad line never costs the whole history. */
+static void load_lines(struct state_store *st, const char *name, bool history) {
+        char path[300], line[1024];
+        unsigned n = 0, bad_line = 0;
+        FILE *f;
+
+        path_of(st, name, path, sizeof path);
+        f = fopen(path, "re");
+        if (!f) {
+                if (errno != ENOENT)
+                        log_warning("%s: cannot read: %m; starting with an empty one.", path);
+                return;
+        }
+        while (fgets(line, sizeof line, f)) {
+                bool torn = !strchr(line, '\n');
+                n++;
+                if (torn && !feof(f)) {
+                        /* Longer than any line we write: skip the rest of it. */
+                        int c;
+                        while ((c = fgetc(f)) != EOF && c != '\n')
+                                ;
+                }
+                if (history) {
+                        struct history_entry e = {};
+                        if (torn || parse_history_line(line, &e) < 0) {
+                                if (!bad_line)
+                                        bad_line = n;
+                                continue;
+                        }
+                        if (st->n_history == HISTORY_MAX) {
+                                memmove(st->history, st->history + 1, (HISTORY_MAX - 1) * sizeof e);
+                                st->n_history--;
+                        }
+                        st->history[st->n_history++] = e;
+                } else {
+                        struct fault_entry e = {};
+                        if (torn || parse_fault_line(line, &e) < 0) {
+                                if (!bad_line)
+                                        bad_line = n;
+                                continue;
+                        }
+                        if (st->n_faults == FAULTS_MAX) {
+                                memmove(st->faults, st->faults + 1, (FAULTS_MAX - 1) * sizeof e);
+                                st->n_faults--;
+                        }
+                        st->faults[st->n_faults++] = e;
+                }
+        }
+        fclose(f);
+        if (!bad_line)
+                return;
+        move_aside(st, name, bad_line, history ? "unreadable history line, keeping the readable ones"
+                                                : "unreadable fault line, keeping the readable ones");
+        int r = history ? save_history(st) : save_faults(st);
+        if (r < 0)
+                log_warning_errno(r, "%s: could not rewrite the readable lines: %m", path);
+}
+
+int state_store_open(const char *dir, struct state_store **ret) {
+        struct state_store *st;
+        char tmp[320];
+
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        st = calloc(1, sizeof *st);
+        if (!st)
+                return -ENOMEM;
+        snprintf(st->dir, sizeof st->dir, "%s", dir);
+        /* A temporary file left by a kill -9 mid-write is just garbage. */
+        for (const char *const *name = (const char *const[]) { SETTINGS_FILE, HISTORY_FILE, FAULTS_FILE, NULL }; *name; name++) {
+                snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, *name);
+                unlink(tmp);
+        }
+        load_settings(st);
+        load_lines(st, HISTORY_FILE, true);
+        load_lines(st, FAULTS_FILE, false);
+        *ret = st;
+        return 0;
+}
+
+void state_store_close(struct state_store *st) {
+        free(st);
+}
+
+int state_store_save_memory(struct state_store *st, unsigned slot, const struct memory_slot *m) {
+        if (slot < 1 || slot > MEMORY_SLOTS)
+                return -EINVAL;
+        st->memory[slot - 1] = *m;
+        sanitize(st->memory[slot - 1].program);
+        return save_settings(st);
+}
+
+int state_store_load_memory(struct state_store *st, unsigned slot, struct memory_slot *ret) {
+        if (slot < 1 || slot > MEMORY_SLOTS)
+                return -EINVAL;
+        *ret = st->memory[slot - 1];
+        return 0;
+}
+
+int state_store_save_precautions(struct state_store *st, const char *const *list) {
+        size_t len = 0;
+        st->precautions[0] = 0;
+        for (const char *const *p = list; p && *p; p++) {
+                if (len + strlen(*p) + 2 >= sizeof st->precautions)
+                        return -ENOBUFS;
+                len += (size_t) snprintf(st->precautions + len, sizeof st->precautions - len, "%s%s", len ? "," : "", *p);
+        }
+        sanitize(st->precautions);
+        return save_settings(st);
+}
+
+int state_store_load_precautions(struct state_store *st, char ***ret) {
+        char copy[512], *save = NULL, **list;
+        size_t n = 0;
+
+        list = calloc(64, sizeof *list);
+        if (!list)
+                return -ENOMEM;
+        snprintf(copy, sizeof copy, "%s", st->precautions);
+        for (char *tok = strtok_r(copy, ",", &save); tok && n < 63; tok = strtok_r(NULL, ",", &save))
+                if ((list[n] = strdup(tok)))
+                        n++;
+        *ret = list;
+        return 0;
+}
+
+int state_store_save_default_timer(struct state_store *st, uint32_t minutes) {
+        st->default_timer = minutes;
+        return save_settings(st);
+}
+
+int state_store_load_default_timer(struct state_store *st, uint32_t *ret) {
+        if (!st->default_timer)
+                return -ENOENT;
+        *ret = st->default_timer;
+        return 0;
+}
+
+int state_store_append_history(struct state_store *st, const struct history_entry *e) {
+        if (st->n_history == HISTORY_MAX) {
+                memmove(st->history, st->history + 1, (HISTORY_MAX - 1) * sizeof *e);
+                st->n_history--;
+        }
+        st->history[st->n_history] = *e;
+        sanitize(st->history[st->n_history].program);
+        sanitize(st->history[st->n_history].reason);
+        st->n_history++;
+        return save_history(st);
+}
+
+int state_store_rate_session(struct state_store *st, uint64_t id, uint32_t before, uint32_t after) {
+        for (size_t i = st->n_history; i-- > 0;)
+                if (st->history[i].id == id) {
+                        st->history[i].pain_before = (uint16_t) before;
+                        st->history[i].pain_after = (uint16_t) after;
+                        return save_history(st);
+                }
+        return -ENOENT;
+}
+
+int state_store_list_history(struct state_store *st, size_t max, struct history_entry **ret, size_t *ret_n) {
+        size_t n = MIN(max, st->n_history);
+        struct history_entry *out = calloc(n ? n : 1, sizeof *out);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                out[i] = st->history[st->n_history - 1 - i];
+        *ret = out;
+        *ret_n = n;
+        return 0;
+}
+
+int state_store_append_fault(struct state_store *st, const struct fault_entry *e) {
+        if (st->n_faults == FAULTS_MAX) {
+                memmove(st->faults, st->faults + 1, (FAULTS_MAX - 1) * sizeof *e);
+                st->n_faults--;
+        }
+        st->faults[st->n_faults] = *e;
+        sanitize(st->faults[st->n_faults].message);
+        sanitize(st->faults[st->n_faults].code);
+        st->n_faults++;
+        return save_faults(st);
+}
+
+int state_store_mark_fault_cleared(struct state_store *st, const char *how) {
+        if (!st->n_faults)
+                return -ENOENT;
+        snprintf(st->faults[st->n_faults - 1].cleared, sizeof st->faults[0].cleared, "%s", how);
+        sanitize(st->faults[st->n_faults - 1].cleared);
+        return save_faults(st);
+}
+
+int state_store_list_faults(struct state_store *st, size_t max, struct fault_entry **ret, size_t *ret_n) {
+        size_t n = MIN(max, st->n_faults);
+        struct fault_entry *out = calloc(n ? n : 1, sizeof *out);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                out[i] = st->faults[st->n_faults - 1 - i];
+        *ret = out;
+        *ret_n = n;
+        return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the chair remembers in its state directory (/var/lib/massagechair): memory slots,
+ * the person's precautions, the default auto-off timer, the session history with pain ratings,
+ * and the fault history. Every write goes to a temporary file, is fsynced and renamed over the
+ * old one, so a kill -9 leaves either the old or the new file; a corrupt file is moved aside
+ * with a log line and the daemon starts with an empty one. Formats: docs/state-files.md.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEMORY_SLOTS 2
+#define HISTORY_MAX 500
+#define FAULTS_MAX 500
+#define HISTORY_NOT_RATED 0xffff
+
+struct state_store;
+
+struct memory_slot {
+        bool used;
+        char program[80];
+        uint32_t intensity, speed, width, depth;
+        uint32_t air_zones, air_intensity;
+        uint32_t heat_lumbar, heat_calves;
+        uint32_t timer_min;
+};
+
+struct history_entry {
+        uint64_t id;
+        char program[80];
+        uint64_t start_usec;     /* CLOCK_REALTIME */
+        uint32_t duration_s;
+        uint32_t intensity;
+        uint16_t pain_before, pain_after;  /* 0-10, HISTORY_NOT_RATED */
+        char reason[16];
+};
+
+struct fault_entry {
+        uint64_t time_usec;      /* CLOCK_REALTIME */
+        char code[48];
+        char message[256];
+        char cleared[32];        /* "latched", or who cleared it */
+};
+
+int state_store_open(const char *dir, struct state_store **ret);
+void state_store_close(struct state_store *st);
+
+int state_store_save_memory(struct state_store *st, unsigned slot, const struct memory_slot *m);
+int state_store_load_memory(struct state_store *st, unsigned slot, struct memory_slot *ret);
+int state_store_save_precautions(struct state_store *st, const char *const *list);
+/* A newly allocated NULL-terminated list. */
+int state_store_load_precautions(struct state_store *st, char ***ret);
+int state_store_save_default_timer(struct state_store *st, uint32_t minutes);
+int state_store_load_default_timer(struct state_store *st, uint32_t *ret);
+
+int state_store_append_history(struct state_store *st, const struct history_entry *e);
+int state_store_rate_session(struct state_store *st, uint64_t id, uint32_t before, uint32_t after);
+/* Newest first, at most max; *ret is newly allocated. */
+int state_store_list_history(struct state_store *st, size_t max, struct history_entry **ret, size_t *ret_n);
+
+int state_store_append_fault(struct state_store *st, const struct fault_entry *e);
+int state_store_mark_fault_cleared(struct state_store *st, const char *how);
+int state_store_list_faults(struct state_store *st, size_t max, struct fault_entry **ret, size_t *ret_n);

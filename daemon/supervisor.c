@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chair-hw.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "scheduler.h"
+#include "session.h"
+#include "state-store.h"
+#include "supervisor.h"
+
+#define CHECK_USEC (100 * USEC_PER_MSEC)
+#define THERMISTOR_OPEN_DECIC (-150)   /* colder than any room: the sensor reads open */
+#define THERMISTOR_SHORT_DECIC 1000    /* hotter than any heater: the sensor reads short */
+#define SPURIOUS_PULSES 6              /* encoder pulses tolerated while the motor is off */
+#define HEAT_RISE_DECIC 30             /* heat "arrives" when it rose this much since switch-on */
+
+struct supervisor {
+        struct chair_daemon *d;
+        sd_event_source *check;
+        bool latched;
+        char code[48];
+        char message[256];
+        uint64_t checks;
+        uint64_t checks_seen;
+
+        /* Interlock memories. */
+        int32_t encoder_last;
+        uint64_t encoder_moved_usec;      /* last time a pulse arrived */
+        uint64_t motor_stopped_usec;      /* when the travel motor went to 0, 0 while running */
+        int32_t encoder_at_stop;
+        uint64_t overcurrent_since;
+        uint64_t travel_target_since;
+        int32_t heat_start_temp[_CHAIR_HEAT_ZONE_MAX];
+        uint64_t heat_on_since[_CHAIR_HEAT_ZONE_MAX];
+        uint64_t link_down_since;
+        uint64_t storm_window_start;
+        uint64_t storm_errors_at_start;
+        uint64_t scheduler_wakeups;
+        uint64_t scheduler_progress_usec;
+        uint64_t trip_input_ns;     /* timestamp of the input that tripped, for the benchmark */
+        uint64_t trip_safe_ns;      /* when go_safe returned */
+};
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, ...) {
+        struct chair_daemon *d = sup->d;
+        char message[256];
+        va_list ap;
+
+        /* Safety first, bookkeeping after: the outputs go safe before anything is logged. */
+        chair_hw_go_safe(d->hw);
+        scheduler_abort(d->scheduler);
+        if (!sup->latched)
+                sup->trip_safe_ns = now_usec() * 1000;
+
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof message, fmt, ap);
+        va_end(ap);
+        if (sup->latched)
+                return -ECANCELED; /* the first fault is the one that explains */
+        sup->latched = true;
+        snprintf(sup->code, sizeof sup->code, "%s", code);
+        snprintf(sup->message, sizeof sup->message, "%s", message);
+
+        log_struct_id(LOG_CRIT, CHAIR_MESSAGE_FAULT, "Fault %s: %s. Every output is safe; latched until %s.",
+                      code, message, d->map.limits.latch_until_power_cycle ? "a power cycle" : "a technician clears it");
+        {
+                struct fault_entry e = { .time_usec = realtime_usec() };
+                snprintf(e.code, sizeof e.code, "%s", code);
+                snprintf(e.message, sizeof e.message, "%s", message);
+                snprintf(e.cleared, sizeof e.cleared, "latched");
+                if (state_store_append_fault(d->store, &e) < 0)
+                        log_warning("Could not record the fault in the fault history.");
+        }
+        session_fault(d->session);
+        sd_bus_emit_signal(d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "FaultRaised", "ss", code, message);
+        chair_object_emit_changed(d, "Fault", "FaultMessage", NULL);
+        supervisor_update_activity(sup);
+        return -ECANCELED;
+}
+
+int supervisor_clear(struct supervisor *sup, const char *how) {
+        int32_t estop = 0;
+
+        if (!sup->latched)
+                return 0;
+        if (sup->d->map.limits.latch_until_power_cycle)
+                return -EPERM;
+        /* An emergency stop still pressed cannot be cleared away. */
+        if (chair_hw_read_input(sup->d->hw, CHAIR_IN_ESTOP, &estop) >= 0 && estop)
+                return -EBUSY;
+        log_struct_id(LOG_NOTICE, CHAIR_MESSAGE_FAULT, "Fault %s cleared by %s.", sup->code, how);
+        state_store_mark_fault_cleared(sup->d->store, how);
+        sup->latched = false;
+        sup->code[0] = sup->message[0] = 0;
+        chair_hw_enable(sup->d->hw);
+        session_fault_cleared(sup->d->session);
+        chair_object_emit_changed(sup->d, "Fault", "FaultMessage", NULL);
+        return 0;
+}
+
+bool supervisor_latched(struct supervisor *sup) {
+        return sup->latched;
+}
+
+void supervisor_trip_times(struct supervisor *sup, uint64_t *ret_input_ns, uint64_t *ret_safe_ns) {
+        *ret_input_ns = sup->trip_input_ns;
+        *ret_safe_ns = sup->trip_safe_ns;
+}
+
+const char *supervisor_fault_code(struct supervisor *sup) {
+        return sup->code;
+}
+
+const char *supervisor_fault_message(struct supervisor *sup) {
+        return sup->message;
+}
+
+static int32_t in(struct supervisor *sup, enum chair_input i, int32_t fallback) {
+        int32_t v;
+        return chair_hw_read_input(sup->d->hw, i, &v) >= 0 ? v : fallback;
+}
+
+static bool has(struct supervisor *sup, enum chair_input i) {
+        return chair_hw_has_input(sup->d->hw, i);
+}
+
+/* Interlocks that an input change alone decides, checked at once on the event loop. */
+static void on_input(void *userdata, enum chair_input i, int32_t value, uint64_t ts) {
+        struct supervisor *sup = userdata;
+
+        if (i == CHAIR_IN_ESTOP && value) {
+                if (!sup->latched)
+                        sup->trip_input_ns = ts;
+                supervisor_trip(sup, "emergency-stop", "the emergency stop was pressed");
+        }
+        else if ((i == CHAIR_IN_LIMIT_TOP || i == CHAIR_IN_LIMIT_BOTTOM) && value &&
+                 in(sup, CHAIR_IN_LIMIT_TOP, 0) && in(sup, CHAIR_IN_LIMIT_BOTTOM, 0))
+                supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
+        else if (i == CHAIR_IN_ENCODER && value != sup->encoder_last) {
+                sup->encoder_last = value;
+                sup->encoder_moved_usec = now_usec();
+        }
+}
+
+static void check_heat(struct supervisor *sup, uint64_t now) {
+        const struct hw_limits *lim = &sup->d->map.limits;
+
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                enum chair_input sensor = chair_heat_zone_sensor(z);
+                enum chair_output element = chair_heat_zone_output(z);
+                int32_t t;
+
+                if (!has(sup, sensor))
+                        continue;
+                t = in(sup, sensor, 0);
+                if (t <= THERMISTOR_OPEN_DECIC) {
+                        supervisor_trip(sup, "thermistor-open", "the %s temperature sensor reads open (%.1f degC)",
+                                        chair_heat_zone_name(z), t / 10.0);
+                        return;
+                }
+                if (t >= THERMISTOR_SHORT_DECIC) {
+                        supervisor_trip(sup, "thermistor-short", "the %s temperature sensor reads short (%.1f degC)",
+                                        chair_heat_zone_name(z), t / 10.0);
+                        return;
+                }
+                if (t > lim->heater_max_decic) {
+                        supervisor_trip(sup, "heater-over-temperature", "the %s heater reached %.1f degC (limit %.1f)",
+                                        chair_heat_zone_name(z), t / 10.0, lim->heater_max_decic / 10.0);
+                        return;
+                }
+                /* Heat that never arrives: the element has been on, continuously, for the timeout. */
+                if (chair_hw_get_output(sup->d->hw, element)) {
+                        if (!sup->heat_on_since[z]) {
+                                sup->heat_on_since[z] = now;
+                                sup->heat_start_temp[z] = t;
+                        } else if (t >= sup->heat_start_temp[z] + HEAT_RISE_DECIC) {
+                                sup->heat_on_since[z] = now; /* it warms: restart the watch */
+                                sup->heat_start_temp[z] = t;
+                        } else if (now - sup->heat_on_since[z] > lim->heat_rise_timeout_s * USEC_PER_SEC) {
+                                supervisor_trip(sup, "heat-not-rising", "the %s heater has been on %u s without warming",
+                                                chair_heat_zone_name(z), lim->heat_rise_timeout_s);
+                                return;
+                        }
+                } else {
+                        sup->heat_on_since[z] = 0;
+                }
+        }
+}
+
+static void check_roller(struct supervisor *sup, uint64_t now) {
+        const struct hw_limits *lim = &sup->d->map.limits;
+        int32_t duty = chair_hw_get_output(sup->d->hw, CHAIR_OUT_TRAVEL_MOTOR);
+        int32_t enc = in(sup, CHAIR_IN_ENCODER, 0);
+        uint64_t since = chair_hw_output_active_since(sup->d->hw, CHAIR_OUT_TRAVEL_MOTOR), deadline;
+
+        if (enc != sup->encoder_last) {
+                sup->encoder_last = enc;
+                sup->encoder_moved_usec = now;
+        }
+        if (duty != 0) {
+                sup->motor_stopped_usec = 0;
+                if (has(sup, CHAIR_IN_ENCODER) && since &&
+                    now - MAX(since / 1000, sup->encoder_moved_usec) > lim->encoder_loss_ms * USEC_PER_MSEC) {
+                        supervisor_trip(sup, "encoder-lost", "the travel motor runs but no encoder pulse came for %u ms",
+                                        lim->encoder_loss_ms);
+                        return;
+                }
+                deadline = scheduler_roller_deadline_ns(sup->d->scheduler);
+                if (deadline && now > deadline / 1000) {
+                        supervisor_trip(sup, "travel-timeout",
+                                        "the roller did not reach its target in twice its travel time (at least %u s)",
+                                        lim->travel_timeout_ms / 1000);
+                        return;
+                }
+        } else {
+                if (!sup->motor_stopped_usec) {
+                        sup->motor_stopped_usec = now;
+                        sup->encoder_at_stop = enc;
+                } else if (now - sup->motor_stopped_usec > 300 * USEC_PER_MSEC &&
+                           abs(enc - sup->encoder_at_stop) > SPURIOUS_PULSES) {
+                        supervisor_trip(sup, "encoder-spurious", "encoder pulses arrive while the travel motor is off");
+                        return;
+                }
+        }
+        if (has(sup, CHAIR_IN_LIMIT_TOP) && has(sup, CHAIR_IN_LIMIT_BOTTOM) && in(sup, CHAIR_IN_LIMIT_TOP, 0) &&
+            in(sup, CHAIR_IN_LIMIT_BOTTOM, 0)) {
+                supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
+                return;
+        }
+        if (has(sup, CHAIR_IN_MOTOR_CURRENT) && (uint32_t) in(sup, CHAIR_IN_MOTOR_CURRENT, 0) > lim->motor_current_max_ma) {
+                if (!sup->overcurrent_since)
+                        sup->overcurrent_since = now;
+                else if (now - sup->overcurrent_since > lim->stall_ms * USEC_PER_MSEC) {
+                        supervisor_trip(sup, "motor-overcurrent", "motor current above %u mA for %u ms (stalled?)",
+                                        lim->motor_current_max_ma, lim->stall_ms);
+                        return;
+                }
+        } else {
+                sup->overcurrent_since = 0;
+        }
+}
+
+static void check_air(struct supervisor *sup, uint64_t now) {
+        const struct hw_limits *lim = &sup->d->map.limits;
+        uint64_t pump_since = chair_hw_output_active_since(sup->d->hw, CHAIR_OUT_AIR_PUMP);
+
+        if (has(sup, CHAIR_IN_AIR_PRESSURE) && in(sup, CHAIR_IN_AIR_PRESSURE, 0) > lim->air_max_pressure_decikpa) {
+                supervisor_trip(sup, "air-over-pressure", "air pressure %.1f kPa above the limit %.1f kPa",
+                                in(sup, CHAIR_IN_AIR_PRESSURE, 0) / 10.0, lim->air_max_pressure_decikpa / 10.0);
+                return;
+        }
+        if (pump_since && now - pump_since / 1000 > lim->air_max_inflate_s * USEC_PER_SEC)
+                supervisor_trip(sup, "air-inflation-too-long", "the pump has inflated for more than %u s",
+                                lim->air_max_inflate_s);
+}
+
+static void check_supply_and_links(struct supervisor *sup, uint64_t now) {
+        const struct hw_limits *lim = &sup->d->map.limits;
+        struct chair_driver *mb = chair_hw_driver(sup->d->hw, HW_BACKEND_MODBUS);
+
+        if (has(sup, CHAIR_IN_SUPPLY_VOLTAGE)) {
+                int32_t mv = in(sup, CHAIR_IN_SUPPLY_VOLTAGE, 24000);
+                if ((uint32_t) mv < lim->supply_min_mv || (uint32_t) mv > lim->supply_max_mv) {
+                        supervisor_trip(sup, "supply-voltage", "supply %.1f V outside %.1f-%.1f V", mv / 1000.0,
+                                        lim->supply_min_mv / 1000.0, lim->supply_max_mv / 1000.0);
+                        return;
+                }
+        }
+        if (mb && mb->ops->get_stats) {
+                struct chair_driver_stats st;
+                uint64_t errors;
+
+                if (mb->ops->get_stats(mb, &st) < 0)
+                        return;
+                if (!st.link_up) {
+                        if (!sup->link_down_since)
+                                sup->link_down_since = now;
+                        else if (now - sup->link_down_since > lim->modbus_link_lost_ms * USEC_PER_MSEC) {
+                                supervisor_trip(sup, "modbus-link-lost", "no answer from a Modbus board for %u ms",
+                                                lim->modbus_link_lost_ms);
+                                return;
+                        }
+                } else {
+                        sup->link_down_since = 0;
+                }
+                errors = st.errors_timeout + st.errors_crc + st.errors_exception + st.errors_invalid;
+                if (!sup->storm_window_start || now - sup->storm_window_start > 10 * USEC_PER_SEC) {
+                        sup->storm_window_start = now;
+                        sup->storm_errors_at_start = errors;
+                } else if (errors - sup->storm_errors_at_start >= lim->modbus_error_storm) {
+                        supervisor_trip(sup, "modbus-error-storm", "%llu Modbus errors within 10 s",
+                                        (unsigned long long) (errors - sup->storm_errors_at_start));
+                }
+        }
+}
+
+static void check_on_times(struct supervisor *sup, uint64_t now) {
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                const struct chair_output_info *info = chair_output_info(o);
+                uint64_t since = chair_hw_output_active_since(sup->d->hw, o);
+                if (info->max_on_ms && since && now - since / 1000 > info->max_on_ms * USEC_PER_MSEC) {
+                        supervisor_trip(sup, "output-max-on-time", "%s stayed on longer than %u s", info->name,
+                                        info->max_on_ms / 1000);
+                        return;
+                }
+        }
+}
+
+/* While the scheduler has work, its thread wakes every tick; a second without a wake-up means
+ * it hangs, and nothing it drives may stay on. */
+static void check_scheduler(struct supervisor *sup, uint64_t now) {
+        enum scheduler_mode mode = scheduler_get_mode(sup->d->scheduler);
+        struct scheduler_stats st;
+
+        scheduler_get_stats(sup->d->scheduler, &st);
+        if (st.wakeups != sup->scheduler_wakeups || mode == SCHEDULER_IDLE || mode == SCHEDULER_PAUSED) {
+                sup->scheduler_wakeups = st.wakeups;
+                sup->scheduler_progress_usec = now;
+        } else if (now - sup->scheduler_progress_usec > USEC_PER_SEC) {
+                supervisor_trip(sup, "scheduler-stalled", "the scheduler's thread made no progress for a second");
+        }
+}
+
+static void check_all(struct supervisor *sup) {
+        uint64_t now = now_usec();
+        const struct hw_limits *lim = &sup->d->map.limits;
+
+        sup->checks++;
+        if (sup->latched)
+                return;
+        if (has(sup, CHAIR_IN_ESTOP) && in(sup, CHAIR_IN_ESTOP, 0)) {
+                supervisor_trip(sup, "emergency-stop", "the emergency stop is pressed");
+                return;
+        }
+        if (session_elapsed_usec(sup->d->session) > lim->max_session_s * USEC_PER_SEC) {
+                supervisor_trip(sup, "session-too-long", "the session ran longer than %u minutes", lim->max_session_s / 60);
+                return;
+        }
+        check_scheduler(sup, now);
+        if (!sup->latched)
+                check_heat(sup, now);
+        if (!sup->latched)
+                check_roller(sup, now);
+        if (!sup->latched)
+                check_air(sup, now);
+        if (!sup->latched)
+                check_supply_and_links(sup, now);
+        if (!sup->latched)
+                check_on_times(sup, now);
+}
+
+static bool anything_active(struct supervisor *sup) {
+        if (sup->latched)
+                return false;
+        if (session_active(sup->d->session))
+                return true;
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                if (chair_hw_output_active_since(sup->d->hw, o))
+                        return true;
+        return false;
+}
+
+static int on_check(sd_event_source *src, uint64_t usec, void *userdata) {
+        struct supervisor *sup = userdata;
+
+        check_all(sup);
+        if (anything_active(sup)) {
+                sd_event_source_set_time(src, usec + CHECK_USEC);
+                return sd_event_source_set_enabled(src, SD_EVENT_ON);
+        }
+        return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+}
+
+void supervisor_update_activity(struct supervisor *sup) {
+        int enabled = SD_EVENT_OFF;
+
+        sd_event_source_get_enabled(sup->check, &enabled);
+        if (anything_active(sup) && enabled == SD_EVENT_OFF) {
+                sd_event_source_set_time(sup->check, now_usec() + CHECK_USEC);
+                sd_event_source_set_enabled(sup->check, SD_EVENT_ON);
+        }
+}
+
+bool supervisor_progressed(struct supervisor *sup) {
+        int enabled = SD_EVENT_OFF;
+        bool progressed;
+
+        sd_event_source_get_enabled(sup->check, &enabled);
+        progressed = enabled == SD_EVENT_OFF || sup->checks != sup->checks_seen;
+        sup->checks_seen = sup->checks;
+        return progressed;
+}
+
+int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
+        struct supervisor *sup = calloc(1, sizeof *sup);
+        int r;
+
+        if (!sup)
+                return -ENOMEM;
+        sup->d = d;
+        r = sd_event_add_time_relative(d->event, &sup->check, CLOCK_MONOTONIC, CHECK_USEC, USEC_PER_MSEC, on_check, sup);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(sup->check, SD_EVENT_OFF);
+        if (r >= 0)
+                r = chair_hw_subscribe(d->hw, on_input, sup);
+        if (r < 0) {
+                supervisor_free(sup);
+                return r;
+        }
+        sup->encoder_last = in(sup, CHAIR_IN_ENCODER, 0);
+        *ret = sup;
+        return 0;
+}
+
+void supervisor_free(struct supervisor *sup) {
+        if (!sup)
+                return;
+        sd_event_source_disable_unref(sup->check);
+        free(sup);
+}

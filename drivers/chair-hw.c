@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chair-hw.h"
+#include "macro.h"
+
+#define MAX_SUBSCRIBERS 8
+
+struct subscriber {
+        chair_input_changed_fn fn;
+        void *userdata;
+};
+
+struct chair_hw {
+        const struct hardware_map *map;
+        struct chair_driver *drivers[4];          /* indexed by enum hw_backend */
+        struct chair_driver *output_driver[_CHAIR_OUT_MAX];
+        struct chair_driver *input_driver[_CHAIR_IN_MAX];
+        _Atomic int32_t image[_CHAIR_OUT_MAX];
+        _Atomic uint64_t active_since[_CHAIR_OUT_MAX];
+        atomic_bool enabled;
+        atomic_int in_flight;
+        struct subscriber subscribers[MAX_SUBSCRIBERS];
+        unsigned n_subscribers;
+};
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
+}
+
+static int new_driver(enum hw_backend backend, struct chair_driver **ret) {
+        switch (backend) {
+        case HW_BACKEND_SIM:
+                return chair_driver_new_sim(ret);
+        case HW_BACKEND_GPIO:
+                return chair_driver_new_gpio(ret);
+        case HW_BACKEND_MODBUS:
+                return chair_driver_new_modbus(ret);
+        case HW_BACKEND_NONE:
+                break;
+        }
+        return -EINVAL;
+}
+
+static void on_input_changed(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
+        struct chair_hw *hw = userdata;
+        for (unsigned i = 0; i < hw->n_subscribers; i++)
+                hw->subscribers[i].fn(hw->subscribers[i].userdata, in, value, ts);
+}
+
+int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_hw **ret,
+                  char *ret_error, size_t error_size) {
+        struct chair_hw *hw;
+        bool used[4] = {};
+        int r;
+
+        hw = calloc(1, sizeof *hw);
+        if (!hw)
+                return -ENOMEM;
+        hw->map = map;
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                used[map->outputs[o].backend] = true;
+                atomic_store(&hw->image[o], chair_output_info(o)->safe_value);
+        }
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                used[map->inputs[i].backend] = true;
+
+        /* Each backend drives its outputs safe inside open(), before anything else happens. */
+        for (unsigned b = HW_BACKEND_SIM; b <= HW_BACKEND_MODBUS; b++) {
+                if (!used[b])
+                        continue;
+                r = new_driver((enum hw_backend) b, &hw->drivers[b]);
+                if (r < 0) {
+                        snprintf(ret_error, error_size, "cannot create the %s backend: %s",
+                                 hw_backend_name((enum hw_backend) b), strerror(-r));
+                        goto fail;
+                }
+                r = hw->drivers[b]->ops->open(hw->drivers[b], map, event, ret_error, error_size);
+                if (r < 0) {
+                        hw->drivers[b]->ops->close(hw->drivers[b]);
+                        hw->drivers[b] = NULL;
+                        goto fail;
+                }
+                if (hw->drivers[b]->ops->subscribe) {
+                        r = hw->drivers[b]->ops->subscribe(hw->drivers[b], on_input_changed, hw);
+                        if (r < 0) {
+                                snprintf(ret_error, error_size, "cannot subscribe to the %s backend: %s",
+                                         hw_backend_name((enum hw_backend) b), strerror(-r));
+                                goto fail;
+                        }
+                }
+        }
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                hw->output_driver[o] = hw->drivers[map->outputs[o].backend];
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                hw->input_driver[i] = hw->drivers[map->inputs[i].backend];
+        atomic_store(&hw->enabled, true);
+        *ret = hw;
+        return 0;
+fail:
+        chair_hw_close(hw);
+        return r;
+}
+
+void chair_hw_close(struct chair_hw *hw) {
+        if (!hw)
+                return;
+        chair_hw_go_safe(hw);
+        for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
+                if (hw->drivers[b])
+                        hw->drivers[b]->ops->close(hw->drivers[b]);
+        free(hw);
+}
+
+int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t value) {
+        const struct chair_output_info *info = chair_output_info(out);
+        struct chair_driver *drv;
+        int r;
+
+        if (!info)
+                return -EINVAL;
+        if (value < info->min || value > info->max)
+                return -ERANGE;
+        drv = hw->output_driver[out];
+        if (!drv)
+                return -ENODEV;
+        /* The gate: count ourselves in before looking, so go_safe can wait for us. */
+        atomic_fetch_add(&hw->in_flight, 1);
+        if (!atomic_load(&hw->enabled)) {
+                atomic_fetch_sub(&hw->in_flight, 1);
+                return -EPERM;
+        }
+        r = drv->ops->set_output(drv, out, value);
+        if (r >= 0) {
+                int32_t old = atomic_exchange(&hw->image[out], value);
+                if (value == info->safe_value)
+                        atomic_store(&hw->active_since[out], 0);
+                else if (old == info->safe_value)
+                        atomic_store(&hw->active_since[out], now_ns());
+        }
+        atomic_fetch_sub(&hw->in_flight, 1);
+        return r;
+}
+
+int32_t chair_hw_get_output(struct chair_hw *hw, enum chair_output out) {
+        return (unsigned) out < _CHAIR_OUT_MAX ? atomic_load(&hw->image[out]) : 0;
+}
+
+uint64_t chair_hw_output_active_since(struct chair_hw *hw, enum chair_output out) {
+        return (unsigned) out < _CHAIR_OUT_MAX ? atomic_load(&hw->active_since[out]) : 0;
+}
+
+int chair_hw_read_input(struct chair_hw *hw, enum chair_input in, int32_t *ret_value) {
+        struct chair_driver *drv;
+        if ((unsigned) in >= _CHAIR_IN_MAX)
+                return -EINVAL;
+        drv = hw->input_driver[in];
+        if (!drv)
+                return -ENODEV;
+        return drv->ops->read_input(drv, in, ret_value);
+}
+
+bool chair_hw_has_output(struct chair_hw *hw, enum chair_output out) {
+        return (unsigned) out < _CHAIR_OUT_MAX && hw->output_driver[out];
+}
+
+bool chair_hw_has_input(struct chair_hw *hw, enum chair_input in) {
+        return (unsigned) in < _CHAIR_IN_MAX && hw->input_driver[in];
+}
+
+int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *userdata) {
+        if (hw->n_subscribers >= MAX_SUBSCRIBERS)
+                return -ENOSPC;
+        hw->subscribers[hw->n_subscribers++] = (struct subscriber) { fn, userdata };
+        return 0;
+}
+
+void chair_hw_go_safe(struct chair_hw *hw) {
+        atomic_store(&hw->enabled, false);
+        /* A set_output that passed the gate finishes within microseconds (drivers never block). */
+        for (unsigned spins = 0; atomic_load(&hw->in_flight) > 0 && spins < 100000; spins++)
+                sched_yield();
+        for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
+                if (hw->drivers[b])
+                        hw->drivers[b]->ops->go_safe(hw->drivers[b]);
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                atomic_store(&hw->image[o], chair_output_info(o)->safe_value);
+                atomic_store(&hw->active_since[o], 0);
+        }
+}
+
+void chair_hw_enable(struct chair_hw *hw) {
+        atomic_store(&hw->enabled, true);
+}
+
+bool chair_hw_enabled(struct chair_hw *hw) {
+        return atomic_load(&hw->enabled);
+}
+
+struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend) {
+        return (unsigned) backend < ARRAY_SIZE(hw->drivers) ? hw->drivers[backend] : NULL;
+}

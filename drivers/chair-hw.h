@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The I/O router: one object in front of every driver instance. It sends each output to the
+ * backend its hardware-map binding names, keeps the image of commanded outputs (with the time
+ * each left its safe value, for maximum on-times), and holds the one safety gate: after
+ * chair_hw_go_safe() no set_output gets through until chair_hw_enable().
+ *
+ * set_output, get_output, read_input and go_safe are safe from any thread and never block.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "driver.h"
+#include "hardware-map.h"
+
+struct chair_hw;
+
+int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_hw **ret,
+                  char *ret_error, size_t error_size);
+void chair_hw_close(struct chair_hw *hw);
+
+/* -EPERM when the safety gate is closed, -ENODEV when the output is not on this chair,
+ * -ERANGE when the value is outside the output's range. */
+int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t value);
+int32_t chair_hw_get_output(struct chair_hw *hw, enum chair_output out);
+/* CLOCK_MONOTONIC ns when the output last left its safe value; 0 while it is safe. */
+uint64_t chair_hw_output_active_since(struct chair_hw *hw, enum chair_output out);
+int chair_hw_read_input(struct chair_hw *hw, enum chair_input in, int32_t *ret_value);
+bool chair_hw_has_output(struct chair_hw *hw, enum chair_output out);
+bool chair_hw_has_input(struct chair_hw *hw, enum chair_input in);
+
+/* Every input change of every backend, on the event-loop thread. Several subscribers allowed. */
+int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *userdata);
+
+/* Closes the gate, waits for set_output calls in flight, drives every output safe. */
+void chair_hw_go_safe(struct chair_hw *hw);
+void chair_hw_enable(struct chair_hw *hw);
+bool chair_hw_enabled(struct chair_hw *hw);
+
+/* The driver instance of a backend, or NULL when the map does not use it. */
+struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "chair-physics.h"
+#include "macro.h"
+
+/* Air: the pump raises a connected volume by this much per second (0.1 kPa/s); a bag leaks
+ * slowly, the vent empties fast. */
+#define PUMP_RATE 150.0
+#define LEAK_RATE 0.02
+#define VENT_RATE 3.0
+/* Heat: the element approaches its drive temperature, the sensed zone follows the element. */
+#define ELEMENT_HOT 900.0   /* 90 degC: where a permanently-on element would settle */
+#define ELEMENT_TAU_S 40.0
+#define ZONE_TAU_S 8.0
+
+static const char *const fault_names[_PHYS_FAULT_MAX] = {
+        [PHYS_FAULT_STUCK_SENSOR] = "stuck-sensor",
+        [PHYS_FAULT_THERMISTOR_OPEN] = "thermistor-open",
+        [PHYS_FAULT_THERMISTOR_SHORT] = "thermistor-short",
+        [PHYS_FAULT_OVER_TEMPERATURE] = "over-temperature",
+        [PHYS_FAULT_OVER_PRESSURE] = "over-pressure",
+        [PHYS_FAULT_LOST_ENCODER] = "lost-encoder",
+        [PHYS_FAULT_SPURIOUS_PULSES] = "spurious-pulses",
+        [PHYS_FAULT_STALLED_MOTOR] = "stalled-motor",
+        [PHYS_FAULT_BOTH_LIMITS] = "both-limits",
+        [PHYS_FAULT_SUPPLY_LOW] = "supply-low",
+        [PHYS_FAULT_SUPPLY_HIGH] = "supply-high",
+        [PHYS_FAULT_ESTOP] = "estop",
+        [PHYS_FAULT_HEAT_NOT_RISING] = "heat-not-rising",
+};
+
+const char *chair_physics_fault_name(enum chair_physics_fault f) {
+        return (unsigned) f < _PHYS_FAULT_MAX ? fault_names[f] : NULL;
+}
+
+int chair_physics_fault_from_name(const char *name) {
+        for (unsigned i = 0; i < _PHYS_FAULT_MAX; i++)
+                if (strcmp(fault_names[i], name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+void chair_physics_default_params(struct chair_physics_params *ret) {
+        *ret = (struct chair_physics_params) {
+                .track_length_mm = 800,
+                .pulses_per_mm = 2,
+                .max_speed_mm_s = 40,
+                .shoulder_mm = 620,
+                .waist_mm = 220,
+                .ambient_decic = 220,
+                .supply_mv = 24000,
+        };
+}
+
+void chair_physics_init(struct chair_physics *p, const struct chair_physics_params *params) {
+        memset(p, 0, sizeof *p);
+        p->params = *params;
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                p->out[o] = chair_output_info(o)->safe_value;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                p->temp[z] = p->element[z] = params->ambient_decic;
+}
+
+void chair_physics_set_output(struct chair_physics *p, enum chair_output out, int32_t value) {
+        if ((unsigned) out < _CHAIR_OUT_MAX)
+                p->out[out] = value;
+}
+
+void chair_physics_inject(struct chair_physics *p, enum chair_physics_fault f, bool on) {
+        if ((unsigned) f >= _PHYS_FAULT_MAX)
+                return;
+        if (f == PHYS_FAULT_STUCK_SENSOR && on)
+                p->frozen_load = chair_physics_input(p, CHAIR_IN_ROLLER_LOAD);
+        p->fault[f] = on;
+}
+
+/* The load on the roller: the body presses back between the hips and the shoulders, more with
+ * depth, and falls off over 30 mm above the shoulders. */
+static int32_t body_load(const struct chair_physics *p) {
+        double pos = p->roller_mm, s = p->params.shoulder_mm;
+        double depth = p->out[CHAIR_OUT_DEPTH];
+        double contact;
+
+        if (pos < 60)
+                contact = pos / 60.0;
+        else if (pos <= s)
+                contact = 1.0;
+        else if (pos < s + 30)
+                contact = 1.0 - (pos - s) / 30.0;
+        else
+                contact = 0.0;
+        return (int32_t) (contact * (150 + 130 * depth));
+}
+
+void chair_physics_step(struct chair_physics *p, uint32_t dt_ms) {
+        double dt = dt_ms / 1000.0;
+        double duty = p->out[CHAIR_OUT_TRAVEL_MOTOR] / 100.0;
+        double old = p->roller_mm;
+        bool connected = false;
+
+        p->time_ms += dt_ms;
+
+        /* Roller travel, stopped by the ends of the track. */
+        if (!p->fault[PHYS_FAULT_STALLED_MOTOR])
+                p->roller_mm += duty * p->params.max_speed_mm_s * dt;
+        p->roller_mm = CLAMP(p->roller_mm, 0.0, (double) p->params.track_length_mm);
+        if (!p->fault[PHYS_FAULT_LOST_ENCODER])
+                p->encoder += (p->roller_mm - old) * p->params.pulses_per_mm;
+        if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] && duty == 0)
+                p->encoder += 20.0 * dt;
+
+        /* Air: three-way zone valves (1 = bag on the manifold), pump, manifold vent. */
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
+                if (p->out[chair_air_zone_valve(z)]) {
+                        connected = true;
+                        p->bag[z] = p->pressure;
+                } else {
+                        p->bag[z] -= p->bag[z] * VENT_RATE * dt; /* vented to the air */
+                }
+        }
+        if (p->out[CHAIR_OUT_AIR_PUMP])
+                p->pressure += PUMP_RATE * dt / (connected ? 1.0 : 0.3);
+        if (p->out[CHAIR_OUT_AIR_RELEASE] && !p->fault[PHYS_FAULT_OVER_PRESSURE])
+                p->pressure -= p->pressure * VENT_RATE * dt;
+        p->pressure -= p->pressure * LEAK_RATE * dt;
+        /* A welded pump relay and a blocked vent: the pressure climbs whatever the outputs say. */
+        if (p->fault[PHYS_FAULT_OVER_PRESSURE])
+                p->pressure += PUMP_RATE * dt;
+        if (p->pressure < 0.05)
+                p->pressure = 0;
+
+        /* Heat: first-order element and zone. */
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                bool on = p->out[chair_heat_zone_output(z)] != 0 && !(z == 0 && p->fault[PHYS_FAULT_HEAT_NOT_RISING]);
+                double drive = on ? ELEMENT_HOT : p->params.ambient_decic;
+                if (z == 0 && p->fault[PHYS_FAULT_OVER_TEMPERATURE])
+                        drive = 1100.0;
+                p->element[z] += (drive - p->element[z]) * MIN(1.0, dt / ELEMENT_TAU_S);
+                p->temp[z] += (p->element[z] - p->temp[z]) * MIN(1.0, dt / ZONE_TAU_S);
+        }
+}
+
+int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) {
+        switch (in) {
+        case CHAIR_IN_ENCODER:
+                return (int32_t) lround(p->encoder);
+        case CHAIR_IN_LIMIT_TOP:
+                return p->fault[PHYS_FAULT_BOTH_LIMITS] || p->roller_mm >= p->params.track_length_mm - 0.5;
+        case CHAIR_IN_LIMIT_BOTTOM:
+                return p->fault[PHYS_FAULT_BOTH_LIMITS] || p->roller_mm <= 0.5;
+        case CHAIR_IN_ROLLER_LOAD:
+                return p->fault[PHYS_FAULT_STUCK_SENSOR] ? p->frozen_load : body_load(p);
+        case CHAIR_IN_MOTOR_CURRENT: {
+                int32_t travel = abs(p->out[CHAIR_OUT_TRAVEL_MOTOR]), knead = abs(p->out[CHAIR_OUT_KNEAD_MOTOR]);
+                int32_t ma = 150 + travel * 12 + knead * 10 + p->out[CHAIR_OUT_TAP_MOTOR] * 8 + body_load(p);
+                if (p->fault[PHYS_FAULT_STALLED_MOTOR] && travel)
+                        ma += 6000;
+                return ma;
+        }
+        case CHAIR_IN_AIR_PRESSURE:
+                return (int32_t) lround(p->pressure);
+        case CHAIR_IN_TEMP_LUMBAR:
+                if (p->fault[PHYS_FAULT_THERMISTOR_OPEN])
+                        return -400;
+                if (p->fault[PHYS_FAULT_THERMISTOR_SHORT])
+                        return 1500;
+                return (int32_t) lround(p->temp[CHAIR_HEAT_LUMBAR]);
+        case CHAIR_IN_TEMP_CALVES:
+                return (int32_t) lround(p->temp[CHAIR_HEAT_CALVES]);
+        case CHAIR_IN_SUPPLY_VOLTAGE:
+                if (p->fault[PHYS_FAULT_SUPPLY_LOW])
+                        return 8000;
+                if (p->fault[PHYS_FAULT_SUPPLY_HIGH])
+                        return 40000;
+                return p->params.supply_mv;
+        case CHAIR_IN_ESTOP:
+                return p->fault[PHYS_FAULT_ESTOP];
+        case CHAIR_IN_PANEL_KEY:
+                return p->panel_key;
+        case _CHAIR_IN_MAX:
+                break;
+        }
+        return 0;
+}
+
+bool chair_physics_at_rest(const struct chair_physics *p) {
+        if (p->out[CHAIR_OUT_TRAVEL_MOTOR] || p->out[CHAIR_OUT_AIR_PUMP])
+                return false;
+        if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] || p->fault[PHYS_FAULT_OVER_TEMPERATURE] ||
+            p->fault[PHYS_FAULT_OVER_PRESSURE])
+                return false;
+        if (p->pressure > 0.5)
+                return false;
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (p->bag[z] > 0.5)
+                        return false;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (p->out[chair_heat_zone_output(z)] || fabs(p->temp[z] - p->params.ambient_decic) > 2 ||
+                    fabs(p->element[z] - p->params.ambient_decic) > 2)
+                        return false;
+        return true;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A deterministic model of the reference chair, stepped by its caller: the in-process sim
+ * backend (massagechaird --simulate) and chairsim share it, so both behave the same.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chair-io.h"
+
+enum chair_physics_fault {
+        PHYS_FAULT_STUCK_SENSOR,      /* the roller load sensor freezes */
+        PHYS_FAULT_THERMISTOR_OPEN,   /* lumbar temperature reads -40 degC */
+        PHYS_FAULT_THERMISTOR_SHORT,  /* lumbar temperature reads 150 degC */
+        PHYS_FAULT_OVER_TEMPERATURE,  /* the lumbar element runs away */
+        PHYS_FAULT_OVER_PRESSURE,     /* a welded pump relay, a blocked vent: pressure climbs */
+        PHYS_FAULT_LOST_ENCODER,      /* no pulses while the roller moves */
+        PHYS_FAULT_SPURIOUS_PULSES,   /* pulses while the roller stands */
+        PHYS_FAULT_STALLED_MOTOR,     /* the roller does not move; current soars */
+        PHYS_FAULT_BOTH_LIMITS,       /* both limit switches read active */
+        PHYS_FAULT_SUPPLY_LOW,
+        PHYS_FAULT_SUPPLY_HIGH,
+        PHYS_FAULT_ESTOP,             /* the emergency stop is pressed */
+        PHYS_FAULT_HEAT_NOT_RISING,   /* the element is dead: no warming */
+        _PHYS_FAULT_MAX,
+};
+
+struct chair_physics_params {
+        int32_t track_length_mm;
+        int32_t pulses_per_mm;
+        int32_t max_speed_mm_s;       /* travel at 100 % duty */
+        int32_t shoulder_mm, waist_mm; /* the seated person */
+        int32_t ambient_decic;
+        int32_t supply_mv;
+};
+
+struct chair_physics {
+        struct chair_physics_params params;
+        int32_t out[_CHAIR_OUT_MAX];
+        double roller_mm;
+        double encoder;               /* pulses, fractional */
+        double pressure;              /* 0.1 kPa, manifold and connected bags */
+        double bag[_CHAIR_AIR_ZONE_MAX];
+        double temp[_CHAIR_HEAT_ZONE_MAX];       /* 0.1 degC */
+        double element[_CHAIR_HEAT_ZONE_MAX];    /* element temperature */
+        int32_t frozen_load;
+        int32_t panel_key;
+        bool fault[_PHYS_FAULT_MAX];
+        uint64_t time_ms;
+};
+
+void chair_physics_default_params(struct chair_physics_params *ret);
+void chair_physics_init(struct chair_physics *p, const struct chair_physics_params *params);
+void chair_physics_set_output(struct chair_physics *p, enum chair_output out, int32_t value);
+void chair_physics_step(struct chair_physics *p, uint32_t dt_ms);
+int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in);
+void chair_physics_inject(struct chair_physics *p, enum chair_physics_fault f, bool on);
+/* True when nothing moves or changes any more, so the caller may stop stepping. */
+bool chair_physics_at_rest(const struct chair_physics *p);
+
+const char *chair_physics_fault_name(enum chair_physics_fault f);
+int chair_physics_fault_from_name(const char *name);

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Modbus backend (libmodbus). One thread per bus owns its context, because calls block
+ * for milliseconds and a context is not thread-safe. Outputs go into an atomic image marked
+ * dirty; the bus thread writes dirty outputs first (coalesced: contiguous coils in one
+ * write_bits, contiguous registers in one write_registers), then the heartbeat, then reads the
+ * inputs in one block per table. Replies are untrusted: a value out of its plausible range is a
+ * counted error, never delivered. Lost links reconnect with back-off.
+ */
+#include <errno.h>
+#include <math.h>
+#include <modbus.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "macro.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define FAILURES_LINK_DOWN 3
+
+struct modbus_driver;
+
+struct bus_worker {
+        struct modbus_driver *drv;
+        const struct hw_bus *cfg;
+        int index;
+        pthread_t thread;
+        bool started;
+        int wake_fd;
+        atomic_bool quit;
+        modbus_t *ctx;
+        bool connected;
+        unsigned backoff_ms;
+        unsigned failures;
+        uint16_t heartbeat;
+        uint64_t next_poll_ms, next_heartbeat_ms;
+        _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
+        atomic_bool link_up;
+        atomic_bool safe_pending;       /* a go_safe not yet written to this board */
+        _Atomic uint64_t safe_written_ns;
+};
+
+struct modbus_driver {
+        struct chair_driver base;
+        const struct hardware_map *map;
+        struct bus_worker buses[HW_MAX_BUSES];
+        unsigned n_buses;
+        _Atomic int32_t image[_CHAIR_OUT_MAX];
+        atomic_bool dirty[_CHAIR_OUT_MAX];
+        _Atomic int32_t inputs[_CHAIR_IN_MAX];
+        _Atomic uint64_t changed;       /* bit per chair_input */
+        _Atomic uint64_t read_at_ns[_CHAIR_IN_MAX];
+        int event_fd;                   /* bus threads -> event loop */
+        sd_event_source *event_source;
+        chair_input_changed_fn notify;
+        void *notify_userdata;
+};
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
+}
+
+static const struct hw_binding *out_binding(struct bus_worker *w, unsigned o) {
+        const struct hw_binding *b = &w->drv->map->outputs[o];
+        return b->backend == HW_BACKEND_MODBUS && b->bus == w->index ? b : NULL;
+}
+
+static const struct hw_binding *in_binding(struct bus_worker *w, unsigned i) {
+        const struct hw_binding *b = &w->drv->map->inputs[i];
+        return b->backend == HW_BACKEND_MODBUS && b->bus == w->index ? b : NULL;
+}
+
+/* Counts a failed transaction by its kind; returns true when the link must be re-made. */
+static bool count_error(struct bus_worker *w) {
+        int e = errno;
+
+        w->failures++;
+        if (e == ETIMEDOUT)
+                atomic_fetch_add(&w->timeouts, 1);
+        else if (e == EMBBADCRC)
+                atomic_fetch_add(&w->crc, 1);
+        else if (e >= EMBXILFUN && e <= EMBXGTAR)
+                atomic_fetch_add(&w->exceptions, 1);
+        else
+                atomic_fetch_add(&w->invalid, 1);
+        if (w->failures >= FAILURES_LINK_DOWN)
+                atomic_store(&w->link_up, false);
+        /* Broken transport, or a stream out of step after garbage: start afresh. */
+        return e == ECONNRESET || e == EPIPE || e == EBADF || e == ECONNREFUSED || e == ENOTCONN ||
+               e == EMBBADDATA || e == EMBBADEXC || e == EMBUNKEXC || e == EMBMDATA || w->failures >= FAILURES_LINK_DOWN;
+}
+
+static void count_success(struct bus_worker *w) {
+        atomic_fetch_add(&w->transactions, 1);
+        w->failures = 0;
+        atomic_store(&w->link_up, true);
+}
+
+static int32_t raw_of(const struct hw_binding *b, int32_t value) {
+        return (int32_t) lround(value / b->scale);
+}
+
+/* Writes every dirty output of this bus, contiguous addresses together. */
+static bool write_outputs(struct bus_worker *w) {
+        struct modbus_driver *d = w->drv;
+        struct { uint16_t addr; int32_t raw; uint8_t words; } coils[_CHAIR_OUT_MAX], regs[_CHAIR_OUT_MAX];
+        unsigned nc = 0, nr = 0;
+
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                const struct hw_binding *b = out_binding(w, o);
+                if (!b || !atomic_exchange(&d->dirty[o], false))
+                        continue;
+                if (b->table == HW_MODBUS_COIL)
+                        coils[nc++] = (typeof(coils[0])) { b->address, atomic_load(&d->image[o]) ? 1 : 0, 1 };
+                else
+                        regs[nr++] = (typeof(regs[0])) { b->address, raw_of(b, atomic_load(&d->image[o])), b->words };
+        }
+        /* Sort by address (tiny arrays) and write runs. */
+        for (unsigned i = 1; i < nc; i++)
+                for (unsigned j = i; j > 0 && coils[j - 1].addr > coils[j].addr; j--) {
+                        typeof(coils[0]) t = coils[j];
+                        coils[j] = coils[j - 1], coils[j - 1] = t;
+                }
+        for (unsigned i = 1; i < nr; i++)
+                for (unsigned j = i; j > 0 && regs[j - 1].addr > regs[j].addr; j--) {
+                        typeof(regs[0]) t = regs[j];
+                        regs[j] = regs[j - 1], regs[j - 1] = t;
+                }
+        for (unsigned i = 0; i < nc;) {
+                uint8_t bits[_CHAIR_OUT_MAX];
+                unsigned n = 0;
+                while (i + n < nc && coils[i + n].addr == coils[i].addr + n) {
+                        bits[n] = (uint8_t) coils[i + n].raw;
+                        n++;
+                }
+                if (modbus_write_bits(w->ctx, coils[i].addr, (int) n, bits) < 0) {
+                        /* Not written: mark again so the next cycle retries. */
+                        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
+                                if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_COIL)
+                                        atomic_store(&d->dirty[k], true);
+                        return !count_error(w);
+                }
+                count_success(w);
+                i += n;
+        }
+        for (unsigned i = 0; i < nr;) {
+                uint16_t values[2 * _CHAIR_OUT_MAX];
+                unsigned n = 0, words = 0;
+                while (i + n < nr && regs[i + n].addr == regs[i].addr + words) {
+                        if (regs[i + n].words == 2) {
+                                uint32_t v = (uint32_t) regs[i + n].raw;
+                                values[words++] = (uint16_t) (v >> 16);
+                                values[words++] = (uint16_t) v;
+                        } else {
+                                values[words++] = (uint16_t) regs[i + n].raw;
+                        }
+                        n++;
+                }
+                if (modbus_write_registers(w->ctx, regs[i].addr, (int) words, values) < 0) {
+                        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
+                                if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_HOLDING)
+                                        atomic_store(&d->dirty[k], true);
+                        return !count_error(w);
+                }
+                count_success(w);
+                i += n;
+        }
+        return true;
+}
+
+static void deliver(struct modbus_driver *d, unsigned in, int32_t value) {
+        uint64_t one = 1;
+        if (atomic_exchange(&d->inputs[in], value) != value) {
+                atomic_store(&d->read_at_ns[in], now_ns());
+                atomic_fetch_or(&d->changed, 1ULL << in);
+                if (write(d->event_fd, &one, sizeof one) < 0) {
+                        /* a saturated eventfd still wakes the loop */
+                }
+        }
+}
+
+/* Reads each table's bound inputs in one block and decodes them. */
+static bool read_inputs(struct bus_worker *w) {
+        struct modbus_driver *d = w->drv;
+
+        for (int table = HW_MODBUS_COIL; table <= HW_MODBUS_INPUT_REGISTER; table++) {
+                unsigned lo = 65536, hi = 0;
+                uint16_t regs[128];
+                uint8_t bits[256];
+                int r;
+
+                for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                        const struct hw_binding *b = in_binding(w, i);
+                        if (!b || (int) b->table != table)
+                                continue;
+                        lo = MIN(lo, b->address);
+                        hi = MAX(hi, (unsigned) b->address + b->words - 1);
+                }
+                if (lo > hi)
+                        continue;
+                if (hi - lo + 1 > 120)
+                        hi = lo + 119; /* one transaction; a map this sparse is unusual */
+                if (table == HW_MODBUS_COIL)
+                        r = modbus_read_bits(w->ctx, (int) lo, (int) (hi - lo + 1), bits);
+                else if (table == HW_MODBUS_DISCRETE_INPUT)
+                        r = modbus_read_input_bits(w->ctx, (int) lo, (int) (hi - lo + 1), bits);
+                else if (table == HW_MODBUS_HOLDING)
+                        r = modbus_read_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
+                else
+                        r = modbus_read_input_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
+                if (r < 0)
+                        return !count_error(w);
+                count_success(w);
+
+                for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                        const struct hw_binding *b = in_binding(w, i);
+                        const struct chair_input_info *info = chair_input_info(i);
+                        unsigned k;
+                        int64_t raw;
+                        int32_t value;
+
+                        if (!b || (int) b->table != table || (unsigned) b->address + b->words - 1 > hi)
+                                continue;
+                        k = b->address - lo;
+                        if (table == HW_MODBUS_COIL || table == HW_MODBUS_DISCRETE_INPUT) {
+                                raw = bits[k] ? 1 : 0;
+                        } else if (b->words == 2) {
+                                uint32_t v = b->word_swap ? ((uint32_t) regs[k + 1] << 16 | regs[k])
+                                                          : ((uint32_t) regs[k] << 16 | regs[k + 1]);
+                                raw = b->is_signed ? (int64_t) (int32_t) v : (int64_t) v;
+                        } else {
+                                raw = b->is_signed ? (int64_t) (int16_t) regs[k] : (int64_t) regs[k];
+                        }
+                        {
+                                double scaled = (double) raw * b->scale;
+                                if (!isfinite(scaled) || scaled < info->min || scaled > info->max) {
+                                        atomic_fetch_add(&w->invalid, 1);
+                                        continue;
+                                }
+                                value = (int32_t) lround(scaled);
+                        }
+                        deliver(d, i, value);
+                }
+        }
+        return true;
+}
+
+static bool connect_bus(struct bus_worker *w) {
+        const struct hw_bus *c = w->cfg;
+
+        if (w->ctx) {
+                modbus_close(w->ctx);
+                modbus_free(w->ctx);
+        }
+        w->ctx = c->tcp ? modbus_new_tcp_pi(c->host, c->port)
+                        : modbus_new_rtu(c->device, (int) c->baud, c->parity, c->data_bits, c->stop_bits);
+        if (!w->ctx)
+                return false;
+        modbus_set_slave(w->ctx, c->slave);
+        modbus_set_response_timeout(w->ctx, 0, c->response_timeout_ms * 1000);
+        modbus_set_error_recovery(w->ctx, MODBUS_ERROR_RECOVERY_PROTOCOL);
+        if (modbus_connect(w->ctx) < 0)
+                return false;
+        if (!c->tcp && c->rs485)
+                modbus_rtu_set_serial_mode(w->ctx, MODBUS_RTU_RS485); /* ENOTTY on a pty: fine */
+        /* After any (re)connection every output is written again: the board may have reset. */
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                if (out_binding(w, o))
+                        atomic_store(&w->drv->dirty[o], true);
+        w->failures = 0;
+        return true;
+}
+
+static void wait_for(struct bus_worker *w, uint64_t until_ms) {
+        struct pollfd p = { .fd = w->wake_fd, .events = POLLIN };
+        uint64_t now = now_ms(), v;
+        if (until_ms > now && poll(&p, 1, (int) MIN(until_ms - now, 10000ULL)) > 0 && read(w->wake_fd, &v, sizeof v) < 0) {
+                /* spurious */
+        }
+}
+
+static void *bus_thread(void *userdata) {
+        struct bus_worker *w = userdata;
+        const struct hw_bus *c = w->cfg;
+
+        w->backoff_ms = BACKOFF_MIN_MS;
+        while (!atomic_load(&w->quit)) {
+                uint64_t now = now_ms(), next;
+
+                if (!w->connected) {
+                        w->connected = connect_bus(w);
+                        if (!w->connected) {
+                                atomic_store(&w->link_up, false);
+                                wait_for(w, now + w->backoff_ms);
+                                w->backoff_ms = MIN(w->backoff_ms * 2, BACKOFF_MAX_MS);
+                                atomic_fetch_add(&w->reconnects, 1);
+                                continue;
+                        }
+                        w->backoff_ms = BACKOFF_MIN_MS;
+                        w->next_poll_ms = w->next_heartbeat_ms = now;
+                }
+                /* Outputs first: a go-safe must reach the board before anything else. */
+                {
+                        bool safe = atomic_exchange(&w->safe_pending, false);
+                        if (!write_outputs(w)) {
+                                if (safe)
+                                        atomic_store(&w->safe_pending, true);
+                                w->connected = false;
+                                continue;
+                        }
+                        if (safe)
+                                atomic_store(&w->safe_written_ns, now_ns());
+                }
+                if (c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
+                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
+                                if (count_error(w)) {
+                                        w->connected = false;
+                                        continue;
+                                }
+                        } else {
+                                count_success(w);
+                        }
+                        w->next_heartbeat_ms = now + c->heartbeat_period_ms;
+                }
+                if (now >= w->next_poll_ms) {
+                        if (!read_inputs(w)) {
+                                w->connected = false;
+                                continue;
+                        }
+                        w->next_poll_ms = now + c->poll_interval_ms;
+                }
+                next = w->next_poll_ms;
+                if (c->heartbeat_register >= 0)
+                        next = MIN(next, w->next_heartbeat_ms);
+                wait_for(w, next);
+        }
+        if (w->ctx) {
+                modbus_close(w->ctx);
+                modbus_free(w->ctx);
+                w->ctx = NULL;
+        }
+        return NULL;
+}
+
+static void wake(struct bus_worker *w) {
+        uint64_t one = 1;
+        if (write(w->wake_fd, &one, sizeof one) < 0) {
+                /* already pending */
+        }
+}
+
+static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct modbus_driver *d = userdata;
+        uint64_t v, changed;
+
+        if (read(fd, &v, sizeof v) < 0) {
+                /* drained already */
+        }
+        changed = atomic_exchange(&d->changed, 0);
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                if (changed & (1ULL << i) && d->notify)
+                        d->notify(d->notify_userdata, i, atomic_load(&d->inputs[i]), atomic_load(&d->read_at_ns[i]));
+        return 0;
+}
+
+static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        bool used[HW_MAX_BUSES] = {};
+        int r;
+
+        d->map = map;
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                atomic_store(&d->image[o], chair_output_info(o)->safe_value);
+                if (map->outputs[o].backend == HW_BACKEND_MODBUS) {
+                        used[map->outputs[o].bus] = true;
+                        atomic_store(&d->dirty[o], true); /* safe values are the first write */
+                }
+        }
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                if (map->inputs[i].backend == HW_BACKEND_MODBUS)
+                        used[map->inputs[i].bus] = true;
+
+        d->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (d->event_fd < 0)
+                return -errno;
+        r = sd_event_add_io(event, &d->event_source, d->event_fd, EPOLLIN, on_event, d);
+        if (r < 0) {
+                snprintf(err, size, "modbus backend: cannot attach to the event loop: %s", strerror(-r));
+                return r;
+        }
+        for (unsigned b = 0; b < map->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                if (!used[b])
+                        continue;
+                *w = (struct bus_worker) { .drv = d, .cfg = &map->buses[b], .index = (int) b };
+                w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                if (w->wake_fd < 0)
+                        return -errno;
+                if (!w->cfg->tcp && access(w->cfg->device, R_OK | W_OK) < 0) {
+                        r = -errno;
+                        snprintf(err, size, "%s:%u: [bus.%s]: cannot use %s: %s", map->path, w->cfg->line_no,
+                                 w->cfg->name, w->cfg->device, strerror(errno));
+                        close(w->wake_fd);
+                        w->wake_fd = -1;
+                        return r;
+                }
+                r = pthread_create(&w->thread, NULL, bus_thread, w);
+                if (r != 0) {
+                        snprintf(err, size, "[bus.%s]: cannot start its thread: %s", w->cfg->name, strerror(r));
+                        return -r;
+                }
+                w->started = true;
+                d->n_buses = b + 1;
+        }
+        return 0;
+}
+
+static struct bus_worker *worker_of_output(struct modbus_driver *d, enum chair_output out) {
+        const struct hw_binding *b = &d->map->outputs[out];
+        return b->backend == HW_BACKEND_MODBUS && b->bus >= 0 ? &d->buses[b->bus] : NULL;
+}
+
+static int mb_set_output(struct chair_driver *drv, enum chair_output out, int32_t value) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        struct bus_worker *w = worker_of_output(d, out);
+
+        if (!w || !w->started)
+                return -ENODEV;
+        if (atomic_exchange(&d->image[out], value) != value) {
+                atomic_store(&d->dirty[out], true);
+                wake(w);
+        }
+        return 0;
+}
+
+static int mb_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        *ret = atomic_load(&d->inputs[in]);
+        return 0;
+}
+
+static int mb_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        d->notify = fn;
+        d->notify_userdata = userdata;
+        return 0;
+}
+
+static int mb_go_safe(struct chair_driver *drv) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                if (d->map && d->map->outputs[o].backend == HW_BACKEND_MODBUS) {
+                        atomic_store(&d->image[o], chair_output_info(o)->safe_value);
+                        atomic_store(&d->dirty[o], true);
+                }
+        for (unsigned b = 0; b < d->n_buses; b++)
+                if (d->buses[b].started) {
+                        atomic_store(&d->buses[b].safe_pending, true);
+                        wake(&d->buses[b]);
+                }
+        return 0;
+}
+
+static int mb_get_stats(struct chair_driver *drv, struct chair_driver_stats *ret) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        memset(ret, 0, sizeof *ret);
+        ret->link_up = true;
+        for (unsigned b = 0; b < d->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                if (!w->started)
+                        continue;
+                ret->transactions += atomic_load(&w->transactions);
+                ret->errors_timeout += atomic_load(&w->timeouts);
+                ret->errors_crc += atomic_load(&w->crc);
+                ret->errors_exception += atomic_load(&w->exceptions);
+                ret->errors_invalid += atomic_load(&w->invalid);
+                ret->reconnects += atomic_load(&w->reconnects);
+                ret->link_up &= atomic_load(&w->link_up);
+                ret->safe_written_ns = MAX(ret->safe_written_ns, atomic_load(&w->safe_written_ns));
+        }
+        return 0;
+}
+
+static void mb_close(struct chair_driver *drv) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+
+        /* Leave the board safe: the last writes are the safe values. */
+        mb_go_safe(drv);
+        for (unsigned b = 0; b < d->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                if (!w->started)
+                        continue;
+                usleep(1000 * MIN(100u, w->cfg->response_timeout_ms * 2));
+                atomic_store(&w->quit, true);
+                wake(w);
+                pthread_join(w->thread, NULL);
+                close(w->wake_fd);
+        }
+        sd_event_source_disable_unref(d->event_source);
+        if (d->event_fd >= 0)
+                close(d->event_fd);
+        free(d);
+}
+
+static const struct chair_driver_ops modbus_ops = {
+        .name = "modbus",
+        .open = mb_open,
+        .set_output = mb_set_output,
+        .read_input = mb_read_input,
+        .subscribe = mb_subscribe,
+        .go_safe = mb_go_safe,
+        .get_stats = mb_get_stats,
+        .close = mb_close,
+};
+
+int chair_driver_new_modbus(struct chair_driver **ret) {
+        struct modbus_driver *d = calloc(1, sizeof *d);
+        if (!d)
+                return -ENOMEM;
+        d->base.ops = &modbus_ops;
+        d->base.backend = HW_BACKEND_MODBUS;
+        d->event_fd = -1;
+        *ret = &d->base;
+        return 0;
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "planner.h"
+
+/* Speed level -> roller travel (mm/s) and motor duty (%); intensity level -> scale factor
+ * applied to depth, motor duty and air level, within the bounds docs/profiles.md states. */
+static const int32_t travel_mm_s[6] = { 0, 8, 12, 16, 22, 28 };
+static const int32_t motor_duty[6] = { 0, 35, 50, 65, 80, 95 };
+static const double intensity_factor[6] = { 0, 0.6, 0.8, 1.0, 1.2, 1.4 };
+
+#define SHIATSU_SPACING_MM 50
+#define SHIATSU_PRESS_MS 3000
+#define SHIATSU_POINT_PRESS_MS 4000
+#define SHIATSU_POINT_EASE_MS 2000
+#define APPROACH_MM_S 25
+
+struct planner {
+        const struct program *p;
+        const struct plan_options *o;
+        struct timeline_cmd *cmds;
+        size_t n, cap;
+        int oom;
+        uint32_t intensity;
+        double factor;
+        struct precaution_caps caps;
+        double scale;          /* duration scale of every step */
+};
+
+struct expanded {
+        size_t step;
+        uint32_t pass, passes; /* of the step's block */
+};
+
+static void emit(struct planner *pl, uint64_t at_ms, enum timeline_channel c, int arg, int32_t value) {
+        if (at_ms > UINT32_MAX)
+                return;
+        if (pl->n == pl->cap) {
+                size_t cap = pl->cap ? pl->cap * 2 : 256;
+                struct timeline_cmd *n = realloc(pl->cmds, cap * sizeof *n);
+                if (!n) {
+                        pl->oom = 1;
+                        return;
+                }
+                pl->cmds = n;
+                pl->cap = cap;
+        }
+        pl->cmds[pl->n++] = (struct timeline_cmd) { (uint32_t) at_ms, (uint16_t) c, (int16_t) arg, value };
+}
+
+static int32_t position_mm(const struct planner *pl, double rel) {
+        const struct body_scan *s = &pl->o->scan;
+        double mm = s->shoulder_mm + rel * (s->waist_mm - s->shoulder_mm);
+        return (int32_t) CLAMP(lround(mm), 0, (long) pl->o->track_length_mm);
+}
+
+static uint32_t ramped(const struct profile_step *s, int what, uint32_t base, const struct expanded *e) {
+        if ((int) s->ramp != what || e->passes < 2)
+                return base;
+        return (uint32_t) lround(s->ramp_from + ((double) s->ramp_to - s->ramp_from) * e->pass / (e->passes - 1));
+}
+
+static uint32_t level(double v, uint32_t max) {
+        return (uint32_t) CLAMP(lround(v), 1, (long) max);
+}
+
+/* Length of one sweep of a range, in ms. */
+static uint64_t leg_ms(const struct planner *pl, const struct profile_step *s, uint32_t speed) {
+        int32_t a = position_mm(pl, s->from), b = position_mm(pl, s->to);
+        return (uint64_t) llabs((long long) b - a) * 1000 / (uint64_t) travel_mm_s[speed] + 1;
+}
+
+static uint64_t shiatsu_range_pass_ms(const struct planner *pl, const struct profile_step *s, uint32_t speed) {
+        int32_t dist = abs(position_mm(pl, s->to) - position_mm(pl, s->from));
+        uint64_t points = (uint64_t) dist / SHIATSU_SPACING_MM + 1;
+        return points * (SHIATSU_SPACING_MM * 1000ULL / (uint64_t) travel_mm_s[speed] + SHIATSU_PRESS_MS);
+}
+
+static uint64_t air_cycle_ms(const struct profile_step *s) {
+        return 1000ULL * (s->air_inflate_s + s->air_hold_s + s->air_release_s);
+}
+
+static uint32_t allowed_zones(const struct planner *pl, const struct profile_step *s) {
+        return s->air_zones & ~pl->caps.forbidden_air_zones;
+}
+
+/* How long a step lasts (before duration scaling of duration_s steps). */
+static uint64_t step_length_ms(const struct planner *pl, const struct profile_step *s, const struct expanded *e) {
+        uint32_t speed = ramped(s, RAMP_SPEED, s->speed, e);
+
+        if (s->duration_s)
+                return (uint64_t) lround(s->duration_s * 1000.0 * pl->scale);
+        /* repetitions: sweeps of the range, or else air cycles */
+        {
+                uint32_t reps = (uint32_t) MAX(1, lround(s->repetitions * pl->scale));
+                if (s->is_range && s->technique == TECH_SHIATSU)
+                        return reps * shiatsu_range_pass_ms(pl, s, speed);
+                if (s->is_range)
+                        return reps * leg_ms(pl, s, speed);
+                return reps * air_cycle_ms(s);
+        }
+}
+
+static void emit_roller(struct planner *pl, const struct profile_step *s, const struct expanded *e, uint64_t t,
+                        uint64_t len) {
+        uint32_t speed = ramped(s, RAMP_SPEED, s->speed, e);
+        uint32_t depth = ramped(s, RAMP_DEPTH, s->depth, e);
+        uint32_t max_depth = MIN(5, pl->caps.max_depth);
+        int32_t d = (int32_t) level(depth * pl->factor, max_depth);
+        int32_t duty = (int32_t) CLAMP(lround(motor_duty[speed] * pl->factor), 0, 100);
+        int32_t knead = 0, tap = 0, v = travel_mm_s[speed];
+        int32_t a = position_mm(pl, s->from), b = position_mm(pl, s->to);
+
+        switch (s->technique) {
+        case TECH_NONE:
+                emit(pl, t, TL_KNEAD, 0, 0);
+                emit(pl, t, TL_TAP, 0, 0);
+                emit(pl, t, TL_DEPTH, 0, 0);
+                return;
+        case TECH_KNEAD:
+                knead = duty;
+                break;
+        case TECH_KNEAD_REVERSE:
+                knead = -duty;
+                break;
+        case TECH_TAP:
+                tap = duty * 8 / 10;
+                break;
+        case TECH_KNOCK:
+                tap = duty;
+                break;
+        case TECH_CLAP:
+                tap = duty * 6 / 10;
+                break;
+        case TECH_KNEAD_TAP:
+                knead = duty * 8 / 10;
+                tap = duty * 6 / 10;
+                break;
+        case TECH_SHIATSU:
+        case TECH_ROLL:
+        case _TECH_MAX:
+                break;
+        }
+        emit(pl, t, TL_WIDTH, 0, (int32_t) s->width);
+        emit(pl, t, TL_KNEAD, 0, knead);
+        emit(pl, t, TL_TAP, 0, tap);
+
+        if (s->technique == TECH_SHIATSU) {
+                /* Press and ease: sustained pressure at points, the roller eased between them. */
+                int32_t ease = MAX(1, d - 2);
+                if (!s->is_range) {
+                        emit(pl, t, TL_ROLLER_POSITION, APPROACH_MM_S, a);
+                        for (uint64_t u = 0; u < len; u += SHIATSU_POINT_PRESS_MS + SHIATSU_POINT_EASE_MS) {
+                                emit(pl, t + u, TL_DEPTH, 0, d);
+                                if (u + SHIATSU_POINT_PRESS_MS < len)
+                                        emit(pl, t + u + SHIATSU_POINT_PRESS_MS, TL_DEPTH, 0, ease);
+                        }
+                        return;
+                }
+                uint64_t u = 0;
+                for (int dir = 0; u < len; dir ^= 1) {
+                        int32_t from = dir ? b : a, to = dir ? a : b, step = to > from ? SHIATSU_SPACING_MM : -SHIATSU_SPACING_MM;
+                        for (int32_t x = from; u < len && (step > 0 ? x <= to : x >= to); x += step) {
+                                emit(pl, t + u, TL_DEPTH, 0, ease);
+                                emit(pl, t + u, TL_ROLLER_POSITION, (int16_t) v, x);
+                                u += SHIATSU_SPACING_MM * 1000ULL / (uint64_t) v;
+                                if (u >= len)
+                                        break;
+                                emit(pl, t + u, TL_DEPTH, 0, d);
+                                u += SHIATSU_PRESS_MS;
+                        }
+                }
+                return;
+        }
+
+        emit(pl, t, TL_DEPTH, 0, d);
+        if (!s->is_range) {
+                emit(pl, t, TL_ROLLER_POSITION, APPROACH_MM_S, a);
+                return;
+        }
+        /* Sweeps: long strokes up and down the range for the step's length. */
+        uint64_t leg = leg_ms(pl, s, speed);
+        for (uint64_t u = 0, i = 0; u < len; u += leg, i++)
+                emit(pl, t + u, TL_ROLLER_POSITION, (int16_t) v, i % 2 ? a : b);
+}
+
+static void emit_air(struct planner *pl, const struct profile_step *s, const struct expanded *e, uint64_t t, uint64_t len) {
+        uint32_t zones = allowed_zones(pl, s);
+        uint32_t lvl = level(ramped(s, RAMP_AIR, s->air_level, e) * pl->factor, 5);
+        uint64_t cycle = air_cycle_ms(s);
+
+        if (!zones || !cycle)
+                return;
+        for (uint64_t u = 0; u < len; u += cycle)
+                for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
+                        if (!(zones & (1u << z)))
+                                continue;
+                        emit(pl, t + u, TL_AIR_ZONE, (int) z, TL_AIR_INFLATE | (int32_t) (lvl << 8));
+                        if (u + s->air_inflate_s * 1000ULL < len)
+                                emit(pl, t + u + s->air_inflate_s * 1000ULL, TL_AIR_ZONE, (int) z, TL_AIR_HOLD);
+                        if (u + (s->air_inflate_s + s->air_hold_s) * 1000ULL < len)
+                                emit(pl, t + u + (s->air_inflate_s + s->air_hold_s) * 1000ULL, TL_AIR_ZONE, (int) z,
+                                     TL_AIR_RELEASE);
+                }
+        /* Never carry air into the next step. */
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (zones & (1u << z))
+                        emit(pl, t + len, TL_AIR_ZONE, (int) z, TL_AIR_RELEASE);
+}
+
+static uint64_t emit_step(struct planner *pl, const struct expanded *e, size_t index, uint64_t t) {
+        const struct profile_step *s = &pl->p->steps[e->step];
+        uint64_t len = step_length_ms(pl, s, e);
+
+        /* arg: which of the program's steps, so tools can name it; value: the running index */
+        emit(pl, t, TL_STEP, (int) e->step, (int32_t) index);
+        emit_roller(pl, s, e, t, len);
+        emit_air(pl, s, e, t, len);
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (s->heat[z] != UINT32_MAX && !pl->caps.no_heat && !pl->o->no_heat)
+                        emit(pl, t, TL_HEAT_ZONE, (int) z, (int32_t) s->heat[z]);
+        return len;
+}
+
+struct indexed_cmd {
+        struct timeline_cmd cmd;
+        size_t index;
+};
+
+static int cmp_indexed(const void *a, const void *b) {
+        const struct indexed_cmd *x = a, *y = b;
+        if (x->cmd.at_ms != y->cmd.at_ms)
+                return x->cmd.at_ms < y->cmd.at_ms ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Stable: between commands of the same time, emission order decides (a release before the
+ * next step's inflate of the same zone). */
+static int sort_stable(struct timeline_cmd *c, size_t n) {
+        struct indexed_cmd *tmp = malloc((n ? n : 1) * sizeof *tmp);
+        if (!tmp)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                tmp[i] = (struct indexed_cmd) { c[i], i };
+        qsort(tmp, n, sizeof *tmp, cmp_indexed);
+        for (size_t i = 0; i < n; i++)
+                c[i] = tmp[i].cmd;
+        free(tmp);
+        return 0;
+}
+
+static size_t expand(const struct program *p, struct expanded *out, size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < p->n_steps;) {
+                int b = p->steps[i].block;
+                size_t end = i + 1;
+                uint32_t passes = 1;
+                if (b >= 0) {
+                        while (end < p->n_steps && p->steps[end].block == b)
+                                end++;
+                        passes = p->blocks[b].times;
+                }
+                for (uint32_t pass = 0; pass < passes; pass++)
+                        for (size_t j = i; j < end && n < max; j++)
+                                out[n++] = (struct expanded) { j, pass, passes };
+                i = end;
+        }
+        return n;
+}
+
+int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret) {
+        struct planner pl = { .p = p, .o = o, .scale = 1.0 };
+        struct expanded *seq;
+        size_t n;
+        uint64_t t = 0, natural = 0, target;
+        int r;
+
+        memset(ret, 0, sizeof *ret);
+        if (o->track_length_mm <= 0 || o->scan.shoulder_mm <= o->scan.waist_mm)
+                return -EINVAL;
+        pl.caps = o->caps_given ? o->caps : (struct precaution_caps) { .max_intensity = 5, .max_depth = 5 };
+        pl.intensity = o->intensity ? o->intensity : p->intensity;
+        pl.intensity = CLAMP(pl.intensity, 1u, MIN(5u, pl.caps.max_intensity));
+        pl.factor = intensity_factor[pl.intensity];
+
+        seq = calloc(PROFILE_MAX_STEPS * 20, sizeof *seq);
+        if (!seq)
+                return -ENOMEM;
+        n = expand(p, seq, PROFILE_MAX_STEPS * 20);
+
+        for (size_t i = 0; i < n; i++)
+                natural += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
+        if (o->natural || !natural) {
+                target = natural;
+        } else {
+                target = 1000ULL * (o->duration_s ? o->duration_s : p->duration_s);
+                /* Fit the program to the session: stretch or shorten every step up to 2x, then
+                 * repeat the middle of the program or cut the end. */
+                pl.scale = CLAMP((double) target / (double) natural, 0.5, 2.0);
+                /* Repetitions round to whole sweeps: shrink until the whole program fits, so the
+                 * final step (the cool-down) is never cut. */
+                for (int k = 0; k < 8 && pl.scale > 0.5; k++) {
+                        uint64_t total = 0;
+                        for (size_t i = 0; i < n; i++)
+                                total += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
+                        if (total <= target)
+                                break;
+                        pl.scale = MAX(0.5, pl.scale * (double) target / (double) total * 0.995);
+                }
+        }
+
+        if (n <= 2 || o->natural) {
+                for (size_t i = 0; i < n; i++)
+                        t += emit_step(&pl, &seq[i], i, t);
+        } else {
+                size_t index = 0;
+                uint64_t last = step_length_ms(&pl, &p->steps[seq[n - 1].step], &seq[n - 1]);
+                for (size_t i = 0; i + 1 < n; i++)
+                        t += emit_step(&pl, &seq[i], index++, t);
+                /* Repeat the middle while a whole pass still fits before the final step. */
+                for (bool fits = true; fits && !pl.oom;) {
+                        uint64_t pass = 0;
+                        for (size_t i = 1; i + 1 < n; i++)
+                                pass += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
+                        fits = pass > 0 && t + pass + last <= target;
+                        for (size_t i = 1; fits && i + 1 < n; i++)
+                                t += emit_step(&pl, &seq[i], index++, t);
+                }
+                t += emit_step(&pl, &seq[n - 1], index, t);
+        }
+        free(seq);
+        if (pl.oom) {
+                free(pl.cmds);
+                return -ENOMEM;
+        }
+        if (!o->natural && t > target) {
+                /* Cut the end: nothing starts at or after the session's end. */
+                size_t k = 0;
+                for (size_t i = 0; i < pl.n; i++)
+                        if (pl.cmds[i].at_ms < target)
+                                pl.cmds[k++] = pl.cmds[i];
+                pl.n = k;
+                t = target;
+        }
+        r = sort_stable(pl.cmds, pl.n);
+        if (r < 0) {
+                free(pl.cmds);
+                return r;
+        }
+        ret->cmds = pl.cmds;
+        ret->n_cmds = pl.n;
+        ret->duration_ms = (uint32_t) MIN(t, (uint64_t) UINT32_MAX);
+        return 0;
+}
+
+void planner_format(const struct timeline *t, FILE *out) {
+        static const char *const actions[] = { "release", "inflate", "hold" };
+
+        fprintf(out, "# %zu commands, %u.%03u s\n", t->n_cmds, t->duration_ms / 1000, t->duration_ms % 1000);
+        for (size_t i = 0; i < t->n_cmds; i++) {
+                const struct timeline_cmd *c = &t->cmds[i];
+                fprintf(out, "%8u.%03u  %-6s ", c->at_ms / 1000, c->at_ms % 1000, timeline_channel_name(c->channel));
+                switch ((enum timeline_channel) c->channel) {
+                case TL_ROLLER_POSITION:
+                        fprintf(out, "%d mm at %d mm/s\n", c->value, c->arg);
+                        break;
+                case TL_AIR_ZONE:
+                        fprintf(out, "%s %s", chair_air_zone_name(c->arg), actions[(c->value & 0xff) % 3]);
+                        if ((c->value & 0xff) == TL_AIR_INFLATE)
+                                fprintf(out, " level %d", (c->value >> 8) & 0xff);
+                        fputc('\n', out);
+                        break;
+                case TL_HEAT_ZONE:
+                        fprintf(out, "%s level %d\n", chair_heat_zone_name(c->arg), c->value);
+                        break;
+                case TL_KNEAD:
+                case TL_TAP:
+                        fprintf(out, "%d %%\n", c->value);
+                        break;
+                case TL_WIDTH:
+                        fprintf(out, "%s\n", c->value == 0 ? "narrow" : c->value == 1 ? "medium" : "wide");
+                        break;
+                default:
+                        fprintf(out, "%d\n", c->value);
+                        break;
+                }
+        }
+}

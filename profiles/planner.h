@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner: program + options (intensity, duration, body scan, precautions' caps) ->
+ * a deterministic timeline of timed setpoint commands (common/timeline.h). Pure: no I/O, no
+ * clock, so golden-file tests compare its text output with reviewed files.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "precautions.h"
+#include "profile.h"
+#include "timeline.h"
+
+struct plan_options {
+        uint32_t intensity;        /* 1-5; 0 = the program's default */
+        uint32_t duration_s;       /* 0 = the program's default */
+        struct body_scan scan;
+        int32_t track_length_mm;
+        bool no_heat;              /* the person switched heat off */
+        bool caps_given;
+        struct precaution_caps caps;
+        bool natural;              /* play every step once as written, ignoring duration */
+};
+
+int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret);
+/* One line per command, for golden files, `chairctl profile show` and debugging. */
+void planner_format(const struct timeline *t, FILE *out);

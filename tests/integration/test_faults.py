@@ -1,0 +1,117 @@
+"""The safety supervisor end to end on the simulated chair: one case per interlock. The fault is
+injected into the sim backend while a program runs; the interlock trips, every output goes to
+its safe value, the fault is reported (signal, property, history, journal line) and latched,
+a Start is refused until a technician clears it, and the daemon keeps answering."""
+import signal
+import time
+
+import pytest
+
+import chairtest
+from test_session import SAFE, Signals, outputs, start, wait_state
+
+ERR = "org.massagechair.Chair1.Error."
+SERVICE = chairtest.SERVICE_INTERFACE
+
+# (simulated fault, the interlock that must trip, what to run so the fault shows)
+MATRIX = [
+    ("estop", "emergency-stop", "demo"),
+    ("thermistor-open", "thermistor-open", "demo"),
+    ("thermistor-short", "thermistor-short", "demo"),
+    ("over-pressure", "air-over-pressure", "demo"),
+    ("lost-encoder", "encoder-lost", "demo"),
+    ("spurious-pulses", "encoder-spurious", "pause"),
+    ("stalled-motor", "motor-overcurrent", "demo"),
+    ("both-limits", "limits-both", "demo"),
+    ("supply-low", "supply-voltage", "demo"),
+    ("supply-high", "supply-voltage", "demo"),
+]
+
+
+@pytest.fixture
+def signals(bus, daemon):
+    s = Signals(bus.address)
+    yield s
+    s.close()
+
+
+def inject(daemon, name, on=True):
+    daemon.call("InjectFault", "sb", name, "true" if on else "false", interface=SERVICE)
+
+
+@pytest.mark.parametrize("fault,code,mode", MATRIX, ids=[m[0] for m in MATRIX])
+def test_interlock(daemon, signals, fault, code, mode):
+    start(daemon)
+    wait_state(daemon, "running")
+    chairtest.wait_for(lambda: outputs(daemon)["travel_motor"] != 0 or outputs(daemon)["knead_motor"] != 0, 10,
+                       "the roller working")
+    if mode == "pause":
+        daemon.call("Pause")
+        wait_state(daemon, "paused")
+        time.sleep(0.5)
+    inject(daemon, fault)
+
+    chairtest.wait_for(lambda: daemon.get_property("Fault") == code, 15, f"fault {code}")
+    assert daemon.get_property("State") == "fault"
+    safe_now = outputs(daemon)
+    for k, v in SAFE.items():
+        assert safe_now[k] == v, f"{k} = {safe_now[k]} after {code}"
+    chairtest.wait_for(lambda: signals.find("FaultRaised", lambda a: a[0] == code), 5, "FaultRaised")
+    assert signals.find("ProgramFinished", lambda a: a[1] == "fault")
+    assert daemon.get_property("FaultMessage")
+    assert "Fault " + code in daemon.output()
+
+    # Latched: a start is refused while the fault stands, and the chair stays safe.
+    name, _ = daemon.error_of("Start", "demo", "@a{sv} {}")
+    assert name == ERR + "FaultLatched"
+    time.sleep(0.3)
+    assert all(outputs(daemon)[k] == v for k, v in SAFE.items())
+
+    faults = daemon.call("GetFaults", "u", 5)[0]
+    assert faults[0][1] == code and faults[0][3] == "latched"
+
+    inject(daemon, fault, on=False)
+    daemon.call("ClearFault", interface=SERVICE)
+    wait_state(daemon, "idle")
+    assert daemon.get_property("Fault") == ""
+    assert daemon.call("GetFaults", "u", 5)[0][0][3] == "technician"
+    # And the chair works again.
+    start(daemon)
+    wait_state(daemon, "running")
+    daemon.call("Stop")
+
+
+def test_estop_still_pressed_cannot_be_cleared(daemon, signals):
+    inject(daemon, "estop")
+    chairtest.wait_for(lambda: daemon.get_property("Fault") == "emergency-stop", 10, "emergency-stop")
+    name, msg = daemon.error_of("ClearFault", interface=SERVICE)
+    assert name == ERR + "NotPermitted" and "emergency stop" in msg
+    inject(daemon, "estop", on=False)
+    daemon.call("ClearFault", interface=SERVICE)
+    wait_state(daemon, "idle")
+
+
+def test_overtemperature_during_heat(daemon, signals):
+    """The heater runs away (a stuck relay): the over-temperature interlock trips."""
+    daemon.call("StartManual", "ssa{sv}", "knead", "point", 0)
+    wait_state(daemon, "running")
+    daemon.call("SetHeat", "su", "lumbar", 3)
+    inject(daemon, "over-temperature")
+    # The simulated element heats at its own pace: allow it the time a real one needs.
+    chairtest.wait_for(lambda: daemon.get_property("Fault") == "heater-over-temperature", 120,
+                       "heater-over-temperature")
+    assert outputs(daemon)["heat_lumbar"] == 0
+
+
+def test_kill_9_then_restart_starts_safe(bus, workdir, start_daemon):
+    """A crash mid-program leaves nothing on: the restarted daemon drives every output safe
+    before anything else, and its state is intact."""
+    d = start_daemon()
+    start(d)
+    wait_state(d, "running")
+    d.process.signal(signal.SIGKILL)
+    d.process.wait(timeout=10)
+    again = start_daemon(name="massagechaird-2")
+    assert "Every output is at its safe value." in again.output().split("Ready:")[0]
+    assert again.get_property("State") == "idle"
+    assert all(outputs(again)[k] == v for k, v in SAFE.items())

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/* The scheduler with an injected clock: whole programs run in milliseconds, and the command log
+ * is checked against the plan. A tiny roller model stands in for the chair. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "scheduler.h"
+
+#define MS 1000000ULL
+
+struct fake_chair {
+        uint64_t now;
+        int32_t out[_CHAIR_OUT_MAX];
+        double roller_mm;
+        int32_t pressure, temp;
+        unsigned n_sets;
+        struct { uint64_t at; int out; int32_t value; } log[20000];
+};
+
+static int fake_set(void *userdata, enum chair_output out, int32_t value) {
+        struct fake_chair *c = userdata;
+        c->out[out] = value;
+        if (c->n_sets < 20000)
+                c->log[c->n_sets++] = (typeof(c->log[0])) { c->now, out, value };
+        return 0;
+}
+
+static int fake_read(void *userdata, enum chair_input in, int32_t *ret) {
+        struct fake_chair *c = userdata;
+        switch (in) {
+        case CHAIR_IN_ENCODER:
+                *ret = (int32_t) (c->roller_mm * 2);
+                return 0;
+        case CHAIR_IN_LIMIT_BOTTOM:
+                *ret = c->roller_mm <= 0;
+                return 0;
+        case CHAIR_IN_LIMIT_TOP:
+                *ret = c->roller_mm >= 800;
+                return 0;
+        case CHAIR_IN_AIR_PRESSURE:
+                *ret = c->pressure;
+                return 0;
+        case CHAIR_IN_TEMP_LUMBAR:
+                *ret = c->temp;
+                return 0;
+        default:
+                return -ENODEV;
+        }
+}
+
+/* Advances the fake world to t, integrating the roller at 40 mm/s at 100 % duty. */
+static void advance(struct fake_chair *c, uint64_t t) {
+        double dt = (double) (t - c->now) / 1e9;
+        c->roller_mm += c->out[CHAIR_OUT_TRAVEL_MOTOR] / 100.0 * 40.0 * dt;
+        if (c->roller_mm < 0)
+                c->roller_mm = 0;
+        if (c->roller_mm > 800)
+                c->roller_mm = 800;
+        if (c->out[CHAIR_OUT_AIR_PUMP])
+                c->pressure += (int32_t) (dt * 200);
+        c->now = t;
+}
+
+static struct scheduler *new_scheduler(struct fake_chair *c) {
+        struct scheduler_config cfg = { .pulses_per_mm = 2, .track_length_mm = 800, .max_speed_mm_s = 40,
+                                        .deadline_miss_ms = 20, .tick_ms = 10,
+                                        .travel_timeout_ms = 42000 };
+        struct scheduler_io io = { fake_set, fake_read, c };
+        struct scheduler *s;
+        assert_int_equal(scheduler_new(&cfg, &io, &s), 0);
+        return s;
+}
+
+static struct timeline *make_timeline(const struct timeline_cmd *cmds, size_t n, uint32_t duration_ms) {
+        struct timeline *t = calloc(1, sizeof *t);
+        t->cmds = calloc(n, sizeof *cmds);
+        memcpy(t->cmds, cmds, n * sizeof *cmds);
+        t->n_cmds = n;
+        t->duration_ms = duration_ms;
+        return t;
+}
+
+/* Runs the scheduler's wake-ups on the fake clock until `until` or until idle. */
+static void run_until(struct scheduler *s, struct fake_chair *c, uint64_t until, struct scheduler_event *events,
+                      unsigned *n_events) {
+        for (;;) {
+                uint64_t next = scheduler_service(s, c->now);
+                struct scheduler_event ev;
+                while (scheduler_pop_event(s, &ev)) {
+                        if (ev.type == SCHED_EV_TIMELINE_DONE) {
+                                timeline_free(ev.ptr);
+                                free(ev.ptr);
+                                continue;
+                        }
+                        if (events && *n_events < 64)
+                                events[(*n_events)++] = ev;
+                }
+                if (next == UINT64_MAX || next > until) {
+                        advance(c, until);
+                        return;
+                }
+                advance(c, next);
+        }
+}
+
+static uint64_t first_set(struct fake_chair *c, int out, int32_t value) {
+        for (unsigned i = 0; i < c->n_sets; i++)
+                if (c->log[i].out == out && c->log[i].value == value)
+                        return c->log[i].at;
+        return UINT64_MAX;
+}
+
+static bool set_at(struct fake_chair *c, int out, int32_t value, uint64_t at) {
+        for (unsigned i = 0; i < c->n_sets; i++)
+                if (c->log[i].out == out && c->log[i].value == value && c->log[i].at == at)
+                        return true;
+        return false;
+}
+
+static void test_commands_at_planned_times(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        struct scheduler_event ev[64];
+        unsigned n = 0;
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_STEP, 0, 0 },
+                { 0, TL_KNEAD, 0, 60 },
+                { 1500, TL_TAP, 0, 40 },
+                { 2000, TL_STEP, 0, 1 },
+                { 2000, TL_KNEAD, 0, -50 },
+                { 30 * 60 * 1000, TL_TAP, 0, 0 },   /* half an hour in */
+        };
+        uint64_t start = 1000 * MS;
+
+        c->now = start;
+        assert_int_equal(scheduler_load(s, make_timeline(cmds, 6, 30 * 60 * 1000 + 500), start), 0);
+        run_until(s, c, start + 31 * 60 * 1000 * MS, ev, &n);
+
+        assert_int_equal(first_set(c, CHAIR_OUT_KNEAD_MOTOR, 60), start);
+        assert_int_equal(first_set(c, CHAIR_OUT_TAP_MOTOR, 40), start + 1500 * MS);
+        assert_int_equal(first_set(c, CHAIR_OUT_KNEAD_MOTOR, -50), start + 2000 * MS);
+        assert_true(set_at(c, CHAIR_OUT_TAP_MOTOR, 0, start + 30 * 60 * 1000 * MS));
+
+        struct scheduler_stats st;
+        scheduler_get_stats(s, &st);
+        assert_int_equal(st.count, 6);
+        assert_int_equal(st.max_us, 0);
+        assert_int_equal(st.over_1ms, 0);
+
+        /* Steps, then the end, then settling done. */
+        assert_int_equal(ev[0].type, SCHED_EV_STEP);
+        assert_int_equal(ev[1].type, SCHED_EV_STEP);
+        assert_int_equal(ev[1].a, 1);
+        bool finished = false, settled = false;
+        for (unsigned i = 0; i < n; i++) {
+                finished |= ev[i].type == SCHED_EV_FINISHED;
+                settled |= ev[i].type == SCHED_EV_SETTLED;
+        }
+        assert_true(finished && settled);
+        assert_int_equal(scheduler_get_mode(s), SCHEDULER_IDLE);
+        assert_int_equal(c->out[CHAIR_OUT_KNEAD_MOTOR], 0);
+        assert_int_equal(c->out[CHAIR_OUT_TRAVEL_MOTOR], 0);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_RELEASE], 1);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_roller_reaches_target(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_ROLLER_POSITION, 40, 600 },
+                { 20000, TL_ROLLER_POSITION, 20, 300 },
+        };
+        c->now = 5 * MS;
+        scheduler_load(s, make_timeline(cmds, 2, 40000), c->now);
+        run_until(s, c, c->now + 19000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 600 - 4 && c->roller_mm < 600 + 4);
+        run_until(s, c, c->now + 20000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 300 - 4 && c->roller_mm < 300 + 4);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_pause_holds_and_shifts(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_KNEAD, 0, 50 },
+                { 1000, TL_TAP, 0, 30 },
+        };
+        c->now = 0;
+        scheduler_load(s, make_timeline(cmds, 2, 5000), 0);
+        run_until(s, c, 500 * MS, NULL, NULL);
+        scheduler_pause(s);
+        run_until(s, c, 600 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_KNEAD_MOTOR], 0);
+        unsigned sets = c->n_sets;
+        run_until(s, c, 3600 * MS, NULL, NULL);
+        /* Paused: nothing changes, and the tap command has not run. */
+        assert_int_equal(c->n_sets, sets);
+        assert_int_equal(c->out[CHAIR_OUT_TAP_MOTOR], 0);
+        scheduler_resume(s);
+        run_until(s, c, 5000 * MS, NULL, NULL);
+        /* Paused at program time 500 ms, resumed at 3600 ms: the 1000 ms command runs 500 ms later. */
+        assert_int_equal(first_set(c, CHAIR_OUT_TAP_MOTOR, 30), 3600 * MS + 500 * MS);
+        assert_int_equal(c->out[CHAIR_OUT_KNEAD_MOTOR], 50);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_late_command_is_a_fault(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        struct scheduler_event ev[64];
+        unsigned n = 0;
+        const struct timeline_cmd cmds[] = { { 0, TL_KNEAD, 0, 50 }, { 100, TL_TAP, 0, 30 } };
+
+        scheduler_load(s, make_timeline(cmds, 2, 1000), 0);
+        scheduler_service(s, 0);
+        /* The thread "stalls" 50 ms past the second deadline (bound: 20 ms). */
+        c->now = 150 * MS;
+        run_until(s, c, 150 * MS, ev, &n);
+        bool late = false;
+        for (unsigned i = 0; i < n; i++)
+                if (ev[i].type == SCHED_EV_LATE) {
+                        late = true;
+                        assert_int_equal(ev[i].a, 1);
+                        assert_true(ev[i].b >= 50000);
+                }
+        assert_true(late);
+        assert_int_equal(c->out[CHAIR_OUT_TAP_MOTOR], 0); /* never silently executed late */
+        assert_int_equal(scheduler_get_mode(s), SCHEDULER_IDLE);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_full_queue_refused(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        int r = 0;
+        for (int i = 0; i < 100 && r == 0; i++)
+                r = scheduler_set_channel(s, TL_KNEAD, 0, i % 100);
+        assert_int_equal(r, -EAGAIN);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_air_and_heat_controllers(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_AIR_ZONE, CHAIR_AIR_CALVES, TL_AIR_INFLATE | (2 << 8) },
+                { 0, TL_HEAT_ZONE, CHAIR_HEAT_LUMBAR, 3 },
+                { 4000, TL_AIR_ZONE, CHAIR_AIR_CALVES, TL_AIR_RELEASE },
+        };
+        c->temp = 250;
+        scheduler_load(s, make_timeline(cmds, 3, 6000), 0);
+        run_until(s, c, 100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_PUMP], 1);
+        assert_int_equal(c->out[CHAIR_OUT_VALVE_CALVES], 1);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_RELEASE], 0);
+        assert_int_equal(c->out[CHAIR_OUT_HEAT_LUMBAR], 1);
+        assert_int_equal(scheduler_active_air_zones(s), 1u << CHAIR_AIR_CALVES);
+        /* Pressure reaches level 2's target (20 kPa): the pump stops, the bag holds. */
+        run_until(s, c, 2000 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_PUMP], 0);
+        assert_int_equal(c->out[CHAIR_OUT_VALVE_CALVES], 1);
+        c->temp = 530;
+        run_until(s, c, 2100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_HEAT_LUMBAR], 0);
+        c->temp = 510; /* inside the band: stays off */
+        run_until(s, c, 2200 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_HEAT_LUMBAR], 0);
+        run_until(s, c, 4100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_VALVE_CALVES], 0);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_RELEASE], 1);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_modifiers_at_step_boundary(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_STEP, 0, 0 }, { 0, TL_KNEAD, 0, 60 },
+                { 3000, TL_STEP, 0, 1 },
+        };
+        scheduler_load(s, make_timeline(cmds, 3, 6000), 0);
+        run_until(s, c, 1000 * MS, NULL, NULL);
+        scheduler_set_modifiers(s, 50, 100, 2);
+        run_until(s, c, 2000 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_KNEAD_MOTOR], 60);  /* not yet: no safe point */
+        run_until(s, c, 3100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_KNEAD_MOTOR], 30);
+        assert_int_equal(c->out[CHAIR_OUT_WIDTH], 2);
+        scheduler_free(s);
+        free(c);
+}
+
+static void test_real_thread(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        bool rt;
+        assert_int_equal(scheduler_start_thread(s, &rt), 0);
+        scheduler_stop_thread(s);
+        scheduler_free(s);
+        free(c);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_commands_at_planned_times),
+                cmocka_unit_test(test_roller_reaches_target),
+                cmocka_unit_test(test_pause_holds_and_shifts),
+                cmocka_unit_test(test_late_command_is_a_fault),
+                cmocka_unit_test(test_full_queue_refused),
+                cmocka_unit_test(test_air_and_heat_controllers),
+                cmocka_unit_test(test_modifiers_at_step_boundary),
+                cmocka_unit_test(test_real_thread),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

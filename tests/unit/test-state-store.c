@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/* The state store: round trips through close and reopen, bounded history, corrupt files moved
+ * aside (never a crash), a torn temporary file left by a kill -9. */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "state-store.h"
+
+struct fixture {
+        char dir[64];
+};
+
+static int setup(void **state) {
+        struct fixture *f = calloc(1, sizeof *f);
+        assert_non_null(f);
+        snprintf(f->dir, sizeof f->dir, "/tmp/test-state-store-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        struct fixture *f = *state;
+        DIR *d = opendir(f->dir);
+        struct dirent *de;
+        char path[400];
+
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+                        unlink(path);
+                }
+        if (d)
+                closedir(d);
+        rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+static void write_file(const char *dir, const char *name, const char *text) {
+        char path[400];
+        FILE *fp;
+
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        fp = fopen(path, "we");
+        assert_non_null(fp);
+        fputs(text, fp);
+        fclose(fp);
+}
+
+static char *read_file(const char *dir, const char *name) {
+        static char buf[65536];
+        char path[400];
+        size_t n;
+        FILE *fp;
+
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        fp = fopen(path, "re");
+        if (!fp)
+                return NULL;
+        n = fread(buf, 1, sizeof buf - 1, fp);
+        buf[n] = 0;
+        fclose(fp);
+        return buf;
+}
+
+/* How many files in dir start with prefix. */
+static unsigned count_files(const char *dir, const char *prefix) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        unsigned n = 0;
+
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+                        n++;
+        closedir(d);
+        return n;
+}
+
+static struct history_entry session(uint64_t id, const char *program) {
+        struct history_entry e = { .id = id, .start_usec = 1700000000000000ULL + id, .duration_s = 600,
+                                   .intensity = 3, .pain_before = HISTORY_NOT_RATED,
+                                   .pain_after = HISTORY_NOT_RATED };
+        snprintf(e.program, sizeof e.program, "%s", program);
+        snprintf(e.reason, sizeof e.reason, "completed");
+        return e;
+}
+
+static void test_settings_round_trip(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct memory_slot m = { .used = true, .intensity = 4, .speed = 2, .width = 2, .depth = 5,
+                                 .air_zones = 0x3f, .air_intensity = 5, .heat_lumbar = 3, .heat_calves = 1,
+                                 .timer_min = 30 }, got;
+        const char *const precautions[] = { "pregnancy", "osteoporosis", NULL };
+        char **list;
+        uint32_t timer;
+
+        snprintf(m.program, sizeof m.program, "manual:knead+tap");
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_memory(st, 1, &got), 0);
+        assert_false(got.used);
+        assert_int_equal(state_store_load_default_timer(st, &timer), -ENOENT);
+        assert_int_equal(state_store_save_memory(st, 0, &m), -EINVAL);
+        assert_int_equal(state_store_save_memory(st, 3, &m), -EINVAL);
+        assert_int_equal(state_store_save_memory(st, 2, &m), 0);
+        assert_int_equal(state_store_save_precautions(st, precautions), 0);
+        assert_int_equal(state_store_save_default_timer(st, 10), 0);
+        state_store_close(st);
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_memory(st, 1, &got), 0);
+        assert_false(got.used);
+        assert_int_equal(state_store_load_memory(st, 2, &got), 0);
+        assert_true(got.used);
+        assert_string_equal(got.program, "manual:knead+tap");
+        assert_memory_equal(&got.intensity, &m.intensity, sizeof m - offsetof(struct memory_slot, intensity));
+        assert_int_equal(state_store_load_precautions(st, &list), 0);
+        assert_string_equal(list[0], "pregnancy");
+        assert_string_equal(list[1], "osteoporosis");
+        assert_null(list[2]);
+        for (char **p = list; *p; p++)
+                free(*p);
+        free(list);
+        assert_int_equal(state_store_load_default_timer(st, &timer), 0);
+        assert_int_equal(timer, 10);
+
+        /* Clearing the precautions persists too. */
+        assert_int_equal(state_store_save_precautions(st, (const char *const[]) { NULL }), 0);
+        state_store_close(st);
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_precautions(st, &list), 0);
+        assert_null(list[0]);
+        free(list);
+        state_store_close(st);
+        assert_int_equal(count_files(f->dir, "settings.corrupt"), 0);
+}
+
+static void test_history_round_trip_and_rating(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list, e;
+        size_t n;
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        e = session(1, "swedish");
+        assert_int_equal(state_store_append_history(st, &e), 0);
+        e = session(2, "prog\twith\ttabs");
+        snprintf(e.reason, sizeof e.reason, "%s", "");
+        assert_int_equal(state_store_append_history(st, &e), 0);
+        assert_int_equal(state_store_rate_session(st, 1, 7, 2), 0);
+        assert_int_equal(state_store_rate_session(st, 99, 7, 2), -ENOENT);
+        state_store_close(st);
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10, &list, &n), 0);
+        assert_int_equal(n, 2);
+        /* Newest first; tabs never break the line format; an empty field survives. */
+        assert_int_equal(list[0].id, 2);
+        assert_string_equal(list[0].program, "prog with tabs");
+        assert_string_equal(list[0].reason, "");
+        assert_int_equal(list[0].pain_before, HISTORY_NOT_RATED);
+        assert_int_equal(list[1].id, 1);
+        assert_string_equal(list[1].program, "swedish");
+        assert_int_equal(list[1].start_usec, 1700000000000001ULL);
+        assert_int_equal(list[1].duration_s, 600);
+        assert_int_equal(list[1].intensity, 3);
+        assert_int_equal(list[1].pain_before, 7);
+        assert_int_equal(list[1].pain_after, 2);
+        assert_string_equal(list[1].reason, "completed");
+        free(list);
+        assert_int_equal(state_store_list_history(st, 1, &list, &n), 0);
+        assert_int_equal(n, 1);
+        free(list);
+        assert_int_equal(state_store_list_history(st, 0, &list, &n), 0);
+        assert_int_equal(n, 0);
+        free(list);
+        state_store_close(st);
+}
+
+static void test_history_is_bounded(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list, e;
+        size_t n;
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        for (uint64_t id = 1; id <= HISTORY_MAX + 20; id++) {
+                e = session(id, "gentle");
+                assert_int_equal(state_store_append_history(st, &e), 0);
+        }
+        state_store_close(st);
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10000, &list, &n), 0);
+        assert_int_equal(n, HISTORY_MAX);
+        assert_int_equal(list[0].id, HISTORY_MAX + 20);
+        assert_int_equal(list[n - 1].id, 21);
+        free(list);
+        state_store_close(st);
+}
+
+static void test_faults_round_trip(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct fault_entry e = { .time_usec = 42 }, *list;
+        size_t n;
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_mark_fault_cleared(st, "technician"), -ENOENT);
+        snprintf(e.code, sizeof e.code, "motor-overcurrent");
+        snprintf(e.message, sizeof e.message, "roller motor drew too much\ncurrent");
+        snprintf(e.cleared, sizeof e.cleared, "latched");
+        assert_int_equal(state_store_append_fault(st, &e), 0);
+        e.time_usec = 43;
+        snprintf(e.code, sizeof e.code, "estop");
+        e.message[0] = 0;
+        assert_int_equal(state_store_append_fault(st, &e), 0);
+        assert_int_equal(state_store_mark_fault_cleared(st, "technician (uid 0)"), 0);
+        state_store_close(st);
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_faults(st, 10, &list, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(list[0].time_usec, 43);
+        assert_string_equal(list[0].code, "estop");
+        assert_string_equal(list[0].message, "");
+        assert_string_equal(list[0].cleared, "technician (uid 0)");
+        assert_string_equal(list[1].code, "motor-overcurrent");
+        assert_string_equal(list[1].message, "roller motor drew too much current");
+        assert_string_equal(list[1].cleared, "latched");
+        free(list);
+        state_store_close(st);
+        assert_int_equal(count_files(f->dir, "faults.corrupt"), 0);
+}
+
+static void test_corrupt_history_keeps_readable_lines(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list;
+        size_t n;
+
+        write_file(f->dir, "history",
+                   "1\tswedish\t1700000000000000\t600\t3\t65535\t65535\tcompleted\n"
+                   "this is not a session\n"
+                   "2\tgentle\t1700000000000001\t600\t9\t65535\t65535\tcompleted\n" /* intensity 9 */
+                   "3\tgentle\t1700000000000002\t600\t2\t11\t3\tcompleted\n"        /* pain 11 */
+                   "4\tgentle\t1700000000000003\t-5\t2\t1\t3\tcompleted\n"
+                   "5\tsports\t1700000000000004\t60\t2\t1\t3\ttimer\n"
+                   "6\tsports\t17000000"); /* torn last line */
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10, &list, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(list[0].id, 5);
+        assert_int_equal(list[1].id, 1);
+        free(list);
+        state_store_close(st);
+        assert_int_equal(count_files(f->dir, "history.corrupt-"), 1);
+        /* The rewritten file is clean: reopening moves nothing more aside. */
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        state_store_close(st);
+        assert_int_equal(count_files(f->dir, "history.corrupt-"), 1);
+}
+
+static void test_corrupt_settings_and_faults(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct memory_slot m;
+        struct fault_entry *faults;
+        uint32_t timer;
+        char **list;
+        size_t n;
+
+        write_file(f->dir, "settings", "precautions=pregnancy\nmemory1=swedish,9,9,9\n\x01\x02garbage");
+        write_file(f->dir, "faults", "\xff\xfe\x00binary");
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_memory(st, 1, &m), 0);
+        assert_false(m.used);
+        assert_int_equal(state_store_load_default_timer(st, &timer), -ENOENT);
+        assert_int_equal(state_store_load_precautions(st, &list), 0);
+        assert_null(list[0]);
+        free(list);
+        assert_int_equal(state_store_list_faults(st, 10, &faults, &n), 0);
+        assert_int_equal(n, 0);
+        free(faults);
+        /* Writing works again after the move. */
+        assert_int_equal(state_store_save_default_timer(st, 30), 0);
+        state_store_close(st);
+        assert_int_equal(count_files(f->dir, "settings.corrupt-"), 1);
+        assert_int_equal(count_files(f->dir, "faults.corrupt-"), 1);
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_default_timer(st, &timer), 0);
+        assert_int_equal(timer, 30);
+        state_store_close(st);
+}
+
+static void test_torn_temporary_file(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list, e = session(7, "swedish");
+        size_t n;
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_append_history(st, &e), 0);
+        assert_int_equal(state_store_save_default_timer(st, 20), 0);
+        state_store_close(st);
+        /* A kill -9 between write and rename leaves half a temporary file beside the real one. */
+        write_file(f->dir, "history.tmp", "8\tswedish\t17000");
+        write_file(f->dir, "settings.tmp", "default_ti");
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(list[0].id, 7);
+        free(list);
+        state_store_close(st);
+        assert_null(read_file(f->dir, "history.tmp"));
+        assert_null(read_file(f->dir, "settings.tmp"));
+        assert_int_equal(count_files(f->dir, "history.corrupt"), 0);
+        assert_non_null(strstr(read_file(f->dir, "settings"), "default_timer=20\n"));
+}
+
+static void test_state_dir_created(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        char sub[128];
+
+        snprintf(sub, sizeof sub, "%s/new", f->dir);
+        assert_int_equal(state_store_open(sub, &st), 0);
+        assert_int_equal(state_store_save_default_timer(st, 20), 0);
+        state_store_close(st);
+        assert_non_null(read_file(sub, "settings"));
+        unlink(strcat(sub, "/settings"));
+        sub[strlen(sub) - strlen("/settings")] = 0;
+        rmdir(sub);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_settings_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_history_round_trip_and_rating, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_history_is_bounded, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_faults_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_corrupt_history_keeps_readable_lines, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_corrupt_settings_and_faults, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_torn_temporary_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_state_dir_created, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

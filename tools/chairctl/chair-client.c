@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chair-client.h"
+
+int client_connect(sd_bus **ret) {
+        int r = sd_bus_open_system(ret);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: massagechaird is not running (cannot connect to the system bus: %s).\n",
+                        strerror(-r));
+                return -EXIT_NOT_RUNNING;
+        }
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        const char *advice;
+        int code;
+} advice[] = {
+        { "org.massagechair.Chair1.Error.FaultLatched", "a technician must check the chair and run 'chairctl clear-fault'", 1 },
+        { "org.massagechair.Chair1.Error.Busy", "stop the running session first with 'chairctl stop'", 1 },
+        { "org.massagechair.Chair1.Error.UnknownProgram", "'chairctl list' shows the programs", 1 },
+        { "org.massagechair.Chair1.Error.NotRunning", "start a program first ('chairctl start PROGRAM')", 1 },
+        { "org.massagechair.Chair1.Error.PrecautionConflict",
+          "choose another program, or review the declared conditions with 'chairctl precautions'", 1 },
+        { "org.massagechair.Chair1.Error.InvalidProfile", "fix the lines named above and check with 'chairctl profile check FILE'", 1 },
+        { "org.massagechair.Chair1.Error.NotPermitted", NULL, 1 },
+        { "org.massagechair.Chair1.Error.NoBodyScan", "run a body scan first with 'chairctl scan'", 1 },
+        { "org.massagechair.Chair1.Error.ChildLocked", "the child lock is on", 1 },
+        { "org.freedesktop.DBus.Error.AccessDenied",
+          "technician commands need root or membership of the 'chairtech' group", 1 },
+        { "org.freedesktop.DBus.Error.InvalidArgs", "see 'chairctl --help'", 2 },
+        { "org.freedesktop.DBus.Error.ServiceUnknown",
+          "massagechaird is not running (no org.massagechair.Chair1 on the system bus); start it with "
+          "'systemctl start massagechaird'", 3 },
+        { "org.freedesktop.DBus.Error.NameHasNoOwner",
+          "massagechaird is not running (no org.massagechair.Chair1 on the system bus); start it with "
+          "'systemctl start massagechaird'", 3 },
+};
+
+int client_report_error(const sd_bus_error *error, int r) {
+        if (error && sd_bus_error_is_set(error)) {
+                for (size_t i = 0; i < sizeof advice / sizeof advice[0]; i++)
+                        if (strcmp(error->name, advice[i].name) == 0) {
+                                if (advice[i].code == EXIT_NOT_RUNNING)
+                                        fprintf(stderr, "chairctl: %s.\n", advice[i].advice);
+                                else if (advice[i].advice)
+                                        fprintf(stderr, "chairctl: %s.\nchairctl: %s.\n", error->message, advice[i].advice);
+                                else
+                                        fprintf(stderr, "chairctl: %s.\n", error->message);
+                                return advice[i].code;
+                        }
+                fprintf(stderr, "chairctl: %s (%s).\n", error->message ? error->message : "failed", error->name);
+                return EXIT_CALL_FAILED;
+        }
+        fprintf(stderr, "chairctl: %s.\n", strerror(r < 0 ? -r : r));
+        return EXIT_CALL_FAILED;
+}
+
+static int read_strv_into(sd_bus_message *m, char (*out)[16], unsigned max, unsigned *n) {
+        const char *s;
+        int r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        *n = 0;
+        while ((r = sd_bus_message_read(m, "s", &s)) > 0)
+                if (*n < max)
+                        snprintf(out[(*n)++], 16, "%s", s);
+        return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error) {
+        sd_bus_message *reply = NULL;
+        int r;
+
+        memset(st, 0, sizeof *st);
+        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                               error, &reply, "s", CHAIR_INTERFACE);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *s;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        break;
+#define STR(name, field)                                                                        \
+        if (strcmp(key, name) == 0) {                                                           \
+                r = sd_bus_message_read(reply, "v", "s", &s);                                   \
+                if (r >= 0)                                                                     \
+                        snprintf(st->field, sizeof st->field, "%s", s);                         \
+        } else
+#define NUM(name, sig, field)                                                                   \
+        if (strcmp(key, name) == 0)                                                             \
+                r = sd_bus_message_read(reply, "v", sig, &st->field);                           \
+        else
+                STR("State", state)
+                STR("Program", program)
+                STR("Width", width)
+                STR("Fault", fault)
+                STR("FaultMessage", fault_message)
+                STR("Model", model)
+                NUM("Remaining", "u", remaining)
+                NUM("Duration", "u", duration)
+                NUM("Intensity", "u", intensity)
+                NUM("Speed", "u", speed)
+                NUM("Depth", "u", depth)
+                NUM("AirIntensity", "u", air_intensity)
+                NUM("Timer", "u", timer)
+                NUM("ShoulderPosition", "i", shoulder)
+                NUM("RollerPosition", "i", roller)
+                NUM("SessionId", "t", session_id)
+                if (strcmp(key, "ChildLock") == 0) {
+                        int b;
+                        r = sd_bus_message_read(reply, "v", "b", &b);
+                        st->child_lock = b;
+                } else if (strcmp(key, "AirZones") == 0 || strcmp(key, "ActiveAirZones") == 0) {
+                        bool active = key[0] == 'A' && key[1] == 'c';
+                        r = sd_bus_message_enter_container(reply, 'v', "as");
+                        if (r >= 0)
+                                r = read_strv_into(reply, active ? st->active_air : st->air_zones, 8,
+                                                   active ? &st->n_active_air : &st->n_air_zones);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (strcmp(key, "HeatLevels") == 0) {
+                        const char *z;
+                        uint32_t level;
+                        r = sd_bus_message_enter_container(reply, 'v', "a{su}");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(reply, 'a', "{su}");
+                        while (r >= 0 && (r = sd_bus_message_read(reply, "{su}", &z, &level)) > 0)
+                                if (st->n_heat < 4) {
+                                        snprintf(st->heat[st->n_heat].zone, 16, "%s", z);
+                                        st->heat[st->n_heat++].level = level;
+                                }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (strcmp(key, "Temperatures") == 0) {
+                        const char *z;
+                        double t;
+                        r = sd_bus_message_enter_container(reply, 'v', "a{sd}");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(reply, 'a', "{sd}");
+                        while (r >= 0 && (r = sd_bus_message_read(reply, "{sd}", &z, &t)) > 0)
+                                for (unsigned i = 0; i < st->n_heat; i++)
+                                        if (strcmp(st->heat[i].zone, z) == 0) {
+                                                st->heat[i].temp = t;
+                                                st->heat[i].has_temp = true;
+                                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (strcmp(key, "Precautions") == 0) {
+                        r = sd_bus_message_enter_container(reply, 'v', "as");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(reply, 'a', "s");
+                        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0)
+                                if (st->n_precautions < 32)
+                                        snprintf(st->precautions[st->n_precautions++], 40, "%s", s);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else {
+                        r = sd_bus_message_skip(reply, "v");
+                }
+#undef STR
+#undef NUM
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        sd_bus_message_unref(reply);
+        return r < 0 ? r : 0;
+}

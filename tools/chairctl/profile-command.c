@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The technicians' loop on profile files: check (every error, exit 1), show (the step table
+ * with start times and totals), plot (an SVG timeline), upload (to the daemon, which validates
+ * again and stores it in /etc/massagechair/profiles.d).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chair-client.h"
+#include "planner.h"
+#include "profile-command.h"
+#include "profile-plot.h"
+#include "profile.h"
+
+#define UPLOAD_MAX (64 * 1024)
+
+/* The reference body the show and plot commands place the program on. */
+static const struct plan_options reference = {
+        .intensity = 0,
+        .duration_s = 0,
+        .scan = { 620, 220 },
+        .track_length_mm = 800,
+};
+
+static int load(const char *path, struct program **ret) {
+        struct ini_errors errors = {};
+        int r = profile_load_file(path, ret, &errors);
+        if (r < 0)
+                fprintf(stderr, "%s\n", errors.text);
+        return r;
+}
+
+static int check(int argc, char **argv) {
+        int bad = 0;
+        if (argc < 3) {
+                fprintf(stderr, "chairctl: profile check FILE...\n");
+                return EXIT_USAGE;
+        }
+        for (int i = 2; i < argc; i++) {
+                struct program *p = NULL;
+                if (load(argv[i], &p) < 0) {
+                        bad++;
+                        continue;
+                }
+                printf("%s: ok (%s, %zu steps, %u s in all at the default length)\n", argv[i], p->id, p->n_steps,
+                       profile_natural_length_s(p));
+                free(p);
+        }
+        return bad ? EXIT_CALL_FAILED : 0;
+}
+
+static void describe_position(const struct profile_step *s, char *buf, size_t size) {
+        if (s->technique == TECH_NONE)
+                snprintf(buf, size, "-");
+        else if (s->is_range)
+                snprintf(buf, size, "%.2f..%.2f", s->from, s->to);
+        else
+                snprintf(buf, size, "%.2f", s->from);
+}
+
+static int show(int argc, char **argv) {
+        struct program *p = NULL;
+        struct timeline t = {};
+        uint32_t counts[PROFILE_MAX_STEPS] = {}, totals[PROFILE_MAX_STEPS] = {};
+        int r;
+
+        if (argc != 3) {
+                fprintf(stderr, "chairctl: profile show FILE\n");
+                return EXIT_USAGE;
+        }
+        if (load(argv[2], &p) < 0)
+                return EXIT_CALL_FAILED;
+        r = planner_plan(p, &reference, &t);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: cannot plan %s: %s\n", argv[2], strerror(-r));
+                free(p);
+                return EXIT_CALL_FAILED;
+        }
+        printf("%s: %s (id %s)\n%s\n", argv[2], p->name, p->id, p->description);
+        printf("Default %u:%02u at intensity %u; areas:", p->duration_s / 60, p->duration_s % 60, p->intensity);
+        for (size_t i = 0; i < p->n_areas; i++)
+                printf(" %s", p->areas[i]);
+        if (p->n_excluded_by) {
+                printf("; not for:");
+                for (size_t i = 0; i < p->n_excluded_by; i++)
+                        printf(" %s", p->excluded_by[i]);
+        }
+        printf("\nPlaced on a reference body (shoulder 620 mm, waist 220 mm, 800 mm track).\n\n");
+        printf("%9s %9s  %-22s %-14s %-13s %5s %5s  %-18s %s\n", "START", "LENGTH", "STEP", "TECHNIQUE", "POSITION",
+               "SPEED", "DEPTH", "AIR", "HEAT");
+
+        for (size_t i = 0; i < t.n_cmds; i++) {
+                const struct timeline_cmd *c = &t.cmds[i];
+                const struct profile_step *s;
+                uint32_t next_at = t.duration_ms;
+                char pos[32], air[64] = "", heat[32] = "";
+
+                if (c->channel != TL_STEP || (size_t) c->arg >= p->n_steps)
+                        continue;
+                s = &p->steps[c->arg];
+                for (size_t k = i + 1; k < t.n_cmds; k++)
+                        if (t.cmds[k].channel == TL_STEP) {
+                                next_at = t.cmds[k].at_ms;
+                                break;
+                        }
+                counts[c->arg]++;
+                totals[c->arg] += next_at - c->at_ms;
+                describe_position(s, pos, sizeof pos);
+                for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                        if (s->air_zones & (1u << z))
+                                snprintf(air + strlen(air), sizeof air - strlen(air), "%s%s", air[0] ? "," : "",
+                                         chair_air_zone_name(z));
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                        if (s->heat[z] != UINT32_MAX)
+                                snprintf(heat + strlen(heat), sizeof heat - strlen(heat), "%s%s:%u", heat[0] ? "," : "",
+                                         chair_heat_zone_name(z), s->heat[z]);
+                printf("%5u:%02u.%u %6u.%us  %-22s %-14s %-13s %5u %5u  %-18s %s\n", c->at_ms / 60000,
+                       c->at_ms / 1000 % 60, c->at_ms / 100 % 10, (next_at - c->at_ms) / 1000,
+                       (next_at - c->at_ms) / 100 % 10, s->name, roller_technique_name(s->technique), pos, s->speed,
+                       s->depth, air[0] ? air : "-", heat[0] ? heat : "-");
+        }
+        printf("\nTotals per step:\n");
+        for (size_t k = 0; k < p->n_steps; k++)
+                printf("  %-22s played %2u times, %4u s\n", p->steps[k].name, counts[k], totals[k] / 1000);
+        printf("In all: %u:%02u, %zu commands.\n", t.duration_ms / 60000, t.duration_ms / 1000 % 60, t.n_cmds);
+        timeline_free(&t);
+        free(p);
+        return 0;
+}
+
+static int plot(int argc, char **argv) {
+        const char *file = NULL, *out = NULL;
+        struct program *p = NULL;
+        struct timeline t = {};
+        FILE *f;
+        int r;
+
+        for (int i = 2; i < argc; i++) {
+                if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc)
+                        out = argv[++i];
+                else if (!file)
+                        file = argv[i];
+                else
+                        file = NULL, i = argc;
+        }
+        if (!file || !out) {
+                fprintf(stderr, "chairctl: profile plot FILE -o OUT.svg\n");
+                return EXIT_USAGE;
+        }
+        if (load(file, &p) < 0)
+                return EXIT_CALL_FAILED;
+        r = planner_plan(p, &reference, &t);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: cannot plan %s: %s\n", file, strerror(-r));
+                free(p);
+                return EXIT_CALL_FAILED;
+        }
+        f = fopen(out, "we");
+        if (!f) {
+                fprintf(stderr, "chairctl: cannot write %s: %s\n", out, strerror(errno));
+                r = -errno;
+        } else {
+                profile_plot_svg(p, &t, &reference.scan, reference.track_length_mm, f);
+                if (fclose(f) != 0)
+                        r = -errno;
+                else
+                        printf("%s: %s, %u:%02u, written to %s\n", file, p->name, t.duration_ms / 60000,
+                               t.duration_ms / 1000 % 60, out);
+        }
+        timeline_free(&t);
+        free(p);
+        return r < 0 ? EXIT_CALL_FAILED : 0;
+}
+
+int chairctl_profile_command(int argc, char **argv) {
+        if (argc >= 2 && strcmp(argv[1], "check") == 0)
+                return check(argc, argv);
+        if (argc >= 2 && strcmp(argv[1], "show") == 0)
+                return show(argc, argv);
+        if (argc >= 2 && strcmp(argv[1], "plot") == 0)
+                return plot(argc, argv);
+        fprintf(stderr, "chairctl: profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE\n");
+        return EXIT_USAGE;
+}
+
+int chairctl_profile_upload(sd_bus *bus, int argc, char **argv) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *text, name[256];
+        size_t len;
+        FILE *f;
+        int r;
+
+        if (argc != 3) {
+                fprintf(stderr, "chairctl: profile upload FILE\n");
+                return EXIT_USAGE;
+        }
+        f = fopen(argv[2], "re");
+        if (!f) {
+                fprintf(stderr, "chairctl: cannot read %s: %s\n", argv[2], strerror(errno));
+                return EXIT_CALL_FAILED;
+        }
+        text = calloc(1, UPLOAD_MAX + 2);
+        len = text ? fread(text, 1, UPLOAD_MAX + 1, f) : 0;
+        fclose(f);
+        if (!text || len > UPLOAD_MAX) {
+                fprintf(stderr, "chairctl: %s is larger than %d bytes\n", argv[2], UPLOAD_MAX);
+                free(text);
+                return EXIT_CALL_FAILED;
+        }
+        snprintf(name, sizeof name, "%s", argv[2]);
+        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "UploadProfile", &error,
+                               NULL, "ss", basename(name), text);
+        free(text);
+        if (r < 0) {
+                r = client_report_error(&error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        printf("Uploaded %s; the daemon has reloaded its programs.\n", argv[2]);
+        return 0;
+}

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* chairctl profile check|show|plot (files, no daemon) and upload (to the daemon). */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+/* argv[0] is "profile". Returns the exit code. */
+int chairctl_profile_command(int argc, char **argv);
+int chairctl_profile_upload(sd_bus *bus, int argc, char **argv);

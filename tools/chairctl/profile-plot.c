@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A program at a glance, as SVG: the roller's position over time on the track (shoulder and
+ * waist marked, the technique of each step as a coloured band), depth, kneading and tapping,
+ * one lane per air zone (inflate dark, hold light) and per heat zone, and the step boundaries.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile-plot.h"
+
+#define W 1400
+#define LEFT 140
+#define RIGHT 30
+#define TOP 70
+#define ROLLER_H 230
+#define LANE_H 22
+#define GAP 12
+
+static const char *const technique_colour[_TECH_MAX] = {
+        [TECH_NONE] = "#eeeeee",    [TECH_KNEAD] = "#cfe8cf",   [TECH_KNEAD_REVERSE] = "#b9dcb9",
+        [TECH_TAP] = "#f6e0b5",     [TECH_KNOCK] = "#f3cf8f",   [TECH_SHIATSU] = "#e9c4dc",
+        [TECH_CLAP] = "#f8ecc9",    [TECH_ROLL] = "#cfe0f3",    [TECH_KNEAD_TAP] = "#d9e6b5",
+};
+
+static double x_of(uint32_t ms, uint32_t total) {
+        return LEFT + (double) ms * (W - LEFT - RIGHT) / (total ? total : 1);
+}
+
+static void text(FILE *f, double x, double y, const char *anchor, int size, const char *colour, const char *s) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\" fill=\"%s\">", x, y, anchor, size,
+                colour);
+        for (; *s; s++) {
+                if (*s == '<')
+                        fputs("&lt;", f);
+                else if (*s == '&')
+                        fputs("&amp;", f);
+                else if (*s == '>')
+                        fputs("&gt;", f);
+                else
+                        fputc(*s, f);
+        }
+        fputs("</text>\n", f);
+}
+
+/* A lane of rectangles from a step function of one channel: value at each command time. */
+static void lane_steps(FILE *f, const struct timeline *t, double y, double h, const char *label,
+                       enum timeline_channel ch, int arg, int vmax, const char *colour) {
+        int32_t value = 0;
+        uint32_t since = 0;
+        char buf[64];
+
+        text(f, LEFT - 8, y + h * 0.7, "end", 12, "#333", label);
+        fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n", LEFT, y,
+                W - LEFT - RIGHT, h);
+        for (size_t i = 0; i <= t->n_cmds; i++) {
+                bool end = i == t->n_cmds;
+                const struct timeline_cmd *c = end ? NULL : &t->cmds[i];
+                if (!end && (c->channel != ch || (arg >= 0 && c->arg != arg)))
+                        continue;
+                uint32_t at = end ? t->duration_ms : c->at_ms;
+                if (value && at > since) {
+                        double frac = fmin(1.0, fabs((double) value) / vmax);
+                        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+                                x_of(since, t->duration_ms), y + h * (1 - frac), x_of(at, t->duration_ms) - x_of(since, t->duration_ms),
+                                h * frac, colour);
+                }
+                if (!end) {
+                        value = c->value;
+                        since = at;
+                }
+        }
+        (void) buf;
+}
+
+static void lane_air(FILE *f, const struct timeline *t, double y, unsigned zone) {
+        int action = 0;
+        uint32_t since = 0;
+        char label[40];
+
+        snprintf(label, sizeof label, "air %s", chair_air_zone_name(zone));
+        text(f, LEFT - 8, y + LANE_H * 0.7, "end", 12, "#333", label);
+        fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n", LEFT, y,
+                W - LEFT - RIGHT, LANE_H);
+        for (size_t i = 0; i <= t->n_cmds; i++) {
+                bool end = i == t->n_cmds;
+                const struct timeline_cmd *c = end ? NULL : &t->cmds[i];
+                if (!end && (c->channel != TL_AIR_ZONE || c->arg != (int) zone))
+                        continue;
+                uint32_t at = end ? t->duration_ms : c->at_ms;
+                if (action != TL_AIR_RELEASE && at > since)
+                        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n",
+                                x_of(since, t->duration_ms), y + 2, x_of(at, t->duration_ms) - x_of(since, t->duration_ms),
+                                LANE_H - 4, action == TL_AIR_INFLATE ? "#2f6db5" : "#9cc0ea");
+                if (!end) {
+                        action = c->value & 0xff;
+                        since = at;
+                }
+        }
+}
+
+void profile_plot_svg(const struct program *p, const struct timeline *t, const struct body_scan *scan,
+                      int32_t track_mm, FILE *f) {
+        double y_roller = TOP, y = TOP + ROLLER_H + GAP;
+        uint32_t total = t->duration_ms;
+        double height;
+        char buf[256];
+
+        height = TOP + ROLLER_H + GAP + 3 * (LANE_H + 4) + GAP + _CHAIR_AIR_ZONE_MAX * (LANE_H + 2) + GAP +
+                 _CHAIR_HEAT_ZONE_MAX * (LANE_H + 2) + 50;
+        fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+                   "font-family=\"sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                W, height, W, height);
+        snprintf(buf, sizeof buf, "%s (%s): %u:%02u at intensity %u, on a body with the shoulder at %d mm and the waist at %d mm",
+                 p->name, p->id, total / 60000, total / 1000 % 60, p->intensity, scan->shoulder_mm, scan->waist_mm);
+        text(f, LEFT, 24, "start", 16, "#000", buf);
+        text(f, LEFT, 44, "start", 12, "#555", p->description);
+
+        /* Technique bands and step boundaries. */
+        for (size_t i = 0; i < t->n_cmds; i++) {
+                const struct timeline_cmd *c = &t->cmds[i];
+                uint32_t next = total;
+                if (c->channel != TL_STEP || (size_t) c->arg >= p->n_steps)
+                        continue;
+                for (size_t k = i + 1; k < t->n_cmds; k++)
+                        if (t->cmds[k].channel == TL_STEP) {
+                                next = t->cmds[k].at_ms;
+                                break;
+                        }
+                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", x_of(c->at_ms, total),
+                        y_roller, x_of(next, total) - x_of(c->at_ms, total), ROLLER_H,
+                        technique_colour[p->steps[c->arg].technique]);
+                fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#888\" stroke-width=\"0.6\"/>\n",
+                        x_of(c->at_ms, total), TOP - 6, x_of(c->at_ms, total), height - 40);
+                if (x_of(next, total) - x_of(c->at_ms, total) > 40) {
+                        snprintf(buf, sizeof buf, "%s (%s)", p->steps[c->arg].name,
+                                 roller_technique_name(p->steps[c->arg].technique));
+                        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#444\" "
+                                   "transform=\"rotate(90 %.1f %.1f)\">%s</text>\n",
+                                x_of(c->at_ms, total) + 3, y_roller + 4, x_of(c->at_ms, total) + 3, y_roller + 4, buf);
+                }
+        }
+
+        /* The roller lane: track bottom at the lane's bottom. */
+        text(f, LEFT - 8, y_roller + 14, "end", 12, "#333", "roller (mm)");
+        for (int mm = 0; mm <= track_mm; mm += 200) {
+                double yy = y_roller + ROLLER_H - (double) mm * ROLLER_H / track_mm;
+                snprintf(buf, sizeof buf, "%d", mm);
+                text(f, LEFT - 8, yy + 4, "end", 10, "#777", buf);
+        }
+        for (int k = 0; k < 2; k++) {
+                int32_t mm = k ? scan->waist_mm : scan->shoulder_mm;
+                double yy = y_roller + ROLLER_H - (double) mm * ROLLER_H / track_mm;
+                fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"6 4\"/>\n",
+                        LEFT, yy, W - RIGHT, yy);
+                text(f, W - RIGHT - 4, yy - 4, "end", 11, "#c33", k ? "waist" : "shoulder");
+        }
+        /* The roller's path: it moves toward each target at the commanded speed. */
+        {
+                double pos = 0, target = 0, speed = 25;
+                size_t next = 0;
+                fputs("<polyline fill=\"none\" stroke=\"#1b4f8a\" stroke-width=\"1.6\" points=\"", f);
+                for (uint32_t ms = 0; ms <= total; ms += 100) {
+                        while (next < t->n_cmds && t->cmds[next].at_ms <= ms) {
+                                if (t->cmds[next].channel == TL_ROLLER_POSITION) {
+                                        target = t->cmds[next].value;
+                                        speed = t->cmds[next].arg;
+                                }
+                                next++;
+                        }
+                        double step = speed * 0.1;
+                        pos += fabs(target - pos) <= step ? target - pos : (target > pos ? step : -step);
+                        fprintf(f, "%.1f,%.1f ", x_of(ms, total), y_roller + ROLLER_H - pos * ROLLER_H / track_mm);
+                }
+                fputs("\"/>\n", f);
+        }
+
+        lane_steps(f, t, y, LANE_H, "depth", TL_DEPTH, -1, 5, "#7a5195");
+        y += LANE_H + 4;
+        lane_steps(f, t, y, LANE_H, "knead", TL_KNEAD, -1, 100, "#3c8d40");
+        y += LANE_H + 4;
+        lane_steps(f, t, y, LANE_H, "tap", TL_TAP, -1, 100, "#d9822b");
+        y += LANE_H + 4 + GAP;
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++, y += LANE_H + 2)
+                lane_air(f, t, y, z);
+        y += GAP;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++, y += LANE_H + 2) {
+                snprintf(buf, sizeof buf, "heat %s", chair_heat_zone_name(z));
+                lane_steps(f, t, y, LANE_H, buf, TL_HEAT_ZONE, (int) z, 3, "#e4572e");
+        }
+
+        /* Time axis, a tick a minute. */
+        for (uint32_t ms = 0; ms <= total; ms += total > 600000 ? 120000 : 60000) {
+                snprintf(buf, sizeof buf, "%u min", ms / 60000);
+                fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x_of(ms, total), y + 2,
+                        x_of(ms, total), y + 8);
+                text(f, x_of(ms, total), y + 22, "middle", 11, "#333", buf);
+        }
+        text(f, LEFT, y + 40, "start", 10, "#777",
+             "air: dark = inflating, light = holding; technique bands behind the roller path; red dashes: body scan points");
+        fputs("</svg>\n", f);
+}
