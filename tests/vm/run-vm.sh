@@ -74,6 +74,7 @@ done
 for t in daemon/massagechaird tools/chairctl/chairctl; do
   [ -x "$build/$t" ] && add_prog "$build/$t" "/usr/bin/$(basename "$t")"
 done
+[ -d "$here/../../profiles/programs" ] && cp -r "$here/../../profiles/programs" "$root/tests/programs"
 printf 'root:x:0:0:root:/:/bin/sh\nmessagebus:x:100:100::/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nmessagebus:x:100:\n' > "$root/etc/group"
 

@@ -35,6 +35,11 @@ rest_level() {
 
 make_chip() {
   local i=0 n
+  if [ -d $CFG ]; then   # made by an earlier script: only find it again
+    CHIP=$(cat $CFG/bank0/chip_name)
+    SIM=/sys/devices/platform/$(cat $CFG/dev_name)/$CHIP
+    return 0
+  fi
   mkdir $CFG $CFG/bank0 || return 1
   echo 32 > $CFG/bank0/num_lines
   echo $CHIP_LABEL > $CFG/bank0/label
