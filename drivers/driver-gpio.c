@@ -1,364 +1,725 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The GPIO backend (libgpiod v2): one line request per chip, held for the daemon's lifetime,
- * with every output requested at its safe value so it is safe from the first instant. Inputs
- * use both-edge detection with the kernel's debounce and CLOCK_MONOTONIC timestamps; the
- * request's fd sits in the event loop. The encoder line's rising edges are counted, with the
- * direction taken from the travel motor's output. A released request returns the lines to
- * their defaults, so the chair must be wired for those to be safe.
+ * The GPIO backend: libgpiod v2 line requests, one per chip, held from open to close.
+ *
+ * Outputs are requested with their safe values as the initial values, so they are safe from the
+ * first instant. On/off outputs use one line; motors use an enable line (active while the duty is
+ * not 0) and optionally a direction line on the same chip (active while the duty is negative).
+ * Setpoints with more than two values (width, depth) cannot be driven by one line and are refused.
+ *
+ * Inputs get both-edge detection, the map's bias and debounce, and the MONOTONIC event clock.
+ * The request fd sits in the event loop; each edge updates an atomic image that read_input reads
+ * and is passed to the subscribers with the kernel's timestamp. The encoder counts rising edges of
+ * its line; the direction comes from a second (quadrature) line when the map names one, else from
+ * the sign of the last travel-motor command.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <gpiod.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "driver.h"
 #include "macro.h"
 
-#define MAX_LINES 64
+#define GPIO_CONSUMER "massagechaird"
+#define GPIO_LINES_PER_CHIP 64
+#define GPIO_MAX_SUBSCRIBERS 8
+#define GPIO_EVENT_BUFFER 64
+
+enum gpio_line_role {
+        GPIO_ROLE_OUTPUT,          /* on/off output or motor enable */
+        GPIO_ROLE_DIRECTION,       /* motor direction, active = negative duty */
+        GPIO_ROLE_INPUT,
+        GPIO_ROLE_ENCODER_B,       /* quadrature phase B of the encoder */
+};
 
 struct gpio_line {
-        bool used, is_output, is_direction;
         unsigned offset;
-        int chip;
-        int index;                /* enum chair_output or chair_input */
+        enum gpio_line_role role;
+        int index;                 /* enum chair_output or chair_input */
+        bool active_low;
+        enum hw_gpio_bias bias;
+        uint32_t debounce_us;
+        enum gpiod_line_value safe_value;   /* outputs */
+        unsigned map_line;
 };
 
 struct gpio_chip_state {
         struct gpiod_chip *chip;
         struct gpiod_line_request *request;
-        struct gpiod_edge_event_buffer *events;
-        sd_event_source *source;
-        struct gpio_line lines[MAX_LINES];
+        sd_event_source *event_source;
+        struct gpiod_edge_event_buffer *event_buffer;
+        struct gpio_line lines[GPIO_LINES_PER_CHIP];
         unsigned n_lines;
+        /* go_safe's precomputed subset: every output and direction line with its safe value. */
+        unsigned safe_offsets[GPIO_LINES_PER_CHIP];
+        enum gpiod_line_value safe_values[GPIO_LINES_PER_CHIP];
+        unsigned n_safe;
+};
+
+struct gpio_output {
+        bool bound;
+        int chip;
+        unsigned offset;
+        int32_t direction_offset;   /* -1 none */
+};
+
+struct gpio_input {
+        bool bound;
+        int chip;
+        unsigned offset;
+        int32_t phase_b_offset;     /* encoder only, -1 none */
+        _Atomic int32_t value;
+};
+
+struct gpio_subscriber {
+        chair_input_changed_fn fn;
+        void *userdata;
 };
 
 struct gpio_driver {
         struct chair_driver base;
-        const struct hardware_map *map;
         struct gpio_chip_state chips[HW_MAX_GPIO_CHIPS];
-        _Atomic int32_t image[_CHAIR_OUT_MAX];
-        _Atomic int32_t inputs[_CHAIR_IN_MAX];
-        _Atomic uint64_t safe_written_ns;
-        chair_input_changed_fn notify;
-        void *notify_userdata;
+        unsigned n_chips;
+        struct gpio_output outputs[_CHAIR_OUT_MAX];
+        struct gpio_input inputs[_CHAIR_IN_MAX];
+        _Atomic int32_t travel_sign;        /* sign of the last non-zero travel command */
+        struct gpio_subscriber subscribers[GPIO_MAX_SUBSCRIBERS];
+        unsigned n_subscribers;
+        _Atomic uint64_t transactions;
+        _Atomic uint64_t errors;
+        _Atomic uint64_t safe_written_ns;   /* CLOCK_MONOTONIC of the last go_safe that reached the chips */
+        bool opened;
 };
 
-static int open_chip(const struct hw_gpio_chip *c, struct gpiod_chip **ret) {
-        DIR *d;
-        struct dirent *de;
+static struct gpio_driver *gpio_driver_cast(struct chair_driver *drv) {
+        return (struct gpio_driver *) drv;
+}
 
-        if (c->path[0]) {
-                *ret = gpiod_chip_open(c->path);
+static void set_error(char *buf, size_t size, const struct hardware_map *map, unsigned line,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void set_error(char *buf, size_t size, const struct hardware_map *map, unsigned line,
+                      const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        if (!buf || size == 0)
+                return;
+        n = snprintf(buf, size, "%s:%u: ", map->path[0] ? map->path : "hardware map", line);
+        if (n < 0 || (size_t) n >= size)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(buf + n, size - n, fmt, ap);
+        va_end(ap);
+}
+
+static enum gpiod_line_value logical(bool active) {
+        return active ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
+}
+
+/* Opens a chip by /dev path, or scans /dev/gpiochip* for the label. */
+static int open_chip(const struct hw_gpio_chip *spec, struct gpiod_chip **ret) {
+        glob_t g = {};
+        int r = -ENODEV;
+
+        if (spec->path[0]) {
+                *ret = gpiod_chip_open(spec->path);
                 return *ret ? 0 : -errno;
         }
-        /* By label: the kernel may number chips differently from boot to boot. */
-        d = opendir("/dev");
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                char path[300];
-                struct gpiod_chip *chip;
+        if (glob("/dev/gpiochip*", 0, NULL, &g) != 0)
+                return -ENODEV;
+        for (size_t i = 0; i < g.gl_pathc && r < 0; i++) {
+                struct gpiod_chip *chip = gpiod_chip_open(g.gl_pathv[i]);
                 struct gpiod_chip_info *info;
-                bool match;
 
-                if (strncmp(de->d_name, "gpiochip", 8) != 0)
-                        continue;
-                snprintf(path, sizeof path, "/dev/%s", de->d_name);
-                chip = gpiod_chip_open(path);
                 if (!chip)
                         continue;
                 info = gpiod_chip_get_info(chip);
-                match = info && strcmp(gpiod_chip_info_get_label(info), c->label) == 0;
-                gpiod_chip_info_free(info);
-                if (match) {
-                        closedir(d);
+                if (info && strcmp(gpiod_chip_info_get_label(info), spec->label) == 0) {
                         *ret = chip;
-                        return 0;
-                }
-                gpiod_chip_close(chip);
+                        r = 0;
+                } else
+                        gpiod_chip_close(chip);
+                if (info)
+                        gpiod_chip_info_free(info);
         }
-        closedir(d);
-        return -ENODEV;
-}
-
-static int resolve(struct gpiod_chip *chip, int32_t offset, const char *name) {
-        return offset >= 0 ? offset : gpiod_chip_get_line_offset_from_name(chip, name);
-}
-
-/* The logical value of an output's main line: active when away from "off". */
-static enum gpiod_line_value line_value(enum chair_output out, int32_t value, bool direction) {
-        if (direction)
-                return value > 0 ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
-        return value != 0 ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
-}
-
-static int add_line(struct gpio_driver *d, int chip, const struct hw_binding *b, bool output, bool direction, int index,
-                    char *err, size_t size) {
-        struct gpio_chip_state *cs = &d->chips[chip];
-        int32_t want = direction ? b->direction_offset : b->line_offset;
-        const char *name = direction ? b->direction_name : b->line_name;
-        int off = resolve(cs->chip, want, name);
-
-        if (off < 0) {
-                snprintf(err, size, "%s:%u: line '%s' does not exist on chip [gpio.%s]", d->map->path, b->line_no, name,
-                         d->map->gpio_chips[chip].name);
-                return -ENOENT;
-        }
-        if (cs->n_lines >= MAX_LINES)
-                return -E2BIG;
-        cs->lines[cs->n_lines++] = (struct gpio_line) { true, output, direction, (unsigned) off, chip, index };
-        return 0;
-}
-
-static int on_edges(sd_event_source *s, int fd, uint32_t revents, void *userdata);
-
-static int request_chip(struct gpio_driver *d, int c, sd_event *event, char *err, size_t size) {
-        struct gpio_chip_state *cs = &d->chips[c];
-        struct gpiod_line_config *lc = gpiod_line_config_new();
-        struct gpiod_request_config *rc = gpiod_request_config_new();
-        int r = 0;
-
-        if (!lc || !rc) {
-                r = -ENOMEM;
-                goto out;
-        }
-        gpiod_request_config_set_consumer(rc, "massagechaird");
-        for (unsigned i = 0; i < cs->n_lines; i++) {
-                struct gpio_line *l = &cs->lines[i];
-                const struct hw_binding *b = l->is_output ? &d->map->outputs[l->index] : &d->map->inputs[l->index];
-                struct gpiod_line_settings *ls = gpiod_line_settings_new();
-                if (!ls) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                gpiod_line_settings_set_active_low(ls, b->active_low && !l->is_direction);
-                if (l->is_output) {
-                        int32_t safe = chair_output_info(l->index)->safe_value;
-                        gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_OUTPUT);
-                        /* Safe from the first instant: the request itself sets the value. */
-                        gpiod_line_settings_set_output_value(ls, line_value(l->index, safe, l->is_direction));
-                } else {
-                        static const enum gpiod_line_bias bias[] = {
-                                [HW_BIAS_AS_IS] = GPIOD_LINE_BIAS_AS_IS, [HW_BIAS_DISABLED] = GPIOD_LINE_BIAS_DISABLED,
-                                [HW_BIAS_PULL_UP] = GPIOD_LINE_BIAS_PULL_UP, [HW_BIAS_PULL_DOWN] = GPIOD_LINE_BIAS_PULL_DOWN,
-                        };
-                        gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_INPUT);
-                        gpiod_line_settings_set_bias(ls, bias[b->bias]);
-                        gpiod_line_settings_set_edge_detection(ls, GPIOD_LINE_EDGE_BOTH);
-                        gpiod_line_settings_set_debounce_period_us(ls, b->debounce_us);
-                        gpiod_line_settings_set_event_clock(ls, GPIOD_LINE_CLOCK_MONOTONIC);
-                }
-                r = gpiod_line_config_add_line_settings(lc, &l->offset, 1, ls);
-                gpiod_line_settings_free(ls);
-                if (r < 0) {
-                        r = -errno;
-                        goto out;
-                }
-        }
-        cs->request = gpiod_chip_request_lines(cs->chip, rc, lc);
-        if (!cs->request) {
-                r = -errno;
-                snprintf(err, size, "%s:%u: [gpio.%s]: cannot request the chair's lines: %s%s", d->map->path,
-                         d->map->gpio_chips[c].line_no, d->map->gpio_chips[c].name, strerror(-r),
-                         r == -EBUSY ? " (a line is held by another consumer; see gpioinfo)" : "");
-                goto out;
-        }
-        cs->events = gpiod_edge_event_buffer_new(64);
-        if (!cs->events) {
-                r = -ENOMEM;
-                goto out;
-        }
-        /* Initial input values. */
-        for (unsigned i = 0; i < cs->n_lines; i++) {
-                struct gpio_line *l = &cs->lines[i];
-                if (!l->is_output && l->index != CHAIR_IN_ENCODER) {
-                        enum gpiod_line_value v = gpiod_line_request_get_value(cs->request, l->offset);
-                        atomic_store(&d->inputs[l->index], v == GPIOD_LINE_VALUE_ACTIVE);
-                }
-        }
-        r = sd_event_add_io(event, &cs->source, gpiod_line_request_get_fd(cs->request), EPOLLIN, on_edges, d);
-out:
-        gpiod_line_config_free(lc);
-        gpiod_request_config_free(rc);
+        globfree(&g);
         return r;
 }
 
-static uint64_t mono_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
-}
-
-static int on_edges(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        struct gpio_driver *d = userdata;
-
-        for (unsigned c = 0; c < HW_MAX_GPIO_CHIPS; c++) {
-                struct gpio_chip_state *cs = &d->chips[c];
-                int n;
-
-                if (!cs->request || gpiod_line_request_get_fd(cs->request) != fd)
-                        continue;
-                n = gpiod_line_request_read_edge_events(cs->request, cs->events, 64);
-                for (int e = 0; e < n; e++) {
-                        struct gpiod_edge_event *ev = gpiod_edge_event_buffer_get_event(cs->events, (unsigned long) e);
-                        unsigned off = gpiod_edge_event_get_line_offset(ev);
-                        bool rising = gpiod_edge_event_get_event_type(ev) == GPIOD_EDGE_EVENT_RISING_EDGE;
-                        uint64_t ts = gpiod_edge_event_get_timestamp_ns(ev);
-                        for (unsigned i = 0; i < cs->n_lines; i++) {
-                                struct gpio_line *l = &cs->lines[i];
-                                int32_t v;
-                                if (l->is_output || l->offset != off)
-                                        continue;
-                                if (l->index == CHAIR_IN_ENCODER) {
-                                        if (!rising)
-                                                continue;
-                                        /* Direction from the motor: pulses alone cannot tell. */
-                                        int32_t step = atomic_load(&d->image[CHAIR_OUT_TRAVEL_MOTOR]) < 0 ? -1 : 1;
-                                        v = atomic_fetch_add(&d->inputs[CHAIR_IN_ENCODER], step) + step;
-                                } else {
-                                        v = rising;
-                                        atomic_store(&d->inputs[l->index], v);
-                                }
-                                if (d->notify)
-                                        d->notify(d->notify_userdata, l->index, v, ts ? ts : mono_ns());
-                        }
-                }
-        }
-        return 0;
-}
-
-static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
-        struct gpio_driver *d = (struct gpio_driver *) drv;
-        bool used[HW_MAX_GPIO_CHIPS] = {};
+static int resolve_line(struct gpiod_chip *chip, int32_t offset, const char *name, unsigned *ret) {
         int r;
 
-        d->map = map;
-        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
-                atomic_store(&d->image[o], chair_output_info(o)->safe_value);
-                if (map->outputs[o].backend == HW_BACKEND_GPIO)
-                        used[map->outputs[o].chip] = true;
+        if (offset >= 0) {
+                *ret = (unsigned) offset;
+                return 0;
         }
-        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
-                if (map->inputs[i].backend == HW_BACKEND_GPIO)
-                        used[map->inputs[i].chip] = true;
+        r = gpiod_chip_get_line_offset_from_name(chip, name);
+        if (r < 0)
+                return -ENOENT;
+        *ret = (unsigned) r;
+        return 0;
+}
 
-        for (unsigned c = 0; c < map->n_gpio_chips; c++) {
-                if (!used[c])
-                        continue;
-                r = open_chip(&map->gpio_chips[c], &d->chips[c].chip);
+static int add_line(struct gpio_driver *g, const struct hardware_map *map, int chip_index,
+                    const struct gpio_line *line, const char *what, char *err, size_t err_size) {
+        struct gpio_chip_state *c = &g->chips[chip_index];
+        const struct hw_gpio_chip *spec = &map->gpio_chips[chip_index];
+        struct gpiod_chip_info *chip_info;
+        struct gpiod_line_info *info;
+        unsigned n_lines;
+
+        chip_info = gpiod_chip_get_info(c->chip);
+        if (!chip_info) {
+                set_error(err, err_size, map, line->map_line, "%s: cannot read chip %s: %m", what, spec->name);
+                return -errno;
+        }
+        n_lines = (unsigned) gpiod_chip_info_get_num_lines(chip_info);
+        gpiod_chip_info_free(chip_info);
+        if (line->offset >= n_lines) {
+                set_error(err, err_size, map, line->map_line, "%s: line %u does not exist on chip %s (%u lines)",
+                          what, line->offset, spec->name, n_lines);
+                return -ENOENT;
+        }
+        for (unsigned i = 0; i < c->n_lines; i++)
+                if (c->lines[i].offset == line->offset) {
+                        set_error(err, err_size, map, line->map_line,
+                                  "%s: line %u of chip %s is already bound (map line %u)",
+                                  what, line->offset, spec->name, c->lines[i].map_line);
+                        return -EEXIST;
+                }
+        if (c->n_lines >= GPIO_LINES_PER_CHIP) {
+                set_error(err, err_size, map, line->map_line, "%s: too many lines on chip %s", what, spec->name);
+                return -E2BIG;
+        }
+
+        /* Name the consumer that holds a busy line: the kernel would only say EBUSY. */
+        info = gpiod_chip_get_line_info(c->chip, line->offset);
+        if (info) {
+                bool used = gpiod_line_info_is_used(info);
+                const char *consumer = gpiod_line_info_get_consumer(info);
+                const char *name = gpiod_line_info_get_name(info);
+
+                if (used)
+                        set_error(err, err_size, map, line->map_line,
+                                  "%s: line %u (%s) of chip %s is busy, held by consumer '%s'",
+                                  what, line->offset, name ? name : "unnamed", spec->name,
+                                  consumer ? consumer : "unknown");
+                gpiod_line_info_free(info);
+                if (used)
+                        return -EBUSY;
+        }
+        c->lines[c->n_lines++] = *line;
+        return 0;
+}
+
+static int bind_chip_line(struct gpio_driver *g, const struct hardware_map *map,
+                          const struct hw_binding *b, const char *what, int32_t offset,
+                          const char *name, unsigned *ret, char *err, size_t err_size) {
+        int r;
+
+        if (b->chip < 0 || (unsigned) b->chip >= map->n_gpio_chips) {
+                set_error(err, err_size, map, b->line_no, "%s: no GPIO chip %d in the map", what, b->chip);
+                return -EINVAL;
+        }
+        if (!g->chips[b->chip].chip) {
+                r = open_chip(&map->gpio_chips[b->chip], &g->chips[b->chip].chip);
                 if (r < 0) {
-                        snprintf(err, size, "%s:%u: [gpio.%s]: cannot open the chip %s: %s", map->path,
-                                 map->gpio_chips[c].line_no, map->gpio_chips[c].name,
-                                 map->gpio_chips[c].path[0] ? map->gpio_chips[c].path : map->gpio_chips[c].label,
-                                 strerror(-r));
+                        const struct hw_gpio_chip *spec = &map->gpio_chips[b->chip];
+                        set_error(err, err_size, map, spec->line_no, "[gpio.%s]: cannot open the chip %s: %s",
+                                  spec->name, spec->path[0] ? spec->path : spec->label, strerror(-r));
                         return r;
                 }
         }
-        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
-                const struct hw_binding *b = &map->outputs[o];
-                const struct chair_output_info *info = chair_output_info(o);
-                if (b->backend != HW_BACKEND_GPIO)
-                        continue;
-                if (info->kind == CHAIR_VALUE_LEVEL) {
-                        snprintf(err, size, "%s:%u: [output.%s]: a setpoint with %d levels cannot be one GPIO line; "
-                                 "bind it to a Modbus register", map->path, b->line_no, info->name, info->max + 1);
-                        return -EINVAL;
-                }
-                r = add_line(d, b->chip, b, true, false, (int) o, err, size);
-                if (r >= 0 && (b->direction_offset >= 0 || b->direction_name[0]))
-                        r = add_line(d, b->chip, b, true, true, (int) o, err, size);
-                if (r < 0)
-                        return r;
-        }
-        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
-                const struct hw_binding *b = &map->inputs[i];
-                if (b->backend != HW_BACKEND_GPIO)
-                        continue;
-                r = add_line(d, b->chip, b, false, false, (int) i, err, size);
-                if (r < 0)
-                        return r;
-        }
-        for (unsigned c = 0; c < map->n_gpio_chips; c++) {
-                if (!d->chips[c].chip)
-                        continue;
-                r = request_chip(d, (int) c, event, err, size);
-                if (r < 0)
-                        return r;
+        r = resolve_line(g->chips[b->chip].chip, offset, name, ret);
+        if (r < 0) {
+                set_error(err, err_size, map, b->line_no, "%s: no line named '%s' on chip %s",
+                          what, name, map->gpio_chips[b->chip].name);
+                return r;
         }
         return 0;
 }
 
-static int set_lines(struct gpio_driver *d, enum chair_output out, int32_t value) {
+static int bind_output(struct gpio_driver *g, const struct hardware_map *map, enum chair_output out,
+                       char *err, size_t err_size) {
+        const struct hw_binding *b = &map->outputs[out];
+        const struct chair_output_info *oi = chair_output_info(out);
+        struct gpio_line line = {
+                .role = GPIO_ROLE_OUTPUT, .index = out, .active_low = b->active_low,
+                .bias = b->bias, .map_line = b->line_no,
+        };
+        char what[96];
+        unsigned dir_offset;
+        int r;
+
+        snprintf(what, sizeof what, "[output.%s]", oi->name);
+        if (oi->kind != CHAIR_VALUE_PERCENT && oi->max - oi->min > 1) {
+                set_error(err, err_size, map, b->line_no,
+                          "%s: a setpoint with %d values cannot be driven by a GPIO line; bind it to modbus",
+                          what, oi->max - oi->min + 1);
+                return -EINVAL;
+        }
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
+        if (r < 0)
+                return r;
+        /* A motor at 0 % is off; an on/off output's safe value is 0 or 1. */
+        line.safe_value = logical(oi->kind == CHAIR_VALUE_PERCENT ? false : oi->safe_value != 0);
+        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        if (r < 0)
+                return r;
+        g->outputs[out] = (struct gpio_output) {
+                .bound = true, .chip = b->chip, .offset = line.offset, .direction_offset = -1,
+        };
+
+        if (b->direction_offset >= 0 || b->direction_name[0]) {
+                if (oi->kind != CHAIR_VALUE_PERCENT || oi->min >= 0) {
+                        set_error(err, err_size, map, b->line_no,
+                                  "%s: direction_line only applies to a motor that runs both ways", what);
+                        return -EINVAL;
+                }
+                snprintf(what, sizeof what, "[output.%s] direction_line", oi->name);
+                r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &dir_offset,
+                                   err, err_size);
+                if (r < 0)
+                        return r;
+                line.offset = dir_offset;
+                line.role = GPIO_ROLE_DIRECTION;
+                line.safe_value = GPIOD_LINE_VALUE_INACTIVE;
+                r = add_line(g, map, b->chip, &line, what, err, err_size);
+                if (r < 0)
+                        return r;
+                g->outputs[out].direction_offset = (int32_t) dir_offset;
+        }
+        return 0;
+}
+
+static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enum chair_input in,
+                      char *err, size_t err_size) {
+        const struct hw_binding *b = &map->inputs[in];
+        const struct chair_input_info *ii = chair_input_info(in);
+        struct gpio_line line = {
+                .role = GPIO_ROLE_INPUT, .index = in, .active_low = b->active_low, .bias = b->bias,
+                .debounce_us = b->debounce_us, .map_line = b->line_no,
+        };
+        char what[96];
+        unsigned b_offset;
+        int r;
+
+        snprintf(what, sizeof what, "[input.%s]", ii->name);
+        if (ii->kind == CHAIR_VALUE_MEASURE) {
+                set_error(err, err_size, map, b->line_no,
+                          "%s: a measurement cannot be read from a GPIO line; bind it to modbus", what);
+                return -EINVAL;
+        }
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
+        if (r < 0)
+                return r;
+        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        if (r < 0)
+                return r;
+        g->inputs[in].bound = true;
+        g->inputs[in].chip = b->chip;
+        g->inputs[in].offset = line.offset;
+        g->inputs[in].phase_b_offset = -1;
+
+        if (b->direction_offset >= 0 || b->direction_name[0]) {
+                if (in != CHAIR_IN_ENCODER) {
+                        set_error(err, err_size, map, b->line_no,
+                                  "%s: direction_line only applies to the encoder (quadrature phase B)", what);
+                        return -EINVAL;
+                }
+                snprintf(what, sizeof what, "[input.%s] direction_line", ii->name);
+                r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &b_offset,
+                                   err, err_size);
+                if (r < 0)
+                        return r;
+                line.offset = b_offset;
+                line.role = GPIO_ROLE_ENCODER_B;
+                r = add_line(g, map, b->chip, &line, what, err, err_size);
+                if (r < 0)
+                        return r;
+                g->inputs[in].phase_b_offset = (int32_t) b_offset;
+        }
+        return 0;
+}
+
+static enum gpiod_line_bias gpiod_bias(enum hw_gpio_bias bias) {
+        switch (bias) {
+        case HW_BIAS_DISABLED:  return GPIOD_LINE_BIAS_DISABLED;
+        case HW_BIAS_PULL_UP:   return GPIOD_LINE_BIAS_PULL_UP;
+        case HW_BIAS_PULL_DOWN: return GPIOD_LINE_BIAS_PULL_DOWN;
+        case HW_BIAS_AS_IS:
+        default:                return GPIOD_LINE_BIAS_AS_IS;
+        }
+}
+
+static void deliver(struct gpio_driver *g, enum chair_input in, int32_t value, uint64_t ts) {
+        for (unsigned i = 0; i < g->n_subscribers; i++)
+                g->subscribers[i].fn(g->subscribers[i].userdata, in, value, ts);
+}
+
+static const struct gpio_line *find_line(const struct gpio_chip_state *c, unsigned offset) {
+        for (unsigned i = 0; i < c->n_lines; i++)
+                if (c->lines[i].offset == offset)
+                        return &c->lines[i];
+        return NULL;
+}
+
+static void handle_edge(struct gpio_driver *g, struct gpio_chip_state *c, struct gpiod_edge_event *ev) {
+        unsigned offset = gpiod_edge_event_get_line_offset(ev);
+        bool rising = gpiod_edge_event_get_event_type(ev) == GPIOD_EDGE_EVENT_RISING_EDGE;
+        uint64_t ts = gpiod_edge_event_get_timestamp_ns(ev);
+        const struct gpio_line *line = find_line(c, offset);
+        struct gpio_input *enc = &g->inputs[CHAIR_IN_ENCODER];
+        int32_t value;
+
+        if (!line)
+                return;
+        if (line->role == GPIO_ROLE_ENCODER_B)
+                return;   /* sampled on phase A's rising edge */
+        if (line->role != GPIO_ROLE_INPUT)
+                return;
+
+        if (line->index == CHAIR_IN_ENCODER) {
+                int32_t step;
+
+                if (!rising)
+                        return;
+                if (enc->phase_b_offset >= 0) {
+                        /* Quadrature: B low at A's rising edge = forward (up). */
+                        enum gpiod_line_value bv =
+                                gpiod_line_request_get_value(c->request, (unsigned) enc->phase_b_offset);
+                        step = bv == GPIOD_LINE_VALUE_ACTIVE ? -1 : 1;
+                } else
+                        step = atomic_load(&g->travel_sign) < 0 ? -1 : 1;
+                value = atomic_fetch_add(&enc->value, step) + step;
+        } else if (line->index == CHAIR_IN_PANEL_KEY) {
+                value = rising ? 1 : 0;   /* a single-key panel: key code 1 while held */
+                atomic_store(&g->inputs[line->index].value, value);
+        } else {
+                value = rising ? 1 : 0;
+                atomic_store(&g->inputs[line->index].value, value);
+        }
+        deliver(g, (enum chair_input) line->index, value, ts);
+}
+
+static int on_request_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct gpio_driver *g = userdata;
+        unsigned chip_index = UINT32_MAX;
+
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++)
+                if (g->chips[i].event_source == s)
+                        chip_index = i;
+        if (chip_index == UINT32_MAX)
+                return 0;
+
+        struct gpio_chip_state *c = &g->chips[chip_index];
+        for (;;) {
+                int n = gpiod_line_request_read_edge_events(c->request, c->event_buffer, GPIO_EVENT_BUFFER);
+                if (n < 0) {
+                        atomic_fetch_add(&g->errors, 1);
+                        return 0;
+                }
+                for (int i = 0; i < n; i++)
+                        handle_edge(g, c, gpiod_edge_event_buffer_get_event(c->event_buffer, (unsigned long) i));
+                if (n < GPIO_EVENT_BUFFER)
+                        break;
+                /* A full buffer: more may be queued; read again only if the fd is still ready. */
+                if (gpiod_line_request_wait_edge_events(c->request, 0) <= 0)
+                        break;
+        }
+        return 0;
+}
+
+static int request_chip(struct gpio_driver *g, const struct hardware_map *map, unsigned chip_index,
+                        sd_event *event, char *err, size_t err_size) {
+        struct gpio_chip_state *c = &g->chips[chip_index];
+        const struct hw_gpio_chip *spec = &map->gpio_chips[chip_index];
+        struct gpiod_line_settings *settings = NULL;
+        struct gpiod_line_config *config = NULL;
+        struct gpiod_request_config *req_config = NULL;
+        bool has_inputs = false;
         int r = 0;
-        for (unsigned c = 0; c < HW_MAX_GPIO_CHIPS; c++) {
-                struct gpio_chip_state *cs = &d->chips[c];
-                for (unsigned i = 0; cs->request && i < cs->n_lines; i++) {
-                        struct gpio_line *l = &cs->lines[i];
-                        if (l->is_output && l->index == (int) out &&
-                            gpiod_line_request_set_value(cs->request, l->offset, line_value(out, value, l->is_direction)) < 0)
-                                r = -errno;
+
+        config = gpiod_line_config_new();
+        settings = gpiod_line_settings_new();
+        req_config = gpiod_request_config_new();
+        if (!config || !settings || !req_config) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        gpiod_request_config_set_consumer(req_config, GPIO_CONSUMER);
+        gpiod_request_config_set_event_buffer_size(req_config, 1024);
+
+        c->n_safe = 0;
+        for (unsigned i = 0; i < c->n_lines; i++) {
+                const struct gpio_line *line = &c->lines[i];
+                bool output = line->role == GPIO_ROLE_OUTPUT || line->role == GPIO_ROLE_DIRECTION;
+
+                gpiod_line_settings_reset(settings);
+                gpiod_line_settings_set_active_low(settings, line->active_low);
+                gpiod_line_settings_set_bias(settings, gpiod_bias(line->bias));
+                if (output) {
+                        gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_OUTPUT);
+                        gpiod_line_settings_set_output_value(settings, line->safe_value);
+                        c->safe_offsets[c->n_safe] = line->offset;
+                        c->safe_values[c->n_safe++] = line->safe_value;
+                } else {
+                        gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_INPUT);
+                        gpiod_line_settings_set_event_clock(settings, GPIOD_LINE_CLOCK_MONOTONIC);
+                        if (line->role == GPIO_ROLE_INPUT) {
+                                gpiod_line_settings_set_edge_detection(settings, GPIOD_LINE_EDGE_BOTH);
+                                gpiod_line_settings_set_debounce_period_us(settings, line->debounce_us);
+                                has_inputs = true;
+                        }
+                }
+                if (gpiod_line_config_add_line_settings(config, &line->offset, 1, settings) < 0) {
+                        r = -errno;
+                        set_error(err, err_size, map, line->map_line, "line %u of chip %s: %m",
+                                  line->offset, spec->name);
+                        goto finish;
                 }
         }
+
+        c->request = gpiod_chip_request_lines(c->chip, req_config, config);
+        if (!c->request) {
+                r = -errno;
+                set_error(err, err_size, map, spec->line_no, "[gpio.%s]: requesting %u lines failed: %s",
+                          spec->name, c->n_lines, strerror(-r));
+                goto finish;
+        }
+
+        /* Read the inputs' starting levels, so read_input is right before the first edge. */
+        for (unsigned i = 0; i < c->n_lines; i++) {
+                const struct gpio_line *line = &c->lines[i];
+                enum gpiod_line_value v;
+
+                if (line->role != GPIO_ROLE_INPUT || line->index == CHAIR_IN_ENCODER)
+                        continue;
+                v = gpiod_line_request_get_value(c->request, line->offset);
+                if (v == GPIOD_LINE_VALUE_ERROR) {
+                        r = -errno;
+                        set_error(err, err_size, map, line->map_line, "line %u of chip %s: reading failed: %s",
+                                  line->offset, spec->name, strerror(-r));
+                        goto finish;
+                }
+                atomic_store(&g->inputs[line->index].value, v == GPIOD_LINE_VALUE_ACTIVE ? 1 : 0);
+        }
+
+        if (has_inputs) {
+                c->event_buffer = gpiod_edge_event_buffer_new(GPIO_EVENT_BUFFER);
+                if (!c->event_buffer) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = sd_event_add_io(event, &c->event_source, gpiod_line_request_get_fd(c->request), EPOLLIN,
+                                    on_request_readable, g);
+                if (r < 0) {
+                        set_error(err, err_size, map, spec->line_no, "[gpio.%s]: cannot watch edge events: %s",
+                                  spec->name, strerror(-r));
+                        goto finish;
+                }
+                /* Edges are safety inputs (limits, emergency stop): ahead of ordinary work. */
+                (void) sd_event_source_set_priority(c->event_source, SD_EVENT_PRIORITY_IMPORTANT);
+                (void) sd_event_source_set_description(c->event_source, "gpio-edges");
+        }
+finish:
+        gpiod_request_config_free(req_config);
+        gpiod_line_settings_free(settings);
+        gpiod_line_config_free(config);
+        return r;
+}
+
+static void gpio_release(struct gpio_driver *g);
+
+static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
+                     char *ret_error, size_t error_size) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        int r;
+
+        if (g->opened)
+                return -EALREADY;
+        if (ret_error && error_size)
+                ret_error[0] = '\0';
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+                g->outputs[i].bound = false;
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                g->inputs[i].bound = false;
+                atomic_store(&g->inputs[i].value, 0);
+        }
+        g->n_chips = map->n_gpio_chips;
+
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                if (map->outputs[o].backend != HW_BACKEND_GPIO)
+                        continue;
+                r = bind_output(g, map, (enum chair_output) o, ret_error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                if (map->inputs[i].backend != HW_BACKEND_GPIO)
+                        continue;
+                r = bind_input(g, map, (enum chair_input) i, ret_error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
+        for (unsigned c = 0; c < map->n_gpio_chips && c < HW_MAX_GPIO_CHIPS; c++) {
+                if (g->chips[c].n_lines == 0)
+                        continue;
+                r = request_chip(g, map, c, event, ret_error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
+        g->opened = true;
+        return 0;
+fail:
+        /* The caller still calls close (which frees); leave nothing claimed meanwhile. */
+        gpio_release(g);
         return r;
 }
 
 static int gpio_set_output(struct chair_driver *drv, enum chair_output out, int32_t value) {
-        struct gpio_driver *d = (struct gpio_driver *) drv;
-        if (d->map->outputs[out].backend != HW_BACKEND_GPIO)
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        const struct chair_output_info *oi;
+        const struct gpio_output *o;
+        struct gpio_chip_state *c;
+        unsigned offsets[2];
+        enum gpiod_line_value values[2];
+        size_t n = 1;
+
+        if ((unsigned) out >= _CHAIR_OUT_MAX)
+                return -EINVAL;
+        o = &g->outputs[out];
+        if (!o->bound)
                 return -ENODEV;
-        atomic_store(&d->image[out], value);
-        return set_lines(d, out, value);
+        oi = chair_output_info(out);
+        if (value < oi->min || value > oi->max)
+                return -ERANGE;
+        c = &g->chips[o->chip];
+        if (!c->request)
+                return -ENODEV;
+
+        offsets[0] = o->offset;
+        values[0] = logical(value != 0);
+        if (o->direction_offset >= 0) {
+                /* Keep the direction while stopping, so a stop never glitches the direction line. */
+                if (value != 0) {
+                        offsets[n] = (unsigned) o->direction_offset;
+                        values[n++] = logical(value < 0);
+                }
+        }
+        if (out == CHAIR_OUT_TRAVEL_MOTOR && value != 0)
+                atomic_store(&g->travel_sign, value < 0 ? -1 : 1);
+        atomic_fetch_add(&g->transactions, 1);
+        if (gpiod_line_request_set_values_subset(c->request, n, offsets, values) < 0) {
+                atomic_fetch_add(&g->errors, 1);
+                return -errno;
+        }
+        return 0;
 }
 
-static int gpio_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret) {
-        struct gpio_driver *d = (struct gpio_driver *) drv;
-        *ret = atomic_load(&d->inputs[in]);
+static int gpio_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret_value) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if ((unsigned) in >= _CHAIR_IN_MAX || !ret_value)
+                return -EINVAL;
+        if (!g->inputs[in].bound)
+                return -ENODEV;
+        *ret_value = atomic_load(&g->inputs[in].value);
         return 0;
 }
 
 static int gpio_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata) {
-        struct gpio_driver *d = (struct gpio_driver *) drv;
-        d->notify = fn;
-        d->notify_userdata = userdata;
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if (!fn)
+                return -EINVAL;
+        if (g->n_subscribers >= GPIO_MAX_SUBSCRIBERS)
+                return -ENOSPC;
+        g->subscribers[g->n_subscribers++] = (struct gpio_subscriber) { fn, userdata };
         return 0;
+}
+
+static uint64_t monotonic_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
 static int gpio_go_safe(struct chair_driver *drv) {
-        struct gpio_driver *d = (struct gpio_driver *) drv;
-        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
-                if (d->map && d->map->outputs[o].backend == HW_BACKEND_GPIO) {
-                        atomic_store(&d->image[o], chair_output_info(o)->safe_value);
-                        set_lines(d, o, chair_output_info(o)->safe_value);
-                }
-        atomic_store(&d->safe_written_ns, mono_ns());
-        return 0;
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        bool wrote = false;
+        int r = 0;
+
+        /* Try every chip even when one fails: as much as possible must go safe. */
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++) {
+                struct gpio_chip_state *c = &g->chips[i];
+
+                if (!c->request || c->n_safe == 0)
+                        continue;
+                if (gpiod_line_request_set_values_subset(c->request, c->n_safe, c->safe_offsets,
+                                                         c->safe_values) < 0) {
+                        atomic_fetch_add(&g->errors, 1);
+                        if (r == 0)
+                                r = -errno;
+                } else
+                        wrote = true;
+        }
+        if (wrote && r == 0)
+                atomic_store(&g->safe_written_ns, monotonic_ns());
+        return r;
 }
 
 static int gpio_get_stats(struct chair_driver *drv, struct chair_driver_stats *ret) {
-        memset(ret, 0, sizeof *ret);
-        ret->link_up = true;
-        ret->safe_written_ns = atomic_load(&((struct gpio_driver *) drv)->safe_written_ns);
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if (!ret)
+                return -EINVAL;
+        *ret = (struct chair_driver_stats) {
+                .transactions = atomic_load(&g->transactions),
+                .errors_invalid = atomic_load(&g->errors),
+                .link_up = g->opened,
+                .safe_written_ns = atomic_load(&g->safe_written_ns),
+        };
         return 0;
 }
 
-static void gpio_close(struct chair_driver *drv) {
-        struct gpio_driver *d = (struct gpio_driver *) drv;
-        gpio_go_safe(drv);
-        for (unsigned c = 0; c < HW_MAX_GPIO_CHIPS; c++) {
-                struct gpio_chip_state *cs = &d->chips[c];
-                sd_event_source_disable_unref(cs->source);
-                if (cs->events)
-                        gpiod_edge_event_buffer_free(cs->events);
-                if (cs->request)
-                        gpiod_line_request_release(cs->request);
-                if (cs->chip)
-                        gpiod_chip_close(cs->chip);
+static void gpio_release(struct gpio_driver *g) {
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++) {
+                struct gpio_chip_state *c = &g->chips[i];
+
+                c->event_source = sd_event_source_disable_unref(c->event_source);
+                if (c->event_buffer)
+                        gpiod_edge_event_buffer_free(c->event_buffer);
+                /* Released lines return to the chip's default, which the wiring makes safe. */
+                if (c->request)
+                        gpiod_line_request_release(c->request);
+                if (c->chip)
+                        gpiod_chip_close(c->chip);
+                *c = (struct gpio_chip_state) {};
         }
-        free(d);
+        g->n_chips = 0;
+        g->n_subscribers = 0;
+        g->opened = false;
+}
+
+/* Drives every output safe, releases the lines and frees the instance. */
+static void gpio_close(struct chair_driver *drv) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+
+        if (!g)
+                return;
+        gpio_go_safe(drv);
+        gpio_release(g);
+        free(g);
 }
 
 static const struct chair_driver_ops gpio_ops = {
@@ -373,11 +734,16 @@ static const struct chair_driver_ops gpio_ops = {
 };
 
 int chair_driver_new_gpio(struct chair_driver **ret) {
-        struct gpio_driver *d = calloc(1, sizeof *d);
-        if (!d)
+        struct gpio_driver *g;
+
+        if (!ret)
+                return -EINVAL;
+        g = calloc(1, sizeof *g);
+        if (!g)
                 return -ENOMEM;
-        d->base.ops = &gpio_ops;
-        d->base.backend = HW_BACKEND_GPIO;
-        *ret = &d->base;
+        g->base.ops = &gpio_ops;
+        g->base.backend = HW_BACKEND_GPIO;
+        atomic_store(&g->travel_sign, 1);
+        *ret = &g->base;
         return 0;
 }
