@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "atomic-file.h"
 #include "chair-hw.h"
 #include "chair-object.h"
 #include "daemon.h"
@@ -66,33 +67,6 @@ int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors) {
         else
                 program_library_free_errors(errors);
         return r;
-}
-
-int daemon_write_file_atomic(const char *path, const char *text) {
-        char tmp[600], dir[600];
-        size_t len = strlen(text);
-        int fd, dfd, r = 0;
-
-        snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, text, len) != (ssize_t) len || fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlink(tmp);
-                return r;
-        }
-        snprintf(dir, sizeof dir, "%s", path);
-        dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-        }
-        return 0;
 }
 
 int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on) {

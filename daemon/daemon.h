@@ -66,8 +66,6 @@ void daemon_set_precautions(struct chair_daemon *d, char **list);
 /* Reloads the programs; a running session keeps its own timeline. Errors are logged and, when
  * ret_errors is given, returned (free with program_library_free_errors). */
 int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors);
-/* Temporary file, fsync, rename, fsync of the directory: the file survives a kill -9. */
-int daemon_write_file_atomic(const char *path, const char *text);
 /* Injects a named fault into the simulated chair. */
 int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on);
 /* sd_notify STATUS= line; also logged at debug level. */

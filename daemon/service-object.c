@@ -11,6 +11,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "atomic-file.h"
 #include "bus-errors.h"
 #include "bus-util.h"
 #include "chair-hw.h"
@@ -98,7 +99,7 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
         if (mkdir(d->options.profiles_override_dir, 0755) < 0 && errno != EEXIST)
                 return sd_bus_error_set_errnof(error, errno, "Could not create %s: %m", d->options.profiles_override_dir);
-        r = daemon_write_file_atomic(path, text);
+        r = write_file_atomic(path, text, strlen(text), 0644);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not store %s: %m", path);
         log_info("Profile %s uploaded.", path);

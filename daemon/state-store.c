@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic-file.h"
 #include "log.h"
 #include "state-store.h"
 
@@ -32,31 +33,11 @@ static void path_of(struct state_store *st, const char *name, char *buf, size_t 
         snprintf(buf, size, "%s/%s", st->dir, name);
 }
 
-/* Temporary file, fsync, rename, fsync of the directory. */
 static int write_atomic(struct state_store *st, const char *name, const char *text, size_t len) {
-        char path[300], tmp[320];
-        int fd, dfd, r = 0;
+        char path[300];
 
         path_of(st, name, path, sizeof path);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlink(tmp);
-                return r;
-        }
-        dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-        }
-        return 0;
+        return write_file_atomic(path, text, len, 0644);
 }
 
 static void move_aside(struct state_store *st, const char *name, unsigned line, const char *why) {
