@@ -36,6 +36,7 @@ struct sim_driver {
         } subscribers[SIM_MAX_SUBSCRIBERS];
         unsigned n_subscribers;
         const struct hardware_map *map;
+        bool air_leak;                    /* a burst bag: no pressure ever builds */
 };
 
 static uint64_t now_ns(void) {
@@ -72,6 +73,10 @@ static void step_to(struct sim_driver *s, uint64_t now_usec) {
                 uint64_t ms = MIN(elapsed / USEC_PER_MSEC, 1000u);
                 s->carry_usec = elapsed % USEC_PER_MSEC;
                 chair_physics_step(&s->physics, (uint32_t) ms);
+                if (s->air_leak) {
+                        s->physics.pressure = 0;
+                        memset(s->physics.bag, 0, sizeof s->physics.bag);
+                }
         }
         s->last_step_usec = now_usec;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
@@ -259,6 +264,11 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
 
         if (drv->ops != &sim_ops)
                 return -EINVAL;
+        /* A burst air bag is not a board fault, so chairsim has no coil for it. */
+        if (strcmp(name, "air-leak") == 0) {
+                s->air_leak = on;
+                return 0;
+        }
         f = chair_physics_fault_from_name(name);
         if (f < 0)
                 return -EINVAL;

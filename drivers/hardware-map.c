@@ -238,7 +238,7 @@ struct limit_key {
 };
 
 static const struct limit_key limit_keys[] = {
-        { "max_session_minutes", 5, 60, 60, offsetof(struct hw_limits, max_session_s), false },
+        { "max_session_minutes", 1, 60, 60, offsetof(struct hw_limits, max_session_s), false },
         { "heater_max_temp_c", 35, 70, 10, offsetof(struct hw_limits, heater_max_decic), true },
         { "heat_rise_timeout_s", 30, 900, 1, offsetof(struct hw_limits, heat_rise_timeout_s), false },
         { "air_max_pressure_kpa", 10, 80, 10, offsetof(struct hw_limits, air_max_pressure_decikpa), true },

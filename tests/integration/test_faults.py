@@ -153,3 +153,22 @@ def test_heat_that_never_arrives(bus, workdir, start_daemon):
     d.call("SetHeat", "su", "lumbar", 3)
     chairtest.wait_for(lambda: d.get_property("Fault") == "heat-not-rising", 60, "heat-not-rising")
     assert outputs(d)["heat_lumbar"] == 0
+
+
+def test_air_inflation_too_long(bus, workdir, start_daemon):
+    """A burst bag never reaches its pressure, so the pump would run on: the inflation bound trips."""
+    d = start_daemon(args=("--config", sim_map(workdir, "air_max_inflate_s = 5\n")))
+    d.call("StartManual", "ssa{sv}", "roll", "point", 0)
+    wait_state(d, "running")
+    inject(d, "air-leak")
+    d.call("SetAir", "asu", 1, "calves", 3)
+    chairtest.wait_for(lambda: d.get_property("Fault") == "air-inflation-too-long", 20, "air-inflation-too-long")
+    assert outputs(d)["air_pump"] == 0 and outputs(d)["air_release"] == 1
+
+
+def test_session_too_long(bus, workdir, start_daemon):
+    d = start_daemon(args=("--config", sim_map(workdir, "max_session_minutes = 1\n")))
+    start(d, duration=120)
+    wait_state(d, "running")
+    chairtest.wait_for(lambda: d.get_property("Fault") == "session-too-long", 90, "session-too-long")
+    assert all(outputs(d)[k] == v for k, v in SAFE.items())
