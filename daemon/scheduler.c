@@ -347,11 +347,12 @@ static void record_lateness(struct scheduler *s, uint64_t late_ns) {
         uint64_t us = late_ns / 1000;
         unsigned bin;
 
-        /* 10 us bins up to 1 ms, 1 ms bins up to 100 ms, then one overflow bin. */
+        /* 1 us bins up to 1 ms (as precise as cyclictest's histogram), 1 ms bins up to 100 ms,
+         * then one overflow bin. */
         if (us < 1000)
-                bin = (unsigned) (us / 10);
+                bin = (unsigned) us;
         else if (us < 100000)
-                bin = 100 + (unsigned) ((us - 1000) / 1000);
+                bin = 1000 + (unsigned) ((us - 1000) / 1000);
         else
                 bin = SCHED_HIST_BINS - 1;
         bin = MIN(bin, SCHED_HIST_BINS - 1);
@@ -749,10 +750,10 @@ bool scheduler_overflowed(struct scheduler *s) {
 }
 
 static uint64_t bin_upper_us(unsigned bin) {
-        if (bin < 100)
-                return (bin + 1) * 10ULL;
+        if (bin < 1000)
+                return bin;
         if (bin < SCHED_HIST_BINS - 1)
-                return 1000ULL + (bin - 99) * 1000ULL;
+                return 1000ULL + (bin - 999) * 1000ULL;
         return UINT64_MAX;
 }
 

@@ -52,7 +52,7 @@ struct scheduler_event {
         struct timeline *ptr;
 };
 
-#define SCHED_HIST_BINS 200
+#define SCHED_HIST_BINS 1100
 
 struct scheduler_stats {
         uint64_t count;             /* timeline commands executed */
