@@ -37,6 +37,7 @@ struct sim_driver {
         unsigned n_subscribers;
         const struct hardware_map *map;
         bool air_leak;                    /* a burst bag: no pressure ever builds */
+        int32_t max_speed_mm_s;           /* the healthy roller's, for slow-roller */
 };
 
 static uint64_t now_ns(void) {
@@ -154,6 +155,7 @@ static int sim_open(struct chair_driver *drv, const struct hardware_map *map, sd
         params.track_length_mm = map->track_length_mm;
         params.pulses_per_mm = map->pulses_per_mm;
         chair_physics_init(&s->physics, &params);
+        s->max_speed_mm_s = params.max_speed_mm_s;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 atomic_store(&s->image[o], chair_output_info(o)->safe_value);
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
@@ -267,6 +269,11 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
         /* A burst air bag is not a board fault, so chairsim has no coil for it. */
         if (strcmp(name, "air-leak") == 0) {
                 s->air_leak = on;
+                return 0;
+        }
+        /* A slipping drive belt: the roller creeps at a twentieth of its speed, pulses and all. */
+        if (strcmp(name, "slow-roller") == 0) {
+                s->physics.params.max_speed_mm_s = on ? MAX(1, s->max_speed_mm_s / 20) : s->max_speed_mm_s;
                 return 0;
         }
         f = chair_physics_fault_from_name(name);

@@ -135,7 +135,7 @@ def sim_map(workdir, limits):
                 "heat_calves", "beeper", "led_power", "led_heat", "led_air"]
     inputs_ = ["encoder", "limit_top", "limit_bottom", "roller_load", "motor_current", "air_pressure", "temp_lumbar",
                "temp_calves", "supply_voltage", "estop", "panel_key"]
-    text = "[chair]\nmodel = simulated chair with tight limits\n[limits]\n" + limits
+    text = "[chair]\nmodel = simulated chair with tight limits\ntrack_length_mm = 300\n[limits]\n" + limits
     text += "".join(f"[output.{o}]\nbackend = sim\n" for o in outputs_)
     text += "".join(f"[input.{i}]\nbackend = sim\n" for i in inputs_)
     import os
@@ -172,3 +172,14 @@ def test_session_too_long(bus, workdir, start_daemon):
     wait_state(d, "running")
     chairtest.wait_for(lambda: d.get_property("Fault") == "session-too-long", 90, "session-too-long")
     assert all(outputs(d)[k] == v for k, v in SAFE.items())
+
+
+def test_travel_that_never_arrives(bus, workdir, start_daemon):
+    """A slipping drive: the roller creeps, pulses still come (so no encoder fault), but it does
+    not reach its target within twice its travel time."""
+    d = start_daemon(args=("--config", sim_map(workdir, "travel_timeout_s = 5\n")))
+    inject(d, "slow-roller")
+    d.call("StartManual", "ssa{sv}", "knead", "point", 0)
+    wait_state(d, "running")
+    chairtest.wait_for(lambda: d.get_property("Fault") == "travel-timeout", 120, "travel-timeout")
+    assert outputs(d)["travel_motor"] == 0
