@@ -31,6 +31,6 @@ function(mcd_add_pytest file)
     "PYTHONDONTWRITEBYTECODE=1"
     "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86"
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
-  set_tests_properties(${tier}/${stem} PROPERTIES TIMEOUT 300 ENVIRONMENT "${env}"
+  set_tests_properties(${tier}/${stem} PROPERTIES TIMEOUT 600 ENVIRONMENT "${env}"
     SKIP_RETURN_CODE 77)
 endfunction()
