@@ -230,8 +230,12 @@ static void check_roller(struct supervisor *sup, uint64_t now) {
                         return;
                 }
         } else {
-                if (!sup->motor_stopped_usec) {
-                        sup->motor_stopped_usec = now;
+                /* The baseline is taken once the motor has been still for a moment: a motor that
+                 * ran and stopped between two checks must not make its own pulses look spurious. */
+                uint64_t stopped = chair_hw_output_changed_at(sup->d->hw, CHAIR_OUT_TRAVEL_MOTOR) / 1000;
+                if (!sup->motor_stopped_usec || sup->motor_stopped_usec < stopped ||
+                    now - stopped < 300 * USEC_PER_MSEC) {
+                        sup->motor_stopped_usec = MAX(now, stopped);
                         sup->encoder_at_stop = enc;
                 } else if (now - sup->motor_stopped_usec > 300 * USEC_PER_MSEC &&
                            abs(enc - sup->encoder_at_stop) > SPURIOUS_PULSES) {

@@ -22,6 +22,7 @@ struct chair_hw {
         struct chair_driver *input_driver[_CHAIR_IN_MAX];
         _Atomic int32_t image[_CHAIR_OUT_MAX];
         _Atomic uint64_t active_since[_CHAIR_OUT_MAX];
+        _Atomic uint64_t changed_at[_CHAIR_OUT_MAX];   /* last time the value changed */
         atomic_bool enabled;
         atomic_int in_flight;
         struct subscriber subscribers[MAX_SUBSCRIBERS];
@@ -139,6 +140,8 @@ int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t valu
         r = drv->ops->set_output(drv, out, value);
         if (r >= 0) {
                 int32_t old = atomic_exchange(&hw->image[out], value);
+                if (old != value)
+                        atomic_store(&hw->changed_at[out], now_ns());
                 if (value == info->safe_value)
                         atomic_store(&hw->active_since[out], 0);
                 else if (old == info->safe_value)
@@ -190,9 +193,14 @@ void chair_hw_go_safe(struct chair_hw *hw) {
                 if (hw->drivers[b])
                         hw->drivers[b]->ops->go_safe(hw->drivers[b]);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
-                atomic_store(&hw->image[o], chair_output_info(o)->safe_value);
+                if (atomic_exchange(&hw->image[o], chair_output_info(o)->safe_value) != chair_output_info(o)->safe_value)
+                        atomic_store(&hw->changed_at[o], now_ns());
                 atomic_store(&hw->active_since[o], 0);
         }
+}
+
+uint64_t chair_hw_output_changed_at(struct chair_hw *hw, enum chair_output out) {
+        return (unsigned) out < _CHAIR_OUT_MAX ? atomic_load(&hw->changed_at[out]) : 0;
 }
 
 void chair_hw_enable(struct chair_hw *hw) {

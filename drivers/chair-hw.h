@@ -28,6 +28,8 @@ int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t valu
 int32_t chair_hw_get_output(struct chair_hw *hw, enum chair_output out);
 /* CLOCK_MONOTONIC ns when the output last left its safe value; 0 while it is safe. */
 uint64_t chair_hw_output_active_since(struct chair_hw *hw, enum chair_output out);
+/* CLOCK_MONOTONIC ns of the output's last change of value. */
+uint64_t chair_hw_output_changed_at(struct chair_hw *hw, enum chair_output out);
 int chair_hw_read_input(struct chair_hw *hw, enum chair_input in, int32_t *ret_value);
 bool chair_hw_has_output(struct chair_hw *hw, enum chair_output out);
 bool chair_hw_has_input(struct chair_hw *hw, enum chair_input in);
