@@ -22,10 +22,19 @@ static const struct chair_output_info outputs[_CHAIR_OUT_MAX] = {
         [CHAIR_OUT_AIR_RELEASE]     = { "air_release", 0, 1, 1, 0, CHAIR_VALUE_BOOL },
         [CHAIR_OUT_HEAT_LUMBAR]     = { "heat_lumbar", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
         [CHAIR_OUT_HEAT_CALVES]     = { "heat_calves", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
-        [CHAIR_OUT_BEEPER]          = { "beeper", 0, 1, 0, 2000, CHAIR_VALUE_BOOL },
-        [CHAIR_OUT_LED_POWER]       = { "led_power", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
-        [CHAIR_OUT_LED_HEAT]        = { "led_heat", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
-        [CHAIR_OUT_LED_AIR]         = { "led_air", 0, 1, 0, 0, CHAIR_VALUE_BOOL },
+        [CHAIR_OUT_BEEPER]          = { "beeper", 0, 1, 0, 2000, CHAIR_VALUE_BOOL, true },
+        [CHAIR_OUT_LED_POWER]       = { "led_power", 0, 1, 0, 0, CHAIR_VALUE_BOOL, true },
+        [CHAIR_OUT_LED_HEAT]        = { "led_heat", 0, 1, 0, 0, CHAIR_VALUE_BOOL, true },
+        [CHAIR_OUT_LED_AIR]         = { "led_air", 0, 1, 0, 0, CHAIR_VALUE_BOOL, true },
+        [CHAIR_OUT_LED_LOCK]        = { "led_lock", 0, 1, 0, 0, CHAIR_VALUE_BOOL, true },
+        [CHAIR_OUT_DISPLAY_MINUTES]   = { "display_minutes", 0, 99, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_PROGRAM]   = { "display_program", 0, 99, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_INTENSITY] = { "display_intensity", 0, 5, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_SPEED]     = { "display_speed", 0, 5, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_WIDTH]     = { "display_width", 0, 3, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_AIR]       = { "display_air", 0, 5, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_HEAT]      = { "display_heat", 0, 3, 0, 0, CHAIR_VALUE_LEVEL, true },
+        [CHAIR_OUT_DISPLAY_FAULT]     = { "display_fault", 0, 99, 0, 0, CHAIR_VALUE_LEVEL, true },
 };
 
 static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
@@ -40,6 +49,13 @@ static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
         [CHAIR_IN_SUPPLY_VOLTAGE] = { "supply_voltage", 0, 60000, "mV", CHAIR_VALUE_MEASURE },
         [CHAIR_IN_ESTOP]          = { "estop", 0, 1, "", CHAIR_VALUE_BOOL },
         [CHAIR_IN_PANEL_KEY]      = { "panel_key", 0, 255, "", CHAIR_VALUE_LEVEL },
+        [CHAIR_IN_PANEL_EVENT]    = { "panel_event", 0, 65535, "", CHAIR_VALUE_COUNTER },
+};
+
+static const char *const keys[_CHAIR_KEY_MAX] = {
+        "power", "program", "start_pause", "intensity_up", "intensity_down", "speed", "width", "heat",
+        "air_zone", "air_intensity", "timer", "shoulder_up", "shoulder_down", "memory_a", "memory_b",
+        "child_lock",
 };
 
 static const char *const air_zones[_CHAIR_AIR_ZONE_MAX] = {
@@ -105,4 +121,15 @@ enum chair_output chair_heat_zone_output(enum chair_heat_zone z) {
 
 enum chair_input chair_heat_zone_sensor(enum chair_heat_zone z) {
         return z == CHAIR_HEAT_LUMBAR ? CHAIR_IN_TEMP_LUMBAR : CHAIR_IN_TEMP_CALVES;
+}
+
+const char *chair_key_name(enum chair_key k) {
+        return (unsigned) k < _CHAIR_KEY_MAX ? keys[k] : NULL;
+}
+
+int chair_key_from_name(const char *name) {
+        for (unsigned i = 0; i < _CHAIR_KEY_MAX; i++)
+                if (strcmp(keys[i], name) == 0)
+                        return (int) i;
+        return -EINVAL;
 }

@@ -26,10 +26,21 @@ enum chair_output {
         CHAIR_OUT_AIR_RELEASE,    /* 0/1: manifold vent open; safe default 1 (air released) */
         CHAIR_OUT_HEAT_LUMBAR,    /* 0/1 heater element */
         CHAIR_OUT_HEAT_CALVES,    /* 0/1 heater element */
+        /* The panel's indicators (docs/panel.md). Not actuators: they pass the safety gate, so a
+         * faulted chair can still show its fault code and sound a refusal. */
         CHAIR_OUT_BEEPER,         /* 0/1 */
-        CHAIR_OUT_LED_POWER,      /* panel LEDs, 0/1 */
+        CHAIR_OUT_LED_POWER,      /* panel LEDs, 0/1: session state (blinks while paused or faulted) */
         CHAIR_OUT_LED_HEAT,
         CHAIR_OUT_LED_AIR,
+        CHAIR_OUT_LED_LOCK,       /* the child lock is on */
+        CHAIR_OUT_DISPLAY_MINUTES,   /* display fields; 0 shows blank */
+        CHAIR_OUT_DISPLAY_PROGRAM,   /* 1-based number of the selected or running program */
+        CHAIR_OUT_DISPLAY_INTENSITY,
+        CHAIR_OUT_DISPLAY_SPEED,
+        CHAIR_OUT_DISPLAY_WIDTH,     /* 1 narrow, 2 medium, 3 wide */
+        CHAIR_OUT_DISPLAY_AIR,
+        CHAIR_OUT_DISPLAY_HEAT,
+        CHAIR_OUT_DISPLAY_FAULT,     /* fault number (E01...), docs/panel.md */
         _CHAIR_OUT_MAX,
 };
 
@@ -45,6 +56,9 @@ enum chair_input {
         CHAIR_IN_SUPPLY_VOLTAGE,  /* mV */
         CHAIR_IN_ESTOP,           /* 0/1, 1 = emergency stop pressed */
         CHAIR_IN_PANEL_KEY,       /* key code of the key held, 0 = none */
+        /* A panel board's latched key press: (presses modulo 256) << 8 | code of the latest, so
+         * a tap that comes and goes between two polls is not lost. Optional. */
+        CHAIR_IN_PANEL_EVENT,
         _CHAIR_IN_MAX,
 };
 
@@ -62,6 +76,7 @@ struct chair_output_info {
         int32_t safe_value;
         uint32_t max_on_ms;         /* longest continuous non-safe time; 0 = unlimited */
         enum chair_value_kind kind;
+        bool indicator;             /* a panel indicator, not an actuator (passes the gate) */
 };
 
 struct chair_input_info {
@@ -101,3 +116,28 @@ int chair_heat_zone_from_name(const char *name);
 enum chair_output chair_air_zone_valve(enum chair_air_zone z);
 enum chair_output chair_heat_zone_output(enum chair_heat_zone z);
 enum chair_input chair_heat_zone_sensor(enum chair_heat_zone z);
+
+/* The panel's key functions (docs/panel.md). A key's default code, as a Modbus panel board or
+ * the simulated panel reports it, is its index + 1; a hardware map may give other codes. */
+enum chair_key {
+        CHAIR_KEY_POWER,          /* stop; heard even under the child lock */
+        CHAIR_KEY_PROGRAM,        /* idle: select the next program */
+        CHAIR_KEY_START_PAUSE,    /* start the selected program, pause, resume */
+        CHAIR_KEY_INTENSITY_UP,
+        CHAIR_KEY_INTENSITY_DOWN,
+        CHAIR_KEY_SPEED,          /* cycles 1-5 */
+        CHAIR_KEY_WIDTH,          /* cycles narrow, medium, wide */
+        CHAIR_KEY_HEAT,           /* cycles 0-3 for every heat zone */
+        CHAIR_KEY_AIR_ZONE,       /* cycles the air zone sets */
+        CHAIR_KEY_AIR_INTENSITY,  /* cycles 1-5 */
+        CHAIR_KEY_TIMER,          /* cycles 10, 20, 30 minutes */
+        CHAIR_KEY_SHOULDER_UP,    /* after a body scan: the shoulder point a step up */
+        CHAIR_KEY_SHOULDER_DOWN,
+        CHAIR_KEY_MEMORY_A,       /* short press recalls, long press saves */
+        CHAIR_KEY_MEMORY_B,
+        CHAIR_KEY_CHILD_LOCK,     /* a long press turns the child lock on or off */
+        _CHAIR_KEY_MAX,
+};
+
+const char *chair_key_name(enum chair_key k);
+int chair_key_from_name(const char *name);

@@ -131,9 +131,10 @@ int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t valu
         drv = hw->output_driver[out];
         if (!drv)
                 return -ENODEV;
-        /* The gate: count ourselves in before looking, so go_safe can wait for us. */
+        /* The gate: count ourselves in before looking, so go_safe can wait for us. Panel
+         * indicators pass it: a faulted chair shows its fault and beeps a refusal. */
         atomic_fetch_add(&hw->in_flight, 1);
-        if (!atomic_load(&hw->enabled)) {
+        if (!atomic_load(&hw->enabled) && !info->indicator) {
                 atomic_fetch_sub(&hw->in_flight, 1);
                 return -EPERM;
         }

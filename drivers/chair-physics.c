@@ -221,10 +221,20 @@ int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) 
                 return p->fault[PHYS_FAULT_ESTOP];
         case CHAIR_IN_PANEL_KEY:
                 return p->panel_key;
+        case CHAIR_IN_PANEL_EVENT:
+                return (int32_t) ((p->panel_presses & 0xff) << 8 | (uint32_t) (p->panel_last_code & 0xff));
         case _CHAIR_IN_MAX:
                 break;
         }
         return 0;
+}
+
+void chair_physics_press_key(struct chair_physics *p, int32_t code) {
+        if (code && code != p->panel_key) {
+                p->panel_presses++;
+                p->panel_last_code = code;
+        }
+        p->panel_key = code;
 }
 
 bool chair_physics_at_rest(const struct chair_physics *p) {

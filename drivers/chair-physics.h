@@ -46,7 +46,9 @@ struct chair_physics {
         double temp[_CHAIR_HEAT_ZONE_MAX];       /* 0.1 degC */
         double element[_CHAIR_HEAT_ZONE_MAX];    /* element temperature */
         int32_t frozen_load;
-        int32_t panel_key;
+        int32_t panel_key;            /* code of the key held, 0 none */
+        uint32_t panel_presses;       /* the panel board's latch: presses so far ... */
+        int32_t panel_last_code;      /* ... and the code of the latest */
         bool fault[_PHYS_FAULT_MAX];
         uint64_t time_ms;
 };
@@ -56,6 +58,8 @@ void chair_physics_init(struct chair_physics *p, const struct chair_physics_para
 void chair_physics_set_output(struct chair_physics *p, enum chair_output out, int32_t value);
 void chair_physics_step(struct chair_physics *p, uint32_t dt_ms);
 int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in);
+/* A key pressed (code) or released (0) on the panel; a new code counts as a press. */
+void chair_physics_press_key(struct chair_physics *p, int32_t code);
 void chair_physics_inject(struct chair_physics *p, enum chair_physics_fault f, bool on);
 /* True when nothing moves or changes any more, so the caller may stop stepping. */
 bool chair_physics_at_rest(const struct chair_physics *p);

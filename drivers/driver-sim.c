@@ -304,7 +304,7 @@ int chair_driver_sim_press_key(struct chair_driver *drv, int32_t code) {
         struct sim_driver *s = (struct sim_driver *) drv;
         if (drv->ops != &sim_ops)
                 return -EINVAL;
-        s->physics.panel_key = code;
+        chair_physics_press_key(&s->physics, code);
         publish_inputs(s);
         return 0;
 }

@@ -31,6 +31,8 @@ enum section_kind {
         SECTION_BUS,
         SECTION_OUTPUT,
         SECTION_INPUT,
+        SECTION_PANEL,
+        SECTION_KEY,
 };
 
 /* Keys of [output.X] and [input.X]; recorded so that applicability to the backend can be
@@ -81,6 +83,10 @@ struct loader {
 
         struct binding_refs out_refs[_CHAIR_OUT_MAX];
         struct binding_refs in_refs[_CHAIR_IN_MAX];
+        struct binding_refs key_refs[_CHAIR_KEY_MAX];
+        unsigned key_code_line[_CHAIR_KEY_MAX];
+        unsigned idle_poll_line[HW_MAX_BUSES];
+        unsigned n_key_sections;
         unsigned bus_key_line[HW_MAX_BUSES][4]; /* host, port, device, type */
         bool seen_chair;
         bool seen_model;
@@ -354,6 +360,12 @@ static int key_bus(struct loader *l, const char *key, const char *v) {
                         b->poll_interval_ms = (uint32_t) x;
                 return r;
         }
+        if (strcmp(key, "idle_poll_ms") == 0) {
+                l->idle_poll_line[l->index] = l->line;
+                if ((r = int_key(l, key, v, 5, 10000, &x)) == 0)
+                        b->idle_poll_ms = (uint32_t) x;
+                return r;
+        }
         if (strcmp(key, "heartbeat_register") == 0) {
                 if ((r = int_key(l, key, v, 0, 65535, &x)) == 0)
                         b->heartbeat_register = (int32_t) x;
@@ -382,16 +394,26 @@ static int line_key(struct loader *l, const char *key, const char *v, int32_t *o
 }
 
 static int key_binding(struct loader *l, const char *key, const char *v) {
-        bool output = l->kind == SECTION_OUTPUT;
-        struct hw_binding *b = output ? &l->map->outputs[l->index] : &l->map->inputs[l->index];
-        struct binding_refs *refs = output ? &l->out_refs[l->index] : &l->in_refs[l->index];
-        const char *what = output ? chair_output_info(l->index)->name : chair_input_info(l->index)->name;
+        bool output = l->kind == SECTION_OUTPUT, is_key = l->kind == SECTION_KEY;
+        struct hw_binding *b = is_key ? &l->map->panel.keys[l->index].binding
+                               : output ? &l->map->outputs[l->index] : &l->map->inputs[l->index];
+        struct binding_refs *refs = is_key ? &l->key_refs[l->index]
+                                    : output ? &l->out_refs[l->index] : &l->in_refs[l->index];
+        const char *what = is_key ? chair_key_name(l->index)
+                           : output ? chair_output_info(l->index)->name : chair_input_info(l->index)->name;
+        const char *kind = is_key ? "key" : output ? "output" : "input";
         long long x;
         int k, r, c;
 
+        if (is_key && strcmp(key, "code") == 0) {
+                l->key_code_line[l->index] = l->line;
+                if ((r = int_key(l, key, v, 1, 255, &x)) == 0)
+                        l->map->panel.keys[l->index].code = (uint8_t) x;
+                return r;
+        }
         k = parse_choice(key, binding_key_names, _BK_MAX);
         if (k < 0)
-                return add_error(l, l->line, "unknown key '%s' in [%s.%s]", key, output ? "output" : "input", what);
+                return add_error(l, l->line, "unknown key '%s' in [%s.%s]", key, kind, what);
         refs->key_line[k] = l->line;
 
         switch ((enum binding_key) k) {
@@ -492,6 +514,17 @@ static void limits_defaults(struct hw_limits *lim) {
         };
 }
 
+static void panel_defaults(struct hw_panel *p) {
+        p->long_press_ms = 1500;
+        p->repeat_delay_ms = 600;
+        p->repeat_interval_ms = 250;
+        p->child_lock_ms = 3000;
+        for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++) {
+                binding_defaults(&p->keys[k].binding);
+                p->keys[k].code = (uint8_t) (k + 1);
+        }
+}
+
 static void map_defaults(struct hardware_map *m, const char *path) {
         memset(m, 0, sizeof *m);
         snprintf(m->path, sizeof m->path, "%s", path);
@@ -503,6 +536,7 @@ static void map_defaults(struct hardware_map *m, const char *path) {
                 binding_defaults(&m->outputs[i]);
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 binding_defaults(&m->inputs[i]);
+        panel_defaults(&m->panel);
 }
 
 static void bus_defaults(struct hw_bus *b) {
@@ -515,6 +549,27 @@ static void bus_defaults(struct hw_bus *b) {
         b->poll_interval_ms = 50;
         b->heartbeat_register = -1;
         b->heartbeat_period_ms = 250;
+        b->idle_poll_ms = 200;
+}
+
+static int key_panel(struct loader *l, const char *key, const char *v) {
+        static const struct { const char *name; long long min, max; size_t offset; } keys[] = {
+                { "long_press_ms", 300, 10000, offsetof(struct hw_panel, long_press_ms) },
+                { "repeat_delay_ms", 100, 5000, offsetof(struct hw_panel, repeat_delay_ms) },
+                { "repeat_interval_ms", 50, 2000, offsetof(struct hw_panel, repeat_interval_ms) },
+                { "child_lock_ms", 500, 10000, offsetof(struct hw_panel, child_lock_ms) },
+        };
+        long long x;
+        int r;
+
+        for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
+                if (strcmp(key, keys[i].name) == 0) {
+                        if ((r = int_key(l, key, v, keys[i].min, keys[i].max, &x)) == 0)
+                                *(uint32_t *) ((char *) &l->map->panel + keys[i].offset) = (uint32_t) x;
+                        return r;
+                }
+        return add_error(l, l->line, "unknown key '%s' in [panel] (long_press_ms, repeat_delay_ms, "
+                         "repeat_interval_ms, child_lock_ms)", key);
 }
 
 /* Called by the reader for each "[...]" line: validates the name and starts the section. */
@@ -542,6 +597,10 @@ static void begin_section(struct loader *l, const char *name) {
         }
         if (!dot && strcmp(name, "limits") == 0) {
                 l->kind = SECTION_LIMITS;
+                return;
+        }
+        if (!dot && strcmp(name, "panel") == 0) {
+                l->kind = SECTION_PANEL;
                 return;
         }
         if (dot && (!*sub || strlen(sub) >= HW_NAME_MAX)) {
@@ -593,7 +652,25 @@ static void begin_section(struct loader *l, const char *name) {
                 l->kind = SECTION_INPUT;
                 return;
         }
-        add_error(l, l->line, "unknown section [%s] (chair, limits, gpio.NAME, bus.NAME, output.NAME, input.NAME)", name);
+        if (dot && kind_len == 3 && strncmp(name, "key", 3) == 0) {
+                int k = chair_key_from_name(sub);
+                if (k < 0) {
+                        add_error(l, l->line, "[key.%s]: unknown key function (see docs/panel.md)", sub);
+                        return;
+                }
+                /* The first [key.*] section replaces the default key map (every key, default
+                 * codes) with the keys the file lists. */
+                if (l->n_key_sections++ == 0)
+                        for (unsigned i = 0; i < _CHAIR_KEY_MAX; i++)
+                                l->map->panel.keys[i].present = false;
+                l->index = k;
+                l->map->panel.keys[k].present = true;
+                l->map->panel.keys[k].binding.line_no = l->line;
+                l->kind = SECTION_KEY;
+                return;
+        }
+        add_error(l, l->line, "unknown section [%s] (chair, limits, panel, gpio.NAME, bus.NAME, output.NAME, "
+                  "input.NAME, key.NAME)", name);
 }
 
 static char *reader(char *str, int num, void *userdata) {
@@ -655,8 +732,12 @@ static int handler(void *userdata, const char *section, const char *key, const c
         case SECTION_BUS:
                 key_bus(l, key, value);
                 break;
+        case SECTION_PANEL:
+                key_panel(l, key, value);
+                break;
         case SECTION_OUTPUT:
         case SECTION_INPUT:
+        case SECTION_KEY:
                 key_binding(l, key, value);
                 break;
         }
@@ -681,7 +762,8 @@ static int find_bus(const struct hardware_map *m, const char *name) {
 /* Checks one binding once the whole file is read: required keys, keys that do not apply to
  * its backend, references to chips and buses, tables that fit the direction. */
 static void check_binding(struct loader *l, struct hw_binding *b, struct binding_refs *refs,
-                          bool output, unsigned index, const char *name) {
+                          const char *kind, unsigned index, const char *name) {
+        bool output = strcmp(kind, "output") == 0;
         static const bool applies[][_BK_MAX] = {
                 [HW_BACKEND_SIM] = { [BK_BACKEND] = true },
                 [HW_BACKEND_GPIO] = { [BK_BACKEND] = true, [BK_CHIP] = true, [BK_LINE] = true,
@@ -691,8 +773,6 @@ static void check_binding(struct loader *l, struct hw_binding *b, struct binding
                                         [BK_ADDRESS] = true, [BK_SCALE] = true, [BK_SIGNED] = true,
                                         [BK_WORDS] = true, [BK_WORD_ORDER] = true },
         };
-        const char *kind = output ? "output" : "input";
-
         if (!refs->key_line[BK_BACKEND]) {
                 add_error(l, b->line_no, "[%s.%s]: missing required key 'backend' (sim, gpio, modbus)", kind, name);
                 return;
@@ -739,6 +819,89 @@ static void check_binding(struct loader *l, struct hw_binding *b, struct binding
         }
 }
 
+/* Panel keys: a key is a code (a Modbus panel board or the simulated panel reports it in
+ * panel_key) or, on a GPIO panel, a line of its own; codes are unique. */
+static void check_keys(struct loader *l) {
+        struct hardware_map *m = l->map;
+        struct hw_binding *panel_in = &m->inputs[CHAIR_IN_PANEL_KEY];
+
+        for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++) {
+                struct hw_key *key = &m->panel.keys[k];
+                struct binding_refs *refs = &l->key_refs[k];
+
+                if (!key->present)
+                        continue;
+                for (unsigned j = 0; j < k; j++)
+                        if (m->panel.keys[j].present && m->panel.keys[j].code == key->code)
+                                add_error(l, l->key_code_line[k] ? l->key_code_line[k] : key->binding.line_no,
+                                          "[key.%s]: code %u is already the code of key %s", chair_key_name(k),
+                                          key->code, chair_key_name(j));
+                if (!refs->key_line[BK_BACKEND]) {
+                        /* Reported through panel_key: every binding key needs a backend. */
+                        for (unsigned b = 0; b < _BK_MAX; b++)
+                                if (refs->key_line[b]) {
+                                        add_error(l, refs->key_line[b], "[key.%s]: '%s' applies to a key on its own GPIO "
+                                                  "line (backend = gpio)", chair_key_name(k), binding_key_names[b]);
+                                        break;
+                                }
+                        continue;
+                }
+                if (key->binding.backend != HW_BACKEND_GPIO) {
+                        if (key->binding.backend != HW_BACKEND_NONE)
+                                add_error(l, refs->key_line[BK_BACKEND], "[key.%s]: a key has its own line on backend gpio "
+                                          "only; a Modbus panel board or the simulated panel reports its code in "
+                                          "[input.panel_key]", chair_key_name(k));
+                        continue;
+                }
+                check_binding(l, &key->binding, refs, "key", CHAIR_IN_PANEL_KEY, chair_key_name(k));
+                m->panel.gpio_keys = true;
+        }
+        if (m->panel.gpio_keys) {
+                /* GPIO keys are panel_key: the GPIO backend reports the code of the key held. */
+                if (panel_in->line_no && panel_in->backend != HW_BACKEND_GPIO)
+                        add_error(l, panel_in->line_no, "[input.panel_key]: the panel's keys are on GPIO lines "
+                                  "([key.*] sections); panel_key cannot also be on backend %s",
+                                  hw_backend_name(panel_in->backend));
+                else if (panel_in->line_no)
+                        add_error(l, panel_in->line_no, "[input.panel_key]: the panel's keys are on their own GPIO "
+                                  "lines ([key.*] sections); drop this section");
+                else
+                        panel_in->backend = HW_BACKEND_GPIO;
+        }
+}
+
+/* The same GPIO line or Modbus address must not drive two things. */
+static void check_conflicts(struct loader *l) {
+        struct hardware_map *m = l->map;
+        struct { const struct hw_binding *b; const char *name; } all[_CHAIR_OUT_MAX + _CHAIR_IN_MAX + _CHAIR_KEY_MAX];
+        unsigned n = 0;
+
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                all[n++] = (typeof(all[0])) { &m->outputs[o], chair_output_info(o)->name };
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                all[n++] = (typeof(all[0])) { &m->inputs[i], chair_input_info(i)->name };
+        for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++)
+                if (m->panel.keys[k].present)
+                        all[n++] = (typeof(all[0])) { &m->panel.keys[k].binding, chair_key_name(k) };
+        for (unsigned a = 0; a < n; a++) {
+                const struct hw_binding *x = all[a].b;
+                for (unsigned b = a + 1; b < n; b++) {
+                        const struct hw_binding *y = all[b].b;
+                        if (x->backend != y->backend || !x->line_no || !y->line_no)
+                                continue;
+                        if (x->backend == HW_BACKEND_GPIO && x->chip >= 0 && x->chip == y->chip &&
+                            x->line_offset == y->line_offset && strcmp(x->line_name, y->line_name) == 0)
+                                add_error(l, y->line_no, "%s uses the same GPIO line as %s (line %u)", all[b].name,
+                                          all[a].name, x->line_no);
+                        if (x->backend == HW_BACKEND_MODBUS && x->bus >= 0 && x->bus == y->bus &&
+                            x->table == y->table && y->address < x->address + x->words &&
+                            x->address < y->address + y->words)
+                                add_error(l, y->line_no, "%s overlaps the Modbus address of %s (line %u)", all[b].name,
+                                          all[a].name, x->line_no);
+                }
+        }
+}
+
 static void check_map(struct loader *l) {
         struct hardware_map *m = l->map;
 
@@ -772,31 +935,21 @@ static void check_map(struct loader *l) {
         }
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 if (m->outputs[o].line_no)
-                        check_binding(l, &m->outputs[o], &l->out_refs[o], true, o, chair_output_info(o)->name);
+                        check_binding(l, &m->outputs[o], &l->out_refs[o], "output", o, chair_output_info(o)->name);
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 if (m->inputs[i].line_no)
-                        check_binding(l, &m->inputs[i], &l->in_refs[i], false, i, chair_input_info(i)->name);
-
-        /* The same GPIO line or Modbus address must not drive two things. */
-        for (unsigned a = 0; a < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; a++) {
-                const struct hw_binding *x = a < _CHAIR_OUT_MAX ? &m->outputs[a] : &m->inputs[a - _CHAIR_OUT_MAX];
-                for (unsigned b = a + 1; b < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; b++) {
-                        const struct hw_binding *y = b < _CHAIR_OUT_MAX ? &m->outputs[b] : &m->inputs[b - _CHAIR_OUT_MAX];
-                        const char *yname = b < _CHAIR_OUT_MAX ? chair_output_info(b)->name
-                                                               : chair_input_info(b - _CHAIR_OUT_MAX)->name;
-                        const char *xname = a < _CHAIR_OUT_MAX ? chair_output_info(a)->name
-                                                               : chair_input_info(a - _CHAIR_OUT_MAX)->name;
-                        if (x->backend != y->backend || !x->line_no || !y->line_no)
-                                continue;
-                        if (x->backend == HW_BACKEND_GPIO && x->chip >= 0 && x->chip == y->chip &&
-                            x->line_offset == y->line_offset && strcmp(x->line_name, y->line_name) == 0)
-                                add_error(l, y->line_no, "%s uses the same GPIO line as %s (line %u)", yname, xname, x->line_no);
-                        if (x->backend == HW_BACKEND_MODBUS && x->bus >= 0 && x->bus == y->bus &&
-                            x->table == y->table && y->address < x->address + x->words &&
-                            x->address < y->address + y->words)
-                                add_error(l, y->line_no, "%s overlaps the Modbus address of %s (line %u)", yname, xname, x->line_no);
+                        check_binding(l, &m->inputs[i], &l->in_refs[i], "input", i, chair_input_info(i)->name);
+        for (unsigned i = 0; i < m->n_buses; i++)
+                if (m->buses[i].idle_poll_ms < m->buses[i].poll_interval_ms) {
+                        if (l->idle_poll_line[i])
+                                add_error(l, l->idle_poll_line[i], "[bus.%s]: idle_poll_ms must not be below poll_ms",
+                                          m->buses[i].name);
+                        else
+                                m->buses[i].idle_poll_ms = m->buses[i].poll_interval_ms;
                 }
-        }
+        check_keys(l);
+
+        check_conflicts(l);
 }
 
 int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_error, size_t error_size) {
@@ -842,6 +995,9 @@ void hardware_map_simulated(struct hardware_map *ret) {
                 ret->outputs[i].backend = HW_BACKEND_SIM;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 ret->inputs[i].backend = HW_BACKEND_SIM;
+        /* The simulated panel behaves as a GPIO one: every press and release is seen as it
+         * happens, so there is no board latch to read. */
+        ret->inputs[CHAIR_IN_PANEL_EVENT].backend = HW_BACKEND_NONE;
 }
 
 const char *hw_backend_name(enum hw_backend b) {

@@ -56,6 +56,7 @@ struct hw_bus {
         uint8_t slave;
         uint32_t response_timeout_ms;
         uint32_t poll_interval_ms;
+        uint32_t idle_poll_ms;        /* while the chair is idle and every actuator safe */
         int32_t heartbeat_register;   /* holding register written every heartbeat_period_ms, -1 none */
         uint32_t heartbeat_period_ms;
         unsigned line_no;
@@ -100,6 +101,23 @@ struct hw_limits {
         bool latch_until_power_cycle;       /* false: a technician clears faults */
 };
 
+/* One key of the panel: the code panel_key / panel_event carry for it, and on a GPIO panel its
+ * own line (binding.backend == HW_BACKEND_GPIO; the driver reports it as panel_key = code). */
+struct hw_key {
+        bool present;
+        uint8_t code;
+        struct hw_binding binding;
+};
+
+struct hw_panel {
+        uint32_t long_press_ms;       /* a press held this long is a long press */
+        uint32_t repeat_delay_ms;     /* level keys repeat after this ... */
+        uint32_t repeat_interval_ms;  /* ... every this */
+        uint32_t child_lock_ms;       /* hold the child_lock key this long */
+        bool gpio_keys;               /* at least one key has its own GPIO line */
+        struct hw_key keys[_CHAIR_KEY_MAX];
+};
+
 struct hardware_map {
         char path[HW_PATH_MAX];
         char model[HW_NAME_MAX];
@@ -113,6 +131,7 @@ struct hardware_map {
         unsigned n_buses;
         struct hw_binding outputs[_CHAIR_OUT_MAX];
         struct hw_binding inputs[_CHAIR_IN_MAX];
+        struct hw_panel panel;
 };
 
 /* Loads and validates a map. On error returns negative errno and writes "FILE:LINE: message"

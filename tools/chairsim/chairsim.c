@@ -136,7 +136,7 @@ static void apply_registers(struct chairsim *s) {
                 chair_physics_set_output(&s->physics, coil_outputs[i], s->map->tab_bits[i] ? 1 : 0);
         for (size_t i = 0; i < N_OUTPUT_HOLDING; i++)
                 chair_physics_set_output(&s->physics, holding_outputs[i], (int16_t) s->map->tab_registers[i]);
-        s->physics.panel_key = s->map->tab_registers[HR_PANEL_KEY];
+        chair_physics_press_key(&s->physics, s->map->tab_registers[HR_PANEL_KEY]);
         for (int f = 0; f < N_FAULTS; f++) {
                 bool on = fault_on(s, f);
                 if (on == s->fault_was[f])
