@@ -78,8 +78,9 @@ def sim_factory(workdir):
         started.append(s)
         return s
     yield start
-    for s in started:
-        s.stop()
+    # A clean exit on SIGTERM; under the sanitizers, also no error and no leak reported.
+    codes = [s.stop() for s in started]
+    assert codes == [0] * len(started), [s.process.output() for s in started]
 
 
 @pytest.fixture
