@@ -32,7 +32,6 @@
 enum {
         COIL_AIR_PUMP = 0,          /* coils 0..14: on/off outputs, see coil_outputs[] */
         COIL_BEEPER = 10,           /* the panel board's indicators: 10..14 */
-        COIL_LED_POWER = 11,
         N_OUTPUT_COILS = 15,
         COIL_FAULT_BASE = 100,      /* coil 100+N: fault N on */
 
@@ -208,7 +207,9 @@ static void panel_update(struct chairsim *s) {
         bool beeper, beeper_was = s->panel_was.coils[0];
 
         panel_read(s, &now);
-        if (memcmp(&now, &s->panel_was, sizeof now) == 0)
+        /* Field by field: the struct has padding. */
+        if (memcmp(now.coils, s->panel_was.coils, sizeof now.coils) == 0 &&
+            memcmp(now.display, s->panel_was.display, sizeof now.display) == 0)
                 return;
         beeper = now.coils[0];
         if (beeper && !beeper_was) {
