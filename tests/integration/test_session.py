@@ -82,7 +82,9 @@ def diagnostics(daemon):
 
 
 def outputs(daemon):
-    return {k.split(".", 1)[1]: v for k, v in diagnostics(daemon).items() if k.startswith("output.")}
+    """The actuators; the panel's indicators (LEDs, display, beeper) are not among them."""
+    return {k.split(".", 1)[1]: v for k, v in diagnostics(daemon).items()
+            if k.startswith("output.") and not k.startswith(("output.led_", "output.display_", "output.beeper"))}
 
 
 def start(daemon, program="demo", intensity=3, duration=None, scan=False):
