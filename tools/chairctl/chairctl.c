@@ -156,6 +156,7 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                 for (unsigned i = 0; i < st.n_active_air; i++)
                         json_str(&j, NULL, st.active_air[i]);
                 json_end_array(&j);
+                json_bool(&j, "child_lock", st.child_lock);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
                 json_end_object(&j);
@@ -191,6 +192,8 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
         }
         printf("\n");
         printf("       Timer: %u min\n", st.timer);
+        if (st.child_lock)
+                printf("  Child lock: on (panel keys other than stop are ignored)\n");
         if (st.shoulder >= 0)
                 printf("    Shoulder: %d mm (roller at %d mm)\n", st.shoulder, st.roller);
         else
@@ -695,6 +698,20 @@ static int run(sd_bus *bus, const struct options *o, int argc, char **argv) {
         }
         if (strcmp(verb, "faults") == 0)
                 return cmd_faults(bus, o, argc, argv);
+        if (strcmp(verb, "child-lock") == 0) {
+                NEEDS(2, "child-lock on|off");
+                if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
+                        return usage("child-lock takes on or off, not '%s'", argv[1]);
+                return call(bus, CHAIR_INTERFACE, "SetChildLock", "b", strcmp(argv[1], "on") == 0);
+        }
+        if (strcmp(verb, "press") == 0) {
+                if (argc != 2 && argc != 3)
+                        return usage("%s", "press KEY [MILLISECONDS]");
+                u = 100;
+                if (argc == 3 && parse_uint(argv[2], 0, 30000, &u) < 0)
+                        return usage("a key is held 0-30000 ms, not '%s'", argv[2]);
+                return call(bus, CHAIR_SERVICE_INTERFACE, "PressKey", "su", argv[1], u);
+        }
         if (strcmp(verb, "clear-fault") == 0)
                 return call(bus, CHAIR_SERVICE_INTERFACE, "ClearFault", NULL);
         if (strcmp(verb, "reload") == 0)
@@ -746,6 +763,11 @@ static const struct command_help {
           "Keeps a pain rating 0-10 from before and after a session with it in the history; SESSION is the\n"
           "id 'chairctl history' shows." },
         { "faults", "faults [--max N]", "The fault history, newest first, and how each was cleared (--json)." },
+        { "child-lock", "child-lock on|off",
+          "The panel's child lock: every panel key but stop is ignored until it is off (kept across restarts)." },
+        { "press", "press KEY [MILLISECONDS]",
+          "Technicians, simulated chair: holds a panel key (power, program, start_pause, intensity_up, ...; "
+          "docs/panel.md) for the given time (default 100 ms), as a person at the panel would." },
         { "clear-fault", "clear-fault", "Technicians: clears a latched fault once its cause is gone." },
         { "reload", "reload", "Technicians: reloads the programs and prints every load error." },
         { "monitor", "monitor [--once]",
