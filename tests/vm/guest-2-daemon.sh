@@ -24,8 +24,9 @@ if [ ! -x /usr/bin/massagechaird ]; then
 fi
 
 make_chip || fail "gpio-sim chip for the daemon"
-# Rest of the world: emergency stop not pressed (NC contact closed), limits open, key up.
-pull estop 0; pull limit_top 1; pull limit_bottom 1; pull key_start 0; pull encoder_a 0
+# Rest of the world: emergency stop not pressed (NC contact closed), limits open, panel keys up.
+pull estop 0; pull limit_top 1; pull limit_bottom 1; pull encoder_a 0
+for k in key_power key_start_pause key_up; do pull $k 1; done   # active low: up = 1
 
 state() { busctl --address=$BUS get-property $OBJ State 2>/dev/null | sed 's/^s "\(.*\)"$/\1/'; }
 # any_output_on: some output line is away from its safe level.

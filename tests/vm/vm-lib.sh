@@ -2,7 +2,8 @@
 # The chair's GPIO half on one gpio-sim chip: offset = position in this list.
 CHAIR_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
 valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves beeper
-led_power led_heat led_air width_a key_start limit_top limit_bottom estop encoder_a encoder_b"
+led_power led_heat led_air width_a key_start limit_top limit_bottom estop encoder_a encoder_b
+key_power key_start_pause key_up"
 OUTPUT_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
 valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves beeper
 led_power led_heat led_air"
