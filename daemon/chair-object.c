@@ -18,6 +18,7 @@
 #include "log.h"
 #include "program-library.h"
 #include "scheduler.h"
+#include "panel.h"
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -334,57 +335,39 @@ static int read_slot(sd_bus_message *m, uint32_t *slot, sd_bus_error *error) {
 
 static int method_save_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        const struct session_settings *st = session_settings(d->session);
-        struct memory_slot slot = {};
         uint32_t n;
         int r = read_slot(m, &n, error);
 
         if (r < 0)
                 return r;
-        snprintf(slot.program, sizeof slot.program, "%s", session_program(d->session));
-        if (!slot.program[0])
-                return sd_bus_error_set(error, CHAIR_ERROR_NOT_RUNNING, "Nothing to save: no program is running");
-        slot.used = true;
-        slot.intensity = st->intensity;
-        slot.speed = st->speed;
-        slot.width = st->width;
-        slot.depth = st->depth;
-        slot.air_zones = st->air_zones;
-        slot.air_intensity = st->air_intensity;
-        slot.heat_lumbar = st->heat[CHAIR_HEAT_LUMBAR];
-        slot.heat_calves = st->heat[CHAIR_HEAT_CALVES];
-        slot.timer_min = st->timer_min;
-        r = state_store_save_memory(d->store, n, &slot);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Could not save memory slot %u: %m", n);
-        return sd_bus_reply_method_return(m, NULL);
+        return reply_or_error(m, session_save_memory(d->session, n, error));
 }
 
 static int method_recall_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        struct memory_slot slot;
-        struct session_options o = { .scan = -1, .heat = true };
         uint32_t n;
         int r = read_slot(m, &n, error);
 
         if (r < 0)
                 return r;
-        if (state_store_load_memory(d->store, n, &slot) < 0 || !slot.used)
-                return sd_bus_error_setf(error, CHAIR_ERROR_NOT_PERMITTED, "Memory slot %u is empty", n);
-        session_set_speed(d->session, slot.speed, NULL);
-        session_set_width(d->session, slot.width, NULL);
-        session_set_depth(d->session, slot.depth, NULL);
-        session_set_air(d->session, slot.air_zones, slot.air_intensity, NULL);
-        session_set_timer(d->session, slot.timer_min, NULL);
-        o.intensity = slot.intensity;
-        r = session_start(d->session, slot.program, &o, error);
-        if (r >= 0) {
-                if (slot.heat_lumbar)
-                        session_set_heat(d->session, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, NULL);
-                if (slot.heat_calves)
-                        session_set_heat(d->session, CHAIR_HEAT_CALVES, slot.heat_calves, NULL);
+        return reply_or_error(m, session_recall_memory(d->session, n, error));
+}
+
+static int method_set_child_lock(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int on, r = sd_bus_message_read(m, "b", &on);
+
+        if (r < 0)
+                return r;
+        if (d->child_lock != !!on) {
+                d->child_lock = on;
+                r = state_store_save_child_lock(d->store, d->child_lock);
+                if (r < 0)
+                        log_warning_errno(r, "Could not store the child lock: %m");
+                log_info("Child lock %s over D-Bus.", on ? "on" : "off");
+                chair_object_emit_changed(d, "ChildLock", NULL);
         }
-        return reply_or_error(m, r);
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -647,6 +630,8 @@ static const sd_bus_vtable chair_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("AdjustShoulder", SD_BUS_ARGS("i", steps), SD_BUS_NO_RESULT, method_adjust_shoulder, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SaveMemory", SD_BUS_ARGS("u", slot), SD_BUS_NO_RESULT, method_save_memory, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RecallMemory", SD_BUS_ARGS("u", slot), SD_BUS_NO_RESULT, method_recall_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetChildLock", SD_BUS_ARGS("b", on), SD_BUS_NO_RESULT, method_set_child_lock,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetMemory", SD_BUS_ARGS("u", slot), SD_BUS_RESULT("a{sv}", contents),
                                 method_get_memory, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetPrecautions", SD_BUS_ARGS("as", conditions), SD_BUS_NO_RESULT,
@@ -733,6 +718,8 @@ int chair_object_emit_changed(struct chair_daemon *d, const char *first, ...) {
         unsigned n = 0;
         va_list ap;
 
+        /* Every change shows on both: D-Bus clients and the panel's LEDs and display. */
+        panel_refresh(d->panel);
         if (!d->bus)
                 return 0;
         va_start(ap, first);

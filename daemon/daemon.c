@@ -28,6 +28,7 @@
 #include "program-library.h"
 #include "scheduler.h"
 #include "service-object.h"
+#include "panel.h"
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -272,6 +273,9 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 r = session_new(d, &d->session);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the session: %m");
+        r = panel_new(d, &d->panel);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the panel: %m");
 
         r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
         if (r >= 0)
@@ -309,10 +313,13 @@ struct chair_daemon *daemon_free(struct chair_daemon *d) {
                 chair_hw_go_safe(d->hw);
         if (d->scheduler)
                 scheduler_stop_thread(d->scheduler);
+        panel_free(d->panel);
+        d->panel = NULL;
         session_free(d->session);
         supervisor_free(d->supervisor);
         sd_event_source_disable_unref(d->watchdog_source);
         sd_event_source_disable_unref(d->roller_tick);
+        sd_event_source_disable_unref(d->sim_key_release);
         sd_bus_slot_unref(d->chair_slot);
         sd_bus_slot_unref(d->service_slot);
         if (d->bus)

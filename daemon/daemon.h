@@ -30,6 +30,7 @@ struct chair_hw;
 struct scheduler;
 struct session;
 struct supervisor;
+struct panel;
 struct program_library;
 struct state_store;
 struct chair_driver;
@@ -44,12 +45,14 @@ struct chair_daemon {
         uint64_t watchdog_interval_usec;
         uint64_t watchdog_scheduler_wakeups;
         sd_event_source *roller_tick;
+        sd_event_source *sim_key_release;  /* Service.PressKey lets go of the simulated key */
         int32_t roller_announced_mm;
         struct hardware_map map;
         struct chair_hw *hw;
         struct scheduler *scheduler;
         struct supervisor *supervisor;
         struct session *session;
+        struct panel *panel;
         struct program_library *library;
         struct state_store *store;
         char **precautions;          /* the person's declared conditions, NULL-terminated */

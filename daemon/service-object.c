@@ -17,7 +17,9 @@
 #include "chair-hw.h"
 #include "chair-object.h"
 #include "daemon.h"
+#include "driver-sim.h"
 #include "log.h"
+#include "panel.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "service-object.h"
@@ -168,6 +170,17 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                 if (r >= 0)
                         r = dict_append_i(reply, prefix, "safe_written_ns", (int64_t) ds.safe_written_ns);
         }
+        {
+                struct panel_stats ps;
+                panel_get_stats(d->panel, &ps);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "panel.keys", "t", ps.keys,
+                                                  "panel.ignored", "t", ps.ignored,
+                                                  "panel.beeps_short", "t", ps.beeps[PANEL_BEEP_SHORT],
+                                                  "panel.beeps_double", "t", ps.beeps[PANEL_BEEP_DOUBLE],
+                                                  "panel.beeps_long", "t", ps.beeps[PANEL_BEEP_LONG],
+                                                  "panel.selected_program", "u", ps.selected_program);
+        }
         scheduler_get_stats(d->scheduler, &st);
         {
                 uint64_t in_ns, safe_ns;
@@ -204,6 +217,68 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r >= 0)
                 supervisor_update_activity(d->supervisor);
         return reply_or_error(m, r);
+}
+
+static int on_sim_key_release(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct chair_daemon *d = userdata;
+        struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
+
+        if (sim)
+                chair_driver_sim_press_key(sim, 0);
+        return 0;
+}
+
+/* A person at the simulated panel: holds a key for hold_ms, then lets go. */
+static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
+        const char *key;
+        uint32_t hold_ms;
+        int code, r;
+        char *end;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = sd_bus_message_read(m, "su", &key, &hold_ms);
+        if (r < 0)
+                return r;
+        if (!sim || d->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
+                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Keys can only be pressed on the simulated panel");
+        code = chair_key_from_name(key);
+        if (code >= 0) {
+                code = panel_key_code(d->panel, (enum chair_key) code);
+                if (code < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "this panel has no key '%s'", key);
+        } else {
+                /* A raw key code, for keys that are not in the key map. */
+                long v = strtol(key, &end, 10);
+                if (!*key || *end || v < 1 || v > 255)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "key must be a key name (docs/panel.md) or a code 1-255, not '%s'", key);
+                code = (int) v;
+        }
+        if (hold_ms > 30000)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "hold_ms must be at most 30000, not %u", hold_ms);
+        /* A key still held from an earlier call is let go first. */
+        if (d->sim_key_release && sd_event_source_get_enabled(d->sim_key_release, NULL) != SD_EVENT_OFF) {
+                sd_event_source_set_enabled(d->sim_key_release, SD_EVENT_OFF);
+                chair_driver_sim_press_key(sim, 0);
+        }
+        if (!d->sim_key_release) {
+                r = sd_event_add_time(d->event, &d->sim_key_release, CLOCK_MONOTONIC, 0, USEC_PER_MSEC,
+                                      on_sim_key_release, d);
+                if (r < 0)
+                        return r;
+        }
+        chair_driver_sim_press_key(sim, code);
+        if (hold_ms == 0) {
+                chair_driver_sim_press_key(sim, 0);
+        } else {
+                uint64_t now = 0;
+                sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+                sd_event_source_set_time(d->sim_key_release, now + hold_ms * USEC_PER_MSEC);
+                sd_event_source_set_enabled(d->sim_key_release, SD_EVENT_ONESHOT);
+        }
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_calibrate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -251,6 +326,8 @@ static const sd_bus_vtable service_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetDiagnostics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", values), method_diagnostics,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("InjectFault", SD_BUS_ARGS("s", name, "b", on), SD_BUS_NO_RESULT, method_inject_fault,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("PressKey", SD_BUS_ARGS("s", key, "u", hold_ms), SD_BUS_NO_RESULT, method_press_key,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Calibrate", "", "", method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetDefaultTimer", SD_BUS_ARGS("u", minutes), SD_BUS_NO_RESULT,

@@ -83,6 +83,8 @@ static void set_state(struct session *s, enum session_state st) {
         s->state = st;
         daemon_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
         chair_object_emit_changed(s->d, "State", "Program", "Remaining", "Duration", NULL);
+        /* Polling backends slow down while nothing runs. */
+        chair_hw_set_idle(s->d->hw, st == SESSION_IDLE || st == SESSION_FAULT);
         if (session_active(s)) {
                 supervisor_update_activity(s->d->supervisor);
                 chair_object_session_active(s->d);
@@ -543,6 +545,62 @@ int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error) 
         return 0;
 }
 
+/* ---- memory ---- */
+
+int session_save_memory(struct session *s, unsigned n, sd_bus_error *error) {
+        const struct session_settings *st = &s->settings;
+        struct memory_slot slot = {};
+        int r;
+
+        if (!s->program[0] || s->state == SESSION_IDLE || s->state == SESSION_FAULT)
+                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Nothing to save: no program is running");
+        snprintf(slot.program, sizeof slot.program, "%s", s->program);
+        slot.used = true;
+        slot.intensity = st->intensity;
+        slot.speed = st->speed;
+        slot.width = st->width;
+        slot.depth = st->depth;
+        slot.air_zones = st->air_zones;
+        slot.air_intensity = st->air_intensity;
+        slot.heat_lumbar = st->heat[CHAIR_HEAT_LUMBAR];
+        slot.heat_calves = st->heat[CHAIR_HEAT_CALVES];
+        slot.timer_min = st->timer_min;
+        r = state_store_save_memory(s->d->store, n, &slot);
+        if (r < 0) {
+                if (error)
+                        return sd_bus_error_set_errnof(error, -r, "Could not save memory slot %u: %m", n);
+                return r;
+        }
+        log_info("Memory slot %u: saved %s.", n, slot.program);
+        return 0;
+}
+
+int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
+        struct memory_slot slot;
+        struct session_options o = { .scan = -1, .heat = true };
+        int r;
+
+        if (state_store_load_memory(s->d->store, n, &slot) < 0 || !slot.used)
+                return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "Memory slot %u is empty", n);
+        r = check_can_start(s, error);
+        if (r < 0)
+                return r;
+        session_set_speed(s, slot.speed, NULL);
+        session_set_width(s, slot.width, NULL);
+        session_set_depth(s, slot.depth, NULL);
+        session_set_air(s, slot.air_zones, slot.air_intensity, NULL);
+        session_set_timer(s, slot.timer_min, NULL);
+        o.intensity = slot.intensity;
+        r = session_start(s, slot.program, &o, error);
+        if (r >= 0) {
+                if (slot.heat_lumbar)
+                        session_set_heat(s, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, NULL);
+                if (slot.heat_calves)
+                        session_set_heat(s, CHAIR_HEAT_CALVES, slot.heat_calves, NULL);
+        }
+        return r;
+}
+
 /* ---- events ---- */
 
 static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -677,6 +735,7 @@ int session_new(struct chair_daemon *d, struct session **ret) {
                 session_free(s);
                 return r;
         }
+        chair_hw_set_idle(d->hw, true);
         *ret = s;
         return 0;
 }

@@ -72,6 +72,10 @@ int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bu
 int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error);
 int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error);
 
+/* Memory slots 1 and 2 (the panel's A and B): save what runs now, or start from a slot. */
+int session_save_memory(struct session *s, unsigned slot, sd_bus_error *error);
+int session_recall_memory(struct session *s, unsigned slot, sd_bus_error *error);
+
 /* The supervisor tripped: outputs are already safe; end the session with reason "fault". */
 void session_fault(struct session *s);
 /* A technician cleared the fault. */

@@ -23,6 +23,7 @@ struct state_store {
         struct memory_slot memory[MEMORY_SLOTS];
         char precautions[512];       /* comma-separated */
         uint32_t default_timer;
+        bool child_lock;
         struct history_entry history[HISTORY_MAX];   /* oldest first */
         size_t n_history;
         struct fault_entry faults[FAULTS_MAX];
@@ -67,6 +68,8 @@ static int save_settings(struct state_store *st) {
         len += (size_t) snprintf(buf + len, sizeof buf - len, "precautions=%s\n", st->precautions);
         if (st->default_timer)
                 len += (size_t) snprintf(buf + len, sizeof buf - len, "default_timer=%u\n", st->default_timer);
+        if (st->child_lock)
+                len += (size_t) snprintf(buf + len, sizeof buf - len, "child_lock=1\n");
         for (unsigned i = 0; i < MEMORY_SLOTS && len < sizeof buf; i++) {
                 const struct memory_slot *m = &st->memory[i];
                 if (!m->used)
@@ -130,6 +133,10 @@ static void load_settings(struct state_store *st) {
                         st->default_timer = (uint32_t) strtoul(eq, NULL, 10);
                         if (st->default_timer != 10 && st->default_timer != 20 && st->default_timer != 30)
                                 goto corrupt;
+                } else if (strcmp(line, "child_lock") == 0) {
+                        if (strcmp(eq, "0") != 0 && strcmp(eq, "1") != 0)
+                                goto corrupt;
+                        st->child_lock = eq[0] == '1';
                 } else if (sscanf(line, "memory%u", &slot) == 1 && slot >= 1 && slot <= MEMORY_SLOTS) {
                         if (parse_memory(eq, &st->memory[slot - 1]) < 0)
                                 goto corrupt;
@@ -143,6 +150,7 @@ corrupt:
         memset(st->memory, 0, sizeof st->memory);
         st->precautions[0] = 0;
         st->default_timer = 0;
+        st->child_lock = false;
         move_aside(st, SETTINGS_FILE, n, "unreadable setting, starting with default settings");
 }
 
@@ -389,6 +397,15 @@ int state_store_load_default_timer(struct state_store *st, uint32_t *ret) {
                 return -ENOENT;
         *ret = st->default_timer;
         return 0;
+}
+
+int state_store_save_child_lock(struct state_store *st, bool on) {
+        st->child_lock = on;
+        return save_settings(st);
+}
+
+bool state_store_child_lock(struct state_store *st) {
+        return st->child_lock;
 }
 
 int state_store_append_history(struct state_store *st, const struct history_entry *e) {

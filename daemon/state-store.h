@@ -55,6 +55,9 @@ int state_store_save_precautions(struct state_store *st, const char *const *list
 int state_store_load_precautions(struct state_store *st, char ***ret);
 int state_store_save_default_timer(struct state_store *st, uint32_t minutes);
 int state_store_load_default_timer(struct state_store *st, uint32_t *ret);
+/* The child lock survives a restart: a parent who locked the panel expects it locked. */
+int state_store_save_child_lock(struct state_store *st, bool on);
+bool state_store_child_lock(struct state_store *st);
 
 int state_store_append_history(struct state_store *st, const struct history_entry *e);
 int state_store_rate_session(struct state_store *st, uint64_t id, uint32_t before, uint32_t after);

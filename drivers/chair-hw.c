@@ -215,3 +215,9 @@ bool chair_hw_enabled(struct chair_hw *hw) {
 struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend) {
         return (unsigned) backend < ARRAY_SIZE(hw->drivers) ? hw->drivers[backend] : NULL;
 }
+
+void chair_hw_set_idle(struct chair_hw *hw, bool idle) {
+        for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
+                if (hw->drivers[b] && hw->drivers[b]->ops->set_idle)
+                        hw->drivers[b]->ops->set_idle(hw->drivers[b], idle);
+}

@@ -42,5 +42,8 @@ void chair_hw_go_safe(struct chair_hw *hw);
 void chair_hw_enable(struct chair_hw *hw);
 bool chair_hw_enabled(struct chair_hw *hw);
 
+/* Tells every backend whether the chair is idle (see chair_driver_ops.set_idle). */
+void chair_hw_set_idle(struct chair_hw *hw, bool idle);
+
 /* The driver instance of a backend, or NULL when the map does not use it. */
 struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend);

@@ -51,6 +51,8 @@ struct bus_worker {
         atomic_bool safe_pending;       /* a go_safe not yet written to this board */
         _Atomic uint64_t safe_written_ns;
         atomic_int rs485_errno;         /* RS-485 mode refused (ENOTTY on a pty) */
+        atomic_bool idle;               /* poll every idle_poll_ms instead of poll_interval_ms */
+        atomic_bool poll_now;           /* leaving idle: poll at once */
         /* Event-loop side only: what was logged last. */
         bool logged_link, logged_rs485;
 };
@@ -365,9 +367,11 @@ static void *bus_thread(void *userdata) {
                                 count_success(w);
                         w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
+                if (atomic_exchange(&w->poll_now, false))
+                        w->next_poll_ms = now;
                 if (ok && now >= w->next_poll_ms) {
                         ok = read_inputs(w);
-                        w->next_poll_ms = now + c->poll_interval_ms;
+                        w->next_poll_ms = now + (atomic_load(&w->idle) ? c->idle_poll_ms : c->poll_interval_ms);
                 }
                 if (!ok) {
                         /* Back off, so a refusing or broken peer is not hammered; a set or a
@@ -399,6 +403,19 @@ static void wake(struct bus_worker *w) {
         uint64_t one = 1;
         if (write(w->wake_fd, &one, sizeof one) < 0) {
                 /* already pending */
+        }
+}
+
+static void mb_set_idle(struct chair_driver *drv, bool idle) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+
+        for (unsigned b = 0; b < d->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                if (atomic_exchange(&w->idle, idle) && !idle && w->started) {
+                        /* Waking up: poll now rather than at the end of the idle period. */
+                        atomic_store(&w->poll_now, true);
+                        wake(w);
+                }
         }
 }
 
@@ -664,6 +681,7 @@ static const struct chair_driver_ops modbus_ops = {
         .subscribe = mb_subscribe,
         .go_safe = mb_go_safe,
         .get_stats = mb_get_stats,
+        .set_idle = mb_set_idle,
         .close = mb_close,
 };
 

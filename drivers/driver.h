@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -47,6 +48,9 @@ struct chair_driver_ops {
         int (*subscribe)(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata);
         int (*go_safe)(struct chair_driver *drv);
         int (*get_stats)(struct chair_driver *drv, struct chair_driver_stats *ret);
+        /* Optional, event-loop thread: the chair is idle (no session, every actuator safe), so a
+         * polling backend may poll slower. Inputs are still read; nothing is missed for long. */
+        void (*set_idle)(struct chair_driver *drv, bool idle);
         void (*close)(struct chair_driver *drv);
 };
 

@@ -521,6 +521,7 @@ static void panel_defaults(struct hw_panel *p) {
         p->child_lock_ms = 3000;
         for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++) {
                 binding_defaults(&p->keys[k].binding);
+                p->keys[k].present = true;
                 p->keys[k].code = (uint8_t) (k + 1);
         }
 }

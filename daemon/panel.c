@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "chair-hw.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "log.h"
+#include "macro.h"
+#include "panel.h"
+#include "program-library.h"
+#include "session.h"
+#include "state-store.h"
+#include "supervisor.h"
+
+#define BEEP_SHORT_MS 80
+#define BEEP_GAP_MS 100
+#define BEEP_LONG_MS 600
+#define BLINK_PAUSED_MS 500
+#define BLINK_FAULT_MS 250
+#define LEVEL_MAX 5
+#define HEAT_MAX 3
+
+/* Fault numbers on the display: append only, a number never changes its meaning (service
+ * manuals and technicians rely on them; docs/panel.md lists them). */
+static const char *const fault_numbers[] = {
+        NULL,                     /* 0: no fault */
+        "emergency-stop",         /* E01 */
+        "session-too-long",
+        "heater-over-temperature",
+        "thermistor-open",
+        "thermistor-short",
+        "heat-not-rising",
+        "air-over-pressure",
+        "air-inflation-too-long",
+        "travel-timeout",
+        "encoder-lost",           /* E10 */
+        "encoder-spurious",
+        "limits-both",
+        "motor-overcurrent",
+        "supply-voltage",
+        "modbus-link-lost",
+        "modbus-error-storm",
+        "deadline-missed",
+        "queue-full",
+        "output-max-on-time",
+        "output-error",           /* E20 */
+        "scheduler-stalled",
+};
+
+/* The air key steps through these zone sets. */
+static const uint32_t air_zone_sets[] = {
+        0x3f,                                                            /* all */
+        (1u << CHAIR_AIR_SHOULDERS) | (1u << CHAIR_AIR_ARMS),
+        (1u << CHAIR_AIR_BACK) | (1u << CHAIR_AIR_SEAT),
+        (1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET),
+        0,                                                               /* off */
+};
+
+enum key_style {
+        KEY_ON_PRESS,     /* acts when pressed */
+        KEY_REPEATS,      /* acts when pressed, then repeats while held */
+        KEY_LONG,         /* short press acts on release; a long press acts when held long enough */
+};
+
+enum key_trigger {
+        TRIGGER_PRESS,
+        TRIGGER_REPEAT,
+        TRIGGER_SHORT,    /* released before the long-press time */
+        TRIGGER_LONG,
+};
+
+static const enum key_style key_styles[_CHAIR_KEY_MAX] = {
+        [CHAIR_KEY_INTENSITY_UP] = KEY_REPEATS,  [CHAIR_KEY_INTENSITY_DOWN] = KEY_REPEATS,
+        [CHAIR_KEY_SHOULDER_UP] = KEY_REPEATS,   [CHAIR_KEY_SHOULDER_DOWN] = KEY_REPEATS,
+        [CHAIR_KEY_MEMORY_A] = KEY_LONG,         [CHAIR_KEY_MEMORY_B] = KEY_LONG,
+        [CHAIR_KEY_CHILD_LOCK] = KEY_LONG,
+};
+
+struct panel {
+        struct chair_daemon *d;
+        const struct hw_panel *cfg;
+        bool latch;                     /* a board that latches presses (panel_event) */
+        bool event_known;
+        int32_t last_event;
+
+        /* The key being held. */
+        int32_t held_code;              /* 0 = none */
+        enum chair_key held_key;
+        bool held_ignored;              /* unknown code, child lock, held since start-up */
+        bool long_fired;
+        bool repeat_stopped;            /* a repeating key reached its limit */
+        sd_event_source *key_timer;
+
+        /* Beeper: a pattern of on/off segments. */
+        uint32_t beep_segments[4];
+        unsigned n_beep_segments, beep_next;
+        sd_event_source *beep_timer;
+
+        bool blink_on;
+        sd_event_source *blink_timer;
+        sd_event_source *refresh;
+
+        uint32_t selected;              /* program index selected with the program key */
+        struct panel_stats stats;
+};
+
+unsigned panel_fault_number(const char *code) {
+        if (!code || !*code)
+                return 0;
+        for (unsigned i = 1; i < ARRAY_SIZE(fault_numbers); i++)
+                if (strcmp(fault_numbers[i], code) == 0)
+                        return i;
+        return 99;
+}
+
+int panel_key_code(struct panel *p, enum chair_key k) {
+        if ((unsigned) k >= _CHAIR_KEY_MAX || !p->cfg->keys[k].present)
+                return -ENOENT;
+        return p->cfg->keys[k].code;
+}
+
+static uint64_t now_usec(struct panel *p) {
+        uint64_t t = 0;
+        sd_event_now(p->d->event, CLOCK_MONOTONIC, &t);
+        return t;
+}
+
+static void arm(sd_event_source *s, uint64_t at_usec) {
+        sd_event_source_set_time(s, at_usec);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+/* ---- beeper ---- */
+
+static void set_indicator(struct panel *p, enum chair_output out, int32_t value) {
+        /* Compared with the router's image, which a go-safe also resets. */
+        if (chair_hw_has_output(p->d->hw, out) && chair_hw_get_output(p->d->hw, out) != value)
+                chair_hw_set_output(p->d->hw, out, value);
+}
+
+static int on_beep_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct panel *p = userdata;
+
+        if (p->beep_next >= p->n_beep_segments) {
+                set_indicator(p, CHAIR_OUT_BEEPER, 0);
+                return 0;
+        }
+        /* Even segments sound, odd ones are the gaps. */
+        set_indicator(p, CHAIR_OUT_BEEPER, p->beep_next % 2 == 0);
+        arm(s, usec + p->beep_segments[p->beep_next++] * USEC_PER_MSEC);
+        return 0;
+}
+
+static void beep(struct panel *p, enum panel_beep kind) {
+        static const uint32_t patterns[_PANEL_BEEP_MAX][4] = {
+                [PANEL_BEEP_SHORT] = { BEEP_SHORT_MS },
+                [PANEL_BEEP_DOUBLE] = { BEEP_SHORT_MS, BEEP_GAP_MS, BEEP_SHORT_MS },
+                [PANEL_BEEP_LONG] = { BEEP_LONG_MS },
+        };
+        static const unsigned lengths[_PANEL_BEEP_MAX] = { 1, 3, 1 };
+
+        p->stats.beeps[kind]++;
+        /* A new acknowledgement cuts the one still sounding short. */
+        memcpy(p->beep_segments, patterns[kind], sizeof p->beep_segments);
+        p->n_beep_segments = lengths[kind];
+        p->beep_next = 0;
+        on_beep_timer(p->beep_timer, now_usec(p), p);
+}
+
+/* ---- indicators ---- */
+
+static uint32_t program_number(struct panel *p, const char *id) {
+        struct program_summary ps;
+        size_t n = program_library_count(p->d->library);
+
+        for (size_t i = 0; i < n; i++)
+                if (program_library_get(p->d->library, i, &ps) >= 0 && strcmp(ps.id, id) == 0)
+                        return (uint32_t) MIN(i + 1, 99);
+        return 0;
+}
+
+static void show(struct panel *p) {
+        struct chair_daemon *d = p->d;
+        const struct session_settings *st = session_settings(d->session);
+        enum session_state state = session_get_state(d->session);
+        bool faulted = supervisor_latched(d->supervisor) || state == SESSION_FAULT;
+        bool active = session_active(d->session);
+        uint32_t minutes, program, heat = MAX(st->heat[CHAIR_HEAT_LUMBAR], st->heat[CHAIR_HEAT_CALVES]);
+        uint32_t blink_ms = faulted ? BLINK_FAULT_MS : state == SESSION_PAUSED ? BLINK_PAUSED_MS : 0;
+        int32_t power_led;
+
+        if (faulted)
+                minutes = 0;
+        else if (active)
+                minutes = MIN((session_remaining_s(d->session) + 59) / 60, 99);
+        else
+                minutes = st->timer_min;
+        program = active ? program_number(p, session_program(d->session))
+                         : faulted ? 0 : p->selected + 1;
+
+        /* The power LED blinks while paused or faulted, so the blink timer runs only then. */
+        if (blink_ms && sd_event_source_get_enabled(p->blink_timer, NULL) == SD_EVENT_OFF) {
+                p->blink_on = true;
+                arm(p->blink_timer, now_usec(p) + blink_ms * USEC_PER_MSEC);
+        } else if (!blink_ms) {
+                sd_event_source_set_enabled(p->blink_timer, SD_EVENT_OFF);
+        }
+        power_led = blink_ms ? p->blink_on : active;
+
+        set_indicator(p, CHAIR_OUT_LED_POWER, power_led);
+        set_indicator(p, CHAIR_OUT_LED_HEAT, heat > 0);
+        set_indicator(p, CHAIR_OUT_LED_AIR, st->air_zones && st->air_intensity);
+        set_indicator(p, CHAIR_OUT_LED_LOCK, d->child_lock);
+        set_indicator(p, CHAIR_OUT_DISPLAY_MINUTES, (int32_t) minutes);
+        set_indicator(p, CHAIR_OUT_DISPLAY_PROGRAM, (int32_t) program);
+        set_indicator(p, CHAIR_OUT_DISPLAY_INTENSITY, (int32_t) st->intensity);
+        set_indicator(p, CHAIR_OUT_DISPLAY_SPEED, (int32_t) st->speed);
+        set_indicator(p, CHAIR_OUT_DISPLAY_WIDTH, (int32_t) st->width + 1);
+        set_indicator(p, CHAIR_OUT_DISPLAY_AIR, st->air_zones ? (int32_t) st->air_intensity : 0);
+        set_indicator(p, CHAIR_OUT_DISPLAY_HEAT, (int32_t) heat);
+        set_indicator(p, CHAIR_OUT_DISPLAY_FAULT,
+                      faulted ? (int32_t) panel_fault_number(supervisor_fault_code(d->supervisor)) : 0);
+}
+
+static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct panel *p = userdata;
+        bool faulted = supervisor_latched(p->d->supervisor);
+
+        p->blink_on = !p->blink_on;
+        arm(s, usec + (faulted ? BLINK_FAULT_MS : BLINK_PAUSED_MS) * USEC_PER_MSEC);
+        show(p);
+        return 0;
+}
+
+static int on_refresh(sd_event_source *s, void *userdata) {
+        show(userdata);
+        return 0;
+}
+
+void panel_refresh(struct panel *p) {
+        if (p)
+                sd_event_source_set_enabled(p->refresh, SD_EVENT_ONESHOT);
+}
+
+/* ---- key actions: the same session calls as D-Bus ---- */
+
+static uint32_t cycle(uint32_t value, uint32_t lo, uint32_t hi) {
+        return value >= hi || value < lo ? lo : value + 1;
+}
+
+static int act_level(struct panel *p, enum chair_key k, sd_bus_error *e) {
+        const struct session_settings *st = session_settings(p->d->session);
+        bool up = k == CHAIR_KEY_INTENSITY_UP;
+
+        if (up ? st->intensity >= LEVEL_MAX : st->intensity <= 1)
+                return -ERANGE;
+        return session_set_intensity(p->d->session, st->intensity + (up ? 1 : -1), e);
+}
+
+static int act_shoulder(struct panel *p, enum chair_key k, sd_bus_error *e) {
+        int r;
+
+        if (session_shoulder_mm(p->d->session) < 0)
+                return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No body scan yet: the shoulder point is not known");
+        r = session_adjust_shoulder(p->d->session, k == CHAIR_KEY_SHOULDER_UP ? 1 : -1, e);
+        /* The session refuses beyond its steps from the scan: that is the key's limit. */
+        if (r < 0 && sd_bus_error_has_name(e, CHAIR_ERROR_NOT_PERMITTED))
+                return -ERANGE;
+        return r;
+}
+
+static int act_start_pause(struct panel *p, sd_bus_error *e) {
+        struct session *s = p->d->session;
+        struct session_options o = { .scan = -1, .heat = true };
+        struct program_summary ps;
+
+        switch (session_get_state(s)) {
+        case SESSION_RUNNING:
+                return session_pause(s, e);
+        case SESSION_PAUSED:
+                return session_resume(s, e);
+        case SESSION_IDLE:
+                if (program_library_get(p->d->library, p->selected, &ps) < 0)
+                        return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No program to start");
+                return session_start(s, ps.id, &o, e);
+        default:
+                return session_start(s, "", &o, e); /* refused with the session's own reason */
+        }
+}
+
+static int act_program(struct panel *p, sd_bus_error *e) {
+        size_t n = program_library_count(p->d->library);
+
+        if (session_active(p->d->session))
+                return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "A program is running: stop it to choose another");
+        if (n == 0)
+                return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No programs are installed");
+        p->selected = (uint32_t) ((p->selected + 1) % n);
+        panel_refresh(p);
+        return 0;
+}
+
+static int act_heat(struct panel *p, sd_bus_error *e) {
+        const struct session_settings *st = session_settings(p->d->session);
+        uint32_t level = cycle(MAX(st->heat[CHAIR_HEAT_LUMBAR], st->heat[CHAIR_HEAT_CALVES]), 0, HEAT_MAX);
+        int r = 0;
+
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX && r >= 0; z++)
+                if (chair_hw_has_output(p->d->hw, chair_heat_zone_output(z)))
+                        r = session_set_heat(p->d->session, z, level, e);
+        return r;
+}
+
+static int act_air(struct panel *p, enum chair_key k, sd_bus_error *e) {
+        const struct session_settings *st = session_settings(p->d->session);
+        uint32_t zones = st->air_zones, intensity = st->air_intensity ? st->air_intensity : 3;
+
+        if (k == CHAIR_KEY_AIR_ZONE) {
+                unsigned i = 0;
+                while (i < ARRAY_SIZE(air_zone_sets) && air_zone_sets[i] != zones)
+                        i++;
+                zones = air_zone_sets[i < ARRAY_SIZE(air_zone_sets) ? (i + 1) % ARRAY_SIZE(air_zone_sets) : 0];
+        } else {
+                intensity = st->air_zones ? cycle(st->air_intensity, 1, LEVEL_MAX) : intensity;
+                if (!zones)
+                        zones = air_zone_sets[0];  /* the air key of a chair with air off turns it on */
+        }
+        return session_set_air(p->d->session, zones, intensity, e);
+}
+
+static int act_child_lock(struct panel *p) {
+        struct chair_daemon *d = p->d;
+
+        d->child_lock = !d->child_lock;
+        state_store_save_child_lock(d->store, d->child_lock);
+        log_info("Child lock %s from the panel.", d->child_lock ? "on" : "off");
+        chair_object_emit_changed(d, "ChildLock", NULL);
+        return 0;
+}
+
+/* Runs one key action; returns the beep that acknowledges it. */
+static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        struct session *s = p->d->session;
+        const struct session_settings *st = session_settings(s);
+        unsigned slot = k == CHAIR_KEY_MEMORY_A ? 1 : 2;
+        int r = 0;
+
+        switch (k) {
+        case CHAIR_KEY_POWER:
+                /* Stop always wins: nothing refuses it. Idle or settling, there is nothing to end. */
+                if (session_active(s) && session_get_state(s) != SESSION_SETTLING)
+                        session_stop(s, NULL);
+                break;
+        case CHAIR_KEY_PROGRAM:
+                r = act_program(p, &e);
+                break;
+        case CHAIR_KEY_START_PAUSE:
+                r = act_start_pause(p, &e);
+                break;
+        case CHAIR_KEY_INTENSITY_UP:
+        case CHAIR_KEY_INTENSITY_DOWN:
+                r = act_level(p, k, &e);
+                break;
+        case CHAIR_KEY_SPEED:
+                r = session_set_speed(s, cycle(st->speed, 1, LEVEL_MAX), &e);
+                break;
+        case CHAIR_KEY_WIDTH:
+                r = session_set_width(s, cycle(st->width, 0, 2), &e);
+                break;
+        case CHAIR_KEY_HEAT:
+                r = act_heat(p, &e);
+                break;
+        case CHAIR_KEY_AIR_ZONE:
+        case CHAIR_KEY_AIR_INTENSITY:
+                r = act_air(p, k, &e);
+                break;
+        case CHAIR_KEY_TIMER:
+                r = session_set_timer(s, st->timer_min >= 30 ? 10 : st->timer_min + 10, &e);
+                break;
+        case CHAIR_KEY_SHOULDER_UP:
+        case CHAIR_KEY_SHOULDER_DOWN:
+                r = act_shoulder(p, k, &e);
+                break;
+        case CHAIR_KEY_MEMORY_A:
+        case CHAIR_KEY_MEMORY_B:
+                if (t == TRIGGER_LONG)
+                        r = session_save_memory(s, slot, &e);
+                else
+                        r = session_recall_memory(s, slot, &e);
+                break;
+        case CHAIR_KEY_CHILD_LOCK:
+                if (t != TRIGGER_LONG)
+                        r = sd_bus_error_set(&e, SD_BUS_ERROR_FAILED, "Hold the child-lock key to lock or unlock");
+                else
+                        r = act_child_lock(p);
+                break;
+        case _CHAIR_KEY_MAX:
+                break;
+        }
+        p->stats.keys++;
+        if (r == -ERANGE)
+                return PANEL_BEEP_DOUBLE;
+        if (r < 0) {
+                log_info("Panel key %s refused: %s", chair_key_name(k), e.message ? e.message : strerror(-r));
+                return PANEL_BEEP_LONG;
+        }
+        log_debug("Panel key %s.", chair_key_name(k));
+        return PANEL_BEEP_SHORT;
+}
+
+/* ---- presses ---- */
+
+static int on_key_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        struct panel *p = userdata;
+        enum panel_beep b;
+
+        if (!p->held_code || p->held_ignored)
+                return 0;
+        if (key_styles[p->held_key] == KEY_LONG) {
+                p->long_fired = true;
+                beep(p, act(p, p->held_key, TRIGGER_LONG));
+                return 0;
+        }
+        /* Auto-repeat: on until the level's limit, which sounds once and ends the repeat. */
+        b = act(p, p->held_key, TRIGGER_REPEAT);
+        beep(p, b);
+        if (b == PANEL_BEEP_SHORT)
+                arm(src, usec + p->cfg->repeat_interval_ms * USEC_PER_MSEC);
+        return 0;
+}
+
+static void key_down(struct panel *p, int32_t code) {
+        struct chair_daemon *d = p->d;
+        int k = -1;
+
+        p->held_code = code;
+        p->held_ignored = false;
+        p->long_fired = false;
+        for (unsigned i = 0; i < _CHAIR_KEY_MAX; i++)
+                if (p->cfg->keys[i].present && p->cfg->keys[i].code == code)
+                        k = (int) i;
+        if (k < 0) {
+                log_debug("Panel: key code %d is not in the key map; ignored.", code);
+                p->held_ignored = true;
+                return;
+        }
+        p->held_key = (enum chair_key) k;
+        if (d->child_lock && k != CHAIR_KEY_POWER && k != CHAIR_KEY_CHILD_LOCK) {
+                p->held_ignored = true;
+                p->stats.ignored++;
+                log_info("Panel key %s ignored: the child lock is on.", chair_key_name(k));
+                beep(p, PANEL_BEEP_LONG);
+                return;
+        }
+        switch (key_styles[k]) {
+        case KEY_ON_PRESS:
+                beep(p, act(p, (enum chair_key) k, TRIGGER_PRESS));
+                break;
+        case KEY_REPEATS: {
+                enum panel_beep b = act(p, (enum chair_key) k, TRIGGER_PRESS);
+                beep(p, b);
+                if (b == PANEL_BEEP_SHORT)
+                        arm(p->key_timer, now_usec(p) + p->cfg->repeat_delay_ms * USEC_PER_MSEC);
+                break;
+        }
+        case KEY_LONG:
+                arm(p->key_timer, now_usec(p) +
+                    (k == CHAIR_KEY_CHILD_LOCK ? p->cfg->child_lock_ms : p->cfg->long_press_ms) * USEC_PER_MSEC);
+                break;
+        }
+}
+
+static void key_up(struct panel *p) {
+        bool short_press = !p->held_ignored && key_styles[p->held_key] == KEY_LONG && !p->long_fired;
+
+        sd_event_source_set_enabled(p->key_timer, SD_EVENT_OFF);
+        p->held_code = 0;
+        if (short_press)
+                beep(p, act(p, p->held_key, TRIGGER_SHORT));
+}
+
+/* Brings the key state in line with panel_key (and a board's latch), whichever changed. */
+static void on_panel_input(struct panel *p) {
+        int32_t key = 0, event = 0;
+
+        if (chair_hw_read_input(p->d->hw, CHAIR_IN_PANEL_KEY, &key) < 0)
+                key = 0;
+        if (p->latch) {
+                if (chair_hw_read_input(p->d->hw, CHAIR_IN_PANEL_EVENT, &event) < 0)
+                        return;
+                if (!p->event_known) {
+                        /* The first reading is the board's state, not a press. */
+                        p->event_known = true;
+                        p->last_event = event;
+                } else if ((event >> 8) != (p->last_event >> 8)) {
+                        int32_t code = event & 0xff;
+                        /* Presses the polls missed in between count as one: nobody presses twice
+                         * within one poll period on purpose. */
+                        p->last_event = event;
+                        if (p->held_code)
+                                key_up(p);
+                        key_down(p, code);
+                        if (key != code)
+                                key_up(p);   /* a tap that came and went between two polls */
+                        return;
+                }
+                if (p->held_code && key != p->held_code)
+                        key_up(p);
+                return;
+        }
+        if (key == p->held_code)
+                return;
+        if (p->held_code)
+                key_up(p);
+        if (key)
+                key_down(p, key);
+}
+
+static void on_input_changed(void *userdata, enum chair_input in, int32_t value, uint64_t timestamp_ns) {
+        if (in == CHAIR_IN_PANEL_KEY || in == CHAIR_IN_PANEL_EVENT)
+                on_panel_input(userdata);
+}
+
+void panel_get_stats(struct panel *p, struct panel_stats *ret) {
+        *ret = p->stats;
+        ret->selected_program = p->selected + 1;
+}
+
+int panel_new(struct chair_daemon *d, struct panel **ret) {
+        struct panel *p = calloc(1, sizeof *p);
+        int32_t key = 0;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        p->d = d;
+        p->cfg = &d->map.panel;
+        p->latch = chair_hw_has_input(d->hw, CHAIR_IN_PANEL_EVENT);
+        d->child_lock = state_store_child_lock(d->store);
+
+        r = sd_event_add_time(d->event, &p->key_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_key_timer, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->key_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time(d->event, &p->beep_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_beep_timer, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->beep_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time(d->event, &p->blink_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_blink_timer, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->blink_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(d->event, &p->refresh, on_refresh, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->refresh, SD_EVENT_ONESHOT);
+        if (r >= 0)
+                r = chair_hw_subscribe(d->hw, on_input_changed, p);
+        if (r < 0) {
+                panel_free(p);
+                return r;
+        }
+        /* A key already held at start-up (stuck, or leant on) does nothing until released. */
+        if (chair_hw_read_input(d->hw, CHAIR_IN_PANEL_KEY, &key) >= 0 && key) {
+                p->held_code = key;
+                p->held_ignored = true;
+        }
+        if (d->child_lock)
+                log_info("The child lock is on (kept from before): panel keys other than stop are ignored.");
+        *ret = p;
+        return 0;
+}
+
+void panel_free(struct panel *p) {
+        if (!p)
+                return;
+        sd_event_source_disable_unref(p->key_timer);
+        sd_event_source_disable_unref(p->beep_timer);
+        sd_event_source_disable_unref(p->blink_timer);
+        sd_event_source_disable_unref(p->refresh);
+        free(p);
+}
