@@ -21,12 +21,18 @@ ModbusSerialClient = pymodbus_client.ModbusSerialClient
 # The documented register map (docs/chairsim.md).
 COIL = {"air_pump": 0, "valve_shoulders": 1, "valve_arms": 2, "valve_back": 3, "valve_seat": 4,
         "valve_calves": 5, "valve_feet": 6, "air_release": 7, "heat_lumbar": 8, "heat_calves": 9,
-        "beeper": 10, "led_power": 11, "led_heat": 12, "led_air": 13}
+        "beeper": 10, "led_power": 11, "led_heat": 12, "led_air": 13, "led_lock": 14}
 DI = {"limit_top": 0, "limit_bottom": 1, "estop": 2, "heartbeat_tripped": 3}
 HR = {"travel_motor": 0, "knead_motor": 1, "tap_motor": 2, "width": 3, "depth": 4,
-      "heartbeat": 10, "heartbeat_timeout_ms": 11, "slow_reply_ms": 12, "panel_key": 20}
+      "heartbeat": 10, "heartbeat_timeout_ms": 11, "slow_reply_ms": 12, "panel_key": 20,
+      "display_minutes": 21, "display_program": 22, "display_intensity": 23, "display_speed": 24,
+      "display_width": 25, "display_air": 26, "display_heat": 27, "display_fault": 28}
+# The display fields' ranges (common/chair-io.c).
+DISPLAY_MAX = {"display_minutes": 99, "display_program": 99, "display_intensity": 5, "display_speed": 5,
+               "display_width": 3, "display_air": 5, "display_heat": 3, "display_fault": 99}
 IR = {"encoder_hi": 0, "encoder_lo": 1, "roller_load": 2, "motor_current": 3, "air_pressure": 4,
-      "temp_lumbar": 5, "temp_calves": 6, "supply_voltage": 7, "panel_key": 8}
+      "temp_lumbar": 5, "temp_calves": 6, "supply_voltage": 7, "panel_key": 8, "panel_event": 9,
+      "beeps": 10, "last_beep_ms": 11}
 FAULT_BASE = 100
 FAULTS = ["stuck-sensor", "thermistor-open", "thermistor-short", "over-temperature",
           "over-pressure", "lost-encoder", "spurious-pulses", "stalled-motor", "both-limits",
@@ -72,8 +78,9 @@ def sim_factory(workdir):
         started.append(s)
         return s
     yield start
-    for s in started:
-        s.stop()
+    # A clean exit on SIGTERM; under the sanitizers, also no error and no leak reported.
+    codes = [s.stop() for s in started]
+    assert codes == [0] * len(started), [s.process.output() for s in started]
 
 
 @pytest.fixture
@@ -116,7 +123,7 @@ def encoder(client):
 def test_documented_registers_over_tcp(tcp):
     sim, c = tcp
     # Safe at start: every output coil off but the vent, the roller at the bottom limit.
-    coils = ok(c.read_coils(0, 14, slave=SLAVE)).bits[:14]
+    coils = ok(c.read_coils(0, len(COIL), slave=SLAVE)).bits[:len(COIL)]
     assert coils == [name == "air_release" for name in COIL]
     assert ok(c.read_holding_registers(0, 5, slave=SLAVE)).registers == [0, 0, 0, 1, 0]
     assert read_di(c, "limit_bottom") and not read_di(c, "limit_top")
@@ -165,6 +172,9 @@ def test_documented_registers_over_tcp(tcp):
     (HR["width"], 3, 3),
     (HR["depth"], 6, 3),
     (HR["heartbeat_timeout_ms"], 60001, 3),
+    (HR["display_minutes"], 100, 3),
+    (HR["display_width"], 4, 3),
+    (HR["display_fault"], (-1) & 0xffff, 3),
     (5, 0, 2),     # no register there
     (30, 0, 2),    # past the map
 ])
@@ -179,11 +189,102 @@ def test_out_of_range_writes_refused(tcp, address, value, code):
 
 def test_unused_coils_refused(tcp):
     sim, c = tcp
+    r = c.write_coil(15, True, slave=SLAVE)
+    assert r.isError() and r.exception_code == 2
     r = c.write_coil(20, True, slave=SLAVE)
     assert r.isError() and r.exception_code == 2
     r = c.write_registers(HR["travel_motor"], [50, 200], slave=SLAVE)
     assert r.isError() and r.exception_code == 3
     assert ok(c.read_holding_registers(0, 2, slave=SLAVE)).registers == [0, 0]
+
+
+def test_panel_board(tcp):
+    sim, c = tcp
+    # Display and lock LED: blank and off at start; every field takes its whole range.
+    display = [HR[name] for name in DISPLAY_MAX]
+    assert display == list(range(21, 29))
+    assert ok(c.read_holding_registers(21, 8, slave=SLAVE)).registers == [0] * 8
+    assert ok(c.read_coils(COIL["led_lock"], 1, slave=SLAVE)).bits[0] is False
+    maxima = list(DISPLAY_MAX.values())
+    ok(c.write_registers(21, maxima, slave=SLAVE))
+    assert ok(c.read_holding_registers(21, 8, slave=SLAVE)).registers == maxima
+    for name, top in DISPLAY_MAX.items():
+        r = c.write_register(HR[name], top + 1, slave=SLAVE)
+        assert r.isError() and r.exception_code == 3, name
+    # One value out of range refuses the whole write: nothing of it lands.
+    r = c.write_registers(21, [1, 2, 3, 4, 5, 6, 7, 100], slave=SLAVE)
+    assert r.isError() and r.exception_code == 3
+    assert ok(c.read_holding_registers(21, 8, slave=SLAVE)).registers == maxima
+    ok(c.write_coil(COIL["led_lock"], True, slave=SLAVE))
+    assert ok(c.read_coils(COIL["led_lock"], 1, slave=SLAVE)).bits[0] is True
+
+    # Keys: the latch counts presses and keeps the latest code after the key is released.
+    assert read_ir(c, "panel_event") == [0]
+    ok(c.write_register(HR["panel_key"], 3, slave=SLAVE))
+    assert read_ir(c, "panel_key") == [3]
+    assert read_ir(c, "panel_event") == [1 << 8 | 3]
+    ok(c.write_register(HR["panel_key"], 0, slave=SLAVE))
+    assert read_ir(c, "panel_key") == [0]
+    assert read_ir(c, "panel_event") == [1 << 8 | 3]
+    # Holding a key is one press; a tap of another between two reads is not lost.
+    ok(c.write_register(HR["panel_key"], 5, slave=SLAVE))
+    ok(c.write_register(HR["panel_key"], 5, slave=SLAVE))
+    ok(c.write_register(HR["panel_key"], 0, slave=SLAVE))
+    ok(c.write_register(HR["panel_key"], 16, slave=SLAVE))
+    ok(c.write_register(HR["panel_key"], 0, slave=SLAVE))
+    assert read_ir(c, "panel_key", 2) == [0, 3 << 8 | 16]
+
+    # The beeper: each 0 -> 1 of coil 10 is a beep; its length is timed from the writes.
+    assert read_ir(c, "beeps", 2) == [0, 0]
+    ok(c.write_coil(COIL["beeper"], True, slave=SLAVE))
+    assert read_ir(c, "beeps") == [1]
+    ok(c.write_coil(COIL["beeper"], True, slave=SLAVE))     # still on: the same beep
+    time.sleep(0.15)
+    ok(c.write_coil(COIL["beeper"], False, slave=SLAVE))
+    beeps, length = read_ir(c, "beeps", 2)
+    assert beeps == 1
+    assert 100 <= length < 5000, length   # plausible, not exact: the test sleeps 150 ms
+    ok(c.write_coil(COIL["beeper"], True, slave=SLAVE))
+    ok(c.write_coil(COIL["beeper"], False, slave=SLAVE))
+    assert read_ir(c, "beeps") == [2]
+    # Several coils in one write: the lock LED stays, a third beep starts.
+    ok(c.write_coils(COIL["beeper"], [True, True, False, False, True], slave=SLAVE))
+    assert read_ir(c, "beeps") == [3]
+    ok(c.write_coil(COIL["beeper"], False, slave=SLAVE))
+
+    # Mask-write cannot be range-checked before it applies: refused on the display.
+    r = c.mask_write_register(HR["display_minutes"], 0xffff, 0x00ff, slave=SLAVE)
+    assert r.isError() and r.exception_code == 1
+
+
+def test_panel_safe_on_heartbeat_trip(sim_factory):
+    sim = sim_factory("--listen", "127.0.0.1:0", "--heartbeat-timeout", "400", "--verbose")
+    c = ModbusTcpClient("127.0.0.1", port=sim.port, timeout=2, retries=0)
+    assert c.connect()
+    try:
+        ok(c.write_register(HR["heartbeat"], 1, slave=SLAVE))
+        ok(c.write_registers(21, [20, 3, 2, 4, 2, 1, 1, 7], slave=SLAVE))
+        ok(c.write_coils(COIL["beeper"], [True, True, False, False, True], slave=SLAVE))
+        assert read_ir(c, "beeps") == [1]
+        wait_for(lambda: read_di(c, "heartbeat_tripped"), 5, "heartbeat_tripped")
+        assert ok(c.read_holding_registers(21, 8, slave=SLAVE)).registers == [0] * 8
+        assert ok(c.read_coils(COIL["beeper"], 5, slave=SLAVE)).bits[:5] == [False] * 5
+        # The trip ended the beep; display writes while tripped do not stick.
+        assert read_ir(c, "beeps") == [1] and read_ir(c, "last_beep_ms")[0] > 0
+        ok(c.write_register(HR["display_minutes"], 15, slave=SLAVE))
+        assert ok(c.read_holding_registers(HR["display_minutes"], 1, slave=SLAVE)).registers == [0]
+        ok(c.write_register(HR["heartbeat"], 2, slave=SLAVE))
+        ok(c.write_register(HR["display_minutes"], 15, slave=SLAVE))
+        assert ok(c.read_holding_registers(HR["display_minutes"], 1, slave=SLAVE)).registers == [15]
+    finally:
+        c.close()
+    # --verbose tells each panel change in one line.
+    log = sim.process.output()
+    assert re.search(r"chairsim: panel: leds power=1 heat=0 air=0 lock=1; display minutes=20 program=3 "
+                     r"intensity=2 speed=4 width=2 air=1 heat=1 fault=7; beeper on \(beep 1\)", log), log
+    assert re.search(r"chairsim: panel: leds power=0 heat=0 air=0 lock=0; display minutes=0 .*"
+                     r"beeper off after \d+ ms", log), log
+    assert re.search(r"chairsim: panel: .*display minutes=15 ", log), log
 
 
 def test_heartbeat_timeout_makes_outputs_safe(sim_factory):

@@ -30,8 +30,9 @@
 
 /* The register map (docs/chairsim.md): keep in step with the chairsim hardware map. */
 enum {
-        COIL_AIR_PUMP = 0,          /* coils 0..13: on/off outputs, see coil_outputs[] */
-        N_OUTPUT_COILS = 14,
+        COIL_AIR_PUMP = 0,          /* coils 0..14: on/off outputs, see coil_outputs[] */
+        COIL_BEEPER = 10,           /* the panel board's indicators: 10..14 */
+        N_OUTPUT_COILS = 15,
         COIL_FAULT_BASE = 100,      /* coil 100+N: fault N on */
 
         DI_LIMIT_TOP = 0,
@@ -46,7 +47,9 @@ enum {
         HR_HEARTBEAT_TIMEOUT = 11,
         HR_SLOW_REPLY_MS = 12,      /* added: the delay of the slow-replies fault */
         HR_PANEL_KEY = 20,          /* added: the key held on the simulated panel */
-        N_HOLDING = 21,
+        HR_DISPLAY_BASE = 21,       /* holding 21..28: the panel's display, see display_outputs[] */
+        N_DISPLAY = 8,
+        N_HOLDING = HR_DISPLAY_BASE + N_DISPLAY,
 
         IR_ENCODER_HI = 0,
         IR_ENCODER_LO,
@@ -57,6 +60,9 @@ enum {
         IR_TEMP_CALVES,
         IR_SUPPLY,
         IR_PANEL_KEY,
+        IR_PANEL_EVENT,             /* the board's latch: presses mod 256 << 8 | latest code */
+        IR_BEEPS,                   /* chairsim's own: beeps since start (coil 10 rising), mod 65536 */
+        IR_LAST_BEEP_MS,            /* chairsim's own: length of the latest completed beep */
         N_INPUT,
 };
 
@@ -79,10 +85,20 @@ static const enum chair_output coil_outputs[N_OUTPUT_COILS] = {
         CHAIR_OUT_AIR_PUMP,     CHAIR_OUT_VALVE_SHOULDERS, CHAIR_OUT_VALVE_ARMS, CHAIR_OUT_VALVE_BACK,
         CHAIR_OUT_VALVE_SEAT,   CHAIR_OUT_VALVE_CALVES,    CHAIR_OUT_VALVE_FEET, CHAIR_OUT_AIR_RELEASE,
         CHAIR_OUT_HEAT_LUMBAR,  CHAIR_OUT_HEAT_CALVES,     CHAIR_OUT_BEEPER,     CHAIR_OUT_LED_POWER,
-        CHAIR_OUT_LED_HEAT,     CHAIR_OUT_LED_AIR,
+        CHAIR_OUT_LED_HEAT,     CHAIR_OUT_LED_AIR,         CHAIR_OUT_LED_LOCK,
 };
 static const enum chair_output holding_outputs[N_OUTPUT_HOLDING] = {
         CHAIR_OUT_TRAVEL_MOTOR, CHAIR_OUT_KNEAD_MOTOR, CHAIR_OUT_TAP_MOTOR, CHAIR_OUT_WIDTH, CHAIR_OUT_DEPTH,
+};
+static const enum chair_output display_outputs[N_DISPLAY] = {
+        CHAIR_OUT_DISPLAY_MINUTES, CHAIR_OUT_DISPLAY_PROGRAM, CHAIR_OUT_DISPLAY_INTENSITY, CHAIR_OUT_DISPLAY_SPEED,
+        CHAIR_OUT_DISPLAY_WIDTH,   CHAIR_OUT_DISPLAY_AIR,     CHAIR_OUT_DISPLAY_HEAT,      CHAIR_OUT_DISPLAY_FAULT,
+};
+
+/* What the panel board shows and sounds: the indicator coils 10..14 and the display. */
+struct panel_state {
+        uint8_t coils[N_OUTPUT_COILS - COIL_BEEPER];
+        uint16_t display[N_DISPLAY];
 };
 
 struct chairsim {
@@ -94,6 +110,10 @@ struct chairsim {
         uint64_t last_heartbeat_ms;
         bool tripped;
         bool fault_was[N_FAULTS];
+        struct panel_state panel_was;  /* as last seen by panel_update() */
+        uint16_t beeps;                /* beeper coil rising edges since start */
+        uint16_t last_beep_ms;         /* length of the latest completed beep */
+        uint64_t beep_start_ms;
 };
 
 static volatile sig_atomic_t quit;
@@ -129,6 +149,8 @@ static void registers_safe(struct chairsim *s) {
                 s->map->tab_bits[i] = (uint8_t) chair_output_info(coil_outputs[i])->safe_value;
         for (size_t i = 0; i < N_OUTPUT_HOLDING; i++)
                 s->map->tab_registers[i] = (uint16_t) chair_output_info(holding_outputs[i])->safe_value;
+        for (size_t i = 0; i < N_DISPLAY; i++)
+                s->map->tab_registers[HR_DISPLAY_BASE + i] = (uint16_t) chair_output_info(display_outputs[i])->safe_value;
 }
 
 static void apply_registers(struct chairsim *s) {
@@ -136,6 +158,8 @@ static void apply_registers(struct chairsim *s) {
                 chair_physics_set_output(&s->physics, coil_outputs[i], s->map->tab_bits[i] ? 1 : 0);
         for (size_t i = 0; i < N_OUTPUT_HOLDING; i++)
                 chair_physics_set_output(&s->physics, holding_outputs[i], (int16_t) s->map->tab_registers[i]);
+        for (size_t i = 0; i < N_DISPLAY; i++)
+                chair_physics_set_output(&s->physics, display_outputs[i], s->map->tab_registers[HR_DISPLAY_BASE + i]);
         chair_physics_press_key(&s->physics, s->map->tab_registers[HR_PANEL_KEY]);
         for (int f = 0; f < N_FAULTS; f++) {
                 bool on = fault_on(s, f);
@@ -166,6 +190,56 @@ static void publish_inputs(struct chairsim *s) {
         s->map->tab_input_registers[IR_TEMP_CALVES] = (uint16_t) (int16_t) chair_physics_input(p, CHAIR_IN_TEMP_CALVES);
         s->map->tab_input_registers[IR_SUPPLY] = (uint16_t) chair_physics_input(p, CHAIR_IN_SUPPLY_VOLTAGE);
         s->map->tab_input_registers[IR_PANEL_KEY] = (uint16_t) chair_physics_input(p, CHAIR_IN_PANEL_KEY);
+        s->map->tab_input_registers[IR_PANEL_EVENT] = (uint16_t) chair_physics_input(p, CHAIR_IN_PANEL_EVENT);
+        s->map->tab_input_registers[IR_BEEPS] = s->beeps;
+        s->map->tab_input_registers[IR_LAST_BEEP_MS] = s->last_beep_ms;
+}
+
+static void panel_read(const struct chairsim *s, struct panel_state *ret) {
+        memcpy(ret->coils, s->map->tab_bits + COIL_BEEPER, sizeof ret->coils);
+        memcpy(ret->display, s->map->tab_registers + HR_DISPLAY_BASE, sizeof ret->display);
+}
+
+/* Called right after every change of the registers (a write, a heartbeat trip): counts and
+ * times the beeps at the moment the beeper coil changes, and logs what the panel shows. */
+static void panel_update(struct chairsim *s) {
+        struct panel_state now;
+        bool beeper, beeper_was = s->panel_was.coils[0];
+
+        panel_read(s, &now);
+        /* Field by field: the struct has padding. */
+        if (memcmp(now.coils, s->panel_was.coils, sizeof now.coils) == 0 &&
+            memcmp(now.display, s->panel_was.display, sizeof now.display) == 0)
+                return;
+        beeper = now.coils[0];
+        if (beeper && !beeper_was) {
+                s->beeps++;
+                s->beep_start_ms = now_ms();
+        } else if (!beeper && beeper_was)
+                s->last_beep_ms = (uint16_t) MIN(now_ms() - s->beep_start_ms, (uint64_t) UINT16_MAX);
+        s->panel_was = now;
+        if (s->verbose) {
+                char line[512];
+                size_t n = 0;
+
+                n += (size_t) snprintf(line + n, sizeof line - n, "chairsim: panel: leds");
+                for (size_t i = 1; i < ARRAY_SIZE(now.coils); i++)
+                        n += (size_t) snprintf(line + n, sizeof line - n, " %s=%u",
+                                               chair_output_info(coil_outputs[COIL_BEEPER + i])->name + strlen("led_"),
+                                               now.coils[i]);
+                n += (size_t) snprintf(line + n, sizeof line - n, "; display");
+                for (size_t i = 0; i < N_DISPLAY; i++)
+                        n += (size_t) snprintf(line + n, sizeof line - n, " %s=%u",
+                                               chair_output_info(display_outputs[i])->name + strlen("display_"),
+                                               now.display[i]);
+                if (beeper != beeper_was && beeper)
+                        snprintf(line + n, sizeof line - n, "; beeper on (beep %u)", s->beeps);
+                else if (beeper != beeper_was)
+                        snprintf(line + n, sizeof line - n, "; beeper off after %u ms", s->last_beep_ms);
+                else
+                        snprintf(line + n, sizeof line - n, "; beeper %s", beeper ? "on" : "off");
+                fprintf(stderr, "%s\n", line);
+        }
 }
 
 static bool heartbeat_expired(const struct chairsim *s, uint64_t now) {
@@ -184,6 +258,7 @@ static void advance(struct chairsim *s) {
                                 s->map->tab_registers[HR_HEARTBEAT_TIMEOUT]);
                 s->tripped = true;
                 registers_safe(s);
+                panel_update(s);
         }
         if (now > s->last_step_ms)
                 chair_physics_step(&s->physics, (uint32_t) MIN(now - s->last_step_ms, (uint64_t) MAX_CATCH_UP_MS));
@@ -208,8 +283,9 @@ static int poll_timeout(const struct chairsim *s) {
 
 static bool holding_range(unsigned addr, int32_t *ret_min, int32_t *ret_max, bool *ret_signed) {
         *ret_signed = false;
-        if (addr < N_OUTPUT_HOLDING) {
-                const struct chair_output_info *info = chair_output_info(holding_outputs[addr]);
+        if (addr < N_OUTPUT_HOLDING || (addr >= HR_DISPLAY_BASE && addr < HR_DISPLAY_BASE + N_DISPLAY)) {
+                const struct chair_output_info *info = chair_output_info(
+                        addr < N_OUTPUT_HOLDING ? holding_outputs[addr] : display_outputs[addr - HR_DISPLAY_BASE]);
                 *ret_min = info->min;
                 *ret_max = info->max;
                 *ret_signed = info->min < 0;
@@ -282,7 +358,9 @@ static int check_request(const uint8_t *q, int length, int header, bool *ret_hea
                 break;
         case MODBUS_FC_MASK_WRITE_REGISTER:
                 /* A read-modify-write cannot be range-checked up front: only on plain registers. */
-                return addr < N_OUTPUT_HOLDING ? MODBUS_EXCEPTION_ILLEGAL_FUNCTION : 0;
+                return addr < N_OUTPUT_HOLDING || (addr >= HR_DISPLAY_BASE && addr < N_HOLDING)
+                               ? MODBUS_EXCEPTION_ILLEGAL_FUNCTION
+                               : 0;
         default:
                 return 0;
         }
@@ -405,6 +483,7 @@ reply:
         /* A write takes effect now; while tripped the board keeps its outputs safe. */
         if (s->tripped)
                 registers_safe(s);
+        panel_update(s);
         apply_registers(s);
         publish_inputs(s);
         return 0;
@@ -485,7 +564,7 @@ static void help(void) {
                "      --shoulder MM            the seated person's shoulder height (default 620)\n"
                "      --heartbeat-timeout MS   outputs safe without a heartbeat (default 1000, 0 off)\n"
                "      --list-faults            print the fault coils and names\n"
-               "  -v, --verbose                log requests refused, faults, clients\n"
+               "  -v, --verbose                log requests refused, faults, clients, panel changes\n"
                "  -h, --help\n\n"
                "Register map and faults: docs/chairsim.md, chairsim --list-faults.\n");
 }
@@ -625,6 +704,7 @@ int main(int argc, char **argv) {
                 return 1;
         }
         registers_safe(&s);
+        panel_read(&s, &s.panel_was);
         s.map->tab_registers[HR_HEARTBEAT_TIMEOUT] = (uint16_t) heartbeat_timeout;
         s.map->tab_registers[HR_SLOW_REPLY_MS] = DEFAULT_SLOW_REPLY_MS;
         for (int f = 0; f < N_FAULTS; f++)
