@@ -12,6 +12,10 @@
  * and is passed to the subscribers with the kernel's timestamp. The encoder counts rising edges of
  * its line; the direction comes from a second (quadrature) line when the map names one, else from
  * the sign of the last travel-motor command.
+ *
+ * A GPIO panel ([key.NAME] sections with backend = gpio) has one input line per key, debounced by
+ * the kernel like any input. Together they are panel_key: the code of the key pressed last and
+ * still held, 0 when none is held.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,12 +42,13 @@ enum gpio_line_role {
         GPIO_ROLE_DIRECTION,       /* motor direction, active = negative duty */
         GPIO_ROLE_INPUT,
         GPIO_ROLE_ENCODER_B,       /* quadrature phase B of the encoder */
+        GPIO_ROLE_KEY,             /* a panel key's own line; index is its enum chair_key */
 };
 
 struct gpio_line {
         unsigned offset;
         enum gpio_line_role role;
-        int index;                 /* enum chair_output or chair_input */
+        int index;                 /* enum chair_output, chair_input or chair_key */
         bool active_low;
         enum hw_gpio_bias bias;
         uint32_t debounce_us;
@@ -79,6 +84,15 @@ struct gpio_input {
         _Atomic int32_t value;
 };
 
+/* A GPIO panel's keys, touched on the event-loop thread only (open and edges); read_input reads
+ * the result from inputs[CHAIR_IN_PANEL_KEY].value. */
+struct gpio_panel {
+        bool bound[_CHAIR_KEY_MAX];
+        uint8_t code[_CHAIR_KEY_MAX];
+        uint64_t held_since[_CHAIR_KEY_MAX];   /* press order while held (1, 2, ...), 0 = up */
+        uint64_t presses;
+};
+
 struct gpio_subscriber {
         chair_input_changed_fn fn;
         void *userdata;
@@ -90,6 +104,7 @@ struct gpio_driver {
         unsigned n_chips;
         struct gpio_output outputs[_CHAIR_OUT_MAX];
         struct gpio_input inputs[_CHAIR_IN_MAX];
+        struct gpio_panel panel;
         _Atomic int32_t travel_sign;        /* sign of the last non-zero travel command */
         struct gpio_subscriber subscribers[GPIO_MAX_SUBSCRIBERS];
         unsigned n_subscribers;
@@ -350,6 +365,30 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
         return 0;
 }
 
+/* One key of a GPIO panel: an input line of its own, reported through panel_key. */
+static int bind_key(struct gpio_driver *g, const struct hardware_map *map, enum chair_key k,
+                    char *err, size_t err_size) {
+        const struct hw_key *key = &map->panel.keys[k];
+        const struct hw_binding *b = &key->binding;
+        struct gpio_line line = {
+                .role = GPIO_ROLE_KEY, .index = k, .active_low = b->active_low, .bias = b->bias,
+                .debounce_us = b->debounce_us, .map_line = b->line_no,
+        };
+        char what[96];
+        int r;
+
+        snprintf(what, sizeof what, "[key.%s]", chair_key_name(k));
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
+        if (r < 0)
+                return r;
+        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        if (r < 0)
+                return r;
+        g->panel.bound[k] = true;
+        g->panel.code[k] = key->code;
+        return 0;
+}
+
 static enum gpiod_line_bias gpiod_bias(enum hw_gpio_bias bias) {
         switch (bias) {
         case HW_BIAS_DISABLED:  return GPIOD_LINE_BIAS_DISABLED;
@@ -372,6 +411,25 @@ static const struct gpio_line *find_line(const struct gpio_chip_state *c, unsign
         return NULL;
 }
 
+/* A key of a GPIO panel went down or up: panel_key becomes the code of the key pressed last among
+ * those still held (0 when none is). Returns whether panel_key changed. */
+static bool panel_key_edge(struct gpio_driver *g, enum chair_key k, bool pressed) {
+        struct gpio_panel *p = &g->panel;
+        int32_t old = atomic_load(&g->inputs[CHAIR_IN_PANEL_KEY].value), value = 0;
+        uint64_t latest = 0;
+
+        if (pressed == (p->held_since[k] != 0))
+                return false;   /* no change of this key (e.g. a level read at open, then its edge) */
+        p->held_since[k] = pressed ? ++p->presses : 0;
+        for (unsigned i = 0; i < _CHAIR_KEY_MAX; i++)
+                if (p->held_since[i] > latest) {
+                        latest = p->held_since[i];
+                        value = p->code[i];
+                }
+        atomic_store(&g->inputs[CHAIR_IN_PANEL_KEY].value, value);
+        return value != old;
+}
+
 static void handle_edge(struct gpio_driver *g, struct gpio_chip_state *c, struct gpiod_edge_event *ev) {
         unsigned offset = gpiod_edge_event_get_line_offset(ev);
         bool rising = gpiod_edge_event_get_event_type(ev) == GPIOD_EDGE_EVENT_RISING_EDGE;
@@ -384,6 +442,11 @@ static void handle_edge(struct gpio_driver *g, struct gpio_chip_state *c, struct
                 return;
         if (line->role == GPIO_ROLE_ENCODER_B)
                 return;   /* sampled on phase A's rising edge */
+        if (line->role == GPIO_ROLE_KEY) {
+                if (panel_key_edge(g, (enum chair_key) line->index, rising))
+                        deliver(g, CHAIR_IN_PANEL_KEY, atomic_load(&g->inputs[CHAIR_IN_PANEL_KEY].value), ts);
+                return;
+        }
         if (line->role != GPIO_ROLE_INPUT)
                 return;
 
@@ -474,7 +537,7 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                 } else {
                         gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_INPUT);
                         gpiod_line_settings_set_event_clock(settings, GPIOD_LINE_CLOCK_MONOTONIC);
-                        if (line->role == GPIO_ROLE_INPUT) {
+                        if (line->role == GPIO_ROLE_INPUT || line->role == GPIO_ROLE_KEY) {
                                 gpiod_line_settings_set_edge_detection(settings, GPIOD_LINE_EDGE_BOTH);
                                 gpiod_line_settings_set_debounce_period_us(settings, line->debounce_us);
                                 has_inputs = true;
@@ -501,7 +564,8 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                 const struct gpio_line *line = &c->lines[i];
                 enum gpiod_line_value v;
 
-                if (line->role != GPIO_ROLE_INPUT || line->index == CHAIR_IN_ENCODER)
+                if ((line->role != GPIO_ROLE_INPUT && line->role != GPIO_ROLE_KEY) ||
+                    (line->role == GPIO_ROLE_INPUT && line->index == CHAIR_IN_ENCODER))
                         continue;
                 v = gpiod_line_request_get_value(c->request, line->offset);
                 if (v == GPIOD_LINE_VALUE_ERROR) {
@@ -510,7 +574,10 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                                   line->offset, spec->name, strerror(-r));
                         goto finish;
                 }
-                atomic_store(&g->inputs[line->index].value, v == GPIOD_LINE_VALUE_ACTIVE ? 1 : 0);
+                if (line->role == GPIO_ROLE_KEY)
+                        (void) panel_key_edge(g, (enum chair_key) line->index, v == GPIOD_LINE_VALUE_ACTIVE);
+                else
+                        atomic_store(&g->inputs[line->index].value, v == GPIOD_LINE_VALUE_ACTIVE ? 1 : 0);
         }
 
         if (has_inputs) {
@@ -554,6 +621,7 @@ static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, s
                 g->inputs[i].bound = false;
                 atomic_store(&g->inputs[i].value, 0);
         }
+        g->panel = (struct gpio_panel) {};
         g->n_chips = map->n_gpio_chips;
 
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
@@ -566,9 +634,22 @@ static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, s
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 if (map->inputs[i].backend != HW_BACKEND_GPIO)
                         continue;
+                if (i == CHAIR_IN_PANEL_KEY && map->panel.gpio_keys)
+                        continue;   /* no line of its own: the keys' lines below */
                 r = bind_input(g, map, (enum chair_input) i, ret_error, error_size);
                 if (r < 0)
                         goto fail;
+        }
+        if (map->panel.gpio_keys) {
+                for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++) {
+                        if (!map->panel.keys[k].present || map->panel.keys[k].binding.backend != HW_BACKEND_GPIO)
+                                continue;
+                        r = bind_key(g, map, (enum chair_key) k, ret_error, error_size);
+                        if (r < 0)
+                                goto fail;
+                }
+                g->inputs[CHAIR_IN_PANEL_KEY].bound = true;
+                g->inputs[CHAIR_IN_PANEL_KEY].phase_b_offset = -1;
         }
         for (unsigned c = 0; c < map->n_gpio_chips && c < HW_MAX_GPIO_CHIPS; c++) {
                 if (g->chips[c].n_lines == 0)

@@ -868,6 +868,12 @@ static void check_keys(struct loader *l) {
                                   "lines ([key.*] sections); drop this section");
                 else
                         panel_in->backend = HW_BACKEND_GPIO;
+                /* Nothing else reports panel_key then: a key without a line could never be pressed. */
+                for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++)
+                        if (m->panel.keys[k].present && !l->key_refs[k].key_line[BK_BACKEND])
+                                add_error(l, m->panel.keys[k].binding.line_no, "[key.%s]: the panel's keys are on "
+                                          "their own GPIO lines; this key needs one too (backend = gpio, chip, line)",
+                                          chair_key_name(k));
         }
 }
 

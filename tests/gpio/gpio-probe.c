@@ -6,7 +6,9 @@
  * Replies on stdout, one a line: "value NAME V", "ok", "error TEXT", then "done N" after the Nth
  * command; input changes arrive as "event NAME VALUE TIMESTAMP_NS" whenever they happen.
  * At start it prints "ready", or "open-error: MESSAGE" and exits 2.
- * Options: --chip PATH | --label LABEL, --key-debounce-ms N, --quadrature, --bind-width.
+ * Options: --chip PATH | --label LABEL, --key-debounce-ms N, --quadrature, --bind-width; or
+ * --map FILE: the map is loaded from FILE by the daemon's loader instead (e.g. the VM tier's
+ * gpio-sim-chair.conf, whose panel keys have lines of their own).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -160,15 +162,16 @@ int main(int argc, char **argv) {
                 { "key-debounce-ms", required_argument, NULL, 'd' },
                 { "quadrature", no_argument, NULL, 'q' },
                 { "bind-width", no_argument, NULL, 'w' },
+                { "map", required_argument, NULL, 'm' },
                 {}
         };
-        const char *chip = NULL, *label = NULL;
+        const char *chip = NULL, *label = NULL, *map_file = NULL;
         uint32_t debounce_us = 0;
         bool quadrature = false, bind_width = false;
         struct hardware_map map;
         struct probe p = {};
         sd_event_source *stdin_source = NULL;
-        char err[512] = "";
+        char err[2048] = "";
         int c, r;
 
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
@@ -178,14 +181,24 @@ int main(int argc, char **argv) {
                 case 'd': debounce_us = (uint32_t) strtoul(optarg, NULL, 10) * 1000; break;
                 case 'q': quadrature = true; break;
                 case 'w': bind_width = true; break;
+                case 'm': map_file = optarg; break;
                 default: return 1;
                 }
         }
-        if (!chip == !label) {
-                fprintf(stderr, "gpio-probe: give exactly one of --chip PATH or --label LABEL\n");
+        if (map_file) {
+                if (chip || label) {
+                        fprintf(stderr, "gpio-probe: --map names the chip itself\n");
+                        return 1;
+                }
+                if (hardware_map_load(map_file, &map, err, sizeof err) < 0) {
+                        printf("open-error: %s\n", err);
+                        return 2;
+                }
+        } else if (!chip == !label) {
+                fprintf(stderr, "gpio-probe: give exactly one of --chip PATH, --label LABEL or --map FILE\n");
                 return 1;
-        }
-        build_map(&map, chip, label, debounce_us, quadrature, bind_width);
+        } else
+                build_map(&map, chip, label, debounce_us, quadrature, bind_width);
 
         r = sd_event_default(&p.event);
         if (r < 0)

@@ -167,6 +167,97 @@ static void test_cross_checks(void **state) {
         expect_error("[chair]\nmodel = x\n[bus.b]\ntype = rtu\n", 3, "type rtu needs 'device'");
 }
 
+/* A GPIO panel: one line per key. The header is 5 lines, so [key.power] starts at line 6. */
+#define KEYS_HEAD "[chair]\nmodel = x\n[gpio.main]\nlabel = chair-gpio\n# keys\n"
+#define GPIO_KEY(name, line) "[key." name "]\nbackend = gpio\nchip = main\nline = " line "\n"
+
+static void test_gpio_keys(void **state) {
+        struct hardware_map map;
+        char err[2048];
+        int r = load_text(KEYS_HEAD
+                          GPIO_KEY("power", "key-power")                            /* 6 */
+                          GPIO_KEY("start_pause", "7")                              /* 10 */
+                          GPIO_KEY("intensity_up", "key-up")                        /* 14 */
+                          "active_low = yes\nbias = pull-up\ndebounce_ms = 10\ncode = 42\n",
+                          &map, err, sizeof err);
+        if (r < 0)
+                print_error("%s\n", err);
+        assert_int_equal(r, 0);
+        assert_true(map.panel.gpio_keys);
+        /* panel_key is the GPIO backend's, with no line of its own. */
+        assert_int_equal(map.inputs[CHAIR_IN_PANEL_KEY].backend, HW_BACKEND_GPIO);
+        assert_int_equal(map.inputs[CHAIR_IN_PANEL_KEY].line_offset, -1);
+        assert_string_equal(map.inputs[CHAIR_IN_PANEL_KEY].line_name, "");
+        assert_int_equal(map.inputs[CHAIR_IN_PANEL_KEY].line_no, 0);
+        /* Only the listed keys exist; unlisted ones are gone from the key map. */
+        assert_true(map.panel.keys[CHAIR_KEY_POWER].present);
+        assert_true(map.panel.keys[CHAIR_KEY_START_PAUSE].present);
+        assert_true(map.panel.keys[CHAIR_KEY_INTENSITY_UP].present);
+        assert_false(map.panel.keys[CHAIR_KEY_PROGRAM].present);
+        assert_false(map.panel.keys[CHAIR_KEY_CHILD_LOCK].present);
+
+        const struct hw_key *power = &map.panel.keys[CHAIR_KEY_POWER];
+        assert_int_equal(power->code, CHAIR_KEY_POWER + 1);   /* the default code */
+        assert_int_equal(power->binding.backend, HW_BACKEND_GPIO);
+        assert_int_equal(power->binding.chip, 0);
+        assert_int_equal(power->binding.line_offset, -1);
+        assert_string_equal(power->binding.line_name, "key-power");
+        assert_int_equal(power->binding.line_no, 6);
+        assert_int_equal(map.panel.keys[CHAIR_KEY_START_PAUSE].binding.line_offset, 7);
+
+        const struct hw_key *up = &map.panel.keys[CHAIR_KEY_INTENSITY_UP];
+        assert_int_equal(up->code, 42);
+        assert_true(up->binding.active_low);
+        assert_int_equal(up->binding.bias, HW_BIAS_PULL_UP);
+        assert_int_equal(up->binding.debounce_us, 10000);
+        assert_int_equal(up->binding.line_no, 14);
+
+        /* Without GPIO keys, panel_key is whatever [input.panel_key] says (here nothing). */
+        r = load_text("[chair]\nmodel = x\n[key.power]\ncode = 9\n", &map, err, sizeof err);
+        assert_int_equal(r, 0);
+        assert_false(map.panel.gpio_keys);
+        assert_int_equal(map.inputs[CHAIR_IN_PANEL_KEY].backend, HW_BACKEND_NONE);
+}
+
+static void test_gpio_key_errors(void **state) {
+        /* A key's own line is GPIO only. */
+        expect_error(KEYS_HEAD "[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     "[key.power]\nbackend = modbus\nbus = b\ntable = discrete\naddress = 3\n",
+                     11, "[key.power]: a key has its own line on backend gpio only");
+        /* GPIO keys are panel_key: a separate [input.panel_key] is refused, on any backend. */
+        expect_error(KEYS_HEAD GPIO_KEY("power", "key-power")
+                     "[input.panel_key]\nbackend = gpio\nchip = main\nline = key-start\n",
+                     10, "[input.panel_key]: the panel's keys are on their own GPIO lines");
+        expect_error(KEYS_HEAD "[input.panel_key]\nbackend = sim\n" GPIO_KEY("power", "key-power"),
+                     6, "panel_key cannot also be on backend sim");
+        /* Two keys on one line (by name, and by offset). */
+        expect_error(KEYS_HEAD GPIO_KEY("power", "key-power") GPIO_KEY("start_pause", "key-power"),
+                     10, "start_pause uses the same GPIO line as power (line 6)");
+        expect_error(KEYS_HEAD GPIO_KEY("power", "3") GPIO_KEY("timer", "3"),
+                     10, "timer uses the same GPIO line as power (line 6)");
+        /* A key line that is already an input's. */
+        expect_error(KEYS_HEAD GPIO_KEY("power", "4") "[input.limit_top]\nbackend = gpio\nchip = main\nline = 4\n",
+                     6, "power uses the same GPIO line as limit_top (line 10)");
+        /* Duplicate codes: given, and given against another key's default. */
+        expect_error(KEYS_HEAD GPIO_KEY("power", "1") "code = 20\n" GPIO_KEY("start_pause", "2") "code = 20\n",
+                     15, "[key.start_pause]: code 20 is already the code of key power");
+        expect_error(KEYS_HEAD GPIO_KEY("power", "1") GPIO_KEY("program", "2") "code = 1\n",
+                     14, "[key.program]: code 1 is already the code of key power");
+        /* An unknown key function. */
+        expect_error(KEYS_HEAD GPIO_KEY("power", "1") GPIO_KEY("massage_harder", "2"),
+                     10, "[key.massage_harder]: unknown key function");
+        /* GPIO line settings need backend = gpio; a key without a line on a GPIO panel is dead. */
+        expect_error(KEYS_HEAD "[key.power]\nchip = main\nline = 1\n",
+                     7, "[key.power]: 'chip' applies to a key on its own GPIO line");
+        expect_error(KEYS_HEAD GPIO_KEY("power", "1") "[key.timer]\ncode = 30\n",
+                     10, "[key.timer]: the panel's keys are on their own GPIO lines; this key needs one too");
+        /* A key is an input: no direction line; the chip must exist. */
+        expect_error(KEYS_HEAD GPIO_KEY("power", "1") "direction_line = 2\n",
+                     10, "[key.power]: direction_line applies to reversible motors only");
+        expect_error(KEYS_HEAD "[key.power]\nbackend = gpio\nchip = side\nline = 1\n",
+                     8, "[key.power]: chip 'side' has no [gpio.side] section");
+}
+
 static void test_syntax_and_long_line(void **state) {
         char text[600];
         expect_error("[chair]\nmodel = x\nthis line has no equals sign\n", 3, "syntax error");
@@ -213,6 +304,7 @@ int main(void) {
                 cmocka_unit_test(test_bad_value),       cmocka_unit_test(test_cross_checks),
                 cmocka_unit_test(test_syntax_and_long_line), cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_simulated),      cmocka_unit_test(test_shipped_maps),
+                cmocka_unit_test(test_gpio_keys),      cmocka_unit_test(test_gpio_key_errors),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)

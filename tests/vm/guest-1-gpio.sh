@@ -109,6 +109,75 @@ else
 fi
 stop_probe
 
+# --- a GPIO panel: a line per key, debounced by the kernel, reported as panel_key = code -------
+# The map file itself, through the daemon's loader: [key.power], [key.start_pause] and
+# [key.intensity_up] (codes 1, 3, 4) on key_power, key_start_pause, key_up; active low (a key
+# closes to ground), pull-up, debounce_ms = 10.
+for k in key_power key_start_pause key_up; do pull $k 1; done
+start_probe --map /tests/gpio-sim-chair.conf
+if grep -q '^ready' /tmp/probe.out; then
+  pass "gpio-sim-chair.conf loads and binds every line, the three panel keys on lines of their own"
+  poll_input panel_key 0 && pass "panel_key reads 0 with no key held" || fail "panel_key at rest: $(answer)"
+  # events_since MARK: the panel_key values reported after line MARK of the probe's output.
+  events_since() { sed -n "$(($1 + 1)),\$p" /tmp/probe.out | awk '$1 == "event" && $2 == "panel_key" { printf "%s ", $3 }'; }
+  # wait_events MARK WANT: waits (3 s at most) until the values since MARK are WANT.
+  wait_events() {
+    local t=30
+    while [ $t -gt 0 ] && [ "$(events_since $1)" != "$2" ]; do sleep 0.1; t=$((t - 1)); done
+  }
+  # The sim's pull attribute of key_up, resolved once: the flips below are shell builtins only
+  # (no fork), so five of them land within a millisecond or two, well inside the 10 ms debounce.
+  up=$SIM/sim_gpio$(offset_of key_up)/pull
+  mark=$(wc -l < /tmp/probe.out)
+  echo pull-down > $up; echo pull-up > $up; echo pull-down > $up; echo pull-up > $up; echo pull-down > $up
+  wait_events $mark "4 "
+  sleep 0.3
+  ev=$(events_since $mark)
+  [ "$ev" = "4 " ] && pass "a bouncing press of intensity_up (5 flips) gives exactly one event, code 4" \
+    || fail "bouncing press of intensity_up: events '$ev' (want '4 ')"
+  poll_input panel_key 4 && pass "read_input(panel_key) = 4 while intensity_up is held" || fail "panel_key held: $(answer)"
+  mark=$(wc -l < /tmp/probe.out)
+  echo pull-up > $up; echo pull-down > $up; echo pull-up > $up; echo pull-down > $up; echo pull-up > $up
+  wait_events $mark "0 "
+  sleep 0.3
+  ev=$(events_since $mark)
+  [ "$ev" = "0 " ] && pass "a bouncing release gives exactly one event, 0" || fail "bouncing release: events '$ev' (want '0 ')"
+  poll_input panel_key 0 || fail "panel_key after release: $(answer)"
+  # The control: the same five builtin flips on limit_top, which has no debounce.
+  lt=$SIM/sim_gpio$(offset_of limit_top)/pull
+  mark=$(wc -l < /tmp/probe.out)
+  echo pull-down > $lt; echo pull-up > $lt; echo pull-down > $lt; echo pull-up > $lt; echo pull-down > $lt
+  sleep 0.3; echo pull-up > $lt; sleep 0.3
+  info "the same five flips on the undebounced limit_top gave $(sed -n "$((mark + 1)),\$p" /tmp/probe.out | grep -c '^event limit_top') edges with the release after them (6: the kernel saw every flip)"
+
+  # Two keys: the one pressed last counts while held; releasing it shows the other again.
+  mark=$(wc -l < /tmp/probe.out)
+  pull key_start_pause 0;   wait_events $mark "3 "
+  pull key_up 0;            wait_events $mark "3 4 "
+  pull key_up 1;            wait_events $mark "3 4 3 "
+  pull key_start_pause 1;   wait_events $mark "3 4 3 0 "
+  sleep 0.3
+  ev=$(events_since $mark)
+  [ "$ev" = "3 4 3 0 " ] && pass "start_pause, then intensity_up held: 3 4, releasing up shows 3 again, then 0" \
+    || fail "two keys: events '$ev' (want '3 4 3 0 ')"
+  # Releasing a key that is not the one shown changes nothing.
+  mark=$(wc -l < /tmp/probe.out)
+  pull key_power 0;       wait_events $mark "1 "
+  pull key_start_pause 0; wait_events $mark "1 3 "
+  pull key_power 1;       sleep 0.3
+  pull key_start_pause 1; wait_events $mark "1 3 0 "
+  sleep 0.3
+  ev=$(events_since $mark)
+  [ "$ev" = "1 3 0 " ] && pass "power, start_pause, power up (no event), start_pause up: 1 3 0" \
+    || fail "released key not shown: events '$ev' (want '1 3 0 ')"
+  ts=$(sed -n "$((mark + 1)),\$p" /tmp/probe.out | awk '$1 == "event" && $2 == "panel_key" { print $4 }')
+  [ -n "$ts" ] && [ "$ts" = "$(echo "$ts" | sort -n)" ] && ! echo "$ts" | grep -qx 0 \
+    && pass "panel_key events carry monotonic kernel timestamps" || fail "panel_key timestamps: $ts"
+else
+  fail "probe --map gpio-sim-chair.conf: $(cat /tmp/probe.out)"
+fi
+stop_probe
+
 # --- a line held by another consumer ----------------------------------------------------------
 gpioset -c $CHIP travel_en=0 > /tmp/gpioset.log 2>&1 &
 holder=$!

@@ -2,10 +2,15 @@
 # The chair's GPIO half on one gpio-sim chip: offset = position in this list.
 CHAIR_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
 valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves beeper
-led_power led_heat led_air width_a key_start limit_top limit_bottom estop encoder_a encoder_b"
+led_power led_heat led_air width_a key_start limit_top limit_bottom estop encoder_a encoder_b
+key_power key_start_pause key_up"
 OUTPUT_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
 valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves beeper
 led_power led_heat led_air"
+# The actuators: the outputs without the panel's indicators (beeper, LEDs), which pass the safety
+# gate and so may beep or blink while the chair is faulted.
+ACTUATOR_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
+valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves"
 CHIP_LABEL=chair-gpio
 CFG=/sys/kernel/config/gpio-sim/chair
 # The probe may exit (failed open) while we still hold its fifo: a write must not kill us.
@@ -126,4 +131,10 @@ outputs_at() {
     [ "$(val $n)" = "$($1 $n)" ] || bad="$bad $n=$(val $n)"
   done
   [ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+
+# Checks the actuators only (ACTUATOR_LINES), as outputs_at does every output.
+actuators_at() {
+  local OUTPUT_LINES="$ACTUATOR_LINES"
+  outputs_at "$@"
 }
