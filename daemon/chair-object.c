@@ -552,6 +552,13 @@ static int property_roller(sd_bus *bus, const char *path, const char *interface,
         return sd_bus_message_append(reply, "i", enc / MAX(1, d->map.pulses_per_mm));
 }
 
+static int property_selected_program(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct program_summary ps;
+        return sd_bus_message_append(reply, "s", panel_selected_program(d->panel, &ps) >= 0 ? ps.id : "");
+}
+
 static int append_zone_mask(sd_bus_message *reply, uint32_t mask) {
         int r = sd_bus_message_open_container(reply, 'a', "s");
         for (unsigned z = 0; r >= 0 && z < _CHAIR_AIR_ZONE_MAX; z++)
@@ -665,6 +672,7 @@ static const sd_bus_vtable chair_vtable[] = {
         SD_BUS_PROPERTY("FaultMessage", "s", property_fault_message, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SessionId", "t", property_session_id, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ChildLock", "b", property_child_lock, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SelectedProgram", "s", property_selected_program, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Model", "s", property_model, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_SIGNAL_WITH_ARGS("ProgramFinished", SD_BUS_ARGS("s", program, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),

@@ -200,6 +200,11 @@ static void show(struct panel *p) {
                 minutes = st->timer_min;
         program = active ? program_number(p, session_program(d->session))
                          : faulted ? 0 : p->selected + 1;
+        /* The latest command wins: a program started over D-Bus becomes the panel's selection. */
+        if (active && program && program - 1 != p->selected) {
+                p->selected = program - 1;
+                chair_object_emit_changed(d, "SelectedProgram", NULL);
+        }
 
         /* The power LED blinks while paused or faulted, so the blink timer runs only then. */
         if (blink_ms && sd_event_source_get_enabled(p->blink_timer, NULL) == SD_EVENT_OFF) {
@@ -299,7 +304,7 @@ static int act_program(struct panel *p, sd_bus_error *e) {
         if (n == 0)
                 return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No programs are installed");
         p->selected = (uint32_t) ((p->selected + 1) % n);
-        panel_refresh(p);
+        chair_object_emit_changed(p->d, "SelectedProgram", NULL);
         return 0;
 }
 
@@ -523,6 +528,10 @@ static void on_panel_input(struct panel *p) {
 static void on_input_changed(void *userdata, enum chair_input in, int32_t value, uint64_t timestamp_ns) {
         if (in == CHAIR_IN_PANEL_KEY || in == CHAIR_IN_PANEL_EVENT)
                 on_panel_input(userdata);
+}
+
+int panel_selected_program(struct panel *p, struct program_summary *ret) {
+        return program_library_get(p->d->library, p->selected, ret);
 }
 
 void panel_get_stats(struct panel *p, struct panel_stats *ret) {

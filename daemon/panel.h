@@ -46,6 +46,9 @@ void panel_free(struct panel *p);
 void panel_refresh(struct panel *p);
 
 void panel_get_stats(struct panel *p, struct panel_stats *ret);
+/* The program the panel's start key would start (the program key's selection). */
+struct program_summary;
+int panel_selected_program(struct panel *p, struct program_summary *ret);
 /* The key code a key function has on this chair, or -ENOENT when the panel has no such key. */
 int panel_key_code(struct panel *p, enum chair_key k);
 /* The fault number the display shows for a fault code (E01...), 99 for an unknown one. */

@@ -137,8 +137,11 @@ def test_idle_panel_shows_the_selection(panel):
 def test_keys_change_settings_and_dbus_sees_them(panel):
     daemon = panel.daemon
     before = beeps(daemon)
+    programs = [p[0] for p in daemon.call("ListPrograms")[0]]
+    assert daemon.get_property("SelectedProgram") == programs[0]
     panel.press("program")
     wait_shown(panel, "display_program", 2)
+    assert daemon.get_property("SelectedProgram") == programs[1]
     panel.press("timer")
     chairtest.wait_for(lambda: daemon.get_property("Timer") == 30, 5, "Timer 30 from the panel")
     wait_shown(panel, "display_minutes", 30)
@@ -299,3 +302,28 @@ def test_unknown_key_code_is_ignored(panel):
     assert after["panel.keys"] == before["panel.keys"]
     assert [after[f"panel.beeps_{k}"] for k in ("short", "double", "long")] == \
         [before[f"panel.beeps_{k}"] for k in ("short", "double", "long")]
+
+
+def test_chairctl_child_lock_and_press(bus, daemon):
+    """chairctl drives the same rules: the child lock, and a key held on the simulated panel."""
+    env = bus.env()
+    chairctl = chairtest.binary("chairctl")
+
+    def run(*args):
+        import subprocess
+        return subprocess.run([chairctl, *args], env=env, capture_output=True, text=True, timeout=10)
+
+    assert run("child-lock", "on").returncode == 0
+    assert daemon.get_property("ChildLock") is True
+    import json
+    assert json.loads(run("--json", "status").stdout)["child_lock"] is True
+    assert "Child lock: on" in run("status").stdout
+    assert run("press", "speed").returncode == 0
+    time.sleep(0.3)
+    assert daemon.get_property("Speed") == 3          # ignored under the child lock
+    assert run("child-lock", "off").returncode == 0
+    assert run("press", "speed", "50").returncode == 0
+    chairtest.wait_for(lambda: daemon.get_property("Speed") == 4, 5, "Speed 4 from chairctl press")
+    bad = run("press", "no-such-key")
+    assert bad.returncode != 0 and "no-such-key" in bad.stderr
+    assert run("child-lock", "maybe").returncode != 0
