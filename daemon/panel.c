@@ -413,7 +413,8 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
                 log_info("Panel key %s refused: %s", chair_key_name(k), e.message ? e.message : strerror(-r));
                 return PANEL_BEEP_LONG;
         }
-        log_debug("Panel key %s.", chair_key_name(k));
+        log_info("Panel key %s%s.", chair_key_name(k),
+                 t == TRIGGER_LONG ? " (long press)" : t == TRIGGER_REPEAT ? " (repeat)" : "");
         return PANEL_BEEP_SHORT;
 }
 
@@ -539,6 +540,12 @@ void panel_get_stats(struct panel *p, struct panel_stats *ret) {
         ret->selected_program = p->selected + 1;
 }
 
+/* A one-shot timer, off until armed: an idle panel has nothing to wake for. */
+static int add_timer(struct panel *p, sd_event_source **ret, sd_event_time_handler_t handler) {
+        int r = sd_event_add_time(p->d->event, ret, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, handler, p);
+        return r < 0 ? r : sd_event_source_set_enabled(*ret, SD_EVENT_OFF);
+}
+
 int panel_new(struct chair_daemon *d, struct panel **ret) {
         struct panel *p = calloc(1, sizeof *p);
         int32_t key = 0;
@@ -551,17 +558,11 @@ int panel_new(struct chair_daemon *d, struct panel **ret) {
         p->latch = chair_hw_has_input(d->hw, CHAIR_IN_PANEL_EVENT);
         d->child_lock = state_store_child_lock(d->store);
 
-        r = sd_event_add_time(d->event, &p->key_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_key_timer, p);
+        r = add_timer(p, &p->key_timer, on_key_timer);
         if (r >= 0)
-                r = sd_event_source_set_enabled(p->key_timer, SD_EVENT_OFF);
+                r = add_timer(p, &p->beep_timer, on_beep_timer);
         if (r >= 0)
-                r = sd_event_add_time(d->event, &p->beep_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_beep_timer, p);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(p->beep_timer, SD_EVENT_OFF);
-        if (r >= 0)
-                r = sd_event_add_time(d->event, &p->blink_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_blink_timer, p);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(p->blink_timer, SD_EVENT_OFF);
+                r = add_timer(p, &p->blink_timer, on_blink_timer);
         if (r >= 0)
                 r = sd_event_add_defer(d->event, &p->refresh, on_refresh, p);
         if (r >= 0)

@@ -45,6 +45,8 @@ struct bus_worker {
         unsigned connects;
         uint16_t heartbeat;
         uint64_t next_poll_ms, next_heartbeat_ms;
+        uint64_t last_heartbeat_ms;     /* last heartbeat the board acknowledged */
+        bool inputs_read_once;          /* every table read since the connection */
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
         atomic_bool outputs_pending;    /* a set or go_safe waits: reads yield to it */
@@ -246,8 +248,11 @@ static bool read_inputs(struct bus_worker *w) {
                 }
                 if (lo > hi)
                         continue;
-                if (atomic_load(&w->outputs_pending))
-                        return true; /* a go_safe or a set waits: write it before reading on */
+                /* A go_safe or a set waits: write it before reading on. Not before every input
+                 * has been read once: a panel board's first reading is the baseline its key
+                 * latch is compared with, and it must come before any press. */
+                if (atomic_load(&w->outputs_pending) && w->inputs_read_once)
+                        return true;
                 if (hi - lo + 1 > 120)
                         hi = lo + 119; /* one transaction; a map this sparse is unusual */
                 if (table == HW_MODBUS_COIL)
@@ -292,6 +297,7 @@ static bool read_inputs(struct bus_worker *w) {
                         deliver(d, i, value);
                 }
         }
+        w->inputs_read_once = true;
         return true;
 }
 
@@ -329,6 +335,12 @@ static void wait_for(struct bus_worker *w, uint64_t until_ms) {
         }
 }
 
+static void mark_indicators_dirty(struct bus_worker *w) {
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                if (out_binding(w, o) && chair_output_info(o)->indicator)
+                        atomic_store(&w->drv->dirty[o], true);
+}
+
 static void *bus_thread(void *userdata) {
         struct bus_worker *w = userdata;
         const struct hw_bus *c = w->cfg;
@@ -349,6 +361,7 @@ static void *bus_thread(void *userdata) {
                                 continue;
                         }
                         w->must_reconnect = false;
+                        w->inputs_read_once = false;
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
@@ -361,10 +374,21 @@ static void *bus_thread(void *userdata) {
                                 atomic_store(&w->safe_written_ns, now_ns());
                 }
                 if (ok && c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
-                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0)
+                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
                                 ok = count_error(w);
-                        else
+                        } else {
                                 count_success(w);
+                                /* A heartbeat this late may have found the board tripped, its
+                                 * outputs forced safe: the panel's indicators are written again so
+                                 * the display comes back. Actuators are not: they return only when
+                                 * the scheduler commands them anew. */
+                                bool late = w->last_heartbeat_ms && now - w->last_heartbeat_ms > 2 * c->heartbeat_period_ms;
+                                w->last_heartbeat_ms = now;
+                                if (late) {
+                                        mark_indicators_dirty(w);
+                                        ok = write_outputs(w);
+                                }
+                        }
                         w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
                 if (atomic_exchange(&w->poll_now, false))

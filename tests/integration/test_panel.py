@@ -106,8 +106,10 @@ def panel(request, bus, workdir, start_daemon):
         daemon = start_daemon()
         yield SimPanel(daemon)
         return
-    sim = chairtest.Process([chairtest.binary("chairsim"), "--listen", "127.0.0.1:0"],
+    from conftest import _started  # its log is printed with a failure
+    sim = chairtest.Process([chairtest.binary("chairsim"), "--listen", "127.0.0.1:0", "--verbose"],
                             os.path.join(workdir, "chairsim.log"))
+    _started.append(sim)
     try:
         chairtest.wait_for(lambda: "listening on" in sim.output(), 10, "chairsim")
         port = int(re.search(r"127\.0\.0\.1:(\d+)", sim.output()).group(1))
@@ -119,10 +121,13 @@ def panel(request, bus, workdir, start_daemon):
         daemon = start_daemon(args=("--config", path))
         board = BoardPanel(daemon, port)
         chairtest.wait_for(lambda: board.shown()["display_minutes"] == 20, 10, "the board's display to show 20")
+        # The daemon has read the board's key latch: presses from now on count.
+        chairtest.wait_for(lambda: "input.panel_event" in diagnostics(daemon), 10, "the first reading of the latch")
         yield board
         board.close()
     finally:
         sim.stop()
+        _started.remove(sim)
 
 
 def test_idle_panel_shows_the_selection(panel):
@@ -327,3 +332,20 @@ def test_chairctl_child_lock_and_press(bus, daemon):
     bad = run("press", "no-such-key")
     assert bad.returncode != 0 and "no-such-key" in bad.stderr
     assert run("child-lock", "maybe").returncode != 0
+
+
+def test_board_display_comes_back_after_a_heartbeat_trip(panel):
+    """A stalled daemon trips the board's heartbeat: its outputs, display included, go safe.
+    When the daemon resumes, the display is written again (actuators are not: they return only
+    when commanded anew)."""
+    if panel.name != "modbus":
+        pytest.skip("the heartbeat is the Modbus board's")
+    import signal
+    wait_shown(panel, "display_minutes", 20)
+    panel.daemon.process.signal(signal.SIGSTOP)
+    try:
+        wait_shown(panel, "display_minutes", 0, timeout=5)   # chairsim's 1 s heartbeat timeout
+    finally:
+        panel.daemon.process.signal(signal.SIGCONT)
+    wait_shown(panel, "display_minutes", 20, timeout=5)
+    assert panel.shown()["display_intensity"] == 3

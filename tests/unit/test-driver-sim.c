@@ -185,7 +185,10 @@ static void test_inject_faults(void **state) {
         /* A fault that keeps changing an input keeps the physics stepping. */
         assert_int_equal(chair_driver_sim_inject(f->drv, "spurious-pulses", true), 0);
         assert_true(chair_driver_sim_is_stepping(f->drv));
-        run_for(f, 300);
+        /* 20 pulses a second: a few in 300 ms, but a loaded CI machine may run the loop late,
+         * so wait for the first one (bounded) rather than for a fixed time. */
+        for (unsigned waited = 0; input(f, CHAIR_IN_ENCODER) <= 0 && waited < 5000; waited += 100)
+                run_for(f, 100);
         assert_true(input(f, CHAIR_IN_ENCODER) > 0);
         assert_int_equal(chair_driver_sim_inject(f->drv, "spurious-pulses", false), 0);
         run_for(f, 30);

@@ -45,9 +45,11 @@ static void help(void) {
                "  memory save|recall|show 1|2\n"
                "  precautions [list | set CONDITION... | clear]\n"
                "  history [--max N]              past sessions with their pain ratings\n"
-               "  rate SESSION BEFORE AFTER      pain 0-10 before and after a session\n\n"
+               "  rate SESSION BEFORE AFTER      pain 0-10 before and after a session\n"
+               "  child-lock on|off              every panel key but stop ignored\n\n"
                "Technicians (root or group chairtech):\n"
                "  faults [--max N] | clear-fault | reload\n"
+               "  press KEY [MILLISECONDS]       hold a key of the simulated panel\n"
                "  profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE\n\n"
                "'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one command.\n"
                "Exit status: 0 done, 1 the daemon refused, 2 bad usage, 3 the daemon is not running.\n");
