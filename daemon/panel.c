@@ -91,7 +91,7 @@ struct panel {
         enum chair_key held_key;
         bool held_ignored;              /* unknown code, child lock, held since start-up */
         bool long_fired;
-        bool repeat_stopped;            /* a repeating key reached its limit */
+        int32_t superseded;             /* a key pressed over by another, still held */
         sd_event_source *key_timer;
 
         /* Beeper: a pattern of on/off segments. */
@@ -491,7 +491,7 @@ static void key_up(struct panel *p) {
 
 /* Brings the key state in line with panel_key (and a board's latch), whichever changed. */
 static void on_panel_input(struct panel *p) {
-        int32_t key = 0, event = 0;
+        int32_t key = 0, event = 0, prev;
 
         if (chair_hw_read_input(p->d->hw, CHAIR_IN_PANEL_KEY, &key) < 0)
                 key = 0;
@@ -520,8 +520,17 @@ static void on_panel_input(struct panel *p) {
         }
         if (key == p->held_code)
                 return;
-        if (p->held_code)
+        prev = p->held_code;
+        if (prev)
                 key_up(p);
+        if (key && key == p->superseded) {
+                /* Back to a key still held since another was pressed over it: not a new press. */
+                p->held_code = key;
+                p->held_ignored = true;
+                p->superseded = 0;
+                return;
+        }
+        p->superseded = key ? prev : 0;
         if (key)
                 key_down(p, key);
 }
