@@ -349,3 +349,21 @@ def test_board_display_comes_back_after_a_heartbeat_trip(panel):
         panel.daemon.process.signal(signal.SIGCONT)
     wait_shown(panel, "display_minutes", 20, timeout=5)
     assert panel.shown()["display_intensity"] == 3
+
+
+def test_every_fault_code_has_a_display_number():
+    """The display shows a number for every fault the daemon can raise, and docs/panel.md lists
+    the same numbers as daemon/panel.c."""
+    src = os.path.join(chairtest.SOURCE_DIR, "daemon")
+    raised = set()
+    for name in os.listdir(src):
+        if name.endswith(".c"):
+            with open(os.path.join(src, name)) as f:
+                raised |= set(re.findall(r'supervisor_trip\([^,]+,\s*"([a-z-]+)"', f.read()))
+    with open(os.path.join(src, "panel.c")) as f:
+        table = f.read().split("fault_numbers[] = {", 1)[1].split("};", 1)[0]
+    numbered = re.findall(r'^\s*"([a-z-]+)",', table, re.M)
+    assert raised and raised <= set(numbered), f"no display number: {sorted(raised - set(numbered))}"
+    with open(os.path.join(chairtest.SOURCE_DIR, "docs", "panel.md")) as f:
+        documented = dict((code, int(no)) for no, code in re.findall(r"E(\d\d) \| `([a-z-]+)`", f.read()))
+    assert documented == {code: i + 1 for i, code in enumerate(numbered)}
