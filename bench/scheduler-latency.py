@@ -6,8 +6,8 @@
    property 250 times a second over D-Bus; the daemon's own lateness histogram (planned vs
    actual time of every command) is read back over D-Bus, with its CPU use while running and
    while idle. During the same seconds, under the same load, a second cyclictest wakes at the
-   scheduler's own period (its 10 ms controller tick) and priority: that is the baseline the
-   ratios use. A virtual machine's wake-up latency grows with the time slept (here about 70 us
+   scheduler's own period (its controller tick: 25 ms with an encoder polled every 50 ms) and
+   priority: that is the baseline the ratios use. A virtual machine's wake-up latency grows with the time slept (here about 70 us
    at 1 ms, 120 us at 10 ms, 200 us at 100 ms), so only a baseline that sleeps as long as the
    scheduler compares like with like; the 1 ms ratio is printed too.
 Prints the distributions and the ratios. Usage: bench/scheduler-latency.py [SECONDS]
@@ -25,7 +25,7 @@ from benchlib import chairtest
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 
 
-SCHEDULER_TICK_US = 10000  # daemon.c: the controllers' period while a program runs
+SCHEDULER_TICK_US = 25000  # daemon.c: the controllers' period with chairsim's encoder polled every 50 ms
 SCHEDULER_PRIORITY = 50    # scheduler.c: SCHED_FIFO priority of the scheduler thread
 
 

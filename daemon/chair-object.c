@@ -726,14 +726,21 @@ int chair_object_emit_changed(struct chair_daemon *d, const char *first, ...) {
         unsigned n = 0;
         va_list ap;
 
-        /* Every change shows on both: D-Bus clients and the panel's LEDs and display. */
-        panel_refresh(d->panel);
-        if (!d->bus)
-                return 0;
         va_start(ap, first);
         for (const char *p = first; p && n < 15; p = va_arg(ap, const char *))
                 names[n++] = (char *) p;
         va_end(ap);
         names[n] = NULL;
+        /* Every change shows on both: D-Bus clients and the panel's LEDs and display. The
+         * roller's position (10 Hz), the zones inflated right now and the temperatures are
+         * not on the panel. */
+        for (unsigned i = 0; i < n; i++)
+                if (strcmp(names[i], "RollerPosition") != 0 && strcmp(names[i], "ActiveAirZones") != 0 &&
+                    strcmp(names[i], "Temperatures") != 0) {
+                        panel_refresh(d->panel);
+                        break;
+                }
+        if (!d->bus)
+                return 0;
         return sd_bus_emit_properties_changed_strv(d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, names);
 }

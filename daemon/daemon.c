@@ -172,13 +172,24 @@ static int scheduler_read_input(void *userdata, enum chair_input in, int32_t *re
         return chair_hw_read_input(userdata, in, ret);
 }
 
+/* The controllers' period: 10 ms when the encoder is read as it changes (GPIO edges, the
+ * simulated chair); with a polled encoder (Modbus) half its poll period, 10-25 ms, since
+ * ticking faster than the position can change only costs wake-ups. */
+static uint32_t controller_tick_ms(const struct hardware_map *map) {
+        const struct hw_binding *enc = &map->inputs[CHAIR_IN_ENCODER];
+
+        if (enc->backend != HW_BACKEND_MODBUS || enc->bus < 0)
+                return 10;
+        return CLAMP(map->buses[enc->bus].poll_interval_ms / 2, 10u, 25u);
+}
+
 static int setup_scheduler(struct chair_daemon *d) {
         struct scheduler_config cfg = {
                 .pulses_per_mm = d->map.pulses_per_mm,
                 .track_length_mm = d->map.track_length_mm,
                 .max_speed_mm_s = 40,
                 .deadline_miss_ms = d->map.limits.deadline_miss_ms,
-                .tick_ms = 10,
+                .tick_ms = controller_tick_ms(&d->map),
                 .travel_timeout_ms = d->map.limits.travel_timeout_ms,
         };
         struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw };

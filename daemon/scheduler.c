@@ -19,6 +19,7 @@
 #define ARRIVED_MM 3    /* the roller is "there" within this */
 #define SLOWDOWN_MM 15  /* proportional band before the target */
 #define MIN_DUTY 15     /* below this the travel motor does not move a loaded roller */
+#define SLOW_TICK_MS 100 /* controller period when nothing travels or pumps */
 
 /* Heater element setpoints per level (0.1 degC) with hysteresis: on below setpoint - band, off
  * at the setpoint. Lower than RT6923's 45/51/57 so that overshoot stays clear of the default
@@ -550,10 +551,15 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
                         return next;
                 }
         }
-        /* Controllers tick while active; a paused chair with no heat needs no ticks. */
+        /* Controllers tick while active; a paused chair with no heat needs no ticks. Only a
+         * travelling roller or a running pump needs the fast tick: heat, held air and a roller at
+         * its target change slowly, and the next timeline command wakes the thread anyway. */
         if (s->mode != SCHEDULER_PAUSED || s->planned.heat_level[0] || s->planned.heat_level[1]) {
-                if (s->next_tick_ns <= now)
-                        s->next_tick_ns = now + (uint64_t) s->config.tick_ms * 1000000ULL;
+                bool fast = s->mode == SCHEDULER_SETTLING || s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] != 0 ||
+                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0;
+                uint64_t period_ms = fast ? s->config.tick_ms : MAX(s->config.tick_ms, SLOW_TICK_MS);
+                if (s->next_tick_ns <= now || s->next_tick_ns > now + period_ms * 1000000ULL)
+                        s->next_tick_ns = now + period_ms * 1000000ULL;
                 next = MIN(next, s->next_tick_ns);
         }
         return next;
