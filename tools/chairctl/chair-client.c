@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "chair-client.h"
@@ -58,6 +59,23 @@ int client_report_error(const sd_bus_error *error, int r) {
         }
         fprintf(stderr, "chairctl: %s.\n", strerror(r < 0 ? -r : r));
         return EXIT_CALL_FAILED;
+}
+
+int client_call(sd_bus *bus, const char *interface, const char *method, sd_bus_message **ret_reply,
+                const char *types, ...) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = sd_bus_call_methodv(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, interface, method, &error, ret_reply, types, ap);
+        va_end(ap);
+        if (r < 0) {
+                r = client_report_error(&error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        return 0;
 }
 
 static int read_strv_into(sd_bus_message *m, char (*out)[16], unsigned max, unsigned *n) {

@@ -38,4 +38,8 @@ struct chair_status {
 int client_connect(sd_bus **ret);
 /* Prints a sentence that tells the user what to do and returns the exit code to use. */
 int client_report_error(const sd_bus_error *error, int r);
+/* Calls a method on the chair's object; on failure reports it and returns the exit code to use
+ * (> 0), else 0 with the reply in *ret_reply. */
+int client_call(sd_bus *bus, const char *interface, const char *method, sd_bus_message **ret_reply,
+                const char *types, ...);
 int client_get_status(sd_bus *bus, struct chair_status *ret, sd_bus_error *error);

@@ -249,19 +249,15 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
 }
 
 static int cmd_list(sd_bus *bus, const struct options *o) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         const char *id, *name, *desc;
         uint32_t duration;
         struct json j = { .f = stdout };
         int r;
 
-        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "ListPrograms", &error, &reply, NULL);
-        if (r < 0) {
-                r = client_report_error(&error, r);
-                sd_bus_error_free(&error);
+        r = client_call(bus, CHAIR_INTERFACE, "ListPrograms", &reply, NULL);
+        if (r > 0)
                 return r;
-        }
         if (o->json)
                 json_begin_array(&j, NULL);
         else
@@ -393,17 +389,12 @@ static int cmd_memory(sd_bus *bus, const struct options *o, int argc, char **arg
         if (strcmp(argv[1], "recall") == 0)
                 return call(bus, CHAIR_INTERFACE, "RecallMemory", "u", slot);
         if (strcmp(argv[1], "show") == 0) {
-                sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
                 struct json j = { .f = stdout };
-                int r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "GetMemory", &error,
-                                           &reply, "u", slot);
+                int r = client_call(bus, CHAIR_INTERFACE, "GetMemory", &reply, "u", slot);
                 unsigned n = 0;
-                if (r < 0) {
-                        r = client_report_error(&error, r);
-                        sd_bus_error_free(&error);
+                if (r > 0)
                         return r;
-                }
                 if (o->json)
                         json_begin_object(&j, NULL);
                 r = sd_bus_message_enter_container(reply, 'a', "{sv}");
@@ -447,14 +438,14 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                 const char *name, *effect;
                 struct json j = { .f = stdout };
                 int r = client_get_status(bus, &st, &error);
-                if (r >= 0)
-                        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "ListPrecautions",
-                                               &error, &reply, NULL);
                 if (r < 0) {
                         r = client_report_error(&error, r);
                         sd_bus_error_free(&error);
                         return r;
                 }
+                r = client_call(bus, CHAIR_INTERFACE, "ListPrecautions", &reply, NULL);
+                if (r > 0)
+                        return r;
                 if (o->json)
                         json_begin_array(&j, NULL);
                 else
@@ -507,20 +498,15 @@ static unsigned parse_max(int argc, char **argv) {
 }
 
 static int cmd_history(sd_bus *bus, const struct options *o, int argc, char **argv) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         struct json j = { .f = stdout };
         uint64_t id;
         const char *program, *when, *reason;
         uint32_t duration, intensity;
         uint16_t before, after;
-        int r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "GetHistory", &error,
-                                   &reply, "u", parse_max(argc, argv));
-        if (r < 0) {
-                r = client_report_error(&error, r);
-                sd_bus_error_free(&error);
+        int r = client_call(bus, CHAIR_INTERFACE, "GetHistory", &reply, "u", parse_max(argc, argv));
+        if (r > 0)
                 return r;
-        }
         if (o->json)
                 json_begin_array(&j, NULL);
         else
@@ -559,20 +545,15 @@ static int cmd_history(sd_bus *bus, const struct options *o, int argc, char **ar
 }
 
 static int cmd_faults(sd_bus *bus, const struct options *o, int argc, char **argv) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         struct json j = { .f = stdout };
         uint64_t t;
         const char *code, *message, *cleared;
-        int r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "GetFaults", &error, &reply,
-                                   "u", parse_max(argc, argv));
+        int r = client_call(bus, CHAIR_INTERFACE, "GetFaults", &reply, "u", parse_max(argc, argv));
         unsigned n = 0;
 
-        if (r < 0) {
-                r = client_report_error(&error, r);
-                sd_bus_error_free(&error);
+        if (r > 0)
                 return r;
-        }
         if (o->json)
                 json_begin_array(&j, NULL);
         r = sd_bus_message_enter_container(reply, 'a', "(tsss)");
@@ -602,17 +583,12 @@ static int cmd_faults(sd_bus *bus, const struct options *o, int argc, char **arg
 }
 
 static int cmd_reload(sd_bus *bus) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         const char *e;
         unsigned n = 0;
-        int r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "ReloadProfiles",
-                                   &error, &reply, NULL);
-        if (r < 0) {
-                r = client_report_error(&error, r);
-                sd_bus_error_free(&error);
+        int r = client_call(bus, CHAIR_SERVICE_INTERFACE, "ReloadProfiles", &reply, NULL);
+        if (r > 0)
                 return r;
-        }
         r = sd_bus_message_enter_container(reply, 'a', "s");
         while (r >= 0 && (r = sd_bus_message_read(reply, "s", &e)) > 0) {
                 fprintf(stderr, "%s\n", e);
