@@ -165,7 +165,11 @@ static int setup_bus(struct chair_daemon *d) {
 }
 
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
-        return chair_hw_set_output(userdata, out, value);
+        return chair_hw_stage_output(userdata, out, value);
+}
+
+static void scheduler_flush(void *userdata) {
+        chair_hw_flush(userdata);
 }
 
 static int scheduler_read_input(void *userdata, enum chair_input in, int32_t *ret) {
@@ -192,7 +196,7 @@ static int setup_scheduler(struct chair_daemon *d) {
                 .tick_ms = controller_tick_ms(&d->map),
                 .travel_timeout_ms = d->map.limits.travel_timeout_ms,
         };
-        struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw };
+        struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw, scheduler_flush };
         int r;
 
         r = scheduler_new(&cfg, &io, &d->scheduler);

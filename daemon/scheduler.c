@@ -57,6 +57,12 @@ struct command_ring {
         atomic_uint head, tail;
 };
 
+/* Written by the scheduler's thread, read by the event loop. */
+struct lateness_hist {
+        _Atomic uint32_t bins[SCHED_HIST_BINS];
+        _Atomic uint64_t count, over_1ms, max_us;
+};
+
 struct event_ring {
         struct scheduler_event items[QUEUE_SIZE];
         atomic_uint head, tail;
@@ -105,11 +111,12 @@ struct scheduler {
         atomic_uint program_ms;
         atomic_uint air_zones_active;
         atomic_int heat_levels[_CHAIR_HEAT_ZONE_MAX];
-        _Atomic uint32_t hist[SCHED_HIST_BINS];
-        _Atomic uint64_t count, over_1ms, max_us, wakeups;
+        struct lateness_hist commands_late, wakeups_late;
+        _Atomic uint64_t wakeups;
         atomic_bool realtime;
         _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
         uint64_t now_ns;                      /* of the wake-up being served */
+        bool staged;                          /* outputs set since the last flush */
         bool hung;                            /* a test of the watchdog: the thread stops working */
 };
 
@@ -195,6 +202,7 @@ static void put(struct scheduler *s, enum chair_output out, int32_t value) {
         if (s->out_known[out] && s->out_cache[out] == value)
                 return;
         r = s->io.set_output(s->io.userdata, out, value);
+        s->staged = true;
         if (r == -ENODEV) {
                 /* Not on this chair (e.g. no calf heater): remember, stay quiet. */
         } else if (r < 0) {
@@ -361,7 +369,7 @@ static void run_controllers(struct scheduler *s) {
         control_heat(s);
 }
 
-static void record_lateness(struct scheduler *s, uint64_t late_ns) {
+static void record_lateness(struct lateness_hist *h, uint64_t late_ns) {
         uint64_t us = late_ns / 1000;
         unsigned bin;
 
@@ -374,12 +382,12 @@ static void record_lateness(struct scheduler *s, uint64_t late_ns) {
         else
                 bin = SCHED_HIST_BINS - 1;
         bin = MIN(bin, SCHED_HIST_BINS - 1);
-        atomic_fetch_add(&s->hist[bin], 1);
-        atomic_fetch_add(&s->count, 1);
+        atomic_fetch_add(&h->bins[bin], 1);
+        atomic_fetch_add(&h->count, 1);
         if (us > 1000)
-                atomic_fetch_add(&s->over_1ms, 1);
-        if (us > atomic_load(&s->max_us))
-                atomic_store(&s->max_us, us);
+                atomic_fetch_add(&h->over_1ms, 1);
+        if (us > atomic_load(&h->max_us))
+                atomic_store(&h->max_us, us);
 }
 
 static void set_mode(struct scheduler *s, enum scheduler_mode m) {
@@ -493,7 +501,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
         }
 }
 
-uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
+static uint64_t service(struct scheduler *s, uint64_t now) {
         struct command cmd;
         uint64_t next = UINT64_MAX;
         uint64_t bound_ns = (uint64_t) s->config.deadline_miss_ms * 1000000ULL;
@@ -504,6 +512,8 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
                 handle_command(s, &cmd, now);
 
         if (s->mode == SCHEDULER_RUNNING && s->timeline) {
+                bool woke_late_recorded = false;
+
                 while (s->next < s->timeline->n_cmds) {
                         const struct timeline_cmd *tc = &s->timeline->cmds[s->next];
                         uint64_t deadline = s->t0_ns + (uint64_t) tc->at_ms * 1000000ULL;
@@ -511,7 +521,11 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
                                 next = deadline;
                                 break;
                         }
-                        record_lateness(s, now - deadline);
+                        record_lateness(&s->commands_late, now - deadline);
+                        if (!woke_late_recorded) {
+                                record_lateness(&s->wakeups_late, now - deadline);
+                                woke_late_recorded = true;
+                        }
                         if (bound_ns && now - deadline > bound_ns) {
                                 ring_push_event(s, &(struct scheduler_event) {
                                         SCHED_EV_LATE, (int32_t) s->next, (int64_t) ((now - deadline) / 1000), NULL });
@@ -563,6 +577,16 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
                         s->next_tick_ns = now + period_ms * 1000000ULL;
                 next = MIN(next, s->next_tick_ns);
         }
+        return next;
+}
+
+uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
+        uint64_t next = service(s, now);
+
+        /* Everything this wake-up set goes out together. */
+        if (s->staged && s->io.flush)
+                s->io.flush(s->io.userdata);
+        s->staged = false;
         return next;
 }
 
@@ -764,29 +788,35 @@ static uint64_t bin_upper_us(unsigned bin) {
         return UINT64_MAX;
 }
 
-void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret) {
-        uint32_t hist[SCHED_HIST_BINS];
+static void summarize(const struct lateness_hist *h, uint64_t *count, uint64_t *p50_us, uint64_t *p99_us,
+                      uint64_t *max_us, uint64_t *over_1ms) {
+        uint32_t bins[SCHED_HIST_BINS];
         uint64_t total = 0, acc = 0;
 
-        memset(ret, 0, sizeof *ret);
         for (unsigned i = 0; i < SCHED_HIST_BINS; i++)
-                total += hist[i] = atomic_load(&s->hist[i]);
-        ret->count = total;
-        ret->max_us = atomic_load(&s->max_us);
-        ret->over_1ms = atomic_load(&s->over_1ms);
-        ret->wakeups = atomic_load(&s->wakeups);
-        ret->realtime = atomic_load(&s->realtime);
-        if (!total)
-                return;
-        for (unsigned i = 0; i < SCHED_HIST_BINS; i++) {
-                acc += hist[i];
-                if (!ret->p50_us && acc * 2 >= total)
-                        ret->p50_us = MIN(bin_upper_us(i), ret->max_us);
+                total += bins[i] = atomic_load(&h->bins[i]);
+        *count = total;
+        *max_us = atomic_load(&h->max_us);
+        *over_1ms = atomic_load(&h->over_1ms);
+        *p50_us = *p99_us = 0;
+        for (unsigned i = 0; total && i < SCHED_HIST_BINS; i++) {
+                acc += bins[i];
+                if (!*p50_us && acc * 2 >= total)
+                        *p50_us = MIN(bin_upper_us(i), *max_us);
                 if (acc * 100 >= total * 99) {
-                        ret->p99_us = MIN(bin_upper_us(i), ret->max_us);
+                        *p99_us = MIN(bin_upper_us(i), *max_us);
                         break;
                 }
         }
+}
+
+void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret) {
+        memset(ret, 0, sizeof *ret);
+        summarize(&s->commands_late, &ret->count, &ret->p50_us, &ret->p99_us, &ret->max_us, &ret->over_1ms);
+        summarize(&s->wakeups_late, &ret->wake_count, &ret->wake_p50_us, &ret->wake_p99_us, &ret->wake_max_us,
+                  &ret->wake_over_1ms);
+        ret->wakeups = atomic_load(&s->wakeups);
+        ret->realtime = atomic_load(&s->realtime);
 }
 
 uint32_t scheduler_program_ms(struct scheduler *s) {

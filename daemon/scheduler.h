@@ -22,9 +22,11 @@
 struct scheduler;
 
 struct scheduler_io {
+        /* May only stage the value: flush (optional) sends every output staged by one wake-up. */
         int (*set_output)(void *userdata, enum chair_output out, int32_t value);
         int (*read_input)(void *userdata, enum chair_input in, int32_t *ret_value);
         void *userdata;
+        void (*flush)(void *userdata);
 };
 
 struct scheduler_config {
@@ -55,9 +57,15 @@ struct scheduler_event {
 #define SCHED_HIST_BINS 1100
 
 struct scheduler_stats {
-        uint64_t count;             /* timeline commands executed */
+        /* Lateness of every timeline command executed (commands due together share it). */
+        uint64_t count;
         uint64_t p50_us, p99_us, max_us;
         uint64_t over_1ms;
+        /* Lateness of the wake-ups that found commands due, one sample each (the earliest due
+         * command): what cyclictest measures, so the two compare like for like. */
+        uint64_t wake_count;
+        uint64_t wake_p50_us, wake_p99_us, wake_max_us;
+        uint64_t wake_over_1ms;
         uint64_t wakeups;           /* progress counter for the watchdog */
         bool realtime;              /* SCHED_FIFO was granted */
 };

@@ -195,6 +195,12 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                                           "scheduler.max_us", "t", st.max_us, "scheduler.over_1ms", "t", st.over_1ms,
                                           "scheduler.realtime", "b", st.realtime);
         if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "scheduler.wake_count", "t", st.wake_count,
+                                          "scheduler.wake_p50_us", "t", st.wake_p50_us,
+                                          "scheduler.wake_p99_us", "t", st.wake_p99_us,
+                                          "scheduler.wake_max_us", "t", st.wake_max_us,
+                                          "scheduler.wake_over_1ms", "t", st.wake_over_1ms);
+        if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
@@ -312,8 +318,10 @@ static int property_scheduler_stats(sd_bus *bus, const char *path, const char *i
         struct scheduler_stats st;
 
         scheduler_get_stats(d->scheduler, &st);
-        return sd_bus_message_append(reply, "a{st}", 5, "count", st.count, "p50_us", st.p50_us, "p99_us", st.p99_us,
-                                     "max_us", st.max_us, "over_1ms", st.over_1ms);
+        return sd_bus_message_append(reply, "a{st}", 10, "count", st.count, "p50_us", st.p50_us, "p99_us", st.p99_us,
+                                     "max_us", st.max_us, "over_1ms", st.over_1ms, "wake_count", st.wake_count,
+                                     "wake_p50_us", st.wake_p50_us, "wake_p99_us", st.wake_p99_us,
+                                     "wake_max_us", st.wake_max_us, "wake_over_1ms", st.wake_over_1ms);
 }
 
 static const sd_bus_vtable service_vtable[] = {

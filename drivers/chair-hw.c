@@ -119,7 +119,7 @@ void chair_hw_close(struct chair_hw *hw) {
         free(hw);
 }
 
-int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t value) {
+int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t value) {
         const struct chair_output_info *info = chair_output_info(out);
         struct chair_driver *drv;
         int r;
@@ -149,6 +149,21 @@ int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t valu
                         atomic_store(&hw->active_since[out], now_ns());
         }
         atomic_fetch_sub(&hw->in_flight, 1);
+        return r;
+}
+
+void chair_hw_flush(struct chair_hw *hw) {
+        for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
+                if (hw->drivers[b] && hw->drivers[b]->ops->flush)
+                        hw->drivers[b]->ops->flush(hw->drivers[b]);
+}
+
+int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t value) {
+        int r = chair_hw_stage_output(hw, out, value);
+        struct chair_driver *drv = r >= 0 ? hw->output_driver[out] : NULL;
+
+        if (drv && drv->ops->flush)
+                drv->ops->flush(drv);
         return r;
 }
 

@@ -25,6 +25,11 @@ void chair_hw_close(struct chair_hw *hw);
 /* -EPERM when the safety gate is closed, -ENODEV when the output is not on this chair,
  * -ERANGE when the value is outside the output's range. */
 int chair_hw_set_output(struct chair_hw *hw, enum chair_output out, int32_t value);
+/* The same gate and checks, but a bus backend sends the value only at chair_hw_flush(): the
+ * outputs of one program step go out together. Any thread; a flush from another thread only
+ * sends staged values sooner. */
+int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t value);
+void chair_hw_flush(struct chair_hw *hw);
 int32_t chair_hw_get_output(struct chair_hw *hw, enum chair_output out);
 /* CLOCK_MONOTONIC ns when the output last left its safe value; 0 while it is safe. */
 uint64_t chair_hw_output_active_since(struct chair_hw *hw, enum chair_output out);

@@ -49,7 +49,8 @@ struct bus_worker {
         bool inputs_read_once;          /* every table read since the connection */
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
-        atomic_bool outputs_pending;    /* a set or go_safe waits: reads yield to it */
+        atomic_bool flush_pending;      /* outputs staged since the last flush */
+        atomic_bool outputs_pending;    /* a flush or go_safe waits: reads yield to it */
         atomic_bool safe_pending;       /* a go_safe not yet written to this board */
         _Atomic uint64_t safe_written_ns;
         atomic_int rs485_errno;         /* RS-485 mode refused (ENOTTY on a pty) */
@@ -217,21 +218,29 @@ static bool write_outputs(struct bus_worker *w) {
         return true;
 }
 
-static void deliver(struct modbus_driver *d, unsigned in, int32_t value) {
-        uint64_t one = 1;
+/* Stores a value read; true when the event loop must hear of it. */
+static bool deliver(struct modbus_driver *d, unsigned in, int32_t value) {
         bool first = !(atomic_fetch_or(&d->valid, 1ULL << in) & (1ULL << in));
         if (atomic_exchange(&d->inputs[in], value) != value || first) {
                 atomic_store(&d->read_at_ns[in], now_ns());
                 atomic_fetch_or(&d->changed, 1ULL << in);
-                if (write(d->event_fd, &one, sizeof one) < 0) {
-                        /* a saturated eventfd still wakes the loop */
-                }
+                return true;
+        }
+        return false;
+}
+
+/* One wake-up of the event loop for every change of a block read, not one per input. */
+static void notify_event_loop(struct modbus_driver *d) {
+        uint64_t one = 1;
+        if (write(d->event_fd, &one, sizeof one) < 0) {
+                /* a saturated eventfd still wakes the loop */
         }
 }
 
 /* Reads each table's bound inputs in one block and decodes them. */
 static bool read_inputs(struct bus_worker *w) {
         struct modbus_driver *d = w->drv;
+        bool changed = false;
 
         for (int table = HW_MODBUS_COIL; table <= HW_MODBUS_INPUT_REGISTER; table++) {
                 unsigned lo = 65536, hi = 0;
@@ -252,7 +261,7 @@ static bool read_inputs(struct bus_worker *w) {
                  * has been read once: a panel board's first reading is the baseline its key
                  * latch is compared with, and it must come before any press. */
                 if (atomic_load(&w->outputs_pending) && w->inputs_read_once)
-                        return true;
+                        break;
                 if (hi - lo + 1 > 120)
                         hi = lo + 119; /* one transaction; a map this sparse is unusual */
                 if (table == HW_MODBUS_COIL)
@@ -263,8 +272,11 @@ static bool read_inputs(struct bus_worker *w) {
                         r = modbus_read_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
                 else
                         r = modbus_read_input_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
-                if (r < 0)
+                if (r < 0) {
+                        if (changed)
+                                notify_event_loop(d);
                         return count_error(w);
+                }
                 count_success(w);
 
                 for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
@@ -294,9 +306,11 @@ static bool read_inputs(struct bus_worker *w) {
                                 }
                                 value = (int32_t) lround(scaled);
                         }
-                        deliver(d, i, value);
+                        changed |= deliver(d, i, value);
                 }
         }
+        if (changed)
+                notify_event_loop(d);
         w->inputs_read_once = true;
         return true;
 }
@@ -614,10 +628,22 @@ static int mb_set_output(struct chair_driver *drv, enum chair_output out, int32_
                 return -ERANGE;
         if (atomic_exchange(&d->image[out], value) != value) {
                 atomic_store(&d->dirty[out], true);
-                atomic_store(&w->outputs_pending, true);
-                wake(w);
+                atomic_store(&w->flush_pending, true);
         }
         return 0;
+}
+
+/* Wakes each bus with staged outputs once: a program step's outputs go out together. */
+static void mb_flush(struct chair_driver *drv) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+
+        for (unsigned b = 0; b < d->n_buses; b++) {
+                struct bus_worker *w = &d->buses[b];
+                if (w->started && atomic_exchange(&w->flush_pending, false)) {
+                        atomic_store(&w->outputs_pending, true);
+                        wake(w);
+                }
+        }
 }
 
 static int mb_read_input(struct chair_driver *drv, enum chair_input in, int32_t *ret) {
@@ -701,6 +727,7 @@ static const struct chair_driver_ops modbus_ops = {
         .name = "modbus",
         .open = mb_open,
         .set_output = mb_set_output,
+        .flush = mb_flush,
         .read_input = mb_read_input,
         .subscribe = mb_subscribe,
         .go_safe = mb_go_safe,

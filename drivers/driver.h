@@ -43,7 +43,12 @@ struct chair_driver_ops {
          * ret_error naming the map line at fault. */
         int (*open)(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
                     char *ret_error, size_t error_size);
+        /* A driver with flush may only stage the value here; it reaches the hardware at the next
+         * flush. Either way it never blocks. */
         int (*set_output)(struct chair_driver *drv, enum chair_output out, int32_t value);
+        /* Optional: sends what set_output staged, so the outputs of one program step go out in
+         * one wake-up of a bus thread (and as few transactions as their addresses allow). */
+        void (*flush)(struct chair_driver *drv);
         int (*read_input)(struct chair_driver *drv, enum chair_input in, int32_t *ret_value);
         int (*subscribe)(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata);
         int (*go_safe)(struct chair_driver *drv);

@@ -92,8 +92,9 @@ def test_set_outputs_coalesced_and_range_checked(tcp_peer, probes, tmp_path):
     assert [peer.get("co", a) for a in range(7)] == [1] * 7
     assert peer.get("hr", 0) == (-40) & 0xFFFF and peer.get("hr", 1) == 25
     writes = [r for r in peer.take_requests() if r[0] == "write" and r[2] != m.HR_HEARTBEAT]
-    # Ten outputs changed back to back: far fewer write transactions than sets.
-    assert 2 <= len(writes) <= 5, writes
+    # Ten outputs staged back to back and flushed once: one write per contiguous run (coils 0-6,
+    # registers 0-2); a cycle of the bus thread that was already under way can split them once.
+    assert 2 <= len(writes) <= 4, writes
     # Out-of-range and unknown values are refused, nothing written.
     assert p.set("travel_motor", 101) == "error 34"
     assert p.set("air_pump", 2) == "error 34"

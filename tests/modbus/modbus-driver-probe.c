@@ -4,7 +4,8 @@
  * one command per line on stdin, one answer per line on stdout:
  *
  *   set NAME VALUE    -> "ok" | "error ERRNO"
- *   setmany NAME=VALUE...  -> sets them back to back, as a program step does; "ok" | "error ERRNO"
+ *   setmany NAME=VALUE...  -> stages them back to back and flushes once, as the scheduler does
+ *                             after a program step; "ok" | "error ERRNO"
  *   get NAME          -> "value NAME VALUE" | "error ERRNO"
  *   safe              -> "ok" (go_safe)
  *   stats             -> "stats transactions=N timeouts=N crc=N exceptions=N invalid=N reconnects=N link_up=0|1"
@@ -45,6 +46,8 @@ static void run_command(struct probe *p, char *cmd) {
         if (strcmp(verb, "set") == 0 && name && arg) {
                 int out = chair_output_from_name(name);
                 r = out < 0 ? out : ops->set_output(p->drv, out, (int32_t) strtol(arg, NULL, 0));
+                if (r >= 0 && ops->flush)
+                        ops->flush(p->drv);
                 if (r < 0)
                         printf("error %d\n", -r);
                 else
@@ -67,6 +70,9 @@ static void run_command(struct probe *p, char *cmd) {
                 r = 0;
                 for (unsigned i = 0; i < n && r >= 0; i++)
                         r = outs[i] < 0 ? outs[i] : ops->set_output(p->drv, outs[i], values[i]);
+                /* One flush for the lot, as the scheduler does after a program step. */
+                if (ops->flush)
+                        ops->flush(p->drv);
                 if (r < 0)
                         printf("error %d\n", -r);
                 else

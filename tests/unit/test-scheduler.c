@@ -20,15 +20,28 @@ struct fake_chair {
         double roller_mm;
         int32_t pressure, temp;
         unsigned n_sets;
+        unsigned unflushed;        /* staged since the last flush */
+        unsigned flushes, largest_flush;
         struct { uint64_t at; int out; int32_t value; } log[20000];
 };
 
+/* Staged values reach the fake world at once: the log records when they were set, and the
+ * flush count shows how they were batched. */
 static int fake_set(void *userdata, enum chair_output out, int32_t value) {
         struct fake_chair *c = userdata;
         c->out[out] = value;
+        c->unflushed++;
         if (c->n_sets < 20000)
                 c->log[c->n_sets++] = (typeof(c->log[0])) { c->now, out, value };
         return 0;
+}
+
+static void fake_flush(void *userdata) {
+        struct fake_chair *c = userdata;
+        c->flushes++;
+        if (c->unflushed > c->largest_flush)
+                c->largest_flush = c->unflushed;
+        c->unflushed = 0;
 }
 
 static int fake_read(void *userdata, enum chair_input in, int32_t *ret) {
@@ -71,7 +84,7 @@ static struct scheduler *new_scheduler(struct fake_chair *c) {
         struct scheduler_config cfg = { .pulses_per_mm = 2, .track_length_mm = 800, .max_speed_mm_s = 40,
                                         .deadline_miss_ms = 20, .tick_ms = 10,
                                         .travel_timeout_ms = 42000 };
-        struct scheduler_io io = { fake_set, fake_read, c };
+        struct scheduler_io io = { fake_set, fake_read, c, fake_flush };
         struct scheduler *s;
         assert_int_equal(scheduler_new(&cfg, &io, &s), 0);
         return s;
@@ -92,6 +105,9 @@ static void run_until(struct scheduler *s, struct fake_chair *c, uint64_t until,
         for (;;) {
                 uint64_t next = scheduler_service(s, c->now);
                 struct scheduler_event ev;
+
+                /* Whatever a wake-up set, on every path out of it, has been flushed. */
+                assert_int_equal(c->unflushed, 0);
                 while (scheduler_pop_event(s, &ev)) {
                         if (ev.type == SCHED_EV_TIMELINE_DONE) {
                                 timeline_free(ev.ptr);
@@ -152,6 +168,11 @@ static void test_commands_at_planned_times(void **state) {
         assert_int_equal(st.count, 6);
         assert_int_equal(st.max_us, 0);
         assert_int_equal(st.over_1ms, 0);
+        /* Four deadlines (0, 1.5 s, 2 s, 30 min): one wake-up sample each. */
+        assert_int_equal(st.wake_count, 4);
+        assert_int_equal(st.wake_max_us, 0);
+        /* The step at 2 s sets its outputs in one wake-up, sent with one flush. */
+        assert_true(c->largest_flush >= 2);
 
         /* Steps, then the end, then settling done. */
         assert_int_equal(ev[0].type, SCHED_EV_STEP);
@@ -237,6 +258,11 @@ static void test_late_command_is_a_fault(void **state) {
         assert_true(late);
         assert_int_equal(c->out[CHAIR_OUT_TAP_MOTOR], 0); /* never silently executed late */
         assert_int_equal(scheduler_get_mode(s), SCHEDULER_IDLE);
+        /* The late wake-up is in both distributions. */
+        struct scheduler_stats st;
+        scheduler_get_stats(s, &st);
+        assert_true(st.max_us >= 50000 && st.wake_max_us >= 50000);
+        assert_int_equal(st.wake_over_1ms, 1);
         scheduler_free(s);
         free(c);
 }
