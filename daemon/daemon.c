@@ -195,6 +195,8 @@ static int setup_scheduler(struct chair_daemon *d) {
                 .deadline_miss_ms = d->map.limits.deadline_miss_ms,
                 .tick_ms = controller_tick_ms(&d->map),
                 .travel_timeout_ms = d->map.limits.travel_timeout_ms,
+                .priority = d->map.scheduler.priority,
+                .cpu = d->map.scheduler.cpu,
         };
         struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw, scheduler_flush };
         int r;
@@ -203,10 +205,16 @@ static int setup_scheduler(struct chair_daemon *d) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create the scheduler: %m");
         r = scheduler_start_thread(d->scheduler, &d->realtime);
+        if (r == -EINVAL && d->map.scheduler.cpu >= 0)
+                return log_error_errno(r, "%s:%u: [scheduler] cpu = %d is not a CPU this daemon may run on.",
+                                       d->map.path, d->map.scheduler.line_no, d->map.scheduler.cpu);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the scheduler's thread: %m");
-        if (d->realtime)
-                log_info("Scheduler thread runs SCHED_FIFO with memory locked.");
+        if (d->realtime && d->map.scheduler.cpu >= 0)
+                log_info("Scheduler thread runs SCHED_FIFO priority %u on CPU %d with memory locked.",
+                         d->map.scheduler.priority, d->map.scheduler.cpu);
+        else if (d->realtime)
+                log_info("Scheduler thread runs SCHED_FIFO priority %u with memory locked.", d->map.scheduler.priority);
         else
                 log_notice("Scheduler thread runs as an ordinary thread: SCHED_FIFO or mlockall not permitted "
                            "(LimitRTPRIO=, LimitMEMLOCK= or CAP_SYS_NICE/CAP_IPC_LOCK grant them).");

@@ -637,8 +637,25 @@ static void *thread_main(void *userdata) {
         }
 }
 
+/* A small stack (it is locked in memory with everything else), and the CPU of the map. */
+static int thread_attr_init(struct scheduler *s, pthread_attr_t *attr) {
+        int r;
+
+        pthread_attr_init(attr);
+        pthread_attr_setstacksize(attr, 256 * 1024);
+        if (s->config.cpu >= 0) {
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET((unsigned) s->config.cpu, &set);
+                r = pthread_attr_setaffinity_np(attr, sizeof set, &set);
+                if (r != 0)
+                        return -r;
+        }
+        return 0;
+}
+
 int scheduler_start_thread(struct scheduler *s, bool *ret_realtime) {
-        struct sched_param param = { .sched_priority = 50 };
+        struct sched_param param = { .sched_priority = s->config.priority ? (int) s->config.priority : 50 };
         pthread_attr_t attr;
         bool rt = true;
         int r;
@@ -646,9 +663,11 @@ int scheduler_start_thread(struct scheduler *s, bool *ret_realtime) {
         /* Memory locked so a page fault never delays a deadline; both need privileges. */
         if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
                 rt = false;
-        pthread_attr_init(&attr);
-        /* A small stack: it is locked in memory with everything else. */
-        pthread_attr_setstacksize(&attr, 256 * 1024);
+        r = thread_attr_init(s, &attr);
+        if (r < 0) {
+                pthread_attr_destroy(&attr);
+                return r;
+        }
         if (rt) {
                 pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
                 pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
@@ -661,13 +680,15 @@ int scheduler_start_thread(struct scheduler *s, bool *ret_realtime) {
                 rt = false;
                 munlockall();
                 pthread_attr_destroy(&attr);
-                pthread_attr_init(&attr);
-                pthread_attr_setstacksize(&attr, 256 * 1024);
+                (void) thread_attr_init(s, &attr);
                 r = pthread_create(&s->thread, &attr, thread_main, s);
         }
         pthread_attr_destroy(&attr);
+        /* EINVAL here: the CPU of the map is not one this process may run on. */
         if (r != 0)
                 return -r;
+        /* Named, so top -H, ps -L and the benchmarks can tell it from the other threads. */
+        (void) pthread_setname_np(s->thread, "scheduler");
         s->thread_running = true;
         atomic_store(&s->realtime, rt);
         if (ret_realtime)

@@ -36,6 +36,8 @@ struct scheduler_config {
         uint32_t deadline_miss_ms;  /* a command later than this is a fault */
         uint32_t tick_ms;           /* controller period while active */
         uint32_t travel_timeout_ms; /* least time allowed to reach a roller target */
+        uint32_t priority;          /* SCHED_FIFO priority of the thread (0: 50) */
+        int32_t cpu;                /* the CPU the thread is kept on, -1: any */
 };
 
 enum scheduler_event_type {

@@ -605,6 +605,12 @@ static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_
                         snprintf(err, size, "[bus.%s]: cannot start its thread: %s", w->cfg->name, strerror(r));
                         return -r;
                 }
+                {
+                        /* The kernel keeps 15 characters of a thread's name. */
+                        char name[16];
+                        snprintf(name, sizeof name, "bus-%.11s", w->cfg->name);
+                        (void) pthread_setname_np(w->thread, name);
+                }
                 w->started = true;
                 d->n_buses = b + 1;
         }

@@ -33,6 +33,7 @@ enum section_kind {
         SECTION_INPUT,
         SECTION_PANEL,
         SECTION_KEY,
+        SECTION_SCHEDULER,
 };
 
 /* Keys of [output.X] and [input.X]; recorded so that applicability to the backend can be
@@ -538,6 +539,8 @@ static void map_defaults(struct hardware_map *m, const char *path) {
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 binding_defaults(&m->inputs[i]);
         panel_defaults(&m->panel);
+        m->scheduler.priority = 50;
+        m->scheduler.cpu = -1;
 }
 
 static void bus_defaults(struct hw_bus *b) {
@@ -573,6 +576,27 @@ static int key_panel(struct loader *l, const char *key, const char *v) {
                          "repeat_interval_ms, child_lock_ms)", key);
 }
 
+static int key_scheduler(struct loader *l, const char *key, const char *v) {
+        long long x;
+        int r;
+
+        if (strcmp(key, "priority") == 0) {
+                if ((r = int_key(l, key, v, 1, 99, &x)) == 0)
+                        l->map->scheduler.priority = (uint32_t) x;
+                return r;
+        }
+        if (strcmp(key, "cpu") == 0) {
+                if (strcmp(v, "any") == 0) {
+                        l->map->scheduler.cpu = -1;
+                        return 0;
+                }
+                if ((r = int_key(l, key, v, 0, 1023, &x)) == 0)
+                        l->map->scheduler.cpu = (int32_t) x;
+                return r;
+        }
+        return add_error(l, l->line, "unknown key '%s' in [scheduler] (priority, cpu)", key);
+}
+
 /* Called by the reader for each "[...]" line: validates the name and starts the section. */
 static void begin_section(struct loader *l, const char *name) {
         const char *dot = strchr(name, '.');
@@ -602,6 +626,11 @@ static void begin_section(struct loader *l, const char *name) {
         }
         if (!dot && strcmp(name, "panel") == 0) {
                 l->kind = SECTION_PANEL;
+                return;
+        }
+        if (!dot && strcmp(name, "scheduler") == 0) {
+                l->kind = SECTION_SCHEDULER;
+                l->map->scheduler.line_no = l->line;
                 return;
         }
         if (dot && (!*sub || strlen(sub) >= HW_NAME_MAX)) {
@@ -670,7 +699,7 @@ static void begin_section(struct loader *l, const char *name) {
                 l->kind = SECTION_KEY;
                 return;
         }
-        add_error(l, l->line, "unknown section [%s] (chair, limits, panel, gpio.NAME, bus.NAME, output.NAME, "
+        add_error(l, l->line, "unknown section [%s] (chair, limits, panel, scheduler, gpio.NAME, bus.NAME, output.NAME, "
                   "input.NAME, key.NAME)", name);
 }
 
@@ -735,6 +764,9 @@ static int handler(void *userdata, const char *section, const char *key, const c
                 break;
         case SECTION_PANEL:
                 key_panel(l, key, value);
+                break;
+        case SECTION_SCHEDULER:
+                key_scheduler(l, key, value);
                 break;
         case SECTION_OUTPUT:
         case SECTION_INPUT:

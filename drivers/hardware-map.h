@@ -118,6 +118,13 @@ struct hw_panel {
         struct hw_key keys[_CHAIR_KEY_MAX];
 };
 
+/* The scheduler's thread: SCHED_FIFO priority, and the CPU it is kept on (-1: any). */
+struct hw_scheduler {
+        uint32_t priority;
+        int32_t cpu;
+        unsigned line_no;             /* of the [scheduler] section, for errors at start-up */
+};
+
 struct hardware_map {
         char path[HW_PATH_MAX];
         char model[HW_NAME_MAX];
@@ -132,6 +139,7 @@ struct hardware_map {
         struct hw_binding outputs[_CHAIR_OUT_MAX];
         struct hw_binding inputs[_CHAIR_IN_MAX];
         struct hw_panel panel;
+        struct hw_scheduler scheduler;
 };
 
 /* Loads and validates a map. On error returns negative errno and writes "FILE:LINE: message"

@@ -69,3 +69,12 @@ def test_missing_gpio_chip_refused(bus, workdir):
     assert r.returncode == 1
     assert f"{path}:3: [gpio.main]: cannot open the chip /dev/gpiochip99" in r.stderr, r.stderr
     assert not bus.name_has_owner()
+
+
+def test_scheduler_cpu_not_ours_refused(bus, workdir):
+    """A [scheduler] cpu this machine lacks stops the start with the map's line; outputs were
+    made safe first and the name is never taken."""
+    path, r = run_map(bus, workdir, GOOD_HEAD + "\n[scheduler]\ncpu = 1000\n")
+    assert r.returncode == 1
+    assert f"{path}:4: [scheduler] cpu = 1000 is not a CPU this daemon may run on" in r.stderr, r.stderr
+    assert not bus.name_has_owner()

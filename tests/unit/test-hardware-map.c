@@ -110,6 +110,24 @@ static void test_good_map(void **state) {
         assert_int_equal(map.outputs[CHAIR_OUT_KNEAD_MOTOR].backend, HW_BACKEND_NONE);
 }
 
+static void test_scheduler_section(void **state) {
+        struct hardware_map map;
+        char err[1024];
+
+        assert_int_equal(load_text("[chair]\nmodel = x\n", &map, err, sizeof err), 0);
+        assert_int_equal(map.scheduler.priority, 50);
+        assert_int_equal(map.scheduler.cpu, -1);
+        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\npriority = 70\ncpu = 1\n", &map, err, sizeof err), 0);
+        assert_int_equal(map.scheduler.priority, 70);
+        assert_int_equal(map.scheduler.cpu, 1);
+        assert_int_equal(map.scheduler.line_no, 3);
+        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\ncpu = any\n", &map, err, sizeof err), 0);
+        assert_int_equal(map.scheduler.cpu, -1);
+        expect_error("[chair]\nmodel = x\n[scheduler]\npriority = 0\n", 4, "out of range (1..99)");
+        expect_error("[chair]\nmodel = x\n[scheduler]\ncpu = first\n", 4, "not a whole number");
+        expect_error("[chair]\nmodel = x\n[scheduler]\npolicy = rr\n", 4, "unknown key 'policy' in [scheduler]");
+}
+
 static void test_unknown_section(void **state) {
         expect_error("[chair]\nmodel = x\n[blower]\nspeed = 1\n", 3, "unknown section [blower]");
 }
@@ -305,6 +323,7 @@ int main(void) {
                 cmocka_unit_test(test_syntax_and_long_line), cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_simulated),      cmocka_unit_test(test_shipped_maps),
                 cmocka_unit_test(test_gpio_keys),      cmocka_unit_test(test_gpio_key_errors),
+                cmocka_unit_test(test_scheduler_section),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)
