@@ -117,6 +117,7 @@ struct scheduler {
         _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
         uint64_t now_ns;                      /* of the wake-up being served */
         bool staged;                          /* outputs set since the last flush */
+        uint64_t slept_until;                 /* the deadline the last service returned */
         bool hung;                            /* a test of the watchdog: the thread stops working */
 };
 
@@ -503,6 +504,11 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
 
 static uint64_t service(struct scheduler *s, uint64_t now) {
         struct command cmd;
+
+        /* A wake-up at or after the deadline it slept for (a command's or the controllers'
+         * tick), not one rung early by the doorbell: its lateness, one sample per wake-up. */
+        if (s->slept_until != UINT64_MAX && now >= s->slept_until)
+                record_lateness(&s->wakeups_late, now - s->slept_until);
         uint64_t next = UINT64_MAX;
         uint64_t bound_ns = (uint64_t) s->config.deadline_miss_ms * 1000000ULL;
 
@@ -512,8 +518,6 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
                 handle_command(s, &cmd, now);
 
         if (s->mode == SCHEDULER_RUNNING && s->timeline) {
-                bool woke_late_recorded = false;
-
                 while (s->next < s->timeline->n_cmds) {
                         const struct timeline_cmd *tc = &s->timeline->cmds[s->next];
                         uint64_t deadline = s->t0_ns + (uint64_t) tc->at_ms * 1000000ULL;
@@ -522,10 +526,6 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
                                 break;
                         }
                         record_lateness(&s->commands_late, now - deadline);
-                        if (!woke_late_recorded) {
-                                record_lateness(&s->wakeups_late, now - deadline);
-                                woke_late_recorded = true;
-                        }
                         if (bound_ns && now - deadline > bound_ns) {
                                 ring_push_event(s, &(struct scheduler_event) {
                                         SCHED_EV_LATE, (int32_t) s->next, (int64_t) ((now - deadline) / 1000), NULL });
@@ -583,6 +583,7 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
 uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
         uint64_t next = service(s, now);
 
+        s->slept_until = next;
         /* Everything this wake-up set goes out together. */
         if (s->staged && s->io.flush)
                 s->io.flush(s->io.userdata);
@@ -720,6 +721,7 @@ int scheduler_new(const struct scheduler_config *config, const struct scheduler_
         s->pending_intensity_pct = s->pending_speed_pct = 100;
         s->width_override = s->pending_width = -1;
         s->planned.width = 1;
+        s->slept_until = UINT64_MAX;
         s->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->event_fd < 0) {
                 int r = -errno;

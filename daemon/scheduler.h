@@ -63,8 +63,8 @@ struct scheduler_stats {
         uint64_t count;
         uint64_t p50_us, p99_us, max_us;
         uint64_t over_1ms;
-        /* Lateness of the wake-ups that found commands due, one sample each (the earliest due
-         * command): what cyclictest measures, so the two compare like for like. */
+        /* Lateness of every timed wake-up of the thread (for a command or the controllers'
+         * tick), one sample each: what cyclictest measures, so the two compare like for like. */
         uint64_t wake_count;
         uint64_t wake_p50_us, wake_p99_us, wake_max_us;
         uint64_t wake_over_1ms;

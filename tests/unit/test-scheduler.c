@@ -168,8 +168,8 @@ static void test_commands_at_planned_times(void **state) {
         assert_int_equal(st.count, 6);
         assert_int_equal(st.max_us, 0);
         assert_int_equal(st.over_1ms, 0);
-        /* Four deadlines (0, 1.5 s, 2 s, 30 min): one wake-up sample each. */
-        assert_int_equal(st.wake_count, 4);
+        /* Every timed wake-up (commands and controller ticks) is a sample, each on time here. */
+        assert_true(st.wake_count >= 4);
         assert_int_equal(st.wake_max_us, 0);
         /* The step at 2 s sets its outputs in one wake-up, sent with one flush. */
         assert_true(c->largest_flush >= 2);
