@@ -38,7 +38,7 @@ static const struct chair_output_info outputs[_CHAIR_OUT_MAX] = {
 };
 
 static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
-        [CHAIR_IN_ENCODER]        = { "encoder", -100000, 100000, "pulses", CHAIR_VALUE_COUNTER },
+        [CHAIR_IN_ENCODER]        = { "encoder", -100000, 100000, "pulses", CHAIR_VALUE_COUNTER, .sampled = true },
         [CHAIR_IN_LIMIT_TOP]      = { "limit_top", 0, 1, "", CHAIR_VALUE_BOOL },
         [CHAIR_IN_LIMIT_BOTTOM]   = { "limit_bottom", 0, 1, "", CHAIR_VALUE_BOOL },
         [CHAIR_IN_ROLLER_LOAD]    = { "roller_load", 0, 1000, "permille", CHAIR_VALUE_MEASURE },

@@ -84,6 +84,10 @@ struct chair_input_info {
         int32_t min, max;           /* plausible range; outside is a sensor fault */
         const char *unit;
         enum chair_value_kind kind;
+        /* Read when needed, never waited on: a polling backend does not wake the event loop for
+         * its changes (the encoder changes on every poll while the roller travels; the
+         * scheduler and the supervisor read it on their own ticks). */
+        bool sampled;
 };
 
 const struct chair_output_info *chair_output_info(enum chair_output out);

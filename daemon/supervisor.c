@@ -153,10 +153,7 @@ static void on_input(void *userdata, enum chair_input i, int32_t value, uint64_t
         else if ((i == CHAIR_IN_LIMIT_TOP || i == CHAIR_IN_LIMIT_BOTTOM) && value &&
                  in(sup, CHAIR_IN_LIMIT_TOP, 0) && in(sup, CHAIR_IN_LIMIT_BOTTOM, 0))
                 supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
-        else if (i == CHAIR_IN_ENCODER && value != sup->encoder_last) {
-                sup->encoder_last = value;
-                sup->encoder_moved_usec = now_usec();
-        }
+        /* The encoder is sampled by check_roller: it is not an event on every backend. */
 }
 
 static void check_heat(struct supervisor *sup, uint64_t now) {

@@ -223,6 +223,8 @@ static bool deliver(struct modbus_driver *d, unsigned in, int32_t value) {
         bool first = !(atomic_fetch_or(&d->valid, 1ULL << in) & (1ULL << in));
         if (atomic_exchange(&d->inputs[in], value) != value || first) {
                 atomic_store(&d->read_at_ns[in], now_ns());
+                if (chair_input_info(in)->sampled)
+                        return false;
                 atomic_fetch_or(&d->changed, 1ULL << in);
                 return true;
         }
