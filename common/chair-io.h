@@ -85,8 +85,9 @@ struct chair_input_info {
         const char *unit;
         enum chair_value_kind kind;
         /* Read when needed, never waited on: a polling backend does not wake the event loop for
-         * its changes (the encoder changes on every poll while the roller travels; the
-         * scheduler and the supervisor read it on their own ticks). */
+         * its changes. The encoder and the measurements change on nearly every poll while a
+         * program runs; the scheduler and the supervisor read them on their own ticks. Only the
+         * switches (estop, limits) and the panel's keys are events. */
         bool sampled;
 };
 

@@ -73,14 +73,13 @@ def test_tcp_inputs_decoded_and_delivered(tcp_peer, probes, tmp_path):
     peer.cmd(f"ir 1 {enc & 0xFFFF}")
     peer.cmd(f"ir 6 {(-55) & 0xFFFF}")
     peer.cmd("di 2 1")
-    assert p.wait_event("temp_calves", -55) or p.get("temp_calves") == -55
-    # The encoder is sampled (it changes on every poll while the roller travels): read, never
-    # an event that wakes the event loop.
-    assert m.wait_until(lambda: p.get("encoder") == -1234)
+    # The encoder and the measurements are sampled (they change on nearly every poll while a
+    # program runs): read, never events that wake the event loop.
+    assert m.wait_until(lambda: p.get("encoder") == -1234 and p.get("temp_calves") == -55)
     ev = p.wait_event("estop", 1) if p.get("estop") != 1 else ("estop", 1, 1, 1)
     assert ev and ev[2] > 0
     assert p.get("estop") == 1
-    assert p.wait_event("encoder", timeout=0.5) is None
+    assert p.wait_event("encoder", timeout=0.5) is None and p.wait_event("temp_calves", timeout=0.1) is None
 
 
 def test_set_outputs_coalesced_and_range_checked(tcp_peer, probes, tmp_path):
