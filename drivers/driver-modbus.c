@@ -363,8 +363,8 @@ static void *bus_thread(void *userdata) {
 
         w->backoff_ms = BACKOFF_MIN_MS;
         while (!atomic_load(&w->quit)) {
-                uint64_t now = now_ms(), next;
-                bool ok;
+                uint64_t now = now_ms(), next, next_poll;
+                bool ok, poll_due;
 
                 if (!w->connected) {
                         if (w->connects++ > 0)
@@ -389,7 +389,14 @@ static void *bus_thread(void *userdata) {
                         else if (safe)
                                 atomic_store(&w->safe_written_ns, now_ns());
                 }
-                if (ok && c->heartbeat_register >= 0 && now >= w->next_heartbeat_ms) {
+                if (atomic_exchange(&w->poll_now, false))
+                        w->next_poll_ms = now;
+                poll_due = now >= w->next_poll_ms;
+                /* The poll after this wake-up; a heartbeat due before it goes out now, so the
+                 * heartbeat rides on the polls' wake-ups instead of waking the thread itself. */
+                next_poll = poll_due ? now + (atomic_load(&w->idle) ? c->idle_poll_ms : c->poll_interval_ms)
+                                     : w->next_poll_ms;
+                if (ok && c->heartbeat_register >= 0 && (now >= w->next_heartbeat_ms || next_poll > w->next_heartbeat_ms)) {
                         if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
                                 ok = count_error(w);
                         } else {
@@ -407,11 +414,9 @@ static void *bus_thread(void *userdata) {
                         }
                         w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
-                if (atomic_exchange(&w->poll_now, false))
-                        w->next_poll_ms = now;
-                if (ok && now >= w->next_poll_ms) {
+                if (ok && poll_due) {
                         ok = read_inputs(w);
-                        w->next_poll_ms = now + (atomic_load(&w->idle) ? c->idle_poll_ms : c->poll_interval_ms);
+                        w->next_poll_ms = next_poll;
                 }
                 if (!ok) {
                         /* Back off, so a refusing or broken peer is not hammered; a set or a
