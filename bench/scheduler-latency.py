@@ -146,7 +146,14 @@ def one_round(seconds, cpu):
         time.sleep(1)
         res["running"] = measure(pid, 10)
         res["stats"] = daemon.get_property("SchedulerStats", interface=chairtest.SERVICE_INTERFACE)
-        daemon.call("Stop")
+        state = daemon.get_property("State")
+        if state != "running":
+            # A fault is a finding of the round, not a crash of the bench.
+            res["ended"] = f"{state}: {daemon.get_property('Fault')}"
+            print(f"!! the program did not run to the end of the round: {res['ended']}\n"
+                  + "\n".join(daemon.output().splitlines()[-8:]))
+        else:
+            daemon.call("Stop")
         res["realtime"] = "SCHED_FIFO" in daemon.output()
     finally:
         if daemon:

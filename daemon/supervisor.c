@@ -372,8 +372,9 @@ static bool anything_active(struct supervisor *sup) {
                 return false;
         if (session_active(sup->d->session))
                 return true;
+        /* The panel's LEDs and display stay lit at idle: they are not actuators to watch. */
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
-                if (chair_hw_output_active_since(sup->d->hw, o))
+                if (!chair_output_info(o)->indicator && chair_hw_output_active_since(sup->d->hw, o))
                         return true;
         return false;
 }

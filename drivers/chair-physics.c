@@ -237,6 +237,23 @@ void chair_physics_press_key(struct chair_physics *p, int32_t code) {
         p->panel_key = code;
 }
 
+bool chair_physics_only_cooling(const struct chair_physics *p) {
+        if (p->out[CHAIR_OUT_TRAVEL_MOTOR] || p->out[CHAIR_OUT_AIR_PUMP])
+                return false;
+        if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] || p->fault[PHYS_FAULT_OVER_TEMPERATURE] ||
+            p->fault[PHYS_FAULT_OVER_PRESSURE])
+                return false;
+        if (p->pressure > 0.5)
+                return false;
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (p->bag[z] > 0.5)
+                        return false;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (p->out[chair_heat_zone_output(z)])
+                        return false;
+        return true;
+}
+
 bool chair_physics_at_rest(const struct chair_physics *p) {
         if (p->out[CHAIR_OUT_TRAVEL_MOTOR] || p->out[CHAIR_OUT_AIR_PUMP])
                 return false;

@@ -17,6 +17,7 @@
 #include "macro.h"
 
 #define STEP_MS 10
+#define COOLING_STEP_MS 1000
 #define SIM_MAX_SUBSCRIBERS 4
 
 struct sim_driver {
@@ -26,6 +27,7 @@ struct sim_driver {
         _Atomic int32_t image[_CHAIR_OUT_MAX];
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
         atomic_bool stepping;
+        atomic_bool cooling;            /* stepping once a second: only temperatures drift */
         uint64_t last_step_usec;          /* CLOCK_MONOTONIC of the last step */
         uint64_t carry_usec;              /* elapsed time not yet stepped (under 1 ms) */
         int wake_fd;
@@ -94,7 +96,10 @@ static bool image_applied(struct sim_driver *s) {
 }
 
 static void schedule(struct sim_driver *s, uint64_t usec) {
-        sd_event_source_set_time(s->timer, usec + STEP_MS * USEC_PER_MSEC);
+        /* A chair that only cools after a session is followed once a second, not 100 times. */
+        bool cooling = chair_physics_only_cooling(&s->physics);
+        sd_event_source_set_time(s->timer, usec + (cooling ? COOLING_STEP_MS : STEP_MS) * USEC_PER_MSEC);
+        atomic_store(&s->cooling, cooling);
         sd_event_source_set_enabled(s->timer, SD_EVENT_ON);
         atomic_store(&s->stepping, true);
 }
@@ -110,6 +115,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
                 return 0;
         }
         atomic_store(&s->stepping, false);
+        atomic_store(&s->cooling, false);
         sd_event_source_set_enabled(src, SD_EVENT_OFF);
         /* An output may have changed between the check and the store (set_output saw
          * stepping and did not wake us). */
@@ -134,13 +140,19 @@ static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdat
                 step_to(s, now);
                 if (!chair_physics_at_rest(&s->physics))
                         schedule(s, now);
+        } else if (atomic_load(&s->cooling)) {
+                /* Stepping once a second: an output changed, act on it now, not at the next step. */
+                if (sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now) < 0)
+                        return 0;
+                step_to(s, now);
+                schedule(s, now);
         }
         return 0;
 }
 
 static void wake(struct sim_driver *s) {
         uint64_t one = 1;
-        if (!atomic_load(&s->stepping) && write(s->wake_fd, &one, sizeof one) < 0) {
+        if ((!atomic_load(&s->stepping) || atomic_load(&s->cooling)) && write(s->wake_fd, &one, sizeof one) < 0) {
                 /* a full eventfd already wakes the loop */
         }
 }
