@@ -89,20 +89,11 @@ def describe(per):
 def one_round(seconds, cpu):
     work = chairtest.Workdir()
     bus = chairtest.PrivateBus(work.path)
-    sim = chairtest.Process([chairtest.binary("chairsim"), "--listen", "127.0.0.1:0"],
-                            os.path.join(work.path, "chairsim.log"))
+    sim = chairtest.Chairsim(work.path)
     daemon = None
     res = {}
     try:
-        chairtest.wait_for(lambda: "listening on" in sim.output(), 10, "chairsim")
-        port = int(re.search(r"127\.0\.0\.1:(\d+)", sim.output()).group(1))
-        with open(os.path.join(benchlib.SOURCE, "hardware-maps", "chairsim.conf")) as f:
-            conf = f.read().replace("port = 1502", f"port = {port}")
-        if cpu is not None:
-            conf += f"\n[scheduler]\ncpu = {cpu}\n"
-        chair_conf = os.path.join(work.path, "chair.conf")
-        with open(chair_conf, "w") as f:
-            f.write(conf)
+        chair_conf = sim.write_map(f"\n[scheduler]\ncpu = {cpu}\n" if cpu is not None else "")
         daemon = chairtest.Daemon(bus, work.path, args=("--config", chair_conf, "--profiles-dir",
                                                         os.path.join(benchlib.SOURCE, "profiles", "programs"),
                                                         "--overrides-dir", os.path.join(benchlib.HERE, "profiles")))

@@ -255,19 +255,10 @@ bool chair_physics_only_cooling(const struct chair_physics *p) {
 }
 
 bool chair_physics_at_rest(const struct chair_physics *p) {
-        if (p->out[CHAIR_OUT_TRAVEL_MOTOR] || p->out[CHAIR_OUT_AIR_PUMP])
+        if (!chair_physics_only_cooling(p))
                 return false;
-        if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] || p->fault[PHYS_FAULT_OVER_TEMPERATURE] ||
-            p->fault[PHYS_FAULT_OVER_PRESSURE])
-                return false;
-        if (p->pressure > 0.5)
-                return false;
-        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
-                if (p->bag[z] > 0.5)
-                        return false;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
-                if (p->out[chair_heat_zone_output(z)] || fabs(p->temp[z] - p->params.ambient_decic) > 2 ||
-                    fabs(p->element[z] - p->params.ambient_decic) > 2)
+                if (fabs(p->temp[z] - p->params.ambient_decic) > 2 || fabs(p->element[z] - p->params.ambient_decic) > 2)
                         return false;
         return true;
 }

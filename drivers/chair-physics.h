@@ -63,7 +63,7 @@ void chair_physics_press_key(struct chair_physics *p, int32_t code);
 void chair_physics_inject(struct chair_physics *p, enum chair_physics_fault f, bool on);
 /* True when nothing moves or changes any more, so the caller may stop stepping. */
 bool chair_physics_at_rest(const struct chair_physics *p);
-/* Not at rest, but nothing moves, pumps, heats or is faulted: only temperatures drift back to
+/* Nothing moves, pumps, heats, holds air or is faulted: at most the temperatures drift back to
  * ambient, over minutes, so a step a second follows them closely enough. */
 bool chair_physics_only_cooling(const struct chair_physics *p);
 

@@ -4,6 +4,7 @@ Every process started here is killed at the end of the test that started it; eve
 bounded; the daemon's log is printed when a test fails (see conftest.py).
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -95,6 +96,30 @@ class Process:
             self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+
+class Chairsim(Process):
+    """chairsim on a free loopback port, and the shipped hardware-maps/chairsim.conf aimed at it."""
+
+    def __init__(self, workdir, *args):
+        super().__init__([binary("chairsim"), "--listen", "127.0.0.1:0", *args],
+                         os.path.join(workdir, "chairsim.log"))
+        self.workdir = workdir
+        try:
+            wait_for(lambda: "listening on" in self.output() or self.poll() is not None, 10, "chairsim to listen")
+            self.port = int(re.search(r"127\.0\.0\.1:(\d+)", self.output()).group(1))
+        except (TimeoutError, AttributeError):
+            self.stop()
+            raise AssertionError(f"chairsim did not start:\n{self.output()}")
+
+    def write_map(self, extra=""):
+        """Writes chairsim.conf with this port (and any extra sections) into the workdir."""
+        with open(os.path.join(SOURCE_DIR, "hardware-maps", "chairsim.conf")) as f:
+            conf = f.read().replace("port = 1502", f"port = {self.port}")
+        path = os.path.join(self.workdir, "chair.conf")
+        with open(path, "w") as f:
+            f.write(conf + extra)
+        return path
 
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

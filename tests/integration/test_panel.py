@@ -107,19 +107,11 @@ def panel(request, bus, workdir, start_daemon):
         yield SimPanel(daemon)
         return
     from conftest import _started  # its log is printed with a failure
-    sim = chairtest.Process([chairtest.binary("chairsim"), "--listen", "127.0.0.1:0", "--verbose"],
-                            os.path.join(workdir, "chairsim.log"))
+    sim = chairtest.Chairsim(workdir, "--verbose")
     _started.append(sim)
     try:
-        chairtest.wait_for(lambda: "listening on" in sim.output(), 10, "chairsim")
-        port = int(re.search(r"127\.0\.0\.1:(\d+)", sim.output()).group(1))
-        with open(os.path.join(chairtest.SOURCE_DIR, "hardware-maps", "chairsim.conf")) as f:
-            conf = f.read().replace("port = 1502", f"port = {port}")
-        path = os.path.join(workdir, "chair.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        daemon = start_daemon(args=("--config", path))
-        board = BoardPanel(daemon, port)
+        daemon = start_daemon(args=("--config", sim.write_map()))
+        board = BoardPanel(daemon, sim.port)
         chairtest.wait_for(lambda: board.shown()["display_minutes"] == 20, 10, "the board's display to show 20")
         # The daemon has read the board's key latch: presses from now on count.
         chairtest.wait_for(lambda: "input.panel_event" in diagnostics(daemon), 10, "the first reading of the latch")

@@ -5,7 +5,6 @@ nothing is due. The bus thread wakes once per idle poll, with the board's heartb
 that wake-up: the only periodic wake-up, and one a Modbus master cannot avoid (with --simulate
 there is none at all: test_session.py). Counts, never times."""
 import os
-import re
 import time
 
 import pytest
@@ -27,17 +26,9 @@ def thread_counts(pid):
 
 @pytest.fixture
 def chairsim_daemon(workdir, start_daemon):
-    sim = chairtest.Process([chairtest.binary("chairsim"), "--listen", "127.0.0.1:0"],
-                            os.path.join(workdir, "chairsim.log"))
+    sim = chairtest.Chairsim(workdir)
     try:
-        chairtest.wait_for(lambda: "listening on" in sim.output(), 10, "chairsim")
-        port = int(re.search(r"127\.0\.0\.1:(\d+)", sim.output()).group(1))
-        with open(os.path.join(chairtest.SOURCE_DIR, "hardware-maps", "chairsim.conf")) as f:
-            conf = f.read().replace("port = 1502", f"port = {port}")
-        path = os.path.join(workdir, "chair.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        yield start_daemon(args=("--config", path))
+        yield start_daemon(args=("--config", sim.write_map()))
     finally:
         sim.stop()
 
