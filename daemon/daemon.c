@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -221,6 +222,25 @@ static int setup_scheduler(struct chair_daemon *d) {
         return 0;
 }
 
+/* With the scheduler on a CPU of its own, the daemon's other threads (the event loop, and the
+ * bus threads the drivers start, which inherit this) keep off that CPU: the kernel preempts a
+ * thread inside a system call only at its next preemption point, so a bus thread sending on
+ * that CPU would delay the scheduler's wake-up. Before any thread exists. */
+static void keep_off_scheduler_cpu(const struct hardware_map *map) {
+        cpu_set_t set;
+
+        if (map->scheduler.cpu < 0 || sched_getaffinity(0, sizeof set, &set) < 0)
+                return;
+        /* Not ours: the scheduler's start reports it with the map's line. */
+        if (!CPU_ISSET((unsigned) map->scheduler.cpu, &set))
+                return;
+        CPU_CLR((unsigned) map->scheduler.cpu, &set);
+        if (CPU_COUNT(&set) == 0)
+                return; /* one CPU: nowhere else to go */
+        if (sched_setaffinity(0, sizeof set, &set) < 0)
+                log_warning("Could not keep the daemon's other threads off CPU %d: %m", map->scheduler.cpu);
+}
+
 static int setup_state(struct chair_daemon *d) {
         uint32_t timer = 0;
         char **precautions = NULL;
@@ -267,6 +287,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 }
         }
         log_info("Hardware map %s: %s", d->map.path, d->map.model);
+
+        keep_off_scheduler_cpu(&d->map);
 
         r = sd_event_default(&d->event);
         if (r < 0)

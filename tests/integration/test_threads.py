@@ -1,4 +1,6 @@
-"""Which of the daemon's threads wake while the chair is idle on a Modbus board (chairsim).
+"""The daemon's threads: where they run, and which of them wake while the chair is idle.
+
+With a [scheduler] cpu the scheduler's thread runs there and the others keep off it.
 
 The event loop and the scheduler sleep: the board's measurements are sampled, not events, and
 nothing is due. The bus thread wakes once per idle poll, with the board's heartbeat riding on
@@ -83,3 +85,35 @@ def test_idle_on_a_modbus_board_only_the_bus_thread_wakes(chairsim_daemon):
     polls = woke["bus-board"] - tx
     assert 0 < tx <= 3 * 18, (tx, woke)
     assert polls <= 19, (polls, tx, woke)
+
+
+def allowed_cpus(pid, tid):
+    with open(f"/proc/{pid}/task/{tid}/status") as f:
+        line = next(line for line in f if line.startswith("Cpus_allowed_list:"))
+    cpus = set()
+    for part in line.split()[1].split(","):
+        lo, _, hi = part.partition("-")
+        cpus |= set(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_scheduler_cpu_of_its_own(workdir, start_daemon):
+    cpu = max(os.sched_getaffinity(0))
+    sim = chairtest.Chairsim(workdir)
+    try:
+        daemon = start_daemon(args=("--config", sim.write_map(f"\n[scheduler]\ncpu = {cpu}\n")))
+        pid = daemon.process.pid
+        names = {}
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                names[f.read().strip()] = tid
+        assert set(names) == {"massagechaird", "scheduler", "bus-board"}, names
+        assert allowed_cpus(pid, names["scheduler"]) == {cpu}
+        for other in ("massagechaird", "bus-board"):
+            allowed = allowed_cpus(pid, names[other])
+            assert allowed and cpu not in allowed, (other, allowed)
+        if "SCHED_FIFO" in daemon.output():
+            assert f"on CPU {cpu}" in daemon.output()
+    finally:
+        sim.stop()
