@@ -392,11 +392,13 @@ static void *bus_thread(void *userdata) {
                 if (atomic_exchange(&w->poll_now, false))
                         w->next_poll_ms = now;
                 poll_due = now >= w->next_poll_ms;
-                /* The poll after this wake-up; a heartbeat due before it goes out now, so the
-                 * heartbeat rides on the polls' wake-ups instead of waking the thread itself. */
+                /* The poll after this wake-up; on a poll's wake-up a heartbeat due before the
+                 * next poll goes out now, so the heartbeat rides on the polls' wake-ups instead of
+                 * waking the thread itself (a flush's wake-up does not write it early). */
                 next_poll = poll_due ? now + (atomic_load(&w->idle) ? c->idle_poll_ms : c->poll_interval_ms)
                                      : w->next_poll_ms;
-                if (ok && c->heartbeat_register >= 0 && (now >= w->next_heartbeat_ms || next_poll > w->next_heartbeat_ms)) {
+                if (ok && c->heartbeat_register >= 0 &&
+                    (now >= w->next_heartbeat_ms || (poll_due && next_poll > w->next_heartbeat_ms))) {
                         if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
                                 ok = count_error(w);
                         } else {
