@@ -115,6 +115,10 @@ def test_rtu_chairsim_on_pty_pair(tmp_path):
     try:
         assert p.open_line == "open 0", p.open_line
         assert m.wait_until(lambda: p.get("estop") == 1, timeout=10)
+        # The e-stop and the measurements come from different block reads: a poll cycle
+        # can be between them.
+        assert m.wait_until(lambda: isinstance(p.get("supply_voltage"), int)
+                            and isinstance(p.get("encoder"), int), timeout=10)
         assert 20000 <= p.get("supply_voltage") <= 28000
         assert p.set("travel_motor", 50) == "ok"
         start = p.get("encoder")
