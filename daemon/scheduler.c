@@ -370,20 +370,33 @@ static void run_controllers(struct scheduler *s) {
         control_heat(s);
 }
 
+/* The histogram's bins: a width per decade, so every bin is within 1 % of its values. */
+static unsigned bin_of(uint64_t us) {
+        if (us < 1000)
+                return (unsigned) us;
+        if (us < 10000)
+                return 1000 + (unsigned) ((us - 1000) / 10);
+        if (us < 100000)
+                return 1900 + (unsigned) ((us - 10000) / 100);
+        return SCHED_HIST_BINS - 1;
+}
+
+static uint64_t bin_from_us(unsigned bin) {
+        if (bin < 1000)
+                return bin;
+        if (bin < 1900)
+                return 1000 + (uint64_t) (bin - 1000) * 10;
+        return 10000 + (uint64_t) (bin - 1900) * 100;
+}
+
+static uint64_t bin_to_us(unsigned bin) {
+        return bin >= SCHED_HIST_BINS - 1 ? UINT64_MAX : bin_from_us(bin + 1);
+}
+
 static void record_lateness(struct lateness_hist *h, uint64_t late_ns) {
         uint64_t us = late_ns / 1000;
-        unsigned bin;
 
-        /* 1 us bins up to 1 ms (as precise as cyclictest's histogram), 1 ms bins up to 100 ms,
-         * then one overflow bin. */
-        if (us < 1000)
-                bin = (unsigned) us;
-        else if (us < 100000)
-                bin = 1000 + (unsigned) ((us - 1000) / 1000);
-        else
-                bin = SCHED_HIST_BINS - 1;
-        bin = MIN(bin, SCHED_HIST_BINS - 1);
-        atomic_fetch_add(&h->bins[bin], 1);
+        atomic_fetch_add(&h->bins[bin_of(us)], 1);
         atomic_fetch_add(&h->count, 1);
         if (us > 1000)
                 atomic_fetch_add(&h->over_1ms, 1);
@@ -803,18 +816,11 @@ bool scheduler_overflowed(struct scheduler *s) {
         return atomic_load(&s->overflow);
 }
 
-static uint64_t bin_upper_us(unsigned bin) {
-        if (bin < 1000)
-                return bin;
-        if (bin < SCHED_HIST_BINS - 1)
-                return 1000ULL + (bin - 999) * 1000ULL;
-        return UINT64_MAX;
-}
-
 static void summarize(const struct lateness_hist *h, uint64_t *count, uint64_t *p50_us, uint64_t *p99_us,
                       uint64_t *max_us, uint64_t *over_1ms) {
         uint32_t bins[SCHED_HIST_BINS];
         uint64_t total = 0, acc = 0;
+        bool have_p50 = false;
 
         for (unsigned i = 0; i < SCHED_HIST_BINS; i++)
                 total += bins[i] = atomic_load(&h->bins[i]);
@@ -824,10 +830,13 @@ static void summarize(const struct lateness_hist *h, uint64_t *count, uint64_t *
         *p50_us = *p99_us = 0;
         for (unsigned i = 0; total && i < SCHED_HIST_BINS; i++) {
                 acc += bins[i];
-                if (!*p50_us && acc * 2 >= total)
-                        *p50_us = MIN(bin_upper_us(i), *max_us);
+                /* The largest whole microsecond the bin holds, never more than the maximum. */
+                if (!have_p50 && acc * 2 >= total) {
+                        *p50_us = MIN(bin_to_us(i) - 1, *max_us);
+                        have_p50 = true;
+                }
                 if (acc * 100 >= total * 99) {
-                        *p99_us = MIN(bin_upper_us(i), *max_us);
+                        *p99_us = MIN(bin_to_us(i) - 1, *max_us);
                         break;
                 }
         }
@@ -840,6 +849,18 @@ void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret) {
                   &ret->wake_over_1ms);
         ret->wakeups = atomic_load(&s->wakeups);
         ret->realtime = atomic_load(&s->realtime);
+}
+
+size_t scheduler_get_histogram(struct scheduler *s, enum scheduler_histogram which, struct scheduler_hist_bin *ret) {
+        const struct lateness_hist *h = which == SCHED_HIST_WAKEUPS ? &s->wakeups_late : &s->commands_late;
+        size_t n = 0;
+
+        for (unsigned i = 0; i < SCHED_HIST_BINS; i++) {
+                uint32_t count = atomic_load(&h->bins[i]);
+                if (count)
+                        ret[n++] = (struct scheduler_hist_bin) { bin_from_us(i), bin_to_us(i), count };
+        }
+        return n;
 }
 
 uint32_t scheduler_program_ms(struct scheduler *s) {

@@ -56,7 +56,19 @@ struct scheduler_event {
         struct timeline *ptr;
 };
 
-#define SCHED_HIST_BINS 1100
+/* Lateness histograms: 1 us bins below 1 ms (as cyclictest -h), 10 us bins below 10 ms, 100 us
+ * bins below 100 ms, then one bin for everything later: within 1 % everywhere. */
+#define SCHED_HIST_BINS 2801
+
+enum scheduler_histogram {
+        SCHED_HIST_COMMANDS,    /* every timeline command executed */
+        SCHED_HIST_WAKEUPS,     /* every timed wake-up of the thread */
+};
+
+struct scheduler_hist_bin {
+        uint64_t from_us, to_us;    /* [from, to); to is UINT64_MAX for the last bin */
+        uint32_t count;
+};
 
 struct scheduler_stats {
         /* Lateness of every timeline command executed (commands due together share it). */
@@ -110,6 +122,10 @@ int scheduler_event_fd(struct scheduler *s);
 bool scheduler_pop_event(struct scheduler *s, struct scheduler_event *ret);
 bool scheduler_overflowed(struct scheduler *s);
 void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret);
+/* The non-empty bins of one histogram, lowest first, into ret (room for SCHED_HIST_BINS);
+ * returns how many. Percentiles in scheduler_stats are the largest whole microsecond of the bin
+ * that holds them (for 1 us bins, the value itself, as cyclictest reports it). */
+size_t scheduler_get_histogram(struct scheduler *s, enum scheduler_histogram which, struct scheduler_hist_bin *ret);
 uint32_t scheduler_program_ms(struct scheduler *s);  /* program time reached */
 enum scheduler_mode scheduler_get_mode(struct scheduler *s);
 /* What the controllers aim at, for D-Bus: air zones holding air, heat levels. */

@@ -324,6 +324,40 @@ static int property_scheduler_stats(sd_bus *bus, const char *path, const char *i
                                      "wake_max_us", st.wake_max_us, "wake_over_1ms", st.wake_over_1ms);
 }
 
+static int method_latency_histogram(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ struct scheduler_hist_bin *bins = NULL;
+        enum scheduler_histogram which;
+        const char *name;
+        size_t n;
+        int r;
+
+        REQUIRE_TECHNICIAN(m, error);
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        if (strcmp(name, "wakeups") == 0)
+                which = SCHED_HIST_WAKEUPS;
+        else if (strcmp(name, "commands") == 0)
+                which = SCHED_HIST_COMMANDS;
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "which must be wakeups or commands, not '%s'", name);
+        bins = calloc(SCHED_HIST_BINS, sizeof *bins);
+        if (!bins)
+                return -ENOMEM;
+        n = scheduler_get_histogram(d->scheduler, which, bins);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ttu)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(ttu)", bins[i].from_us, bins[i].to_us, bins[i].count);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
 static const sd_bus_vtable service_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("ReloadProfiles", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", errors), method_reload,
@@ -333,6 +367,8 @@ static const sd_bus_vtable service_vtable[] = {
         SD_BUS_METHOD("ClearFault", "", "", method_clear_fault, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDiagnostics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", values), method_diagnostics,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetLatencyHistogram", SD_BUS_ARGS("s", which), SD_BUS_RESULT("a(ttu)", bins),
+                                method_latency_histogram, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("InjectFault", SD_BUS_ARGS("s", name, "b", on), SD_BUS_NO_RESULT, method_inject_fault,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("PressKey", SD_BUS_ARGS("s", key, "u", hold_ms), SD_BUS_NO_RESULT, method_press_key,

@@ -38,7 +38,7 @@ def test_help():
 
 VERBS = ["status", "list", "start", "stop", "pause", "resume", "manual", "point", "shoulder", "intensity",
          "speed", "depth", "width", "heat", "air", "timer", "scan", "memory", "precautions", "history",
-         "rate", "faults", "clear-fault", "reload", "monitor", "profile"]
+         "rate", "faults", "clear-fault", "reload", "latency", "monitor", "profile"]
 
 
 def test_per_command_help_without_daemon(chairctl):
@@ -83,6 +83,25 @@ def test_status_and_list(daemon, chairctl):
     for key in ("scheduler.p50_us", "scheduler.p99_us", "scheduler.max_us", "scheduler.over_1ms",
                 "scheduler.wake_p50_us", "scheduler.wake_p99_us", "scheduler.wake_max_us", "scheduler.wake_over_1ms"):
         assert key in r.stdout, r.stdout
+
+
+def test_latency_histogram(daemon, chairctl):
+    chairctl("start", "demo", "--no-scan", check=0)
+    wait_state(daemon, "running", 10)
+    chairtest.wait_for(lambda: daemon.get_property("SchedulerStats",
+                                                   interface=chairtest.SERVICE_INTERFACE)["wake_count"] >= 3, 10,
+                       "scheduler wake-ups")
+    chairctl("stop", check=0)
+    wait_state(daemon, "idle")
+    text = chairctl("latency", check=0).stdout
+    rows = [line.split() for line in text.splitlines() if not line.startswith("#")]
+    assert text.startswith("# lateness of the scheduler's timed wake-ups") and rows, text
+    assert float(rows[-1][3]) == 100.0
+    assert all(int(r[0]) < int(r[1]) for r in rows if r[1] != "inf")
+    bins = json.loads(chairctl("--json", "latency", "commands", check=0).stdout)
+    assert bins and all(b["count"] > 0 for b in bins), bins
+    r = chairctl("latency", "ticks")
+    assert r.returncode == 2 and "wakeups or commands" in r.stderr, r.stderr
 
 
 def test_session_commands(daemon, chairctl):

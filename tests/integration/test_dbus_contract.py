@@ -319,6 +319,16 @@ def test_service_methods_and_fault_signal(daemon, bus, signals, workdir):
     assert not os.path.exists(os.path.join(workdir, "escape.ini"))
 
     start_demo(daemon)
+    # The histograms behind SchedulerStats: non-empty bins, lowest first, adding up to its counts.
+    chairtest.wait_for(lambda: daemon.get_property("SchedulerStats", interface=SERVICE_INTERFACE)["count"] > 0, 10,
+                       "a command executed")
+    stats = daemon.get_property("SchedulerStats", interface=SERVICE_INTERFACE)
+    for which, count in (("commands", "count"), ("wakeups", "wake_count")):
+        bins = daemon.call("GetLatencyHistogram", "s", which, interface=SERVICE_INTERFACE)[0]
+        assert bins and all(lo < hi and n > 0 for lo, hi, n in bins), bins
+        assert [b[0] for b in bins] == sorted(b[0] for b in bins)
+        assert sum(n for _, _, n in bins) >= stats[count]
+    assert daemon.error_of("GetLatencyHistogram", "ticks", interface=SERVICE_INTERFACE)[0] == INVALID
     daemon.call("InjectFault", "sb", "estop", "true", interface=SERVICE_INTERFACE)
     chairtest.wait_for(lambda: signals.find("FaultRaised"), 5, "FaultRaised")
     wait_state(daemon, "fault", 5)
@@ -442,7 +452,8 @@ def nobody_gdbus(bus, workdir, interface, method, *args):
 
 SERVICE_CALLS = [("ReloadProfiles", []), ("UploadProfile", ["x.ini", "'[program]'"]),
                  ("ClearFault", []), ("GetDiagnostics", []), ("InjectFault", ["estop", "true"]),
-                 ("Calibrate", []), ("SetDefaultTimer", ["uint32 10"])]
+                 ("Calibrate", []), ("SetDefaultTimer", ["uint32 10"]),
+                 ("GetLatencyHistogram", ["wakeups"])]
 
 
 def test_other_uid_refused_service(daemon, bus, workdir):

@@ -267,6 +267,59 @@ static void test_late_command_is_a_fault(void **state) {
         free(c);
 }
 
+/* Each command's lateness lands in its bin: 1 us wide below 1 ms, 10 us below 10 ms, 100 us
+ * below 100 ms; the percentiles are the largest whole microsecond of their bin. */
+static void test_lateness_histogram(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        struct scheduler_hist_bin *bins = calloc(SCHED_HIST_BINS, sizeof *bins);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_KNEAD, 0, 50 }, { 0, TL_TAP, 0, 30 }, { 0, TL_KNEAD, 0, 40 },
+                { 100, TL_TAP, 0, 20 }, { 200, TL_KNEAD, 0, 30 }, { 300, TL_TAP, 0, 10 },
+        };
+        const uint64_t late_ns[] = { 0, 5000, 1234000, 15000000 };   /* per deadline */
+        struct scheduler_stats st;
+        size_t n;
+
+        scheduler_load(s, make_timeline(cmds, 6, 1000), 0);
+        for (unsigned i = 0; i < 4; i++)
+                scheduler_service(s, i * 100 * MS + late_ns[i]);
+
+        n = scheduler_get_histogram(s, SCHED_HIST_COMMANDS, bins);
+        assert_int_equal(n, 4);
+        assert_int_equal(bins[0].from_us, 0);
+        assert_int_equal(bins[0].to_us, 1);
+        assert_int_equal(bins[0].count, 3);
+        assert_int_equal(bins[1].from_us, 5);
+        assert_int_equal(bins[1].count, 1);
+        assert_int_equal(bins[2].from_us, 1230);
+        assert_int_equal(bins[2].to_us, 1240);
+        assert_int_equal(bins[3].from_us, 15000);
+        assert_int_equal(bins[3].to_us, 15100);
+        scheduler_get_stats(s, &st);
+        assert_int_equal(st.count, 6);
+        assert_int_equal(st.p50_us, 0);         /* half the commands were on time */
+        assert_int_equal(st.p99_us, 15000);     /* the bin holds up to 15099, the maximum is 15000 */
+        assert_int_equal(st.max_us, 15000);
+        assert_int_equal(st.over_1ms, 2);
+
+        /* The wake-up histogram counts what wake_count counts. */
+        n = scheduler_get_histogram(s, SCHED_HIST_WAKEUPS, bins);
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += bins[i].count;
+        assert_int_equal(total, st.wake_count);
+
+        /* 100 ms and later share the last bin. */
+        scheduler_service(s, 900 * MS + 250 * MS);
+        n = scheduler_get_histogram(s, SCHED_HIST_WAKEUPS, bins);
+        assert_int_equal(bins[n - 1].from_us, 100000);
+        assert_true(bins[n - 1].to_us == UINT64_MAX);
+        free(bins);
+        scheduler_free(s);
+        free(c);
+}
+
 static void test_full_queue_refused(void **state) {
         struct fake_chair *c = calloc(1, sizeof *c);
         struct scheduler *s = new_scheduler(c);
@@ -346,6 +399,7 @@ int main(void) {
                 cmocka_unit_test(test_roller_reaches_target),
                 cmocka_unit_test(test_pause_holds_and_shifts),
                 cmocka_unit_test(test_late_command_is_a_fault),
+                cmocka_unit_test(test_lateness_histogram),
                 cmocka_unit_test(test_full_queue_refused),
                 cmocka_unit_test(test_air_and_heat_controllers),
                 cmocka_unit_test(test_modifiers_at_step_boundary),

@@ -48,7 +48,7 @@ static void help(void) {
                "  rate SESSION BEFORE AFTER      pain 0-10 before and after a session\n"
                "  child-lock on|off              every panel key but stop ignored\n\n"
                "Technicians (root or group chairtech):\n"
-               "  faults [--max N] | clear-fault | reload\n"
+               "  faults [--max N] | clear-fault | reload | latency [wakeups|commands]\n"
                "  press KEY [MILLISECONDS]       hold a key of the simulated panel\n"
                "  profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE\n\n"
                "'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one command.\n"
@@ -582,6 +582,54 @@ static int cmd_faults(sd_bus *bus, const struct options *o, int argc, char **arg
         return 0;
 }
 
+/* The scheduler's lateness histogram, one bin a line with the running share, in columns a
+ * plotting tool reads as cyclictest -h output (comment lines start with #). */
+static int cmd_latency(sd_bus *bus, const struct options *o, int argc, char **argv) {
+        sd_bus_message *reply = NULL;
+        struct json j = { .f = stdout };
+        const char *which = argc > 1 ? argv[1] : "wakeups";
+        uint64_t from, to, total = 0, acc = 0;
+        uint32_t count;
+        int r;
+
+        if (argc > 2)
+                return usage("%s", "latency [wakeups|commands]");
+        r = client_call(bus, CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", &reply, "s", which);
+        if (r > 0)
+                return r;
+        /* Two passes over the reply: the total first, for the running share. */
+        r = sd_bus_message_enter_container(reply, 'a', "(ttu)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ttu)", &from, &to, &count)) > 0)
+                total += count;
+        sd_bus_message_rewind(reply, true);
+        if (o->json)
+                json_begin_array(&j, NULL);
+        else
+                printf("# lateness of the scheduler's %s: %llu samples\n# %8s %10s %10s %8s\n",
+                       strcmp(which, "commands") == 0 ? "timeline commands" : "timed wake-ups",
+                       (unsigned long long) total, "from_us", "to_us", "count", "cum_%");
+        r = sd_bus_message_enter_container(reply, 'a', "(ttu)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ttu)", &from, &to, &count)) > 0) {
+                acc += count;
+                if (o->json) {
+                        json_begin_object(&j, NULL);
+                        json_uint(&j, "from_us", from);
+                        if (to != UINT64_MAX)
+                                json_uint(&j, "to_us", to);
+                        json_uint(&j, "count", count);
+                        json_end_object(&j);
+                } else if (to == UINT64_MAX)
+                        printf("%10llu %10s %10u %8.3f\n", (unsigned long long) from, "inf", count, 100.0 * acc / total);
+                else
+                        printf("%10llu %10llu %10u %8.3f\n", (unsigned long long) from, (unsigned long long) to, count,
+                               100.0 * acc / total);
+        }
+        if (o->json)
+                json_end_array(&j);
+        sd_bus_message_unref(reply);
+        return 0;
+}
+
 static int cmd_reload(sd_bus *bus) {
         sd_bus_message *reply = NULL;
         const char *e;
@@ -694,6 +742,8 @@ static int run(sd_bus *bus, const struct options *o, int argc, char **argv) {
                 return call(bus, CHAIR_SERVICE_INTERFACE, "ClearFault", NULL);
         if (strcmp(verb, "reload") == 0)
                 return cmd_reload(bus);
+        if (strcmp(verb, "latency") == 0)
+                return cmd_latency(bus, o, argc, argv);
         if (strcmp(verb, "monitor") == 0)
                 return monitor_run(bus, argc > 1 && strcmp(argv[1], "--once") == 0);
         return usage("unknown command '%s'", verb);
@@ -748,6 +798,11 @@ static const struct command_help {
           "docs/panel.md) for the given time (default 100 ms), as a person at the panel would." },
         { "clear-fault", "clear-fault", "Technicians: clears a latched fault once its cause is gone." },
         { "reload", "reload", "Technicians: reloads the programs and prints every load error." },
+        { "latency", "latency [wakeups|commands]",
+          "Technicians: the scheduler's lateness histogram since the daemon started, for its timed\n"
+          "wake-ups (default) or its timeline commands: one bin a line (from_us to_us count cum_%),\n"
+          "1 us bins below 1 ms as cyclictest -h prints them, 10 us below 10 ms, 100 us below 100 ms.\n"
+          "--json for scripts." },
         { "monitor", "monitor [--once]",
           "A live view redrawn on every change: the roller on its track with the shoulder mark, the air\n"
           "zones, heat temperatures, the program with a progress bar. Ctrl-C leaves it; without a\n"
