@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Scheduler lateness against the machine's own wake-up latency, in one run.
 
-Usage: bench/scheduler-latency.py [SECONDS] [--rounds N] [--cpu N|any]
+Usage: bench/scheduler-latency.py [SECONDS] [--rounds N] [--cpu N|any]   (default: 60 s, 10 rounds)
 
 1. cyclictest (rt-tests) measures the machine alone: a SCHED_FIFO thread waking every 1 ms.
 2. Each round starts chairsim and massagechaird (Modbus TCP, so Modbus polling is part of the
@@ -209,8 +209,8 @@ def simulated_idle():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("seconds", nargs="?", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("seconds", nargs="?", type=int, default=60)
+    ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--cpu", default=str(os.cpu_count() - 1) if os.cpu_count() > 1 else "any")
     args = ap.parse_args()
     cpu = None if args.cpu == "any" else int(args.cpu)
