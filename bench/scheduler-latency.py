@@ -53,9 +53,8 @@ def cyclictest(seconds, interval_us=1000, priority=80, cpu=None):
             us, count = int(m.group(1)), int(m.group(2))
             hist += [us] * count
     over = re.search(r"# Histogram Overflows: (\d+)", out)
-    overflows = int(over.group(1)) if over else 0
     # Wake-ups past the histogram's 20 ms, at 20 ms: every percentile below them stays exact.
-    return hist + [20000] * overflows, overflows
+    return hist + [20000] * (int(over.group(1)) if over else 0)
 
 
 def scheduler_histogram(daemon, which):
@@ -153,7 +152,7 @@ def one_round(seconds, cpu):
             conn.close()
 
         def baseline():
-            res["baseline"], res["baseline_over"] = cyclictest(seconds, SCHEDULER_TICK_US, SCHEDULER_PRIORITY, cpu)
+            res["baseline"] = cyclictest(seconds, SCHEDULER_TICK_US, SCHEDULER_PRIORITY, cpu)
 
         loader = threading.Thread(target=load)
         side = threading.Thread(target=baseline)
@@ -216,7 +215,7 @@ def main():
     cpu = None if args.cpu == "any" else int(args.cpu)
 
     print(f"== cyclictest -p 80 -i 1000 for {args.seconds} s (the machine's wake-up latency, alone)")
-    ct, _ = cyclictest(args.seconds)
+    ct = cyclictest(args.seconds)
     print(line("cyclictest -i 1000", ct))
     c50, c99 = benchlib.percentile(ct, 50), benchlib.percentile(ct, 99)
 

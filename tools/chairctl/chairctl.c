@@ -618,11 +618,12 @@ static int cmd_latency(sd_bus *bus, const struct options *o, int argc, char **ar
                                 json_uint(&j, "to_us", to);
                         json_uint(&j, "count", count);
                         json_end_object(&j);
-                } else if (to == UINT64_MAX)
-                        printf("%10llu %10s %10u %8.3f\n", (unsigned long long) from, "inf", count, 100.0 * acc / total);
-                else
-                        printf("%10llu %10llu %10u %8.3f\n", (unsigned long long) from, (unsigned long long) to, count,
-                               100.0 * acc / total);
+                } else {
+                        char to_text[24] = "inf";
+                        if (to != UINT64_MAX)
+                                snprintf(to_text, sizeof to_text, "%llu", (unsigned long long) to);
+                        printf("%10llu %10s %10u %8.3f\n", (unsigned long long) from, to_text, count, 100.0 * acc / total);
+                }
         }
         if (o->json)
                 json_end_array(&j);
