@@ -121,9 +121,9 @@ static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_err
                 if (r < 0)
                         return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
 }
 
 int bus_parse_get_program(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
@@ -290,9 +290,9 @@ int bus_parse_set_precautions(sd_bus_message *m, const struct bus_args_context *
                 if (!a->strv[n++])
                         return -ENOMEM;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
 }
 
 int bus_parse_rate_session(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
