@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * org.massagechair.Chair1: what the panel can do and what companion apps need. Each method
- * reads and validates its arguments (InvalidArgs naming the argument), hands the request to
+ * reads, bounds and validates its arguments first (bus-args.c: InvalidArgs naming the
+ * argument), hands the request to
  * the session, which queues work and returns at once, and replies; outcomes arrive as
  * PropertiesChanged and signals. See docs/dbus-api.md.
  */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * org.massagechair.Chair1.Service: the technicians' interface on the same object. Every call
- * is checked on the caller's credentials (root or the chairtech group) before anything else;
- * the D-Bus policy says the same, but the daemon does not rely on it alone.
+ * and every property read is checked on the caller's credentials (root or the chairtech group)
+ * before anything else, arguments included; the D-Bus policy says the same, but the daemon
+ * does not rely on it alone.
  */
 #include <errno.h>
 #include <grp.h>
