@@ -2,9 +2,8 @@
 /*
  * org.massagechair.Chair1: what the panel can do and what companion apps need. Each method
  * reads, bounds and validates its arguments first (bus-args.c: InvalidArgs naming the
- * argument), hands the request to
- * the session, which queues work and returns at once, and replies; outcomes arrive as
- * PropertiesChanged and signals. See docs/dbus-api.md.
+ * argument), hands the request to the session, which queues work and returns at once, and
+ * replies; outcomes arrive as PropertiesChanged and signals. See docs/dbus-api.md.
  */
 #include <stdarg.h>
 #include <stdlib.h>
