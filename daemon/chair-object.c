@@ -32,15 +32,22 @@ static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_mess
         const char *const *names = NULL, *const *effects = NULL;
         struct bus_args_context ctx = {};
 
-        if (parse == bus_parse_set_precautions) {
-                program_library_precautions(d->library, &names, &effects);
-                ctx.conditions = names;
-        }
+        program_library_precautions(d->library, &names, &effects);
+        ctx.conditions = names;
         *a = (struct bus_args) {};
         return parse(m, &ctx, a, error);
 }
 
-#define PARSE_ARGS(parser)                                                              struct bus_args a;                                                              do {                                                                                    int _r = parse_args(d, parser, m, &a, error);                                   if (_r < 0) {                                                                           bus_args_done(&a);                                                              return _r;                                                              }                                                                       } while (0)
+/* Declares a (struct bus_args) and fills it from the message, or returns the error. */
+#define PARSE_ARGS(parser)                                              \
+        struct bus_args a;                                              \
+        do {                                                            \
+                int _r = parse_args(d, parser, m, &a, error);           \
+                if (_r < 0) {                                           \
+                        bus_args_done(&a);                              \
+                        return _r;                                      \
+                }                                                       \
+        } while (0)
 
 /* ---- methods ---- */
 
