@@ -80,6 +80,12 @@ int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, co
         return chair_driver_sim_inject(sim, name, on);
 }
 
+static void on_scheduler_command_lost(void *userdata) {
+        struct chair_daemon *d = userdata;
+        supervisor_trip(d->supervisor, "queue-full",
+                        "the scheduler's thread did not take a command within its deadline");
+}
+
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         struct chair_daemon *d = userdata;
 
@@ -321,6 +327,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         r = panel_new(d, &d->panel);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the panel: %m");
+        supervisor_restore_latch(d->supervisor);
+        scheduler_set_command_lost_sink(d->scheduler, on_scheduler_command_lost, d);
 
         r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
         if (r >= 0)

@@ -111,15 +111,13 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int method_clear_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        char reason[200] = "";
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = supervisor_clear(d->supervisor, "technician");
-        if (r == -EPERM)
-                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED,
-                                        "This chair latches faults until a power cycle (hardware map: fault_latch)");
-        if (r == -EBUSY)
-                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "The emergency stop is still pressed: release it first");
+        r = supervisor_clear(d->supervisor, "technician", reason, sizeof reason);
+        if (r == -EPERM || r == -EBUSY)
+                return sd_bus_error_setf(error, CHAIR_ERROR_NOT_PERMITTED, "Cannot clear the fault: %s", reason);
         return reply_or_error(m, r);
 }
 
