@@ -5,6 +5,7 @@ set -euo pipefail
 fuzzer=$1 seeds=$2 seconds=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$seeds"/*.ini "$work/"
+mkdir "$work/corpus"
+cp "$seeds"/* "$work/corpus/"
 "$fuzzer" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 -max_len=8192 \
-  -artifact_prefix="$work/" -print_final_stats=1 "$work" 2>&1 | tail -20
+  -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" 2>&1 | tail -20

@@ -36,6 +36,10 @@ static void expect_error(const char *text, unsigned line, const char *needle) {
         assert_non_null(strstr(err, needle));
 }
 
+/* Every map needs its emergency stop: appended at the end, on a chip of its own, so the line
+ * numbers above stay as they are. */
+#define ESTOP "[gpio.estop_chip]\nlabel = estop\n[input.estop]\nbackend = gpio\nchip = estop_chip\nline = 0\n"
+
 static const char *good =
         "# a mixed chair\n"
         "[chair]\n"
@@ -80,7 +84,18 @@ static const char *good =
         "bus = board\n"
         "table = input\n"
         "address = 5\n"
-        "scale = 0.5\n";
+        "scale = 0.5\n"
+        "[input.air_pressure]\n"
+        "backend = modbus\n"
+        "bus = board\n"
+        "table = input\n"
+        "address = 6\n"
+        "[output.air_release]\n"
+        "backend = modbus\n"
+        "bus = board\n"
+        "table = coil\n"
+        "address = 1\n"
+        ESTOP;
 
 static void test_good_map(void **state) {
         struct hardware_map map;
@@ -93,7 +108,7 @@ static void test_good_map(void **state) {
         assert_int_equal(map.track_length_mm, 780);
         assert_int_equal(map.auto_off_default_min, 30);
         assert_int_equal(map.limits.heater_max_decic, 550);
-        assert_int_equal(map.n_gpio_chips, 1);
+        assert_int_equal(map.n_gpio_chips, 2);
         assert_int_equal(map.n_buses, 1);
         assert_true(map.buses[0].tcp);
         assert_string_equal(map.buses[0].port, "1502");
@@ -114,14 +129,14 @@ static void test_scheduler_section(void **state) {
         struct hardware_map map;
         char err[1024];
 
-        assert_int_equal(load_text("[chair]\nmodel = x\n", &map, err, sizeof err), 0);
+        assert_int_equal(load_text("[chair]\nmodel = x\n" ESTOP, &map, err, sizeof err), 0);
         assert_int_equal(map.scheduler.priority, 50);
         assert_int_equal(map.scheduler.cpu, -1);
-        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\npriority = 70\ncpu = 1\n", &map, err, sizeof err), 0);
+        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\npriority = 70\ncpu = 1\n" ESTOP, &map, err, sizeof err), 0);
         assert_int_equal(map.scheduler.priority, 70);
         assert_int_equal(map.scheduler.cpu, 1);
         assert_int_equal(map.scheduler.line_no, 3);
-        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\ncpu = any\n", &map, err, sizeof err), 0);
+        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\ncpu = any\n" ESTOP, &map, err, sizeof err), 0);
         assert_int_equal(map.scheduler.cpu, -1);
         expect_error("[chair]\nmodel = x\n[scheduler]\npriority = 0\n", 4, "out of range (1..99)");
         expect_error("[chair]\nmodel = x\n[scheduler]\ncpu = first\n", 4, "not a whole number");
@@ -196,7 +211,7 @@ static void test_gpio_keys(void **state) {
                           GPIO_KEY("power", "key-power")                            /* 6 */
                           GPIO_KEY("start_pause", "7")                              /* 10 */
                           GPIO_KEY("intensity_up", "key-up")                        /* 14 */
-                          "active_low = yes\nbias = pull-up\ndebounce_ms = 10\ncode = 42\n",
+                          "active_low = yes\nbias = pull-up\ndebounce_ms = 10\ncode = 42\n" ESTOP,
                           &map, err, sizeof err);
         if (r < 0)
                 print_error("%s\n", err);
@@ -231,7 +246,7 @@ static void test_gpio_keys(void **state) {
         assert_int_equal(up->binding.line_no, 14);
 
         /* Without GPIO keys, panel_key is whatever [input.panel_key] says (here nothing). */
-        r = load_text("[chair]\nmodel = x\n[key.power]\ncode = 9\n", &map, err, sizeof err);
+        r = load_text("[chair]\nmodel = x\n[key.power]\ncode = 9\n" ESTOP, &map, err, sizeof err);
         assert_int_equal(r, 0);
         assert_false(map.panel.gpio_keys);
         assert_int_equal(map.inputs[CHAIR_IN_PANEL_KEY].backend, HW_BACKEND_NONE);
