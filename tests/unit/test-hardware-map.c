@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -328,6 +330,105 @@ static void test_simulated(void **state) {
         assert_int_equal(map.track_length_mm, 800);
 }
 
+/* One Modbus board for the interlock tests: [chair] at 1, [bus.b] at 3. */
+#define BOARD "[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = 127.0.0.1\nport = 1502\n"
+#define MB(kind, name, table, addr) "[" kind "." name "]\nbackend = modbus\nbus = b\ntable = " table "\naddress = " addr "\n"
+
+static void test_interlocks(void **state) {
+        struct hardware_map map;
+        char err[2048];
+
+        /* 1-2 [chair], 3-6 [bus.b]; each MB() section is 5 lines. */
+        expect_error("[chair]\nmodel = x\n", 1, "no [input.estop]");
+        expect_error(BOARD MB("output", "travel_motor", "holding", "0"), 1, "no [input.estop]");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "travel_motor", "holding", "0"),
+                     12, "[output.travel_motor] has no [input.encoder]");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "heat_calves", "coil", "0"),
+                     12, "[output.heat_calves] has no [input.temp_calves]: a heater needs its temperature sensor");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "valve_seat", "coil", "0"),
+                     12, "the air bags have no [output.air_release]");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "air_release", "coil", "1")
+                     MB("output", "air_pump", "coil", "0"),
+                     17, "[output.air_pump] has no [input.air_pressure]; a chair that inflates by time alone says so: "
+                         "[chair] air_inflation = timed");
+        /* Timed inflation, declared: loads. */
+        assert_int_equal(load_text("[chair]\nmodel = x\nair_inflation = timed\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                                   MB("input", "estop", "discrete", "0") MB("output", "air_release", "coil", "1")
+                                   MB("output", "air_pump", "coil", "0"), &map, err, sizeof err), 0);
+        assert_true(map.air_timed_inflation);
+        expect_error("[chair]\nmodel = x\nair_inflation = timed\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     MB("input", "estop", "discrete", "0") MB("input", "air_pressure", "input", "0"),
+                     3, "air_inflation = timed, but [input.air_pressure] is given (line 13)");
+        /* The heartbeat register on an output's holding register. */
+        expect_error("[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = h\nport = 1\nheartbeat_register = 11\n"
+                     MB("input", "estop", "discrete", "0") MB("output", "display_fault", "holding", "11"),
+                     7, "heartbeat_register = 11 is the holding register of output display_fault (line 13)");
+        expect_error("[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = h\nport = 1\nheartbeat_register = 11\n"
+                     MB("input", "estop", "discrete", "0") "[input.encoder]\nbackend = modbus\nbus = b\ntable = holding\n"
+                     "address = 10\nwords = 2\n",
+                     7, "is the holding register of input encoder");
+}
+
+static void test_sim_backend(void **state) {
+        struct hardware_map map;
+        char err[2048];
+
+        expect_error("[chair]\nmodel = x\n[input.estop]\nbackend = sim\n", 4, "backend = sim in a map of a real chair");
+        assert_int_equal(load_text("[chair]\nmodel = x\nsimulated = yes\n[input.estop]\nbackend = sim\n", &map, err,
+                                   sizeof err), 0);
+        assert_true(map.simulated);
+        expect_error("[chair]\nmodel = x\nsimulated = yes\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     MB("input", "estop", "discrete", "0"),
+                     9, "a simulated chair ([chair] simulated = yes, line 3) has backend sim only, not modbus");
+}
+
+static void test_numbers_base_10(void **state) {
+        struct hardware_map map;
+        char err[2048];
+
+        assert_int_equal(load_text(BOARD MB("input", "estop", "discrete", "010"), &map, err, sizeof err), 0);
+        assert_int_equal(map.inputs[CHAIR_IN_ESTOP].address, 10); /* never octal 8 */
+        expect_error(BOARD MB("input", "estop", "discrete", "0x10"), 11, "address = '0x10' is not a whole number (base 10)");
+        expect_error(BOARD MB("input", "estop", "discrete", "4294967297"), 11, "address = 4294967297 is out of range");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[input.temp_lumbar]\nbackend = modbus\nbus = b\n"
+                     "table = input\naddress = 1\nscale = 0x1p-3\n", 17, "scale = '0x1p-3' is not a non-zero number");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[input.temp_lumbar]\nbackend = modbus\nbus = b\n"
+                     "table = input\naddress = 1\nscale = nan\n", 17, "scale = 'nan'");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[input.temp_lumbar]\nbackend = modbus\nbus = b\n"
+                     "table = input\naddress = 1\nscale = -inf\n", 17, "scale = '-inf'");
+}
+
+static void test_bad_bytes(void **state) {
+        struct hardware_map map;
+        char err[512];
+        FILE *f;
+
+        expect_error("[chair]\nmodel = caf\xc3\xa9\n\n# \xff\n", 4, "the file contains invalid UTF-8");
+        /* A NUL byte: written by hand, the text functions stop at it. */
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fwrite("[chair]\nmodel = x\0y\n", 1, 20, f);
+        fclose(f);
+        assert_true(hardware_map_load(path, &map, err, sizeof err) < 0);
+        assert_non_null(strstr(err, ":2: the file contains a NUL byte"));
+        expect_error("[chair] [limits]\nmodel = x\n", 1, "text after the section header (one section per line)");
+}
+
+static void test_not_a_regular_file(void **state) {
+        struct hardware_map map;
+        char err[512], fifo[64];
+
+        /* Refused at once: reading /dev/zero or waiting on a FIFO's writer would hang start-up. */
+        assert_int_equal(hardware_map_load("/dev/zero", &map, err, sizeof err), -EBADFD);
+        assert_non_null(strstr(err, "/dev/zero: refused: a character device"));
+        snprintf(fifo, sizeof fifo, "%s.fifo", path);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(hardware_map_load(fifo, &map, err, sizeof err), -EBADFD);
+        assert_non_null(strstr(err, "refused: a FIFO"));
+        unlink(fifo);
+        assert_int_equal(hardware_map_load("/tmp", &map, err, sizeof err), -EISDIR);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_map),        cmocka_unit_test(test_unknown_section),
@@ -339,6 +440,9 @@ int main(void) {
                 cmocka_unit_test(test_simulated),      cmocka_unit_test(test_shipped_maps),
                 cmocka_unit_test(test_gpio_keys),      cmocka_unit_test(test_gpio_key_errors),
                 cmocka_unit_test(test_scheduler_section),
+                cmocka_unit_test(test_interlocks),     cmocka_unit_test(test_sim_backend),
+                cmocka_unit_test(test_numbers_base_10), cmocka_unit_test(test_bad_bytes),
+                cmocka_unit_test(test_not_a_regular_file),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)
