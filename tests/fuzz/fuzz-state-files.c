@@ -43,6 +43,11 @@ static void empty_dir(void) {
         closedir(d);
 }
 
+static void remove_dir(void) {
+        empty_dir();
+        rmdir(dir);
+}
+
 static void check(const char *s) {
         if (!utf8_valid(s, strlen(s)))
                 abort();
@@ -57,8 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (size > 64 * 1024)
                 return 0;
-        if (dir[sizeof dir - 2] == 'X' && !mkdtemp(dir))
-                abort();
+        if (dir[sizeof dir - 2] == 'X') {
+                if (!mkdtemp(dir))
+                        abort();
+                atexit(remove_dir);
+        }
         empty_dir();
         for (unsigned part = 0; part < 3; part++) {
                 const uint8_t *ff = part < 2 ? memchr(data + start, '\f', size - start) : NULL;
