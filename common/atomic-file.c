@@ -56,13 +56,13 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
                 unlinkat(dirfd, tmp, 0);
                 return r;
         }
-        if (dirfd == AT_FDCWD)
-                fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        else
-                fd = -EBADF;
-        (void) fsync(dirfd == AT_FDCWD ? fd : dirfd);
-        if (fd >= 0)
+        /* The rename is durable once the directory is. */
+        if (dirfd != AT_FDCWD)
+                (void) fsync(dirfd);
+        else if ((fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+                (void) fsync(fd);
                 close(fd);
+        }
         return 0;
 }
 

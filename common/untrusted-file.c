@@ -81,7 +81,10 @@ bool utf8_valid(const char *s, size_t len) {
 }
 
 void utf8_sanitize(char *s) {
-        size_t len = strlen(s);
+        utf8_sanitize_len(s, strlen(s));
+}
+
+void utf8_sanitize_len(char *s, size_t len) {
         for (size_t i = 0; i < len;) {
                 size_t n = utf8_seq((const unsigned char *) s + i, len - i);
                 if (!n) {

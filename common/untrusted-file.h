@@ -31,6 +31,7 @@ int text_check(const char *text, size_t len, unsigned *ret_line, const char **re
 bool utf8_valid(const char *s, size_t len);
 /* Replaces every byte of an invalid UTF-8 sequence in S (NUL-terminated) by '?'. */
 void utf8_sanitize(char *s);
+void utf8_sanitize_len(char *s, size_t len);
 
 /* Renames NAME in DIRFD to NAME.rejected-UNIXTIME (renameat never follows a symlink: the link
  * itself moves) and logs a warning with WHY. Returns 0 or a negative errno. */

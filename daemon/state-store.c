@@ -68,6 +68,8 @@ static FILE *open_state_file(struct state_store *st, const char *name, size_t ma
                 errno = -r;
                 return NULL;
         }
+        /* Every text field read from it is UTF-8 then, settings included. */
+        utf8_sanitize_len(text, len);
         /* A buffer of its own, freed by fclose. */
         f = fmemopen(NULL, len + 1, "w+");
         if (!f)
