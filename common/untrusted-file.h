@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,6 +25,13 @@ enum {
  * "PATH:LINE: why". -ENOENT when there is no such file. DISPLAY names the file in messages. */
 int read_untrusted_file(int dirfd, const char *name, const char *display, size_t max_size, unsigned flags,
                         char **ret, size_t *ret_len, char *err, size_t err_size);
+
+/* Whether an error of read_untrusted_file means the file itself was refused, unread: a link
+ * (with UNTRUSTED_NOFOLLOW), a directory, a FIFO or device, or too large. Such a file in a
+ * directory the daemon reads again and again is moved aside. */
+static inline bool untrusted_file_refused(int r) {
+        return r == -ELOOP || r == -EISDIR || r == -EBADFD || r == -EFBIG;
+}
 
 /* Checks text: no NUL byte, valid UTF-8 (no overlong forms, surrogates or values above
  * U+10FFFF). Returns 0 or -EILSEQ with the 1-based line of the first bad byte and what it is. */

@@ -6,9 +6,9 @@
  * sees a reload: it planned its own timeline at start.
  */
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,10 +143,9 @@ static void load_dir(struct program_library *lib, const char *dir, bool override
                 snprintf(path, sizeof path, "%s/%s", dir, names[i]);
                 r = profile_load_at(dfd, names[i], path, &p, &errs);
                 if (r < 0) {
-                        bool refused = r == -ELOOP || r == -EISDIR || r == -EBADFD || r == -EFBIG;
                         add_errorf(errors, n_errors, "%s%s", errs.text,
                                    overrides ? " (the shipped program of that id, if any, stays in use)" : "");
-                        if (refused && overrides)
+                        if (untrusted_file_refused(r) && overrides)
                                 move_aside_at(dfd, dir, names[i], "not a regular file of a profile's size");
                         free(names[i]);
                         continue;

@@ -57,7 +57,7 @@ static FILE *open_state_file(struct state_store *st, const char *name, size_t ma
 
         path_of(st, name, path, sizeof path);
         r = read_untrusted_file(st->dfd, name, path, max_size, UNTRUSTED_NOFOLLOW, &text, &len, err, sizeof err);
-        if (r == -ELOOP || r == -EISDIR || r == -EBADFD || r == -EFBIG) {
+        if (untrusted_file_refused(r)) {
                 move_aside_at(st->dfd, st->dir, name, err);
                 errno = ENOENT;
                 return NULL;

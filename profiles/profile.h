@@ -84,8 +84,7 @@ struct program {
 int profile_load_file(const char *path, struct program **ret, struct ini_errors *errors);
 int profile_load_text(const char *name, const char *text, size_t len, struct program **ret, struct ini_errors *errors);
 /* NAME in the directory DIRFD, never through a symlink (common/untrusted-file.h); DISPLAY names
- * it in errors. A negative errno: -ELOOP, -EISDIR, -EBADFD (not a regular file) and -EFBIG
- * (too large) say the file itself was refused before it was read. */
+ * it in errors. untrusted_file_refused() of its error says the file itself was refused unread. */
 int profile_load_at(int dirfd, const char *name, const char *display, struct program **ret, struct ini_errors *errors);
 
 const char *roller_technique_name(enum roller_technique t);
