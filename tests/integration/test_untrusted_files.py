@@ -267,3 +267,35 @@ def test_simulated_map_file_and_timed_air(bus, workdir, start_daemon):
         f.write("[chair]\nmodel = sim file\nsimulated = yes\n[input.estop]\nbackend = sim\n")
     d = start_daemon(args=("--config", path))
     assert d.get_property("State") in ("idle", "off")
+
+
+def test_sigterm_pending_at_start_up_ends_it_promptly(bus, workdir):
+    """A SIGTERM that arrives while start-up runs (signals are blocked then, for the event loop's
+    signalfd) ends the daemon between its steps, with status 0, before it takes its name. The
+    signal is made pending before exec: the mask is inherited."""
+    def block_sigterm():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    r = subprocess.run([chairtest.binary("massagechaird"), "--simulate", "--state-dir", workdir],
+                       env=bus.env(), capture_output=True, text=True, preexec_fn=block_sigterm,
+                       timeout=10 * chairtest.SLOWDOWN)
+    assert r.returncode == 0, r.stderr
+    assert "Terminated during start-up." in r.stderr, r.stderr
+    assert not bus.name_has_owner()
+
+
+def test_upload_and_reload_same_line_rule(bus, workdir, daemon):
+    text = PROFILE.format(id="longline") + "# " + "x" * 197 + "\n"
+    err, msg = daemon.error_of("UploadProfile", "'long.ini'", gv(text), interface=SERVICE)
+    assert err == "org.massagechair.Chair1.Error.InvalidProfile" and "long.ini:11: line longer than 198" in msg, msg
+    overrides = os.path.join(workdir, "profiles.d")
+    os.makedirs(overrides, exist_ok=True)
+    with open(os.path.join(overrides, "long.ini"), "w") as f:
+        f.write(text)
+    errors = reload(daemon)
+    assert any("long.ini:11: line longer than 198 characters" in e for e in errors), errors
+    # One character less is fine both ways.
+    r = daemon.gcall("UploadProfile", "'long.ini'", gv(text.replace("x" * 197, "x" * 196)), interface=SERVICE)
+    assert r.returncode == 0, r.stderr
+    assert reload(daemon) == []
