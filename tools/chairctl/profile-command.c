@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic-file.h"
 #include "chair-client.h"
 #include "planner.h"
 #include "profile-command.h"
@@ -138,6 +139,8 @@ static int plot(int argc, char **argv) {
         const char *file = NULL, *out = NULL;
         struct program *p = NULL;
         struct timeline t = {};
+        char *svg = NULL;
+        size_t svg_len = 0;
         FILE *f;
         int r;
 
@@ -161,17 +164,21 @@ static int plot(int argc, char **argv) {
                 free(p);
                 return EXIT_CALL_FAILED;
         }
-        f = fopen(out, "we");
+        /* Drawn in memory, then written like every file of the project (common/atomic-file.h):
+         * never through a link, never half a file. */
+        f = open_memstream(&svg, &svg_len);
         if (!f) {
-                fprintf(stderr, "chairctl: cannot write %s: %s\n", out, strerror(errno));
                 r = -errno;
+                fprintf(stderr, "chairctl: cannot draw %s: %s\n", out, strerror(-r));
         } else {
                 profile_plot_svg(p, &t, &reference.scan, reference.track_length_mm, f);
-                if (fclose(f) != 0)
-                        r = -errno;
+                r = fclose(f) != 0 ? -errno : write_file_atomic(out, svg, svg_len, 0644);
+                if (r < 0)
+                        fprintf(stderr, "chairctl: cannot write %s: %s\n", out, strerror(-r));
                 else
                         printf("%s: %s, %u:%02u, written to %s\n", file, p->name, t.duration_ms / 60000,
                                t.duration_ms / 1000 % 60, out);
+                free(svg);
         }
         timeline_free(&t);
         free(p);
