@@ -20,6 +20,7 @@
 #include "driver-sim.h"
 #include "log.h"
 #include "panel.h"
+#include "profile.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "service-object.h"
@@ -28,7 +29,7 @@
 #include "supervisor.h"
 
 #define TECHNICIAN_GROUP "chairtech"
-#define UPLOAD_MAX (64 * 1024)
+#define UPLOAD_MAX PROFILE_FILE_MAX
 
 static int check_technician(sd_bus_message *m, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
@@ -90,20 +91,17 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sd_bus_message_read(m, "ss", &name, &text);
         if (r < 0)
                 return r;
-        if (!*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 64 || strlen(name) < 5 ||
-            strcmp(name + strlen(name) - 4, ".ini") != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "filename must be a plain NAME.ini (at most 64 characters), not '%s'", name);
-        if (strlen(text) > UPLOAD_MAX)
+        r = program_library_upload(d->library, name, text, strlen(text), errors, sizeof errors);
+        if (r == -EINVAL || r == -EEXIST)
+                return sd_bus_error_set(error, r == -EINVAL && !program_file_name_valid(name) ? SD_BUS_ERROR_INVALID_ARGS
+                                                                                          : CHAIR_ERROR_INVALID_PROFILE, errors);
+        if (r == -EFBIG)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "a profile is at most %d bytes", UPLOAD_MAX);
-        if (program_library_validate(d->library, name, text, errors, sizeof errors) < 0)
-                return sd_bus_error_set(error, CHAIR_ERROR_INVALID_PROFILE, errors);
-        snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
-        if (mkdir(d->options.profiles_override_dir, 0755) < 0 && errno != EEXIST)
-                return sd_bus_error_set_errnof(error, errno, "Could not create %s: %m", d->options.profiles_override_dir);
-        r = write_file_atomic(path, text, strlen(text), 0644);
+        if (r == -ENOSPC)
+                return sd_bus_error_set(error, CHAIR_ERROR_LIBRARY_FULL, errors);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Could not store %s: %m", path);
+                return sd_bus_error_set_errnof(error, -r, "%s", errors);
+        snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
         log_info("Profile %s uploaded.", path);
         daemon_reload_profiles(d, NULL);
         return sd_bus_reply_method_return(m, NULL);
