@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "macro.h"
+#include "parse-number.h"
 #include "strict-ini.h"
+#include "untrusted-file.h"
 
 #define MAX_SECTIONS 128
 #define MAX_KEYS 48
@@ -82,6 +84,11 @@ static void begin_section(struct parser *p, const char *name) {
         p->h->section(p->userdata, name, p->line);
 }
 
+bool ini_rest_is_blank(const char *s) {
+        s += strspn(s, " \t\r\n");
+        return !*s || *s == ';' || *s == '#';
+}
+
 static char *reader(char *str, int num, void *userdata) {
         struct parser *p = userdata;
         size_t len;
@@ -99,6 +106,13 @@ static char *reader(char *str, int num, void *userdata) {
         s = str + strspn(str, " \t");
         if (*s == '[') {
                 char *end = strchr(s, ']');
+                if (end && !ini_rest_is_blank(end + 1)) {
+                        /* inih would take "[a] [b]" as [a] and drop the rest unseen. */
+                        ini_errors_add(p->errors, p->path, p->line, "text after the section header (one section per line)");
+                        p->n_keys = 0;
+                        p->skip_section = true; /* its keys go nowhere */
+                        return str;
+                }
                 if (end) {
                         char name[STRICT_INI_MAX_LINE];
                         size_t n = MIN((size_t) (end - s - 1), sizeof name - 1);
@@ -137,6 +151,15 @@ int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
 
         if (!p)
                 return -ENOMEM;
+        if (text) {
+                unsigned line;
+                const char *what;
+                if (text_check(text, len, &line, &what) < 0) {
+                        ini_errors_add(errors, path, line, "the file contains %s", what);
+                        free(p);
+                        return (int) errors->count;
+                }
+        }
         *p = (struct parser) { .path = path, .file = f, .text = text, .len = len, .h = h, .userdata = userdata,
                                .errors = errors };
         r = ini_parse_stream(reader, p, handler, p);
@@ -151,40 +174,24 @@ int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
 
 int ini_int(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
             long long min, long long max, long long *ret) {
-        char *end;
-        long long x;
+        int r = parse_integer(v, min, max, ret);
 
-        errno = 0;
-        x = strtoll(v, &end, 10);
-        if (!*v || errno == EINVAL || *end || end == v) {
-                ini_errors_add(e, path, line, "%s = '%s' is not a whole number", key, v);
-                return -EINVAL;
-        }
-        if (errno == ERANGE || x < min || x > max) {
+        if (r == -ERANGE)
                 ini_errors_add(e, path, line, "%s = %s is out of range (%lld..%lld)", key, v, min, max);
-                return -ERANGE;
-        }
-        *ret = x;
-        return 0;
+        else if (r < 0)
+                ini_errors_add(e, path, line, "%s = '%s' is not a whole number (base 10)", key, v);
+        return r;
 }
 
 int ini_double(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
                double min, double max, double *ret) {
-        char *end;
-        double x;
+        int r = parse_decimal(v, min, max, ret);
 
-        errno = 0;
-        x = strtod(v, &end);
-        if (!*v || *end || end == v || !isfinite(x)) {
-                ini_errors_add(e, path, line, "%s = '%s' is not a number", key, v);
-                return -EINVAL;
-        }
-        if (x < min || x > max) {
+        if (r == -ERANGE)
                 ini_errors_add(e, path, line, "%s = %s is out of range (%g..%g)", key, v, min, max);
-                return -ERANGE;
-        }
-        *ret = x;
-        return 0;
+        else if (r < 0)
+                ini_errors_add(e, path, line, "%s = '%s' is not a number", key, v);
+        return r;
 }
 
 int ini_bool(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v, bool *ret) {

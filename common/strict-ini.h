@@ -35,7 +35,10 @@ struct strict_ini_handlers {
 int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
                      const struct strict_ini_handlers *h, void *userdata, struct ini_errors *errors);
 
-/* Value parsers: 0, or an error added naming the key and what was expected. */
+/* Whether what follows a section header's ']' is blanks or a comment. */
+bool ini_rest_is_blank(const char *s);
+
+/* Value parsers (base-10 integers, plain decimals: common/parse-number.h): 0, or an error added naming the key and what was expected. */
 int ini_int(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
             long long min, long long max, long long *ret);
 int ini_double(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,

@@ -17,6 +17,8 @@
 #include "macro.h"
 #include "state-store.h"
 
+_Static_assert(FAULTS_MAX == HISTORY_MAX, "GetHistory and GetFaults share one maximum");
+
 const char *const bus_width_names[3] = { "narrow", "medium", "wide" };
 
 int bus_invalid(sd_bus_error *error, const char *fmt, ...) {
@@ -314,20 +316,11 @@ int bus_parse_list_max(sd_bus_message *m, const struct bus_args_context *ctx, st
         return r;
 }
 
+/* Only the sizes: the file name's rule and the profile's are the library's (program_library_upload). */
 int bus_parse_upload(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
-        const char *name;
-        size_t len;
-        int r = sd_bus_message_read_basic(m, 's', &name);
-        if (r == 0)
-                return bus_invalid(error, "argument 'filename' is missing");
+        int r = read_string(m, "filename", BUS_FILENAME_MAX, &a->str[0], error);
         if (r < 0)
                 return r;
-        len = strnlen(name, BUS_FILENAME_MAX + 1);
-        if (len > BUS_FILENAME_MAX || len < 5 || strchr(name, '/') || name[0] == '.' ||
-            strcmp(name + len - 4, ".ini") != 0)
-                return bus_invalid(error, "filename must be a plain NAME.ini (at most %d bytes), not '%.*s'",
-                                   BUS_FILENAME_MAX, BUS_FILENAME_MAX, name);
-        a->str[0] = name;
         r = sd_bus_message_read_basic(m, 's', &a->str[1]);
         if (r == 0)
                 return bus_invalid(error, "argument 'contents' is missing");

@@ -12,14 +12,17 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "profile.h"
+#include "program-library.h"
 #include "session.h"
+#include "state-store.h"
 
 #define BUS_NAME_MAX       64          /* bytes of every identifier argument (ids, names, keys) */
 #define BUS_OPTIONS_MAX    4           /* entries of an options a{sv}: each known key once */
-#define BUS_LIST_MAX       500         /* GetHistory/GetFaults max (the files keep 500) */
+#define BUS_LIST_MAX       HISTORY_MAX /* GetHistory/GetFaults max: what the files keep */
 #define BUS_LIST_DEFAULT   50          /* ... when max is 0 */
-#define BUS_UPLOAD_MAX     (64 * 1024) /* bytes of an uploaded profile */
-#define BUS_FILENAME_MAX   64          /* bytes of an uploaded profile's NAME.ini */
+#define BUS_UPLOAD_MAX     PROFILE_FILE_MAX      /* bytes of an uploaded profile */
+#define BUS_FILENAME_MAX   PROGRAM_FILE_NAME_MAX /* bytes of its NAME.ini (the name's rule: the library's) */
 #define BUS_HOLD_MS_MAX    30000       /* PressKey */
 
 /* What a parser hands its handler; each method uses the fields its parser names. */

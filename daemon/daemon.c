@@ -80,6 +80,12 @@ int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, co
         return chair_driver_sim_inject(sim, name, on);
 }
 
+static void on_scheduler_command_lost(void *userdata) {
+        struct chair_daemon *d = userdata;
+        supervisor_trip(d->supervisor, "queue-full",
+                        "the scheduler's thread did not take a command within its deadline");
+}
+
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         struct chair_daemon *d = userdata;
 
@@ -256,6 +262,17 @@ static int setup_state(struct chair_daemon *d) {
         return 0;
 }
 
+/* SIGTERM and SIGINT are blocked from the start (they reach the event loop's signalfd), so
+ * start-up looks for a pending one between its steps and ends promptly instead of starting. */
+static bool stop_requested(void) {
+        sigset_t pending;
+
+        if (sigpending(&pending) < 0 || (sigismember(&pending, SIGTERM) != 1 && sigismember(&pending, SIGINT) != 1))
+                return false;
+        log_info("Terminated during start-up.");
+        return true;
+}
+
 int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) {
         struct chair_daemon *d;
         char error[4096];
@@ -287,6 +304,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 }
         }
         log_info("Hardware map %s: %s", d->map.path, d->map.model);
+        if (stop_requested())
+                return -ECANCELED;
 
         keep_off_scheduler_cpu(&d->map);
 
@@ -313,6 +332,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the program library: %m");
         daemon_reload_profiles(d, NULL);
+        if (stop_requested())
+                return -ECANCELED;
         r = supervisor_new(d, &d->supervisor);
         if (r >= 0)
                 r = session_new(d, &d->session);
@@ -321,6 +342,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         r = panel_new(d, &d->panel);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the panel: %m");
+        supervisor_restore_latch(d->supervisor);
+        scheduler_set_command_lost_sink(d->scheduler, on_scheduler_command_lost, d);
 
         r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
         if (r >= 0)

@@ -94,5 +94,6 @@ int main(int argc, char **argv) {
         if (r >= 0)
                 r = daemon_run(d);
         daemon_free(d);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        /* -ECANCELED: SIGTERM during start-up, an ordinary stop. */
+        return r < 0 && r != -ECANCELED ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,20 +7,29 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "atomic-file.h"
+#include "log.h"
 #include "macro.h"
 #include "planner.h"
 #include "precautions.h"
 #include "profile.h"
 #include "program-library.h"
+#include "untrusted-file.h"
 
-#define MAX_PROGRAMS 64
+#define MAX_PROGRAMS PROGRAM_LIBRARY_MAX
+#define MAX_DIR_ENTRIES 256
 
 struct entry {
         struct program *program;
+        bool override;
         const char *areas[PROFILE_MAX_LIST + 1];
         const char *excluded_by[PROFILE_MAX_LIST + 1];
 };
@@ -57,25 +66,69 @@ static void add_error(char ***errors, size_t *n, const char *text) {
         l[*n] = NULL;
 }
 
-/* Loads every *.ini of a directory, in name order so that reloads are deterministic. */
+bool program_file_name_valid(const char *name) {
+        size_t len = strlen(name);
+
+        /* Portable names only (POSIX's portable filename character set): no look-alike
+         * slashes, no control or invisible characters, no hidden files. */
+        if (len < 5 || len > PROGRAM_FILE_NAME_MAX || name[0] == '.' || strcmp(name + len - 4, ".ini") != 0)
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+                      *c == '_' || *c == '-'))
+                        return false;
+        return true;
+}
+
+static void add_errorf(char ***errors, size_t *n, const char *fmt, ...) _printf_(3, 4);
+static void add_errorf(char ***errors, size_t *n, const char *fmt, ...) {
+        char msg[sizeof ((struct ini_errors *) NULL)->text + 600];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        add_error(errors, n, msg);
+}
+
+static const struct entry *find_entry(struct program_library *lib, const char *id) {
+        for (size_t i = 0; id && i < lib->n; i++)
+                if (strcmp(lib->entries[i].program->id, id) == 0)
+                        return &lib->entries[i];
+        return NULL;
+}
+
+/* Loads every *.ini of a directory, in name order so that reloads are deterministic. Nothing in
+ * it can block: a FIFO, a device, a link or a directory named *.ini is refused unread, and in
+ * the overrides directory moved aside so the next reload does not trip on it again. */
 static void load_dir(struct program_library *lib, const char *dir, bool overrides, char ***errors, size_t *n_errors) {
-        char *names[256];
+        char *names[MAX_DIR_ENTRIES];
         size_t n = 0;
         struct dirent *de;
-        DIR *d = opendir(dir);
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
 
         if (!d) {
-                if (errno != ENOENT || !overrides) {
-                        char msg[400];
-                        snprintf(msg, sizeof msg, "%s: cannot read the program directory: %s", dir, strerror(errno));
-                        add_error(errors, n_errors, msg);
-                }
+                if (errno != ENOENT || !overrides)
+                        add_errorf(errors, n_errors, "%s: cannot read the program directory: %s", dir, strerror(errno));
                 return;
         }
-        while ((de = readdir(d)) && n < ARRAY_SIZE(names)) {
+        while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
-                if (len > 4 && strcmp(de->d_name + len - 4, ".ini") == 0 && de->d_name[0] != '.')
-                        names[n++] = strdup(de->d_name);
+                if (len <= 4 || strcmp(de->d_name + len - 4, ".ini") != 0 || de->d_name[0] == '.')
+                        continue;
+                if (!program_file_name_valid(de->d_name)) {
+                        add_errorf(errors, n_errors, "%s/%s: ignored: a file name uses A-Z, a-z, 0-9, '.', '_' and '-' "
+                                   "only (at most %d characters)", dir, de->d_name, PROGRAM_FILE_NAME_MAX);
+                        continue;
+                }
+                if (n == ARRAY_SIZE(names)) {
+                        add_errorf(errors, n_errors, "%s: more than %d program files; the rest is ignored", dir,
+                                   MAX_DIR_ENTRIES);
+                        break;
+                }
+                if ((names[n] = strdup(de->d_name)))
+                        n++;
         }
         closedir(d);
         qsort(names, n, sizeof *names, cmp_names);
@@ -85,23 +138,33 @@ static void load_dir(struct program_library *lib, const char *dir, bool override
                 struct program *p = NULL;
                 char path[600];
                 size_t slot;
+                int r;
 
-                if (!names[i])
-                        continue;
                 snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-                free(names[i]);
-                if (profile_load_file(path, &p, &errs) < 0) {
-                        char msg[sizeof errs.text + 100];
-                        snprintf(msg, sizeof msg, "%s%s", errs.text,
-                                 overrides ? " (the shipped program of that id, if any, stays in use)" : "");
-                        add_error(errors, n_errors, msg);
+                r = profile_load_at(dfd, names[i], path, &p, &errs);
+                if (r < 0) {
+                        add_errorf(errors, n_errors, "%s%s", errs.text,
+                                   overrides ? " (the shipped program of that id, if any, stays in use)" : "");
+                        if (untrusted_file_refused(r) && overrides)
+                                move_aside_at(dfd, dir, names[i], "not a regular file of a profile's size");
+                        free(names[i]);
                         continue;
                 }
+                free(names[i]);
                 for (slot = 0; slot < lib->n; slot++)
                         if (strcmp(lib->entries[slot].program->id, p->id) == 0)
                                 break;
+                if (slot < lib->n && lib->entries[slot].override == overrides) {
+                        /* Two files of one directory, one id: which one is meant is a guess. */
+                        add_errorf(errors, n_errors, "%s:1: program id '%s' is already the id of %s; this file is ignored",
+                                   path, p->id, lib->entries[slot].program->path);
+                        free(p);
+                        continue;
+                }
                 if (slot == lib->n) {
                         if (lib->n == MAX_PROGRAMS) {
+                                add_errorf(errors, n_errors, "%s: not listed: the library is full (%d programs)", path,
+                                           MAX_PROGRAMS);
                                 free(p);
                                 continue;
                         }
@@ -110,6 +173,7 @@ static void load_dir(struct program_library *lib, const char *dir, bool override
                         free(lib->entries[slot].program);
                 }
                 lib->entries[slot].program = p;
+                lib->entries[slot].override = overrides;
                 set_pointers(&lib->entries[slot]);
         }
 }
@@ -188,10 +252,7 @@ int program_library_get(struct program_library *lib, size_t index, struct progra
 }
 
 static const struct entry *find(struct program_library *lib, const char *id) {
-        for (size_t i = 0; id && i < lib->n; i++)
-                if (strcmp(lib->entries[i].program->id, id) == 0)
-                        return &lib->entries[i];
-        return NULL;
+        return find_entry(lib, id);
 }
 
 int program_library_find(struct program_library *lib, const char *id, struct program_summary *ret) {
@@ -270,6 +331,58 @@ int program_library_validate(struct program_library *lib, const char *filename, 
                 return r;
         }
         free(p);
+        return 0;
+}
+
+int program_library_upload(struct program_library *lib, const char *filename, const char *text, size_t len,
+                           char *ret_errors, size_t errors_size) {
+        _cleanup_close_ int dfd = -EBADF;
+        _cleanup_free_ struct program *p = NULL;
+        struct ini_errors errs = {};
+        const struct entry *e;
+        int r;
+
+        if (!program_file_name_valid(filename)) {
+                snprintf(ret_errors, errors_size, "filename must be NAME.ini of A-Z, a-z, 0-9, '.', '_' and '-' (at most "
+                         "%d characters, not starting with '.'), not '%s'", PROGRAM_FILE_NAME_MAX, filename);
+                return -EINVAL;
+        }
+        /* The same reader and rules as a reload: size first, then the parser. */
+        r = profile_load_text(filename, text, len, &p, &errs);
+        if (r < 0) {
+                snprintf(ret_errors, errors_size, "%s", errs.text);
+                return r == -EFBIG ? r : -EINVAL;
+        }
+        e = find_entry(lib, p->id);
+        if (e && e->override) {
+                const char *slash = strrchr(e->program->path, '/');
+                if (strcmp(slash ? slash + 1 : e->program->path, filename) != 0) {
+                        snprintf(ret_errors, errors_size, "%s: program id '%s' is already the id of %s", filename, p->id,
+                                 e->program->path);
+                        return -EEXIST;
+                }
+        }
+        if (!e && lib->n >= MAX_PROGRAMS) {
+                snprintf(ret_errors, errors_size, "The library is full (%d programs): remove one before adding '%s'",
+                         MAX_PROGRAMS, p->id);
+                return -ENOSPC;
+        }
+        if (mkdir(lib->override_dir, 0755) < 0 && errno != EEXIST) {
+                r = -errno;
+                snprintf(ret_errors, errors_size, "Could not create %s: %s", lib->override_dir, strerror(-r));
+                return r;
+        }
+        dfd = open(lib->override_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+                r = -errno;
+                snprintf(ret_errors, errors_size, "Could not open %s: %s", lib->override_dir, strerror(-r));
+                return r;
+        }
+        r = write_file_atomic_at(dfd, filename, text, len, 0644);
+        if (r < 0) {
+                snprintf(ret_errors, errors_size, "Could not store %s/%s: %s", lib->override_dir, filename, strerror(-r));
+                return r;
+        }
         return 0;
 }
 

@@ -13,6 +13,10 @@
 
 struct program_library;
 
+/* The most programs the catalog lists (shipped and overrides together). */
+#define PROGRAM_LIBRARY_MAX 64
+#define PROGRAM_FILE_NAME_MAX 64
+
 struct program_summary {
         const char *id, *name, *description;
         uint32_t duration_s;
@@ -54,6 +58,14 @@ int program_library_plan(struct program_library *lib, const char *id, const stru
 /* Validates a profile's text (an upload): 0, or -EINVAL with every error in ret_errors. */
 int program_library_validate(struct program_library *lib, const char *filename, const char *text,
                              char *ret_errors, size_t errors_size);
+/* Whether NAME is a portable NAME.ini: [A-Za-z0-9._-], not starting with '.', 5-64 characters. */
+bool program_file_name_valid(const char *name);
+/* Validates an upload with the rules of a reload and stores it atomically in the overrides
+ * directory (never through a planted link). 0, or with a message in ret_errors: -EINVAL (a bad
+ * name or profile), -EFBIG (over 64 KiB), -EEXIST (its id is another override file's), -ENOSPC
+ * (the library is full), or the errno of the write. The caller reloads. */
+int program_library_upload(struct program_library *lib, const char *filename, const char *text, size_t len,
+                           char *ret_errors, size_t errors_size);
 /* Every precaution the daemon knows: name and what it changes; NULL-terminated pairs. */
 int program_library_precautions(struct program_library *lib, const char *const **ret_names,
                                 const char *const **ret_effects);

@@ -21,6 +21,10 @@
 #define SLOWDOWN_MM 15  /* proportional band before the target */
 #define MIN_DUTY 15     /* below this the travel motor does not move a loaded roller */
 #define SLOW_TICK_MS 100 /* controller period when nothing travels or pumps */
+/* A full command queue drains within microseconds while the thread lives: the event loop rings
+ * and retries this long, so a burst of live changes is not a fault, and a thread that does not
+ * drain it is one. */
+#define PUSH_RETRY_NS (5 * NSEC_PER_USEC * USEC_PER_MSEC)
 
 /* Heater element setpoints per level (0.1 degC) with hysteresis: on below setpoint - band, off
  * at the setpoint. Lower than RT6923's 45/51/57 so that overshoot stays clear of the default
@@ -84,6 +88,8 @@ struct scheduler {
         struct command_ring commands;
         struct event_ring events;
         atomic_bool overflow;
+        scheduler_command_lost_fn command_lost;  /* event loop: a command could not be queued */
+        void *command_lost_userdata;
         int event_fd;     /* scheduler -> event loop */
         /* Event loop -> scheduler: bumped on every command. The thread sleeps on this word
          * with an absolute deadline (one futex call, the same hrtimer wake-up path as
@@ -172,12 +178,46 @@ static void doorbell_ring(struct scheduler *s) {
         (void) syscall(SYS_futex, &s->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static int push_command(struct scheduler *s, const struct command *c) {
+static uint64_t monotonic_ns(void);
+
+static bool command_room(struct scheduler *s) {
         unsigned head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
         unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_acquire);
+        return head - tail < QUEUE_SIZE;
+}
 
-        if (head - tail >= QUEUE_SIZE)
+/* Waits, bounded, until the thread has taken what is queued (want_empty) or made room. */
+static bool wait_for_queue(struct scheduler *s, bool want_empty) {
+        uint64_t until = 0;
+
+        for (;;) {
+                unsigned head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
+                unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_acquire);
+                uint64_t now;
+
+                if (want_empty ? head == tail : head - tail < QUEUE_SIZE)
+                        return true;
+                doorbell_ring(s);
+                now = monotonic_ns();
+                if (!until)
+                        until = now + PUSH_RETRY_NS;
+                else if (now >= until)
+                        return false;
+                sched_yield();
+        }
+}
+
+static int push_command(struct scheduler *s, const struct command *c) {
+        unsigned head;
+
+        if (!command_room(s) && !wait_for_queue(s, false)) {
+                /* Lost: the caller's state would no longer say what the chair does. An abort is
+                 * only sent once every output is safe, so losing it must not trip again. */
+                if (c->type != CMD_ABORT && c->type != CMD_QUIT && s->command_lost)
+                        s->command_lost(s->command_lost_userdata);
                 return -EAGAIN;
+        }
+        head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
         s->commands.items[head % QUEUE_SIZE] = *c;
         atomic_store_explicit(&s->commands.head, head + 1, memory_order_release);
         doorbell_ring(s);
@@ -806,6 +846,15 @@ int scheduler_inject_hang(struct scheduler *s) {
 
 int scheduler_inject_late(struct scheduler *s, uint32_t ms) {
         return push_command(s, &(struct command) { .type = CMD_LATE, .a = (int32_t) ms });
+}
+
+void scheduler_set_command_lost_sink(struct scheduler *s, scheduler_command_lost_fn fn, void *userdata) {
+        s->command_lost = fn;
+        s->command_lost_userdata = userdata;
+}
+
+bool scheduler_taking_commands(struct scheduler *s) {
+        return wait_for_queue(s, true);
 }
 
 int scheduler_event_fd(struct scheduler *s) {

@@ -94,13 +94,20 @@ enum scheduler_mode {
 
 int scheduler_new(const struct scheduler_config *config, const struct scheduler_io *io,
                   struct scheduler **ret);
+typedef void (*scheduler_command_lost_fn)(void *userdata);
+void scheduler_set_command_lost_sink(struct scheduler *s, scheduler_command_lost_fn fn, void *userdata);
+/* The thread takes commands: every queued one is taken within a few milliseconds (false for a
+ * hung thread). Event loop only. */
+bool scheduler_taking_commands(struct scheduler *s);
 void scheduler_free(struct scheduler *s);
 
 /* The real thread. ret_realtime tells whether SCHED_FIFO + mlockall were granted. */
 int scheduler_start_thread(struct scheduler *s, bool *ret_realtime);
 void scheduler_stop_thread(struct scheduler *s);
 
-/* Commands from the event loop; -EAGAIN when the queue is full (the caller faults). */
+/* Commands from the event loop. A full queue is retried for a few milliseconds while the
+ * thread drains it; a command still not queued returns -EAGAIN after the command-lost sink was
+ * told (except for an abort, which follows a trip): the caller stops, the sink faults. */
 int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns); /* takes t */
 int scheduler_pause(struct scheduler *s);
 int scheduler_resume(struct scheduler *s);

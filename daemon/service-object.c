@@ -22,6 +22,7 @@
 #include "driver-sim.h"
 #include "log.h"
 #include "panel.h"
+#include "profile.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "service-object.h"
@@ -119,14 +120,18 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r;
         name = a.str[0];
         text = a.str[1];
-        if (program_library_validate(d->library, name, text, errors, sizeof errors) < 0)
-                return sd_bus_error_set(error, CHAIR_ERROR_INVALID_PROFILE, errors);
-        snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
-        if (mkdir(d->options.profiles_override_dir, 0755) < 0 && errno != EEXIST)
-                return sd_bus_error_set_errnof(error, errno, "Could not create %s: %m", d->options.profiles_override_dir);
-        r = write_file_atomic(path, text, strlen(text), 0644);
+        r = program_library_upload(d->library, name, text, strlen(text), errors, sizeof errors);
+        if (r == -EINVAL || r == -EEXIST)
+                return sd_bus_error_set(error, r == -EINVAL && !program_file_name_valid(name) ? SD_BUS_ERROR_INVALID_ARGS
+                                                                                          : CHAIR_ERROR_INVALID_PROFILE, errors);
+        if (r == -EFBIG)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "contents: a profile is at most %d bytes",
+                                         BUS_UPLOAD_MAX);
+        if (r == -ENOSPC)
+                return sd_bus_error_set(error, CHAIR_ERROR_LIBRARY_FULL, errors);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Could not store %s: %m", path);
+                return sd_bus_error_set_errnof(error, -r, "%s", errors);
+        snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
         log_info("Profile %s uploaded.", path);
         daemon_reload_profiles(d, NULL);
         return sd_bus_reply_method_return(m, NULL);
@@ -134,15 +139,13 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int method_clear_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        char reason[200] = "";
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = supervisor_clear(d->supervisor, "technician");
-        if (r == -EPERM)
-                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED,
-                                        "This chair latches faults until a power cycle (hardware map: fault_latch)");
-        if (r == -EBUSY)
-                return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "The emergency stop is still pressed: release it first");
+        r = supervisor_clear(d->supervisor, "technician", reason, sizeof reason);
+        if (r == -EPERM || r == -EBUSY)
+                return sd_bus_error_setf(error, CHAIR_ERROR_NOT_PERMITTED, "Cannot clear the fault: %s", reason);
         return reply_or_error(m, r);
 }
 

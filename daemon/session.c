@@ -450,7 +450,9 @@ int session_pause(struct session *s, sd_bus_error *error) {
         if (s->state != SESSION_RUNNING)
                 return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Only a running session can pause (the chair is %s)",
                               session_state_name(s->state));
-        scheduler_pause(s->d->scheduler);
+        /* Not taken: the sink has faulted the chair, and the state must not say paused. */
+        if (scheduler_pause(s->d->scheduler) < 0)
+                return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "The scheduler did not take the pause: the chair is in fault");
         set_state(s, SESSION_PAUSED);
         return 0;
 }
@@ -459,7 +461,8 @@ int session_resume(struct session *s, sd_bus_error *error) {
         if (s->state != SESSION_PAUSED)
                 return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Only a paused session can resume (the chair is %s)",
                               session_state_name(s->state));
-        scheduler_resume(s->d->scheduler);
+        if (scheduler_resume(s->d->scheduler) < 0)
+                return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "The scheduler did not take the resume: the chair is in fault");
         set_state(s, SESSION_RUNNING);
         return 0;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -12,14 +13,20 @@
 
 #include "atomic-file.h"
 #include "log.h"
+#include "parse-number.h"
 #include "state-store.h"
+#include "untrusted-file.h"
 
 #define SETTINGS_FILE "settings"
 #define HISTORY_FILE "history"
 #define FAULTS_FILE "faults"
+/* Far above what the daemon writes (500 lines of at most 1 KiB): anything larger is not ours. */
+#define SETTINGS_FILE_MAX (64 * 1024)
+#define LINES_FILE_MAX (1024 * 1024)
 
 struct state_store {
         char dir[256];
+        int dfd;                     /* the directory: every read and write is relative to it */
         struct memory_slot memory[MEMORY_SLOTS];
         char precautions[512];       /* comma-separated */
         uint32_t default_timer;
@@ -35,10 +42,45 @@ static void path_of(struct state_store *st, const char *name, char *buf, size_t 
 }
 
 static int write_atomic(struct state_store *st, const char *name, const char *text, size_t len) {
-        char path[300];
+        return write_file_atomic_at(st->dfd, name, text, len, 0644);
+}
+
+/* Opens a state file for line reading without ever blocking on it: a FIFO, a device, a link,
+ * a directory or an oversized file is moved aside unread (the daemon starts with an empty
+ * one), and what is read is a copy in memory. NULL with errno ENOENT when there is none. */
+static FILE *open_state_file(struct state_store *st, const char *name, size_t max_size) {
+        _cleanup_free_ char *text = NULL;
+        char path[300], err[400];
+        size_t len;
+        FILE *f;
+        int r;
 
         path_of(st, name, path, sizeof path);
-        return write_file_atomic(path, text, len, 0644);
+        r = read_untrusted_file(st->dfd, name, path, max_size, UNTRUSTED_NOFOLLOW, &text, &len, err, sizeof err);
+        if (untrusted_file_refused(r)) {
+                move_aside_at(st->dfd, st->dir, name, err);
+                errno = ENOENT;
+                return NULL;
+        }
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_warning("%s; starting with an empty one.", err);
+                errno = -r;
+                return NULL;
+        }
+        /* Every text field read from it is UTF-8 then, settings included. */
+        utf8_sanitize_len(text, len);
+        /* A buffer of its own, freed by fclose. */
+        f = fmemopen(NULL, len + 1, "w+");
+        if (!f)
+                return NULL;
+        if (fwrite(text, 1, len, f) != len) {
+                fclose(f);
+                errno = EIO;
+                return NULL;
+        }
+        rewind(f);
+        return f;
 }
 
 static void move_aside(struct state_store *st, const char *name, unsigned line, const char *why) {
@@ -46,14 +88,16 @@ static void move_aside(struct state_store *st, const char *name, unsigned line, 
 
         path_of(st, name, path, sizeof path);
         snprintf(aside, sizeof aside, "%s.corrupt-%lld", path, (long long) time(NULL));
-        if (rename(path, aside) < 0)
+        if (renameat(st->dfd, name, st->dfd, aside + strlen(st->dir) + 1) < 0)
                 log_warning("%s:%u: %s; could not move it aside: %m", path, line, why);
         else
                 log_warning("%s:%u: %s; moved aside to %s.", path, line, why, aside);
 }
 
-/* Texts are stored on one line of tab-separated fields: no tabs or newlines inside. */
+/* Texts are stored on one line of tab-separated fields: no tabs or newlines inside, and
+ * UTF-8 only (an invalid byte would make GetAll, GetHistory and GetFaults fail). */
 static void sanitize(char *s) {
+        utf8_sanitize(s);
         for (; *s; s++)
                 if (*s == '\t' || *s == '\n' || *s == '\r')
                         *s = ' ';
@@ -108,7 +152,7 @@ static void load_settings(struct state_store *st) {
         FILE *f;
 
         path_of(st, SETTINGS_FILE, path, sizeof path);
-        f = fopen(path, "re");
+        f = open_state_file(st, SETTINGS_FILE, SETTINGS_FILE_MAX);
         if (!f)
                 return;
         while (fgets(line, sizeof line, f)) {
@@ -209,14 +253,9 @@ static size_t split_tabs(char *line, char **fields, size_t max) {
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *ret) {
-        char *end;
         unsigned long long v;
 
-        if (!*s || *s == '-' || *s == ' ')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || *end || v > max)
+        if (parse_unsigned(s, max, &v) < 0)
                 return -EINVAL;
         *ret = v;
         return 0;
@@ -242,6 +281,8 @@ static int parse_history_line(char *line, struct history_entry *e) {
                 return -EINVAL;
         if ((before > 10 && before != HISTORY_NOT_RATED) || (after > 10 && after != HISTORY_NOT_RATED))
                 return -ERANGE;
+        utf8_sanitize(e->program);
+        utf8_sanitize(e->reason);
         e->duration_s = (uint32_t) dur;
         e->intensity = (uint32_t) intensity;
         e->pain_before = (uint16_t) before;
@@ -257,6 +298,9 @@ static int parse_fault_line(char *line, struct fault_entry *e) {
         if (parse_u64(f[0], UINT64_MAX, &e->time_usec) < 0 || !f[1][0] || !copy_field(e->code, sizeof e->code, f[1]) ||
             !copy_field(e->message, sizeof e->message, f[2]) || !copy_field(e->cleared, sizeof e->cleared, f[3]))
                 return -EINVAL;
+        utf8_sanitize(e->code);
+        utf8_sanitize(e->message);
+        utf8_sanitize(e->cleared);
         return 0;
 }
 
@@ -268,12 +312,9 @@ static void load_lines(struct state_store *st, const char *name, bool history) {
         FILE *f;
 
         path_of(st, name, path, sizeof path);
-        f = fopen(path, "re");
-        if (!f) {
-                if (errno != ENOENT)
-                        log_warning("%s: cannot read: %m; starting with an empty one.", path);
+        f = open_state_file(st, name, LINES_FILE_MAX);
+        if (!f)
                 return;
-        }
         while (fgets(line, sizeof line, f)) {
                 bool torn = !strchr(line, '\n');
                 n++;
@@ -319,9 +360,28 @@ static void load_lines(struct state_store *st, const char *name, bool history) {
                 log_warning_errno(r, "%s: could not rewrite the readable lines: %m", path);
 }
 
+/* A temporary file left by a kill -9 mid-write (common/atomic-file.c names them .#NAME.*.tmp)
+ * is just garbage. unlinkat removes a planted link itself, never its target. */
+static void remove_temporaries(struct state_store *st) {
+        DIR *d = fdopendir(dup(st->dfd));
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                if (strncmp(de->d_name, ".#", 2) == 0 && len > 6 && strcmp(de->d_name + len - 4, ".tmp") == 0)
+                        unlinkat(st->dfd, de->d_name, 0);
+        }
+        closedir(d);
+        /* And the NAME.tmp of earlier versions. */
+        for (const char *const *name = (const char *const[]) { SETTINGS_FILE ".tmp", HISTORY_FILE ".tmp", FAULTS_FILE ".tmp",
+                                                               NULL }; *name; name++)
+                unlinkat(st->dfd, *name, 0);
+}
+
 int state_store_open(const char *dir, struct state_store **ret) {
         struct state_store *st;
-        char tmp[320];
 
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return -errno;
@@ -329,11 +389,13 @@ int state_store_open(const char *dir, struct state_store **ret) {
         if (!st)
                 return -ENOMEM;
         snprintf(st->dir, sizeof st->dir, "%s", dir);
-        /* A temporary file left by a kill -9 mid-write is just garbage. */
-        for (const char *const *name = (const char *const[]) { SETTINGS_FILE, HISTORY_FILE, FAULTS_FILE, NULL }; *name; name++) {
-                snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, *name);
-                unlink(tmp);
+        st->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (st->dfd < 0) {
+                int r = -errno;
+                free(st);
+                return r;
         }
+        remove_temporaries(st);
         load_settings(st);
         load_lines(st, HISTORY_FILE, true);
         load_lines(st, FAULTS_FILE, false);
@@ -342,6 +404,8 @@ int state_store_open(const char *dir, struct state_store **ret) {
 }
 
 void state_store_close(struct state_store *st) {
+        if (st && st->dfd >= 0)
+                close(st->dfd);
         free(st);
 }
 

@@ -95,16 +95,59 @@ int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, .
         return -ECANCELED;
 }
 
-int supervisor_clear(struct supervisor *sup, const char *how) {
-        int32_t estop = 0;
+/* What still holds a fault's cause, so a clear cannot put the chair back into it: NULL when
+ * nothing does. The checks that make sense at rest, without tripping. */
+static const char *cause_persists(struct supervisor *sup, char *buf, size_t size) {
+        const struct hw_limits *lim = &sup->d->map.limits;
+        struct chair_driver *mb = chair_hw_driver(sup->d->hw, HW_BACKEND_MODBUS);
+        int32_t v = 0;
+
+        if (chair_hw_read_input(sup->d->hw, CHAIR_IN_ESTOP, &v) >= 0 && v)
+                return "the emergency stop is still pressed: release it first";
+        if (!scheduler_taking_commands(sup->d->scheduler))
+                return "the scheduler's thread does not respond: restart the daemon";
+        if (chair_hw_read_input(sup->d->hw, CHAIR_IN_LIMIT_TOP, &v) >= 0 && v &&
+            chair_hw_read_input(sup->d->hw, CHAIR_IN_LIMIT_BOTTOM, &v) >= 0 && v)
+                return "both roller limit switches are still active";
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                enum chair_input sensor = chair_heat_zone_sensor(z);
+                if (!chair_hw_has_input(sup->d->hw, sensor))
+                        continue;
+                if (chair_hw_read_input(sup->d->hw, sensor, &v) < 0 || v <= THERMISTOR_OPEN_DECIC ||
+                    v >= THERMISTOR_SHORT_DECIC || v > lim->heater_max_decic) {
+                        snprintf(buf, size, "the %s temperature sensor still reads out of range", chair_heat_zone_name(z));
+                        return buf;
+                }
+        }
+        if (chair_hw_has_input(sup->d->hw, CHAIR_IN_SUPPLY_VOLTAGE) && chair_hw_read_input(sup->d->hw, CHAIR_IN_SUPPLY_VOLTAGE, &v) >= 0 &&
+            ((uint32_t) v < lim->supply_min_mv || (uint32_t) v > lim->supply_max_mv)) {
+                snprintf(buf, size, "the supply is still at %.1f V, outside %.1f-%.1f V", v / 1000.0,
+                         lim->supply_min_mv / 1000.0, lim->supply_max_mv / 1000.0);
+                return buf;
+        }
+        if (mb && mb->ops->get_stats) {
+                struct chair_driver_stats st;
+                if (mb->ops->get_stats(mb, &st) >= 0 && !st.link_up)
+                        return "a Modbus board still does not answer";
+        }
+        return NULL;
+}
+
+int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, size_t reason_size) {
+        const char *why;
+        char buf[160];
 
         if (!sup->latched)
                 return 0;
-        if (sup->d->map.limits.latch_until_power_cycle)
+        if (sup->d->map.limits.latch_until_power_cycle) {
+                snprintf(ret_reason, reason_size, "this chair latches faults until a power cycle (hardware map: fault_latch)");
                 return -EPERM;
-        /* An emergency stop still pressed cannot be cleared away. */
-        if (chair_hw_read_input(sup->d->hw, CHAIR_IN_ESTOP, &estop) >= 0 && estop)
+        }
+        why = cause_persists(sup, buf, sizeof buf);
+        if (why) {
+                snprintf(ret_reason, reason_size, "%s", why);
                 return -EBUSY;
+        }
         log_struct_id(LOG_NOTICE, CHAIR_MESSAGE_FAULT, "Fault %s cleared by %s.", sup->code, how);
         state_store_mark_fault_cleared(sup->d->store, how);
         sup->latched = false;
@@ -113,6 +156,38 @@ int supervisor_clear(struct supervisor *sup, const char *how) {
         session_fault_cleared(sup->d->session);
         chair_object_emit_changed(sup->d, "Fault", "FaultMessage", NULL);
         return 0;
+}
+
+static uint64_t boot_realtime_usec(void) {
+        struct timespec rt, boot;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        clock_gettime(CLOCK_BOOTTIME, &boot);
+        return ((uint64_t) rt.tv_sec - (uint64_t) boot.tv_sec) * USEC_PER_SEC +
+               (uint64_t) (rt.tv_nsec / 1000) - (uint64_t) (boot.tv_nsec / 1000);
+}
+
+void supervisor_restore_latch(struct supervisor *sup) {
+        struct chair_daemon *d = sup->d;
+        _cleanup_free_ struct fault_entry *e = NULL;
+        size_t n = 0;
+
+        if (state_store_list_faults(d->store, 1, &e, &n) < 0 || n == 0 || strcmp(e[0].cleared, "latched") != 0)
+                return;
+        /* A fault latched until a power cycle ends with the boot it happened in. */
+        if (d->map.limits.latch_until_power_cycle && e[0].time_usec < boot_realtime_usec()) {
+                log_struct_id(LOG_NOTICE, CHAIR_MESSAGE_FAULT, "Fault %s cleared by a power cycle.", e[0].code);
+                state_store_mark_fault_cleared(d->store, "power cycle");
+                return;
+        }
+        chair_hw_go_safe(d->hw);
+        sup->latched = true;
+        snprintf(sup->code, sizeof sup->code, "%s", e[0].code);
+        snprintf(sup->message, sizeof sup->message, "%s", e[0].message);
+        log_struct_id(LOG_CRIT, CHAIR_MESSAGE_FAULT,
+                      "Fault %s, latched before the daemon started: %s. Every output is safe; latched until %s.",
+                      sup->code, sup->message,
+                      d->map.limits.latch_until_power_cycle ? "a power cycle" : "a technician clears it");
+        session_fault(d->session);
 }
 
 bool supervisor_latched(struct supervisor *sup) {

@@ -26,7 +26,10 @@ void supervisor_free(struct supervisor *sup);
 
 /* Returns -ECANCELED so callers can "return supervisor_trip(...)". */
 _printf_(3, 4) int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, ...);
-int supervisor_clear(struct supervisor *sup, const char *how);
+/* -EPERM when only a power cycle clears, -EBUSY while the cause persists; the reason says why. */
+int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, size_t reason_size);
+/* A fault latched before the daemon (re)started is latched again: a restart is not a clear. */
+void supervisor_restore_latch(struct supervisor *sup);
 bool supervisor_latched(struct supervisor *sup);
 const char *supervisor_fault_code(struct supervisor *sup);
 /* For the emergency-stop benchmark: the tripping input's timestamp and when go_safe returned

@@ -8,6 +8,7 @@
  * ini_parse_stream with a reader that counts lines and sees each section header itself.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
 #include <math.h>
@@ -19,9 +20,14 @@
 
 #include "hardware-map.h"
 #include "macro.h"
+#include "parse-number.h"
+#include "strict-ini.h"
+#include "untrusted-file.h"
 
 #define MAX_LINE 200
 #define MAX_ERRORS 20
+/* A full map of every output and input is under 10 KiB. */
+#define MAP_FILE_MAX (256 * 1024)
 
 enum section_kind {
         SECTION_NONE,
@@ -89,8 +95,10 @@ struct loader {
         unsigned idle_poll_line[HW_MAX_BUSES];
         unsigned n_key_sections;
         unsigned bus_key_line[HW_MAX_BUSES][4]; /* host, port, device, type */
+        unsigned heartbeat_line[HW_MAX_BUSES];
         bool seen_chair;
         bool seen_model;
+        unsigned chair_line, simulated_line, air_inflation_line;
 
         char *errors;
         size_t errors_size;
@@ -118,20 +126,9 @@ _printf_(3, 4) static int add_error(struct loader *l, unsigned line, const char 
 
 /* ---- value parsers: locale-independent, whole-string, bounded ---- */
 
+/* Base 10 only: "010" is ten and "0x10" an error (common/parse-number.h). */
 static int parse_int(const char *v, long long min, long long max, long long *ret) {
-        char *end;
-        long long x;
-
-        errno = 0;
-        if (!*v)
-                return -EINVAL;
-        x = strtoll(v, &end, 0);
-        if (errno || *end || end == v)
-                return -EINVAL;
-        if (x < min || x > max)
-                return -ERANGE;
-        *ret = x;
-        return 0;
+        return parse_integer(v, min, max, ret);
 }
 
 static int parse_bool(const char *v, bool *ret) {
@@ -167,7 +164,7 @@ static int int_key(struct loader *l, const char *key, const char *v, long long m
         if (r == -ERANGE)
                 return add_error(l, l->line, "%s = %s is out of range (%lld..%lld)", key, v, min, max);
         if (r < 0)
-                return add_error(l, l->line, "%s = '%s' is not a whole number", key, v);
+                return add_error(l, l->line, "%s = '%s' is not a whole number (base 10)", key, v);
         return 0;
 }
 
@@ -231,6 +228,18 @@ static int key_chair(struct loader *l, const char *key, const char *v) {
                 int c;
                 if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
                         m->limits.latch_until_power_cycle = c == 1;
+                return r;
+        }
+        if (strcmp(key, "simulated") == 0) {
+                l->simulated_line = l->line;
+                return bool_key(l, key, v, &m->simulated);
+        }
+        if (strcmp(key, "air_inflation") == 0) {
+                static const char *const choices[] = { "pressure", "timed" };
+                int c;
+                l->air_inflation_line = l->line;
+                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
+                        m->air_timed_inflation = c == 1;
                 return r;
         }
         return add_error(l, l->line, "unknown key '%s' in [chair]", key);
@@ -324,8 +333,10 @@ static int key_bus(struct loader *l, const char *key, const char *v) {
         }
         if (strcmp(key, "baud") == 0) {
                 static const char *const choices[] = { "9600", "19200", "38400", "57600", "115200", "230400" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->baud = (uint32_t) atoi(choices[c]);
+                long long baud;
+                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0 &&
+                    parse_integer(choices[c], 1, INT32_MAX, &baud) == 0)
+                        b->baud = (uint32_t) baud;
                 return r;
         }
         if (strcmp(key, "parity") == 0) {
@@ -368,6 +379,7 @@ static int key_bus(struct loader *l, const char *key, const char *v) {
                 return r;
         }
         if (strcmp(key, "heartbeat_register") == 0) {
+                l->heartbeat_line[l->index] = l->line;
                 if ((r = int_key(l, key, v, 0, 65535, &x)) == 0)
                         b->heartbeat_register = (int32_t) x;
                 return r;
@@ -455,11 +467,8 @@ static int key_binding(struct loader *l, const char *key, const char *v) {
                         b->address = (uint16_t) x;
                 return r;
         case BK_SCALE: {
-                char *end;
                 double d;
-                errno = 0;
-                d = strtod(v, &end);
-                if (errno || *end || end == v || !isfinite(d) || d == 0 || fabs(d) > 1e6 || fabs(d) < 1e-6)
+                if (parse_decimal(v, -1e6, 1e6, &d) < 0 || fabs(d) < 1e-6)
                         return add_error(l, l->line, "scale = '%s' is not a non-zero number within 1e-6..1e6", v);
                 b->scale = d;
                 return 0;
@@ -618,6 +627,7 @@ static void begin_section(struct loader *l, const char *name) {
         if (!dot && strcmp(name, "chair") == 0) {
                 l->kind = SECTION_CHAIR;
                 l->seen_chair = true;
+                l->chair_line = l->line;
                 return;
         }
         if (!dot && strcmp(name, "limits") == 0) {
@@ -723,6 +733,13 @@ static char *reader(char *str, int num, void *userdata) {
         if (*s == '[') {
                 char name[MAX_LINE];
                 char *end = strchr(s, ']');
+                if (end && !ini_rest_is_blank(end + 1)) {
+                        /* inih would take "[a] [b]" as [a] and drop the rest unseen. */
+                        l->kind = SECTION_NONE; /* its keys go nowhere */
+                        l->n_seen_keys = 0;
+                        add_error(l, l->line, "text after the section header (one section per line)");
+                        return str;
+                }
                 if (end) {
                         size_t n = (size_t) (end - s - 1);
                         memcpy(name, s + 1, n);
@@ -941,6 +958,87 @@ static void check_conflicts(struct loader *l) {
         }
 }
 
+/* A board's heartbeat is written every few hundred ms: on an output's register it would drive
+ * that output, and an input there would read the heartbeat. */
+static void check_heartbeats(struct loader *l) {
+        struct hardware_map *m = l->map;
+
+        for (unsigned i = 0; i < m->n_buses; i++) {
+                int32_t hb = m->buses[i].heartbeat_register;
+                if (hb < 0)
+                        continue;
+                for (unsigned o = 0; o < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; o++) {
+                        bool out = o < _CHAIR_OUT_MAX;
+                        const struct hw_binding *b = out ? &m->outputs[o] : &m->inputs[o - _CHAIR_OUT_MAX];
+                        if (b->backend != HW_BACKEND_MODBUS || b->bus != (int) i || b->table != HW_MODBUS_HOLDING ||
+                            hb < b->address || hb >= b->address + b->words)
+                                continue;
+                        add_error(l, l->heartbeat_line[i], "[bus.%s]: heartbeat_register = %d is the holding register of "
+                                  "%s %s (line %u)", m->buses[i].name, hb, out ? "output" : "input",
+                                  out ? chair_output_info(o)->name : chair_input_info(o - _CHAIR_OUT_MAX)->name, b->line_no);
+                }
+        }
+}
+
+/* backend = sim is the simulated chair's: in a map of a real chair it would silently drive
+ * nothing. A map for the simulator says so ([chair] simulated = yes) and has nothing else. */
+static void check_backends(struct loader *l) {
+        struct hardware_map *m = l->map;
+
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; o++) {
+                bool out = o < _CHAIR_OUT_MAX;
+                const struct hw_binding *b = out ? &m->outputs[o] : &m->inputs[o - _CHAIR_OUT_MAX];
+                const struct binding_refs *refs = out ? &l->out_refs[o] : &l->in_refs[o - _CHAIR_OUT_MAX];
+                const char *name = out ? chair_output_info(o)->name : chair_input_info(o - _CHAIR_OUT_MAX)->name;
+                unsigned line = refs->key_line[BK_BACKEND] ? refs->key_line[BK_BACKEND] : b->line_no;
+
+                if (!b->line_no || b->backend == HW_BACKEND_NONE)
+                        continue;
+                if (!m->simulated && b->backend == HW_BACKEND_SIM)
+                        add_error(l, line, "[%s.%s]: backend = sim in a map of a real chair (a map for the simulated "
+                                  "chair says [chair] simulated = yes)", out ? "output" : "input", name);
+                else if (m->simulated && b->backend != HW_BACKEND_SIM)
+                        add_error(l, line, "[%s.%s]: a simulated chair ([chair] simulated = yes, line %u) has backend "
+                                  "sim only, not %s", out ? "output" : "input", name, l->simulated_line,
+                                  hw_backend_name(b->backend));
+        }
+}
+
+/* An interlock must never be silently off: each actuator needs the sensor its interlock reads. */
+static void check_interlocks(struct loader *l) {
+        struct hardware_map *m = l->map;
+        const struct hw_binding *in = m->inputs, *out = m->outputs;
+        unsigned chair_line = l->chair_line ? l->chair_line : 1;
+        unsigned air_line = out[CHAIR_OUT_AIR_PUMP].line_no;
+
+        if (in[CHAIR_IN_ESTOP].backend == HW_BACKEND_NONE)
+                add_error(l, chair_line, "the map has no [input.estop]: every chair needs its emergency-stop input");
+        if (out[CHAIR_OUT_TRAVEL_MOTOR].backend != HW_BACKEND_NONE && in[CHAIR_IN_ENCODER].backend == HW_BACKEND_NONE)
+                add_error(l, out[CHAIR_OUT_TRAVEL_MOTOR].line_no, "[output.travel_motor] has no [input.encoder]: "
+                          "the travel interlocks need the roller's position");
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                const struct hw_binding *h = &out[chair_heat_zone_output(z)];
+                if (h->backend != HW_BACKEND_NONE && in[chair_heat_zone_sensor(z)].backend == HW_BACKEND_NONE)
+                        add_error(l, h->line_no, "[output.%s] has no [input.%s]: a heater needs its temperature sensor",
+                                  chair_output_info(chair_heat_zone_output(z))->name,
+                                  chair_input_info(chair_heat_zone_sensor(z))->name);
+        }
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
+                const struct hw_binding *v = &out[chair_air_zone_valve(z)];
+                if (v->backend != HW_BACKEND_NONE && (!air_line || v->line_no < air_line))
+                        air_line = v->line_no;
+        }
+        if (air_line && out[CHAIR_OUT_AIR_RELEASE].backend == HW_BACKEND_NONE)
+                add_error(l, air_line, "the air bags have no [output.air_release]: inflated bags must be able to vent");
+        if (out[CHAIR_OUT_AIR_PUMP].backend != HW_BACKEND_NONE && in[CHAIR_IN_AIR_PRESSURE].backend == HW_BACKEND_NONE &&
+            !m->air_timed_inflation)
+                add_error(l, out[CHAIR_OUT_AIR_PUMP].line_no, "[output.air_pump] has no [input.air_pressure]; a chair "
+                          "that inflates by time alone says so: [chair] air_inflation = timed");
+        if (m->air_timed_inflation && in[CHAIR_IN_AIR_PRESSURE].backend != HW_BACKEND_NONE)
+                add_error(l, l->air_inflation_line, "[chair]: air_inflation = timed, but [input.air_pressure] is given "
+                          "(line %u)", in[CHAIR_IN_AIR_PRESSURE].line_no);
+}
+
 static void check_map(struct loader *l) {
         struct hardware_map *m = l->map;
 
@@ -989,21 +1087,47 @@ static void check_map(struct loader *l) {
         check_keys(l);
 
         check_conflicts(l);
+        check_heartbeats(l);
+        check_backends(l);
+        check_interlocks(l);
 }
 
 int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_error, size_t error_size) {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ struct loader *l = NULL;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
         int r;
 
         if (error_size)
                 ret_error[0] = 0;
-        f = fopen(path, "re");
-        if (!f) {
-                r = -errno;
-                snprintf(ret_error, error_size, "%s: cannot open: %s", path, strerror(-r));
+        /* A FIFO or /dev/zero is refused unread, before any parsing. */
+        r = read_untrusted_file(AT_FDCWD, path, path, MAP_FILE_MAX, 0, &text, &len, ret_error, error_size);
+        if (r < 0)
                 return r;
+        return hardware_map_load_text(path, text, len, ret, ret_error, error_size);
+}
+
+int hardware_map_load_text(const char *path, const char *text, size_t len, struct hardware_map *ret, char *ret_error,
+                           size_t error_size) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ struct loader *l = NULL;
+        const char *what;
+        unsigned bad_line;
+        int r;
+
+        if (error_size)
+                ret_error[0] = 0;
+        if (len > MAP_FILE_MAX) {
+                snprintf(ret_error, error_size, "%s: refused: more than the %d bytes allowed", path, MAP_FILE_MAX);
+                return -EFBIG;
         }
+        if (text_check(text, len, &bad_line, &what) < 0) {
+                snprintf(ret_error, error_size, "%s:%u: the file contains %s", path, bad_line, what);
+                return -EINVAL;
+        }
+        /* fmemopen refuses an empty buffer: an empty file reads as one empty line. */
+        f = fmemopen((void *) (len ? text : "\n"), len ? len : 1, "r");
+        if (!f)
+                return -errno;
         l = calloc(1, sizeof *l);
         if (!l)
                 return -ENOMEM;
@@ -1029,6 +1153,7 @@ int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_erro
 
 void hardware_map_simulated(struct hardware_map *ret) {
         map_defaults(ret, "(built-in simulated chair)");
+        ret->simulated = true;
         snprintf(ret->model, sizeof ret->model, "simulated reference chair");
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 ret->outputs[i].backend = HW_BACKEND_SIM;

@@ -128,6 +128,8 @@ struct hw_scheduler {
 struct hardware_map {
         char path[HW_PATH_MAX];
         char model[HW_NAME_MAX];
+        bool simulated;               /* [chair] simulated = yes: every binding on backend sim */
+        bool air_timed_inflation;     /* [chair] air_inflation = timed: no pressure sensor, by design */
         int32_t track_length_mm;
         int32_t pulses_per_mm;
         uint32_t auto_off_default_min;
@@ -145,6 +147,10 @@ struct hardware_map {
 /* Loads and validates a map. On error returns negative errno and writes "FILE:LINE: message"
  * into ret_error. Nothing is driven while loading. */
 int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_error, size_t error_size);
+/* The same for text already read (the fuzzer); PATH names it in errors. A NUL-terminated or
+ * not, LEN bytes. */
+int hardware_map_load_text(const char *path, const char *text, size_t len, struct hardware_map *ret, char *ret_error,
+                           size_t error_size);
 /* The embedded map of `massagechaird --simulate`: every output and input on the sim backend. */
 void hardware_map_simulated(struct hardware_map *ret);
 const char *hw_backend_name(enum hw_backend b);

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
+#include "parse-number.h"
 #include "planner.h"
 #include "precautions.h"
 #include "profile.h"
+#include "untrusted-file.h"
 
 /* Positions are relative to the body scan: 0 the shoulder point, 1 the waist point. These
  * bounds keep every position on an 800 mm track for a body of average proportions; the
@@ -119,6 +122,29 @@ static size_t split_list(const char *v, char out[][40], size_t max) {
         return n;
 }
 
+/* Splits V at each SEP into exactly N base-10 integers, each within min[i]..max[i]. */
+static bool parse_fields(const char *v, const char *sep, size_t n, const long long *min, const long long *max,
+                         uint32_t *out) {
+        char copy[STRICT_INI_MAX_LINE];
+        char *s = copy;
+
+        if (snprintf(copy, sizeof copy, "%s", v) >= (int) sizeof copy)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char *next = i + 1 < n ? strstr(s, sep) : NULL;
+                long long x;
+                if (i + 1 < n && !next)
+                        return false;
+                if (next)
+                        *next = 0;
+                if (parse_integer(s, min[i], max[i], &x) < 0)
+                        return false;
+                out[i] = (uint32_t) x;
+                s = next ? next + strlen(sep) : s;
+        }
+        return true;
+}
+
 static void key_program(struct loader *l, const char *key, const char *v, unsigned line) {
         struct program *p = l->p;
         char items[PROFILE_MAX_LIST + 1][40];
@@ -139,8 +165,8 @@ static void key_program(struct loader *l, const char *key, const char *v, unsign
                 snprintf(p->name, sizeof p->name, "%s", v);
         } else if (strcmp(key, "description") == 0) {
                 l->have_description = true;
-                if (!*v)
-                        ERR(l, line, "description is empty");
+                if (!*v || strlen(v) >= sizeof p->description)
+                        ERR(l, line, "description must be 1-%zu characters", sizeof p->description - 1);
                 snprintf(p->description, sizeof p->description, "%s", v);
         } else if (strcmp(key, "duration_s") == 0) {
                 l->have_duration = true;
@@ -218,6 +244,8 @@ static void key_step(struct loader *l, const char *key, const char *v, unsigned 
         } else if (strcmp(key, "air") == 0) {
                 size_t n = split_list(v, items, PROFILE_MAX_LIST);
                 kl[K_AIR] = line;
+                if (n > PROFILE_MAX_LIST)
+                        ERR(l, line, "air: at most %d zones", PROFILE_MAX_LIST);
                 for (size_t i = 0; i < n && i < PROFILE_MAX_LIST; i++) {
                         int z = chair_air_zone_from_name(items[i]);
                         if (z < 0)
@@ -226,21 +254,28 @@ static void key_step(struct loader *l, const char *key, const char *v, unsigned 
                                 s->air_zones |= 1u << z;
                 }
         } else if (strcmp(key, "air_pattern") == 0) {
-                unsigned i, h, r;
-                int end = 0;
+                static const long long min[] = { 1, 0, 1 }, max[] = { 30, 60, 30 };
+                uint32_t t[3];
                 kl[K_PATTERN] = line;
-                if (sscanf(v, "%u/%u/%u%n", &i, &h, &r, &end) != 3 || v[end] || i < 1 || i > 30 || h > 60 || r < 1 || r > 30)
+                if (!parse_fields(v, "/", 3, min, max, t))
                         ERR(l, line, "air_pattern = '%s' is not INFLATE/HOLD/RELEASE seconds (1-30/0-60/1-30)", v);
                 else
-                        s->air_inflate_s = i, s->air_hold_s = h, s->air_release_s = r;
+                        s->air_inflate_s = t[0], s->air_hold_s = t[1], s->air_release_s = t[2];
         } else if (strcmp(key, "heat") == 0) {
                 size_t n = split_list(v, items, PROFILE_MAX_LIST);
+                if (n > PROFILE_MAX_LIST)
+                        ERR(l, line, "heat: at most %d entries", PROFILE_MAX_LIST);
                 for (size_t i = 0; i < n && i < PROFILE_MAX_LIST; i++) {
-                        char zone[40];
-                        unsigned level;
-                        int z, end = 0;
-                        if (sscanf(items[i], "%39[^:]:%u%n", zone, &level, &end) != 2 || items[i][end] || level > 3 ||
-                            (z = chair_heat_zone_from_name(zone)) < 0)
+                        static const long long min[] = { 0 }, max[] = { 3 };
+                        char *colon = strchr(items[i], ':');
+                        uint32_t level;
+                        int z = -1;
+                        if (colon) {
+                                *colon = 0;
+                                z = chair_heat_zone_from_name(items[i]);
+                                *colon = ':';
+                        }
+                        if (z < 0 || !parse_fields(colon + 1, ":", 1, min, max, &level))
                                 ERR(l, line, "heat: '%s' is not ZONE:LEVEL (lumbar or calves, level 0-3)", items[i]);
                         else
                                 s->heat[z] = level;
@@ -255,19 +290,23 @@ static void key_step(struct loader *l, const char *key, const char *v, unsigned 
                         s->repetitions = (uint32_t) x;
         } else if (strcmp(key, "ramp") == 0) {
                 static const char *const what[] = { "depth", "speed", "air_level" };
+                static const long long min[] = { 1, 1 }, max[] = { 5, 5 };
                 char name[40];
-                unsigned from, to;
-                int end = 0;
+                const char *space = strchr(v, ' ');
+                uint32_t t[2];
                 kl[K_RAMP] = line;
-                if (sscanf(v, "%39s %u..%u%n", name, &from, &to, &end) != 3 || v[end] ||
-                    ini_choice(l->errors, l->path, line, "ramp", name, what, 3, &c) < 0 || from < 1 || from > 5 ||
-                    to < 1 || to > 5) {
-                        if (end == 0 || v[end])
-                                ERR(l, line, "ramp = '%s' is not VALUE FROM..TO (depth, speed or air_level; 1-5)", v);
-                } else {
+                /* Every part is checked and reported: a bad ramp is never silently dropped. */
+                if (!space || (size_t) (space - v) >= sizeof name || !parse_fields(space + 1 + strspn(space + 1, " "), "..", 2,
+                                                                                      min, max, t)) {
+                        ERR(l, line, "ramp = '%s' is not VALUE FROM..TO (depth, speed or air_level; each 1-5)", v);
+                        return;
+                }
+                memcpy(name, v, (size_t) (space - v));
+                name[space - v] = 0;
+                if (ini_choice(l->errors, l->path, line, "ramp", name, what, 3, &c) == 0) {
                         s->ramp = c == 0 ? RAMP_DEPTH : c == 1 ? RAMP_SPEED : RAMP_AIR;
-                        s->ramp_from = from;
-                        s->ramp_to = to;
+                        s->ramp_from = t[0];
+                        s->ramp_to = t[1];
                 }
         } else if (strcmp(key, "block") == 0) {
                 kl[K_BLOCK] = line;
@@ -397,23 +436,38 @@ static int load(const char *path, FILE *f, const char *text, size_t len, struct 
         return 0;
 }
 
-int profile_load_file(const char *path, struct program **ret, struct ini_errors *errors) {
-        FILE *f = fopen(path, "re");
+static int load_untrusted(int dirfd, const char *name, const char *display, unsigned flags, struct program **ret,
+                          struct ini_errors *errors) {
+        _cleanup_free_ char *text = NULL;
+        char err[600];
+        size_t len;
         int r;
 
-        if (!f) {
-                ini_errors_add(errors, path, 0, "cannot open: %s", strerror(errno));
-                return -errno;
+        /* NUL bytes and invalid UTF-8 are reported by the parser, with their line. */
+        r = read_untrusted_file(dirfd, name, display, PROFILE_FILE_MAX, flags, &text, &len, err, sizeof err);
+        if (r < 0) {
+                /* err is already "FILE: why". */
+                errors->count++;
+                snprintf(errors->text + errors->len, sizeof errors->text - errors->len, "%s%s", errors->len ? "\n" : "", err);
+                errors->len = strlen(errors->text);
+                return r;
         }
-        r = load(path, f, NULL, 0, ret, errors);
-        fclose(f);
-        return r;
+        return load(display, NULL, text, len, ret, errors);
+}
+
+int profile_load_at(int dirfd, const char *name, const char *display, struct program **ret, struct ini_errors *errors) {
+        return load_untrusted(dirfd, name, display, UNTRUSTED_NOFOLLOW, ret, errors);
+}
+
+/* A path a technician names (chairctl profile check): a symlink to a regular file is fine. */
+int profile_load_file(const char *path, struct program **ret, struct ini_errors *errors) {
+        return load_untrusted(AT_FDCWD, path, path, 0, ret, errors);
 }
 
 int profile_load_text(const char *name, const char *text, size_t len, struct program **ret, struct ini_errors *errors) {
-        if (memchr(text, 0, len)) {
-                ini_errors_add(errors, name, 1, "the file contains a NUL byte");
-                return -EINVAL;
+        if (len > PROFILE_FILE_MAX) {
+                ini_errors_add(errors, name, 1, "a profile is at most %d bytes, this one is %zu", PROFILE_FILE_MAX, len);
+                return -EFBIG;
         }
         return load(name, NULL, text, len, ret, errors);
 }

@@ -19,6 +19,8 @@
 #define PROFILE_MAX_LIST 16
 #define PROFILE_ID_MAX 40
 #define PROFILE_TEXT_MAX 200
+/* A profile file or upload: at most this many bytes (65536 is accepted, 65537 refused). */
+#define PROFILE_FILE_MAX (64 * 1024)
 
 enum roller_technique {
         TECH_NONE,          /* the roller rests retracted */
@@ -81,6 +83,9 @@ struct program {
  * error in *errors. The program is newly allocated. */
 int profile_load_file(const char *path, struct program **ret, struct ini_errors *errors);
 int profile_load_text(const char *name, const char *text, size_t len, struct program **ret, struct ini_errors *errors);
+/* NAME in the directory DIRFD, never through a symlink (common/untrusted-file.h); DISPLAY names
+ * it in errors. untrusted_file_refused() of its error says the file itself was refused unread. */
+int profile_load_at(int dirfd, const char *name, const char *display, struct program **ret, struct ini_errors *errors);
 
 const char *roller_technique_name(enum roller_technique t);
 /* The program's natural length, in seconds, at the default duration (blocks expanded). */

@@ -135,7 +135,7 @@ def sim_map(workdir, limits):
                 "heat_calves", "beeper", "led_power", "led_heat", "led_air"]
     inputs_ = ["encoder", "limit_top", "limit_bottom", "roller_load", "motor_current", "air_pressure", "temp_lumbar",
                "temp_calves", "supply_voltage", "estop", "panel_key"]
-    text = "[chair]\nmodel = simulated chair with tight limits\ntrack_length_mm = 300\n[limits]\n" + limits
+    text = "[chair]\nmodel = simulated chair with tight limits\nsimulated = yes\ntrack_length_mm = 300\n[limits]\n" + limits
     text += "".join(f"[output.{o}]\nbackend = sim\n" for o in outputs_)
     text += "".join(f"[input.{i}]\nbackend = sim\n" for i in inputs_)
     import os

@@ -65,7 +65,7 @@ def test_missing_gpio_chip_refused(bus, workdir):
     """The GPIO backend opens its chips before anything else: a missing chip stops the start with
     the map's line, and nothing is driven or owned."""
     path, r = run_map(bus, workdir, GOOD_HEAD + "[gpio.main]\npath = /dev/gpiochip99\n"
-                      "[output.air_pump]\nbackend = gpio\nchip = main\nline = 3\n")
+                      "[input.estop]\nbackend = gpio\nchip = main\nline = 3\n")
     assert r.returncode == 1
     assert f"{path}:3: [gpio.main]: cannot open the chip /dev/gpiochip99" in r.stderr, r.stderr
     assert not bus.name_has_owner()
@@ -74,7 +74,8 @@ def test_missing_gpio_chip_refused(bus, workdir):
 def test_scheduler_cpu_not_ours_refused(bus, workdir):
     """A [scheduler] cpu this machine lacks stops the start with the map's line; outputs were
     made safe first and the name is never taken."""
-    path, r = run_map(bus, workdir, GOOD_HEAD + "\n[scheduler]\ncpu = 1000\n")
+    path, r = run_map(bus, workdir, GOOD_HEAD + "simulated = yes\n\n[scheduler]\ncpu = 1000\n"
+                      "[input.estop]\nbackend = sim\n")
     assert r.returncode == 1
-    assert f"{path}:4: [scheduler] cpu = 1000 is not a CPU this daemon may run on" in r.stderr, r.stderr
+    assert f"{path}:5: [scheduler] cpu = 1000 is not a CPU this daemon may run on" in r.stderr, r.stderr
     assert not bus.name_has_owner()

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -35,6 +37,10 @@ static void expect_error(const char *text, unsigned line, const char *needle) {
         assert_non_null(strstr(err, prefix));
         assert_non_null(strstr(err, needle));
 }
+
+/* Every map needs its emergency stop: appended at the end, on a chip of its own, so the line
+ * numbers above stay as they are. */
+#define ESTOP "[gpio.estop_chip]\nlabel = estop\n[input.estop]\nbackend = gpio\nchip = estop_chip\nline = 0\n"
 
 static const char *good =
         "# a mixed chair\n"
@@ -80,7 +86,18 @@ static const char *good =
         "bus = board\n"
         "table = input\n"
         "address = 5\n"
-        "scale = 0.5\n";
+        "scale = 0.5\n"
+        "[input.air_pressure]\n"
+        "backend = modbus\n"
+        "bus = board\n"
+        "table = input\n"
+        "address = 6\n"
+        "[output.air_release]\n"
+        "backend = modbus\n"
+        "bus = board\n"
+        "table = coil\n"
+        "address = 1\n"
+        ESTOP;
 
 static void test_good_map(void **state) {
         struct hardware_map map;
@@ -93,7 +110,7 @@ static void test_good_map(void **state) {
         assert_int_equal(map.track_length_mm, 780);
         assert_int_equal(map.auto_off_default_min, 30);
         assert_int_equal(map.limits.heater_max_decic, 550);
-        assert_int_equal(map.n_gpio_chips, 1);
+        assert_int_equal(map.n_gpio_chips, 2);
         assert_int_equal(map.n_buses, 1);
         assert_true(map.buses[0].tcp);
         assert_string_equal(map.buses[0].port, "1502");
@@ -114,14 +131,14 @@ static void test_scheduler_section(void **state) {
         struct hardware_map map;
         char err[1024];
 
-        assert_int_equal(load_text("[chair]\nmodel = x\n", &map, err, sizeof err), 0);
+        assert_int_equal(load_text("[chair]\nmodel = x\n" ESTOP, &map, err, sizeof err), 0);
         assert_int_equal(map.scheduler.priority, 50);
         assert_int_equal(map.scheduler.cpu, -1);
-        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\npriority = 70\ncpu = 1\n", &map, err, sizeof err), 0);
+        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\npriority = 70\ncpu = 1\n" ESTOP, &map, err, sizeof err), 0);
         assert_int_equal(map.scheduler.priority, 70);
         assert_int_equal(map.scheduler.cpu, 1);
         assert_int_equal(map.scheduler.line_no, 3);
-        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\ncpu = any\n", &map, err, sizeof err), 0);
+        assert_int_equal(load_text("[chair]\nmodel = x\n[scheduler]\ncpu = any\n" ESTOP, &map, err, sizeof err), 0);
         assert_int_equal(map.scheduler.cpu, -1);
         expect_error("[chair]\nmodel = x\n[scheduler]\npriority = 0\n", 4, "out of range (1..99)");
         expect_error("[chair]\nmodel = x\n[scheduler]\ncpu = first\n", 4, "not a whole number");
@@ -196,7 +213,7 @@ static void test_gpio_keys(void **state) {
                           GPIO_KEY("power", "key-power")                            /* 6 */
                           GPIO_KEY("start_pause", "7")                              /* 10 */
                           GPIO_KEY("intensity_up", "key-up")                        /* 14 */
-                          "active_low = yes\nbias = pull-up\ndebounce_ms = 10\ncode = 42\n",
+                          "active_low = yes\nbias = pull-up\ndebounce_ms = 10\ncode = 42\n" ESTOP,
                           &map, err, sizeof err);
         if (r < 0)
                 print_error("%s\n", err);
@@ -231,7 +248,7 @@ static void test_gpio_keys(void **state) {
         assert_int_equal(up->binding.line_no, 14);
 
         /* Without GPIO keys, panel_key is whatever [input.panel_key] says (here nothing). */
-        r = load_text("[chair]\nmodel = x\n[key.power]\ncode = 9\n", &map, err, sizeof err);
+        r = load_text("[chair]\nmodel = x\n[key.power]\ncode = 9\n" ESTOP, &map, err, sizeof err);
         assert_int_equal(r, 0);
         assert_false(map.panel.gpio_keys);
         assert_int_equal(map.inputs[CHAIR_IN_PANEL_KEY].backend, HW_BACKEND_NONE);
@@ -313,6 +330,105 @@ static void test_simulated(void **state) {
         assert_int_equal(map.track_length_mm, 800);
 }
 
+/* One Modbus board for the interlock tests: [chair] at 1, [bus.b] at 3. */
+#define BOARD "[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = 127.0.0.1\nport = 1502\n"
+#define MB(kind, name, table, addr) "[" kind "." name "]\nbackend = modbus\nbus = b\ntable = " table "\naddress = " addr "\n"
+
+static void test_interlocks(void **state) {
+        struct hardware_map map;
+        char err[2048];
+
+        /* 1-2 [chair], 3-6 [bus.b]; each MB() section is 5 lines. */
+        expect_error("[chair]\nmodel = x\n", 1, "no [input.estop]");
+        expect_error(BOARD MB("output", "travel_motor", "holding", "0"), 1, "no [input.estop]");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "travel_motor", "holding", "0"),
+                     12, "[output.travel_motor] has no [input.encoder]");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "heat_calves", "coil", "0"),
+                     12, "[output.heat_calves] has no [input.temp_calves]: a heater needs its temperature sensor");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "valve_seat", "coil", "0"),
+                     12, "the air bags have no [output.air_release]");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("output", "air_release", "coil", "1")
+                     MB("output", "air_pump", "coil", "0"),
+                     17, "[output.air_pump] has no [input.air_pressure]; a chair that inflates by time alone says so: "
+                         "[chair] air_inflation = timed");
+        /* Timed inflation, declared: loads. */
+        assert_int_equal(load_text("[chair]\nmodel = x\nair_inflation = timed\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                                   MB("input", "estop", "discrete", "0") MB("output", "air_release", "coil", "1")
+                                   MB("output", "air_pump", "coil", "0"), &map, err, sizeof err), 0);
+        assert_true(map.air_timed_inflation);
+        expect_error("[chair]\nmodel = x\nair_inflation = timed\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     MB("input", "estop", "discrete", "0") MB("input", "air_pressure", "input", "0"),
+                     3, "air_inflation = timed, but [input.air_pressure] is given (line 13)");
+        /* The heartbeat register on an output's holding register. */
+        expect_error("[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = h\nport = 1\nheartbeat_register = 11\n"
+                     MB("input", "estop", "discrete", "0") MB("output", "display_fault", "holding", "11"),
+                     7, "heartbeat_register = 11 is the holding register of output display_fault (line 13)");
+        expect_error("[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = h\nport = 1\nheartbeat_register = 11\n"
+                     MB("input", "estop", "discrete", "0") "[input.encoder]\nbackend = modbus\nbus = b\ntable = holding\n"
+                     "address = 10\nwords = 2\n",
+                     7, "is the holding register of input encoder");
+}
+
+static void test_sim_backend(void **state) {
+        struct hardware_map map;
+        char err[2048];
+
+        expect_error("[chair]\nmodel = x\n[input.estop]\nbackend = sim\n", 4, "backend = sim in a map of a real chair");
+        assert_int_equal(load_text("[chair]\nmodel = x\nsimulated = yes\n[input.estop]\nbackend = sim\n", &map, err,
+                                   sizeof err), 0);
+        assert_true(map.simulated);
+        expect_error("[chair]\nmodel = x\nsimulated = yes\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     MB("input", "estop", "discrete", "0"),
+                     9, "a simulated chair ([chair] simulated = yes, line 3) has backend sim only, not modbus");
+}
+
+static void test_numbers_base_10(void **state) {
+        struct hardware_map map;
+        char err[2048];
+
+        assert_int_equal(load_text(BOARD MB("input", "estop", "discrete", "010"), &map, err, sizeof err), 0);
+        assert_int_equal(map.inputs[CHAIR_IN_ESTOP].address, 10); /* never octal 8 */
+        expect_error(BOARD MB("input", "estop", "discrete", "0x10"), 11, "address = '0x10' is not a whole number (base 10)");
+        expect_error(BOARD MB("input", "estop", "discrete", "4294967297"), 11, "address = 4294967297 is out of range");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[input.temp_lumbar]\nbackend = modbus\nbus = b\n"
+                     "table = input\naddress = 1\nscale = 0x1p-3\n", 17, "scale = '0x1p-3' is not a non-zero number");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[input.temp_lumbar]\nbackend = modbus\nbus = b\n"
+                     "table = input\naddress = 1\nscale = nan\n", 17, "scale = 'nan'");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[input.temp_lumbar]\nbackend = modbus\nbus = b\n"
+                     "table = input\naddress = 1\nscale = -inf\n", 17, "scale = '-inf'");
+}
+
+static void test_bad_bytes(void **state) {
+        struct hardware_map map;
+        char err[512];
+        FILE *f;
+
+        expect_error("[chair]\nmodel = caf\xc3\xa9\n\n# \xff\n", 4, "the file contains invalid UTF-8");
+        /* A NUL byte: written by hand, the text functions stop at it. */
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fwrite("[chair]\nmodel = x\0y\n", 1, 20, f);
+        fclose(f);
+        assert_true(hardware_map_load(path, &map, err, sizeof err) < 0);
+        assert_non_null(strstr(err, ":2: the file contains a NUL byte"));
+        expect_error("[chair] [limits]\nmodel = x\n", 1, "text after the section header (one section per line)");
+}
+
+static void test_not_a_regular_file(void **state) {
+        struct hardware_map map;
+        char err[512], fifo[64];
+
+        /* Refused at once: reading /dev/zero or waiting on a FIFO's writer would hang start-up. */
+        assert_int_equal(hardware_map_load("/dev/zero", &map, err, sizeof err), -EBADFD);
+        assert_non_null(strstr(err, "/dev/zero: refused: a character device"));
+        snprintf(fifo, sizeof fifo, "%s.fifo", path);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(hardware_map_load(fifo, &map, err, sizeof err), -EBADFD);
+        assert_non_null(strstr(err, "refused: a FIFO"));
+        unlink(fifo);
+        assert_int_equal(hardware_map_load("/tmp", &map, err, sizeof err), -EISDIR);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_map),        cmocka_unit_test(test_unknown_section),
@@ -324,6 +440,9 @@ int main(void) {
                 cmocka_unit_test(test_simulated),      cmocka_unit_test(test_shipped_maps),
                 cmocka_unit_test(test_gpio_keys),      cmocka_unit_test(test_gpio_key_errors),
                 cmocka_unit_test(test_scheduler_section),
+                cmocka_unit_test(test_interlocks),     cmocka_unit_test(test_sim_backend),
+                cmocka_unit_test(test_numbers_base_10), cmocka_unit_test(test_bad_bytes),
+                cmocka_unit_test(test_not_a_regular_file),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)

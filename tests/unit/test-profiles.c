@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "macro.h"
 #include "planner.h"
 #include "precautions.h"
 #include "profile.h"
@@ -202,6 +204,90 @@ static int32_t max_value(const struct timeline *t, enum timeline_channel c) {
         return m;
 }
 
+/* [block.b] at 6-7, [step.a] at 8, its ramp at 13. */
+static char *ramp_text(const char *ramp) {
+        static char buf[1024];
+        snprintf(buf, sizeof buf, "%s[block.b]\ntimes = 3\n[step.a]\ntechnique = knead\nrange = 0..1\nduration_s = 60\n"
+                 "block = b\nramp = %s\n", head, ramp);
+        return buf;
+}
+
+static void test_every_range_checked(void **state) {
+        struct program *p = load_ok(ramp_text("depth 1..4"));
+        assert_int_equal(p->steps[0].ramp, RAMP_DEPTH);
+        assert_int_equal(p->steps[0].ramp_to, 4);
+        free(p);
+        /* A ramp outside its range is an error, never silently dropped. */
+        expect(ramp_text("depth 1..6"), 13, "ramp = 'depth 1..6' is not VALUE FROM..TO");
+        expect(ramp_text("depth 0..5"), 13, "ramp = 'depth 0..5'");
+        expect(ramp_text("speed -1..4"), 13, "ramp = 'speed -1..4'");
+        expect(ramp_text("speed 1..4294967297"), 13, "is not VALUE FROM..TO");
+        expect(ramp_text("pressure 1..4"), 13, "ramp = 'pressure' is not one of: depth, speed, air_level");
+        expect(cat(head, "[step.a]\ntechnique = knead\nrange = 0..1\nrepetitions = 2\nair = seat\n"
+                         "air_pattern = -1/0/1\n"), 11, "air_pattern = '-1/0/1' is not INFLATE/HOLD/RELEASE");
+        expect(cat(head, "[step.a]\ntechnique = knead\nrange = 0..1\nduration_s = 60\nheat = lumbar:4\n"), 10,
+               "heat: 'lumbar:4' is not ZONE:LEVEL");
+        expect(cat(head, "[step.a]\ntechnique = knead\nrange = 0..1\nduration_s = 060x\n"), 9,
+               "duration_s = '060x' is not a whole number (base 10)");
+        expect(cat(head, "[step.a]\ntechnique = knead\nposition = 0x1p-1\nduration_s = 60\n"), 8,
+               "position = '0x1p-1' is not a number");
+        expect(cat(head, "[step.a]\ntechnique = knead\nposition = nan\nduration_s = 60\n"), 8, "position = 'nan'");
+}
+
+static void test_one_section_per_line(void **state) {
+        expect(cat(head, "[step.a] [step.b]\ntechnique = knead\nrange = 0..1\nduration_s = 60\n"), 6,
+               "text after the section header (one section per line)");
+        expect(cat(head, "[step.a]][x]\n"), 6, "text after the section header");
+        /* A comment after a header is fine. */
+        free(load_ok(cat(head, "[step.a] ; the only step\ntechnique = knead\nrange = 0..1\nduration_s = 60\n")));
+}
+
+static void test_bad_bytes(void **state) {
+        expect(cat(head, "[step.a]\ntechnique = knead\n# caf\xff\n"), 8, "the file contains invalid UTF-8");
+        {
+                static const char text[] = "[program]\nid = t\0\n";
+                struct ini_errors e = {};
+                struct program *p = NULL;
+                assert_true(profile_load_text("t.ini", text, sizeof text - 1, &p, &e) < 0);
+                assert_non_null(strstr(e.text, "t.ini:2: the file contains a NUL byte"));
+        }
+}
+
+/* 64 KiB is exact: 65536 bytes load, 65537 are refused, from text (an upload) and from a file. */
+static void test_size_limit_exact(void **state) {
+        static char text[PROFILE_FILE_MAX + 2];
+        char path[] = "/tmp/test-profile-size-XXXXXX";
+        struct ini_errors e = {};
+        struct program *p = NULL;
+        size_t len;
+        int fd;
+
+        len = (size_t) snprintf(text, sizeof text, "%s%s", head, step);
+        while (len < PROFILE_FILE_MAX) {
+                size_t n = MIN(PROFILE_FILE_MAX - len, (size_t) 100);
+                memset(text + len, '#', n);
+                text[len + n - 1] = '\n';
+                len += n;
+        }
+        assert_int_equal(len, PROFILE_FILE_MAX);
+        assert_int_equal(profile_load_text("t.ini", text, len, &p, &e), 0);
+        free(p);
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, len), (ssize_t) len);
+        assert_int_equal(profile_load_file(path, &p, &e), 0);
+        free(p);
+        text[len++] = '\n';
+        assert_int_equal(write(fd, "\n", 1), 1);
+        close(fd);
+        assert_int_equal(profile_load_text("t.ini", text, len, &p, &e), -EFBIG);
+        assert_non_null(strstr(e.text, "at most 65536 bytes"));
+        e = (struct ini_errors) {};
+        assert_int_equal(profile_load_file(path, &p, &e), -EFBIG);
+        assert_non_null(strstr(e.text, "refused: 65537 bytes"));
+        unlink(path);
+}
+
 static void test_planner_deterministic_and_sorted(void **state) {
         struct program *p = load_shipped("deep-tissue");
         struct timeline a, b;
@@ -372,6 +458,10 @@ int main(void) {
                 cmocka_unit_test(test_cross_checks),
                 cmocka_unit_test(test_syntax_and_long_lines),
                 cmocka_unit_test(test_every_error_reported),
+                cmocka_unit_test(test_every_range_checked),
+                cmocka_unit_test(test_one_section_per_line),
+                cmocka_unit_test(test_bad_bytes),
+                cmocka_unit_test(test_size_limit_exact),
                 cmocka_unit_test(test_planner_deterministic_and_sorted),
                 cmocka_unit_test(test_intensity_scales_within_bounds),
                 cmocka_unit_test(test_caps_are_hard),

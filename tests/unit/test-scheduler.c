@@ -320,13 +320,36 @@ static void test_lateness_histogram(void **state) {
         free(c);
 }
 
+static void count_lost(void *userdata) {
+        (*(unsigned *) userdata)++;
+}
+
+/* With no thread to drain it, the queue stays full: the push retries for its few milliseconds,
+ * then tells the sink once per lost command (never for an abort, which follows a trip). */
 static void test_full_queue_refused(void **state) {
         struct fake_chair *c = calloc(1, sizeof *c);
         struct scheduler *s = new_scheduler(c);
-        int r = 0;
+        unsigned lost = 0;
+        int r = 0, queued = 0;
+
+        scheduler_set_command_lost_sink(s, count_lost, &lost);
+        assert_true(scheduler_taking_commands(s));
         for (int i = 0; i < 100 && r == 0; i++)
-                r = scheduler_set_channel(s, TL_KNEAD, 0, i % 100);
+                if ((r = scheduler_set_channel(s, TL_KNEAD, 0, i % 100)) == 0)
+                        queued++;
         assert_int_equal(r, -EAGAIN);
+        assert_int_equal(queued, 64);
+        assert_int_equal(lost, 1);
+        assert_false(scheduler_taking_commands(s));
+        assert_int_equal(scheduler_abort(s), -EAGAIN);
+        assert_int_equal(lost, 1);
+        assert_int_equal(scheduler_pause(s), -EAGAIN);
+        assert_int_equal(lost, 2);
+
+        /* A wake-up takes them all: the queue has room again. */
+        scheduler_service(s, 0);
+        assert_true(scheduler_taking_commands(s));
+        assert_int_equal(scheduler_pause(s), 0);
         scheduler_free(s);
         free(c);
 }

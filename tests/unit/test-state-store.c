@@ -330,6 +330,116 @@ static void test_torn_temporary_file(void **state) {
         assert_non_null(strstr(read_file(f->dir, "settings"), "default_timer=20\n"));
 }
 
+/* A FIFO, a link to /dev/zero and a directory as state files: nothing blocks, each is moved
+ * aside (the link itself, not its target) and the store starts empty. */
+static void test_not_regular_files_moved_aside(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list;
+        struct fault_entry *faults;
+        char path[400];
+        size_t n;
+
+        snprintf(path, sizeof path, "%s/history", f->dir);
+        assert_int_equal(mkfifo(path, 0644), 0);
+        snprintf(path, sizeof path, "%s/faults", f->dir);
+        assert_int_equal(symlink("/dev/zero", path), 0);
+        snprintf(path, sizeof path, "%s/settings", f->dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10, &list, &n), 0);
+        assert_int_equal(n, 0);
+        free(list);
+        assert_int_equal(state_store_list_faults(st, 10, &faults, &n), 0);
+        assert_int_equal(n, 0);
+        free(faults);
+        assert_int_equal(count_files(f->dir, "history.rejected-"), 1);
+        assert_int_equal(count_files(f->dir, "faults.rejected-"), 1);
+        assert_int_equal(count_files(f->dir, "settings.rejected-"), 1);
+        /* The next write makes regular files again. */
+        {
+                struct history_entry e = session(3, "swedish");
+                assert_int_equal(state_store_append_history(st, &e), 0);
+        }
+        state_store_close(st);
+        assert_non_null(read_file(f->dir, "history"));
+        {
+                DIR *d = opendir(f->dir);
+                struct dirent *de;
+                while ((de = readdir(d)))
+                        if (strncmp(de->d_name, "settings.rejected-", 18) == 0) {
+                                snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+                                rmdir(path);
+                        }
+                closedir(d);
+        }
+}
+
+/* Invalid UTF-8 in a stored field is replaced at read, so GetHistory and GetFaults never fail. */
+static void test_invalid_utf8_replaced(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list;
+        struct fault_entry *faults;
+        size_t n;
+
+        write_file(f->dir, "history", "1\tswe\xff" "dish\t1700000000000000\t900\t3\t4\t2\tcompleted\n");
+        write_file(f->dir, "faults", "1700000000000000\testop\tpressed \xed\xa0\x80 here\tlatched\n");
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(list[0].program, "swe?dish");
+        free(list);
+        assert_int_equal(state_store_list_faults(st, 10, &faults, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(faults[0].message, "pressed ??? here");
+        free(faults);
+        state_store_close(st);
+}
+
+/* Numbers in state files are base 10 and bounded: no wrap, no sign. */
+static void test_numbers_do_not_wrap(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry *list;
+        size_t n;
+
+        write_file(f->dir, "history", "18446744073709551616\tx\t1\t1\t1\t1\t1\tstopped\n"
+                                      "2\tx\t1\t4294967297\t1\t1\t1\tstopped\n"
+                                      "3\tx\t1\t+1\t1\t1\t1\tstopped\n"
+                                      "4\tx\t1\t010\t1\t1\t1\tstopped\n");
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_list_history(st, 10, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(list[0].id, 4);
+        assert_int_equal(list[0].duration_s, 10);
+        free(list);
+        state_store_close(st);
+}
+
+/* Writes never go through a planted link: the link is replaced, its target untouched. */
+static void test_write_does_not_follow_links(void **state) {
+        struct fixture *f = *state;
+        struct state_store *st;
+        struct history_entry e = session(5, "swedish");
+        char path[400], target[400];
+        struct stat sb;
+
+        write_file(f->dir, "victim", "precious");
+        snprintf(target, sizeof target, "%s/victim", f->dir);
+        snprintf(path, sizeof path, "%s/history.tmp", f->dir);
+        assert_int_equal(symlink(target, path), 0);
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        snprintf(path, sizeof path, "%s/settings", f->dir);
+        assert_int_equal(symlink(target, path), 0);
+        assert_int_equal(state_store_append_history(st, &e), 0);
+        assert_int_equal(state_store_save_default_timer(st, 20), 0);
+        state_store_close(st);
+        assert_string_equal(read_file(f->dir, "victim"), "precious");
+        assert_int_equal(lstat(path, &sb), 0);
+        assert_true(S_ISREG(sb.st_mode));
+}
+
 static void test_state_dir_created(void **state) {
         struct fixture *f = *state;
         struct state_store *st;
@@ -355,6 +465,10 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_corrupt_settings_and_faults, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_torn_temporary_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_state_dir_created, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_not_regular_files_moved_aside, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_invalid_utf8_replaced, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_numbers_do_not_wrap, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_does_not_follow_links, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "monitor.h"
 #include "output.h"
+#include "parse-number.h"
 #include "profile-command.h"
 
 struct options {
@@ -66,22 +67,16 @@ __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
 }
 
 static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
-        char *end;
-        unsigned long v;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || !*s || *end || v < min || v > max)
+        long long v;
+        if (parse_integer(s, min, max, &v) < 0)
                 return -EINVAL;
         *ret = (unsigned) v;
         return 0;
 }
 
 static int parse_steps(const char *s, int *ret) {
-        char *end;
-        long v;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || !*s || *end || v < -20 || v > 20 || v == 0)
+        long long v;
+        if (parse_integer(s, -20, 20, &v) < 0 || v == 0)
                 return -EINVAL;
         *ret = (int) v;
         return 0;
@@ -716,10 +711,8 @@ static int run(sd_bus *bus, const struct options *o, int argc, char **argv) {
         if (strcmp(verb, "rate") == 0) {
                 unsigned long long id;
                 unsigned before, after;
-                char *end;
                 NEEDS(4, "rate SESSION BEFORE AFTER (pain 0-10)");
-                id = strtoull(argv[1], &end, 10);
-                if (*end || parse_uint(argv[2], 0, 10, &before) < 0 || parse_uint(argv[3], 0, 10, &after) < 0)
+                if (parse_unsigned(argv[1], UINT64_MAX, &id) < 0 || parse_uint(argv[2], 0, 10, &before) < 0 || parse_uint(argv[3], 0, 10, &after) < 0)
                         return usage("%s", "rate SESSION BEFORE AFTER: a session id from 'chairctl history', pain 0-10");
                 return call(bus, CHAIR_INTERFACE, "RateSession", "tuu", (uint64_t) id, before, after);
         }

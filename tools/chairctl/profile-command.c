@@ -5,18 +5,21 @@
  * again and stores it in /etc/massagechair/profiles.d).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic-file.h"
 #include "chair-client.h"
 #include "planner.h"
 #include "profile-command.h"
 #include "profile-plot.h"
 #include "profile.h"
+#include "untrusted-file.h"
 
-#define UPLOAD_MAX (64 * 1024)
+#define UPLOAD_MAX PROFILE_FILE_MAX
 
 /* The reference body the show and plot commands place the program on. */
 static const struct plan_options reference = {
@@ -136,6 +139,8 @@ static int plot(int argc, char **argv) {
         const char *file = NULL, *out = NULL;
         struct program *p = NULL;
         struct timeline t = {};
+        char *svg = NULL;
+        size_t svg_len = 0;
         FILE *f;
         int r;
 
@@ -159,17 +164,21 @@ static int plot(int argc, char **argv) {
                 free(p);
                 return EXIT_CALL_FAILED;
         }
-        f = fopen(out, "we");
+        /* Drawn in memory, then written like every file of the project (common/atomic-file.h):
+         * never through a link, never half a file. */
+        f = open_memstream(&svg, &svg_len);
         if (!f) {
-                fprintf(stderr, "chairctl: cannot write %s: %s\n", out, strerror(errno));
                 r = -errno;
+                fprintf(stderr, "chairctl: cannot draw %s: %s\n", out, strerror(-r));
         } else {
                 profile_plot_svg(p, &t, &reference.scan, reference.track_length_mm, f);
-                if (fclose(f) != 0)
-                        r = -errno;
+                r = fclose(f) != 0 ? -errno : write_file_atomic(out, svg, svg_len, 0644);
+                if (r < 0)
+                        fprintf(stderr, "chairctl: cannot write %s: %s\n", out, strerror(-r));
                 else
                         printf("%s: %s, %u:%02u, written to %s\n", file, p->name, t.duration_ms / 60000,
                                t.duration_ms / 1000 % 60, out);
+                free(svg);
         }
         timeline_free(&t);
         free(p);
@@ -189,26 +198,18 @@ int chairctl_profile_command(int argc, char **argv) {
 
 int chairctl_profile_upload(sd_bus *bus, int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *text, name[256];
+        char *text = NULL, name[256], err[512];
         size_t len;
-        FILE *f;
         int r;
 
         if (argc != 3) {
                 fprintf(stderr, "chairctl: profile upload FILE\n");
                 return EXIT_USAGE;
         }
-        f = fopen(argv[2], "re");
-        if (!f) {
-                fprintf(stderr, "chairctl: cannot read %s: %s\n", argv[2], strerror(errno));
-                return EXIT_CALL_FAILED;
-        }
-        text = calloc(1, UPLOAD_MAX + 2);
-        len = text ? fread(text, 1, UPLOAD_MAX + 1, f) : 0;
-        fclose(f);
-        if (!text || len > UPLOAD_MAX) {
-                fprintf(stderr, "chairctl: %s is larger than %d bytes\n", argv[2], UPLOAD_MAX);
-                free(text);
+        /* The daemon's reader and bound: a FIFO or a device is refused, not waited on. */
+        r = read_untrusted_file(AT_FDCWD, argv[2], argv[2], UPLOAD_MAX, UNTRUSTED_TEXT, &text, &len, err, sizeof err);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: %s\n", err);
                 return EXIT_CALL_FAILED;
         }
         snprintf(name, sizeof name, "%s", argv[2]);
