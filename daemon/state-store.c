@@ -110,7 +110,8 @@ static bool precautions_value_ok(const char *v) {
         return strlen(v) < PRECAUTIONS_MAX && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-,") == strlen(v);
 }
 
-/* One key=value line; -EINVAL when it does not parse. */
+/* One key=value line; -EINVAL when it does not parse, -EBADMSG when it is a precautions line
+ * that does not. */
 static int parse_setting(struct state_store *st, char *line, bool *seen_precautions) {
         char *eq = strchr(line, '=');
         unsigned slot;
@@ -122,7 +123,7 @@ static int parse_setting(struct state_store *st, char *line, bool *seen_precauti
         if (strcmp(line, "precautions") == 0) {
                 /* Twice is as untrustworthy as garbage: which one did the person mean? */
                 if (*seen_precautions || !precautions_value_ok(eq))
-                        return -EINVAL;
+                        return -EBADMSG;
                 *seen_precautions = true;
                 snprintf(st->precautions, sizeof st->precautions, "%s", eq);
         } else if (strcmp(line, "default_timer") == 0) {
@@ -152,7 +153,8 @@ static int parse_setting(struct state_store *st, char *line, bool *seen_precauti
 static void load_settings(struct state_store *st) {
         char path[300], line[600];
         unsigned n = 0, bad_line = 0;
-        bool seen_precautions = false;
+        int r;
+        bool seen_precautions = false, bad_precautions = false;
         FILE *f;
 
         path_of(st, SETTINGS_FILE, path, sizeof path);
@@ -176,23 +178,26 @@ static void load_settings(struct state_store *st) {
                                 ;
                         if (!bad_line)
                                 bad_line = n;
+                        bad_precautions |= strncmp(line, "precautions", strlen("precautions")) == 0;
                         continue;
                 }
                 *nl = 0;
-                if (parse_setting(st, line, &seen_precautions) < 0 && !bad_line)
+                r = parse_setting(st, line, &seen_precautions);
+                bad_precautions |= r == -EBADMSG;
+                if (r < 0 && !bad_line)
                         bad_line = n;
         }
         fclose(f);
-        if (!seen_precautions) {
+        if (!seen_precautions || bad_precautions) {
                 st->precautions[0] = 0;
                 st->precautions_unreadable = true;
-                log_warning("%s: no readable precautions line; sessions are refused until the precautions are "
+                log_warning("%s: the precautions line is missing or unreadable; sessions are refused until the precautions are "
                             "declared again.", path);
         }
         if (!bad_line)
                 return;
         move_aside(st, SETTINGS_FILE, bad_line, "unreadable setting, keeping the readable ones");
-        int r = save_settings(st);
+        r = save_settings(st);
         if (r < 0)
                 log_warning_errno(r, "%s: could not rewrite the readable settings: %m", path);
 }
