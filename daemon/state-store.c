@@ -145,6 +145,23 @@ static int parse_setting(struct state_store *st, char *line, bool *seen_precauti
         return 0;
 }
 
+/* Reads one line into buf without its newline (a last line may lack it); -1 at the end of the
+ * file. *bad: longer than buf (the rest is skipped) or a NUL byte inside, which fgets hides. */
+static int read_line(FILE *f, char *buf, size_t size, bool *bad) {
+        size_t n = 0;
+        int c;
+
+        *bad = false;
+        while ((c = getc(f)) != EOF && c != '\n') {
+                if (c == 0 || n + 1 >= size)
+                        *bad = true;
+                else
+                        buf[n++] = (char) c;
+        }
+        buf[n] = 0;
+        return c == EOF && n == 0 && !*bad ? -1 : 0;
+}
+
 /* Every line that parses is kept; a bad one moves the file aside and the good lines are written
  * back. The precautions fail closed: a file without one readable precautions line (every file
  * the daemon writes has one) marks them unreadable, which refuses sessions until they are
@@ -166,22 +183,17 @@ static void load_settings(struct state_store *st) {
                 }
                 return;
         }
-        while (fgets(line, sizeof line, f)) {
-                char *nl = strchr(line, '\n');
+        for (;;) {
+                bool bad;
+                if (read_line(f, line, sizeof line, &bad) < 0)
+                        break;
                 n++;
-                if (!nl && feof(f))
-                        nl = line + strlen(line);  /* a last line without its newline (an editor's) */
-                else if (!nl) {
-                        /* Longer than any line we write, or torn: skip the rest of it. */
-                        int c;
-                        while ((c = fgetc(f)) != EOF && c != '\n')
-                                ;
+                if (bad) {
+                        bad_precautions |= strncmp(line, "precautions", strlen("precautions")) == 0;
                         if (!bad_line)
                                 bad_line = n;
-                        bad_precautions |= strncmp(line, "precautions", strlen("precautions")) == 0;
                         continue;
                 }
-                *nl = 0;
                 r = parse_setting(st, line, &seen_precautions);
                 bad_precautions |= r == -EBADMSG;
                 if (r < 0 && !bad_line)
