@@ -729,7 +729,12 @@ void session_precautions_changed(struct session *s) {
         if (!s || s->state == SESSION_SETTLING || s->state == SESSION_FAULT)
                 return;
         if (s->state == SESSION_IDLE) {
-                /* The levels shown for the next session follow the caps at once. */
+                const struct precaution_declared dec = { (const char *const *) s->d->precautions,
+                                                         s->d->precautions_unreadable };
+                /* The levels shown for the next session follow the caps at once (unless nothing
+                 * may run at all: then there is nothing to lower). */
+                if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_SPEED, .value = 1 }, &v) < 0)
+                        return;
                 set_intensity(s, s->settings.intensity, true, NULL);
                 set_depth(s, s->settings.depth, true, NULL);
                 set_air(s, s->settings.air_zones, s->settings.air_intensity, true, NULL);
