@@ -29,15 +29,15 @@ static const struct precaution precautions[] = {
         { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS },
         { "circulation-problems", "no calf or foot compression", false, 0, 0, false, LEGS },
         { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0 },
-        { "pregnancy", "no heat, no back or seat compression, intensity at most 2", false, 2, 2, true, TRUNK },
-        { "pacemaker", "intensity at most 2; programs with tapping excluded where they say so", false, 2, 3, false, 0 },
+        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK },
+        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0 },
         { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0 },
         { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS },
         { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0 },
         { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0 },
         { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0 },
         { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0 },
-        { "severe-inflammation", "intensity at most 2, no heat", false, 2, 2, true, 0 },
+        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0 },
 };
 
 const struct precaution *precaution_find(const char *name) {

@@ -234,3 +234,16 @@ def test_chairctl_status_shows_the_conditions(bus, daemon):
     assert "Precautions: pregnancy dvt-history" in r.stdout, r.stdout
     status = json.loads(chairctl(bus, "--json", "status").stdout)
     assert status["precautions"] == ["pregnancy", "dvt-history"]
+
+
+def test_panel_air_key_steps_over_forbidden_zones(daemon):
+    declare(daemon, "pregnancy")
+    start(daemon)
+    wait_state(daemon, "running")
+    seen = []
+    for _ in range(4):
+        press(daemon, "air_zone")
+        seen.append(daemon.get_property("AirZones"))
+    # all and back+seat are forbidden: the key goes shoulders+arms, calves+feet, off, ...
+    assert seen == [["shoulders", "arms"], ["calves", "feet"], [], ["shoulders", "arms"]], seen
+    daemon.call("Stop")
