@@ -224,6 +224,15 @@ static int plan_and_run(struct session *s, sd_bus_error *error) {
         char msg[512];
         int r;
 
+        /* Conditions declared during the scan before it lower the level it starts at. */
+        r = gate_level(s, PRECAUTION_INTENSITY, s->settings.intensity, true, error);
+        if (r < 0) {
+                set_state(s, SESSION_IDLE);
+                s->program[0] = 0;
+                return r;
+        }
+        s->settings.intensity = s->pending.intensity = req.intensity = (uint32_t) r;
+        chair_object_emit_changed(s->d, "Intensity", NULL);
         r = program_library_plan(s->d->library, s->program, &req, &t, msg, sizeof msg);
         if (r < 0) {
                 set_state(s, SESSION_IDLE);
@@ -721,6 +730,7 @@ int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
  * (its timeline already holds their commands), ends; the person starts again within them. */
 void session_precautions_changed(struct session *s) {
         struct precaution_request req = {};
+        struct precaution_declared dec;
         struct program_summary p;
         struct precaution_verdict v;
         struct precaution_caps caps;
@@ -728,9 +738,8 @@ void session_precautions_changed(struct session *s) {
 
         if (!s || s->state == SESSION_SETTLING || s->state == SESSION_FAULT)
                 return;
+        dec = (struct precaution_declared) { (const char *const *) s->d->precautions, s->d->precautions_unreadable };
         if (s->state == SESSION_IDLE) {
-                const struct precaution_declared dec = { (const char *const *) s->d->precautions,
-                                                         s->d->precautions_unreadable };
                 /* The levels shown for the next session follow the caps at once (unless nothing
                  * may run at all: then there is nothing to lower). */
                 if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_SPEED, .value = 1 }, &v) < 0)
@@ -746,13 +755,14 @@ void session_precautions_changed(struct session *s) {
         caps = declared_caps(s);
         req.kind = s->manual ? PRECAUTION_MANUAL : PRECAUTION_PROGRAM;
         req.value = s->settings.intensity;
+        req.clamp = true;  /* refused only for what no clamp can fix; the caps are compared below */
         if (s->state == SESSION_SCANNING && !s->start_after_scan)
                 req.kind = PRECAUTION_SCAN, req.value = SCAN_DEPTH;
         if (req.kind == PRECAUTION_PROGRAM && program_library_find(s->d->library, s->program, &p) >= 0) {
                 req.program = p.id;
                 req.excluded_by = p.precautions;
         }
-        r = gate(s, &req, &v, NULL);
+        r = precautions_check(&dec, &req, &v);  /* no log of a clamp: the caps decide below */
         /* A scan's program is planned with the new caps when the scan ends. */
         if (r < 0 || (s->state != SESSION_SCANNING && precaution_caps_stricter(&caps, &s->caps))) {
                 log_notice("Session %s ended by the declared conditions: %s.", s->program[0] ? s->program : "body scan",

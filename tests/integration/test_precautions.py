@@ -247,3 +247,22 @@ def test_panel_air_key_steps_over_forbidden_zones(daemon):
     # all and back+seat are forbidden: the key goes shoulders+arms, calves+feet, off, ...
     assert seen == [["shoulders", "arms"], ["calves", "feet"], [], ["shoulders", "arms"]], seen
     daemon.call("Stop")
+
+
+def test_conditions_declared_during_a_scan(daemon):
+    # A stricter condition during the scan before a program: the program runs within it.
+    daemon.call("Start", "sa{sv}", "demo", 2, "scan", "b", "true", "intensity", "u", 4)
+    wait_state(daemon, "scanning")
+    declare(daemon, "osteoporosis")
+    assert daemon.get_property("State") == "scanning"
+    wait_state(daemon, "running", timeout=90)
+    assert daemon.get_property("Intensity") == 2
+    daemon.call("Stop")
+    wait_state(daemon, "idle", timeout=40)
+    # A must-not-use condition ends a scan at once.
+    declare(daemon)
+    daemon.call("StartBodyScan")
+    wait_state(daemon, "scanning")
+    declare(daemon, "acute-sprain")
+    chairtest.wait_for(lambda: daemon.get_property("State") in ("settling", "idle"), 5, "the scan to end")
+    assert "acute-sprain" in daemon.output()
