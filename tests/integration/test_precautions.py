@@ -266,3 +266,18 @@ def test_conditions_declared_during_a_scan(daemon):
     declare(daemon, "acute-sprain")
     chairtest.wait_for(lambda: daemon.get_property("State") in ("settling", "idle"), 5, "the scan to end")
     assert "acute-sprain" in daemon.output()
+
+
+def test_unknown_condition_in_settings_refuses_sessions(workdir, start_daemon):
+    state = os.path.join(workdir, "state")
+    os.makedirs(state, exist_ok=True)
+    with open(os.path.join(state, "settings"), "w") as f:
+        f.write("precautions=pregnancy,clumsiness\n")
+    d = start_daemon()
+    name, msg = d.error_of("Start", "demo", "@a{sv} {}")
+    assert name == CONFLICT and "re-declare" in msg, msg
+    assert "unknown precaution 'clumsiness'" in d.output()
+    declare(d, "pregnancy")
+    start(d)
+    wait_state(d, "running")
+    d.call("Stop")
