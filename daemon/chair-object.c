@@ -412,14 +412,16 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
                         goto out;
                 }
         }
-        r = state_store_save_precautions(d->store, (const char *const *) list);
+        /* Stored first: on any error the declared list is untouched. */
+        r = daemon_set_precautions(d, list);
+        if (r == -ENOBUFS)
+                r = invalid(error, "conditions: the list is too long to store");
         if (r < 0) {
-                r = sd_bus_error_set_errnof(error, -r, "Could not store the precautions: %m");
+                if (!sd_bus_error_is_set(error))
+                        r = sd_bus_error_set_errnof(error, -r, "Could not store the precautions: %m");
                 goto out;
         }
-        daemon_set_precautions(d, list);
         list = NULL;
-        chair_object_emit_changed(d, "Precautions", NULL);
         r = sd_bus_reply_method_return(m, NULL);
 out:
         for (char **p = list; p && *p; p++)
