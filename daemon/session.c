@@ -83,6 +83,10 @@ bool session_active(struct session *s);
 static void set_state(struct session *s, enum session_state st) {
         if (s->state == st)
                 return;
+        /* Only a clear leaves a latched fault: a call that went on after a trip (a scheduler
+         * command not taken, say) must not make the state claim what the chair is not doing. */
+        if (s->state == SESSION_FAULT && supervisor_latched(s->d->supervisor))
+                return;
         log_debug("Session: %s -> %s", session_state_name(s->state), session_state_name(st));
         s->state = st;
         daemon_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
@@ -203,7 +207,8 @@ static void begin_running(struct session *s, struct timeline *t) {
                 supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
                 return;
         }
-        push_modifiers(s);
+        if (push_modifiers(s) < 0)
+                return; /* not taken: the scheduler's sink has faulted the chair */
         set_state(s, SESSION_RUNNING);
         chair_object_emit_changed(s->d, "SessionId", NULL);
         start_tick(s);
