@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "planner.h"
+#include "travel.h"
 
 /* Speed level -> roller travel (mm/s) and motor duty (%); intensity level -> scale factor
  * applied to depth, motor duty and air level, within the bounds docs/profiles.md states. */
@@ -68,10 +69,17 @@ static uint32_t level(double v, uint32_t max) {
         return (uint32_t) CLAMP(lround(v), 1, (long) max);
 }
 
-/* Length of one sweep of a range, in ms. */
+/* The reference chair's roller, for sizing steps (the scheduler uses the chair's own). */
+static const struct travel_limits reference_travel = {
+        .max_speed_mm_s = TRAVEL_REFERENCE_MAX_SPEED_MM_S,
+        .margin_pct = TRAVEL_MARGIN_PCT_DEFAULT,
+};
+
+/* Length of one stroke of a range, in ms: what the closed-loop sweep takes from end to end
+ * (its stops and the turn included), so a step of repetitions holds that many strokes. */
 static uint64_t leg_ms(const struct planner *pl, const struct profile_step *s, uint32_t speed) {
         int32_t a = position_mm(pl, s->from), b = position_mm(pl, s->to);
-        return (uint64_t) llabs((long long) b - a) * 1000 / (uint64_t) travel_mm_s[speed] + 1;
+        return travel_stroke_ms(b - a, travel_mm_s[speed], &reference_travel) + 1;
 }
 
 static uint64_t shiatsu_range_pass_ms(const struct planner *pl, const struct profile_step *s, uint32_t speed) {
@@ -182,10 +190,9 @@ static void emit_roller(struct planner *pl, const struct profile_step *s, const 
                 emit(pl, t, TL_ROLLER_POSITION, APPROACH_MM_S, a);
                 return;
         }
-        /* Sweeps: long strokes up and down the range for the step's length. */
-        uint64_t leg = leg_ms(pl, s, speed);
-        for (uint64_t u = 0, i = 0; u < len; u += leg, i++)
-                emit(pl, t + u, TL_ROLLER_POSITION, (int16_t) v, i % 2 ? a : b);
+        /* Sweeps: long strokes up and down the range, closed-loop from end to end (the
+         * scheduler turns when the encoder says an end is reached), for the step's length. */
+        emit(pl, t, TL_ROLLER_SWEEP, (int16_t) v, timeline_sweep_value(a, b));
 }
 
 static void emit_air(struct planner *pl, const struct profile_step *s, const struct expanded *e, uint64_t t, uint64_t len) {
@@ -367,6 +374,10 @@ void planner_format(const struct timeline *t, FILE *out) {
                 switch ((enum timeline_channel) c->channel) {
                 case TL_ROLLER_POSITION:
                         fprintf(out, "%d mm at %d mm/s\n", c->value, c->arg);
+                        break;
+                case TL_ROLLER_SWEEP:
+                        fprintf(out, "%d..%d mm at %d mm/s\n", timeline_sweep_first(c->value),
+                                timeline_sweep_second(c->value), c->arg);
                         break;
                 case TL_AIR_ZONE:
                         fprintf(out, "%s %s", chair_air_zone_name(c->arg), actions[(c->value & 0xff) % 3]);
