@@ -24,19 +24,25 @@ uint64_t travel_expected_ms(int32_t distance_mm, int32_t speed_mm_s, const struc
         return (d - band) * 1000 / v + band * 1000 / MIN(v, slow);
 }
 
+uint64_t travel_run_limit_ms(void) {
+        uint64_t limit = chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms;
+
+        if (!limit)
+                return UINT64_MAX;
+        return limit > TRAVEL_GUARD_MS ? limit - TRAVEL_GUARD_MS : 0;
+}
+
 uint64_t travel_bound_ms(uint64_t expected_ms, const struct travel_limits *l) {
         uint64_t b = expected_ms * (100 + (uint64_t) l->margin_pct) / 100 + TRAVEL_GRACE_MS;
-        return MAX(b, (uint64_t) l->floor_ms);
+        /* The floor never reaches the run's limit, whatever the map says: travel-timeout first. */
+        return MAX(b, MIN((uint64_t) l->floor_ms, travel_run_limit_ms()));
 }
 
 uint32_t travel_legs(int32_t distance_mm, int32_t speed_mm_s, const struct travel_limits *l) {
-        uint64_t limit = chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms;
+        uint64_t limit = travel_run_limit_ms();
         int32_t d = abs(distance_mm);
         uint32_t k = 1;
 
-        if (!limit)
-                return 1;
-        limit = limit > TRAVEL_GUARD_MS ? limit - TRAVEL_GUARD_MS : 0;
         while (k < TRAVEL_MAX_LEGS && travel_bound_ms(travel_expected_ms((d + (int32_t) k - 1) / (int32_t) k, speed_mm_s, l), l) > limit)
                 k++;
         return k;

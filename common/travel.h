@@ -35,6 +35,9 @@ uint64_t travel_expected_ms(int32_t distance_mm, int32_t speed_mm_s, const struc
 /* The deadline of a travel expected to take expected_ms: the map's margin on top, never less
  * than its floor. */
 uint64_t travel_bound_ms(uint64_t expected_ms, const struct travel_limits *l);
+/* The longest bound one run of the travel motor (no stop, no reversal) may be given: clear of
+ * its maximum on-time by a supervisor check and more. */
+uint64_t travel_run_limit_ms(void);
 /* Into how many legs (stops on the way + 1) a travel splits so that each leg's bound stays
  * clear of the travel motor's maximum on-time. */
 uint32_t travel_legs(int32_t distance_mm, int32_t speed_mm_s, const struct travel_limits *l);

@@ -107,6 +107,7 @@ struct scheduler {
         struct travel_limits travel;
         int32_t leg_target_mm;     /* a travel runs in legs, with a stop between them */
         uint64_t dwell_until_ns;   /* standing at a stop or a turn until then */
+        uint64_t travel_run_ns;    /* when the travel motor's current run began, 0: it stands */
         bool out_known[_CHAIR_OUT_MAX];
 
         /* Shared with the event loop. */
@@ -213,6 +214,10 @@ static void put(struct scheduler *s, enum chair_output out, int32_t value) {
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_OUTPUT_ERROR, (int32_t) out, r, NULL });
                 return;
         }
+        /* The router's rule for on-time runs, so a leg can tell how much of the run is left. */
+        if (out == CHAIR_OUT_TRAVEL_MOTOR &&
+            (value == 0 || chair_output_starts_run(out, s->out_known[out] ? s->out_cache[out] : 0, value)))
+                s->travel_run_ns = value ? s->now_ns : 0;
         s->out_cache[out] = value;
         s->out_known[out] = true;
 }
@@ -243,10 +248,19 @@ static void start_leg(struct scheduler *s) {
         uint32_t legs = travel_legs(dist, v, &s->travel);
         int32_t leg = dist / (int32_t) legs;
 
+        uint64_t bound_ms;
+
         s->leg_target_mm = legs > 1 ? pos + leg : c->roller_target_mm;
-        atomic_store(&s->roller_deadline_ns,
-                     s->now_ns + travel_bound_ms(travel_expected_ms(s->leg_target_mm - pos, v, &s->travel), &s->travel) *
-                                         1000000ULL);
+        bound_ms = travel_bound_ms(travel_expected_ms(s->leg_target_mm - pos, v, &s->travel), &s->travel);
+        /* A new target while the motor runs on in the same direction continues its run: when
+         * the run so far and this leg would pass the run's limit, stop a moment first. */
+        if (s->travel_run_ns && (s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] > 0) == (dist > 0) &&
+            (s->now_ns - s->travel_run_ns) / 1000000ULL + bound_ms > travel_run_limit_ms()) {
+                s->dwell_until_ns = s->now_ns + TRAVEL_DWELL_MS * 1000000ULL;
+                atomic_store(&s->roller_deadline_ns, 0);
+                return;
+        }
+        atomic_store(&s->roller_deadline_ns, s->now_ns + bound_ms * 1000000ULL);
 }
 
 /* A new travel: no dwell, its first leg at once. */
@@ -516,6 +530,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 /* The router already drove everything safe; forget what we wrote. */
                 memset(s->out_known, 0, sizeof s->out_known);
                 atomic_store(&s->roller_deadline_ns, 0);
+                s->travel_run_ns = s->dwell_until_ns = 0;
                 atomic_store(&s->air_zones_active, 0);
                 for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                         atomic_store(&s->heat_levels[z], 0);
@@ -632,7 +647,7 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
          * its target change slowly, and the next timeline command wakes the thread anyway. */
         if (s->mode != SCHEDULER_PAUSED || s->planned.heat_level[0] || s->planned.heat_level[1]) {
                 bool fast = s->mode == SCHEDULER_SETTLING || s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] != 0 ||
-                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0;
+                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0 || s->dwell_until_ns != 0;
                 uint64_t period_ms = fast ? s->config.tick_ms : MAX(s->config.tick_ms, SLOW_TICK_MS);
                 if (s->next_tick_ns <= now || s->next_tick_ns > now + period_ms * 1000000ULL)
                         s->next_tick_ns = now + period_ms * 1000000ULL;

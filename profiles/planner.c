@@ -29,7 +29,8 @@ struct planner {
         uint32_t intensity;
         double factor;
         struct precaution_caps caps;
-        double scale;          /* duration scale of every step */
+        double scale;          /* duration scale of every step given in repetitions */
+        double dscale;         /* ... and of every step given a duration */
 };
 
 struct expanded {
@@ -101,7 +102,7 @@ static uint64_t step_length_ms(const struct planner *pl, const struct profile_st
         uint32_t speed = ramped(s, RAMP_SPEED, s->speed, e);
 
         if (s->duration_s)
-                return (uint64_t) lround(s->duration_s * 1000.0 * pl->scale);
+                return (uint64_t) lround(s->duration_s * 1000.0 * pl->dscale);
         /* repetitions: sweeps of the range, or else air cycles */
         {
                 uint32_t reps = (uint32_t) MAX(1, lround(s->repetitions * pl->scale));
@@ -233,6 +234,13 @@ static uint64_t emit_step(struct planner *pl, const struct expanded *e, size_t i
         return len;
 }
 
+static uint64_t program_ms(const struct planner *pl, const struct expanded *seq, size_t n) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += step_length_ms(pl, &pl->p->steps[seq[i].step], &seq[i]);
+        return total;
+}
+
 struct indexed_cmd {
         struct timeline_cmd cmd;
         size_t index;
@@ -280,7 +288,7 @@ static size_t expand(const struct program *p, struct expanded *out, size_t max) 
 }
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret) {
-        struct planner pl = { .p = p, .o = o, .scale = 1.0 };
+        struct planner pl = { .p = p, .o = o, .scale = 1.0, .dscale = 1.0 };
         struct expanded *seq;
         size_t n;
         uint64_t t = 0, natural = 0, target;
@@ -307,17 +315,32 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                 target = 1000ULL * (o->duration_s ? o->duration_s : p->duration_s);
                 /* Fit the program to the session: stretch or shorten every step up to 2x, then
                  * repeat the middle of the program or cut the end. */
-                pl.scale = CLAMP((double) target / (double) natural, 0.5, 2.0);
-                /* Repetitions round to whole sweeps: shrink until the whole program fits, so the
-                 * final step (the cool-down) is never cut. */
-                for (int k = 0; k < 8 && pl.scale > 0.5; k++) {
-                        uint64_t total = 0;
-                        for (size_t i = 0; i < n; i++)
-                                total += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
-                        if (total <= target)
-                                break;
-                        pl.scale = MAX(0.5, pl.scale * (double) target / (double) total * 0.995);
+                double lo = 0.5, hi = CLAMP((double) target / (double) natural, 0.5, 2.0);
+                /* Repetitions round to whole strokes: the largest scale up to that at which the
+                 * whole program fits, so the final step (the cool-down) is never cut. The length
+                 * grows with the scale, so halving the interval finds it. */
+                pl.scale = pl.dscale = hi;
+                if (program_ms(&pl, seq, n) > target) {
+                        for (int k = 0; k < 24; k++) {
+                                pl.scale = pl.dscale = (lo + hi) / 2;
+                                if (program_ms(&pl, seq, n) <= target)
+                                        lo = pl.scale;
+                                else
+                                        hi = pl.scale;
+                        }
+                        pl.scale = pl.dscale = lo;
                 }
+                /* Whole strokes leave a gap: the steps given a duration fill it. */
+                lo = pl.dscale;
+                hi = 2.0;
+                for (int k = 0; k < 24 && lo < hi; k++) {
+                        pl.dscale = (lo + hi) / 2;
+                        if (program_ms(&pl, seq, n) <= target)
+                                lo = pl.dscale;
+                        else
+                                hi = pl.dscale;
+                }
+                pl.dscale = lo;
         }
 
         if (n <= 2 || o->natural) {
