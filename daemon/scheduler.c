@@ -217,7 +217,7 @@ static void put(struct scheduler *s, enum chair_output out, int32_t value) {
         /* The router's rule for on-time runs, so a leg can tell how much of the run is left. */
         if (out == CHAIR_OUT_TRAVEL_MOTOR &&
             (value == 0 || chair_output_starts_run(out, s->out_known[out] ? s->out_cache[out] : 0, value)))
-                s->travel_run_ns = value ? s->now_ns : 0;
+                s->travel_run_ns = value ? MAX(s->now_ns, 1ULL) : 0;  /* 0 means none */
         s->out_cache[out] = value;
         s->out_known[out] = true;
 }
