@@ -192,8 +192,9 @@ static void emit_roller(struct planner *pl, const struct profile_step *s, const 
                 return;
         }
         /* Sweeps: long strokes up and down the range, closed-loop from end to end (the
-         * scheduler turns when the encoder says an end is reached), for the step's length. */
-        emit(pl, t, TL_ROLLER_SWEEP, (int16_t) v, timeline_sweep_value(a, b));
+         * scheduler turns when the encoder says an end is reached), for the step's length; the
+         * first stroke goes to TO (docs/profiles.md). */
+        emit(pl, t, TL_ROLLER_SWEEP, (int16_t) v, timeline_sweep_value(b, a));
 }
 
 static void emit_air(struct planner *pl, const struct profile_step *s, const struct expanded *e, uint64_t t, uint64_t len) {

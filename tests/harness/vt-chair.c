@@ -100,6 +100,8 @@ static void sweep_close(struct vt *v) {
         if (!v->sweep_on)
                 return;
         v->sweep_on = false;
+        if (v->reached[0] && v->reached[1])
+                v->rec->sweeps_both_ends++;
         if (v->now - v->sweep_from_ns < v->sweep_needs_ns)
                 return;
         v->rec->sweeps_checked++;
@@ -187,6 +189,8 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
         params.shoulder_mm = po.scan.shoulder_mm;
         params.waist_mm = po.scan.waist_mm;
         chair_physics_init(&v->phys, &params);
+        v->phys.roller_mm = o->start_mm < 0 ? 0 : o->start_mm ? o->start_mm : po.scan.shoulder_mm + 40;
+        v->phys.encoder = v->phys.roller_mm * params.pulses_per_mm;
         v->travel = (struct travel_limits) { cfg.max_speed_mm_s,
                                              o->travel_margin_pct ? o->travel_margin_pct : TRAVEL_MARGIN_PCT_DEFAULT,
                                              cfg.travel_timeout_ms };

@@ -23,6 +23,8 @@ struct vt_options {
         uint32_t duration_s;         /* 0: the program's default */
         struct body_scan scan;       /* zero: the reference person (shoulder 620, waist 220 mm) */
         int32_t speed_pct;           /* the panel's live speed, 60-140 %; 0: 100 */
+        int32_t start_mm;            /* the roller at the start; 0: where a body scan leaves it,
+                                        40 mm above the shoulder; -1: at the bottom */
         uint32_t travel_margin_pct;  /* the map's [limits]; 0: its defaults */
         uint32_t travel_timeout_ms;
         /* A roller that creeps (1/20 of its speed, as the sim backend's slow-roller) from then on. */
@@ -46,6 +48,7 @@ struct vt_record {
         unsigned sweeps;             /* sweep commands executed */
         unsigned sweeps_checked;     /* ... that lasted long enough to reach both ends */
         unsigned sweeps_missed;      /* ... of those, the ones that did not */
+        unsigned sweeps_both_ends;   /* sweeps that reached both ends, whether they had to or not */
         bool settled;
         unsigned n_faults;
         struct vt_fault faults[VT_MAX_FAULTS];

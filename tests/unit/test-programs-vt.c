@@ -55,7 +55,7 @@ static void test_every_shipped_program(void **state) {
         snprintf(dir, sizeof dir, "%s/profiles/programs", src ? src : ".");
         n = scandir(dir, &names, NULL, alphasort);
         assert_true(n > 0);
-        printf("# %-20s %10s %8s %10s %8s %8s\n", "program", "planned", "moving", "longest", "sweeps", "runs");
+        printf("# %-20s %10s %8s %10s %12s %6s\n", "program", "planned", "moving", "longest", "both ends", "runs");
         for (int i = 0; i < n; i++) {
                 size_t len = strlen(names[i]->d_name);
                 if (len > 4 && strcmp(names[i]->d_name + len - 4, ".ini") == 0) {
@@ -75,9 +75,9 @@ static void test_every_shipped_program(void **state) {
                         expect_healthy(p, &(struct vt_options) { .speed_pct = 140 }, &r);
                         /* A map with the least margin and floor still runs every program. */
                         expect_healthy(p, &(struct vt_options) { .travel_margin_pct = 5, .travel_timeout_ms = 5000 }, &r);
-                        printf("# %-20s %8u s %7.1f%% %8.1f s %4u/%-3u %8u   (longest at any setting %.1f s)\n", p->id,
-                               def.planned_ms / 1000, 100.0 * (double) def.moving_ms / (double) def.planned_ms,
-                               (double) def.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR] / 1000.0, def.sweeps_checked,
+                        printf("# %-20s %8u s %7.1f%% %8.1f s %6u of %-3u %6u   (longest at any setting %.1f s)\n",
+                               p->id, def.planned_ms / 1000, 100.0 * (double) def.moving_ms / (double) def.planned_ms,
+                               (double) def.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR] / 1000.0, def.sweeps_both_ends,
                                def.sweeps, def.travel_runs, (double) longest / 1000.0);
                         free(p);
                         programs++;
