@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 enum timeline_channel {
-        TL_ROLLER_POSITION, /* value: target, mm above the bottom limit; arg: speed, mm/s (1..100) */
+        TL_ROLLER_POSITION, /* value: target, mm above the bottom limit, or TL_ROLLER_HERE;
+                               arg: speed, mm/s (1..100) */
         TL_KNEAD,           /* value: -100..100 % (negative = reverse) */
         TL_TAP,             /* value: 0..100 % */
         TL_WIDTH,           /* value: 0 narrow, 1 medium, 2 wide */
@@ -26,6 +27,9 @@ enum timeline_channel {
                                second, and so on; value: timeline_sweep_value(); arg: speed, mm/s */
         _TL_CHANNEL_MAX,
 };
+
+/* The value of a TL_ROLLER_POSITION that stops the roller where it is (a sweep ends there). */
+#define TL_ROLLER_HERE (-1)
 
 enum timeline_air_action {
         TL_AIR_RELEASE = 0,

@@ -247,7 +247,6 @@ static void start_leg(struct scheduler *s) {
         int32_t pos = roller_mm(s), dist = c->roller_target_mm - pos, v = roller_speed(s);
         uint32_t legs = travel_legs(dist, v, &s->travel);
         int32_t leg = dist / (int32_t) legs;
-
         uint64_t bound_ms;
 
         s->leg_target_mm = legs > 1 ? pos + leg : c->roller_target_mm;
@@ -370,8 +369,13 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
 
         switch ((enum timeline_channel) cmd->channel) {
         case TL_ROLLER_POSITION:
-                c->roller_active = true;
                 c->sweeping = false;
+                if (cmd->value == TL_ROLLER_HERE) {
+                        c->roller_active = false;
+                        atomic_store(&s->roller_deadline_ns, 0);
+                        break;
+                }
+                c->roller_active = true;
                 c->roller_target_mm = CLAMP(cmd->value, 0, s->config.track_length_mm);
                 c->roller_speed = CLAMP(cmd->arg, 1, 100);
                 start_travel(s);
@@ -415,6 +419,9 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
                         s->speed_pct = s->pending_speed_pct;
                         s->width_override = s->pending_width;
                         s->modifiers_pending = false;
+                        /* A travel under way: its deadline at the new speed. */
+                        if (c->roller_active && !s->dwell_until_ns)
+                                start_leg(s);
                 }
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, 0, NULL });
                 break;

@@ -126,6 +126,8 @@ static void emit_roller(struct planner *pl, const struct profile_step *s, const 
 
         switch (s->technique) {
         case TECH_NONE:
+                /* The roller rests where the last step left it. */
+                emit(pl, t, TL_ROLLER_POSITION, 0, TL_ROLLER_HERE);
                 emit(pl, t, TL_KNEAD, 0, 0);
                 emit(pl, t, TL_TAP, 0, 0);
                 emit(pl, t, TL_DEPTH, 0, 0);
@@ -397,7 +399,10 @@ void planner_format(const struct timeline *t, FILE *out) {
                 fprintf(out, "%8u.%03u  %-6s ", c->at_ms / 1000, c->at_ms % 1000, timeline_channel_name(c->channel));
                 switch ((enum timeline_channel) c->channel) {
                 case TL_ROLLER_POSITION:
-                        fprintf(out, "%d mm at %d mm/s\n", c->value, c->arg);
+                        if (c->value == TL_ROLLER_HERE)
+                                fprintf(out, "stop\n");
+                        else
+                                fprintf(out, "%d mm at %d mm/s\n", c->value, c->arg);
                         break;
                 case TL_ROLLER_SWEEP:
                         fprintf(out, "%d..%d mm at %d mm/s\n", timeline_sweep_first(c->value),

@@ -166,7 +166,7 @@ void profile_plot_svg(const struct program *p, const struct timeline *t, const s
                 for (uint32_t ms = 0; ms <= total; ms += 100) {
                         while (next < t->n_cmds && t->cmds[next].at_ms <= ms) {
                                 if (t->cmds[next].channel == TL_ROLLER_POSITION) {
-                                        target = t->cmds[next].value;
+                                        target = t->cmds[next].value == TL_ROLLER_HERE ? pos : t->cmds[next].value;
                                         speed = t->cmds[next].arg;
                                         sweeping = false;
                                 } else if (t->cmds[next].channel == TL_ROLLER_SWEEP) {
