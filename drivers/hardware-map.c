@@ -250,7 +250,7 @@ static const struct limit_key limit_keys[] = {
         { "heat_rise_timeout_s", 30, 900, 1, offsetof(struct hw_limits, heat_rise_timeout_s), false },
         { "air_max_pressure_kpa", 10, 80, 10, offsetof(struct hw_limits, air_max_pressure_decikpa), true },
         { "air_max_inflate_s", 5, 120, 1, offsetof(struct hw_limits, air_max_inflate_s), false },
-        { "travel_timeout_s", 5, 40, 1000, offsetof(struct hw_limits, travel_timeout_ms), false },
+        { "travel_timeout_s", 5, 60, 1000, offsetof(struct hw_limits, travel_timeout_ms), false },
         { "travel_margin_pct", 5, 100, 1, offsetof(struct hw_limits, travel_margin_pct), false },
         { "encoder_loss_ms", 200, 10000, 1, offsetof(struct hw_limits, encoder_loss_ms), false },
         { "motor_current_max_ma", 500, 20000, 1, offsetof(struct hw_limits, motor_current_max_ma), false },
