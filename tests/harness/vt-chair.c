@@ -54,10 +54,6 @@ static void end_run(struct vt *v, enum chair_output out) {
         if (!v->run_since[out])
                 return;
         uint64_t len = (v->now - (v->run_since[out] - 1)) / MS;
-        if (getenv("VT_DEBUG") && out == CHAIR_OUT_TRAVEL_MOTOR && len > 25000)
-                fprintf(stderr, "run %llu ms ending at %llu ms, at %d mm, duty %d\n", (unsigned long long) len,
-                        (unsigned long long) (v->now / MS), chair_physics_input(&v->phys, CHAIR_IN_ENCODER) / 2,
-                        v->image[out]);
         v->rec->longest_run_ms[out] = MAX(v->rec->longest_run_ms[out], len);
         v->run_since[out] = 0;
 }

@@ -73,8 +73,11 @@ static void test_every_shipped_program(void **state) {
                         expect_healthy(p, &(struct vt_options) { .speed_pct = 60 }, &r);
                         longest = MAX(longest, r.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR]);
                         expect_healthy(p, &(struct vt_options) { .speed_pct = 140 }, &r);
-                        /* A map with the least margin and floor still runs every program. */
+                        /* Maps with the least and the most margin and floor run every program. */
                         expect_healthy(p, &(struct vt_options) { .travel_margin_pct = 5, .travel_timeout_ms = 5000 }, &r);
+                        expect_healthy(p, &(struct vt_options) { .travel_margin_pct = 100, .travel_timeout_ms = 60000,
+                                                                 .speed_pct = 60 }, &r);
+                        longest = MAX(longest, r.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR]);
                         printf("# %-20s %8u s %7.1f%% %8.1f s %6u of %-3u %6u   (longest at any setting %.1f s)\n",
                                p->id, def.planned_ms / 1000, 100.0 * (double) def.moving_ms / (double) def.planned_ms,
                                (double) def.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR] / 1000.0, def.sweeps_both_ends,
