@@ -217,6 +217,7 @@ static int setup_scheduler(struct chair_daemon *d) {
                 .deadline_miss_ms = d->map.limits.deadline_miss_ms,
                 .tick_ms = controller_tick_ms(&d->map),
                 .travel_timeout_ms = d->map.limits.travel_timeout_ms,
+                .travel_margin_pct = d->map.limits.travel_margin_pct,
                 .priority = d->map.scheduler.priority,
                 .cpu = d->map.scheduler.cpu,
         };
