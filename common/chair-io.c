@@ -75,6 +75,20 @@ const struct chair_input_info *chair_input_info(enum chair_input in) {
         return &inputs[in];
 }
 
+bool chair_output_starts_run(enum chair_output out, int32_t old, int32_t value) {
+        const struct chair_output_info *info = chair_output_info(out);
+
+        if (!info || value == info->safe_value)
+                return false;
+        return old == info->safe_value || (info->min < 0 && (old < 0) != (value < 0));
+}
+
+bool chair_output_over_on_time(enum chair_output out, uint64_t on_usec) {
+        const struct chair_output_info *info = chair_output_info(out);
+
+        return info && info->max_on_ms && on_usec > (uint64_t) info->max_on_ms * 1000;
+}
+
 int chair_output_from_name(const char *name) {
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 if (strcmp(outputs[i].name, name) == 0)

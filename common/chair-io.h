@@ -93,6 +93,13 @@ struct chair_input_info {
 
 const struct chair_output_info *chair_output_info(enum chair_output out);
 const struct chair_input_info *chair_input_info(enum chair_input in);
+/* The maximum on-time rule, one copy for the I/O router, the supervisor and the virtual-time
+ * tests. A change from old to value starts a new run when the output leaves its safe value or
+ * a motor reverses: the travel motor's maximum on-time bounds one travel, not a roller
+ * sweeping up and down. */
+bool chair_output_starts_run(enum chair_output out, int32_t old, int32_t value);
+/* A run of on_usec is longer than the output's maximum on-time. */
+bool chair_output_over_on_time(enum chair_output out, uint64_t on_usec);
 /* Returns the enum value or -EINVAL for an unknown name. */
 int chair_output_from_name(const char *name);
 int chair_input_from_name(const char *name);

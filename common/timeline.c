@@ -21,6 +21,7 @@ const char *timeline_channel_name(enum timeline_channel c) {
                 [TL_AIR_ZONE] = "air",
                 [TL_HEAT_ZONE] = "heat",
                 [TL_STEP] = "step",
+                [TL_ROLLER_SWEEP] = "sweep",
         };
         return (unsigned) c < _TL_CHANNEL_MAX ? names[c] : "?";
 }

@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 enum timeline_channel {
-        TL_ROLLER_POSITION, /* value: target, mm above the bottom limit; arg: speed, mm/s (1..100) */
+        TL_ROLLER_POSITION, /* value: target, mm above the bottom limit, or TL_ROLLER_HERE;
+                               arg: speed, mm/s (1..100) */
         TL_KNEAD,           /* value: -100..100 % (negative = reverse) */
         TL_TAP,             /* value: 0..100 % */
         TL_WIDTH,           /* value: 0 narrow, 1 medium, 2 wide */
@@ -21,8 +22,14 @@ enum timeline_channel {
         TL_HEAT_ZONE,       /* arg: enum chair_heat_zone; value: level 0 (off) .. 3 */
         TL_STEP,            /* a step boundary, a safe point for live changes; arg: the program's step,
                                value: the running index */
+        TL_ROLLER_SWEEP,    /* closed-loop strokes between two ends until the next roller command:
+                               to the first end, turn when the encoder says it is reached, to the
+                               second, and so on; value: timeline_sweep_value(); arg: speed, mm/s */
         _TL_CHANNEL_MAX,
 };
+
+/* The value of a TL_ROLLER_POSITION that stops the roller where it is (a sweep ends there). */
+#define TL_ROLLER_HERE (-1)
 
 enum timeline_air_action {
         TL_AIR_RELEASE = 0,
@@ -48,6 +55,17 @@ struct body_scan {
         int32_t shoulder_mm;
         int32_t waist_mm;
 };
+
+/* A sweep's two ends (mm, 0..32767) in one command value, the first in the low half. */
+static inline int32_t timeline_sweep_value(int32_t first_mm, int32_t second_mm) {
+        return (int32_t) (((uint32_t) second_mm & 0x7fff) << 16 | ((uint32_t) first_mm & 0x7fff));
+}
+static inline int32_t timeline_sweep_first(int32_t value) {
+        return value & 0x7fff;
+}
+static inline int32_t timeline_sweep_second(int32_t value) {
+        return (value >> 16) & 0x7fff;
+}
 
 void timeline_free(struct timeline *t);
 const char *timeline_channel_name(enum timeline_channel c);

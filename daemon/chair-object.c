@@ -215,14 +215,17 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
         int r;
 
         PARSE_ARGS(bus_parse_set_precautions);
-        r = state_store_save_precautions(d->store, (const char *const *) a.strv);
+        /* Stored first: on any error the declared list is untouched and the list still ours. */
+        r = daemon_set_precautions(d, a.strv);
         if (r < 0) {
                 bus_args_done(&a);
+                if (r == -ENOBUFS)
+                        return bus_invalid(error, "conditions: the list is too long to store");
+                if (r == -EINVAL)
+                        return bus_invalid(error, "conditions: an unknown condition (see ListPrecautions)");
                 return sd_bus_error_set_errnof(error, -r, "Could not store the precautions: %m");
         }
-        daemon_set_precautions(d, a.strv);
         a.strv = NULL;
-        chair_object_emit_changed(d, "Precautions", NULL);
         return sd_bus_reply_method_return(m, NULL);
 }
 

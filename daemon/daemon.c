@@ -30,6 +30,7 @@
 #include "scheduler.h"
 #include "service-object.h"
 #include "panel.h"
+#include "precautions.h"
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -51,9 +52,23 @@ static void strv_free(char **l) {
         free(l);
 }
 
-void daemon_set_precautions(struct chair_daemon *d, char **list) {
+int daemon_set_precautions(struct chair_daemon *d, char **list) {
+        int r;
+
+        for (char **p = list; p && *p; p++)
+                if (!precaution_find(*p))
+                        return -EINVAL;
+        r = state_store_save_precautions(d->store, (const char *const *) list);
+        if (r < 0)
+                return r;
         strv_free(d->precautions);
         d->precautions = list;
+        if (d->precautions_unreadable)
+                log_info("Precautions declared again; sessions are allowed.");
+        d->precautions_unreadable = false;
+        chair_object_emit_changed(d, "Precautions", NULL);
+        session_precautions_changed(d->session);
+        return 0;
 }
 
 int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors) {
@@ -202,6 +217,7 @@ static int setup_scheduler(struct chair_daemon *d) {
                 .deadline_miss_ms = d->map.limits.deadline_miss_ms,
                 .tick_ms = controller_tick_ms(&d->map),
                 .travel_timeout_ms = d->map.limits.travel_timeout_ms,
+                .travel_margin_pct = d->map.limits.travel_margin_pct,
                 .priority = d->map.scheduler.priority,
                 .cpu = d->map.scheduler.cpu,
         };
@@ -255,8 +271,19 @@ static int setup_state(struct chair_daemon *d) {
         r = state_store_open(d->options.state_dir, &d->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state directory %s: %m", d->options.state_dir);
-        if (state_store_load_precautions(d->store, &precautions) >= 0)
-                daemon_set_precautions(d, precautions);
+        d->precautions_unreadable = state_store_precautions_unreadable(d->store);
+        if (state_store_load_precautions(d->store, &precautions) >= 0) {
+                /* A name this daemon does not know cannot be honoured: fail closed. */
+                for (char **p = precautions; *p; p++)
+                        if (!precaution_find(*p)) {
+                                log_warning("%s/settings: unknown precaution '%s'; sessions are refused until the "
+                                            "precautions are declared again.", d->options.state_dir, *p);
+                                d->precautions_unreadable = true;
+                        }
+                strv_free(d->precautions);
+                d->precautions = precautions;
+        } else
+                d->precautions_unreadable = true;
         if (state_store_load_default_timer(d->store, &timer) >= 0 && (timer == 10 || timer == 20 || timer == 30))
                 d->map.auto_off_default_min = timer;
         return 0;

@@ -56,6 +56,7 @@ struct chair_daemon {
         struct program_library *library;
         struct state_store *store;
         char **precautions;          /* the person's declared conditions, NULL-terminated */
+        bool precautions_unreadable; /* the stored list could not be read back: sessions are refused */
         bool child_lock;
         bool realtime;
         bool ready;
@@ -64,8 +65,11 @@ struct chair_daemon {
 int daemon_new(const struct daemon_options *options, struct chair_daemon **ret);
 int daemon_run(struct chair_daemon *d);
 struct chair_daemon *daemon_free(struct chair_daemon *d);
-/* Takes ownership of a NULL-terminated list. */
-void daemon_set_precautions(struct chair_daemon *d, char **list);
+/* Declares the person's conditions: checks and stores the NULL-terminated list first, and only
+ * then takes ownership of it, announces it and applies it to a running session (which a
+ * must-not-use or stricter list ends). On error (-EINVAL an unknown name, -ENOBUFS too long for
+ * the store, or the write's error) nothing changes and the list stays the caller's. */
+int daemon_set_precautions(struct chair_daemon *d, char **list);
 /* Reloads the programs; a running session keeps its own timeline. Errors are logged and, when
  * ret_errors is given, returned (free with program_library_free_errors). */
 int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors);

@@ -322,18 +322,31 @@ static int act_heat(struct panel *p, sd_bus_error *e) {
 static int act_air(struct panel *p, enum chair_key k, sd_bus_error *e) {
         const struct session_settings *st = session_settings(p->d->session);
         uint32_t zones = st->air_zones, intensity = st->air_intensity ? st->air_intensity : 3;
+        unsigned i = 0;
+        int r;
 
         if (k == CHAIR_KEY_AIR_ZONE) {
-                unsigned i = 0;
                 while (i < ARRAY_SIZE(air_zone_sets) && air_zone_sets[i] != zones)
                         i++;
-                zones = air_zone_sets[i < ARRAY_SIZE(air_zone_sets) ? (i + 1) % ARRAY_SIZE(air_zone_sets) : 0];
+                i = i < ARRAY_SIZE(air_zone_sets) ? (i + 1) % ARRAY_SIZE(air_zone_sets) : 0;
+                zones = air_zone_sets[i];
         } else {
                 intensity = st->air_zones ? cycle(st->air_intensity, 1, LEVEL_MAX) : intensity;
                 if (!zones)
                         zones = air_zone_sets[0];  /* the air key of a chair with air off turns it on */
         }
-        return session_set_air(p->d->session, zones, intensity, e);
+        /* A set that a declared condition forbids is stepped over (else the key could never get
+         * past it); "off" is never reached that way, so a refusal of every set still beeps. */
+        for (;;) {
+                r = session_set_air(p->d->session, zones, intensity, e);
+                if (r >= 0 || !sd_bus_error_has_name(e, CHAIR_ERROR_PRECAUTION) || st->air_zones == zones)
+                        return r;
+                i = (i + 1) % ARRAY_SIZE(air_zone_sets);
+                if (!air_zone_sets[i])
+                        return r;
+                sd_bus_error_free(e);
+                zones = air_zone_sets[i];
+        }
 }
 
 static int act_child_lock(struct panel *p) {

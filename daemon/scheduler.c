@@ -15,11 +15,9 @@
 
 #include "macro.h"
 #include "scheduler.h"
+#include "travel.h"
 
 #define QUEUE_SIZE 64   /* both directions; a power of two */
-#define ARRIVED_MM 3    /* the roller is "there" within this */
-#define SLOWDOWN_MM 15  /* proportional band before the target */
-#define MIN_DUTY 15     /* below this the travel motor does not move a loaded roller */
 #define SLOW_TICK_MS 100 /* controller period when nothing travels or pumps */
 /* A full command queue drains within microseconds while the thread lives: the event loop rings
  * and retries this long, so a burst of live changes is not a fault, and a thread that does not
@@ -74,7 +72,9 @@ struct event_ring {
 
 struct channel_state {
         bool roller_active;
-        int32_t roller_target_mm, roller_speed;
+        int32_t roller_target_mm, roller_speed;  /* where the current travel ends */
+        bool sweeping;                           /* turn at each end of sweep_mm, closed-loop */
+        int32_t sweep_mm[2];
         int32_t knead, tap, width, depth;
         int32_t air_action[_CHAIR_AIR_ZONE_MAX];
         int32_t air_level[_CHAIR_AIR_ZONE_MAX];
@@ -110,6 +110,10 @@ struct scheduler {
         int32_t pending_intensity_pct, pending_speed_pct, pending_width;
         bool modifiers_pending;
         int32_t out_cache[_CHAIR_OUT_MAX]; /* last value written, to write only changes */
+        struct travel_limits travel;
+        int32_t leg_target_mm;     /* a travel runs in legs, with a stop between them */
+        uint64_t dwell_until_ns;   /* standing at a stop or a turn until then */
+        uint64_t travel_run_ns;    /* when the travel motor's current run began, 0: it stands */
         bool out_known[_CHAIR_OUT_MAX];
 
         /* Shared with the event loop. */
@@ -250,6 +254,10 @@ static void put(struct scheduler *s, enum chair_output out, int32_t value) {
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_OUTPUT_ERROR, (int32_t) out, r, NULL });
                 return;
         }
+        /* The router's rule for on-time runs, so a leg can tell how much of the run is left. */
+        if (out == CHAIR_OUT_TRAVEL_MOTOR &&
+            (value == 0 || chair_output_starts_run(out, s->out_known[out] ? s->out_cache[out] : 0, value)))
+                s->travel_run_ns = value ? MAX(s->now_ns, 1ULL) : 0;  /* 0 means none */
         s->out_cache[out] = value;
         s->out_known[out] = true;
 }
@@ -263,14 +271,41 @@ static int32_t scale_pct(int32_t value, int32_t pct) {
         return (int32_t) ((int64_t) value * pct / 100);
 }
 
-/* The roller must reach a new target within twice its expected travel time, and never sooner
- * than the hardware map's travel timeout allows: the supervisor faults past this. */
-static void arm_roller_deadline(struct scheduler *s) {
+static int32_t roller_mm(struct scheduler *s) {
+        return input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
+}
+
+static int32_t roller_speed(struct scheduler *s) {
+        return travel_effective_speed(scale_pct(s->planned.roller_speed, s->speed_pct), &s->travel);
+}
+
+/* The next leg of the travel to roller_target_mm, from where the roller is: long travels are
+ * split (common/travel.h) so that no leg's deadline reaches the travel motor's maximum on-time.
+ * The deadline is the leg's expected time plus the map's margin; the supervisor faults past it. */
+static void start_leg(struct scheduler *s) {
         struct channel_state *c = &s->planned;
-        int32_t pos = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
-        uint64_t expected_ms = (uint64_t) abs(c->roller_target_mm - pos) * 1000 / (uint64_t) MAX(1, scale_pct(c->roller_speed, s->speed_pct));
-        uint64_t bound_ms = MAX(2 * expected_ms, (uint64_t) s->config.travel_timeout_ms);
+        int32_t pos = roller_mm(s), dist = c->roller_target_mm - pos, v = roller_speed(s);
+        uint32_t legs = travel_legs(dist, v, &s->travel);
+        int32_t leg = dist / (int32_t) legs;
+        uint64_t bound_ms;
+
+        s->leg_target_mm = legs > 1 ? pos + leg : c->roller_target_mm;
+        bound_ms = travel_bound_ms(travel_expected_ms(s->leg_target_mm - pos, v, &s->travel), &s->travel);
+        /* A new target while the motor runs on in the same direction continues its run: when
+         * the run so far and this leg would pass the run's limit, stop a moment first. */
+        if (s->travel_run_ns && (s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] > 0) == (dist > 0) &&
+            (s->now_ns - s->travel_run_ns) / 1000000ULL + bound_ms > travel_run_limit_ms()) {
+                s->dwell_until_ns = s->now_ns + TRAVEL_DWELL_MS * 1000000ULL;
+                atomic_store(&s->roller_deadline_ns, 0);
+                return;
+        }
         atomic_store(&s->roller_deadline_ns, s->now_ns + bound_ms * 1000000ULL);
+}
+
+/* A new travel: no dwell, its first leg at once. */
+static void start_travel(struct scheduler *s) {
+        s->dwell_until_ns = 0;
+        start_leg(s);
 }
 
 static void control_roller(struct scheduler *s, bool moving_allowed) {
@@ -281,17 +316,32 @@ static void control_roller(struct scheduler *s, bool moving_allowed) {
                 put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
                 return;
         }
-        pos_mm = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
-        err = c->roller_target_mm - pos_mm;
-        if (abs(err) <= ARRIVED_MM) {
+        if (s->dwell_until_ns) {
+                if (s->now_ns < s->dwell_until_ns) {
+                        put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
+                        return;
+                }
+                s->dwell_until_ns = 0;
+                start_leg(s);
+        }
+        pos_mm = roller_mm(s);
+        err = s->leg_target_mm - pos_mm;
+        if (abs(err) <= TRAVEL_ARRIVED_MM) {
+                /* A stop on the way, or a sweep's end: stand a moment (the motor's run ends
+                 * here), then go on. The encoder says when an end is reached, not a timer. */
+                bool turn = s->leg_target_mm == c->roller_target_mm && c->sweeping;
                 put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
                 atomic_store(&s->roller_deadline_ns, 0);
+                if (turn)
+                        c->roller_target_mm = c->roller_target_mm == c->sweep_mm[0] ? c->sweep_mm[1] : c->sweep_mm[0];
+                if (s->leg_target_mm != c->roller_target_mm)
+                        s->dwell_until_ns = s->now_ns + TRAVEL_DWELL_MS * 1000000ULL;
                 return;
         }
-        duty = scale_pct(c->roller_speed, s->speed_pct) * 100 / MAX(1, s->config.max_speed_mm_s);
-        if (abs(err) < SLOWDOWN_MM)
-                duty = duty * abs(err) / SLOWDOWN_MM;
-        duty = CLAMP(duty, MIN_DUTY, 100);
+        duty = roller_speed(s) * 100 / MAX(1, s->config.max_speed_mm_s);
+        if (abs(err) < TRAVEL_SLOWDOWN_MM)
+                duty = duty * abs(err) / TRAVEL_SLOWDOWN_MM;
+        duty = CLAMP(duty, TRAVEL_MIN_DUTY, 100);
         /* Never push into a limit switch. */
         if ((err > 0 && input(s, CHAIR_IN_LIMIT_TOP, 0)) || (err < 0 && input(s, CHAIR_IN_LIMIT_BOTTOM, 0)))
                 duty = 0;
@@ -359,10 +409,25 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
 
         switch ((enum timeline_channel) cmd->channel) {
         case TL_ROLLER_POSITION:
+                c->sweeping = false;
+                if (cmd->value == TL_ROLLER_HERE) {
+                        c->roller_active = false;
+                        atomic_store(&s->roller_deadline_ns, 0);
+                        break;
+                }
                 c->roller_active = true;
                 c->roller_target_mm = CLAMP(cmd->value, 0, s->config.track_length_mm);
                 c->roller_speed = CLAMP(cmd->arg, 1, 100);
-                arm_roller_deadline(s);
+                start_travel(s);
+                break;
+        case TL_ROLLER_SWEEP:
+                c->roller_active = true;
+                c->sweeping = true;
+                c->sweep_mm[0] = CLAMP(timeline_sweep_first(cmd->value), 0, s->config.track_length_mm);
+                c->sweep_mm[1] = CLAMP(timeline_sweep_second(cmd->value), 0, s->config.track_length_mm);
+                c->roller_target_mm = c->sweep_mm[0];
+                c->roller_speed = CLAMP(cmd->arg, 1, 100);
+                start_travel(s);
                 break;
         case TL_KNEAD:
                 c->knead = cmd->value;
@@ -394,6 +459,9 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
                         s->speed_pct = s->pending_speed_pct;
                         s->width_override = s->pending_width;
                         s->modifiers_pending = false;
+                        /* A travel under way: its deadline at the new speed. */
+                        if (c->roller_active && !s->dwell_until_ns)
+                                start_leg(s);
                 }
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, 0, NULL });
                 break;
@@ -464,9 +532,10 @@ static void begin_settling(struct scheduler *s) {
         memset(c->heat_level, 0, sizeof c->heat_level);
         c->knead = c->tap = c->depth = 0;
         c->roller_active = true;
+        c->sweeping = false;
         c->roller_target_mm = 0;  /* park at the bottom of the track */
         c->roller_speed = s->config.max_speed_mm_s;
-        arm_roller_deadline(s);
+        start_travel(s);
         set_mode(s, SCHEDULER_SETTLING);
 }
 
@@ -493,8 +562,9 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 if (s->mode == SCHEDULER_PAUSED) {
                         s->t0_ns += now - s->paused_at_ns;
                         set_mode(s, SCHEDULER_RUNNING);
+                        /* The travel goes on from where the roller stands, deadline anew. */
                         if (s->planned.roller_active)
-                                arm_roller_deadline(s);
+                                start_travel(s);
                 }
                 break;
         case CMD_SETTLE:
@@ -507,6 +577,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 /* The router already drove everything safe; forget what we wrote. */
                 memset(s->out_known, 0, sizeof s->out_known);
                 atomic_store(&s->roller_deadline_ns, 0);
+                s->travel_run_ns = s->dwell_until_ns = 0;
                 atomic_store(&s->air_zones_active, 0);
                 for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                         atomic_store(&s->heat_levels[z], 0);
@@ -609,8 +680,7 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
         run_controllers(s);
 
         if (s->mode == SCHEDULER_SETTLING) {
-                int32_t pos = input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
-                if (pos <= ARRIVED_MM || input(s, CHAIR_IN_LIMIT_BOTTOM, 0)) {
+                if (roller_mm(s) <= TRAVEL_ARRIVED_MM || input(s, CHAIR_IN_LIMIT_BOTTOM, 0)) {
                         put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
                         s->planned.roller_active = false;
                         atomic_store(&s->roller_deadline_ns, 0);
@@ -624,7 +694,7 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
          * its target change slowly, and the next timeline command wakes the thread anyway. */
         if (s->mode != SCHEDULER_PAUSED || s->planned.heat_level[0] || s->planned.heat_level[1]) {
                 bool fast = s->mode == SCHEDULER_SETTLING || s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] != 0 ||
-                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0;
+                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0 || s->dwell_until_ns != 0;
                 uint64_t period_ms = fast ? s->config.tick_ms : MAX(s->config.tick_ms, SLOW_TICK_MS);
                 if (s->next_tick_ns <= now || s->next_tick_ns > now + period_ms * 1000000ULL)
                         s->next_tick_ns = now + period_ms * 1000000ULL;
@@ -769,6 +839,11 @@ int scheduler_new(const struct scheduler_config *config, const struct scheduler_
                 s->config.tick_ms = 10;
         if (s->config.max_speed_mm_s <= 0)
                 s->config.max_speed_mm_s = 40;
+        s->travel = (struct travel_limits) {
+                .max_speed_mm_s = s->config.max_speed_mm_s,
+                .margin_pct = s->config.travel_margin_pct ? s->config.travel_margin_pct : TRAVEL_MARGIN_PCT_DEFAULT,
+                .floor_ms = s->config.travel_timeout_ms,
+        };
         s->io = *io;
         s->intensity_pct = s->speed_pct = 100;
         s->pending_intensity_pct = s->pending_speed_pct = 100;

@@ -36,6 +36,7 @@ struct scheduler_config {
         uint32_t deadline_miss_ms;  /* a command later than this is a fault */
         uint32_t tick_ms;           /* controller period while active */
         uint32_t travel_timeout_ms; /* least time allowed to reach a roller target */
+        uint32_t travel_margin_pct; /* allowed on top of a travel's expected time (0: the default) */
         uint32_t priority;          /* SCHED_FIFO priority of the thread (0: 50) */
         int32_t cpu;                /* the CPU the thread is kept on, -1: any */
 };
@@ -138,7 +139,8 @@ enum scheduler_mode scheduler_get_mode(struct scheduler *s);
 /* What the controllers aim at, for D-Bus: air zones holding air, heat levels. */
 uint32_t scheduler_active_air_zones(struct scheduler *s);
 int32_t scheduler_heat_level(struct scheduler *s, enum chair_heat_zone z);
-/* CLOCK_MONOTONIC ns by which the roller should reach its target; 0 when it has arrived. */
+/* CLOCK_MONOTONIC ns by which the roller should reach the end of its current travel (or of the
+ * leg of a travel split by stops); 0 when it stands (arrived, at a stop or a sweep's turn). */
 uint64_t scheduler_roller_deadline_ns(struct scheduler *s);
 
 /* One wake-up at time now_ns: drains commands, executes every due command, runs the

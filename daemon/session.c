@@ -8,6 +8,7 @@
 #include "chair-object.h"
 #include "daemon.h"
 #include "log.h"
+#include "precautions.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
@@ -24,6 +25,7 @@
 #define SHOULDER_STEP_MM 10
 #define SHOULDER_MAX_STEPS 5
 #define POINT_STEP_MM 10
+#define SCAN_DEPTH 2            /* how hard the roller presses while it scans */
 
 enum scan_phase {
         SCAN_TO_BOTTOM,
@@ -46,6 +48,8 @@ struct session {
         uint64_t started_usec;            /* CLOCK_MONOTONIC */
         uint32_t duration_s;
         uint32_t last_remaining;
+        struct precaution_caps caps;      /* what the running timeline was limited to */
+        int32_t planned_max_depth;        /* its deepest depth command */
 
         /* Body scan. */
         int32_t shoulder_scan_mm;        /* -1 before any scan */
@@ -79,6 +83,10 @@ bool session_active(struct session *s);
 static void set_state(struct session *s, enum session_state st) {
         if (s->state == st)
                 return;
+        /* Only a clear leaves a latched fault: a call that went on after a trip (a scheduler
+         * command not taken, say) must not make the state claim what the chair is not doing. */
+        if (s->state == SESSION_FAULT && supervisor_latched(s->d->supervisor))
+                return;
         log_debug("Session: %s -> %s", session_state_name(s->state), session_state_name(st));
         s->state = st;
         daemon_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
@@ -104,6 +112,46 @@ static int refuse(sd_bus_error *error, const char *name, const char *fmt, ...) {
         return -EPERM;
 }
 
+/* ---- the precautions: every request that can move an actuator asks the gate ---- */
+
+static struct precaution_caps declared_caps(struct session *s) {
+        struct precaution_caps caps;
+        char unused[8];
+        /* A refusal still yields the caps; refusals are the gate's to report. */
+        precautions_evaluate((const char *const *) s->d->precautions, NULL, &caps, unused, sizeof unused);
+        return caps;
+}
+
+/* Returns 0 (as asked), 1 (clamped: use v->value and v->zones), or a PrecautionConflict. */
+static int gate(struct session *s, const struct precaution_request *req, struct precaution_verdict *v,
+                sd_bus_error *error) {
+        const struct precaution_declared dec = { (const char *const *) s->d->precautions, s->d->precautions_unreadable };
+        int r = precautions_check(&dec, req, v);
+
+        if (r < 0)
+                return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", v->reason);
+        if (r > 0)
+                log_info("Precautions: %s.", v->reason);
+        return r;
+}
+
+/* A level through the gate: the value allowed, or a negative errno (refused). */
+static int gate_level(struct session *s, enum precaution_kind kind, uint32_t level, bool clamp, sd_bus_error *error) {
+        struct precaution_verdict v;
+        int r = gate(s, &(struct precaution_request) { .kind = kind, .value = level, .clamp = clamp }, &v, error);
+        return r < 0 ? r : (int) v.value;
+}
+
+/* Every setpoint the session sends by itself passes the last line too. */
+static int send_channel(struct session *s, enum timeline_channel c, int16_t arg, int32_t value) {
+        struct timeline_cmd cmd = { 0, (uint16_t) c, arg, value };
+        struct precaution_caps caps = declared_caps(s);
+
+        if (precautions_limit_cmd(&caps, &cmd))
+                log_warning("Precautions: %s %d limited to %d.", timeline_channel_name(c), value, cmd.value);
+        return scheduler_set_channel(s->d->scheduler, c, cmd.arg, cmd.value);
+}
+
 static int check_can_start(struct session *s, sd_bus_error *error) {
         if (s->state == SESSION_FAULT || supervisor_latched(s->d->supervisor))
                 return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "A fault is latched (%s): a technician must clear it first",
@@ -127,6 +175,9 @@ static int push_modifiers(struct session *s) {
                 intensity_pct = (int32_t) (100 * s->settings.intensity / s->pending.intensity);
         if (s->manual)
                 intensity_pct = (int32_t) (40 + 15 * (s->settings.intensity - 1));
+        /* Stronger than planned scales the depth too: never past the depth cap. */
+        if (intensity_pct > 100 && s->planned_max_depth > 0 && s->caps.max_depth < 5)
+                intensity_pct = MIN(intensity_pct, (int32_t) (100 * s->caps.max_depth) / s->planned_max_depth);
         /* speed 3 = as planned; 1 = 60 %, 5 = 140 % */
         return scheduler_set_modifiers(s->d->scheduler, intensity_pct, speed_pct, (int32_t) s->settings.width);
 }
@@ -136,6 +187,14 @@ static void start_tick(struct session *s) {
 }
 
 static void begin_running(struct session *s, struct timeline *t) {
+        size_t limited;
+
+        /* The last line: whatever built the timeline, nothing past the caps reaches the scheduler. */
+        s->caps = declared_caps(s);
+        limited = precautions_limit_timeline(&s->caps, t, &s->planned_max_depth);
+        if (limited)
+                log_warning("Precautions: %zu commands of %s limited to the declared conditions' caps.", limited,
+                            s->program);
         s->duration_s = (t->duration_ms + 999) / 1000;
         s->started_usec = now_usec(CLOCK_MONOTONIC);
         s->started_realtime_usec = now_usec(CLOCK_REALTIME);
@@ -148,7 +207,8 @@ static void begin_running(struct session *s, struct timeline *t) {
                 supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
                 return;
         }
-        push_modifiers(s);
+        if (push_modifiers(s) < 0)
+                return; /* not taken: the scheduler's sink has faulted the chair */
         set_state(s, SESSION_RUNNING);
         chair_object_emit_changed(s->d, "SessionId", NULL);
         start_tick(s);
@@ -169,6 +229,15 @@ static int plan_and_run(struct session *s, sd_bus_error *error) {
         char msg[512];
         int r;
 
+        /* Conditions declared during the scan before it lower the level it starts at. */
+        r = gate_level(s, PRECAUTION_INTENSITY, s->settings.intensity, true, error);
+        if (r < 0) {
+                set_state(s, SESSION_IDLE);
+                s->program[0] = 0;
+                return r;
+        }
+        s->settings.intensity = s->pending.intensity = req.intensity = (uint32_t) r;
+        chair_object_emit_changed(s->d, "Intensity", NULL);
         r = program_library_plan(s->d->library, s->program, &req, &t, msg, sizeof msg);
         if (r < 0) {
                 set_state(s, SESSION_IDLE);
@@ -190,7 +259,7 @@ static int32_t roller_mm(struct session *s) {
 
 static void scan_finish(struct session *s, int32_t shoulder_mm, bool ok) {
         sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
-        scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, 0);
+        send_channel(s, TL_DEPTH, 0, 0);
         if (ok) {
                 s->shoulder_scan_mm = shoulder_mm;
                 s->shoulder_steps = 0;
@@ -230,9 +299,8 @@ static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 if (pos <= 3 || bottom) {
                         s->scan_phase = SCAN_SWEEP_UP;
                         s->scan_last_loaded_mm = -1;
-                        scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, 2);
-                        scheduler_set_channel(s->d->scheduler, TL_ROLLER_POSITION, SCAN_SPEED_MM_S,
-                                              s->d->map.track_length_mm);
+                        send_channel(s, TL_DEPTH, 0, SCAN_DEPTH);
+                        send_channel(s, TL_ROLLER_POSITION, SCAN_SPEED_MM_S, s->d->map.track_length_mm);
                 }
                 break;
         case SCAN_SWEEP_UP:
@@ -253,14 +321,18 @@ int session_start_scan(struct session *s, sd_bus_error *error) {
         int r = check_can_start(s, error);
         if (r < 0)
                 return r;
+        /* The scan presses the roller into the body: the conditions apply to it too. */
+        r = gate_level(s, PRECAUTION_SCAN, SCAN_DEPTH, false, error);
+        if (r < 0)
+                return r;
         if (!chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD) || !chair_hw_has_input(s->d->hw, CHAIR_IN_ENCODER))
                 return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "This chair has no roller load sensor or encoder to scan with");
         chair_hw_enable(s->d->hw);
         r = scheduler_manual(s->d->scheduler);
         if (r < 0)
                 return supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
-        scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, 0);
-        scheduler_set_channel(s->d->scheduler, TL_ROLLER_POSITION, 40, 0);
+        send_channel(s, TL_DEPTH, 0, 0);
+        send_channel(s, TL_ROLLER_POSITION, 40, 0);
         s->scan_phase = SCAN_TO_BOTTOM;
         s->scan_started_usec = now_usec(CLOCK_MONOTONIC);
         s->started_usec = s->scan_started_usec;
@@ -284,7 +356,7 @@ int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *erro
 
 int session_start(struct session *s, const char *program, const struct session_options *o, sd_bus_error *error) {
         struct program_summary p;
-        char reason[300];
+        struct precaution_verdict v;
         int r;
 
         r = check_can_start(s, error);
@@ -292,14 +364,20 @@ int session_start(struct session *s, const char *program, const struct session_o
                 return r;
         if (program_library_find(s->d->library, program, &p) < 0)
                 return refuse(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s' (see ListPrograms)", program);
-        if (program_library_check(s->d->library, program, (const char *const *) s->d->precautions, reason, sizeof reason) < 0)
-                return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", reason);
+        /* Refused, or the intensity clamped to the cap (the Intensity property shows it). */
+        r = gate(s,
+                 &(struct precaution_request) { .kind = PRECAUTION_PROGRAM, .program = p.id, .excluded_by = p.precautions,
+                                                .value = o->intensity ? o->intensity : p.intensity, .clamp = true },
+                 &v, error);
+        if (r < 0)
+                return r;
 
         snprintf(s->program, sizeof s->program, "%s", program);
         s->manual = false;
         s->pending = *o;
-        s->settings.intensity = o->intensity ? o->intensity : p.intensity;
+        s->settings.intensity = v.value;
         s->pending.intensity = s->settings.intensity;
+        chair_object_emit_changed(s->d, "Intensity", NULL);
         /* The program's own length unless asked otherwise; the auto-off timer bounds it. */
         if (!s->pending.duration_s)
                 s->pending.duration_s = MIN(p.duration_s, s->settings.timer_min * 60);
@@ -329,11 +407,14 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
         int32_t lo, hi, speed = 15, knead = -1000, tap = 0, depth;
         uint32_t duration_s = o->duration_s ? o->duration_s : s->settings.timer_min * 60, at = 0;
         size_t n = 0, cap;
-        int r;
+        int r, intensity;
 
         r = check_can_start(s, error);
         if (r < 0)
                 return r;
+        intensity = gate_level(s, PRECAUTION_MANUAL, o->intensity ? o->intensity : s->settings.intensity, true, error);
+        if (intensity < 0)
+                return intensity;
         for (size_t i = 0; i < ARRAY_SIZE(manual_techniques); i++)
                 if (strcmp(manual_techniques[i].name, technique) == 0) {
                         knead = manual_techniques[i].knead;
@@ -358,7 +439,9 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
                 break;
         }
         hi = MIN(hi, s->d->map.track_length_mm);
-        depth = strcmp(technique, "shiatsu") == 0 ? 4 : 2;
+        depth = gate_level(s, PRECAUTION_DEPTH, strcmp(technique, "shiatsu") == 0 ? 4 : 2, true, error);
+        if (depth < 0)
+                return depth;
 
         /* A sweep between the ends for the whole duration; each sweep is a safe point. */
         cap = 8 + 3 * (duration_s * speed / MAX(1, hi - lo + 1) + 2);
@@ -389,8 +472,8 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
         s->manual = true;
         s->manual_area = area;
         s->pending = *o;
-        if (o->intensity)
-                s->settings.intensity = o->intensity;
+        s->settings.intensity = (uint32_t) intensity;
+        chair_object_emit_changed(s->d, "Intensity", NULL);
         begin_running(s, t);
         return 0;
 }
@@ -399,7 +482,7 @@ int session_move_point(struct session *s, int32_t steps, sd_bus_error *error) {
         if (!s->manual || s->manual_area != MANUAL_POINT || (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED))
                 return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Moving the point needs manual mode on a point");
         s->manual_point_mm = CLAMP(s->manual_point_mm + steps * POINT_STEP_MM, 0, s->d->map.track_length_mm);
-        scheduler_set_channel(s->d->scheduler, TL_ROLLER_POSITION, 15, s->manual_point_mm);
+        send_channel(s, TL_ROLLER_POSITION, 15, s->manual_point_mm);
         return 0;
 }
 
@@ -489,51 +572,85 @@ static int live_change(struct session *s, const char *property) {
         return 0;
 }
 
-int session_set_intensity(struct session *s, uint32_t level, sd_bus_error *error) {
-        s->settings.intensity = level;
+/* The live setters: clamp (a memory recall) lowers what a condition caps, otherwise a request
+ * past a cap is refused with the condition's name (the D-Bus reply cannot carry a lower value). */
+static int set_intensity(struct session *s, uint32_t level, bool clamp, sd_bus_error *error) {
+        int r = gate_level(s, PRECAUTION_INTENSITY, level, clamp, error);
+        if (r < 0)
+                return r;
+        s->settings.intensity = (uint32_t) r;
         return live_change(s, "Intensity");
 }
 
+int session_set_intensity(struct session *s, uint32_t level, sd_bus_error *error) {
+        return set_intensity(s, level, false, error);
+}
+
 int session_set_speed(struct session *s, uint32_t level, sd_bus_error *error) {
-        s->settings.speed = level;
+        int r = gate_level(s, PRECAUTION_SPEED, level, false, error);
+        if (r < 0)
+                return r;
+        s->settings.speed = (uint32_t) r;
         return live_change(s, "Speed");
 }
 
 int session_set_width(struct session *s, uint32_t width, sd_bus_error *error) {
-        s->settings.width = width;
+        int r = gate_level(s, PRECAUTION_WIDTH, width, false, error);
+        if (r < 0)
+                return r;
+        s->settings.width = (uint32_t) r;
         return live_change(s, "Width");
 }
 
-int session_set_depth(struct session *s, uint32_t level, sd_bus_error *error) {
-        s->settings.depth = level;
+static int set_depth(struct session *s, uint32_t level, bool clamp, sd_bus_error *error) {
+        int r = gate_level(s, PRECAUTION_DEPTH, level, clamp, error);
+        if (r < 0)
+                return r;
+        s->settings.depth = (uint32_t) r;
         if (s->manual && s->state == SESSION_RUNNING)
-                scheduler_set_channel(s->d->scheduler, TL_DEPTH, 0, (int32_t) level);
+                send_channel(s, TL_DEPTH, 0, (int32_t) s->settings.depth);
         chair_object_emit_changed(s->d, "Depth", NULL);
         return 0;
 }
 
-int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bus_error *error) {
-        s->settings.air_zones = zones;
-        s->settings.air_intensity = intensity;
+int session_set_depth(struct session *s, uint32_t level, sd_bus_error *error) {
+        return set_depth(s, level, false, error);
+}
+
+static int set_air(struct session *s, uint32_t zones, uint32_t intensity, bool clamp, sd_bus_error *error) {
+        struct precaution_verdict v;
+        int r = gate(s, &(struct precaution_request) { .kind = PRECAUTION_AIR, .value = intensity, .zones = zones, .clamp = clamp },
+                     &v, error);
+        if (r < 0)
+                return r;
+        s->settings.air_zones = zones = v.zones;
+        s->settings.air_intensity = intensity = v.value;
         if (s->state == SESSION_RUNNING && s->manual)
                 for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
-                        scheduler_set_channel(s->d->scheduler, TL_AIR_ZONE, (int16_t) z,
-                                              (zones & (1u << z)) && intensity ? TL_AIR_INFLATE | (int32_t) (intensity << 8)
-                                                                               : TL_AIR_RELEASE);
+                        send_channel(s, TL_AIR_ZONE, (int16_t) z,
+                                     (zones & (1u << z)) && intensity ? TL_AIR_INFLATE | (int32_t) (intensity << 8)
+                                                                      : TL_AIR_RELEASE);
         chair_object_emit_changed(s->d, "AirZones", "AirIntensity", NULL);
         return 0;
 }
 
-int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error) {
-        char reason[200];
-        if (level > 0 && program_library_heat_allowed(s->d->library, (const char *const *) s->d->precautions,
-                                                      reason, sizeof reason) < 0)
-                return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", reason);
-        s->settings.heat[zone] = level;
+int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bus_error *error) {
+        return set_air(s, zones, intensity, false, error);
+}
+
+static int set_heat(struct session *s, unsigned zone, uint32_t level, bool clamp, sd_bus_error *error) {
+        int r = gate_level(s, PRECAUTION_HEAT, level, clamp, error);
+        if (r < 0)
+                return r;
+        s->settings.heat[zone] = (uint32_t) r;
         if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)
-                scheduler_set_channel(s->d->scheduler, TL_HEAT_ZONE, (int16_t) zone, (int32_t) level);
+                send_channel(s, TL_HEAT_ZONE, (int16_t) zone, r);
         chair_object_emit_changed(s->d, "HeatLevels", NULL);
         return 0;
+}
+
+int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error) {
+        return set_heat(s, zone, level, false, error);
 }
 
 int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error) {
@@ -581,6 +698,8 @@ int session_save_memory(struct session *s, unsigned n, sd_bus_error *error) {
 int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
         struct memory_slot slot;
         struct session_options o = { .scan = -1, .heat = true };
+        struct program_summary p;
+        struct precaution_verdict v;
         int r;
 
         if (state_store_load_memory(s->d->store, n, &slot) < 0 || !slot.used)
@@ -588,20 +707,76 @@ int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
         r = check_can_start(s, error);
         if (r < 0)
                 return r;
+        if (program_library_find(s->d->library, slot.program, &p) < 0)
+                return refuse(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "Memory slot %u names no installed program ('%s')", n,
+                              slot.program);
+        /* A slot saved before a condition was declared: refused, or each setting clamped (the
+         * properties show what runs), before anything changes. */
+        r = gate(s,
+                 &(struct precaution_request) { .kind = PRECAUTION_PROGRAM, .program = p.id, .excluded_by = p.precautions,
+                                                .value = slot.intensity, .clamp = true },
+                 &v, error);
+        if (r < 0)
+                return r;
         session_set_speed(s, slot.speed, NULL);
         session_set_width(s, slot.width, NULL);
-        session_set_depth(s, slot.depth, NULL);
-        session_set_air(s, slot.air_zones, slot.air_intensity, NULL);
+        set_depth(s, slot.depth, true, NULL);
+        set_air(s, slot.air_zones, slot.air_intensity, true, NULL);
         session_set_timer(s, slot.timer_min, NULL);
-        o.intensity = slot.intensity;
+        o.intensity = v.value;
         r = session_start(s, slot.program, &o, error);
         if (r >= 0) {
                 if (slot.heat_lumbar)
-                        session_set_heat(s, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, NULL);
+                        set_heat(s, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, true, NULL);
                 if (slot.heat_calves)
-                        session_set_heat(s, CHAIR_HEAT_CALVES, slot.heat_calves, NULL);
+                        set_heat(s, CHAIR_HEAT_CALVES, slot.heat_calves, true, NULL);
         }
         return r;
+}
+
+/* New conditions were declared. A session that they refuse, or that was built with laxer caps
+ * (its timeline already holds their commands), ends; the person starts again within them. */
+void session_precautions_changed(struct session *s) {
+        struct precaution_request req = {};
+        struct precaution_declared dec;
+        struct program_summary p;
+        struct precaution_verdict v;
+        struct precaution_caps caps;
+        int r;
+
+        if (!s || s->state == SESSION_SETTLING || s->state == SESSION_FAULT)
+                return;
+        dec = (struct precaution_declared) { (const char *const *) s->d->precautions, s->d->precautions_unreadable };
+        if (s->state == SESSION_IDLE) {
+                /* The levels shown for the next session follow the caps at once (unless nothing
+                 * may run at all: then there is nothing to lower). */
+                if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_SPEED, .value = 1 }, &v) < 0)
+                        return;
+                set_intensity(s, s->settings.intensity, true, NULL);
+                set_depth(s, s->settings.depth, true, NULL);
+                set_air(s, s->settings.air_zones, s->settings.air_intensity, true, NULL);
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                        if (s->settings.heat[z])
+                                set_heat(s, z, s->settings.heat[z], true, NULL);
+                return;
+        }
+        caps = declared_caps(s);
+        req.kind = s->manual ? PRECAUTION_MANUAL : PRECAUTION_PROGRAM;
+        req.value = s->settings.intensity;
+        req.clamp = true;  /* refused only for what no clamp can fix; the caps are compared below */
+        if (s->state == SESSION_SCANNING && !s->start_after_scan)
+                req.kind = PRECAUTION_SCAN, req.value = SCAN_DEPTH;
+        if (req.kind == PRECAUTION_PROGRAM && program_library_find(s->d->library, s->program, &p) >= 0) {
+                req.program = p.id;
+                req.excluded_by = p.precautions;
+        }
+        r = precautions_check(&dec, &req, &v);  /* no log of a clamp: the caps decide below */
+        /* A scan's program is planned with the new caps when the scan ends. */
+        if (r < 0 || (s->state != SESSION_SCANNING && precaution_caps_stricter(&caps, &s->caps))) {
+                log_notice("Session %s ended by the declared conditions: %s.", s->program[0] ? s->program : "body scan",
+                           r < 0 ? v.reason : "they are stricter than it was planned for");
+                end_session(s, "precaution", NULL);
+        }
 }
 
 /* ---- events ---- */

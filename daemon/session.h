@@ -76,6 +76,10 @@ int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error);
 int session_save_memory(struct session *s, unsigned slot, sd_bus_error *error);
 int session_recall_memory(struct session *s, unsigned slot, sd_bus_error *error);
 
+/* The declared conditions changed: a session they refuse, or one planned with laxer caps,
+ * ends with reason "precaution". */
+void session_precautions_changed(struct session *s);
+
 /* The supervisor tripped: outputs are already safe; end the session with reason "fault". */
 void session_fault(struct session *s);
 /* A technician cleared the fault. */

@@ -23,12 +23,14 @@
 /* Far above what the daemon writes (500 lines of at most 1 KiB): anything larger is not ours. */
 #define SETTINGS_FILE_MAX (64 * 1024)
 #define LINES_FILE_MAX (1024 * 1024)
+#define PRECAUTIONS_MAX 512
 
 struct state_store {
         char dir[256];
         int dfd;                     /* the directory: every read and write is relative to it */
         struct memory_slot memory[MEMORY_SLOTS];
-        char precautions[512];       /* comma-separated */
+        char precautions[PRECAUTIONS_MAX]; /* comma-separated */
+        bool precautions_unreadable; /* the file had no readable precautions line */
         uint32_t default_timer;
         bool child_lock;
         struct history_entry history[HISTORY_MAX];   /* oldest first */
@@ -59,7 +61,7 @@ static FILE *open_state_file(struct state_store *st, const char *name, size_t ma
         r = read_untrusted_file(st->dfd, name, path, max_size, UNTRUSTED_NOFOLLOW, &text, &len, err, sizeof err);
         if (untrusted_file_refused(r)) {
                 move_aside_at(st->dfd, st->dir, name, err);
-                errno = ENOENT;
+                errno = EBADMSG;
                 return NULL;
         }
         if (r < 0) {
@@ -109,7 +111,8 @@ static int save_settings(struct state_store *st) {
         char buf[4096];
         size_t len = 0;
 
-        len += (size_t) snprintf(buf + len, sizeof buf - len, "precautions=%s\n", st->precautions);
+        if (!st->precautions_unreadable)
+                len += (size_t) snprintf(buf + len, sizeof buf - len, "precautions=%s\n", st->precautions);
         if (st->default_timer)
                 len += (size_t) snprintf(buf + len, sizeof buf - len, "default_timer=%u\n", st->default_timer);
         if (st->child_lock)
@@ -146,56 +149,115 @@ static int parse_memory(const char *v, struct memory_slot *m) {
         return 0;
 }
 
+/* The precautions line's value: condition names (lower case, digits, '-') joined by commas. */
+static bool precautions_value_ok(const char *v) {
+        return strlen(v) < PRECAUTIONS_MAX && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-,") == strlen(v);
+}
+
+/* One key=value line; -EINVAL when it does not parse, -EBADMSG when it is a precautions line
+ * that does not. */
+static int parse_setting(struct state_store *st, char *line, bool *seen_precautions) {
+        char *eq = strchr(line, '=');
+        unsigned slot;
+        uint32_t timer;
+
+        if (!eq)
+                return -EINVAL;
+        *eq++ = 0;
+        if (strcmp(line, "precautions") == 0) {
+                /* Twice is as untrustworthy as garbage: which one did the person mean? */
+                if (*seen_precautions || !precautions_value_ok(eq))
+                        return -EBADMSG;
+                *seen_precautions = true;
+                snprintf(st->precautions, sizeof st->precautions, "%s", eq);
+        } else if (strcmp(line, "default_timer") == 0) {
+                timer = (uint32_t) strtoul(eq, NULL, 10);
+                if (timer != 10 && timer != 20 && timer != 30)
+                        return -EINVAL;
+                st->default_timer = timer;
+        } else if (strcmp(line, "child_lock") == 0) {
+                if (strcmp(eq, "0") != 0 && strcmp(eq, "1") != 0)
+                        return -EINVAL;
+                st->child_lock = eq[0] == '1';
+        } else if (sscanf(line, "memory%u", &slot) == 1 && slot >= 1 && slot <= MEMORY_SLOTS) {
+                struct memory_slot m;
+                if (parse_memory(eq, &m) < 0)
+                        return -EINVAL;
+                st->memory[slot - 1] = m;
+        } else
+                return -EINVAL;
+        return 0;
+}
+
+/* Reads one line into buf without its newline (a last line may lack it); -1 at the end of the
+ * file. *bad: longer than buf (the rest is skipped) or a NUL byte inside, which fgets hides. */
+static int read_line(FILE *f, char *buf, size_t size, bool *bad) {
+        size_t n = 0;
+        int c;
+
+        *bad = false;
+        while ((c = getc(f)) != EOF && c != '\n') {
+                if (c == 0 || n + 1 >= size)
+                        *bad = true;
+                else
+                        buf[n++] = (char) c;
+        }
+        buf[n] = 0;
+        return c == EOF && n == 0 && !*bad ? -1 : 0;
+}
+
+/* Every line that parses is kept; a bad one moves the file aside and the good lines are written
+ * back. The precautions fail closed: a file without one readable precautions line (every file
+ * the daemon writes has one) marks them unreadable, which refuses sessions until they are
+ * declared again; until then the file keeps no precautions line, so a restart does not forget
+ * that they are unknown. */
 static void load_settings(struct state_store *st) {
         char path[300], line[600];
-        unsigned n = 0;
+        unsigned n = 0, bad_line = 0;
+        int r;
+        bool seen_precautions = false, bad_precautions = false;
         FILE *f;
 
         path_of(st, SETTINGS_FILE, path, sizeof path);
         f = open_state_file(st, SETTINGS_FILE, SETTINGS_FILE_MAX);
-        if (!f)
-                return;
-        while (fgets(line, sizeof line, f)) {
-                char *eq, *nl = strchr(line, '\n');
-                unsigned slot;
-                n++;
-                if (!nl) {
-                        fclose(f);
-                        memset(st->memory, 0, sizeof st->memory);
-                        st->precautions[0] = 0;
-                        move_aside(st, SETTINGS_FILE, n, "line too long or torn, starting with default settings");
-                        return;
+        if (!f) {
+                /* Missing is a fresh chair; anything else (unreadable, not a file, too large)
+                 * leaves the declared precautions unknown. */
+                if (errno != ENOENT) {
+                        log_warning("%s: cannot read it; the declared precautions are unknown.", path);
+                        st->precautions_unreadable = true;
                 }
-                *nl = 0;
-                eq = strchr(line, '=');
-                if (!eq)
-                        goto corrupt;
-                *eq++ = 0;
-                if (strcmp(line, "precautions") == 0)
-                        snprintf(st->precautions, sizeof st->precautions, "%s", eq);
-                else if (strcmp(line, "default_timer") == 0) {
-                        st->default_timer = (uint32_t) strtoul(eq, NULL, 10);
-                        if (st->default_timer != 10 && st->default_timer != 20 && st->default_timer != 30)
-                                goto corrupt;
-                } else if (strcmp(line, "child_lock") == 0) {
-                        if (strcmp(eq, "0") != 0 && strcmp(eq, "1") != 0)
-                                goto corrupt;
-                        st->child_lock = eq[0] == '1';
-                } else if (sscanf(line, "memory%u", &slot) == 1 && slot >= 1 && slot <= MEMORY_SLOTS) {
-                        if (parse_memory(eq, &st->memory[slot - 1]) < 0)
-                                goto corrupt;
-                } else
-                        goto corrupt;
+                return;
+        }
+        for (;;) {
+                bool bad;
+                if (read_line(f, line, sizeof line, &bad) < 0)
+                        break;
+                n++;
+                if (bad) {
+                        bad_precautions |= strncmp(line, "precautions", strlen("precautions")) == 0;
+                        if (!bad_line)
+                                bad_line = n;
+                        continue;
+                }
+                r = parse_setting(st, line, &seen_precautions);
+                bad_precautions |= r == -EBADMSG;
+                if (r < 0 && !bad_line)
+                        bad_line = n;
         }
         fclose(f);
-        return;
-corrupt:
-        fclose(f);
-        memset(st->memory, 0, sizeof st->memory);
-        st->precautions[0] = 0;
-        st->default_timer = 0;
-        st->child_lock = false;
-        move_aside(st, SETTINGS_FILE, n, "unreadable setting, starting with default settings");
+        if (!seen_precautions || bad_precautions) {
+                st->precautions[0] = 0;
+                st->precautions_unreadable = true;
+                log_warning("%s: the precautions line is missing or unreadable; sessions are refused until the precautions are "
+                            "declared again.", path);
+        }
+        if (!bad_line)
+                return;
+        move_aside(st, SETTINGS_FILE, bad_line, "unreadable setting, keeping the readable ones");
+        r = save_settings(st);
+        if (r < 0)
+                log_warning_errno(r, "%s: could not rewrite the readable settings: %m", path);
 }
 
 /* ---- history and faults: one tab-separated line each, oldest first ---- */
@@ -425,15 +487,34 @@ int state_store_load_memory(struct state_store *st, unsigned slot, struct memory
 }
 
 int state_store_save_precautions(struct state_store *st, const char *const *list) {
+        char text[sizeof st->precautions], old[sizeof st->precautions];
+        bool old_unreadable = st->precautions_unreadable;
         size_t len = 0;
-        st->precautions[0] = 0;
+        int r;
+
+        /* Built aside and checked first: a refused list never reaches the copy that the next
+         * unrelated write (child lock, memory, timer) would save. */
+        text[0] = 0;
         for (const char *const *p = list; p && *p; p++) {
-                if (len + strlen(*p) + 2 >= sizeof st->precautions)
+                if (strlen(*p) + 2 >= sizeof text - len)
                         return -ENOBUFS;
-                len += (size_t) snprintf(st->precautions + len, sizeof st->precautions - len, "%s%s", len ? "," : "", *p);
+                len += (size_t) snprintf(text + len, sizeof text - len, "%s%s", len ? "," : "", *p);
         }
-        sanitize(st->precautions);
-        return save_settings(st);
+        if (!precautions_value_ok(text))
+                return -EINVAL;
+        memcpy(old, st->precautions, sizeof old);
+        memcpy(st->precautions, text, sizeof text);
+        st->precautions_unreadable = false;
+        r = save_settings(st);
+        if (r < 0) {
+                memcpy(st->precautions, old, sizeof old);
+                st->precautions_unreadable = old_unreadable;
+        }
+        return r;
+}
+
+bool state_store_precautions_unreadable(struct state_store *st) {
+        return st->precautions_unreadable;
 }
 
 int state_store_load_precautions(struct state_store *st, char ***ret) {

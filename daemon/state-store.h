@@ -50,7 +50,11 @@ void state_store_close(struct state_store *st);
 
 int state_store_save_memory(struct state_store *st, unsigned slot, const struct memory_slot *m);
 int state_store_load_memory(struct state_store *st, unsigned slot, struct memory_slot *ret);
+/* Stores the list, or leaves the stored one untouched on any error (-ENOBUFS: too long for
+ * the file, -EINVAL: not condition names). */
 int state_store_save_precautions(struct state_store *st, const char *const *list);
+/* The settings file had no readable precautions line: what the person declared is unknown. */
+bool state_store_precautions_unreadable(struct state_store *st);
 /* A newly allocated NULL-terminated list. */
 int state_store_load_precautions(struct state_store *st, char ***ret);
 int state_store_save_default_timer(struct state_store *st, uint32_t minutes);

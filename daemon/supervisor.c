@@ -12,6 +12,7 @@
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
+#include "travel.h"
 
 #define CHECK_USEC (100 * USEC_PER_MSEC)
 #define THERMISTOR_OPEN_DECIC (-150)   /* colder than any room: the sensor reads open */
@@ -295,10 +296,10 @@ static void check_roller(struct supervisor *sup, uint64_t now) {
                         return;
                 }
                 deadline = scheduler_roller_deadline_ns(sup->d->scheduler);
-                if (deadline && now > deadline / 1000) {
+                if (travel_overdue(deadline, now * 1000)) {
                         supervisor_trip(sup, "travel-timeout",
-                                        "the roller did not reach its target in twice its travel time (at least %u s)",
-                                        lim->travel_timeout_ms / 1000);
+                                        "the roller did not reach its target within its travel time plus %u %% "
+                                        "(at least %u s)", lim->travel_margin_pct, lim->travel_timeout_ms / 1000);
                         return;
                 }
         } else {
@@ -391,7 +392,7 @@ static void check_on_times(struct supervisor *sup, uint64_t now) {
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 const struct chair_output_info *info = chair_output_info(o);
                 uint64_t since = chair_hw_output_active_since(sup->d->hw, o);
-                if (info->max_on_ms && since && now - since / 1000 > info->max_on_ms * USEC_PER_MSEC) {
+                if (since && chair_output_over_on_time(o, now - since / 1000)) {
                         supervisor_trip(sup, "output-max-on-time", "%s stayed on longer than %u s", info->name,
                                         info->max_on_ms / 1000);
                         return;

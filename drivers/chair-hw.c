@@ -145,10 +145,9 @@ int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t va
                         atomic_store(&hw->changed_at[out], now_ns());
                 /* A motor that reverses starts a new run: the travel motor's maximum on-time
                  * bounds one travel (42 s, Fujiiryoki), not a roller sweeping up and down. */
-                bool reversed = info->min < 0 && old != info->safe_value && (old < 0) != (value < 0);
                 if (value == info->safe_value)
                         atomic_store(&hw->active_since[out], 0);
-                else if (old == info->safe_value || reversed)
+                else if (chair_output_starts_run(out, old, value))
                         atomic_store(&hw->active_since[out], now_ns());
         }
         atomic_fetch_sub(&hw->in_flight, 1);

@@ -90,7 +90,8 @@ struct hw_limits {
         uint32_t heat_rise_timeout_s;       /* heat that never arrives */
         int32_t air_max_pressure_decikpa;
         uint32_t air_max_inflate_s;
-        uint32_t travel_timeout_ms;         /* roller never reaches its target */
+        uint32_t travel_timeout_ms;         /* least time any travel is allowed */
+        uint32_t travel_margin_pct;         /* a travel may take this much longer than expected */
         uint32_t encoder_loss_ms;           /* motor runs, no pulses */
         uint32_t motor_current_max_ma;
         uint32_t stall_ms;

@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "planner.h"
+#include "travel.h"
 
 /* Speed level -> roller travel (mm/s) and motor duty (%); intensity level -> scale factor
  * applied to depth, motor duty and air level, within the bounds docs/profiles.md states. */
@@ -28,7 +29,8 @@ struct planner {
         uint32_t intensity;
         double factor;
         struct precaution_caps caps;
-        double scale;          /* duration scale of every step */
+        double scale;          /* duration scale of every step given in repetitions */
+        double dscale;         /* ... and of every step given a duration */
 };
 
 struct expanded {
@@ -68,10 +70,17 @@ static uint32_t level(double v, uint32_t max) {
         return (uint32_t) CLAMP(lround(v), 1, (long) max);
 }
 
-/* Length of one sweep of a range, in ms. */
+/* The reference chair's roller, for sizing steps (the scheduler uses the chair's own). */
+static const struct travel_limits reference_travel = {
+        .max_speed_mm_s = TRAVEL_REFERENCE_MAX_SPEED_MM_S,
+        .margin_pct = TRAVEL_MARGIN_PCT_DEFAULT,
+};
+
+/* Length of one stroke of a range, in ms: what the closed-loop sweep takes from end to end
+ * (its stops and the turn included), so a step of repetitions holds that many strokes. */
 static uint64_t leg_ms(const struct planner *pl, const struct profile_step *s, uint32_t speed) {
         int32_t a = position_mm(pl, s->from), b = position_mm(pl, s->to);
-        return (uint64_t) llabs((long long) b - a) * 1000 / (uint64_t) travel_mm_s[speed] + 1;
+        return travel_stroke_ms(b - a, travel_mm_s[speed], &reference_travel) + 1;
 }
 
 static uint64_t shiatsu_range_pass_ms(const struct planner *pl, const struct profile_step *s, uint32_t speed) {
@@ -93,7 +102,7 @@ static uint64_t step_length_ms(const struct planner *pl, const struct profile_st
         uint32_t speed = ramped(s, RAMP_SPEED, s->speed, e);
 
         if (s->duration_s)
-                return (uint64_t) lround(s->duration_s * 1000.0 * pl->scale);
+                return (uint64_t) lround(s->duration_s * 1000.0 * pl->dscale);
         /* repetitions: sweeps of the range, or else air cycles */
         {
                 uint32_t reps = (uint32_t) MAX(1, lround(s->repetitions * pl->scale));
@@ -117,6 +126,8 @@ static void emit_roller(struct planner *pl, const struct profile_step *s, const 
 
         switch (s->technique) {
         case TECH_NONE:
+                /* The roller rests where the last step left it. */
+                emit(pl, t, TL_ROLLER_POSITION, 0, TL_ROLLER_HERE);
                 emit(pl, t, TL_KNEAD, 0, 0);
                 emit(pl, t, TL_TAP, 0, 0);
                 emit(pl, t, TL_DEPTH, 0, 0);
@@ -182,10 +193,10 @@ static void emit_roller(struct planner *pl, const struct profile_step *s, const 
                 emit(pl, t, TL_ROLLER_POSITION, APPROACH_MM_S, a);
                 return;
         }
-        /* Sweeps: long strokes up and down the range for the step's length. */
-        uint64_t leg = leg_ms(pl, s, speed);
-        for (uint64_t u = 0, i = 0; u < len; u += leg, i++)
-                emit(pl, t + u, TL_ROLLER_POSITION, (int16_t) v, i % 2 ? a : b);
+        /* Sweeps: long strokes up and down the range, closed-loop from end to end (the
+         * scheduler turns when the encoder says an end is reached), for the step's length; the
+         * first stroke goes to TO (docs/profiles.md). */
+        emit(pl, t, TL_ROLLER_SWEEP, (int16_t) v, timeline_sweep_value(b, a));
 }
 
 static void emit_air(struct planner *pl, const struct profile_step *s, const struct expanded *e, uint64_t t, uint64_t len) {
@@ -224,6 +235,13 @@ static uint64_t emit_step(struct planner *pl, const struct expanded *e, size_t i
                 if (s->heat[z] != UINT32_MAX && !pl->caps.no_heat && !pl->o->no_heat)
                         emit(pl, t, TL_HEAT_ZONE, (int) z, (int32_t) s->heat[z]);
         return len;
+}
+
+static uint64_t program_ms(const struct planner *pl, const struct expanded *seq, size_t n) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += step_length_ms(pl, &pl->p->steps[seq[i].step], &seq[i]);
+        return total;
 }
 
 struct indexed_cmd {
@@ -273,7 +291,7 @@ static size_t expand(const struct program *p, struct expanded *out, size_t max) 
 }
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret) {
-        struct planner pl = { .p = p, .o = o, .scale = 1.0 };
+        struct planner pl = { .p = p, .o = o, .scale = 1.0, .dscale = 1.0 };
         struct expanded *seq;
         size_t n;
         uint64_t t = 0, natural = 0, target;
@@ -300,17 +318,32 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                 target = 1000ULL * (o->duration_s ? o->duration_s : p->duration_s);
                 /* Fit the program to the session: stretch or shorten every step up to 2x, then
                  * repeat the middle of the program or cut the end. */
-                pl.scale = CLAMP((double) target / (double) natural, 0.5, 2.0);
-                /* Repetitions round to whole sweeps: shrink until the whole program fits, so the
-                 * final step (the cool-down) is never cut. */
-                for (int k = 0; k < 8 && pl.scale > 0.5; k++) {
-                        uint64_t total = 0;
-                        for (size_t i = 0; i < n; i++)
-                                total += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
-                        if (total <= target)
-                                break;
-                        pl.scale = MAX(0.5, pl.scale * (double) target / (double) total * 0.995);
+                double lo = 0.5, hi = CLAMP((double) target / (double) natural, 0.5, 2.0);
+                /* Repetitions round to whole strokes: the largest scale up to that at which the
+                 * whole program fits, so the final step (the cool-down) is never cut. The length
+                 * grows with the scale, so halving the interval finds it. */
+                pl.scale = pl.dscale = hi;
+                if (program_ms(&pl, seq, n) > target) {
+                        for (int k = 0; k < 24; k++) {
+                                pl.scale = pl.dscale = (lo + hi) / 2;
+                                if (program_ms(&pl, seq, n) <= target)
+                                        lo = pl.scale;
+                                else
+                                        hi = pl.scale;
+                        }
+                        pl.scale = pl.dscale = lo;
                 }
+                /* Whole strokes leave a gap: the steps given a duration fill it. */
+                lo = pl.dscale;
+                hi = 2.0;
+                for (int k = 0; k < 24 && lo < hi; k++) {
+                        pl.dscale = (lo + hi) / 2;
+                        if (program_ms(&pl, seq, n) <= target)
+                                lo = pl.dscale;
+                        else
+                                hi = pl.dscale;
+                }
+                pl.dscale = lo;
         }
 
         if (n <= 2 || o->natural) {
@@ -366,7 +399,14 @@ void planner_format(const struct timeline *t, FILE *out) {
                 fprintf(out, "%8u.%03u  %-6s ", c->at_ms / 1000, c->at_ms % 1000, timeline_channel_name(c->channel));
                 switch ((enum timeline_channel) c->channel) {
                 case TL_ROLLER_POSITION:
-                        fprintf(out, "%d mm at %d mm/s\n", c->value, c->arg);
+                        if (c->value == TL_ROLLER_HERE)
+                                fprintf(out, "stop\n");
+                        else
+                                fprintf(out, "%d mm at %d mm/s\n", c->value, c->arg);
+                        break;
+                case TL_ROLLER_SWEEP:
+                        fprintf(out, "%d..%d mm at %d mm/s\n", timeline_sweep_first(c->value),
+                                timeline_sweep_second(c->value), c->arg);
                         break;
                 case TL_AIR_ZONE:
                         fprintf(out, "%s %s", chair_air_zone_name(c->arg), actions[(c->value & 0xff) % 3]);

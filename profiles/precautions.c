@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +9,7 @@
 #include "macro.h"
 #include "precautions.h"
 #include "profile.h"
+#include "timeline.h"
 
 #define LEGS ((1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET))
 #define TRUNK ((1u << CHAIR_AIR_BACK) | (1u << CHAIR_AIR_SEAT))
@@ -26,15 +29,15 @@ static const struct precaution precautions[] = {
         { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS },
         { "circulation-problems", "no calf or foot compression", false, 0, 0, false, LEGS },
         { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0 },
-        { "pregnancy", "no heat, no back or seat compression, intensity at most 2", false, 2, 2, true, TRUNK },
-        { "pacemaker", "intensity at most 2; programs with tapping excluded where they say so", false, 2, 3, false, 0 },
+        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK },
+        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0 },
         { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0 },
         { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS },
         { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0 },
         { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0 },
         { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0 },
         { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0 },
-        { "severe-inflammation", "intensity at most 2, no heat", false, 2, 2, true, 0 },
+        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0 },
 };
 
 const struct precaution *precaution_find(const char *name) {
@@ -49,34 +52,220 @@ const struct precaution *precaution_list(size_t *ret_n) {
         return precautions;
 }
 
+static const char *const kind_names[] = {
+        [PRECAUTION_PROGRAM] = "program",     [PRECAUTION_MANUAL] = "manual mode",
+        [PRECAUTION_SCAN] = "body scan",      [PRECAUTION_INTENSITY] = "intensity",
+        [PRECAUTION_DEPTH] = "depth",         [PRECAUTION_SPEED] = "speed",
+        [PRECAUTION_WIDTH] = "width",         [PRECAUTION_AIR] = "air",
+        [PRECAUTION_HEAT] = "heat",           [PRECAUTION_POSTURE] = "posture",
+};
+
+const char *precaution_kind_name(enum precaution_kind k) {
+        return (unsigned) k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
+}
+
+/* The declared condition with the lowest non-zero cap at offset (a uint32_t field), or NULL. */
+static const struct precaution *tightest(const char *const *conditions, size_t offset) {
+        const struct precaution *best = NULL;
+        uint32_t best_cap = UINT32_MAX;
+
+        for (const char *const *c = conditions; c && *c; c++) {
+                const struct precaution *pr = precaution_find(*c);
+                uint32_t cap;
+                if (!pr)
+                        continue;
+                memcpy(&cap, (const char *) pr + offset, sizeof cap);
+                if (cap && cap < best_cap) {
+                        best = pr;
+                        best_cap = cap;
+                }
+        }
+        return best;
+}
+
+static int verdict(struct precaution_verdict *v, int r, const struct precaution *pr, const char *fmt, ...)
+        _printf_(4, 5);
+static int verdict(struct precaution_verdict *v, int r, const struct precaution *pr, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+        va_end(ap);
+        v->condition = pr ? pr->name : NULL;
+        return r;
+}
+
+/* A level above the cap of the tightest condition: clamped or refused. */
+static int check_cap(const struct precaution_declared *dec, const struct precaution_request *req, size_t offset,
+                     const char *what, struct precaution_verdict *v) {
+        const struct precaution *pr = tightest(dec->conditions, offset);
+        uint32_t cap;
+
+        if (!pr)
+                return 0;
+        memcpy(&cap, (const char *) pr + offset, sizeof cap);
+        if (v->value <= cap)
+                return 0;
+        if (!req->clamp)
+                return verdict(v, -EPERM, pr, "%s at most %u with the declared condition '%s' (%s), not %u", what, cap,
+                               pr->name, pr->effect, v->value);
+        verdict(v, 1, pr, "%s lowered from %u to %u for the declared condition '%s' (%s)", what, v->value, cap,
+                pr->name, pr->effect);
+        v->value = cap;
+        return 1;
+}
+
+int precautions_check(const struct precaution_declared *dec, const struct precaution_request *req,
+                      struct precaution_verdict *ret) {
+        bool off;
+        int r = 0;
+
+        *ret = (struct precaution_verdict) { .value = req->value, .zones = req->zones };
+        if ((unsigned) req->kind >= _PRECAUTION_KIND_MAX)
+                return -EINVAL;
+        /* Switching air or heat off is always allowed: it is what every refusal falls back to. */
+        off = (req->kind == PRECAUTION_AIR && (!req->value || !req->zones)) || (req->kind == PRECAUTION_HEAT && !req->value);
+        if (off)
+                return 0;
+        if (dec->unreadable)
+                return verdict(ret, -EPERM, NULL,
+                               "The declared conditions could not be read back from the settings file, so the chair "
+                               "cannot know what is safe: re-declare the precautions with 'chairctl precautions set "
+                               "CONDITION...' (or 'chairctl precautions clear' if there are none)");
+
+        for (const char *const *c = dec->conditions; c && *c; c++) {
+                const struct precaution *pr = precaution_find(*c);
+                if (!pr)
+                        continue;
+                if (pr->must_not_use)
+                        return verdict(ret, -EPERM, pr, "Declared condition '%s': %s (%s refused)", pr->name, pr->effect,
+                                       kind_names[req->kind]);
+                for (const char *const *x = req->kind == PRECAUTION_PROGRAM ? req->excluded_by : NULL; x && *x; x++)
+                        if (strcmp(*x, pr->name) == 0)
+                                return verdict(ret, -EPERM, pr,
+                                               "The program '%s' is not suitable with the declared condition '%s' (%s); "
+                                               "try 'gentle'", req->program ? req->program : "?", pr->name, pr->effect);
+        }
+
+        switch (req->kind) {
+        case PRECAUTION_PROGRAM:
+        case PRECAUTION_MANUAL:
+        case PRECAUTION_INTENSITY:
+                return check_cap(dec, req, offsetof(struct precaution, max_intensity), "Intensity", ret);
+        case PRECAUTION_SCAN:
+        case PRECAUTION_DEPTH:
+                return check_cap(dec, req, offsetof(struct precaution, max_depth), "Depth", ret);
+        case PRECAUTION_AIR:
+                for (const char *const *c = dec->conditions; c && *c; c++) {
+                        const struct precaution *pr = precaution_find(*c);
+                        uint32_t bad = pr ? ret->zones & pr->forbidden_air_zones : 0;
+                        unsigned z = 0;
+                        if (!bad)
+                                continue;
+                        while (!(bad & (1u << z)))
+                                z++;
+                        if (!req->clamp)
+                                return verdict(ret, -EPERM, pr, "No %s compression with the declared condition '%s' (%s)",
+                                               chair_air_zone_name((enum chair_air_zone) z), pr->name, pr->effect);
+                        r = verdict(ret, 1, pr, "Air on the %s zone left off for the declared condition '%s' (%s)",
+                                    chair_air_zone_name((enum chair_air_zone) z), pr->name, pr->effect);
+                        ret->zones &= ~pr->forbidden_air_zones;
+                }
+                return r;
+        case PRECAUTION_HEAT:
+                for (const char *const *c = dec->conditions; c && *c; c++) {
+                        const struct precaution *pr = precaution_find(*c);
+                        if (!pr || !pr->no_heat)
+                                continue;
+                        if (!req->clamp)
+                                return verdict(ret, -EPERM, pr, "No heat with the declared condition '%s' (%s)", pr->name,
+                                               pr->effect);
+                        ret->value = 0;
+                        return verdict(ret, 1, pr, "Heat left off for the declared condition '%s' (%s)", pr->name,
+                                       pr->effect);
+                }
+                return 0;
+        case PRECAUTION_SPEED:
+        case PRECAUTION_WIDTH:
+        case PRECAUTION_POSTURE:
+        case _PRECAUTION_KIND_MAX:
+                break;
+        }
+        return 0;
+}
+
 int precautions_evaluate(const char *const *conditions, const struct program *p, struct precaution_caps *ret,
                          char *reason, size_t reason_size) {
+        const struct precaution_declared dec = { .conditions = conditions };
+        struct precaution_verdict v;
         struct precaution_caps caps = { .max_intensity = 5, .max_depth = 5 };
+        const char *excluded[PROFILE_MAX_LIST + 1] = {};
+        int r;
 
+        for (size_t i = 0; p && i < p->n_excluded_by && i < PROFILE_MAX_LIST; i++)
+                excluded[i] = p->excluded_by[i];
+        /* Refusals come from the gate, so the planner and the session never disagree. */
+        r = precautions_check(&dec,
+                              &(struct precaution_request) { .kind = PRECAUTION_PROGRAM, .program = p ? p->id : NULL,
+                                                             .excluded_by = excluded, .value = 1 },
+                              &v);
+        if (r < 0)
+                snprintf(reason, reason_size, "%s", v.reason);
         for (const char *const *c = conditions; c && *c; c++) {
                 const struct precaution *pr = precaution_find(*c);
                 if (!pr)
                         continue;
-                if (pr->must_not_use) {
-                        snprintf(reason, reason_size, "Declared condition '%s': %s", pr->name, pr->effect);
-                        *ret = caps;
-                        return -EPERM;
-                }
                 if (pr->max_intensity)
                         caps.max_intensity = MIN(caps.max_intensity, pr->max_intensity);
                 if (pr->max_depth)
                         caps.max_depth = MIN(caps.max_depth, pr->max_depth);
                 caps.no_heat |= pr->no_heat;
                 caps.forbidden_air_zones |= pr->forbidden_air_zones;
-                for (size_t i = 0; p && i < p->n_excluded_by; i++)
-                        if (strcmp(p->excluded_by[i], pr->name) == 0) {
-                                snprintf(reason, reason_size,
-                                         "The program '%s' is not suitable with the declared condition '%s' (%s); "
-                                         "try 'gentle'", p->id, pr->name, pr->effect);
-                                *ret = caps;
-                                return -EPERM;
-                        }
         }
         *ret = caps;
-        return 0;
+        return r < 0 ? r : 0;
+}
+
+bool precaution_caps_stricter(const struct precaution_caps *a, const struct precaution_caps *b) {
+        return a->max_intensity < b->max_intensity || a->max_depth < b->max_depth || (a->no_heat && !b->no_heat) ||
+               (a->forbidden_air_zones & ~b->forbidden_air_zones);
+}
+
+bool precautions_limit_cmd(const struct precaution_caps *caps, struct timeline_cmd *c) {
+        switch (c->channel) {
+        case TL_DEPTH:
+                if (c->value > (int32_t) caps->max_depth) {
+                        c->value = (int32_t) caps->max_depth;
+                        return true;
+                }
+                return false;
+        case TL_AIR_ZONE:
+                if (c->arg >= 0 && c->arg < _CHAIR_AIR_ZONE_MAX && (caps->forbidden_air_zones & (1u << c->arg)) &&
+                    (c->value & 0xff) != TL_AIR_RELEASE) {
+                        c->value = TL_AIR_RELEASE;
+                        return true;
+                }
+                return false;
+        case TL_HEAT_ZONE:
+                if (caps->no_heat && c->value != 0) {
+                        c->value = 0;
+                        return true;
+                }
+                return false;
+        default:
+                return false;
+        }
+}
+
+size_t precautions_limit_timeline(const struct precaution_caps *caps, struct timeline *t, int32_t *ret_max_depth) {
+        int32_t max_depth = 0;
+        size_t n = 0;
+
+        for (size_t i = 0; i < t->n_cmds; i++) {
+                n += precautions_limit_cmd(caps, &t->cmds[i]);
+                if (t->cmds[i].channel == TL_DEPTH)
+                        max_depth = MAX(max_depth, t->cmds[i].value);
+        }
+        if (ret_max_depth)
+                *ret_max_depth = max_depth;
+        return n;
 }

@@ -82,6 +82,11 @@ def test_fifo_and_device_link_in_the_state_dir(bus, workdir, start_daemon):
     assert d.call("GetFaults", "u", 5)[0] == []
     for name in ("history", "faults", "settings"):
         assert glob.glob(os.path.join(state, name + ".rejected-*")), name
+    # A settings file that could not be read leaves the declared conditions unknown: fail closed
+    # until they are declared again.
+    name, msg = d.error_of("Start", "demo", "@a{sv} {}")
+    assert name == "org.massagechair.Chair1.Error.PrecautionConflict" and "re-declare" in msg
+    d.call("SetPrecautions", "as", 0)
     # During a session: a FIFO planted as the history file is replaced, never opened.
     start(d, duration=60)
     wait_state(d, "running")

@@ -209,6 +209,107 @@ static void test_roller_reaches_target(void **state) {
         free(c);
 }
 
+/* The longest continuous run of the travel motor in the log (a stop or a reversal ends one). */
+static uint64_t longest_travel_run(struct fake_chair *c, uint64_t end) {
+        uint64_t longest = 0, since = 0;
+        int32_t last = 0;
+        for (unsigned i = 0; i < c->n_sets; i++) {
+                if (c->log[i].out != CHAIR_OUT_TRAVEL_MOTOR)
+                        continue;
+                int32_t v = c->log[i].value;
+                if (last && (v == 0 || (v < 0) != (last < 0)) && c->log[i].at - since > longest)
+                        longest = c->log[i].at - since;
+                if (v && (!last || (v < 0) != (last < 0)))
+                        since = c->log[i].at;
+                last = v;
+        }
+        if (last && end - since > longest)
+                longest = end - since;
+        return longest;
+}
+
+/* A sweep goes closed-loop to each end and turns there, whatever the time: the encoder says
+ * when an end is reached. */
+static void test_sweep_turns_at_the_ends(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_ROLLER_SWEEP, 20, timeline_sweep_value(100, 600) },
+        };
+        double lo = 1e9, hi = -1e9;
+        unsigned turns = 0;
+        int dir = 0;
+
+        uint64_t first = 0;
+
+        scheduler_load(s, make_timeline(cmds, 1, 120000), 0);
+        for (uint64_t t = 100; t < 110000; t += 100) {
+                double before = c->roller_mm;
+                run_until(s, c, t * MS, NULL, NULL);
+                /* First to the first end, from the bottom. */
+                if (!first && c->roller_mm > 100 - 4 && c->roller_mm < 100 + 4)
+                        first = t;
+                if (!first)
+                        continue;
+                lo = c->roller_mm < lo ? c->roller_mm : lo;
+                hi = c->roller_mm > hi ? c->roller_mm : hi;
+                int d = c->roller_mm > before + 0.01 ? 1 : c->roller_mm < before - 0.01 ? -1 : 0;
+                if (d && dir && d != dir)
+                        turns++;
+                if (d)
+                        dir = d;
+        }
+        assert_true(first > 0 && first < 7000);
+        /* Both ends reached, never overshot, and turned at each: 500 mm at 20 mm/s is ~27 s. */
+        assert_true(lo > 100 - 4 && lo < 100 + 4);
+        assert_true(hi > 600 - 4 && hi < 600 + 4);
+        assert_true(turns >= 3);
+        scheduler_free(s);
+        free(c);
+}
+
+/* A travel longer than the travel motor's maximum on-time allows goes in legs with a short
+ * stop between them; each leg's deadline is its expected time plus the margin. */
+static void test_long_travel_in_legs(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_ROLLER_POSITION, 8, 700 },  /* 700 mm at 8 mm/s: 88 s */
+        };
+        uint64_t deadline;
+
+        scheduler_load(s, make_timeline(cmds, 1, 150000), 0);
+        run_until(s, c, 1000 * MS, NULL, NULL);
+        deadline = scheduler_roller_deadline_ns(s);
+        /* The first leg's deadline is well inside the 42 s and past its expected time. */
+        assert_true(deadline > 20000 * MS && deadline <= 41500 * MS);
+        run_until(s, c, 120000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 700 - 4 && c->roller_mm < 700 + 4);
+        assert_true(longest_travel_run(c, c->now) < 41000 * MS);
+        assert_int_equal(scheduler_roller_deadline_ns(s), 0);
+        scheduler_free(s);
+        free(c);
+}
+
+/* New targets in the same direction continue the motor's run: it stops a moment before the
+ * run would pass its limit, rather than trip the last line of defence. */
+static void test_run_continued_by_new_targets_stops(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        struct timeline_cmd cmds[16];
+        size_t n = 0;
+
+        /* A target 50 mm further every 5 s at 8 mm/s: the roller never arrives before the next. */
+        for (; n < 16; n++)
+                cmds[n] = (struct timeline_cmd) { (uint32_t) (n * 5000), TL_ROLLER_POSITION, 8, (int32_t) (60 * (n + 1)) };
+        scheduler_load(s, make_timeline(cmds, n, 150000), 0);
+        run_until(s, c, 140000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 800 - 4);
+        assert_true(longest_travel_run(c, c->now) < 41000 * MS);
+        scheduler_free(s);
+        free(c);
+}
+
 static void test_pause_holds_and_shifts(void **state) {
         struct fake_chair *c = calloc(1, sizeof *c);
         struct scheduler *s = new_scheduler(c);
@@ -420,6 +521,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_commands_at_planned_times),
                 cmocka_unit_test(test_roller_reaches_target),
+                cmocka_unit_test(test_sweep_turns_at_the_ends),
+                cmocka_unit_test(test_long_travel_in_legs),
+                cmocka_unit_test(test_run_continued_by_new_targets_stops),
                 cmocka_unit_test(test_pause_holds_and_shifts),
                 cmocka_unit_test(test_late_command_is_a_fault),
                 cmocka_unit_test(test_lateness_histogram),

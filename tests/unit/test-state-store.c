@@ -17,6 +17,8 @@
 
 #include "state-store.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct fixture {
         char dir[64];
 };
@@ -288,9 +290,13 @@ static void test_corrupt_settings_and_faults(void **state) {
         assert_int_equal(state_store_load_memory(st, 1, &m), 0);
         assert_false(m.used);
         assert_int_equal(state_store_load_default_timer(st, &timer), -ENOENT);
+        /* The readable lines are kept: the declared condition above all. */
         assert_int_equal(state_store_load_precautions(st, &list), 0);
-        assert_null(list[0]);
+        assert_string_equal(list[0], "pregnancy");
+        assert_null(list[1]);
+        free(list[0]);
         free(list);
+        assert_false(state_store_precautions_unreadable(st));
         assert_int_equal(state_store_list_faults(st, 10, &faults, &n), 0);
         assert_int_equal(n, 0);
         free(faults);
@@ -455,6 +461,82 @@ static void test_state_dir_created(void **state) {
         rmdir(sub);
 }
 
+/* A refused list leaves the stored one: neither in memory nor in the next unrelated write. */
+static void test_refused_precautions_leave_the_stored_ones(void **state) {
+        struct fixture *f = *state;
+        const char *many[80];
+        struct state_store *st;
+        char **list;
+
+        for (size_t i = 0; i < 79; i++)
+                many[i] = "kidney-or-liver-problems";
+        many[79] = NULL;
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_save_precautions(st, (const char *const[]) { "pregnancy", NULL }), 0);
+        assert_int_equal(state_store_save_precautions(st, many), -ENOBUFS);
+        assert_int_equal(state_store_save_precautions(st, (const char *const[]) { "bad\nname", NULL }), -EINVAL);
+        assert_int_equal(state_store_save_child_lock(st, true), 0);
+        state_store_close(st);
+        assert_non_null(strstr(read_file(f->dir, "settings"), "precautions=pregnancy\n"));
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_precautions(st, &list), 0);
+        assert_string_equal(list[0], "pregnancy");
+        assert_null(list[1]);
+        free(list[0]);
+        free(list);
+        state_store_close(st);
+}
+
+/* An unreadable precautions line: the other lines stay, the precautions are unknown (and stay
+ * unknown through other writes and a restart) until they are saved again. */
+static void test_unreadable_precautions_line_fails_closed(void **state) {
+        struct fixture *f = *state;
+        static const char *const cases[] = {
+                "precautions=preg\x01nancy\ndefault_timer=20\n",
+                "precautions=pregnancy\nprecautions=\ndefault_timer=20\n",
+                "precauti\xffons=pregnancy\ndefault_timer=20\n",
+                "default_timer=20\n",
+        };
+        char longline[2000];
+
+        memset(longline, 'a', sizeof longline);
+        memcpy(longline, "precautions=", 12);
+        memcpy(longline + sizeof longline - 20, "\ndefault_timer=20\n", 19);
+        for (size_t i = 0; i <= ARRAY_SIZE(cases); i++) {
+                struct state_store *st;
+                uint32_t timer = 0;
+                char **list;
+
+                write_file(f->dir, "settings", i < ARRAY_SIZE(cases) ? cases[i] : longline);
+                assert_int_equal(state_store_open(f->dir, &st), 0);
+                assert_true(state_store_precautions_unreadable(st));
+                assert_int_equal(state_store_load_default_timer(st, &timer), 0);
+                assert_int_equal(timer, 20);
+                assert_int_equal(state_store_load_precautions(st, &list), 0);
+                assert_null(list[0]);
+                free(list);
+                assert_int_equal(state_store_save_child_lock(st, true), 0);
+                state_store_close(st);
+                assert_int_equal(state_store_open(f->dir, &st), 0);
+                assert_true(state_store_precautions_unreadable(st));
+                assert_true(state_store_child_lock(st));
+                assert_int_equal(state_store_save_precautions(st, (const char *const[]) { NULL }), 0);
+                assert_false(state_store_precautions_unreadable(st));
+                state_store_close(st);
+                assert_int_equal(state_store_open(f->dir, &st), 0);
+                assert_false(state_store_precautions_unreadable(st));
+                state_store_close(st);
+        }
+        /* No file at all is a first start: nothing declared, nothing unknown. */
+        unlink(strcat(strcpy(longline, f->dir), "/settings"));
+        {
+                struct state_store *st;
+                assert_int_equal(state_store_open(f->dir, &st), 0);
+                assert_false(state_store_precautions_unreadable(st));
+                state_store_close(st);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_settings_round_trip, setup, teardown),
@@ -469,6 +551,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_invalid_utf8_replaced, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_numbers_do_not_wrap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_does_not_follow_links, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_refused_precautions_leave_the_stored_ones, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_precautions_line_fails_closed, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,6 +154,10 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                         json_str(&j, NULL, st.active_air[i]);
                 json_end_array(&j);
                 json_bool(&j, "child_lock", st.child_lock);
+                json_begin_array(&j, "precautions");
+                for (unsigned i = 0; i < st.n_precautions; i++)
+                        json_str(&j, NULL, st.precautions[i]);
+                json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
                 json_end_object(&j);
@@ -195,12 +199,11 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                 printf("    Shoulder: %d mm (roller at %d mm)\n", st.shoulder, st.roller);
         else
                 printf("    Shoulder: not scanned (roller at %d mm)\n", st.roller);
-        if (st.n_precautions) {
-                printf(" Precautions:");
-                for (unsigned i = 0; i < st.n_precautions; i++)
-                        printf(" %s", st.precautions[i]);
-                printf("\n");
-        }
+        /* Always shown: "none declared" is worth knowing before a session too. */
+        printf(" Precautions:");
+        for (unsigned i = 0; i < st.n_precautions; i++)
+                printf(" %s", st.precautions[i]);
+        printf("%s\n", st.n_precautions ? "" : " none declared");
         if (st.fault[0])
                 printf("       Fault: %s: %s\n", st.fault, st.fault_message);
 

@@ -159,18 +159,28 @@ void profile_plot_svg(const struct program *p, const struct timeline *t, const s
         }
         /* The roller's path: it moves toward each target at the commanded speed. */
         {
-                double pos = 0, target = 0, speed = 25;
+                double pos = 0, target = 0, speed = 25, ends[2] = { 0, 0 };
+                bool sweeping = false;
                 size_t next = 0;
                 fputs("<polyline fill=\"none\" stroke=\"#1b4f8a\" stroke-width=\"1.6\" points=\"", f);
                 for (uint32_t ms = 0; ms <= total; ms += 100) {
                         while (next < t->n_cmds && t->cmds[next].at_ms <= ms) {
                                 if (t->cmds[next].channel == TL_ROLLER_POSITION) {
-                                        target = t->cmds[next].value;
+                                        target = t->cmds[next].value == TL_ROLLER_HERE ? pos : t->cmds[next].value;
                                         speed = t->cmds[next].arg;
+                                        sweeping = false;
+                                } else if (t->cmds[next].channel == TL_ROLLER_SWEEP) {
+                                        ends[0] = target = timeline_sweep_first(t->cmds[next].value);
+                                        ends[1] = timeline_sweep_second(t->cmds[next].value);
+                                        speed = t->cmds[next].arg;
+                                        sweeping = true;
                                 }
                                 next++;
                         }
                         double step = speed * 0.1;
+                        /* A sweep turns at each end. */
+                        if (sweeping && fabs(target - pos) <= step)
+                                target = target == ends[0] ? ends[1] : ends[0];
                         pos += fabs(target - pos) <= step ? target - pos : (target > pos ? step : -step);
                         fprintf(f, "%.1f,%.1f ", x_of(ms, total), y_roller + ROLLER_H - pos * ROLLER_H / track_mm);
                 }
