@@ -114,7 +114,7 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return 0;
 }
 
-int monitor_run(sd_bus *bus, bool once) {
+int monitor_run(sd_bus *bus, bool once, bool json) {
         struct monitor m = { .bus = bus, .tty = isatty(STDOUT_FILENO) };
         sigset_t mask;
         int r, code = 0;

@@ -8,9 +8,10 @@
 /* Writes s as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);
 
-/* A tiny streaming JSON writer that places the commas itself. */
+/* A tiny streaming JSON writer that places the commas itself; pretty indents by two. */
 struct json {
         FILE *f;
+        bool pretty;
         int depth;
         bool first[16];
 };
@@ -24,3 +25,13 @@ void json_int(struct json *j, const char *key, long long value);
 void json_uint(struct json *j, const char *key, unsigned long long value);
 void json_double(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);
+
+/* The width to fit plain output to: the terminal's, else $COLUMNS, else 0 (no limit: a pipe
+ * gets everything, as systemd's tools do). */
+unsigned output_columns(void);
+/* Prints s in at most width columns (0: no limit), ending it with "…" when it is cut. */
+void print_ellipsized(FILE *f, const char *s, unsigned width);
+/* Pipes stdout through $CHAIRCTL_PAGER, $PAGER or "less" when it is a terminal; pager_close()
+ * waits for it. Does nothing without a terminal or when the pager cannot start. */
+void pager_open(void);
+void pager_close(void);
