@@ -146,7 +146,7 @@ static int report_refusal(struct ctx *c, const char *verb, const sd_bus_error *e
         else if (strcmp(state, "running") == 0 && strcmp(verb, "resume") == 0)
                 fix = "the session is running already; 'chairctl pause' holds it";
         else if (busy)
-                fix = "'chairctl stop' ends the session first";
+                fix = "stop the running session first with 'chairctl stop'";
         else
                 fix = "'chairctl start PROGRAM' starts a session";
         fprintf(stderr, "chairctl: %s: %s.\n", error->message ? error->message : error->name, fix);
@@ -1227,7 +1227,7 @@ static const struct verb verbs[] = {
           "The distance between the rollers.", 1, 1, 0, cmd_width, { "narrow medium wide" }, NULL },
         { "heat", S_SESSIONS, "lumbar|calves LEVEL", "a heat zone's level 0-3", "A heat zone's level, 0 (off) to 3.", 2, 2,
           0, cmd_heat, { "lumbar calves", "0 1 2 3" }, NULL },
-        { "air", S_SESSIONS, "ZONE... [--intensity N] | off", "the air bags",
+        { "air", S_SESSIONS, "off | ZONE... [--intensity N]", "the air bags",
           "The air bags: zones from " AIR_ZONES ", intensity 1-5 (default 3); 'air off' releases them.", -1, -1, 0,
           cmd_air, { AIR_ZONES " off", AIR_ZONES, AIR_ZONES }, "--intensity" },
         { "timer", S_SESSIONS, "10|20|30", "the auto-off timer in minutes",
@@ -1279,7 +1279,7 @@ static const struct verb verbs[] = {
           "Program files: check validates them (every error as FILE:LINE), show prints the planned steps,\n"
           "plot draws the timeline as SVG (-o - writes it to stdout); these three work without the daemon.\n"
           "upload sends a file to the daemon, which validates and stores it.",
-          -1, -1, V_NO_BUS, cmd_profile, { "check show plot upload", "@files", "@files" }, "-o" },
+          -1, -1, V_NO_BUS, cmd_profile, { "check show plot upload", "@files", "@files" }, NULL },
         { "help", NULL, "[COMMAND]", "this help, or one command's", NULL, 0, 1, V_NO_BUS, cmd_help, { "@verbs" }, NULL },
         { "__complete", NULL, "VERB [ARGS]", NULL, NULL, -1, -1, V_NO_BUS | V_HIDDEN, cmd_complete, {}, NULL },
         { "__man", NULL, "", NULL, NULL, 0, 0, V_NO_BUS | V_HIDDEN, cmd_man, {}, NULL },
@@ -1340,7 +1340,8 @@ static int command_help(const char *name) {
         const struct verb *v = find_verb(name);
         if (!v || !v->section)
                 return usage("no command '%s'", name);
-        printf("Usage: chairctl %s%s %s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name, v->args, v->text);
+        printf("Usage: chairctl %s%s%s%s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name,
+               v->args[0] ? " " : "", v->args, v->text);
         return 0;
 }
 
@@ -1407,7 +1408,7 @@ static int cmd_man(struct ctx *c, int argc, char **argv) {
 static void complete_source(struct ctx *c, const char *src) {
         if (strcmp(src, "@verbs") == 0) {
                 for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-                        if (!(verbs[i].flags & V_HIDDEN))
+                        if (verbs[i].section)
                                 printf("%s\n", verbs[i].name);
         } else if (strcmp(src, "@keys") == 0) {
                 printf("%s\n", PANEL_KEYS);

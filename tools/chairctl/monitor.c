@@ -248,6 +248,9 @@ static int refresh(struct monitor *m) {
                 format_line(&st, &m->outputs, m->json, line, sizeof line);
                 if (strcmp(line, m->last) != 0) {
                         snprintf(m->last, sizeof m->last, "%s", line);
+                        /* The roller's position is told, but a move alone is no change worth a line. */
+                        if (!m->json)
+                                snprintf(line + strlen(line), sizeof line - strlen(line), " roller %dmm", st.roller);
                         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
                         if (m->json)
                                 printf("{\"time\":\"%s\",%s", when, line + 1);
