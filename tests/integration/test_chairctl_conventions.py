@@ -1,0 +1,127 @@
+"""chairctl's systemd-style conventions: no command is status, --json=pretty|short|off, show -p
+--value, --no-legend, --full and the terminal width, extra arguments and bad numbers refused as
+usage (2), refusals in one line naming the fix (1), rate last; and massagechaird --simulate
+choosing its own state directory."""
+import json
+import os
+import subprocess
+
+import pytest
+
+import chairtest
+
+
+@pytest.fixture
+def ctl(bus):
+    def run(*args, env_extra=None):
+        env = bus.env()
+        env.pop("COLUMNS", None)
+        env.update(env_extra or {})
+        return subprocess.run([chairtest.binary("chairctl"), *args], capture_output=True, text=True, env=env,
+                              timeout=30 * chairtest.SLOWDOWN)
+    return run
+
+
+def test_no_command_is_status_and_json_modes(daemon, ctl):
+    assert ctl().stdout == ctl("status").stdout and "State: idle" in ctl().stdout
+    short = ctl("--json=short", "status").stdout
+    assert short.count("\n") == 1 and json.loads(short)["state"] == "idle"
+    pretty = ctl("status", "--json=pretty").stdout
+    assert pretty.count("\n") > 10 and json.loads(pretty) == json.loads(short)
+    assert "State:" in ctl("--json=off", "status").stdout
+    assert json.loads(ctl("--json", "list").stdout)[0]["id"]
+    r = ctl("--json=yaml", "status")
+    assert r.returncode == 2 and "pretty, short or off" in r.stderr
+    # Commands that print nothing refuse --json rather than ignore it.
+    assert ctl("--json", "pause").returncode == 2
+
+
+def test_show(daemon, ctl):
+    out = ctl("show").stdout
+    assert "State=idle\n" in out and "Intensity=" in out and "HeatLevels=lumbar:0 calves:0" in out
+    assert ctl("show", "-p", "State", "--value").stdout == "idle\n"
+    assert ctl("show", "--property=State,Intensity").stdout.splitlines()[0].startswith(("State=", "Intensity="))
+    assert json.loads(ctl("--json", "show", "-p", "State").stdout) == {"State": "idle"}
+    r = ctl("show", "-p", "NoSuchThing")
+    assert r.returncode == 2
+    assert ctl("status", "--value").returncode == 2
+
+
+def test_legend_and_width(daemon, ctl):
+    full = ctl("list").stdout
+    assert full.startswith("  ID ")
+    assert not ctl("list", "--no-legend").stdout.startswith("  ID ")
+    narrow = ctl("list", env_extra={"COLUMNS": "70"}).stdout
+    assert "…" in narrow and all(len(line) <= 70 for line in narrow.splitlines()), narrow
+    assert "…" not in ctl("list", "--full", env_extra={"COLUMNS": "70"}).stdout
+    # Piped without COLUMNS: everything, as systemd's tools print it.
+    assert "…" not in full
+
+
+def test_usage_errors(daemon, ctl):
+    for args in (["status", "extra"], ["stop", "now"], ["list", "x"], ["history", "--max", "x"],
+                 ["history", "--max", "0"], ["faults", "--max"], ["latency", "sideways"], ["speed", "3x"],
+                 ["heat", "lumbar", "-1"], ["press", "power", "lots"], ["rate", "last", "11", "2"],
+                 ["air", "back", "--intensity"], ["monitor", "--twice"], ["intensity", "+3"]):
+        r = ctl(*args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr.count("\n") == 1 and "Try 'chairctl --help'" in r.stderr, (args, r.stderr)
+
+
+def test_refusals_name_the_fix(daemon, ctl):
+    r = ctl("point", "+1")
+    assert r.returncode == 1 and "'chairctl manual TECHNIQUE point'" in r.stderr and r.stderr.count("\n") == 1
+    r = ctl("pause")
+    assert r.returncode == 1 and "chairctl start PROGRAM" in r.stderr and r.stderr.count("\n") == 1
+    # A scan in progress ends by itself: not "stop it first".
+    assert ctl("scan").returncode == 0
+    r = ctl("pause")
+    assert r.returncode == 1 and "ends by itself" in r.stderr, r.stderr
+    r = ctl("start", "swedish")
+    assert r.returncode == 1 and "ends by itself" in r.stderr, r.stderr
+    assert ctl("stop").returncode == 0
+    # stop waits until the chair has settled: the next command finds it idle.
+    assert ctl("show", "-p", "State", "--value").stdout == "idle\n"
+
+
+def test_rate_last_and_missing_session(daemon, ctl):
+    r = ctl("rate", "last", "5", "2")
+    assert r.returncode == 1 and "no session" in r.stderr
+    r = ctl("rate", "123456", "5", "2")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert ctl("start", "demo", "--no-scan").returncode == 0
+    assert ctl("stop").returncode == 0
+    assert ctl("rate", "last", "5", "2").returncode == 0
+    history = json.loads(ctl("--json", "history").stdout)
+    assert history[0]["pain_before"] == 5 and history[0]["pain_after"] == 2
+    assert "STARTED (UTC)" in ctl("history").stdout
+
+
+def test_list_marks_running_program(daemon, ctl):
+    assert ctl("start", "demo", "--no-scan").returncode == 0
+    rows = [line for line in ctl("list").stdout.splitlines() if line[2:].startswith("demo ")]
+    assert rows and rows[0].startswith("* "), rows
+    listed = {p["id"]: p for p in json.loads(ctl("--json", "list").stdout)}
+    assert listed["demo"]["running"] and not listed["swedish"]["running"]
+    ctl("stop")
+
+
+def test_simulate_creates_its_state_dir_or_uses_a_temporary_one(bus, workdir):
+    env = bus.env()
+    state = os.path.join(workdir, "new", "state")
+    for directory, expect in ((state, f"Created the state directory {state}"),
+                              ("/proc/no-such/state", "using the temporary")):
+        env["STATE_DIRECTORY"] = directory
+        d = chairtest.Process([chairtest.binary("massagechaird"), "--simulate"], os.path.join(workdir, "d.log"),
+                              env=env)
+        try:
+            chairtest.wait_for(lambda: bus.name_has_owner() or d.poll() is not None, 20, "the daemon")
+            assert d.poll() is None, d.output()
+            assert expect in d.output(), d.output()
+        finally:
+            assert d.stop() == 0
+        chairtest.wait_for(lambda: not bus.name_has_owner(), 10, "the name to go")
+    assert oct(os.stat(state).st_mode & 0o777) == "0o750"
+    # The temporary directory is removed again when the daemon ends.
+    tmp = [w for w in d.output().split() if "massagechaird-state." in w]
+    assert tmp and not os.path.exists(tmp[0].rstrip(".,")), tmp
