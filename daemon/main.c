@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "daemon.h"
+#include "hardware-map.h"
 #include "log.h"
 
 static void help(void) {
@@ -16,6 +17,8 @@ static void help(void) {
                "Usage: massagechaird [OPTIONS]\n\n"
                "  -c, --config FILE      hardware map (default %s/chair.conf)\n"
                "  -s, --simulate         run on the built-in simulated chair, no configuration\n"
+               "      --check-config FILE check a hardware map without opening any hardware:\n"
+               "                         exit 0 when it loads, else 1 with every FILE:LINE error\n"
                "      --profiles-dir DIR shipped programs (default %s/profiles)\n"
                "      --overrides-dir DIR technician programs (default %s/profiles.d)\n"
                "      --state-dir DIR    memory slots, history, fault log (default $STATE_DIRECTORY\n"
@@ -82,14 +85,43 @@ static int simulate_state_dir(const char **state_dir, char *tmp, size_t size) {
         return 1;
 }
 
+/* --check-config: the loader the daemon uses, and nothing opened or driven. */
+static int check_map(const char *path) {
+        struct hardware_map *map = calloc(1, sizeof *map);
+        char error[4096] = "";
+        unsigned outputs = 0, inputs = 0;
+        int r;
+
+        if (!map) {
+                fprintf(stderr, "massagechaird: out of memory\n");
+                return EXIT_FAILURE;
+        }
+        r = hardware_map_load(path, map, error, sizeof error);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", error[0] ? error : strerror(-r));
+                free(map);
+                return EXIT_FAILURE;
+        }
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+                outputs += map->outputs[i].backend != HW_BACKEND_NONE;
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                inputs += map->inputs[i].backend != HW_BACKEND_NONE;
+        printf("%s: ok: %s, %u outputs and %u inputs bound, %u GPIO chip(s), %u Modbus bus(es); "
+               "'chairctl hw %s' lists the bindings.\n",
+               path, map->model, outputs, inputs, map->n_gpio_chips, map->n_buses, path);
+        free(map);
+        return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv) {
-        enum { OPT_VERSION = 0x100, OPT_PROFILES, OPT_OVERRIDES, OPT_STATE };
+        enum { OPT_VERSION = 0x100, OPT_PROFILES, OPT_OVERRIDES, OPT_STATE, OPT_CHECK };
         static const struct option long_options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "simulate", no_argument, NULL, 's' },
                 { "profiles-dir", required_argument, NULL, OPT_PROFILES },
                 { "overrides-dir", required_argument, NULL, OPT_OVERRIDES },
                 { "state-dir", required_argument, NULL, OPT_STATE },
+                { "check-config", required_argument, NULL, OPT_CHECK },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
@@ -104,6 +136,7 @@ int main(int argc, char **argv) {
         struct chair_daemon *d = NULL;
         bool config_given = false, state_given = false, profiles_given = false;
         char tmp_state[256];
+        const char *check_config = NULL;
         int c, r, tmp_made = 0;
 
         while ((c = getopt_long(argc, argv, "c:svh", long_options, NULL)) >= 0) {
@@ -129,6 +162,9 @@ int main(int argc, char **argv) {
                 case 'v':
                         options.verbose = true;
                         break;
+                case OPT_CHECK:
+                        check_config = optarg;
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -150,6 +186,8 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
 
+        if (check_config)
+                return check_map(check_config);
         log_setup(options.verbose ? LOG_DEBUG : LOG_INFO);
         /* systemd's StateDirectory= names it (one directory: no ':' list). */
         if (!state_given && getenv("STATE_DIRECTORY") && *getenv("STATE_DIRECTORY") == '/' &&

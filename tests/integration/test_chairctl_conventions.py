@@ -4,6 +4,7 @@ usage (2), refusals in one line naming the fix (1), rate last; and massagechaird
 choosing its own state directory."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -125,3 +126,27 @@ def test_simulate_creates_its_state_dir_or_uses_a_temporary_one(bus, workdir):
     # The temporary directory is removed again when the daemon ends.
     tmp = [w for w in d.output().split() if "massagechaird-state." in w]
     assert tmp and not os.path.exists(tmp[0].rstrip(".,")), tmp
+
+
+def test_check_config(workdir):
+    daemon = chairtest.binary("massagechaird")
+    good = os.path.join(chairtest.SOURCE_DIR, "hardware-maps", "reference-chair.conf")
+    r = subprocess.run([daemon, "--check-config", good], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0 and f"{good}: ok" in r.stdout, r.stdout + r.stderr
+    bad = os.path.join(workdir, "bad.conf")
+    with open(good) as f, open(bad, "w") as g:
+        g.write(f.read() + "\n[chair]\nbogus = 1\n")
+    r = subprocess.run([daemon, "--check-config", bad], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1 and re.search(rf"^{re.escape(bad)}:\d+: ", r.stderr, re.M), r.stderr
+
+
+def test_hw_bindings(daemon, ctl):
+    out = ctl("hw").stdout
+    assert re.search(r"^output travel_motor +simulated +0 %$", out, re.M), out
+    assert re.search(r"^input  temp_lumbar +simulated +[\d.]+ °C$", out, re.M), out
+    rows = json.loads(ctl("--json", "hw").stdout)
+    assert {r["name"] for r in rows} >= {"travel_motor", "estop", "supply_voltage"}
+    assert [r for r in rows if r["name"] == "supply_voltage"][0]["unit"] == "V"
+    ref = os.path.join(chairtest.SOURCE_DIR, "hardware-maps", "reference-chair.conf")
+    out = ctl("hw", ref).stdout
+    assert re.search(r"^output travel_motor +gpio \S+ line", out, re.M) and "modbus" in out, out

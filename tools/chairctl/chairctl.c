@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "chair-client.h"
+#include "hw-command.h"
 #include "macro.h"
 #include "monitor.h"
 #include "output.h"
@@ -43,6 +44,7 @@ enum {
         V_NO_BUS = 1 << 1, /* works without the daemon */
         V_PAGER = 1 << 2,  /* long output: paged on a terminal */
         V_HIDDEN = 1 << 3, /* for the build and the completion, not in the help */
+        V_BUS_OPTIONAL = 1 << 4, /* uses the daemon when it answers */
 };
 
 struct verb {
@@ -1164,6 +1166,12 @@ static int cmd_monitor(struct ctx *c, int argc, char **argv) {
         return monitor_run(c->bus, once, c->o->json != JSON_OFF);
 }
 
+static int cmd_hw(struct ctx *c, int argc, char **argv) {
+        /* Values only for the daemon's own map: another file's bindings are not what it drives. */
+        return chairctl_hw(argc > 1 ? NULL : c->bus, argc > 1 ? argv[1] : NULL, c->o->json != JSON_OFF, c->o->json == JSON_PRETTY,
+                           c->o->no_legend);
+}
+
 static int cmd_profile(struct ctx *c, int argc, char **argv) {
         if (argc >= 2 && strcmp(argv[1], "upload") == 0)
                 return chairctl_profile_upload(c->bus, argc, argv);
@@ -1271,6 +1279,14 @@ static const struct verb verbs[] = {
           "its timeline commands: one bin a line (from_us to_us count cum_%), 1 us bins below 1 ms as\n"
           "cyclictest -h prints them, 10 us below 10 ms, 100 us below 100 ms.",
           0, 1, V_READS | V_PAGER, cmd_latency, { "wakeups commands" }, NULL },
+        { "hw", S_TECH, "[MAP]", "every input and output: its binding and value",
+          "Every input and output of the chair with its binding (GPIO chip and line, or Modbus bus, table\n"
+          "and address) and its current value in units (degrees Celsius, kPa, V, mm, %), as gpioinfo lists\n"
+          "lines.\n"
+          "The bindings come from MAP, or else the daemon's map (the built-in one when it simulates, else\n"
+          "the installed chair.conf); the values need the daemon (technicians). Without the daemon the\n"
+          "bindings are still listed: 'massagechaird --check-config MAP' checks a map the same way.",
+          0, 1, V_READS | V_PAGER | V_BUS_OPTIONAL, cmd_hw, { "@files" }, NULL },
         { "press", S_TECH, "KEY [MILLISECONDS]", "hold a key of the simulated panel",
           "Simulated chair: holds a panel key (power, program, start_pause, intensity_up, ...; docs/panel.md)\n"
           "for the given time (0-30000 ms, default 100), as a person at the panel would.",
@@ -1364,7 +1380,13 @@ static void roff(const char *s) {
                         fputs("\\e", stdout);
                 else if (*s == '\n')
                         fputc(' ', stdout);
-                else
+                else if ((unsigned char) *s >= 0xc0 && (unsigned char) *s < 0xf0) {
+                        /* UTF-8 (°C, …) as groff's \[uXXXX], which every output device renders. */
+                        unsigned c = (unsigned char) *s, n = c >= 0xe0 ? 2 : 1, cp = c & (n == 2 ? 0x0f : 0x1f);
+                        for (unsigned k = 0; k < n && (s[1] & 0xc0) == 0x80; k++)
+                                cp = cp << 6 | (*++s & 0x3f);
+                        printf("\\[u%04X]", cp);
+                } else
                         fputc(*s, stdout);
         }
 }
@@ -1636,7 +1658,7 @@ int main(int argc, char **argv) {
                 c.columns = output_columns();
 
         /* Completion asks the daemon for programs and conditions when it can, quietly. */
-        if (strcmp(v->name, "__complete") == 0) {
+        if (strcmp(v->name, "__complete") == 0 || (v->flags & V_BUS_OPTIONAL)) {
                 if (client_connect_quiet(o.address, o.host, &c.bus) < 0)
                         c.bus = NULL;
         } else if (!(v->flags & V_NO_BUS) || (strcmp(v->name, "profile") == 0 && argc >= 2 && strcmp(argv[1], "upload") == 0)) {
