@@ -150,3 +150,28 @@ def test_hw_bindings(daemon, ctl):
     ref = os.path.join(chairtest.SOURCE_DIR, "hardware-maps", "reference-chair.conf")
     out = ctl("hw", ref).stdout
     assert re.search(r"^output travel_motor +gpio \S+ line", out, re.M) and "modbus" in out, out
+
+
+def test_profile_json_and_plot_to_stdout(ctl, workdir):
+    demo = os.path.join(chairtest.SOURCE_DIR, "profiles", "programs", "demo.ini")
+    bad = os.path.join(workdir, "bad.ini")
+    with open(bad, "w") as f:
+        f.write("[program]\nid = x\nbogus = 1\n")
+    r = ctl("--json", "profile", "check", demo, bad)
+    files = json.loads(r.stdout)
+    assert r.returncode == 1 and files[0]["ok"] and files[0]["id"] == "demo"
+    assert not files[1]["ok"] and any(e.startswith(f"{bad}:3: ") for e in files[1]["errors"]), files
+    shown = json.loads(ctl("--json=pretty", "profile", "show", demo).stdout)
+    assert shown["id"] == "demo" and shown["steps"][0]["step"] == "knead-up"
+    r = ctl("profile", "plot", demo, "-o", "-")
+    assert r.returncode == 0 and r.stdout.startswith("<?xml") and r.stdout.rstrip().endswith("</svg>")
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(r.stdout)
+    texts = [e.text for e in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "techniques" in texts and "knead" in texts, texts
+    assert "0:00" in texts and "1:00" in texts, texts
+    # The steps' names stand above the roller lane (the polyline), never on it.
+    trace_top = min(float(p.split(",")[1]) for p in
+                    next(root.iter("{http://www.w3.org/2000/svg}polyline")).get("points").split())
+    names = [e for e in root.iter("{http://www.w3.org/2000/svg}text") if e.text == "knead-up"]
+    assert names and all(float(e.get("y")) < trace_top for e in names)

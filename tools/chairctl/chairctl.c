@@ -1173,9 +1173,12 @@ static int cmd_hw(struct ctx *c, int argc, char **argv) {
 }
 
 static int cmd_profile(struct ctx *c, int argc, char **argv) {
-        if (argc >= 2 && strcmp(argv[1], "upload") == 0)
+        if (argc >= 2 && strcmp(argv[1], "upload") == 0) {
+                if (c->o->json)
+                        return usage("%s", "profile upload prints nothing to format: --json applies to check and show");
                 return chairctl_profile_upload(c->bus, argc, argv);
-        return chairctl_profile_command(argc, argv);
+        }
+        return chairctl_profile_command(argc, argv, c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0);
 }
 
 /* ---- help, man page and completion, all from verbs[] ---- */
