@@ -97,19 +97,20 @@ static const char *width_name(int64_t w) {
 
 /* The air pattern's phase as the valves show it: which zones fill, hold or release now. */
 static const char *air_phase(const struct outputs *o) {
+        bool open = false;
         if (!o->known)
                 return "";
-        if (o->release > 0)
-                return "releasing";
+        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                open |= o->valve[z] > 0;
+        /* The vent is open whenever the air is safe: it only means "releasing" with a bag connected. */
+        if (!open)
+                return "off";
         if (o->pump > 0)
                 return "filling";
-        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
-                if (o->valve[z] > 0)
-                        return "holding";
-        return "off";
+        return o->release > 0 ? "releasing" : "holding";
 }
 
-static void draw_frame(const struct chair_status *st, const struct outputs *o, const char *address) {
+static void draw_frame(const struct chair_status *st, const struct outputs *o, bool live, const char *address) {
         char track[TRACK_COLS + 1], bar[BAR_COLS + 1];
         int roller = st->roller < 0 ? 0 : st->roller;
         int at = roller * (TRACK_COLS - 1) / TRACK_MM, sh = st->shoulder * (TRACK_COLS - 1) / TRACK_MM;
@@ -157,6 +158,8 @@ static void draw_frame(const struct chair_status *st, const struct outputs *o, c
         printf("\n");
         if (st->fault[0])
                 printf("\n  %.76s\n", st->fault_message);
+        if (!live)
+                return;
         printf("\n  S shoulder, O roller, [zone] inflated. Ctrl-C leaves (the chair goes on).\n");
         /* A private bus (the demo's): how a second terminal reaches the same daemon. */
         if (address && !strstr(address, "/run/dbus/system_bus_socket"))
@@ -240,7 +243,7 @@ static int refresh(struct monitor *m) {
         }
         if (m->tty) {
                 fputs("\033[H\033[J", stdout);
-                draw_frame(&st, &m->outputs, m->address);
+                draw_frame(&st, &m->outputs, true, m->address);
         } else {
                 char line[1024], when[32];
                 time_t now = time(NULL);
@@ -322,7 +325,7 @@ int monitor_run(sd_bus *bus, bool once, bool json) {
                         format_line(&st, &m.outputs, true, line, sizeof line);
                         fputs(line, stdout);
                 } else
-                        draw_frame(&st, &m.outputs, NULL);
+                        draw_frame(&st, &m.outputs, false, NULL);
                 return 0;
         }
         if (sd_bus_get_address(bus, &address) >= 0)
