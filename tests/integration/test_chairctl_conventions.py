@@ -175,3 +175,64 @@ def test_profile_json_and_plot_to_stdout(ctl, workdir):
                     next(root.iter("{http://www.w3.org/2000/svg}polyline")).get("points").split())
     names = [e for e in root.iter("{http://www.w3.org/2000/svg}text") if e.text == "knead-up"]
     assert names and all(float(e.get("y")) < trace_top for e in names)
+
+
+def test_zsh_completion():
+    """shell-completion/zsh/_chairctl with stand-ins for zsh's completion builtins."""
+    import shutil
+    if not shutil.which("zsh"):
+        pytest.skip("no zsh")
+    script = f"""
+compadd() {{ while [[ $1 != -- && $# -gt 0 ]]; do shift; done; shift; print -r -- "ADD: $*"; }}
+compset() {{ return 0 }}
+_files() {{ print -r -- "FILES $*"; }}
+try() {{ words=("$@"); CURRENT=$#; print -r -- "== $*"; source {chairtest.SOURCE_DIR}/shell-completion/zsh/_chairctl; }}
+try chairctl ""
+try chairctl heat lumbar ""
+try chairctl profile plot x.ini -o ""
+"""
+    env = dict(os.environ, PATH=os.path.dirname(chairtest.binary("chairctl")) + ":/usr/bin:/bin")
+    r = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True, timeout=20, env=env)
+    assert r.returncode == 0, r.stderr
+    blocks = dict(b.split("\n", 1) for b in r.stdout.split("== ")[1:])
+    assert "status" in blocks["chairctl "].split() and "--address=" in blocks["chairctl "].split()
+    assert blocks["chairctl heat lumbar "].split() == ["ADD:", "ADD:", "0", "1", "2", "3"], blocks
+    assert "*.svg" in blocks["chairctl profile plot x.ini -o "], blocks
+
+
+def run_on_pty(argv, env):
+    """Runs argv with its stdout on a pseudo-terminal; returns what it wrote there."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    out = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 10)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        proc.wait(timeout=20)
+        os.close(master)
+    return out.decode(errors="replace")
+
+
+def test_pager_on_a_terminal_only(daemon, bus):
+    env = bus.env()
+    env["CHAIRCTL_PAGER"] = "sed s/^/PAGED:/"
+    env["COLUMNS"] = "200"
+    paged = run_on_pty([chairtest.binary("chairctl"), "list"], env)
+    assert "PAGED:  ID" in paged and "PAGED:  swedish" in paged, paged
+    plain = run_on_pty([chairtest.binary("chairctl"), "list", "--no-pager"], env)
+    assert "PAGED:" not in plain and "swedish" in plain, plain
+    # status is short: never paged.
+    assert "PAGED:" not in run_on_pty([chairtest.binary("chairctl"), "status"], env)
