@@ -236,3 +236,9 @@ def test_pager_on_a_terminal_only(daemon, bus):
     assert "PAGED:" not in plain and "swedish" in plain, plain
     # status is short: never paged.
     assert "PAGED:" not in run_on_pty([chairtest.binary("chairctl"), "status"], env)
+
+
+def test_help_fits_80_columns():
+    r = subprocess.run([chairtest.binary("chairctl"), "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0
+    assert all(len(line) <= 80 for line in r.stdout.splitlines()), [l for l in r.stdout.splitlines() if len(l) > 80]

@@ -43,8 +43,7 @@ enum {
         V_READS = 1 << 0,  /* prints data: --json applies */
         V_NO_BUS = 1 << 1, /* works without the daemon */
         V_PAGER = 1 << 2,  /* long output: paged on a terminal */
-        V_HIDDEN = 1 << 3, /* for the build and the completion, not in the help */
-        V_BUS_OPTIONAL = 1 << 4, /* uses the daemon when it answers */
+        V_BUS_OPTIONAL = 1 << 3, /* uses the daemon when it answers */
 };
 
 struct verb {
@@ -56,8 +55,6 @@ struct verb {
         const char *complete[3];
         const char *verb_options;
 };
-
-static const struct verb *find_verb(const char *name);
 
 /* The keys of the panel (docs/panel.md) and the air zones, for completion and checks. */
 #define PANEL_KEYS                                                                                         \
@@ -1192,18 +1189,18 @@ static int cmd_man(struct ctx *c, int argc, char **argv);
 #define S_TECH "Technicians (root or group chairtech)"
 
 static const struct verb verbs[] = {
-        { "status", S_SESSIONS, "", "state, program, time left, levels, heat, air, panel, fault",
+        { "status", S_SESSIONS, "", "state, program, levels, panel, fault",
           "The chair's state, the running and the selected program with the time left, levels, heat with\n"
           "temperatures, air, timer, shoulder, the declared conditions, the panel's display and any latched\n"
           "fault with its panel number. --verbose adds the technician diagnostics: raw inputs and outputs,\n"
           "bus counters and the scheduler's lateness. The default command.",
           0, 0, V_READS, cmd_status, {}, "--verbose" },
-        { "show", S_SESSIONS, "[-p NAME]... [--value]", "every property as NAME=VALUE, for scripts",
+        { "show", S_SESSIONS, "[-p NAME]... [--value]", "every property as NAME=VALUE (scripts)",
           "Every property of org.massagechair.Chair1 as NAME=VALUE, one a line, as 'systemctl show' prints\n"
           "them: arrays space-separated, dictionaries as KEY:VALUE. -p NAME (repeatable, or comma-separated)\n"
           "picks properties; --value prints the values only.",
           0, 0, V_READS, cmd_show, {}, "--property= --value" },
-        { "list", S_SESSIONS, "", "the programs; * running, > selected on the panel",
+        { "list", S_SESSIONS, "", "the programs (* running, > selected)",
           "The programs: id, name, minutes and description; '*' marks the running program and '>' the one\n"
           "selected on the panel.",
           0, 0, V_READS | V_PAGER, cmd_list, {}, NULL },
@@ -1213,7 +1210,7 @@ static const struct verb verbs[] = {
           "the heaters off. Refused while a session runs, with a latched fault, or when a declared\n"
           "precaution excludes the program.",
           -1, -1, 0, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat" },
-        { "stop", S_SESSIONS, "[--no-block]", "end the session and wait until the chair has settled",
+        { "stop", S_SESSIONS, "[--no-block]", "end the session, wait until it has settled",
           "Ends the session: the roller settles home, air releases, heat goes off. Returns once the chair\n"
           "is idle again (at most 60 s), so the next command finds it ready; --no-block returns at once.",
           0, 0, 0, cmd_stop, {}, "--no-block" },
@@ -1282,7 +1279,7 @@ static const struct verb verbs[] = {
           "its timeline commands: one bin a line (from_us to_us count cum_%), 1 us bins below 1 ms as\n"
           "cyclictest -h prints them, 10 us below 10 ms, 100 us below 100 ms.",
           0, 1, V_READS | V_PAGER, cmd_latency, { "wakeups commands" }, NULL },
-        { "hw", S_TECH, "[MAP]", "every input and output: its binding and value",
+        { "hw", S_TECH, "[MAP]", "each input and output: binding, value",
           "Every input and output of the chair with its binding (GPIO chip and line, or Modbus bus, table\n"
           "and address) and its current value in units (degrees Celsius, kPa, V, mm, %), as gpioinfo lists\n"
           "lines.\n"
@@ -1300,26 +1297,26 @@ static const struct verb verbs[] = {
           "upload sends a file to the daemon, which validates and stores it.",
           -1, -1, V_NO_BUS, cmd_profile, { "check show plot upload", "@files", "@files" }, NULL },
         { "help", NULL, "[COMMAND]", "this help, or one command's", NULL, 0, 1, V_NO_BUS, cmd_help, { "@verbs" }, NULL },
-        { "__complete", NULL, "VERB [ARGS]", NULL, NULL, -1, -1, V_NO_BUS | V_HIDDEN, cmd_complete, {}, NULL },
-        { "__man", NULL, "", NULL, NULL, 0, 0, V_NO_BUS | V_HIDDEN, cmd_man, {}, NULL },
+        { "__complete", NULL, "VERB [ARGS]", NULL, NULL, -1, -1, V_NO_BUS, cmd_complete, {}, NULL },
+        { "__man", NULL, "", NULL, NULL, 0, 0, V_NO_BUS, cmd_man, {}, NULL },
 };
 
 /* The options every command takes: the help and the man page list them from here. */
 static const struct {
         const char *name, *text;
 } global_options[] = {
-        { "-h, --help", "this help; 'chairctl COMMAND --help' for one command" },
+        { "-h, --help", "this help (COMMAND --help: one command's)" },
         { "--version", "the version" },
-        { "--address=ADDRESS", "the D-Bus address to connect to (default: the system bus)" },
-        { "-H, --host=[USER@]HOST", "the system bus of another machine, over ssh" },
-        { "--json=pretty|short|off", "JSON for scripts (--json alone: short), on every command that reads" },
-        { "-p, --property=NAME", "show: only this property (repeatable, comma-separated)" },
+        { "--address=ADDRESS", "the D-Bus address (default: the system bus)" },
+        { "-H, --host=[USER@]HOST", "another machine's system bus, over ssh" },
+        { "--json=pretty|short|off", "JSON from commands that read (--json: short)" },
+        { "-p, --property=NAME", "show: only these (repeatable, or A,B)" },
         { "--value", "show: the values only" },
         { "--no-legend", "no column headings and footers" },
-        { "--no-pager", "do not pipe long output through a pager" },
+        { "--no-pager", "do not pipe long lists through a pager" },
         { "-l, --full", "do not ellipsize to the terminal's width" },
         { "-v, --verbose", "status: the technician diagnostics" },
-        { "--no-block", "stop: return without waiting for the chair to settle" },
+        { "--no-block", "stop: return before the chair has settled" },
 };
 
 static const struct verb *find_verb(const char *name) {
@@ -1342,17 +1339,17 @@ static void help(void) {
                         printf("\n%s:\n", section);
                 }
                 snprintf(left, sizeof left, "%s %s", verbs[i].name, verbs[i].args);
-                if (strlen(left) > 30)
-                        printf("  %s\n  %-30s %s\n", left, "", verbs[i].summary);
+                if (strlen(left) >= 31)
+                        printf("  %s\n  %-31s %s\n", left, "", verbs[i].summary);
                 else
-                        printf("  %-30s %s\n", left, verbs[i].summary);
+                        printf("  %-31s %s\n", left, verbs[i].summary);
         }
         printf("\nOptions:\n");
         for (size_t i = 0; i < ARRAY_SIZE(global_options); i++)
-                printf("  %-30s %s\n", global_options[i].name, global_options[i].text);
-        printf("\n'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one command.\n"
-               "Times are ISO 8601 in UTC. Exit status: 0 done, 1 the daemon refused, 2 bad usage,\n"
-               "3 the daemon is not running (or not on the bus tried).\n");
+                printf("  %-31s %s\n", global_options[i].name, global_options[i].text);
+        printf("\n'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one.\n"
+               "Times are ISO 8601 in UTC. Exit status: 0 done, 1 the daemon refused,\n"
+               "2 bad usage, 3 the daemon is not running (or not on the bus tried).\n");
 }
 
 static int command_help(const char *name) {
@@ -1483,13 +1480,15 @@ static int cmd_complete(struct ctx *c, int argc, char **argv) {
         v = find_verb(argv[1]);
         if (!v)
                 return 0;
-        /* Count the positional arguments already given (options and their values aside). */
-        for (int i = 2; i < argc; i++)
-                if (argv[i][0] != '-' && !(i > 2 && argv[i - 1][0] == '-' && argv[i - 1][1] && !strchr(argv[i - 1], '=') &&
-                                           strcmp(argv[i - 1], "--scan") && strcmp(argv[i - 1], "--no-scan") &&
-                                           strcmp(argv[i - 1], "--no-heat") && strcmp(argv[i - 1], "--once") &&
-                                           strcmp(argv[i - 1], "--value") && strcmp(argv[i - 1], "--no-block")))
+        /* Count the positional arguments already given: options and their values aside. */
+        for (int i = 2; i < argc; i++) {
+                static const char *const with_value[] = { "--intensity", "--minutes", "--max", "-o", "--output", "-i", "-m" };
+                bool value = false;
+                for (size_t k = 0; i > 2 && k < ARRAY_SIZE(with_value); k++)
+                        value |= strcmp(argv[i - 1], with_value[k]) == 0;
+                if (argv[i][0] != '-' && !value)
                         pos++;
+        }
         if (argc > 2 && strcmp(argv[argc - 1], "-o") == 0) {
                 printf("@files\n");
                 return 0;
@@ -1523,16 +1522,17 @@ static int add_properties(struct options *o, char *list) {
  * accept 'chairctl status --json=short'), leaving the verb and its own arguments. "--" ends
  * the options. *help_at is 1 when --help came before the verb, 2 after it.
  */
-/* "--opt=VALUE" or "--opt VALUE": 1 and *value set when a is opt, 0 when not, < 0 when the
- * value is missing. */
+/* "--opt=VALUE", "--opt VALUE", "-xVALUE" or "-x VALUE": 1 and *value set when a is opt, 0
+ * when not, < 0 when the value is missing. */
 static int take_value(const char *opt, char *a, int *i, int argc, char **argv, char **value) {
         size_t len = strlen(opt);
-        if (strncmp(a, opt, len) != 0 || (a[len] && a[len] != '=') || (len == 2 && a[len] == '='))
+        bool is_short = len == 2;
+        if (strncmp(a, opt, len) != 0 || (!is_short && a[len] && a[len] != '='))
                 return 0;
-        if (a[len] == '=')
-                *value = a + len + 1;
-        else if (len == 2 && a[2])
+        if (is_short && a[2]) /* -pState, -Hhost */
                 *value = a + 2;
+        else if (!is_short && a[len] == '=')
+                *value = a + len + 1;
         else if (*i + 1 < argc)
                 *value = argv[++*i];
         else
