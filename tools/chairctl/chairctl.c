@@ -1236,7 +1236,8 @@ static const struct verb verbs[] = {
         { "heat", S_SESSIONS, "lumbar|calves LEVEL", "a heat zone's level 0-3", "A heat zone's level, 0 (off) to 3.", 2, 2,
           0, cmd_heat, { "lumbar calves", "0 1 2 3" }, NULL },
         { "air", S_SESSIONS, "off | ZONE... [--intensity N]", "the air bags",
-          "The air bags: zones from " AIR_ZONES ", intensity 1-5 (default 3); 'air off' releases them.", -1, -1, 0,
+          "The air bags: zones from " AIR_ZONES ",\n"
+          "intensity 1-5 (default 3); 'air off' releases them.", -1, -1, 0,
           cmd_air, { AIR_ZONES " off", AIR_ZONES, AIR_ZONES }, "--intensity" },
         { "timer", S_SESSIONS, "10|20|30", "the auto-off timer in minutes",
           "The auto-off timer of this and the next sessions, in minutes.", 1, 1, 0, cmd_timer, { "10 20 30" }, NULL },
