@@ -242,3 +242,29 @@ def test_help_fits_80_columns():
     r = subprocess.run([chairtest.binary("chairctl"), "--help"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0
     assert all(len(line) <= 80 for line in r.stdout.splitlines()), [l for l in r.stdout.splitlines() if len(l) > 80]
+
+
+def test_bash_completion_with_bash_completion_installed():
+    """The completion with the real bash-completion (its _init_completion and _filedir)."""
+    main = "/usr/share/bash-completion/bash_completion"
+    if not os.path.exists(main):
+        pytest.skip("bash-completion is not installed")
+    script = f"""
+source {main}
+source {chairtest.SOURCE_DIR}/shell-completion/bash/chairctl
+try() {{ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${{#COMP_LINE}}; COMPREPLY=()
+        _chairctl chairctl "${{COMP_WORDS[-1]}}" "${{COMP_WORDS[-2]}}"; echo "$*: ${{COMPREPLY[*]}}"; }}
+try chairctl st
+try chairctl --json=
+try chairctl memory ""
+try chairctl memory save ""
+"""
+    env = dict(os.environ, PATH=os.path.dirname(chairtest.binary("chairctl")) + ":/usr/bin:/bin")
+    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True, timeout=20,
+                       env=env)
+    assert r.returncode == 0, r.stderr
+    out = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
+    assert set(out["chairctl st"].split()) == {"status", "start", "stop"}, out
+    assert set(out["chairctl --json="].split()) == {"pretty", "short", "off"}, out
+    assert set(out["chairctl memory "].split()) == {"save", "recall", "show"}, out
+    assert set(out["chairctl memory save "].split()) == {"1", "2"}, out
