@@ -1629,6 +1629,7 @@ int main(int argc, char **argv) {
         const struct verb *v;
         char *default_argv[] = { argv[0], (char *) "status", NULL };
         int help_at = 0, r, nargs;
+        pid_t pager = 0;
 
         r = parse_global(&argc, argv, &o, &help_at);
         if (r)
@@ -1671,9 +1672,9 @@ int main(int argc, char **argv) {
                         return -r;
         }
         if ((v->flags & V_PAGER) && !o.no_pager && !o.json)
-                pager_open();
+                pager = pager_open();
         r = v->run(&c, argc, argv);
-        pager_close();
+        pager_close(pager);
         if (r == EXIT_NOT_RUNNING) {
                 char where[600];
                 client_describe_bus(o.address, o.host, where, sizeof where);

@@ -138,27 +138,25 @@ void print_ellipsized(FILE *f, const char *s, unsigned width) {
         fputs("…", f);
 }
 
-static pid_t pager_pid;
-
-void pager_open(void) {
+pid_t pager_open(void) {
+        pid_t pager_pid;
         const char *pager = getenv("CHAIRCTL_PAGER");
         int fds[2];
 
         if (!isatty(STDOUT_FILENO))
-                return;
+                return 0;
         if (!pager)
                 pager = getenv("PAGER");
         if (!pager || !*pager)
                 pager = "less";
         if (strcmp(pager, "cat") == 0 || pipe(fds) < 0)
-                return;
+                return 0;
         fflush(stdout);
         pager_pid = fork();
         if (pager_pid < 0) {
-                pager_pid = 0;
                 close(fds[0]);
                 close(fds[1]);
-                return;
+                return 0;
         }
         if (pager_pid == 0) {
                 dup2(fds[0], STDIN_FILENO);
@@ -174,14 +172,14 @@ void pager_open(void) {
         close(fds[1]);
         /* Leaving the pager early must not kill us with SIGPIPE before we wait for it. */
         signal(SIGPIPE, SIG_IGN);
+        return pager_pid;
 }
 
-void pager_close(void) {
-        if (!pager_pid)
+void pager_close(pid_t pager_pid) {
+        if (pager_pid <= 0)
                 return;
         fflush(stdout);
         fclose(stdout);
         while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
                 ;
-        pager_pid = 0;
 }

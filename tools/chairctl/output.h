@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Writes s as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);
@@ -31,7 +32,8 @@ void json_bool(struct json *j, const char *key, bool value);
 unsigned output_columns(void);
 /* Prints s in at most width columns (0: no limit), ending it with "…" when it is cut. */
 void print_ellipsized(FILE *f, const char *s, unsigned width);
-/* Pipes stdout through $CHAIRCTL_PAGER, $PAGER or "less" when it is a terminal; pager_close()
- * waits for it. Does nothing without a terminal or when the pager cannot start. */
-void pager_open(void);
-void pager_close(void);
+/* Pipes stdout through $CHAIRCTL_PAGER, $PAGER or "less" when it is a terminal and returns the
+ * pager's pid, which pager_close() waits for; 0 (nothing done) without a terminal or when the
+ * pager cannot start. */
+pid_t pager_open(void);
+void pager_close(pid_t pager);
