@@ -65,3 +65,24 @@ def test_guides_name_only_files_in_the_repository():
                 assert os.path.exists(os.path.join(base, link)), f"{doc}: {link}"
         for path in re.findall(r"`((?:docs|hardware-maps|scripts|tests|tools|man|profiles)/[\w./-]+)`", text):
             assert os.path.exists(os.path.join(SRC, path)), f"{doc}: {path}"
+
+
+def test_panel_picture_shows_the_idle_chair(daemon, bus):
+    """docs/panel.md's display reads what `chairctl hw` reads on the demo's idle chair."""
+    with open(os.path.join(SRC, "docs", "panel.md")) as f:
+        text = f.read()
+    picture = text.split("## The reference chair's panel", 1)[1].split("```", 2)[1]
+    rows = [line for line in picture.splitlines() if line.count("│") >= 9]
+    fields = [c.strip() for c in rows[0].split("│")[2:-2]]
+    values = [c.strip() for c in rows[1].split("│")[2:-2]]
+    shown = dict(zip(fields, values))
+    import json
+    hw = {r["name"]: r for r in json.loads(chairctl("--json", "hw", env=bus.env()))}
+    names = {"program": "display_program", "minutes": "display_minutes", "intens.": "display_intensity",
+             "speed": "display_speed", "width": "display_width", "air": "display_air", "heat": "display_heat",
+             "fault": "display_fault"}
+    for field, output in names.items():
+        value = int(hw[output]["value"])
+        assert shown[field] == ("" if field == "fault" and value == 0 else str(value)), (field, shown, value)
+    leds = [n for n in ("led_power", "led_heat", "led_air", "led_lock") if hw[n]["value"]]
+    assert "(●)" not in picture and not leds, leds
