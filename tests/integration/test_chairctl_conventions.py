@@ -268,3 +268,27 @@ try chairctl memory save ""
     assert set(out["chairctl --json="].split()) == {"pretty", "short", "off"}, out
     assert set(out["chairctl memory "].split()) == {"save", "recall", "show"}, out
     assert set(out["chairctl memory save "].split()) == {"1", "2"}, out
+
+
+def test_host_through_ssh(daemon, bus, workdir):
+    """-H HOST runs 'ssh ... HOST systemd-stdio-bridge' as systemd's tools do; a stand-in ssh
+    on PATH bridges to this test's bus, so it runs on loopback with no sshd."""
+    import shutil
+    bridge = shutil.which("systemd-stdio-bridge")
+    if not bridge:
+        pytest.skip("no systemd-stdio-bridge")
+    fake = os.path.join(workdir, "fake-ssh")
+    os.makedirs(fake)
+    with open(os.path.join(fake, "ssh"), "w") as f:
+        f.write(f'#!/bin/sh\necho "$*" > {workdir}/ssh-args\nexec {bridge} --bus-path="$FAKE_BUS"\n')
+    os.chmod(os.path.join(fake, "ssh"), 0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "FAKE_BUS": bus.address, "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"}
+    r = subprocess.run([chairtest.binary("chairctl"), "-H", "chair.example", "show", "-p", "State", "--value"],
+                       capture_output=True, text=True, env=env, timeout=30)
+    assert r.returncode == 0 and r.stdout == "idle\n", r.stderr
+    with open(os.path.join(workdir, "ssh-args")) as f:
+        assert "chair.example systemd-stdio-bridge" in f.read()
+    env["FAKE_BUS"] = "unix:path=/nonexistent"
+    r = subprocess.run([chairtest.binary("chairctl"), "--host=chair.example", "status"], capture_output=True, text=True,
+                       env=env, timeout=30)
+    assert r.returncode == 3 and "the system bus of chair.example (over ssh)" in r.stderr, r.stderr

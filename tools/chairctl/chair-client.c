@@ -37,6 +37,12 @@ int client_connect_quiet(const char *address, const char *host, sd_bus **ret) {
                         r = sd_bus_start(bus);
         } else
                 r = sd_bus_open_system(&bus);
+        /* Through ssh the connection is made lazily: wait for the bus's Hello reply, so an
+         * unreachable host is a connection error here, not a strange error of the first call. */
+        if (r >= 0) {
+                const char *unique;
+                r = sd_bus_get_unique_name(bus, &unique);
+        }
         if (r < 0) {
                 sd_bus_unref(bus);
                 return r;
