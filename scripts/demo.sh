@@ -22,12 +22,22 @@ if [ "${DEMO_NO_BUILD:-0}" != 1 ]; then
   say "Building with $(nproc) jobs (a minute or two the first time)"
   # One progress line that overwrites itself on a terminal; the whole log if the build fails.
   log=$(mktemp /tmp/massagechaird-build.XXXXXX)
-  if ! cmake --build "$build" -j"$(nproc)" >"$log" 2>&1; then
+  progress() {
+    local line
+    while IFS= read -r line; do
+      printf '%s\n' "$line" >>"$log"
+      [[ -t 1 && $line == \[*%\]* ]] && printf '\r\033[K    %.*s' "$(( $(tput cols 2>/dev/null || echo 80) - 5 ))" "$line"
+    done
+    [ -t 1 ] && printf '\r\033[K'
+    return 0
+  }
+  if ! cmake --build "$build" -j"$(nproc)" 2>&1 | progress; then
     tail -40 "$log"
     echo "The build failed; the whole log is $log." >&2
     exit 1
   fi
-  grep -c 'Building C object' "$log" | xargs printf '    %s files compiled\n'
+  printf '    %s files compiled, %s programs linked\n' "$(grep -c 'Building C object' "$log" || true)" \
+    "$(grep -c 'Linking C executable' "$log" || true)"
   rm -f "$log"
 fi
 daemon=$build/daemon/massagechaird
@@ -49,7 +59,7 @@ cleanup() {
     if kill "${pids[i]}" 2>/dev/null; then
       echo "    stopped ${names[i]} (pid ${pids[i]})"
     else
-      echo "    ${names[i]} (pid ${pids[i]}) had ended already (Ctrl-C reaches it too)"
+      echo "    ${names[i]} (pid ${pids[i]}) had ended already"
     fi
     wait "${pids[i]}" 2>/dev/null || true
   done
@@ -113,6 +123,10 @@ left() { [ -n "${DEMO_SECONDS:-}" ] && echo $((DEMO_SECONDS > SECONDS ? DEMO_SEC
 timeout "$(left)" "$chairctl" monitor &
 started "chairctl monitor" $!
 wait $! || true
+if [ "$(left)" = 0 ]; then
+  say "DEMO_SECONDS ($DEMO_SECONDS s) are up"
+  exit 0
+fi
 # Piped, the monitor ends with the session; the daemon stays up for the second terminal.
 say "The demo program is over; massagechaird stays up for the second terminal (Ctrl-C ends it)"
 sleep "$(left)" &
