@@ -138,6 +138,9 @@ static int report_refusal(struct ctx *c, const char *verb, const sd_bus_error *e
         else if (strcmp(state, "scanning") == 0)
                 fix = "the body scan ends by itself in a few seconds and its program then starts "
                       "('chairctl stop' cancels it)";
+        else if (strcmp(state, "fault") == 0)
+                fix = "a fault is latched: 'chairctl status' names it, 'chairctl clear-fault' clears it once its "
+                      "cause is gone";
         else if (strcmp(state, "settling") == 0)
                 fix = "the chair is settling (roller going home) and is idle again in a few seconds";
         else if (strcmp(state, "paused") == 0 && strcmp(verb, "pause") == 0)
@@ -623,7 +626,16 @@ static int wait_leaves_state(struct ctx *c, const char *state, unsigned seconds)
 }
 
 static int cmd_stop(struct ctx *c, int argc, char **argv) {
-        int r = call(c, "stop", CHAIR_INTERFACE, "Stop", NULL);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char state[16] = "";
+        int r = sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Stop", &error, NULL, NULL);
+
+        /* As 'systemctl stop' of a stopped unit: an idle chair is what stop asks for. */
+        if (r < 0 && sd_bus_error_has_name(&error, "org.massagechair.Chair1.Error.NotRunning") &&
+            get_state(c->bus, state, sizeof state) >= 0 && strcmp(state, "idle") == 0)
+                r = 0;
+        r = r < 0 ? report_refusal(c, "stop", &error, r) : 0;
+        sd_bus_error_free(&error);
         if (r || c->o->no_block)
                 return r;
         /* As 'systemctl stop' waits for its job: the chair is idle when stop returns. */
@@ -1212,7 +1224,8 @@ static const struct verb verbs[] = {
           -1, -1, 0, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat" },
         { "stop", S_SESSIONS, "[--no-block]", "end the session, wait until it has settled",
           "Ends the session: the roller settles home, air releases, heat goes off. Returns once the chair\n"
-          "is idle again (at most 60 s), so the next command finds it ready; --no-block returns at once.",
+          "is idle again (at most 60 s), so the next command finds it ready; --no-block returns at once.\n"
+          "An idle chair is stopped already: exit 0, as 'systemctl stop' of a stopped unit.",
           0, 0, 0, cmd_stop, {}, "--no-block" },
         { "pause", S_SESSIONS, "", "hold the session", "Holds the session: motion stops, air releases, the timers hold.",
           0, 0, 0, cmd_pause_resume, {}, NULL },
