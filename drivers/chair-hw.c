@@ -27,6 +27,11 @@ struct chair_hw {
         atomic_int in_flight;
         struct subscriber subscribers[MAX_SUBSCRIBERS];
         unsigned n_subscribers;
+        /* The stop path's record: the first input that stopped since chair_hw_enable(), -1 none. */
+        atomic_int stop_input;
+        _Atomic int32_t stop_value;
+        atomic_int stop_error;
+        _Atomic uint64_t stop_ns;
 };
 
 static uint64_t now_ns(void) {
@@ -55,6 +60,63 @@ static void on_input_changed(void *userdata, enum chair_input in, int32_t value,
                 hw->subscribers[i].fn(hw->subscribers[i].userdata, in, value, ts);
 }
 
+static bool is_stop(struct chair_hw *hw, enum chair_input in, int32_t value, int error) {
+        const struct chair_input_info *info = chair_input_info(in);
+        int32_t other = 0;
+
+        if (!info)
+                return false;
+        if (error < 0)
+                return info->interlock;
+        if (!value)
+                return false;
+        if (info->stop || hw->map->inputs[in].stop)
+                return true;
+        /* One limit is the end of the track; both at once is a broken mechanism or wiring. */
+        if (in == CHAIR_IN_LIMIT_TOP || in == CHAIR_IN_LIMIT_BOTTOM)
+                return chair_hw_read_input(hw, in == CHAIR_IN_LIMIT_TOP ? CHAIR_IN_LIMIT_BOTTOM : CHAIR_IN_LIMIT_TOP,
+                                           &other) >= 0 && other;
+        return false;
+}
+
+void chair_hw_stop_input(struct chair_hw *hw, enum chair_input in, int32_t value, int error, uint64_t timestamp_ns) {
+        int none = -1;
+
+        if (!is_stop(hw, in, value, error))
+                return;
+        /* Outputs first: the record is for the supervisor, which comes later. */
+        chair_hw_go_safe(hw);
+        if (atomic_compare_exchange_strong(&hw->stop_input, &none, (int) in)) {
+                atomic_store(&hw->stop_value, value);
+                atomic_store(&hw->stop_error, error);
+                atomic_store(&hw->stop_ns, timestamp_ns);
+        }
+}
+
+static void on_stop_input(void *userdata, enum chair_input in, int32_t value, int error, uint64_t ts) {
+        chair_hw_stop_input(userdata, in, value, error, ts);
+}
+
+bool chair_hw_stop_reason(struct chair_hw *hw, enum chair_input *ret_in, int32_t *ret_value, int *ret_error,
+                          uint64_t *ret_timestamp_ns) {
+        int in = atomic_load(&hw->stop_input);
+
+        if (in < 0)
+                return false;
+        *ret_in = (enum chair_input) in;
+        /* The fields follow the index by a moment; a reader this early gets zeros, never garbage. */
+        *ret_value = atomic_load(&hw->stop_value);
+        *ret_error = atomic_load(&hw->stop_error);
+        *ret_timestamp_ns = atomic_load(&hw->stop_ns);
+        return true;
+}
+
+void chair_hw_renew_lease(struct chair_hw *hw, uint64_t until_ns) {
+        for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
+                if (hw->drivers[b] && hw->drivers[b]->ops->renew_lease)
+                        hw->drivers[b]->ops->renew_lease(hw->drivers[b], until_ns);
+}
+
 int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_hw **ret,
                   char *ret_error, size_t error_size) {
         struct chair_hw *hw;
@@ -65,6 +127,9 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
         if (!hw)
                 return -ENOMEM;
         hw->map = map;
+        atomic_store(&hw->stop_input, -1);
+        /* Open before the backends: a stop reported while they start must keep it closed. */
+        atomic_store(&hw->enabled, true);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 used[map->outputs[o].backend] = true;
                 atomic_store(&hw->image[o], chair_output_info(o)->safe_value);
@@ -96,12 +161,19 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
                                 goto fail;
                         }
                 }
+                if (hw->drivers[b]->ops->set_stop_handler) {
+                        r = hw->drivers[b]->ops->set_stop_handler(hw->drivers[b], on_stop_input, hw);
+                        if (r < 0) {
+                                snprintf(ret_error, error_size, "cannot attach the stop path to the %s backend: %s",
+                                         hw_backend_name((enum hw_backend) b), strerror(-r));
+                                goto fail;
+                        }
+                }
         }
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 hw->output_driver[o] = hw->drivers[map->outputs[o].backend];
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 hw->input_driver[i] = hw->drivers[map->inputs[i].backend];
-        atomic_store(&hw->enabled, true);
         *ret = hw;
         return 0;
 fail:
@@ -223,6 +295,7 @@ uint64_t chair_hw_output_changed_at(struct chair_hw *hw, enum chair_output out) 
 }
 
 void chair_hw_enable(struct chair_hw *hw) {
+        atomic_store(&hw->stop_input, -1);
         atomic_store(&hw->enabled, true);
 }
 

@@ -1037,6 +1037,7 @@ void hardware_map_simulated(struct hardware_map *ret) {
         /* The simulated panel behaves as a GPIO one: every press and release is seen as it
          * happens, so there is no board latch to read. */
         ret->inputs[CHAIR_IN_PANEL_EVENT].backend = HW_BACKEND_NONE;
+        ret->inputs[CHAIR_IN_HEARTBEAT_TRIPPED].backend = HW_BACKEND_NONE; /* no board, no heartbeat */
 }
 
 const char *hw_backend_name(enum hw_backend b) {
