@@ -441,10 +441,14 @@ static void *bus_thread(void *userdata) {
                 if (ok && c->heartbeat_register >= 0 &&
                     (now >= w->next_heartbeat_ms || (poll_due && next_poll > w->next_heartbeat_ms))) {
                         uint64_t lease = atomic_load(&d->lease_until_ns);
-                        bool late = w->last_heartbeat_ms && now - w->last_heartbeat_ms > 2 * c->heartbeat_period_ms;
+                        /* On time, a heartbeat follows the last within its period (plus a wake-up's
+                         * latency); a gap longer than that is a lapsed lease or a process that
+                         * stood still, and the board may have tripped. */
+                        bool late = w->last_heartbeat_ms &&
+                                    now - w->last_heartbeat_ms > c->heartbeat_period_ms + c->heartbeat_period_ms / 4;
 
-                        /* A heartbeat ends a board's trip: after a gap (the lease lapsed, or the
-                         * whole process stood still) read first, so a trip is seen, not erased. */
+                        /* A heartbeat ends a board's trip: after a gap read first, so the trip is
+                         * seen, not erased. */
                         if (late && w->inputs_read_once && (!lease || now_ns() < lease)) {
                                 ok = read_inputs(w);
                                 if (poll_due)
