@@ -6,6 +6,7 @@ out-of-range thermistor trips within a poll; and the checks that make sense at r
 idle."""
 import os
 import signal
+import subprocess
 
 import pytest
 from pymodbus.client import ModbusTcpClient
@@ -141,3 +142,31 @@ def test_idle_checks(board, start_daemon, fault, code):
     ok(c.write_coil(FAULT_COIL[fault], True, slave=1))
     chairtest.wait_for(lambda: d.get_property("Fault") == code, 10, f"Fault {code} while idle")
     assert d.get_property("State") == "fault"
+
+
+def test_map_marks_a_stop_input(board, start_daemon):
+    """`stop = yes` makes any input a stop input (here the panel's key, standing in for a seat
+    switch): pressed, every output is safe at once and the fault names it."""
+    sim, c = board()
+    path = map_with(sim)
+    with open(path) as f:
+        conf = f.read()
+    with open(path, "w") as f:
+        f.write(conf.replace("[input.panel_key]\n", "[input.panel_key]\nstop = yes\n"))
+    d = start_daemon(args=("--config", path))
+    start(d)
+    wait_state(d, "running")
+    chairtest.wait_for(lambda: actuators_on(c), 10, "the program's outputs on the board")
+    ok(c.write_register(20, 5, slave=1))
+    chairtest.wait_for(lambda: d.get_property("Fault") == "stop-input", 10, "Fault stop-input")
+    assert actuators_safe(c)
+
+
+def test_stop_key_on_an_output_refused(bus, workdir):
+    path = os.path.join(workdir, "bad.conf")
+    with open(path, "w") as f:
+        f.write("[chair]\nmodel = Test chair\n[output.air_pump]\nbackend = sim\nstop = yes\n")
+    r = subprocess.run([chairtest.binary("massagechaird"), "--config", path, "--state-dir", workdir],
+                       env=bus.env(), capture_output=True, text=True, timeout=10 * chairtest.SLOWDOWN)
+    assert r.returncode == 1, r.stderr
+    assert f"{path}:5: " in r.stderr and "key 'stop' applies to inputs only" in r.stderr, r.stderr
