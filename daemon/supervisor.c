@@ -115,6 +115,7 @@ int supervisor_clear(struct supervisor *sup, const char *how) {
         state_store_mark_fault_cleared(sup->d->store, how);
         sup->latched = false;
         sup->code[0] = sup->message[0] = 0;
+        chair_hw_clear_stop(sup->d->hw);
         chair_hw_enable(sup->d->hw);
         session_fault_cleared(sup->d->session);
         chair_object_emit_changed(sup->d, "Fault", "FaultMessage", NULL);

@@ -9,6 +9,8 @@
 #include "macro.h"
 
 #define MAX_SUBSCRIBERS 8
+#define STOP_NONE (-1)
+#define STOP_CLAIMED (-2)
 
 struct subscriber {
         chair_input_changed_fn fn;
@@ -27,7 +29,8 @@ struct chair_hw {
         atomic_int in_flight;
         struct subscriber subscribers[MAX_SUBSCRIBERS];
         unsigned n_subscribers;
-        /* The stop path's record: the first input that stopped since chair_hw_enable(), -1 none. */
+        /* The stop path's record: the first input that stopped since chair_hw_clear_stop(), -1
+         * none, STOP_CLAIMED while its details are being written. */
         atomic_int stop_input;
         _Atomic int32_t stop_value;
         atomic_int stop_error;
@@ -80,17 +83,19 @@ static bool is_stop(struct chair_hw *hw, enum chair_input in, int32_t value, int
 }
 
 void chair_hw_stop_input(struct chair_hw *hw, enum chair_input in, int32_t value, int error, uint64_t timestamp_ns) {
-        int none = -1;
+        int none = STOP_NONE;
 
         if (!is_stop(hw, in, value, error))
                 return;
-        /* Outputs first: the record is for the supervisor, which comes later. */
-        chair_hw_go_safe(hw);
-        if (atomic_compare_exchange_strong(&hw->stop_input, &none, (int) in)) {
+        /* Claimed before the gate closes, so a chair_hw_enable() racing with us either sees the
+         * claim or is followed by our go_safe. Several threads may stop at once: one records. */
+        if (atomic_compare_exchange_strong(&hw->stop_input, &none, STOP_CLAIMED)) {
                 atomic_store(&hw->stop_value, value);
                 atomic_store(&hw->stop_error, error);
                 atomic_store(&hw->stop_ns, timestamp_ns);
+                atomic_store(&hw->stop_input, (int) in);
         }
+        chair_hw_go_safe(hw);
 }
 
 static void on_stop_input(void *userdata, enum chair_input in, int32_t value, int error, uint64_t ts) {
@@ -101,10 +106,10 @@ bool chair_hw_stop_reason(struct chair_hw *hw, enum chair_input *ret_in, int32_t
                           uint64_t *ret_timestamp_ns) {
         int in = atomic_load(&hw->stop_input);
 
+        /* Still being claimed: the outputs are going safe; the next look finds the details. */
         if (in < 0)
                 return false;
         *ret_in = (enum chair_input) in;
-        /* The fields follow the index by a moment; a reader this early gets zeros, never garbage. */
         *ret_value = atomic_load(&hw->stop_value);
         *ret_error = atomic_load(&hw->stop_error);
         *ret_timestamp_ns = atomic_load(&hw->stop_ns);
@@ -127,7 +132,7 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
         if (!hw)
                 return -ENOMEM;
         hw->map = map;
-        atomic_store(&hw->stop_input, -1);
+        atomic_store(&hw->stop_input, STOP_NONE);
         /* Open before the backends: a stop reported while they start must keep it closed. */
         atomic_store(&hw->enabled, true);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
@@ -295,8 +300,17 @@ uint64_t chair_hw_output_changed_at(struct chair_hw *hw, enum chair_output out) 
 }
 
 void chair_hw_enable(struct chair_hw *hw) {
-        atomic_store(&hw->stop_input, -1);
+        /* A stop the supervisor has not yet latched and a technician cleared keeps the gate
+         * closed (a session starting in that moment must not reopen it). */
+        if (atomic_load(&hw->stop_input) != STOP_NONE)
+                return;
         atomic_store(&hw->enabled, true);
+        if (atomic_load(&hw->stop_input) != STOP_NONE)
+                chair_hw_go_safe(hw);   /* a stop came in between */
+}
+
+void chair_hw_clear_stop(struct chair_hw *hw) {
+        atomic_store(&hw->stop_input, STOP_NONE);
 }
 
 bool chair_hw_enabled(struct chair_hw *hw) {

@@ -128,6 +128,10 @@ static void test_stop_input_goes_safe_and_records(void **state) {
         /* The first stop explains; a later one does not overwrite it. */
         chair_hw_stop_input(hw, CHAIR_IN_HEARTBEAT_TRIPPED, 1, 0, 9999);
         assert_stopped_by(hw, CHAIR_IN_ESTOP, 0, 1234);
+        /* A session starting before the supervisor latched the stop does not reopen the gate. */
+        chair_hw_enable(hw);
+        assert_stopped_by(hw, CHAIR_IN_ESTOP, 0, 1234);
+        chair_hw_clear_stop(hw);
         chair_hw_enable(hw);
         assert_running(hw);
         assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_TRAVEL_MOTOR, 50), 0);
