@@ -525,6 +525,9 @@ int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
         sup->d = d;
         /* The first check soon after start-up (an emergency stop already pressed), then idle ones. */
         r = sd_event_add_time_relative(d->event, &sup->check, CLOCK_MONOTONIC, CHECK_USEC, USEC_PER_MSEC, on_check, sup);
+        /* Ahead of queued D-Bus calls: a flood delays the checks (and the lease) by one call at most. */
+        if (r >= 0)
+                r = sd_event_source_set_priority(sup->check, SD_EVENT_PRIORITY_IMPORTANT);
         if (r >= 0)
                 r = chair_hw_subscribe(d->hw, on_input, sup);
         if (r < 0) {
