@@ -47,6 +47,7 @@ struct bus_worker {
         uint64_t next_poll_ms, next_heartbeat_ms;
         uint64_t last_heartbeat_ms;     /* last heartbeat the board acknowledged */
         bool inputs_read_once;          /* every table read since the connection */
+        int next_table;                 /* a poll that yielded to outputs resumes here */
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
         atomic_bool flush_pending;      /* outputs staged since the last flush */
@@ -261,13 +262,16 @@ static void notify_event_loop(struct modbus_driver *d) {
         }
 }
 
-/* Reads each table's bound inputs in one block and decodes them. */
-static bool read_inputs(struct bus_worker *w) {
+/* Reads each table's bound inputs in one block and decodes them. *ret_complete is false when
+ * the poll yielded to outputs waiting to be written: the next call goes on from that table, so
+ * a stop input is never a whole poll period late because a program step was flushed. */
+static bool read_inputs(struct bus_worker *w, bool *ret_complete) {
         struct modbus_driver *d = w->drv;
         bool changed = false;
         uint64_t stop_check = 0;        /* inputs the stop path must see, bit per chair_input */
 
-        for (int table = HW_MODBUS_COIL; table <= HW_MODBUS_INPUT_REGISTER; table++) {
+        *ret_complete = false;
+        for (int table = w->next_table; table <= HW_MODBUS_INPUT_REGISTER; table++) {
                 unsigned lo = 65536, hi = 0;
                 uint16_t regs[128];
                 uint8_t bits[256];
@@ -285,8 +289,12 @@ static bool read_inputs(struct bus_worker *w) {
                 /* A go_safe or a set waits: write it before reading on. Not before every input
                  * has been read once: a panel board's first reading is the baseline its key
                  * latch is compared with, and it must come before any press. */
-                if (atomic_load(&w->outputs_pending) && w->inputs_read_once)
-                        break;
+                if (atomic_load(&w->outputs_pending) && w->inputs_read_once) {
+                        w->next_table = table;
+                        if (changed)
+                                notify_event_loop(d);
+                        return true;
+                }
                 if (hi - lo + 1 > 120)
                         hi = lo + 119; /* one transaction; a map this sparse is unusual */
                 if (table == HW_MODBUS_COIL)
@@ -298,6 +306,7 @@ static bool read_inputs(struct bus_worker *w) {
                 else
                         r = modbus_read_input_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
                 if (r < 0) {
+                        w->next_table = HW_MODBUS_COIL;
                         if (changed)
                                 notify_event_loop(d);
                         return count_error(w);
@@ -354,6 +363,8 @@ static bool read_inputs(struct bus_worker *w) {
         if (changed)
                 notify_event_loop(d);
         w->inputs_read_once = true;
+        w->next_table = HW_MODBUS_COIL;
+        *ret_complete = true;
         return true;
 }
 
@@ -419,6 +430,7 @@ static void *bus_thread(void *userdata) {
                         }
                         w->must_reconnect = false;
                         w->inputs_read_once = false;
+                        w->next_table = HW_MODBUS_COIL;
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
@@ -449,14 +461,18 @@ static void *bus_thread(void *userdata) {
 
                         /* A heartbeat ends a board's trip: after a gap read first, so the trip is
                          * seen, not erased. */
+                        bool complete = true;
+
                         if (late && w->inputs_read_once && (!lease || now_ns() < lease)) {
-                                ok = read_inputs(w);
-                                if (poll_due)
+                                ok = read_inputs(w, &complete);
+                                if (poll_due && complete)
                                         w->next_poll_ms = next_poll;
                                 poll_due = false;
                         }
                         if (!ok) {
                                 /* the read failed: back off below */
+                        } else if (!complete) {
+                                /* outputs first; the heartbeat after the rest of the read */
                         } else if (lease && now_ns() >= lease) {
                                 /* The lease lapsed: the supervisor made no progress. No heartbeat,
                                  * so the board switches itself off within its timeout. */
@@ -474,11 +490,14 @@ static void *bus_thread(void *userdata) {
                                         ok = write_outputs(w);
                                 }
                         }
-                        w->next_heartbeat_ms = now + c->heartbeat_period_ms;
+                        if (complete)
+                                w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
                 if (ok && poll_due) {
-                        ok = read_inputs(w);
-                        w->next_poll_ms = next_poll;
+                        bool complete;
+                        ok = read_inputs(w, &complete);
+                        if (complete)
+                                w->next_poll_ms = next_poll;
                 }
                 if (!ok) {
                         /* Back off, so a refusing or broken peer is not hammered; a set or a
