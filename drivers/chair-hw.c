@@ -282,9 +282,16 @@ int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *use
 
 void chair_hw_go_safe(struct chair_hw *hw) {
         atomic_store(&hw->enabled, false);
-        /* A set_output that passed the gate finishes within microseconds (drivers never block). */
-        for (unsigned spins = 0; atomic_load(&hw->in_flight) > 0 && spins < 100000; spins++)
-                sched_yield();
+        /* A set_output that passed the gate finishes within microseconds (drivers never block).
+         * Called from a real-time thread (a bus thread's stop path), yielding alone would never
+         * let a preempted caller of lower priority on this CPU finish: sleep after a few. */
+        for (unsigned spins = 0; atomic_load(&hw->in_flight) > 0 && spins < 20000; spins++) {
+                struct timespec us5 = { 0, 5000 };
+                if (spins < 100)
+                        sched_yield();
+                else
+                        nanosleep(&us5, NULL);
+        }
         for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
                 if (hw->drivers[b])
                         hw->drivers[b]->ops->go_safe(hw->drivers[b]);
