@@ -141,7 +141,7 @@ def flood_main():
     from pymodbus.client import ModbusTcpClient
     work = chairtest.Workdir()
     bus = chairtest.PrivateBus(work.path)
-    proc = None
+    proc = d = None
     try:
         proc, port, path, poll_ms = start_chairsim_and_map(work)
         client = ModbusTcpClient("127.0.0.1", port=port, timeout=5)
@@ -208,7 +208,6 @@ def flood_main():
         g = c.diag()
         errors = {k: g.get(f"modbus.{k}", 0) for k in ("errors_timeout", "errors_crc", "errors_invalid", "reconnects")}
         c.close()
-        d.stop()
         client.close()
         target = poll_ms * 1000 + 2000
         if ARGS.stall:
@@ -225,6 +224,8 @@ def flood_main():
         print(f"\ntarget: one poll period ({poll_ms} ms) + 2 ms = {target} us; press -> safe p99 {p99:.0f} us "
               f"({'met' if p99 <= target else 'NOT met'})")
     finally:
+        if d:
+            d.stop()   # also when a trial failed: no daemon left behind
         if proc:
             proc.stop()
         bus.stop()
