@@ -59,12 +59,13 @@ enum binding_key {
         BK_SIGNED,
         BK_WORDS,
         BK_WORD_ORDER,
+        BK_STOP,
         _BK_MAX,
 };
 
 static const char *const binding_key_names[_BK_MAX] = {
         "backend", "chip", "line", "direction_line", "active_low", "bias", "debounce_ms",
-        "bus", "table", "address", "scale", "signed", "words", "word_order",
+        "bus", "table", "address", "scale", "signed", "words", "word_order", "stop",
 };
 
 struct binding_refs {
@@ -486,6 +487,11 @@ static int key_binding(struct loader *l, const char *key, const char *v) {
                         b->word_swap = c == 1;
                 return r;
         }
+        case BK_STOP:
+                /* Inputs only: a non-zero reading stops at once, on the thread that read it. */
+                if (output || is_key)
+                        return add_error(l, l->line, "key 'stop' applies to inputs only, not [%s.%s]", kind, what);
+                return bool_key(l, key, v, &b->stop);
         case _BK_MAX:
                 break;
         }
@@ -817,13 +823,13 @@ static void check_binding(struct loader *l, struct hw_binding *b, struct binding
                           const char *kind, unsigned index, const char *name) {
         bool output = strcmp(kind, "output") == 0;
         static const bool applies[][_BK_MAX] = {
-                [HW_BACKEND_SIM] = { [BK_BACKEND] = true },
+                [HW_BACKEND_SIM] = { [BK_BACKEND] = true, [BK_STOP] = true },
                 [HW_BACKEND_GPIO] = { [BK_BACKEND] = true, [BK_CHIP] = true, [BK_LINE] = true,
                                       [BK_DIRECTION_LINE] = true, [BK_ACTIVE_LOW] = true,
-                                      [BK_BIAS] = true, [BK_DEBOUNCE_MS] = true },
+                                      [BK_BIAS] = true, [BK_DEBOUNCE_MS] = true, [BK_STOP] = true },
                 [HW_BACKEND_MODBUS] = { [BK_BACKEND] = true, [BK_BUS] = true, [BK_TABLE] = true,
                                         [BK_ADDRESS] = true, [BK_SCALE] = true, [BK_SIGNED] = true,
-                                        [BK_WORDS] = true, [BK_WORD_ORDER] = true },
+                                        [BK_WORDS] = true, [BK_WORD_ORDER] = true, [BK_STOP] = true },
         };
         if (!refs->key_line[BK_BACKEND]) {
                 add_error(l, b->line_no, "[%s.%s]: missing required key 'backend' (sim, gpio, modbus)", kind, name);
@@ -1164,6 +1170,7 @@ void hardware_map_simulated(struct hardware_map *ret) {
         /* The simulated panel behaves as a GPIO one: every press and release is seen as it
          * happens, so there is no board latch to read. */
         ret->inputs[CHAIR_IN_PANEL_EVENT].backend = HW_BACKEND_NONE;
+        ret->inputs[CHAIR_IN_HEARTBEAT_TRIPPED].backend = HW_BACKEND_NONE; /* no board, no heartbeat */
 }
 
 const char *hw_backend_name(enum hw_backend b) {

@@ -65,6 +65,7 @@ struct hw_bus {
 struct hw_binding {
         enum hw_backend backend;
         unsigned line_no;             /* line of the section header, for errors found later */
+        bool stop;                    /* inputs: a non-zero reading means "stop now" (key stop) */
         /* GPIO */
         int chip;                     /* index into hardware_map.gpio_chips */
         int32_t line_offset;          /* -1 when bound by name */
