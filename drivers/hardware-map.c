@@ -949,6 +949,102 @@ static void check_interlocks(struct loader *l) {
                           "(line %u)", in[CHAIR_IN_AIR_PRESSURE].line_no);
 }
 
+/* What the backends can run, from the map alone (no loader state), so it also checks a map
+ * built in code: the GPIO and Modbus drivers carry no rules of their own and run this at open.
+ * In a loaded map most of it was refused already, by the key tables' ranges. */
+static void check_backend_rules(const struct hardware_map *m, struct ini_errors *e) {
+        const char *path = m->path[0] ? m->path : "hardware map";
+
+        for (unsigned i = 0; i < m->n_buses; i++) {
+                const struct hw_bus *c = &m->buses[i];
+                const char *why = NULL;
+
+                if (c->slave > 247)
+                        why = "slave must be 0..247";
+                else if (c->response_timeout_ms == 0 || c->response_timeout_ms > 10000)
+                        why = "timeout_ms must be 1..10000";
+                else if (c->poll_interval_ms == 0)
+                        why = "poll_ms must be at least 1";
+                else if (c->heartbeat_register > 65535)
+                        why = "heartbeat_register must be 0..65535";
+                else if (c->heartbeat_register >= 0 && c->heartbeat_period_ms == 0)
+                        why = "heartbeat_ms must be at least 1 with a heartbeat_register";
+                else if (!c->tcp && (c->baud == 0 || (c->parity != 'N' && c->parity != 'E' && c->parity != 'O') ||
+                                     (c->data_bits != 0 && (c->data_bits < 5 || c->data_bits > 8)) ||
+                                     (c->stop_bits != 0 && c->stop_bits != 1 && c->stop_bits != 2)))
+                        why = "serial settings (baud, parity N/E/O, data bits 5..8, stop bits 1..2) are unusable";
+                if (why)
+                        ini_errors_add(e, path, c->line_no, "[bus.%s]: %s", c->name, why);
+        }
+        for (unsigned k = 0; k < _CHAIR_OUT_MAX + _CHAIR_IN_MAX + _CHAIR_KEY_MAX; k++) {
+                bool is_out = k < _CHAIR_OUT_MAX, is_key = k >= _CHAIR_OUT_MAX + _CHAIR_IN_MAX;
+                unsigned in = k - _CHAIR_OUT_MAX, key = k - _CHAIR_OUT_MAX - _CHAIR_IN_MAX;
+                const struct hw_binding *b = is_out ? &m->outputs[k] : is_key ? &m->panel.keys[key].binding : &m->inputs[in];
+                const char *kind = is_out ? "output" : is_key ? "key" : "input";
+                const char *name = is_out ? chair_output_info(k)->name : is_key ? chair_key_name(key) : chair_input_info(in)->name;
+                bool direction = b->direction_offset >= 0 || b->direction_name[0];
+                char why[160] = "";
+
+                if (is_key && !m->panel.keys[key].present)
+                        continue;
+                if (!is_out && !is_key && in == CHAIR_IN_PANEL_KEY && m->panel.gpio_keys)
+                        continue; /* the [key.*] lines are panel_key */
+                if (b->backend == HW_BACKEND_GPIO) {
+                        if (b->chip < 0 || (unsigned) b->chip >= m->n_gpio_chips)
+                                snprintf(why, sizeof why, "no GPIO chip %d in the map", b->chip);
+                        else if (is_out && chair_output_info(k)->kind != CHAIR_VALUE_PERCENT &&
+                                 chair_output_info(k)->max - chair_output_info(k)->min > 1)
+                                snprintf(why, sizeof why, "a setpoint with %d values cannot be driven by a GPIO line; "
+                                         "bind it to modbus", chair_output_info(k)->max - chair_output_info(k)->min + 1);
+                        else if (is_out && direction &&
+                                 (chair_output_info(k)->kind != CHAIR_VALUE_PERCENT || chair_output_info(k)->min >= 0))
+                                snprintf(why, sizeof why, "direction_line only applies to a motor that runs both ways");
+                        else if (!is_out && !is_key && chair_input_info(in)->kind == CHAIR_VALUE_MEASURE)
+                                snprintf(why, sizeof why, "a measurement cannot be read from a GPIO line; bind it to modbus");
+                        else if (!is_out && direction && (is_key || in != CHAIR_IN_ENCODER))
+                                snprintf(why, sizeof why, "direction_line only applies to the encoder (quadrature phase B)");
+                } else if (b->backend == HW_BACKEND_MODBUS && !is_key) {
+                        bool bit = b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT;
+                        if (b->bus < 0 || (unsigned) b->bus >= m->n_buses)
+                                snprintf(why, sizeof why, "names no bus");
+                        else if (!isfinite(b->scale) || b->scale == 0)
+                                snprintf(why, sizeof why, "scale must be a non-zero number");
+                        else if (b->words != 1 && (b->words != 2 || bit))
+                                snprintf(why, sizeof why, "words must be 1, or 2 for a register");
+                        else if ((unsigned) b->address + b->words > 65536)
+                                snprintf(why, sizeof why, "address runs past 65535");
+                        else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
+                                snprintf(why, sizeof why, "an output needs a writable table (coil or holding)");
+                        else if (!is_out)
+                                for (unsigned j = 0; j < _CHAIR_IN_MAX && !why[0]; j++) {
+                                        const struct hw_binding *o = &m->inputs[j];
+                                        /* One block read per table per poll: 120 registers or bits at most. */
+                                        if (o->backend == HW_BACKEND_MODBUS && o->bus == b->bus && o->table == b->table &&
+                                            (int) o->address + o->words - 1 - (int) b->address >= 120)
+                                                snprintf(why, sizeof why, "more than 120 addresses from another input of "
+                                                         "its table on this bus (one block read)");
+                                }
+                }
+                if (why[0])
+                        ini_errors_add(e, path, b->line_no, "[%s.%s]: %s", kind, name, why);
+        }
+}
+
+int hardware_map_check(const struct hardware_map *m, char *err, size_t size) {
+        struct ini_errors *e = calloc(1, sizeof *e);
+        int r = 0;
+
+        if (!e)
+                return -ENOMEM;
+        check_backend_rules(m, e);
+        if (e->count) {
+                snprintf(err, size, "%s", e->text);
+                r = -EINVAL;
+        }
+        free(e);
+        return r;
+}
+
 static void check_map(struct loader *l) {
         struct hardware_map *m = l->map;
 
@@ -996,6 +1092,10 @@ static void check_map(struct loader *l) {
         check_heartbeats(l);
         check_backends(l);
         check_interlocks(l);
+        /* Last, and only on an otherwise good map: what is left of them is what the key
+         * tables cannot see (a setpoint on a GPIO line, inputs too far apart for one block read). */
+        if (!l->errors.count)
+                check_backend_rules(l->map, &l->errors);
 }
 
 /* The first MAX_ERRORS errors, and how many more there were. */

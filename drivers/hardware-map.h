@@ -152,6 +152,10 @@ int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_erro
  * not, LEN bytes. */
 int hardware_map_load_text(const char *path, const char *text, size_t len, struct hardware_map *ret, char *ret_error,
                            size_t error_size);
+/* The rules of what the GPIO and Modbus backends can run, on a map already in memory (a map
+ * built in code: the probes); hardware_map_load applies them too. The backends run this at
+ * open instead of checking anything themselves. 0, or -EINVAL and "FILE:LINE: message" lines. */
+int hardware_map_check(const struct hardware_map *map, char *ret_error, size_t error_size);
 /* The embedded map of `massagechaird --simulate`: every output and input on the sim backend. */
 void hardware_map_simulated(struct hardware_map *ret);
 const char *hw_backend_name(enum hw_backend b);
