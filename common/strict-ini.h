@@ -3,7 +3,9 @@
  * Strict INI reading on top of inih, shared by the hardware map and the profile loader:
  * line numbers for every key (Debian's inih gives the handler none, so lines are counted
  * here through ini_parse_stream's reader), duplicate sections and keys detected, over-long
- * lines refused, and bounded value parsers with one wording for their errors.
+ * lines refused, and bounded value parsers with one wording for their errors. The profile
+ * loader takes the keys as they come (strict_ini_parse); the map reads the whole file first
+ * (ini_document) and then checks it through its key tables.
  */
 #pragma once
 
