@@ -690,8 +690,6 @@ static void read_section(struct loader *l, struct ini_section *s) {
                                 }
                                 continue;
                         }
-                        if (k->parse == NULL)
-                                continue;
                         if (info->keys[t] == binding_keys)
                                 current_refs(l)->key_line[i] = key->line;
                         l->line = key->line;
