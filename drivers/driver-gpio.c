@@ -297,12 +297,6 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         int r;
 
         snprintf(what, sizeof what, "[output.%s]", oi->name);
-        if (oi->kind != CHAIR_VALUE_PERCENT && oi->max - oi->min > 1) {
-                set_error(err, err_size, map, b->line_no,
-                          "%s: a setpoint with %d values cannot be driven by a GPIO line; bind it to modbus",
-                          what, oi->max - oi->min + 1);
-                return -EINVAL;
-        }
         r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
         if (r < 0)
                 return r;
@@ -316,11 +310,6 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         };
 
         if (b->direction_offset >= 0 || b->direction_name[0]) {
-                if (oi->kind != CHAIR_VALUE_PERCENT || oi->min >= 0) {
-                        set_error(err, err_size, map, b->line_no,
-                                  "%s: direction_line only applies to a motor that runs both ways", what);
-                        return -EINVAL;
-                }
                 snprintf(what, sizeof what, "[output.%s] direction_line", oi->name);
                 r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &dir_offset,
                                    err, err_size);
@@ -352,11 +341,6 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
         int r;
 
         snprintf(what, sizeof what, "[input.%s]", ii->name);
-        if (ii->kind == CHAIR_VALUE_MEASURE) {
-                set_error(err, err_size, map, b->line_no,
-                          "%s: a measurement cannot be read from a GPIO line; bind it to modbus", what);
-                return -EINVAL;
-        }
         r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
         if (r < 0)
                 return r;
@@ -369,11 +353,6 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
         g->inputs[in].phase_b_offset = -1;
 
         if (b->direction_offset >= 0 || b->direction_name[0]) {
-                if (in != CHAIR_IN_ENCODER) {
-                        set_error(err, err_size, map, b->line_no,
-                                  "%s: direction_line only applies to the encoder (quadrature phase B)", what);
-                        return -EINVAL;
-                }
                 snprintf(what, sizeof what, "[input.%s] direction_line", ii->name);
                 r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &b_offset,
                                    err, err_size);
@@ -770,6 +749,10 @@ static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, s
                 return -EALREADY;
         if (ret_error && error_size)
                 ret_error[0] = '\0';
+        /* What GPIO can drive is the map checker's rule (a setpoint, a measurement, a direction line). */
+        r = hardware_map_check(map, ret_error, ret_error ? error_size : 0);
+        if (r < 0)
+                return r;
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 g->outputs[i].bound = false;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {

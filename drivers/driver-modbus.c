@@ -583,73 +583,13 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
-/* A bus or binding this backend cannot run: an error naming the map line, or 0. */
-static int check_config(const struct hardware_map *map, char *err, size_t size) {
-        for (unsigned b = 0; b < map->n_buses; b++) {
-                const struct hw_bus *c = &map->buses[b];
-                const char *why = NULL;
-
-                if (c->slave > 247)
-                        why = "slave must be 0..247";
-                else if (c->response_timeout_ms == 0 || c->response_timeout_ms > 10000)
-                        why = "timeout_ms must be 1..10000";
-                else if (c->poll_interval_ms == 0)
-                        why = "poll_ms must be at least 1";
-                else if (c->heartbeat_register > 65535)
-                        why = "heartbeat_register must be 0..65535";
-                else if (c->heartbeat_register >= 0 && c->heartbeat_period_ms == 0)
-                        why = "heartbeat_ms must be at least 1 with a heartbeat_register";
-                else if (!c->tcp && (c->baud == 0 || (c->parity != 'N' && c->parity != 'E' && c->parity != 'O') ||
-                                     (c->data_bits != 0 && (c->data_bits < 5 || c->data_bits > 8)) ||
-                                     (c->stop_bits != 0 && c->stop_bits != 1 && c->stop_bits != 2)))
-                        why = "serial settings (baud, parity N/E/O, data bits 5..8, stop bits 1..2) are unusable";
-                if (why) {
-                        snprintf(err, size, "%s:%u: [bus.%s]: %s", map->path, c->line_no, c->name, why);
-                        return -EINVAL;
-                }
-        }
-        for (unsigned k = 0; k < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; k++) {
-                bool is_out = k < _CHAIR_OUT_MAX;
-                const struct hw_binding *b = is_out ? &map->outputs[k] : &map->inputs[k - _CHAIR_OUT_MAX];
-                const char *name = is_out ? chair_output_info(k)->name : chair_input_info(k - _CHAIR_OUT_MAX)->name;
-                bool bit = b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT;
-                const char *why = NULL;
-
-                if (b->backend != HW_BACKEND_MODBUS)
-                        continue;
-                if (b->bus < 0 || (unsigned) b->bus >= map->n_buses)
-                        why = "names no bus";
-                else if (!isfinite(b->scale) || b->scale == 0)
-                        why = "scale must be a non-zero number";
-                else if (b->words != 1 && (b->words != 2 || bit))
-                        why = "words must be 1, or 2 for a register";
-                else if ((unsigned) b->address + b->words > 65536)
-                        why = "address runs past 65535";
-                else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
-                        why = "an output needs a writable table (coil or holding)";
-                else if (!is_out)
-                        for (unsigned j = 0; j < _CHAIR_IN_MAX && !why; j++) {
-                                const struct hw_binding *o = &map->inputs[j];
-                                /* One block read per table per poll: 120 registers or bits at most. */
-                                if (o->backend == HW_BACKEND_MODBUS && o->bus == b->bus && o->table == b->table &&
-                                    (int) o->address + o->words - 1 - (int) b->address >= 120)
-                                        why = "more than 120 addresses from another input of its table on this bus (one block read)";
-                        }
-                if (why) {
-                        snprintf(err, size, "%s:%u: [%s.%s]: %s", map->path, b->line_no, is_out ? "output" : "input",
-                                 name, why);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
 static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
         struct modbus_driver *d = (struct modbus_driver *) drv;
         bool used[HW_MAX_BUSES] = {};
         int r;
 
-        r = check_config(map, err, size);
+        /* What a bus or binding this backend can run is the map checker's rule. */
+        r = hardware_map_check(map, err, size);
         if (r < 0)
                 return r;
         d->map = map;
