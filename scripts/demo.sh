@@ -57,7 +57,13 @@ cleanup() {
   # Newest first: the monitor, then the daemon (which leaves the chair safe), then the bus.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     if kill "${pids[i]}" 2>/dev/null; then
-      echo "    stopped ${names[i]} (pid ${pids[i]})"
+      # Bounded: a process that does not end within 10 s is killed, so Ctrl-C always ends the demo.
+      for _ in $(seq 100); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.1; done
+      if kill -KILL "${pids[i]}" 2>/dev/null; then
+        echo "    killed ${names[i]} (pid ${pids[i]}): it did not end within 10 s of SIGTERM"
+      else
+        echo "    stopped ${names[i]} (pid ${pids[i]})"
+      fi
     else
       echo "    ${names[i]} (pid ${pids[i]}) had ended already"
     fi

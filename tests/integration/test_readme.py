@@ -122,7 +122,12 @@ def test_readme_first_session_verbatim(workdir):
 
         # Ctrl-C: the demo stops everything it started and says so.
         os.killpg(demo.pid, signal.SIGINT)
-        assert demo.wait(30) == 0, demo.output()
+        try:
+            rc = demo.wait(30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the demo did not end on Ctrl-C:\n" + demo.output())
+        assert rc == 0, demo.output()
+        assert "killed" not in demo.output(), demo.output()
         out = demo.output()
         for what in (r"(stopped massagechaird|massagechaird \(pid \d+\) had ended)", "stopped dbus-daemon",
                      "removed"):
