@@ -38,6 +38,8 @@ wait_until() {
   "$@" >/dev/null 2>&1
 }
 prop() { systemctl show -P "$1" $UNIT; }
+# why: the unit's last journal lines, for a failed check's detail.
+why() { journalctl -b -u $UNIT -o cat --no-pager | tail -n 4 | tr '\n' ' '; }
 mainpid() { prop MainPID; }
 is_active() { [ "$(prop ActiveState)" = active ]; }
 # as USER CMD...: runs CMD with USER's uid, gid and groups (no PAM, no session).
@@ -119,9 +121,9 @@ no_map() {
   out=$(timeout 60 setpriv --reuid=alice --regid=alice --init-groups chairctl status 2>&1); rc=$?
   [ $rc -ne 0 ] || { echo "chairctl status succeeded without a map: $out"; return 1; }
   [ $rc -ne 124 ] || { echo "chairctl status hung (60 s)"; return 1; }
-  sleep 8
+  sleep 2
   n1=$(prop NRestarts); st1=$(prop ActiveState)
-  sleep 4
+  sleep 3
   n2=$(prop NRestarts); st2=$(prop ActiveState)
   [ "$n1" = "$n2" ] && [ "$st2" != activating ] || { echo "still restarting: NRestarts $n1 -> $n2, $st1 -> $st2"; return 1; }
   echo "chairctl exit $rc: $out | unit $st2 after $n2 restarts ($(prop Result))"
@@ -144,7 +146,7 @@ gpio_chip() {
   [ -n "${CHIP:-}" ] && [ -c /dev/$CHIP ] || { echo "no gpio-sim chip: $(ls /sys/kernel/config/gpio-sim 2>&1)"; return 1; }
   local st
   st=$(stat -c '%G %a' /dev/$CHIP)
-  [ "$st" = "gpio 660" ] || { echo "/dev/$CHIP: $st"; return 1; }
+  [ "$st" = "gpio 660" ] || { echo "/dev/$CHIP: $st; $(udevadm info /dev/$CHIP | grep -E 'P:|E: SUBSYSTEM' | tr '\n' ' '); udevd: $(journalctl -b -u systemd-udevd -o cat --no-pager | grep -i gpio | tail -n 3 | tr '\n' ' '); test: $(udevadm test --action=add $SIM 2>&1 | grep -i -e massagechair -e 'GROUP' | head -n 6 | tr '\n' ' ')"; return 1; }
   echo "/dev/$CHIP ($CHIP_LABEL): group gpio, mode 660"
 }
 check "udev rule: the gpio-sim chip gets group gpio, mode 0660" gpio_chip
@@ -155,14 +157,14 @@ cp $D/gpio-sim-chair.conf /etc/massagechair/chair.conf
 activation() {
   is_active && { echo "already active before the call"; return 1; }
   local out
-  out=$(timeout 60 setpriv --reuid=alice --regid=alice --init-groups chairctl status 2>&1) || { echo "chairctl: $out"; return 1; }
-  wait_until 50 is_active || { echo "unit $(prop ActiveState)"; return 1; }
+  out=$(timeout 60 setpriv --reuid=alice --regid=alice --init-groups chairctl status 2>&1) || { echo "chairctl: $out; $(why)"; return 1; }
+  wait_until 50 is_active || { echo "unit $(prop ActiveState): $(why)"; return 1; }
   echo "$(echo "$out" | head -n1); unit $(prop ActiveState)/$(prop SubState), by $(prop TriggeredBy)$(prop BusName)"
 }
 check "D-Bus activation: chairctl status as a user starts the unit (SystemdService=)" activation
 
 notify() {
-  systemctl restart $UNIT || return 1
+  systemctl restart $UNIT || { why; return 1; }
   # systemctl returns once READY=1 arrived (Type=notify).
   [ "$(prop ActiveState)/$(prop SubState)" = active/running ] || { echo "$(prop ActiveState)/$(prop SubState)"; return 1; }
   local s; s=$(prop StatusText)

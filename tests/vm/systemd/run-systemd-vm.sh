@@ -61,7 +61,7 @@ trap cleanup EXIT
 cp --sparse=always "$rootfs/root.img" "$work/root.img"
 mkdir -p "$work/data"
 cp "$deb" "$work/data/massagechaird.deb"
-cp "$here"/guest-*.sh "$here"/*.conf "$here/../vm-lib.sh" "$work/data/" 2>/dev/null || true
+cp "$here/guest-systemd.sh" "$here/../vm-lib.sh" "$here/../gpio-sim-chair.conf" "$work/data/"
 mkfs.ext4 -q -F -L vmtest -d "$work/data" "$work/data.img" 64M >/dev/null
 
 console=$work/console.log results=$work/results.log
@@ -77,7 +77,7 @@ boot() {
     -drive "file=$work/root.img,format=raw,if=virtio" \
     -drive "file=$work/data.img,format=raw,if=virtio,readonly=on" \
     -kernel "$cache/kernel/vmlinuz" -initrd "$rootfs/initrd.gz" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init systemd.show_status=0" \
+    -append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init systemd.show_status=error" \
     -nic none </dev/null >"$work/qemu.log" 2>&1 &
   qemu_pid=$!
   boot_s=$SECONDS
@@ -112,7 +112,7 @@ kvm_works() {
   kill $pid 2>/dev/null; wait $pid 2>/dev/null
   grep -aq 'Linux version' "$log" 2>/dev/null
 }
-if kvm_works; then
+if (kvm_works) 2>/dev/null; then
   boot kvm host "${MCD_VM_TIMEOUT:-300}" || skip "QEMU with KVM failed: $(tail -n 2 "$work/qemu.log")"
 else
   echo "run-systemd-vm: KVM unusable here (no /dev/kvm, or the kernel does not boot under it): software emulation" >&2
