@@ -136,10 +136,10 @@ end_s=$SECONDS
 tr -d '\r' < "$results" > "$results.txt"
 [ "${MCD_VM_VERBOSE:-0}" = 1 ] && tr -d '\r' < "$console" >&2
 # The table: check, result, seconds.
-printf '\n%-62s %-6s %7s\n' "check (systemd tier)" result seconds
-printf '%-62s %-6s %7s\n' "$(printf -- '-%.0s' $(seq 62))" ------ -------
+printf '\n%-74s %-6s %7s\n' "check (systemd tier)" result seconds
+printf '%-74s %-6s %7s\n' "$(printf -- '-%.0s' $(seq 74))" ------ -------
 grep '^VMCHECK:' "$results.txt" | while read -r _ res secs name; do
-  printf '%-62s %-6s %7s\n' "${name%% -- *}" "$res" "$secs"
+  printf '%-74s %-6s %7s\n' "${name%% -- *}" "$res" "$secs"
 done || true
 echo
 grep '^VMCHECK: fail' "$results.txt" | sed 's/^VMCHECK: fail [0-9.]* /FAILED: /' >&2 || true
