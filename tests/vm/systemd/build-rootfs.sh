@@ -50,9 +50,11 @@ chroot "$root" depmod "$kver"
 
 echo mcd-vm > "$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 mcd-vm\n::1 localhost\n' > "$root/etc/hosts"
+# The checks' disk is the second virtio disk; udev's coldplug under a loaded TCG was seen taking
+# more than 20 s, hence the long device timeout.
 cat > "$root/etc/fstab" <<FSTAB
 /dev/vda / ext4 defaults 0 1
-LABEL=vmtest /mnt/vmtest ext4 ro,nofail,x-systemd.device-timeout=20s 0 0
+/dev/vdb /mnt/vmtest ext4 ro,nofail,x-systemd.device-timeout=180s 0 0
 FSTAB
 mkdir -p "$root/mnt/vmtest"
 cp "$here/mcd-vmtest.service" "$root/etc/systemd/system/"

@@ -92,6 +92,9 @@ boot() {
       return 4
     fi
     grep -q '^VMTEST: DONE' "$results" 2>/dev/null && sleep 2 && break
+    # The checks' disk or unit failed: nothing will report, stop now.
+    grep -aq 'Dependency failed for.*\(mnt-vmtest\|systemd-tier checks\)' "$console" 2>/dev/null && \
+      { echo "run-systemd-vm: the guest could not start its checks (see the console)" >&2; break; }
     sleep 0.5
   done
   kill "$qemu_pid" 2>/dev/null || true
