@@ -238,19 +238,23 @@ drive() {
 }
 check "a program started over the system bus drives the gpio-sim lines" drive
 # The gpio-sim encoder never pulses, so a running roller ends in encoder-lost after 2 s: the e-stop
-# check clears that, starts again and presses the e-stop while the outputs are driven.
+# check clears that, starts again and presses the e-stop as soon as the outputs are driven. On a
+# loaded machine encoder-lost can still come first: up to three tries.
 estop() {
-  local f
-  as tess busctl call $SVC ClearFault >/dev/null 2>&1
-  wait_until 50 test "$(state)" = idle || { echo "no idle after ClearFault: $(state)"; return 1; }
-  as alice busctl call $PUB Start 'sa{sv}' gentle 2 scan b false heat b false >/dev/null 2>&1
-  wait_until 100 any_output_on || { echo "nothing driven; state $(state)"; return 1; }
-  f=$(busctl get-property $PUB Fault)
-  [ "$f" = 's ""' ] || { echo "faulted before the e-stop: $f"; return 1; }
-  pull estop 1
-  wait_until 50 actuators_at rest_level || { echo "after estop: $(actuators_at rest_level)"; return 1; }
-  wait_until 30 sh -c "busctl get-property $PUB Fault | grep -q emergency-stop" || { echo "Fault $(busctl get-property $PUB Fault)"; return 1; }
-  echo "every actuator safe, state $(state), $(busctl get-property $PUB Fault)"
+  local f try
+  for try in 1 2 3; do
+    pull estop 0
+    as tess busctl call $SVC ClearFault >/dev/null 2>&1
+    wait_until 50 test "$(state)" = idle || { echo "no idle after ClearFault: $(state)"; return 1; }
+    as alice busctl call $PUB Start 'sa{sv}' gentle 2 scan b false heat b false >/dev/null 2>&1
+    wait_until 100 any_output_on || { echo "nothing driven; state $(state)"; return 1; }
+    pull estop 1
+    wait_until 50 actuators_at rest_level || { echo "after estop: $(actuators_at rest_level)"; return 1; }
+    f=$(busctl get-property $PUB Fault)
+    case $f in *emergency-stop*) echo "every actuator safe, state $(state), Fault $f (try $try)"; return 0 ;; esac
+  done
+  echo "the e-stop never came first: Fault $f"
+  return 1
 }
 check "an e-stop line edge makes every output safe" estop
 pull estop 0
