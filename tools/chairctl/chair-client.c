@@ -242,3 +242,33 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
         sd_bus_message_unref(reply);
         return r < 0 ? r : 0;
 }
+
+bool client_read_diagnostics(sd_bus *bus, client_diagnostic_fn fn, void *userdata) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        if (!bus)
+                return false;
+        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics", &error,
+                               &reply, NULL);
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return false;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                char type;
+                int64_t x;
+                if (sd_bus_message_read(reply, "s", &key) < 0 || sd_bus_message_peek_type(reply, &type, &contents) < 0)
+                        break;
+                if (contents && strcmp(contents, "x") == 0 && sd_bus_message_read(reply, "v", "x", &x) >= 0)
+                        fn(userdata, key, x);
+                else if (sd_bus_message_skip(reply, "v") < 0)
+                        break;
+                if (sd_bus_message_exit_container(reply) < 0)
+                        break;
+        }
+        sd_bus_message_unref(reply);
+        return r >= 0;
+}

@@ -35,6 +35,11 @@ struct chair_status {
         unsigned n_precautions;
 };
 
+/* Service.GetDiagnostics (technicians and the simulated chair): fn sees every integer entry.
+ * False when it could not be read. */
+typedef void (*client_diagnostic_fn)(void *userdata, const char *key, int64_t value);
+bool client_read_diagnostics(sd_bus *bus, client_diagnostic_fn fn, void *userdata);
+
 /* How to choose another bus: printed whenever the daemon is not found. */
 #define CLIENT_CHOOSE_BUS                                                                          \
         "chairctl: choose the bus with --address=ADDRESS (scripts/demo.sh prints its own), "      \

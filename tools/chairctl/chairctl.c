@@ -182,42 +182,26 @@ struct panel_view {
         bool known;
 };
 
-static void get_panel_view(sd_bus *bus, struct panel_view *v) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        int r;
+static void panel_view_entry(void *userdata, const char *key, int64_t x) {
+        struct panel_view *v = userdata;
+        const char *k = key + strlen("output.display_");
 
-        *v = (struct panel_view) { -1, -1, -1, -1, false };
-        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics", &error,
-                               &reply, NULL);
-        sd_bus_error_free(&error);
-        if (r < 0)
+        if (strncmp(key, "output.display_", 15) != 0)
                 return;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-                int64_t x;
-                if (sd_bus_message_read(reply, "s", &key) < 0 || sd_bus_message_peek_type(reply, &type, &contents) < 0)
-                        break;
-                if (contents && strcmp(contents, "x") == 0 && strncmp(key, "output.display_", 15) == 0 &&
-                    sd_bus_message_read(reply, "v", "x", &x) >= 0) {
-                        const char *k = key + 15;
-                        v->known = true;
-                        if (strcmp(k, "minutes") == 0)
-                                v->minutes = x;
-                        else if (strcmp(k, "program") == 0)
-                                v->program = x;
-                        else if (strcmp(k, "intensity") == 0)
-                                v->intensity = x;
-                        else if (strcmp(k, "fault") == 0)
-                                v->fault = x;
-                } else if (sd_bus_message_skip(reply, "v") < 0)
-                        break;
-                if (sd_bus_message_exit_container(reply) < 0)
-                        break;
-        }
-        sd_bus_message_unref(reply);
+        v->known = true;
+        if (strcmp(k, "minutes") == 0)
+                v->minutes = x;
+        else if (strcmp(k, "program") == 0)
+                v->program = x;
+        else if (strcmp(k, "intensity") == 0)
+                v->intensity = x;
+        else if (strcmp(k, "fault") == 0)
+                v->fault = x;
+}
+
+static void get_panel_view(sd_bus *bus, struct panel_view *v) {
+        *v = (struct panel_view) { -1, -1, -1, -1, false };
+        client_read_diagnostics(bus, panel_view_entry, v);
 }
 
 static int print_diagnostics(struct ctx *c) {

@@ -21,42 +21,23 @@ struct values {
         int64_t v[_CHAIR_OUT_MAX + _CHAIR_IN_MAX];
 };
 
-static void read_values(sd_bus *bus, struct values *vals) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        int r;
+static void value_entry(void *userdata, const char *key, int64_t x) {
+        struct values *vals = userdata;
+        int i = -1;
 
+        if (strncmp(key, "output.", 7) == 0)
+                i = chair_output_from_name(key + 7);
+        else if (strncmp(key, "input.", 6) == 0 && (i = chair_input_from_name(key + 6)) >= 0)
+                i += _CHAIR_OUT_MAX;
+        if (i < 0)
+                return;
+        vals->known[i] = true;
+        vals->v[i] = x;
+}
+
+static void read_values(sd_bus *bus, struct values *vals) {
         memset(vals, 0, sizeof *vals);
-        if (!bus)
-                return;
-        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics", &error,
-                               &reply, NULL);
-        sd_bus_error_free(&error);
-        if (r < 0)
-                return;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-                int64_t x;
-                int i = -1;
-                if (sd_bus_message_read(reply, "s", &key) < 0 || sd_bus_message_peek_type(reply, &type, &contents) < 0)
-                        break;
-                if (strncmp(key, "output.", 7) == 0 && (i = chair_output_from_name(key + 7)) >= 0)
-                        ;
-                else if (strncmp(key, "input.", 6) == 0 && (i = chair_input_from_name(key + 6)) >= 0)
-                        i += _CHAIR_OUT_MAX;
-                else
-                        i = -1;
-                if (i >= 0 && contents && strcmp(contents, "x") == 0 && sd_bus_message_read(reply, "v", "x", &x) >= 0) {
-                        vals->known[i] = true;
-                        vals->v[i] = x;
-                } else if (sd_bus_message_skip(reply, "v") < 0)
-                        break;
-                if (sd_bus_message_exit_container(reply) < 0)
-                        break;
-        }
-        sd_bus_message_unref(reply);
+        client_read_diagnostics(bus, value_entry, vals);
 }
 
 static const char *const tables[] = {

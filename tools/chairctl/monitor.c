@@ -31,57 +31,44 @@ struct outputs {
         bool known;
 };
 
-static void read_outputs(sd_bus *bus, struct outputs *o) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        int r;
+static void output_entry(void *userdata, const char *key, int64_t x) {
+        struct outputs *o = userdata;
+        const char *k;
+        int64_t *slot = NULL;
 
+        k = strncmp(key, "output.", 7) == 0 ? key + 7 : "";
+        if (strcmp(k, "travel_motor") == 0)
+                slot = &o->travel;
+        else if (strcmp(k, "knead_motor") == 0)
+                slot = &o->knead;
+        else if (strcmp(k, "tap_motor") == 0)
+                slot = &o->tap;
+        else if (strcmp(k, "depth") == 0)
+                slot = &o->depth;
+        else if (strcmp(k, "width") == 0)
+                slot = &o->width;
+        else if (strcmp(k, "air_pump") == 0)
+                slot = &o->pump;
+        else if (strcmp(k, "air_release") == 0)
+                slot = &o->release;
+        else if (strcmp(k, "heat_lumbar") == 0)
+                slot = &o->heat_lumbar;
+        else if (strcmp(k, "heat_calves") == 0)
+                slot = &o->heat_calves;
+        else if (strncmp(k, "valve_", 6) == 0)
+                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                        if (strcmp(k + 6, all_zones[z]) == 0)
+                                slot = &o->valve[z];
+        if (slot) {
+                *slot = x;
+                o->known = true;
+        }
+}
+
+static void read_outputs(sd_bus *bus, struct outputs *o) {
         memset(o, 0xff, sizeof *o);
         o->known = false;
-        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics", &error,
-                               &reply, NULL);
-        sd_bus_error_free(&error);
-        if (r < 0)
-                return;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key, *contents, *k;
-                char type;
-                int64_t x, *slot = NULL;
-                if (sd_bus_message_read(reply, "s", &key) < 0 || sd_bus_message_peek_type(reply, &type, &contents) < 0)
-                        break;
-                k = strncmp(key, "output.", 7) == 0 ? key + 7 : "";
-                if (strcmp(k, "travel_motor") == 0)
-                        slot = &o->travel;
-                else if (strcmp(k, "knead_motor") == 0)
-                        slot = &o->knead;
-                else if (strcmp(k, "tap_motor") == 0)
-                        slot = &o->tap;
-                else if (strcmp(k, "depth") == 0)
-                        slot = &o->depth;
-                else if (strcmp(k, "width") == 0)
-                        slot = &o->width;
-                else if (strcmp(k, "air_pump") == 0)
-                        slot = &o->pump;
-                else if (strcmp(k, "air_release") == 0)
-                        slot = &o->release;
-                else if (strcmp(k, "heat_lumbar") == 0)
-                        slot = &o->heat_lumbar;
-                else if (strcmp(k, "heat_calves") == 0)
-                        slot = &o->heat_calves;
-                else if (strncmp(k, "valve_", 6) == 0)
-                        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
-                                if (strcmp(k + 6, all_zones[z]) == 0)
-                                        slot = &o->valve[z];
-                if (slot && contents && strcmp(contents, "x") == 0 && sd_bus_message_read(reply, "v", "x", &x) >= 0) {
-                        *slot = x;
-                        o->known = true;
-                } else if (sd_bus_message_skip(reply, "v") < 0)
-                        break;
-                if (sd_bus_message_exit_container(reply) < 0)
-                        break;
-        }
-        sd_bus_message_unref(reply);
+        client_read_diagnostics(bus, output_entry, o);
 }
 
 static bool in_list(const char (*list)[16], unsigned n, const char *z) {
