@@ -122,8 +122,8 @@ static int get_state(sd_bus *bus, char *buf, size_t size) {
 static int report_refusal(struct ctx *c, const char *verb, const sd_bus_error *error, int r) {
         char state[16] = "";
         const char *fix = NULL;
-        bool busy = sd_bus_error_has_name(error, "org.massagechair.Chair1.Error.Busy"),
-             not_running = sd_bus_error_has_name(error, "org.massagechair.Chair1.Error.NotRunning");
+        bool busy = sd_bus_error_has_name(error, CHAIR_ERROR_BUSY),
+             not_running = sd_bus_error_has_name(error, CHAIR_ERROR_NOT_RUNNING);
 
         if ((!busy && !not_running) || get_state(c->bus, state, sizeof state) < 0)
                 return client_report_error(error, r);
@@ -624,7 +624,7 @@ static int cmd_stop(struct ctx *c, int argc, char **argv) {
         int r = sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Stop", &error, NULL, NULL);
 
         /* As 'systemctl stop' of a stopped unit: an idle chair is what stop asks for. */
-        if (r < 0 && sd_bus_error_has_name(&error, "org.massagechair.Chair1.Error.NotRunning") &&
+        if (r < 0 && sd_bus_error_has_name(&error, CHAIR_ERROR_NOT_RUNNING) &&
             get_state(c->bus, state, sizeof state) >= 0 && strcmp(state, "idle") == 0)
                 r = 0;
         r = r < 0 ? report_refusal(c, "stop", &error, r) : 0;

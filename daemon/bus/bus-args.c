@@ -13,9 +13,10 @@
 
 #include "bus-args.h"
 #include "chair-io.h"
-#include "daemon.h"
+#include "chair-bus-names.h"
 #include "macro.h"
 #include "state-store.h"
+#include "strv.h"
 
 _Static_assert(FAULTS_MAX == HISTORY_MAX, "GetHistory and GetFaults share one maximum");
 
@@ -31,10 +32,7 @@ int bus_invalid(sd_bus_error *error, const char *fmt, ...) {
 }
 
 void bus_args_done(struct bus_args *a) {
-        for (char **p = a->strv; p && *p; p++)
-                free(*p);
-        free(a->strv);
-        a->strv = NULL;
+        a->strv = strv_free(a->strv);
 }
 
 /* Reads one string argument of at most max bytes. sd-bus has checked it is UTF-8. */
