@@ -11,9 +11,13 @@
 struct chair_changes {
         sd_event_source *defer;
         uint32_t pending;
-        struct { chair_changes_fn fn; void *userdata; } subscribers[SUBSCRIBERS_MAX];
-        struct { chair_event_fn fn; void *userdata; } listeners[SUBSCRIBERS_MAX];
-        unsigned n_subscribers, n_listeners;
+        /* One list for both kinds, in the order wired: a slot has one of the two callbacks. */
+        struct {
+                chair_changes_fn changes;
+                chair_event_fn event;
+                void *userdata;
+        } slots[SUBSCRIBERS_MAX];
+        unsigned n_slots;
 };
 
 static int on_defer(sd_event_source *s, void *userdata) {
@@ -50,20 +54,21 @@ struct chair_changes *chair_changes_free(struct chair_changes *c) {
         return NULL;
 }
 
-int chair_changes_subscribe(struct chair_changes *c, chair_changes_fn fn, void *userdata) {
-        if (c->n_subscribers >= SUBSCRIBERS_MAX)
+static int add_slot(struct chair_changes *c, chair_changes_fn changes, chair_event_fn event, void *userdata) {
+        if (c->n_slots >= SUBSCRIBERS_MAX)
                 return -ENOBUFS;
-        c->subscribers[c->n_subscribers].fn = fn;
-        c->subscribers[c->n_subscribers++].userdata = userdata;
+        c->slots[c->n_slots].changes = changes;
+        c->slots[c->n_slots].event = event;
+        c->slots[c->n_slots++].userdata = userdata;
         return 0;
 }
 
+int chair_changes_subscribe(struct chair_changes *c, chair_changes_fn fn, void *userdata) {
+        return add_slot(c, fn, NULL, userdata);
+}
+
 int chair_changes_listen(struct chair_changes *c, chair_event_fn fn, void *userdata) {
-        if (c->n_listeners >= SUBSCRIBERS_MAX)
-                return -ENOBUFS;
-        c->listeners[c->n_listeners].fn = fn;
-        c->listeners[c->n_listeners++].userdata = userdata;
-        return 0;
+        return add_slot(c, NULL, fn, userdata);
 }
 
 void chair_changes_mark(struct chair_changes *c, uint32_t changed) {
@@ -83,13 +88,15 @@ void chair_changes_flush(struct chair_changes *c) {
          * the next pass, not lost in this one. */
         changed = c->pending;
         c->pending = 0;
-        for (unsigned i = 0; i < c->n_subscribers; i++)
-                c->subscribers[i].fn(changed, c->subscribers[i].userdata);
+        for (unsigned i = 0; i < c->n_slots; i++)
+                if (c->slots[i].changes)
+                        c->slots[i].changes(changed, c->slots[i].userdata);
 }
 
 void chair_changes_publish(struct chair_changes *c, const struct chair_event *ev) {
         if (!c)
                 return;
-        for (unsigned i = 0; i < c->n_listeners; i++)
-                c->listeners[i].fn(ev, c->listeners[i].userdata);
+        for (unsigned i = 0; i < c->n_slots; i++)
+                if (c->slots[i].event)
+                        c->slots[i].event(ev, c->slots[i].userdata);
 }

@@ -39,6 +39,7 @@
 #include "state-store.h"
 #include "strv.h"
 #include "supervisor.h"
+#include "vocab.h"
 
 void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
         char buf[256];
@@ -319,7 +320,7 @@ static int setup_state(struct chair_daemon *d) {
                 d->precautions = precautions;
         } else
                 d->precautions_unreadable = true;
-        if (state_store_load_default_timer(d->store, &timer) >= 0 && (timer == 10 || timer == 20 || timer == 30))
+        if (state_store_load_default_timer(d->store, &timer) >= 0 && chair_timer_valid(timer))
                 d->map.auto_off_default_min = timer;
         return 0;
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fault-codes.h"
-#include "macro.h"
+#include "vocab.h"
 
 /* The index is the display number (fault-codes.h: append only). */
 static const char *const fault_table[_CHAIR_FAULT_MAX] = {
@@ -34,24 +34,9 @@ static const char *const fault_table[_CHAIR_FAULT_MAX] = {
         [CHAIR_FAULT_STOP_INPUT] = "stop-input",
 };
 
-const char *chair_fault_to_string(enum chair_fault f) {
-        return (unsigned) f < ARRAY_SIZE(fault_table) ? fault_table[f] : NULL;
-}
-
-int chair_fault_from_string(const char *s) {
-        if (!s || !*s)
-                return -EINVAL;
-        for (unsigned i = 1; i < ARRAY_SIZE(fault_table); i++)
-                if (strcmp(fault_table[i], s) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(chair_fault, enum chair_fault, fault_table)
 
 unsigned chair_fault_number(const char *code) {
-        int f;
-
-        if (!code || !*code)
-                return 0;
-        f = chair_fault_from_string(code);
+        int f = chair_fault_from_string(code ?: "");
         return f < 0 ? CHAIR_FAULT_NUMBER_UNKNOWN : (unsigned) f;
 }

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include "vocab.h"
+
 enum chair_fault {
         CHAIR_FAULT_NONE,                 /* 0: no fault */
         CHAIR_FAULT_EMERGENCY_STOP,       /* E01 */
@@ -40,8 +42,7 @@ enum chair_fault {
 #define CHAIR_FAULT_NUMBER_UNKNOWN 99
 
 /* Both lookups: the code's name ("" for none), and the fault a name means (-EINVAL when none). */
-const char *chair_fault_to_string(enum chair_fault f);
-int chair_fault_from_string(const char *s);
+DECLARE_STRING_TABLE_LOOKUP(chair_fault, enum chair_fault);
 /* The display's number of a code as stored: 0 for none, CHAIR_FAULT_NUMBER_UNKNOWN for one this
  * table does not know. */
 unsigned chair_fault_number(const char *code);

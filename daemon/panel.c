@@ -14,6 +14,7 @@
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
+#include "vocab.h"
 
 #define BEEP_SHORT_MS 80
 #define BEEP_GAP_MS 100
@@ -362,7 +363,7 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
                 r = act_air(p, k, &e);
                 break;
         case CHAIR_KEY_TIMER:
-                r = session_set_timer(s, st->timer_min >= 30 ? 10 : st->timer_min + 10, &e);
+                r = session_set_timer(s, chair_timer_next(st->timer_min), &e);
                 break;
         case CHAIR_KEY_SHOULDER_UP:
         case CHAIR_KEY_SHOULDER_DOWN:

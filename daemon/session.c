@@ -73,8 +73,10 @@ static const char *const state_names[] = {
         [SESSION_PAUSED] = "paused",   [SESSION_SETTLING] = "settling", [SESSION_FAULT] = "fault",
 };
 
+DEFINE_STRING_TABLE_LOOKUP(session_state, enum session_state, state_names)
+
 const char *session_state_name(enum session_state st) {
-        return (unsigned) st < ARRAY_SIZE(state_names) ? state_names[st] : "?";
+        return session_state_to_string(st) ?: "?";
 }
 
 bool session_active(struct session *s);

@@ -92,6 +92,8 @@ void session_fault(struct session *s);
 void session_fault_cleared(struct session *s);
 
 enum session_state session_get_state(struct session *s);
+DECLARE_STRING_TABLE_LOOKUP(session_state, enum session_state);
+/* The state's name, "?" out of range. */
 const char *session_state_name(enum session_state st);
 const char *session_program(struct session *s);
 uint32_t session_remaining_s(struct session *s);

@@ -26,6 +26,7 @@
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
+#include "vocab.h"
 
 #define ROLLER_EMIT_USEC (100 * USEC_PER_MSEC) /* RollerPosition at most 10 Hz */
 
@@ -54,6 +55,23 @@ static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_mess
 
 /* ---- methods ---- */
 
+/* Appends one (sssu) with the basic calls: no signature to parse per entry, which is most of
+ * this call's cost beyond a Ping. */
+static int append_program(sd_bus_message *reply, const struct program_summary *p) {
+        char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
+        int r = sd_bus_message_open_container(reply, 'r', "sssu");
+
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->id, b1, sizeof b1));
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->name, b2, sizeof b2));
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->description, b3, sizeof b3));
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'u', &p->duration_s);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -65,11 +83,8 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
         r = sd_bus_message_open_container(reply, 'a', "(sssu)");
         for (size_t i = 0; r >= 0 && i < program_library_count(d->library); i++) {
                 struct program_summary p;
-                char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
                 if (program_library_get(d->library, i, &p) >= 0)
-                        r = sd_bus_message_append(reply, "(sssu)", bus_utf8_safe(p.id, b1, sizeof b1),
-                                                  bus_utf8_safe(p.name, b2, sizeof b2),
-                                                  bus_utf8_safe(p.description, b3, sizeof b3), p.duration_s);
+                        r = append_program(reply, &p);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -204,7 +219,7 @@ static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "program", "s",
                                           bus_utf8_safe(slot.program, program, sizeof program),
                                           "intensity", "u", slot.intensity, "speed", "u", slot.speed, "width", "s",
-                                          bus_width_names[slot.width % 3], "depth", "u", slot.depth, "air_intensity", "u",
+                                          chair_width_to_string(slot.width % _CHAIR_WIDTH_MAX), "depth", "u", slot.depth, "air_intensity", "u",
                                           slot.air_intensity, "heat_lumbar", "u", slot.heat_lumbar, "heat_calves", "u",
                                           slot.heat_calves, "timer", "u", slot.timer_min);
         if (r >= 0)
@@ -342,7 +357,7 @@ PROPERTY_GETTER(property_duration, "u", session_duration_s(d->session))
 PROPERTY_GETTER(property_intensity, "u", session_settings(d->session)->intensity)
 PROPERTY_GETTER(property_speed, "u", session_settings(d->session)->speed)
 PROPERTY_GETTER(property_depth, "u", session_settings(d->session)->depth)
-PROPERTY_GETTER(property_width, "s", bus_width_names[session_settings(d->session)->width % 3])
+PROPERTY_GETTER(property_width, "s", chair_width_to_string(session_settings(d->session)->width % _CHAIR_WIDTH_MAX))
 PROPERTY_GETTER(property_air_intensity, "u", session_settings(d->session)->air_intensity)
 PROPERTY_GETTER(property_timer, "u", session_settings(d->session)->timer_min)
 PROPERTY_GETTER(property_shoulder, "i", session_shoulder_mm(d->session))

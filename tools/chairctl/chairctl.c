@@ -23,6 +23,7 @@
 #include "output.h"
 #include "parse-number.h"
 #include "profile-command.h"
+#include "vocab.h"
 
 enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
 
@@ -737,7 +738,7 @@ static int cmd_heat(struct ctx *c, int argc, char **argv) {
 
 static int cmd_timer(struct ctx *c, int argc, char **argv) {
         unsigned u;
-        if (parse_uint(argv[1], 10, 30, &u) < 0 || u % 10)
+        if (parse_uint(argv[1], 0, UINT32_MAX, &u) < 0 || !chair_timer_valid(u))
                 return usage("the timer is 10, 20 or 30 minutes, not '%s'", argv[1]);
         return call(c, "timer", CHAIR_INTERFACE, "SetTimer", "u", u);
 }
