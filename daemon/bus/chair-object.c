@@ -679,13 +679,16 @@ int chair_object_register(struct chair_daemon *d, struct chair_bus *b) {
                 return log_error_errno(r, "Failed to register %s: %m", CHAIR_OBJECT_PATH);
         r = sd_event_add_time_relative(d->event, &b->roller_tick, CLOCK_MONOTONIC, ROLLER_EMIT_USEC,
                                        10 * USEC_PER_MSEC, on_roller_tick, d);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(b->roller_tick, SD_EVENT_OFF);
-        if (r >= 0)
-                r = chair_changes_subscribe(d->changes, on_changes, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the roller's announcements: %m");
+        (void) sd_event_source_set_enabled(b->roller_tick, SD_EVENT_OFF);
+        /* Both fail only past the channel's fixed slots: a wiring mistake, named here. */
+        r = chair_changes_subscribe(d->changes, on_changes, d);
         if (r >= 0)
                 r = chair_changes_listen(d->changes, on_event, d);
-        return r;
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe %s to the change channel: %m", CHAIR_OBJECT_PATH);
+        return 0;
 }
 
 void chair_object_session_active(struct chair_daemon *d) {
