@@ -662,6 +662,17 @@ static int resolve_getters(struct chair_object_cache *c) {
                 if (!c->get[i])
                         return log_error_errno(EINVAL, "No property %s in the vtable.", property_changes[i].name);
         }
+        /* And the other way: a property that says it emits changes but no mark announces. */
+        for (const sd_bus_vtable *v = chair_vtable; v->type != _SD_BUS_VTABLE_END; v++) {
+                bool found = false;
+                if (v->type != _SD_BUS_VTABLE_PROPERTY || !(v->flags & SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE))
+                        continue;
+                for (unsigned i = 0; i < N_PROPERTY_CHANGES && !found; i++)
+                        found = strcmp(v->x.property.member, property_changes[i].name) == 0;
+                if (!found)
+                        return log_error_errno(EINVAL, "Property %s emits changes but no change mark announces it.",
+                                               v->x.property.member);
+        }
         return 0;
 }
 
