@@ -531,6 +531,8 @@ static void begin_settling(struct scheduler *s) {
         memset(c->air_action, 0, sizeof c->air_action);
         memset(c->heat_level, 0, sizeof c->heat_level);
         c->knead = c->tap = c->depth = 0;
+        c->width = 1;             /* every output back at its safe value once settled */
+        s->width_override = -1;
         c->roller_active = true;
         c->sweeping = false;
         c->roller_target_mm = 0;  /* park at the bottom of the track */

@@ -378,9 +378,11 @@ int session_start(struct session *s, const char *program, const struct session_o
         s->settings.intensity = v.value;
         s->pending.intensity = s->settings.intensity;
         chair_object_emit_changed(s->d, "Intensity", NULL);
-        /* The program's own length unless asked otherwise; the auto-off timer bounds it. */
+        /* The program's own length unless asked otherwise; the auto-off timer caps every
+         * session, an explicit length too (the program is fitted to what is left). */
         if (!s->pending.duration_s)
-                s->pending.duration_s = MIN(p.duration_s, s->settings.timer_min * 60);
+                s->pending.duration_s = p.duration_s;
+        s->pending.duration_s = MIN(s->pending.duration_s, s->settings.timer_min * 60);
 
         if (o->scan == 1 || (o->scan == -1 && s->shoulder_scan_mm < 0 && chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD))) {
                 r = session_start_scan(s, error);
