@@ -18,6 +18,7 @@
 #include "profile-plot.h"
 #include "profile.h"
 #include "untrusted-file.h"
+#include "vt-chair.h"
 
 #define UPLOAD_MAX PROFILE_FILE_MAX
 
@@ -37,6 +38,35 @@ static int load(const char *path, struct program **ret) {
         return r;
 }
 
+/* The program in virtual time (daemon/vt-chair.h) at every intensity, at the default length on
+ * the reference body: every fault or limit it would hit, named by the FILE:LINE of the step
+ * running then. Returns how many runs hit something. */
+static unsigned check_runs(const char *path, const struct program *p, uint32_t *ret_planned_ms) {
+        unsigned bad = 0;
+
+        for (uint32_t intensity = 1; intensity <= 5; intensity++) {
+                struct vt_record r;
+                int k = vt_run_program(p, &(struct vt_options) { .intensity = intensity }, &r);
+                if (k < 0) {
+                        fprintf(stderr, "%s: cannot run at intensity %u: %s\n", path, intensity, strerror(-k));
+                        bad++;
+                        continue;
+                }
+                if (intensity == p->intensity)
+                        *ret_planned_ms = r.planned_ms;
+                for (unsigned f = 0; f < r.n_faults; f++) {
+                        const struct vt_fault *v = &r.faults[f];
+                        unsigned line = v->step >= 0 && (size_t) v->step < p->n_steps ? p->steps[v->step].line : 1;
+                        fprintf(stderr, "%s:%u: at intensity %u, %llu s in: %s: %s\n", path, line, intensity,
+                                (unsigned long long) (v->at_ms / 1000), v->code, v->message);
+                }
+                if (!r.n_faults && !r.settled)
+                        fprintf(stderr, "%s:1: at intensity %u: the chair did not settle\n", path, intensity);
+                bad += r.n_faults || !r.settled;
+        }
+        return bad;
+}
+
 static int check(int argc, char **argv) {
         int bad = 0;
         if (argc < 3) {
@@ -45,12 +75,20 @@ static int check(int argc, char **argv) {
         }
         for (int i = 2; i < argc; i++) {
                 struct program *p = NULL;
+                uint32_t planned_ms = 0;
                 if (load(argv[i], &p) < 0) {
                         bad++;
                         continue;
                 }
-                printf("%s: ok (%s, %zu steps, %u s in all at the default length)\n", argv[i], p->id, p->n_steps,
-                       profile_natural_length_s(p));
+                if (check_runs(argv[i], p, &planned_ms)) {
+                        bad++;
+                        free(p);
+                        continue;
+                }
+                printf("%s: ok (%s, %zu steps, %u:%02u planned at the default length of %u:%02u, %u s as written; "
+                       "intensity 1-5 run in virtual time with no fault)\n",
+                       argv[i], p->id, p->n_steps, planned_ms / 60000, planned_ms / 1000 % 60, p->duration_s / 60,
+                       p->duration_s % 60, profile_natural_length_s(p));
                 free(p);
         }
         return bad ? EXIT_CALL_FAILED : 0;
