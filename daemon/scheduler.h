@@ -37,6 +37,9 @@ struct scheduler_config {
         uint32_t tick_ms;           /* controller period while active */
         uint32_t travel_timeout_ms; /* least time allowed to reach a roller target */
         uint32_t travel_margin_pct; /* allowed on top of a travel's expected time (0: the default) */
+        /* A chair without a pressure sensor inflates by time: ms of pumping per level 1-5 ([0]
+         * unused), then the zone holds. All zero: by pressure. */
+        uint32_t air_inflate_ms[6];
         uint32_t priority;          /* SCHED_FIFO priority of the thread (0: 50) */
         int32_t cpu;                /* the CPU the thread is kept on, -1: any */
 };

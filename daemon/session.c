@@ -26,6 +26,8 @@
 #define SHOULDER_MAX_STEPS 5
 #define POINT_STEP_MM 10
 #define SCAN_DEPTH 2            /* how hard the roller presses while it scans */
+#define SCAN_FULL_PCT 90        /* of the hardest press: still on the body below the shoulder */
+#define MANUAL_SAFE_POINT_MS 2000 /* live changes in manual and point mode take effect this often */
 
 enum scan_phase {
         SCAN_TO_BOTTOM,
@@ -56,6 +58,7 @@ struct session {
         int32_t shoulder_steps;
         enum scan_phase scan_phase;
         int32_t scan_last_loaded_mm;
+        int32_t scan_peak_load, scan_full_mm; /* the hardest press so far, and the last point near it */
         uint64_t scan_started_usec;
 
         sd_event_source *tick;            /* 1 Hz while running: Remaining, auto-off */
@@ -201,14 +204,19 @@ static void begin_running(struct session *s, struct timeline *t) {
         s->id = s->started_realtime_usec;
         s->last_remaining = s->duration_s;
         chair_hw_enable(s->d->hw);
+        /* The modifiers first: the load takes them, so the first step runs at this session's
+         * intensity, speed and width. */
+        if (push_modifiers(s) < 0) {
+                timeline_free(t);
+                free(t);
+                return; /* not taken: the scheduler's sink has faulted the chair */
+        }
         if (scheduler_load(s->d->scheduler, t, now_usec(CLOCK_MONOTONIC) * 1000) < 0) {
                 timeline_free(t);
                 free(t);
                 supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
                 return;
         }
-        if (push_modifiers(s) < 0)
-                return; /* not taken: the scheduler's sink has faulted the chair */
         set_state(s, SESSION_RUNNING);
         chair_object_emit_changed(s->d, "SessionId", NULL);
         start_tick(s);
@@ -299,15 +307,23 @@ static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 if (pos <= 3 || bottom) {
                         s->scan_phase = SCAN_SWEEP_UP;
                         s->scan_last_loaded_mm = -1;
+                        s->scan_peak_load = 0;
+                        s->scan_full_mm = -1;
                         send_channel(s, TL_DEPTH, 0, SCAN_DEPTH);
                         send_channel(s, TL_ROLLER_POSITION, SCAN_SPEED_MM_S, s->d->map.track_length_mm);
                 }
                 break;
         case SCAN_SWEEP_UP:
+                /* The shoulder is where the load starts to fall, not where it has fallen below
+                 * SCAN_LOAD_ON (that is ~20 mm higher): the last point pressed nearly as hard
+                 * as the hardest so far. */
+                s->scan_peak_load = MAX(s->scan_peak_load, load);
+                if (load >= SCAN_LOAD_ON && load >= s->scan_peak_load * SCAN_FULL_PCT / 100)
+                        s->scan_full_mm = pos;
                 if (load >= SCAN_LOAD_ON)
                         s->scan_last_loaded_mm = pos;
                 else if (s->scan_last_loaded_mm >= 0 && pos >= s->scan_last_loaded_mm + SCAN_CLEAR_MM) {
-                        scan_finish(s, s->scan_last_loaded_mm, true);
+                        scan_finish(s, s->scan_full_mm >= 0 ? s->scan_full_mm : s->scan_last_loaded_mm, true);
                         return 0;
                 }
                 if (pos >= s->d->map.track_length_mm - 3)
@@ -441,31 +457,36 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
                 break;
         }
         hi = MIN(hi, s->d->map.track_length_mm);
-        depth = gate_level(s, PRECAUTION_DEPTH, strcmp(technique, "shiatsu") == 0 ? 4 : 2, true, error);
+        /* The Depth setting as set while idle (the default 3), within the conditions' cap. */
+        depth = gate_level(s, PRECAUTION_DEPTH, s->settings.depth, true, error);
         if (depth < 0)
                 return depth;
 
-        /* A sweep between the ends for the whole duration; each sweep is a safe point. */
-        cap = 8 + 3 * (duration_s * speed / MAX(1, hi - lo + 1) + 2);
+        /* One closed-loop sweep between the ends (or the point) for the whole duration, with the
+         * air and heat set while idle; a step every MANUAL_SAFE_POINT_MS is a safe point for
+         * live changes. */
+        cap = 6 + _CHAIR_AIR_ZONE_MAX + _CHAIR_HEAT_ZONE_MAX + duration_s * 1000 / MANUAL_SAFE_POINT_MS + 1;
         t = calloc(1, sizeof *t);
         if (!t || !(t->cmds = calloc(cap, sizeof *t->cmds))) {
                 free(t);
                 return -ENOMEM;
         }
-        t->cmds[n++] = (struct timeline_cmd) { 0, TL_WIDTH, 0, 1 };
+        t->cmds[n++] = (struct timeline_cmd) { 0, TL_WIDTH, 0, (int32_t) s->settings.width };
         t->cmds[n++] = (struct timeline_cmd) { 0, TL_DEPTH, 0, depth };
         t->cmds[n++] = (struct timeline_cmd) { 0, TL_KNEAD, 0, knead };
         t->cmds[n++] = (struct timeline_cmd) { 0, TL_TAP, 0, tap };
-        if (lo == hi) {
-                t->cmds[n++] = (struct timeline_cmd) { 0, TL_ROLLER_POSITION, (int16_t) speed, lo };
-                t->cmds[n++] = (struct timeline_cmd) { 0, TL_STEP, 0, 0 };
-        } else {
-                uint32_t sweep_ms = (uint32_t) ((hi - lo) * 1000 / speed);
-                for (int32_t i = 0; at < duration_s * 1000 && n + 2 < cap; i++, at += sweep_ms) {
-                        t->cmds[n++] = (struct timeline_cmd) { at, TL_STEP, 0, i };
-                        t->cmds[n++] = (struct timeline_cmd) { at, TL_ROLLER_POSITION, (int16_t) speed, i % 2 ? lo : hi };
-                }
-        }
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if ((s->settings.air_zones & (1u << z)) && s->settings.air_intensity)
+                        t->cmds[n++] = (struct timeline_cmd) { 0, TL_AIR_ZONE, (int16_t) z,
+                                                               TL_AIR_INFLATE | (int32_t) (s->settings.air_intensity << 8) |
+                                                                       TL_AIR_LEVEL_AS_GIVEN };
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (s->settings.heat[z])
+                        t->cmds[n++] = (struct timeline_cmd) { 0, TL_HEAT_ZONE, (int16_t) z, (int32_t) s->settings.heat[z] };
+        t->cmds[n++] = lo == hi ? (struct timeline_cmd) { 0, TL_ROLLER_POSITION, (int16_t) speed, lo }
+                                : (struct timeline_cmd) { 0, TL_ROLLER_SWEEP, (int16_t) speed, timeline_sweep_value(hi, lo) };
+        for (int32_t i = 0; at < duration_s * 1000 && n < cap; i++, at += MANUAL_SAFE_POINT_MS)
+                t->cmds[n++] = (struct timeline_cmd) { at, TL_STEP, 0, i };
         t->n_cmds = n;
         t->duration_ms = duration_s * 1000;
 
@@ -630,8 +651,9 @@ static int set_air(struct session *s, uint32_t zones, uint32_t intensity, bool c
         if (s->state == SESSION_RUNNING && s->manual)
                 for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                         send_channel(s, TL_AIR_ZONE, (int16_t) z,
-                                     (zones & (1u << z)) && intensity ? TL_AIR_INFLATE | (int32_t) (intensity << 8)
-                                                                      : TL_AIR_RELEASE);
+                                     (zones & (1u << z)) && intensity
+                                             ? TL_AIR_INFLATE | (int32_t) (intensity << 8) | TL_AIR_LEVEL_AS_GIVEN
+                                             : TL_AIR_RELEASE);
         chair_object_emit_changed(s->d, "AirZones", "AirIntensity", NULL);
         return 0;
 }

@@ -98,7 +98,7 @@ struct loader {
         unsigned heartbeat_line[HW_MAX_BUSES];
         bool seen_chair;
         bool seen_model;
-        unsigned chair_line, simulated_line, air_inflation_line;
+        unsigned chair_line, simulated_line, air_inflation_line, air_inflate_line;
 
         char *errors;
         size_t errors_size;
@@ -197,6 +197,41 @@ static int string_key(struct loader *l, const char *key, const char *v, char *bu
 
 /* ---- sections ---- */
 
+/* air_inflate_s = 5 seconds for levels 1-5: how long a timed chair pumps a zone for each level,
+ * each 1-60, rising. */
+static int air_inflate_key(struct loader *l, const char *key, const char *v) {
+        uint32_t ms[6] = { 0 };
+        const char *p = v;
+
+        l->air_inflate_line = l->line;
+        for (unsigned level = 1; level <= 5; level++) {
+                char item[16];
+                size_t n, len;
+                long long x;
+                p += strspn(p, " \t");
+                n = len = strcspn(p, ",");
+                while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                        len--;
+                if (len == 0 || len >= sizeof item)
+                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)", key, v);
+                memcpy(item, p, len);
+                item[len] = 0;
+                if (parse_int(item, 1, 60, &x) < 0)
+                        return add_error(l, l->line, "%s: '%s' for level %u is not 1-60 seconds", key, item, level);
+                ms[level] = (uint32_t) x * 1000;
+                if (ms[level] <= ms[level - 1])
+                        return add_error(l, l->line, "%s: level %u (%s s) must inflate longer than level %u", key, level,
+                                         item, level - 1);
+                p += n;
+                if (level < 5 && *p++ != ',')
+                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)", key, v);
+        }
+        if (*p)
+                return add_error(l, l->line, "%s = '%s' has more than 5 levels", key, v);
+        memcpy(l->map->air_inflate_ms, ms, sizeof ms);
+        return 0;
+}
+
 static int key_chair(struct loader *l, const char *key, const char *v) {
         struct hardware_map *m = l->map;
         long long x;
@@ -242,6 +277,8 @@ static int key_chair(struct loader *l, const char *key, const char *v) {
                         m->air_timed_inflation = c == 1;
                 return r;
         }
+        if (strcmp(key, "air_inflate_s") == 0)
+                return air_inflate_key(l, key, v);
         return add_error(l, l->line, "unknown key '%s' in [chair]", key);
 }
 
@@ -544,6 +581,8 @@ static void map_defaults(struct hardware_map *m, const char *path) {
         m->track_length_mm = 800;
         m->pulses_per_mm = 2;
         m->auto_off_default_min = 20;
+        /* Timed inflation per level, as the RT6923's pump runs (docs/hardware-map.md). */
+        memcpy(m->air_inflate_ms, (const uint32_t[6]) { 0, 4000, 6000, 8000, 10000, 12000 }, sizeof m->air_inflate_ms);
         limits_defaults(&m->limits);
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 binding_defaults(&m->outputs[i]);
@@ -1036,6 +1075,12 @@ static void check_interlocks(struct loader *l) {
             !m->air_timed_inflation)
                 add_error(l, out[CHAIR_OUT_AIR_PUMP].line_no, "[output.air_pump] has no [input.air_pressure]; a chair "
                           "that inflates by time alone says so: [chair] air_inflation = timed");
+        if (l->air_inflate_line && !m->air_timed_inflation)
+                add_error(l, l->air_inflate_line, "[chair]: air_inflate_s is for a chair that inflates by time "
+                          "(air_inflation = timed)");
+        if (m->air_timed_inflation && m->air_inflate_ms[5] > m->limits.air_max_inflate_s * 1000)
+                add_error(l, l->air_inflate_line, "[chair]: air_inflate_s: level 5 inflates %u s, longer than "
+                          "[limits] air_max_inflate_s = %u", m->air_inflate_ms[5] / 1000, m->limits.air_max_inflate_s);
         if (m->air_timed_inflation && in[CHAIR_IN_AIR_PRESSURE].backend != HW_BACKEND_NONE)
                 add_error(l, l->air_inflation_line, "[chair]: air_inflation = timed, but [input.air_pressure] is given "
                           "(line %u)", in[CHAIR_IN_AIR_PRESSURE].line_no);

@@ -10,6 +10,8 @@ import os
 import re
 import time
 
+import pytest
+
 import chairtest
 
 RUN_S = int(os.environ.get("MCD_E2E_CHAIRSIM_SECONDS", "180"))
@@ -26,6 +28,7 @@ def programs():
     return out
 
 
+@pytest.mark.timeout((max(RUN_S, WHOLE_S + 60) + 120) * chairtest.SLOWDOWN)
 def test_every_program_on_chairsim_and_the_shortest_to_its_end():
     lengths = programs()
     names = sorted(lengths)
