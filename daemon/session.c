@@ -27,7 +27,8 @@
 #define POINT_STEP_MM 10
 #define SCAN_DEPTH 2            /* how hard the roller presses while it scans */
 #define SCAN_FULL_PCT 90        /* of the hardest press: still on the body below the shoulder */
-#define MANUAL_SAFE_POINT_MS 2000 /* live changes in manual and point mode take effect this often */
+#define MANUAL_SAFE_POINT_MS 2000
+#define MANUAL_SLOT_PREFIX "manual:"  /* a memory slot of manual mode */ /* live changes in manual and point mode take effect this often */
 
 enum scan_phase {
         SCAN_TO_BOTTOM,
@@ -50,6 +51,7 @@ struct session {
         uint64_t started_usec;            /* CLOCK_MONOTONIC */
         uint32_t duration_s;
         uint32_t last_remaining;
+        int32_t last_heat[_CHAIR_HEAT_ZONE_MAX]; /* as last signalled: a program's heat changes too */
         struct precaution_caps caps;      /* what the running timeline was limited to */
         int32_t planned_max_depth;        /* its deepest depth command */
 
@@ -698,7 +700,12 @@ int session_save_memory(struct session *s, unsigned n, sd_bus_error *error) {
 
         if (!s->program[0] || s->state == SESSION_IDLE || s->state == SESSION_FAULT)
                 return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Nothing to save: no program is running");
-        snprintf(slot.program, sizeof slot.program, "%s", s->program);
+        /* Manual mode: its technique and area, "manual:TECHNIQUE@AREA" (enum manual_area). */
+        if (s->manual)
+                snprintf(slot.program, sizeof slot.program, "%s%s@%d", MANUAL_SLOT_PREFIX, s->manual_technique,
+                         (int) s->manual_area);
+        else
+                snprintf(slot.program, sizeof slot.program, "%s", s->program);
         slot.used = true;
         slot.intensity = st->intensity;
         slot.speed = st->speed;
@@ -731,6 +738,26 @@ int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
         r = check_can_start(s, error);
         if (r < 0)
                 return r;
+        if (strncmp(slot.program, MANUAL_SLOT_PREFIX, strlen(MANUAL_SLOT_PREFIX)) == 0) {
+                char technique[sizeof slot.program];
+                const char *at = strrchr(slot.program, '@');
+                int area = at && at[1] >= '0' && at[1] <= '0' + MANUAL_POINT && !at[2] ? at[1] - '0' : -1;
+                if (area < 0)
+                        return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "Memory slot %u holds no valid manual mode ('%s')",
+                                      n, slot.program);
+                snprintf(technique, sizeof technique, "%.*s", (int) (at - slot.program - strlen(MANUAL_SLOT_PREFIX)),
+                         slot.program + strlen(MANUAL_SLOT_PREFIX));
+                /* The settings first (each within the conditions), then manual mode with them. */
+                session_set_speed(s, slot.speed, NULL);
+                session_set_width(s, slot.width, NULL);
+                set_depth(s, slot.depth, true, NULL);
+                set_air(s, slot.air_zones, slot.air_intensity, true, NULL);
+                set_heat(s, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, true, NULL);
+                set_heat(s, CHAIR_HEAT_CALVES, slot.heat_calves, true, NULL);
+                session_set_timer(s, slot.timer_min, NULL);
+                o.intensity = slot.intensity;
+                return session_start_manual(s, technique, (enum manual_area) area, &o, error);
+        }
         if (program_library_find(s->d->library, slot.program, &p) < 0)
                 return refuse(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "Memory slot %u names no installed program ('%s')", n,
                               slot.program);
@@ -808,6 +835,7 @@ void session_precautions_changed(struct session *s) {
 static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         struct session *s = userdata;
         uint32_t remaining;
+        bool heat_changed;
 
         sd_event_source_set_time(src, usec + USEC_PER_SEC);
         if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
@@ -817,6 +845,14 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 s->last_remaining = remaining;
                 chair_object_emit_changed(s->d, "Remaining", "Temperatures", NULL);
         }
+        heat_changed = false;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                int32_t level = scheduler_heat_level(s->d->scheduler, z);
+                heat_changed |= level != s->last_heat[z];
+                s->last_heat[z] = level;
+        }
+        if (heat_changed)
+                chair_object_emit_changed(s->d, "HeatLevels", NULL);
         if (remaining == 0 && s->state == SESSION_RUNNING && scheduler_get_mode(s->d->scheduler) == SCHEDULER_RUNNING)
                 end_session(s, "timer", NULL);
         return 0;
