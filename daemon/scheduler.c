@@ -41,6 +41,7 @@ enum command_type {
         CMD_MANUAL,
         CMD_SET_CHANNEL,
         CMD_MODIFIERS,
+        CMD_ROLLER_OFFSET,
         CMD_HANG,
         CMD_LATE,
         CMD_QUIT,
@@ -130,6 +131,7 @@ struct scheduler {
         _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
         uint64_t now_ns;                      /* of the wake-up being served */
         uint64_t air_last_ns;                 /* of the last air control pass */
+        int32_t roller_offset_mm;             /* added to the timeline's roller positions */
         bool staged;                          /* outputs set since the last flush */
         uint64_t slept_until;                 /* the deadline the last service returned */
         bool hung;                            /* a test of the watchdog: the thread stops working */
@@ -571,6 +573,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 s->planned.width = 1;
                 s->timeline = cmd->timeline;
                 s->next = 0;
+                s->roller_offset_mm = 0; /* planned on the body as it is now */
                 /* A new program is a safe point: the modifiers sent for it apply from its
                  * first command, never the last session's. */
                 if (s->modifiers_pending)
@@ -638,6 +641,9 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                         s->modifiers_pending = false;
                 }
                 break;
+        case CMD_ROLLER_OFFSET:
+                s->roller_offset_mm = cmd->a;
+                break;
         case CMD_HANG:
                 s->hung = true;
                 break;
@@ -686,7 +692,17 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
                                 set_mode(s, SCHEDULER_IDLE);
                                 return UINT64_MAX;
                         }
-                        apply_command(s, tc);
+                        if (s->roller_offset_mm && (tc->channel == TL_ROLLER_SWEEP ||
+                                                    (tc->channel == TL_ROLLER_POSITION && tc->value != TL_ROLLER_HERE))) {
+                                struct timeline_cmd shifted = *tc;
+                                shifted.value = tc->channel == TL_ROLLER_SWEEP
+                                                        ? timeline_sweep_value(timeline_sweep_first(tc->value) + s->roller_offset_mm,
+                                                                               timeline_sweep_second(tc->value) + s->roller_offset_mm)
+                                                        : tc->value + s->roller_offset_mm;
+                                apply_command(s, &shifted);
+                        } else {
+                                apply_command(s, tc);
+                        }
                         s->next++;
                 }
                 if (now >= s->t0_ns)
@@ -939,6 +955,10 @@ int scheduler_manual(struct scheduler *s) {
 int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t arg, int32_t value) {
         return push_command(s, &(struct command) { .type = CMD_SET_CHANNEL, .a = (int32_t) c, .b = arg, .c = value });
 }
+int scheduler_set_roller_offset(struct scheduler *s, int32_t mm) {
+        return push_command(s, &(struct command) { .type = CMD_ROLLER_OFFSET, .a = mm });
+}
+
 int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width) {
         return push_command(s, &(struct command) { .type = CMD_MODIFIERS, .a = intensity_pct, .b = speed_pct, .c = width });
 }

@@ -118,6 +118,10 @@ int scheduler_resume(struct scheduler *s);
 int scheduler_settle(struct scheduler *s);
 int scheduler_abort(struct scheduler *s);  /* forget everything at once; outputs already safe */
 int scheduler_manual(struct scheduler *s); /* setpoints only, no timeline */
+/* Shifts the loaded timeline's roller positions by MM from its next roller command on (a
+ * shoulder fine-tune during a session: every position is relative to the shoulder); a load
+ * resets it. */
+int scheduler_set_roller_offset(struct scheduler *s, int32_t mm);
 int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t arg, int32_t value);
 /* Live changes, applied at the next step boundary: percentages of the planned values. */
 int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width);

@@ -61,6 +61,7 @@ struct session {
         enum scan_phase scan_phase;
         int32_t scan_last_loaded_mm;
         int32_t scan_peak_load, scan_full_mm; /* the hardest press so far, and the last point near it */
+        int32_t planned_shoulder_steps;   /* the fine-tune the running timeline was planned with */
         uint64_t scan_started_usec;
 
         sd_event_source *tick;            /* 1 Hz while running: Remaining, auto-off */
@@ -201,6 +202,7 @@ static void begin_running(struct session *s, struct timeline *t) {
                 log_warning("Precautions: %zu commands of %s limited to the declared conditions' caps.", limited,
                             s->program);
         s->duration_s = (t->duration_ms + 999) / 1000;
+        s->planned_shoulder_steps = s->shoulder_steps;
         s->started_usec = now_usec(CLOCK_MONOTONIC);
         s->started_realtime_usec = now_usec(CLOCK_REALTIME);
         s->id = s->started_realtime_usec;
@@ -365,6 +367,13 @@ int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *erro
         if (n < -SHOULDER_MAX_STEPS || n > SHOULDER_MAX_STEPS)
                 return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "The shoulder point can move at most %d steps from the scan",
                               SHOULDER_MAX_STEPS);
+        /* A program under way follows at its next roller command: its positions are all
+         * relative to the shoulder (the waist moves with it). */
+        if (!s->manual && (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)) {
+                int r = scheduler_set_roller_offset(s->d->scheduler, (n - s->planned_shoulder_steps) * SHOULDER_STEP_MM);
+                if (r < 0)
+                        return r;
+        }
         s->shoulder_steps = n;
         chair_object_emit_changed(s->d, "ShoulderPosition", NULL);
         return 0;

@@ -569,6 +569,27 @@ static void test_modifiers_at_load_and_heat_paused(void **state) {
         free(c);
 }
 
+/* A shoulder fine-tune during a program: the next roller commands land that much higher. */
+static void test_roller_offset(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_ROLLER_POSITION, 30, 300 },
+                { 15000, TL_ROLLER_POSITION, 30, 400 },
+        };
+
+        scheduler_load(s, make_timeline(cmds, 2, 30000), 0);
+        run_until(s, c, 12000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 295 && c->roller_mm < 305);
+        scheduler_set_roller_offset(s, 50);
+        run_until(s, c, 14000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 295 && c->roller_mm < 305);  /* from the next command on */
+        run_until(s, c, 25000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 445 && c->roller_mm < 455);
+        scheduler_free(s);
+        free(c);
+}
+
 static void test_real_thread(void **state) {
         struct fake_chair *c = calloc(1, sizeof *c);
         struct scheduler *s = new_scheduler(c);
@@ -594,6 +615,7 @@ int main(void) {
                 cmocka_unit_test(test_modifiers_at_step_boundary),
                 cmocka_unit_test(test_timed_inflation),
                 cmocka_unit_test(test_modifiers_at_load_and_heat_paused),
+                cmocka_unit_test(test_roller_offset),
                 cmocka_unit_test(test_real_thread),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
