@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Every shipped program at every intensity, and at the panel's slowest and fastest speed, run
  * in virtual time through the real planner and scheduler on the shared chair physics
- * (tests/harness/vt-chair.h): no output beyond its maximum on-time, every travel within its
+ * (daemon/vt-chair.h): no output beyond its maximum on-time, every travel within its
  * expected time plus the map's margin, every sweep to both ends of its range. Prints, per
  * program, its planned length, the share of time the roller moves and the longest travel. */
 #include <dirent.h>
