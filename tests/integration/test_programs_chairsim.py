@@ -16,6 +16,13 @@ import chairtest
 
 RUN_S = int(os.environ.get("MCD_E2E_CHAIRSIM_SECONDS", "180"))
 WHOLE_S = 180
+LOOSE_LIMITS = """
+[limits]
+encoder_loss_ms = 8000
+modbus_link_lost_ms = 8000
+modbus_error_storm = 1000
+deadline_miss_ms = 1000
+"""
 POLL_S = 2
 
 
@@ -26,6 +33,21 @@ def programs():
             m = re.search(r"^duration_s\s*=\s*(\d+)", f.read(), re.M)
         out[os.path.splitext(os.path.basename(path))[0]] = int(m.group(1))
     return out
+
+
+def loose_map(sim):
+    """The shipped chairsim map, its link checks loosened: ten daemon + chairsim pairs share two
+    cores here, and a starved poll is not what this test looks for (a program's own faults are:
+    travel-timeout, the maximum on-times, the interlocks). The link checks have their own
+    tests (test_modbus_chairsim.py)."""
+    path = sim.write_map(LOOSE_LIMITS)
+    with open(path) as f:
+        text = f.read()
+    text = re.sub(r"^timeout_ms = \d+", "timeout_ms = 1000", text, flags=re.M)
+    text = re.sub(r"^poll_ms = \d+", "poll_ms = 100", text, flags=re.M)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 @pytest.mark.timeout((max(RUN_S, WHOLE_S + 60) + 120) * chairtest.SLOWDOWN)
@@ -43,7 +65,7 @@ def test_every_program_on_chairsim_and_the_shortest_to_its_end():
             started.append(entry)
             entry[2] = chairtest.Chairsim(w.path)
             entry[3] = chairtest.PrivateBus(w.path)
-            entry[4] = chairtest.Daemon(entry[3], w.path, args=("--config", entry[2].write_map()))
+            entry[4] = chairtest.Daemon(entry[3], w.path, args=("--config", loose_map(entry[2])))
         for name, _, _, _, d in started:
             if name.endswith("@whole"):
                 d.call("Start", "sa{sv}", whole, 3, "intensity", "u", 3, "scan", "b", "false",
