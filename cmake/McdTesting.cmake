@@ -2,7 +2,11 @@
 # Unit tests: cmocka programs. Integration tests: one ctest entry per pytest file, run with
 # Debian's /usr/bin/python3 (never another python3 on PATH).
 
+# Both are no-ops with -DBUILD_TESTING=OFF: no test code is built and cmocka is not needed.
 function(mcd_add_unit_test name)
+  if(NOT BUILD_TESTING)
+    return()
+  endif()
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
@@ -13,6 +17,9 @@ endfunction()
 
 set(MCD_PYTHON /usr/bin/python3)
 function(mcd_add_pytest file)
+  if(NOT BUILD_TESTING)
+    return()
+  endif()
   get_filename_component(stem ${file} NAME_WE)
   get_filename_component(dir ${file} DIRECTORY)
   get_filename_component(tier ${dir} NAME)

@@ -38,18 +38,19 @@ static const struct chair_output_info outputs[_CHAIR_OUT_MAX] = {
 };
 
 static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
-        [CHAIR_IN_ENCODER]        = { "encoder", -100000, 100000, "pulses", CHAIR_VALUE_COUNTER, .sampled = true },
-        [CHAIR_IN_LIMIT_TOP]      = { "limit_top", 0, 1, "", CHAIR_VALUE_BOOL },
-        [CHAIR_IN_LIMIT_BOTTOM]   = { "limit_bottom", 0, 1, "", CHAIR_VALUE_BOOL },
+        [CHAIR_IN_ENCODER]        = { "encoder", -100000, 100000, "pulses", CHAIR_VALUE_COUNTER, .sampled = true, .interlock = true },
+        [CHAIR_IN_LIMIT_TOP]      = { "limit_top", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_LIMIT_BOTTOM]   = { "limit_bottom", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
         [CHAIR_IN_ROLLER_LOAD]    = { "roller_load", 0, 1000, "permille", CHAIR_VALUE_MEASURE, .sampled = true },
-        [CHAIR_IN_MOTOR_CURRENT]  = { "motor_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE, .sampled = true },
-        [CHAIR_IN_AIR_PRESSURE]   = { "air_pressure", 0, 1000, "0.1kPa", CHAIR_VALUE_MEASURE, .sampled = true },
-        [CHAIR_IN_TEMP_LUMBAR]    = { "temp_lumbar", -200, 1200, "0.1degC", CHAIR_VALUE_MEASURE, .sampled = true },
-        [CHAIR_IN_TEMP_CALVES]    = { "temp_calves", -200, 1200, "0.1degC", CHAIR_VALUE_MEASURE, .sampled = true },
-        [CHAIR_IN_SUPPLY_VOLTAGE] = { "supply_voltage", 0, 60000, "mV", CHAIR_VALUE_MEASURE, .sampled = true },
-        [CHAIR_IN_ESTOP]          = { "estop", 0, 1, "", CHAIR_VALUE_BOOL },
+        [CHAIR_IN_MOTOR_CURRENT]  = { "motor_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_AIR_PRESSURE]   = { "air_pressure", 0, 1000, "0.1kPa", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_TEMP_LUMBAR]    = { "temp_lumbar", -200, 1200, "0.1degC", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_TEMP_CALVES]    = { "temp_calves", -200, 1200, "0.1degC", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_SUPPLY_VOLTAGE] = { "supply_voltage", 0, 60000, "mV", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_ESTOP]          = { "estop", 0, 1, "", CHAIR_VALUE_BOOL, .stop = true, .interlock = true },
         [CHAIR_IN_PANEL_KEY]      = { "panel_key", 0, 255, "", CHAIR_VALUE_LEVEL },
         [CHAIR_IN_PANEL_EVENT]    = { "panel_event", 0, 65535, "", CHAIR_VALUE_COUNTER },
+        [CHAIR_IN_HEARTBEAT_TRIPPED] = { "heartbeat_tripped", 0, 1, "", CHAIR_VALUE_BOOL, .stop = true },
 };
 
 static const char *const keys[_CHAIR_KEY_MAX] = {

@@ -59,6 +59,8 @@ enum chair_input {
         /* A panel board's latched key press: (presses modulo 256) << 8 | code of the latest, so
          * a tap that comes and goes between two polls is not lost. Optional. */
         CHAIR_IN_PANEL_EVENT,
+        /* 0/1: the board switched every output safe by itself because the heartbeat stopped. */
+        CHAIR_IN_HEARTBEAT_TRIPPED,
         _CHAIR_IN_MAX,
 };
 
@@ -89,6 +91,13 @@ struct chair_input_info {
          * program runs; the scheduler and the supervisor read them on their own ticks. Only the
          * switches (estop, limits) and the panel's keys are events. */
         bool sampled;
+        /* "Stop now": a non-zero reading makes every output safe on the thread that read it
+         * (chair_hw's stop path), before the event loop hears of it. The limits stop only when
+         * both are active; the map can mark further inputs (docs/hardware-map.md, stop). */
+        bool stop;
+        /* An interlock depends on it: a reading outside min..max stops at once, like a stop
+         * input, and the supervisor names the sensor. */
+        bool interlock;
 };
 
 const struct chair_output_info *chair_output_info(enum chair_output out);

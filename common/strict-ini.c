@@ -144,8 +144,8 @@ static int handler(void *userdata, const char *section, const char *key, const c
         return 1; /* keep going: every error of the file at once */
 }
 
-int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
-                     const struct strict_ini_handlers *h, void *userdata, struct ini_errors *errors) {
+static int parse(const char *path, FILE *f, const char *text, size_t len, const struct strict_ini_handlers *h,
+                 void *userdata, struct ini_errors *errors, bool *ret_stopped) {
         struct parser *p = calloc(1, sizeof *p);
         int r, count;
 
@@ -168,8 +168,95 @@ int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
         else if (r < 0)
                 ini_errors_add(errors, path, p->line, "cannot parse (error %d)", r);
         count = (int) errors->count;
+        if (ret_stopped)
+                *ret_stopped = p->stop;
         free(p);
         return count;
+}
+
+int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
+                     const struct strict_ini_handlers *h, void *userdata, struct ini_errors *errors) {
+        return parse(path, f, text, len, h, userdata, errors, NULL);
+}
+
+struct doc_builder {
+        struct ini_document *doc;
+        bool failed;
+};
+
+static void doc_section(void *userdata, const char *name, unsigned line) {
+        struct doc_builder *b = userdata;
+        struct ini_document *d = b->doc;
+        struct ini_section *n;
+
+        if (b->failed)
+                return;
+        n = reallocarray(d->sections, d->n_sections + 1, sizeof *n);
+        if (!n) {
+                b->failed = true;
+                return;
+        }
+        d->sections = n;
+        n[d->n_sections] = (struct ini_section) { .name = strdup(name), .line = line };
+        if (!n[d->n_sections].name)
+                b->failed = true;
+        d->n_sections++;
+}
+
+static void doc_key(void *userdata, const char *key, const char *value, unsigned line) {
+        struct doc_builder *b = userdata;
+        struct ini_section *s;
+        struct ini_key *n;
+
+        /* strict_ini_parse calls this only inside a section it announced. */
+        if (b->failed || !b->doc->n_sections)
+                return;
+        s = &b->doc->sections[b->doc->n_sections - 1];
+        n = reallocarray(s->keys, s->n_keys + 1, sizeof *n);
+        if (!n) {
+                b->failed = true;
+                return;
+        }
+        s->keys = n;
+        n[s->n_keys] = (struct ini_key) { .name = strdup(key), .value = strdup(value), .line = line };
+        s->n_keys++;
+        if (!n[s->n_keys - 1].name || !n[s->n_keys - 1].value)
+                b->failed = true;
+}
+
+int ini_document_parse(const char *path, const char *text, size_t len, struct ini_document *ret,
+                       struct ini_errors *errors) {
+        static const struct strict_ini_handlers handlers = { doc_section, doc_key };
+        struct doc_builder b = { .doc = ret };
+        int r;
+
+        *ret = (struct ini_document) {};
+        r = parse(path, NULL, text ? text : "", len, &handlers, &b, errors, &ret->stopped);
+        if (r < 0 || b.failed)
+                return -ENOMEM;
+        return r;
+}
+
+void ini_document_free(struct ini_document *d) {
+        for (size_t i = 0; i < d->n_sections; i++) {
+                for (size_t k = 0; k < d->sections[i].n_keys; k++) {
+                        free(d->sections[i].keys[k].name);
+                        free(d->sections[i].keys[k].value);
+                }
+                free(d->sections[i].keys);
+                free(d->sections[i].name);
+        }
+        free(d->sections);
+        *d = (struct ini_document) {};
+}
+
+struct ini_key *ini_section_get(struct ini_section *s, const char *name) {
+        for (size_t i = 0; i < s->n_keys; i++)
+                if (strcmp(s->keys[i].name, name) == 0) {
+                        s->keys[i].used = true;
+                        return &s->keys[i];
+                }
+        return NULL;
 }
 
 int ini_int(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,

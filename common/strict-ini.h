@@ -3,7 +3,9 @@
  * Strict INI reading on top of inih, shared by the hardware map and the profile loader:
  * line numbers for every key (Debian's inih gives the handler none, so lines are counted
  * here through ini_parse_stream's reader), duplicate sections and keys detected, over-long
- * lines refused, and bounded value parsers with one wording for their errors.
+ * lines refused, and bounded value parsers with one wording for their errors. The profile
+ * loader takes the keys as they come (strict_ini_parse); the map reads the whole file first
+ * (ini_document) and then checks it through its key tables.
  */
 #pragma once
 
@@ -34,6 +36,37 @@ struct strict_ini_handlers {
  * to *errors; returns the number of errors found so far. */
 int strict_ini_parse(const char *path, FILE *f, const char *text, size_t len,
                      const struct strict_ini_handlers *h, void *userdata, struct ini_errors *errors);
+
+/* The parsed file, before any checking: its sections and keys in file order, each with its
+ * line. A checker reads keys by name (ini_section_get marks them read) and then reports every
+ * key nothing read (Klipper's configfile tracks option access the same way). Duplicate
+ * sections and keys, and the keys of a refused header, were reported and are not in it. */
+struct ini_key {
+        char *name, *value;
+        unsigned line;
+        bool used;
+};
+
+struct ini_section {
+        char *name;
+        unsigned line;
+        struct ini_key *keys;
+        size_t n_keys;
+};
+
+struct ini_document {
+        struct ini_section *sections;
+        size_t n_sections;
+        bool stopped;           /* a line too long ended the parse: what follows is unread */
+};
+
+/* Parses TEXT (LEN bytes) into *RET; errors of syntax go to *errors. Returns the number of
+ * errors, or -ENOMEM. Free *RET with ini_document_free in either case. */
+int ini_document_parse(const char *path, const char *text, size_t len, struct ini_document *ret,
+                       struct ini_errors *errors);
+void ini_document_free(struct ini_document *d);
+/* The key NAME of S, marked read, or NULL. */
+struct ini_key *ini_section_get(struct ini_section *s, const char *name);
 
 /* Whether what follows a section header's ']' is blanks or a comment. */
 bool ini_rest_is_blank(const char *s);

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * org.massagechair.Chair1: what the panel can do and what companion apps need. Each method
- * reads and validates its arguments (InvalidArgs naming the argument), hands the request to
- * the session, which queues work and returns at once, and replies; outcomes arrive as
- * PropertiesChanged and signals. See docs/dbus-api.md.
+ * reads, bounds and validates its arguments first (bus-args.c: InvalidArgs naming the
+ * argument), hands the request to the session, which queues work and returns at once, and
+ * replies; outcomes arrive as PropertiesChanged and signals. See docs/dbus-api.md.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-args.h"
 #include "bus-errors.h"
 #include "bus-util.h"
 #include "chair-hw.h"
@@ -25,73 +26,28 @@
 
 #define ROLLER_EMIT_USEC (100 * USEC_PER_MSEC) /* RollerPosition at most 10 Hz */
 
-static const char *const width_names[] = { "narrow", "medium", "wide" };
+/* Runs a method's argument parser (bus-args.c) against the daemon's vocabularies. */
+static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_message *m, struct bus_args *a,
+                      sd_bus_error *error) {
+        const char *const *names = NULL, *const *effects = NULL;
+        struct bus_args_context ctx = {};
 
-static int width_from_name(const char *name) {
-        for (unsigned i = 0; i < ARRAY_SIZE(width_names); i++)
-                if (strcmp(width_names[i], name) == 0)
-                        return (int) i;
-        return -EINVAL;
+        program_library_precautions(d->library, &names, &effects);
+        ctx.conditions = names;
+        *a = (struct bus_args) {};
+        return parse(m, &ctx, a, error);
 }
 
-static int invalid(sd_bus_error *error, const char *fmt, ...) _printf_(2, 3);
-static int invalid(sd_bus_error *error, const char *fmt, ...) {
-        char msg[256];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, msg);
-}
-
-
-/* ---- options dictionaries ---- */
-
-static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_error *error) {
-        const char *key;
-        int r;
-
-        *o = (struct session_options) { .scan = -1, .heat = true };
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, "intensity") == 0 || strcmp(key, "duration") == 0) {
-                        uint32_t v;
-                        r = sd_bus_message_read(m, "v", "u", &v);
-                        if (r < 0)
-                                return invalid(error, "option '%s' must be of type u", key);
-                        if (key[0] == 'i' && (v < 1 || v > 5))
-                                return invalid(error, "option 'intensity' must be 1-5, not %u", v);
-                        if (key[0] == 'd' && (v < 60 || v > 3600))
-                                return invalid(error, "option 'duration' must be 60-3600 seconds, not %u", v);
-                        if (key[0] == 'i')
-                                o->intensity = v;
-                        else
-                                o->duration_s = v;
-                } else if (strcmp(key, "scan") == 0 || strcmp(key, "heat") == 0) {
-                        int b;
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        if (r < 0)
-                                return invalid(error, "option '%s' must be of type b", key);
-                        if (key[0] == 's')
-                                o->scan = b;
-                        else
-                                o->heat = b;
-                } else {
-                        return invalid(error, "unknown option '%s' (intensity, duration, scan, heat)", key);
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
+/* Declares a (struct bus_args) and fills it from the message, or returns the error. */
+#define PARSE_ARGS(parser)                                              \
+        struct bus_args a;                                              \
+        do {                                                            \
+                int _r = parse_args(d, parser, m, &a, error);           \
+                if (_r < 0) {                                           \
+                        bus_args_done(&a);                              \
+                        return _r;                                      \
+                }                                                       \
+        } while (0)
 
 /* ---- methods ---- */
 
@@ -106,8 +62,11 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
         r = sd_bus_message_open_container(reply, 'a', "(sssu)");
         for (size_t i = 0; r >= 0 && i < program_library_count(d->library); i++) {
                 struct program_summary p;
+                char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
                 if (program_library_get(d->library, i, &p) >= 0)
-                        r = sd_bus_message_append(reply, "(sssu)", p.id, p.name, p.description, p.duration_s);
+                        r = sd_bus_message_append(reply, "(sssu)", bus_utf8_safe(p.id, b1, sizeof b1),
+                                                  bus_utf8_safe(p.name, b2, sizeof b2),
+                                                  bus_utf8_safe(p.description, b3, sizeof b3), p.duration_s);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -121,7 +80,7 @@ static int append_strv(sd_bus_message *reply, const char *key, const char *const
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'v', "as");
         if (r >= 0)
-                r = sd_bus_message_append_strv(reply, (char **) (v ? v : (const char *const[]) { NULL }));
+                r = bus_append_strv_safe(reply, v);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
@@ -133,21 +92,20 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct program_summary p;
-        const char *id;
+        char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
         int r;
 
-        r = sd_bus_message_read(m, "s", &id);
-        if (r < 0)
-                return r;
-        if (program_library_find(d->library, id, &p) < 0)
-                return sd_bus_error_setf(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s'", id);
+        PARSE_ARGS(bus_parse_get_program);
+        if (program_library_find(d->library, a.str[0], &p) < 0)
+                return sd_bus_error_setf(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s'", a.str[0]);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", p.id, "name", "s", p.name,
-                                          "description", "s", p.description, "duration", "u", p.duration_s,
-                                          "intensity", "u", p.intensity);
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", bus_utf8_safe(p.id, b1, sizeof b1),
+                                          "name", "s", bus_utf8_safe(p.name, b2, sizeof b2),
+                                          "description", "s", bus_utf8_safe(p.description, b3, sizeof b3),
+                                          "duration", "u", p.duration_s, "intensity", "u", p.intensity);
         if (r >= 0)
                 r = append_strv(reply, "areas", p.areas);
         if (r >= 0)
@@ -159,49 +117,20 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        struct session_options o;
-        const char *program;
-        int r;
-
-        r = sd_bus_message_read(m, "s", &program);
-        if (r < 0)
-                return r;
-        r = read_options(m, &o, error);
-        if (r < 0)
-                return r;
-        return reply_or_error(m, session_start(d->session, program, &o, error));
+        PARSE_ARGS(bus_parse_start);
+        return reply_or_error(m, session_start(d->session, a.str[0], &a.options, error));
 }
 
 static int method_start_manual(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        static const char *const areas[] = { "full", "upper", "lower", "point" };
         struct chair_daemon *d = userdata;
-        struct session_options o;
-        const char *technique, *area;
-        int r, a = -1;
-
-        r = sd_bus_message_read(m, "ss", &technique, &area);
-        if (r < 0)
-                return r;
-        for (unsigned i = 0; i < ARRAY_SIZE(areas); i++)
-                if (strcmp(areas[i], area) == 0)
-                        a = (int) i;
-        if (a < 0)
-                return invalid(error, "area must be full, upper, lower or point, not '%s'", area);
-        r = read_options(m, &o, error);
-        if (r < 0)
-                return r;
-        return reply_or_error(m, session_start_manual(d->session, technique, (enum manual_area) a, &o, error));
+        PARSE_ARGS(bus_parse_start_manual);
+        return reply_or_error(m, session_start_manual(d->session, a.str[0], (enum manual_area) a.u[0], &a.options, error));
 }
 
 static int method_move_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        int32_t steps;
-        int r = sd_bus_message_read(m, "i", &steps);
-        if (r < 0)
-                return r;
-        if (steps < -20 || steps > 20 || steps == 0)
-                return invalid(error, "steps must be -20..20 and not 0");
-        return reply_or_error(m, session_move_point(d->session, steps, error));
+        PARSE_ARGS(bus_parse_move_point);
+        return reply_or_error(m, session_move_point(d->session, a.i, error));
 }
 
 #define SIMPLE_METHOD(fname, call)                                                           \
@@ -214,157 +143,45 @@ SIMPLE_METHOD(method_pause, session_pause)
 SIMPLE_METHOD(method_resume, session_resume)
 SIMPLE_METHOD(method_start_body_scan, session_start_scan)
 
-static int read_level(sd_bus_message *m, uint32_t lo, uint32_t hi, const char *what, uint32_t *ret, sd_bus_error *error) {
-        int r = sd_bus_message_read(m, "u", ret);
-        if (r < 0)
-                return r;
-        if (*ret < lo || *ret > hi)
-                return invalid(error, "%s must be %u-%u, not %u", what, lo, hi, *ret);
-        return 0;
-}
-
-static int method_set_intensity(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        uint32_t v;
-        int r = read_level(m, 1, 5, "level", &v, error);
-        return r < 0 ? r : reply_or_error(m, session_set_intensity(d->session, v, error));
-}
-
-static int method_set_speed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        uint32_t v;
-        int r = read_level(m, 1, 5, "level", &v, error);
-        return r < 0 ? r : reply_or_error(m, session_set_speed(d->session, v, error));
-}
-
-static int method_set_depth(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        uint32_t v;
-        int r = read_level(m, 1, 5, "level", &v, error);
-        return r < 0 ? r : reply_or_error(m, session_set_depth(d->session, v, error));
-}
-
-static int method_set_width(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        const char *w;
-        int r = sd_bus_message_read(m, "s", &w), v;
-        if (r < 0)
-                return r;
-        v = width_from_name(w);
-        if (v < 0)
-                return invalid(error, "width must be narrow, medium or wide, not '%s'", w);
-        return reply_or_error(m, session_set_width(d->session, (uint32_t) v, error));
-}
+/* A method whose one argument its parser leaves in a.u[0] or a.i. */
+#define ARG_METHOD(fname, parser, call, arg)                                                 \
+        static int fname(sd_bus_message *m, void *userdata, sd_bus_error *error) {           \
+                struct chair_daemon *d = userdata;                                           \
+                PARSE_ARGS(parser);                                                          \
+                return reply_or_error(m, call(d->session, arg, error));                      \
+        }
+ARG_METHOD(method_set_intensity, bus_parse_level, session_set_intensity, a.u[0])
+ARG_METHOD(method_set_speed, bus_parse_level, session_set_speed, a.u[0])
+ARG_METHOD(method_set_depth, bus_parse_level, session_set_depth, a.u[0])
+ARG_METHOD(method_set_width, bus_parse_set_width, session_set_width, a.u[0])
+ARG_METHOD(method_set_timer, bus_parse_timer, session_set_timer, a.u[0])
+ARG_METHOD(method_adjust_shoulder, bus_parse_adjust_shoulder, session_adjust_shoulder, a.i)
+ARG_METHOD(method_save_memory, bus_parse_slot, session_save_memory, a.u[0])
+ARG_METHOD(method_recall_memory, bus_parse_slot, session_recall_memory, a.u[0])
 
 static int method_set_air(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        _cleanup_(sd_bus_error_free) sd_bus_error unused = SD_BUS_ERROR_NULL;
-        char **zones = NULL;
-        uint32_t mask = 0, intensity;
-        int r;
-
-        r = sd_bus_message_read_strv(m, &zones);
-        if (r < 0)
-                return r;
-        for (char **z = zones; z && *z; z++) {
-                int zone = chair_air_zone_from_name(*z);
-                if (zone < 0) {
-                        r = invalid(error, "unknown air zone '%s' (shoulders arms back seat calves feet)", *z);
-                        break;
-                }
-                mask |= 1u << zone;
-        }
-        for (char **z = zones; z && *z; z++)
-                free(*z);
-        free(zones);
-        if (r < 0)
-                return r;
-        r = read_level(m, 0, 5, "intensity", &intensity, error);
-        if (r < 0)
-                return r;
-        return reply_or_error(m, session_set_air(d->session, mask, intensity, error));
+        PARSE_ARGS(bus_parse_set_air);
+        return reply_or_error(m, session_set_air(d->session, a.mask, a.u[0], error));
 }
 
 static int method_set_heat(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        const char *zone;
-        uint32_t level;
-        int r, z;
-
-        r = sd_bus_message_read(m, "su", &zone, &level);
-        if (r < 0)
-                return r;
-        z = chair_heat_zone_from_name(zone);
-        if (z < 0)
-                return invalid(error, "unknown heat zone '%s' (lumbar, calves)", zone);
-        if (level > 3)
-                return invalid(error, "level must be 0-3, not %u", level);
-        return reply_or_error(m, session_set_heat(d->session, (unsigned) z, level, error));
-}
-
-static int method_set_timer(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        uint32_t v;
-        int r = sd_bus_message_read(m, "u", &v);
-        if (r < 0)
-                return r;
-        if (v != 10 && v != 20 && v != 30)
-                return invalid(error, "minutes must be 10, 20 or 30, not %u", v);
-        return reply_or_error(m, session_set_timer(d->session, v, error));
-}
-
-static int method_adjust_shoulder(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        int32_t steps;
-        int r = sd_bus_message_read(m, "i", &steps);
-        if (r < 0)
-                return r;
-        if (steps < -5 || steps > 5)
-                return invalid(error, "steps must be -5..5");
-        return reply_or_error(m, session_adjust_shoulder(d->session, steps, error));
-}
-
-static int read_slot(sd_bus_message *m, uint32_t *slot, sd_bus_error *error) {
-        int r = sd_bus_message_read(m, "u", slot);
-        if (r < 0)
-                return r;
-        if (*slot < 1 || *slot > MEMORY_SLOTS)
-                return invalid(error, "slot must be 1-%d, not %u", MEMORY_SLOTS, *slot);
-        return 0;
-}
-
-static int method_save_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        uint32_t n;
-        int r = read_slot(m, &n, error);
-
-        if (r < 0)
-                return r;
-        return reply_or_error(m, session_save_memory(d->session, n, error));
-}
-
-static int method_recall_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        uint32_t n;
-        int r = read_slot(m, &n, error);
-
-        if (r < 0)
-                return r;
-        return reply_or_error(m, session_recall_memory(d->session, n, error));
+        PARSE_ARGS(bus_parse_set_heat);
+        return reply_or_error(m, session_set_heat(d->session, a.u[1], a.u[0], error));
 }
 
 static int method_set_child_lock(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        int on, r = sd_bus_message_read(m, "b", &on);
+        int r;
 
-        if (r < 0)
-                return r;
-        if (d->child_lock != !!on) {
-                d->child_lock = on;
+        PARSE_ARGS(bus_parse_child_lock);
+        if (d->child_lock != !!a.b) {
+                d->child_lock = a.b;
                 r = state_store_save_child_lock(d->store, d->child_lock);
                 if (r < 0)
                         log_warning_errno(r, "Could not store the child lock: %m");
-                log_info("Child lock %s over D-Bus.", on ? "on" : "off");
+                log_info("Child lock %s over D-Bus.", a.b ? "on" : "off");
                 chair_object_emit_changed(d, "ChildLock", NULL);
         }
         return sd_bus_reply_method_return(m, NULL);
@@ -374,18 +191,18 @@ static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct memory_slot slot;
-        uint32_t n;
-        int r = read_slot(m, &n, error);
+        char program[3 * sizeof slot.program + 1];
+        int r;
 
-        if (r < 0)
-                return r;
+        PARSE_ARGS(bus_parse_slot);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0 && state_store_load_memory(d->store, n, &slot) >= 0 && slot.used)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "program", "s", slot.program,
+        if (r >= 0 && state_store_load_memory(d->store, a.u[0], &slot) >= 0 && slot.used)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "program", "s",
+                                          bus_utf8_safe(slot.program, program, sizeof program),
                                           "intensity", "u", slot.intensity, "speed", "u", slot.speed, "width", "s",
-                                          width_names[slot.width % 3], "depth", "u", slot.depth, "air_intensity", "u",
+                                          bus_width_names[slot.width % 3], "depth", "u", slot.depth, "air_intensity", "u",
                                           slot.air_intensity, "heat_lumbar", "u", slot.heat_lumbar, "heat_calves", "u",
                                           slot.heat_calves, "timer", "u", slot.timer_min);
         if (r >= 0)
@@ -395,39 +212,21 @@ static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        const char *const *names = NULL, *const *effects = NULL;
-        char **list = NULL;
         int r;
 
-        r = sd_bus_message_read_strv(m, &list);
-        if (r < 0)
-                return r;
-        program_library_precautions(d->library, &names, &effects);
-        for (char **p = list; p && *p; p++) {
-                bool known = false;
-                for (const char *const *n = names; n && *n; n++)
-                        known |= strcmp(*n, *p) == 0;
-                if (!known) {
-                        r = invalid(error, "unknown condition '%s' (see ListPrecautions)", *p);
-                        goto out;
-                }
-        }
-        /* Stored first: on any error the declared list is untouched. */
-        r = daemon_set_precautions(d, list);
-        if (r == -ENOBUFS)
-                r = invalid(error, "conditions: the list is too long to store");
+        PARSE_ARGS(bus_parse_set_precautions);
+        /* Stored first: on any error the declared list is untouched and the list still ours. */
+        r = daemon_set_precautions(d, a.strv);
         if (r < 0) {
-                if (!sd_bus_error_is_set(error))
-                        r = sd_bus_error_set_errnof(error, -r, "Could not store the precautions: %m");
-                goto out;
+                bus_args_done(&a);
+                if (r == -ENOBUFS)
+                        return bus_invalid(error, "conditions: the list is too long to store");
+                if (r == -EINVAL)
+                        return bus_invalid(error, "conditions: an unknown condition (see ListPrecautions)");
+                return sd_bus_error_set_errnof(error, -r, "Could not store the precautions: %m");
         }
-        list = NULL;
-        r = sd_bus_reply_method_return(m, NULL);
-out:
-        for (char **p = list; p && *p; p++)
-                free(*p);
-        free(list);
-        return r;
+        a.strv = NULL;
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -449,16 +248,12 @@ static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_err
 
 static int method_rate_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        uint64_t id;
-        uint32_t before, after;
-        int r = sd_bus_message_read(m, "tuu", &id, &before, &after);
-        if (r < 0)
-                return r;
-        if (before > 10 || after > 10)
-                return invalid(error, "pain ratings must be 0-10");
-        r = state_store_rate_session(d->store, id, before, after);
+        int r;
+
+        PARSE_ARGS(bus_parse_rate_session);
+        r = state_store_rate_session(d->store, a.t, a.u[0], a.u[1]);
         if (r == -ENOENT)
-                return invalid(error, "no session %llu in the history", (unsigned long long) id);
+                return bus_invalid(error, "session_id: no session %llu in the history", (unsigned long long) a.t);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not store the rating: %m");
         return sd_bus_reply_method_return(m, NULL);
@@ -467,29 +262,27 @@ static int method_rate_session(sd_bus_message *m, void *userdata, sd_bus_error *
 static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        struct history_entry *entries = NULL;
+        _cleanup_free_ struct history_entry *entries = NULL;
         size_t n = 0;
-        uint32_t max;
-        int r = sd_bus_message_read(m, "u", &max);
+        int r;
 
-        if (r < 0)
-                return r;
-        r = state_store_list_history(d->store, max ? max : 50, &entries, &n);
+        PARSE_ARGS(bus_parse_list_max);
+        r = state_store_list_history(d->store, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the history: %m");
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(tssuuqqs)");
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                char when[40];
+                char when[40], program[3 * sizeof entries[i].program + 1], reason[3 * sizeof entries[i].reason + 1];
                 time_t t = (time_t) (entries[i].start_usec / USEC_PER_SEC);
                 struct tm tm;
                 strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-                r = sd_bus_message_append(reply, "(tssuuqqs)", entries[i].id, entries[i].program, when,
+                r = sd_bus_message_append(reply, "(tssuuqqs)", entries[i].id,
+                                          bus_utf8_safe(entries[i].program, program, sizeof program), when,
                                           entries[i].duration_s, entries[i].intensity, entries[i].pain_before,
-                                          entries[i].pain_after, entries[i].reason);
+                                          entries[i].pain_after, bus_utf8_safe(entries[i].reason, reason, sizeof reason));
         }
-        free(entries);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
@@ -498,23 +291,25 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
 static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        struct fault_entry *entries = NULL;
+        _cleanup_free_ struct fault_entry *entries = NULL;
         size_t n = 0;
-        uint32_t max;
-        int r = sd_bus_message_read(m, "u", &max);
+        int r;
 
-        if (r < 0)
-                return r;
-        r = state_store_list_faults(d->store, max ? max : 50, &entries, &n);
+        PARSE_ARGS(bus_parse_list_max);
+        r = state_store_list_faults(d->store, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the fault history: %m");
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(tsss)");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "(tsss)", entries[i].time_usec, entries[i].code, entries[i].message,
-                                          entries[i].cleared);
-        free(entries);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                char code[3 * sizeof entries[i].code + 1], message[3 * sizeof entries[i].message + 1],
+                        cleared[3 * sizeof entries[i].cleared + 1];
+                r = sd_bus_message_append(reply, "(tsss)", entries[i].time_usec,
+                                          bus_utf8_safe(entries[i].code, code, sizeof code),
+                                          bus_utf8_safe(entries[i].message, message, sizeof message),
+                                          bus_utf8_safe(entries[i].cleared, cleared, sizeof cleared));
+        }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
@@ -529,22 +324,31 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return sd_bus_message_append(reply, sig, expr);                                             \
         }
 
+/* A string that may come from a file (a profile, the hardware map, a state file). */
+#define PROPERTY_GETTER_TEXT(fname, expr)                                                                  \
+        static int fname(sd_bus *bus, const char *path, const char *interface, const char *property,      \
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {                     \
+                struct chair_daemon *d = userdata;                                                          \
+                char buf[3 * 256 + 1];                                                                      \
+                return sd_bus_message_append_basic(reply, 's', bus_utf8_safe(expr, buf, sizeof buf));       \
+        }
+
 PROPERTY_GETTER(property_state, "s", session_state_name(session_get_state(d->session)))
-PROPERTY_GETTER(property_program, "s", session_program(d->session))
+PROPERTY_GETTER_TEXT(property_program, session_program(d->session))
 PROPERTY_GETTER(property_remaining, "u", session_remaining_s(d->session))
 PROPERTY_GETTER(property_duration, "u", session_duration_s(d->session))
 PROPERTY_GETTER(property_intensity, "u", session_settings(d->session)->intensity)
 PROPERTY_GETTER(property_speed, "u", session_settings(d->session)->speed)
 PROPERTY_GETTER(property_depth, "u", session_settings(d->session)->depth)
-PROPERTY_GETTER(property_width, "s", width_names[session_settings(d->session)->width % 3])
+PROPERTY_GETTER(property_width, "s", bus_width_names[session_settings(d->session)->width % 3])
 PROPERTY_GETTER(property_air_intensity, "u", session_settings(d->session)->air_intensity)
 PROPERTY_GETTER(property_timer, "u", session_settings(d->session)->timer_min)
 PROPERTY_GETTER(property_shoulder, "i", session_shoulder_mm(d->session))
 PROPERTY_GETTER(property_fault, "s", supervisor_fault_code(d->supervisor))
-PROPERTY_GETTER(property_fault_message, "s", supervisor_fault_message(d->supervisor))
+PROPERTY_GETTER_TEXT(property_fault_message, supervisor_fault_message(d->supervisor))
 PROPERTY_GETTER(property_session_id, "t", session_id(d->session))
 PROPERTY_GETTER(property_child_lock, "b", d->child_lock)
-PROPERTY_GETTER(property_model, "s", d->map.model)
+PROPERTY_GETTER_TEXT(property_model, d->map.model)
 
 static int property_roller(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -558,7 +362,9 @@ static int property_selected_program(sd_bus *bus, const char *path, const char *
                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         struct program_summary ps;
-        return sd_bus_message_append(reply, "s", panel_selected_program(d->panel, &ps) >= 0 ? ps.id : "");
+        char buf[3 * 80 + 1];
+        return sd_bus_message_append_basic(reply, 's', panel_selected_program(d->panel, &ps) >= 0 ?
+                                           bus_utf8_safe(ps.id, buf, sizeof buf) : "");
 }
 
 static int append_zone_mask(sd_bus_message *reply, uint32_t mask) {
@@ -609,7 +415,7 @@ static int property_temperatures(sd_bus *bus, const char *path, const char *inte
 static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        return sd_bus_message_append_strv(reply, d->precautions ? d->precautions : (char *[]) { NULL });
+        return bus_append_strv_safe(reply, (const char *const *) d->precautions);
 }
 
 /* Every member is open to every caller (SD_BUS_VTABLE_UNPRIVILEGED): companion apps run as

@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "atomic-file.h"
@@ -120,6 +123,29 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         sd_notify(false, "READY=1");
         daemon_status(d, "%s, %zu programs", session_state_name(session_get_state(d->session)),
                       program_library_count(d->library));
+        return 0;
+}
+
+/* A test hook, only with $MASSAGECHAIRD_TEST_STALL_FILE set: SIGUSR2 stalls the event loop
+ * (as a flood of heavy D-Bus calls would) until that file is removed, at most 60 s, so tests
+ * can show what does not wait for the loop. It creates FILE.stalled once the loop is stuck. */
+#define TEST_STALL_ENV "MASSAGECHAIRD_TEST_STALL_FILE"
+static int on_test_stall(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        const char *path = getenv(TEST_STALL_ENV);
+        char marker[PATH_MAX];
+        int fd;
+
+        if (!path || snprintf(marker, sizeof marker, "%s.stalled", path) >= (int) sizeof marker)
+                return 0;
+        log_warning("Test hook: stalling the event loop while %s exists.", path);
+        fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+                close(fd);
+        for (unsigned i = 0; i < 6000 && access(path, F_OK) == 0; i++) {
+                struct timespec ms10 = { 0, 10 * 1000 * 1000 };
+                nanosleep(&ms10, NULL);
+        }
+        unlink(marker);
         return 0;
 }
 
@@ -321,6 +347,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        if (getenv(TEST_STALL_ENV))
+                sigaddset(&mask, SIGUSR2);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
@@ -380,6 +408,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 r = sd_event_add_signal(d->event, NULL, SIGINT, on_sigterm, d);
         if (r >= 0)
                 r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
+        if (r >= 0 && getenv(TEST_STALL_ENV))
+                r = sd_event_add_signal(d->event, NULL, SIGUSR2, on_test_stall, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up signal handling: %m");
 

@@ -49,6 +49,9 @@ static const char *const fault_numbers[] = {
         "output-max-on-time",
         "output-error",           /* E20 */
         "scheduler-stalled",
+        "heartbeat-tripped",
+        "sensor-out-of-range",
+        "stop-input",
 };
 
 /* The air key steps through these zone sets. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * org.massagechair.Chair1.Service: the technicians' interface on the same object. Every call
- * is checked on the caller's credentials (root or the chairtech group) before anything else;
- * the D-Bus policy says the same, but the daemon does not rely on it alone.
+ * and every property read is checked on the caller's credentials (root or the chairtech group)
+ * before anything else, arguments included; the D-Bus policy says the same, but the daemon
+ * does not rely on it alone.
  */
 #include <errno.h>
 #include <grp.h>
@@ -12,6 +13,7 @@
 #include <systemd/sd-bus.h>
 
 #include "atomic-file.h"
+#include "bus-args.h"
 #include "bus-errors.h"
 #include "bus-util.h"
 #include "chair-hw.h"
@@ -29,33 +31,57 @@
 #include "supervisor.h"
 
 #define TECHNICIAN_GROUP "chairtech"
-#define UPLOAD_MAX PROFILE_FILE_MAX
 
+/* Root, or a member of chairtech, as the bus reports the caller: dbus-daemon's
+ * GetConnectionCredentials (UnixUserID, UnixGroupIDs: what it took from the socket when the
+ * caller connected), never augmented from /proc, where a reused PID could lend another
+ * process's groups. sd_bus_query_sender_creds() cannot serve here: libsystemd (252) drops
+ * UnixGroupIDs from that reply and would read the groups from /proc. */
 static int check_technician(sd_bus_message *m, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        const gid_t *gids = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const uint32_t *gids = NULL;
+        size_t gids_size = 0;
+        bool have_uid = false;
+        uint32_t uid = UINT32_MAX;
+        const char *sender, *key;
         struct group *g;
-        uid_t euid;
-        gid_t egid;
-        int r, n;
+        int r;
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
-                                                 SD_BUS_CREDS_AUGMENT, &creds);
-        if (r < 0)
+        sender = m ? sd_bus_message_get_sender(m) : NULL;
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No caller to check");
+        r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "GetConnectionCredentials", &e, &reply, "s", sender);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read_basic(reply, 's', &key);
+                if (r >= 0 && strcmp(key, "UnixUserID") == 0) {
+                        r = sd_bus_message_read(reply, "v", "u", &uid);
+                        have_uid = r >= 0;
+                } else if (r >= 0 && strcmp(key, "UnixGroupIDs") == 0) {
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids, &gids_size);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (r >= 0) {
+                        r = sd_bus_message_skip(reply, "v");
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0 || !have_uid)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot establish the caller's credentials");
-        if (sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0)
+        if (uid == 0)
                 return 0;
         g = getgrnam(TECHNICIAN_GROUP);
-        if (g) {
-                if (sd_bus_creds_get_egid(creds, &egid) >= 0 && egid == g->gr_gid)
+        for (size_t i = 0; g && i < gids_size / sizeof *gids; i++)
+                if (gids[i] == g->gr_gid)
                         return 0;
-                n = sd_bus_creds_get_supplementary_gids(creds, &gids);
-                for (int i = 0; i < n; i++)
-                        if (gids[i] == g->gr_gid)
-                                return 0;
-        }
         return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                "Only root and members of the " TECHNICIAN_GROUP " group may call the technician interface");
+                                "Only root and members of the " TECHNICIAN_GROUP " group may use the technician interface");
 }
 
 #define REQUIRE_TECHNICIAN(m, error)                     \
@@ -83,20 +109,24 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        const char *name, *text;
+        struct bus_args a = {};
         char errors[4096], path[512];
+        const char *name, *text;
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = sd_bus_message_read(m, "ss", &name, &text);
+        r = bus_parse_upload(m, NULL, &a, error);
         if (r < 0)
                 return r;
+        name = a.str[0];
+        text = a.str[1];
         r = program_library_upload(d->library, name, text, strlen(text), errors, sizeof errors);
         if (r == -EINVAL || r == -EEXIST)
                 return sd_bus_error_set(error, r == -EINVAL && !program_file_name_valid(name) ? SD_BUS_ERROR_INVALID_ARGS
                                                                                           : CHAIR_ERROR_INVALID_PROFILE, errors);
         if (r == -EFBIG)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "a profile is at most %d bytes", UPLOAD_MAX);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "contents: a profile is at most %d bytes",
+                                         BUS_UPLOAD_MAX);
         if (r == -ENOSPC)
                 return sd_bus_error_set(error, CHAIR_ERROR_LIBRARY_FULL, errors);
         if (r < 0)
@@ -204,13 +234,16 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
 static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
+        struct bus_args a = {};
         const char *name;
         int on, r;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = sd_bus_message_read(m, "sb", &name, &on);
+        r = bus_parse_inject_fault(m, NULL, &a, error);
         if (r < 0)
                 return r;
+        name = a.str[0];
+        on = a.b;
         if (!sim)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Faults can only be injected into the simulated chair");
         r = daemon_sim_inject_fault(d, sim, name, on);
@@ -234,15 +267,18 @@ static int on_sim_key_release(sd_event_source *s, uint64_t usec, void *userdata)
 static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
+        struct bus_args a = {};
         const char *key;
         uint32_t hold_ms;
         int code, r;
         char *end;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = sd_bus_message_read(m, "su", &key, &hold_ms);
+        r = bus_parse_press_key(m, NULL, &a, error);
         if (r < 0)
                 return r;
+        key = a.str[0];
+        hold_ms = a.u[0];
         if (!sim || d->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Keys can only be pressed on the simulated panel");
         code = chair_key_from_name(key);
@@ -258,8 +294,6 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                                                  "key must be a key name (docs/panel.md) or a code 1-255, not '%s'", key);
                 code = (int) v;
         }
-        if (hold_ms > 30000)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "hold_ms must be at most 30000, not %u", hold_ms);
         /* A key still held from an earlier call is let go first. */
         if (d->sim_key_release && sd_event_source_get_enabled(d->sim_key_release, NULL) != SD_EVENT_OFF) {
                 sd_event_source_set_enabled(d->sim_key_release, SD_EVENT_OFF);
@@ -293,15 +327,15 @@ static int method_calibrate(sd_bus_message *m, void *userdata, sd_bus_error *err
 
 static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        struct bus_args a = {};
         uint32_t minutes;
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = sd_bus_message_read(m, "u", &minutes);
+        r = bus_parse_timer(m, NULL, &a, error);
         if (r < 0)
                 return r;
-        if (minutes != 10 && minutes != 20 && minutes != 30)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "minutes must be 10, 20 or 30, not %u", minutes);
+        minutes = a.u[0];
         r = state_store_save_default_timer(d->store, minutes);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not store the default timer: %m");
@@ -313,6 +347,8 @@ static int property_scheduler_stats(sd_bus *bus, const char *path, const char *i
         struct chair_daemon *d = userdata;
         struct scheduler_stats st;
 
+        /* Getters get no message; the call being answered (Get or GetAll) is the current one. */
+        REQUIRE_TECHNICIAN(sd_bus_get_current_message(bus), error);
         scheduler_get_stats(d->scheduler, &st);
         return sd_bus_message_append(reply, "a{st}", 10, "count", st.count, "p50_us", st.p50_us, "p99_us", st.p99_us,
                                      "max_us", st.max_us, "over_1ms", st.over_1ms, "wake_count", st.wake_count,
@@ -325,21 +361,15 @@ static int method_latency_histogram(sd_bus_message *m, void *userdata, sd_bus_er
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ struct scheduler_hist_bin *bins = NULL;
         enum scheduler_histogram which;
-        const char *name;
+        struct bus_args a = {};
         size_t n;
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
-        r = sd_bus_message_read(m, "s", &name);
+        r = bus_parse_histogram(m, NULL, &a, error);
         if (r < 0)
                 return r;
-        if (strcmp(name, "wakeups") == 0)
-                which = SCHED_HIST_WAKEUPS;
-        else if (strcmp(name, "commands") == 0)
-                which = SCHED_HIST_COMMANDS;
-        else
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "which must be wakeups or commands, not '%s'", name);
+        which = strcmp(a.str[0], "wakeups") == 0 ? SCHED_HIST_WAKEUPS : SCHED_HIST_COMMANDS;
         bins = calloc(SCHED_HIST_BINS, sizeof *bins);
         if (!bins)
                 return -ENOMEM;

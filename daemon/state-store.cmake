@@ -2,6 +2,7 @@
 # daemon/CMakeLists.txt includes this; the guards let another directory include it first.
 if(NOT TARGET chairstatestore)
   add_library(chairstatestore STATIC ${CMAKE_CURRENT_LIST_DIR}/state-store.c)
+  target_include_directories(chairstatestore PUBLIC ${CMAKE_CURRENT_LIST_DIR})
   target_link_libraries(chairstatestore PUBLIC chaircommon)
 endif()
 if(NOT TARGET test-state-store)

@@ -15,6 +15,11 @@
 #include "travel.h"
 
 #define CHECK_USEC (100 * USEC_PER_MSEC)
+/* At rest the checks that make sense there run this often: a low rate, and no faster than the
+ * heartbeat's own wake-ups. */
+#define IDLE_CHECK_USEC (2 * USEC_PER_SEC)
+/* The board's heartbeat lease lasts this many check periods: one late check is no lapse. */
+#define LEASE_PERIODS 3
 #define THERMISTOR_OPEN_DECIC (-150)   /* colder than any room: the sensor reads open */
 #define THERMISTOR_SHORT_DECIC 1000    /* hotter than any heater: the sensor reads short */
 #define SPURIOUS_PULSES 6              /* encoder pulses tolerated while the motor is off */
@@ -28,6 +33,7 @@ struct supervisor {
         char message[256];
         uint64_t checks;
         uint64_t checks_seen;
+        bool active;            /* checking at CHECK_USEC, not IDLE_CHECK_USEC */
 
         /* Interlock memories. */
         int32_t encoder_last;
@@ -153,6 +159,7 @@ int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, 
         state_store_mark_fault_cleared(sup->d->store, how);
         sup->latched = false;
         sup->code[0] = sup->message[0] = 0;
+        chair_hw_clear_stop(sup->d->hw);
         chair_hw_enable(sup->d->hw);
         session_fault_cleared(sup->d->session);
         chair_object_emit_changed(sup->d, "Fault", "FaultMessage", NULL);
@@ -208,6 +215,74 @@ const char *supervisor_fault_message(struct supervisor *sup) {
         return sup->message;
 }
 
+/* The fault a stop input means, by the input and its reading (error -ERANGE: out of range,
+ * value the bound it crossed). */
+static void trip_for_input(struct supervisor *sup, enum chair_input i, int32_t value, int error, uint64_t ts) {
+        const struct chair_input_info *info = chair_input_info(i);
+        bool high = value >= info->max;
+
+        if (!sup->latched)
+                sup->trip_input_ns = ts;
+        if (error < 0) {
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                        if (i == chair_heat_zone_sensor(z)) {
+                                supervisor_trip(sup, high ? "thermistor-short" : "thermistor-open",
+                                                "the %s temperature sensor reads %s its range", chair_heat_zone_name(z),
+                                                high ? "above" : "below");
+                                return;
+                        }
+                switch (i) {
+                case CHAIR_IN_SUPPLY_VOLTAGE:
+                        supervisor_trip(sup, "supply-voltage", "the supply reads %s its range", high ? "above" : "below");
+                        return;
+                case CHAIR_IN_MOTOR_CURRENT:
+                        supervisor_trip(sup, "motor-overcurrent", "the motor current reads %s its range",
+                                        high ? "above" : "below");
+                        return;
+                case CHAIR_IN_AIR_PRESSURE:
+                        supervisor_trip(sup, "air-over-pressure", "the air pressure reads %s its range",
+                                        high ? "above" : "below");
+                        return;
+                case CHAIR_IN_ENCODER:
+                        supervisor_trip(sup, "encoder-lost", "the encoder reads outside the track");
+                        return;
+                default:
+                        supervisor_trip(sup, "sensor-out-of-range", "%s reads outside its plausible range", info->name);
+                        return;
+                }
+        }
+        switch (i) {
+        case CHAIR_IN_ESTOP:
+                supervisor_trip(sup, "emergency-stop", "the emergency stop was pressed");
+                return;
+        case CHAIR_IN_LIMIT_TOP:
+        case CHAIR_IN_LIMIT_BOTTOM:
+                supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
+                return;
+        case CHAIR_IN_HEARTBEAT_TRIPPED:
+                supervisor_trip(sup, "heartbeat-tripped",
+                                "the board switched every output off by itself: it missed the heartbeat");
+                return;
+        default:
+                supervisor_trip(sup, "stop-input", "%s asks for a stop (the map marks it a stop input)", info->name);
+                return;
+        }
+}
+
+/* What the router's stop path did on a driver's thread, latched and reported here. True when
+ * it had stopped. */
+static bool check_stop(struct supervisor *sup) {
+        enum chair_input i;
+        int32_t value;
+        int error;
+        uint64_t ts;
+
+        if (sup->latched || !chair_hw_stop_reason(sup->d->hw, &i, &value, &error, &ts))
+                return false;
+        trip_for_input(sup, i, value, error, ts);
+        return true;
+}
+
 static int32_t in(struct supervisor *sup, enum chair_input i, int32_t fallback) {
         int32_t v;
         return chair_hw_read_input(sup->d->hw, i, &v) >= 0 ? v : fallback;
@@ -221,6 +296,8 @@ static bool has(struct supervisor *sup, enum chair_input i) {
 static void on_input(void *userdata, enum chair_input i, int32_t value, uint64_t ts) {
         struct supervisor *sup = userdata;
 
+        if (check_stop(sup))
+                return;
         if (i == CHAIR_IN_ESTOP && value) {
                 if (!sup->latched)
                         sup->trip_input_ns = ts;
@@ -242,6 +319,10 @@ static void check_heat(struct supervisor *sup, uint64_t now) {
 
                 if (!has(sup, sensor))
                         continue;
+                if (chair_hw_read_input(sup->d->hw, sensor, &t) == -ERANGE) {
+                        trip_for_input(sup, sensor, t, -ERANGE, now * 1000);
+                        return;
+                }
                 t = in(sup, sensor, 0);
                 if (t <= THERMISTOR_OPEN_DECIC) {
                         supervisor_trip(sup, "thermistor-open", "the %s temperature sensor reads open (%.1f degC)",
@@ -422,9 +503,22 @@ static void check_all(struct supervisor *sup) {
         sup->checks++;
         if (sup->latched)
                 return;
+        if (check_stop(sup))
+                return;
         if (has(sup, CHAIR_IN_ESTOP) && in(sup, CHAIR_IN_ESTOP, 0)) {
                 supervisor_trip(sup, "emergency-stop", "the emergency stop is pressed");
                 return;
+        }
+        if (has(sup, CHAIR_IN_HEARTBEAT_TRIPPED) && in(sup, CHAIR_IN_HEARTBEAT_TRIPPED, 0)) {
+                trip_for_input(sup, CHAIR_IN_HEARTBEAT_TRIPPED, 1, 0, now * 1000);
+                return;
+        }
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
+                int32_t v;
+                if (chair_input_info(i)->interlock && chair_hw_read_input(sup->d->hw, i, &v) == -ERANGE) {
+                        trip_for_input(sup, i, v, -ERANGE, now * 1000);
+                        return;
+                }
         }
         if (session_elapsed_usec(sup->d->session) > lim->max_session_s * USEC_PER_SEC) {
                 supervisor_trip(sup, "session-too-long", "the session ran longer than %u minutes", lim->max_session_s / 60);
@@ -455,33 +549,45 @@ static bool anything_active(struct supervisor *sup) {
         return false;
 }
 
+/* The board's heartbeat is a lease on the checks' progress: renewed only here, after the
+ * checks ran, for a few of their periods. A stalled or flooded loop lets it lapse, and the board
+ * switches itself off. */
+static void renew_lease(struct supervisor *sup, uint64_t period_usec) {
+        chair_hw_renew_lease(sup->d->hw, (now_usec() + LEASE_PERIODS * period_usec) * 1000);
+}
+
 static int on_check(sd_event_source *src, uint64_t usec, void *userdata) {
         struct supervisor *sup = userdata;
+        bool active;
 
         check_all(sup);
-        if (anything_active(sup)) {
-                sd_event_source_set_time(src, usec + CHECK_USEC);
-                return sd_event_source_set_enabled(src, SD_EVENT_ON);
-        }
-        return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        active = anything_active(sup);
+        sup->active = active;
+        /* Idle (or latched): the checks that make sense at rest, at a low rate, the lease renewed
+         * on the same wake-up. */
+        renew_lease(sup, active ? CHECK_USEC : IDLE_CHECK_USEC);
+        sd_event_source_set_time(src, usec + (active ? CHECK_USEC : IDLE_CHECK_USEC));
+        return sd_event_source_set_enabled(src, SD_EVENT_ON);
 }
 
 void supervisor_update_activity(struct supervisor *sup) {
-        int enabled = SD_EVENT_OFF;
+        uint64_t when = 0;
 
-        sd_event_source_get_enabled(sup->check, &enabled);
-        if (anything_active(sup) && enabled == SD_EVENT_OFF) {
+        if (!anything_active(sup) || sup->active)
+                return;
+        /* Waking up: the short period and the short lease from now, not after an idle period. */
+        sup->active = true;
+        renew_lease(sup, CHECK_USEC);
+        if (sd_event_source_get_time(sup->check, &when) < 0 || when > now_usec() + CHECK_USEC)
                 sd_event_source_set_time(sup->check, now_usec() + CHECK_USEC);
-                sd_event_source_set_enabled(sup->check, SD_EVENT_ON);
-        }
+        sd_event_source_set_enabled(sup->check, SD_EVENT_ON);
 }
 
 bool supervisor_progressed(struct supervisor *sup) {
-        int enabled = SD_EVENT_OFF;
         bool progressed;
 
-        sd_event_source_get_enabled(sup->check, &enabled);
-        progressed = enabled == SD_EVENT_OFF || sup->checks != sup->checks_seen;
+        /* Idle checks are slower than the watchdog's pings: only active checks are counted. */
+        progressed = !sup->active || sup->checks != sup->checks_seen;
         sup->checks_seen = sup->checks;
         return progressed;
 }
@@ -493,9 +599,11 @@ int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
         if (!sup)
                 return -ENOMEM;
         sup->d = d;
+        /* The first check soon after start-up (an emergency stop already pressed), then idle ones. */
         r = sd_event_add_time_relative(d->event, &sup->check, CLOCK_MONOTONIC, CHECK_USEC, USEC_PER_MSEC, on_check, sup);
+        /* Ahead of queued D-Bus calls: a flood delays the checks (and the lease) by one call at most. */
         if (r >= 0)
-                r = sd_event_source_set_enabled(sup->check, SD_EVENT_OFF);
+                r = sd_event_source_set_priority(sup->check, SD_EVENT_PRIORITY_IMPORTANT);
         if (r >= 0)
                 r = chair_hw_subscribe(d->hw, on_input, sup);
         if (r < 0) {
@@ -503,6 +611,7 @@ int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
                 return r;
         }
         sup->encoder_last = in(sup, CHAIR_IN_ENCODER, 0);
+        renew_lease(sup, IDLE_CHECK_USEC);
         *ret = sup;
         return 0;
 }

@@ -5,8 +5,10 @@
  * the router's gate, the scheduler aborted, the fault latched with its reason, a FaultRaised
  * signal, a journal entry with a MESSAGE_ID, a record in the fault history. The daemon stays up.
  *
- * It wakes only on input changes and, while anything is active, on a 100 ms check: an idle
- * chair costs no wake-ups.
+ * It wakes on input changes and on its check: every 100 ms while anything is active, every 2 s at
+ * rest (the checks that make sense there). Each run renews the board heartbeat's lease, so a
+ * stalled event loop lets the board switch itself off. The stop inputs were already made safe by
+ * the driver's thread (chair_hw_stop_input); the supervisor latches and reports them.
  */
 #pragma once
 

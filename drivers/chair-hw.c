@@ -9,6 +9,8 @@
 #include "macro.h"
 
 #define MAX_SUBSCRIBERS 8
+#define STOP_NONE (-1)
+#define STOP_CLAIMED (-2)
 
 struct subscriber {
         chair_input_changed_fn fn;
@@ -27,6 +29,12 @@ struct chair_hw {
         atomic_int in_flight;
         struct subscriber subscribers[MAX_SUBSCRIBERS];
         unsigned n_subscribers;
+        /* The stop path's record: the first input that stopped since chair_hw_clear_stop(), -1
+         * none, STOP_CLAIMED while its details are being written. */
+        atomic_int stop_input;
+        _Atomic int32_t stop_value;
+        atomic_int stop_error;
+        _Atomic uint64_t stop_ns;
 };
 
 static uint64_t now_ns(void) {
@@ -55,6 +63,65 @@ static void on_input_changed(void *userdata, enum chair_input in, int32_t value,
                 hw->subscribers[i].fn(hw->subscribers[i].userdata, in, value, ts);
 }
 
+static bool is_stop(struct chair_hw *hw, enum chair_input in, int32_t value, int error) {
+        const struct chair_input_info *info = chair_input_info(in);
+        int32_t other = 0;
+
+        if (!info)
+                return false;
+        if (error < 0)
+                return info->interlock;
+        if (!value)
+                return false;
+        if (info->stop || hw->map->inputs[in].stop)
+                return true;
+        /* One limit is the end of the track; both at once is a broken mechanism or wiring. */
+        if (in == CHAIR_IN_LIMIT_TOP || in == CHAIR_IN_LIMIT_BOTTOM)
+                return chair_hw_read_input(hw, in == CHAIR_IN_LIMIT_TOP ? CHAIR_IN_LIMIT_BOTTOM : CHAIR_IN_LIMIT_TOP,
+                                           &other) >= 0 && other;
+        return false;
+}
+
+void chair_hw_stop_input(struct chair_hw *hw, enum chair_input in, int32_t value, int error, uint64_t timestamp_ns) {
+        int none = STOP_NONE;
+
+        if (!is_stop(hw, in, value, error))
+                return;
+        /* Claimed before the gate closes, so a chair_hw_enable() racing with us either sees the
+         * claim or is followed by our go_safe. Several threads may stop at once: one records. */
+        if (atomic_compare_exchange_strong(&hw->stop_input, &none, STOP_CLAIMED)) {
+                atomic_store(&hw->stop_value, value);
+                atomic_store(&hw->stop_error, error);
+                atomic_store(&hw->stop_ns, timestamp_ns);
+                atomic_store(&hw->stop_input, (int) in);
+        }
+        chair_hw_go_safe(hw);
+}
+
+static void on_stop_input(void *userdata, enum chair_input in, int32_t value, int error, uint64_t ts) {
+        chair_hw_stop_input(userdata, in, value, error, ts);
+}
+
+bool chair_hw_stop_reason(struct chair_hw *hw, enum chair_input *ret_in, int32_t *ret_value, int *ret_error,
+                          uint64_t *ret_timestamp_ns) {
+        int in = atomic_load(&hw->stop_input);
+
+        /* Still being claimed: the outputs are going safe; the next look finds the details. */
+        if (in < 0)
+                return false;
+        *ret_in = (enum chair_input) in;
+        *ret_value = atomic_load(&hw->stop_value);
+        *ret_error = atomic_load(&hw->stop_error);
+        *ret_timestamp_ns = atomic_load(&hw->stop_ns);
+        return true;
+}
+
+void chair_hw_renew_lease(struct chair_hw *hw, uint64_t until_ns) {
+        for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
+                if (hw->drivers[b] && hw->drivers[b]->ops->renew_lease)
+                        hw->drivers[b]->ops->renew_lease(hw->drivers[b], until_ns);
+}
+
 int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_hw **ret,
                   char *ret_error, size_t error_size) {
         struct chair_hw *hw;
@@ -65,6 +132,9 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
         if (!hw)
                 return -ENOMEM;
         hw->map = map;
+        atomic_store(&hw->stop_input, STOP_NONE);
+        /* Open before the backends: a stop reported while they start must keep it closed. */
+        atomic_store(&hw->enabled, true);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 used[map->outputs[o].backend] = true;
                 atomic_store(&hw->image[o], chair_output_info(o)->safe_value);
@@ -96,12 +166,19 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
                                 goto fail;
                         }
                 }
+                if (hw->drivers[b]->ops->set_stop_handler) {
+                        r = hw->drivers[b]->ops->set_stop_handler(hw->drivers[b], on_stop_input, hw);
+                        if (r < 0) {
+                                snprintf(ret_error, error_size, "cannot attach the stop path to the %s backend: %s",
+                                         hw_backend_name((enum hw_backend) b), strerror(-r));
+                                goto fail;
+                        }
+                }
         }
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 hw->output_driver[o] = hw->drivers[map->outputs[o].backend];
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 hw->input_driver[i] = hw->drivers[map->inputs[i].backend];
-        atomic_store(&hw->enabled, true);
         *ret = hw;
         return 0;
 fail:
@@ -204,9 +281,16 @@ int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *use
 
 void chair_hw_go_safe(struct chair_hw *hw) {
         atomic_store(&hw->enabled, false);
-        /* A set_output that passed the gate finishes within microseconds (drivers never block). */
-        for (unsigned spins = 0; atomic_load(&hw->in_flight) > 0 && spins < 100000; spins++)
-                sched_yield();
+        /* A set_output that passed the gate finishes within microseconds (drivers never block).
+         * Called from a real-time thread (a bus thread's stop path), yielding alone would never
+         * let a preempted caller of lower priority on this CPU finish: sleep after a few. */
+        for (unsigned spins = 0; atomic_load(&hw->in_flight) > 0 && spins < 20000; spins++) {
+                struct timespec us5 = { 0, 5000 };
+                if (spins < 100)
+                        sched_yield();
+                else
+                        nanosleep(&us5, NULL);
+        }
         for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
                 if (hw->drivers[b])
                         hw->drivers[b]->ops->go_safe(hw->drivers[b]);
@@ -222,7 +306,17 @@ uint64_t chair_hw_output_changed_at(struct chair_hw *hw, enum chair_output out) 
 }
 
 void chair_hw_enable(struct chair_hw *hw) {
+        /* A stop the supervisor has not yet latched and a technician cleared keeps the gate
+         * closed (a session starting in that moment must not reopen it). */
+        if (atomic_load(&hw->stop_input) != STOP_NONE)
+                return;
         atomic_store(&hw->enabled, true);
+        if (atomic_load(&hw->stop_input) != STOP_NONE)
+                chair_hw_go_safe(hw);   /* a stop came in between */
+}
+
+void chair_hw_clear_stop(struct chair_hw *hw) {
+        atomic_store(&hw->stop_input, STOP_NONE);
 }
 
 bool chair_hw_enabled(struct chair_hw *hw) {

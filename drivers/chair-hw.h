@@ -44,8 +44,24 @@ int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *use
 
 /* Closes the gate, waits for set_output calls in flight, drives every output safe. */
 void chair_hw_go_safe(struct chair_hw *hw);
+/* Opens the gate, unless the stop path recorded a stop not yet cleared. */
 void chair_hw_enable(struct chair_hw *hw);
 bool chair_hw_enabled(struct chair_hw *hw);
+
+/* The stop path. A driver reports a "stop now" input (chair_input_info()->stop non-zero, both
+ * limits, an interlock input out of range) on the thread that read it; the router closes the
+ * gate and drives every output safe right there, and records the first such input until
+ * chair_hw_clear_stop(). Returns false when nothing stopped; *ret_error is 0 or -ERANGE. */
+bool chair_hw_stop_reason(struct chair_hw *hw, enum chair_input *ret_in, int32_t *ret_value, int *ret_error,
+                          uint64_t *ret_timestamp_ns);
+/* Forgets the recorded stop (the supervisor, when a technician clears the fault). */
+void chair_hw_clear_stop(struct chair_hw *hw);
+/* The same decision for a reading of any thread (drivers call it through their stop handler;
+ * public for tests). */
+void chair_hw_stop_input(struct chair_hw *hw, enum chair_input in, int32_t value, int error, uint64_t timestamp_ns);
+
+/* The heartbeat lease: boards get their heartbeat only until until_ns (CLOCK_MONOTONIC). */
+void chair_hw_renew_lease(struct chair_hw *hw, uint64_t until_ns);
 
 /* Tells every backend whether the chair is idle (see chair_driver_ops.set_idle). */
 void chair_hw_set_idle(struct chair_hw *hw, bool idle);

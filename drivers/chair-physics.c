@@ -223,6 +223,7 @@ int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) 
                 return p->panel_key;
         case CHAIR_IN_PANEL_EVENT:
                 return (int32_t) ((p->panel_presses & 0xff) << 8 | (uint32_t) (p->panel_last_code & 0xff));
+        case CHAIR_IN_HEARTBEAT_TRIPPED:   /* the simulated chair has no heartbeat */
         case _CHAIR_IN_MAX:
                 break;
         }

@@ -16,16 +16,24 @@
  * A GPIO panel ([key.NAME] sections with backend = gpio) has one input line per key, debounced by
  * the kernel like any input. Together they are panel_key: the code of the key pressed last and
  * still held, 0 when none is held.
+ *
+ * The stop lines (the emergency stop, the limits, inputs the map marks stop) are requested
+ * apart, and a thread of their own ("gpio-stop") waits on that request's fd: an edge there goes
+ * through the router's stop path at once, then to the event loop through a small queue, so a
+ * busy event loop never delays the stop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <gpiod.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +44,7 @@
 #define GPIO_LINES_PER_CHIP 64
 #define GPIO_MAX_SUBSCRIBERS 8
 #define GPIO_EVENT_BUFFER 64
+#define GPIO_STOP_QUEUE 64         /* stop-line edges on their way to the event loop */
 
 enum gpio_line_role {
         GPIO_ROLE_OUTPUT,          /* on/off output or motor enable */
@@ -54,11 +63,13 @@ struct gpio_line {
         uint32_t debounce_us;
         enum gpiod_line_value safe_value;   /* outputs */
         unsigned map_line;
+        bool stop_line;            /* in the stop request, read by the stop thread */
 };
 
 struct gpio_chip_state {
         struct gpiod_chip *chip;
         struct gpiod_line_request *request;
+        struct gpiod_line_request *stop_request;   /* the stop lines, or NULL */
         sd_event_source *event_source;
         struct gpiod_edge_event_buffer *event_buffer;
         struct gpio_line lines[GPIO_LINES_PER_CHIP];
@@ -112,6 +123,17 @@ struct gpio_driver {
         _Atomic uint64_t errors;
         _Atomic uint64_t safe_written_ns;   /* CLOCK_MONOTONIC of the last go_safe that reached the chips */
         bool opened;
+        /* The stop thread and its single-producer queue to the event loop. */
+        chair_input_stop_fn stop;
+        void *stop_userdata;
+        pthread_t stop_thread;
+        bool stop_thread_started;
+        int stop_quit_fd, stop_event_fd;
+        sd_event_source *stop_source;
+        struct gpiod_edge_event_buffer *stop_buffer;
+        struct { int32_t in, value; uint64_t ts; } stop_queue[GPIO_STOP_QUEUE];
+        atomic_uint stop_head, stop_tail;   /* head: written by the thread; tail: by the loop */
+        atomic_bool stop_overflow;
 };
 
 static struct gpio_driver *gpio_driver_cast(struct chair_driver *drv) {
@@ -275,12 +297,6 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         int r;
 
         snprintf(what, sizeof what, "[output.%s]", oi->name);
-        if (oi->kind != CHAIR_VALUE_PERCENT && oi->max - oi->min > 1) {
-                set_error(err, err_size, map, b->line_no,
-                          "%s: a setpoint with %d values cannot be driven by a GPIO line; bind it to modbus",
-                          what, oi->max - oi->min + 1);
-                return -EINVAL;
-        }
         r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
         if (r < 0)
                 return r;
@@ -294,11 +310,6 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         };
 
         if (b->direction_offset >= 0 || b->direction_name[0]) {
-                if (oi->kind != CHAIR_VALUE_PERCENT || oi->min >= 0) {
-                        set_error(err, err_size, map, b->line_no,
-                                  "%s: direction_line only applies to a motor that runs both ways", what);
-                        return -EINVAL;
-                }
                 snprintf(what, sizeof what, "[output.%s] direction_line", oi->name);
                 r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &dir_offset,
                                    err, err_size);
@@ -322,17 +333,14 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
         struct gpio_line line = {
                 .role = GPIO_ROLE_INPUT, .index = in, .active_low = b->active_low, .bias = b->bias,
                 .debounce_us = b->debounce_us, .map_line = b->line_no,
+                /* The limits too: both at once is a stop, and the router needs both current. */
+                .stop_line = ii->stop || b->stop || in == CHAIR_IN_LIMIT_TOP || in == CHAIR_IN_LIMIT_BOTTOM,
         };
         char what[96];
         unsigned b_offset;
         int r;
 
         snprintf(what, sizeof what, "[input.%s]", ii->name);
-        if (ii->kind == CHAIR_VALUE_MEASURE) {
-                set_error(err, err_size, map, b->line_no,
-                          "%s: a measurement cannot be read from a GPIO line; bind it to modbus", what);
-                return -EINVAL;
-        }
         r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
         if (r < 0)
                 return r;
@@ -345,11 +353,6 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
         g->inputs[in].phase_b_offset = -1;
 
         if (b->direction_offset >= 0 || b->direction_name[0]) {
-                if (in != CHAIR_IN_ENCODER) {
-                        set_error(err, err_size, map, b->line_no,
-                                  "%s: direction_line only applies to the encoder (quadrature phase B)", what);
-                        return -EINVAL;
-                }
                 snprintf(what, sizeof what, "[input.%s] direction_line", ii->name);
                 r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &b_offset,
                                    err, err_size);
@@ -506,15 +509,16 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
         struct gpio_chip_state *c = &g->chips[chip_index];
         const struct hw_gpio_chip *spec = &map->gpio_chips[chip_index];
         struct gpiod_line_settings *settings = NULL;
-        struct gpiod_line_config *config = NULL;
+        struct gpiod_line_config *config = NULL, *stop_config = NULL;
         struct gpiod_request_config *req_config = NULL;
-        bool has_inputs = false;
+        bool has_inputs = false, has_stop_lines = false;
         int r = 0;
 
         config = gpiod_line_config_new();
+        stop_config = gpiod_line_config_new();
         settings = gpiod_line_settings_new();
         req_config = gpiod_request_config_new();
-        if (!config || !settings || !req_config) {
+        if (!config || !stop_config || !settings || !req_config) {
                 r = -ENOMEM;
                 goto finish;
         }
@@ -543,7 +547,9 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                                 has_inputs = true;
                         }
                 }
-                if (gpiod_line_config_add_line_settings(config, &line->offset, 1, settings) < 0) {
+                has_stop_lines |= line->stop_line;
+                if (gpiod_line_config_add_line_settings(line->stop_line ? stop_config : config, &line->offset, 1,
+                                                        settings) < 0) {
                         r = -errno;
                         set_error(err, err_size, map, line->map_line, "line %u of chip %s: %m",
                                   line->offset, spec->name);
@@ -558,6 +564,15 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                           spec->name, c->n_lines, strerror(-r));
                 goto finish;
         }
+        if (has_stop_lines) {
+                c->stop_request = gpiod_chip_request_lines(c->chip, req_config, stop_config);
+                if (!c->stop_request) {
+                        r = -errno;
+                        set_error(err, err_size, map, spec->line_no, "[gpio.%s]: requesting the stop lines failed: %s",
+                                  spec->name, strerror(-r));
+                        goto finish;
+                }
+        }
 
         /* Read the inputs' starting levels, so read_input is right before the first edge. */
         for (unsigned i = 0; i < c->n_lines; i++) {
@@ -567,7 +582,7 @@ static int request_chip(struct gpio_driver *g, const struct hardware_map *map, u
                 if ((line->role != GPIO_ROLE_INPUT && line->role != GPIO_ROLE_KEY) ||
                     (line->role == GPIO_ROLE_INPUT && line->index == CHAIR_IN_ENCODER))
                         continue;
-                v = gpiod_line_request_get_value(c->request, line->offset);
+                v = gpiod_line_request_get_value(line->stop_line ? c->stop_request : c->request, line->offset);
                 if (v == GPIOD_LINE_VALUE_ERROR) {
                         r = -errno;
                         set_error(err, err_size, map, line->map_line, "line %u of chip %s: reading failed: %s",
@@ -601,7 +616,126 @@ finish:
         gpiod_request_config_free(req_config);
         gpiod_line_settings_free(settings);
         gpiod_line_config_free(config);
+        gpiod_line_config_free(stop_config);
         return r;
+}
+
+static uint64_t monotonic_ns(void);
+
+/* The stop thread: reads the stop lines' edges, updates their values, takes the router's stop
+ * path right here, and queues each change for the event loop's subscribers. */
+static void stop_edge(struct gpio_driver *g, struct gpio_chip_state *c, struct gpiod_edge_event *ev) {
+        const struct gpio_line *line = find_line(c, gpiod_edge_event_get_line_offset(ev));
+        int32_t value = gpiod_edge_event_get_event_type(ev) == GPIOD_EDGE_EVENT_RISING_EDGE ? 1 : 0;
+        uint64_t ts = gpiod_edge_event_get_timestamp_ns(ev);
+        unsigned head = atomic_load(&g->stop_head);
+        uint64_t one = 1;
+
+        if (!line || !line->stop_line)
+                return;
+        atomic_store(&g->inputs[line->index].value, value);
+        if (g->stop)
+                g->stop(g->stop_userdata, (enum chair_input) line->index, value, 0, ts);
+        if (head - atomic_load(&g->stop_tail) >= GPIO_STOP_QUEUE) {
+                atomic_store(&g->stop_overflow, true);   /* the loop re-reads every stop line */
+        } else {
+                g->stop_queue[head % GPIO_STOP_QUEUE].in = line->index;
+                g->stop_queue[head % GPIO_STOP_QUEUE].value = value;
+                g->stop_queue[head % GPIO_STOP_QUEUE].ts = ts;
+                atomic_store(&g->stop_head, head + 1);
+        }
+        if (write(g->stop_event_fd, &one, sizeof one) < 0) {
+                /* a saturated eventfd still wakes the loop */
+        }
+}
+
+static void *stop_thread(void *userdata) {
+        struct gpio_driver *g = userdata;
+        struct pollfd p[HW_MAX_GPIO_CHIPS + 1];
+        unsigned chip_of[HW_MAX_GPIO_CHIPS + 1], n = 0;
+
+        p[n++] = (struct pollfd) { .fd = g->stop_quit_fd, .events = POLLIN };
+        for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++)
+                if (g->chips[i].stop_request) {
+                        chip_of[n] = i;
+                        p[n++] = (struct pollfd) { .fd = gpiod_line_request_get_fd(g->chips[i].stop_request),
+                                                   .events = POLLIN };
+                }
+        for (;;) {
+                if (poll(p, n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        atomic_fetch_add(&g->errors, 1);
+                        return NULL;
+                }
+                if (p[0].revents)
+                        return NULL;
+                for (unsigned k = 1; k < n; k++) {
+                        struct gpio_chip_state *c = &g->chips[chip_of[k]];
+                        int got;
+
+                        if (!p[k].revents)
+                                continue;
+                        got = gpiod_line_request_read_edge_events(c->stop_request, g->stop_buffer, GPIO_EVENT_BUFFER);
+                        if (got < 0) {
+                                atomic_fetch_add(&g->errors, 1);
+                                continue;
+                        }
+                        for (int i = 0; i < got; i++)
+                                stop_edge(g, c, gpiod_edge_event_buffer_get_event(g->stop_buffer, (unsigned long) i));
+                }
+        }
+}
+
+static int on_stop_queue(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct gpio_driver *g = userdata;
+        uint64_t v;
+
+        if (read(fd, &v, sizeof v) < 0) {
+                /* drained already */
+        }
+        for (unsigned tail = atomic_load(&g->stop_tail); tail != atomic_load(&g->stop_head); tail++) {
+                int32_t in = g->stop_queue[tail % GPIO_STOP_QUEUE].in, value = g->stop_queue[tail % GPIO_STOP_QUEUE].value;
+                uint64_t ts = g->stop_queue[tail % GPIO_STOP_QUEUE].ts;
+
+                atomic_store(&g->stop_tail, tail + 1);
+                deliver(g, (enum chair_input) in, value, ts);
+        }
+        if (atomic_exchange(&g->stop_overflow, false))
+                for (unsigned c = 0; c < HW_MAX_GPIO_CHIPS; c++)
+                        for (unsigned i = 0; i < g->chips[c].n_lines; i++)
+                                if (g->chips[c].lines[i].stop_line)
+                                        deliver(g, (enum chair_input) g->chips[c].lines[i].index,
+                                                atomic_load(&g->inputs[g->chips[c].lines[i].index].value),
+                                                monotonic_ns());
+        return 0;
+}
+
+static int start_stop_thread(struct gpio_driver *g, sd_event *event, char *err, size_t err_size) {
+        int r;
+
+        g->stop_buffer = gpiod_edge_event_buffer_new(GPIO_EVENT_BUFFER);
+        if (!g->stop_buffer)
+                return -ENOMEM;
+        g->stop_quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        g->stop_event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (g->stop_quit_fd < 0 || g->stop_event_fd < 0)
+                return -errno;
+        r = sd_event_add_io(event, &g->stop_source, g->stop_event_fd, EPOLLIN, on_stop_queue, g);
+        if (r >= 0)
+                r = sd_event_source_set_priority(g->stop_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0) {
+                snprintf(err, err_size, "gpio backend: cannot attach the stop lines to the event loop: %s", strerror(-r));
+                return r;
+        }
+        r = pthread_create(&g->stop_thread, NULL, stop_thread, g);
+        if (r != 0) {
+                snprintf(err, err_size, "gpio backend: cannot start the stop lines' thread: %s", strerror(r));
+                return -r;
+        }
+        (void) pthread_setname_np(g->stop_thread, "gpio-stop");
+        g->stop_thread_started = true;
+        return 0;
 }
 
 static void gpio_release(struct gpio_driver *g);
@@ -615,6 +749,10 @@ static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, s
                 return -EALREADY;
         if (ret_error && error_size)
                 ret_error[0] = '\0';
+        /* What GPIO can drive is the map checker's rule (a setpoint, a measurement, a direction line). */
+        r = hardware_map_check(map, ret_error, ret_error ? error_size : 0);
+        if (r < 0)
+                return r;
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 g->outputs[i].bound = false;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
@@ -658,6 +796,12 @@ static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, s
                 if (r < 0)
                         goto fail;
         }
+        for (unsigned c = 0; c < HW_MAX_GPIO_CHIPS; c++)
+                if (g->chips[c].stop_request && !g->stop_thread_started) {
+                        r = start_stop_thread(g, event, ret_error, error_size);
+                        if (r < 0)
+                                goto fail;
+                }
         g->opened = true;
         return 0;
 fail:
@@ -774,6 +918,24 @@ static int gpio_get_stats(struct chair_driver *drv, struct chair_driver_stats *r
 }
 
 static void gpio_release(struct gpio_driver *g) {
+        uint64_t one = 1;
+
+        if (g->stop_thread_started) {
+                if (write(g->stop_quit_fd, &one, sizeof one) < 0) {
+                        /* cannot fail on a fresh eventfd */
+                }
+                pthread_join(g->stop_thread, NULL);
+                g->stop_thread_started = false;
+        }
+        g->stop_source = sd_event_source_disable_unref(g->stop_source);
+        if (g->stop_quit_fd >= 0)
+                close(g->stop_quit_fd);
+        if (g->stop_event_fd >= 0)
+                close(g->stop_event_fd);
+        g->stop_quit_fd = g->stop_event_fd = -1;
+        if (g->stop_buffer)
+                gpiod_edge_event_buffer_free(g->stop_buffer);
+        g->stop_buffer = NULL;
         for (unsigned i = 0; i < HW_MAX_GPIO_CHIPS; i++) {
                 struct gpio_chip_state *c = &g->chips[i];
 
@@ -783,6 +945,8 @@ static void gpio_release(struct gpio_driver *g) {
                 /* Released lines return to the chip's default, which the wiring makes safe. */
                 if (c->request)
                         gpiod_line_request_release(c->request);
+                if (c->stop_request)
+                        gpiod_line_request_release(c->stop_request);
                 if (c->chip)
                         gpiod_chip_close(c->chip);
                 *c = (struct gpio_chip_state) {};
@@ -803,6 +967,14 @@ static void gpio_close(struct chair_driver *drv) {
         free(g);
 }
 
+static int gpio_set_stop_handler(struct chair_driver *drv, chair_input_stop_fn fn, void *userdata) {
+        struct gpio_driver *g = gpio_driver_cast(drv);
+        /* Before the first edge matters: the router attaches right after open. */
+        g->stop_userdata = userdata;
+        __atomic_store_n(&g->stop, fn, __ATOMIC_RELEASE);
+        return 0;
+}
+
 static const struct chair_driver_ops gpio_ops = {
         .name = "gpio",
         .open = gpio_open,
@@ -811,6 +983,7 @@ static const struct chair_driver_ops gpio_ops = {
         .subscribe = gpio_subscribe,
         .go_safe = gpio_go_safe,
         .get_stats = gpio_get_stats,
+        .set_stop_handler = gpio_set_stop_handler,
         .close = gpio_close,
 };
 
@@ -825,6 +998,7 @@ int chair_driver_new_gpio(struct chair_driver **ret) {
         g->base.ops = &gpio_ops;
         g->base.backend = HW_BACKEND_GPIO;
         atomic_store(&g->travel_sign, 1);
+        g->stop_quit_fd = g->stop_event_fd = -1;
         *ret = &g->base;
         return 0;
 }

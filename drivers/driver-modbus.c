@@ -47,6 +47,7 @@ struct bus_worker {
         uint64_t next_poll_ms, next_heartbeat_ms;
         uint64_t last_heartbeat_ms;     /* last heartbeat the board acknowledged */
         bool inputs_read_once;          /* every table read since the connection */
+        int next_table;                 /* a poll that yielded to outputs resumes here */
         _Atomic uint64_t transactions, timeouts, crc, exceptions, invalid, reconnects;
         atomic_bool link_up;
         atomic_bool flush_pending;      /* outputs staged since the last flush */
@@ -70,11 +71,15 @@ struct modbus_driver {
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
         _Atomic uint64_t changed;       /* bit per chair_input */
         _Atomic uint64_t valid;         /* bit per chair_input: read at least once */
+        _Atomic uint64_t out_of_range;  /* bit per chair_input: its last reading was implausible */
         _Atomic uint64_t read_at_ns[_CHAIR_IN_MAX];
         int event_fd;                   /* bus threads -> event loop */
         sd_event_source *event_source;
         chair_input_changed_fn notify;
         void *notify_userdata;
+        chair_input_stop_fn stop;       /* called on the bus thread */
+        void *stop_userdata;
+        _Atomic uint64_t lease_until_ns; /* heartbeat only until then; 0: never renewed, no lease */
 };
 
 static uint64_t now_ms(void) {
@@ -221,14 +226,32 @@ static bool write_outputs(struct bus_worker *w) {
 /* Stores a value read; true when the event loop must hear of it. */
 static bool deliver(struct modbus_driver *d, unsigned in, int32_t value) {
         bool first = !(atomic_fetch_or(&d->valid, 1ULL << in) & (1ULL << in));
-        if (atomic_exchange(&d->inputs[in], value) != value || first) {
+        bool was_invalid = atomic_fetch_and(&d->out_of_range, ~(1ULL << in)) & (1ULL << in);
+        if (atomic_exchange(&d->inputs[in], value) != value || first || was_invalid) {
                 atomic_store(&d->read_at_ns[in], now_ns());
-                if (chair_input_info(in)->sampled)
+                if (chair_input_info(in)->sampled && !was_invalid)
                         return false;
                 atomic_fetch_or(&d->changed, 1ULL << in);
                 return true;
         }
         return false;
+}
+
+/* A reading outside the plausible range: the input is invalid (read_input says -ERANGE) until a
+ * good one comes, never left at its last good value. The value kept is the bound it crossed, so
+ * the supervisor can tell an open thermistor from a short. True when it just became invalid. */
+static bool deliver_out_of_range(struct modbus_driver *d, unsigned in, double scaled) {
+        const struct chair_input_info *info = chair_input_info(in);
+        int32_t bound = isfinite(scaled) && scaled > info->max ? info->max : info->min;
+        bool was = atomic_fetch_or(&d->out_of_range, 1ULL << in) & (1ULL << in);
+
+        atomic_store(&d->inputs[in], bound);
+        atomic_fetch_or(&d->valid, 1ULL << in);
+        atomic_store(&d->read_at_ns[in], now_ns());
+        if (was)
+                return false;
+        atomic_fetch_or(&d->changed, 1ULL << in);
+        return true;
 }
 
 /* One wake-up of the event loop for every change of a block read, not one per input. */
@@ -239,12 +262,16 @@ static void notify_event_loop(struct modbus_driver *d) {
         }
 }
 
-/* Reads each table's bound inputs in one block and decodes them. */
-static bool read_inputs(struct bus_worker *w) {
+/* Reads each table's bound inputs in one block and decodes them. *ret_complete is false when
+ * the poll yielded to outputs waiting to be written: the next call goes on from that table, so
+ * a stop input is never a whole poll period late because a program step was flushed. */
+static bool read_inputs(struct bus_worker *w, bool *ret_complete) {
         struct modbus_driver *d = w->drv;
         bool changed = false;
+        uint64_t stop_check = 0;        /* inputs the stop path must see, bit per chair_input */
 
-        for (int table = HW_MODBUS_COIL; table <= HW_MODBUS_INPUT_REGISTER; table++) {
+        *ret_complete = false;
+        for (int table = w->next_table; table <= HW_MODBUS_INPUT_REGISTER; table++) {
                 unsigned lo = 65536, hi = 0;
                 uint16_t regs[128];
                 uint8_t bits[256];
@@ -262,8 +289,12 @@ static bool read_inputs(struct bus_worker *w) {
                 /* A go_safe or a set waits: write it before reading on. Not before every input
                  * has been read once: a panel board's first reading is the baseline its key
                  * latch is compared with, and it must come before any press. */
-                if (atomic_load(&w->outputs_pending) && w->inputs_read_once)
-                        break;
+                if (atomic_load(&w->outputs_pending) && w->inputs_read_once) {
+                        w->next_table = table;
+                        if (changed)
+                                notify_event_loop(d);
+                        return true;
+                }
                 if (hi - lo + 1 > 120)
                         hi = lo + 119; /* one transaction; a map this sparse is unusual */
                 if (table == HW_MODBUS_COIL)
@@ -275,6 +306,7 @@ static bool read_inputs(struct bus_worker *w) {
                 else
                         r = modbus_read_input_registers(w->ctx, (int) lo, (int) (hi - lo + 1), regs);
                 if (r < 0) {
+                        w->next_table = HW_MODBUS_COIL;
                         if (changed)
                                 notify_event_loop(d);
                         return count_error(w);
@@ -304,16 +336,35 @@ static bool read_inputs(struct bus_worker *w) {
                                 double scaled = (double) raw * b->scale;
                                 if (!isfinite(scaled) || scaled < info->min || scaled > info->max) {
                                         atomic_fetch_add(&w->invalid, 1);
+                                        if (deliver_out_of_range(d, i, scaled)) {
+                                                changed = true;
+                                                stop_check |= 1ULL << i;
+                                        }
                                         continue;
                                 }
                                 value = (int32_t) lround(scaled);
                         }
-                        changed |= deliver(d, i, value);
+                        if (deliver(d, i, value)) {
+                                changed = true;
+                                if (!info->sampled)
+                                        stop_check |= 1ULL << i;
+                        }
                 }
+                /* The stop path, here on the bus thread, once the whole block is decoded (both
+                 * limits are current): no round trip through the event loop. */
+                for (unsigned i = 0; stop_check && __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE) && i < _CHAIR_IN_MAX; i++)
+                        if (stop_check & (1ULL << i)) {
+                                bool bad = atomic_load(&d->out_of_range) & (1ULL << i);
+                                d->stop(d->stop_userdata, i, atomic_load(&d->inputs[i]), bad ? -ERANGE : 0,
+                                        atomic_load(&d->read_at_ns[i]));
+                        }
+                stop_check = 0;
         }
         if (changed)
                 notify_event_loop(d);
         w->inputs_read_once = true;
+        w->next_table = HW_MODBUS_COIL;
+        *ret_complete = true;
         return true;
 }
 
@@ -359,6 +410,7 @@ static void mark_indicators_dirty(struct bus_worker *w) {
 
 static void *bus_thread(void *userdata) {
         struct bus_worker *w = userdata;
+        struct modbus_driver *d = w->drv;
         const struct hw_bus *c = w->cfg;
 
         w->backoff_ms = BACKOFF_MIN_MS;
@@ -378,6 +430,7 @@ static void *bus_thread(void *userdata) {
                         }
                         w->must_reconnect = false;
                         w->inputs_read_once = false;
+                        w->next_table = HW_MODBUS_COIL;
                         w->next_poll_ms = w->next_heartbeat_ms = now;
                 }
                 /* Outputs first: a go-safe must reach the board before anything else. */
@@ -399,7 +452,31 @@ static void *bus_thread(void *userdata) {
                                      : w->next_poll_ms;
                 if (ok && c->heartbeat_register >= 0 &&
                     (now >= w->next_heartbeat_ms || (poll_due && next_poll > w->next_heartbeat_ms))) {
-                        if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
+                        uint64_t lease = atomic_load(&d->lease_until_ns);
+                        /* On time, a heartbeat follows the last within its period (plus a wake-up's
+                         * latency); a gap longer than that is a lapsed lease or a process that
+                         * stood still, and the board may have tripped. */
+                        bool late = w->last_heartbeat_ms &&
+                                    now - w->last_heartbeat_ms > c->heartbeat_period_ms + c->heartbeat_period_ms / 4;
+
+                        /* A heartbeat ends a board's trip: after a gap read first, so the trip is
+                         * seen, not erased. */
+                        bool complete = true;
+
+                        if (late && w->inputs_read_once && (!lease || now_ns() < lease)) {
+                                ok = read_inputs(w, &complete);
+                                if (poll_due && complete)
+                                        w->next_poll_ms = next_poll;
+                                poll_due = false;
+                        }
+                        if (!ok) {
+                                /* the read failed: back off below */
+                        } else if (!complete) {
+                                /* outputs first; the heartbeat after the rest of the read */
+                        } else if (lease && now_ns() >= lease) {
+                                /* The lease lapsed: the supervisor made no progress. No heartbeat,
+                                 * so the board switches itself off within its timeout. */
+                        } else if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {
                                 ok = count_error(w);
                         } else {
                                 count_success(w);
@@ -407,18 +484,20 @@ static void *bus_thread(void *userdata) {
                                  * outputs forced safe: the panel's indicators are written again so
                                  * the display comes back. Actuators are not: they return only when
                                  * the scheduler commands them anew. */
-                                bool late = w->last_heartbeat_ms && now - w->last_heartbeat_ms > 2 * c->heartbeat_period_ms;
                                 w->last_heartbeat_ms = now;
                                 if (late) {
                                         mark_indicators_dirty(w);
                                         ok = write_outputs(w);
                                 }
                         }
-                        w->next_heartbeat_ms = now + c->heartbeat_period_ms;
+                        if (complete)
+                                w->next_heartbeat_ms = now + c->heartbeat_period_ms;
                 }
                 if (ok && poll_due) {
-                        ok = read_inputs(w);
-                        w->next_poll_ms = next_poll;
+                        bool complete;
+                        ok = read_inputs(w, &complete);
+                        if (complete)
+                                w->next_poll_ms = next_poll;
                 }
                 if (!ok) {
                         /* Back off, so a refusing or broken peer is not hammered; a set or a
@@ -504,73 +583,13 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
-/* A bus or binding this backend cannot run: an error naming the map line, or 0. */
-static int check_config(const struct hardware_map *map, char *err, size_t size) {
-        for (unsigned b = 0; b < map->n_buses; b++) {
-                const struct hw_bus *c = &map->buses[b];
-                const char *why = NULL;
-
-                if (c->slave > 247)
-                        why = "slave must be 0..247";
-                else if (c->response_timeout_ms == 0 || c->response_timeout_ms > 10000)
-                        why = "timeout_ms must be 1..10000";
-                else if (c->poll_interval_ms == 0)
-                        why = "poll_ms must be at least 1";
-                else if (c->heartbeat_register > 65535)
-                        why = "heartbeat_register must be 0..65535";
-                else if (c->heartbeat_register >= 0 && c->heartbeat_period_ms == 0)
-                        why = "heartbeat_ms must be at least 1 with a heartbeat_register";
-                else if (!c->tcp && (c->baud == 0 || (c->parity != 'N' && c->parity != 'E' && c->parity != 'O') ||
-                                     (c->data_bits != 0 && (c->data_bits < 5 || c->data_bits > 8)) ||
-                                     (c->stop_bits != 0 && c->stop_bits != 1 && c->stop_bits != 2)))
-                        why = "serial settings (baud, parity N/E/O, data bits 5..8, stop bits 1..2) are unusable";
-                if (why) {
-                        snprintf(err, size, "%s:%u: [bus.%s]: %s", map->path, c->line_no, c->name, why);
-                        return -EINVAL;
-                }
-        }
-        for (unsigned k = 0; k < _CHAIR_OUT_MAX + _CHAIR_IN_MAX; k++) {
-                bool is_out = k < _CHAIR_OUT_MAX;
-                const struct hw_binding *b = is_out ? &map->outputs[k] : &map->inputs[k - _CHAIR_OUT_MAX];
-                const char *name = is_out ? chair_output_info(k)->name : chair_input_info(k - _CHAIR_OUT_MAX)->name;
-                bool bit = b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT;
-                const char *why = NULL;
-
-                if (b->backend != HW_BACKEND_MODBUS)
-                        continue;
-                if (b->bus < 0 || (unsigned) b->bus >= map->n_buses)
-                        why = "names no bus";
-                else if (!isfinite(b->scale) || b->scale == 0)
-                        why = "scale must be a non-zero number";
-                else if (b->words != 1 && (b->words != 2 || bit))
-                        why = "words must be 1, or 2 for a register";
-                else if ((unsigned) b->address + b->words > 65536)
-                        why = "address runs past 65535";
-                else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
-                        why = "an output needs a writable table (coil or holding)";
-                else if (!is_out)
-                        for (unsigned j = 0; j < _CHAIR_IN_MAX && !why; j++) {
-                                const struct hw_binding *o = &map->inputs[j];
-                                /* One block read per table per poll: 120 registers or bits at most. */
-                                if (o->backend == HW_BACKEND_MODBUS && o->bus == b->bus && o->table == b->table &&
-                                    (int) o->address + o->words - 1 - (int) b->address >= 120)
-                                        why = "more than 120 addresses from another input of its table on this bus (one block read)";
-                        }
-                if (why) {
-                        snprintf(err, size, "%s:%u: [%s.%s]: %s", map->path, b->line_no, is_out ? "output" : "input",
-                                 name, why);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
 static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
         struct modbus_driver *d = (struct modbus_driver *) drv;
         bool used[HW_MAX_BUSES] = {};
         int r;
 
-        r = check_config(map, err, size);
+        /* What a bus or binding this backend can run is the map checker's rule. */
+        r = hardware_map_check(map, err, size);
         if (r < 0)
                 return r;
         d->map = map;
@@ -593,6 +612,10 @@ static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_
                 snprintf(err, size, "modbus backend: cannot attach to the event loop: %s", strerror(-r));
                 return r;
         }
+        /* Input events before queued D-Bus calls: a stop is reported as soon as the loop turns. */
+        r = sd_event_source_set_priority(d->event_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0)
+                return r;
         for (unsigned b = 0; b < map->n_buses; b++) {
                 struct bus_worker *w = &d->buses[b];
                 if (!used[b])
@@ -619,6 +642,15 @@ static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_
                         char name[16];
                         snprintf(name, sizeof name, "bus-%.11s", w->cfg->name);
                         (void) pthread_setname_np(w->thread, name);
+                }
+                /* The stop path runs on this thread: real-time, just below the scheduler, when
+                 * permitted, so a process flooding the CPUs cannot delay an emergency stop. It
+                 * sleeps in poll() nearly always. Not permitted: an ordinary thread, as before. */
+                if (map->scheduler.priority > 1) {
+                        struct sched_param sp = { .sched_priority = (int) map->scheduler.priority - 1 };
+                        if (pthread_setschedparam(w->thread, SCHED_FIFO, &sp) == 0)
+                                log_info("modbus [bus.%s]: its thread runs at real-time priority %d.", w->cfg->name,
+                                         sp.sched_priority);
                 }
                 w->started = true;
                 d->n_buses = b + 1;
@@ -668,11 +700,27 @@ static int mb_read_input(struct chair_driver *drv, enum chair_input in, int32_t 
                 return -EINVAL;
         if (!d->map || d->map->inputs[in].backend != HW_BACKEND_MODBUS)
                 return -ENODEV;
-        /* Never a made-up 0 (an estop "not pressed") before the board has answered. */
+        /* Never a made-up 0 (an estop "not pressed") before the board has answered, nor a
+         * stale value while its link is down (three failed transactions in a row). */
         if (!(atomic_load(&d->valid) & (1ULL << in)))
                 return -ENODATA;
+        if (d->map->inputs[in].bus >= 0 && !atomic_load(&d->buses[d->map->inputs[in].bus].link_up))
+                return -ENODATA;
         *ret = atomic_load(&d->inputs[in]);
+        return atomic_load(&d->out_of_range) & (1ULL << in) ? -ERANGE : 0;
+}
+
+static int mb_set_stop_handler(struct chair_driver *drv, chair_input_stop_fn fn, void *userdata) {
+        struct modbus_driver *d = (struct modbus_driver *) drv;
+        /* Set before the threads read anything that needs it: open() comes first, but the
+         * router attaches right after, and a bus thread's first reading is a few ms away. */
+        d->stop_userdata = userdata;
+        __atomic_store_n(&d->stop, fn, __ATOMIC_RELEASE);
         return 0;
+}
+
+static void mb_renew_lease(struct chair_driver *drv, uint64_t until_ns) {
+        atomic_store(&((struct modbus_driver *) drv)->lease_until_ns, until_ns);
 }
 
 static int mb_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata) {
@@ -748,6 +796,8 @@ static const struct chair_driver_ops modbus_ops = {
         .go_safe = mb_go_safe,
         .get_stats = mb_get_stats,
         .set_idle = mb_set_idle,
+        .set_stop_handler = mb_set_stop_handler,
+        .renew_lease = mb_renew_lease,
         .close = mb_close,
 };
 

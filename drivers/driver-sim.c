@@ -37,6 +37,8 @@ struct sim_driver {
                 void *userdata;
         } subscribers[SIM_MAX_SUBSCRIBERS];
         unsigned n_subscribers;
+        chair_input_stop_fn stop;         /* the router's stop path */
+        void *stop_userdata;
         const struct hardware_map *map;
         bool air_leak;                    /* a burst bag: no pressure ever builds */
         int32_t max_speed_mm_s;           /* the healthy roller's, for slow-roller */
@@ -54,17 +56,23 @@ static bool bound_input(struct sim_driver *s, enum chair_input in) {
 
 /* Copies the physics' inputs out and tells the subscriber what changed. */
 static void publish_inputs(struct sim_driver *s) {
-        uint64_t ts = now_ns();
+        uint64_t ts = now_ns(), changed = 0;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 int32_t v;
                 if (!bound_input(s, i))
                         continue;
                 v = chair_physics_input(&s->physics, i);
-                if (atomic_exchange(&s->inputs[i], v) == v)
-                        continue;
-                for (unsigned k = 0; k < s->n_subscribers; k++)
-                        s->subscribers[k].fn(s->subscribers[k].userdata, i, v, ts);
+                if (atomic_exchange(&s->inputs[i], v) != v)
+                        changed |= 1ULL << i;
         }
+        /* The stop path first, with every input current (both limits), then the subscribers. */
+        for (unsigned i = 0; s->stop && i < _CHAIR_IN_MAX; i++)
+                if (changed & (1ULL << i) && !chair_input_info(i)->sampled)
+                        s->stop(s->stop_userdata, i, atomic_load(&s->inputs[i]), 0, ts);
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                if (changed & (1ULL << i))
+                        for (unsigned k = 0; k < s->n_subscribers; k++)
+                                s->subscribers[k].fn(s->subscribers[k].userdata, i, atomic_load(&s->inputs[i]), ts);
 }
 
 /* Advances the physics by the real time since the last step (the loop may run late), then
@@ -223,6 +231,13 @@ static int sim_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, vo
         return 0;
 }
 
+static int sim_set_stop_handler(struct chair_driver *drv, chair_input_stop_fn fn, void *userdata) {
+        struct sim_driver *s = (struct sim_driver *) drv;
+        s->stop = fn;
+        s->stop_userdata = userdata;
+        return 0;
+}
+
 static int sim_go_safe(struct chair_driver *drv) {
         struct sim_driver *s = (struct sim_driver *) drv;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
@@ -257,6 +272,7 @@ static const struct chair_driver_ops sim_ops = {
         .subscribe = sim_subscribe,
         .go_safe = sim_go_safe,
         .get_stats = sim_get_stats,
+        .set_stop_handler = sim_set_stop_handler,
         .close = sim_close,
 };
 

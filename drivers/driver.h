@@ -10,6 +10,9 @@
  *    that its own bus thread writes out.
  *  - open, subscribe and close run on the event-loop thread.
  *  - input-change callbacks are delivered on the event-loop thread.
+ *  - the stop callback (set_stop_handler) is called on the thread that read the input (a bus
+ *    thread, the GPIO stop thread, the sim's step on the event loop), before the event loop
+ *    hears of the change; it never blocks.
  */
 #pragma once
 
@@ -24,6 +27,11 @@ struct chair_driver;
 
 typedef void (*chair_input_changed_fn)(void *userdata, enum chair_input in, int32_t value,
                                        uint64_t timestamp_ns);
+
+/* error is 0 for a good reading, -ERANGE for a reading outside the input's plausible range
+ * (value is then the bound it crossed). */
+typedef void (*chair_input_stop_fn)(void *userdata, enum chair_input in, int32_t value, int error,
+                                    uint64_t timestamp_ns);
 
 struct chair_driver_stats {
         uint64_t transactions;
@@ -49,6 +57,8 @@ struct chair_driver_ops {
         /* Optional: sends what set_output staged, so the outputs of one program step go out in
          * one wake-up of a bus thread (and as few transactions as their addresses allow). */
         void (*flush)(struct chair_driver *drv);
+        /* -ENODATA before a first good reading and while its board's link is down; -ERANGE
+         * (*ret_value the bound it crossed) while it reads outside its plausible range. */
         int (*read_input)(struct chair_driver *drv, enum chair_input in, int32_t *ret_value);
         int (*subscribe)(struct chair_driver *drv, chair_input_changed_fn fn, void *userdata);
         int (*go_safe)(struct chair_driver *drv);
@@ -56,6 +66,12 @@ struct chair_driver_ops {
         /* Optional, event-loop thread: the chair is idle (no session, every actuator safe), so a
          * polling backend may poll slower. Inputs are still read; nothing is missed for long. */
         void (*set_idle)(struct chair_driver *drv, bool idle);
+        /* Optional: fn hears every change of an event input and every input that goes out of
+         * range, on the thread that read it (see the threading contract). */
+        int (*set_stop_handler)(struct chair_driver *drv, chair_input_stop_fn fn, void *userdata);
+        /* Optional, any thread: a board heartbeat is written only until until_ns
+         * (CLOCK_MONOTONIC). Never renewed: no lease, the heartbeat follows its period. */
+        void (*renew_lease)(struct chair_driver *drv, uint64_t until_ns);
         void (*close)(struct chair_driver *drv);
 };
 

@@ -4,12 +4,13 @@
  * from a list, an unknown section or key, a duplicate, a missing required key or a key that
  * does not apply to the binding's backend is an error reported as FILE:LINE: message.
  *
- * Debian's inih does not give the handler a line number, so the file is fed through
- * ini_parse_stream with a reader that counts lines and sees each section header itself.
+ * Two steps. Parsing is the shared strict INI reader's (common/strict-ini.h, the profiles'
+ * too): text to sections and keys with their lines. Checking is here: each section kind
+ * declares its keys in one table (name, parser, range, default, required); a key no table
+ * reads is an error, and the map's cross-section rules run once the whole file is read.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -24,7 +25,6 @@
 #include "strict-ini.h"
 #include "untrusted-file.h"
 
-#define MAX_LINE 200
 #define MAX_ERRORS 20
 /* A full map of every output and input is under 10 KiB. */
 #define MAP_FILE_MAX (256 * 1024)
@@ -42,8 +42,8 @@ enum section_kind {
         SECTION_SCHEDULER,
 };
 
-/* Keys of [output.X] and [input.X]; recorded so that applicability to the backend can be
- * checked once the whole section (in any key order) has been read. */
+/* Keys of [output.X], [input.X] and [key.X]: the index of each in binding_keys[], so that
+ * applicability to the backend can be checked once the whole section has been read. */
 enum binding_key {
         BK_BACKEND,
         BK_CHIP,
@@ -59,12 +59,8 @@ enum binding_key {
         BK_SIGNED,
         BK_WORDS,
         BK_WORD_ORDER,
+        BK_STOP,
         _BK_MAX,
-};
-
-static const char *const binding_key_names[_BK_MAX] = {
-        "backend", "chip", "line", "direction_line", "active_low", "bias", "debounce_ms",
-        "bus", "table", "address", "scale", "signed", "words", "word_order",
 };
 
 struct binding_refs {
@@ -75,18 +71,11 @@ struct binding_refs {
 
 struct loader {
         const char *path;
-        FILE *file;
         struct hardware_map *map;
-        unsigned line;
-        bool line_too_long;
+        unsigned line;               /* of the key being read, for its errors */
 
         enum section_kind kind;
-        int index;                   /* chip, bus, output or input index of the section */
-        unsigned section_line;
-        char seen_sections[64][HW_NAME_MAX + 16];
-        unsigned n_seen_sections;
-        char seen_keys[32][32];      /* keys of the current section */
-        unsigned n_seen_keys;
+        int index;                   /* chip, bus, output, input or key index of the section */
 
         struct binding_refs out_refs[_CHAIR_OUT_MAX];
         struct binding_refs in_refs[_CHAIR_IN_MAX];
@@ -97,96 +86,102 @@ struct loader {
         unsigned bus_key_line[HW_MAX_BUSES][4]; /* host, port, device, type */
         unsigned heartbeat_line[HW_MAX_BUSES];
         bool seen_chair;
-        bool seen_model;
         unsigned chair_line, simulated_line, air_inflation_line, air_inflate_line;
 
-        char *errors;
-        size_t errors_size;
-        size_t errors_len;
-        unsigned n_errors;
+        struct ini_errors errors;
 };
 
 _printf_(3, 4) static int add_error(struct loader *l, unsigned line, const char *fmt, ...) {
+        char msg[512];
         va_list ap;
-        int n;
 
-        if (l->n_errors++ >= MAX_ERRORS || l->errors_len + 1 >= l->errors_size)
-                return -EINVAL;
-        n = snprintf(l->errors + l->errors_len, l->errors_size - l->errors_len, "%s%s:%u: ",
-                     l->errors_len ? "\n" : "", l->path, line);
-        if (n > 0)
-                l->errors_len = MIN((size_t) n + l->errors_len, l->errors_size - 1);
         va_start(ap, fmt);
-        n = vsnprintf(l->errors + l->errors_len, l->errors_size - l->errors_len, fmt, ap);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        if (n > 0)
-                l->errors_len = MIN((size_t) n + l->errors_len, l->errors_size - 1);
+        ini_errors_add(&l->errors, l->path, line, "%s", msg);
         return -EINVAL;
 }
 
-/* ---- value parsers: locale-independent, whole-string, bounded ---- */
+/* ---- key tables ---- */
 
-/* Base 10 only: "010" is ten and "0x10" an error (common/parse-number.h). */
-static int parse_int(const char *v, long long min, long long max, long long *ret) {
-        return parse_integer(v, min, max, ret);
-}
+/* Where a key's value is stored in its section's struct, for the generic parsers and defaults. */
+enum field_type { F_NONE, F_BOOL, F_CHAR, F_U8, F_U16, F_U32, F_I32, F_STRING };
 
-static int parse_bool(const char *v, bool *ret) {
-        static const char *const yes[] = { "yes", "true", "on", "1" };
-        static const char *const no[] = { "no", "false", "off", "0" };
-        for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-                if (strcmp(v, yes[i]) == 0)
-                        return *ret = true, 0;
-                if (strcmp(v, no[i]) == 0)
-                        return *ret = false, 0;
+struct map_key;
+typedef int (*key_parser)(struct loader *l, const struct map_key *k, const char *v, void *obj);
+
+struct map_key {
+        const char *name;
+        key_parser parse;
+        enum field_type type;
+        size_t offset;               /* of the field in the section's struct */
+        long long min, max;          /* integers: the range in the file's unit; strings: max is the size */
+        long long factor;            /* file unit -> stored unit (0: 1) */
+        bool has_default;
+        long long def;               /* the default, stored unit */
+        const char *const *choices;  /* NULL-terminated */
+        bool required;
+};
+
+static void store(const struct map_key *k, void *obj, long long x) {
+        char *p = (char *) obj + k->offset;
+        switch (k->type) {
+        case F_BOOL: *(bool *) p = x != 0; break;
+        case F_CHAR: *p = (char) x; break;
+        case F_U8: *(uint8_t *) p = (uint8_t) x; break;
+        case F_U16: *(uint16_t *) p = (uint16_t) x; break;
+        case F_U32: *(uint32_t *) p = (uint32_t) x; break;
+        case F_I32: *(int32_t *) p = (int32_t) x; break;
+        case F_NONE: case F_STRING: break;
         }
-        return -EINVAL;
 }
 
-static int parse_choice(const char *v, const char *const *choices, size_t n) {
+static void apply_defaults(const struct map_key *keys, size_t n, void *obj) {
         for (size_t i = 0; i < n; i++)
-                if (strcmp(v, choices[i]) == 0)
-                        return (int) i;
-        return -EINVAL;
+                if (keys[i].has_default)
+                        store(&keys[i], obj, keys[i].def);
 }
 
-static void choices_text(const char *const *choices, size_t n, char *buf, size_t size) {
-        size_t len = 0;
-        buf[0] = 0;
-        for (size_t i = 0; i < n && len < size; i++)
-                len += (size_t) snprintf(buf + len, size - len, "%s%s", i ? ", " : "", choices[i]);
+static size_t n_choices(const char *const *choices) {
+        size_t n = 0;
+        while (choices && choices[n])
+                n++;
+        return n;
 }
 
-/* Reports a bounded-integer error in one consistent wording. */
-static int int_key(struct loader *l, const char *key, const char *v, long long min, long long max,
-                   long long *ret) {
-        int r = parse_int(v, min, max, ret);
-        if (r == -ERANGE)
-                return add_error(l, l->line, "%s = %s is out of range (%lld..%lld)", key, v, min, max);
-        if (r < 0)
-                return add_error(l, l->line, "%s = '%s' is not a whole number (base 10)", key, v);
-        return 0;
+static int choice_of(struct loader *l, const struct map_key *k, const char *v, int *ret) {
+        return ini_choice(&l->errors, l->path, l->line, k->name, v, k->choices, n_choices(k->choices), ret);
 }
 
-static int choice_key(struct loader *l, const char *key, const char *v, const char *const *choices,
-                      size_t n, int *ret) {
-        char list[256];
-        int r = parse_choice(v, choices, n);
-        if (r < 0) {
-                choices_text(choices, n, list, sizeof list);
-                return add_error(l, l->line, "%s = '%s' is not one of: %s", key, v, list);
-        }
-        *ret = r;
-        return 0;
+static int int_key(struct loader *l, const char *key, const char *v, long long min, long long max, long long *ret) {
+        return ini_int(&l->errors, l->path, l->line, key, v, min, max, ret);
 }
 
-static int bool_key(struct loader *l, const char *key, const char *v, bool *ret) {
-        if (parse_bool(v, ret) < 0)
-                return add_error(l, l->line, "%s = '%s' is not a boolean (yes/no)", key, v);
-        return 0;
+static int key_int(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        long long x;
+        int r = int_key(l, k->name, v, k->min, k->max, &x);
+        if (r == 0)
+                store(k, obj, x * (k->factor ? k->factor : 1));
+        return r;
 }
 
-static int string_key(struct loader *l, const char *key, const char *v, char *buf, size_t size) {
+static int key_bool(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        bool b;
+        int r = ini_bool(&l->errors, l->path, l->line, k->name, v, &b);
+        if (r == 0)
+                store(k, obj, b);
+        return r;
+}
+
+/* A choice stored as its index (an enum, or a bool for two choices). */
+static int key_choice(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        if (r == 0)
+                store(k, obj, c);
+        return r;
+}
+
+static int string_value(struct loader *l, const char *key, const char *v, char *buf, size_t size) {
         if (!*v)
                 return add_error(l, l->line, "%s is empty", key);
         if (strlen(v) >= size)
@@ -195,11 +190,47 @@ static int string_key(struct loader *l, const char *key, const char *v, char *bu
         return 0;
 }
 
-/* ---- sections ---- */
+static int key_string(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        return string_value(l, k->name, v, (char *) obj + k->offset, (size_t) k->max);
+}
+
+#define INT(n, st, f, ty, lo, hi, ...) \
+        { .name = n, .parse = key_int, .type = ty, .offset = offsetof(st, f), .min = lo, .max = hi, __VA_ARGS__ }
+#define STRING(n, st, f, ...) \
+        { .name = n, .parse = key_string, .type = F_STRING, .offset = offsetof(st, f), \
+          .max = sizeof(((st *) 0)->f), __VA_ARGS__ }
+#define DEF(x) .has_default = true, .def = (x)
+#define CHOICES(...) .choices = (const char *const[]) { __VA_ARGS__, NULL }
+
+/* [chair] */
+static int key_auto_off(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        if (r == 0)
+                store(k, obj, 10 * (c + 1));
+        return r;
+}
+
+static int key_fault_latch(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        if (r == 0)
+                l->map->limits.latch_until_power_cycle = c == 1;
+        return r;
+}
+
+static int key_simulated(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->simulated_line = l->line;
+        return key_bool(l, k, v, obj);
+}
+
+static int key_air_inflation(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->air_inflation_line = l->line;
+        return key_choice(l, k, v, obj);
+}
 
 /* air_inflate_s = 5 seconds for levels 1-5: how long a timed chair pumps a zone for each level,
  * each 1-60, rising. */
-static int air_inflate_key(struct loader *l, const char *key, const char *v) {
+static int key_air_inflate(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        struct hardware_map *m = obj;
         uint32_t ms[6] = { 0 };
         const char *p = v;
 
@@ -213,227 +244,195 @@ static int air_inflate_key(struct loader *l, const char *key, const char *v) {
                 while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
                         len--;
                 if (len == 0 || len >= sizeof item)
-                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)", key, v);
+                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)",
+                                         k->name, v);
                 memcpy(item, p, len);
                 item[len] = 0;
-                if (parse_int(item, 1, 60, &x) < 0)
-                        return add_error(l, l->line, "%s: '%s' for level %u is not 1-60 seconds", key, item, level);
+                if (parse_integer(item, 1, 60, &x) < 0)
+                        return add_error(l, l->line, "%s: '%s' for level %u is not 1-60 seconds", k->name, item, level);
                 ms[level] = (uint32_t) x * 1000;
                 if (ms[level] <= ms[level - 1])
-                        return add_error(l, l->line, "%s: level %u (%s s) must inflate longer than level %u", key, level,
-                                         item, level - 1);
+                        return add_error(l, l->line, "%s: level %u (%s s) must inflate longer than level %u", k->name,
+                                         level, item, level - 1);
                 p += n;
                 if (level < 5 && *p++ != ',')
-                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)", key, v);
+                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)",
+                                         k->name, v);
         }
         if (*p)
-                return add_error(l, l->line, "%s = '%s' has more than 5 levels", key, v);
-        memcpy(l->map->air_inflate_ms, ms, sizeof ms);
+                return add_error(l, l->line, "%s = '%s' has more than 5 levels", k->name, v);
+        memcpy(m->air_inflate_ms, ms, sizeof ms);
         return 0;
 }
 
-static int key_chair(struct loader *l, const char *key, const char *v) {
-        struct hardware_map *m = l->map;
+static const struct map_key chair_keys[] = {
+        STRING("model", struct hardware_map, model, .required = true),
+        INT("track_length_mm", struct hardware_map, track_length_mm, F_I32, 300, 1500, DEF(800)),
+        INT("pulses_per_mm", struct hardware_map, pulses_per_mm, F_I32, 1, 100, DEF(2)),
+        { .name = "auto_off_minutes", .parse = key_auto_off, .type = F_U32, .offset = offsetof(struct hardware_map, auto_off_default_min),
+          DEF(20), CHOICES("10", "20", "30") },
+        { .name = "fault_latch", .parse = key_fault_latch, CHOICES("technician", "power-cycle") },
+        { .name = "simulated", .parse = key_simulated, .type = F_BOOL, .offset = offsetof(struct hardware_map, simulated) },
+        { .name = "air_inflation", .parse = key_air_inflation, .type = F_BOOL, .offset = offsetof(struct hardware_map, air_timed_inflation),
+          CHOICES("pressure", "timed") },
+        { .name = "air_inflate_s", .parse = key_air_inflate },
+};
+
+/* [limits]: documented defaults (docs/hardware-map.md), from chair-domain.md section 3. */
+#define LIMIT(n, f, ty, lo, hi, fac, def) INT(n, struct hw_limits, f, ty, lo, hi, .factor = fac, DEF((def) * (fac)))
+static const struct map_key limit_keys[] = {
+        LIMIT("max_session_minutes", max_session_s, F_U32, 1, 60, 60, 30),
+        LIMIT("heater_max_temp_c", heater_max_decic, F_I32, 35, 70, 10, 60),
+        LIMIT("heat_rise_timeout_s", heat_rise_timeout_s, F_U32, 30, 900, 1, 300),
+        LIMIT("air_max_pressure_kpa", air_max_pressure_decikpa, F_I32, 10, 80, 10, 50),
+        LIMIT("air_max_inflate_s", air_max_inflate_s, F_U32, 5, 120, 1, 30),
+        LIMIT("travel_timeout_s", travel_timeout_ms, F_U32, 5, 60, 1000, 10),
+        LIMIT("travel_margin_pct", travel_margin_pct, F_U32, 5, 100, 1, 25),
+        LIMIT("encoder_loss_ms", encoder_loss_ms, F_U32, 200, 10000, 1, 2000),
+        LIMIT("motor_current_max_ma", motor_current_max_ma, F_U32, 500, 20000, 1, 4000),
+        LIMIT("stall_ms", stall_ms, F_U32, 100, 5000, 1, 300),
+        LIMIT("supply_min_mv", supply_min_mv, F_U32, 5000, 40000, 1, 10000),
+        LIMIT("supply_max_mv", supply_max_mv, F_U32, 5000, 48000, 1, 36000),
+        LIMIT("modbus_link_lost_ms", modbus_link_lost_ms, F_U32, 100, 10000, 1, 1000),
+        LIMIT("modbus_error_storm", modbus_error_storm, F_U32, 3, 1000, 1, 20),
+        LIMIT("deadline_miss_ms", deadline_miss_ms, F_U32, 2, 1000, 1, 20),
+};
+
+/* [gpio.NAME] */
+static int key_gpio_path(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        if (strncmp(v, "/dev/", 5) != 0)
+                return add_error(l, l->line, "path = '%s' is not a device under /dev", v);
+        return key_string(l, k, v, obj);
+}
+
+static const struct map_key gpio_keys[] = {
+        { .name = "path", .parse = key_gpio_path, .type = F_STRING, .offset = offsetof(struct hw_gpio_chip, path), .max = HW_PATH_MAX },
+        STRING("label", struct hw_gpio_chip, label),
+};
+
+/* [bus.NAME] */
+static int key_bus_type(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        l->bus_key_line[l->index][3] = l->line;
+        if (r == 0)
+                ((struct hw_bus *) obj)->tcp = c == 0;
+        return r;
+}
+
+static int key_bus_host(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->bus_key_line[l->index][0] = l->line;
+        return key_string(l, k, v, obj);
+}
+
+static int key_bus_port(struct loader *l, const struct map_key *k, const char *v, void *obj) {
         long long x;
         int r;
-
-        if (strcmp(key, "model") == 0) {
-                l->seen_model = true;
-                return string_key(l, key, v, m->model, sizeof m->model);
-        }
-        if (strcmp(key, "track_length_mm") == 0) {
-                if ((r = int_key(l, key, v, 300, 1500, &x)) == 0)
-                        m->track_length_mm = (int32_t) x;
-                return r;
-        }
-        if (strcmp(key, "pulses_per_mm") == 0) {
-                if ((r = int_key(l, key, v, 1, 100, &x)) == 0)
-                        m->pulses_per_mm = (int32_t) x;
-                return r;
-        }
-        if (strcmp(key, "auto_off_minutes") == 0) {
-                static const char *const choices[] = { "10", "20", "30" };
-                int c;
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        m->auto_off_default_min = (uint32_t) (10 * (c + 1));
-                return r;
-        }
-        if (strcmp(key, "fault_latch") == 0) {
-                static const char *const choices[] = { "technician", "power-cycle" };
-                int c;
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        m->limits.latch_until_power_cycle = c == 1;
-                return r;
-        }
-        if (strcmp(key, "simulated") == 0) {
-                l->simulated_line = l->line;
-                return bool_key(l, key, v, &m->simulated);
-        }
-        if (strcmp(key, "air_inflation") == 0) {
-                static const char *const choices[] = { "pressure", "timed" };
-                int c;
-                l->air_inflation_line = l->line;
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        m->air_timed_inflation = c == 1;
-                return r;
-        }
-        if (strcmp(key, "air_inflate_s") == 0)
-                return air_inflate_key(l, key, v);
-        return add_error(l, l->line, "unknown key '%s' in [chair]", key);
+        l->bus_key_line[l->index][1] = l->line;
+        if ((r = int_key(l, k->name, v, k->min, k->max, &x)) == 0)
+                snprintf(((struct hw_bus *) obj)->port, sizeof ((struct hw_bus *) obj)->port, "%lld", x);
+        return r;
 }
 
-struct limit_key {
-        const char *name;
-        long long min, max;
-        long long factor;   /* file unit -> stored unit */
-        size_t offset;
-        bool is_signed;
+static int key_bus_device(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->bus_key_line[l->index][2] = l->line;
+        if (strncmp(v, "/", 1) != 0)
+                return add_error(l, l->line, "device = '%s' is not an absolute path", v);
+        return key_string(l, k, v, obj);
+}
+
+static int key_baud(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        long long baud;
+        int c, r = choice_of(l, k, v, &c);
+        if (r == 0 && parse_integer(k->choices[c], 1, INT32_MAX, &baud) == 0)
+                store(k, obj, baud);
+        return r;
+}
+
+static int key_parity(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        if (r == 0)
+                store(k, obj, "NEO"[c]);
+        return r;
+}
+
+static int key_idle_poll(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->idle_poll_line[l->index] = l->line;
+        return key_int(l, k, v, obj);
+}
+
+static int key_heartbeat_register(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->heartbeat_line[l->index] = l->line;
+        return key_int(l, k, v, obj);
+}
+
+static const struct map_key bus_keys[] = {
+        { .name = "type", .parse = key_bus_type, .type = F_NONE, .offset = 0, CHOICES("tcp", "rtu"), .required = true },
+        { .name = "host", .parse = key_bus_host, .type = F_STRING, .offset = offsetof(struct hw_bus, host), .max = HW_NAME_MAX },
+        { .name = "port", .parse = key_bus_port, .type = F_NONE, .offset = 0, .min = 1, .max = 65535 },
+        { .name = "device", .parse = key_bus_device, .type = F_STRING, .offset = offsetof(struct hw_bus, device), .max = HW_PATH_MAX },
+        { .name = "baud", .parse = key_baud, .type = F_U32, .offset = offsetof(struct hw_bus, baud), DEF(115200),
+          CHOICES("9600", "19200", "38400", "57600", "115200", "230400") },
+        { .name = "parity", .parse = key_parity, .type = F_CHAR, .offset = offsetof(struct hw_bus, parity), DEF('N'), CHOICES("none", "even", "odd") },
+        INT("data_bits", struct hw_bus, data_bits, F_U8, 7, 8, DEF(8)),
+        INT("stop_bits", struct hw_bus, stop_bits, F_U8, 1, 2, DEF(1)),
+        { .name = "rs485", .parse = key_bool, .type = F_BOOL, .offset = offsetof(struct hw_bus, rs485) },
+        INT("slave", struct hw_bus, slave, F_U8, 1, 247, DEF(1)),
+        INT("timeout_ms", struct hw_bus, response_timeout_ms, F_U32, 5, 2000, DEF(50)),
+        INT("poll_ms", struct hw_bus, poll_interval_ms, F_U32, 5, 10000, DEF(50)),
+        { .name = "idle_poll_ms", .parse = key_idle_poll, .type = F_U32, .offset = offsetof(struct hw_bus, idle_poll_ms), .min = 5, .max = 10000, DEF(200) },
+        /* -1: no heartbeat */
+        { .name = "heartbeat_register", .parse = key_heartbeat_register, .type = F_I32, .offset = offsetof(struct hw_bus, heartbeat_register), .min = 0, .max = 65535,
+          DEF(-1) },
+        INT("heartbeat_ms", struct hw_bus, heartbeat_period_ms, F_U32, 50, 10000, DEF(250)),
 };
 
-static const struct limit_key limit_keys[] = {
-        { "max_session_minutes", 1, 60, 60, offsetof(struct hw_limits, max_session_s), false },
-        { "heater_max_temp_c", 35, 70, 10, offsetof(struct hw_limits, heater_max_decic), true },
-        { "heat_rise_timeout_s", 30, 900, 1, offsetof(struct hw_limits, heat_rise_timeout_s), false },
-        { "air_max_pressure_kpa", 10, 80, 10, offsetof(struct hw_limits, air_max_pressure_decikpa), true },
-        { "air_max_inflate_s", 5, 120, 1, offsetof(struct hw_limits, air_max_inflate_s), false },
-        { "travel_timeout_s", 5, 60, 1000, offsetof(struct hw_limits, travel_timeout_ms), false },
-        { "travel_margin_pct", 5, 100, 1, offsetof(struct hw_limits, travel_margin_pct), false },
-        { "encoder_loss_ms", 200, 10000, 1, offsetof(struct hw_limits, encoder_loss_ms), false },
-        { "motor_current_max_ma", 500, 20000, 1, offsetof(struct hw_limits, motor_current_max_ma), false },
-        { "stall_ms", 100, 5000, 1, offsetof(struct hw_limits, stall_ms), false },
-        { "supply_min_mv", 5000, 40000, 1, offsetof(struct hw_limits, supply_min_mv), false },
-        { "supply_max_mv", 5000, 48000, 1, offsetof(struct hw_limits, supply_max_mv), false },
-        { "modbus_link_lost_ms", 100, 10000, 1, offsetof(struct hw_limits, modbus_link_lost_ms), false },
-        { "modbus_error_storm", 3, 1000, 1, offsetof(struct hw_limits, modbus_error_storm), false },
-        { "deadline_miss_ms", 2, 1000, 1, offsetof(struct hw_limits, deadline_miss_ms), false },
+/* [panel] */
+static const struct map_key panel_keys[] = {
+        INT("long_press_ms", struct hw_panel, long_press_ms, F_U32, 300, 10000, DEF(1500)),
+        INT("repeat_delay_ms", struct hw_panel, repeat_delay_ms, F_U32, 100, 5000, DEF(600)),
+        INT("repeat_interval_ms", struct hw_panel, repeat_interval_ms, F_U32, 50, 2000, DEF(250)),
+        INT("child_lock_ms", struct hw_panel, child_lock_ms, F_U32, 500, 10000, DEF(3000)),
 };
 
-static int key_limits(struct loader *l, const char *key, const char *v) {
-        for (size_t i = 0; i < ARRAY_SIZE(limit_keys); i++) {
-                const struct limit_key *k = &limit_keys[i];
-                long long x;
-                int r;
-
-                if (strcmp(key, k->name) != 0)
-                        continue;
-                if ((r = int_key(l, key, v, k->min, k->max, &x)) < 0)
-                        return r;
-                x *= k->factor;
-                if (k->is_signed)
-                        *(int32_t *) ((char *) &l->map->limits + k->offset) = (int32_t) x;
-                else
-                        *(uint32_t *) ((char *) &l->map->limits + k->offset) = (uint32_t) x;
+/* [scheduler] */
+static int key_cpu(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        if (strcmp(v, "any") == 0) {
+                store(k, obj, -1);
                 return 0;
         }
-        return add_error(l, l->line, "unknown key '%s' in [limits]", key);
+        return key_int(l, k, v, obj);
 }
 
-static int key_gpio(struct loader *l, const char *key, const char *v) {
-        struct hw_gpio_chip *c = &l->map->gpio_chips[l->index];
+static const struct map_key scheduler_keys[] = {
+        INT("priority", struct hw_scheduler, priority, F_U32, 1, 99, DEF(50)),
+        { .name = "cpu", .parse = key_cpu, .type = F_I32, .offset = offsetof(struct hw_scheduler, cpu), .min = 0, .max = 1023, DEF(-1) },
+};
 
-        if (strcmp(key, "path") == 0) {
-                if (strncmp(v, "/dev/", 5) != 0)
-                        return add_error(l, l->line, "path = '%s' is not a device under /dev", v);
-                return string_key(l, key, v, c->path, sizeof c->path);
-        }
-        if (strcmp(key, "label") == 0)
-                return string_key(l, key, v, c->label, sizeof c->label);
-        return add_error(l, l->line, "unknown key '%s' in [gpio.%s] (path, label)", key, c->name);
+/* [output.NAME], [input.NAME], [key.NAME]: which keys apply to which backend is check_binding's. */
+static struct binding_refs *current_refs(struct loader *l) {
+        return l->kind == SECTION_KEY ? &l->key_refs[l->index]
+               : l->kind == SECTION_OUTPUT ? &l->out_refs[l->index] : &l->in_refs[l->index];
 }
 
-static int key_bus(struct loader *l, const char *key, const char *v) {
-        struct hw_bus *b = &l->map->buses[l->index];
-        long long x;
-        int r, c;
+static int key_backend(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        if (r == 0)
+                ((struct hw_binding *) obj)->backend = (enum hw_backend) (HW_BACKEND_SIM + c);
+        return r;
+}
 
-        if (strcmp(key, "type") == 0) {
-                static const char *const choices[] = { "tcp", "rtu" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->tcp = c == 0;
-                l->bus_key_line[l->index][3] = l->line;
-                return r;
-        }
-        if (strcmp(key, "host") == 0) {
-                l->bus_key_line[l->index][0] = l->line;
-                return string_key(l, key, v, b->host, sizeof b->host);
-        }
-        if (strcmp(key, "port") == 0) {
-                l->bus_key_line[l->index][1] = l->line;
-                if ((r = int_key(l, key, v, 1, 65535, &x)) == 0)
-                        snprintf(b->port, sizeof b->port, "%lld", x);
-                return r;
-        }
-        if (strcmp(key, "device") == 0) {
-                l->bus_key_line[l->index][2] = l->line;
-                if (strncmp(v, "/", 1) != 0)
-                        return add_error(l, l->line, "device = '%s' is not an absolute path", v);
-                return string_key(l, key, v, b->device, sizeof b->device);
-        }
-        if (strcmp(key, "baud") == 0) {
-                static const char *const choices[] = { "9600", "19200", "38400", "57600", "115200", "230400" };
-                long long baud;
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0 &&
-                    parse_integer(choices[c], 1, INT32_MAX, &baud) == 0)
-                        b->baud = (uint32_t) baud;
-                return r;
-        }
-        if (strcmp(key, "parity") == 0) {
-                static const char *const choices[] = { "none", "even", "odd" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->parity = "NEO"[c];
-                return r;
-        }
-        if (strcmp(key, "data_bits") == 0) {
-                if ((r = int_key(l, key, v, 7, 8, &x)) == 0)
-                        b->data_bits = (uint8_t) x;
-                return r;
-        }
-        if (strcmp(key, "stop_bits") == 0) {
-                if ((r = int_key(l, key, v, 1, 2, &x)) == 0)
-                        b->stop_bits = (uint8_t) x;
-                return r;
-        }
-        if (strcmp(key, "rs485") == 0)
-                return bool_key(l, key, v, &b->rs485);
-        if (strcmp(key, "slave") == 0) {
-                if ((r = int_key(l, key, v, 1, 247, &x)) == 0)
-                        b->slave = (uint8_t) x;
-                return r;
-        }
-        if (strcmp(key, "timeout_ms") == 0) {
-                if ((r = int_key(l, key, v, 5, 2000, &x)) == 0)
-                        b->response_timeout_ms = (uint32_t) x;
-                return r;
-        }
-        if (strcmp(key, "poll_ms") == 0) {
-                if ((r = int_key(l, key, v, 5, 10000, &x)) == 0)
-                        b->poll_interval_ms = (uint32_t) x;
-                return r;
-        }
-        if (strcmp(key, "idle_poll_ms") == 0) {
-                l->idle_poll_line[l->index] = l->line;
-                if ((r = int_key(l, key, v, 5, 10000, &x)) == 0)
-                        b->idle_poll_ms = (uint32_t) x;
-                return r;
-        }
-        if (strcmp(key, "heartbeat_register") == 0) {
-                l->heartbeat_line[l->index] = l->line;
-                if ((r = int_key(l, key, v, 0, 65535, &x)) == 0)
-                        b->heartbeat_register = (int32_t) x;
-                return r;
-        }
-        if (strcmp(key, "heartbeat_ms") == 0) {
-                if ((r = int_key(l, key, v, 50, 10000, &x)) == 0)
-                        b->heartbeat_period_ms = (uint32_t) x;
-                return r;
-        }
-        return add_error(l, l->line, "unknown key '%s' in [bus.%s]", key, b->name);
+static int key_chip(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        return string_value(l, k->name, v, current_refs(l)->chip, sizeof current_refs(l)->chip);
+}
+
+static int key_bus_ref(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        return string_value(l, k->name, v, current_refs(l)->bus, sizeof current_refs(l)->bus);
 }
 
 /* A GPIO line is a number (offset) or a name the chip gives it. */
-static int line_key(struct loader *l, const char *key, const char *v, int32_t *offset, char *name) {
+static int line_value(struct loader *l, const char *key, const char *v, int32_t *offset, char *name) {
         long long x;
-        if (parse_int(v, 0, 1023, &x) == 0) {
+        if (parse_integer(v, 0, 1023, &x) == 0) {
                 *offset = (int32_t) x;
                 name[0] = 0;
                 return 0;
@@ -441,92 +440,107 @@ static int line_key(struct loader *l, const char *key, const char *v, int32_t *o
         if (v[0] >= '0' && v[0] <= '9')
                 return add_error(l, l->line, "%s = '%s' is neither an offset (0..1023) nor a line name", key, v);
         *offset = -1;
-        return string_key(l, key, v, name, HW_NAME_MAX);
+        return string_value(l, key, v, name, HW_NAME_MAX);
 }
 
-static int key_binding(struct loader *l, const char *key, const char *v) {
-        bool output = l->kind == SECTION_OUTPUT, is_key = l->kind == SECTION_KEY;
-        struct hw_binding *b = is_key ? &l->map->panel.keys[l->index].binding
-                               : output ? &l->map->outputs[l->index] : &l->map->inputs[l->index];
-        struct binding_refs *refs = is_key ? &l->key_refs[l->index]
-                                    : output ? &l->out_refs[l->index] : &l->in_refs[l->index];
-        const char *what = is_key ? chair_key_name(l->index)
-                           : output ? chair_output_info(l->index)->name : chair_input_info(l->index)->name;
-        const char *kind = is_key ? "key" : output ? "output" : "input";
+static int key_line(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        struct hw_binding *b = obj;
+        return line_value(l, k->name, v, &b->line_offset, b->line_name);
+}
+
+static int key_direction_line(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        struct hw_binding *b = obj;
+        return line_value(l, k->name, v, &b->direction_offset, b->direction_name);
+}
+
+static int key_debounce(struct loader *l, const struct map_key *k, const char *v, void *obj) {
         long long x;
-        int k, r, c;
+        int r = int_key(l, k->name, v, k->min, k->max, &x);
+        if (r == 0)
+                ((struct hw_binding *) obj)->debounce_us = (uint32_t) x * 1000;
+        return r;
+}
 
-        if (is_key && strcmp(key, "code") == 0) {
-                l->key_code_line[l->index] = l->line;
-                if ((r = int_key(l, key, v, 1, 255, &x)) == 0)
-                        l->map->panel.keys[l->index].code = (uint8_t) x;
-                return r;
-        }
-        k = parse_choice(key, binding_key_names, _BK_MAX);
-        if (k < 0)
-                return add_error(l, l->line, "unknown key '%s' in [%s.%s]", key, kind, what);
-        refs->key_line[k] = l->line;
+static int key_scale(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        double d;
+        if (parse_decimal(v, -1e6, 1e6, &d) < 0 || fabs(d) < 1e-6)
+                return add_error(l, l->line, "scale = '%s' is not a non-zero number within 1e-6..1e6", v);
+        ((struct hw_binding *) obj)->scale = d;
+        return 0;
+}
 
-        switch ((enum binding_key) k) {
-        case BK_BACKEND: {
-                static const char *const choices[] = { "sim", "gpio", "modbus" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->backend = (enum hw_backend) (HW_BACKEND_SIM + c);
-                return r;
+static const struct map_key binding_keys[_BK_MAX] = {
+        [BK_BACKEND] = { .name = "backend", .parse = key_backend, CHOICES("sim", "gpio", "modbus") },
+        [BK_CHIP] = { .name = "chip", .parse = key_chip },
+        [BK_LINE] = { .name = "line", .parse = key_line },
+        [BK_DIRECTION_LINE] = { .name = "direction_line", .parse = key_direction_line },
+        [BK_ACTIVE_LOW] = { .name = "active_low", .parse = key_bool, .type = F_BOOL, .offset = offsetof(struct hw_binding, active_low) },
+        [BK_BIAS] = { .name = "bias", .parse = key_choice, .type = F_I32, .offset = offsetof(struct hw_binding, bias),
+                      CHOICES("as-is", "disabled", "pull-up", "pull-down") },
+        [BK_DEBOUNCE_MS] = { .name = "debounce_ms", .parse = key_debounce, .min = 0, .max = 1000 },
+        [BK_BUS] = { .name = "bus", .parse = key_bus_ref },
+        [BK_TABLE] = { .name = "table", .parse = key_choice, .type = F_I32, .offset = offsetof(struct hw_binding, table),
+                       CHOICES("coil", "discrete", "holding", "input") },
+        [BK_ADDRESS] = INT("address", struct hw_binding, address, F_U16, 0, 65535),
+        [BK_SCALE] = { .name = "scale", .parse = key_scale },
+        [BK_SIGNED] = { .name = "signed", .parse = key_bool, .type = F_BOOL, .offset = offsetof(struct hw_binding, is_signed) },
+        [BK_WORDS] = INT("words", struct hw_binding, words, F_U8, 1, 2),
+        [BK_WORD_ORDER] = { .name = "word_order", .parse = key_choice, .type = F_BOOL, .offset = offsetof(struct hw_binding, word_swap),
+                            CHOICES("high-first", "low-first") },
+        /* Inputs only: a non-zero reading stops at once, on the thread that read it. */
+        [BK_STOP] = { .name = "stop", .parse = key_bool, .type = F_BOOL, .offset = offsetof(struct hw_binding, stop) },
+};
+
+/* [key.NAME] has the binding keys and its code. */
+static int key_code(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        l->key_code_line[l->index] = l->line;
+        return key_int(l, k, v, obj);
+}
+
+static const struct map_key key_keys[] = {
+        { .name = "code", .parse = key_code, .type = F_U8, .offset = offsetof(struct hw_key, code), .min = 1, .max = 255 },
+};
+
+/* Every section kind and its keys, in one table: the checker walks it, the unit test compares
+ * it with docs/hardware-map.md. */
+struct section_kind_info {
+        const char *name;            /* "chair", or "gpio" for [gpio.NAME] */
+        bool named;                  /* [KIND.NAME] */
+        enum section_kind kind;
+        const struct map_key *keys[2];
+        size_t n_keys[2];
+};
+
+static const struct section_kind_info section_kinds[] = {
+        { .name = "chair", .named = false, .kind = SECTION_CHAIR, .keys = { chair_keys }, .n_keys = { ARRAY_SIZE(chair_keys) } },
+        { .name = "limits", .named = false, .kind = SECTION_LIMITS, .keys = { limit_keys }, .n_keys = { ARRAY_SIZE(limit_keys) } },
+        { .name = "panel", .named = false, .kind = SECTION_PANEL, .keys = { panel_keys }, .n_keys = { ARRAY_SIZE(panel_keys) } },
+        { .name = "scheduler", .named = false, .kind = SECTION_SCHEDULER, .keys = { scheduler_keys }, .n_keys = { ARRAY_SIZE(scheduler_keys) } },
+        { .name = "gpio", .named = true, .kind = SECTION_GPIO, .keys = { gpio_keys }, .n_keys = { ARRAY_SIZE(gpio_keys) } },
+        { .name = "bus", .named = true, .kind = SECTION_BUS, .keys = { bus_keys }, .n_keys = { ARRAY_SIZE(bus_keys) } },
+        { .name = "output", .named = true, .kind = SECTION_OUTPUT, .keys = { binding_keys }, .n_keys = { ARRAY_SIZE(binding_keys) } },
+        { .name = "input", .named = true, .kind = SECTION_INPUT, .keys = { binding_keys }, .n_keys = { ARRAY_SIZE(binding_keys) } },
+        { .name = "key", .named = true, .kind = SECTION_KEY, .keys = { key_keys, binding_keys }, .n_keys = { ARRAY_SIZE(key_keys), ARRAY_SIZE(binding_keys) } },
+};
+
+size_t hardware_map_section_kinds(void) {
+        return ARRAY_SIZE(section_kinds);
+}
+
+const char *hardware_map_section_key(size_t kind, size_t i, const char **ret_kind, bool *ret_named) {
+        const struct section_kind_info *s;
+
+        if (kind >= ARRAY_SIZE(section_kinds))
+                return NULL;
+        s = &section_kinds[kind];
+        *ret_kind = s->name;
+        *ret_named = s->named;
+        for (size_t t = 0; t < ARRAY_SIZE(s->keys); t++) {
+                if (i < s->n_keys[t])
+                        return s->keys[t][i].name;
+                i -= s->n_keys[t];
         }
-        case BK_CHIP:
-                return string_key(l, key, v, refs->chip, sizeof refs->chip);
-        case BK_LINE:
-                return line_key(l, key, v, &b->line_offset, b->line_name);
-        case BK_DIRECTION_LINE:
-                return line_key(l, key, v, &b->direction_offset, b->direction_name);
-        case BK_ACTIVE_LOW:
-                return bool_key(l, key, v, &b->active_low);
-        case BK_BIAS: {
-                static const char *const choices[] = { "as-is", "disabled", "pull-up", "pull-down" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->bias = (enum hw_gpio_bias) c;
-                return r;
-        }
-        case BK_DEBOUNCE_MS:
-                if ((r = int_key(l, key, v, 0, 1000, &x)) == 0)
-                        b->debounce_us = (uint32_t) x * 1000;
-                return r;
-        case BK_BUS:
-                return string_key(l, key, v, refs->bus, sizeof refs->bus);
-        case BK_TABLE: {
-                static const char *const choices[] = { "coil", "discrete", "holding", "input" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->table = (enum hw_modbus_table) c;
-                return r;
-        }
-        case BK_ADDRESS:
-                if ((r = int_key(l, key, v, 0, 65535, &x)) == 0)
-                        b->address = (uint16_t) x;
-                return r;
-        case BK_SCALE: {
-                double d;
-                if (parse_decimal(v, -1e6, 1e6, &d) < 0 || fabs(d) < 1e-6)
-                        return add_error(l, l->line, "scale = '%s' is not a non-zero number within 1e-6..1e6", v);
-                b->scale = d;
-                return 0;
-        }
-        case BK_SIGNED:
-                return bool_key(l, key, v, &b->is_signed);
-        case BK_WORDS:
-                if ((r = int_key(l, key, v, 1, 2, &x)) == 0)
-                        b->words = (uint8_t) x;
-                return r;
-        case BK_WORD_ORDER: {
-                static const char *const choices[] = { "high-first", "low-first" };
-                if ((r = choice_key(l, key, v, choices, ARRAY_SIZE(choices), &c)) == 0)
-                        b->word_swap = c == 1;
-                return r;
-        }
-        case _BK_MAX:
-                break;
-        }
-        return -EINVAL;
+        return NULL;
 }
 
 static void binding_defaults(struct hw_binding *b) {
@@ -541,33 +555,8 @@ static void binding_defaults(struct hw_binding *b) {
         };
 }
 
-static void limits_defaults(struct hw_limits *lim) {
-        /* Documented defaults (docs/hardware-map.md), from chair-domain.md section 3. */
-        *lim = (struct hw_limits) {
-                .max_session_s = 30 * 60,
-                .heater_max_decic = 600,
-                .heat_rise_timeout_s = 300,
-                .air_max_pressure_decikpa = 500,
-                .air_max_inflate_s = 30,
-                .travel_timeout_ms = 10000,
-                .travel_margin_pct = 25,
-                .encoder_loss_ms = 2000,
-                .motor_current_max_ma = 4000,
-                .stall_ms = 300,
-                .supply_min_mv = 10000,
-                .supply_max_mv = 36000,
-                .modbus_link_lost_ms = 1000,
-                .modbus_error_storm = 20,
-                .deadline_miss_ms = 20,
-                .latch_until_power_cycle = false,
-        };
-}
-
 static void panel_defaults(struct hw_panel *p) {
-        p->long_press_ms = 1500;
-        p->repeat_delay_ms = 600;
-        p->repeat_interval_ms = 250;
-        p->child_lock_ms = 3000;
+        apply_defaults(panel_keys, ARRAY_SIZE(panel_keys), p);
         for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++) {
                 binding_defaults(&p->keys[k].binding);
                 p->keys[k].present = true;
@@ -578,262 +567,185 @@ static void panel_defaults(struct hw_panel *p) {
 static void map_defaults(struct hardware_map *m, const char *path) {
         memset(m, 0, sizeof *m);
         snprintf(m->path, sizeof m->path, "%s", path);
-        m->track_length_mm = 800;
-        m->pulses_per_mm = 2;
-        m->auto_off_default_min = 20;
+        apply_defaults(chair_keys, ARRAY_SIZE(chair_keys), m);
         /* Timed inflation per level, as the RT6923's pump runs (docs/hardware-map.md). */
         memcpy(m->air_inflate_ms, (const uint32_t[6]) { 0, 4000, 6000, 8000, 10000, 12000 }, sizeof m->air_inflate_ms);
-        limits_defaults(&m->limits);
+        apply_defaults(limit_keys, ARRAY_SIZE(limit_keys), &m->limits);
+        m->limits.latch_until_power_cycle = false;
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 binding_defaults(&m->outputs[i]);
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
                 binding_defaults(&m->inputs[i]);
         panel_defaults(&m->panel);
-        m->scheduler.priority = 50;
-        m->scheduler.cpu = -1;
+        apply_defaults(scheduler_keys, ARRAY_SIZE(scheduler_keys), &m->scheduler);
 }
 
-static void bus_defaults(struct hw_bus *b) {
-        b->baud = 115200;
-        b->parity = 'N';
-        b->data_bits = 8;
-        b->stop_bits = 1;
-        b->slave = 1;
-        b->response_timeout_ms = 50;
-        b->poll_interval_ms = 50;
-        b->heartbeat_register = -1;
-        b->heartbeat_period_ms = 250;
-        b->idle_poll_ms = 200;
-}
-
-static int key_panel(struct loader *l, const char *key, const char *v) {
-        static const struct { const char *name; long long min, max; size_t offset; } keys[] = {
-                { "long_press_ms", 300, 10000, offsetof(struct hw_panel, long_press_ms) },
-                { "repeat_delay_ms", 100, 5000, offsetof(struct hw_panel, repeat_delay_ms) },
-                { "repeat_interval_ms", 50, 2000, offsetof(struct hw_panel, repeat_interval_ms) },
-                { "child_lock_ms", 500, 10000, offsetof(struct hw_panel, child_lock_ms) },
-        };
-        long long x;
-        int r;
-
-        for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
-                if (strcmp(key, keys[i].name) == 0) {
-                        if ((r = int_key(l, key, v, keys[i].min, keys[i].max, &x)) == 0)
-                                *(uint32_t *) ((char *) &l->map->panel + keys[i].offset) = (uint32_t) x;
-                        return r;
-                }
-        return add_error(l, l->line, "unknown key '%s' in [panel] (long_press_ms, repeat_delay_ms, "
-                         "repeat_interval_ms, child_lock_ms)", key);
-}
-
-static int key_scheduler(struct loader *l, const char *key, const char *v) {
-        long long x;
-        int r;
-
-        if (strcmp(key, "priority") == 0) {
-                if ((r = int_key(l, key, v, 1, 99, &x)) == 0)
-                        l->map->scheduler.priority = (uint32_t) x;
-                return r;
-        }
-        if (strcmp(key, "cpu") == 0) {
-                if (strcmp(v, "any") == 0) {
-                        l->map->scheduler.cpu = -1;
-                        return 0;
-                }
-                if ((r = int_key(l, key, v, 0, 1023, &x)) == 0)
-                        l->map->scheduler.cpu = (int32_t) x;
-                return r;
-        }
-        return add_error(l, l->line, "unknown key '%s' in [scheduler] (priority, cpu)", key);
-}
-
-/* Called by the reader for each "[...]" line: validates the name and starts the section. */
-static void begin_section(struct loader *l, const char *name) {
+/* Starts a section: validates its name, finds its slot. Returns its kind (SECTION_NONE: refused,
+ * its keys unread) and sets *ret_obj to where its keys go. */
+static const struct section_kind_info *begin_section(struct loader *l, const char *name, void **ret_obj,
+                                                     void **ret_obj2) {
         const char *dot = strchr(name, '.');
         const char *sub = dot ? dot + 1 : NULL;
         size_t kind_len = dot ? (size_t) (dot - name) : strlen(name);
+        const struct section_kind_info *info = NULL;
+        struct hardware_map *m = l->map;
 
         l->kind = SECTION_NONE;
-        l->section_line = l->line;
-        l->n_seen_keys = 0;
-
-        for (unsigned i = 0; i < l->n_seen_sections; i++)
-                if (strcmp(l->seen_sections[i], name) == 0) {
-                        add_error(l, l->line, "duplicate section [%s]", name);
-                        return;
-                }
-        if (l->n_seen_sections < ARRAY_SIZE(l->seen_sections))
-                snprintf(l->seen_sections[l->n_seen_sections++], sizeof l->seen_sections[0], "%s", name);
-
-        if (!dot && strcmp(name, "chair") == 0) {
-                l->kind = SECTION_CHAIR;
-                l->seen_chair = true;
-                l->chair_line = l->line;
-                return;
-        }
-        if (!dot && strcmp(name, "limits") == 0) {
-                l->kind = SECTION_LIMITS;
-                return;
-        }
-        if (!dot && strcmp(name, "panel") == 0) {
-                l->kind = SECTION_PANEL;
-                return;
-        }
-        if (!dot && strcmp(name, "scheduler") == 0) {
-                l->kind = SECTION_SCHEDULER;
-                l->map->scheduler.line_no = l->line;
-                return;
+        for (size_t i = 0; i < ARRAY_SIZE(section_kinds); i++)
+                if (!!dot == section_kinds[i].named && strlen(section_kinds[i].name) == kind_len &&
+                    strncmp(name, section_kinds[i].name, kind_len) == 0)
+                        info = &section_kinds[i];
+        if (!info) {
+                add_error(l, l->line, "unknown section [%s] (chair, limits, panel, scheduler, gpio.NAME, bus.NAME, "
+                          "output.NAME, input.NAME, key.NAME)", name);
+                return NULL;
         }
         if (dot && (!*sub || strlen(sub) >= HW_NAME_MAX)) {
                 add_error(l, l->line, "section [%s] has an empty or too long name", name);
-                return;
+                return NULL;
         }
-        if (dot && kind_len == 4 && strncmp(name, "gpio", 4) == 0) {
-                if (l->map->n_gpio_chips >= HW_MAX_GPIO_CHIPS) {
+        *ret_obj2 = NULL;
+        switch (info->kind) {
+        case SECTION_CHAIR:
+                l->seen_chair = true;
+                l->chair_line = l->line;
+                *ret_obj = m;
+                break;
+        case SECTION_LIMITS:
+                *ret_obj = &m->limits;
+                break;
+        case SECTION_PANEL:
+                *ret_obj = &m->panel;
+                break;
+        case SECTION_SCHEDULER:
+                m->scheduler.line_no = l->line;
+                *ret_obj = &m->scheduler;
+                break;
+        case SECTION_GPIO:
+                if (m->n_gpio_chips >= HW_MAX_GPIO_CHIPS) {
                         add_error(l, l->line, "more than %d [gpio.*] sections", HW_MAX_GPIO_CHIPS);
-                        return;
+                        return NULL;
                 }
-                l->index = (int) l->map->n_gpio_chips++;
-                snprintf(l->map->gpio_chips[l->index].name, HW_NAME_MAX, "%s", sub);
-                l->map->gpio_chips[l->index].line_no = l->line;
-                l->kind = SECTION_GPIO;
-                return;
-        }
-        if (dot && kind_len == 3 && strncmp(name, "bus", 3) == 0) {
-                if (l->map->n_buses >= HW_MAX_BUSES) {
+                l->index = (int) m->n_gpio_chips++;
+                snprintf(m->gpio_chips[l->index].name, HW_NAME_MAX, "%s", sub);
+                m->gpio_chips[l->index].line_no = l->line;
+                *ret_obj = &m->gpio_chips[l->index];
+                break;
+        case SECTION_BUS:
+                if (m->n_buses >= HW_MAX_BUSES) {
                         add_error(l, l->line, "more than %d [bus.*] sections", HW_MAX_BUSES);
-                        return;
+                        return NULL;
                 }
-                l->index = (int) l->map->n_buses++;
-                bus_defaults(&l->map->buses[l->index]);
-                snprintf(l->map->buses[l->index].name, HW_NAME_MAX, "%s", sub);
-                l->map->buses[l->index].line_no = l->line;
-                l->kind = SECTION_BUS;
-                return;
-        }
-        if (dot && kind_len == 6 && strncmp(name, "output", 6) == 0) {
+                l->index = (int) m->n_buses++;
+                apply_defaults(bus_keys, ARRAY_SIZE(bus_keys), &m->buses[l->index]);
+                snprintf(m->buses[l->index].name, HW_NAME_MAX, "%s", sub);
+                m->buses[l->index].line_no = l->line;
+                *ret_obj = &m->buses[l->index];
+                break;
+        case SECTION_OUTPUT: {
                 int o = chair_output_from_name(sub);
                 if (o < 0) {
                         add_error(l, l->line, "[output.%s]: unknown output (see docs/hardware-map.md)", sub);
-                        return;
+                        return NULL;
                 }
                 l->index = o;
-                l->map->outputs[o].line_no = l->line;
-                l->kind = SECTION_OUTPUT;
-                return;
+                m->outputs[o].line_no = l->line;
+                *ret_obj = &m->outputs[o];
+                break;
         }
-        if (dot && kind_len == 5 && strncmp(name, "input", 5) == 0) {
+        case SECTION_INPUT: {
                 int i = chair_input_from_name(sub);
                 if (i < 0) {
                         add_error(l, l->line, "[input.%s]: unknown input (see docs/hardware-map.md)", sub);
-                        return;
+                        return NULL;
                 }
                 l->index = i;
-                l->map->inputs[i].line_no = l->line;
-                l->kind = SECTION_INPUT;
-                return;
+                m->inputs[i].line_no = l->line;
+                *ret_obj = &m->inputs[i];
+                break;
         }
-        if (dot && kind_len == 3 && strncmp(name, "key", 3) == 0) {
+        case SECTION_KEY: {
                 int k = chair_key_from_name(sub);
                 if (k < 0) {
                         add_error(l, l->line, "[key.%s]: unknown key function (see docs/panel.md)", sub);
-                        return;
+                        return NULL;
                 }
                 /* The first [key.*] section replaces the default key map (every key, default
                  * codes) with the keys the file lists. */
                 if (l->n_key_sections++ == 0)
                         for (unsigned i = 0; i < _CHAIR_KEY_MAX; i++)
-                                l->map->panel.keys[i].present = false;
+                                m->panel.keys[i].present = false;
                 l->index = k;
-                l->map->panel.keys[k].present = true;
-                l->map->panel.keys[k].binding.line_no = l->line;
-                l->kind = SECTION_KEY;
-                return;
+                m->panel.keys[k].present = true;
+                m->panel.keys[k].binding.line_no = l->line;
+                *ret_obj = &m->panel.keys[k];
+                *ret_obj2 = &m->panel.keys[k].binding;
+                break;
         }
-        add_error(l, l->line, "unknown section [%s] (chair, limits, panel, scheduler, gpio.NAME, bus.NAME, output.NAME, "
-                  "input.NAME, key.NAME)", name);
-}
-
-static char *reader(char *str, int num, void *userdata) {
-        struct loader *l = userdata;
-        size_t len;
-        char *s;
-
-        if (l->line_too_long)
-                return NULL;
-        if (!fgets(str, num, l->file))
-                return NULL;
-        l->line++;
-        len = strlen(str);
-        if (len == (size_t) num - 1 && str[len - 1] != '\n' && !feof(l->file)) {
-                add_error(l, l->line, "line longer than %d characters", MAX_LINE - 2);
-                l->line_too_long = true;
-                return NULL;
-        }
-        s = str + strspn(str, " \t");
-        if (*s == '[') {
-                char name[MAX_LINE];
-                char *end = strchr(s, ']');
-                if (end && !ini_rest_is_blank(end + 1)) {
-                        /* inih would take "[a] [b]" as [a] and drop the rest unseen. */
-                        l->kind = SECTION_NONE; /* its keys go nowhere */
-                        l->n_seen_keys = 0;
-                        add_error(l, l->line, "text after the section header (one section per line)");
-                        return str;
-                }
-                if (end) {
-                        size_t n = (size_t) (end - s - 1);
-                        memcpy(name, s + 1, n);
-                        name[n] = 0;
-                        begin_section(l, name);
-                }
-        }
-        return str;
-}
-
-static int handler(void *userdata, const char *section, const char *key, const char *value) {
-        struct loader *l = userdata;
-
-        for (unsigned i = 0; i < l->n_seen_keys; i++)
-                if (strcmp(l->seen_keys[i], key) == 0) {
-                        add_error(l, l->line, "duplicate key '%s' in [%s]", key, section);
-                        return 1;
-                }
-        if (l->n_seen_keys < ARRAY_SIZE(l->seen_keys))
-                snprintf(l->seen_keys[l->n_seen_keys++], sizeof l->seen_keys[0], "%s", key);
-
-        switch (l->kind) {
         case SECTION_NONE:
-                if (!*section)
-                        add_error(l, l->line, "key '%s' outside of any section", key);
-                /* else: the section header was already reported */
-                break;
-        case SECTION_CHAIR:
-                key_chair(l, key, value);
-                break;
-        case SECTION_LIMITS:
-                key_limits(l, key, value);
-                break;
-        case SECTION_GPIO:
-                key_gpio(l, key, value);
-                break;
-        case SECTION_BUS:
-                key_bus(l, key, value);
-                break;
-        case SECTION_PANEL:
-                key_panel(l, key, value);
-                break;
-        case SECTION_SCHEDULER:
-                key_scheduler(l, key, value);
-                break;
-        case SECTION_OUTPUT:
-        case SECTION_INPUT:
-        case SECTION_KEY:
-                key_binding(l, key, value);
-                break;
+                return NULL;
         }
-        /* Keep going: a technician wants every error of the file at once. */
-        return 1;
+        l->kind = info->kind;
+        return info;
+}
+
+static void keys_text(const struct section_kind_info *info, char *buf, size_t size) {
+        size_t len = 0, n = 0;
+        buf[0] = 0;
+        for (size_t t = 0; t < ARRAY_SIZE(info->keys); t++)
+                n += info->n_keys[t];
+        /* A short list helps; a long one is in docs/hardware-map.md. */
+        if (n > 6)
+                return;
+        for (size_t t = 0; t < ARRAY_SIZE(info->keys); t++)
+                for (size_t i = 0; i < info->n_keys[t] && len < size; i++)
+                        len += (size_t) snprintf(buf + len, size - len, "%s%s", len ? ", " : " (", info->keys[t][i].name);
+        if (len && len < size)
+                snprintf(buf + len, size - len, ")");
+}
+
+/* Reads one section's keys through its kind's tables, then reports every key none read. */
+static void read_section(struct loader *l, struct ini_section *s) {
+        const struct section_kind_info *info;
+        void *objs[2] = {};
+
+        l->line = s->line;
+        info = begin_section(l, s->name, &objs[0], &objs[1]);
+        if (!info)
+                return; /* reported; its keys go nowhere */
+        if (!objs[1])
+                objs[1] = objs[0];
+        for (size_t t = 0; t < ARRAY_SIZE(info->keys); t++)
+                for (size_t i = 0; i < info->n_keys[t]; i++) {
+                        const struct map_key *k = &info->keys[t][i];
+                        struct ini_key *key = ini_section_get(s, k->name);
+
+                        if (!key) {
+                                if (k->required) {
+                                        char list[300] = "";
+                                        if (k->choices) {
+                                                size_t len = 0;
+                                                for (size_t c = 0; k->choices[c] && len < sizeof list; c++)
+                                                        len += (size_t) snprintf(list + len, sizeof list - len, "%s%s",
+                                                                                 c ? ", " : " (", k->choices[c]);
+                                                if (len + 1 < sizeof list)
+                                                        strcat(list, ")");
+                                        }
+                                        add_error(l, s->line, "[%s]: missing required key '%s'%s", s->name, k->name, list);
+                                }
+                                continue;
+                        }
+                        if (info->keys[t] == binding_keys)
+                                current_refs(l)->key_line[i] = key->line;
+                        l->line = key->line;
+                        k->parse(l, k, key->value, objs[t]);
+                }
+        for (size_t i = 0; i < s->n_keys; i++)
+                if (!s->keys[i].used) {
+                        char list[300];
+                        keys_text(info, list, sizeof list);
+                        add_error(l, s->keys[i].line, "unknown key '%s' in [%s]%s", s->keys[i].name, s->name, list);
+                }
 }
 
 static int find_chip(const struct hardware_map *m, const char *name) {
@@ -856,24 +768,26 @@ static void check_binding(struct loader *l, struct hw_binding *b, struct binding
                           const char *kind, unsigned index, const char *name) {
         bool output = strcmp(kind, "output") == 0;
         static const bool applies[][_BK_MAX] = {
-                [HW_BACKEND_SIM] = { [BK_BACKEND] = true },
+                [HW_BACKEND_SIM] = { [BK_BACKEND] = true, [BK_STOP] = true },
                 [HW_BACKEND_GPIO] = { [BK_BACKEND] = true, [BK_CHIP] = true, [BK_LINE] = true,
                                       [BK_DIRECTION_LINE] = true, [BK_ACTIVE_LOW] = true,
-                                      [BK_BIAS] = true, [BK_DEBOUNCE_MS] = true },
+                                      [BK_BIAS] = true, [BK_DEBOUNCE_MS] = true, [BK_STOP] = true },
                 [HW_BACKEND_MODBUS] = { [BK_BACKEND] = true, [BK_BUS] = true, [BK_TABLE] = true,
                                         [BK_ADDRESS] = true, [BK_SCALE] = true, [BK_SIGNED] = true,
-                                        [BK_WORDS] = true, [BK_WORD_ORDER] = true },
+                                        [BK_WORDS] = true, [BK_WORD_ORDER] = true, [BK_STOP] = true },
         };
         if (!refs->key_line[BK_BACKEND]) {
                 add_error(l, b->line_no, "[%s.%s]: missing required key 'backend' (sim, gpio, modbus)", kind, name);
                 return;
         }
+        if (refs->key_line[BK_STOP] && strcmp(kind, "input") != 0)
+                add_error(l, refs->key_line[BK_STOP], "key 'stop' applies to inputs only, not [%s.%s]", kind, name);
         if (b->backend == HW_BACKEND_NONE)
                 return; /* its value was already reported */
         for (unsigned k = 0; k < _BK_MAX; k++)
                 if (refs->key_line[k] && !applies[b->backend][k])
                         add_error(l, refs->key_line[k], "[%s.%s]: key '%s' does not apply to backend %s",
-                                  kind, name, binding_key_names[k], hw_backend_name(b->backend));
+                                  kind, name, binding_keys[k].name, hw_backend_name(b->backend));
 
         if (b->backend == HW_BACKEND_GPIO) {
                 if (!refs->key_line[BK_CHIP] || !refs->key_line[BK_LINE]) {
@@ -932,7 +846,7 @@ static void check_keys(struct loader *l) {
                         for (unsigned b = 0; b < _BK_MAX; b++)
                                 if (refs->key_line[b]) {
                                         add_error(l, refs->key_line[b], "[key.%s]: '%s' applies to a key on its own GPIO "
-                                                  "line (backend = gpio)", chair_key_name(k), binding_key_names[b]);
+                                                  "line (backend = gpio)", chair_key_name(k), binding_keys[b].name);
                                         break;
                                 }
                         continue;
@@ -1086,13 +1000,107 @@ static void check_interlocks(struct loader *l) {
                           "(line %u)", in[CHAIR_IN_AIR_PRESSURE].line_no);
 }
 
+/* What the backends can run, from the map alone (no loader state), so it also checks a map
+ * built in code: the GPIO and Modbus drivers carry no rules of their own and run this at open.
+ * In a loaded map most of it was refused already, by the key tables' ranges. */
+static void check_backend_rules(const struct hardware_map *m, struct ini_errors *e) {
+        const char *path = m->path[0] ? m->path : "hardware map";
+
+        for (unsigned i = 0; i < m->n_buses; i++) {
+                const struct hw_bus *c = &m->buses[i];
+                const char *why = NULL;
+
+                if (c->slave > 247)
+                        why = "slave must be 0..247";
+                else if (c->response_timeout_ms == 0 || c->response_timeout_ms > 10000)
+                        why = "timeout_ms must be 1..10000";
+                else if (c->poll_interval_ms == 0)
+                        why = "poll_ms must be at least 1";
+                else if (c->heartbeat_register > 65535)
+                        why = "heartbeat_register must be 0..65535";
+                else if (c->heartbeat_register >= 0 && c->heartbeat_period_ms == 0)
+                        why = "heartbeat_ms must be at least 1 with a heartbeat_register";
+                else if (!c->tcp && (c->baud == 0 || (c->parity != 'N' && c->parity != 'E' && c->parity != 'O') ||
+                                     (c->data_bits != 0 && (c->data_bits < 5 || c->data_bits > 8)) ||
+                                     (c->stop_bits != 0 && c->stop_bits != 1 && c->stop_bits != 2)))
+                        why = "serial settings (baud, parity N/E/O, data bits 5..8, stop bits 1..2) are unusable";
+                if (why)
+                        ini_errors_add(e, path, c->line_no, "[bus.%s]: %s", c->name, why);
+        }
+        for (unsigned k = 0; k < _CHAIR_OUT_MAX + _CHAIR_IN_MAX + _CHAIR_KEY_MAX; k++) {
+                bool is_out = k < _CHAIR_OUT_MAX, is_key = k >= _CHAIR_OUT_MAX + _CHAIR_IN_MAX;
+                unsigned in = k - _CHAIR_OUT_MAX, key = k - _CHAIR_OUT_MAX - _CHAIR_IN_MAX;
+                const struct hw_binding *b = is_out ? &m->outputs[k] : is_key ? &m->panel.keys[key].binding : &m->inputs[in];
+                const char *kind = is_out ? "output" : is_key ? "key" : "input";
+                const char *name = is_out ? chair_output_info(k)->name : is_key ? chair_key_name(key) : chair_input_info(in)->name;
+                bool direction = b->direction_offset >= 0 || b->direction_name[0];
+                char why[160] = "";
+
+                if (is_key && !m->panel.keys[key].present)
+                        continue;
+                if (!is_out && !is_key && in == CHAIR_IN_PANEL_KEY && m->panel.gpio_keys)
+                        continue; /* the [key.*] lines are panel_key */
+                if (b->backend == HW_BACKEND_GPIO) {
+                        if (b->chip < 0 || (unsigned) b->chip >= m->n_gpio_chips)
+                                snprintf(why, sizeof why, "no GPIO chip %d in the map", b->chip);
+                        else if (is_out && chair_output_info(k)->kind != CHAIR_VALUE_PERCENT &&
+                                 chair_output_info(k)->max - chair_output_info(k)->min > 1)
+                                snprintf(why, sizeof why, "a setpoint with %d values cannot be driven by a GPIO line; "
+                                         "bind it to modbus", chair_output_info(k)->max - chair_output_info(k)->min + 1);
+                        else if (is_out && direction &&
+                                 (chair_output_info(k)->kind != CHAIR_VALUE_PERCENT || chair_output_info(k)->min >= 0))
+                                snprintf(why, sizeof why, "direction_line only applies to a motor that runs both ways");
+                        else if (!is_out && !is_key && chair_input_info(in)->kind == CHAIR_VALUE_MEASURE)
+                                snprintf(why, sizeof why, "a measurement cannot be read from a GPIO line; bind it to modbus");
+                        else if (!is_out && direction && (is_key || in != CHAIR_IN_ENCODER))
+                                snprintf(why, sizeof why, "direction_line only applies to the encoder (quadrature phase B)");
+                } else if (b->backend == HW_BACKEND_MODBUS && !is_key) {
+                        bool bit = b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT;
+                        if (b->bus < 0 || (unsigned) b->bus >= m->n_buses)
+                                snprintf(why, sizeof why, "names no bus");
+                        else if (!isfinite(b->scale) || b->scale == 0)
+                                snprintf(why, sizeof why, "scale must be a non-zero number");
+                        else if (b->words != 1 && (b->words != 2 || bit))
+                                snprintf(why, sizeof why, "words must be 1, or 2 for a register");
+                        else if ((unsigned) b->address + b->words > 65536)
+                                snprintf(why, sizeof why, "address runs past 65535");
+                        else if (is_out && (b->table == HW_MODBUS_DISCRETE_INPUT || b->table == HW_MODBUS_INPUT_REGISTER))
+                                snprintf(why, sizeof why, "an output needs a writable table (coil or holding)");
+                        else if (!is_out)
+                                for (unsigned j = 0; j < _CHAIR_IN_MAX && !why[0]; j++) {
+                                        const struct hw_binding *o = &m->inputs[j];
+                                        /* One block read per table per poll: 120 registers or bits at most. */
+                                        if (o->backend == HW_BACKEND_MODBUS && o->bus == b->bus && o->table == b->table &&
+                                            (int) o->address + o->words - 1 - (int) b->address >= 120)
+                                                snprintf(why, sizeof why, "more than 120 addresses from another input of "
+                                                         "its table on this bus (one block read)");
+                                }
+                }
+                if (why[0])
+                        ini_errors_add(e, path, b->line_no, "[%s.%s]: %s", kind, name, why);
+        }
+}
+
+int hardware_map_check(const struct hardware_map *m, char *err, size_t size) {
+        struct ini_errors *e = calloc(1, sizeof *e);
+        int r = 0;
+
+        if (!e)
+                return -ENOMEM;
+        check_backend_rules(m, e);
+        if (e->count) {
+                snprintf(err, size, "%s", e->text);
+                r = -EINVAL;
+        }
+        free(e);
+        return r;
+}
+
 static void check_map(struct loader *l) {
         struct hardware_map *m = l->map;
 
         if (!l->seen_chair)
                 add_error(l, 1, "missing required section [chair]");
-        else if (!l->seen_model)
-                add_error(l, 1, "[chair]: missing required key 'model'");
         if (m->limits.supply_min_mv >= m->limits.supply_max_mv)
                 add_error(l, 1, "[limits]: supply_min_mv must be below supply_max_mv");
 
@@ -1104,10 +1112,8 @@ static void check_map(struct loader *l) {
         for (unsigned i = 0; i < m->n_buses; i++) {
                 struct hw_bus *b = &m->buses[i];
                 unsigned *kl = l->bus_key_line[i];
-                if (!kl[3]) {
-                        add_error(l, b->line_no, "[bus.%s]: missing required key 'type' (tcp, rtu)", b->name);
-                        continue;
-                }
+                if (!kl[3])
+                        continue; /* required: reported with its keys */
                 if (b->tcp && (!kl[0] || !kl[1]))
                         add_error(l, b->line_no, "[bus.%s]: type tcp needs 'host' and 'port'", b->name);
                 if (b->tcp && kl[2])
@@ -1137,6 +1143,28 @@ static void check_map(struct loader *l) {
         check_heartbeats(l);
         check_backends(l);
         check_interlocks(l);
+        /* Last, and only on an otherwise good map: what is left of them is what the key
+         * tables cannot see (a setpoint on a GPIO line, inputs too far apart for one block read). */
+        if (!l->errors.count)
+                check_backend_rules(l->map, &l->errors);
+}
+
+/* The first MAX_ERRORS errors, and how many more there were. */
+static void copy_errors(struct loader *l, char *buf, size_t size) {
+        const char *p = l->errors.text;
+        size_t len;
+
+        for (unsigned n = 0; n < MAX_ERRORS && p; n++) {
+                const char *nl = strchr(p, '\n');
+                p = nl ? nl + 1 : NULL;
+        }
+        len = p ? (size_t) (p - 1 - l->errors.text) : l->errors.len;
+        if (!size)
+                return;
+        snprintf(buf, size, "%.*s", (int) len, l->errors.text);
+        if (l->errors.count > MAX_ERRORS && strlen(buf) + 40 < size)
+                snprintf(buf + strlen(buf), size - strlen(buf), "\n%s: ... and %u more errors", l->path,
+                         l->errors.count - MAX_ERRORS);
 }
 
 int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_error, size_t error_size) {
@@ -1155,8 +1183,8 @@ int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_erro
 
 int hardware_map_load_text(const char *path, const char *text, size_t len, struct hardware_map *ret, char *ret_error,
                            size_t error_size) {
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ struct loader *l = NULL;
+        struct ini_document doc;
         const char *what;
         unsigned bad_line;
         int r;
@@ -1167,35 +1195,35 @@ int hardware_map_load_text(const char *path, const char *text, size_t len, struc
                 snprintf(ret_error, error_size, "%s: refused: more than the %d bytes allowed", path, MAP_FILE_MAX);
                 return -EFBIG;
         }
-        if (text_check(text, len, &bad_line, &what) < 0) {
-                snprintf(ret_error, error_size, "%s:%u: the file contains %s", path, bad_line, what);
-                return -EINVAL;
-        }
-        /* fmemopen refuses an empty buffer: an empty file reads as one empty line. */
-        f = fmemopen((void *) (len ? text : "\n"), len ? len : 1, "r");
-        if (!f)
-                return -errno;
         l = calloc(1, sizeof *l);
         if (!l)
                 return -ENOMEM;
         l->path = path;
-        l->file = f;
         l->map = ret;
-        l->errors = ret_error;
-        l->errors_size = error_size;
         map_defaults(ret, path);
 
-        r = ini_parse_stream(reader, l, handler, l);
-        if (r > 0 && !l->n_errors)
-                add_error(l, (unsigned) r, "syntax error (expected [section], key = value or a comment)");
-        else if (r < 0 && !l->n_errors)
-                add_error(l, l->line, "cannot parse (error %d)", r);
-        if (!l->line_too_long)
+        /* A file that is not text is that one error. */
+        if (text_check(text, len, &bad_line, &what) < 0) {
+                snprintf(ret_error, error_size, "%s:%u: the file contains %s", path, bad_line, what);
+                return -EINVAL;
+        }
+        /* Parsing: syntax and duplicates. */
+        r = ini_document_parse(path, text, len, &doc, &l->errors);
+        if (r < 0) {
+                ini_document_free(&doc);
+                return r;
+        }
+        /* Checking: the keys read; the rules across sections only if no over-long line cut
+         * the file short. */
+        for (size_t i = 0; i < doc.n_sections; i++)
+                read_section(l, &doc.sections[i]);
+        if (!doc.stopped)
                 check_map(l);
-        if (l->n_errors > MAX_ERRORS && l->errors_len + 32 < l->errors_size)
-                snprintf(l->errors + l->errors_len, l->errors_size - l->errors_len,
-                         "\n%s: ... and %u more errors", path, l->n_errors - MAX_ERRORS);
-        return l->n_errors ? -EINVAL : 0;
+        ini_document_free(&doc);
+        if (!l->errors.count)
+                return 0;
+        copy_errors(l, ret_error, error_size);
+        return -EINVAL;
 }
 
 void hardware_map_simulated(struct hardware_map *ret) {
@@ -1209,6 +1237,7 @@ void hardware_map_simulated(struct hardware_map *ret) {
         /* The simulated panel behaves as a GPIO one: every press and release is seen as it
          * happens, so there is no board latch to read. */
         ret->inputs[CHAIR_IN_PANEL_EVENT].backend = HW_BACKEND_NONE;
+        ret->inputs[CHAIR_IN_HEARTBEAT_TRIPPED].backend = HW_BACKEND_NONE; /* no board, no heartbeat */
 }
 
 const char *hw_backend_name(enum hw_backend b) {

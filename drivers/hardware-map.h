@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chair-io.h"
@@ -65,6 +66,7 @@ struct hw_bus {
 struct hw_binding {
         enum hw_backend backend;
         unsigned line_no;             /* line of the section header, for errors found later */
+        bool stop;                    /* inputs: a non-zero reading means "stop now" (key stop) */
         /* GPIO */
         int chip;                     /* index into hardware_map.gpio_chips */
         int32_t line_offset;          /* -1 when bound by name */
@@ -153,6 +155,16 @@ int hardware_map_load(const char *path, struct hardware_map *ret, char *ret_erro
  * not, LEN bytes. */
 int hardware_map_load_text(const char *path, const char *text, size_t len, struct hardware_map *ret, char *ret_error,
                            size_t error_size);
+/* The rules of what the GPIO and Modbus backends can run, on a map already in memory (a map
+ * built in code: the probes); hardware_map_load applies them too. The backends run this at
+ * open instead of checking anything themselves. 0, or -EINVAL and "FILE:LINE: message" lines. */
+int hardware_map_check(const struct hardware_map *map, char *ret_error, size_t error_size);
 /* The embedded map of `massagechaird --simulate`: every output and input on the sim backend. */
 void hardware_map_simulated(struct hardware_map *ret);
 const char *hw_backend_name(enum hw_backend b);
+
+/* The key tables, for the check against docs/hardware-map.md: the number of section kinds,
+ * and the name of key I of kind KIND (NULL past its last), with the kind's name ("bus" for
+ * [bus.NAME]) and whether its sections are named. */
+size_t hardware_map_section_kinds(void);
+const char *hardware_map_section_key(size_t kind, size_t i, const char **ret_kind, bool *ret_named);

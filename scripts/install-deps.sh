@@ -9,8 +9,8 @@ packages=(
   dbus dbus-daemon dbus-bin libglib2.0-bin
   python3-pytest python3-pytest-timeout python3-dbus python3-pymodbus python3-serial python3-serial-asyncio python3-gi
   socat mbpoll util-linux rt-tests stress-ng
-  groff-base
-  qemu-system-x86 busybox-static cpio zstd xz-utils debian-archive-keyring
+  groff-base bash-completion zsh
+  qemu-system-x86 busybox-static cpio zstd xz-utils debian-archive-keyring mmdebstrap e2fsprogs
 )
 # libgpiod 2.x only exists in bookworm-backports.
 backports_pkgs=(libgpiod-dev gpiod libgpiod3)

@@ -4,7 +4,8 @@
  * half (line names as in tests/vm/gpio-sim-chair.conf) and obeys commands from stdin, one a line:
  *   set NAME VALUE | get NAME | safe | quit
  * Replies on stdout, one a line: "value NAME V", "ok", "error TEXT", then "done N" after the Nth
- * command; input changes arrive as "event NAME VALUE TIMESTAMP_NS" whenever they happen.
+ * command; input changes arrive as "event NAME VALUE TIMESTAMP_NS" whenever they happen, and
+ * the stop lines' changes first as "stop NAME VALUE THREAD" from the thread that read them.
  * At start it prints "ready", or "open-error: MESSAGE" and exits 2.
  * Options: --chip PATH | --label LABEL, --key-debounce-ms N, --quadrature, --bind-width; or
  * --map FILE: the map is loaded from FILE by the daemon's loader instead (e.g. the VM tier's
@@ -12,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,15 @@ static void build_map(struct hardware_map *m, const char *chip_path, const char 
 
 static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_t timestamp_ns) {
         printf("event %s %d %llu\n", chair_input_info(in)->name, value, (unsigned long long) timestamp_ns);
+        fflush(stdout);
+}
+
+/* The router's stop path stands here: it must be called on the driver's stop thread. */
+static void on_stop(void *userdata, enum chair_input in, int32_t value, int error, uint64_t timestamp_ns) {
+        char thread[16] = "?";
+
+        (void) pthread_getname_np(pthread_self(), thread, sizeof thread);
+        printf("stop %s %d %s\n", chair_input_info(in)->name, error < 0 ? error : value, thread);
         fflush(stdout);
 }
 
@@ -215,6 +226,7 @@ int main(int argc, char **argv) {
                 return 2;
         }
         p.drv->ops->subscribe(p.drv, on_input, &p);
+        p.drv->ops->set_stop_handler(p.drv, on_stop, &p);
         r = sd_event_add_io(p.event, &stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, &p);
         if (r >= 0) {
                 printf("ready\n");

@@ -44,11 +44,13 @@ def test_tcp_reads_plausible_chair(sim_tcp):
 def test_tcp_travel_moves_encoder(sim_tcp):
     sim, client, p = sim_tcp
     assert m.wait_until(lambda: p.stats()["link_up"] == 1)
-    start = m.wait_until(lambda: isinstance(p.get("encoder"), int) and p.get("encoder"))
+    # link_up comes with the first transaction, the readings with the first poll after it; the
+    # encoder starts at 0, the bottom.
+    assert m.wait_until(lambda: isinstance(p.get("encoder"), int))
     start = p.get("encoder")
     assert p.set("travel_motor", 100) == "ok"
     assert m.wait_until(lambda: client.holding(0) == 100)
-    assert m.wait_until(lambda: p.get("encoder") > start + 10, timeout=10)
+    assert m.wait_until(lambda: isinstance(p.get("encoder"), int) and p.get("encoder") > start + 10, timeout=10)
     assert p.cmd("safe") == "ok"
     assert m.wait_until(lambda: client.holding(0) == 0)
 

@@ -3,6 +3,7 @@
 TCP loopback and over RTU on a socat pty pair, and misbehaving peers (exceptions, late replies,
 closed connections, garbage frames, out-of-range values). Driven through
 tests/modbus/modbus-driver-probe. No wall-clock assertions: every wait is a bounded poll."""
+import errno
 import os
 import socket
 import struct
@@ -119,7 +120,9 @@ def test_go_safe_written_before_reads(tcp_peer, probes, tmp_path):
     assert writes and writes[0] <= 1, reqs
 
 
-def test_out_of_range_values_counted_not_delivered(tcp_peer, probes, tmp_path):
+def test_out_of_range_values_counted_and_invalid(tcp_peer, probes, tmp_path):
+    """An implausible reading is counted and makes the input invalid (-ERANGE), never leaves it at
+    its last good value (an open thermistor must not look warm); a good reading restores it."""
     peer, port = tcp_peer
     p = open_probe(probes, m.chairsim_map(tmp_path / "map.conf", tcp_port=port))
     assert m.wait_until(lambda: p.get("supply_voltage") == 24000)
@@ -128,8 +131,11 @@ def test_out_of_range_values_counted_not_delivered(tcp_peer, probes, tmp_path):
     peer.cmd("ir 5 2000")           # 200 degC
     peer.cmd("ir 8 300")            # no such panel key
     assert m.wait_until(lambda: p.stats()["invalid"] >= before + 3)
-    assert p.get("supply_voltage") == 24000 and p.get("temp_lumbar") == 220
+    erange = f"error {errno.ERANGE}"
+    assert p.get("supply_voltage") == erange and p.get("temp_lumbar") == erange and p.get("panel_key") == erange
     assert p.stats()["link_up"] == 1
+    peer.cmd("ir 7 24000")
+    assert m.wait_until(lambda: p.get("supply_voltage") == 24000)
 
 
 def test_exceptions_counted_link_down_then_back(tcp_peer, probes, tmp_path):

@@ -53,10 +53,23 @@ def test_every_option_in_the_page(program, page):
 
 
 def completion_commands():
+    """The completion asks chairctl (its verb table) for the commands: no list of its own."""
     with open(COMPLETION) as f:
-        m = re.search(r'local commands="([^"]*)"', f.read())
-    assert m, "no command list in the completion"
-    return set(m.group(1).split())
+        assert "local commands=" not in f.read(), "the completion keeps a command list of its own"
+    r = subprocess.run([chairtest.binary("chairctl"), "__complete"], capture_output=True, text=True, timeout=10)
+    return {w for w in r.stdout.split() if not w.startswith("-")}
+
+
+def test_man_page_is_generated_from_the_verb_table():
+    """man/chairctl.1 is man/chairctl.1.in with chairctl's own OPTIONS and COMMANDS sections
+    (cmake --build build --target chairctl-man regenerates it)."""
+    with open(os.path.join(MAN, "chairctl.1.in")) as f:
+        template = f.read()
+    r = subprocess.run([chairtest.binary("chairctl"), "__man"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(MAN, "chairctl.1")) as f:
+        assert f.read() == template.replace(".\\\" @SECTIONS@\n", r.stdout), \
+            "man/chairctl.1 is stale: run cmake --build build --target chairctl-man"
 
 
 def test_chairctl_commands_in_page_and_completion():
@@ -96,9 +109,11 @@ try chairctl profile ""
 try chairctl --json heat ""
 try chairctl heat lumbar ""
 try chairctl profile check ""
+try chairctl precautions set ""
+try chairctl --json=""
 """
     r = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True, timeout=10,
-                       env=dict(os.environ, PATH="/usr/bin:/bin"))
+                       env=dict(os.environ, PATH=os.path.dirname(chairtest.binary("chairctl")) + ":/usr/bin:/bin"))
     assert r.returncode == 0, r.stderr
     out = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
     assert set(out["chairctl st"].split()) == {"status", "start", "stop"}, out
@@ -106,6 +121,9 @@ try chairctl profile check ""
     assert set(out["chairctl --json heat "].split()) == {"lumbar", "calves"}, out
     assert set(out["chairctl heat lumbar "].split()) == {"0", "1", "2", "3"}, out
     assert out["chairctl profile check "] == "FILE", out
+    # No daemon here: the conditions come from it, so nothing (and no error) is offered.
+    assert "chairctl precautions set " in out and "[" not in out["chairctl precautions set "], out
+    assert set(out["chairctl --json="].split()) == {"pretty", "short", "off"}, out
 
 
 def test_chair_conf_example_is_accepted(workdir):

@@ -448,6 +448,146 @@ static void test_not_a_regular_file(void **state) {
         assert_int_equal(hardware_map_load("/tmp", &map, err, sizeof err), -EISDIR);
 }
 
+/* The rules the backends relied on at open are the loader's, with the map's line. */
+static void test_backend_rules(void **state) {
+        struct hardware_map map;
+        char err[1024];
+
+        expect_error("[chair]\nmodel = x\n[gpio.main]\nlabel = m\n[output.width]\nbackend = gpio\nchip = main\nline = 3\n" ESTOP,
+                     5, "[output.width]: a setpoint with 3 values cannot be driven by a GPIO line; bind it to modbus");
+        expect_error("[chair]\nmodel = x\n[gpio.main]\nlabel = m\n[input.motor_current]\nbackend = gpio\nchip = main\nline = 3\n" ESTOP,
+                     5, "[input.motor_current]: a measurement cannot be read from a GPIO line");
+        expect_error("[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     "[input.limit_top]\nbackend = modbus\nbus = b\ntable = discrete\naddress = 0\n"
+                     "[input.limit_bottom]\nbackend = modbus\nbus = b\ntable = discrete\naddress = 130\n" ESTOP,
+                     7, "[input.limit_top]: more than 120 addresses from another input of its table on this bus");
+        /* A map built in code (the probes) gets the same rules from hardware_map_check. */
+        hardware_map_simulated(&map);
+        assert_int_equal(hardware_map_check(&map, err, sizeof err), 0);
+        map.n_gpio_chips = 1;
+        map.outputs[CHAIR_OUT_WIDTH] = (struct hw_binding) { .backend = HW_BACKEND_GPIO, .chip = 0, .line_offset = 3,
+                                                             .direction_offset = -1, .bus = -1, .line_no = 300 };
+        assert_int_equal(hardware_map_check(&map, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, ":300: [output.width]: a setpoint with 3 values"));
+        map.outputs[CHAIR_OUT_WIDTH].chip = 2;
+        assert_int_equal(hardware_map_check(&map, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, ":300: [output.width]: no GPIO chip 2 in the map"));
+}
+
+/* A key no table reads is an error at its line, whatever the section kind; required keys
+ * come from the tables too. */
+static void test_unread_keys(void **state) {
+        expect_error("[chair]\nmodel = x\n[gpio.main]\nlabel = m\ncolour = 1\n", 5,
+                     "unknown key 'colour' in [gpio.main] (path, label)");
+        expect_error("[chair]\nmodel = x\n[output.air_pump]\nbackend = sim\ncode = 3\n", 5,
+                     "unknown key 'code' in [output.air_pump]");
+        expect_error("[chair]\nmodel = x\n[panel]\nlong_press = 3\n", 4,
+                     "unknown key 'long_press' in [panel] (long_press_ms, repeat_delay_ms, repeat_interval_ms, child_lock_ms)");
+        expect_error("[chair]\nmodel = x\n[bus.x]\nhost = h\nport = 1\n", 3, "[bus.x]: missing required key 'type' (tcp, rtu)");
+        expect_error("# a comment\n[chair]\ntrack_length_mm = 800\n", 2, "[chair]: missing required key 'model'");
+}
+
+/* Every key of the tables is in docs/hardware-map.md under its section, and every key the
+ * doc's tables list is one the loader reads. */
+#define DOC_KEYS_MAX 64
+struct doc_kind {
+        char name[16];
+        char keys[DOC_KEYS_MAX][32];
+        unsigned n;
+};
+
+static struct doc_kind *doc_kind(struct doc_kind *kinds, unsigned *n, const char *name) {
+        for (unsigned i = 0; i < *n; i++)
+                if (strcmp(kinds[i].name, name) == 0)
+                        return &kinds[i];
+        assert_true(*n < 16);
+        snprintf(kinds[*n].name, sizeof kinds[*n].name, "%s", name);
+        kinds[*n].n = 0;
+        return &kinds[(*n)++];
+}
+
+static bool doc_has(const struct doc_kind *k, const char *key) {
+        for (unsigned i = 0; k && i < k->n; i++)
+                if (strcmp(k->keys[i], key) == 0)
+                        return true;
+        return false;
+}
+
+static void test_doc_lists_every_key(void **state) {
+        static struct doc_kind kinds[16];
+        unsigned n_kinds = 0, n_current = 0;
+        struct doc_kind *current[2] = {};
+        const char *src = getenv("MCD_SOURCE_DIR");
+        char p[512], line[1024];
+        FILE *f;
+
+        snprintf(p, sizeof p, "%s/docs/hardware-map.md", src ? src : ".");
+        f = fopen(p, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+                if (line[0] == '#') {
+                        /* "### `[bus.NAME]`: ..." or "### `[output.NAME]` and `[input.NAME]`: ..." */
+                        n_current = 0;
+                        for (char *s = line; (s = strstr(s, "`[")) && n_current < 2; s += 2) {
+                                char name[16];
+                                size_t len = strcspn(s + 2, ".]");
+                                snprintf(name, sizeof name, "%.*s", (int) len, s + 2);
+                                current[n_current++] = doc_kind(kinds, &n_kinds, name);
+                        }
+                        continue;
+                }
+                if (strncmp(line, "| `", 3) != 0 || !n_current)
+                        continue;
+                /* The first cell's `key` or `key = value` names. */
+                char *end = strchr(line + 1, '|');
+                assert_non_null(end);
+                *end = 0;
+                for (char *s = line + 1; (s = strchr(s, '`'));) {
+                        char *close = strchr(s + 1, '`');
+                        size_t len;
+                        assert_non_null(close);
+                        len = strcspn(s + 1, " =`");
+                        for (unsigned c = 0; c < n_current; c++) {
+                                assert_true(current[c]->n < DOC_KEYS_MAX);
+                                snprintf(current[c]->keys[current[c]->n++], 32, "%.*s", (int) len, s + 1);
+                        }
+                        s = close + 1;
+                }
+        }
+        fclose(f);
+
+        for (size_t kind = 0; kind < hardware_map_section_kinds(); kind++) {
+                const char *kind_name = NULL, *key;
+                bool named;
+                struct doc_kind *d, *bindings;
+                unsigned n_table = 0;
+
+                hardware_map_section_key(kind, 0, &kind_name, &named);
+                d = doc_kind(kinds, &n_kinds, kind_name);
+                /* [key.NAME] documents its binding keys as "as for inputs". */
+                bindings = strcmp(kind_name, "key") == 0 ? doc_kind(kinds, &n_kinds, "input") : NULL;
+                for (size_t i = 0; (key = hardware_map_section_key(kind, i, &kind_name, &named)); i++) {
+                        if (!doc_has(d, key) && !doc_has(bindings, key))
+                                print_error("[%s%s]: key '%s' is not in docs/hardware-map.md\n", kind_name,
+                                            named ? ".NAME" : "", key);
+                        assert_true(doc_has(d, key) || doc_has(bindings, key));
+                        n_table++;
+                }
+                for (unsigned i = 0; i < d->n; i++) {
+                        bool found = false;
+                        for (size_t j = 0; (key = hardware_map_section_key(kind, j, &kind_name, &named)); j++)
+                                found = found || strcmp(key, d->keys[i]) == 0;
+                        if (!found)
+                                print_error("docs/hardware-map.md: [%s] lists '%s', which no table reads\n", kind_name,
+                                            d->keys[i]);
+                        assert_true(found);
+                }
+                assert_true(n_table > 0);
+        }
+        /* Every section the doc describes is a kind of the loader's. */
+        assert_int_equal(n_kinds, hardware_map_section_kinds());
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_map),        cmocka_unit_test(test_unknown_section),
@@ -462,6 +602,8 @@ int main(void) {
                 cmocka_unit_test(test_interlocks),     cmocka_unit_test(test_sim_backend),
                 cmocka_unit_test(test_numbers_base_10), cmocka_unit_test(test_bad_bytes),
                 cmocka_unit_test(test_not_a_regular_file),
+                cmocka_unit_test(test_backend_rules),  cmocka_unit_test(test_unread_keys),
+                cmocka_unit_test(test_doc_lists_every_key),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)

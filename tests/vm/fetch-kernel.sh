@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Fetches the newest trixie-backports kernel (it ships gpio-sim) into a cache directory with a
 # private apt configuration: the system's sources and package lists are left untouched.
-# Usage: fetch-kernel.sh CACHE_DIR
-# Leaves CACHE_DIR/kernel/{vmlinuz,configfs.ko,gpio-sim.ko,version}. Exit 0 on success,
-# 1 when the kernel cannot be fetched (with a message on stderr).
+# Usage: fetch-kernel.sh CACHE_DIR [--modules]
+# Leaves CACHE_DIR/kernel/{vmlinuz,configfs.ko,gpio-sim.ko,version} and the kernel's whole module
+# tree in CACHE_DIR/kernel/modules/VERSION (the systemd tier boots a root file system with it);
+# --modules refetches a cache made before the tree was kept. Exit 0 on success, 1 when the
+# kernel cannot be fetched (with a message on stderr).
 set -euo pipefail
 
-cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
+cache=${1:?usage: fetch-kernel.sh CACHE_DIR [--modules]}
+want_modules=${2:-}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 kdir=$cache/kernel
 # Two test runs (worktrees, build dirs) may share the cache: one fetches, the other waits.
 exec 9>"$cache/.lock"
 flock -w 300 9 || { echo "fetch-kernel: $cache is locked by another fetch" >&2; exit 1; }
-if [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/gpio-sim.ko" ] && [ -s "$kdir/configfs.ko" ]; then
+if [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/gpio-sim.ko" ] && [ -s "$kdir/configfs.ko" ] &&
+   { [ "$want_modules" != --modules ] || [ -d "$kdir/modules/$(cat "$kdir/version")/kernel" ]; }; then
   exit 0
 fi
 
@@ -80,6 +84,8 @@ for m in configfs gpio-sim; do
     *) cp "$f" "$kdir.new/$m.ko" ;;
   esac
 done
+mkdir -p "$kdir.new/modules"
+cp -a "$moddir" "$kdir.new/modules/$kver"
 echo "$kver" > "$kdir.new/version"
 rm -rf "$kdir" "$ex" "$apt_root"/debs/*.deb "$apt_root"/archives/*.deb
 mv "$kdir.new" "$kdir"

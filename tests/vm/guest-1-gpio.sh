@@ -61,6 +61,9 @@ if grep -q '^ready' /tmp/probe.out; then
   pull estop 1
   wait_for '^event estop 1 [1-9]' /tmp/probe.out 30 && poll_input estop 1 \
     && pass "emergency-stop edge delivered" || fail "estop press event"
+  grep -q '^stop estop 1 gpio-stop$' /tmp/probe.out && grep -q '^stop limit_top 1 gpio-stop$' /tmp/probe.out \
+    && pass "stop lines reach the stop path on the gpio-stop thread, not the event loop" \
+    || fail "stop path: $(grep '^stop ' /tmp/probe.out | tr '\n' ' ')"
   ts=$(sed -n "$((mark + 1)),\$p" /tmp/probe.out | awk '$1 == "event" { print $4 }')
   sorted=$(echo "$ts" | sort -n)
   [ -n "$ts" ] && [ "$ts" = "$sorted" ] && pass "edge timestamps are monotonic" || fail "edge timestamps not monotonic: $ts"

@@ -2,15 +2,61 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chair-client.h"
 
-int client_connect(sd_bus **ret) {
-        int r = sd_bus_open_system(ret);
+/* The bus chairctl talks to: --host through ssh, --address, else the system bus (whose address
+ * DBUS_SYSTEM_BUS_ADDRESS overrides). Described in words for the errors. */
+void client_describe_bus(const char *address, const char *host, char *buf, size_t size) {
+        const char *env = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        if (host)
+                snprintf(buf, size, "the system bus of %s (over ssh)", host);
+        else if (address)
+                snprintf(buf, size, "the bus at %s (--address)", address);
+        else if (env && *env)
+                snprintf(buf, size, "the system bus at %s (DBUS_SYSTEM_BUS_ADDRESS)", env);
+        else
+                snprintf(buf, size, "the system bus at unix:path=/run/dbus/system_bus_socket");
+}
+
+int client_connect_quiet(const char *address, const char *host, sd_bus **ret) {
+        sd_bus *bus = NULL;
+        int r;
+
+        if (host)
+                r = sd_bus_open_system_remote(&bus, host);
+        else if (address) {
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        } else
+                r = sd_bus_open_system(&bus);
+        /* Through ssh the connection is made lazily: wait for the bus's Hello reply, so an
+         * unreachable host is a connection error here, not a strange error of the first call. */
+        if (r >= 0) {
+                const char *unique;
+                r = sd_bus_get_unique_name(bus, &unique);
+        }
         if (r < 0) {
-                fprintf(stderr, "chairctl: massagechaird is not running (cannot connect to the system bus: %s).\n",
-                        strerror(-r));
+                sd_bus_unref(bus);
+                return r;
+        }
+        *ret = bus;
+        return 0;
+}
+
+int client_connect(const char *address, const char *host, sd_bus **ret) {
+        char where[600];
+        int r = client_connect_quiet(address, host, ret);
+        if (r < 0) {
+                client_describe_bus(address, host, where, sizeof where);
+                fprintf(stderr, "chairctl: cannot connect to %s: %s.\n%s", where, strerror(-r), CLIENT_CHOOSE_BUS);
                 return -EXIT_NOT_RUNNING;
         }
         return 0;
@@ -22,7 +68,7 @@ static const struct {
         int code;
 } advice[] = {
         { "org.massagechair.Chair1.Error.FaultLatched", "a technician must check the chair and run 'chairctl clear-fault'", 1 },
-        { "org.massagechair.Chair1.Error.Busy", "stop the running session first with 'chairctl stop'", 1 },
+        { "org.massagechair.Chair1.Error.Busy", "'chairctl stop' ends the session first", 1 },
         { "org.massagechair.Chair1.Error.UnknownProgram", "'chairctl list' shows the programs", 1 },
         { "org.massagechair.Chair1.Error.NotRunning", "start a program first ('chairctl start PROGRAM')", 1 },
         { "org.massagechair.Chair1.Error.PrecautionConflict",
@@ -33,13 +79,12 @@ static const struct {
         { "org.massagechair.Chair1.Error.ChildLocked", "the child lock is on", 1 },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
-        { "org.freedesktop.DBus.Error.InvalidArgs", "see 'chairctl --help'", 2 },
+        /* chairctl checked the syntax already: this is the daemon refusing a value. */
+        { "org.freedesktop.DBus.Error.InvalidArgs", NULL, 1 },
         { "org.freedesktop.DBus.Error.ServiceUnknown",
-          "massagechaird is not running (no org.massagechair.Chair1 on the system bus); start it with "
-          "'systemctl start massagechaird'", 3 },
+          "massagechaird is not running (no org.massagechair.Chair1 on this bus)", 3 },
         { "org.freedesktop.DBus.Error.NameHasNoOwner",
-          "massagechaird is not running (no org.massagechair.Chair1 on the system bus); start it with "
-          "'systemctl start massagechaird'", 3 },
+          "massagechaird is not running (no org.massagechair.Chair1 on this bus)", 3 },
 };
 
 int client_report_error(const sd_bus_error *error, int r) {
@@ -49,7 +94,7 @@ int client_report_error(const sd_bus_error *error, int r) {
                                 if (advice[i].code == EXIT_NOT_RUNNING)
                                         fprintf(stderr, "chairctl: %s.\n", advice[i].advice);
                                 else if (advice[i].advice)
-                                        fprintf(stderr, "chairctl: %s.\nchairctl: %s.\n", error->message, advice[i].advice);
+                                        fprintf(stderr, "chairctl: %s: %s.\n", error->message, advice[i].advice);
                                 else
                                         fprintf(stderr, "chairctl: %s.\n", error->message);
                                 return advice[i].code;
@@ -117,6 +162,7 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
         else
                 STR("State", state)
                 STR("Program", program)
+                STR("SelectedProgram", selected)
                 STR("Width", width)
                 STR("Fault", fault)
                 STR("FaultMessage", fault_message)
@@ -195,4 +241,34 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
         }
         sd_bus_message_unref(reply);
         return r < 0 ? r : 0;
+}
+
+bool client_read_diagnostics(sd_bus *bus, client_diagnostic_fn fn, void *userdata) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        if (!bus)
+                return false;
+        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics", &error,
+                               &reply, NULL);
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return false;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                char type;
+                int64_t x;
+                if (sd_bus_message_read(reply, "s", &key) < 0 || sd_bus_message_peek_type(reply, &type, &contents) < 0)
+                        break;
+                if (contents && strcmp(contents, "x") == 0 && sd_bus_message_read(reply, "v", "x", &x) >= 0)
+                        fn(userdata, key, x);
+                else if (sd_bus_message_skip(reply, "v") < 0)
+                        break;
+                if (sd_bus_message_exit_container(reply) < 0)
+                        break;
+        }
+        sd_bus_message_unref(reply);
+        return r >= 0;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
@@ -21,7 +22,7 @@ enum {
 };
 
 struct chair_status {
-        char state[16], program[80], width[16], fault[48], fault_message[256], model[80];
+        char state[16], program[80], selected[80], width[16], fault[48], fault_message[256], model[80];
         uint32_t remaining, duration, intensity, speed, depth, air_intensity, timer;
         int32_t shoulder, roller;
         uint64_t session_id;
@@ -34,8 +35,23 @@ struct chair_status {
         unsigned n_precautions;
 };
 
-/* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured). */
-int client_connect(sd_bus **ret);
+/* Service.GetDiagnostics (technicians and the simulated chair): fn sees every integer entry.
+ * False when it could not be read. */
+typedef void (*client_diagnostic_fn)(void *userdata, const char *key, int64_t value);
+bool client_read_diagnostics(sd_bus *bus, client_diagnostic_fn fn, void *userdata);
+
+/* How to choose another bus: printed whenever the daemon is not found. */
+#define CLIENT_CHOOSE_BUS                                                                          \
+        "chairctl: choose the bus with --address=ADDRESS (scripts/demo.sh prints its own), "      \
+        "DBUS_SYSTEM_BUS_ADDRESS, or -H [USER@]HOST for another machine; on a chair, "            \
+        "'systemctl start massagechaird' starts the daemon.\n"
+
+/* Connects to --host over ssh, to --address, else to the system bus (DBUS_SYSTEM_BUS_ADDRESS
+ * honoured); on failure says which bus it tried and returns -EXIT_NOT_RUNNING. */
+int client_connect(const char *address, const char *host, sd_bus **ret);
+/* The same without a word on failure: a negative errno. */
+int client_connect_quiet(const char *address, const char *host, sd_bus **ret);
+void client_describe_bus(const char *address, const char *host, char *buf, size_t size);
 /* Prints a sentence that tells the user what to do and returns the exit code to use. */
 int client_report_error(const sd_bus_error *error, int r);
 /* Calls a method on the chair's object; on failure reports it and returns the exit code to use

@@ -2,6 +2,10 @@
 /*
  * chairctl: the command-line client of massagechaird. It talks D-Bus only (like timedatectl),
  * except `chairctl profile check|show|plot`, which read profile files directly.
+ *
+ * One table, verbs[], drives everything about a command: dispatch and its argument count, the
+ * help, the man page's list (chairctl __man, at build time) and the shell completion
+ * (chairctl __complete, at Tab time).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,51 +14,55 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chair-client.h"
+#include "hw-command.h"
 #include "macro.h"
 #include "monitor.h"
 #include "output.h"
 #include "parse-number.h"
 #include "profile-command.h"
 
+enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
+
 struct options {
-        bool json;
-        bool verbose;
+        enum json_mode json;
+        bool verbose, no_legend, no_pager, full, value, no_block;
+        const char *address, *host;
+        const char *properties[32];
+        unsigned n_properties;
 };
 
-static void help(void) {
-        printf("chairctl - control massagechaird, the massage chair daemon\n\n"
-               "Usage: chairctl [--json] COMMAND [ARGS]\n\n"
-               "Sessions:\n"
-               "  status [--verbose]             state, program, remaining time, levels, heat, air, fault\n"
-               "  list                           the programs\n"
-               "  start PROGRAM [--intensity N] [--minutes M] [--scan|--no-scan] [--no-heat]\n"
-               "  stop | pause | resume\n"
-               "  manual TECHNIQUE AREA          knead, knead-reverse, tap, knock, shiatsu, clap, roll, knead+tap;\n"
-               "                                 full, upper, lower, point\n"
-               "  point +N|-N                    move the manual point up or down\n"
-               "  intensity N | speed N | depth N  levels 1-5\n"
-               "  width narrow|medium|wide\n"
-               "  heat lumbar|calves LEVEL       0 (off) - 3\n"
-               "  air ZONE... [--intensity N]    shoulders arms back seat calves feet; 'air off'\n"
-               "  timer 10|20|30                 the auto-off timer in minutes\n"
-               "  scan                           measure the shoulder height\n"
-               "  shoulder +N|-N                 fine-tune the shoulder point in 10 mm steps\n"
-               "  monitor [--once]               a live view of the chair\n\n"
-               "The person:\n"
-               "  memory save|recall|show 1|2\n"
-               "  precautions [list | set CONDITION... | clear]\n"
-               "  history [--max N]              past sessions with their pain ratings\n"
-               "  rate SESSION BEFORE AFTER      pain 0-10 before and after a session\n"
-               "  child-lock on|off              every panel key but stop ignored\n\n"
-               "Technicians (root or group chairtech):\n"
-               "  faults [--max N] | clear-fault | reload | latency [wakeups|commands]\n"
-               "  press KEY [MILLISECONDS]       hold a key of the simulated panel\n"
-               "  profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE\n\n"
-               "'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one command.\n"
-               "Exit status: 0 done, 1 the daemon refused, 2 bad usage, 3 the daemon is not running.\n");
-}
+struct ctx {
+        sd_bus *bus;
+        const struct options *o;
+        unsigned columns; /* 0: no limit */
+};
+
+enum {
+        V_READS = 1 << 0,  /* prints data: --json applies */
+        V_NO_BUS = 1 << 1, /* works without the daemon */
+        V_PAGER = 1 << 2,  /* long output: paged on a terminal */
+        V_BUS_OPTIONAL = 1 << 3, /* uses the daemon when it answers */
+};
+
+struct verb {
+        const char *name, *section, *args, *summary, *text;
+        int min, max; /* arguments after the verb; -1: the command checks its own */
+        unsigned flags;
+        int (*run)(struct ctx *c, int argc, char **argv);
+        /* Completion of each argument: words, or @programs, @conditions, @keys, @files */
+        const char *complete[3];
+        const char *verb_options;
+};
+
+/* The keys of the panel (docs/panel.md) and the air zones, for completion and checks. */
+#define PANEL_KEYS                                                                                         \
+        "power program start_pause intensity_up intensity_down speed width heat air_zone air_intensity timer " \
+        "shoulder_up shoulder_down memory_a memory_b child_lock"
+#define TECHNIQUES "knead knead-reverse tap knock shiatsu clap roll knead+tap"
+#define AIR_ZONES "shoulders arms back seat calves feet"
 
 __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
         va_list ap;
@@ -62,13 +70,14 @@ __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
-        fprintf(stderr, "\nTry 'chairctl --help'.\n");
+        fprintf(stderr, ". Try 'chairctl --help'.\n");
         return EXIT_USAGE;
 }
 
 static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
         long long v;
-        if (parse_integer(s, min, max, &v) < 0)
+        /* A level or a count has no sign: "+3" is as wrong as "-3". */
+        if (*s == '+' || parse_integer(s, min, max, &v) < 0)
                 return -EINVAL;
         *ret = (unsigned) v;
         return 0;
@@ -82,49 +91,176 @@ static int parse_steps(const char *s, int *ret) {
         return 0;
 }
 
+static struct json json_for(const struct ctx *c) {
+        return (struct json) { .f = stdout, .pretty = c->o->json == JSON_PRETTY };
+}
+
+/* ISO 8601 in UTC: the one convention of every time chairctl prints (the history's too). */
+static void format_time_usec(uint64_t usec, char *buf, size_t size) {
+        time_t s = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        if (!gmtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                snprintf(buf, size, "-");
+}
+
+static int get_state(sd_bus *bus, char *buf, size_t size) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *s = NULL;
+        int r = sd_bus_get_property_string(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "State", &error, &s);
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return r;
+        snprintf(buf, size, "%s", s);
+        free(s);
+        return 0;
+}
+
+/*
+ * A Busy or NotRunning refusal: the fix depends on what the chair is doing, which the daemon's
+ * sentence cannot know from the caller's point of view. One line, naming the fix.
+ */
+static int report_refusal(struct ctx *c, const char *verb, const sd_bus_error *error, int r) {
+        char state[16] = "";
+        const char *fix = NULL;
+        bool busy = sd_bus_error_has_name(error, "org.massagechair.Chair1.Error.Busy"),
+             not_running = sd_bus_error_has_name(error, "org.massagechair.Chair1.Error.NotRunning");
+
+        if ((!busy && !not_running) || get_state(c->bus, state, sizeof state) < 0)
+                return client_report_error(error, r);
+        if (strcmp(verb, "point") == 0 && strcmp(state, "scanning") != 0)
+                fix = "'chairctl manual TECHNIQUE point' starts point mode";
+        else if (strcmp(state, "scanning") == 0)
+                fix = "the body scan ends by itself in a few seconds and its program then starts "
+                      "('chairctl stop' cancels it)";
+        else if (strcmp(state, "fault") == 0)
+                fix = "a fault is latched: 'chairctl status' names it, 'chairctl clear-fault' clears it once its "
+                      "cause is gone";
+        else if (strcmp(state, "settling") == 0)
+                fix = "the chair is settling (roller going home) and is idle again in a few seconds";
+        else if (strcmp(state, "paused") == 0 && strcmp(verb, "pause") == 0)
+                fix = "the session is paused already; 'chairctl resume' continues it";
+        else if (strcmp(state, "running") == 0 && strcmp(verb, "resume") == 0)
+                fix = "the session is running already; 'chairctl pause' holds it";
+        else if (busy)
+                fix = "stop the running session first with 'chairctl stop'";
+        else
+                fix = "'chairctl start PROGRAM' starts a session";
+        fprintf(stderr, "chairctl: %s: %s.\n", error->message ? error->message : error->name, fix);
+        return EXIT_CALL_FAILED;
+}
+
 /* Runs one method with no reply data; on failure prints advice and returns the exit code. */
-static int call(sd_bus *bus, const char *interface, const char *method, const char *sig, ...) {
+static int call(struct ctx *c, const char *verb, const char *interface, const char *method, const char *sig, ...) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *m = NULL, *reply = NULL;
         va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, interface, method);
+        r = sd_bus_message_new_method_call(c->bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, interface, method);
         if (r >= 0 && sig) {
                 va_start(ap, sig);
                 r = sd_bus_message_appendv(m, sig, ap);
                 va_end(ap);
         }
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0)
-                r = -client_report_error(&error, r);
+                r = sd_bus_call(c->bus, m, 0, &error, &reply);
+        r = r < 0 ? report_refusal(c, verb, &error, r) : 0;
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? -r : 0;
+        return r;
 }
 
 static void format_duration(uint32_t s, char *buf, size_t size) {
         snprintf(buf, size, "%u:%02u", s / 60, s % 60);
 }
 
-static int cmd_status(sd_bus *bus, const struct options *o) {
+/* The panel's display and the latched fault's number, from the diagnostics (technicians and
+ * the simulated chair); -1 each when they cannot be read. */
+struct panel_view {
+        int64_t minutes, program, intensity, fault;
+        bool known;
+};
+
+static void panel_view_entry(void *userdata, const char *key, int64_t x) {
+        struct panel_view *v = userdata;
+        const char *k = key + strlen("output.display_");
+
+        if (strncmp(key, "output.display_", 15) != 0)
+                return;
+        v->known = true;
+        if (strcmp(k, "minutes") == 0)
+                v->minutes = x;
+        else if (strcmp(k, "program") == 0)
+                v->program = x;
+        else if (strcmp(k, "intensity") == 0)
+                v->intensity = x;
+        else if (strcmp(k, "fault") == 0)
+                v->fault = x;
+}
+
+static void get_panel_view(sd_bus *bus, struct panel_view *v) {
+        *v = (struct panel_view) { -1, -1, -1, -1, false };
+        client_read_diagnostics(bus, panel_view_entry, v);
+}
+
+static int print_diagnostics(struct ctx *c) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics",
+                                   &error, &reply, NULL);
+        if (r < 0) {
+                printf("\n(diagnostics: %s)\n", error.message ? error.message : strerror(-r));
+                sd_bus_error_free(&error);
+                return 0;
+        }
+        printf("\nDiagnostics:\n");
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                char type;
+                sd_bus_message_read(reply, "s", &key);
+                sd_bus_message_peek_type(reply, &type, &contents);
+                if (contents && contents[0] == 'x') {
+                        int64_t v;
+                        sd_bus_message_read(reply, "v", "x", &v);
+                        printf("  %-28s %lld\n", key, (long long) v);
+                } else if (contents && contents[0] == 't') {
+                        uint64_t v;
+                        sd_bus_message_read(reply, "v", "t", &v);
+                        printf("  %-28s %llu%s\n", key, (unsigned long long) v, strstr(key, "_us") ? " us" : "");
+                } else if (contents && contents[0] == 'b') {
+                        int v;
+                        sd_bus_message_read(reply, "v", "b", &v);
+                        printf("  %-28s %s\n", key, v ? "yes" : "no");
+                } else {
+                        sd_bus_message_skip(reply, "v");
+                }
+                sd_bus_message_exit_container(reply);
+        }
+        sd_bus_message_unref(reply);
+        return 0;
+}
+
+static int cmd_status(struct ctx *c, int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
+        struct panel_view pv;
         char rem[16], dur[16];
-        int r = client_get_status(bus, &st, &error);
+        int r = client_get_status(c->bus, &st, &error);
 
         if (r < 0) {
                 r = client_report_error(&error, r);
                 sd_bus_error_free(&error);
                 return r;
         }
-        if (o->json) {
-                struct json j = { .f = stdout };
+        get_panel_view(c->bus, &pv);
+        if (c->o->json) {
+                struct json j = json_for(c);
                 json_begin_object(&j, NULL);
                 json_str(&j, "state", st.state);
                 json_str(&j, "program", st.program);
+                json_str(&j, "selected_program", st.selected);
                 json_uint(&j, "remaining", st.remaining);
                 json_uint(&j, "duration", st.duration);
                 json_uint(&j, "intensity", st.intensity);
@@ -160,6 +296,14 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
                 json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
+                if (pv.known) {
+                        json_begin_object(&j, "panel_display");
+                        json_int(&j, "program", pv.program);
+                        json_int(&j, "minutes", pv.minutes);
+                        json_int(&j, "intensity", pv.intensity);
+                        json_int(&j, "fault", pv.fault);
+                        json_end_object(&j);
+                }
                 json_end_object(&j);
                 return 0;
         }
@@ -169,6 +313,8 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
         printf("       State: %s\n", st.state);
         if (st.program[0])
                 printf("     Program: %s (%s of %s left)\n", st.program, rem, dur);
+        if (st.selected[0] && strcmp(st.selected, st.program) != 0)
+                printf("    Selected: %s (the panel's start key starts it)\n", st.selected);
         printf("      Levels: intensity %u, speed %u, depth %u, width %s\n", st.intensity, st.speed, st.depth, st.width);
         printf("        Heat:");
         for (unsigned i = 0; i < st.n_heat; i++) {
@@ -204,95 +350,295 @@ static int cmd_status(sd_bus *bus, const struct options *o) {
         for (unsigned i = 0; i < st.n_precautions; i++)
                 printf(" %s", st.precautions[i]);
         printf("%s\n", st.n_precautions ? "" : " none declared");
-        if (st.fault[0])
-                printf("       Fault: %s: %s\n", st.fault, st.fault_message);
-
-        if (o->verbose) {
-                sd_bus_message *reply = NULL;
-                r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE, "GetDiagnostics",
-                                       &error, &reply, NULL);
-                if (r < 0) {
-                        printf("\n(diagnostics: %s)\n", error.message ? error.message : strerror(-r));
-                        sd_bus_error_free(&error);
-                        return 0;
-                }
-                printf("\nDiagnostics:\n");
-                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                        const char *key, *contents;
-                        char type;
-                        sd_bus_message_read(reply, "s", &key);
-                        sd_bus_message_peek_type(reply, &type, &contents);
-                        if (contents && contents[0] == 'x') {
-                                int64_t v;
-                                sd_bus_message_read(reply, "v", "x", &v);
-                                printf("  %-28s %lld\n", key, (long long) v);
-                        } else if (contents && contents[0] == 't') {
-                                uint64_t v;
-                                sd_bus_message_read(reply, "v", "t", &v);
-                                printf("  %-28s %llu%s\n", key, (unsigned long long) v,
-                                       strstr(key, "_us") ? " us" : "");
-                        } else if (contents && contents[0] == 'b') {
-                                int v;
-                                sd_bus_message_read(reply, "v", "b", &v);
-                                printf("  %-28s %s\n", key, v ? "yes" : "no");
-                        } else {
-                                sd_bus_message_skip(reply, "v");
-                        }
-                        sd_bus_message_exit_container(reply);
-                }
-                sd_bus_message_unref(reply);
+        if (pv.known) {
+                /* What the person sees on the panel's display (docs/panel.md): blank fields as '-'. */
+                printf("       Panel: program ");
+                printf(pv.program > 0 ? "%lld" : "-", (long long) pv.program);
+                printf(", %lld min, intensity %lld", (long long) pv.minutes, (long long) pv.intensity);
+                if (pv.fault > 0)
+                        printf(", fault E%lld", (long long) pv.fault);
+                printf("\n");
         }
+        if (st.fault[0]) {
+                printf("       Fault: %s: %s", st.fault, st.fault_message);
+                if (pv.fault > 0)
+                        printf(" (the panel shows E%lld)", (long long) pv.fault);
+                printf("\n");
+        }
+        if (c->o->verbose)
+                return print_diagnostics(c);
         return 0;
 }
 
-static int cmd_list(sd_bus *bus, const struct options *o) {
-        sd_bus_message *reply = NULL;
-        const char *id, *name, *desc;
-        uint32_t duration;
-        struct json j = { .f = stdout };
+/* Prints one property's value as text: scalars as they are, arrays space-separated, dicts as
+ * KEY:VALUE pairs. Returns < 0 for a type it does not know (then skipped). */
+static int print_variant(FILE *f, sd_bus_message *m, const char *contents) {
+        char type = contents[0];
         int r;
 
-        r = client_call(bus, CHAIR_INTERFACE, "ListPrograms", &reply, NULL);
+        switch (type) {
+        case 's': {
+                const char *s;
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r >= 0)
+                        fprintf(f, "%s", s);
+                return r;
+        }
+        case 'u': {
+                uint32_t u;
+                r = sd_bus_message_read(m, "v", "u", &u);
+                if (r >= 0)
+                        fprintf(f, "%u", u);
+                return r;
+        }
+        case 'i': {
+                int32_t i;
+                r = sd_bus_message_read(m, "v", "i", &i);
+                if (r >= 0)
+                        fprintf(f, "%d", i);
+                return r;
+        }
+        case 't': {
+                uint64_t t;
+                r = sd_bus_message_read(m, "v", "t", &t);
+                if (r >= 0)
+                        fprintf(f, "%llu", (unsigned long long) t);
+                return r;
+        }
+        case 'b': {
+                int b;
+                r = sd_bus_message_read(m, "v", "b", &b);
+                if (r >= 0)
+                        fprintf(f, "%s", b ? "yes" : "no");
+                return r;
+        }
+        case 'a': {
+                bool first = true;
+                r = sd_bus_message_enter_container(m, 'v', contents);
+                if (r < 0)
+                        return r;
+                if (strcmp(contents, "as") == 0) {
+                        const char *s;
+                        r = sd_bus_message_enter_container(m, 'a', "s");
+                        while (r >= 0 && (r = sd_bus_message_read(m, "s", &s)) > 0) {
+                                fprintf(f, "%s%s", first ? "" : " ", s);
+                                first = false;
+                        }
+                } else if (strcmp(contents, "a{su}") == 0) {
+                        const char *k;
+                        uint32_t u;
+                        r = sd_bus_message_enter_container(m, 'a', "{su}");
+                        while (r >= 0 && (r = sd_bus_message_read(m, "{su}", &k, &u)) > 0) {
+                                fprintf(f, "%s%s:%u", first ? "" : " ", k, u);
+                                first = false;
+                        }
+                } else if (strcmp(contents, "a{sd}") == 0) {
+                        const char *k;
+                        double d;
+                        r = sd_bus_message_enter_container(m, 'a', "{sd}");
+                        while (r >= 0 && (r = sd_bus_message_read(m, "{sd}", &k, &d)) > 0) {
+                                fprintf(f, "%s%s:%.1f", first ? "" : " ", k, d);
+                                first = false;
+                        }
+                } else {
+                        r = sd_bus_message_skip(m, contents);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                        return r < 0 ? r : -EOPNOTSUPP;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r;
+        }
+        default:
+                r = sd_bus_message_skip(m, "v");
+                return r < 0 ? r : -EOPNOTSUPP;
+        }
+}
+
+static bool wanted_property(const struct options *o, const char *name) {
+        if (!o->n_properties)
+                return true;
+        for (unsigned i = 0; i < o->n_properties; i++)
+                if (strcmp(o->properties[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* show: every property of the chair as NAME=VALUE for scripts, like 'systemctl show'. With
+ * --json, busctl's own rendering of the same properties is the better tool, so show prints a
+ * flat object of the text values. */
+static int cmd_show(struct ctx *c, int argc, char **argv) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        unsigned shown = 0;
+        int r;
+
+        r = sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                               &error, &reply, "s", CHAIR_INTERFACE);
+        if (r < 0) {
+                r = client_report_error(&error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                char type;
+                char *text = NULL;
+                size_t len = 0;
+                FILE *mem;
+
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(reply, &type, &contents);
+                if (r < 0)
+                        break;
+                if (!wanted_property(c->o, key)) {
+                        r = sd_bus_message_skip(reply, "v");
+                } else {
+                        /* The value as text first, so a property of an unknown type prints nothing. */
+                        mem = open_memstream(&text, &len);
+                        if (!mem) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = print_variant(mem, reply, contents);
+                        fclose(mem);
+                        if (r >= 0) {
+                                shown++;
+                                if (c->o->json) {
+                                        struct json j = json_for(c);
+                                        if (shown == 1)
+                                                printf("{");
+                                        else
+                                                printf(",");
+                                        if (j.pretty)
+                                                printf("\n  ");
+                                        json_string(stdout, key);
+                                        printf(j.pretty ? ": " : ":");
+                                        json_string(stdout, text);
+                                } else if (c->o->value)
+                                        printf("%s\n", text);
+                                else
+                                        printf("%s=%s\n", key, text);
+                        } else if (r == -EOPNOTSUPP)
+                                r = 0;
+                        free(text);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (c->o->json)
+                printf(shown ? (c->o->json == JSON_PRETTY ? "\n}\n" : "}\n") : "{}\n");
+        sd_bus_message_unref(reply);
+        if (r < 0)
+                return client_report_error(NULL, r);
+        if (c->o->n_properties && !shown)
+                return usage("no property %s on %s", c->o->properties[0], CHAIR_INTERFACE);
+        return 0;
+}
+
+static int cmd_list(struct ctx *c, int argc, char **argv) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        struct chair_status st;
+        const char *id, *name, *desc;
+        uint32_t duration;
+        struct json j = json_for(c);
+        int r;
+
+        r = client_get_status(c->bus, &st, &error);
+        if (r < 0) {
+                r = client_report_error(&error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = client_call(c->bus, CHAIR_INTERFACE, "ListPrograms", &reply, NULL);
         if (r > 0)
                 return r;
-        if (o->json)
+        if (c->o->json)
                 json_begin_array(&j, NULL);
-        else
-                printf("%-20s %-22s %6s  %s\n", "ID", "NAME", "MIN", "DESCRIPTION");
+        else if (!c->o->no_legend)
+                printf("  %-20s %-22s %4s  %s\n", "ID", "NAME", "MIN", "DESCRIPTION");
         r = sd_bus_message_enter_container(reply, 'a', "(sssu)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(sssu)", &id, &name, &desc, &duration)) > 0) {
-                if (o->json) {
+                bool running = strcmp(id, st.program) == 0, selected = strcmp(id, st.selected) == 0;
+                if (c->o->json) {
                         json_begin_object(&j, NULL);
                         json_str(&j, "id", id);
                         json_str(&j, "name", name);
                         json_str(&j, "description", desc);
                         json_uint(&j, "duration", duration);
+                        json_bool(&j, "running", running);
+                        json_bool(&j, "selected", selected);
                         json_end_object(&j);
                 } else {
-                        printf("%-20s %-22s %6u  %s\n", id, name, duration / 60, desc);
+                        /* '*' running, '>' selected on the panel: the marks 'systemctl list-units' would use. */
+                        printf("%c %-20s %-22s %4u  ", running ? '*' : selected ? '>' : ' ', id, name, duration / 60);
+                        print_ellipsized(stdout, desc, c->columns > 53 && !c->o->full ? c->columns - 53 : 0);
+                        printf("\n");
                 }
         }
-        if (o->json)
+        if (c->o->json)
                 json_end_array(&j);
+        else if (!c->o->no_legend && (st.program[0] || st.selected[0]))
+                printf("\n* running, > selected on the panel\n");
         sd_bus_message_unref(reply);
         return r < 0 ? EXIT_CALL_FAILED : 0;
 }
 
-static int cmd_start(sd_bus *bus, int argc, char **argv) {
+/* Waits (bounded) until the chair has left a state, so the next command finds it settled. */
+static int wait_leaves_state(struct ctx *c, const char *state, unsigned seconds) {
+        char now[16];
+        for (unsigned i = 0; i < seconds * 10; i++) {
+                if (get_state(c->bus, now, sizeof now) < 0 || strcmp(now, state) != 0)
+                        return 0;
+                usleep(100 * 1000);
+        }
+        fprintf(stderr, "chairctl: the chair is still %s after %u s; 'chairctl status' tells more.\n", state, seconds);
+        return EXIT_CALL_FAILED;
+}
+
+static int cmd_stop(struct ctx *c, int argc, char **argv) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char state[16] = "";
+        int r = sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Stop", &error, NULL, NULL);
+
+        /* As 'systemctl stop' of a stopped unit: an idle chair is what stop asks for. */
+        if (r < 0 && sd_bus_error_has_name(&error, "org.massagechair.Chair1.Error.NotRunning") &&
+            get_state(c->bus, state, sizeof state) >= 0 && strcmp(state, "idle") == 0)
+                r = 0;
+        r = r < 0 ? report_refusal(c, "stop", &error, r) : 0;
+        sd_bus_error_free(&error);
+        if (r || c->o->no_block)
+                return r;
+        /* As 'systemctl stop' waits for its job: the chair is idle when stop returns. */
+        return wait_leaves_state(c, "settling", 60);
+}
+
+static int cmd_pause_resume(struct ctx *c, int argc, char **argv) {
+        return call(c, argv[0], CHAIR_INTERFACE, strcmp(argv[0], "pause") == 0 ? "Pause" : "Resume", NULL);
+}
+
+static int cmd_start(struct ctx *c, int argc, char **argv) {
         static const struct option opts[] = {
                 { "intensity", required_argument, NULL, 'i' }, { "minutes", required_argument, NULL, 'm' },
                 { "scan", no_argument, NULL, 's' },            { "no-scan", no_argument, NULL, 'S' },
-                { "no-heat", no_argument, NULL, 'H' },         {}
+                { "no-heat", no_argument, NULL, 'N' },         {}
         };
         unsigned intensity = 0, minutes = 0;
-        int scan = -1, heat = 1, c, r;
+        int scan = -1, heat = 1, ch, r;
         sd_bus_message *m = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "i:m:", opts, NULL)) >= 0) {
-                switch (c) {
+        /* GNU getopt permutes: options may follow the program, as in 'start swedish --intensity 2'. */
+        optind = 0;
+        opterr = 0;
+        while ((ch = getopt_long(argc, argv, ":i:m:", opts, NULL)) >= 0) {
+                switch (ch) {
                 case 'i':
                         if (parse_uint(optarg, 1, 5, &intensity) < 0)
                                 return usage("--intensity takes 1-5, not '%s'", optarg);
@@ -307,17 +653,19 @@ static int cmd_start(sd_bus *bus, int argc, char **argv) {
                 case 'S':
                         scan = 0;
                         break;
-                case 'H':
+                case 'N':
                         heat = 0;
                         break;
+                case ':':
+                        return usage("start: %s needs a value", argv[optind - 1]);
                 default:
-                        return EXIT_USAGE;
+                        return usage("start: unknown option '%s'", argv[optind - 1]);
                 }
         }
         if (optind + 1 != argc)
                 return usage("%s", "start takes one PROGRAM (see 'chairctl list')");
 
-        r = sd_bus_message_new_method_call(bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Start");
+        r = sd_bus_message_new_method_call(c->bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Start");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", argv[optind]);
         if (r >= 0)
@@ -333,67 +681,133 @@ static int cmd_start(sd_bus *bus, int argc, char **argv) {
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0)
-                r = -client_report_error(&error, r);
+                r = sd_bus_call(c->bus, m, 0, &error, &reply);
+        r = r < 0 ? report_refusal(c, "start", &error, r) : 0;
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? -r : 0;
+        return r;
 }
 
-static int cmd_air(sd_bus *bus, int argc, char **argv) {
+static int cmd_manual(struct ctx *c, int argc, char **argv) {
+        return call(c, "manual", CHAIR_INTERFACE, "StartManual", "ssa{sv}", argv[1], argv[2], 0);
+}
+
+static int cmd_steps(struct ctx *c, int argc, char **argv) {
+        int steps;
+        if (parse_steps(argv[1], &steps) < 0)
+                return usage("%s takes steps -20..+20 and not 0, not '%s'", argv[0], argv[1]);
+        return call(c, argv[0], CHAIR_INTERFACE, argv[0][0] == 'p' ? "MovePoint" : "AdjustShoulder", "i", steps);
+}
+
+static int cmd_level(struct ctx *c, int argc, char **argv) {
+        unsigned u;
+        if (parse_uint(argv[1], 1, 5, &u) < 0)
+                return usage("%s takes a level 1-5, not '%s'", argv[0], argv[1]);
+        return call(c, argv[0], CHAIR_INTERFACE,
+                    argv[0][0] == 'i' ? "SetIntensity" : argv[0][0] == 's' ? "SetSpeed" : "SetDepth", "u", u);
+}
+
+static int cmd_width(struct ctx *c, int argc, char **argv) {
+        return call(c, "width", CHAIR_INTERFACE, "SetWidth", "s", argv[1]);
+}
+
+static int cmd_heat(struct ctx *c, int argc, char **argv) {
+        unsigned u;
+        if (parse_uint(argv[2], 0, 3, &u) < 0)
+                return usage("heat levels are 0-3, not '%s'", argv[2]);
+        return call(c, "heat", CHAIR_INTERFACE, "SetHeat", "su", argv[1], u);
+}
+
+static int cmd_timer(struct ctx *c, int argc, char **argv) {
+        unsigned u;
+        if (parse_uint(argv[1], 10, 30, &u) < 0 || u % 10)
+                return usage("the timer is 10, 20 or 30 minutes, not '%s'", argv[1]);
+        return call(c, "timer", CHAIR_INTERFACE, "SetTimer", "u", u);
+}
+
+static int cmd_scan(struct ctx *c, int argc, char **argv) {
+        return call(c, "scan", CHAIR_INTERFACE, "StartBodyScan", NULL);
+}
+
+static int cmd_child_lock(struct ctx *c, int argc, char **argv) {
+        if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
+                return usage("child-lock takes on or off, not '%s'", argv[1]);
+        return call(c, "child-lock", CHAIR_INTERFACE, "SetChildLock", "b", strcmp(argv[1], "on") == 0);
+}
+
+static int cmd_press(struct ctx *c, int argc, char **argv) {
+        unsigned u = 100;
+        if (argc == 3 && parse_uint(argv[2], 0, 30000, &u) < 0)
+                return usage("a key is held 0-30000 ms, not '%s'", argv[2]);
+        return call(c, "press", CHAIR_SERVICE_INTERFACE, "PressKey", "su", argv[1], u);
+}
+
+static int cmd_clear_fault(struct ctx *c, int argc, char **argv) {
+        return call(c, "clear-fault", CHAIR_SERVICE_INTERFACE, "ClearFault", NULL);
+}
+
+static int cmd_air(struct ctx *c, int argc, char **argv) {
         sd_bus_message *m = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        unsigned intensity = 3;
-        int r;
+        unsigned intensity = 3, zones = 0;
         bool off = argc == 2 && strcmp(argv[1], "off") == 0;
+        int r;
 
         if (argc < 2)
-                return usage("%s", "air takes zones (shoulders arms back seat calves feet) or 'off'");
-        r = sd_bus_message_new_method_call(bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "SetAir");
+                return usage("%s", "air takes zones (" AIR_ZONES ") or 'off'");
+        r = sd_bus_message_new_method_call(c->bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "SetAir");
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "s");
         for (int i = 1; r >= 0 && i < argc && !off; i++) {
-                if (strcmp(argv[i], "--intensity") == 0 && i + 1 < argc) {
-                        if (parse_uint(argv[++i], 0, 5, &intensity) < 0) {
+                if (strcmp(argv[i], "--intensity") == 0) {
+                        if (i + 1 >= argc || parse_uint(argv[++i], 1, 5, &intensity) < 0) {
                                 sd_bus_message_unref(m);
-                                return usage("--intensity takes 0-5, not '%s'", argv[i]);
+                                return usage("air --intensity takes 1-5%s%s%s", i < argc ? ", not '" : "",
+                                             i < argc ? argv[i] : "", i < argc ? "'" : "");
                         }
                         continue;
                 }
+                if (argv[i][0] == '-') {
+                        sd_bus_message_unref(m);
+                        return usage("air: unknown option '%s'", argv[i]);
+                }
+                zones++;
                 r = sd_bus_message_append(m, "s", argv[i]);
+        }
+        if (!off && !zones) {
+                sd_bus_message_unref(m);
+                return usage("%s", "air takes zones (" AIR_ZONES ") or 'off'");
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "u", off ? 0 : intensity);
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0)
-                r = -client_report_error(&error, r);
+                r = sd_bus_call(c->bus, m, 0, &error, &reply);
+        r = r < 0 ? report_refusal(c, "air", &error, r) : 0;
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return r < 0 ? -r : 0;
+        return r;
 }
 
-static int cmd_memory(sd_bus *bus, const struct options *o, int argc, char **argv) {
+static int cmd_memory(struct ctx *c, int argc, char **argv) {
         unsigned slot;
-        if (argc != 3 || parse_uint(argv[2], 1, 2, &slot) < 0)
-                return usage("%s", "memory save|recall|show 1|2");
+        if (parse_uint(argv[2], 1, 2, &slot) < 0)
+                return usage("memory slots are 1 and 2, not '%s'", argv[2]);
         if (strcmp(argv[1], "save") == 0)
-                return call(bus, CHAIR_INTERFACE, "SaveMemory", "u", slot);
+                return call(c, "memory", CHAIR_INTERFACE, "SaveMemory", "u", slot);
         if (strcmp(argv[1], "recall") == 0)
-                return call(bus, CHAIR_INTERFACE, "RecallMemory", "u", slot);
+                return call(c, "memory", CHAIR_INTERFACE, "RecallMemory", "u", slot);
         if (strcmp(argv[1], "show") == 0) {
                 sd_bus_message *reply = NULL;
-                struct json j = { .f = stdout };
-                int r = client_call(bus, CHAIR_INTERFACE, "GetMemory", &reply, "u", slot);
+                struct json j = json_for(c);
+                int r = client_call(c->bus, CHAIR_INTERFACE, "GetMemory", &reply, "u", slot);
                 unsigned n = 0;
                 if (r > 0)
                         return r;
-                if (o->json)
+                if (c->o->json)
                         json_begin_object(&j, NULL);
                 r = sd_bus_message_enter_container(reply, 'a', "{sv}");
                 while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
@@ -405,65 +819,72 @@ static int cmd_memory(sd_bus *bus, const struct options *o, int argc, char **arg
                         n++;
                         if (contents && contents[0] == 's') {
                                 sd_bus_message_read(reply, "v", "s", &s);
-                                if (o->json)
+                                if (c->o->json)
                                         json_str(&j, key, s);
                                 else
                                         printf("%14s: %s\n", key, s);
-                        } else {
+                        } else if (contents && contents[0] == 'u') {
                                 sd_bus_message_read(reply, "v", "u", &u);
-                                if (o->json)
+                                if (c->o->json)
                                         json_uint(&j, key, u);
                                 else
                                         printf("%14s: %u\n", key, u);
-                        }
+                        } else
+                                sd_bus_message_skip(reply, "v");
                         sd_bus_message_exit_container(reply);
                 }
-                if (o->json)
+                if (c->o->json)
                         json_end_object(&j);
                 else if (!n)
                         printf("Memory slot %u is empty.\n", slot);
                 sd_bus_message_unref(reply);
                 return 0;
         }
-        return usage("%s", "memory save|recall|show 1|2");
+        return usage("memory takes save, recall or show, not '%s'", argv[1]);
 }
 
-static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char **argv) {
+static int cmd_precautions(struct ctx *c, int argc, char **argv) {
         if (argc == 1 || strcmp(argv[1], "list") == 0) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
                 struct chair_status st;
                 const char *name, *effect;
-                struct json j = { .f = stdout };
-                int r = client_get_status(bus, &st, &error);
+                struct json j = json_for(c);
+                int r;
+
+                if (argc > 2)
+                        return usage("%s", "precautions list takes no arguments");
+                r = client_get_status(c->bus, &st, &error);
                 if (r < 0) {
                         r = client_report_error(&error, r);
                         sd_bus_error_free(&error);
                         return r;
                 }
-                r = client_call(bus, CHAIR_INTERFACE, "ListPrecautions", &reply, NULL);
+                r = client_call(c->bus, CHAIR_INTERFACE, "ListPrecautions", &reply, NULL);
                 if (r > 0)
                         return r;
-                if (o->json)
+                if (c->o->json)
                         json_begin_array(&j, NULL);
-                else
+                else if (!c->o->no_legend)
                         printf("%-3s %-30s %s\n", "", "CONDITION", "WHAT IT CHANGES");
                 r = sd_bus_message_enter_container(reply, 'a', "(ss)");
                 while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &name, &effect)) > 0) {
                         bool declared = false;
                         for (unsigned i = 0; i < st.n_precautions; i++)
                                 declared |= strcmp(st.precautions[i], name) == 0;
-                        if (o->json) {
+                        if (c->o->json) {
                                 json_begin_object(&j, NULL);
                                 json_str(&j, "name", name);
                                 json_str(&j, "effect", effect);
                                 json_bool(&j, "declared", declared);
                                 json_end_object(&j);
                         } else {
-                                printf("%-3s %-30s %s\n", declared ? "[x]" : "[ ]", name, effect);
+                                printf("%-3s %-30s ", declared ? "[x]" : "[ ]", name);
+                                print_ellipsized(stdout, effect, c->columns > 35 && !c->o->full ? c->columns - 35 : 0);
+                                printf("\n");
                         }
                 }
-                if (o->json)
+                if (c->o->json)
                         json_end_array(&j);
                 sd_bus_message_unref(reply);
                 return 0;
@@ -471,12 +892,20 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
         if (strcmp(argv[1], "set") == 0 || strcmp(argv[1], "clear") == 0) {
                 sd_bus_message *m = NULL, *reply = NULL;
                 sd_bus_error error = SD_BUS_ERROR_NULL;
-                int r = sd_bus_message_new_method_call(bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE,
-                                                       "SetPrecautions");
+                int r;
+
+                if (c->o->json)
+                        return usage("%s", "precautions set and clear print nothing for --json");
+                if (argv[1][0] == 's' && argc < 3)
+                        return usage("%s", "precautions set takes one or more CONDITIONs (see 'chairctl precautions')");
+                if (argv[1][0] == 'c' && argc > 2)
+                        return usage("%s", "precautions clear takes no arguments");
+                r = sd_bus_message_new_method_call(c->bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE,
+                                                   "SetPrecautions");
                 if (r >= 0)
                         r = sd_bus_message_append_strv(m, argv[1][0] == 's' ? argv + 2 : (char *[]) { NULL });
                 if (r >= 0)
-                        r = sd_bus_call(bus, m, 0, &error, &reply);
+                        r = sd_bus_call(c->bus, m, 0, &error, &reply);
                 /* sd_bus_call() returns 1 on success: only its failures are exit codes. */
                 r = r < 0 ? client_report_error(&error, r) : 0;
                 sd_bus_error_free(&error);
@@ -484,36 +913,53 @@ static int cmd_precautions(sd_bus *bus, const struct options *o, int argc, char 
                 sd_bus_message_unref(reply);
                 return r;
         }
-        return usage("%s", "precautions [list | set CONDITION... | clear]");
+        return usage("precautions takes list, set or clear, not '%s'", argv[1]);
 }
 
-static unsigned parse_max(int argc, char **argv) {
-        unsigned max = 20;
-        for (int i = 1; i + 1 < argc; i++)
-                if (strcmp(argv[i], "--max") == 0)
-                        parse_uint(argv[i + 1], 1, 500, &max);
-        return max;
+/* --max N of history and faults: 1-500, and nothing else after the verb. */
+static int parse_max(int argc, char **argv, unsigned *max) {
+        *max = 20;
+        for (int i = 1; i < argc; i++) {
+                const char *v = NULL;
+                if (strcmp(argv[i], "--max") == 0) {
+                        if (i + 1 >= argc)
+                                return usage("%s --max needs a number 1-500", argv[0]);
+                        v = argv[++i];
+                } else if (strncmp(argv[i], "--max=", 6) == 0)
+                        v = argv[i] + 6;
+                else
+                        return usage("%s takes only --max N, not '%s'", argv[0], argv[i]);
+                if (parse_uint(v, 1, 500, max) < 0)
+                        return usage("%s --max takes 1-500, not '%s'", argv[0], v);
+        }
+        return 0;
 }
 
-static int cmd_history(sd_bus *bus, const struct options *o, int argc, char **argv) {
+static int cmd_history(struct ctx *c, int argc, char **argv) {
         sd_bus_message *reply = NULL;
-        struct json j = { .f = stdout };
+        struct json j = json_for(c);
         uint64_t id;
         const char *program, *when, *reason;
         uint32_t duration, intensity;
         uint16_t before, after;
-        int r = client_call(bus, CHAIR_INTERFACE, "GetHistory", &reply, "u", parse_max(argc, argv));
+        unsigned max, n = 0;
+        int r = parse_max(argc, argv, &max);
+
+        if (r)
+                return r;
+        r = client_call(c->bus, CHAIR_INTERFACE, "GetHistory", &reply, "u", max);
         if (r > 0)
                 return r;
-        if (o->json)
+        if (c->o->json)
                 json_begin_array(&j, NULL);
-        else
-                printf("%-17s %-21s %-20s %5s %3s %6s %5s  %s\n", "SESSION", "STARTED", "PROGRAM", "MIN", "INT", "BEFORE",
-                       "AFTER", "END");
+        else if (!c->o->no_legend)
+                printf("%-17s %-21s %-20s %5s %3s %6s %5s  %s\n", "SESSION", "STARTED (UTC)", "PROGRAM", "MIN", "INT",
+                       "BEFORE", "AFTER", "END");
         r = sd_bus_message_enter_container(reply, 'a', "(tssuuqqs)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(tssuuqqs)", &id, &program, &when, &duration, &intensity,
                                                    &before, &after, &reason)) > 0) {
-                if (o->json) {
+                n++;
+                if (c->o->json) {
                         json_begin_object(&j, NULL);
                         json_uint(&j, "id", id);
                         json_str(&j, "program", program);
@@ -536,45 +982,94 @@ static int cmd_history(sd_bus *bus, const struct options *o, int argc, char **ar
                                (duration + 59) / 60, intensity, b, a, reason);
                 }
         }
-        if (o->json)
+        if (c->o->json)
                 json_end_array(&j);
+        else if (!n && !c->o->no_legend)
+                printf("No sessions recorded.\n");
         sd_bus_message_unref(reply);
         return 0;
 }
 
-static int cmd_faults(sd_bus *bus, const struct options *o, int argc, char **argv) {
+/* The newest session's id, for 'rate last'; 0 when there is none. */
+static int last_session(struct ctx *c, uint64_t *ret) {
         sd_bus_message *reply = NULL;
-        struct json j = { .f = stdout };
-        uint64_t t;
-        const char *code, *message, *cleared;
-        int r = client_call(bus, CHAIR_INTERFACE, "GetFaults", &reply, "u", parse_max(argc, argv));
-        unsigned n = 0;
-
+        int r = client_call(c->bus, CHAIR_INTERFACE, "GetHistory", &reply, "u", 1);
+        *ret = 0;
         if (r > 0)
                 return r;
-        if (o->json)
+        r = sd_bus_message_enter_container(reply, 'a', "(tssuuqqs)");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "(tssuuqqs)", ret, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        sd_bus_message_unref(reply);
+        if (r <= 0 || !*ret) {
+                fprintf(stderr, "chairctl: no session in the history yet: 'chairctl start PROGRAM' runs one.\n");
+                return EXIT_CALL_FAILED;
+        }
+        return 0;
+}
+
+static int cmd_rate(struct ctx *c, int argc, char **argv) {
+        unsigned long long id;
+        unsigned before, after;
+        uint64_t last;
+        char *end;
+        int r;
+
+        if (parse_uint(argv[2], 0, 10, &before) < 0 || parse_uint(argv[3], 0, 10, &after) < 0)
+                return usage("%s", "rate SESSION BEFORE AFTER: pain is 0-10");
+        if (strcmp(argv[1], "last") == 0) {
+                r = last_session(c, &last);
+                if (r)
+                        return r;
+                id = last;
+        } else {
+                errno = 0;
+                id = strtoull(argv[1], &end, 10);
+                if (errno || !argv[1][0] || *end || argv[1][0] == '-' || !id)
+                        return usage("rate: SESSION is 'last' or an id from 'chairctl history', not '%s'", argv[1]);
+        }
+        return call(c, "rate", CHAIR_INTERFACE, "RateSession", "tuu", (uint64_t) id, before, after);
+}
+
+static int cmd_faults(struct ctx *c, int argc, char **argv) {
+        sd_bus_message *reply = NULL;
+        struct json j = json_for(c);
+        uint64_t t;
+        const char *code, *message, *cleared;
+        unsigned max, n = 0;
+        int r = parse_max(argc, argv, &max);
+
+        if (r)
+                return r;
+        r = client_call(c->bus, CHAIR_INTERFACE, "GetFaults", &reply, "u", max);
+        if (r > 0)
+                return r;
+        if (c->o->json)
                 json_begin_array(&j, NULL);
+        else if (!c->o->no_legend)
+                printf("%-20s  %-24s %-10s %s\n", "TIME (UTC)", "FAULT", "CLEARED", "MESSAGE");
         r = sd_bus_message_enter_container(reply, 'a', "(tsss)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(tsss)", &t, &code, &message, &cleared)) > 0) {
                 char when[40];
-                time_t s = (time_t) (t / 1000000);
-                struct tm tm;
-                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&s, &tm));
+                format_time_usec(t, when, sizeof when);
                 n++;
-                if (o->json) {
+                if (c->o->json) {
                         json_begin_object(&j, NULL);
                         json_uint(&j, "time_usec", t);
+                        json_str(&j, "time", when);
                         json_str(&j, "code", code);
                         json_str(&j, "message", message);
                         json_str(&j, "cleared", cleared);
                         json_end_object(&j);
                 } else {
-                        printf("%s  %-24s %-10s %s\n", when, code, cleared, message);
+                        printf("%-20s  %-24s %-10s ", when, code, cleared);
+                        print_ellipsized(stdout, message, c->columns > 58 && !c->o->full ? c->columns - 58 : 0);
+                        printf("\n");
                 }
         }
-        if (o->json)
+        if (c->o->json)
                 json_end_array(&j);
-        else if (!n)
+        else if (!n && !c->o->no_legend)
                 printf("No faults recorded.\n");
         sd_bus_message_unref(reply);
         return 0;
@@ -582,17 +1077,17 @@ static int cmd_faults(sd_bus *bus, const struct options *o, int argc, char **arg
 
 /* The scheduler's lateness histogram, one bin a line with the running share, in columns a
  * plotting tool reads as cyclictest -h output (comment lines start with #). */
-static int cmd_latency(sd_bus *bus, const struct options *o, int argc, char **argv) {
+static int cmd_latency(struct ctx *c, int argc, char **argv) {
         sd_bus_message *reply = NULL;
-        struct json j = { .f = stdout };
+        struct json j = json_for(c);
         const char *which = argc > 1 ? argv[1] : "wakeups";
         uint64_t from, to, total = 0, acc = 0;
         uint32_t count;
         int r;
 
-        if (argc > 2)
-                return usage("%s", "latency [wakeups|commands]");
-        r = client_call(bus, CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", &reply, "s", which);
+        if (strcmp(which, "wakeups") != 0 && strcmp(which, "commands") != 0)
+                return usage("latency takes wakeups or commands, not '%s'", which);
+        r = client_call(c->bus, CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", &reply, "s", which);
         if (r > 0)
                 return r;
         /* Two passes over the reply: the total first, for the running share. */
@@ -600,16 +1095,16 @@ static int cmd_latency(sd_bus *bus, const struct options *o, int argc, char **ar
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ttu)", &from, &to, &count)) > 0)
                 total += count;
         sd_bus_message_rewind(reply, true);
-        if (o->json)
+        if (c->o->json)
                 json_begin_array(&j, NULL);
-        else
+        else if (!c->o->no_legend)
                 printf("# lateness of the scheduler's %s: %llu samples\n# %8s %10s %10s %8s\n",
                        strcmp(which, "commands") == 0 ? "timeline commands" : "timed wake-ups",
                        (unsigned long long) total, "from_us", "to_us", "count", "cum_%");
         r = sd_bus_message_enter_container(reply, 'a', "(ttu)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ttu)", &from, &to, &count)) > 0) {
                 acc += count;
-                if (o->json) {
+                if (c->o->json) {
                         json_begin_object(&j, NULL);
                         json_uint(&j, "from_us", from);
                         if (to != UINT64_MAX)
@@ -623,17 +1118,17 @@ static int cmd_latency(sd_bus *bus, const struct options *o, int argc, char **ar
                         printf("%10llu %10s %10u %8.3f\n", (unsigned long long) from, to_text, count, 100.0 * acc / total);
                 }
         }
-        if (o->json)
+        if (c->o->json)
                 json_end_array(&j);
         sd_bus_message_unref(reply);
         return 0;
 }
 
-static int cmd_reload(sd_bus *bus) {
+static int cmd_reload(struct ctx *c, int argc, char **argv) {
         sd_bus_message *reply = NULL;
         const char *e;
         unsigned n = 0;
-        int r = client_call(bus, CHAIR_SERVICE_INTERFACE, "ReloadProfiles", &reply, NULL);
+        int r = client_call(c->bus, CHAIR_SERVICE_INTERFACE, "ReloadProfiles", &reply, NULL);
         if (r > 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "s");
@@ -646,243 +1141,535 @@ static int cmd_reload(sd_bus *bus) {
         return n ? EXIT_CALL_FAILED : 0;
 }
 
-static int run(sd_bus *bus, const struct options *o, int argc, char **argv) {
-        const char *verb = argv[0];
-        unsigned u;
-        int steps;
-
-#define NEEDS(n, text)                                      \
-        do {                                                \
-                if (argc != (n))                            \
-                        return usage("%s", text);           \
-        } while (0)
-
-        if (strcmp(verb, "status") == 0)
-                return cmd_status(bus, o);
-        if (strcmp(verb, "list") == 0)
-                return cmd_list(bus, o);
-        if (strcmp(verb, "start") == 0)
-                return cmd_start(bus, argc, argv);
-        if (strcmp(verb, "stop") == 0 || strcmp(verb, "pause") == 0 || strcmp(verb, "resume") == 0) {
-                char method[16];
-                snprintf(method, sizeof method, "%c%s", verb[0] - 32, verb + 1);
-                return call(bus, CHAIR_INTERFACE, method, NULL);
+static int cmd_monitor(struct ctx *c, int argc, char **argv) {
+        bool once = false;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--once") == 0)
+                        once = true;
+                else
+                        return usage("monitor takes only --once, not '%s'", argv[i]);
         }
-        if (strcmp(verb, "manual") == 0) {
-                NEEDS(3, "manual TECHNIQUE AREA");
-                return call(bus, CHAIR_INTERFACE, "StartManual", "ssa{sv}", argv[1], argv[2], 0);
-        }
-        if (strcmp(verb, "point") == 0 || strcmp(verb, "shoulder") == 0) {
-                NEEDS(2, "point|shoulder +N|-N");
-                if (parse_steps(argv[1], &steps) < 0)
-                        return usage("steps must be -20..+20 and not 0, not '%s'", argv[1]);
-                return call(bus, CHAIR_INTERFACE, verb[0] == 'p' ? "MovePoint" : "AdjustShoulder", "i", steps);
-        }
-        if (strcmp(verb, "intensity") == 0 || strcmp(verb, "speed") == 0 || strcmp(verb, "depth") == 0) {
-                NEEDS(2, "intensity|speed|depth N (1-5)");
-                if (parse_uint(argv[1], 1, 5, &u) < 0)
-                        return usage("levels are 1-5, not '%s'", argv[1]);
-                return call(bus, CHAIR_INTERFACE,
-                            verb[0] == 'i' ? "SetIntensity" : verb[0] == 's' ? "SetSpeed" : "SetDepth", "u", u);
-        }
-        if (strcmp(verb, "width") == 0) {
-                NEEDS(2, "width narrow|medium|wide");
-                return call(bus, CHAIR_INTERFACE, "SetWidth", "s", argv[1]);
-        }
-        if (strcmp(verb, "heat") == 0) {
-                NEEDS(3, "heat lumbar|calves LEVEL (0-3)");
-                if (parse_uint(argv[2], 0, 3, &u) < 0)
-                        return usage("heat levels are 0-3, not '%s'", argv[2]);
-                return call(bus, CHAIR_INTERFACE, "SetHeat", "su", argv[1], u);
-        }
-        if (strcmp(verb, "air") == 0)
-                return cmd_air(bus, argc, argv);
-        if (strcmp(verb, "timer") == 0) {
-                NEEDS(2, "timer 10|20|30");
-                if (parse_uint(argv[1], 10, 30, &u) < 0 || u % 10)
-                        return usage("the timer is 10, 20 or 30 minutes, not '%s'", argv[1]);
-                return call(bus, CHAIR_INTERFACE, "SetTimer", "u", u);
-        }
-        if (strcmp(verb, "scan") == 0)
-                return call(bus, CHAIR_INTERFACE, "StartBodyScan", NULL);
-        if (strcmp(verb, "memory") == 0)
-                return cmd_memory(bus, o, argc, argv);
-        if (strcmp(verb, "precautions") == 0)
-                return cmd_precautions(bus, o, argc, argv);
-        if (strcmp(verb, "history") == 0)
-                return cmd_history(bus, o, argc, argv);
-        if (strcmp(verb, "rate") == 0) {
-                unsigned long long id;
-                unsigned before, after;
-                NEEDS(4, "rate SESSION BEFORE AFTER (pain 0-10)");
-                if (parse_unsigned(argv[1], UINT64_MAX, &id) < 0 || parse_uint(argv[2], 0, 10, &before) < 0 || parse_uint(argv[3], 0, 10, &after) < 0)
-                        return usage("%s", "rate SESSION BEFORE AFTER: a session id from 'chairctl history', pain 0-10");
-                return call(bus, CHAIR_INTERFACE, "RateSession", "tuu", (uint64_t) id, before, after);
-        }
-        if (strcmp(verb, "faults") == 0)
-                return cmd_faults(bus, o, argc, argv);
-        if (strcmp(verb, "child-lock") == 0) {
-                NEEDS(2, "child-lock on|off");
-                if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
-                        return usage("child-lock takes on or off, not '%s'", argv[1]);
-                return call(bus, CHAIR_INTERFACE, "SetChildLock", "b", strcmp(argv[1], "on") == 0);
-        }
-        if (strcmp(verb, "press") == 0) {
-                if (argc != 2 && argc != 3)
-                        return usage("%s", "press KEY [MILLISECONDS]");
-                u = 100;
-                if (argc == 3 && parse_uint(argv[2], 0, 30000, &u) < 0)
-                        return usage("a key is held 0-30000 ms, not '%s'", argv[2]);
-                return call(bus, CHAIR_SERVICE_INTERFACE, "PressKey", "su", argv[1], u);
-        }
-        if (strcmp(verb, "clear-fault") == 0)
-                return call(bus, CHAIR_SERVICE_INTERFACE, "ClearFault", NULL);
-        if (strcmp(verb, "reload") == 0)
-                return cmd_reload(bus);
-        if (strcmp(verb, "latency") == 0)
-                return cmd_latency(bus, o, argc, argv);
-        if (strcmp(verb, "monitor") == 0)
-                return monitor_run(bus, argc > 1 && strcmp(argv[1], "--once") == 0);
-        return usage("unknown command '%s'", verb);
+        return monitor_run(c->bus, once, c->o->json != JSON_OFF);
 }
 
-/* Every command with its usage and what it does: 'chairctl help COMMAND', 'chairctl COMMAND --help'. */
-static const struct command_help {
-        const char *verb, *usage, *text;
-} commands[] = {
-        { "status", "status [--verbose]",
-          "The chair's state, program and time left, levels, heat with temperatures, air, timer, shoulder\n"
-          "and any latched fault. --verbose adds the technician diagnostics: raw inputs and outputs, bus\n"
-          "counters and the scheduler's lateness (p50, p99, max, deadlines over 1 ms). --json for scripts." },
-        { "list", "list", "The programs: id, name, minutes and description. --json for scripts." },
-        { "start", "start PROGRAM [--intensity N] [--minutes M] [--scan|--no-scan] [--no-heat]",
+static int cmd_hw(struct ctx *c, int argc, char **argv) {
+        /* Values only for the daemon's own map: another file's bindings are not what it drives. */
+        return chairctl_hw(argc > 1 ? NULL : c->bus, argc > 1 ? argv[1] : NULL, c->o->json != JSON_OFF, c->o->json == JSON_PRETTY,
+                           c->o->no_legend);
+}
+
+static int cmd_profile(struct ctx *c, int argc, char **argv) {
+        if (argc >= 2 && strcmp(argv[1], "upload") == 0) {
+                if (c->o->json)
+                        return usage("%s", "profile upload prints nothing to format: --json applies to check and show");
+                return chairctl_profile_upload(c->bus, argc, argv);
+        }
+        return chairctl_profile_command(argc, argv, c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0);
+}
+
+/* ---- help, man page and completion, all from verbs[] ---- */
+
+static int cmd_help(struct ctx *c, int argc, char **argv);
+static int cmd_complete(struct ctx *c, int argc, char **argv);
+static int cmd_man(struct ctx *c, int argc, char **argv);
+
+#define S_SESSIONS "Sessions"
+#define S_PERSON "The person"
+#define S_TECH "Technicians (root or group chairtech)"
+
+static const struct verb verbs[] = {
+        { "status", S_SESSIONS, "", "state, program, levels, panel, fault",
+          "The chair's state, the running and the selected program with the time left, levels, heat with\n"
+          "temperatures, air, timer, shoulder, the declared conditions, the panel's display and any latched\n"
+          "fault with its panel number. --verbose adds the technician diagnostics: raw inputs and outputs,\n"
+          "bus counters and the scheduler's lateness. The default command.",
+          0, 0, V_READS, cmd_status, {}, "--verbose" },
+        { "show", S_SESSIONS, "[-p NAME]... [--value]", "every property as NAME=VALUE (scripts)",
+          "Every property of org.massagechair.Chair1 as NAME=VALUE, one a line, as 'systemctl show' prints\n"
+          "them: arrays space-separated, dictionaries as KEY:VALUE. -p NAME (repeatable, or comma-separated)\n"
+          "picks properties; --value prints the values only.",
+          0, 0, V_READS, cmd_show, {}, "--property= --value" },
+        { "list", S_SESSIONS, "", "the programs (* running, > selected)",
+          "The programs: id, name, minutes and description; '*' marks the running program and '>' the one\n"
+          "selected on the panel.",
+          0, 0, V_READS | V_PAGER, cmd_list, {}, NULL },
+        { "start", S_SESSIONS, "PROGRAM [--intensity N] [--minutes M] [--scan|--no-scan] [--no-heat]", "start a program",
           "Starts a program (see 'chairctl list'). Intensity 1-5; minutes 1-60 (the program is fitted to\n"
           "whole cycles); a body scan runs first when none is stored unless --no-scan; --no-heat keeps\n"
           "the heaters off. Refused while a session runs, with a latched fault, or when a declared\n"
-          "precaution excludes the program." },
-        { "stop", "stop", "Ends the session: the roller settles home, air releases, heat goes off." },
-        { "pause", "pause", "Holds the session: motion stops, air releases, the timers hold." },
-        { "resume", "resume", "Continues a paused session." },
-        { "manual", "manual TECHNIQUE AREA",
-          "Manual mode. TECHNIQUE: knead, knead-reverse, tap, knock, shiatsu, clap, roll, knead+tap.\n"
-          "AREA: full, upper, lower, point (then 'chairctl point +N|-N' moves the point)." },
-        { "point", "point +N|-N", "Manual mode, area point: moves the point up or down by 10 mm a step." },
-        { "shoulder", "shoulder +N|-N", "Fine-tunes the scanned shoulder point by 10 mm a step (at most 5)." },
-        { "intensity", "intensity N", "Intensity 1-5, applied at the next step boundary." },
-        { "speed", "speed N", "Roller speed 1-5." },
-        { "depth", "depth N", "Roller depth 1-5 (manual mode; programs set their own)." },
-        { "width", "width narrow|medium|wide", "The distance between the rollers." },
-        { "heat", "heat lumbar|calves LEVEL", "A heat zone's level, 0 (off) to 3." },
-        { "air", "air ZONE... [--intensity N] | air off",
-          "The air bags: zones from shoulders arms back seat calves feet, intensity 1-5 (default 3)." },
-        { "timer", "timer 10|20|30", "The auto-off timer of this and the next sessions, in minutes." },
-        { "scan", "scan", "Measures the shoulder height (the chair must be idle)." },
-        { "memory", "memory save|recall|show 1|2",
-          "Memory slots A and B: save stores the running program with its levels, air, heat and timer;\n"
-          "recall starts a session from a slot; show prints it (--json for scripts)." },
-        { "precautions", "precautions [list | set CONDITION... | clear]",
+          "precaution excludes the program.",
+          -1, -1, 0, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat" },
+        { "stop", S_SESSIONS, "[--no-block]", "end the session, wait until it has settled",
+          "Ends the session: the roller settles home, air releases, heat goes off. Returns once the chair\n"
+          "is idle again (at most 60 s), so the next command finds it ready; --no-block returns at once.\n"
+          "An idle chair is stopped already: exit 0, as 'systemctl stop' of a stopped unit.",
+          0, 0, 0, cmd_stop, {}, "--no-block" },
+        { "pause", S_SESSIONS, "", "hold the session", "Holds the session: motion stops, air releases, the timers hold.",
+          0, 0, 0, cmd_pause_resume, {}, NULL },
+        { "resume", S_SESSIONS, "", "continue a paused session", "Continues a paused session.", 0, 0, 0,
+          cmd_pause_resume, {}, NULL },
+        { "manual", S_SESSIONS, "TECHNIQUE AREA", "manual mode",
+          "Manual mode. TECHNIQUE: " TECHNIQUES ".\n"
+          "AREA: full, upper, lower, point (then 'chairctl point +N|-N' moves the point).",
+          2, 2, 0, cmd_manual, { TECHNIQUES, "full upper lower point" }, NULL },
+        { "point", S_SESSIONS, "+N|-N", "move the manual point", "Manual mode, area point: moves the point up or down by 10 mm a step.",
+          1, 1, 0, cmd_steps, { "+1 -1" }, NULL },
+        { "shoulder", S_SESSIONS, "+N|-N", "fine-tune the shoulder point",
+          "Fine-tunes the scanned shoulder point by 10 mm a step (at most 5).", 1, 1, 0, cmd_steps, { "+1 -1" }, NULL },
+        { "intensity", S_SESSIONS, "N", "intensity 1-5", "Intensity 1-5, applied at the next step boundary.", 1, 1, 0,
+          cmd_level, { "1 2 3 4 5" }, NULL },
+        { "speed", S_SESSIONS, "N", "roller speed 1-5", "Roller speed 1-5.", 1, 1, 0, cmd_level, { "1 2 3 4 5" }, NULL },
+        { "depth", S_SESSIONS, "N", "roller depth 1-5", "Roller depth 1-5 (manual mode; programs set their own).", 1, 1, 0,
+          cmd_level, { "1 2 3 4 5" }, NULL },
+        { "width", S_SESSIONS, "narrow|medium|wide", "the distance between the rollers",
+          "The distance between the rollers.", 1, 1, 0, cmd_width, { "narrow medium wide" }, NULL },
+        { "heat", S_SESSIONS, "lumbar|calves LEVEL", "a heat zone's level 0-3", "A heat zone's level, 0 (off) to 3.", 2, 2,
+          0, cmd_heat, { "lumbar calves", "0 1 2 3" }, NULL },
+        { "air", S_SESSIONS, "off | ZONE... [--intensity N]", "the air bags",
+          "The air bags: zones from " AIR_ZONES ",\n"
+          "intensity 1-5 (default 3); 'air off' releases them.", -1, -1, 0,
+          cmd_air, { AIR_ZONES " off", AIR_ZONES, AIR_ZONES }, "--intensity" },
+        { "timer", S_SESSIONS, "10|20|30", "the auto-off timer in minutes",
+          "The auto-off timer of this and the next sessions, in minutes.", 1, 1, 0, cmd_timer, { "10 20 30" }, NULL },
+        { "scan", S_SESSIONS, "", "measure the shoulder height", "Measures the shoulder height (the chair must be idle).", 0,
+          0, 0, cmd_scan, {}, NULL },
+        { "monitor", S_SESSIONS, "[--once]", "a live view of the chair",
+          "A live view: the roller on its track with the shoulder mark, the current step's technique, speed,\n"
+          "depth and width as the chair does them, the air zones and pattern phase, the heat zones' targets\n"
+          "and temperatures, the program with a progress bar. On a terminal it uses the alternate screen and\n"
+          "redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one timestamped line per\n"
+          "change and ends when the session does (--json: one JSON object a line). --once prints one frame.",
+          -1, -1, V_READS, cmd_monitor, {}, "--once" },
+        { "memory", S_PERSON, "save|recall|show 1|2", "the memory slots",
+          "Memory slots 1 and 2: save stores the running program with its levels, air, heat and timer;\n"
+          "recall starts a session from a slot; show prints it.",
+          2, 2, V_READS, cmd_memory, { "save recall show", "1 2" }, NULL },
+        { "precautions", S_PERSON, "[list | set CONDITION... | clear]", "the person's declared conditions",
           "The person's declared conditions (pregnancy, osteoporosis, ...), which exclude or cap programs,\n"
-          "heat and compression. 'list' shows every condition and what it changes; kept across restarts." },
-        { "history", "history [--max N]", "Past sessions, newest first, with their pain ratings (--json)." },
-        { "rate", "rate SESSION BEFORE AFTER",
+          "heat and compression. 'list' shows every condition and what it changes; kept across restarts.",
+          0, 32, V_READS, cmd_precautions, { "list set clear", "@conditions", "@conditions" }, NULL },
+        { "history", S_PERSON, "[--max N]", "past sessions with their pain ratings",
+          "Past sessions, newest first (20 unless --max N, 1-500), with their pain ratings.", -1, -1,
+          V_READS | V_PAGER, cmd_history, {}, "--max" },
+        { "rate", S_PERSON, "SESSION|last BEFORE AFTER", "pain 0-10 before and after a session",
           "Keeps a pain rating 0-10 from before and after a session with it in the history; SESSION is the\n"
-          "id 'chairctl history' shows." },
-        { "faults", "faults [--max N]", "The fault history, newest first, and how each was cleared (--json)." },
-        { "child-lock", "child-lock on|off",
-          "The panel's child lock: every panel key but stop is ignored until it is off (kept across restarts)." },
-        { "press", "press KEY [MILLISECONDS]",
-          "Technicians, simulated chair: holds a panel key (power, program, start_pause, intensity_up, ...; "
-          "docs/panel.md) for the given time (default 100 ms), as a person at the panel would." },
-        { "clear-fault", "clear-fault", "Technicians: clears a latched fault once its cause is gone." },
-        { "reload", "reload", "Technicians: reloads the programs and prints every load error." },
-        { "latency", "latency [wakeups|commands]",
-          "Technicians: the scheduler's lateness histogram since the daemon started, for its timed\n"
-          "wake-ups (default) or its timeline commands: one bin a line (from_us to_us count cum_%),\n"
-          "1 us bins below 1 ms as cyclictest -h prints them, 10 us below 10 ms, 100 us below 100 ms.\n"
-          "--json for scripts." },
-        { "monitor", "monitor [--once]",
-          "A live view redrawn on every change: the roller on its track with the shoulder mark, the air\n"
-          "zones, heat temperatures, the program with a progress bar. Ctrl-C leaves it; without a\n"
-          "terminal it ends when the session does. --once prints one frame." },
-        { "profile", "profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE",
-          "Program files: check validates them, show prints the planned steps, plot draws the timeline;\n"
-          "upload (technicians) sends a file to the daemon, which validates and stores it." },
+          "id 'chairctl history' shows, or 'last' for the latest session.",
+          3, 3, 0, cmd_rate, { "last" }, NULL },
+        { "child-lock", S_PERSON, "on|off", "ignore every panel key but stop",
+          "The panel's child lock: every panel key but stop is ignored until it is off (kept across restarts).", 1, 1, 0,
+          cmd_child_lock, { "on off" }, NULL },
+        { "faults", S_TECH, "[--max N]", "the fault history",
+          "The fault history, newest first (20 unless --max N, 1-500), and how each was cleared.", -1, -1,
+          V_READS | V_PAGER, cmd_faults, {}, "--max" },
+        { "clear-fault", S_TECH, "", "clear a latched fault once its cause is gone",
+          "Clears a latched fault once its cause is gone.", 0, 0, 0, cmd_clear_fault, {}, NULL },
+        { "reload", S_TECH, "", "reload the programs, printing every load error",
+          "Reloads the programs and prints every load error.", 0, 0, 0, cmd_reload, {}, NULL },
+        { "latency", S_TECH, "[wakeups|commands]", "the scheduler's lateness histogram",
+          "The scheduler's lateness histogram since the daemon started, for its timed wake-ups (default) or\n"
+          "its timeline commands: one bin a line (from_us to_us count cum_%), 1 us bins below 1 ms as\n"
+          "cyclictest -h prints them, 10 us below 10 ms, 100 us below 100 ms.",
+          0, 1, V_READS | V_PAGER, cmd_latency, { "wakeups commands" }, NULL },
+        { "hw", S_TECH, "[MAP]", "each input and output: binding, value",
+          "Every input and output of the chair with its binding (GPIO chip and line, or Modbus bus, table\n"
+          "and address) and its current value in units (degrees Celsius, kPa, V, mm, %), as gpioinfo lists\n"
+          "lines.\n"
+          "The bindings come from MAP, or else the daemon's map (the built-in one when it simulates, else\n"
+          "the installed chair.conf); the values need the daemon (technicians). Without the daemon the\n"
+          "bindings are still listed: 'massagechaird --check-config MAP' checks a map the same way.",
+          0, 1, V_READS | V_PAGER | V_BUS_OPTIONAL, cmd_hw, { "@files" }, NULL },
+        { "press", S_TECH, "KEY [MILLISECONDS]", "hold a key of the simulated panel",
+          "Simulated chair: holds a panel key (power, program, start_pause, intensity_up, ...; docs/panel.md)\n"
+          "for the given time (0-30000 ms, default 100), as a person at the panel would.",
+          1, 2, 0, cmd_press, { "@keys" }, NULL },
+        { "profile", S_TECH, "check FILE... | show FILE | plot FILE -o OUT.svg|- | upload FILE", "program files",
+          "Program files: check validates them (every error as FILE:LINE), show prints the planned steps,\n"
+          "plot draws the timeline as SVG (-o - writes it to stdout); these three work without the daemon.\n"
+          "upload sends a file to the daemon, which validates and stores it.",
+          -1, -1, V_NO_BUS, cmd_profile, { "check show plot upload", "@files", "@files" }, NULL },
+        { "help", NULL, "[COMMAND]", "this help, or one command's", NULL, 0, 1, V_NO_BUS, cmd_help, { "@verbs" }, NULL },
+        { "__complete", NULL, "VERB [ARGS]", NULL, NULL, -1, -1, V_NO_BUS, cmd_complete, {}, NULL },
+        { "__man", NULL, "", NULL, NULL, 0, 0, V_NO_BUS, cmd_man, {}, NULL },
 };
 
-static const struct command_help *find_command(const char *verb) {
-        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-                if (strcmp(commands[i].verb, verb) == 0)
-                        return &commands[i];
+/* The options every command takes: the help and the man page list them from here. */
+static const struct {
+        const char *name, *text;
+} global_options[] = {
+        { "-h, --help", "this help (COMMAND --help: one command's)" },
+        { "--version", "the version" },
+        { "--address=ADDRESS", "the D-Bus address (default: the system bus)" },
+        { "-H, --host=[USER@]HOST", "another machine's system bus, over ssh" },
+        { "--json=pretty|short|off", "JSON from commands that read (--json: short)" },
+        { "-p, --property=NAME", "show: only these (repeatable, or A,B)" },
+        { "--value", "show: the values only" },
+        { "--no-legend", "no column headings and footers" },
+        { "--no-pager", "do not pipe long lists through a pager" },
+        { "-l, --full", "do not ellipsize to the terminal's width" },
+        { "-v, --verbose", "status: the technician diagnostics" },
+        { "--no-block", "stop: return before the chair has settled" },
+};
+
+static const struct verb *find_verb(const char *name) {
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                if (strcmp(verbs[i].name, name) == 0)
+                        return &verbs[i];
         return NULL;
 }
 
-static bool known_command(const char *verb) {
-        return find_command(verb) != NULL;
+static void help(void) {
+        const char *section = NULL;
+        printf("chairctl - control massagechaird, the massage chair daemon\n\n"
+               "Usage: chairctl [OPTIONS] [COMMAND [ARGS]]  (no command: status)\n");
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+                char left[96];
+                if (!verbs[i].section)
+                        continue;
+                if (!section || strcmp(section, verbs[i].section) != 0) {
+                        section = verbs[i].section;
+                        printf("\n%s:\n", section);
+                }
+                snprintf(left, sizeof left, "%s %s", verbs[i].name, verbs[i].args);
+                if (strlen(left) >= 31)
+                        printf("  %s\n  %-31s %s\n", left, "", verbs[i].summary);
+                else
+                        printf("  %-31s %s\n", left, verbs[i].summary);
+        }
+        printf("\nOptions:\n");
+        for (size_t i = 0; i < ARRAY_SIZE(global_options); i++)
+                printf("  %-31s %s\n", global_options[i].name, global_options[i].text);
+        printf("\n'chairctl help COMMAND' or 'chairctl COMMAND --help' tells more about one.\n"
+               "Times are ISO 8601 in UTC. Exit status: 0 done, 1 the daemon refused,\n"
+               "2 bad usage, 3 the daemon is not running (or not on the bus tried).\n");
 }
 
-static int command_help(const char *verb) {
-        const struct command_help *c = find_command(verb);
-        if (!c)
-                return usage("no command '%s'", verb);
-        printf("Usage: chairctl [--json] %s\n\n%s\n", c->usage, c->text);
+static int command_help(const char *name) {
+        const struct verb *v = find_verb(name);
+        if (!v || !v->section)
+                return usage("no command '%s'", name);
+        printf("Usage: chairctl %s%s%s%s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name,
+               v->args[0] ? " " : "", v->args, v->text);
+        return 0;
+}
+
+static int cmd_help(struct ctx *c, int argc, char **argv) {
+        if (argc < 2) {
+                help();
+                return 0;
+        }
+        return command_help(argv[1]);
+}
+
+/* Roff-escapes text for the man page: '-' as \-, a leading '.' or '\'' protected. */
+static void roff(const char *s) {
+        if (*s == '.' || *s == '\'')
+                fputs("\\&", stdout);
+        for (; *s; s++) {
+                if (*s == '-')
+                        fputs("\\-", stdout);
+                else if (*s == '\\')
+                        fputs("\\e", stdout);
+                else if (*s == '\n')
+                        fputc(' ', stdout);
+                else if ((unsigned char) *s >= 0xc0 && (unsigned char) *s < 0xf0) {
+                        /* UTF-8 (°C, …) as groff's \[uXXXX], which every output device renders. */
+                        unsigned c = (unsigned char) *s, n = c >= 0xe0 ? 2 : 1, cp = c & (n == 2 ? 0x0f : 0x1f);
+                        for (unsigned k = 0; k < n && (s[1] & 0xc0) == 0x80; k++)
+                                cp = cp << 6 | (*++s & 0x3f);
+                        printf("\\[u%04X]", cp);
+                } else
+                        fputc(*s, stdout);
+        }
+}
+
+/* The man page's OPTIONS and COMMANDS sections (man/chairctl.1.in has the rest). */
+static int cmd_man(struct ctx *c, int argc, char **argv) {
+        const char *section = NULL;
+        printf(".SH OPTIONS\n");
+        for (size_t i = 0; i < ARRAY_SIZE(global_options); i++) {
+                printf(".TP\n.B ");
+                roff(global_options[i].name);
+                printf("\n");
+                roff(global_options[i].text);
+                printf(".\n");
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+                if (!verbs[i].section || !verbs[i].text)
+                        continue;
+                if (!section || strcmp(section, verbs[i].section) != 0) {
+                        section = verbs[i].section;
+                        printf(".SH \"");
+                        for (const char *p = section; *p; p++)
+                                fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, stdout);
+                        printf("\"\n");
+                }
+                printf(".TP\n.B ");
+                roff(verbs[i].name);
+                if (verbs[i].args[0]) {
+                        printf("\n.I \"");
+                        roff(verbs[i].args);
+                        printf("\"");
+                }
+                printf("\n");
+                roff(verbs[i].text);
+                printf("\n");
+        }
+        return 0;
+}
+
+/* Prints the words of one completion source, one a line; the dynamic ones ask the daemon. */
+static void complete_source(struct ctx *c, const char *src) {
+        if (strcmp(src, "@verbs") == 0) {
+                for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                        if (verbs[i].section)
+                                printf("%s\n", verbs[i].name);
+        } else if (strcmp(src, "@keys") == 0) {
+                printf("%s\n", PANEL_KEYS);
+        } else if (strcmp(src, "@files") == 0) {
+                printf("@files\n"); /* the shell completes file names itself */
+        } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {
+                bool programs = src[1] == 'p';
+                sd_bus_message *reply = NULL;
+                const char *a, *b, *d;
+                uint32_t u;
+                int r;
+                if (!c->bus || sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE,
+                                                  programs ? "ListPrograms" : "ListPrecautions", NULL, &reply, NULL) < 0)
+                        return;
+                r = sd_bus_message_enter_container(reply, 'a', programs ? "(sssu)" : "(ss)");
+                while (r >= 0 && (r = programs ? sd_bus_message_read(reply, "(sssu)", &a, &b, &d, &u)
+                                               : sd_bus_message_read(reply, "(ss)", &a, &b)) > 0)
+                        printf("%s\n", a);
+                sd_bus_message_unref(reply);
+        } else {
+                for (const char *p = src; *p; p++)
+                        fputc(*p == ' ' ? '\n' : *p, stdout);
+                printf("\n");
+        }
+}
+
+/* __complete [VERB [ARGS...]]: the words the next argument can be, for the shell completions
+ * (shell-completion/), so they never keep a list of their own. */
+static int cmd_complete(struct ctx *c, int argc, char **argv) {
+        const struct verb *v;
+        int pos = 0;
+
+        if (argc < 2) {
+                complete_source(c, "@verbs");
+                for (size_t i = 0; i < ARRAY_SIZE(global_options); i++) {
+                        const char *n = global_options[i].name, *l = strstr(n, "--");
+                        char word[40];
+                        size_t len;
+                        if (!l)
+                                continue;
+                        len = strcspn(l, "=[ ");
+                        snprintf(word, sizeof word, "%.*s%s", (int) len, l, l[len] == '=' ? "=" : "");
+                        printf("%s\n", word);
+                }
+                return 0;
+        }
+        v = find_verb(argv[1]);
+        if (!v)
+                return 0;
+        /* Count the positional arguments already given: options and their values aside. */
+        for (int i = 2; i < argc; i++) {
+                static const char *const with_value[] = { "--intensity", "--minutes", "--max", "-o", "--output", "-i", "-m" };
+                bool value = false;
+                for (size_t k = 0; i > 2 && k < ARRAY_SIZE(with_value); k++)
+                        value |= strcmp(argv[i - 1], with_value[k]) == 0;
+                if (argv[i][0] != '-' && !value)
+                        pos++;
+        }
+        if (argc > 2 && strcmp(argv[argc - 1], "-o") == 0) {
+                printf("@files\n");
+                return 0;
+        }
+        /* precautions set A B <Tab>: more conditions; profile check A B <Tab>: more files. */
+        if (pos >= (int) ARRAY_SIZE(v->complete))
+                pos = ARRAY_SIZE(v->complete) - 1;
+        while (pos > 0 && !v->complete[pos])
+                pos = -1;
+        if (pos >= 0 && v->complete[pos] && !(strcmp(v->name, "precautions") == 0 && pos > 0 && argc > 2 &&
+                                              strcmp(argv[2], "set") != 0))
+                complete_source(c, v->complete[pos]);
+        if (v->verb_options)
+                complete_source(c, v->verb_options);
+        return 0;
+}
+
+/* ---- options and dispatch ---- */
+
+static int add_properties(struct options *o, char *list) {
+        for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+                if (o->n_properties >= ARRAY_SIZE(o->properties))
+                        return usage("at most %zu properties", ARRAY_SIZE(o->properties));
+                o->properties[o->n_properties++] = p;
+        }
+        return 0;
+}
+
+/*
+ * parse_global() takes the options every command shares out of argv, wherever they stand (as systemd's tools
+ * accept 'chairctl status --json=short'), leaving the verb and its own arguments. "--" ends
+ * the options. *help_at is 1 when --help came before the verb, 2 after it.
+ */
+/* "--opt=VALUE", "--opt VALUE", "-xVALUE" or "-x VALUE": 1 and *value set when a is opt, 0
+ * when not, < 0 when the value is missing. */
+static int take_value(const char *opt, char *a, int *i, int argc, char **argv, char **value) {
+        size_t len = strlen(opt);
+        bool is_short = len == 2;
+        if (strncmp(a, opt, len) != 0 || (!is_short && a[len] && a[len] != '='))
+                return 0;
+        if (is_short && a[2]) /* -pState, -Hhost */
+                *value = a + 2;
+        else if (!is_short && a[len] == '=')
+                *value = a + len + 1;
+        else if (*i + 1 < argc)
+                *value = argv[++*i];
+        else
+                return usage("%s needs a value", opt), -EINVAL;
+        return 1;
+}
+
+static int parse_global(int *argc, char **argv, struct options *o, int *help_at) {
+        int n = 1, k;
+        bool done = false;
+
+        for (int i = 1; i < *argc; i++) {
+                char *a = argv[i], *value = NULL;
+
+                /* Words, "-", negative steps (point -1) and everything after "--" are arguments. */
+                if (done || a[0] != '-' || !a[1] || (a[1] >= '0' && a[1] <= '9')) {
+                        argv[n++] = a;
+                        continue;
+                }
+                if (strcmp(a, "--") == 0) {
+                        done = true;
+                        continue;
+                }
+                if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+                        *help_at = n > 1 ? 2 : 1;
+                else if (strcmp(a, "--version") == 0) {
+                        printf("chairctl %s\n", MCD_VERSION);
+                        exit(EXIT_SUCCESS);
+                } else if (strcmp(a, "--json") == 0)
+                        o->json = JSON_SHORT;
+                else if (strncmp(a, "--json=", 7) == 0) {
+                        if (strcmp(a + 7, "pretty") == 0)
+                                o->json = JSON_PRETTY;
+                        else if (strcmp(a + 7, "short") == 0)
+                                o->json = JSON_SHORT;
+                        else if (strcmp(a + 7, "off") == 0)
+                                o->json = JSON_OFF;
+                        else
+                                return usage("--json takes pretty, short or off, not '%s'", a + 7);
+                } else if ((k = take_value("--address", a, &i, *argc, argv, &value)) != 0) {
+                        if (k < 0)
+                                return EXIT_USAGE;
+                        o->address = value;
+                } else if ((k = take_value("--host", a, &i, *argc, argv, &value)) != 0 ||
+                           (k = take_value("-H", a, &i, *argc, argv, &value)) != 0) {
+                        if (k < 0)
+                                return EXIT_USAGE;
+                        o->host = value;
+                } else if ((k = take_value("--property", a, &i, *argc, argv, &value)) != 0 ||
+                           (k = take_value("-p", a, &i, *argc, argv, &value)) != 0) {
+                        if (k < 0 || add_properties(o, value))
+                                return EXIT_USAGE;
+                } else if (strcmp(a, "--value") == 0)
+                        o->value = true;
+                else if (strcmp(a, "--no-legend") == 0)
+                        o->no_legend = true;
+                else if (strcmp(a, "--no-pager") == 0)
+                        o->no_pager = true;
+                else if (strcmp(a, "--full") == 0 || strcmp(a, "-l") == 0)
+                        o->full = true;
+                else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
+                        o->verbose = true;
+                else if (strcmp(a, "--no-block") == 0)
+                        o->no_block = true;
+                else if (n > 1)
+                        argv[n++] = a; /* the command's own option (start --intensity, monitor --once, ...) */
+                else
+                        return usage("unknown option '%s'", a);
+        }
+        *argc = n;
+        argv[n] = NULL;
+        return 0;
+}
+
+/* Options that only some commands take, refused elsewhere rather than ignored. */
+static int check_options(const struct verb *v, const struct options *o) {
+        if (o->json && !(v->flags & V_READS) && strcmp(v->name, "profile") != 0)
+                return usage("%s prints nothing to format: --json applies to commands that read", v->name);
+        if ((o->n_properties || o->value) && strcmp(v->name, "show") != 0)
+                return usage("%s", "-p/--property and --value are options of show");
+        if (o->verbose && strcmp(v->name, "status") != 0)
+                return usage("%s", "--verbose is an option of status");
+        if (o->no_block && strcmp(v->name, "stop") != 0)
+                return usage("%s", "--no-block is an option of stop");
+        if (o->address && o->host)
+                return usage("%s", "--address and --host exclude each other");
         return 0;
 }
 
 int main(int argc, char **argv) {
         struct options o = {};
-        sd_bus *bus = NULL;
-        int i, r;
+        struct ctx c = { .o = &o };
+        const struct verb *v;
+        char *default_argv[] = { argv[0], (char *) "status", NULL };
+        int help_at = 0, r, nargs;
+        pid_t pager = 0;
 
-        for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-                if (strcmp(argv[i], "--json") == 0)
-                        o.json = true;
-                else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-                        help();
-                        return 0;
-                } else if (strcmp(argv[i], "--version") == 0) {
-                        printf("chairctl %s\n", MCD_VERSION);
-                        return 0;
-                } else
-                        return usage("unknown option '%s'", argv[i]);
-        }
-        if (i >= argc) {
+        r = parse_global(&argc, argv, &o, &help_at);
+        if (r)
+                return r;
+        if (help_at == 1 || (help_at && argc < 2)) {
                 help();
-                return EXIT_USAGE;
+                return 0;
         }
-        argc -= i;
-        argv += i;
-        for (int k = 1; k < argc; k++)
-                if (strcmp(argv[k], "--verbose") == 0 || strcmp(argv[k], "-v") == 0)
-                        o.verbose = true;
-                else if (strcmp(argv[k], "--json") == 0)
-                        o.json = true;
-
-        if (strcmp(argv[0], "help") == 0) {
-                if (argc < 2) {
-                        help();
-                        return 0;
-                }
-                return command_help(argv[1]);
+        if (argc < 2) {
+                argc = 2;
+                argv = default_argv;
         }
+        v = find_verb(argv[1]);
+        if (!v)
+                return usage("unknown command '%s'", argv[1]);
+        if (help_at)
+                return command_help(v->name);
+        argc--;
+        argv++;
+        nargs = argc - 1;
         /* Usage errors are told before the bus is tried, so they exit 2 even without a daemon. */
-        if (!known_command(argv[0]))
-                return usage("unknown command '%s'", argv[0]);
+        if (v->min >= 0 && (nargs < v->min || nargs > v->max)) {
+                if (nargs > v->max && v->max == 0)
+                        return usage("%s takes no arguments, not '%s'", v->name, argv[1]);
+                return usage("usage: chairctl %s %s", v->name, v->args);
+        }
+        r = check_options(v, &o);
+        if (r)
+                return r;
+        if (!o.json && !o.full)
+                c.columns = output_columns();
 
-        for (int k = 1; k < argc && strcmp(argv[0], "profile") != 0; k++)
-                if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
-                        return command_help(argv[0]);
-
-        /* Profile files are checked, shown and plotted without the daemon. */
-        if (strcmp(argv[0], "profile") == 0 && (argc < 2 || strcmp(argv[1], "upload") != 0))
-                return chairctl_profile_command(argc, argv);
-
-        r = client_connect(&bus);
-        if (r < 0)
-                return -r;
-        if (strcmp(argv[0], "profile") == 0)
-                r = chairctl_profile_upload(bus, argc, argv);
-        else
-                r = run(bus, &o, argc, argv);
-        sd_bus_flush_close_unref(bus);
+        /* Completion asks the daemon for programs and conditions when it can, quietly. */
+        if (strcmp(v->name, "__complete") == 0 || (v->flags & V_BUS_OPTIONAL)) {
+                if (client_connect_quiet(o.address, o.host, &c.bus) < 0)
+                        c.bus = NULL;
+        } else if (!(v->flags & V_NO_BUS) || (strcmp(v->name, "profile") == 0 && argc >= 2 && strcmp(argv[1], "upload") == 0)) {
+                r = client_connect(o.address, o.host, &c.bus);
+                if (r < 0)
+                        return -r;
+        }
+        if ((v->flags & V_PAGER) && !o.no_pager && !o.json)
+                pager = pager_open();
+        r = v->run(&c, argc, argv);
+        pager_close(pager);
+        if (r == EXIT_NOT_RUNNING) {
+                char where[600];
+                client_describe_bus(o.address, o.host, where, sizeof where);
+                fprintf(stderr, "chairctl: the bus tried: %s.\n%s", where, CLIENT_CHOOSE_BUS);
+        }
+        sd_bus_flush_close_unref(c.bus);
         return r;
 }

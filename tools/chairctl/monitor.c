@@ -1,36 +1,109 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * chairctl monitor: a live view redrawn whenever the daemon announces a change
- * (PropertiesChanged), never by polling: the roller on its track with the shoulder mark,
- * the air zones, the heat, and the program with a progress bar.
+ * chairctl monitor: a live view of the chair. On a terminal: the alternate screen, redrawn at
+ * most 4 times a second when the daemon announces a change (PropertiesChanged) and once a
+ * second for what the chair's outputs are doing. Piped: one timestamped line per change (JSON
+ * with --json), ending when the session does. Every frame fits 80 columns.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chair-client.h"
+#include "macro.h"
 #include "monitor.h"
+#include "output.h"
 
 #define TRACK_COLS 40
 #define BAR_COLS 40
 #define TRACK_MM 800
+#define FRAME_USEC (250 * USEC_PER_MSEC) /* at most 4 frames a second */
+#define OUTPUTS_EVERY 4                  /* the outputs are re-read every 4th tick: once a second */
 
 static const char *const all_zones[] = { "shoulders", "arms", "back", "seat", "calves", "feet" };
 
-static bool in_list(char (*list)[16], unsigned n, const char *z) {
+/* What the chair's outputs are doing, from the technician diagnostics (-1: not readable). */
+struct outputs {
+        int64_t travel, knead, tap, depth, width, pump, release, valve[ARRAY_SIZE(all_zones)], heat_lumbar, heat_calves;
+        bool known;
+};
+
+static void output_entry(void *userdata, const char *key, int64_t x) {
+        struct outputs *o = userdata;
+        const char *k;
+        int64_t *slot = NULL;
+
+        k = strncmp(key, "output.", 7) == 0 ? key + 7 : "";
+        if (strcmp(k, "travel_motor") == 0)
+                slot = &o->travel;
+        else if (strcmp(k, "knead_motor") == 0)
+                slot = &o->knead;
+        else if (strcmp(k, "tap_motor") == 0)
+                slot = &o->tap;
+        else if (strcmp(k, "depth") == 0)
+                slot = &o->depth;
+        else if (strcmp(k, "width") == 0)
+                slot = &o->width;
+        else if (strcmp(k, "air_pump") == 0)
+                slot = &o->pump;
+        else if (strcmp(k, "air_release") == 0)
+                slot = &o->release;
+        else if (strcmp(k, "heat_lumbar") == 0)
+                slot = &o->heat_lumbar;
+        else if (strcmp(k, "heat_calves") == 0)
+                slot = &o->heat_calves;
+        else if (strncmp(k, "valve_", 6) == 0)
+                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                        if (strcmp(k + 6, all_zones[z]) == 0)
+                                slot = &o->valve[z];
+        if (slot) {
+                *slot = x;
+                o->known = true;
+        }
+}
+
+static void read_outputs(sd_bus *bus, struct outputs *o) {
+        memset(o, 0xff, sizeof *o);
+        o->known = false;
+        client_read_diagnostics(bus, output_entry, o);
+}
+
+static bool in_list(const char (*list)[16], unsigned n, const char *z) {
         for (unsigned i = 0; i < n; i++)
                 if (strcmp(list[i], z) == 0)
                         return true;
         return false;
 }
 
-static void draw(const struct chair_status *st, bool live) {
+static const char *width_name(int64_t w) {
+        return w == 0 ? "narrow" : w == 1 ? "medium" : w == 2 ? "wide" : "-";
+}
+
+/* The air pattern's phase as the valves show it: which zones fill, hold or release now. */
+static const char *air_phase(const struct outputs *o) {
+        bool open = false;
+        if (!o->known)
+                return "";
+        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                open |= o->valve[z] > 0;
+        /* The vent is open whenever the air is safe: it only means "releasing" with a bag connected. */
+        if (!open)
+                return "off";
+        if (o->pump > 0)
+                return "filling";
+        return o->release > 0 ? "releasing" : "holding";
+}
+
+static void draw_frame(const struct chair_status *st, const struct outputs *o, bool live, const char *address) {
         char track[TRACK_COLS + 1], bar[BAR_COLS + 1];
         int roller = st->roller < 0 ? 0 : st->roller;
         int at = roller * (TRACK_COLS - 1) / TRACK_MM, sh = st->shoulder * (TRACK_COLS - 1) / TRACK_MM;
-        unsigned done = st->duration ? (st->duration - st->remaining) * BAR_COLS / st->duration : 0;
+        unsigned done = st->duration && st->remaining <= st->duration
+                                ? (st->duration - st->remaining) * BAR_COLS / st->duration
+                                : 0;
 
         memset(track, '-', TRACK_COLS);
         track[TRACK_COLS] = 0;
@@ -42,45 +115,109 @@ static void draw(const struct chair_status *st, bool live) {
                 bar[i] = i < done ? '#' : '.';
         bar[BAR_COLS] = 0;
 
-        if (live)
-                fputs("\033[H\033[J", stdout);
-        printf("massagechaird: %s\n\n", st->model);
-        printf("  state     %s%s%s\n", st->state, st->fault[0] ? "  FAULT " : "", st->fault);
+        /* Every line below stays within 80 columns. */
+        printf("massagechaird: %.60s\n\n", st->model);
+        printf("  state     %s%s%.40s\n", st->state, st->fault[0] ? "  FAULT " : "", st->fault);
         if (st->program[0])
-                printf("  program   %-24s %2u:%02u left of %u:%02u\n", st->program, st->remaining / 60, st->remaining % 60,
-                       st->duration / 60, st->duration % 60);
+                printf("  program   %-24.24s %2u:%02u left of %u:%02u\n", st->program, st->remaining / 60,
+                       st->remaining % 60, st->duration / 60, st->duration % 60);
         else
-                printf("  program   (none)\n");
+                printf("  program   (none)%s%.40s\n", st->selected[0] ? "   selected: " : "", st->selected);
         printf("            [%s] %3u%%\n", bar, st->duration ? done * 100 / BAR_COLS : 0);
-        printf("  roller    bottom |%s| top   %4d mm%s\n", track, st->roller,
-               st->shoulder >= 0 ? "   (S = shoulder)" : "");
-        printf("  levels    intensity %u  speed %u  depth %u  width %s\n", st->intensity, st->speed, st->depth, st->width);
+        printf("  roller    bottom |%s| top %4d mm\n", track, st->roller);
+        if (o->known)
+                printf("  doing     travel %3lld%%  knead %3lld%%  tap %3lld%%  depth %lld  width %s\n",
+                       (long long) o->travel, (long long) o->knead, (long long) o->tap, (long long) o->depth,
+                       width_name(o->width));
+        printf("  settings  intensity %u  speed %u  depth %u  width %s\n", st->intensity, st->speed, st->depth, st->width);
         printf("  air      ");
-        for (size_t z = 0; z < sizeof all_zones / sizeof all_zones[0]; z++)
-                printf(in_list((char (*)[16]) st->active_air, st->n_active_air, all_zones[z]) ? " [%s]" : "  %s ",
-                       all_zones[z]);
-        printf("\n  heat     ");
+        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++) {
+                bool on = o->known ? o->valve[z] > 0
+                                   : in_list((const char (*)[16]) st->active_air, st->n_active_air, all_zones[z]);
+                printf(on ? " [%s]" : "  %s ", all_zones[z]);
+        }
+        printf(" %s\n  heat     ", air_phase(o));
         for (unsigned i = 0; i < st->n_heat; i++) {
-                printf("  %s %u", st->heat[i].zone, st->heat[i].level);
+                printf("  %s level %u", st->heat[i].zone, st->heat[i].level);
                 if (st->heat[i].has_temp)
-                        printf(" (%.1f °C)", st->heat[i].temp);
+                        printf(" %.1f °C", st->heat[i].temp);
         }
         printf("\n");
         if (st->fault[0])
-                printf("\n  %s\n", st->fault_message);
-        if (live)
-                printf("\n  Ctrl-C to leave the monitor (the chair goes on).\n");
-        fflush(stdout);
+                printf("\n  %.76s\n", st->fault_message);
+        if (!live)
+                return;
+        printf("\n  S shoulder, O roller, [zone] inflated. Ctrl-C leaves (the chair goes on).\n");
+        /* A private bus (the demo's): how a second terminal reaches the same daemon. */
+        if (address && !strstr(address, "/run/dbus/system_bus_socket"))
+                printf("  Another terminal reaches this daemon with (or . build/demo.env):\n    chairctl --address=%s\n",
+                       address);
+}
+
+/* One line per change for a log or a pipe: the text without its timestamp is compared. */
+static void format_line(const struct chair_status *st, const struct outputs *o, bool json, char *buf, size_t size) {
+        FILE *f = fmemopen(buf, size, "w");
+        if (!f) {
+                buf[0] = 0;
+                return;
+        }
+        if (json) {
+                struct json j = { .f = f };
+                json_begin_object(&j, NULL);
+                json_str(&j, "state", st->state);
+                json_str(&j, "program", st->program);
+                json_uint(&j, "remaining", st->remaining);
+                json_uint(&j, "intensity", st->intensity);
+                if (o->known) {
+                        json_int(&j, "knead_pct", o->knead);
+                        json_int(&j, "tap_pct", o->tap);
+                        json_int(&j, "depth", o->depth);
+                        json_str(&j, "width", width_name(o->width));
+                        json_str(&j, "air_phase", air_phase(o));
+                }
+                json_begin_array(&j, "air");
+                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                        if (o->known ? o->valve[z] > 0
+                                     : in_list((const char (*)[16]) st->active_air, st->n_active_air, all_zones[z]))
+                                json_str(&j, NULL, all_zones[z]);
+                json_end_array(&j);
+                json_begin_object(&j, "heat");
+                for (unsigned i = 0; i < st->n_heat; i++)
+                        json_uint(&j, st->heat[i].zone, st->heat[i].level);
+                json_end_object(&j);
+                json_str(&j, "fault", st->fault);
+                json_end_object(&j);
+        } else {
+                /* Not the roller's position: it changes every few milliseconds while it moves. */
+                fprintf(f, "%s %s %u:%02u", st->state, st->program[0] ? st->program : "-", st->remaining / 60,
+                        st->remaining % 60);
+                if (o->known)
+                        fprintf(f, " knead %lld%% tap %lld%% depth %lld %s", (long long) o->knead, (long long) o->tap,
+                                (long long) o->depth, width_name(o->width));
+                fprintf(f, " air");
+                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                        if (o->known ? o->valve[z] > 0
+                                     : in_list((const char (*)[16]) st->active_air, st->n_active_air, all_zones[z]))
+                                fprintf(f, " %s", all_zones[z]);
+                for (unsigned i = 0; i < st->n_heat; i++)
+                        fprintf(f, " %s:%u", st->heat[i].zone, st->heat[i].level);
+                if (st->fault[0])
+                        fprintf(f, " FAULT %s", st->fault);
+        }
+        fclose(f);
 }
 
 struct monitor {
         sd_bus *bus;
         sd_event *event;
-        bool tty;
-        bool seen_session;
+        bool tty, json, dirty, seen_session;
+        unsigned ticks;
+        const char *address;
+        struct outputs outputs;
+        char last[1024];
 };
 
-static int redraw(struct monitor *m) {
+static int refresh(struct monitor *m) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
         int r = client_get_status(m->bus, &st, &error);
@@ -91,7 +228,27 @@ static int redraw(struct monitor *m) {
                 sd_event_exit(m->event, r);
                 return 0;
         }
-        draw(&st, m->tty);
+        if (m->tty) {
+                fputs("\033[H\033[J", stdout);
+                draw_frame(&st, &m->outputs, true, m->address);
+        } else {
+                char line[1024], when[32];
+                time_t now = time(NULL);
+                struct tm tm;
+                format_line(&st, &m->outputs, m->json, line, sizeof line);
+                if (strcmp(line, m->last) != 0) {
+                        snprintf(m->last, sizeof m->last, "%s", line);
+                        /* The roller's position is told, but a move alone is no change worth a line. */
+                        if (!m->json)
+                                snprintf(line + strlen(line), sizeof line - strlen(line), " roller %dmm", st.roller);
+                        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+                        if (m->json)
+                                printf("{\"time\":\"%s\",%s", when, line + 1);
+                        else
+                                printf("%s %s\n", when, line);
+                }
+        }
+        fflush(stdout);
         if (strcmp(st.state, "idle") != 0)
                 m->seen_session = true;
         /* Without a terminal (a log, a pipe), end once the session is over. */
@@ -101,7 +258,26 @@ static int redraw(struct monitor *m) {
 }
 
 static int on_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return redraw(userdata);
+        struct monitor *m = userdata;
+        m->dirty = true;
+        return 0;
+}
+
+/* The frame clock: a change is drawn at the next tick, so a burst of signals is one frame. */
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct monitor *m = userdata;
+        int r;
+        if (++m->ticks % OUTPUTS_EVERY == 0) {
+                struct outputs before = m->outputs;
+                read_outputs(m->bus, &m->outputs);
+                m->dirty |= memcmp(&before, &m->outputs, sizeof before) != 0;
+        }
+        if (m->dirty) {
+                m->dirty = false;
+                refresh(m);
+        }
+        r = sd_event_source_set_time(s, usec + FRAME_USEC);
+        return r < 0 ? r : sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -114,11 +290,14 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return 0;
 }
 
-int monitor_run(sd_bus *bus, bool once) {
-        struct monitor m = { .bus = bus, .tty = isatty(STDOUT_FILENO) };
+int monitor_run(sd_bus *bus, bool once, bool json) {
+        struct monitor m = { .bus = bus, .tty = isatty(STDOUT_FILENO) && !json, .json = json };
+        const char *address = NULL;
         sigset_t mask;
+        uint64_t now;
         int r, code = 0;
 
+        read_outputs(bus, &m.outputs);
         if (once) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 struct chair_status st;
@@ -128,9 +307,16 @@ int monitor_run(sd_bus *bus, bool once) {
                         sd_bus_error_free(&error);
                         return r;
                 }
-                draw(&st, false);
+                if (json) {
+                        char line[1024];
+                        format_line(&st, &m.outputs, true, line, sizeof line);
+                        fputs(line, stdout);
+                } else
+                        draw_frame(&st, &m.outputs, false, NULL);
                 return 0;
         }
+        if (sd_bus_get_address(bus, &address) >= 0)
+                m.address = address;
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
@@ -149,14 +335,25 @@ int monitor_run(sd_bus *bus, bool once) {
         if (r >= 0)
                 r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                         "org.freedesktop.DBus", "NameOwnerChanged", on_owner_changed, &m);
+        if (r >= 0)
+                r = sd_event_now(m.event, CLOCK_MONOTONIC, &now);
+        if (r >= 0)
+                r = sd_event_add_time(m.event, NULL, CLOCK_MONOTONIC, now + FRAME_USEC, 0, on_tick, &m);
         if (r < 0) {
                 fprintf(stderr, "chairctl: cannot watch the daemon: %s\n", strerror(-r));
                 sd_event_unref(m.event);
                 return EXIT_CALL_FAILED;
         }
-        redraw(&m);
+        /* The alternate screen, as less and top use it: the shell's screen comes back on exit. */
+        if (m.tty)
+                fputs("\033[?1049h\033[?25l", stdout);
+        refresh(&m);
         r = sd_event_loop(m.event);
         sd_event_get_exit_code(m.event, &code);
+        if (m.tty) {
+                fputs("\033[?25h\033[?1049l", stdout);
+                fflush(stdout);
+        }
         sd_bus_detach_event(bus);
         sd_event_unref(m.event);
         return r < 0 ? EXIT_CALL_FAILED : code;

@@ -6,4 +6,4 @@
 
 /* Runs the live view until Ctrl-C (or, without a terminal, until the session ends);
  * once: print one frame. Returns the exit code. */
-int monitor_run(sd_bus *bus, bool once);
+int monitor_run(sd_bus *bus, bool once, bool json);

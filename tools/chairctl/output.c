@@ -1,4 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "output.h"
 
 void json_string(FILE *f, const char *s) {
@@ -19,15 +27,21 @@ void json_string(FILE *f, const char *s) {
         fputc('"', f);
 }
 
+static void newline(struct json *j) {
+        if (j->pretty)
+                fprintf(j->f, "\n%*s", 2 * j->depth, "");
+}
+
 static void separator(struct json *j, const char *key) {
         if (j->depth > 0) {
                 if (!j->first[j->depth])
                         fputc(',', j->f);
                 j->first[j->depth] = false;
+                newline(j);
         }
         if (key) {
                 json_string(j->f, key);
-                fputc(':', j->f);
+                fputs(j->pretty ? ": " : ":", j->f);
         }
 }
 
@@ -40,9 +54,12 @@ static void open_container(struct json *j, const char *key, char c) {
 }
 
 static void close_container(struct json *j, char c) {
-        fputc(c, j->f);
+        bool empty = j->first[j->depth];
         if (j->depth > 0)
                 j->depth--;
+        if (!empty)
+                newline(j);
+        fputc(c, j->f);
         if (j->depth == 0)
                 fputc('\n', j->f);
 }
@@ -86,4 +103,83 @@ void json_double(struct json *j, const char *key, double value) {
 void json_bool(struct json *j, const char *key, bool value) {
         separator(j, key);
         fputs(value ? "true" : "false", j->f);
+}
+
+unsigned output_columns(void) {
+        struct winsize ws;
+        const char *e = getenv("COLUMNS");
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+                return ws.ws_col;
+        if (e) {
+                long v = strtol(e, NULL, 10);
+                if (v > 0 && v < 10000)
+                        return (unsigned) v;
+        }
+        return 0;
+}
+
+void print_ellipsized(FILE *f, const char *s, unsigned width) {
+        unsigned cols = 0;
+        const char *p;
+
+        /* Counts columns as UTF-8 code points: every text here is narrow. */
+        for (p = s; *p; p++)
+                cols += ((unsigned char) *p & 0xc0) != 0x80;
+        if (!width || cols <= width) {
+                fputs(s, f);
+                return;
+        }
+        cols = 0;
+        for (p = s; *p; p++) {
+                if (((unsigned char) *p & 0xc0) != 0x80 && ++cols > width - 1)
+                        break;
+                fputc(*p, f);
+        }
+        fputs("…", f);
+}
+
+pid_t pager_open(void) {
+        pid_t pager_pid;
+        const char *pager = getenv("CHAIRCTL_PAGER");
+        int fds[2];
+
+        if (!isatty(STDOUT_FILENO))
+                return 0;
+        if (!pager)
+                pager = getenv("PAGER");
+        if (!pager || !*pager)
+                pager = "less";
+        if (strcmp(pager, "cat") == 0 || pipe(fds) < 0)
+                return 0;
+        fflush(stdout);
+        pager_pid = fork();
+        if (pager_pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return 0;
+        }
+        if (pager_pid == 0) {
+                dup2(fds[0], STDIN_FILENO);
+                close(fds[0]);
+                close(fds[1]);
+                /* As systemd's tools: quit at one screen, keep colours, no init sequence. */
+                setenv("LESS", "FRSXMK", 0);
+                execlp("sh", "sh", "-c", pager, (char *) NULL);
+                _exit(127);
+        }
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        /* Leaving the pager early must not kill us with SIGPIPE before we wait for it. */
+        signal(SIGPIPE, SIG_IGN);
+        return pager_pid;
+}
+
+void pager_close(pid_t pager_pid) {
+        if (pager_pid <= 0)
+                return;
+        fflush(stdout);
+        fclose(stdout);
+        while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
+                ;
 }

@@ -4,13 +4,15 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Writes s as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);
 
-/* A tiny streaming JSON writer that places the commas itself. */
+/* A tiny streaming JSON writer that places the commas itself; pretty indents by two. */
 struct json {
         FILE *f;
+        bool pretty;
         int depth;
         bool first[16];
 };
@@ -24,3 +26,14 @@ void json_int(struct json *j, const char *key, long long value);
 void json_uint(struct json *j, const char *key, unsigned long long value);
 void json_double(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);
+
+/* The width to fit plain output to: the terminal's, else $COLUMNS, else 0 (no limit: a pipe
+ * gets everything, as systemd's tools do). */
+unsigned output_columns(void);
+/* Prints s in at most width columns (0: no limit), ending it with "…" when it is cut. */
+void print_ellipsized(FILE *f, const char *s, unsigned width);
+/* Pipes stdout through $CHAIRCTL_PAGER, $PAGER or "less" when it is a terminal and returns the
+ * pager's pid, which pager_close() waits for; 0 (nothing done) without a terminal or when the
+ * pager cannot start. */
+pid_t pager_open(void);
+void pager_close(pid_t pager);

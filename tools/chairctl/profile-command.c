@@ -13,6 +13,7 @@
 
 #include "atomic-file.h"
 #include "chair-client.h"
+#include "output.h"
 #include "planner.h"
 #include "profile-command.h"
 #include "profile-plot.h"
@@ -30,9 +31,16 @@ static const struct plan_options reference = {
         .track_length_mm = 800,
 };
 
+static int load_errors(const char *path, struct program **ret, struct ini_errors *errors) {
+        int r = profile_load_file(path, ret, errors);
+        if (r < 0 && !errors->text[0])
+                snprintf(errors->text, sizeof errors->text, "%s: %s", path, strerror(-r));
+        return r;
+}
+
 static int load(const char *path, struct program **ret) {
         struct ini_errors errors = {};
-        int r = profile_load_file(path, ret, &errors);
+        int r = load_errors(path, ret, &errors);
         if (r < 0)
                 fprintf(stderr, "%s\n", errors.text);
         return r;
@@ -67,30 +75,52 @@ static unsigned check_runs(const char *path, const struct program *p, uint32_t *
         return bad;
 }
 
-static int check(int argc, char **argv) {
+static int check(int argc, char **argv, int json) {
+        struct json j = { .f = stdout, .pretty = json == 2 };
         int bad = 0;
         if (argc < 3) {
                 fprintf(stderr, "chairctl: profile check FILE...\n");
                 return EXIT_USAGE;
         }
+        if (json)
+                json_begin_array(&j, NULL);
         for (int i = 2; i < argc; i++) {
+                struct ini_errors errors = {};
                 struct program *p = NULL;
                 uint32_t planned_ms = 0;
-                if (load(argv[i], &p) < 0) {
-                        bad++;
-                        continue;
-                }
-                if (check_runs(argv[i], p, &planned_ms)) {
-                        bad++;
-                        free(p);
-                        continue;
-                }
-                printf("%s: ok (%s, %zu steps, %u:%02u planned at the default length of %u:%02u, %u s as written; "
-                       "intensity 1-5 run in virtual time with no fault)\n",
-                       argv[i], p->id, p->n_steps, planned_ms / 60000, planned_ms / 1000 % 60, p->duration_s / 60,
-                       p->duration_s % 60, profile_natural_length_s(p));
+                int r = load_errors(argv[i], &p, &errors);
+                /* A valid program then runs in virtual time: its faults are errors too. */
+                bool ran_ok = r >= 0 && check_runs(argv[i], p, &planned_ms) == 0;
+                bad += !ran_ok;
+                if (json) {
+                        /* One object per file; the errors one a line as the text output has them. */
+                        json_begin_object(&j, NULL);
+                        json_str(&j, "file", argv[i]);
+                        json_bool(&j, "ok", ran_ok);
+                        if (r >= 0) {
+                                json_str(&j, "id", p->id);
+                                json_uint(&j, "steps", p->n_steps);
+                                json_uint(&j, "length_s", profile_natural_length_s(p));
+                                json_uint(&j, "planned_s", planned_ms / 1000);
+                        } else {
+                                json_begin_array(&j, "errors");
+                                for (char *save = NULL, *e = strtok_r(errors.text, "\n", &save); e;
+                                     e = strtok_r(NULL, "\n", &save))
+                                        json_str(&j, NULL, e);
+                                json_end_array(&j);
+                        }
+                        json_end_object(&j);
+                } else if (r < 0)
+                        fprintf(stderr, "%s\n", errors.text);
+                else if (ran_ok)
+                        printf("%s: ok (%s, %zu steps, %u:%02u planned at the default length of %u:%02u, %u s as "
+                               "written; intensity 1-5 run in virtual time with no fault)\n",
+                               argv[i], p->id, p->n_steps, planned_ms / 60000, planned_ms / 1000 % 60,
+                               p->duration_s / 60, p->duration_s % 60, profile_natural_length_s(p));
                 free(p);
         }
+        if (json)
+                json_end_array(&j);
         return bad ? EXIT_CALL_FAILED : 0;
 }
 
@@ -103,7 +133,8 @@ static void describe_position(const struct profile_step *s, char *buf, size_t si
                 snprintf(buf, size, "%.2f", s->from);
 }
 
-static int show(int argc, char **argv) {
+static int show(int argc, char **argv, int json) {
+        struct json j = { .f = stdout, .pretty = json == 2 };
         struct program *p = NULL;
         struct timeline t = {};
         uint32_t counts[PROFILE_MAX_STEPS] = {}, totals[PROFILE_MAX_STEPS] = {};
@@ -121,18 +152,29 @@ static int show(int argc, char **argv) {
                 free(p);
                 return EXIT_CALL_FAILED;
         }
-        printf("%s: %s (id %s)\n%s\n", argv[2], p->name, p->id, p->description);
-        printf("Default %u:%02u at intensity %u; areas:", p->duration_s / 60, p->duration_s % 60, p->intensity);
-        for (size_t i = 0; i < p->n_areas; i++)
-                printf(" %s", p->areas[i]);
-        if (p->n_excluded_by) {
-                printf("; not for:");
-                for (size_t i = 0; i < p->n_excluded_by; i++)
-                        printf(" %s", p->excluded_by[i]);
+        if (json) {
+                json_begin_object(&j, NULL);
+                json_str(&j, "file", argv[2]);
+                json_str(&j, "id", p->id);
+                json_str(&j, "name", p->name);
+                json_str(&j, "description", p->description);
+                json_uint(&j, "default_duration_s", p->duration_s);
+                json_uint(&j, "planned_ms", t.duration_ms);
+                json_begin_array(&j, "steps");
+        } else {
+                printf("%s: %s (id %s)\n%s\n", argv[2], p->name, p->id, p->description);
+                printf("Default %u:%02u at intensity %u; areas:", p->duration_s / 60, p->duration_s % 60, p->intensity);
+                for (size_t i = 0; i < p->n_areas; i++)
+                        printf(" %s", p->areas[i]);
+                if (p->n_excluded_by) {
+                        printf("; not for:");
+                        for (size_t i = 0; i < p->n_excluded_by; i++)
+                                printf(" %s", p->excluded_by[i]);
+                }
+                printf("\nPlaced on a reference body (shoulder 620 mm, waist 220 mm, 800 mm track).\n\n");
+                printf("%9s %9s  %-22s %-14s %-13s %5s %5s  %-18s %s\n", "START", "LENGTH", "STEP", "TECHNIQUE", "POSITION",
+                       "SPEED", "DEPTH", "AIR", "HEAT");
         }
-        printf("\nPlaced on a reference body (shoulder 620 mm, waist 220 mm, 800 mm track).\n\n");
-        printf("%9s %9s  %-22s %-14s %-13s %5s %5s  %-18s %s\n", "START", "LENGTH", "STEP", "TECHNIQUE", "POSITION",
-               "SPEED", "DEPTH", "AIR", "HEAT");
 
         for (size_t i = 0; i < t.n_cmds; i++) {
                 const struct timeline_cmd *c = &t.cmds[i];
@@ -159,10 +201,30 @@ static int show(int argc, char **argv) {
                         if (s->heat[z] != UINT32_MAX)
                                 snprintf(heat + strlen(heat), sizeof heat - strlen(heat), "%s%s:%u", heat[0] ? "," : "",
                                          chair_heat_zone_name(z), s->heat[z]);
-                printf("%5u:%02u.%u %6u.%us  %-22s %-14s %-13s %5u %5u  %-18s %s\n", c->at_ms / 60000,
-                       c->at_ms / 1000 % 60, c->at_ms / 100 % 10, (next_at - c->at_ms) / 1000,
-                       (next_at - c->at_ms) / 100 % 10, s->name, roller_technique_name(s->technique), pos, s->speed,
-                       s->depth, air[0] ? air : "-", heat[0] ? heat : "-");
+                if (json) {
+                        json_begin_object(&j, NULL);
+                        json_uint(&j, "start_ms", c->at_ms);
+                        json_uint(&j, "length_ms", next_at - c->at_ms);
+                        json_str(&j, "step", s->name);
+                        json_str(&j, "technique", roller_technique_name(s->technique));
+                        json_str(&j, "position", pos);
+                        json_uint(&j, "speed", s->speed);
+                        json_uint(&j, "depth", s->depth);
+                        json_str(&j, "air", air);
+                        json_str(&j, "heat", heat);
+                        json_end_object(&j);
+                } else
+                        printf("%5u:%02u.%u %6u.%us  %-22s %-14s %-13s %5u %5u  %-18s %s\n", c->at_ms / 60000,
+                               c->at_ms / 1000 % 60, c->at_ms / 100 % 10, (next_at - c->at_ms) / 1000,
+                               (next_at - c->at_ms) / 100 % 10, s->name, roller_technique_name(s->technique), pos, s->speed,
+                               s->depth, air[0] ? air : "-", heat[0] ? heat : "-");
+        }
+        if (json) {
+                json_end_array(&j);
+                json_end_object(&j);
+                timeline_free(&t);
+                free(p);
+                return 0;
         }
         printf("\nTotals per step:\n");
         for (size_t k = 0; k < p->n_steps; k++)
@@ -191,7 +253,7 @@ static int plot(int argc, char **argv) {
                         file = NULL, i = argc;
         }
         if (!file || !out) {
-                fprintf(stderr, "chairctl: profile plot FILE -o OUT.svg\n");
+                fprintf(stderr, "chairctl: profile plot FILE -o OUT.svg|- (- writes to stdout)\n");
                 return EXIT_USAGE;
         }
         if (load(file, &p) < 0)
@@ -203,17 +265,22 @@ static int plot(int argc, char **argv) {
                 return EXIT_CALL_FAILED;
         }
         /* Drawn in memory, then written like every file of the project (common/atomic-file.h):
-         * never through a link, never half a file. */
+         * never through a link, never half a file; "-" is stdout. */
         f = open_memstream(&svg, &svg_len);
         if (!f) {
                 r = -errno;
                 fprintf(stderr, "chairctl: cannot draw %s: %s\n", out, strerror(-r));
         } else {
                 profile_plot_svg(p, &t, &reference.scan, reference.track_length_mm, f);
-                r = fclose(f) != 0 ? -errno : write_file_atomic(out, svg, svg_len, 0644);
+                if (fclose(f) != 0)
+                        r = -errno;
+                else if (strcmp(out, "-") == 0)
+                        r = fwrite(svg, 1, svg_len, stdout) == svg_len && fflush(stdout) == 0 ? 0 : -EIO;
+                else
+                        r = write_file_atomic(out, svg, svg_len, 0644);
                 if (r < 0)
                         fprintf(stderr, "chairctl: cannot write %s: %s\n", out, strerror(-r));
-                else
+                else if (strcmp(out, "-") != 0)
                         printf("%s: %s, %u:%02u, written to %s\n", file, p->name, t.duration_ms / 60000,
                                t.duration_ms / 1000 % 60, out);
                 free(svg);
@@ -223,11 +290,15 @@ static int plot(int argc, char **argv) {
         return r < 0 ? EXIT_CALL_FAILED : 0;
 }
 
-int chairctl_profile_command(int argc, char **argv) {
+int chairctl_profile_command(int argc, char **argv, int json) {
         if (argc >= 2 && strcmp(argv[1], "check") == 0)
-                return check(argc, argv);
+                return check(argc, argv, json);
         if (argc >= 2 && strcmp(argv[1], "show") == 0)
-                return show(argc, argv);
+                return show(argc, argv, json);
+        if (json) {
+                fprintf(stderr, "chairctl: --json applies to profile check and show. Try 'chairctl --help'.\n");
+                return EXIT_USAGE;
+        }
         if (argc >= 2 && strcmp(argv[1], "plot") == 0)
                 return plot(argc, argv);
         fprintf(stderr, "chairctl: profile check FILE... | show FILE | plot FILE -o OUT.svg | upload FILE\n");

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading the public methods' arguments (bus-args.h). Each argument is bounded before it is
+ * used: strings by length, arrays and dictionaries by count while they are read (a long list
+ * is refused at its first element past the limit, never read whole), so every parser is
+ * linear in an input of bounded size.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-args.h"
+#include "chair-io.h"
+#include "daemon.h"
+#include "macro.h"
+#include "state-store.h"
+
+_Static_assert(FAULTS_MAX == HISTORY_MAX, "GetHistory and GetFaults share one maximum");
+
+const char *const bus_width_names[3] = { "narrow", "medium", "wide" };
+
+int bus_invalid(sd_bus_error *error, const char *fmt, ...) {
+        char msg[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, msg);
+}
+
+void bus_args_done(struct bus_args *a) {
+        for (char **p = a->strv; p && *p; p++)
+                free(*p);
+        free(a->strv);
+        a->strv = NULL;
+}
+
+/* Reads one string argument of at most max bytes. sd-bus has checked it is UTF-8. */
+static int read_string(sd_bus_message *m, const char *arg, size_t max, const char **ret, sd_bus_error *error) {
+        int r = sd_bus_message_read_basic(m, 's', ret);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bus_invalid(error, "argument '%s' is missing", arg);
+        if (strnlen(*ret, max + 1) > max)
+                return bus_invalid(error, "argument '%s' is longer than %zu bytes", arg, max);
+        return 0;
+}
+
+static int read_u32(sd_bus_message *m, const char *arg, uint32_t lo, uint32_t hi, uint32_t *ret, sd_bus_error *error) {
+        int r = sd_bus_message_read_basic(m, 'u', ret);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bus_invalid(error, "argument '%s' is missing", arg);
+        if (*ret < lo || *ret > hi)
+                return bus_invalid(error, "%s must be %u-%u, not %u", arg, lo, hi, *ret);
+        return 0;
+}
+
+static int read_i32(sd_bus_message *m, const char *arg, int32_t *ret, sd_bus_error *error) {
+        int r = sd_bus_message_read_basic(m, 'i', ret);
+        if (r == 0)
+                return bus_invalid(error, "argument '%s' is missing", arg);
+        return r < 0 ? r : 0;
+}
+
+/* The options of Start and StartManual: each known key at most once, types checked. */
+static const char *const option_keys[BUS_OPTIONS_MAX] = { "intensity", "duration", "scan", "heat" };
+
+static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_error *error) {
+        unsigned seen = 0, n = 0;
+        const char *key;
+        int r;
+
+        *o = (struct session_options) { .scan = -1, .heat = true };
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bus_invalid(error, "argument 'options' is missing");
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                unsigned k;
+                if (++n > BUS_OPTIONS_MAX)
+                        return bus_invalid(error, "options: at most %d entries", BUS_OPTIONS_MAX);
+                r = read_string(m, "options key", BUS_NAME_MAX, &key, error);
+                if (r < 0)
+                        return r;
+                for (k = 0; k < ARRAY_SIZE(option_keys); k++)
+                        if (strcmp(option_keys[k], key) == 0)
+                                break;
+                if (k == ARRAY_SIZE(option_keys))
+                        return bus_invalid(error, "unknown option '%s' (intensity, duration, scan, heat)", key);
+                if (seen & (1u << k))
+                        return bus_invalid(error, "option '%s' given twice", key);
+                seen |= 1u << k;
+                if (k <= 1) {
+                        uint32_t v;
+                        r = sd_bus_message_read(m, "v", "u", &v);
+                        if (r < 0)
+                                return bus_invalid(error, "option '%s' must be of type u", key);
+                        if (k == 0 && (v < 1 || v > 5))
+                                return bus_invalid(error, "option 'intensity' must be 1-5, not %u", v);
+                        if (k == 1 && (v < 60 || v > 3600))
+                                return bus_invalid(error, "option 'duration' must be 60-3600 seconds, not %u", v);
+                        if (k == 0)
+                                o->intensity = v;
+                        else
+                                o->duration_s = v;
+                } else {
+                        int b;
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        if (r < 0)
+                                return bus_invalid(error, "option '%s' must be of type b", key);
+                        if (k == 2)
+                                o->scan = b;
+                        else
+                                o->heat = b;
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
+}
+
+int bus_parse_get_program(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_string(m, "id", BUS_NAME_MAX, &a->str[0], error);
+}
+
+int bus_parse_start(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "program", BUS_NAME_MAX, &a->str[0], error);
+        return r < 0 ? r : read_options(m, &a->options, error);
+}
+
+static const char *const manual_areas[] = { "full", "upper", "lower", "point" }; /* enum manual_area */
+
+int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "technique", BUS_NAME_MAX, &a->str[0], error);
+        if (r >= 0)
+                r = read_string(m, "area", BUS_NAME_MAX, &a->str[1], error);
+        if (r < 0)
+                return r;
+        a->u[0] = UINT32_MAX;
+        for (unsigned i = 0; i < ARRAY_SIZE(manual_areas); i++)
+                if (strcmp(manual_areas[i], a->str[1]) == 0)
+                        a->u[0] = i;
+        if (a->u[0] == UINT32_MAX)
+                return bus_invalid(error, "area must be full, upper, lower or point, not '%s'", a->str[1]);
+        return read_options(m, &a->options, error);
+}
+
+int bus_parse_move_point(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_i32(m, "steps", &a->i, error);
+        if (r < 0)
+                return r;
+        if (a->i < -20 || a->i > 20 || a->i == 0)
+                return bus_invalid(error, "steps must be -20..20 and not 0, not %d", a->i);
+        return 0;
+}
+
+/* SetIntensity, SetSpeed, SetDepth. */
+int bus_parse_level(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_u32(m, "level", 1, 5, &a->u[0], error);
+}
+
+int bus_parse_set_width(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "width", BUS_NAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < ARRAY_SIZE(bus_width_names); i++)
+                if (strcmp(bus_width_names[i], a->str[0]) == 0) {
+                        a->u[0] = i;
+                        return 0;
+                }
+        return bus_invalid(error, "width must be narrow, medium or wide, not '%s'", a->str[0]);
+}
+
+/* Zones: at most the zones that exist, each once. */
+int bus_parse_set_air(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        const char *name;
+        unsigned n = 0;
+        int r;
+
+        a->mask = 0;
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bus_invalid(error, "argument 'zones' is missing");
+        while ((r = sd_bus_message_read_basic(m, 's', &name)) > 0) {
+                int zone;
+                if (++n > _CHAIR_AIR_ZONE_MAX)
+                        return bus_invalid(error, "zones: at most %d zones", _CHAIR_AIR_ZONE_MAX);
+                if (strnlen(name, BUS_NAME_MAX + 1) > BUS_NAME_MAX)
+                        return bus_invalid(error, "zones: a zone name is longer than %d bytes", BUS_NAME_MAX);
+                zone = chair_air_zone_from_name(name);
+                if (zone < 0)
+                        return bus_invalid(error, "zones: unknown air zone '%s' (shoulders arms back seat calves feet)", name);
+                if (a->mask & (1u << zone))
+                        return bus_invalid(error, "zones: '%s' given twice", name);
+                a->mask |= 1u << zone;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return read_u32(m, "intensity", 0, 5, &a->u[0], error);
+}
+
+int bus_parse_set_heat(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int z, r = read_string(m, "zone", BUS_NAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        z = chair_heat_zone_from_name(a->str[0]);
+        if (z < 0)
+                return bus_invalid(error, "zone: unknown heat zone '%s' (lumbar, calves)", a->str[0]);
+        a->u[1] = (uint32_t) z;
+        return read_u32(m, "level", 0, 3, &a->u[0], error);
+}
+
+/* SetTimer, SetDefaultTimer. */
+int bus_parse_timer(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_u32(m, "minutes", 0, UINT32_MAX, &a->u[0], error);
+        if (r < 0)
+                return r;
+        if (a->u[0] != 10 && a->u[0] != 20 && a->u[0] != 30)
+                return bus_invalid(error, "minutes must be 10, 20 or 30, not %u", a->u[0]);
+        return 0;
+}
+
+int bus_parse_adjust_shoulder(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_i32(m, "steps", &a->i, error);
+        if (r < 0)
+                return r;
+        if (a->i < -5 || a->i > 5)
+                return bus_invalid(error, "steps must be -5..5, not %d", a->i);
+        return 0;
+}
+
+/* SaveMemory, RecallMemory, GetMemory. */
+int bus_parse_slot(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_u32(m, "slot", 1, MEMORY_SLOTS, &a->u[0], error);
+}
+
+int bus_parse_child_lock(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = sd_bus_message_read_basic(m, 'b', &a->b);
+        if (r == 0)
+                return bus_invalid(error, "argument 'on' is missing");
+        return r < 0 ? r : 0;
+}
+
+/* Conditions: at most the conditions that exist, each once, each known. */
+int bus_parse_set_precautions(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a,
+                              sd_bus_error *error) {
+        const char *const *known = ctx && ctx->conditions ? ctx->conditions : (const char *const[]) { NULL };
+        _cleanup_free_ bool *seen = NULL;
+        size_t n_known = 0, n = 0;
+        const char *name;
+        int r;
+
+        while (known[n_known])
+                n_known++;
+        seen = calloc(n_known + 1, sizeof *seen);
+        a->strv = calloc(n_known + 1, sizeof *a->strv);
+        if (!seen || !a->strv)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bus_invalid(error, "argument 'conditions' is missing");
+        while ((r = sd_bus_message_read_basic(m, 's', &name)) > 0) {
+                size_t k;
+                if (n == n_known)
+                        return bus_invalid(error, "conditions: at most %zu conditions", n_known);
+                if (strnlen(name, BUS_NAME_MAX + 1) > BUS_NAME_MAX)
+                        return bus_invalid(error, "conditions: a condition is longer than %d bytes", BUS_NAME_MAX);
+                for (k = 0; k < n_known; k++)
+                        if (strcmp(known[k], name) == 0)
+                                break;
+                if (k == n_known)
+                        return bus_invalid(error, "conditions: unknown condition '%s' (see ListPrecautions)", name);
+                if (seen[k])
+                        return bus_invalid(error, "conditions: '%s' given twice", name);
+                seen[k] = true;
+                a->strv[n] = strdup(name);
+                if (!a->strv[n++])
+                        return -ENOMEM;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
+}
+
+int bus_parse_rate_session(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = sd_bus_message_read_basic(m, 't', &a->t);
+        if (r == 0)
+                return bus_invalid(error, "argument 'session_id' is missing");
+        if (r >= 0)
+                r = read_u32(m, "pain_before", 0, 10, &a->u[0], error);
+        if (r >= 0)
+                r = read_u32(m, "pain_after", 0, 10, &a->u[1], error);
+        return r < 0 ? r : 0;
+}
+
+/* GetHistory, GetFaults: 0 is the default. */
+int bus_parse_list_max(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_u32(m, "max", 0, BUS_LIST_MAX, &a->u[0], error);
+        if (r >= 0 && a->u[0] == 0)
+                a->u[0] = BUS_LIST_DEFAULT;
+        return r;
+}
+
+/* Only the sizes: the file name's rule and the profile's are the library's (program_library_upload). */
+int bus_parse_upload(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "filename", BUS_FILENAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_basic(m, 's', &a->str[1]);
+        if (r == 0)
+                return bus_invalid(error, "argument 'contents' is missing");
+        if (r < 0)
+                return r;
+        if (strnlen(a->str[1], BUS_UPLOAD_MAX + 1) > BUS_UPLOAD_MAX)
+                return bus_invalid(error, "contents: a profile is at most %d bytes", BUS_UPLOAD_MAX);
+        return 0;
+}
+
+int bus_parse_histogram(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "which", BUS_NAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        if (strcmp(a->str[0], "wakeups") != 0 && strcmp(a->str[0], "commands") != 0)
+                return bus_invalid(error, "which must be wakeups or commands, not '%s'", a->str[0]);
+        return 0;
+}
+
+int bus_parse_inject_fault(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "name", BUS_NAME_MAX, &a->str[0], error);
+        if (r >= 0)
+                r = sd_bus_message_read_basic(m, 'b', &a->b);
+        if (r == 0)
+                return bus_invalid(error, "argument 'on' is missing");
+        return r < 0 ? r : 0;
+}
+
+int bus_parse_press_key(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "key", BUS_NAME_MAX, &a->str[0], error);
+        return r < 0 ? r : read_u32(m, "hold_ms", 0, BUS_HOLD_MS_MAX, &a->u[0], error);
+}
+
+const struct bus_method_args bus_method_args[] = {
+        { CHAIR_INTERFACE, "GetProgram", "s", bus_parse_get_program },
+        { CHAIR_INTERFACE, "Start", "sa{sv}", bus_parse_start },
+        { CHAIR_INTERFACE, "StartManual", "ssa{sv}", bus_parse_start_manual },
+        { CHAIR_INTERFACE, "MovePoint", "i", bus_parse_move_point },
+        { CHAIR_INTERFACE, "SetIntensity", "u", bus_parse_level },
+        { CHAIR_INTERFACE, "SetSpeed", "u", bus_parse_level },
+        { CHAIR_INTERFACE, "SetDepth", "u", bus_parse_level },
+        { CHAIR_INTERFACE, "SetWidth", "s", bus_parse_set_width },
+        { CHAIR_INTERFACE, "SetAir", "asu", bus_parse_set_air },
+        { CHAIR_INTERFACE, "SetHeat", "su", bus_parse_set_heat },
+        { CHAIR_INTERFACE, "SetTimer", "u", bus_parse_timer },
+        { CHAIR_INTERFACE, "AdjustShoulder", "i", bus_parse_adjust_shoulder },
+        { CHAIR_INTERFACE, "SaveMemory", "u", bus_parse_slot },
+        { CHAIR_INTERFACE, "RecallMemory", "u", bus_parse_slot },
+        { CHAIR_INTERFACE, "GetMemory", "u", bus_parse_slot },
+        { CHAIR_INTERFACE, "SetChildLock", "b", bus_parse_child_lock },
+        { CHAIR_INTERFACE, "SetPrecautions", "as", bus_parse_set_precautions },
+        { CHAIR_INTERFACE, "RateSession", "tuu", bus_parse_rate_session },
+        { CHAIR_INTERFACE, "GetHistory", "u", bus_parse_list_max },
+        { CHAIR_INTERFACE, "GetFaults", "u", bus_parse_list_max },
+        { CHAIR_SERVICE_INTERFACE, "UploadProfile", "ss", bus_parse_upload },
+        { CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", "s", bus_parse_histogram },
+        { CHAIR_SERVICE_INTERFACE, "InjectFault", "sb", bus_parse_inject_fault },
+        { CHAIR_SERVICE_INTERFACE, "PressKey", "su", bus_parse_press_key },
+        { CHAIR_SERVICE_INTERFACE, "SetDefaultTimer", "u", bus_parse_timer },
+        {}
+};
+
+/* ---- UTF-8 as sd-bus checks it ---- */
+
+/* Length of the valid character at p, or 0. */
+static size_t utf8_char_len(const unsigned char *p) {
+        uint32_t c;
+        size_t len;
+
+        if (p[0] < 0x80)
+                return 1;
+        if ((p[0] & 0xe0) == 0xc0)
+                len = 2, c = p[0] & 0x1f;
+        else if ((p[0] & 0xf0) == 0xe0)
+                len = 3, c = p[0] & 0x0f;
+        else if ((p[0] & 0xf8) == 0xf0)
+                len = 4, c = p[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+                        return 0;
+                c = (c << 6) | (p[i] & 0x3f);
+        }
+        if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000))
+                return 0; /* overlong */
+        if (c >= 0x110000 || (c & 0xfffff800) == 0xd800 || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe)
+                return 0;
+        return len;
+}
+
+bool bus_utf8_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_char_len(p);
+                if (!n)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+const char *bus_utf8_safe(const char *s, char *buf, size_t size) {
+        size_t o = 0;
+
+        if (!s)
+                return "";
+        if (bus_utf8_valid(s))
+                return s;
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_char_len(p);
+                const char *out = n ? (const char *) p : "\xef\xbf\xbd";
+                size_t out_len = n ? n : 3;
+                if (o + out_len >= size)
+                        break;
+                memcpy(buf + o, out, out_len);
+                o += out_len;
+                p += n ? n : 1;
+        }
+        buf[o] = '\0';
+        return buf;
+}
+
+int bus_append_strv_safe(sd_bus_message *reply, const char *const *v) {
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+        for (const char *const *p = v; r >= 0 && p && *p; p++) {
+                char buf[3 * 256 + 1];
+                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(*p, buf, sizeof buf));
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* daemon/bus-args.c without a daemon: the UTF-8 check agrees with sd-bus's own on every short
+ * byte sequence, sanitized text is always accepted by sd-bus, and the parsers' limits hold at
+ * and just past each bound. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <systemd/sd-bus.h>
+
+#include "bus-args.h"
+#include "daemon.h"
+#include "macro.h"
+
+static sd_bus *bus;
+static int peer = -1;
+
+static int setup(void **state) {
+        int fds[2];
+        /* A bus on a socketpair that never authenticates: enough to build messages. */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0 || sd_bus_new(&bus) < 0 ||
+            sd_bus_set_fd(bus, fds[0], fds[0]) < 0 || sd_bus_start(bus) < 0)
+                return -1;
+        peer = fds[1];
+        return 0;
+}
+
+static int teardown(void **state) {
+        /* Never flushed: nobody answers its authentication. */
+        sd_bus_close_unref(bus);
+        close(peer);
+        return 0;
+}
+
+static bool sd_bus_accepts(const char *s) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        assert_int_equal(sd_bus_message_new_method_call(bus, &m, "a.b", "/a", "a.b", "M"), 0);
+        return sd_bus_message_append_basic(m, 's', s) >= 0;
+}
+
+static void check_sequence(const unsigned char *bytes, size_t n) {
+        char s[8], buf[3 * 8 + 1];
+        memcpy(s, bytes, n);
+        s[n] = '\0';
+        if (strlen(s) != n)
+                return;
+        assert_int_equal(bus_utf8_valid(s), sd_bus_accepts(s));
+        assert_true(sd_bus_accepts(bus_utf8_safe(s, buf, sizeof buf)));
+}
+
+static void test_utf8_agrees_with_sd_bus(void **state) {
+        unsigned char b[4];
+        /* Every one- and two-byte sequence, every three-byte one with a lead byte of 0xe0-0xf4
+         * (the forms that need more than one check), and four-byte ones of each lead byte. */
+        for (unsigned i = 1; i < 256; i++) {
+                b[0] = (unsigned char) i;
+                check_sequence(b, 1);
+                for (unsigned j = 1; j < 256; j++) {
+                        b[1] = (unsigned char) j;
+                        check_sequence(b, 2);
+                }
+        }
+        for (unsigned i = 0xe0; i <= 0xf4; i++)
+                for (unsigned j = 0x70; j < 0xd0; j++)
+                        for (unsigned k = 0x70; k < 0xd0; k++) {
+                                b[0] = (unsigned char) i, b[1] = (unsigned char) j, b[2] = (unsigned char) k;
+                                check_sequence(b, 3);
+                        }
+        srand(1);
+        for (unsigned n = 0; n < 200000; n++) {
+                b[0] = (unsigned char) (0xf0 + rand() % 16);
+                for (unsigned i = 1; i < 4; i++)
+                        b[i] = (unsigned char) (0x80 + rand() % 64);
+                check_sequence(b, 4);
+        }
+        /* The noncharacters and surrogates sd-bus refuses. */
+        assert_false(bus_utf8_valid("\xef\xbf\xbf"));
+        assert_false(bus_utf8_valid("\xef\xb7\x90"));
+        assert_false(bus_utf8_valid("\xed\xa0\x80"));
+        assert_true(bus_utf8_valid("caf\xc3\xa9"));
+}
+
+static void test_utf8_safe_fits(void **state) {
+        char buf[8];
+        const char *valid = "plain";
+        assert_ptr_equal(bus_utf8_safe(valid, buf, sizeof buf), valid);
+        assert_string_equal(bus_utf8_safe("a\xff", buf, sizeof buf), "a\xef\xbf\xbd");
+        /* Cut at a character boundary, never in the middle of U+FFFD. */
+        assert_string_equal(bus_utf8_safe("\xff\xff\xff", buf, sizeof buf), "\xef\xbf\xbd\xef\xbf\xbd");
+        assert_string_equal(bus_utf8_safe(NULL, buf, sizeof buf), "");
+}
+
+/* Builds a sealed call with the given arguments and runs a parser on it. */
+static int parse(bus_args_parser parser, const char *const *conditions, struct bus_args *a, sd_bus_error *error,
+                 const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        const struct bus_args_context ctx = { .conditions = conditions };
+        va_list ap;
+        int r;
+
+        assert_int_equal(sd_bus_message_new_method_call(bus, &m, "a.b", "/a", "a.b", "M"), 0);
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        assert_true(r >= 0);
+        assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
+        *a = (struct bus_args) {};
+        r = parser(m, &ctx, a, error);
+        return r;
+}
+
+static void expect_invalid(int r, sd_bus_error *error, const char *names) {
+        assert_true(r < 0);
+        assert_string_equal(error->name, SD_BUS_ERROR_INVALID_ARGS);
+        if (!strstr(error->message, names))
+                fail_msg("'%s' not in '%s'", names, error->message);
+        sd_bus_error_free(error);
+}
+
+static void test_air_zones(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct bus_args a;
+        int r;
+
+        r = parse(bus_parse_set_air, NULL, &a, &error, "asu", 6, "shoulders", "arms", "back", "seat", "calves", "feet", 5);
+        assert_int_equal(r, 0);
+        assert_int_equal(a.mask, 0x3f);
+        assert_int_equal(a.u[0], 5);
+        r = parse(bus_parse_set_air, NULL, &a, &error, "asu", 7, "shoulders", "arms", "back", "seat", "calves", "feet",
+                  "feet", 5);
+        expect_invalid(r, &error, "at most 6 zones");
+        r = parse(bus_parse_set_air, NULL, &a, &error, "asu", 2, "back", "back", 1);
+        expect_invalid(r, &error, "'back' given twice");
+        r = parse(bus_parse_set_air, NULL, &a, &error, "asu", 1, "back", 6);
+        expect_invalid(r, &error, "intensity");
+}
+
+static void test_conditions(void **state) {
+        static const char *const known[] = { "pregnancy", "osteoporosis", NULL };
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct bus_args a;
+        int r;
+
+        r = parse(bus_parse_set_precautions, known, &a, &error, "as", 2, "osteoporosis", "pregnancy");
+        assert_int_equal(r, 0);
+        assert_string_equal(a.strv[0], "osteoporosis");
+        assert_string_equal(a.strv[1], "pregnancy");
+        assert_null(a.strv[2]);
+        bus_args_done(&a);
+        r = parse(bus_parse_set_precautions, known, &a, &error, "as", 3, "osteoporosis", "pregnancy", "pregnancy");
+        bus_args_done(&a);
+        expect_invalid(r, &error, "at most 2 conditions");
+        r = parse(bus_parse_set_precautions, known, &a, &error, "as", 2, "pregnancy", "pregnancy");
+        bus_args_done(&a);
+        expect_invalid(r, &error, "'pregnancy' given twice");
+        r = parse(bus_parse_set_precautions, known, &a, &error, "as", 1, "gout");
+        bus_args_done(&a);
+        expect_invalid(r, &error, "unknown condition 'gout'");
+        r = parse(bus_parse_set_precautions, NULL, &a, &error, "as", 0);
+        assert_int_equal(r, 0);
+        bus_args_done(&a);
+}
+
+static void test_options_and_strings(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char at[BUS_NAME_MAX + 2];
+        struct bus_args a;
+        int r;
+
+        r = parse(bus_parse_start, NULL, &a, &error, "sa{sv}", "demo", 4, "intensity", "u", 5, "duration", "u", 3600,
+                  "scan", "b", 0, "heat", "b", 0);
+        assert_int_equal(r, 0);
+        assert_int_equal(a.options.intensity, 5);
+        assert_int_equal(a.options.duration_s, 3600);
+        assert_int_equal(a.options.scan, 0);
+        assert_false(a.options.heat);
+        r = parse(bus_parse_start, NULL, &a, &error, "sa{sv}", "demo", 2, "heat", "b", 0, "heat", "b", 1);
+        expect_invalid(r, &error, "'heat' given twice");
+        r = parse(bus_parse_start, NULL, &a, &error, "sa{sv}", "demo", 1, "colour", "s", "red");
+        expect_invalid(r, &error, "unknown option 'colour'");
+        r = parse(bus_parse_start, NULL, &a, &error, "sa{sv}", "demo", 1, "scan", "u", 1);
+        expect_invalid(r, &error, "'scan' must be of type b");
+
+        memset(at, 'x', BUS_NAME_MAX);
+        at[BUS_NAME_MAX] = '\0';
+        r = parse(bus_parse_get_program, NULL, &a, &error, "s", at);
+        assert_int_equal(r, 0);
+        at[BUS_NAME_MAX] = 'x';
+        at[BUS_NAME_MAX + 1] = '\0';
+        r = parse(bus_parse_get_program, NULL, &a, &error, "s", at);
+        expect_invalid(r, &error, "'id'");
+}
+
+static void test_upload_limit(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *text = malloc(BUS_UPLOAD_MAX + 2);
+        struct bus_args a;
+        int r;
+
+        assert_non_null(text);
+        memset(text, '#', BUS_UPLOAD_MAX + 1);
+        text[BUS_UPLOAD_MAX] = '\0';
+        r = parse(bus_parse_upload, NULL, &a, &error, "ss", "x.ini", text);
+        assert_int_equal(r, 0);
+        text[BUS_UPLOAD_MAX] = '#';
+        text[BUS_UPLOAD_MAX + 1] = '\0';
+        r = parse(bus_parse_upload, NULL, &a, &error, "ss", "x.ini", text);
+        expect_invalid(r, &error, "contents");
+        memset(text, 'x', BUS_FILENAME_MAX + 1);
+        text[BUS_FILENAME_MAX + 1] = '\0';
+        r = parse(bus_parse_upload, NULL, &a, &error, "ss", text, "");
+        expect_invalid(r, &error, "'filename'");
+}
+
+static void test_list_max(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct bus_args a;
+
+        assert_int_equal(parse(bus_parse_list_max, NULL, &a, &error, "u", 0), 0);
+        assert_int_equal(a.u[0], BUS_LIST_DEFAULT);
+        assert_int_equal(parse(bus_parse_list_max, NULL, &a, &error, "u", BUS_LIST_MAX), 0);
+        expect_invalid(parse(bus_parse_list_max, NULL, &a, &error, "u", BUS_LIST_MAX + 1), &error, "max");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_utf8_agrees_with_sd_bus),
+                cmocka_unit_test(test_utf8_safe_fits),
+                cmocka_unit_test(test_air_zones),
+                cmocka_unit_test(test_conditions),
+                cmocka_unit_test(test_options_and_strings),
+                cmocka_unit_test(test_upload_limit),
+                cmocka_unit_test(test_list_max),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
