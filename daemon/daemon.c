@@ -24,19 +24,22 @@
 #include <systemd/sd-daemon.h>
 
 #include "atomic-file.h"
+#include "bus/chair-bus.h"
+#include "chair-bus-names.h"
 #include "chair-hw.h"
-#include "chair-object.h"
+#include "changes.h"
 #include "daemon.h"
 #include "driver-sim.h"
 #include "log.h"
 #include "program-library.h"
 #include "scheduler.h"
-#include "service-object.h"
 #include "panel.h"
 #include "precautions.h"
 #include "session.h"
 #include "state-store.h"
+#include "strv.h"
 #include "supervisor.h"
+#include "vocab.h"
 
 void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
         char buf[256];
@@ -47,12 +50,6 @@ void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
         va_end(ap);
         log_debug("status: %s", buf);
         sd_notifyf(false, "STATUS=%s", buf);
-}
-
-static void strv_free(char **l) {
-        for (char **p = l; p && *p; p++)
-                free(*p);
-        free(l);
 }
 
 int daemon_set_precautions(struct chair_daemon *d, char **list) {
@@ -69,7 +66,7 @@ int daemon_set_precautions(struct chair_daemon *d, char **list) {
         if (d->precautions_unreadable)
                 log_info("Precautions declared again; sessions are allowed.");
         d->precautions_unreadable = false;
-        chair_object_emit_changed(d, "Precautions", NULL);
+        chair_changes_mark(d->changes, CHAIR_CHANGE_PRECAUTIONS);
         session_precautions_changed(d->session);
         return 0;
 }
@@ -98,9 +95,47 @@ int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, co
         return chair_driver_sim_inject(sim, name, on);
 }
 
+void daemon_set_child_lock(struct chair_daemon *d, bool on, const char *from) {
+        int r;
+
+        if (d->child_lock == on)
+                return;
+        d->child_lock = on;
+        r = state_store_save_child_lock(d->store, on);
+        if (r < 0)
+                log_warning_errno(r, "Could not store the child lock: %m");
+        log_info("Child lock %s %s.", on ? "on" : "off", from);
+        chair_changes_mark(d->changes, CHAIR_CHANGE_CHILD_LOCK);
+}
+
+int daemon_set_default_timer(struct chair_daemon *d, uint32_t minutes, struct chair_error *error) {
+        int r = state_store_save_default_timer(d->store, minutes);
+
+        if (r < 0)
+                return chair_error_set_errno(error, r, "Could not store the default timer: %m");
+        d->map.auto_off_default_min = minutes;
+        return session_set_timer(d->session, minutes, error);
+}
+
+/* The composition root's wiring: what the supervisor publishes reaches the session first (a
+ * trip ends the session with reason "fault" before the bus signals FaultRaised). */
+static void on_supervisor_event(const struct chair_event *ev, void *userdata) {
+        struct chair_daemon *d = userdata;
+
+        if (ev->kind == CHAIR_EVENT_FAULT_RAISED)
+                session_fault(d->session);
+        else if (ev->kind == CHAIR_EVENT_FAULT_CLEARED)
+                session_fault_cleared(d->session);
+}
+
+static void on_session_fault(void *userdata, enum chair_fault code, const char *message) {
+        struct chair_daemon *d = userdata;
+        supervisor_trip(d->supervisor, code, "%s", message);
+}
+
 static void on_scheduler_command_lost(void *userdata) {
         struct chair_daemon *d = userdata;
-        supervisor_trip(d->supervisor, "queue-full",
+        supervisor_trip(d->supervisor, CHAIR_FAULT_QUEUE_FULL,
                         "the scheduler's thread did not take a command within its deadline");
 }
 
@@ -185,31 +220,6 @@ static int setup_watchdog(struct chair_daemon *d) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the watchdog timer: %m");
         return sd_event_source_set_enabled(d->watchdog_source, SD_EVENT_ON);
-}
-
-static int setup_bus(struct chair_daemon *d) {
-        int r;
-
-        r = sd_bus_open_system(&d->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = chair_object_register(d);
-        if (r >= 0)
-                r = service_object_register(d);
-        if (r < 0)
-                return r;
-        r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-
-        /* Synchronously, so a second instance fails here with a clear message. */
-        r = sd_bus_request_name(d->bus, CHAIR_BUS_NAME, 0);
-        if (r == -EEXIST || r == -EALREADY)
-                return log_error_errno(r, "The bus name %s is already owned: is another massagechaird running?",
-                                       CHAIR_BUS_NAME);
-        if (r < 0)
-                return log_error_errno(r, "Failed to acquire the bus name %s: %m", CHAIR_BUS_NAME);
-        return 0;
 }
 
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
@@ -313,7 +323,7 @@ static int setup_state(struct chair_daemon *d) {
                 d->precautions = precautions;
         } else
                 d->precautions_unreadable = true;
-        if (state_store_load_default_timer(d->store, &timer) >= 0 && (timer == 10 || timer == 20 || timer == 30))
+        if (state_store_load_default_timer(d->store, &timer) >= 0 && chair_timer_valid(timer))
                 d->map.auto_off_default_min = timer;
         return 0;
 }
@@ -386,6 +396,11 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         r = setup_state(d);
         if (r < 0)
                 return r;
+        r = chair_changes_new(d->event, &d->changes);
+        if (r >= 0)
+                r = chair_changes_listen(d->changes, on_supervisor_event, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the change channel: %m");
         r = program_library_new(options->profiles_dir, options->profiles_override_dir, &d->library);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the program library: %m");
@@ -400,6 +415,7 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         r = panel_new(d, &d->panel);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the panel: %m");
+        session_set_fault_sink(d->session, on_session_fault, d);
         supervisor_restore_latch(d->supervisor);
         scheduler_set_command_lost_sink(d->scheduler, on_scheduler_command_lost, d);
 
@@ -416,7 +432,7 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         r = setup_watchdog(d);
         if (r < 0)
                 return r;
-        return setup_bus(d);
+        return chair_bus_open(d, &d->bus);
 }
 
 int daemon_run(struct chair_daemon *d) {
@@ -446,17 +462,13 @@ struct chair_daemon *daemon_free(struct chair_daemon *d) {
         session_free(d->session);
         supervisor_free(d->supervisor);
         sd_event_source_disable_unref(d->watchdog_source);
-        sd_event_source_disable_unref(d->roller_tick);
-        sd_event_source_disable_unref(d->sim_key_release);
-        sd_bus_slot_unref(d->chair_slot);
-        sd_bus_slot_unref(d->service_slot);
-        if (d->bus)
-                sd_bus_flush_close_unref(d->bus);
+        chair_bus_free(d->bus);
         scheduler_free(d->scheduler);
         chair_hw_close(d->hw);
         program_library_free(d->library);
         state_store_close(d->store);
         strv_free(d->precautions);
+        chair_changes_free(d->changes);
         sd_event_unref(d->event);
         free(d);
         return NULL;

@@ -7,15 +7,10 @@
 #pragma once
 
 #include <stdbool.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "chair-error.h"
 #include "hardware-map.h"
-
-#define CHAIR_BUS_NAME "org.massagechair.Chair1"
-#define CHAIR_OBJECT_PATH "/org/massagechair/Chair1"
-#define CHAIR_INTERFACE "org.massagechair.Chair1"
-#define CHAIR_SERVICE_INTERFACE "org.massagechair.Chair1.Service"
 
 struct daemon_options {
         const char *config_path;   /* hardware map */
@@ -34,19 +29,17 @@ struct panel;
 struct program_library;
 struct state_store;
 struct chair_driver;
+struct chair_bus;
+struct chair_changes;
 
 struct chair_daemon {
         struct daemon_options options;
         sd_event *event;
-        sd_bus *bus;
-        sd_bus_slot *chair_slot;
-        sd_bus_slot *service_slot;
+        struct chair_changes *changes; /* the one change channel (changes.h) */
+        struct chair_bus *bus;         /* the D-Bus layer (bus/chair-bus.h); NULL without a bus */
         sd_event_source *watchdog_source;
         uint64_t watchdog_interval_usec;
         uint64_t watchdog_scheduler_wakeups;
-        sd_event_source *roller_tick;
-        sd_event_source *sim_key_release;  /* Service.PressKey lets go of the simulated key */
-        int32_t roller_announced_mm;
         struct hardware_map map;
         struct chair_hw *hw;
         struct scheduler *scheduler;
@@ -70,6 +63,11 @@ struct chair_daemon *daemon_free(struct chair_daemon *d);
  * must-not-use or stricter list ends). On error (-EINVAL an unknown name, -ENOBUFS too long for
  * the store, or the write's error) nothing changes and the list stays the caller's. */
 int daemon_set_precautions(struct chair_daemon *d, char **list);
+/* The person's child lock: stored, logged (saying from where) and announced; one setter for the
+ * panel and D-Bus. */
+void daemon_set_child_lock(struct chair_daemon *d, bool on, const char *from);
+/* The technician's default auto-off timer: stored first, then the session's timer follows it. */
+int daemon_set_default_timer(struct chair_daemon *d, uint32_t minutes, struct chair_error *error);
 /* Reloads the programs; a running session keeps its own timeline. Errors are logged and, when
  * ret_errors is given, returned (free with program_library_free_errors). */
 int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors);

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-errors.h"
 #include "chair-hw.h"
-#include "chair-object.h"
+#include "changes.h"
 #include "daemon.h"
+#include "fault-codes.h"
 #include "log.h"
 #include "macro.h"
 #include "panel.h"
@@ -15,6 +15,7 @@
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
+#include "vocab.h"
 
 #define BEEP_SHORT_MS 80
 #define BEEP_GAP_MS 100
@@ -23,36 +24,6 @@
 #define BLINK_FAULT_MS 250
 #define LEVEL_MAX 5
 #define HEAT_MAX 3
-
-/* Fault numbers on the display: append only, a number never changes its meaning (service
- * manuals and technicians rely on them; docs/panel.md lists them). */
-static const char *const fault_numbers[] = {
-        NULL,                     /* 0: no fault */
-        "emergency-stop",         /* E01 */
-        "session-too-long",
-        "heater-over-temperature",
-        "thermistor-open",
-        "thermistor-short",
-        "heat-not-rising",
-        "air-over-pressure",
-        "air-inflation-too-long",
-        "travel-timeout",
-        "encoder-lost",           /* E10 */
-        "encoder-spurious",
-        "limits-both",
-        "motor-overcurrent",
-        "supply-voltage",
-        "modbus-link-lost",
-        "modbus-error-storm",
-        "deadline-missed",
-        "queue-full",
-        "output-max-on-time",
-        "output-error",           /* E20 */
-        "scheduler-stalled",
-        "heartbeat-tripped",
-        "sensor-out-of-range",
-        "stop-input",
-};
 
 /* The air key steps through these zone sets. */
 static const uint32_t air_zone_sets[] = {
@@ -110,15 +81,6 @@ struct panel {
         uint32_t selected;              /* program index selected with the program key */
         struct panel_stats stats;
 };
-
-unsigned panel_fault_number(const char *code) {
-        if (!code || !*code)
-                return 0;
-        for (unsigned i = 1; i < ARRAY_SIZE(fault_numbers); i++)
-                if (strcmp(fault_numbers[i], code) == 0)
-                        return i;
-        return 99;
-}
 
 int panel_key_code(struct panel *p, enum chair_key k) {
         if ((unsigned) k >= _CHAIR_KEY_MAX || !p->cfg->keys[k].present)
@@ -207,7 +169,7 @@ static void show(struct panel *p) {
         /* The latest command wins: a program started over D-Bus becomes the panel's selection. */
         if (active && program && program - 1 != p->selected) {
                 p->selected = program - 1;
-                chair_object_emit_changed(d, "SelectedProgram", NULL);
+                chair_changes_mark(d->changes, CHAIR_CHANGE_SELECTED_PROGRAM);
         }
 
         /* The power LED blinks while paused or faulted, so the blink timer runs only then. */
@@ -239,7 +201,7 @@ static void show(struct panel *p) {
         set_indicator(p, CHAIR_OUT_DISPLAY_AIR, st->air_zones ? (int32_t) st->air_intensity : 0);
         set_indicator(p, CHAIR_OUT_DISPLAY_HEAT, (int32_t) heat);
         set_indicator(p, CHAIR_OUT_DISPLAY_FAULT,
-                      faulted ? (int32_t) panel_fault_number(supervisor_fault_code(d->supervisor)) : 0);
+                      faulted ? (int32_t) chair_fault_number(supervisor_fault_code(d->supervisor)) : 0);
 }
 
 static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -257,6 +219,12 @@ static int on_refresh(sd_event_source *s, void *userdata) {
         return 0;
 }
 
+/* Every change but the continuous measurements shows on the panel (LEDs, display). */
+static void on_changes(uint32_t changed, void *userdata) {
+        if (changed & ~CHAIR_CHANGE_MEASUREMENTS)
+                panel_refresh(userdata);
+}
+
 void panel_refresh(struct panel *p) {
         if (p)
                 sd_event_source_set_enabled(p->refresh, SD_EVENT_ONESHOT);
@@ -268,7 +236,7 @@ static uint32_t cycle(uint32_t value, uint32_t lo, uint32_t hi) {
         return value >= hi || value < lo ? lo : value + 1;
 }
 
-static int act_level(struct panel *p, enum chair_key k, sd_bus_error *e) {
+static int act_level(struct panel *p, enum chair_key k, struct chair_error *e) {
         const struct session_settings *st = session_settings(p->d->session);
         bool up = k == CHAIR_KEY_INTENSITY_UP;
 
@@ -277,19 +245,19 @@ static int act_level(struct panel *p, enum chair_key k, sd_bus_error *e) {
         return session_set_intensity(p->d->session, st->intensity + (up ? 1 : -1), e);
 }
 
-static int act_shoulder(struct panel *p, enum chair_key k, sd_bus_error *e) {
+static int act_shoulder(struct panel *p, enum chair_key k, struct chair_error *e) {
         int r;
 
         if (session_shoulder_mm(p->d->session) < 0)
-                return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No body scan yet: the shoulder point is not known");
+                return chair_error_set(e, CHAIR_REASON_FAILED, "No body scan yet: the shoulder point is not known");
         r = session_adjust_shoulder(p->d->session, k == CHAIR_KEY_SHOULDER_UP ? 1 : -1, e);
         /* The session refuses beyond its steps from the scan: that is the key's limit. */
-        if (r < 0 && sd_bus_error_has_name(e, CHAIR_ERROR_NOT_PERMITTED))
+        if (r < 0 && chair_error_is(e, CHAIR_REASON_NOT_PERMITTED))
                 return -ERANGE;
         return r;
 }
 
-static int act_start_pause(struct panel *p, sd_bus_error *e) {
+static int act_start_pause(struct panel *p, struct chair_error *e) {
         struct session *s = p->d->session;
         struct session_options o = { .scan = -1, .heat = true };
         struct program_summary ps;
@@ -301,26 +269,26 @@ static int act_start_pause(struct panel *p, sd_bus_error *e) {
                 return session_resume(s, e);
         case SESSION_IDLE:
                 if (program_library_get(p->d->library, p->selected, &ps) < 0)
-                        return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No program to start");
+                        return chair_error_set(e, CHAIR_REASON_FAILED, "No program to start");
                 return session_start(s, ps.id, &o, e);
         default:
                 return session_start(s, "", &o, e); /* refused with the session's own reason */
         }
 }
 
-static int act_program(struct panel *p, sd_bus_error *e) {
+static int act_program(struct panel *p, struct chair_error *e) {
         size_t n = program_library_count(p->d->library);
 
         if (session_active(p->d->session))
-                return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "A program is running: stop it to choose another");
+                return chair_error_set(e, CHAIR_REASON_FAILED, "A program is running: stop it to choose another");
         if (n == 0)
-                return sd_bus_error_set(e, SD_BUS_ERROR_FAILED, "No programs are installed");
+                return chair_error_set(e, CHAIR_REASON_FAILED, "No programs are installed");
         p->selected = (uint32_t) ((p->selected + 1) % n);
-        chair_object_emit_changed(p->d, "SelectedProgram", NULL);
+        chair_changes_mark(p->d->changes, CHAIR_CHANGE_SELECTED_PROGRAM);
         return 0;
 }
 
-static int act_heat(struct panel *p, sd_bus_error *e) {
+static int act_heat(struct panel *p, struct chair_error *e) {
         const struct session_settings *st = session_settings(p->d->session);
         uint32_t level = cycle(MAX(st->heat[CHAIR_HEAT_LUMBAR], st->heat[CHAIR_HEAT_CALVES]), 0, HEAT_MAX);
         int r = 0;
@@ -331,7 +299,7 @@ static int act_heat(struct panel *p, sd_bus_error *e) {
         return r;
 }
 
-static int act_air(struct panel *p, enum chair_key k, sd_bus_error *e) {
+static int act_air(struct panel *p, enum chair_key k, struct chair_error *e) {
         const struct session_settings *st = session_settings(p->d->session);
         uint32_t zones = st->air_zones, intensity = st->air_intensity ? st->air_intensity : 3;
         unsigned i = 0;
@@ -351,29 +319,24 @@ static int act_air(struct panel *p, enum chair_key k, sd_bus_error *e) {
          * past it); "off" is never reached that way, so a refusal of every set still beeps. */
         for (;;) {
                 r = session_set_air(p->d->session, zones, intensity, e);
-                if (r >= 0 || !sd_bus_error_has_name(e, CHAIR_ERROR_PRECAUTION) || st->air_zones == zones)
+                if (r >= 0 || !chair_error_is(e, CHAIR_REASON_PRECAUTION) || st->air_zones == zones)
                         return r;
                 i = (i + 1) % ARRAY_SIZE(air_zone_sets);
                 if (!air_zone_sets[i])
                         return r;
-                sd_bus_error_free(e);
+                chair_error_reset(e);
                 zones = air_zone_sets[i];
         }
 }
 
 static int act_child_lock(struct panel *p) {
-        struct chair_daemon *d = p->d;
-
-        d->child_lock = !d->child_lock;
-        state_store_save_child_lock(d->store, d->child_lock);
-        log_info("Child lock %s from the panel.", d->child_lock ? "on" : "off");
-        chair_object_emit_changed(d, "ChildLock", NULL);
+        daemon_set_child_lock(p->d, !p->d->child_lock, "from the panel");
         return 0;
 }
 
 /* Runs one key action; returns the beep that acknowledges it. */
 static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        struct chair_error e = CHAIR_ERROR_NULL;
         struct session *s = p->d->session;
         const struct session_settings *st = session_settings(s);
         unsigned slot = k == CHAIR_KEY_MEMORY_A ? 1 : 2;
@@ -409,7 +372,7 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
                 r = act_air(p, k, &e);
                 break;
         case CHAIR_KEY_TIMER:
-                r = session_set_timer(s, st->timer_min >= 30 ? 10 : st->timer_min + 10, &e);
+                r = session_set_timer(s, chair_timer_next(st->timer_min), &e);
                 break;
         case CHAIR_KEY_SHOULDER_UP:
         case CHAIR_KEY_SHOULDER_DOWN:
@@ -424,7 +387,7 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
                 break;
         case CHAIR_KEY_CHILD_LOCK:
                 if (t != TRIGGER_LONG)
-                        r = sd_bus_error_set(&e, SD_BUS_ERROR_FAILED, "Hold the child-lock key to lock or unlock");
+                        r = chair_error_set(&e, CHAIR_REASON_FAILED, "Hold the child-lock key to lock or unlock");
                 else
                         r = act_child_lock(p);
                 break;
@@ -435,7 +398,7 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
         if (r == -ERANGE)
                 return PANEL_BEEP_DOUBLE;
         if (r < 0) {
-                log_info("Panel key %s refused: %s", chair_key_name(k), e.message ? e.message : strerror(-r));
+                log_info("Panel key %s refused: %s", chair_key_name(k), e.message[0] ? e.message : strerror(-r));
                 return PANEL_BEEP_LONG;
         }
         log_info("Panel key %s%s.", chair_key_name(k),
@@ -603,6 +566,8 @@ int panel_new(struct chair_daemon *d, struct panel **ret) {
                 r = sd_event_source_set_enabled(p->refresh, SD_EVENT_ONESHOT);
         if (r >= 0)
                 r = chair_hw_subscribe(d->hw, on_input_changed, p);
+        if (r >= 0)
+                r = chair_changes_subscribe(d->changes, on_changes, p);
         if (r < 0) {
                 panel_free(p);
                 return r;

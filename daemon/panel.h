@@ -51,5 +51,3 @@ struct program_summary;
 int panel_selected_program(struct panel *p, struct program_summary *ret);
 /* The key code a key function has on this chair, or -ENOENT when the panel has no such key. */
 int panel_key_code(struct panel *p, enum chair_key k);
-/* The fault number the display shows for a fault code (E01...), 99 for an unknown one. */
-unsigned panel_fault_number(const char *code);

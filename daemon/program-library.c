@@ -22,6 +22,7 @@
 #include "precautions.h"
 #include "profile.h"
 #include "program-library.h"
+#include "strv.h"
 #include "untrusted-file.h"
 
 #define MAX_PROGRAMS PROGRAM_LIBRARY_MAX
@@ -223,9 +224,7 @@ int program_library_reload(struct program_library *lib, char ***ret_errors) {
 }
 
 void program_library_free_errors(char **errors) {
-        for (char **e = errors; e && *e; e++)
-                free(*e);
-        free(errors);
+        strv_free(errors);
 }
 
 size_t program_library_count(struct program_library *lib) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "bus-errors.h"
 #include "chair-hw.h"
-#include "chair-object.h"
+#include "clock.h"
+#include "changes.h"
 #include "daemon.h"
 #include "log.h"
 #include "precautions.h"
@@ -67,6 +69,9 @@ struct session {
         sd_event_source *tick;            /* 1 Hz while running: Remaining, auto-off */
         sd_event_source *scan_tick;
         sd_event_source *scheduler_source;
+
+        session_fault_sink fault_sink;    /* the scheduler's faults go here (the supervisor) */
+        void *fault_userdata;
 };
 
 static const char *const state_names[] = {
@@ -74,17 +79,33 @@ static const char *const state_names[] = {
         [SESSION_PAUSED] = "paused",   [SESSION_SETTLING] = "settling", [SESSION_FAULT] = "fault",
 };
 
-const char *session_state_name(enum session_state st) {
-        return (unsigned) st < ARRAY_SIZE(state_names) ? state_names[st] : "?";
-}
+DEFINE_STRING_TABLE_LOOKUP(session_state, enum session_state, state_names)
 
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+const char *session_state_name(enum session_state st) {
+        return session_state_to_string(st) ?: "?";
 }
 
 bool session_active(struct session *s);
+
+void session_set_fault_sink(struct session *s, session_fault_sink sink, void *userdata) {
+        s->fault_sink = sink;
+        s->fault_userdata = userdata;
+}
+
+/* Reports a fault of the scheduler's to the sink; returns -ECANCELED, as a trip does. */
+static _printf_(3, 4) int fault(struct session *s, enum chair_fault code, const char *fmt, ...) {
+        char message[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof message, fmt, ap);
+        va_end(ap);
+        if (s->fault_sink)
+                s->fault_sink(s->fault_userdata, code, message);
+        else
+                log_error("Session fault %s: %s (no sink to report it to)", chair_fault_to_string(code), message);
+        return -ECANCELED;
+}
 
 static void set_state(struct session *s, enum session_state st) {
         if (s->state == st)
@@ -96,26 +117,11 @@ static void set_state(struct session *s, enum session_state st) {
         log_debug("Session: %s -> %s", session_state_name(s->state), session_state_name(st));
         s->state = st;
         daemon_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
-        chair_object_emit_changed(s->d, "State", "Program", "Remaining", "Duration", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_STATE);
         /* Polling backends slow down while nothing runs. */
         chair_hw_set_idle(s->d->hw, st == SESSION_IDLE || st == SESSION_FAULT);
-        if (session_active(s)) {
+        if (session_active(s))
                 supervisor_update_activity(s->d->supervisor);
-                chair_object_session_active(s->d);
-        }
-}
-
-static int refuse(sd_bus_error *error, const char *name, const char *fmt, ...) _printf_(3, 4);
-static int refuse(sd_bus_error *error, const char *name, const char *fmt, ...) {
-        char msg[300];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        if (error)
-                return sd_bus_error_set(error, name, msg);
-        log_info("Refused: %s", msg);
-        return -EPERM;
 }
 
 /* ---- the precautions: every request that can move an actuator asks the gate ---- */
@@ -130,19 +136,19 @@ static struct precaution_caps declared_caps(struct session *s) {
 
 /* Returns 0 (as asked), 1 (clamped: use v->value and v->zones), or a PrecautionConflict. */
 static int gate(struct session *s, const struct precaution_request *req, struct precaution_verdict *v,
-                sd_bus_error *error) {
+                struct chair_error *error) {
         const struct precaution_declared dec = { (const char *const *) s->d->precautions, s->d->precautions_unreadable };
         int r = precautions_check(&dec, req, v);
 
         if (r < 0)
-                return refuse(error, CHAIR_ERROR_PRECAUTION, "%s", v->reason);
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v->reason);
         if (r > 0)
                 log_info("Precautions: %s.", v->reason);
         return r;
 }
 
 /* A level through the gate: the value allowed, or a negative errno (refused). */
-static int gate_level(struct session *s, enum precaution_kind kind, uint32_t level, bool clamp, sd_bus_error *error) {
+static int gate_level(struct session *s, enum precaution_kind kind, uint32_t level, bool clamp, struct chair_error *error) {
         struct precaution_verdict v;
         int r = gate(s, &(struct precaution_request) { .kind = kind, .value = level, .clamp = clamp }, &v, error);
         return r < 0 ? r : (int) v.value;
@@ -158,12 +164,12 @@ static int send_channel(struct session *s, enum timeline_channel c, int16_t arg,
         return scheduler_set_channel(s->d->scheduler, c, cmd.arg, cmd.value);
 }
 
-static int check_can_start(struct session *s, sd_bus_error *error) {
+static int check_can_start(struct session *s, struct chair_error *error) {
         if (s->state == SESSION_FAULT || supervisor_latched(s->d->supervisor))
-                return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "A fault is latched (%s): a technician must clear it first",
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "A fault is latched (%s): a technician must clear it first",
                               supervisor_fault_code(s->d->supervisor));
         if (s->state != SESSION_IDLE)
-                return refuse(error, CHAIR_ERROR_BUSY, "The chair is %s; stop it first", session_state_name(s->state));
+                return chair_error_set(error, CHAIR_REASON_BUSY, "The chair is %s; stop it first", session_state_name(s->state));
         return 0;
 }
 
@@ -203,8 +209,8 @@ static void begin_running(struct session *s, struct timeline *t) {
                             s->program);
         s->duration_s = (t->duration_ms + 999) / 1000;
         s->planned_shoulder_steps = s->shoulder_steps;
-        s->started_usec = now_usec(CLOCK_MONOTONIC);
-        s->started_realtime_usec = now_usec(CLOCK_REALTIME);
+        s->started_usec = clock_usec(CLOCK_MONOTONIC);
+        s->started_realtime_usec = clock_usec(CLOCK_REALTIME);
         s->id = s->started_realtime_usec;
         s->last_remaining = s->duration_s;
         chair_hw_enable(s->d->hw);
@@ -215,20 +221,20 @@ static void begin_running(struct session *s, struct timeline *t) {
                 free(t);
                 return; /* not taken: the scheduler's sink has faulted the chair */
         }
-        if (scheduler_load(s->d->scheduler, t, now_usec(CLOCK_MONOTONIC) * 1000) < 0) {
+        if (scheduler_load(s->d->scheduler, t, clock_usec(CLOCK_MONOTONIC) * 1000) < 0) {
                 timeline_free(t);
                 free(t);
-                supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
+                fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
                 return;
         }
         set_state(s, SESSION_RUNNING);
-        chair_object_emit_changed(s->d, "SessionId", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_SESSION_ID);
         start_tick(s);
         log_info("Session %llu: %s for %u s at intensity %u.", (unsigned long long) s->id, s->program,
                  s->duration_s, s->settings.intensity);
 }
 
-static int plan_and_run(struct session *s, sd_bus_error *error) {
+static int plan_and_run(struct session *s, struct chair_error *error) {
         struct plan_request req = {
                 .intensity = s->settings.intensity,
                 .duration_s = s->pending.duration_s,
@@ -249,12 +255,12 @@ static int plan_and_run(struct session *s, sd_bus_error *error) {
                 return r;
         }
         s->settings.intensity = s->pending.intensity = req.intensity = (uint32_t) r;
-        chair_object_emit_changed(s->d, "Intensity", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_INTENSITY);
         r = program_library_plan(s->d->library, s->program, &req, &t, msg, sizeof msg);
         if (r < 0) {
                 set_state(s, SESSION_IDLE);
                 s->program[0] = 0;
-                return refuse(error, CHAIR_ERROR_INVALID_PROFILE, "Cannot plan the program: %s", msg);
+                return chair_error_set(error, CHAIR_REASON_INVALID_PROFILE, "Cannot plan the program: %s", msg);
         }
         begin_running(s, t);
         return 0;
@@ -279,9 +285,9 @@ static void scan_finish(struct session *s, int32_t shoulder_mm, bool ok) {
         } else {
                 log_warning("Body scan found no shoulder; using %d mm.", current_scan(s).shoulder_mm);
         }
-        sd_bus_emit_signal(s->d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "BodyScanFinished", "ib",
-                           current_scan(s).shoulder_mm, ok);
-        chair_object_emit_changed(s->d, "ShoulderPosition", NULL);
+        chair_changes_publish(s->d->changes, &(struct chair_event) {
+                .kind = CHAIR_EVENT_BODY_SCAN_FINISHED, .shoulder_mm = current_scan(s).shoulder_mm, .ok = ok });
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);
         if (s->start_after_scan) {
                 s->start_after_scan = false;
                 if (plan_and_run(s, NULL) < 0)
@@ -337,7 +343,7 @@ static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int session_start_scan(struct session *s, sd_bus_error *error) {
+int session_start_scan(struct session *s, struct chair_error *error) {
         int r = check_can_start(s, error);
         if (r < 0)
                 return r;
@@ -346,15 +352,15 @@ int session_start_scan(struct session *s, sd_bus_error *error) {
         if (r < 0)
                 return r;
         if (!chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD) || !chair_hw_has_input(s->d->hw, CHAIR_IN_ENCODER))
-                return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "This chair has no roller load sensor or encoder to scan with");
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no roller load sensor or encoder to scan with");
         chair_hw_enable(s->d->hw);
         r = scheduler_manual(s->d->scheduler);
         if (r < 0)
-                return supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
+                return fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
         send_channel(s, TL_DEPTH, 0, 0);
         send_channel(s, TL_ROLLER_POSITION, 40, 0);
         s->scan_phase = SCAN_TO_BOTTOM;
-        s->scan_started_usec = now_usec(CLOCK_MONOTONIC);
+        s->scan_started_usec = clock_usec(CLOCK_MONOTONIC);
         s->started_usec = s->scan_started_usec;
         sd_event_source_set_time(s->scan_tick, s->scan_started_usec + SCAN_TICK_USEC);
         sd_event_source_set_enabled(s->scan_tick, SD_EVENT_ON);
@@ -362,10 +368,10 @@ int session_start_scan(struct session *s, sd_bus_error *error) {
         return 0;
 }
 
-int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *error) {
+int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error *error) {
         int32_t n = s->shoulder_steps + steps;
         if (n < -SHOULDER_MAX_STEPS || n > SHOULDER_MAX_STEPS)
-                return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "The shoulder point can move at most %d steps from the scan",
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The shoulder point can move at most %d steps from the scan",
                               SHOULDER_MAX_STEPS);
         /* A program under way follows at its next roller command: its positions are all
          * relative to the shoulder (the waist moves with it). */
@@ -375,13 +381,13 @@ int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *erro
                         return r;
         }
         s->shoulder_steps = n;
-        chair_object_emit_changed(s->d, "ShoulderPosition", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);
         return 0;
 }
 
 /* ---- starting and ending ---- */
 
-int session_start(struct session *s, const char *program, const struct session_options *o, sd_bus_error *error) {
+int session_start(struct session *s, const char *program, const struct session_options *o, struct chair_error *error) {
         struct program_summary p;
         struct precaution_verdict v;
         int r;
@@ -390,7 +396,7 @@ int session_start(struct session *s, const char *program, const struct session_o
         if (r < 0)
                 return r;
         if (program_library_find(s->d->library, program, &p) < 0)
-                return refuse(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s' (see ListPrograms)", program);
+                return chair_error_set(error, CHAIR_REASON_UNKNOWN_PROGRAM, "No program '%s' (see ListPrograms)", program);
         /* Refused, or the intensity clamped to the cap (the Intensity property shows it). */
         r = gate(s,
                  &(struct precaution_request) { .kind = PRECAUTION_PROGRAM, .program = p.id, .excluded_by = p.precautions,
@@ -404,7 +410,7 @@ int session_start(struct session *s, const char *program, const struct session_o
         s->pending = *o;
         s->settings.intensity = v.value;
         s->pending.intensity = s->settings.intensity;
-        chair_object_emit_changed(s->d, "Intensity", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_INTENSITY);
         /* The program's own length unless asked otherwise; the auto-off timer caps every
          * session, an explicit length too (the program is fitted to what is left). */
         if (!s->pending.duration_s)
@@ -430,7 +436,7 @@ static const struct {
 };
 
 int session_start_manual(struct session *s, const char *technique, enum manual_area area,
-                         const struct session_options *o, sd_bus_error *error) {
+                         const struct session_options *o, struct chair_error *error) {
         struct body_scan scan = current_scan(s);
         struct timeline *t;
         int32_t lo, hi, speed = 15, knead = -1000, tap = 0, depth;
@@ -450,7 +456,7 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
                         tap = manual_techniques[i].tap;
                 }
         if (knead == -1000)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown technique '%s'", technique);
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "Unknown technique '%s'", technique);
 
         switch (area) {
         case MANUAL_UPPER:
@@ -507,14 +513,14 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
         s->manual_area = area;
         s->pending = *o;
         s->settings.intensity = (uint32_t) intensity;
-        chair_object_emit_changed(s->d, "Intensity", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_INTENSITY);
         begin_running(s, t);
         return 0;
 }
 
-int session_move_point(struct session *s, int32_t steps, sd_bus_error *error) {
+int session_move_point(struct session *s, int32_t steps, struct chair_error *error) {
         if (!s->manual || s->manual_area != MANUAL_POINT || (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED))
-                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Moving the point needs manual mode on a point");
+                return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "Moving the point needs manual mode on a point");
         s->manual_point_mm = CLAMP(s->manual_point_mm + steps * POINT_STEP_MM, 0, s->d->map.track_length_mm);
         send_channel(s, TL_ROLLER_POSITION, 15, s->manual_point_mm);
         return 0;
@@ -531,7 +537,7 @@ static void finish(struct session *s, const char *reason) {
                 struct history_entry e = {
                         .id = s->id,
                         .start_usec = s->started_realtime_usec,
-                        .duration_s = (uint32_t) ((now_usec(CLOCK_MONOTONIC) - s->started_usec) / USEC_PER_SEC),
+                        .duration_s = (uint32_t) ((clock_usec(CLOCK_MONOTONIC) - s->started_usec) / USEC_PER_SEC),
                         .intensity = s->settings.intensity,
                         .pain_before = HISTORY_NOT_RATED,
                         .pain_after = HISTORY_NOT_RATED,
@@ -543,43 +549,44 @@ static void finish(struct session *s, const char *reason) {
         }
         if (program[0]) {
                 log_info("Program %s finished: %s.", program, reason);
-                sd_bus_emit_signal(s->d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "ProgramFinished", "ss", program, reason);
+                chair_changes_publish(s->d->changes, &(struct chair_event) {
+                        .kind = CHAIR_EVENT_PROGRAM_FINISHED, .program = program, .reason = reason });
         }
 }
 
-static int end_session(struct session *s, const char *reason, sd_bus_error *error) {
+static int end_session(struct session *s, const char *reason, struct chair_error *error) {
         if (s->state == SESSION_IDLE || s->state == SESSION_FAULT)
-                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "No session is running");
+                return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "No session is running");
         if (s->state == SESSION_SETTLING)
                 return 0;
         finish(s, reason);
         if (scheduler_settle(s->d->scheduler) < 0)
-                return supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's command queue is full");
+                return fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
         set_state(s, SESSION_SETTLING);
         return 0;
 }
 
-int session_stop(struct session *s, sd_bus_error *error) {
+int session_stop(struct session *s, struct chair_error *error) {
         return end_session(s, "stopped", error);
 }
 
-int session_pause(struct session *s, sd_bus_error *error) {
+int session_pause(struct session *s, struct chair_error *error) {
         if (s->state != SESSION_RUNNING)
-                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Only a running session can pause (the chair is %s)",
+                return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "Only a running session can pause (the chair is %s)",
                               session_state_name(s->state));
         /* Not taken: the sink has faulted the chair, and the state must not say paused. */
         if (scheduler_pause(s->d->scheduler) < 0)
-                return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "The scheduler did not take the pause: the chair is in fault");
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the pause: the chair is in fault");
         set_state(s, SESSION_PAUSED);
         return 0;
 }
 
-int session_resume(struct session *s, sd_bus_error *error) {
+int session_resume(struct session *s, struct chair_error *error) {
         if (s->state != SESSION_PAUSED)
-                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Only a paused session can resume (the chair is %s)",
+                return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "Only a paused session can resume (the chair is %s)",
                               session_state_name(s->state));
         if (scheduler_resume(s->d->scheduler) < 0)
-                return refuse(error, CHAIR_ERROR_FAULT_LATCHED, "The scheduler did not take the resume: the chair is in fault");
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the resume: the chair is in fault");
         set_state(s, SESSION_RUNNING);
         return 0;
 }
@@ -599,8 +606,8 @@ void session_fault_cleared(struct session *s) {
 
 /* ---- live settings ---- */
 
-static int live_change(struct session *s, const char *property) {
-        chair_object_emit_changed(s->d, property, NULL);
+static int live_change(struct session *s, uint32_t changed) {
+        chair_changes_mark(s->d->changes, changed);
         if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)
                 return push_modifiers(s);
         return 0;
@@ -608,50 +615,50 @@ static int live_change(struct session *s, const char *property) {
 
 /* The live setters: clamp (a memory recall) lowers what a condition caps, otherwise a request
  * past a cap is refused with the condition's name (the D-Bus reply cannot carry a lower value). */
-static int set_intensity(struct session *s, uint32_t level, bool clamp, sd_bus_error *error) {
+static int set_intensity(struct session *s, uint32_t level, bool clamp, struct chair_error *error) {
         int r = gate_level(s, PRECAUTION_INTENSITY, level, clamp, error);
         if (r < 0)
                 return r;
         s->settings.intensity = (uint32_t) r;
-        return live_change(s, "Intensity");
+        return live_change(s, CHAIR_CHANGE_INTENSITY);
 }
 
-int session_set_intensity(struct session *s, uint32_t level, sd_bus_error *error) {
+int session_set_intensity(struct session *s, uint32_t level, struct chair_error *error) {
         return set_intensity(s, level, false, error);
 }
 
-int session_set_speed(struct session *s, uint32_t level, sd_bus_error *error) {
+int session_set_speed(struct session *s, uint32_t level, struct chair_error *error) {
         int r = gate_level(s, PRECAUTION_SPEED, level, false, error);
         if (r < 0)
                 return r;
         s->settings.speed = (uint32_t) r;
-        return live_change(s, "Speed");
+        return live_change(s, CHAIR_CHANGE_SPEED);
 }
 
-int session_set_width(struct session *s, uint32_t width, sd_bus_error *error) {
+int session_set_width(struct session *s, uint32_t width, struct chair_error *error) {
         int r = gate_level(s, PRECAUTION_WIDTH, width, false, error);
         if (r < 0)
                 return r;
         s->settings.width = (uint32_t) r;
-        return live_change(s, "Width");
+        return live_change(s, CHAIR_CHANGE_WIDTH);
 }
 
-static int set_depth(struct session *s, uint32_t level, bool clamp, sd_bus_error *error) {
+static int set_depth(struct session *s, uint32_t level, bool clamp, struct chair_error *error) {
         int r = gate_level(s, PRECAUTION_DEPTH, level, clamp, error);
         if (r < 0)
                 return r;
         s->settings.depth = (uint32_t) r;
         if (s->manual && s->state == SESSION_RUNNING)
                 send_channel(s, TL_DEPTH, 0, (int32_t) s->settings.depth);
-        chair_object_emit_changed(s->d, "Depth", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_DEPTH);
         return 0;
 }
 
-int session_set_depth(struct session *s, uint32_t level, sd_bus_error *error) {
+int session_set_depth(struct session *s, uint32_t level, struct chair_error *error) {
         return set_depth(s, level, false, error);
 }
 
-static int set_air(struct session *s, uint32_t zones, uint32_t intensity, bool clamp, sd_bus_error *error) {
+static int set_air(struct session *s, uint32_t zones, uint32_t intensity, bool clamp, struct chair_error *error) {
         struct precaution_verdict v;
         int r = gate(s, &(struct precaution_request) { .kind = PRECAUTION_AIR, .value = intensity, .zones = zones, .clamp = clamp },
                      &v, error);
@@ -665,30 +672,30 @@ static int set_air(struct session *s, uint32_t zones, uint32_t intensity, bool c
                                      (zones & (1u << z)) && intensity
                                              ? TL_AIR_INFLATE | (int32_t) (intensity << 8) | TL_AIR_LEVEL_AS_GIVEN
                                              : TL_AIR_RELEASE);
-        chair_object_emit_changed(s->d, "AirZones", "AirIntensity", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_AIR);
         return 0;
 }
 
-int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bus_error *error) {
+int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, struct chair_error *error) {
         return set_air(s, zones, intensity, false, error);
 }
 
-static int set_heat(struct session *s, unsigned zone, uint32_t level, bool clamp, sd_bus_error *error) {
+static int set_heat(struct session *s, unsigned zone, uint32_t level, bool clamp, struct chair_error *error) {
         int r = gate_level(s, PRECAUTION_HEAT, level, clamp, error);
         if (r < 0)
                 return r;
         s->settings.heat[zone] = (uint32_t) r;
         if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)
                 send_channel(s, TL_HEAT_ZONE, (int16_t) zone, r);
-        chair_object_emit_changed(s->d, "HeatLevels", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_HEAT);
         return 0;
 }
 
-int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error) {
+int session_set_heat(struct session *s, unsigned zone, uint32_t level, struct chair_error *error) {
         return set_heat(s, zone, level, false, error);
 }
 
-int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error) {
+int session_set_timer(struct session *s, uint32_t minutes, struct chair_error *error) {
         s->settings.timer_min = minutes;
         if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED) {
                 /* The auto-off timer ends the session early; it never lengthens a program. */
@@ -696,19 +703,19 @@ int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error) 
                 if (minutes * 60 < s->duration_s && elapsed < minutes * 60)
                         s->duration_s = minutes * 60;
         }
-        chair_object_emit_changed(s->d, "Timer", "Remaining", "Duration", NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_TIMER);
         return 0;
 }
 
 /* ---- memory ---- */
 
-int session_save_memory(struct session *s, unsigned n, sd_bus_error *error) {
+int session_save_memory(struct session *s, unsigned n, struct chair_error *error) {
         const struct session_settings *st = &s->settings;
         struct memory_slot slot = {};
         int r;
 
         if (!s->program[0] || s->state == SESSION_IDLE || s->state == SESSION_FAULT)
-                return refuse(error, CHAIR_ERROR_NOT_RUNNING, "Nothing to save: no program is running");
+                return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "Nothing to save: no program is running");
         /* Manual mode: its technique and area, "manual:TECHNIQUE@AREA" (enum manual_area). */
         if (s->manual)
                 snprintf(slot.program, sizeof slot.program, "%s%s@%d", MANUAL_SLOT_PREFIX, s->manual_technique,
@@ -728,14 +735,14 @@ int session_save_memory(struct session *s, unsigned n, sd_bus_error *error) {
         r = state_store_save_memory(s->d->store, n, &slot);
         if (r < 0) {
                 if (error)
-                        return sd_bus_error_set_errnof(error, -r, "Could not save memory slot %u: %m", n);
+                        return chair_error_set_errno(error, r, "Could not save memory slot %u: %m", n);
                 return r;
         }
         log_info("Memory slot %u: saved %s.", n, slot.program);
         return 0;
 }
 
-int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
+int session_recall_memory(struct session *s, unsigned n, struct chair_error *error) {
         struct memory_slot slot;
         struct session_options o = { .scan = -1, .heat = true };
         struct program_summary p;
@@ -743,7 +750,7 @@ int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
         int r;
 
         if (state_store_load_memory(s->d->store, n, &slot) < 0 || !slot.used)
-                return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "Memory slot %u is empty", n);
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "Memory slot %u is empty", n);
         r = check_can_start(s, error);
         if (r < 0)
                 return r;
@@ -752,8 +759,8 @@ int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
                 const char *at = strrchr(slot.program, '@');
                 int area = at && at[1] >= '0' && at[1] <= '0' + MANUAL_POINT && !at[2] ? at[1] - '0' : -1;
                 if (area < 0)
-                        return refuse(error, CHAIR_ERROR_NOT_PERMITTED, "Memory slot %u holds no valid manual mode ('%s')",
-                                      n, slot.program);
+                        return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED,
+                                               "Memory slot %u holds no valid manual mode ('%s')", n, slot.program);
                 snprintf(technique, sizeof technique, "%.*s", (int) (at - slot.program - strlen(MANUAL_SLOT_PREFIX)),
                          slot.program + strlen(MANUAL_SLOT_PREFIX));
                 /* The settings first (each within the conditions), then manual mode with them. */
@@ -768,7 +775,7 @@ int session_recall_memory(struct session *s, unsigned n, sd_bus_error *error) {
                 return session_start_manual(s, technique, (enum manual_area) area, &o, error);
         }
         if (program_library_find(s->d->library, slot.program, &p) < 0)
-                return refuse(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "Memory slot %u names no installed program ('%s')", n,
+                return chair_error_set(error, CHAIR_REASON_UNKNOWN_PROGRAM, "Memory slot %u names no installed program ('%s')", n,
                               slot.program);
         /* A slot saved before a condition was declared: refused, or each setting clamped (the
          * properties show what runs), before anything changes. */
@@ -852,7 +859,7 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         remaining = session_remaining_s(s);
         if (remaining != s->last_remaining) {
                 s->last_remaining = remaining;
-                chair_object_emit_changed(s->d, "Remaining", "Temperatures", NULL);
+                chair_changes_mark(s->d->changes, CHAIR_CHANGE_REMAINING | CHAIR_CHANGE_TEMPERATURES);
         }
         heat_changed = false;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
@@ -861,7 +868,7 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 s->last_heat[z] = level;
         }
         if (heat_changed)
-                chair_object_emit_changed(s->d, "HeatLevels", NULL);
+                chair_changes_mark(s->d->changes, CHAIR_CHANGE_HEAT);
         if (remaining == 0 && s->state == SESSION_RUNNING && scheduler_get_mode(s->d->scheduler) == SCHEDULER_RUNNING)
                 end_session(s, "timer", NULL);
         return 0;
@@ -888,14 +895,13 @@ int session_on_scheduler_event(struct session *s) {
                         }
                         break;
                 case SCHED_EV_LATE:
-                        supervisor_trip(s->d->supervisor, "deadline-missed",
-                                        "command %d ran %lld us late (bound %u ms)", ev.a, (long long) ev.b,
-                                        s->d->map.limits.deadline_miss_ms);
+                        fault(s, CHAIR_FAULT_DEADLINE_MISSED, "command %d ran %lld us late (bound %u ms)", ev.a,
+                              (long long) ev.b, s->d->map.limits.deadline_miss_ms);
                         break;
                 case SCHED_EV_OUTPUT_ERROR:
                         if (ev.b != -EPERM)
-                                supervisor_trip(s->d->supervisor, "output-error", "output %s refused a value: %s",
-                                                chair_output_info((enum chair_output) ev.a)->name, strerror((int) -ev.b));
+                                fault(s, CHAIR_FAULT_OUTPUT_ERROR, "output %s refused a value: %s",
+                                      chair_output_info((enum chair_output) ev.a)->name, strerror((int) -ev.b));
                         break;
                 case SCHED_EV_TIMELINE_DONE:
                         timeline_free(ev.ptr);
@@ -904,7 +910,7 @@ int session_on_scheduler_event(struct session *s) {
                 }
         }
         if (scheduler_overflowed(s->d->scheduler) && !supervisor_latched(s->d->supervisor))
-                supervisor_trip(s->d->supervisor, "queue-full", "the scheduler's event queue overflowed");
+                fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's event queue overflowed");
         return 0;
 }
 
@@ -951,7 +957,7 @@ bool session_active(struct session *s) {
 }
 
 uint64_t session_elapsed_usec(struct session *s) {
-        return session_active(s) ? now_usec(CLOCK_MONOTONIC) - s->started_usec : 0;
+        return session_active(s) ? clock_usec(CLOCK_MONOTONIC) - s->started_usec : 0;
 }
 
 int session_new(struct chair_daemon *d, struct session **ret) {

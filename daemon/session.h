@@ -6,14 +6,14 @@
  *   any state -> fault (the supervisor) -> idle (a technician clears it)
  *
  * Every function runs on the event loop, never blocks, and reports refusals as named D-Bus
- * errors in *error (which may be NULL for the panel).
+ * reasons in *error (chair-error.h; NULL logs the refusal).
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-bus.h>
-
+#include "chair-error.h"
+#include "fault-codes.h"
 #include "timeline.h"
 
 struct chair_daemon;
@@ -54,38 +54,46 @@ struct session_settings {
 int session_new(struct chair_daemon *d, struct session **ret);
 void session_free(struct session *s);
 
-int session_start(struct session *s, const char *program, const struct session_options *o, sd_bus_error *error);
-int session_start_manual(struct session *s, const char *technique, enum manual_area area,
-                         const struct session_options *o, sd_bus_error *error);
-int session_move_point(struct session *s, int32_t steps, sd_bus_error *error);
-int session_stop(struct session *s, sd_bus_error *error);
-int session_pause(struct session *s, sd_bus_error *error);
-int session_resume(struct session *s, sd_bus_error *error);
-int session_start_scan(struct session *s, sd_bus_error *error);
-int session_adjust_shoulder(struct session *s, int32_t steps, sd_bus_error *error);
+/* Where the session reports the faults it sees from the scheduler (a command not taken, a
+ * deadline missed, an output refused); the composition root wires it to the supervisor. */
+typedef void (*session_fault_sink)(void *userdata, enum chair_fault code, const char *message);
+void session_set_fault_sink(struct session *s, session_fault_sink sink, void *userdata);
 
-int session_set_intensity(struct session *s, uint32_t level, sd_bus_error *error);
-int session_set_speed(struct session *s, uint32_t level, sd_bus_error *error);
-int session_set_width(struct session *s, uint32_t width, sd_bus_error *error);
-int session_set_depth(struct session *s, uint32_t level, sd_bus_error *error);
-int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, sd_bus_error *error);
-int session_set_heat(struct session *s, unsigned zone, uint32_t level, sd_bus_error *error);
-int session_set_timer(struct session *s, uint32_t minutes, sd_bus_error *error);
+int session_start(struct session *s, const char *program, const struct session_options *o, struct chair_error *error);
+int session_start_manual(struct session *s, const char *technique, enum manual_area area,
+                         const struct session_options *o, struct chair_error *error);
+int session_move_point(struct session *s, int32_t steps, struct chair_error *error);
+int session_stop(struct session *s, struct chair_error *error);
+int session_pause(struct session *s, struct chair_error *error);
+int session_resume(struct session *s, struct chair_error *error);
+int session_start_scan(struct session *s, struct chair_error *error);
+int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error *error);
+
+int session_set_intensity(struct session *s, uint32_t level, struct chair_error *error);
+int session_set_speed(struct session *s, uint32_t level, struct chair_error *error);
+int session_set_width(struct session *s, uint32_t width, struct chair_error *error);
+int session_set_depth(struct session *s, uint32_t level, struct chair_error *error);
+int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, struct chair_error *error);
+int session_set_heat(struct session *s, unsigned zone, uint32_t level, struct chair_error *error);
+int session_set_timer(struct session *s, uint32_t minutes, struct chair_error *error);
 
 /* Memory slots 1 and 2 (the panel's A and B): save what runs now, or start from a slot. */
-int session_save_memory(struct session *s, unsigned slot, sd_bus_error *error);
-int session_recall_memory(struct session *s, unsigned slot, sd_bus_error *error);
+int session_save_memory(struct session *s, unsigned slot, struct chair_error *error);
+int session_recall_memory(struct session *s, unsigned slot, struct chair_error *error);
 
 /* The declared conditions changed: a session they refuse, or one planned with laxer caps,
  * ends with reason "precaution". */
 void session_precautions_changed(struct session *s);
 
-/* The supervisor tripped: outputs are already safe; end the session with reason "fault". */
+/* The supervisor tripped (daemon.c wires its trip event here): outputs are already safe; end
+ * the session with reason "fault". */
 void session_fault(struct session *s);
 /* A technician cleared the fault. */
 void session_fault_cleared(struct session *s);
 
 enum session_state session_get_state(struct session *s);
+DECLARE_STRING_TABLE_LOOKUP(session_state, enum session_state);
+/* The state's name, "?" out of range. */
 const char *session_state_name(enum session_state st);
 const char *session_program(struct session *s);
 uint32_t session_remaining_s(struct session *s);

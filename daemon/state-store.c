@@ -16,6 +16,7 @@
 #include "parse-number.h"
 #include "state-store.h"
 #include "untrusted-file.h"
+#include "vocab.h"
 
 #define SETTINGS_FILE "settings"
 #define HISTORY_FILE "history"
@@ -142,7 +143,7 @@ static int parse_memory(const char *v, struct memory_slot *m) {
                 return -EINVAL;
         if (m->intensity < 1 || m->intensity > 5 || m->speed < 1 || m->speed > 5 || m->width > 2 || m->depth > 5 ||
             m->air_intensity > 5 || m->heat_lumbar > 3 || m->heat_calves > 3 || m->air_zones >= 64 ||
-            (m->timer_min != 10 && m->timer_min != 20 && m->timer_min != 30))
+            !chair_timer_valid(m->timer_min))
                 return -ERANGE;
         snprintf(m->program, sizeof m->program, "%s", program);
         m->used = true;
@@ -172,7 +173,7 @@ static int parse_setting(struct state_store *st, char *line, bool *seen_precauti
                 snprintf(st->precautions, sizeof st->precautions, "%s", eq);
         } else if (strcmp(line, "default_timer") == 0) {
                 timer = (uint32_t) strtoul(eq, NULL, 10);
-                if (timer != 10 && timer != 20 && timer != 30)
+                if (!chair_timer_valid(timer))
                         return -EINVAL;
                 st->default_timer = timer;
         } else if (strcmp(line, "child_lock") == 0) {

@@ -6,7 +6,8 @@
 #include <time.h>
 
 #include "chair-hw.h"
-#include "chair-object.h"
+#include "clock.h"
+#include "changes.h"
 #include "daemon.h"
 #include "scheduler.h"
 #include "session.h"
@@ -53,20 +54,9 @@ struct supervisor {
         uint64_t trip_safe_ns;      /* when go_safe returned */
 };
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static uint64_t realtime_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, ...) {
+int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *fmt, ...) {
         struct chair_daemon *d = sup->d;
+        const char *code = chair_fault_to_string(fault) ?: "?";
         char message[256];
         va_list ap;
 
@@ -74,7 +64,7 @@ int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, .
         chair_hw_go_safe(d->hw);
         scheduler_abort(d->scheduler);
         if (!sup->latched)
-                sup->trip_safe_ns = now_usec() * 1000;
+                sup->trip_safe_ns = clock_ns(CLOCK_MONOTONIC);
 
         va_start(ap, fmt);
         vsnprintf(message, sizeof message, fmt, ap);
@@ -88,16 +78,17 @@ int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, .
         log_struct_id(LOG_CRIT, CHAIR_MESSAGE_FAULT, "Fault %s: %s. Every output is safe; latched until %s.",
                       code, message, d->map.limits.latch_until_power_cycle ? "a power cycle" : "a technician clears it");
         {
-                struct fault_entry e = { .time_usec = realtime_usec() };
+                struct fault_entry e = { .time_usec = clock_usec(CLOCK_REALTIME) };
                 snprintf(e.code, sizeof e.code, "%s", code);
                 snprintf(e.message, sizeof e.message, "%s", message);
                 snprintf(e.cleared, sizeof e.cleared, "latched");
                 if (state_store_append_fault(d->store, &e) < 0)
                         log_warning("Could not record the fault in the fault history.");
         }
-        session_fault(d->session);
-        sd_bus_emit_signal(d->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "FaultRaised", "ss", code, message);
-        chair_object_emit_changed(d, "Fault", "FaultMessage", NULL);
+        /* The session (wired first in daemon.c) ends with reason "fault", then the bus signals. */
+        chair_changes_publish(d->changes, &(struct chair_event) {
+                .kind = CHAIR_EVENT_FAULT_RAISED, .code = code, .message = message });
+        chair_changes_mark(d->changes, CHAIR_CHANGE_FAULT);
         supervisor_update_activity(sup);
         return -ECANCELED;
 }
@@ -106,7 +97,7 @@ int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, .
  * nothing does. The checks that make sense at rest, without tripping. */
 static const char *cause_persists(struct supervisor *sup, char *buf, size_t size) {
         const struct hw_limits *lim = &sup->d->map.limits;
-        struct chair_driver *mb = chair_hw_driver(sup->d->hw, HW_BACKEND_MODBUS);
+        struct chair_driver_stats st;
         int32_t v = 0;
 
         if (chair_hw_read_input(sup->d->hw, CHAIR_IN_ESTOP, &v) >= 0 && v)
@@ -132,11 +123,8 @@ static const char *cause_persists(struct supervisor *sup, char *buf, size_t size
                          lim->supply_min_mv / 1000.0, lim->supply_max_mv / 1000.0);
                 return buf;
         }
-        if (mb && mb->ops->get_stats) {
-                struct chair_driver_stats st;
-                if (mb->ops->get_stats(mb, &st) >= 0 && !st.link_up)
-                        return "a Modbus board still does not answer";
-        }
+        if (chair_hw_get_stats(sup->d->hw, HW_BACKEND_MODBUS, &st) >= 0 && !st.link_up)
+                return "a Modbus board still does not answer";
         return NULL;
 }
 
@@ -161,17 +149,14 @@ int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, 
         sup->code[0] = sup->message[0] = 0;
         chair_hw_clear_stop(sup->d->hw);
         chair_hw_enable(sup->d->hw);
-        session_fault_cleared(sup->d->session);
-        chair_object_emit_changed(sup->d, "Fault", "FaultMessage", NULL);
+        chair_changes_publish(sup->d->changes, &(struct chair_event) {
+                .kind = CHAIR_EVENT_FAULT_CLEARED, .message = how });
+        chair_changes_mark(sup->d->changes, CHAIR_CHANGE_FAULT);
         return 0;
 }
 
 static uint64_t boot_realtime_usec(void) {
-        struct timespec rt, boot;
-        clock_gettime(CLOCK_REALTIME, &rt);
-        clock_gettime(CLOCK_BOOTTIME, &boot);
-        return ((uint64_t) rt.tv_sec - (uint64_t) boot.tv_sec) * USEC_PER_SEC +
-               (uint64_t) (rt.tv_nsec / 1000) - (uint64_t) (boot.tv_nsec / 1000);
+        return clock_usec(CLOCK_REALTIME) - clock_usec(CLOCK_BOOTTIME);
 }
 
 void supervisor_restore_latch(struct supervisor *sup) {
@@ -195,7 +180,9 @@ void supervisor_restore_latch(struct supervisor *sup) {
                       "Fault %s, latched before the daemon started: %s. Every output is safe; latched until %s.",
                       sup->code, sup->message,
                       d->map.limits.latch_until_power_cycle ? "a power cycle" : "a technician clears it");
-        session_fault(d->session);
+        chair_changes_publish(d->changes, &(struct chair_event) {
+                .kind = CHAIR_EVENT_FAULT_RAISED, .code = sup->code, .message = sup->message, .restored = true });
+        chair_changes_mark(d->changes, CHAIR_CHANGE_FAULT);
 }
 
 bool supervisor_latched(struct supervisor *sup) {
@@ -226,45 +213,45 @@ static void trip_for_input(struct supervisor *sup, enum chair_input i, int32_t v
         if (error < 0) {
                 for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                         if (i == chair_heat_zone_sensor(z)) {
-                                supervisor_trip(sup, high ? "thermistor-short" : "thermistor-open",
+                                supervisor_trip(sup, high ? CHAIR_FAULT_THERMISTOR_SHORT : CHAIR_FAULT_THERMISTOR_OPEN,
                                                 "the %s temperature sensor reads %s its range", chair_heat_zone_name(z),
                                                 high ? "above" : "below");
                                 return;
                         }
                 switch (i) {
                 case CHAIR_IN_SUPPLY_VOLTAGE:
-                        supervisor_trip(sup, "supply-voltage", "the supply reads %s its range", high ? "above" : "below");
+                        supervisor_trip(sup, CHAIR_FAULT_SUPPLY_VOLTAGE, "the supply reads %s its range", high ? "above" : "below");
                         return;
                 case CHAIR_IN_MOTOR_CURRENT:
-                        supervisor_trip(sup, "motor-overcurrent", "the motor current reads %s its range",
+                        supervisor_trip(sup, CHAIR_FAULT_MOTOR_OVERCURRENT, "the motor current reads %s its range",
                                         high ? "above" : "below");
                         return;
                 case CHAIR_IN_AIR_PRESSURE:
-                        supervisor_trip(sup, "air-over-pressure", "the air pressure reads %s its range",
+                        supervisor_trip(sup, CHAIR_FAULT_AIR_OVER_PRESSURE, "the air pressure reads %s its range",
                                         high ? "above" : "below");
                         return;
                 case CHAIR_IN_ENCODER:
-                        supervisor_trip(sup, "encoder-lost", "the encoder reads outside the track");
+                        supervisor_trip(sup, CHAIR_FAULT_ENCODER_LOST, "the encoder reads outside the track");
                         return;
                 default:
-                        supervisor_trip(sup, "sensor-out-of-range", "%s reads outside its plausible range", info->name);
+                        supervisor_trip(sup, CHAIR_FAULT_SENSOR_OUT_OF_RANGE, "%s reads outside its plausible range", info->name);
                         return;
                 }
         }
         switch (i) {
         case CHAIR_IN_ESTOP:
-                supervisor_trip(sup, "emergency-stop", "the emergency stop was pressed");
+                supervisor_trip(sup, CHAIR_FAULT_EMERGENCY_STOP, "the emergency stop was pressed");
                 return;
         case CHAIR_IN_LIMIT_TOP:
         case CHAIR_IN_LIMIT_BOTTOM:
-                supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
+                supervisor_trip(sup, CHAIR_FAULT_LIMITS_BOTH, "both roller limit switches are active at once");
                 return;
         case CHAIR_IN_HEARTBEAT_TRIPPED:
-                supervisor_trip(sup, "heartbeat-tripped",
+                supervisor_trip(sup, CHAIR_FAULT_HEARTBEAT_TRIPPED,
                                 "the board switched every output off by itself: it missed the heartbeat");
                 return;
         default:
-                supervisor_trip(sup, "stop-input", "%s asks for a stop (the map marks it a stop input)", info->name);
+                supervisor_trip(sup, CHAIR_FAULT_STOP_INPUT, "%s asks for a stop (the map marks it a stop input)", info->name);
                 return;
         }
 }
@@ -301,11 +288,11 @@ static void on_input(void *userdata, enum chair_input i, int32_t value, uint64_t
         if (i == CHAIR_IN_ESTOP && value) {
                 if (!sup->latched)
                         sup->trip_input_ns = ts;
-                supervisor_trip(sup, "emergency-stop", "the emergency stop was pressed");
+                supervisor_trip(sup, CHAIR_FAULT_EMERGENCY_STOP, "the emergency stop was pressed");
         }
         else if ((i == CHAIR_IN_LIMIT_TOP || i == CHAIR_IN_LIMIT_BOTTOM) && value &&
                  in(sup, CHAIR_IN_LIMIT_TOP, 0) && in(sup, CHAIR_IN_LIMIT_BOTTOM, 0))
-                supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
+                supervisor_trip(sup, CHAIR_FAULT_LIMITS_BOTH, "both roller limit switches are active at once");
         /* The encoder is sampled by check_roller: it is not an event on every backend. */
 }
 
@@ -325,17 +312,17 @@ static void check_heat(struct supervisor *sup, uint64_t now) {
                 }
                 t = in(sup, sensor, 0);
                 if (t <= THERMISTOR_OPEN_DECIC) {
-                        supervisor_trip(sup, "thermistor-open", "the %s temperature sensor reads open (%.1f degC)",
+                        supervisor_trip(sup, CHAIR_FAULT_THERMISTOR_OPEN, "the %s temperature sensor reads open (%.1f degC)",
                                         chair_heat_zone_name(z), t / 10.0);
                         return;
                 }
                 if (t >= THERMISTOR_SHORT_DECIC) {
-                        supervisor_trip(sup, "thermistor-short", "the %s temperature sensor reads short (%.1f degC)",
+                        supervisor_trip(sup, CHAIR_FAULT_THERMISTOR_SHORT, "the %s temperature sensor reads short (%.1f degC)",
                                         chair_heat_zone_name(z), t / 10.0);
                         return;
                 }
                 if (t > lim->heater_max_decic) {
-                        supervisor_trip(sup, "heater-over-temperature", "the %s heater reached %.1f degC (limit %.1f)",
+                        supervisor_trip(sup, CHAIR_FAULT_HEATER_OVER_TEMPERATURE, "the %s heater reached %.1f degC (limit %.1f)",
                                         chair_heat_zone_name(z), t / 10.0, lim->heater_max_decic / 10.0);
                         return;
                 }
@@ -348,7 +335,7 @@ static void check_heat(struct supervisor *sup, uint64_t now) {
                                 sup->heat_on_since[z] = now; /* it warms: restart the watch */
                                 sup->heat_start_temp[z] = t;
                         } else if (now - sup->heat_on_since[z] > lim->heat_rise_timeout_s * USEC_PER_SEC) {
-                                supervisor_trip(sup, "heat-not-rising", "the %s heater has been on %u s without warming",
+                                supervisor_trip(sup, CHAIR_FAULT_HEAT_NOT_RISING, "the %s heater has been on %u s without warming",
                                                 chair_heat_zone_name(z), lim->heat_rise_timeout_s);
                                 return;
                         }
@@ -372,13 +359,13 @@ static void check_roller(struct supervisor *sup, uint64_t now) {
                 sup->motor_stopped_usec = 0;
                 if (has(sup, CHAIR_IN_ENCODER) && since &&
                     now - MAX(since / 1000, sup->encoder_moved_usec) > lim->encoder_loss_ms * USEC_PER_MSEC) {
-                        supervisor_trip(sup, "encoder-lost", "the travel motor runs but no encoder pulse came for %u ms",
+                        supervisor_trip(sup, CHAIR_FAULT_ENCODER_LOST, "the travel motor runs but no encoder pulse came for %u ms",
                                         lim->encoder_loss_ms);
                         return;
                 }
                 deadline = scheduler_roller_deadline_ns(sup->d->scheduler);
                 if (travel_overdue(deadline, now * 1000)) {
-                        supervisor_trip(sup, "travel-timeout",
+                        supervisor_trip(sup, CHAIR_FAULT_TRAVEL_TIMEOUT,
                                         "the roller did not reach its target within its travel time plus %u %% "
                                         "(at least %u s)", lim->travel_margin_pct, lim->travel_timeout_ms / 1000);
                         return;
@@ -393,20 +380,20 @@ static void check_roller(struct supervisor *sup, uint64_t now) {
                         sup->encoder_at_stop = enc;
                 } else if (now - sup->motor_stopped_usec > 300 * USEC_PER_MSEC &&
                            abs(enc - sup->encoder_at_stop) > SPURIOUS_PULSES) {
-                        supervisor_trip(sup, "encoder-spurious", "encoder pulses arrive while the travel motor is off");
+                        supervisor_trip(sup, CHAIR_FAULT_ENCODER_SPURIOUS, "encoder pulses arrive while the travel motor is off");
                         return;
                 }
         }
         if (has(sup, CHAIR_IN_LIMIT_TOP) && has(sup, CHAIR_IN_LIMIT_BOTTOM) && in(sup, CHAIR_IN_LIMIT_TOP, 0) &&
             in(sup, CHAIR_IN_LIMIT_BOTTOM, 0)) {
-                supervisor_trip(sup, "limits-both", "both roller limit switches are active at once");
+                supervisor_trip(sup, CHAIR_FAULT_LIMITS_BOTH, "both roller limit switches are active at once");
                 return;
         }
         if (has(sup, CHAIR_IN_MOTOR_CURRENT) && (uint32_t) in(sup, CHAIR_IN_MOTOR_CURRENT, 0) > lim->motor_current_max_ma) {
                 if (!sup->overcurrent_since)
                         sup->overcurrent_since = now;
                 else if (now - sup->overcurrent_since > lim->stall_ms * USEC_PER_MSEC) {
-                        supervisor_trip(sup, "motor-overcurrent", "motor current above %u mA for %u ms (stalled?)",
+                        supervisor_trip(sup, CHAIR_FAULT_MOTOR_OVERCURRENT, "motor current above %u mA for %u ms (stalled?)",
                                         lim->motor_current_max_ma, lim->stall_ms);
                         return;
                 }
@@ -420,38 +407,37 @@ static void check_air(struct supervisor *sup, uint64_t now) {
         uint64_t pump_since = chair_hw_output_active_since(sup->d->hw, CHAIR_OUT_AIR_PUMP);
 
         if (has(sup, CHAIR_IN_AIR_PRESSURE) && in(sup, CHAIR_IN_AIR_PRESSURE, 0) > lim->air_max_pressure_decikpa) {
-                supervisor_trip(sup, "air-over-pressure", "air pressure %.1f kPa above the limit %.1f kPa",
+                supervisor_trip(sup, CHAIR_FAULT_AIR_OVER_PRESSURE, "air pressure %.1f kPa above the limit %.1f kPa",
                                 in(sup, CHAIR_IN_AIR_PRESSURE, 0) / 10.0, lim->air_max_pressure_decikpa / 10.0);
                 return;
         }
         if (pump_since && now - pump_since / 1000 > lim->air_max_inflate_s * USEC_PER_SEC)
-                supervisor_trip(sup, "air-inflation-too-long", "the pump has inflated for more than %u s",
+                supervisor_trip(sup, CHAIR_FAULT_AIR_INFLATION_TOO_LONG, "the pump has inflated for more than %u s",
                                 lim->air_max_inflate_s);
 }
 
 static void check_supply_and_links(struct supervisor *sup, uint64_t now) {
         const struct hw_limits *lim = &sup->d->map.limits;
-        struct chair_driver *mb = chair_hw_driver(sup->d->hw, HW_BACKEND_MODBUS);
+        struct chair_driver_stats st;
 
         if (has(sup, CHAIR_IN_SUPPLY_VOLTAGE)) {
                 int32_t mv = in(sup, CHAIR_IN_SUPPLY_VOLTAGE, 24000);
                 if ((uint32_t) mv < lim->supply_min_mv || (uint32_t) mv > lim->supply_max_mv) {
-                        supervisor_trip(sup, "supply-voltage", "supply %.1f V outside %.1f-%.1f V", mv / 1000.0,
+                        supervisor_trip(sup, CHAIR_FAULT_SUPPLY_VOLTAGE, "supply %.1f V outside %.1f-%.1f V", mv / 1000.0,
                                         lim->supply_min_mv / 1000.0, lim->supply_max_mv / 1000.0);
                         return;
                 }
         }
-        if (mb && mb->ops->get_stats) {
-                struct chair_driver_stats st;
+        {
                 uint64_t errors;
 
-                if (mb->ops->get_stats(mb, &st) < 0)
+                if (chair_hw_get_stats(sup->d->hw, HW_BACKEND_MODBUS, &st) < 0)
                         return;
                 if (!st.link_up) {
                         if (!sup->link_down_since)
                                 sup->link_down_since = now;
                         else if (now - sup->link_down_since > lim->modbus_link_lost_ms * USEC_PER_MSEC) {
-                                supervisor_trip(sup, "modbus-link-lost", "no answer from a Modbus board for %u ms",
+                                supervisor_trip(sup, CHAIR_FAULT_MODBUS_LINK_LOST, "no answer from a Modbus board for %u ms",
                                                 lim->modbus_link_lost_ms);
                                 return;
                         }
@@ -463,7 +449,7 @@ static void check_supply_and_links(struct supervisor *sup, uint64_t now) {
                         sup->storm_window_start = now;
                         sup->storm_errors_at_start = errors;
                 } else if (errors - sup->storm_errors_at_start >= lim->modbus_error_storm) {
-                        supervisor_trip(sup, "modbus-error-storm", "%llu Modbus errors within 10 s",
+                        supervisor_trip(sup, CHAIR_FAULT_MODBUS_ERROR_STORM, "%llu Modbus errors within 10 s",
                                         (unsigned long long) (errors - sup->storm_errors_at_start));
                 }
         }
@@ -474,7 +460,7 @@ static void check_on_times(struct supervisor *sup, uint64_t now) {
                 const struct chair_output_info *info = chair_output_info(o);
                 uint64_t since = chair_hw_output_active_since(sup->d->hw, o);
                 if (since && chair_output_over_on_time(o, now - since / 1000)) {
-                        supervisor_trip(sup, "output-max-on-time", "%s stayed on longer than %u s", info->name,
+                        supervisor_trip(sup, CHAIR_FAULT_OUTPUT_MAX_ON_TIME, "%s stayed on longer than %u s", info->name,
                                         info->max_on_ms / 1000);
                         return;
                 }
@@ -492,12 +478,12 @@ static void check_scheduler(struct supervisor *sup, uint64_t now) {
                 sup->scheduler_wakeups = st.wakeups;
                 sup->scheduler_progress_usec = now;
         } else if (now - sup->scheduler_progress_usec > USEC_PER_SEC) {
-                supervisor_trip(sup, "scheduler-stalled", "the scheduler's thread made no progress for a second");
+                supervisor_trip(sup, CHAIR_FAULT_SCHEDULER_STALLED, "the scheduler's thread made no progress for a second");
         }
 }
 
 static void check_all(struct supervisor *sup) {
-        uint64_t now = now_usec();
+        uint64_t now = clock_usec(CLOCK_MONOTONIC);
         const struct hw_limits *lim = &sup->d->map.limits;
 
         sup->checks++;
@@ -506,7 +492,7 @@ static void check_all(struct supervisor *sup) {
         if (check_stop(sup))
                 return;
         if (has(sup, CHAIR_IN_ESTOP) && in(sup, CHAIR_IN_ESTOP, 0)) {
-                supervisor_trip(sup, "emergency-stop", "the emergency stop is pressed");
+                supervisor_trip(sup, CHAIR_FAULT_EMERGENCY_STOP, "the emergency stop is pressed");
                 return;
         }
         if (has(sup, CHAIR_IN_HEARTBEAT_TRIPPED) && in(sup, CHAIR_IN_HEARTBEAT_TRIPPED, 0)) {
@@ -521,7 +507,7 @@ static void check_all(struct supervisor *sup) {
                 }
         }
         if (session_elapsed_usec(sup->d->session) > lim->max_session_s * USEC_PER_SEC) {
-                supervisor_trip(sup, "session-too-long", "the session ran longer than %u minutes", lim->max_session_s / 60);
+                supervisor_trip(sup, CHAIR_FAULT_SESSION_TOO_LONG, "the session ran longer than %u minutes", lim->max_session_s / 60);
                 return;
         }
         check_scheduler(sup, now);
@@ -553,7 +539,7 @@ static bool anything_active(struct supervisor *sup) {
  * checks ran, for a few of their periods. A stalled or flooded loop lets it lapse, and the board
  * switches itself off. */
 static void renew_lease(struct supervisor *sup, uint64_t period_usec) {
-        chair_hw_renew_lease(sup->d->hw, (now_usec() + LEASE_PERIODS * period_usec) * 1000);
+        chair_hw_renew_lease(sup->d->hw, (clock_usec(CLOCK_MONOTONIC) + LEASE_PERIODS * period_usec) * 1000);
 }
 
 static int on_check(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -578,8 +564,8 @@ void supervisor_update_activity(struct supervisor *sup) {
         /* Waking up: the short period and the short lease from now, not after an idle period. */
         sup->active = true;
         renew_lease(sup, CHECK_USEC);
-        if (sd_event_source_get_time(sup->check, &when) < 0 || when > now_usec() + CHECK_USEC)
-                sd_event_source_set_time(sup->check, now_usec() + CHECK_USEC);
+        if (sd_event_source_get_time(sup->check, &when) < 0 || when > clock_usec(CLOCK_MONOTONIC) + CHECK_USEC)
+                sd_event_source_set_time(sup->check, clock_usec(CLOCK_MONOTONIC) + CHECK_USEC);
         sd_event_source_set_enabled(sup->check, SD_EVENT_ON);
 }
 

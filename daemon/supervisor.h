@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fault-codes.h"
 #include "log.h"
 
 struct chair_daemon;
@@ -27,7 +28,7 @@ int supervisor_new(struct chair_daemon *d, struct supervisor **ret);
 void supervisor_free(struct supervisor *sup);
 
 /* Returns -ECANCELED so callers can "return supervisor_trip(...)". */
-_printf_(3, 4) int supervisor_trip(struct supervisor *sup, const char *code, const char *fmt, ...);
+_printf_(3, 4) int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *fmt, ...);
 /* -EPERM when only a power cycle clears, -EBUSY while the cause persists; the reason says why. */
 int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, size_t reason_size);
 /* A fault latched before the daemon (re)started is latched again: a restart is not a clear. */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "chair-hw.h"
+#include "clock.h"
 #include "macro.h"
 
 #define MAX_SUBSCRIBERS 8
@@ -36,12 +37,6 @@ struct chair_hw {
         atomic_int stop_error;
         _Atomic uint64_t stop_ns;
 };
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
-}
 
 static int new_driver(enum hw_backend backend, struct chair_driver **ret) {
         switch (backend) {
@@ -219,13 +214,13 @@ int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t va
         if (r >= 0) {
                 int32_t old = atomic_exchange(&hw->image[out], value);
                 if (old != value)
-                        atomic_store(&hw->changed_at[out], now_ns());
+                        atomic_store(&hw->changed_at[out], clock_ns(CLOCK_MONOTONIC));
                 /* A motor that reverses starts a new run: the travel motor's maximum on-time
                  * bounds one travel (42 s, Fujiiryoki), not a roller sweeping up and down. */
                 if (value == info->safe_value)
                         atomic_store(&hw->active_since[out], 0);
                 else if (chair_output_starts_run(out, old, value))
-                        atomic_store(&hw->active_since[out], now_ns());
+                        atomic_store(&hw->active_since[out], clock_ns(CLOCK_MONOTONIC));
         }
         atomic_fetch_sub(&hw->in_flight, 1);
         return r;
@@ -296,7 +291,7 @@ void chair_hw_go_safe(struct chair_hw *hw) {
                         hw->drivers[b]->ops->go_safe(hw->drivers[b]);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 if (atomic_exchange(&hw->image[o], chair_output_info(o)->safe_value) != chair_output_info(o)->safe_value)
-                        atomic_store(&hw->changed_at[o], now_ns());
+                        atomic_store(&hw->changed_at[o], clock_ns(CLOCK_MONOTONIC));
                 atomic_store(&hw->active_since[o], 0);
         }
 }
@@ -325,6 +320,16 @@ bool chair_hw_enabled(struct chair_hw *hw) {
 
 struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend) {
         return (unsigned) backend < ARRAY_SIZE(hw->drivers) ? hw->drivers[backend] : NULL;
+}
+
+int chair_hw_get_stats(struct chair_hw *hw, enum hw_backend backend, struct chair_driver_stats *ret) {
+        struct chair_driver *drv = chair_hw_driver(hw, backend);
+
+        if (!drv)
+                return -ENODEV;
+        if (!drv->ops->get_stats)
+                return -EOPNOTSUPP;
+        return drv->ops->get_stats(drv, ret);
 }
 
 void chair_hw_set_idle(struct chair_hw *hw, bool idle) {

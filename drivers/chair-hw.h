@@ -66,5 +66,8 @@ void chair_hw_renew_lease(struct chair_hw *hw, uint64_t until_ns);
 /* Tells every backend whether the chair is idle (see chair_driver_ops.set_idle). */
 void chair_hw_set_idle(struct chair_hw *hw, bool idle);
 
+/* A backend's link statistics: -ENODEV when the map does not use it, -EOPNOTSUPP when it
+ * keeps none. */
+int chair_hw_get_stats(struct chair_hw *hw, enum hw_backend backend, struct chair_driver_stats *ret);
 /* The driver instance of a backend, or NULL when the map does not use it. */
 struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "driver.h"
 #include "macro.h"
 
@@ -620,7 +621,6 @@ finish:
         return r;
 }
 
-static uint64_t monotonic_ns(void);
 
 /* The stop thread: reads the stop lines' edges, updates their values, takes the router's stop
  * path right here, and queues each change for the event loop's subscribers. */
@@ -707,7 +707,7 @@ static int on_stop_queue(sd_event_source *s, int fd, uint32_t revents, void *use
                                 if (g->chips[c].lines[i].stop_line)
                                         deliver(g, (enum chair_input) g->chips[c].lines[i].index,
                                                 atomic_load(&g->inputs[g->chips[c].lines[i].index].value),
-                                                monotonic_ns());
+                                                clock_ns(CLOCK_MONOTONIC));
         return 0;
 }
 
@@ -872,13 +872,6 @@ static int gpio_subscribe(struct chair_driver *drv, chair_input_changed_fn fn, v
         return 0;
 }
 
-static uint64_t monotonic_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
 static int gpio_go_safe(struct chair_driver *drv) {
         struct gpio_driver *g = gpio_driver_cast(drv);
         bool wrote = false;
@@ -899,7 +892,7 @@ static int gpio_go_safe(struct chair_driver *drv) {
                         wrote = true;
         }
         if (wrote && r == 0)
-                atomic_store(&g->safe_written_ns, monotonic_ns());
+                atomic_store(&g->safe_written_ns, clock_ns(CLOCK_MONOTONIC));
         return r;
 }
 

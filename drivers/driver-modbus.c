@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "driver.h"
 #include "log.h"
 #include "macro.h"
@@ -86,12 +87,6 @@ static uint64_t now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
 }
 
 static const struct hw_binding *out_binding(struct bus_worker *w, unsigned o) {
@@ -228,7 +223,7 @@ static bool deliver(struct modbus_driver *d, unsigned in, int32_t value) {
         bool first = !(atomic_fetch_or(&d->valid, 1ULL << in) & (1ULL << in));
         bool was_invalid = atomic_fetch_and(&d->out_of_range, ~(1ULL << in)) & (1ULL << in);
         if (atomic_exchange(&d->inputs[in], value) != value || first || was_invalid) {
-                atomic_store(&d->read_at_ns[in], now_ns());
+                atomic_store(&d->read_at_ns[in], clock_ns(CLOCK_MONOTONIC));
                 if (chair_input_info(in)->sampled && !was_invalid)
                         return false;
                 atomic_fetch_or(&d->changed, 1ULL << in);
@@ -247,7 +242,7 @@ static bool deliver_out_of_range(struct modbus_driver *d, unsigned in, double sc
 
         atomic_store(&d->inputs[in], bound);
         atomic_fetch_or(&d->valid, 1ULL << in);
-        atomic_store(&d->read_at_ns[in], now_ns());
+        atomic_store(&d->read_at_ns[in], clock_ns(CLOCK_MONOTONIC));
         if (was)
                 return false;
         atomic_fetch_or(&d->changed, 1ULL << in);
@@ -440,7 +435,7 @@ static void *bus_thread(void *userdata) {
                         if (safe && !ok)
                                 atomic_store(&w->safe_pending, true);
                         else if (safe)
-                                atomic_store(&w->safe_written_ns, now_ns());
+                                atomic_store(&w->safe_written_ns, clock_ns(CLOCK_MONOTONIC));
                 }
                 if (atomic_exchange(&w->poll_now, false))
                         w->next_poll_ms = now;
@@ -463,7 +458,7 @@ static void *bus_thread(void *userdata) {
                          * seen, not erased. */
                         bool complete = true;
 
-                        if (late && w->inputs_read_once && (!lease || now_ns() < lease)) {
+                        if (late && w->inputs_read_once && (!lease || clock_ns(CLOCK_MONOTONIC) < lease)) {
                                 ok = read_inputs(w, &complete);
                                 if (poll_due && complete)
                                         w->next_poll_ms = next_poll;
@@ -473,7 +468,7 @@ static void *bus_thread(void *userdata) {
                                 /* the read failed: back off below */
                         } else if (!complete) {
                                 /* outputs first; the heartbeat after the rest of the read */
-                        } else if (lease && now_ns() >= lease) {
+                        } else if (lease && clock_ns(CLOCK_MONOTONIC) >= lease) {
                                 /* The lease lapsed: the supervisor made no progress. No heartbeat,
                                  * so the board switches itself off within its timeout. */
                         } else if (modbus_write_register(w->ctx, c->heartbeat_register, ++w->heartbeat) < 0) {

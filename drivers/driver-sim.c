@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chair-physics.h"
+#include "clock.h"
 #include "driver-sim.h"
 #include "macro.h"
 
@@ -44,19 +45,13 @@ struct sim_driver {
         int32_t max_speed_mm_s;           /* the healthy roller's, for slow-roller */
 };
 
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
-}
-
 static bool bound_input(struct sim_driver *s, enum chair_input in) {
         return s->map->inputs[in].backend == HW_BACKEND_SIM;
 }
 
 /* Copies the physics' inputs out and tells the subscriber what changed. */
 static void publish_inputs(struct sim_driver *s) {
-        uint64_t ts = now_ns(), changed = 0;
+        uint64_t ts = clock_ns(CLOCK_MONOTONIC), changed = 0;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 int32_t v;
                 if (!bound_input(s, i))
@@ -243,7 +238,7 @@ static int sim_go_safe(struct chair_driver *drv) {
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 atomic_store(&s->image[o], chair_output_info(o)->safe_value);
         /* The simulated outputs are the image: safe as of now. */
-        atomic_store(&s->safe_written_ns, now_ns());
+        atomic_store(&s->safe_written_ns, clock_ns(CLOCK_MONOTONIC));
         wake(s);
         return 0;
 }
@@ -308,7 +303,7 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
         if (f < 0)
                 return -EINVAL;
         if (sd_event_now(sd_event_source_get_event(s->timer), CLOCK_MONOTONIC, &now) < 0)
-                now = now_ns() / NSEC_PER_USEC;
+                now = clock_ns(CLOCK_MONOTONIC) / NSEC_PER_USEC;
         if (!atomic_load(&s->stepping))
                 s->last_step_usec = 0;  /* at rest: no time to catch up */
         step_to(s, now);

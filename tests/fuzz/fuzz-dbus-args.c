@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <systemd/sd-bus.h>
 
-#include "bus-args.h"
+#include "bus/bus-args.h"
 #include "macro.h"
 #include "precautions.h"
 

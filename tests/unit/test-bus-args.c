@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <systemd/sd-bus.h>
 
-#include "bus-args.h"
-#include "daemon.h"
+#include "bus/bus-args.h"
+#include "chair-bus-names.h"
 #include "macro.h"
 
 static sd_bus *bus;

@@ -67,16 +67,16 @@ static const struct {
         const char *advice;
         int code;
 } advice[] = {
-        { "org.massagechair.Chair1.Error.FaultLatched", "a technician must check the chair and run 'chairctl clear-fault'", 1 },
-        { "org.massagechair.Chair1.Error.Busy", "'chairctl stop' ends the session first", 1 },
-        { "org.massagechair.Chair1.Error.UnknownProgram", "'chairctl list' shows the programs", 1 },
-        { "org.massagechair.Chair1.Error.NotRunning", "start a program first ('chairctl start PROGRAM')", 1 },
-        { "org.massagechair.Chair1.Error.PrecautionConflict",
+        { CHAIR_ERROR_FAULT_LATCHED, "a technician must check the chair and run 'chairctl clear-fault'", 1 },
+        { CHAIR_ERROR_BUSY, "'chairctl stop' ends the session first", 1 },
+        { CHAIR_ERROR_UNKNOWN_PROGRAM, "'chairctl list' shows the programs", 1 },
+        { CHAIR_ERROR_NOT_RUNNING, "start a program first ('chairctl start PROGRAM')", 1 },
+        { CHAIR_ERROR_PRECAUTION,
           "choose another program, or review the declared conditions with 'chairctl precautions'", 1 },
-        { "org.massagechair.Chair1.Error.InvalidProfile", "fix the lines named above and check with 'chairctl profile check FILE'", 1 },
-        { "org.massagechair.Chair1.Error.NotPermitted", NULL, 1 },
-        { "org.massagechair.Chair1.Error.NoBodyScan", "run a body scan first with 'chairctl scan'", 1 },
-        { "org.massagechair.Chair1.Error.ChildLocked", "the child lock is on", 1 },
+        { CHAIR_ERROR_INVALID_PROFILE, "fix the lines named above and check with 'chairctl profile check FILE'", 1 },
+        { CHAIR_ERROR_NOT_PERMITTED, NULL, 1 },
+        { CHAIR_ERROR_NO_BODY_SCAN, "run a body scan first with 'chairctl scan'", 1 },
+        { CHAIR_ERROR_CHILD_LOCK, "the child lock is on", 1 },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
         /* chairctl checked the syntax already: this is the daemon refusing a value. */

@@ -8,10 +8,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-#define CHAIR_BUS_NAME "org.massagechair.Chair1"
-#define CHAIR_OBJECT_PATH "/org/massagechair/Chair1"
-#define CHAIR_INTERFACE "org.massagechair.Chair1"
-#define CHAIR_SERVICE_INTERFACE "org.massagechair.Chair1.Service"
+#include "chair-bus-names.h"
 
 /* Exit codes: what the user should do next differs for each. */
 enum {

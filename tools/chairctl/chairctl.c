@@ -23,6 +23,7 @@
 #include "output.h"
 #include "parse-number.h"
 #include "profile-command.h"
+#include "vocab.h"
 
 enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
 
@@ -122,8 +123,8 @@ static int get_state(sd_bus *bus, char *buf, size_t size) {
 static int report_refusal(struct ctx *c, const char *verb, const sd_bus_error *error, int r) {
         char state[16] = "";
         const char *fix = NULL;
-        bool busy = sd_bus_error_has_name(error, "org.massagechair.Chair1.Error.Busy"),
-             not_running = sd_bus_error_has_name(error, "org.massagechair.Chair1.Error.NotRunning");
+        bool busy = sd_bus_error_has_name(error, CHAIR_ERROR_BUSY),
+             not_running = sd_bus_error_has_name(error, CHAIR_ERROR_NOT_RUNNING);
 
         if ((!busy && !not_running) || get_state(c->bus, state, sizeof state) < 0)
                 return client_report_error(error, r);
@@ -608,7 +609,7 @@ static int cmd_stop(struct ctx *c, int argc, char **argv) {
         int r = sd_bus_call_method(c->bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Stop", &error, NULL, NULL);
 
         /* As 'systemctl stop' of a stopped unit: an idle chair is what stop asks for. */
-        if (r < 0 && sd_bus_error_has_name(&error, "org.massagechair.Chair1.Error.NotRunning") &&
+        if (r < 0 && sd_bus_error_has_name(&error, CHAIR_ERROR_NOT_RUNNING) &&
             get_state(c->bus, state, sizeof state) >= 0 && strcmp(state, "idle") == 0)
                 r = 0;
         r = r < 0 ? report_refusal(c, "stop", &error, r) : 0;
@@ -721,7 +722,7 @@ static int cmd_heat(struct ctx *c, int argc, char **argv) {
 
 static int cmd_timer(struct ctx *c, int argc, char **argv) {
         unsigned u;
-        if (parse_uint(argv[1], 10, 30, &u) < 0 || u % 10)
+        if (parse_uint(argv[1], 0, UINT32_MAX, &u) < 0 || !chair_timer_valid(u))
                 return usage("the timer is 10, 20 or 30 minutes, not '%s'", argv[1]);
         return call(c, "timer", CHAIR_INTERFACE, "SetTimer", "u", u);
 }

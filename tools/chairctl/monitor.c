@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "monitor.h"
 #include "output.h"
+#include "vocab.h"
 
 #define TRACK_COLS 40
 #define BAR_COLS 40
@@ -79,7 +80,7 @@ static bool in_list(const char (*list)[16], unsigned n, const char *z) {
 }
 
 static const char *width_name(int64_t w) {
-        return w == 0 ? "narrow" : w == 1 ? "medium" : w == 2 ? "wide" : "-";
+        return w < 0 || w >= _CHAIR_WIDTH_MAX ? "-" : chair_width_to_string((enum chair_width) w);
 }
 
 /* The air pattern's phase as the valves show it: which zones fill, hold or release now. */

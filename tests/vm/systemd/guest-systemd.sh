@@ -237,12 +237,15 @@ drive() {
   echo "state $(state), outputs driven"
 }
 check "a program started over the system bus drives the gpio-sim lines" drive
-# The gpio-sim encoder never pulses, so a running roller ends in encoder-lost after 2 s: the e-stop
-# check clears that, starts again and presses the e-stop as soon as the outputs are driven. On a
-# loaded machine encoder-lost can still come first: up to three tries.
+# The gpio-sim encoder never pulses, so a running roller ends in encoder-lost (10 s in the guest's
+# map): the e-stop check first stops whatever runs with an e-stop press of its own and clears it,
+# starts again and presses the e-stop as soon as the outputs are driven. On a loaded machine
+# encoder-lost can still come first: up to three tries.
 estop() {
   local f try
   for try in 1 2 3; do
+    pull estop 1
+    wait_until 50 test "$(state)" = fault || { echo "no fault after an e-stop press: $(state)"; return 1; }
     pull estop 0
     as tess busctl call $SVC ClearFault >/dev/null 2>&1
     wait_until 50 test "$(state)" = idle || { echo "no idle after ClearFault: $(state)"; return 1; }

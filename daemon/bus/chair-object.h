@@ -3,9 +3,11 @@
 #pragma once
 
 struct chair_daemon;
+struct chair_bus;
+struct chair_object_cache;
 
-int chair_object_register(struct chair_daemon *d);
+/* Registers the object and subscribes it to the change channel. */
+int chair_object_register(struct chair_daemon *d, struct chair_bus *b);
 /* Starts the coalesced RollerPosition announcements while a session is active. */
 void chair_object_session_active(struct chair_daemon *d);
-/* Emits PropertiesChanged for the named properties (NULL-terminated). */
-int chair_object_emit_changed(struct chair_daemon *d, const char *first, ...);
+void chair_object_cache_free(struct chair_object_cache *c);

@@ -3,5 +3,6 @@
 #pragma once
 
 struct chair_daemon;
+struct chair_bus;
 
-int service_object_register(struct chair_daemon *d);
+int service_object_register(struct chair_daemon *d, struct chair_bus *b);

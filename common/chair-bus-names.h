@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Named D-Bus errors of org.massagechair.Chair1; every failure a caller sees is one of these or
- * a standard org.freedesktop.DBus.Error.*, never a status code in a reply. */
+/* The names of massagechaird's D-Bus API, shared by the daemon's bus layer and chairctl: one
+ * copy, so a rename cannot leave the client behind. */
 #pragma once
 
+#define CHAIR_BUS_NAME "org.massagechair.Chair1"
+#define CHAIR_OBJECT_PATH "/org/massagechair/Chair1"
+#define CHAIR_INTERFACE "org.massagechair.Chair1"
+#define CHAIR_SERVICE_INTERFACE "org.massagechair.Chair1.Service"
+
+/* Named errors of org.massagechair.Chair1; every failure a caller sees is one of these or a
+ * standard org.freedesktop.DBus.Error.*, never a status code in a reply. */
 #define CHAIR_ERROR_UNKNOWN_PROGRAM  "org.massagechair.Chair1.Error.UnknownProgram"
 #define CHAIR_ERROR_BUSY             "org.massagechair.Chair1.Error.Busy"
 #define CHAIR_ERROR_NOT_RUNNING      "org.massagechair.Chair1.Error.NotRunning"

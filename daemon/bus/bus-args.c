@@ -12,14 +12,15 @@
 #include <string.h>
 
 #include "bus-args.h"
+#include "chair-bus-names.h"
 #include "chair-io.h"
-#include "daemon.h"
 #include "macro.h"
 #include "state-store.h"
+#include "strv.h"
+#include "vocab.h"
 
 _Static_assert(FAULTS_MAX == HISTORY_MAX, "GetHistory and GetFaults share one maximum");
 
-const char *const bus_width_names[3] = { "narrow", "medium", "wide" };
 
 int bus_invalid(sd_bus_error *error, const char *fmt, ...) {
         char msg[256];
@@ -31,10 +32,7 @@ int bus_invalid(sd_bus_error *error, const char *fmt, ...) {
 }
 
 void bus_args_done(struct bus_args *a) {
-        for (char **p = a->strv; p && *p; p++)
-                free(*p);
-        free(a->strv);
-        a->strv = NULL;
+        a->strv = strv_free(a->strv);
 }
 
 /* Reads one string argument of at most max bytes. sd-bus has checked it is UTF-8. */
@@ -172,11 +170,11 @@ int bus_parse_set_width(sd_bus_message *m, const struct bus_args_context *ctx, s
         int r = read_string(m, "width", BUS_NAME_MAX, &a->str[0], error);
         if (r < 0)
                 return r;
-        for (unsigned i = 0; i < ARRAY_SIZE(bus_width_names); i++)
-                if (strcmp(bus_width_names[i], a->str[0]) == 0) {
-                        a->u[0] = i;
-                        return 0;
-                }
+        r = chair_width_from_string(a->str[0]);
+        if (r >= 0) {
+                a->u[0] = (uint32_t) r;
+                return 0;
+        }
         return bus_invalid(error, "width must be narrow, medium or wide, not '%s'", a->str[0]);
 }
 
@@ -228,7 +226,7 @@ int bus_parse_timer(sd_bus_message *m, const struct bus_args_context *ctx, struc
         int r = read_u32(m, "minutes", 0, UINT32_MAX, &a->u[0], error);
         if (r < 0)
                 return r;
-        if (a->u[0] != 10 && a->u[0] != 20 && a->u[0] != 30)
+        if (!chair_timer_valid(a->u[0]))
                 return bus_invalid(error, "minutes must be 10, 20 or 30, not %u", a->u[0]);
         return 0;
 }

@@ -16,6 +16,7 @@
 #include "bus-args.h"
 #include "bus-errors.h"
 #include "bus-util.h"
+#include "chair-bus.h"
 #include "chair-hw.h"
 #include "chair-object.h"
 #include "daemon.h"
@@ -174,10 +175,9 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                 if (chair_hw_has_output(d->hw, o))
                         r = dict_append_i(reply, "output.", chair_output_info(o)->name, chair_hw_get_output(d->hw, o));
         for (unsigned b = HW_BACKEND_SIM; r >= 0 && b <= HW_BACKEND_MODBUS; b++) {
-                struct chair_driver *drv = chair_hw_driver(d->hw, b);
                 struct chair_driver_stats ds;
                 char prefix[32];
-                if (!drv || !drv->ops->get_stats || drv->ops->get_stats(drv, &ds) < 0)
+                if (chair_hw_get_stats(d->hw, b, &ds) < 0)
                         continue;
                 snprintf(prefix, sizeof prefix, "%s.", hw_backend_name(b));
                 r = dict_append_i(reply, prefix, "transactions", (int64_t) ds.transactions);
@@ -295,12 +295,12 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                 code = (int) v;
         }
         /* A key still held from an earlier call is let go first. */
-        if (d->sim_key_release && sd_event_source_get_enabled(d->sim_key_release, NULL) != SD_EVENT_OFF) {
-                sd_event_source_set_enabled(d->sim_key_release, SD_EVENT_OFF);
+        if (d->bus->sim_key_release && sd_event_source_get_enabled(d->bus->sim_key_release, NULL) != SD_EVENT_OFF) {
+                sd_event_source_set_enabled(d->bus->sim_key_release, SD_EVENT_OFF);
                 chair_driver_sim_press_key(sim, 0);
         }
-        if (!d->sim_key_release) {
-                r = sd_event_add_time(d->event, &d->sim_key_release, CLOCK_MONOTONIC, 0, USEC_PER_MSEC,
+        if (!d->bus->sim_key_release) {
+                r = sd_event_add_time(d->event, &d->bus->sim_key_release, CLOCK_MONOTONIC, 0, USEC_PER_MSEC,
                                       on_sim_key_release, d);
                 if (r < 0)
                         return r;
@@ -311,8 +311,8 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
         } else {
                 uint64_t now = 0;
                 sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-                sd_event_source_set_time(d->sim_key_release, now + hold_ms * USEC_PER_MSEC);
-                sd_event_source_set_enabled(d->sim_key_release, SD_EVENT_ONESHOT);
+                sd_event_source_set_time(d->bus->sim_key_release, now + hold_ms * USEC_PER_MSEC);
+                sd_event_source_set_enabled(d->bus->sim_key_release, SD_EVENT_ONESHOT);
         }
         return sd_bus_reply_method_return(m, NULL);
 }
@@ -322,24 +322,21 @@ static int method_calibrate(sd_bus_message *m, void *userdata, sd_bus_error *err
         REQUIRE_TECHNICIAN(m, error);
         /* Calibration is a body scan without a body's program: it homes the roller, sweeps the
          * track and stores the shoulder point. */
-        return reply_or_error(m, session_start_scan(d->session, error));
+        struct chair_error e = CHAIR_ERROR_NULL;
+        return reply_core(m, error, session_start_scan(d->session, &e), &e);
 }
 
 static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        struct chair_error e = CHAIR_ERROR_NULL;
         struct bus_args a = {};
-        uint32_t minutes;
         int r;
 
         REQUIRE_TECHNICIAN(m, error);
         r = bus_parse_timer(m, NULL, &a, error);
         if (r < 0)
                 return r;
-        minutes = a.u[0];
-        r = state_store_save_default_timer(d->store, minutes);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Could not store the default timer: %m");
-        return reply_or_error(m, session_set_timer(d->session, minutes, error));
+        return reply_core(m, error, daemon_set_default_timer(d, a.u[0], &e), &e);
 }
 
 static int property_scheduler_stats(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -406,8 +403,8 @@ static const sd_bus_vtable service_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-int service_object_register(struct chair_daemon *d) {
-        int r = sd_bus_add_object_vtable(d->bus, &d->service_slot, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE,
+int service_object_register(struct chair_daemon *d, struct chair_bus *b) {
+        int r = sd_bus_add_object_vtable(b->bus, &b->service_slot, CHAIR_OBJECT_PATH, CHAIR_SERVICE_INTERFACE,
                                          service_vtable, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to register %s: %m", CHAIR_SERVICE_INTERFACE);

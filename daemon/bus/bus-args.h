@@ -81,7 +81,6 @@ int bus_parse_press_key(sd_bus_message *m, const struct bus_args_context *ctx, s
 int bus_invalid(sd_bus_error *error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The width names, by index (narrow, medium, wide). */
-extern const char *const bus_width_names[3];
 
 /* Whether s is UTF-8 as sd-bus accepts it (no overlong forms, surrogates or noncharacters). */
 bool bus_utf8_valid(const char *s);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "chair-bus-names.h"
+#include "chair-bus.h"
+#include "chair-object.h"
+#include "daemon.h"
+#include "log.h"
+#include "service-object.h"
+
+int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
+        struct chair_bus *b = calloc(1, sizeof *b);
+        int r;
+
+        if (!b)
+                return -ENOMEM;
+        *ret = b;
+        r = sd_bus_open_system(&b->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = chair_object_register(d, b);
+        if (r >= 0)
+                r = service_object_register(d, b);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+
+        /* Synchronously, so a second instance fails here with a clear message. */
+        r = sd_bus_request_name(b->bus, CHAIR_BUS_NAME, 0);
+        if (r == -EEXIST || r == -EALREADY)
+                return log_error_errno(r, "The bus name %s is already owned: is another massagechaird running?",
+                                       CHAIR_BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire the bus name %s: %m", CHAIR_BUS_NAME);
+        return 0;
+}
+
+struct chair_bus *chair_bus_free(struct chair_bus *b) {
+        if (!b)
+                return NULL;
+        sd_event_source_disable_unref(b->roller_tick);
+        sd_event_source_disable_unref(b->sim_key_release);
+        sd_bus_slot_unref(b->chair_slot);
+        sd_bus_slot_unref(b->service_slot);
+        if (b->bus)
+                sd_bus_flush_close_unref(b->bus);
+        chair_object_cache_free(b->cache);
+        free(b);
+        return NULL;
+}
