@@ -36,6 +36,9 @@ enum timeline_air_action {
         TL_AIR_INFLATE = 1,
         TL_AIR_HOLD = 2,
 };
+/* In a TL_AIR_ZONE value, above the level: the level as given, not scaled by the live intensity
+ * (manual air has an intensity of its own). */
+#define TL_AIR_LEVEL_AS_GIVEN (1 << 16)
 
 struct timeline_cmd {
         uint32_t at_ms;     /* from the start of the program */

@@ -260,6 +260,9 @@ static int setup_scheduler(struct chair_daemon *d) {
         struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw, scheduler_flush };
         int r;
 
+        /* No pressure sensor, by design: inflate by the map's time per level, then hold. */
+        if (d->map.air_timed_inflation)
+                memcpy(cfg.air_inflate_ms, d->map.air_inflate_ms, sizeof cfg.air_inflate_ms);
         r = scheduler_new(&cfg, &io, &d->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the scheduler: %m");

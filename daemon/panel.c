@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "panel.h"
 #include "program-library.h"
+#include "scheduler.h"
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -181,8 +182,16 @@ static void show(struct panel *p) {
         power_led = blink_ms ? p->blink_on : active;
 
         set_indicator(p, CHAIR_OUT_LED_POWER, power_led);
+        /* During a session the LEDs show what the chair is doing (a program's heat and air
+         * too), while idle what is set for the next one. */
+        if (active) {
+                heat = 0;
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                        heat = MAX(heat, (uint32_t) MAX(0, scheduler_heat_level(d->scheduler, z)));
+        }
         set_indicator(p, CHAIR_OUT_LED_HEAT, heat > 0);
-        set_indicator(p, CHAIR_OUT_LED_AIR, st->air_zones && st->air_intensity);
+        set_indicator(p, CHAIR_OUT_LED_AIR, active ? scheduler_active_air_zones(d->scheduler) != 0
+                                                   : st->air_zones && st->air_intensity);
         set_indicator(p, CHAIR_OUT_LED_LOCK, d->child_lock);
         set_indicator(p, CHAIR_OUT_DISPLAY_MINUTES, (int32_t) minutes);
         set_indicator(p, CHAIR_OUT_DISPLAY_PROGRAM, (int32_t) program);

@@ -41,6 +41,7 @@ enum command_type {
         CMD_MANUAL,
         CMD_SET_CHANNEL,
         CMD_MODIFIERS,
+        CMD_ROLLER_OFFSET,
         CMD_HANG,
         CMD_LATE,
         CMD_QUIT,
@@ -78,6 +79,9 @@ struct channel_state {
         int32_t knead, tap, width, depth;
         int32_t air_action[_CHAIR_AIR_ZONE_MAX];
         int32_t air_level[_CHAIR_AIR_ZONE_MAX];
+        bool air_as_given[_CHAIR_AIR_ZONE_MAX];  /* TL_AIR_LEVEL_AS_GIVEN */
+        uint64_t air_pumped_ns[_CHAIR_AIR_ZONE_MAX]; /* timed inflation: pumping so far */
+        bool air_pumping[_CHAIR_AIR_ZONE_MAX];     /* ... since the last control pass */
         int32_t heat_level[_CHAIR_HEAT_ZONE_MAX];
 };
 
@@ -126,6 +130,8 @@ struct scheduler {
         atomic_bool realtime;
         _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
         uint64_t now_ns;                      /* of the wake-up being served */
+        uint64_t air_last_ns;                 /* of the last air control pass */
+        int32_t roller_offset_mm;             /* added to the timeline's roller positions */
         bool staged;                          /* outputs set since the last flush */
         uint64_t slept_until;                 /* the deadline the last service returned */
         bool hung;                            /* a test of the watchdog: the thread stops working */
@@ -365,14 +371,24 @@ static void control_air(struct scheduler *s, bool inflate_allowed) {
         int32_t pressure = input(s, CHAIR_IN_AIR_PRESSURE, 0);
         bool any_connected = false, pump = false;
         unsigned active = 0;
+        uint64_t dt = s->air_last_ns && s->now_ns > s->air_last_ns ? s->now_ns - s->air_last_ns : 0;
+
+        s->air_last_ns = s->now_ns;
 
         for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
                 bool inflate = c->air_action[z] == TL_AIR_INFLATE;
                 bool hold = c->air_action[z] == TL_AIR_HOLD || (inflate && !inflate_allowed);
-                int32_t level = CLAMP(scale_pct(c->air_level[z] ? c->air_level[z] : 3, s->intensity_pct), 1, 5);
+                int32_t given = c->air_level[z] ? c->air_level[z] : 3;
+                int32_t level = CLAMP(c->air_as_given[z] ? given : scale_pct(given, s->intensity_pct), 1, 5);
+                uint64_t timed_ns = s->config.air_inflate_ms[level] * 1000000ULL;
 
-                if (inflate && inflate_allowed && pressure < air_target[level])
-                        pump = true;
+                /* Without a pressure sensor: pump for the level's time, then hold (the
+                 * supervisor's inflation-time interlock still bounds the pump). */
+                if (c->air_pumping[z])
+                        c->air_pumped_ns[z] += dt;
+                c->air_pumping[z] = inflate && inflate_allowed &&
+                                    (timed_ns ? c->air_pumped_ns[z] < timed_ns : pressure < air_target[level]);
+                pump |= c->air_pumping[z];
                 if (inflate || hold) {
                         any_connected = true;
                         active |= 1u << z;
@@ -384,9 +400,10 @@ static void control_air(struct scheduler *s, bool inflate_allowed) {
         atomic_store(&s->air_zones_active, active);
 }
 
-static void control_heat(struct scheduler *s) {
+static void control_heat(struct scheduler *s, bool heat_allowed) {
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
-                int32_t level = CLAMP(s->planned.heat_level[z], 0, 3);
+                /* Paused: the elements off, the level kept for the resume. */
+                int32_t level = heat_allowed ? CLAMP(s->planned.heat_level[z], 0, 3) : 0;
                 enum chair_output out = chair_heat_zone_output(z);
                 int32_t temp;
 
@@ -402,6 +419,13 @@ static void control_heat(struct scheduler *s) {
                         put(s, out, 1);
                 /* inside the band: keep the element as it is */
         }
+}
+
+static void take_modifiers(struct scheduler *s) {
+        s->intensity_pct = s->pending_intensity_pct;
+        s->speed_pct = s->pending_speed_pct;
+        s->width_override = s->pending_width;
+        s->modifiers_pending = false;
 }
 
 static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
@@ -444,8 +468,11 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
         case TL_AIR_ZONE:
                 if ((unsigned) cmd->arg < _CHAIR_AIR_ZONE_MAX) {
                         /* value: action in the low byte, pressure level 1-5 above it (0 = 3) */
+                        if ((cmd->value & 0xff) == TL_AIR_RELEASE)
+                                c->air_pumped_ns[cmd->arg] = 0; /* the next inflation starts from empty */
                         c->air_action[cmd->arg] = cmd->value & 0xff;
                         c->air_level[cmd->arg] = (cmd->value >> 8) & 0xff;
+                        c->air_as_given[cmd->arg] = cmd->value & TL_AIR_LEVEL_AS_GIVEN;
                 }
                 break;
         case TL_HEAT_ZONE:
@@ -455,10 +482,7 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
         case TL_STEP:
                 /* A safe point: live changes take effect here. */
                 if (s->modifiers_pending) {
-                        s->intensity_pct = s->pending_intensity_pct;
-                        s->speed_pct = s->pending_speed_pct;
-                        s->width_override = s->pending_width;
-                        s->modifiers_pending = false;
+                        take_modifiers(s);
                         /* A travel under way: its deadline at the new speed. */
                         if (c->roller_active && !s->dwell_until_ns)
                                 start_leg(s);
@@ -475,7 +499,7 @@ static void run_controllers(struct scheduler *s) {
         control_roller(s, moving);
         control_mechanism(s, s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_MANUAL);
         control_air(s, s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_MANUAL);
-        control_heat(s);
+        control_heat(s, s->mode != SCHEDULER_PAUSED);
 }
 
 /* The histogram's bins: a width per decade, so every bin is within 1 % of its values. */
@@ -531,6 +555,8 @@ static void begin_settling(struct scheduler *s) {
         memset(c->air_action, 0, sizeof c->air_action);
         memset(c->heat_level, 0, sizeof c->heat_level);
         c->knead = c->tap = c->depth = 0;
+        c->width = 1;             /* every output back at its safe value once settled */
+        s->width_override = -1;
         c->roller_active = true;
         c->sweeping = false;
         c->roller_target_mm = 0;  /* park at the bottom of the track */
@@ -547,6 +573,11 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 s->planned.width = 1;
                 s->timeline = cmd->timeline;
                 s->next = 0;
+                s->roller_offset_mm = 0; /* planned on the body as it is now */
+                /* A new program is a safe point: the modifiers sent for it apply from its
+                 * first command, never the last session's. */
+                if (s->modifiers_pending)
+                        take_modifiers(s);
                 s->t0_ns = cmd->start_ns;
                 atomic_store(&s->program_ms, 0);
                 set_mode(s, SCHEDULER_RUNNING);
@@ -610,6 +641,9 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                         s->modifiers_pending = false;
                 }
                 break;
+        case CMD_ROLLER_OFFSET:
+                s->roller_offset_mm = cmd->a;
+                break;
         case CMD_HANG:
                 s->hung = true;
                 break;
@@ -658,7 +692,17 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
                                 set_mode(s, SCHEDULER_IDLE);
                                 return UINT64_MAX;
                         }
-                        apply_command(s, tc);
+                        if (s->roller_offset_mm && (tc->channel == TL_ROLLER_SWEEP ||
+                                                    (tc->channel == TL_ROLLER_POSITION && tc->value != TL_ROLLER_HERE))) {
+                                struct timeline_cmd shifted = *tc;
+                                shifted.value = tc->channel == TL_ROLLER_SWEEP
+                                                        ? timeline_sweep_value(timeline_sweep_first(tc->value) + s->roller_offset_mm,
+                                                                               timeline_sweep_second(tc->value) + s->roller_offset_mm)
+                                                        : tc->value + s->roller_offset_mm;
+                                apply_command(s, &shifted);
+                        } else {
+                                apply_command(s, tc);
+                        }
                         s->next++;
                 }
                 if (now >= s->t0_ns)
@@ -911,6 +955,10 @@ int scheduler_manual(struct scheduler *s) {
 int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t arg, int32_t value) {
         return push_command(s, &(struct command) { .type = CMD_SET_CHANNEL, .a = (int32_t) c, .b = arg, .c = value });
 }
+int scheduler_set_roller_offset(struct scheduler *s, int32_t mm) {
+        return push_command(s, &(struct command) { .type = CMD_ROLLER_OFFSET, .a = mm });
+}
+
 int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width) {
         return push_command(s, &(struct command) { .type = CMD_MODIFIERS, .a = intensity_pct, .b = speed_pct, .c = width });
 }

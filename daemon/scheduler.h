@@ -37,6 +37,9 @@ struct scheduler_config {
         uint32_t tick_ms;           /* controller period while active */
         uint32_t travel_timeout_ms; /* least time allowed to reach a roller target */
         uint32_t travel_margin_pct; /* allowed on top of a travel's expected time (0: the default) */
+        /* A chair without a pressure sensor inflates by time: ms of pumping per level 1-5 ([0]
+         * unused), then the zone holds. All zero: by pressure. */
+        uint32_t air_inflate_ms[6];
         uint32_t priority;          /* SCHED_FIFO priority of the thread (0: 50) */
         int32_t cpu;                /* the CPU the thread is kept on, -1: any */
 };
@@ -115,6 +118,10 @@ int scheduler_resume(struct scheduler *s);
 int scheduler_settle(struct scheduler *s);
 int scheduler_abort(struct scheduler *s);  /* forget everything at once; outputs already safe */
 int scheduler_manual(struct scheduler *s); /* setpoints only, no timeline */
+/* Shifts the loaded timeline's roller positions by MM from its next roller command on (a
+ * shoulder fine-tune during a session: every position is relative to the shoulder); a load
+ * resets it. */
+int scheduler_set_roller_offset(struct scheduler *s, int32_t mm);
 int scheduler_set_channel(struct scheduler *s, enum timeline_channel c, int16_t arg, int32_t value);
 /* Live changes, applied at the next step boundary: percentages of the planned values. */
 int scheduler_set_modifiers(struct scheduler *s, int32_t intensity_pct, int32_t speed_pct, int32_t width);

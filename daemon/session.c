@@ -28,6 +28,9 @@
 #define SHOULDER_MAX_STEPS 5
 #define POINT_STEP_MM 10
 #define SCAN_DEPTH 2            /* how hard the roller presses while it scans */
+#define SCAN_FULL_PCT 90        /* of the hardest press: still on the body below the shoulder */
+#define MANUAL_SAFE_POINT_MS 2000
+#define MANUAL_SLOT_PREFIX "manual:"  /* a memory slot of manual mode */ /* live changes in manual and point mode take effect this often */
 
 enum scan_phase {
         SCAN_TO_BOTTOM,
@@ -50,6 +53,7 @@ struct session {
         uint64_t started_usec;            /* CLOCK_MONOTONIC */
         uint32_t duration_s;
         uint32_t last_remaining;
+        int32_t last_heat[_CHAIR_HEAT_ZONE_MAX]; /* as last signalled: a program's heat changes too */
         struct precaution_caps caps;      /* what the running timeline was limited to */
         int32_t planned_max_depth;        /* its deepest depth command */
 
@@ -58,6 +62,8 @@ struct session {
         int32_t shoulder_steps;
         enum scan_phase scan_phase;
         int32_t scan_last_loaded_mm;
+        int32_t scan_peak_load, scan_full_mm; /* the hardest press so far, and the last point near it */
+        int32_t planned_shoulder_steps;   /* the fine-tune the running timeline was planned with */
         uint64_t scan_started_usec;
 
         sd_event_source *tick;            /* 1 Hz while running: Remaining, auto-off */
@@ -202,19 +208,25 @@ static void begin_running(struct session *s, struct timeline *t) {
                 log_warning("Precautions: %zu commands of %s limited to the declared conditions' caps.", limited,
                             s->program);
         s->duration_s = (t->duration_ms + 999) / 1000;
+        s->planned_shoulder_steps = s->shoulder_steps;
         s->started_usec = clock_usec(CLOCK_MONOTONIC);
         s->started_realtime_usec = clock_usec(CLOCK_REALTIME);
         s->id = s->started_realtime_usec;
         s->last_remaining = s->duration_s;
         chair_hw_enable(s->d->hw);
+        /* The modifiers first: the load takes them, so the first step runs at this session's
+         * intensity, speed and width. */
+        if (push_modifiers(s) < 0) {
+                timeline_free(t);
+                free(t);
+                return; /* not taken: the scheduler's sink has faulted the chair */
+        }
         if (scheduler_load(s->d->scheduler, t, clock_usec(CLOCK_MONOTONIC) * 1000) < 0) {
                 timeline_free(t);
                 free(t);
                 fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
                 return;
         }
-        if (push_modifiers(s) < 0)
-                return; /* not taken: the scheduler's sink has faulted the chair */
         set_state(s, SESSION_RUNNING);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_SESSION_ID);
         start_tick(s);
@@ -305,15 +317,23 @@ static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 if (pos <= 3 || bottom) {
                         s->scan_phase = SCAN_SWEEP_UP;
                         s->scan_last_loaded_mm = -1;
+                        s->scan_peak_load = 0;
+                        s->scan_full_mm = -1;
                         send_channel(s, TL_DEPTH, 0, SCAN_DEPTH);
                         send_channel(s, TL_ROLLER_POSITION, SCAN_SPEED_MM_S, s->d->map.track_length_mm);
                 }
                 break;
         case SCAN_SWEEP_UP:
+                /* The shoulder is where the load starts to fall, not where it has fallen below
+                 * SCAN_LOAD_ON (that is ~20 mm higher): the last point pressed nearly as hard
+                 * as the hardest so far. */
+                s->scan_peak_load = MAX(s->scan_peak_load, load);
+                if (load >= SCAN_LOAD_ON && load >= s->scan_peak_load * SCAN_FULL_PCT / 100)
+                        s->scan_full_mm = pos;
                 if (load >= SCAN_LOAD_ON)
                         s->scan_last_loaded_mm = pos;
                 else if (s->scan_last_loaded_mm >= 0 && pos >= s->scan_last_loaded_mm + SCAN_CLEAR_MM) {
-                        scan_finish(s, s->scan_last_loaded_mm, true);
+                        scan_finish(s, s->scan_full_mm >= 0 ? s->scan_full_mm : s->scan_last_loaded_mm, true);
                         return 0;
                 }
                 if (pos >= s->d->map.track_length_mm - 3)
@@ -353,6 +373,13 @@ int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error
         if (n < -SHOULDER_MAX_STEPS || n > SHOULDER_MAX_STEPS)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The shoulder point can move at most %d steps from the scan",
                               SHOULDER_MAX_STEPS);
+        /* A program under way follows at its next roller command: its positions are all
+         * relative to the shoulder (the waist moves with it). */
+        if (!s->manual && (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)) {
+                int r = scheduler_set_roller_offset(s->d->scheduler, (n - s->planned_shoulder_steps) * SHOULDER_STEP_MM);
+                if (r < 0)
+                        return r;
+        }
         s->shoulder_steps = n;
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);
         return 0;
@@ -384,9 +411,11 @@ int session_start(struct session *s, const char *program, const struct session_o
         s->settings.intensity = v.value;
         s->pending.intensity = s->settings.intensity;
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_INTENSITY);
-        /* The program's own length unless asked otherwise; the auto-off timer bounds it. */
+        /* The program's own length unless asked otherwise; the auto-off timer caps every
+         * session, an explicit length too (the program is fitted to what is left). */
         if (!s->pending.duration_s)
-                s->pending.duration_s = MIN(p.duration_s, s->settings.timer_min * 60);
+                s->pending.duration_s = p.duration_s;
+        s->pending.duration_s = MIN(s->pending.duration_s, s->settings.timer_min * 60);
 
         if (o->scan == 1 || (o->scan == -1 && s->shoulder_scan_mm < 0 && chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD))) {
                 r = session_start_scan(s, error);
@@ -445,31 +474,36 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
                 break;
         }
         hi = MIN(hi, s->d->map.track_length_mm);
-        depth = gate_level(s, PRECAUTION_DEPTH, strcmp(technique, "shiatsu") == 0 ? 4 : 2, true, error);
+        /* The Depth setting as set while idle (the default 3), within the conditions' cap. */
+        depth = gate_level(s, PRECAUTION_DEPTH, s->settings.depth, true, error);
         if (depth < 0)
                 return depth;
 
-        /* A sweep between the ends for the whole duration; each sweep is a safe point. */
-        cap = 8 + 3 * (duration_s * speed / MAX(1, hi - lo + 1) + 2);
+        /* One closed-loop sweep between the ends (or the point) for the whole duration, with the
+         * air and heat set while idle; a step every MANUAL_SAFE_POINT_MS is a safe point for
+         * live changes. */
+        cap = 6 + _CHAIR_AIR_ZONE_MAX + _CHAIR_HEAT_ZONE_MAX + duration_s * 1000 / MANUAL_SAFE_POINT_MS + 1;
         t = calloc(1, sizeof *t);
         if (!t || !(t->cmds = calloc(cap, sizeof *t->cmds))) {
                 free(t);
                 return -ENOMEM;
         }
-        t->cmds[n++] = (struct timeline_cmd) { 0, TL_WIDTH, 0, 1 };
+        t->cmds[n++] = (struct timeline_cmd) { 0, TL_WIDTH, 0, (int32_t) s->settings.width };
         t->cmds[n++] = (struct timeline_cmd) { 0, TL_DEPTH, 0, depth };
         t->cmds[n++] = (struct timeline_cmd) { 0, TL_KNEAD, 0, knead };
         t->cmds[n++] = (struct timeline_cmd) { 0, TL_TAP, 0, tap };
-        if (lo == hi) {
-                t->cmds[n++] = (struct timeline_cmd) { 0, TL_ROLLER_POSITION, (int16_t) speed, lo };
-                t->cmds[n++] = (struct timeline_cmd) { 0, TL_STEP, 0, 0 };
-        } else {
-                uint32_t sweep_ms = (uint32_t) ((hi - lo) * 1000 / speed);
-                for (int32_t i = 0; at < duration_s * 1000 && n + 2 < cap; i++, at += sweep_ms) {
-                        t->cmds[n++] = (struct timeline_cmd) { at, TL_STEP, 0, i };
-                        t->cmds[n++] = (struct timeline_cmd) { at, TL_ROLLER_POSITION, (int16_t) speed, i % 2 ? lo : hi };
-                }
-        }
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if ((s->settings.air_zones & (1u << z)) && s->settings.air_intensity)
+                        t->cmds[n++] = (struct timeline_cmd) { 0, TL_AIR_ZONE, (int16_t) z,
+                                                               TL_AIR_INFLATE | (int32_t) (s->settings.air_intensity << 8) |
+                                                                       TL_AIR_LEVEL_AS_GIVEN };
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (s->settings.heat[z])
+                        t->cmds[n++] = (struct timeline_cmd) { 0, TL_HEAT_ZONE, (int16_t) z, (int32_t) s->settings.heat[z] };
+        t->cmds[n++] = lo == hi ? (struct timeline_cmd) { 0, TL_ROLLER_POSITION, (int16_t) speed, lo }
+                                : (struct timeline_cmd) { 0, TL_ROLLER_SWEEP, (int16_t) speed, timeline_sweep_value(hi, lo) };
+        for (int32_t i = 0; at < duration_s * 1000 && n < cap; i++, at += MANUAL_SAFE_POINT_MS)
+                t->cmds[n++] = (struct timeline_cmd) { at, TL_STEP, 0, i };
         t->n_cmds = n;
         t->duration_ms = duration_s * 1000;
 
@@ -635,8 +669,9 @@ static int set_air(struct session *s, uint32_t zones, uint32_t intensity, bool c
         if (s->state == SESSION_RUNNING && s->manual)
                 for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                         send_channel(s, TL_AIR_ZONE, (int16_t) z,
-                                     (zones & (1u << z)) && intensity ? TL_AIR_INFLATE | (int32_t) (intensity << 8)
-                                                                      : TL_AIR_RELEASE);
+                                     (zones & (1u << z)) && intensity
+                                             ? TL_AIR_INFLATE | (int32_t) (intensity << 8) | TL_AIR_LEVEL_AS_GIVEN
+                                             : TL_AIR_RELEASE);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_AIR);
         return 0;
 }
@@ -681,7 +716,12 @@ int session_save_memory(struct session *s, unsigned n, struct chair_error *error
 
         if (!s->program[0] || s->state == SESSION_IDLE || s->state == SESSION_FAULT)
                 return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "Nothing to save: no program is running");
-        snprintf(slot.program, sizeof slot.program, "%s", s->program);
+        /* Manual mode: its technique and area, "manual:TECHNIQUE@AREA" (enum manual_area). */
+        if (s->manual)
+                snprintf(slot.program, sizeof slot.program, "%s%s@%d", MANUAL_SLOT_PREFIX, s->manual_technique,
+                         (int) s->manual_area);
+        else
+                snprintf(slot.program, sizeof slot.program, "%s", s->program);
         slot.used = true;
         slot.intensity = st->intensity;
         slot.speed = st->speed;
@@ -714,6 +754,26 @@ int session_recall_memory(struct session *s, unsigned n, struct chair_error *err
         r = check_can_start(s, error);
         if (r < 0)
                 return r;
+        if (strncmp(slot.program, MANUAL_SLOT_PREFIX, strlen(MANUAL_SLOT_PREFIX)) == 0) {
+                char technique[sizeof slot.program];
+                const char *at = strrchr(slot.program, '@');
+                int area = at && at[1] >= '0' && at[1] <= '0' + MANUAL_POINT && !at[2] ? at[1] - '0' : -1;
+                if (area < 0)
+                        return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED,
+                                               "Memory slot %u holds no valid manual mode ('%s')", n, slot.program);
+                snprintf(technique, sizeof technique, "%.*s", (int) (at - slot.program - strlen(MANUAL_SLOT_PREFIX)),
+                         slot.program + strlen(MANUAL_SLOT_PREFIX));
+                /* The settings first (each within the conditions), then manual mode with them. */
+                session_set_speed(s, slot.speed, NULL);
+                session_set_width(s, slot.width, NULL);
+                set_depth(s, slot.depth, true, NULL);
+                set_air(s, slot.air_zones, slot.air_intensity, true, NULL);
+                set_heat(s, CHAIR_HEAT_LUMBAR, slot.heat_lumbar, true, NULL);
+                set_heat(s, CHAIR_HEAT_CALVES, slot.heat_calves, true, NULL);
+                session_set_timer(s, slot.timer_min, NULL);
+                o.intensity = slot.intensity;
+                return session_start_manual(s, technique, (enum manual_area) area, &o, error);
+        }
         if (program_library_find(s->d->library, slot.program, &p) < 0)
                 return chair_error_set(error, CHAIR_REASON_UNKNOWN_PROGRAM, "Memory slot %u names no installed program ('%s')", n,
                               slot.program);
@@ -791,6 +851,7 @@ void session_precautions_changed(struct session *s) {
 static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         struct session *s = userdata;
         uint32_t remaining;
+        bool heat_changed;
 
         sd_event_source_set_time(src, usec + USEC_PER_SEC);
         if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
@@ -800,6 +861,14 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 s->last_remaining = remaining;
                 chair_changes_mark(s->d->changes, CHAIR_CHANGE_REMAINING | CHAIR_CHANGE_TEMPERATURES);
         }
+        heat_changed = false;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                int32_t level = scheduler_heat_level(s->d->scheduler, z);
+                heat_changed |= level != s->last_heat[z];
+                s->last_heat[z] = level;
+        }
+        if (heat_changed)
+                chair_changes_mark(s->d->changes, CHAIR_CHANGE_HEAT);
         if (remaining == 0 && s->state == SESSION_RUNNING && scheduler_get_mode(s->d->scheduler) == SCHEDULER_RUNNING)
                 end_session(s, "timer", NULL);
         return 0;

@@ -86,7 +86,7 @@ struct loader {
         unsigned bus_key_line[HW_MAX_BUSES][4]; /* host, port, device, type */
         unsigned heartbeat_line[HW_MAX_BUSES];
         bool seen_chair;
-        unsigned chair_line, simulated_line, air_inflation_line;
+        unsigned chair_line, simulated_line, air_inflation_line, air_inflate_line;
 
         struct ini_errors errors;
 };
@@ -227,6 +227,44 @@ static int key_air_inflation(struct loader *l, const struct map_key *k, const ch
         return key_choice(l, k, v, obj);
 }
 
+/* air_inflate_s = 5 seconds for levels 1-5: how long a timed chair pumps a zone for each level,
+ * each 1-60, rising. */
+static int key_air_inflate(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        struct hardware_map *m = obj;
+        uint32_t ms[6] = { 0 };
+        const char *p = v;
+
+        l->air_inflate_line = l->line;
+        for (unsigned level = 1; level <= 5; level++) {
+                char item[16];
+                size_t n, len;
+                long long x;
+                p += strspn(p, " \t");
+                n = len = strcspn(p, ",");
+                while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                        len--;
+                if (len == 0 || len >= sizeof item)
+                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)",
+                                         k->name, v);
+                memcpy(item, p, len);
+                item[len] = 0;
+                if (parse_integer(item, 1, 60, &x) < 0)
+                        return add_error(l, l->line, "%s: '%s' for level %u is not 1-60 seconds", k->name, item, level);
+                ms[level] = (uint32_t) x * 1000;
+                if (ms[level] <= ms[level - 1])
+                        return add_error(l, l->line, "%s: level %u (%s s) must inflate longer than level %u", k->name,
+                                         level, item, level - 1);
+                p += n;
+                if (level < 5 && *p++ != ',')
+                        return add_error(l, l->line, "%s = '%s' is not 5 seconds for levels 1-5 (e.g. 4, 6, 8, 10, 12)",
+                                         k->name, v);
+        }
+        if (*p)
+                return add_error(l, l->line, "%s = '%s' has more than 5 levels", k->name, v);
+        memcpy(m->air_inflate_ms, ms, sizeof ms);
+        return 0;
+}
+
 static const struct map_key chair_keys[] = {
         STRING("model", struct hardware_map, model, .required = true),
         INT("track_length_mm", struct hardware_map, track_length_mm, F_I32, 300, 1500, DEF(800)),
@@ -237,6 +275,7 @@ static const struct map_key chair_keys[] = {
         { .name = "simulated", .parse = key_simulated, .type = F_BOOL, .offset = offsetof(struct hardware_map, simulated) },
         { .name = "air_inflation", .parse = key_air_inflation, .type = F_BOOL, .offset = offsetof(struct hardware_map, air_timed_inflation),
           CHOICES("pressure", "timed") },
+        { .name = "air_inflate_s", .parse = key_air_inflate },
 };
 
 /* [limits]: documented defaults (docs/hardware-map.md), from chair-domain.md section 3. */
@@ -529,6 +568,8 @@ static void map_defaults(struct hardware_map *m, const char *path) {
         memset(m, 0, sizeof *m);
         snprintf(m->path, sizeof m->path, "%s", path);
         apply_defaults(chair_keys, ARRAY_SIZE(chair_keys), m);
+        /* Timed inflation per level, as the RT6923's pump runs (docs/hardware-map.md). */
+        memcpy(m->air_inflate_ms, (const uint32_t[6]) { 0, 4000, 6000, 8000, 10000, 12000 }, sizeof m->air_inflate_ms);
         apply_defaults(limit_keys, ARRAY_SIZE(limit_keys), &m->limits);
         m->limits.latch_until_power_cycle = false;
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
@@ -948,6 +989,12 @@ static void check_interlocks(struct loader *l) {
             !m->air_timed_inflation)
                 add_error(l, out[CHAIR_OUT_AIR_PUMP].line_no, "[output.air_pump] has no [input.air_pressure]; a chair "
                           "that inflates by time alone says so: [chair] air_inflation = timed");
+        if (l->air_inflate_line && !m->air_timed_inflation)
+                add_error(l, l->air_inflate_line, "[chair]: air_inflate_s is for a chair that inflates by time "
+                          "(air_inflation = timed)");
+        if (m->air_timed_inflation && m->air_inflate_ms[5] > m->limits.air_max_inflate_s * 1000)
+                add_error(l, l->air_inflate_line, "[chair]: air_inflate_s: level 5 inflates %u s, longer than "
+                          "[limits] air_max_inflate_s = %u", m->air_inflate_ms[5] / 1000, m->limits.air_max_inflate_s);
         if (m->air_timed_inflation && in[CHAIR_IN_AIR_PRESSURE].backend != HW_BACKEND_NONE)
                 add_error(l, l->air_inflation_line, "[chair]: air_inflation = timed, but [input.air_pressure] is given "
                           "(line %u)", in[CHAIR_IN_AIR_PRESSURE].line_no);

@@ -133,6 +133,7 @@ struct hardware_map {
         char model[HW_NAME_MAX];
         bool simulated;               /* [chair] simulated = yes: every binding on backend sim */
         bool air_timed_inflation;     /* [chair] air_inflation = timed: no pressure sensor, by design */
+        uint32_t air_inflate_ms[6];   /* [chair] air_inflate_s: timed inflation of levels 1-5 ([0] unused) */
         int32_t track_length_mm;
         int32_t pulses_per_mm;
         uint32_t auto_off_default_min;

@@ -19,6 +19,10 @@ static const double intensity_factor[6] = { 0, 0.6, 0.8, 1.0, 1.2, 1.4 };
 #define SHIATSU_POINT_PRESS_MS 4000
 #define SHIATSU_POINT_EASE_MS 2000
 #define APPROACH_MM_S 25
+/* Fitting: how far each step may stretch or shorten, and what whole strokes may leave. */
+#define FIT_SCALE_MIN 0.25
+#define FIT_SCALE_MAX 4.0
+#define FIT_WHOLE_MS 5000
 
 struct planner {
         const struct program *p;
@@ -31,6 +35,9 @@ struct planner {
         struct precaution_caps caps;
         double scale;          /* duration scale of every step given in repetitions */
         double dscale;         /* ... and of every step given a duration */
+        bool exact;            /* repetitions scale to fractions of a stroke (the last fit) */
+        uint32_t times[PROFILE_MAX_BLOCKS]; /* passes of each block, as fitted */
+        uint32_t middle_times; /* passes of the middle of a program without blocks */
 };
 
 struct expanded {
@@ -105,12 +112,12 @@ static uint64_t step_length_ms(const struct planner *pl, const struct profile_st
                 return (uint64_t) lround(s->duration_s * 1000.0 * pl->dscale);
         /* repetitions: sweeps of the range, or else air cycles */
         {
-                uint32_t reps = (uint32_t) MAX(1, lround(s->repetitions * pl->scale));
-                if (s->is_range && s->technique == TECH_SHIATSU)
-                        return reps * shiatsu_range_pass_ms(pl, s, speed);
-                if (s->is_range)
-                        return reps * leg_ms(pl, s, speed);
-                return reps * air_cycle_ms(s);
+                uint64_t unit = s->is_range && s->technique == TECH_SHIATSU ? shiatsu_range_pass_ms(pl, s, speed)
+                                : s->is_range                               ? leg_ms(pl, s, speed)
+                                                                            : air_cycle_ms(s);
+                if (pl->exact)
+                        return MAX(unit, (uint64_t) llround((double) unit * s->repetitions * pl->scale));
+                return (uint64_t) MAX(1, lround(s->repetitions * pl->scale)) * unit;
         }
 }
 
@@ -271,8 +278,21 @@ static int sort_stable(struct timeline_cmd *c, size_t n) {
         return 0;
 }
 
-static size_t expand(const struct program *p, struct expanded *out, size_t max) {
+/* The program's steps in play order, each block PL->times[b] passes, and the middle of a
+ * program without blocks (every step but the first and the last) PL->middle_times passes. */
+static size_t expand(const struct planner *pl, struct expanded *out, size_t max) {
+        const struct program *p = pl->p;
         size_t n = 0;
+
+        if (p->n_blocks == 0 && p->n_steps > 2) {
+                out[n++] = (struct expanded) { 0, 0, 1 };
+                for (uint32_t pass = 0; pass < pl->middle_times; pass++)
+                        for (size_t j = 1; j + 1 < p->n_steps && n < max; j++)
+                                out[n++] = (struct expanded) { j, 0, 1 };
+                if (n < max)
+                        out[n++] = (struct expanded) { p->n_steps - 1, 0, 1 };
+                return n;
+        }
         for (size_t i = 0; i < p->n_steps;) {
                 int b = p->steps[i].block;
                 size_t end = i + 1;
@@ -280,7 +300,7 @@ static size_t expand(const struct program *p, struct expanded *out, size_t max) 
                 if (b >= 0) {
                         while (end < p->n_steps && p->steps[end].block == b)
                                 end++;
-                        passes = p->blocks[b].times;
+                        passes = pl->times[b];
                 }
                 for (uint32_t pass = 0; pass < passes; pass++)
                         for (size_t j = i; j < end && n < max; j++)
@@ -288,6 +308,44 @@ static size_t expand(const struct program *p, struct expanded *out, size_t max) 
                 i = end;
         }
         return n;
+}
+
+#define MAX_EXPANDED (PROFILE_MAX_STEPS * PROFILE_MAX_BLOCK_TIMES)
+
+static uint64_t expanded_ms(struct planner *pl, struct expanded *seq, size_t *n) {
+        *n = expand(pl, seq, MAX_EXPANDED);
+        return program_ms(pl, seq, *n);
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b) {
+        return a > b ? a - b : b - a;
+}
+
+/* Whole passes first: add or drop one pass of a block (or of the middle) while that brings the
+ * unscaled length nearer the target. Each change strictly reduces the distance, so it ends. */
+static void fit_passes(struct planner *pl, struct expanded *seq, uint64_t target) {
+        size_t n;
+        uint32_t *counts = pl->p->n_blocks ? pl->times : &pl->middle_times;
+        size_t n_counts = pl->p->n_blocks ? pl->p->n_blocks : 1;
+        uint64_t best = absdiff(expanded_ms(pl, seq, &n), target);
+
+        for (bool changed = true; changed;) {
+                changed = false;
+                for (size_t b = 0; b < n_counts && !changed; b++)
+                        for (int d = -1; d <= 1 && !changed; d += 2) {
+                                uint32_t old = counts[b];
+                                if ((d < 0 && old <= 1) || (d > 0 && old >= PROFILE_MAX_BLOCK_TIMES))
+                                        continue;
+                                counts[b] = old + (uint32_t) d;
+                                uint64_t diff = absdiff(expanded_ms(pl, seq, &n), target);
+                                if (diff < best) {
+                                        best = diff;
+                                        changed = true;
+                                } else {
+                                        counts[b] = old;
+                                }
+                        }
+        }
 }
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret) {
@@ -305,26 +363,29 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
         pl.intensity = CLAMP(pl.intensity, 1u, MIN(5u, pl.caps.max_intensity));
         pl.factor = intensity_factor[pl.intensity];
 
-        seq = calloc(PROFILE_MAX_STEPS * 20, sizeof *seq);
+        for (size_t b = 0; b < p->n_blocks; b++)
+                pl.times[b] = p->blocks[b].times;
+        pl.middle_times = 1;
+        seq = calloc(MAX_EXPANDED, sizeof *seq);
         if (!seq)
                 return -ENOMEM;
-        n = expand(p, seq, PROFILE_MAX_STEPS * 20);
-
-        for (size_t i = 0; i < n; i++)
-                natural += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
+        natural = expanded_ms(&pl, seq, &n);
         if (o->natural || !natural) {
                 target = natural;
         } else {
                 target = 1000ULL * (o->duration_s ? o->duration_s : p->duration_s);
-                /* Fit the program to the session: stretch or shorten every step up to 2x, then
-                 * repeat the middle of the program or cut the end. */
-                double lo = 0.5, hi = CLAMP((double) target / (double) natural, 0.5, 2.0);
-                /* Repetitions round to whole strokes: the largest scale up to that at which the
-                 * whole program fits, so the final step (the cool-down) is never cut. The length
-                 * grows with the scale, so halving the interval finds it. */
+                /* The fitting rule (docs/profiles.md): whole passes of the blocks first, then
+                 * every step stretched or shortened (0.25-4x) in whole strokes, the steps given a
+                 * duration filling what whole strokes leave; if that is still more than
+                 * FIT_WHOLE_MS off, the strokes too scale to a fraction (the sweep is closed-loop:
+                 * the step's time bounds its passes). The length grows with each scale, so
+                 * halving the interval finds it. */
+                fit_passes(&pl, seq, target);
+                natural = expanded_ms(&pl, seq, &n);
+                double lo = FIT_SCALE_MIN, hi = CLAMP((double) target / (double) natural, FIT_SCALE_MIN, FIT_SCALE_MAX);
                 pl.scale = pl.dscale = hi;
                 if (program_ms(&pl, seq, n) > target) {
-                        for (int k = 0; k < 24; k++) {
+                        for (int k = 0; k < 30; k++) {
                                 pl.scale = pl.dscale = (lo + hi) / 2;
                                 if (program_ms(&pl, seq, n) <= target)
                                         lo = pl.scale;
@@ -333,10 +394,9 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                         }
                         pl.scale = pl.dscale = lo;
                 }
-                /* Whole strokes leave a gap: the steps given a duration fill it. */
                 lo = pl.dscale;
-                hi = 2.0;
-                for (int k = 0; k < 24 && lo < hi; k++) {
+                hi = FIT_SCALE_MAX;
+                for (int k = 0; k < 30 && lo < hi; k++) {
                         pl.dscale = (lo + hi) / 2;
                         if (program_ms(&pl, seq, n) <= target)
                                 lo = pl.dscale;
@@ -344,27 +404,23 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                                 hi = pl.dscale;
                 }
                 pl.dscale = lo;
+                if (absdiff(program_ms(&pl, seq, n), target) > FIT_WHOLE_MS) {
+                        pl.exact = true;
+                        lo = FIT_SCALE_MIN;
+                        hi = FIT_SCALE_MAX;
+                        for (int k = 0; k < 40; k++) {
+                                pl.scale = pl.dscale = (lo + hi) / 2;
+                                if (program_ms(&pl, seq, n) <= target)
+                                        lo = pl.scale;
+                                else
+                                        hi = pl.scale;
+                        }
+                        pl.scale = pl.dscale = lo;
+                }
         }
 
-        if (n <= 2 || o->natural) {
-                for (size_t i = 0; i < n; i++)
-                        t += emit_step(&pl, &seq[i], i, t);
-        } else {
-                size_t index = 0;
-                uint64_t last = step_length_ms(&pl, &p->steps[seq[n - 1].step], &seq[n - 1]);
-                for (size_t i = 0; i + 1 < n; i++)
-                        t += emit_step(&pl, &seq[i], index++, t);
-                /* Repeat the middle while a whole pass still fits before the final step. */
-                for (bool fits = true; fits && !pl.oom;) {
-                        uint64_t pass = 0;
-                        for (size_t i = 1; i + 1 < n; i++)
-                                pass += step_length_ms(&pl, &p->steps[seq[i].step], &seq[i]);
-                        fits = pass > 0 && t + pass + last <= target;
-                        for (size_t i = 1; fits && i + 1 < n; i++)
-                                t += emit_step(&pl, &seq[i], index++, t);
-                }
-                t += emit_step(&pl, &seq[n - 1], index, t);
-        }
+        for (size_t i = 0; i < n; i++)
+                t += emit_step(&pl, &seq[i], i, t);
         free(seq);
         if (pl.oom) {
                 free(pl.cmds);
@@ -388,6 +444,14 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
         ret->n_cmds = pl.n;
         ret->duration_ms = (uint32_t) MIN(t, (uint64_t) UINT32_MAX);
         return 0;
+}
+
+void planner_limits(uint32_t intensity, const struct precaution_caps *caps, struct plan_limits *ret) {
+        uint32_t i = CLAMP(intensity, 1u, MIN(5u, caps && caps->max_intensity ? caps->max_intensity : 5u));
+        uint32_t max_depth = MIN(5u, caps && caps->max_depth ? caps->max_depth : 5u);
+
+        ret->depth = (int32_t) level(5 * intensity_factor[i], max_depth);
+        ret->duty = (int32_t) CLAMP(lround(motor_duty[5] * intensity_factor[i]), 0, 100);
 }
 
 void planner_format(const struct timeline *t, FILE *out) {

@@ -26,5 +26,12 @@ struct plan_options {
 };
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret);
+
+/* The most any program planned at INTENSITY (1-5) under CAPS (NULL: none) asks of the roller:
+ * depth level and motor duty (knead either way, tap), for checks of what ran. */
+struct plan_limits {
+        int32_t depth, duty;
+};
+void planner_limits(uint32_t intensity, const struct precaution_caps *caps, struct plan_limits *ret);
 /* One line per command, for golden files, `chairctl profile show` and debugging. */
 void planner_format(const struct timeline *t, FILE *out);

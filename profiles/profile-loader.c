@@ -331,7 +331,7 @@ static void on_key(void *userdata, const char *key, const char *value, unsigned 
         case SEC_BLOCK:
                 if (strcmp(key, "times") == 0) {
                         l->block_has_times[l->block - l->p->blocks] = true;
-                        if (ini_int(l->errors, l->path, line, key, value, 1, 20, &x) == 0)
+                        if (ini_int(l->errors, l->path, line, key, value, 1, PROFILE_MAX_BLOCK_TIMES, &x) == 0)
                                 l->block->times = (uint32_t) x;
                 } else
                         ERR(l, line, "unknown key '%s' in [block.%s] (times)", key, l->block->name);

@@ -16,6 +16,7 @@
 
 #define PROFILE_MAX_STEPS 64
 #define PROFILE_MAX_BLOCKS 8
+#define PROFILE_MAX_BLOCK_TIMES 20     /* passes of a block, as written or as fitted */
 #define PROFILE_MAX_LIST 16
 #define PROFILE_ID_MAX 40
 #define PROFILE_TEXT_MAX 200

@@ -104,6 +104,9 @@ def test_chairctl_profile_tools(workdir):
     good = os.path.join(SHIPPED, "trigger-point.ini")
     r = chairctl("profile", "check", *[os.path.join(SHIPPED, f) for f in sorted(os.listdir(SHIPPED))])
     assert r.returncode == 0, r.stderr
+    # The fitted length, from the virtual-time run of every intensity (issue 17).
+    assert "swedish, 7 steps, 20:00 planned at the default length of 20:00" in r.stdout, r.stdout
+    assert "intensity 1-5 run in virtual time with no fault" in r.stdout
     bad = os.path.join(workdir, "bad.ini")
     with open(bad, "w") as f:
         f.write(BROKEN + "colour = red\n")

@@ -356,6 +356,25 @@ static void test_interlocks(void **state) {
                                    MB("input", "estop", "discrete", "0") MB("output", "air_release", "coil", "1")
                                    MB("output", "air_pump", "coil", "0"), &map, err, sizeof err), 0);
         assert_true(map.air_timed_inflation);
+        assert_int_equal(map.air_inflate_ms[1], 4000);  /* the default */
+        assert_int_equal(map.air_inflate_ms[5], 12000);
+        /* ... and its time per level, strict. */
+#define TIMED(times) "[chair]\nmodel = x\nair_inflation = timed\nair_inflate_s = " times "\n[bus.b]\ntype = tcp\nhost = h\n" \
+                     "port = 1\n" MB("input", "estop", "discrete", "0") MB("output", "air_release", "coil", "1") \
+                     MB("output", "air_pump", "coil", "0")
+        assert_int_equal(load_text(TIMED("2, 3,5 ,8, 13"), &map, err, sizeof err), 0);
+        assert_int_equal(map.air_inflate_ms[1], 2000);
+        assert_int_equal(map.air_inflate_ms[3], 5000);
+        assert_int_equal(map.air_inflate_ms[5], 13000);
+        expect_error(TIMED("2, 3, 5, 8"), 4, "air_inflate_s = '2, 3, 5, 8' is not 5 seconds for levels 1-5");
+        expect_error(TIMED("2, 3, 5, 8, 13, 20"), 4, "has more than 5 levels");
+        expect_error(TIMED("2, 3, 3, 8, 13"), 4, "level 3 (3 s) must inflate longer than level 2");
+        expect_error(TIMED("0, 3, 4, 8, 13"), 4, "'0' for level 1 is not 1-60 seconds");
+        expect_error(TIMED("2, 3, 4, 8, 50"), 4, "level 5 inflates 50 s, longer than [limits] air_max_inflate_s = 30");
+#undef TIMED
+        expect_error("[chair]\nmodel = x\nair_inflate_s = 1, 2, 3, 4, 5\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
+                     MB("input", "estop", "discrete", "0"),
+                     3, "air_inflate_s is for a chair that inflates by time");
         expect_error("[chair]\nmodel = x\nair_inflation = timed\n[bus.b]\ntype = tcp\nhost = h\nport = 1\n"
                      MB("input", "estop", "discrete", "0") MB("input", "air_pressure", "input", "0"),
                      3, "air_inflation = timed, but [input.air_pressure] is given (line 13)");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Every shipped program at every intensity, and at the panel's slowest and fastest speed, run
  * in virtual time through the real planner and scheduler on the shared chair physics
- * (tests/harness/vt-chair.h): no output beyond its maximum on-time, every travel within its
+ * (daemon/vt-chair.h): no output beyond its maximum on-time, every travel within its
  * expected time plus the map's margin, every sweep to both ends of its range. Prints, per
  * program, its planned length, the share of time the roller moves and the longest travel. */
 #include <dirent.h>
@@ -101,6 +101,8 @@ static void test_creeping_roller_is_travel_timeout(void **state) {
         assert_true(r.n_faults >= 1);
         assert_string_equal(r.faults[0].code, "travel-timeout");
         assert_true(r.faults[0].at_ms > 60000);
+        /* Named by the step running then, for `chairctl profile check` to give its FILE:LINE. */
+        assert_true(r.faults[0].step >= 0 && (size_t) r.faults[0].step < p->n_steps);
         assert_true(r.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR] < chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms);
         free(p);
 }

@@ -507,6 +507,89 @@ static void test_modifiers_at_step_boundary(void **state) {
         free(c);
 }
 
+/* No pressure sensor (a timed map): the pump fills a zone for its level's time, then the zone
+ * holds; a release empties it and the next inflation pumps the whole time again. */
+static void test_timed_inflation(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler_config cfg = { .pulses_per_mm = 2, .track_length_mm = 800, .max_speed_mm_s = 40,
+                                        .deadline_miss_ms = 20, .tick_ms = 10, .travel_timeout_ms = 42000,
+                                        .air_inflate_ms = { 0, 1000, 2000, 3000, 4000, 5000 } };
+        struct scheduler_io io = { fake_set, fake_read, c, fake_flush };
+        struct scheduler *s;
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_AIR_ZONE, CHAIR_AIR_SEAT, TL_AIR_INFLATE | (2 << 8) },
+                { 6000, TL_AIR_ZONE, CHAIR_AIR_SEAT, TL_AIR_RELEASE },
+                { 7000, TL_AIR_ZONE, CHAIR_AIR_SEAT, TL_AIR_INFLATE | (4 << 8) | TL_AIR_LEVEL_AS_GIVEN },
+        };
+
+        assert_int_equal(scheduler_new(&cfg, &io, &s), 0);
+        c->pressure = -1000000; /* a pressure that never rises: only the time may stop the pump */
+        scheduler_load(s, make_timeline(cmds, 3, 20000), 0);
+        run_until(s, c, 1900 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_PUMP], 1);
+        run_until(s, c, 2100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_PUMP], 0);
+        assert_int_equal(c->out[CHAIR_OUT_VALVE_SEAT], 1);  /* holds */
+        assert_int_equal(c->out[CHAIR_OUT_AIR_RELEASE], 0);
+        run_until(s, c, 6100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_VALVE_SEAT], 0);
+        /* Level 4 as given, whatever the live intensity: 4 s. */
+        scheduler_set_modifiers(s, 40, 100, -1);
+        run_until(s, c, 10900 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_PUMP], 1);
+        run_until(s, c, 11100 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_AIR_PUMP], 0);
+        scheduler_free(s);
+        free(c);
+}
+
+/* Modifiers sent before a load apply from the program's first command, and a paused chair's
+ * heaters are off (the level comes back on resume). */
+static void test_modifiers_at_load_and_heat_paused(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_KNEAD, 0, 60 }, { 0, TL_HEAT_ZONE, CHAIR_HEAT_LUMBAR, 2 }, { 0, TL_STEP, 0, 0 },
+        };
+
+        c->temp = 250;
+        scheduler_set_modifiers(s, 50, 100, -1);
+        scheduler_load(s, make_timeline(cmds, 3, 6000), 0);
+        run_until(s, c, 100 * MS, NULL, NULL);
+        assert_true(set_at(c, CHAIR_OUT_KNEAD_MOTOR, 30, 0));
+        assert_false(set_at(c, CHAIR_OUT_KNEAD_MOTOR, 60, 0));
+        assert_int_equal(c->out[CHAIR_OUT_HEAT_LUMBAR], 1);
+        scheduler_pause(s);
+        run_until(s, c, 300 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_HEAT_LUMBAR], 0);
+        scheduler_resume(s);
+        run_until(s, c, 500 * MS, NULL, NULL);
+        assert_int_equal(c->out[CHAIR_OUT_HEAT_LUMBAR], 1);
+        scheduler_free(s);
+        free(c);
+}
+
+/* A shoulder fine-tune during a program: the next roller commands land that much higher. */
+static void test_roller_offset(void **state) {
+        struct fake_chair *c = calloc(1, sizeof *c);
+        struct scheduler *s = new_scheduler(c);
+        const struct timeline_cmd cmds[] = {
+                { 0, TL_ROLLER_POSITION, 30, 300 },
+                { 15000, TL_ROLLER_POSITION, 30, 400 },
+        };
+
+        scheduler_load(s, make_timeline(cmds, 2, 30000), 0);
+        run_until(s, c, 12000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 295 && c->roller_mm < 305);
+        scheduler_set_roller_offset(s, 50);
+        run_until(s, c, 14000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 295 && c->roller_mm < 305);  /* from the next command on */
+        run_until(s, c, 25000 * MS, NULL, NULL);
+        assert_true(c->roller_mm > 445 && c->roller_mm < 455);
+        scheduler_free(s);
+        free(c);
+}
+
 static void test_real_thread(void **state) {
         struct fake_chair *c = calloc(1, sizeof *c);
         struct scheduler *s = new_scheduler(c);
@@ -530,6 +613,9 @@ int main(void) {
                 cmocka_unit_test(test_full_queue_refused),
                 cmocka_unit_test(test_air_and_heat_controllers),
                 cmocka_unit_test(test_modifiers_at_step_boundary),
+                cmocka_unit_test(test_timed_inflation),
+                cmocka_unit_test(test_modifiers_at_load_and_heat_paused),
+                cmocka_unit_test(test_roller_offset),
                 cmocka_unit_test(test_real_thread),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "profile-plot.h"
 #include "profile.h"
 #include "untrusted-file.h"
+#include "vt-chair.h"
 
 #define UPLOAD_MAX PROFILE_FILE_MAX
 
@@ -45,6 +46,35 @@ static int load(const char *path, struct program **ret) {
         return r;
 }
 
+/* The program in virtual time (daemon/vt-chair.h) at every intensity, at the default length on
+ * the reference body: every fault or limit it would hit, named by the FILE:LINE of the step
+ * running then. Returns how many runs hit something. */
+static unsigned check_runs(const char *path, const struct program *p, uint32_t *ret_planned_ms) {
+        unsigned bad = 0;
+
+        for (uint32_t intensity = 1; intensity <= 5; intensity++) {
+                struct vt_record r;
+                int k = vt_run_program(p, &(struct vt_options) { .intensity = intensity }, &r);
+                if (k < 0) {
+                        fprintf(stderr, "%s: cannot run at intensity %u: %s\n", path, intensity, strerror(-k));
+                        bad++;
+                        continue;
+                }
+                if (intensity == p->intensity)
+                        *ret_planned_ms = r.planned_ms;
+                for (unsigned f = 0; f < r.n_faults; f++) {
+                        const struct vt_fault *v = &r.faults[f];
+                        unsigned line = v->step >= 0 && (size_t) v->step < p->n_steps ? p->steps[v->step].line : 1;
+                        fprintf(stderr, "%s:%u: at intensity %u, %llu s in: %s: %s\n", path, line, intensity,
+                                (unsigned long long) (v->at_ms / 1000), v->code, v->message);
+                }
+                if (!r.n_faults && !r.settled)
+                        fprintf(stderr, "%s:1: at intensity %u: the chair did not settle\n", path, intensity);
+                bad += r.n_faults || !r.settled;
+        }
+        return bad;
+}
+
 static int check(int argc, char **argv, int json) {
         struct json j = { .f = stdout, .pretty = json == 2 };
         int bad = 0;
@@ -57,17 +87,21 @@ static int check(int argc, char **argv, int json) {
         for (int i = 2; i < argc; i++) {
                 struct ini_errors errors = {};
                 struct program *p = NULL;
+                uint32_t planned_ms = 0;
                 int r = load_errors(argv[i], &p, &errors);
-                bad += r < 0;
+                /* A valid program then runs in virtual time: its faults are errors too. */
+                bool ran_ok = r >= 0 && check_runs(argv[i], p, &planned_ms) == 0;
+                bad += !ran_ok;
                 if (json) {
                         /* One object per file; the errors one a line as the text output has them. */
                         json_begin_object(&j, NULL);
                         json_str(&j, "file", argv[i]);
-                        json_bool(&j, "ok", r >= 0);
+                        json_bool(&j, "ok", ran_ok);
                         if (r >= 0) {
                                 json_str(&j, "id", p->id);
                                 json_uint(&j, "steps", p->n_steps);
                                 json_uint(&j, "length_s", profile_natural_length_s(p));
+                                json_uint(&j, "planned_s", planned_ms / 1000);
                         } else {
                                 json_begin_array(&j, "errors");
                                 for (char *save = NULL, *e = strtok_r(errors.text, "\n", &save); e;
@@ -78,9 +112,11 @@ static int check(int argc, char **argv, int json) {
                         json_end_object(&j);
                 } else if (r < 0)
                         fprintf(stderr, "%s\n", errors.text);
-                else
-                        printf("%s: ok (%s, %zu steps, %u s in all at the default length)\n", argv[i], p->id, p->n_steps,
-                               profile_natural_length_s(p));
+                else if (ran_ok)
+                        printf("%s: ok (%s, %zu steps, %u:%02u planned at the default length of %u:%02u, %u s as "
+                               "written; intensity 1-5 run in virtual time with no fault)\n",
+                               argv[i], p->id, p->n_steps, planned_ms / 60000, planned_ms / 1000 % 60,
+                               p->duration_s / 60, p->duration_s % 60, profile_natural_length_s(p));
                 free(p);
         }
         if (json)

@@ -8,6 +8,7 @@
 #include "chair-physics.h"
 #include "macro.h"
 #include "planner.h"
+#include "precautions.h"
 #include "scheduler.h"
 #include "travel.h"
 #include "vt-chair.h"
@@ -26,6 +27,9 @@ struct vt {
         int32_t image[_CHAIR_OUT_MAX];        /* as the router keeps it */
         uint64_t run_since[_CHAIR_OUT_MAX];   /* ns + 1 of the current run's start, 0 none */
         bool faulted;
+        int step;                             /* the program's step running, -1 before the first */
+        struct plan_limits limits;
+        const struct precaution_caps *caps;
 
         /* the sweep being watched */
         bool sweep_on;
@@ -45,6 +49,7 @@ static void fault(struct vt *v, const char *code, const char *fmt, ...) {
         struct vt_fault *f = &r->faults[r->n_faults++];
         snprintf(f->code, sizeof f->code, "%s", code);
         f->at_ms = v->now / MS;
+        f->step = v->step;
         va_start(ap, fmt);
         vsnprintf(f->message, sizeof f->message, fmt, ap);
         va_end(ap);
@@ -56,6 +61,35 @@ static void end_run(struct vt *v, enum chair_output out) {
         uint64_t len = (v->now - (v->run_since[out] - 1)) / MS;
         v->rec->longest_run_ms[out] = MAX(v->rec->longest_run_ms[out], len);
         v->run_since[out] = 0;
+}
+
+/* Nothing beyond what the intensity and the declared conditions allow. */
+static void over_limit(struct vt *v, enum chair_output out, int32_t value) {
+        const char *name = chair_output_info(out)->name;
+
+        switch (out) {
+        case CHAIR_OUT_DEPTH:
+                if (value > v->limits.depth)
+                        fault(v, "over-limit", "%s %d, at most %d at intensity %u", name, value, v->limits.depth,
+                              v->rec->intensity);
+                return;
+        case CHAIR_OUT_KNEAD_MOTOR:
+        case CHAIR_OUT_TAP_MOTOR:
+                if (abs(value) > v->limits.duty)
+                        fault(v, "over-limit", "%s %d %%, at most %d %% at intensity %u", name, value, v->limits.duty,
+                              v->rec->intensity);
+                return;
+        default:
+                break;
+        }
+        if (!value)
+                return;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (out == chair_heat_zone_output(z) && v->caps->no_heat)
+                        fault(v, "over-limit", "%s on although the conditions forbid heat", name);
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (out == chair_air_zone_valve(z) && (v->caps->forbidden_air_zones & (1u << z)))
+                        fault(v, "over-limit", "%s open although the conditions forbid that zone", name);
 }
 
 /* The router's bookkeeping of on-time runs, by its rule (chair_output_starts_run). */
@@ -77,6 +111,7 @@ static int vt_set_output(void *userdata, enum chair_output out, int32_t value) {
         }
         v->image[out] = value;
         chair_physics_set_output(&v->phys, out, value);
+        over_limit(v, out, value);
         return 0;
 }
 
@@ -191,9 +226,24 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                                              o->travel_margin_pct ? o->travel_margin_pct : TRAVEL_MARGIN_PCT_DEFAULT,
                                              cfg.travel_timeout_ms };
 
+        /* As the session does: the conditions' caps for the plan, then the last-line filter. */
+        if (precautions_evaluate(o->conditions, p, &ret->caps, ret->refusal, sizeof ret->refusal) < 0) {
+                ret->refused = true;
+                r = 0;
+                goto out;
+        }
+        ret->intensity = CLAMP(o->intensity ? o->intensity : p->intensity, 1u, MIN(5u, ret->caps.max_intensity));
+        po.intensity = ret->intensity;
+        po.caps_given = true;
+        po.caps = ret->caps;
+        po.no_heat = ret->caps.no_heat;
+        v->caps = &ret->caps;
+        v->step = -1;
+        planner_limits(ret->intensity, &ret->caps, &v->limits);
         r = planner_plan(p, &po, t);
         if (r < 0)
                 goto out;
+        precautions_limit_timeline(&ret->caps, t, NULL);
         ret->planned_ms = t->duration_ms;
         r = scheduler_new(&cfg, &(struct scheduler_io) { vt_set_output, vt_read_input, v, NULL }, &v->sched);
         if (r < 0) {
@@ -214,6 +264,8 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                 /* What the scheduler executes at this wake-up, as the harness sees it. */
                 while (plan && next_cmd < plan->n_cmds && (uint64_t) plan->cmds[next_cmd].at_ms * MS <= v->now) {
                         const struct timeline_cmd *c = &plan->cmds[next_cmd++];
+                        if (c->channel == TL_STEP)
+                                v->step = c->arg;
                         if (c->channel == TL_ROLLER_POSITION || c->channel == TL_ROLLER_SWEEP)
                                 on_roller_command(v, c);
                 }
@@ -250,8 +302,12 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                 if (o->creep_at_ms && v->now >= (uint64_t) o->creep_at_ms * MS)
                         v->phys.params.max_speed_mm_s = MAX(1, params.max_speed_mm_s / 20);
         }
-        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++) {
                 end_run(v, (enum chair_output) i);
+                if (ret->settled && v->image[i] != chair_output_info(i)->safe_value)
+                        fault(v, "unsafe-at-end", "%s is %d once settled (safe: %d)", chair_output_info(i)->name,
+                              v->image[i], chair_output_info(i)->safe_value);
+        }
         ret->ran_ms = v->now / MS;
         r = 0;
         scheduler_free(v->sched);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "chair-io.h"
+#include "precautions.h"
 #include "profile.h"
 #include "timeline.h"
 
@@ -29,9 +30,11 @@ struct vt_options {
         uint32_t travel_timeout_ms;
         /* A roller that creeps (1/20 of its speed, as the sim backend's slow-roller) from then on. */
         uint32_t creep_at_ms;        /* 0: never */
+        const char *const *conditions; /* declared, NULL-terminated; NULL: none */
 };
 
 struct vt_fault {
+        int step;                    /* the program's step running then (its index), -1 none */
         char code[40];
         char message[160];
         uint64_t at_ms;
@@ -50,12 +53,20 @@ struct vt_record {
         unsigned sweeps_missed;      /* ... of those, the ones that did not */
         unsigned sweeps_both_ends;   /* sweeps that reached both ends, whether they had to or not */
         bool settled;
+        bool refused;                /* the conditions refuse the program: nothing ran */
+        char refusal[200];
+        uint32_t intensity;          /* what ran, after the conditions' cap */
+        struct precaution_caps caps; /* the conditions' */
         unsigned n_faults;
         struct vt_fault faults[VT_MAX_FAULTS];
 };
 
 /* 0, or a negative errno when the program cannot be planned or the chair set up. Faults are
- * in the record, not the return value: a fault ends the run as the supervisor's trip would. */
+ * in the record, not the return value: a fault ends the run as the supervisor's trip would.
+ * Besides the supervisor's trips, the run records as faults what a healthy program never does:
+ * "over-limit" (an actuator beyond what the intensity and the conditions allow: depth, motor
+ * duty, heat, a forbidden air zone), "sweep-end-missed", and "unsafe-at-end" (an output not
+ * back at its safe value once the chair settled). */
 int vt_run_program(const struct program *p, const struct vt_options *o, struct vt_record *ret);
 /* The first fault as "code at S s: message", or "none". */
 const char *vt_first_fault(const struct vt_record *r, char *buf, size_t size);
