@@ -93,6 +93,15 @@ int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *
         return -ECANCELED;
 }
 
+/* The rules the checks trip on and a clear looks at again: one place for each. */
+static bool temperature_plausible(const struct hw_limits *lim, int32_t t) {
+        return t > THERMISTOR_OPEN_DECIC && t < THERMISTOR_SHORT_DECIC && t <= lim->heater_max_decic;
+}
+
+static bool supply_in_range(const struct hw_limits *lim, int32_t mv) {
+        return (uint32_t) mv >= lim->supply_min_mv && (uint32_t) mv <= lim->supply_max_mv;
+}
+
 /* What still holds a fault's cause, so a clear cannot put the chair back into it: NULL when
  * nothing does. The checks that make sense at rest, without tripping. */
 static const char *cause_persists(struct supervisor *sup, char *buf, size_t size) {
@@ -111,14 +120,13 @@ static const char *cause_persists(struct supervisor *sup, char *buf, size_t size
                 enum chair_input sensor = chair_heat_zone_sensor(z);
                 if (!chair_hw_has_input(sup->d->hw, sensor))
                         continue;
-                if (chair_hw_read_input(sup->d->hw, sensor, &v) < 0 || v <= THERMISTOR_OPEN_DECIC ||
-                    v >= THERMISTOR_SHORT_DECIC || v > lim->heater_max_decic) {
+                if (chair_hw_read_input(sup->d->hw, sensor, &v) < 0 || !temperature_plausible(lim, v)) {
                         snprintf(buf, size, "the %s temperature sensor still reads out of range", chair_heat_zone_name(z));
                         return buf;
                 }
         }
         if (chair_hw_has_input(sup->d->hw, CHAIR_IN_SUPPLY_VOLTAGE) && chair_hw_read_input(sup->d->hw, CHAIR_IN_SUPPLY_VOLTAGE, &v) >= 0 &&
-            ((uint32_t) v < lim->supply_min_mv || (uint32_t) v > lim->supply_max_mv)) {
+            !supply_in_range(lim, v)) {
                 snprintf(buf, size, "the supply is still at %.1f V, outside %.1f-%.1f V", v / 1000.0,
                          lim->supply_min_mv / 1000.0, lim->supply_max_mv / 1000.0);
                 return buf;
@@ -422,7 +430,7 @@ static void check_supply_and_links(struct supervisor *sup, uint64_t now) {
 
         if (has(sup, CHAIR_IN_SUPPLY_VOLTAGE)) {
                 int32_t mv = in(sup, CHAIR_IN_SUPPLY_VOLTAGE, 24000);
-                if ((uint32_t) mv < lim->supply_min_mv || (uint32_t) mv > lim->supply_max_mv) {
+                if (!supply_in_range(lim, mv)) {
                         supervisor_trip(sup, CHAIR_FAULT_SUPPLY_VOLTAGE, "supply %.1f V outside %.1f-%.1f V", mv / 1000.0,
                                         lim->supply_min_mv / 1000.0, lim->supply_max_mv / 1000.0);
                         return;
