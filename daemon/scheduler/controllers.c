@@ -24,8 +24,13 @@ static uint64_t ms_to_ns_sat(uint64_t ms) {
         return ms > UINT64_MAX / MS_NS ? UINT64_MAX : ms * MS_NS;
 }
 
+/* Saturates rather than overflows: the callers clamp the result to an output's range. */
 static int64_t scale_pct(int64_t value, int32_t pct) {
-        return value * pct / 100;
+        int64_t r;
+
+        if (__builtin_mul_overflow(value, (int64_t) pct, &r))
+                return (value < 0) != (pct < 0) ? INT64_MIN / 100 : INT64_MAX / 100;
+        return r / 100;
 }
 
 /* ---- roller ---- */
@@ -37,13 +42,15 @@ int32_t roller_speed(const struct roller_setpoint *sp, int32_t speed_pct, const 
 void roller_start_leg(const struct roller_setpoint *sp, struct roller_progress *p, const struct roller_inputs *in,
                       const struct travel_limits *l) {
         int32_t pos = in->pos_mm, v = roller_speed(sp, in->speed_pct, l);
-        int32_t dist = (int32_t) CLAMP((int64_t) sp->target_mm - pos, -INT32_MAX, INT32_MAX);
+        /* Bounded for any encoder reading: travel_legs() adds up to TRAVEL_MAX_LEGS to it. */
+        int32_t dist = (int32_t) CLAMP((int64_t) sp->target_mm - pos, -(INT32_MAX - TRAVEL_MAX_LEGS),
+                                       INT32_MAX - TRAVEL_MAX_LEGS);
         uint32_t legs = travel_legs(dist, v, l);
-        int32_t leg = dist / (int32_t) legs;
+        int32_t leg = legs > 1 ? dist / (int32_t) legs : dist;
         uint64_t bound_ms, ran_ms;
 
         p->leg_target_mm = legs > 1 ? pos + leg : sp->target_mm;
-        bound_ms = travel_bound_ms(travel_expected_ms(p->leg_target_mm - pos, v, l), l);
+        bound_ms = travel_bound_ms(travel_expected_ms(leg, v, l), l);
         /* A new target while the motor runs on in the same direction continues its run: when
          * the run so far and this leg would pass the run's limit, stop a moment first. */
         ran_ms = in->now_ns > in->run_started_ns ? (in->now_ns - in->run_started_ns) / MS_NS : 0;
