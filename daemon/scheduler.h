@@ -10,6 +10,9 @@
  *
  * scheduler_service() is the whole of one wake-up, with the time passed in, so unit tests run
  * a 30-minute program in milliseconds with an injected clock.
+ *
+ * Inside (daemon/scheduler/): ring.h, the one SPSC ring both queues are; controllers.h, what
+ * each output should be, as pure functions; histogram.h, the lateness histograms.
  */
 #pragma once
 
