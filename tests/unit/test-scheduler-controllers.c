@@ -213,6 +213,28 @@ static void test_roller_long_travel_in_legs(void **state) {
         assert_int_equal(stops, legs - 1);
 }
 
+/* A roller that creeps (the motor driven, the encoder hardly moving): the controller keeps
+ * driving and keeps the deadline it armed at the leg's start (ticks never re-arm it), so the
+ * supervisor's travel-timeout sees it overdue long before it arrives. */
+static void test_roller_creep_is_overdue(void **state) {
+        struct roller_setpoint sp = { .active = true, .target_mm = 500, .speed = 40 };
+        struct roller_progress p = {};
+        struct roller_inputs in = at(S, 100);
+        uint64_t deadline, t;
+        int32_t pos = 100;
+
+        roller_start_travel(&sp, &p, &in, &limits);
+        deadline = p.deadline_ns;
+        for (t = S; !travel_overdue(p.deadline_ns, t); t += 10 * MS) {
+                pos = 100 + (int32_t) ((t - S) / (500 * MS));   /* 2 mm/s instead of 40 */
+                in = at(t, pos);
+                assert_int_equal(roller_control(&sp, &p, &in, true, &limits), 100);
+                assert_int_equal(p.deadline_ns, deadline);
+        }
+        assert_true(pos < 500 - TRAVEL_SLOWDOWN_MM);
+        assert_true(t > deadline && t <= deadline + 10 * MS);   /* on the first tick past it */
+}
+
 /* A new target in the same direction while the motor runs on continues its run: when that run
  * and the new leg would pass the run's limit, the controller stops first. */
 static void test_roller_run_limit_stops_first(void **state) {
@@ -308,41 +330,28 @@ static void test_roller_overflow(void **state) {
 
 /* ---- mechanism ---- */
 
+static void expect_mechanism(struct mechanism_outputs o, int32_t knead, int32_t tap, int32_t width, int32_t depth) {
+        assert_int_equal(o.knead, knead);
+        assert_int_equal(o.tap, tap);
+        assert_int_equal(o.width, width);
+        assert_int_equal(o.depth, depth);
+}
+
 static void test_mechanism(void **state) {
         struct mechanism_setpoint sp = { .knead = 60, .tap = 50, .width = 2, .depth = 3 };
-        struct mechanism_outputs o;
 
-        o = mechanism_control(&sp, 100, -1, true);
-        assert_int_equal(o.knead, 60);
-        assert_int_equal(o.tap, 50);
-        assert_int_equal(o.width, 2);
-        assert_int_equal(o.depth, 3);
+        expect_mechanism(mechanism_control(&sp, 100, -1, true), 60, 50, 2, 3);
         /* The live intensity scales the motors and the depth (rounded to whole steps). */
-        o = mechanism_control(&sp, 50, -1, true);
-        assert_int_equal(o.knead, 30);
-        assert_int_equal(o.tap, 25);
-        assert_int_equal(o.depth, 2);
-        o = mechanism_control(&sp, 200, -1, true);
-        assert_int_equal(o.knead, 100);
-        assert_int_equal(o.tap, 100);
-        assert_int_equal(o.depth, 5);
+        expect_mechanism(mechanism_control(&sp, 50, -1, true), 30, 25, 2, 2);
+        expect_mechanism(mechanism_control(&sp, 200, -1, true), 100, 100, 2, 5);
         /* The person's width wins over the timeline's; the width holds while paused. */
-        o = mechanism_control(&sp, 100, 0, false);
-        assert_int_equal(o.width, 0);
-        assert_int_equal(o.knead, 0);
-        assert_int_equal(o.tap, 0);
-        assert_int_equal(o.depth, 0);
+        expect_mechanism(mechanism_control(&sp, 100, 0, false), 0, 0, 0, 0);
+        expect_mechanism(mechanism_control(&sp, 100, -1, false), 0, 0, 2, 0);
         /* Out of range: clamped, without overflow. */
         sp = (struct mechanism_setpoint) { .knead = INT32_MIN, .tap = -5, .width = 9, .depth = INT32_MAX };
-        o = mechanism_control(&sp, INT32_MAX, -1, true);
-        assert_int_equal(o.knead, -100);
-        assert_int_equal(o.tap, 0);
-        assert_int_equal(o.width, 2);
-        assert_int_equal(o.depth, 5);
-        o = mechanism_control(&sp, 0, 7, true);
-        assert_int_equal(o.knead, 0);
-        assert_int_equal(o.width, 2);
-        assert_int_equal(o.depth, 0);
+        expect_mechanism(mechanism_control(&sp, INT32_MAX, -1, true), -100, 0, 2, 5);
+        expect_mechanism(mechanism_control(&sp, INT32_MIN, -1, true), 100, 100, 2, 0);
+        expect_mechanism(mechanism_control(&sp, 0, 7, true), 0, 0, 2, 0);
 }
 
 /* ---- air ---- */
@@ -536,6 +545,7 @@ int main(void) {
                 cmocka_unit_test(test_roller_sweep_ends_equal),
                 cmocka_unit_test(test_roller_speed_modifier),
                 cmocka_unit_test(test_roller_long_travel_in_legs),
+                cmocka_unit_test(test_roller_creep_is_overdue),
                 cmocka_unit_test(test_roller_run_limit_stops_first),
                 cmocka_unit_test(test_roller_limit_switches),
                 cmocka_unit_test(test_roller_overflow),
