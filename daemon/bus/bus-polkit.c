@@ -158,11 +158,19 @@ static int on_query_done(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-/* Errors that mean nobody answers for polkit: not installed, not running, crashed while asked
- * (the bus's NoReply), or silent past the timeout (sd-bus's NoReply). */
+/* Errors that mean nobody answers for polkit: not installed or not running and not activatable
+ * (dbus-daemon's Spawn.* errors, or systemd's own when the unit is masked or missing), crashed
+ * while asked (the bus's NoReply), or silent past the timeout (sd-bus's NoReply). */
 static bool polkit_absent(const sd_bus_error *e) {
-        return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-                                      SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED);
+        static const char *const prefixes[] = { "org.freedesktop.DBus.Error.Spawn.", "org.freedesktop.systemd1." };
+
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                   SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED))
+                return true;
+        for (size_t i = 0; e->name && i < ARRAY_SIZE(prefixes); i++)
+                if (strncmp(e->name, prefixes[i], strlen(prefixes[i])) == 0)
+                        return true;
+        return false;
 }
 
 static int read_verdict(sd_bus_message *reply, struct query *q) {

@@ -46,10 +46,12 @@ def mode(action):
 
 def answer():
     keep = []
-    for action, ok in pending:
+    for action, ok, err in pending:
         m = mode(action)
         if m == "hang":
-            keep.append((action, ok))
+            keep.append((action, ok, err))
+        elif m.startswith("error:"):
+            err(dbus.exceptions.DBusException("fake polkit failed", name=m[6:]))
         else:
             ok((m == "yes", m == "challenge", dbus.Dictionary({}, signature="ss")))
     pending[:] = keep
@@ -63,7 +65,7 @@ class Authority(dbus.service.Object):
             f.write(json.dumps({"kind": str(subject[0]),
                                 "subject": {str(k): str(v) for k, v in subject[1].items()},
                                 "action": str(action), "flags": int(flags)}) + "\n")
-        pending.append((str(action), ok))
+        pending.append((str(action), ok, err))
         answer()
 
 Authority(conn, "/org/freedesktop/PolicyKit1/Authority")
@@ -218,6 +220,19 @@ def test_polkit_no_refuses_even_root(daemon, bus, polkit):
     fake.set({"default": "no"})
     assert dbus_error(svc.ClearFault)[0] == DENIED
     assert len(fake.requests()) == 8
+
+
+def test_polkit_errors(daemon, bus, workdir, polkit):
+    # polkitd fails: refused, even root.
+    fake = polkit({"default": "error:org.freedesktop.PolicyKit1.Error.Failed"})
+    r = bus.busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "ClearFault", check=False)
+    assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    # polkitd cannot be activated (its unit masked): the group decides.
+    fake.set({"default": "error:org.freedesktop.systemd1.UnitMasked"})
+    bus.busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "ClearFault")
+    r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+    assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    assert len(fake.requests()) == 3
 
 
 def test_slow_polkit_stalls_nobody(daemon, bus, polkit):
