@@ -183,6 +183,9 @@ static int read_verdict(sd_bus_message *reply, struct query *q) {
                         q->verdict = VERDICT_FALLBACK;
                         return 0;
                 }
+                /* Refused, and said where an administrator looks (a policy without this
+                 * daemon's user as the actions' owner gets NotAuthorized here). */
+                log_warning("polkit refused to check %s: %s: %s", q->action, e->name, e->message ? e->message : "");
                 q->verdict = VERDICT_FAILED;
                 return sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED, "polkit could not check %s: %s",
                                          q->action, e->message ? e->message : e->name);
