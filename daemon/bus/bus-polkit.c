@@ -347,7 +347,8 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         /* Malformed calls are the object dispatch's to refuse. */
         if (r < 0 || sd_bus_message_rewind(m, true) < 0)
                 return 0;
-        action = find_action(interface, property, true);
+        /* An empty interface means every interface of the object, ours included. */
+        action = find_action(interface && *interface ? interface : NULL, property, true);
         if (!action)
                 return 0;
         r = authorize_action(p, m, action, error);

@@ -192,6 +192,17 @@ def test_each_member_asks_its_action(daemon, bus, polkit):
     assert len(fake.requests()) == before
 
 
+def test_getall_of_every_interface_is_guarded(daemon, bus, polkit):
+    # GetAll("") returns the properties of every interface, SchedulerStats among them.
+    fake = polkit()
+    obj = connect(bus).get_object(BUS_NAME, OBJECT_PATH, introspect=False)
+    props = obj.GetAll("", dbus_interface=dbus.PROPERTIES_IFACE)
+    assert "SchedulerStats" in props and "State" in props
+    assert [r["action"] for r in fake.requests()] == ["org.massagechair.Chair1.read-scheduler-stats"]
+    fake.set({"default": "no"})
+    assert dbus_error(lambda: obj.GetAll("", dbus_interface=dbus.PROPERTIES_IFACE))[0] == DENIED
+
+
 def test_interactive_flag_passed_on(daemon, bus, polkit):
     fake = polkit()
     # busctl allows interactive authorization by default; --allow-interactive-authorization=no not.
