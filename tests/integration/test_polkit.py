@@ -3,9 +3,11 @@ private bus: a python-dbus service owning org.freedesktop.PolicyKit1 that record
 asked and answers yes, no, challenge or not yet, per action. The subject is the caller's bus
 name; each guarded member asks its own action of systemd/org.massagechair.Chair1.policy; a slow
 polkit stalls nobody else; a crashed or absent one leaves the group check; floods are bounded.
-(The real polkitd is tests/vm/systemd's.)"""
+Where polkitd is installed, the real one too, on the private bus (test_real_polkitd); under
+systemd with the system bus, tests/vm/systemd.)"""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import xml.etree.ElementTree as ET
@@ -346,3 +348,54 @@ def test_pending_checks_are_bounded(daemon, bus, polkit):
     assert list(results.values()).count("ok") == MAX_PENDING
     for conn in [first, *others]:
         conn.close()
+
+
+POLKITD = "/usr/lib/polkit-1/polkitd"
+
+
+def test_real_polkitd(daemon, bus, workdir):
+    """The real polkitd on the private bus, in a mount namespace of its own that holds only our
+    policy and rules (and one test rule): the daemon's questions reach it and it decides on the
+    caller, not on the daemon."""
+    if not os.access(POLKITD, os.X_OK) or os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs polkitd installed, root and unshare (a private mount namespace)")
+    actions, rules, empty = (os.path.join(workdir, n) for n in ("pk-actions", "pk-rules", "pk-empty"))
+    for d in (actions, rules, empty):
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+    os.chmod(workdir, 0o755)
+    shutil.copy(POLICY, actions)
+    shutil.copy(os.path.join(chairtest.SOURCE_DIR, "systemd", "massagechair.polkit.rules"),
+                          os.path.join(rules, "50-massagechair.rules"))
+    # nobody may read health data: only polkitd, deciding on the caller, can say so (the group
+    # fallback refuses nobody).
+    with open(os.path.join(rules, "00-test.rules"), "w") as f:
+        f.write('polkit.addRule(function(action, subject) {\n'
+                '    if (action.id == "org.massagechair.Chair1.read-health" && subject.user == "nobody")\n'
+                '        return polkit.Result.YES;\n'
+                '});\n')
+    for d in (actions, rules):
+        for n in os.listdir(d):
+            os.chmod(os.path.join(d, n), 0o644)
+    script = (f"mount --bind {actions} /usr/share/polkit-1/actions && "
+              f"mount --bind {rules} /usr/share/polkit-1/rules.d && "
+              f"mount --bind {empty} /etc/polkit-1/rules.d && exec {POLKITD} --no-debug")
+    pk = chairtest.Process(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                           os.path.join(workdir, "polkitd.log"), env=bus.env())
+    try:
+        try:
+            chairtest.wait_for(lambda: pk.poll() is None and bus.name_has_owner(POLKIT_NAME), 15, "polkitd")
+        except AssertionError:
+            pytest.skip(f"polkitd did not start here: {pk.output()[-300:]}")
+        bus.busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "ClearFault")
+        r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+        assert r.returncode == 0, r.stderr
+        r = nobody_busctl(bus, workdir, SERVICE_INTERFACE, "ClearFault")
+        assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    finally:
+        pk.stop()
+    # polkitd gone: the group again.
+    chairtest.wait_for(lambda: not bus.name_has_owner(POLKIT_NAME), 10, "polkitd's name to go")
+    r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+    assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    bus.busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "ClearFault")
