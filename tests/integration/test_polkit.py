@@ -4,7 +4,7 @@ asked and answers yes, no, challenge or not yet, per action. The subject is the 
 name; each guarded member asks its own action of systemd/org.massagechair.Chair1.policy; a slow
 polkit stalls nobody else; a crashed or absent one leaves the group check; floods are bounded.
 Where polkitd is installed, the real one too, on the private bus (test_real_polkitd); under
-systemd with the system bus, tests/vm/systemd.)"""
+systemd with the system bus, tests/vm/systemd."""
 import json
 import os
 import shutil
