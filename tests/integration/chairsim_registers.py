@@ -55,5 +55,24 @@ class ChairsimRegisters:
         (value,) = struct.unpack(">h" if signed else ">H", self._request(3, address, 1))
         return value
 
+    def snapshot(self, names):
+        """{name: value} for several outputs, one request per table (coils and holding
+        registers each read as one block, so a poll loop adds little to chairsim's load)."""
+        out = {}
+        for table, function in (("coil", 1), ("holding", 3)):
+            wanted = [n for n in names if self.map[n][0] == table]
+            if not wanted:
+                continue
+            lo = min(self.map[n][1] for n in wanted)
+            hi = max(self.map[n][1] for n in wanted)
+            data = self._request(function, lo, hi - lo + 1)
+            for n in wanted:
+                at = self.map[n][1] - lo
+                if table == "coil":
+                    out[n] = (data[at // 8] >> (at % 8)) & 1
+                else:
+                    (out[n],) = struct.unpack(">h" if self.map[n][2] else ">H", data[2 * at:2 * at + 2])
+        return out
+
     def close(self):
         self.sock.close()
