@@ -18,5 +18,3 @@
 #define CHAIR_ERROR_PRECAUTION       "org.massagechair.Chair1.Error.PrecautionConflict"
 #define CHAIR_ERROR_INVALID_PROFILE  "org.massagechair.Chair1.Error.InvalidProfile"
 #define CHAIR_ERROR_LIBRARY_FULL     "org.massagechair.Chair1.Error.LibraryFull"
-#define CHAIR_ERROR_NO_BODY_SCAN     "org.massagechair.Chair1.Error.NoBodyScan"
-#define CHAIR_ERROR_CHILD_LOCK       "org.massagechair.Chair1.Error.ChildLocked"

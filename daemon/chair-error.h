@@ -20,9 +20,6 @@ enum chair_reason {
         CHAIR_REASON_NOT_PERMITTED,
         CHAIR_REASON_PRECAUTION,
         CHAIR_REASON_INVALID_PROFILE,
-        CHAIR_REASON_LIBRARY_FULL,
-        CHAIR_REASON_NO_BODY_SCAN,
-        CHAIR_REASON_CHILD_LOCK,
         CHAIR_REASON_INVALID_ARGS,     /* an argument out of the core's vocabulary */
         CHAIR_REASON_FAILED,           /* refused, no better name (the panel's own refusals) */
         _CHAIR_REASON_MAX,

@@ -134,19 +134,45 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
+/* A start's reply, what was planned (docs/dbus-api.md, Start): the length, Duration's value (while
+ * a body scan runs first, the length the program is fitted to when the scan ends: what was asked,
+ * at most the timer, as session_start caps it), the intensity after the conditions' cap, whether
+ * the auto-off timer shortened what was asked, and whether a scan runs first. asked_s is the
+ * length asked for, or the program's own. */
+static int reply_planned(sd_bus_message *m, sd_bus_error *error, int r, const struct chair_error *e,
+                         struct chair_daemon *d, uint32_t asked_s) {
+        uint32_t timer_s = session_settings(d->session)->timer_min * 60, duration;
+        int scan = session_get_state(d->session) == SESSION_SCANNING;
+
+        if (r < 0)
+                return bus_error_from_chair(error, r, e);
+        duration = scan ? MIN(asked_s, timer_s) : session_duration_s(d->session);
+        return sd_bus_reply_method_return(m, "a{sv}", 4, "duration", "u", duration, "intensity", "u",
+                                          session_settings(d->session)->intensity, "timer_capped", "b",
+                                          (int) (asked_s > timer_s && duration < asked_s), "scan", "b", scan);
+}
+
+/* The length a start of this program asks for: the one given, or the program's own. */
+static uint32_t asked_length(struct chair_daemon *d, const char *program, uint32_t duration_s) {
+        struct program_summary p;
+        return duration_s ?: (program_library_find(d->library, program, &p) >= 0 ? p.duration_s : 0);
+}
+
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_start);
         struct chair_error e = CHAIR_ERROR_NULL;
-        return reply_core(m, error, session_start(d->session, a.str[0], &a.options, &e), &e);
+        int r = session_start(d->session, a.str[0], &a.options, &e);
+        return reply_planned(m, error, r, &e, d, asked_length(d, a.str[0], a.options.duration_s));
 }
 
 static int method_start_manual(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_start_manual);
         struct chair_error e = CHAIR_ERROR_NULL;
-        return reply_core(m, error, session_start_manual(d->session, a.str[0], (enum manual_area) a.u[0], &a.options, &e),
-                          &e);
+        int r = session_start_manual(d->session, a.str[0], (enum manual_area) a.u[0], &a.options, &e);
+        return reply_planned(m, error, r, &e, d,
+                             a.options.duration_s ?: session_settings(d->session)->timer_min * 60);
 }
 
 static int method_move_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -182,7 +208,21 @@ ARG_METHOD(method_set_width, bus_parse_set_width, session_set_width, a.u[0])
 ARG_METHOD(method_set_timer, bus_parse_timer, session_set_timer, a.u[0])
 ARG_METHOD(method_adjust_shoulder, bus_parse_adjust_shoulder, session_adjust_shoulder, a.i)
 ARG_METHOD(method_save_memory, bus_parse_slot, session_save_memory, a.u[0])
-ARG_METHOD(method_recall_memory, bus_parse_slot, session_recall_memory, a.u[0])
+
+static int method_recall_memory(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct memory_slot slot = {};
+        int r;
+
+        PARSE_ARGS(bus_parse_slot);
+        /* A program's slot asks for its own length; a manual slot's (no program) for its timer. */
+        if (state_store_load_memory(d->store, a.u[0], &slot) < 0)
+                slot.used = false;
+        r = session_recall_memory(d->session, a.u[0], &e);
+        return reply_planned(m, error, r, &e, d,
+                             asked_length(d, slot.used ? slot.program : "", 0) ?: session_settings(d->session)->timer_min * 60);
+}
 
 static int method_set_air(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
@@ -446,10 +486,10 @@ static const sd_bus_vtable chair_vtable[] = {
                                 method_list_programs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetProgram", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", details),
                                 method_get_program, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", program, "a{sv}", options), SD_BUS_NO_RESULT,
+        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", program, "a{sv}", options), SD_BUS_RESULT("a{sv}", planned),
                                 method_start, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("StartManual", SD_BUS_ARGS("s", technique, "s", area, "a{sv}", options),
-                                SD_BUS_NO_RESULT, method_start_manual, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("a{sv}", planned), method_start_manual, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("MovePoint", SD_BUS_ARGS("i", steps), SD_BUS_NO_RESULT, method_move_point, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -464,7 +504,7 @@ static const sd_bus_vtable chair_vtable[] = {
         SD_BUS_METHOD("StartBodyScan", "", "", method_start_body_scan, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AdjustShoulder", SD_BUS_ARGS("i", steps), SD_BUS_NO_RESULT, method_adjust_shoulder, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SaveMemory", SD_BUS_ARGS("u", slot), SD_BUS_NO_RESULT, method_save_memory, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("RecallMemory", SD_BUS_ARGS("u", slot), SD_BUS_NO_RESULT, method_recall_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RecallMemory", SD_BUS_ARGS("u", slot), SD_BUS_RESULT("a{sv}", planned), method_recall_memory, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetChildLock", SD_BUS_ARGS("b", on), SD_BUS_NO_RESULT, method_set_child_lock,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetMemory", SD_BUS_ARGS("u", slot), SD_BUS_RESULT("a{sv}", contents),

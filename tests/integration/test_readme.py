@@ -18,7 +18,7 @@ README = os.path.join(chairtest.SOURCE_DIR, "README.md")
 EXPECT = {
     "chairctl status": r"State: (scanning|running|idle)",
     "chairctl list": r"swedish .*Swedish",
-    "chairctl start swedish": r"^$",
+    "chairctl start swedish": r"^swedish: (a body scan first, then )?\d+:\d\d planned at intensity 2\n$",
     "busctl get-property": r'^s "(idle|settling|scanning|running|paused)"',
 }
 

@@ -75,8 +75,7 @@ static const struct {
           "choose another program, or review the declared conditions with 'chairctl precautions'", 1 },
         { CHAIR_ERROR_INVALID_PROFILE, "fix the lines named above and check with 'chairctl profile check FILE'", 1 },
         { CHAIR_ERROR_NOT_PERMITTED, NULL, 1 },
-        { CHAIR_ERROR_NO_BODY_SCAN, "run a body scan first with 'chairctl scan'", 1 },
-        { CHAIR_ERROR_CHILD_LOCK, "the child lock is on", 1 },
+        { CHAIR_ERROR_LIBRARY_FULL, "remove a technician's program from /etc/massagechair/profiles.d first", 1 },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
         /* chairctl checked the syntax already: this is the daemon refusing a value. */

@@ -624,6 +624,51 @@ static int cmd_pause_resume(struct ctx *c, int argc, char **argv) {
         return call(c, argv[0], CHAIR_INTERFACE, strcmp(argv[0], "pause") == 0 ? "Pause" : "Resume", NULL);
 }
 
+/* Start's reply: "swedish: 20:00 planned at intensity 2", with the timer's cap and a scan first
+ * when they apply (docs/dbus-api.md, Start). */
+static int print_planned(struct ctx *c, const char *program, sd_bus_message *reply) {
+        uint32_t duration = 0, intensity = 0;
+        int capped = 0, scan = 0, r;
+        char length[16];
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r >= 0 && strcmp(key, "duration") == 0)
+                        r = sd_bus_message_read(reply, "v", "u", &duration);
+                else if (r >= 0 && strcmp(key, "intensity") == 0)
+                        r = sd_bus_message_read(reply, "v", "u", &intensity);
+                else if (r >= 0 && strcmp(key, "timer_capped") == 0)
+                        r = sd_bus_message_read(reply, "v", "b", &capped);
+                else if (r >= 0 && strcmp(key, "scan") == 0)
+                        r = sd_bus_message_read(reply, "v", "b", &scan);
+                else if (r >= 0)
+                        r = sd_bus_message_skip(reply, "v"); /* a newer daemon's key */
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0) {
+                fprintf(stderr, "chairctl: start: cannot read what the daemon planned: %s.\n", strerror(-r));
+                return 1;
+        }
+        if (c->o->json) {
+                struct json j = json_for(c);
+                json_begin_object(&j, NULL);
+                json_str(&j, "program", program);
+                json_uint(&j, "duration", duration);
+                json_uint(&j, "intensity", intensity);
+                json_bool(&j, "timer_capped", capped);
+                json_bool(&j, "scan", scan);
+                json_end_object(&j);
+                return 0;
+        }
+        format_duration(duration, length, sizeof length);
+        printf("%s: %s%s planned at intensity %u%s\n", program, scan ? "a body scan first, then " : "", length,
+               intensity, capped ? " (the auto-off timer caps it)" : "");
+        return 0;
+}
+
 static int cmd_start(struct ctx *c, int argc, char **argv) {
         static const struct option opts[] = {
                 { "intensity", required_argument, NULL, 'i' }, { "minutes", required_argument, NULL, 'm' },
@@ -683,7 +728,7 @@ static int cmd_start(struct ctx *c, int argc, char **argv) {
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_call(c->bus, m, 0, &error, &reply);
-        r = r < 0 ? report_refusal(c, "start", &error, r) : 0;
+        r = r < 0 ? report_refusal(c, "start", &error, r) : print_planned(c, argv[optind], reply);
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
@@ -1197,9 +1242,10 @@ static const struct verb verbs[] = {
         { "start", S_SESSIONS, "PROGRAM [--intensity N] [--minutes M] [--scan|--no-scan] [--no-heat]", "start a program",
           "Starts a program (see 'chairctl list'). Intensity 1-5; minutes 1-60 (the program is fitted to\n"
           "whole cycles); a body scan runs first when none is stored unless --no-scan; --no-heat keeps\n"
-          "the heaters off. Refused while a session runs, with a latched fault, or when a declared\n"
-          "precaution excludes the program.",
-          -1, -1, 0, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat" },
+          "the heaters off. Prints what was planned: the length (at most the auto-off timer) and the\n"
+          "intensity (at most the declared conditions' cap). Refused while a session runs, with a\n"
+          "latched fault, or when a declared precaution excludes the program.",
+          -1, -1, V_READS, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat" },
         { "stop", S_SESSIONS, "[--no-block]", "end the session, wait until it has settled",
           "Ends the session: the roller settles home, air releases, heat goes off. Returns once the chair\n"
           "is idle again (at most 60 s), so the next command finds it ready; --no-block returns at once.\n"
