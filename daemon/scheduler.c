@@ -914,18 +914,15 @@ void scheduler_free(struct scheduler *s) {
         while (scheduler_pop_event(s, &ev))
                 if (ev.type == SCHED_EV_TIMELINE_DONE && ev.ptr) {
                         timeline_free(ev.ptr);
-                        free(ev.ptr);
                 }
         for (unsigned i = atomic_load(&s->commands.tail); i != atomic_load(&s->commands.head); i++) {
                 struct command *c = &s->commands.items[i % QUEUE_SIZE];
                 if (c->type == CMD_LOAD && c->timeline) {
                         timeline_free(c->timeline);
-                        free(c->timeline);
                 }
         }
         if (s->timeline) {
                 timeline_free(s->timeline);
-                free(s->timeline);
         }
         if (s->event_fd >= 0)
                 close(s->event_fd);
@@ -935,7 +932,10 @@ void scheduler_free(struct scheduler *s) {
 /* ---- event-loop side ---- */
 
 int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns) {
-        return push_command(s, &(struct command) { .type = CMD_LOAD, .timeline = t, .start_ns = start_ns });
+        int r = push_command(s, &(struct command) { .type = CMD_LOAD, .timeline = t, .start_ns = start_ns });
+        if (r < 0)
+                timeline_free(t); /* takes t on every path */
+        return r;
 }
 int scheduler_pause(struct scheduler *s) {
         return push_command(s, &(struct command) { .type = CMD_PAUSE });

@@ -218,12 +218,9 @@ static void begin_running(struct session *s, struct timeline *t) {
          * intensity, speed and width. */
         if (push_modifiers(s) < 0) {
                 timeline_free(t);
-                free(t);
                 return; /* not taken: the scheduler's sink has faulted the chair */
         }
         if (scheduler_load(s->d->scheduler, t, clock_usec(CLOCK_MONOTONIC) * 1000) < 0) {
-                timeline_free(t);
-                free(t);
                 fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
                 return;
         }
@@ -905,7 +902,6 @@ int session_on_scheduler_event(struct session *s) {
                         break;
                 case SCHED_EV_TIMELINE_DONE:
                         timeline_free(ev.ptr);
-                        free(ev.ptr);
                         break;
                 }
         }

@@ -481,6 +481,6 @@ uint32_t profile_natural_length_s(const struct program *p) {
         if (planner_plan(p, &o, &t) < 0)
                 return 0;
         s = t.duration_ms / 1000;
-        timeline_free(&t);
+        timeline_done(&t);
         return s;
 }

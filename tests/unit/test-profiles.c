@@ -300,8 +300,8 @@ static void test_planner_deterministic_and_sorted(void **state) {
         for (size_t i = 0; i < a.n_cmds; i++)
                 if (a.cmds[i].channel == TL_ROLLER_POSITION && a.cmds[i].value != TL_ROLLER_HERE)
                         assert_true(a.cmds[i].value >= 0 && a.cmds[i].value <= 800);
-        timeline_free(&a);
-        timeline_free(&b);
+        timeline_done(&a);
+        timeline_done(&b);
         free(p);
 }
 
@@ -314,8 +314,8 @@ static void test_intensity_scales_within_bounds(void **state) {
         assert_true(max_value(&lo, TL_TAP) < max_value(&hi, TL_TAP));
         assert_true(max_value(&hi, TL_DEPTH) <= 5);
         assert_true(max_value(&hi, TL_TAP) <= 100);
-        timeline_free(&lo);
-        timeline_free(&hi);
+        timeline_done(&lo);
+        timeline_done(&hi);
         free(p);
 }
 
@@ -337,7 +337,7 @@ static void test_caps_are_hard(void **state) {
                         assert_true(c->arg != CHAIR_AIR_CALVES && c->arg != CHAIR_AIR_FEET && c->arg != CHAIR_AIR_BACK &&
                                     c->arg != CHAIR_AIR_SEAT);
         }
-        timeline_free(&t);
+        timeline_done(&t);
         free(p);
 }
 
@@ -369,8 +369,8 @@ static void test_duration_fitting(void **state) {
         assert_true(longer.duration_ms >= 1500000);
         /* Nothing is scheduled after the end. */
         assert_true(shorter.cmds[shorter.n_cmds - 1].at_ms < shorter.duration_ms);
-        timeline_free(&shorter);
-        timeline_free(&longer);
+        timeline_done(&shorter);
+        timeline_done(&longer);
         free(p);
 }
 
@@ -386,7 +386,7 @@ static void test_shipped_programs_are_real_sessions(void **state) {
                         print_error("%s lasts %u s\n", names[i], t.duration_ms / 1000);
                 assert_true(t.duration_ms >= 14 * 60000 && t.duration_ms <= 30 * 60000);
                 assert_true(p->n_steps >= 4);
-                timeline_free(&t);
+                timeline_done(&t);
                 free(p);
         }
 }
@@ -439,7 +439,7 @@ static void test_golden_timelines(void **state) {
                         free(want);
                 }
                 free(out);
-                timeline_free(&t);
+                timeline_done(&t);
                 free(p);
                 n++;
         }
