@@ -138,9 +138,17 @@ int bus_parse_start(sd_bus_message *m, const struct bus_args_context *ctx, struc
 static const char *const manual_areas[] = { "full", "upper", "lower", "point" }; /* enum manual_area */
 
 int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
-        int r = read_string(m, "technique", BUS_NAME_MAX, &a->str[0], error);
-        if (r >= 0)
-                r = read_string(m, "area", BUS_NAME_MAX, &a->str[1], error);
+        char names[ROLLER_TECHNIQUE_NAMES_MAX];
+        int r, t;
+
+        r = read_string(m, "technique", BUS_NAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        t = roller_technique_from_string(a->str[0]);
+        if (t < 0 || t == TECH_NONE)
+                return bus_invalid(error, "technique must be one of %s, not '%s'",
+                                   roller_technique_manual_names(names, sizeof names), a->str[0]);
+        r = read_string(m, "area", BUS_NAME_MAX, &a->str[1], error);
         if (r < 0)
                 return r;
         a->u[0] = UINT32_MAX;

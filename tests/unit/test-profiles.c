@@ -305,6 +305,40 @@ static void test_planner_deterministic_and_sorted(void **state) {
         free(p);
 }
 
+/* One technique table: every name in a profile (and "press") loads as its technique, and a
+ * step of it at speed 3 and intensity 3 runs the motors manual mode runs (common/vocab.h). */
+static void test_technique_table(void **state) {
+        char text[512];
+
+        for (int t = TECH_KNEAD; t <= _TECH_MAX; t++) {
+                const char *name = t == _TECH_MAX ? "press" : roller_technique_to_string((enum roller_technique) t);
+                enum roller_technique want = t == _TECH_MAX ? TECH_SHIATSU : (enum roller_technique) t;
+                int32_t knead, tap, got_knead = -1000, got_tap = -1000;
+                struct timeline tl;
+                struct program *p;
+
+                assert_int_equal(roller_technique_from_string(roller_technique_to_string(want)), want);
+                snprintf(text, sizeof text, "%s[step.a]\ntechnique = %s\nposition = 0.5\nspeed = 3\nduration_s = 60\n", head,
+                         name);
+                p = load_ok(text);
+                assert_int_equal(p->steps[0].technique, want);
+                plan(p, 3, 0, NULL, &tl);
+                for (size_t i = 0; i < tl.n_cmds; i++) {
+                        if (tl.cmds[i].channel == TL_KNEAD && got_knead == -1000)
+                                got_knead = tl.cmds[i].value;
+                        if (tl.cmds[i].channel == TL_TAP && got_tap == -1000)
+                                got_tap = tl.cmds[i].value;
+                }
+                roller_technique_motors(want, planner_motor_duty(3, 3), &knead, &tap);
+                assert_int_equal(got_knead, knead);
+                assert_int_equal(got_tap, tap);
+                timeline_done(&tl);
+                free(p);
+        }
+        assert_int_equal(roller_technique_from_string("press"), -EINVAL); /* a profile's alias only */
+        assert_null(roller_technique_to_string(_TECH_MAX));
+}
+
 static void test_intensity_scales_within_bounds(void **state) {
         struct program *p = load_shipped("sports");
         struct timeline lo, hi;
@@ -469,6 +503,7 @@ int main(void) {
                 cmocka_unit_test(test_duration_fitting),
                 cmocka_unit_test(test_shipped_programs_are_real_sessions),
                 cmocka_unit_test(test_golden_timelines),
+                cmocka_unit_test(test_technique_table),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,7 +53,7 @@ struct verb {
         int min, max; /* arguments after the verb; -1: the command checks its own */
         unsigned flags;
         int (*run)(struct ctx *c, int argc, char **argv);
-        /* Completion of each argument: words, or @programs, @conditions, @keys, @files */
+        /* Completion of each argument: words, or @programs, @conditions, @keys, @files, @techniques */
         const char *complete[3];
         const char *verb_options;
 };
@@ -62,7 +62,8 @@ struct verb {
 #define PANEL_KEYS                                                                                         \
         "power program start_pause intensity_up intensity_down speed width heat air_zone air_intensity timer " \
         "shoulder_up shoulder_down memory_a memory_b child_lock"
-#define TECHNIQUES "knead knead-reverse tap knock shiatsu clap roll knead+tap"
+/* In a verb's text and completion: the manual techniques, from their table (common/vocab.h). */
+#define TECHNIQUES "@techniques"
 #define AIR_ZONES "shoulders arms back seat calves feet"
 
 __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
@@ -1344,12 +1345,25 @@ static void help(void) {
                "2 bad usage, 3 the daemon is not running (or not on the bus tried).\n");
 }
 
+/* A verb's text with TECHNIQUES spelled out. */
+static const char *verb_text(const struct verb *v, char *buf, size_t size) {
+        const char *at = strstr(v->text, TECHNIQUES);
+        char names[ROLLER_TECHNIQUE_NAMES_MAX];
+
+        if (!at)
+                return v->text;
+        snprintf(buf, size, "%.*s%s%s", (int) (at - v->text), v->text, roller_technique_manual_names(names, sizeof names),
+                 at + strlen(TECHNIQUES));
+        return buf;
+}
+
 static int command_help(const char *name) {
         const struct verb *v = find_verb(name);
+        char text[1024];
         if (!v || !v->section)
                 return usage("no command '%s'", name);
         printf("Usage: chairctl %s%s%s%s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name,
-               v->args[0] ? " " : "", v->args, v->text);
+               v->args[0] ? " " : "", v->args, verb_text(v, text, sizeof text));
         return 0;
 }
 
@@ -1386,6 +1400,7 @@ static void roff(const char *s) {
 /* The man page's OPTIONS and COMMANDS sections (man/chairctl.1.in has the rest). */
 static int cmd_man(struct ctx *c, int argc, char **argv) {
         const char *section = NULL;
+        char text[1024];
         printf(".SH OPTIONS\n");
         for (size_t i = 0; i < ARRAY_SIZE(global_options); i++) {
                 printf(".TP\n.B ");
@@ -1412,7 +1427,7 @@ static int cmd_man(struct ctx *c, int argc, char **argv) {
                         printf("\"");
                 }
                 printf("\n");
-                roff(verbs[i].text);
+                roff(verb_text(&verbs[i], text, sizeof text));
                 printf("\n");
         }
         return 0;
@@ -1426,6 +1441,9 @@ static void complete_source(struct ctx *c, const char *src) {
                                 printf("%s\n", verbs[i].name);
         } else if (strcmp(src, "@keys") == 0) {
                 printf("%s\n", PANEL_KEYS);
+        } else if (strcmp(src, TECHNIQUES) == 0) {
+                for (unsigned t = TECH_NONE + 1; t < _TECH_MAX; t++)
+                        printf("%s\n", roller_technique_to_string(t));
         } else if (strcmp(src, "@files") == 0) {
                 printf("@files\n"); /* the shell completes file names itself */
         } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {
