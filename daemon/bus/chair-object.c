@@ -56,21 +56,20 @@ static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_mess
 /* ---- methods ---- */
 
 /* Appends one (sssu) with the basic calls: no signature to parse per entry, which is most of
- * this call's cost beyond a Ping. */
+ * this call's cost beyond a Ping. The library's strings are valid UTF-8 already. */
 static int append_program(sd_bus_message *reply, const struct program_summary *p) {
-        char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
         int r;
 
         r = sd_bus_message_open_container(reply, 'r', "sssu");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->id, b1, sizeof b1));
+        r = sd_bus_message_append_basic(reply, 's', p->id);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->name, b2, sizeof b2));
+        r = sd_bus_message_append_basic(reply, 's', p->name);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->description, b3, sizeof b3));
+        r = sd_bus_message_append_basic(reply, 's', p->description);
         if (r < 0)
                 return r;
         r = sd_bus_message_append_basic(reply, 'u', &p->duration_s);
@@ -123,7 +122,6 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct program_summary p;
-        char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
         int r;
 
         PARSE_ARGS(bus_parse_get_program);
@@ -132,10 +130,9 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         r = reply_open(m, &reply, 'a', "{sv}");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", bus_utf8_safe(p.id, b1, sizeof b1),
-                                  "name", "s", bus_utf8_safe(p.name, b2, sizeof b2),
-                                  "description", "s", bus_utf8_safe(p.description, b3, sizeof b3),
-                                  "duration", "u", p.duration_s, "intensity", "u", p.intensity);
+        /* The library's strings are valid UTF-8 already. */
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", p.id, "name", "s", p.name, "description", "s",
+                                  p.description, "duration", "u", p.duration_s, "intensity", "u", p.intensity);
         if (r < 0)
                 return r;
         r = append_strv(reply, "areas", p.areas);
