@@ -11,6 +11,14 @@ static const char *const chair_width_table[_CHAIR_WIDTH_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(chair_width, enum chair_width, chair_width_table)
 
+static const char *const manual_area_table[_MANUAL_AREA_MAX] = {
+        [MANUAL_FULL] = "full",
+        [MANUAL_UPPER] = "upper",
+        [MANUAL_LOWER] = "lower",
+        [MANUAL_POINT] = "point",
+};
+DEFINE_STRING_TABLE_LOOKUP(manual_area, enum manual_area, manual_area_table)
+
 const struct roller_technique_info roller_technique_table[_TECH_MAX] = {
         [TECH_NONE] = { "none", 0, 0 },
         [TECH_KNEAD] = { "knead", 100, 0 },
@@ -30,14 +38,31 @@ void roller_technique_motors(enum roller_technique t, int32_t duty, int32_t *ret
         *ret_tap = duty * i->tap_pct / 100;
 }
 
-const char *roller_technique_manual_names(char *buf, size_t size) {
+/* The names of FIRST..N-1 of a table, space-separated. */
+static const char *join_names(const char *(*name)(unsigned), unsigned first, unsigned n, char *buf, size_t size) {
         size_t len = 0;
 
         if (size)
                 buf[0] = 0;
-        for (unsigned t = TECH_NONE + 1; t < _TECH_MAX && len < size; t++)
-                len += (size_t) snprintf(buf + len, size - len, "%s%s", len ? " " : "", roller_technique_table[t].name);
+        for (unsigned i = first; i < n && len < size; i++)
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", len ? " " : "", name(i));
         return buf;
+}
+
+static const char *technique_name(unsigned i) {
+        return roller_technique_table[i].name;
+}
+
+static const char *area_name(unsigned i) {
+        return manual_area_table[i];
+}
+
+const char *roller_technique_manual_names(char *buf, size_t size) {
+        return join_names(technique_name, TECH_NONE + 1, _TECH_MAX, buf, size);
+}
+
+const char *manual_area_names(char *buf, size_t size) {
+        return join_names(area_name, 0, _MANUAL_AREA_MAX, buf, size);
 }
 
 const uint32_t chair_timer_minutes[CHAIR_TIMER_CHOICES] = { 10, 20, 30 };

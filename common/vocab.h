@@ -62,12 +62,23 @@ struct roller_technique_info {
 };
 extern const struct roller_technique_info roller_technique_table[_TECH_MAX];
 DECLARE_STRING_TABLE_LOOKUP(roller_technique, enum roller_technique);
+/* Manual mode's areas of the back (StartManual's area). */
+enum manual_area {
+        MANUAL_FULL,
+        MANUAL_UPPER,
+        MANUAL_LOWER,
+        MANUAL_POINT,
+        _MANUAL_AREA_MAX,
+};
+DECLARE_STRING_TABLE_LOOKUP(manual_area, enum manual_area);
+
 /* The knead and tap setpoints of technique T at motor duty DUTY (0-100 %). */
 void roller_technique_motors(enum roller_technique t, int32_t duty, int32_t *ret_knead, int32_t *ret_tap);
 /* The names manual mode takes, space-separated, into BUF (truncated to SIZE), for help,
- * completion and errors; ROLLER_TECHNIQUE_NAMES_MAX holds them all. */
+ * completion and errors; ROLLER_TECHNIQUE_NAMES_MAX holds them all (and the areas). */
 #define ROLLER_TECHNIQUE_NAMES_MAX 128
 const char *roller_technique_manual_names(char *buf, size_t size);
+const char *manual_area_names(char *buf, size_t size);
 
 /* The auto-off timer's choices, in minutes, shortest first. */
 #define CHAIR_TIMER_CHOICES 3

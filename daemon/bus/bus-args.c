@@ -136,8 +136,6 @@ int bus_parse_start(sd_bus_message *m, const struct bus_args_context *ctx, struc
         return r < 0 ? r : read_options(m, &a->options, error);
 }
 
-static const char *const manual_areas[] = { "full", "upper", "lower", "point" }; /* enum manual_area */
-
 int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
         char names[ROLLER_TECHNIQUE_NAMES_MAX];
         int r, t;
@@ -152,12 +150,11 @@ int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx
         r = read_string(m, "area", BUS_NAME_MAX, &a->str[1], error);
         if (r < 0)
                 return r;
-        a->u[0] = UINT32_MAX;
-        for (unsigned i = 0; i < ARRAY_SIZE(manual_areas); i++)
-                if (strcmp(manual_areas[i], a->str[1]) == 0)
-                        a->u[0] = i;
-        if (a->u[0] == UINT32_MAX)
-                return bus_invalid(error, "area must be full, upper, lower or point, not '%s'", a->str[1]);
+        r = manual_area_from_string(a->str[1]);
+        if (r < 0)
+                return bus_invalid(error, "area must be one of %s, not '%s'", manual_area_names(names, sizeof names),
+                                   a->str[1]);
+        a->u[0] = (uint32_t) r;
         return read_options(m, &a->options, error);
 }
 

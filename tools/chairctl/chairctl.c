@@ -53,7 +53,7 @@ struct verb {
         int min, max; /* arguments after the verb; -1: the command checks its own */
         unsigned flags;
         int (*run)(struct ctx *c, int argc, char **argv);
-        /* Completion of each argument: words, or @programs, @conditions, @keys, @files, @techniques */
+        /* Completion of each argument: words, or @programs, @conditions, @keys, @files, @techniques, @areas */
         const char *complete[3];
         const char *verb_options;
 };
@@ -62,8 +62,10 @@ struct verb {
 #define PANEL_KEYS                                                                                         \
         "power program start_pause intensity_up intensity_down speed width heat air_zone air_intensity timer " \
         "shoulder_up shoulder_down memory_a memory_b child_lock"
-/* In a verb's text and completion: the manual techniques, from their table (common/vocab.h). */
+/* In a verb's text and completion: the manual techniques and areas, from their tables
+ * (common/vocab.h). */
 #define TECHNIQUES "@techniques"
+#define AREAS "@areas"
 #define AIR_ZONES "shoulders arms back seat calves feet"
 
 __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
@@ -1212,8 +1214,8 @@ static const struct verb verbs[] = {
           cmd_pause_resume, {}, NULL },
         { "manual", S_SESSIONS, "TECHNIQUE AREA", "manual mode",
           "Manual mode. TECHNIQUE: " TECHNIQUES ".\n"
-          "AREA: full, upper, lower, point (then 'chairctl point +N|-N' moves the point).",
-          2, 2, 0, cmd_manual, { TECHNIQUES, "full upper lower point" }, NULL },
+          "AREA: " AREAS " (then 'chairctl point +N|-N' moves the point).",
+          2, 2, 0, cmd_manual, { TECHNIQUES, AREAS }, NULL },
         { "point", S_SESSIONS, "+N|-N", "move the manual point", "Manual mode, area point: moves the point up or down by 10 mm a step.",
           1, 1, 0, cmd_steps, { "+1 -1" }, NULL },
         { "shoulder", S_SESSIONS, "+N|-N", "fine-tune the shoulder point",
@@ -1345,15 +1347,25 @@ static void help(void) {
                "2 bad usage, 3 the daemon is not running (or not on the bus tried).\n");
 }
 
-/* A verb's text with TECHNIQUES spelled out. */
+/* A verb's text with TECHNIQUES and AREAS spelled out. */
 static const char *verb_text(const struct verb *v, char *buf, size_t size) {
-        const char *at = strstr(v->text, TECHNIQUES);
         char names[ROLLER_TECHNIQUE_NAMES_MAX];
+        size_t o = 0;
 
-        if (!at)
+        if (!strchr(v->text, '@'))
                 return v->text;
-        snprintf(buf, size, "%.*s%s%s", (int) (at - v->text), v->text, roller_technique_manual_names(names, sizeof names),
-                 at + strlen(TECHNIQUES));
+        for (const char *s = v->text; *s && o + 1 < size;) {
+                const char *word = NULL;
+                if (strncmp(s, TECHNIQUES, strlen(TECHNIQUES)) == 0)
+                        word = roller_technique_manual_names(names, sizeof names), s += strlen(TECHNIQUES);
+                else if (strncmp(s, AREAS, strlen(AREAS)) == 0)
+                        word = manual_area_names(names, sizeof names), s += strlen(AREAS);
+                if (word)
+                        o += (size_t) snprintf(buf + o, size - o, "%s", word);
+                else
+                        buf[o++] = *s++;
+        }
+        buf[MIN(o, size - 1)] = 0;
         return buf;
 }
 
@@ -1444,6 +1456,9 @@ static void complete_source(struct ctx *c, const char *src) {
         } else if (strcmp(src, TECHNIQUES) == 0) {
                 for (unsigned t = TECH_NONE + 1; t < _TECH_MAX; t++)
                         printf("%s\n", roller_technique_to_string(t));
+        } else if (strcmp(src, AREAS) == 0) {
+                for (unsigned a = 0; a < _MANUAL_AREA_MAX; a++)
+                        printf("%s\n", manual_area_to_string(a));
         } else if (strcmp(src, "@files") == 0) {
                 printf("@files\n"); /* the shell completes file names itself */
         } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {
