@@ -3,12 +3,18 @@
 
 #include "timeline.h"
 
-void timeline_free(struct timeline *t) {
+void timeline_done(struct timeline *t) {
         if (!t)
                 return;
         free(t->cmds);
         t->cmds = NULL;
         t->n_cmds = 0;
+}
+
+struct timeline *timeline_free(struct timeline *t) {
+        timeline_done(t);
+        free(t);
+        return NULL;
 }
 
 const char *timeline_channel_name(enum timeline_channel c) {

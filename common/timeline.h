@@ -70,5 +70,13 @@ static inline int32_t timeline_sweep_second(int32_t value) {
         return (value >> 16) & 0x7fff;
 }
 
-void timeline_free(struct timeline *t);
+/* Who owns what: a timeline on the heap (the session's, the scheduler's) is freed with
+ * timeline_free(), commands and struct; one the caller embeds (planner_plan()'s result on the
+ * stack) is emptied with timeline_done(), commands only. scheduler_load() takes a heap timeline
+ * on every path, its failures included. */
+struct timeline *timeline_free(struct timeline *t); /* returns NULL */
+void timeline_done(struct timeline *t);
+static inline void timeline_freep(struct timeline **t) {
+        timeline_free(*t);
+}
 const char *timeline_channel_name(enum timeline_channel c);

@@ -43,8 +43,19 @@ struct program_library {
         const char *precaution_effects[64];
 };
 
+/* Also makes every string a summary hands out valid UTF-8, once per entry: the loader refuses
+ * invalid files, and this keeps the promise for whatever it copied, so the bus appends them as
+ * they are on every call (ListPrograms, GetProgram). */
 static void set_pointers(struct entry *e) {
         size_t i;
+
+        utf8_sanitize(e->program->id);
+        utf8_sanitize(e->program->name);
+        utf8_sanitize(e->program->description);
+        for (i = 0; i < e->program->n_areas; i++)
+                utf8_sanitize(e->program->areas[i]);
+        for (i = 0; i < e->program->n_excluded_by; i++)
+                utf8_sanitize(e->program->excluded_by[i]);
         for (i = 0; i < e->program->n_areas; i++)
                 e->areas[i] = e->program->areas[i];
         e->areas[i] = NULL;

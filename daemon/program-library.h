@@ -41,6 +41,7 @@ void program_library_free(struct program_library *lib);
 int program_library_reload(struct program_library *lib, char ***ret_errors);
 void program_library_free_errors(char **errors);
 
+/* Every string of a summary is valid UTF-8 (checked once when the entry is set). */
 size_t program_library_count(struct program_library *lib);
 int program_library_get(struct program_library *lib, size_t index, struct program_summary *ret);
 int program_library_find(struct program_library *lib, const char *id, struct program_summary *ret);

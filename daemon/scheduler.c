@@ -742,16 +742,13 @@ void scheduler_free(struct scheduler *s) {
         while (scheduler_pop_event(s, &ev))
                 if (ev.type == SCHED_EV_TIMELINE_DONE && ev.ptr) {
                         timeline_free(ev.ptr);
-                        free(ev.ptr);
                 }
         for (struct command c; command_ring_pop(&s->commands, &c);)
                 if (c.type == CMD_LOAD && c.timeline) {
                         timeline_free(c.timeline);
-                        free(c.timeline);
                 }
         if (s->timeline) {
                 timeline_free(s->timeline);
-                free(s->timeline);
         }
         if (s->event_fd >= 0)
                 close(s->event_fd);
@@ -761,7 +758,10 @@ void scheduler_free(struct scheduler *s) {
 /* ---- event-loop side ---- */
 
 int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns) {
-        return push_command(s, &(struct command) { .type = CMD_LOAD, .timeline = t, .start_ns = start_ns });
+        int r = push_command(s, &(struct command) { .type = CMD_LOAD, .timeline = t, .start_ns = start_ns });
+        if (r < 0)
+                timeline_free(t); /* takes t on every path */
+        return r;
 }
 int scheduler_pause(struct scheduler *s) {
         return push_command(s, &(struct command) { .type = CMD_PAUSE });

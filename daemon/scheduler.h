@@ -116,7 +116,7 @@ void scheduler_stop_thread(struct scheduler *s);
 /* Commands from the event loop. A full queue is retried for a few milliseconds while the
  * thread drains it; a command still not queued returns -EAGAIN after the command-lost sink was
  * told (except for an abort, which follows a trip): the caller stops, the sink faults. */
-int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns); /* takes t */
+int scheduler_load(struct scheduler *s, struct timeline *t, uint64_t start_ns); /* takes t, on failure too */
 int scheduler_pause(struct scheduler *s);
 int scheduler_resume(struct scheduler *s);
 int scheduler_settle(struct scheduler *s);

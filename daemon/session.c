@@ -10,6 +10,7 @@
 #include "changes.h"
 #include "daemon.h"
 #include "log.h"
+#include "planner.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "scheduler.h"
@@ -218,12 +219,9 @@ static void begin_running(struct session *s, struct timeline *t) {
          * intensity, speed and width. */
         if (push_modifiers(s) < 0) {
                 timeline_free(t);
-                free(t);
                 return; /* not taken: the scheduler's sink has faulted the chair */
         }
         if (scheduler_load(s->d->scheduler, t, clock_usec(CLOCK_MONOTONIC) * 1000) < 0) {
-                timeline_free(t);
-                free(t);
                 fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
                 return;
         }
@@ -427,22 +425,19 @@ int session_start(struct session *s, const char *program, const struct session_o
         return plan_and_run(s, error);
 }
 
-static const struct {
-        const char *name;
-        int32_t knead, tap;
-} manual_techniques[] = {
-        { "knead", 60, 0 },   { "knead-reverse", -60, 0 }, { "tap", 0, 60 }, { "knock", 0, 85 },
-        { "shiatsu", 25, 0 }, { "clap", 0, 45 },           { "roll", 0, 0 }, { "knead+tap", 55, 45 },
-};
+/* Manual mode's motors: a program step's at speed 3 and intensity 3, mapped by the one
+ * technique table (common/vocab.h); the intensity key scales them live (push_modifiers). */
+#define MANUAL_SPEED_LEVEL 3
+#define MANUAL_INTENSITY_LEVEL 3
 
 int session_start_manual(struct session *s, const char *technique, enum manual_area area,
                          const struct session_options *o, struct chair_error *error) {
         struct body_scan scan = current_scan(s);
         struct timeline *t;
-        int32_t lo, hi, speed = 15, knead = -1000, tap = 0, depth;
+        int32_t lo, hi, speed = 15, knead, tap, depth;
         uint32_t duration_s = o->duration_s ? o->duration_s : s->settings.timer_min * 60, at = 0;
         size_t n = 0, cap;
-        int r, intensity;
+        int r, intensity, tech;
 
         r = check_can_start(s, error);
         if (r < 0)
@@ -450,13 +445,11 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
         intensity = gate_level(s, PRECAUTION_MANUAL, o->intensity ? o->intensity : s->settings.intensity, true, error);
         if (intensity < 0)
                 return intensity;
-        for (size_t i = 0; i < ARRAY_SIZE(manual_techniques); i++)
-                if (strcmp(manual_techniques[i].name, technique) == 0) {
-                        knead = manual_techniques[i].knead;
-                        tap = manual_techniques[i].tap;
-                }
-        if (knead == -1000)
+        tech = roller_technique_from_string(technique);
+        if (tech < 0 || tech == TECH_NONE)
                 return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "Unknown technique '%s'", technique);
+        roller_technique_motors((enum roller_technique) tech,
+                                planner_motor_duty(MANUAL_SPEED_LEVEL, MANUAL_INTENSITY_LEVEL), &knead, &tap);
 
         switch (area) {
         case MANUAL_UPPER:
@@ -905,7 +898,6 @@ int session_on_scheduler_event(struct session *s) {
                         break;
                 case SCHED_EV_TIMELINE_DONE:
                         timeline_free(ev.ptr);
-                        free(ev.ptr);
                         break;
                 }
         }

@@ -15,6 +15,7 @@
 #include "chair-error.h"
 #include "fault-codes.h"
 #include "timeline.h"
+#include "vocab.h" /* enum manual_area */
 
 struct chair_daemon;
 struct session;
@@ -26,13 +27,6 @@ enum session_state {
         SESSION_PAUSED,
         SESSION_SETTLING,
         SESSION_FAULT,
-};
-
-enum manual_area {
-        MANUAL_FULL,
-        MANUAL_UPPER,
-        MANUAL_LOWER,
-        MANUAL_POINT,
 };
 
 struct session_options {

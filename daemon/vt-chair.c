@@ -246,10 +246,8 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
         precautions_limit_timeline(&ret->caps, t, NULL);
         ret->planned_ms = t->duration_ms;
         r = scheduler_new(&cfg, &(struct scheduler_io) { vt_set_output, vt_read_input, v, NULL }, &v->sched);
-        if (r < 0) {
-                timeline_free(t);
+        if (r < 0)
                 goto out;
-        }
         /* The timeline is the scheduler's from here; the harness reads it until it is handed back. */
         const struct timeline *plan = t;
         if (o->speed_pct)
@@ -275,7 +273,6 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                                 if (ev.ptr == plan)
                                         plan = NULL;
                                 timeline_free(ev.ptr);
-                                free(ev.ptr);
                         } else if (ev.type == SCHED_EV_FINISHED) {
                                 sweep_close(v);
                                 settling = true;
@@ -312,7 +309,7 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
         r = 0;
         scheduler_free(v->sched);
 out:
-        free(t);
+        timeline_free(t);
         free(v);
         return r;
 }

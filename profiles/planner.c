@@ -128,41 +128,18 @@ static void emit_roller(struct planner *pl, const struct profile_step *s, const 
         uint32_t max_depth = MIN(5, pl->caps.max_depth);
         int32_t d = (int32_t) level(depth * pl->factor, max_depth);
         int32_t duty = (int32_t) CLAMP(lround(motor_duty[speed] * pl->factor), 0, 100);
-        int32_t knead = 0, tap = 0, v = travel_mm_s[speed];
+        int32_t knead, tap, v = travel_mm_s[speed];
         int32_t a = position_mm(pl, s->from), b = position_mm(pl, s->to);
 
-        switch (s->technique) {
-        case TECH_NONE:
+        if (s->technique == TECH_NONE) {
                 /* The roller rests where the last step left it. */
                 emit(pl, t, TL_ROLLER_POSITION, 0, TL_ROLLER_HERE);
                 emit(pl, t, TL_KNEAD, 0, 0);
                 emit(pl, t, TL_TAP, 0, 0);
                 emit(pl, t, TL_DEPTH, 0, 0);
                 return;
-        case TECH_KNEAD:
-                knead = duty;
-                break;
-        case TECH_KNEAD_REVERSE:
-                knead = -duty;
-                break;
-        case TECH_TAP:
-                tap = duty * 8 / 10;
-                break;
-        case TECH_KNOCK:
-                tap = duty;
-                break;
-        case TECH_CLAP:
-                tap = duty * 6 / 10;
-                break;
-        case TECH_KNEAD_TAP:
-                knead = duty * 8 / 10;
-                tap = duty * 6 / 10;
-                break;
-        case TECH_SHIATSU:
-        case TECH_ROLL:
-        case _TECH_MAX:
-                break;
         }
+        roller_technique_motors(s->technique, duty, &knead, &tap);
         emit(pl, t, TL_WIDTH, 0, (int32_t) s->width);
         emit(pl, t, TL_KNEAD, 0, knead);
         emit(pl, t, TL_TAP, 0, tap);
@@ -452,6 +429,10 @@ void planner_limits(uint32_t intensity, const struct precaution_caps *caps, stru
 
         ret->depth = (int32_t) level(5 * intensity_factor[i], max_depth);
         ret->duty = (int32_t) CLAMP(lround(motor_duty[5] * intensity_factor[i]), 0, 100);
+}
+
+int32_t planner_motor_duty(uint32_t speed, uint32_t intensity) {
+        return (int32_t) CLAMP(lround(motor_duty[CLAMP(speed, 1u, 5u)] * intensity_factor[CLAMP(intensity, 1u, 5u)]), 0, 100);
 }
 
 void planner_format(const struct timeline *t, FILE *out) {

@@ -33,5 +33,9 @@ struct plan_limits {
         int32_t depth, duty;
 };
 void planner_limits(uint32_t intensity, const struct precaution_caps *caps, struct plan_limits *ret);
+/* The roller motors' duty (%) at speed level SPEED and intensity level INTENSITY (1-5 each),
+ * before the technique's mapping (roller_technique_motors()): a program step's, and manual mode's
+ * at speed 3 and intensity 3. */
+int32_t planner_motor_duty(uint32_t speed, uint32_t intensity);
 /* One line per command, for golden files, `chairctl profile show` and debugging. */
 void planner_format(const struct timeline *t, FILE *out);

@@ -19,12 +19,8 @@
 #define POSITION_MIN (-0.45)
 #define POSITION_MAX 1.55
 
-static const char *const technique_names[] = {
-        [TECH_NONE] = "none",        [TECH_KNEAD] = "knead", [TECH_KNEAD_REVERSE] = "knead-reverse",
-        [TECH_TAP] = "tap",          [TECH_KNOCK] = "knock", [TECH_SHIATSU] = "shiatsu",
-        [TECH_CLAP] = "clap",        [TECH_ROLL] = "roll",   [TECH_KNEAD_TAP] = "knead+tap",
-        "press", /* an alias of shiatsu */
-};
+/* A profile's alias of shiatsu, after the table's names (common/vocab.h). */
+#define TECHNIQUE_PRESS "press"
 
 static const char *const area_names[] = {
         "neck", "shoulders", "upper-back", "back", "lower-back", "hips", "arms", "legs", "calves", "feet", "full-body",
@@ -33,7 +29,8 @@ static const char *const area_names[] = {
 static const char *const width_names[] = { "narrow", "medium", "wide" };
 
 const char *roller_technique_name(enum roller_technique t) {
-        return (unsigned) t < _TECH_MAX ? technique_names[t] : "?";
+        const char *s = roller_technique_to_string(t);
+        return s ? s : "?";
 }
 
 enum section { SEC_NONE, SEC_PROGRAM, SEC_BLOCK, SEC_STEP };
@@ -210,8 +207,12 @@ static void key_step(struct loader *l, const char *key, const char *v, unsigned 
         int c;
 
         if (strcmp(key, "technique") == 0) {
+                const char *names[_TECH_MAX + 1];
                 kl[K_TECH] = line;
-                if (ini_choice(l->errors, l->path, line, key, v, technique_names, ARRAY_SIZE(technique_names), &c) == 0)
+                for (unsigned t = 0; t < _TECH_MAX; t++)
+                        names[t] = roller_technique_table[t].name;
+                names[_TECH_MAX] = TECHNIQUE_PRESS;
+                if (ini_choice(l->errors, l->path, line, key, v, names, ARRAY_SIZE(names), &c) == 0)
                         s->technique = c == _TECH_MAX ? TECH_SHIATSU : (enum roller_technique) c;
         } else if (strcmp(key, "position") == 0 || strcmp(key, "range") == 0) {
                 if (kl[K_POS])
@@ -481,6 +482,6 @@ uint32_t profile_natural_length_s(const struct program *p) {
         if (planner_plan(p, &o, &t) < 0)
                 return 0;
         s = t.duration_ms / 1000;
-        timeline_free(&t);
+        timeline_done(&t);
         return s;
 }

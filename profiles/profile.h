@@ -13,6 +13,7 @@
 
 #include "chair-io.h"
 #include "strict-ini.h"
+#include "vocab.h" /* enum roller_technique */
 
 #define PROFILE_MAX_STEPS 64
 #define PROFILE_MAX_BLOCKS 8
@@ -22,19 +23,6 @@
 #define PROFILE_TEXT_MAX 200
 /* A profile file or upload: at most this many bytes (65536 is accepted, 65537 refused). */
 #define PROFILE_FILE_MAX (64 * 1024)
-
-enum roller_technique {
-        TECH_NONE,          /* the roller rests retracted */
-        TECH_KNEAD,
-        TECH_KNEAD_REVERSE,
-        TECH_TAP,
-        TECH_KNOCK,
-        TECH_SHIATSU,       /* also "press" */
-        TECH_CLAP,
-        TECH_ROLL,
-        TECH_KNEAD_TAP,
-        _TECH_MAX,
-};
 
 struct profile_step {
         char name[PROFILE_ID_MAX];
@@ -88,6 +76,7 @@ int profile_load_text(const char *name, const char *text, size_t len, struct pro
  * it in errors. untrusted_file_refused() of its error says the file itself was refused unread. */
 int profile_load_at(int dirfd, const char *name, const char *display, struct program **ret, struct ini_errors *errors);
 
+/* roller_technique_to_string(), or "?" out of range. */
 const char *roller_technique_name(enum roller_technique t);
 /* The program's natural length, in seconds, at the default duration (blocks expanded). */
 uint32_t profile_natural_length_s(const struct program *p);

@@ -121,8 +121,9 @@ static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_err
                 if (r < 0)
                         return r;
         }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
         return r < 0 ? r : 0;
 }
 
@@ -135,20 +136,25 @@ int bus_parse_start(sd_bus_message *m, const struct bus_args_context *ctx, struc
         return r < 0 ? r : read_options(m, &a->options, error);
 }
 
-static const char *const manual_areas[] = { "full", "upper", "lower", "point" }; /* enum manual_area */
-
 int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
-        int r = read_string(m, "technique", BUS_NAME_MAX, &a->str[0], error);
-        if (r >= 0)
-                r = read_string(m, "area", BUS_NAME_MAX, &a->str[1], error);
+        char names[ROLLER_TECHNIQUE_NAMES_MAX];
+        int r, t;
+
+        r = read_string(m, "technique", BUS_NAME_MAX, &a->str[0], error);
         if (r < 0)
                 return r;
-        a->u[0] = UINT32_MAX;
-        for (unsigned i = 0; i < ARRAY_SIZE(manual_areas); i++)
-                if (strcmp(manual_areas[i], a->str[1]) == 0)
-                        a->u[0] = i;
-        if (a->u[0] == UINT32_MAX)
-                return bus_invalid(error, "area must be full, upper, lower or point, not '%s'", a->str[1]);
+        t = roller_technique_from_string(a->str[0]);
+        if (t < 0 || t == TECH_NONE)
+                return bus_invalid(error, "technique must be one of %s, not '%s'",
+                                   roller_technique_manual_names(names, sizeof names), a->str[0]);
+        r = read_string(m, "area", BUS_NAME_MAX, &a->str[1], error);
+        if (r < 0)
+                return r;
+        r = manual_area_from_string(a->str[1]);
+        if (r < 0)
+                return bus_invalid(error, "area must be one of %s, not '%s'", manual_area_names(names, sizeof names),
+                                   a->str[1]);
+        a->u[0] = (uint32_t) r;
         return read_options(m, &a->options, error);
 }
 
@@ -203,8 +209,9 @@ int bus_parse_set_air(sd_bus_message *m, const struct bus_args_context *ctx, str
                         return bus_invalid(error, "zones: '%s' given twice", name);
                 a->mask |= 1u << zone;
         }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
         return read_u32(m, "intensity", 0, 5, &a->u[0], error);
@@ -290,8 +297,9 @@ int bus_parse_set_precautions(sd_bus_message *m, const struct bus_args_context *
                 if (!a->strv[n++])
                         return -ENOMEM;
         }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
         return r < 0 ? r : 0;
 }
 
@@ -299,11 +307,12 @@ int bus_parse_rate_session(sd_bus_message *m, const struct bus_args_context *ctx
         int r = sd_bus_message_read_basic(m, 't', &a->t);
         if (r == 0)
                 return bus_invalid(error, "argument 'session_id' is missing");
-        if (r >= 0)
-                r = read_u32(m, "pain_before", 0, 10, &a->u[0], error);
-        if (r >= 0)
-                r = read_u32(m, "pain_after", 0, 10, &a->u[1], error);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        r = read_u32(m, "pain_before", 0, 10, &a->u[0], error);
+        if (r < 0)
+                return r;
+        return read_u32(m, "pain_after", 0, 10, &a->u[1], error);
 }
 
 /* GetHistory, GetFaults: 0 is the default. */
@@ -340,8 +349,9 @@ int bus_parse_histogram(sd_bus_message *m, const struct bus_args_context *ctx, s
 
 int bus_parse_inject_fault(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
         int r = read_string(m, "name", BUS_NAME_MAX, &a->str[0], error);
-        if (r >= 0)
-                r = sd_bus_message_read_basic(m, 'b', &a->b);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_basic(m, 'b', &a->b);
         if (r == 0)
                 return bus_invalid(error, "argument 'on' is missing");
         return r < 0 ? r : 0;
@@ -443,9 +453,13 @@ const char *bus_utf8_safe(const char *s, char *buf, size_t size) {
 
 int bus_append_strv_safe(sd_bus_message *reply, const char *const *v) {
         int r = sd_bus_message_open_container(reply, 'a', "s");
-        for (const char *const *p = v; r >= 0 && p && *p; p++) {
+        if (r < 0)
+                return r;
+        for (const char *const *p = v; p && *p; p++) {
                 char buf[3 * 256 + 1];
                 r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(*p, buf, sizeof buf));
+                if (r < 0)
+                        return r;
         }
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+        return sd_bus_message_close_container(reply);
 }

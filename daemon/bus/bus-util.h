@@ -14,3 +14,19 @@ static inline int reply_or_error(sd_bus_message *m, int r) {
 static inline int reply_core(sd_bus_message *m, sd_bus_error *error, int r, const struct chair_error *e) {
         return r < 0 ? bus_error_from_chair(error, r, e) : sd_bus_reply_method_return(m, NULL);
 }
+
+/* A method's reply with its one outer container open, and its end: the container closed and
+ * the reply sent. */
+static inline int reply_open(sd_bus_message *m, sd_bus_message **ret, char type, const char *contents) {
+        int r = sd_bus_message_new_method_return(m, ret);
+        if (r < 0)
+                return r;
+        return sd_bus_message_open_container(*ret, type, contents);
+}
+
+static inline int reply_close_and_send(sd_bus_message *reply) {
+        int r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}

@@ -20,9 +20,10 @@ int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
         r = sd_bus_open_system(&b->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = chair_object_register(d, b);
-        if (r >= 0)
-                r = service_object_register(d, b);
+        r = chair_object_register(d, b); /* each logs its own failure */
+        if (r < 0)
+                return r;
+        r = service_object_register(d, b);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);

@@ -57,20 +57,26 @@ static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_mess
 /* ---- methods ---- */
 
 /* Appends one (sssu) with the basic calls: no signature to parse per entry, which is most of
- * this call's cost beyond a Ping. */
+ * this call's cost beyond a Ping. The library's strings are valid UTF-8 already. */
 static int append_program(sd_bus_message *reply, const struct program_summary *p) {
-        char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
-        int r = sd_bus_message_open_container(reply, 'r', "sssu");
+        int r;
 
-        if (r >= 0)
-                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->id, b1, sizeof b1));
-        if (r >= 0)
-                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->name, b2, sizeof b2));
-        if (r >= 0)
-                r = sd_bus_message_append_basic(reply, 's', bus_utf8_safe(p->description, b3, sizeof b3));
-        if (r >= 0)
-                r = sd_bus_message_append_basic(reply, 'u', &p->duration_s);
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+        r = sd_bus_message_open_container(reply, 'r', "sssu");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', p->id);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', p->name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', p->description);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 'u', &p->duration_s);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
 }
 
 static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -78,60 +84,65 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_return(m, &reply);
+        r = reply_open(m, &reply, 'a', "(sssu)");
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sssu)");
-        for (size_t i = 0; r >= 0 && i < program_library_count(d->library); i++) {
+        for (size_t i = 0; i < program_library_count(d->library); i++) {
                 struct program_summary p;
-                if (program_library_get(d->library, i, &p) >= 0)
-                        r = append_program(reply, &p);
+                if (program_library_get(d->library, i, &p) < 0)
+                        continue;
+                r = append_program(reply, &p);
+                if (r < 0)
+                        return r;
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        return reply_close_and_send(reply);
 }
 
 static int append_strv(sd_bus_message *reply, const char *key, const char *const *v) {
-        int r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-                r = bus_append_strv_safe(reply, v);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r < 0)
+                return r;
+        r = bus_append_strv_safe(reply, v);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
 }
 
 static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct program_summary p;
-        char b1[3 * 80 + 1], b2[3 * 80 + 1], b3[3 * 512 + 1];
         int r;
 
         PARSE_ARGS(bus_parse_get_program);
         if (program_library_find(d->library, a.str[0], &p) < 0)
                 return sd_bus_error_setf(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s'", a.str[0]);
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", bus_utf8_safe(p.id, b1, sizeof b1),
-                                          "name", "s", bus_utf8_safe(p.name, b2, sizeof b2),
-                                          "description", "s", bus_utf8_safe(p.description, b3, sizeof b3),
-                                          "duration", "u", p.duration_s, "intensity", "u", p.intensity);
-        if (r >= 0)
-                r = append_strv(reply, "areas", p.areas);
-        if (r >= 0)
-                r = append_strv(reply, "precautions", p.precautions);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        r = reply_open(m, &reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        /* The library's strings are valid UTF-8 already. */
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", p.id, "name", "s", p.name, "description", "s",
+                                  p.description, "duration", "u", p.duration_s, "intensity", "u", p.intensity);
+        if (r < 0)
+                return r;
+        r = append_strv(reply, "areas", p.areas);
+        if (r < 0)
+                return r;
+        r = append_strv(reply, "precautions", p.precautions);
+        if (r < 0)
+                return r;
+        return reply_close_and_send(reply);
 }
 
 /* A start's reply, what was planned (docs/dbus-api.md, Start): the length, Duration's value (while
@@ -253,19 +264,23 @@ static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
         int r;
 
         PARSE_ARGS(bus_parse_slot);
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0 && state_store_load_memory(d->store, a.u[0], &slot) >= 0 && slot.used)
+        /* An unreadable slot is an error, not an empty one. */
+        r = state_store_load_memory(d->store, a.u[0], &slot);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read memory slot %u: %m", a.u[0]);
+        r = reply_open(m, &reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        if (slot.used)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "program", "s",
                                           bus_utf8_safe(slot.program, program, sizeof program),
                                           "intensity", "u", slot.intensity, "speed", "u", slot.speed, "width", "s",
                                           chair_width_to_string(slot.width % _CHAIR_WIDTH_MAX), "depth", "u", slot.depth, "air_intensity", "u",
                                           slot.air_intensity, "heat_lumbar", "u", slot.heat_lumbar, "heat_calves", "u",
                                           slot.heat_calves, "timer", "u", slot.timer_min);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                return r;
+        return reply_close_and_send(reply);
 }
 
 static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -294,14 +309,15 @@ static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_err
         int r;
 
         program_library_precautions(d->library, &names, &effects);
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ss)");
-        for (size_t i = 0; r >= 0 && names && names[i]; i++)
+        r = reply_open(m, &reply, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; names && names[i]; i++) {
                 r = sd_bus_message_append(reply, "(ss)", names[i], effects[i]);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return reply_close_and_send(reply);
 }
 
 static int method_rate_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -330,10 +346,10 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         r = state_store_list_history(d->store, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the history: %m");
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(tssuuqqs)");
-        for (size_t i = 0; r >= 0 && i < n; i++) {
+        r = reply_open(m, &reply, 'a', "(tssuuqqs)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
                 char when[40], program[3 * sizeof entries[i].program + 1], reason[3 * sizeof entries[i].reason + 1];
                 time_t t = (time_t) (entries[i].start_usec / USEC_PER_SEC);
                 struct tm tm;
@@ -342,10 +358,10 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
                                           bus_utf8_safe(entries[i].program, program, sizeof program), when,
                                           entries[i].duration_s, entries[i].intensity, entries[i].pain_before,
                                           entries[i].pain_after, bus_utf8_safe(entries[i].reason, reason, sizeof reason));
+                if (r < 0)
+                        return r;
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        return reply_close_and_send(reply);
 }
 
 static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -359,20 +375,20 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = state_store_list_faults(d->store, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the fault history: %m");
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(tsss)");
-        for (size_t i = 0; r >= 0 && i < n; i++) {
+        r = reply_open(m, &reply, 'a', "(tsss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
                 char code[3 * sizeof entries[i].code + 1], message[3 * sizeof entries[i].message + 1],
                         cleared[3 * sizeof entries[i].cleared + 1];
                 r = sd_bus_message_append(reply, "(tsss)", entries[i].time_usec,
                                           bus_utf8_safe(entries[i].code, code, sizeof code),
                                           bus_utf8_safe(entries[i].message, message, sizeof message),
                                           bus_utf8_safe(entries[i].cleared, cleared, sizeof cleared));
+                if (r < 0)
+                        return r;
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        return reply_close_and_send(reply);
 }
 
 /* ---- properties ---- */
@@ -429,10 +445,16 @@ static int property_selected_program(sd_bus *bus, const char *path, const char *
 
 static int append_zone_mask(sd_bus_message *reply, uint32_t mask) {
         int r = sd_bus_message_open_container(reply, 'a', "s");
-        for (unsigned z = 0; r >= 0 && z < _CHAIR_AIR_ZONE_MAX; z++)
-                if (mask & (1u << z))
-                        r = sd_bus_message_append(reply, "s", chair_air_zone_name(z));
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
+                if (!(mask & (1u << z)))
+                        continue;
+                r = sd_bus_message_append(reply, "s", chair_air_zone_name(z));
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
 }
 
 static int property_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -451,25 +473,34 @@ static int property_heat_levels(sd_bus *bus, const char *path, const char *inter
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         int r = sd_bus_message_open_container(reply, 'a', "{su}");
-        for (unsigned z = 0; r >= 0 && z < _CHAIR_HEAT_ZONE_MAX; z++) {
+        if (r < 0)
+                return r;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
                 int32_t level = session_active(d->session) ? scheduler_heat_level(d->scheduler, z) : 0;
                 if (!level)
                         level = (int32_t) session_settings(d->session)->heat[z];
                 r = sd_bus_message_append(reply, "{su}", chair_heat_zone_name(z), (uint32_t) level);
+                if (r < 0)
+                        return r;
         }
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+        return sd_bus_message_close_container(reply);
 }
 
 static int property_temperatures(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         int r = sd_bus_message_open_container(reply, 'a', "{sd}");
-        for (unsigned z = 0; r >= 0 && z < _CHAIR_HEAT_ZONE_MAX; z++) {
+        if (r < 0)
+                return r;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
                 int32_t t;
-                if (chair_hw_read_input(d->hw, chair_heat_zone_sensor(z), &t) >= 0)
-                        r = sd_bus_message_append(reply, "{sd}", chair_heat_zone_name(z), t / 10.0);
+                if (chair_hw_read_input(d->hw, chair_heat_zone_sensor(z), &t) < 0)
+                        continue; /* an unavailable sensor is left out */
+                r = sd_bus_message_append(reply, "{sd}", chair_heat_zone_name(z), t / 10.0);
+                if (r < 0)
+                        return r;
         }
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+        return sd_bus_message_close_container(reply);
 }
 
 static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -611,12 +642,14 @@ static int property_hash(struct chair_daemon *d, unsigned i, uint64_t *ret) {
         int r;
 
         r = sd_bus_message_new_signal(d->bus->bus, &m, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Value");
-        if (r >= 0)
-                r = d->bus->cache->get[i](d->bus->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, property_changes[i].name,
-                                          m, d, &error);
+        if (r < 0)
+                return r;
+        r = d->bus->cache->get[i](d->bus->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, property_changes[i].name, m, d,
+                                  &error);
         sd_bus_error_free(&error);
-        if (r >= 0)
-                r = sd_bus_message_seal(m, 1, 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_seal(m, 1, 0);
         if (r < 0)
                 return r;
         f = open_memstream(&text, &size);
@@ -738,10 +771,11 @@ int chair_object_register(struct chair_daemon *d, struct chair_bus *b) {
         (void) sd_event_source_set_enabled(b->roller_tick, SD_EVENT_OFF);
         /* Both fail only past the channel's fixed slots: a wiring mistake, named here. */
         r = chair_changes_subscribe(d->changes, on_changes, d);
-        if (r >= 0)
-                r = chair_changes_listen(d->changes, on_event, d);
         if (r < 0)
-                return log_error_errno(r, "Failed to subscribe %s to the change channel: %m", CHAIR_OBJECT_PATH);
+                return log_error_errno(r, "Failed to subscribe %s to the change channel's marks: %m", CHAIR_OBJECT_PATH);
+        r = chair_changes_listen(d->changes, on_event, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe %s to the change channel's events: %m", CHAIR_OBJECT_PATH);
         return 0;
 }
 

@@ -44,8 +44,10 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_append_strv(reply, errors ? errors : (char *[]) { NULL });
-        program_library_free_errors(errors);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        program_library_free_errors(errors); /* on either path */
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -103,72 +105,83 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
         int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        for (unsigned i = 0; r >= 0 && i < _CHAIR_IN_MAX; i++) {
+        r = reply_open(m, &reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 int32_t v;
-                if (chair_hw_read_input(d->hw, i, &v) >= 0)
-                        r = dict_append_i(reply, "input.", chair_input_info(i)->name, v);
+                if (chair_hw_read_input(d->hw, i, &v) < 0)
+                        continue; /* unavailable inputs are left out */
+                r = dict_append_i(reply, "input.", chair_input_info(i)->name, v);
+                if (r < 0)
+                        return r;
         }
-        for (unsigned o = 0; r >= 0 && o < _CHAIR_OUT_MAX; o++)
-                if (chair_hw_has_output(d->hw, o))
-                        r = dict_append_i(reply, "output.", chair_output_info(o)->name, chair_hw_get_output(d->hw, o));
-        for (unsigned b = HW_BACKEND_SIM; r >= 0 && b <= HW_BACKEND_MODBUS; b++) {
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                if (!chair_hw_has_output(d->hw, o))
+                        continue;
+                r = dict_append_i(reply, "output.", chair_output_info(o)->name, chair_hw_get_output(d->hw, o));
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned b = HW_BACKEND_SIM; b <= HW_BACKEND_MODBUS; b++) {
                 struct chair_driver_stats ds;
                 char prefix[32];
                 if (chair_hw_get_stats(d->hw, b, &ds) < 0)
                         continue;
+                const struct {
+                        const char *key;
+                        int64_t value;
+                } counters[] = {
+                        { "transactions", (int64_t) ds.transactions },
+                        { "errors_timeout", (int64_t) ds.errors_timeout },
+                        { "errors_crc", (int64_t) ds.errors_crc },
+                        { "errors_exception", (int64_t) ds.errors_exception },
+                        { "errors_invalid", (int64_t) ds.errors_invalid },
+                        { "reconnects", (int64_t) ds.reconnects },
+                        { "link_up", ds.link_up },
+                        { "safe_written_ns", (int64_t) ds.safe_written_ns },
+                };
                 snprintf(prefix, sizeof prefix, "%s.", hw_backend_name(b));
-                r = dict_append_i(reply, prefix, "transactions", (int64_t) ds.transactions);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "errors_timeout", (int64_t) ds.errors_timeout);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "errors_crc", (int64_t) ds.errors_crc);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "errors_exception", (int64_t) ds.errors_exception);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "errors_invalid", (int64_t) ds.errors_invalid);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "reconnects", (int64_t) ds.reconnects);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "link_up", ds.link_up);
-                if (r >= 0)
-                        r = dict_append_i(reply, prefix, "safe_written_ns", (int64_t) ds.safe_written_ns);
+                for (size_t k = 0; k < ARRAY_SIZE(counters); k++) {
+                        r = dict_append_i(reply, prefix, counters[k].key, counters[k].value);
+                        if (r < 0)
+                                return r;
+                }
         }
         {
                 struct panel_stats ps;
                 panel_get_stats(d->panel, &ps);
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "panel.keys", "t", ps.keys,
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "panel.keys", "t", ps.keys,
                                                   "panel.ignored", "t", ps.ignored,
                                                   "panel.beeps_short", "t", ps.beeps[PANEL_BEEP_SHORT],
                                                   "panel.beeps_double", "t", ps.beeps[PANEL_BEEP_DOUBLE],
                                                   "panel.beeps_long", "t", ps.beeps[PANEL_BEEP_LONG],
                                                   "panel.selected_program", "u", ps.selected_program);
+                if (r < 0)
+                        return r;
         }
         scheduler_get_stats(d->scheduler, &st);
         {
                 uint64_t in_ns, safe_ns;
                 supervisor_trip_times(d->supervisor, &in_ns, &safe_ns);
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}{sv}", "supervisor.trip_input_ns", "t", in_ns,
-                                                  "supervisor.trip_safe_ns", "t", safe_ns);
+                r = sd_bus_message_append(reply, "{sv}{sv}", "supervisor.trip_input_ns", "t", in_ns,
+                                          "supervisor.trip_safe_ns", "t", safe_ns);
+                if (r < 0)
+                        return r;
         }
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "scheduler.count", "t", st.count,
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "scheduler.count", "t", st.count,
                                           "scheduler.p50_us", "t", st.p50_us, "scheduler.p99_us", "t", st.p99_us,
                                           "scheduler.max_us", "t", st.max_us, "scheduler.over_1ms", "t", st.over_1ms,
                                           "scheduler.realtime", "b", st.realtime);
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "scheduler.wake_count", "t", st.wake_count,
-                                          "scheduler.wake_p50_us", "t", st.wake_p50_us,
-                                          "scheduler.wake_p99_us", "t", st.wake_p99_us,
-                                          "scheduler.wake_max_us", "t", st.wake_max_us,
-                                          "scheduler.wake_over_1ms", "t", st.wake_over_1ms);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "scheduler.wake_count", "t", st.wake_count,
+                                  "scheduler.wake_p50_us", "t", st.wake_p50_us, "scheduler.wake_p99_us", "t",
+                                  st.wake_p99_us, "scheduler.wake_max_us", "t", st.wake_max_us,
+                                  "scheduler.wake_over_1ms", "t", st.wake_over_1ms);
+        if (r < 0)
+                return r;
+        return reply_close_and_send(reply);
 }
 
 static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -313,14 +326,15 @@ static int method_latency_histogram(sd_bus_message *m, void *userdata, sd_bus_er
         if (!bins)
                 return -ENOMEM;
         n = scheduler_get_histogram(d->scheduler, which, bins);
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ttu)");
-        for (size_t i = 0; r >= 0 && i < n; i++)
+        r = reply_open(m, &reply, 'a', "(ttu)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
                 r = sd_bus_message_append(reply, "(ttu)", bins[i].from_us, bins[i].to_us, bins[i].count);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return reply_close_and_send(reply);
 }
 
 static const sd_bus_vtable service_vtable[] = {

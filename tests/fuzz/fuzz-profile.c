@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 };
                 struct timeline t = {};
                 if (planner_plan(p, &o, &t) == 0)
-                        timeline_free(&t);
+                        timeline_done(&t);
         }
         free(p);
         return 0;

@@ -50,7 +50,7 @@ def test_tcp_safe_values_first_then_reads_and_heartbeat(tcp_peer, probes, tmp_pa
     assert m.wait_until(lambda: p.stats()["link_up"] == 1)
     # The first requests are the writes of every output's safe value (air_release 1, width 1).
     first = m.wait_until(lambda: len(peer.requests) >= 2 and peer.requests[:2])
-    assert first[0] == ("write", 15, 0, "0,0,0,0,0,0,0,1,0,0,0,0,0,0")
+    assert first[0] == ("write", 15, 0, ",".join("1" if n == "air_release" else "0" for n in m.COILS))
     assert first[1] == ("write", 16, 0, "0,0,0,1,0")
     assert peer.get("co", 7) == 1 and peer.get("hr", 3) == 1
     # Inputs decoded: the peer's plausible supply and temperatures, estop read as 0.
@@ -58,7 +58,8 @@ def test_tcp_safe_values_first_then_reads_and_heartbeat(tcp_peer, probes, tmp_pa
     assert p.get("temp_lumbar") == 220 and p.get("estop") == 0
     # Block reads: one read per table per poll, covering min..max of the bound addresses.
     reads = {(r[1], r[2], r[3]) for r in peer.requests if r[0] == "read"}
-    assert reads == {(2, 0, "3"), (4, 0, "9")}
+    last_input = max(a for a, _ in m.INPUT_REGS.values())
+    assert reads == {(2, 0, str(1 + max(m.DISCRETE.values()))), (4, 0, str(1 + last_input))}
     # The heartbeat register advances.
     hb = peer.get("hr", 10)
     assert m.wait_until(lambda: peer.get("hr", 10) >= hb + 2)

@@ -2,6 +2,7 @@
 """Helpers shared by tests/integration/test_modbus*.py and bench/modbus-bench.py: free ports,
 socat pty pairs, chairsim, hardware maps for the chairsim register map, and a driver for
 tests/modbus/modbus-driver-probe."""
+import json
 import os
 import queue
 import re
@@ -15,17 +16,31 @@ BUILD_DIR = os.environ.get("MCD_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 PROBE = os.path.join(BUILD_DIR, "tests", "modbus", "modbus-driver-probe")
 CHAIRSIM = os.path.join(BUILD_DIR, "tools", "chairsim", "chairsim")
 
-# chairsim's register map (docs/chairsim.md).
-COILS = ["air_pump", "valve_shoulders", "valve_arms", "valve_back", "valve_seat", "valve_calves",
-         "valve_feet", "air_release", "heat_lumbar", "heat_calves", "beeper", "led_power", "led_heat", "led_air"]
-HOLDING = {"travel_motor": (0, True), "knead_motor": (1, True), "tap_motor": (2, False), "width": (3, False),
-           "depth": (4, False)}
-DISCRETE = {"limit_top": 0, "limit_bottom": 1, "estop": 2}
-INPUT_REGS = {"roller_load": (2, False), "motor_current": (3, False), "air_pressure": (4, False),
-              "temp_lumbar": (5, True), "temp_calves": (6, True), "supply_voltage": (7, False),
-              "panel_key": (8, False)}
-HR_HEARTBEAT = 10
-FAULT_COIL = {"estop": 111, "slow-replies": 113, "garbled-replies": 114, "disconnect": 115}
+
+
+def chairsim_register_map():
+    """chairsim's register map as chairsim prints it: tools/chairsim is its one source."""
+    r = subprocess.run([CHAIRSIM, "--print-map=json"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0:
+        raise RuntimeError(f"chairsim --print-map=json failed: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+MAP = chairsim_register_map()
+# The bindings a hardware map makes (chairsim's own registers are the bus's, not the map's).
+BINDINGS = [b for b in MAP["registers"] if b["kind"] != "own"]
+
+
+def _of(kind, table):
+    return sorted((b for b in BINDINGS if b["kind"] == kind and b["table"] == table), key=lambda b: b["address"])
+
+
+COILS = [b["name"] for b in _of("output", "coil")]  # index = address
+HOLDING = {b["name"]: (b["address"], b["signed"]) for b in _of("output", "holding")}
+DISCRETE = {b["name"]: b["address"] for b in _of("input", "discrete")}
+INPUT_REGS = {b["name"]: (b["address"], b["signed"]) for b in _of("input", "input") if b["words"] == 1}
+HR_HEARTBEAT = MAP["heartbeat_register"]
+FAULT_COIL = {f["name"]: f["coil"] for f in MAP["faults"]}
 
 
 def free_port():
@@ -93,18 +108,11 @@ def chairsim_map(path, **bus):
     """Writes a hardware map binding every output and input to chairsim's registers."""
     text = ["[chair]", "model = modbus test", "track_length_mm = 800", "pulses_per_mm = 2", "",
             bus_section(**bus)]
-    for addr, name in enumerate(COILS):
-        text.append(f"[output.{name}]\nbackend = modbus\nbus = board\ntable = coil\naddress = {addr}\n")
-    for name, (addr, signed) in HOLDING.items():
-        text.append(f"[output.{name}]\nbackend = modbus\nbus = board\ntable = holding\naddress = {addr}\n"
-                    + ("signed = yes\n" if signed else ""))
-    for name, addr in DISCRETE.items():
-        text.append(f"[input.{name}]\nbackend = modbus\nbus = board\ntable = discrete\naddress = {addr}\n")
-    text.append("[input.encoder]\nbackend = modbus\nbus = board\ntable = input\naddress = 0\nwords = 2\n"
-                "signed = yes\nword_order = high-first\n")
-    for name, (addr, signed) in INPUT_REGS.items():
-        text.append(f"[input.{name}]\nbackend = modbus\nbus = board\ntable = input\naddress = {addr}\n"
-                    + ("signed = yes\n" if signed else ""))
+    for b in BINDINGS:
+        text.append(f"[{b['kind']}.{b['name']}]\nbackend = modbus\nbus = board\ntable = {b['table']}\n"
+                    f"address = {b['address']}\n" + (f"words = {b['words']}\n" if b["words"] > 1 else "")
+                    + ("signed = yes\n" if b["signed"] else "")
+                    + ("word_order = high-first\n" if b["words"] > 1 else ""))
     with open(path, "w") as f:
         f.write("\n".join(text))
     return str(path)

@@ -197,6 +197,20 @@ static void test_options_and_strings(void **state) {
         expect_invalid(r, &error, "'id'");
 }
 
+static void test_manual_technique(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct bus_args a;
+
+        assert_int_equal(parse(bus_parse_start_manual, NULL, &a, &error, "ssa{sv}", "knead+tap", "point", 0), 0);
+        assert_int_equal(a.u[0], 3);
+        expect_invalid(parse(bus_parse_start_manual, NULL, &a, &error, "ssa{sv}", "none", "full", 0), &error,
+                       "technique must be one of knead knead-reverse tap knock shiatsu clap roll knead+tap, not 'none'");
+        expect_invalid(parse(bus_parse_start_manual, NULL, &a, &error, "ssa{sv}", "stroke", "full", 0), &error,
+                       "not 'stroke'");
+        expect_invalid(parse(bus_parse_start_manual, NULL, &a, &error, "ssa{sv}", "knead", "left", 0), &error,
+                       "not 'left'");
+}
+
 static void test_upload_limit(void **state) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *text = malloc(BUS_UPLOAD_MAX + 2);
@@ -235,6 +249,7 @@ int main(void) {
                 cmocka_unit_test(test_air_zones),
                 cmocka_unit_test(test_conditions),
                 cmocka_unit_test(test_options_and_strings),
+                cmocka_unit_test(test_manual_technique),
                 cmocka_unit_test(test_upload_limit),
                 cmocka_unit_test(test_list_max),
         };

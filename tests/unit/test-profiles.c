@@ -300,9 +300,43 @@ static void test_planner_deterministic_and_sorted(void **state) {
         for (size_t i = 0; i < a.n_cmds; i++)
                 if (a.cmds[i].channel == TL_ROLLER_POSITION && a.cmds[i].value != TL_ROLLER_HERE)
                         assert_true(a.cmds[i].value >= 0 && a.cmds[i].value <= 800);
-        timeline_free(&a);
-        timeline_free(&b);
+        timeline_done(&a);
+        timeline_done(&b);
         free(p);
+}
+
+/* One technique table: every name in a profile (and "press") loads as its technique, and a
+ * step of it at speed 3 and intensity 3 runs the motors manual mode runs (common/vocab.h). */
+static void test_technique_table(void **state) {
+        char text[512];
+
+        for (int t = TECH_KNEAD; t <= _TECH_MAX; t++) {
+                const char *name = t == _TECH_MAX ? "press" : roller_technique_to_string((enum roller_technique) t);
+                enum roller_technique want = t == _TECH_MAX ? TECH_SHIATSU : (enum roller_technique) t;
+                int32_t knead, tap, got_knead = -1000, got_tap = -1000;
+                struct timeline tl;
+                struct program *p;
+
+                assert_int_equal(roller_technique_from_string(roller_technique_to_string(want)), want);
+                snprintf(text, sizeof text, "%s[step.a]\ntechnique = %s\nposition = 0.5\nspeed = 3\nduration_s = 60\n", head,
+                         name);
+                p = load_ok(text);
+                assert_int_equal(p->steps[0].technique, want);
+                plan(p, 3, 0, NULL, &tl);
+                for (size_t i = 0; i < tl.n_cmds; i++) {
+                        if (tl.cmds[i].channel == TL_KNEAD && got_knead == -1000)
+                                got_knead = tl.cmds[i].value;
+                        if (tl.cmds[i].channel == TL_TAP && got_tap == -1000)
+                                got_tap = tl.cmds[i].value;
+                }
+                roller_technique_motors(want, planner_motor_duty(3, 3), &knead, &tap);
+                assert_int_equal(got_knead, knead);
+                assert_int_equal(got_tap, tap);
+                timeline_done(&tl);
+                free(p);
+        }
+        assert_int_equal(roller_technique_from_string("press"), -EINVAL); /* a profile's alias only */
+        assert_null(roller_technique_to_string(_TECH_MAX));
 }
 
 static void test_intensity_scales_within_bounds(void **state) {
@@ -314,8 +348,8 @@ static void test_intensity_scales_within_bounds(void **state) {
         assert_true(max_value(&lo, TL_TAP) < max_value(&hi, TL_TAP));
         assert_true(max_value(&hi, TL_DEPTH) <= 5);
         assert_true(max_value(&hi, TL_TAP) <= 100);
-        timeline_free(&lo);
-        timeline_free(&hi);
+        timeline_done(&lo);
+        timeline_done(&hi);
         free(p);
 }
 
@@ -337,7 +371,7 @@ static void test_caps_are_hard(void **state) {
                         assert_true(c->arg != CHAIR_AIR_CALVES && c->arg != CHAIR_AIR_FEET && c->arg != CHAIR_AIR_BACK &&
                                     c->arg != CHAIR_AIR_SEAT);
         }
-        timeline_free(&t);
+        timeline_done(&t);
         free(p);
 }
 
@@ -369,8 +403,8 @@ static void test_duration_fitting(void **state) {
         assert_true(longer.duration_ms >= 1500000);
         /* Nothing is scheduled after the end. */
         assert_true(shorter.cmds[shorter.n_cmds - 1].at_ms < shorter.duration_ms);
-        timeline_free(&shorter);
-        timeline_free(&longer);
+        timeline_done(&shorter);
+        timeline_done(&longer);
         free(p);
 }
 
@@ -386,7 +420,7 @@ static void test_shipped_programs_are_real_sessions(void **state) {
                         print_error("%s lasts %u s\n", names[i], t.duration_ms / 1000);
                 assert_true(t.duration_ms >= 14 * 60000 && t.duration_ms <= 30 * 60000);
                 assert_true(p->n_steps >= 4);
-                timeline_free(&t);
+                timeline_done(&t);
                 free(p);
         }
 }
@@ -439,7 +473,7 @@ static void test_golden_timelines(void **state) {
                         free(want);
                 }
                 free(out);
-                timeline_free(&t);
+                timeline_done(&t);
                 free(p);
                 n++;
         }
@@ -469,6 +503,7 @@ int main(void) {
                 cmocka_unit_test(test_duration_fitting),
                 cmocka_unit_test(test_shipped_programs_are_real_sessions),
                 cmocka_unit_test(test_golden_timelines),
+                cmocka_unit_test(test_technique_table),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

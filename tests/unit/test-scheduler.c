@@ -111,7 +111,6 @@ static void run_until(struct scheduler *s, struct fake_chair *c, uint64_t until,
                 while (scheduler_pop_event(s, &ev)) {
                         if (ev.type == SCHED_EV_TIMELINE_DONE) {
                                 timeline_free(ev.ptr);
-                                free(ev.ptr);
                                 continue;
                         }
                         if (events && *n_events < 64)

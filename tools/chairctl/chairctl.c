@@ -53,7 +53,7 @@ struct verb {
         int min, max; /* arguments after the verb; -1: the command checks its own */
         unsigned flags;
         int (*run)(struct ctx *c, int argc, char **argv);
-        /* Completion of each argument: words, or @programs, @conditions, @keys, @files */
+        /* Completion of each argument: words, or @programs, @conditions, @keys, @files, @techniques, @areas */
         const char *complete[3];
         const char *verb_options;
 };
@@ -62,7 +62,10 @@ struct verb {
 #define PANEL_KEYS                                                                                         \
         "power program start_pause intensity_up intensity_down speed width heat air_zone air_intensity timer " \
         "shoulder_up shoulder_down memory_a memory_b child_lock"
-#define TECHNIQUES "knead knead-reverse tap knock shiatsu clap roll knead+tap"
+/* In a verb's text and completion: the manual techniques and areas, from their tables
+ * (common/vocab.h). */
+#define TECHNIQUES "@techniques"
+#define AREAS "@areas"
 #define AIR_ZONES "shoulders arms back seat calves feet"
 
 __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
@@ -1257,8 +1260,8 @@ static const struct verb verbs[] = {
           cmd_pause_resume, {}, NULL },
         { "manual", S_SESSIONS, "TECHNIQUE AREA", "manual mode",
           "Manual mode. TECHNIQUE: " TECHNIQUES ".\n"
-          "AREA: full, upper, lower, point (then 'chairctl point +N|-N' moves the point).",
-          2, 2, 0, cmd_manual, { TECHNIQUES, "full upper lower point" }, NULL },
+          "AREA: " AREAS " (then 'chairctl point +N|-N' moves the point).",
+          2, 2, 0, cmd_manual, { TECHNIQUES, AREAS }, NULL },
         { "point", S_SESSIONS, "+N|-N", "move the manual point", "Manual mode, area point: moves the point up or down by 10 mm a step.",
           1, 1, 0, cmd_steps, { "+1 -1" }, NULL },
         { "shoulder", S_SESSIONS, "+N|-N", "fine-tune the shoulder point",
@@ -1390,12 +1393,35 @@ static void help(void) {
                "2 bad usage, 3 the daemon is not running (or not on the bus tried).\n");
 }
 
+/* A verb's text with TECHNIQUES and AREAS spelled out. */
+static const char *verb_text(const struct verb *v, char *buf, size_t size) {
+        char names[ROLLER_TECHNIQUE_NAMES_MAX];
+        size_t o = 0;
+
+        if (!strchr(v->text, '@'))
+                return v->text;
+        for (const char *s = v->text; *s && o + 1 < size;) {
+                const char *word = NULL;
+                if (strncmp(s, TECHNIQUES, strlen(TECHNIQUES)) == 0)
+                        word = roller_technique_manual_names(names, sizeof names), s += strlen(TECHNIQUES);
+                else if (strncmp(s, AREAS, strlen(AREAS)) == 0)
+                        word = manual_area_names(names, sizeof names), s += strlen(AREAS);
+                if (word)
+                        o += (size_t) snprintf(buf + o, size - o, "%s", word);
+                else
+                        buf[o++] = *s++;
+        }
+        buf[MIN(o, size - 1)] = 0;
+        return buf;
+}
+
 static int command_help(const char *name) {
         const struct verb *v = find_verb(name);
+        char text[1024];
         if (!v || !v->section)
                 return usage("no command '%s'", name);
         printf("Usage: chairctl %s%s%s%s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name,
-               v->args[0] ? " " : "", v->args, v->text);
+               v->args[0] ? " " : "", v->args, verb_text(v, text, sizeof text));
         return 0;
 }
 
@@ -1432,6 +1458,7 @@ static void roff(const char *s) {
 /* The man page's OPTIONS and COMMANDS sections (man/chairctl.1.in has the rest). */
 static int cmd_man(struct ctx *c, int argc, char **argv) {
         const char *section = NULL;
+        char text[1024];
         printf(".SH OPTIONS\n");
         for (size_t i = 0; i < ARRAY_SIZE(global_options); i++) {
                 printf(".TP\n.B ");
@@ -1458,7 +1485,7 @@ static int cmd_man(struct ctx *c, int argc, char **argv) {
                         printf("\"");
                 }
                 printf("\n");
-                roff(verbs[i].text);
+                roff(verb_text(&verbs[i], text, sizeof text));
                 printf("\n");
         }
         return 0;
@@ -1472,6 +1499,12 @@ static void complete_source(struct ctx *c, const char *src) {
                                 printf("%s\n", verbs[i].name);
         } else if (strcmp(src, "@keys") == 0) {
                 printf("%s\n", PANEL_KEYS);
+        } else if (strcmp(src, TECHNIQUES) == 0) {
+                for (unsigned t = TECH_NONE + 1; t < _TECH_MAX; t++)
+                        printf("%s\n", roller_technique_to_string(t));
+        } else if (strcmp(src, AREAS) == 0) {
+                for (unsigned a = 0; a < _MANUAL_AREA_MAX; a++)
+                        printf("%s\n", manual_area_to_string(a));
         } else if (strcmp(src, "@files") == 0) {
                 printf("@files\n"); /* the shell completes file names itself */
         } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {

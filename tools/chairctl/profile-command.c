@@ -222,7 +222,7 @@ static int show(int argc, char **argv, int json) {
         if (json) {
                 json_end_array(&j);
                 json_end_object(&j);
-                timeline_free(&t);
+                timeline_done(&t);
                 free(p);
                 return 0;
         }
@@ -230,7 +230,7 @@ static int show(int argc, char **argv, int json) {
         for (size_t k = 0; k < p->n_steps; k++)
                 printf("  %-22s played %2u times, %4u s\n", p->steps[k].name, counts[k], totals[k] / 1000);
         printf("In all: %u:%02u, %zu commands.\n", t.duration_ms / 60000, t.duration_ms / 1000 % 60, t.n_cmds);
-        timeline_free(&t);
+        timeline_done(&t);
         free(p);
         return 0;
 }
@@ -285,7 +285,7 @@ static int plot(int argc, char **argv) {
                                t.duration_ms / 1000 % 60, out);
                 free(svg);
         }
-        timeline_free(&t);
+        timeline_done(&t);
         free(p);
         return r < 0 ? EXIT_CALL_FAILED : 0;
 }

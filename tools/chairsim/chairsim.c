@@ -28,7 +28,10 @@
 #include "chair-physics.h"
 #include "macro.h"
 
-/* The register map (docs/chairsim.md): keep in step with the chairsim hardware map. */
+/* The register map: these addresses and the tables below are its one source. `chairsim
+ * --print-map=conf|json` prints it; tests/integration/test_chairsim_map.py checks the shipped
+ * map hardware-maps/chairsim.conf and docs/chairsim.md against it, and tests/modbus/modbuslib.py
+ * reads it. */
 enum {
         COIL_AIR_PUMP = 0,          /* coils 0..14: on/off outputs, see coil_outputs[] */
         COIL_BEEPER = 10,           /* the panel board's indicators: 10..14 */
@@ -93,6 +96,46 @@ static const enum chair_output holding_outputs[N_OUTPUT_HOLDING] = {
 static const enum chair_output display_outputs[N_DISPLAY] = {
         CHAIR_OUT_DISPLAY_MINUTES, CHAIR_OUT_DISPLAY_PROGRAM, CHAIR_OUT_DISPLAY_INTENSITY, CHAIR_OUT_DISPLAY_SPEED,
         CHAIR_OUT_DISPLAY_WIDTH,   CHAIR_OUT_DISPLAY_AIR,     CHAIR_OUT_DISPLAY_HEAT,      CHAIR_OUT_DISPLAY_FAULT,
+};
+
+/* The hardware map's `table` names, by enum sim_table. */
+enum sim_table { SIM_COIL, SIM_DISCRETE, SIM_HOLDING, SIM_INPUT };
+static const char *const sim_table_names[] = { "coil", "discrete", "holding", "input" };
+
+/* The board's inputs, each a chair input the physics reads (the encoder: two words, high first). */
+static const struct board_input {
+        enum sim_table table;
+        uint16_t address;
+        enum chair_input in;
+} board_inputs[] = {
+        { SIM_DISCRETE, DI_LIMIT_TOP, CHAIR_IN_LIMIT_TOP },
+        { SIM_DISCRETE, DI_LIMIT_BOTTOM, CHAIR_IN_LIMIT_BOTTOM },
+        { SIM_DISCRETE, DI_ESTOP, CHAIR_IN_ESTOP },
+        { SIM_DISCRETE, DI_HEARTBEAT_TRIPPED, CHAIR_IN_HEARTBEAT_TRIPPED }, /* the board's own watch */
+        { SIM_INPUT, IR_ENCODER_HI, CHAIR_IN_ENCODER },
+        { SIM_INPUT, IR_LOAD, CHAIR_IN_ROLLER_LOAD },
+        { SIM_INPUT, IR_CURRENT, CHAIR_IN_MOTOR_CURRENT },
+        { SIM_INPUT, IR_PRESSURE, CHAIR_IN_AIR_PRESSURE },
+        { SIM_INPUT, IR_TEMP_LUMBAR, CHAIR_IN_TEMP_LUMBAR },
+        { SIM_INPUT, IR_TEMP_CALVES, CHAIR_IN_TEMP_CALVES },
+        { SIM_INPUT, IR_SUPPLY, CHAIR_IN_SUPPLY_VOLTAGE },
+        { SIM_INPUT, IR_PANEL_KEY, CHAIR_IN_PANEL_KEY },
+        { SIM_INPUT, IR_PANEL_EVENT, CHAIR_IN_PANEL_EVENT },
+};
+
+/* chairsim's own registers: no chair output or input, so in no hardware map but the bus's. */
+static const struct own_register {
+        enum sim_table table;
+        uint16_t address;
+        const char *name;
+        uint16_t max; /* holding: the largest value a write may set */
+} own_registers[] = {
+        { SIM_HOLDING, HR_HEARTBEAT, "heartbeat", UINT16_MAX },
+        { SIM_HOLDING, HR_HEARTBEAT_TIMEOUT, "heartbeat_timeout_ms", 60000 },
+        { SIM_HOLDING, HR_SLOW_REPLY_MS, "slow_reply_ms", 10000 },
+        { SIM_HOLDING, HR_PANEL_KEY, "panel_key", 255 },
+        { SIM_INPUT, IR_BEEPS, "beeps", 0 },
+        { SIM_INPUT, IR_LAST_BEEP_MS, "last_beep_ms", 0 },
 };
 
 /* What the panel board shows and sounds: the indicator coils 10..14 and the display. */
@@ -175,22 +218,20 @@ static void apply_registers(struct chairsim *s) {
 
 static void publish_inputs(struct chairsim *s) {
         const struct chair_physics *p = &s->physics;
-        uint32_t enc = (uint32_t) chair_physics_input(p, CHAIR_IN_ENCODER);
 
-        s->map->tab_input_bits[DI_LIMIT_TOP] = (uint8_t) chair_physics_input(p, CHAIR_IN_LIMIT_TOP);
-        s->map->tab_input_bits[DI_LIMIT_BOTTOM] = (uint8_t) chair_physics_input(p, CHAIR_IN_LIMIT_BOTTOM);
-        s->map->tab_input_bits[DI_ESTOP] = (uint8_t) chair_physics_input(p, CHAIR_IN_ESTOP);
-        s->map->tab_input_bits[DI_HEARTBEAT_TRIPPED] = s->tripped;
-        s->map->tab_input_registers[IR_ENCODER_HI] = (uint16_t) (enc >> 16);
-        s->map->tab_input_registers[IR_ENCODER_LO] = (uint16_t) (enc & 0xffff);
-        s->map->tab_input_registers[IR_LOAD] = (uint16_t) chair_physics_input(p, CHAIR_IN_ROLLER_LOAD);
-        s->map->tab_input_registers[IR_CURRENT] = (uint16_t) chair_physics_input(p, CHAIR_IN_MOTOR_CURRENT);
-        s->map->tab_input_registers[IR_PRESSURE] = (uint16_t) chair_physics_input(p, CHAIR_IN_AIR_PRESSURE);
-        s->map->tab_input_registers[IR_TEMP_LUMBAR] = (uint16_t) (int16_t) chair_physics_input(p, CHAIR_IN_TEMP_LUMBAR);
-        s->map->tab_input_registers[IR_TEMP_CALVES] = (uint16_t) (int16_t) chair_physics_input(p, CHAIR_IN_TEMP_CALVES);
-        s->map->tab_input_registers[IR_SUPPLY] = (uint16_t) chair_physics_input(p, CHAIR_IN_SUPPLY_VOLTAGE);
-        s->map->tab_input_registers[IR_PANEL_KEY] = (uint16_t) chair_physics_input(p, CHAIR_IN_PANEL_KEY);
-        s->map->tab_input_registers[IR_PANEL_EVENT] = (uint16_t) chair_physics_input(p, CHAIR_IN_PANEL_EVENT);
+        for (size_t i = 0; i < ARRAY_SIZE(board_inputs); i++) {
+                const struct board_input *b = &board_inputs[i];
+                /* The physics has no heartbeat: the trip is the board's own. */
+                uint32_t v = b->in == CHAIR_IN_HEARTBEAT_TRIPPED ? s->tripped : (uint32_t) chair_physics_input(p, b->in);
+
+                if (b->table == SIM_DISCRETE)
+                        s->map->tab_input_bits[b->address] = (uint8_t) v;
+                else if (b->in == CHAIR_IN_ENCODER) {
+                        s->map->tab_input_registers[b->address] = (uint16_t) (v >> 16);
+                        s->map->tab_input_registers[b->address + 1] = (uint16_t) (v & 0xffff);
+                } else
+                        s->map->tab_input_registers[b->address] = (uint16_t) v; /* two's complement when signed */
+        }
         s->map->tab_input_registers[IR_BEEPS] = s->beeps;
         s->map->tab_input_registers[IR_LAST_BEEP_MS] = s->last_beep_ms;
 }
@@ -292,22 +333,12 @@ static bool holding_range(unsigned addr, int32_t *ret_min, int32_t *ret_max, boo
                 return true;
         }
         *ret_min = 0;
-        switch (addr) {
-        case HR_HEARTBEAT:
-                *ret_max = UINT16_MAX;
-                return true;
-        case HR_HEARTBEAT_TIMEOUT:
-                *ret_max = 60000;
-                return true;
-        case HR_SLOW_REPLY_MS:
-                *ret_max = 10000;
-                return true;
-        case HR_PANEL_KEY:
-                *ret_max = 255;
-                return true;
-        default:
-                return false;
-        }
+        for (size_t i = 0; i < ARRAY_SIZE(own_registers); i++)
+                if (own_registers[i].table == SIM_HOLDING && own_registers[i].address == addr) {
+                        *ret_max = own_registers[i].max;
+                        return true;
+                }
+        return false;
 }
 
 static unsigned u16(const uint8_t *b) {
@@ -385,6 +416,66 @@ static bool writes_fault_coils(const uint8_t *q, int length, int header) {
         return length - header >= 5 &&
                (pdu[0] == MODBUS_FC_WRITE_SINGLE_COIL || pdu[0] == MODBUS_FC_WRITE_MULTIPLE_COILS) &&
                u16(pdu + 1) >= COIL_FAULT_BASE;
+}
+
+/* One binding of the map in the hardware map's own words (docs/hardware-map.md). */
+static void print_binding(bool json, bool *first, const char *kind, const char *name, enum sim_table table,
+                          unsigned address, bool is_signed, unsigned words) {
+        if (json) {
+                printf("%s\n    {\"kind\": \"%s\", \"name\": \"%s\", \"table\": \"%s\", \"address\": %u, "
+                       "\"signed\": %s, \"words\": %u}",
+                       *first ? "" : ",", kind, name, sim_table_names[table], address, is_signed ? "true" : "false", words);
+                *first = false;
+                return;
+        }
+        if (strcmp(kind, "own") == 0)
+                return; /* chairsim's own registers are no output or input of the daemon */
+        printf("[%s.%s]\nbackend = modbus\nbus = board\ntable = %s\naddress = %u\n", kind, name, sim_table_names[table],
+               address);
+        if (words > 1)
+                printf("words = %u\n", words);
+        if (is_signed)
+                printf("signed = yes\n");
+        if (words > 1)
+                printf("word_order = high-first\n");
+        printf("\n");
+}
+
+/* --print-map: every register, from the tables chairsim serves with. conf: the hardware map's
+ * output and input sections (the shipped map's bindings); json: those, chairsim's own
+ * registers and the fault coils, for tests. */
+static int print_map(const char *format) {
+        bool json = strcmp(format, "json") == 0, first = true;
+
+        if (!json && strcmp(format, "conf") != 0) {
+                fprintf(stderr, "chairsim: --print-map: '%s' is not one of: conf, json\n", format);
+                return 2;
+        }
+        if (json)
+                printf("{\n  \"heartbeat_register\": %d,\n  \"registers\": [", HR_HEARTBEAT);
+        for (unsigned a = 0; a < N_OUTPUT_HOLDING; a++)
+                print_binding(json, &first, "output", chair_output_info(holding_outputs[a])->name, SIM_HOLDING, a,
+                              chair_output_info(holding_outputs[a])->min < 0, 1);
+        for (unsigned a = 0; a < N_OUTPUT_COILS; a++)
+                print_binding(json, &first, "output", chair_output_info(coil_outputs[a])->name, SIM_COIL, a, false, 1);
+        for (unsigned i = 0; i < N_DISPLAY; i++)
+                print_binding(json, &first, "output", chair_output_info(display_outputs[i])->name, SIM_HOLDING,
+                              HR_DISPLAY_BASE + i, false, 1);
+        for (size_t i = 0; i < ARRAY_SIZE(board_inputs); i++) {
+                const struct board_input *b = &board_inputs[i];
+                print_binding(json, &first, "input", chair_input_info(b->in)->name, b->table, b->address,
+                              chair_input_info(b->in)->min < 0, b->in == CHAIR_IN_ENCODER ? 2 : 1);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(own_registers); i++)
+                print_binding(json, &first, "own", own_registers[i].name, own_registers[i].table, own_registers[i].address,
+                              false, 1);
+        if (!json)
+                return 0;
+        printf("\n  ],\n  \"faults\": [");
+        for (int f = 0; f < N_FAULTS; f++)
+                printf("%s\n    {\"coil\": %d, \"name\": \"%s\"}", f ? "," : "", COIL_FAULT_BASE + f, fault_name(f));
+        printf("\n  ]\n}\n");
+        return 0;
 }
 
 static void write_all(int fd, const uint8_t *buf, size_t len) {
@@ -564,6 +655,7 @@ static void help(void) {
                "      --shoulder MM            the seated person's shoulder height (default 620)\n"
                "      --heartbeat-timeout MS   outputs safe without a heartbeat (default 1000, 0 off)\n"
                "      --list-faults            print the fault coils and names\n"
+               "      --print-map=conf|json    print the register map (hardware-map sections, or JSON)\n"
                "  -v, --verbose                log requests refused, faults, clients, panel changes\n"
                "  -h, --help\n\n"
                "Register map and faults: docs/chairsim.md, chairsim --list-faults.\n");
@@ -605,7 +697,7 @@ static int split_listen(const char *arg, char *host, size_t host_size, char *por
 }
 
 int main(int argc, char **argv) {
-        enum { OPT_SHOULDER = 0x100, OPT_HEARTBEAT, OPT_LIST_FAULTS };
+        enum { OPT_SHOULDER = 0x100, OPT_HEARTBEAT, OPT_LIST_FAULTS, OPT_PRINT_MAP };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, 'l' },
                 { "rtu", required_argument, NULL, 'r' },
@@ -616,6 +708,7 @@ int main(int argc, char **argv) {
                 { "shoulder", required_argument, NULL, OPT_SHOULDER },
                 { "heartbeat-timeout", required_argument, NULL, OPT_HEARTBEAT },
                 { "list-faults", no_argument, NULL, OPT_LIST_FAULTS },
+                { "print-map", required_argument, NULL, OPT_PRINT_MAP },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -678,6 +771,8 @@ int main(int argc, char **argv) {
                         for (int f = 0; f < N_FAULTS; f++)
                                 printf("%d %s\n", COIL_FAULT_BASE + f, fault_name(f));
                         return 0;
+                case OPT_PRINT_MAP:
+                        return print_map(optarg);
                 case 'v':
                         s.verbose = true;
                         break;
