@@ -9,7 +9,6 @@
  * Freeing runs it backwards, with every output safe before anything is closed.
  */
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +26,6 @@
 #include "settings.h"
 #include "state-store.h"
 #include "supervisor.h"
-
-void chair_core_status(struct chair_core *c, const char *fmt, ...) {
-        char buf[256];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        log_debug("status: %s", buf);
-        if (c->status)
-                c->status(c->status_userdata, buf);
-}
 
 int chair_core_reload_profiles(struct chair_core *c, char ***ret_errors) {
         char **errors = NULL;
@@ -84,6 +71,14 @@ static void on_scheduler_command_lost(void *userdata) {
         struct chair_core *c = userdata;
         supervisor_trip(c->supervisor, CHAIR_FAULT_QUEUE_FULL,
                         "the scheduler's thread did not take a command within its deadline");
+}
+
+static bool probe_session_active(void *userdata) {
+        return session_active(userdata);
+}
+
+static uint64_t probe_session_elapsed(void *userdata) {
+        return session_elapsed_usec(userdata);
 }
 
 /* The session follows the person's settings. */
@@ -259,6 +254,8 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         r = panel_new(c, &c->panel);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the panel: %m");
+        supervisor_set_session_probe(c->supervisor, &(struct supervisor_session_probe) {
+                probe_session_active, probe_session_elapsed, c->session });
         session_set_fault_sink(c->session, on_session_fault, c);
         chair_settings_listen(c->settings, on_setting_changed, c);
         supervisor_restore_latch(c->supervisor);

@@ -5,7 +5,7 @@
 
 #include "chair-hw.h"
 #include "changes.h"
-#include "core.h"
+#include "core-context.h"
 #include "event-loop.h"
 #include "fault-codes.h"
 #include "log.h"

@@ -7,10 +7,9 @@
 
 #include "chair-hw.h"
 #include "changes.h"
-#include "core.h"
+#include "core-context.h"
 #include "event-loop.h"
 #include "scheduler.h"
-#include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
 #include "travel.h"
@@ -29,6 +28,7 @@
 struct supervisor {
         struct chair_core *d;
         struct event_source *check;
+        struct supervisor_session_probe session;
         bool latched;
         char code[48];
         char message[256];
@@ -490,6 +490,18 @@ static void check_scheduler(struct supervisor *sup, uint64_t now) {
         }
 }
 
+static bool session_active(struct supervisor *sup) {
+        return sup->session.active && sup->session.active(sup->session.userdata);
+}
+
+static uint64_t session_elapsed_usec(struct supervisor *sup) {
+        return sup->session.elapsed_usec ? sup->session.elapsed_usec(sup->session.userdata) : 0;
+}
+
+void supervisor_set_session_probe(struct supervisor *sup, const struct supervisor_session_probe *probe) {
+        sup->session = *probe;
+}
+
 static void check_all(struct supervisor *sup) {
         uint64_t now = event_loop_now(sup->d->loop);
         const struct hw_limits *lim = &sup->d->map.limits;
@@ -514,7 +526,7 @@ static void check_all(struct supervisor *sup) {
                         return;
                 }
         }
-        if (session_elapsed_usec(sup->d->session) > lim->max_session_s * USEC_PER_SEC) {
+        if (session_elapsed_usec(sup) > lim->max_session_s * USEC_PER_SEC) {
                 supervisor_trip(sup, CHAIR_FAULT_SESSION_TOO_LONG, "the session ran longer than %u minutes", lim->max_session_s / 60);
                 return;
         }
@@ -534,7 +546,7 @@ static void check_all(struct supervisor *sup) {
 static bool anything_active(struct supervisor *sup) {
         if (sup->latched)
                 return false;
-        if (session_active(sup->d->session))
+        if (session_active(sup))
                 return true;
         /* The panel's LEDs and display stay lit at idle: they are not actuators to watch. */
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)

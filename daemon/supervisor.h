@@ -26,6 +26,15 @@ struct supervisor;
 
 int supervisor_new(struct chair_core *d, struct supervisor **ret);
 void supervisor_free(struct supervisor *sup);
+/* What the supervisor asks of the session (core.c wires it; the session calls the supervisor,
+ * so the supervisor does not include the session): whether one is active, and for how long.
+ * Unwired: none is. */
+struct supervisor_session_probe {
+        bool (*active)(void *userdata);
+        uint64_t (*elapsed_usec)(void *userdata);
+        void *userdata;
+};
+void supervisor_set_session_probe(struct supervisor *sup, const struct supervisor_session_probe *probe);
 
 /* Returns -ECANCELED so callers can "return supervisor_trip(...)". */
 _printf_(3, 4) int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *fmt, ...);
