@@ -73,8 +73,7 @@ uint64_t vt_harness_now_ms(struct vt_harness *h) {
         return vt_harness_now_us(h) / USEC_PER_MSEC;
 }
 
-/* What changed since the last look: the session's state and the outputs. */
-static void sample(struct vt_harness *h) {
+static void sample_state(struct vt_harness *h) {
         enum session_state st = session_get_state(h->core->session);
         uint64_t us = vt_harness_now_us(h);
 
@@ -84,6 +83,19 @@ static void sample(struct vt_harness *h) {
                         *c = (struct vt_state_change) { us / USEC_PER_MSEC, us, h->last_state, st };
                 h->last_state = st;
         }
+}
+
+/* The session reports every change of state on its status line: each one is recorded as it
+ * happens, a test's direct call too. */
+static void on_status(void *userdata, const char *status) {
+        sample_state(userdata);
+}
+
+/* What changed since the last look: the session's state and the outputs. */
+static void sample(struct vt_harness *h) {
+        uint64_t us = vt_harness_now_us(h);
+
+        sample_state(h);
         if (!h->record_outputs)
                 return;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
@@ -196,6 +208,8 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
         if (r < 0)
                 goto fail;
         h->last_state = session_get_state(h->core->session);
+        h->core->status = on_status;
+        h->core->status_userdata = h;
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 h->last_output[i] = chair_hw_get_output(h->core->hw, i);
         event_loop_virtual_set_post(h->loop, after_callback, h);
