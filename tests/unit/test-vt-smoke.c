@@ -89,10 +89,38 @@ static void test_thirty_minutes(void **state) {
         vt_harness_free(h);
 }
 
+/* The harness's stand-in for a hung scheduler thread: the supervisor sees no progress and
+ * trips, every output safe. */
+static void test_stalled_scheduler_trips(void **state) {
+        struct vt_harness *h = NULL;
+        const struct vt_fault_event *f;
+        int results[2];
+        const struct vt_action script[] = {
+                { .at_ms = 0, .kind = VT_ACT_START, .name = "swedish", .options = { .duration_s = 300 } },
+                { .at_ms = 20 * 1000, .kind = VT_ACT_INJECT, .name = "scheduler-hang", .value = 1 },
+        };
+
+        assert_int_equal(vt_harness_new(NULL, &h), 0);
+        assert_int_equal(vt_harness_play(h, script, ARRAY_SIZE(script), results), 0);
+        assert_int_equal(results[0], 0);
+        assert_int_equal(results[1], 0);
+        assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_RUNNING);
+        assert_true(vt_harness_run_for(h, 3000) >= 0);
+        f = vt_harness_first_fault(h);
+        assert_non_null(f);
+        print_message("stalled at 20 s: %s at %.1f s: %s\n", f->code, (double) f->at_ms / 1000, f->message);
+        assert_string_equal(f->code, "scheduler-stalled");
+        assert_in_range(f->at_ms, 20 * 1000, 22 * 1000);
+        assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_FAULT);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_TRAVEL_MOTOR), 0);
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_swedish_20_minutes),
                 cmocka_unit_test(test_thirty_minutes),
+                cmocka_unit_test(test_stalled_scheduler_trips),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

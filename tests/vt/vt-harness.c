@@ -34,6 +34,7 @@ struct vt_harness {
         char state_dir[PATH_MAX];
         bool own_state_dir;
         bool record_outputs;
+        bool scheduler_stalled;               /* a hung scheduler thread: not serviced */
         char profiles_dir[PATH_MAX];
 
         enum session_state last_state;
@@ -124,8 +125,17 @@ static void service_scheduler(struct vt_harness *h) {
 static void after_callback(void *userdata) {
         struct vt_harness *h = userdata;
 
-        service_scheduler(h);
+        if (!h->scheduler_stalled)
+                service_scheduler(h);
         sample(h);
+}
+
+void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled) {
+        h->scheduler_stalled = stalled;
+        if (stalled)
+                event_source_disarm(h->scheduler_wake);
+        else
+                after_callback(h);
 }
 
 static void on_scheduler_wake(struct event_source *s, uint64_t usec, void *userdata) {
@@ -347,7 +357,12 @@ int vt_harness_act(struct vt_harness *h, const struct vt_action *a, struct chair
                         r = vt_harness_key_up(h);
                 break;
         case VT_ACT_INJECT:
-                r = chair_core_sim_inject_fault(h->core, h->sim, a->name, a->value != 0);
+                /* There is no thread to hang: the harness stops servicing the scheduler. */
+                if (a->name && strcmp(a->name, "scheduler-hang") == 0) {
+                        vt_harness_stall_scheduler(h, a->value != 0);
+                        r = 0;
+                } else
+                        r = chair_core_sim_inject_fault(h->core, h->sim, a->name, a->value != 0);
                 break;
         case VT_ACT_CLEAR_FAULT:
                 r = supervisor_clear(h->core->supervisor, "technician", reason, sizeof reason);

@@ -92,6 +92,10 @@ int64_t vt_harness_run_for(struct vt_harness *h, uint64_t ms);
  * -ETIMEDOUT when it was not within max_ms. */
 int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint64_t max_ms);
 
+/* As a hung scheduler thread: the scheduler is no longer serviced (its commands pile up, its
+ * outputs stay as they are) until called again with false. */
+void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled);
+
 /* The simulated panel: a key held (by its enum chair_key; the map's code) and released. */
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k);
 int vt_harness_key_up(struct vt_harness *h);
@@ -108,7 +112,8 @@ enum vt_action_kind {
         VT_ACT_KEY_DOWN,       /* value: enum chair_key */
         VT_ACT_KEY_UP,
         VT_ACT_KEY_PRESS,      /* value: enum chair_key, held value2 ms (0: 100 ms) */
-        VT_ACT_INJECT,         /* name: the sim's fault ("estop", "scheduler-late", ...), value: on */
+        VT_ACT_INJECT,         /* name: the sim's fault ("estop", "scheduler-late", ...), value: on;
+                                  "scheduler-hang" is vt_harness_stall_scheduler() */
         VT_ACT_CLEAR_FAULT,    /* the technician's clear (supervisor_clear) */
         VT_ACT_PRECAUTIONS,    /* list: NULL-terminated conditions (copied) */
         VT_ACT_CHILD_LOCK,     /* value: on */
