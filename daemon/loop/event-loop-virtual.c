@@ -16,6 +16,7 @@
 struct virtual_loop {
         struct event_loop base;
         uint64_t now_usec;
+        uint64_t realtime_base_usec;
         uint64_t seq;
         struct event_source **sources;
         size_t n_sources, n_allocated;
@@ -34,7 +35,7 @@ static uint64_t v_now_ns(struct event_loop *l, clockid_t clock) {
         uint64_t t = V(l)->now_usec;
 
         if (clock == CLOCK_REALTIME)
-                t += VIRTUAL_REALTIME_BASE_USEC;
+                t += V(l)->realtime_base_usec;
         return t * NSEC_PER_USEC;
 }
 
@@ -100,8 +101,13 @@ int event_loop_virtual_new(uint64_t start_usec, struct event_loop **ret) {
                 return -ENOMEM;
         v->base.ops = &virtual_ops;
         v->now_usec = start_usec;
+        v->realtime_base_usec = VIRTUAL_REALTIME_BASE_USEC;
         *ret = &v->base;
         return 0;
+}
+
+void event_loop_virtual_set_realtime(struct event_loop *l, uint64_t realtime_base_usec) {
+        V(l)->realtime_base_usec = realtime_base_usec;
 }
 
 void event_loop_virtual_set_post(struct event_loop *l, void (*fn)(void *userdata), void *userdata) {

@@ -11,6 +11,9 @@
 
 /* Virtual CLOCK_MONOTONIC starts at start_usec (not 0: "0" means "never" to some callers). */
 int event_loop_virtual_new(uint64_t start_usec, struct event_loop **ret);
+/* CLOCK_REALTIME is realtime_base_usec plus the monotonic time (default 2026-01-01T00:00:00Z);
+ * CLOCK_BOOTTIME is the monotonic time. A later base is a later boot (a power cycle). */
+void event_loop_virtual_set_realtime(struct event_loop *l, uint64_t realtime_base_usec);
 /* Runs every pass due up to and including until_usec, then leaves the clock there. Returns
  * the number of callbacks run, or -ELOOP when more than max_passes ran at one instant (a
  * source that never lets time move). */

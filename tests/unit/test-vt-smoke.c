@@ -1,16 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* The whole-chair harness (tests/vt/vt-harness.h): the real core in virtual time runs a
  * program from start to idle, fast, with no fault. */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
 
+#include "hardware-map.h"
+#include "supervisor.h"
 #include "vt-harness.h"
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        return remove(path);
+}
+
+/* Removes a test's state directory (the store's files, then the directory). */
+static int remove_tree(const char *dir) {
+        return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 /* This process's CPU time: the figure that matters on a loaded machine (wall time is
  * printed too, never asserted). */
@@ -30,6 +43,7 @@ static void test_swedish_20_minutes(void **state) {
         double t0, c0, wall, cpu;
 
         assert_int_equal(vt_harness_new(NULL, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
         assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_IDLE);
         t0 = seconds(CLOCK_MONOTONIC);
         c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
@@ -59,7 +73,7 @@ static void test_swedish_20_minutes(void **state) {
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 if (!chair_output_info(o)->indicator)
                         assert_int_equal(vt_harness_output(h, o), chair_output_info(o)->safe_value);
-        vt_harness_free(h);
+        *state = vt_harness_free(h);
 }
 
 /* Half an hour of virtual time, a program of 29 minutes start to idle, and what it costs
@@ -72,6 +86,7 @@ static void test_thirty_minutes(void **state) {
         double c0, cpu;
 
         assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .no_output_record = true }, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
         /* The auto-off timer (20 minutes by default) would end it first. */
         assert_int_equal(session_set_timer(vt_harness_core(h)->session, 30, &e), 0);
         c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
@@ -86,7 +101,7 @@ static void test_thirty_minutes(void **state) {
         assert_string_equal(vt_harness_record(h)->finished[0].reason, "completed");
         assert_int_equal(vt_harness_now_ms(h), 30 * 60 * 1000);
         assert_int_equal(vt_harness_record(h)->n_outputs, 0);
-        vt_harness_free(h);
+        *state = vt_harness_free(h);
 }
 
 /* The harness's stand-in for a hung scheduler thread: the supervisor sees no progress and
@@ -101,6 +116,7 @@ static void test_stalled_scheduler_trips(void **state) {
         };
 
         assert_int_equal(vt_harness_new(NULL, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
         assert_int_equal(vt_harness_play(h, script, ARRAY_SIZE(script), results), 0);
         assert_int_equal(results[0], 0);
         assert_int_equal(results[1], 0);
@@ -113,14 +129,77 @@ static void test_stalled_scheduler_trips(void **state) {
         assert_in_range(f->at_ms, 20 * 1000, 22 * 1000);
         assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_FAULT);
         assert_int_equal(vt_harness_output(h, CHAIR_OUT_TRAVEL_MOTOR), 0);
-        vt_harness_free(h);
+        *state = vt_harness_free(h);
+}
+
+/* Another person in the chair: the body scan finds their shoulder. */
+static void test_person_is_scanned(void **state) {
+        struct vt_harness *h = NULL;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t shoulder;
+
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .person_shoulder_mm = 700, .person_waist_mm = 260 }, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
+        assert_int_equal(session_start_scan(vt_harness_core(h)->session, &e), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_IDLE, 3 * 60 * 1000), 0);
+        shoulder = session_shoulder_mm(vt_harness_core(h)->session);
+        print_message("shoulder 700 mm scanned at %d mm\n", shoulder);
+        assert_in_range(shoulder, 670, 730);
+        assert_null(vt_harness_first_fault(h));
+        *state = vt_harness_free(h);
+}
+
+/* The state directory outlives a harness: a latched fault comes back latched at the next start,
+ * and one latched until a power cycle ends with a later boot. */
+static void test_latch_across_restarts_and_boots(void **state) {
+        char dir[] = "/tmp/vt-smoke-XXXXXX";
+        struct hardware_map map;
+        struct vt_harness *h = NULL;
+        const struct vt_fault_event *f;
+
+        assert_non_null(mkdtemp(dir));
+        hardware_map_simulated(&map);
+        map.limits.latch_until_power_cycle = true;
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .map = &map, .state_dir = dir }, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
+        assert_string_equal(vt_harness_state_dir(h), dir);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), vt_harness_sim(h), "estop", true), 0);
+        assert_true(vt_harness_run_for(h, 1000) >= 0);
+        assert_true(supervisor_latched(vt_harness_core(h)->supervisor));
+        *state = vt_harness_free(h);
+
+        /* A restart in the same boot: latched again, nothing new raised. */
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .map = &map, .state_dir = dir }, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
+        assert_true(supervisor_latched(vt_harness_core(h)->supervisor));
+        assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_FAULT);
+        f = vt_harness_first_fault(h);
+        assert_true(!f || f->restored);
+        *state = vt_harness_free(h);
+
+        /* A day later, a new boot: the power cycle cleared it. */
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) {
+                                 .map = &map, .state_dir = dir,
+                                 .realtime_start_usec = (1767225600ULL + 86400) * 1000000ULL }, &h), 0);
+        *state = h;  /* freed by the teardown should an assertion fail */
+        assert_false(supervisor_latched(vt_harness_core(h)->supervisor));
+        assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_IDLE);
+        *state = vt_harness_free(h);
+        assert_int_equal(remove_tree(dir), 0);
+}
+
+static int teardown(void **state) {
+        vt_harness_free(*state);
+        return 0;
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_swedish_20_minutes),
-                cmocka_unit_test(test_thirty_minutes),
-                cmocka_unit_test(test_stalled_scheduler_trips),
+                cmocka_unit_test_teardown(test_swedish_20_minutes, teardown),
+                cmocka_unit_test_teardown(test_thirty_minutes, teardown),
+                cmocka_unit_test_teardown(test_stalled_scheduler_trips, teardown),
+                cmocka_unit_test_teardown(test_person_is_scanned, teardown),
+                cmocka_unit_test_teardown(test_latch_across_restarts_and_boots, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

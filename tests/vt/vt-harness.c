@@ -201,6 +201,14 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
         r = event_loop_virtual_new(VT_START_USEC, &h->loop);
         if (r < 0)
                 goto fail;
+        /* Before the core: a latch restored at start-up compares its time with the boot's. */
+        if (o->realtime_start_usec) {
+                if (o->realtime_start_usec < VT_START_USEC) {
+                        r = -EINVAL;
+                        goto fail;
+                }
+                event_loop_virtual_set_realtime(h->loop, o->realtime_start_usec - VT_START_USEC);
+        }
         r = chair_core_new(&(struct chair_core_options) {
                         .simulate = true,
                         .map = o->map,
@@ -212,6 +220,16 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
         if (r < 0)
                 goto fail;
         h->sim = chair_hw_driver(h->core->hw, HW_BACKEND_SIM);
+        if (!h->sim) {
+                r = -ENODEV;  /* a map with no sim backend */
+                goto fail;
+        }
+        if (o->person_shoulder_mm || o->person_waist_mm) {
+                r = chair_driver_sim_set_person(h->sim, o->person_shoulder_mm ? o->person_shoulder_mm : 620,
+                                                o->person_waist_mm ? o->person_waist_mm : 220);
+                if (r < 0)
+                        goto fail;
+        }
         r = event_loop_add_timer(h->loop, 0, on_scheduler_wake, h, &h->scheduler_wake);
         if (r >= 0)
                 r = chair_changes_listen(h->core->changes, on_event, h);
@@ -250,6 +268,10 @@ struct vt_harness *vt_harness_free(struct vt_harness *h) {
 
 struct chair_core *vt_harness_core(struct vt_harness *h) {
         return h->core;
+}
+
+const char *vt_harness_state_dir(struct vt_harness *h) {
+        return h->state_dir;
 }
 
 struct chair_driver *vt_harness_sim(struct vt_harness *h) {

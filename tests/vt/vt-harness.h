@@ -37,6 +37,12 @@ struct vt_harness_options {
         const char *state_dir;             /* NULL: a new temporary directory, removed at free */
         int log_level;                     /* syslog priority shown; 0: LOG_WARNING */
         bool no_output_record;             /* leave the output changes out of the record */
+        /* The seated person (chair_driver_sim_set_person()); 0: the reference person,
+         * shoulder 620 mm, waist 220 mm. */
+        int32_t person_shoulder_mm, person_waist_mm;
+        /* CLOCK_REALTIME at the start, microseconds; 0: 2026-01-01T00:00:00Z. A harness on the
+         * state_dir of an earlier one with a later start is a later boot (a power cycle). */
+        uint64_t realtime_start_usec;
 };
 
 struct vt_state_change {
@@ -75,11 +81,15 @@ struct vt_record {
         size_t n_finished;
 };
 
-/* On error (a bad map, no programs directory, ...) nothing is left to free. */
+/* On error (a bad map, no programs directory, ...) nothing is left to free. Free it in a
+ * teardown (cmocka_unit_test_setup_teardown): a failed assertion leaves the test function at
+ * once, and only vt_harness_free() removes the temporary state directory. */
 int vt_harness_new(const struct vt_harness_options *options, struct vt_harness **ret);
 struct vt_harness *vt_harness_free(struct vt_harness *h);
 
 struct chair_core *vt_harness_core(struct vt_harness *h);
+/* The state directory (the temporary one, or options->state_dir). */
+const char *vt_harness_state_dir(struct vt_harness *h);
 struct chair_driver *vt_harness_sim(struct vt_harness *h);
 uint64_t vt_harness_now_ms(struct vt_harness *h);
 uint64_t vt_harness_now_us(struct vt_harness *h);
