@@ -31,6 +31,8 @@ struct session;
 struct state_store;
 struct supervisor;
 
+typedef void (*chair_status_fn)(void *userdata, const char *status);
+
 struct chair_core_options {
         const char *config_path;   /* hardware map; unused when simulate or map */
         bool simulate;             /* the built-in simulated chair */
@@ -40,9 +42,11 @@ struct chair_core_options {
         const char *state_dir;
         /* No scheduler thread: whoever runs the loop calls scheduler_service() (the harness). */
         bool no_thread;
+        /* Where the status lines go (the daemon's sd_notify), from the first one on: a fault
+         * restored at start-up says so. NULL: only logged. */
+        chair_status_fn status;
+        void *status_userdata;
 };
-
-typedef void (*chair_status_fn)(void *userdata, const char *status);
 
 struct chair_core {
         struct chair_core_options options;

@@ -201,6 +201,8 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         *ret = c;
         c->options = *options;
         c->loop = loop;
+        c->status = options->status;
+        c->status_userdata = options->status_userdata;
 
         if (options->map) {
                 c->map = *options->map;

@@ -178,11 +178,11 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                         .profiles_dir = options->profiles_dir,
                         .profiles_override_dir = options->profiles_override_dir,
                         .state_dir = options->state_dir,
+                        .status = on_core_status,
+                        .status_userdata = d,
                 }, d->loop, stop_requested, &d->core);
         if (r < 0)
                 return r;
-        d->core->status = on_core_status;
-        d->core->status_userdata = d;
         d->changes = d->core->changes;
         d->hw = d->core->hw;
         d->scheduler = d->core->scheduler;

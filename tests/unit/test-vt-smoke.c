@@ -173,6 +173,7 @@ static void test_latch_across_restarts_and_boots(void **state) {
         *state = h;  /* freed by the teardown should an assertion fail */
         assert_true(supervisor_latched(vt_harness_core(h)->supervisor));
         assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_FAULT);
+        assert_non_null(vt_harness_find_state(h, SESSION_FAULT, 0));  /* recorded from the start */
         f = vt_harness_first_fault(h);
         assert_true(!f || f->restored);
         *state = vt_harness_free(h);

@@ -198,6 +198,7 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
         else
                 snprintf(h->profiles_dir, sizeof h->profiles_dir, "%s/profiles/programs", src && *src ? src : ".");
 
+        h->last_state = SESSION_IDLE;  /* the session's first state */
         r = event_loop_virtual_new(VT_START_USEC, &h->loop);
         if (r < 0)
                 goto fail;
@@ -216,6 +217,9 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
                         .profiles_override_dir = o->profiles_override_dir ? o->profiles_override_dir : "/nonexistent",
                         .state_dir = h->state_dir,
                         .no_thread = true,
+                        /* From the first state change on: a fault restored at start-up too. */
+                        .status = on_status,
+                        .status_userdata = h,
                 }, h->loop, NULL, &h->core);
         if (r < 0)
                 goto fail;
@@ -235,9 +239,6 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
                 r = chair_changes_listen(h->core->changes, on_event, h);
         if (r < 0)
                 goto fail;
-        h->last_state = session_get_state(h->core->session);
-        h->core->status = on_status;
-        h->core->status_userdata = h;
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
                 h->last_output[i] = chair_hw_get_output(h->core->hw, i);
         event_loop_virtual_set_post(h->loop, after_callback, h);
