@@ -17,7 +17,7 @@
 #include "timeline.h"
 #include "vocab.h" /* enum manual_area */
 
-struct chair_daemon;
+struct chair_core;
 struct session;
 
 enum session_state {
@@ -45,7 +45,7 @@ struct session_settings {
         uint32_t timer_min;                /* 10, 20, 30 */
 };
 
-int session_new(struct chair_daemon *d, struct session **ret);
+int session_new(struct chair_core *d, struct session **ret);
 void session_free(struct session *s);
 
 /* Where the session reports the faults it sees from the scheduler (a command not taken, a
@@ -79,7 +79,7 @@ int session_recall_memory(struct session *s, unsigned slot, struct chair_error *
  * ends with reason "precaution". */
 void session_precautions_changed(struct session *s);
 
-/* The supervisor tripped (daemon.c wires its trip event here): outputs are already safe; end
+/* The supervisor tripped (core.c wires its trip event here): outputs are already safe; end
  * the session with reason "fault". */
 void session_fault(struct session *s);
 /* A technician cleared the fault. */

@@ -18,14 +18,23 @@
 #include "fault-codes.h"
 #include "log.h"
 
-struct chair_daemon;
+struct chair_core;
 struct supervisor;
 
 /* MESSAGE_ID of fault journal entries (journalctl MESSAGE_ID=...). */
 #define CHAIR_MESSAGE_FAULT "3f0cbb8a4c2b4a6e9d1e62a0c1b7f5d2"
 
-int supervisor_new(struct chair_daemon *d, struct supervisor **ret);
+int supervisor_new(struct chair_core *d, struct supervisor **ret);
 void supervisor_free(struct supervisor *sup);
+/* What the supervisor asks of the session (core.c wires it; the session calls the supervisor,
+ * so the supervisor does not include the session): whether one is active, and for how long.
+ * Unwired: none is. */
+struct supervisor_session_probe {
+        bool (*active)(void *userdata);
+        uint64_t (*elapsed_usec)(void *userdata);
+        void *userdata;
+};
+void supervisor_set_session_probe(struct supervisor *sup, const struct supervisor_session_probe *probe);
 
 /* Returns -ECANCELED so callers can "return supervisor_trip(...)". */
 _printf_(3, 4) int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *fmt, ...);

@@ -8,6 +8,9 @@
 
 /* -EINVAL for an unknown fault name (see chair_physics_fault_name()). */
 int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on);
+/* The seated person: shoulder and waist heights on the track (what a body scan finds);
+ * -EINVAL unless 0 < waist < shoulder <= the track's length. */
+int chair_driver_sim_set_person(struct chair_driver *drv, int32_t shoulder_mm, int32_t waist_mm);
 /* A panel key held (code) or released (0) on the simulated panel. */
 int chair_driver_sim_press_key(struct chair_driver *drv, int32_t code);
 /* The injectable fault names, index 0 up; NULL past the last. */
