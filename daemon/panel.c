@@ -503,7 +503,11 @@ static void on_panel_input(struct panel *p) {
         if (key == p->held_code)
                 return;
         prev = p->held_code;
-        if (prev)
+        if (prev && key && key != p->superseded) {
+                /* Pressed over, not released: a long key's short press (on release) does not come. */
+                event_source_disarm(p->key_timer);
+                p->held_code = 0;
+        } else if (prev)
                 key_up(p);
         if (key && key == p->superseded) {
                 /* Back to a key still held since another was pressed over it: not a new press. */
