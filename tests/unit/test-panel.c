@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "driver-sim.h"
 #include "fault-codes.h"
 #include "panel.h"
 #include "program-library.h"
@@ -669,6 +670,28 @@ static void test_hold(void **state) {
                 assert_int_equal(stats(h).keys - before.keys, 1);
                 break;
         }
+        if (c->kind == REPEATS) {
+                /* Held on: it repeats up to its limit, where the double beep ends the repeat
+                 * however long the key stays down. */
+                c->hold_setup(h);
+                run(h, 1000);
+                before = stats(h);
+                t = vt_harness_now_ms(h);
+                down(h, k);
+                run(h, 10 * 1000);
+                up(h);
+                run(h, 1000);
+                n = beep_onsets(h, t, onsets, ARRAY_SIZE(onsets));
+                assert_true(n >= 3);
+                /* The double beep's two: the last action. */
+                assert_int_equal(onsets[n - 1] - onsets[n - 2], 180);
+                assert_int_equal(onsets[0], 0);
+                for (size_t i = 1; i < n - 1; i++)
+                        assert_int_equal(onsets[i], cfg->repeat_delay_ms + (i - 1) * cfg->repeat_interval_ms);
+                assert_int_equal(stats(h).keys - before.keys, n - 1);
+                assert_int_equal(stats(h).beeps[PANEL_BEEP_DOUBLE] - before.beeps[PANEL_BEEP_DOUBLE], 1);
+                print_message("%s: %zu actions to the limit\n", chair_key_name(k), n - 1);
+        }
         vt_harness_free(h);
 }
 
@@ -808,6 +831,63 @@ static void test_bounce(void **state) {
         run(h, 10);
         assert_true(chair_settings_child_lock(core(h)->settings));
         up(h);
+        vt_harness_free(h);
+}
+
+/* A code that is not in the key map does nothing: no action, no beep. */
+static void test_unknown_code(void **state) {
+        struct vt_harness *h = new_chair();
+        struct panel_stats before = stats(h);
+        uint64_t t = vt_harness_now_ms(h);
+
+        for (int32_t code = 1; code < 256; code++) {
+                bool known = false;
+                for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++)
+                        known |= panel_key_code(core(h)->panel, k) == code;
+                if (known)
+                        continue;
+                assert_int_equal(chair_driver_sim_press_key(vt_harness_sim(h), code), 0);
+                run(h, 4000);
+                up(h);
+                run(h, 10);
+        }
+        assert_beeps(h, t, "");
+        assert_int_equal(stats(h).keys, before.keys);
+        assert_int_equal(stats(h).ignored, before.ignored);
+        assert_int_equal(chair_state(h), SESSION_IDLE);
+        vt_harness_free(h);
+}
+
+/* A new beep cuts the one still sounding: a refusal's long beep, then an accepted key 100 ms
+ * later, sound as one tone that ends with the short beep. */
+static void test_beep_cut(void **state) {
+        struct vt_harness *h = new_chair();
+        uint64_t t = vt_harness_now_ms(h);
+
+        down(h, CHAIR_KEY_CHILD_LOCK);
+        run(h, TAP_MS);
+        up(h);                  /* refused: the long beep */
+        run(h, 100);
+        tap(h, CHAIR_KEY_SPEED);
+        assert_beeps(h, t, "180");
+        vt_harness_free(h);
+}
+
+/* The idle panel costs no wake-ups: after a key, its beep and the refresh, the loop runs as
+ * often as it did before the key (the timers run only while a key is held or a beep sounds). */
+static void test_idle_costs_nothing(void **state) {
+        struct vt_harness *h = new_chair();
+        int64_t quiet, after;
+
+        run(h, 10 * 1000);
+        quiet = vt_harness_run_for(h, 60 * 1000);
+        tap(h, CHAIR_KEY_INTENSITY_UP);
+        press_for(h, CHAIR_KEY_MEMORY_A, 2000);
+        run(h, 10 * 1000 - 2000);
+        after = vt_harness_run_for(h, 60 * 1000);
+        print_message("idle minute: %lld callbacks before the keys, %lld after\n", (long long) quiet, (long long) after);
+        assert_true(quiet >= 0);
+        assert_int_equal(after, quiet);
         vt_harness_free(h);
 }
 
@@ -1270,6 +1350,9 @@ int main(void) {
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_superseded_long);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_superseded_by_power);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_bounce);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_unknown_code);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_beep_cut);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_idle_costs_nothing);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_child_lock);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_child_lock_kept);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_fault);
