@@ -311,13 +311,14 @@ static int act_air(struct panel *p, enum chair_key k, struct chair_error *e) {
                         zones = air_zone_sets[0];  /* the air key of a chair with air off turns it on */
         }
         /* A set that a declared condition forbids is stepped over (else the key could never get
-         * past it); "off" is never reached that way, so a refusal of every set still beeps. */
+         * past it), to "off" too (always allowed); only with air off already, every set refused,
+         * does the key refuse. */
         for (;;) {
                 r = session_set_air(p->d->session, zones, intensity, e);
                 if (r >= 0 || !chair_error_is(e, CHAIR_REASON_PRECAUTION) || st->air_zones == zones)
                         return r;
                 i = (i + 1) % ARRAY_SIZE(air_zone_sets);
-                if (!air_zone_sets[i])
+                if (!air_zone_sets[i] && !st->air_zones)
                         return r;
                 chair_error_reset(e);
                 zones = air_zone_sets[i];
@@ -503,7 +504,11 @@ static void on_panel_input(struct panel *p) {
         if (key == p->held_code)
                 return;
         prev = p->held_code;
-        if (prev)
+        if (prev && key && key != p->superseded) {
+                /* Pressed over, not released: a long key's short press (on release) does not come. */
+                event_source_disarm(p->key_timer);
+                p->held_code = 0;
+        } else if (prev)
                 key_up(p);
         if (key && key == p->superseded) {
                 /* Back to a key still held since another was pressed over it: not a new press. */
