@@ -34,6 +34,7 @@ struct vt_harness {
         char state_dir[PATH_MAX];
         bool own_state_dir;
         bool record_outputs;
+        bool scheduler_stalled;
         char profiles_dir[PATH_MAX];
 
         enum session_state last_state;
@@ -101,7 +102,13 @@ static void sample(struct vt_harness *h) {
 
 /* One wake-up of the scheduler, as its thread would have at this instant. */
 static void service_scheduler(struct vt_harness *h) {
-        uint64_t next = scheduler_service(h->core->scheduler, event_loop_now_ns(h->loop));
+        uint64_t next;
+
+        if (h->scheduler_stalled) {
+                event_source_disarm(h->scheduler_wake);
+                return;
+        }
+        next = scheduler_service(h->core->scheduler, event_loop_now_ns(h->loop));
 
         if (next == UINT64_MAX)
                 event_source_disarm(h->scheduler_wake);
@@ -255,6 +262,11 @@ int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint
                         return -ELOOP;
         }
         return 0;
+}
+
+void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled) {
+        h->scheduler_stalled = stalled;
+        after_callback(h);
 }
 
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k) {

@@ -92,6 +92,10 @@ int64_t vt_harness_run_for(struct vt_harness *h, uint64_t ms);
  * -ETIMEDOUT when it was not within max_ms. */
 int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint64_t max_ms);
 
+/* A hung scheduler thread: while stalled it is not serviced (no wake-ups, its queue fills);
+ * unstalled, it catches up at once. */
+void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled);
+
 /* The simulated panel: a key held (by its enum chair_key; the map's code) and released. */
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k);
 int vt_harness_key_up(struct vt_harness *h);
