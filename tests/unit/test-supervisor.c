@@ -392,7 +392,7 @@ static const struct fault_case cases[_CHAIR_FAULT_MAX] = {
         [CHAIR_FAULT_STOP_INPUT] = {
                 "sim: a key held on a map that marks panel_key a stop input", tweak_stop_key, setup_running,
                 raise_stop_key, NULL, remove_stop_key, check_bound, 1000, "panel_key asks for a stop",
-                .safe_at_cause = true },
+                .persists = true, .safe_at_cause = true },
 };
 
 /* ---- the runner ---- */
