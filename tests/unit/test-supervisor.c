@@ -614,10 +614,185 @@ static void test_every_fault_restart(void **state) {
                 run_case((enum chair_fault) f, true);
 }
 
+/* ---- the last lines of defence ---- */
+
+/* The longest run of each output in the record up to now (the router's rule of a run), in ms. */
+static void longest_runs(struct vt_harness *h, uint64_t ret_ms[_CHAIR_OUT_MAX]) {
+        const struct vt_record *rec = vt_harness_record(h);
+        int32_t last[_CHAIR_OUT_MAX];
+        uint64_t since[_CHAIR_OUT_MAX] = {};
+
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                last[o] = chair_output_info(o)->safe_value;
+                ret_ms[o] = 0;
+        }
+        for (size_t i = 0; i < rec->n_outputs; i++) {
+                const struct vt_output_change *ch = &rec->outputs[i];
+                enum chair_output o = ch->out;
+                bool safe = ch->value == chair_output_info(o)->safe_value;
+
+                if (last[o] != chair_output_info(o)->safe_value && (safe || chair_output_starts_run(o, last[o], ch->value)))
+                        ret_ms[o] = MAX(ret_ms[o], ch->at_ms - since[o]);
+                if (!safe && (last[o] == chair_output_info(o)->safe_value || chair_output_starts_run(o, last[o], ch->value)))
+                        since[o] = ch->at_ms;
+                last[o] = ch->value;
+        }
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                if (last[o] != chair_output_info(o)->safe_value)
+                        ret_ms[o] = MAX(ret_ms[o], vt_harness_now_ms(h) - since[o]);
+}
+
+/* Every shipped program, healthy, start to idle: no fault, so the maximum on-time (the last
+ * line behind the travel timeout and the inflation limit) never acts; each output's longest
+ * run and its margin are printed. */
+static void test_max_on_time_never_fires(void **state) {
+        static const char *const programs[] = { "swedish", "deep-tissue", "gentle", "lower-back", "myofascial-release",
+                                                "neck-shoulders", "sports", "trigger-point", "demo" };
+        uint64_t worst[_CHAIR_OUT_MAX] = {};
+
+        for (size_t p = 0; p < ARRAY_SIZE(programs); p++) {
+                struct vt_harness *h = NULL;
+                struct chair_error e = CHAIR_ERROR_NULL;
+                uint64_t runs[_CHAIR_OUT_MAX];
+
+                assert_int_equal(vt_harness_new(NULL, &h), 0);
+                assert_int_equal(session_start(vt_harness_core(h)->session, programs[p],
+                                               &(struct session_options) { .duration_s = 10 * 60, .scan = 1, .heat = true }, &e), 0);
+                assert_int_equal(vt_harness_run_until_state(h, SESSION_IDLE, 15 * 60 * 1000), 0);
+                if (vt_harness_first_fault(h))
+                        fail_msg("%s: fault %s: %s", programs[p], vt_harness_first_fault(h)->code, vt_harness_first_fault(h)->message);
+                longest_runs(h, runs);
+                for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                        const struct chair_output_info *info = chair_output_info(o);
+                        if (info->max_on_ms && !info->indicator && runs[o] >= info->max_on_ms)
+                                fail_msg("%s: %s ran %llu ms, its maximum on-time is %u ms", programs[p], info->name,
+                                         (unsigned long long) runs[o], info->max_on_ms);
+                        worst[o] = MAX(worst[o], runs[o]);
+                }
+                vt_harness_free(h);
+        }
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
+                const struct chair_output_info *info = chair_output_info(o);
+                if (info->max_on_ms && !info->indicator)
+                        print_message("%-16s longest run %6llu ms of %6u ms (%.0f %%) over every program\n", info->name,
+                                      (unsigned long long) worst[o], info->max_on_ms, 100.0 * (double) worst[o] / info->max_on_ms);
+        }
+}
+
+/* A creeping roller (a slipping belt) on travels bounded at their longest (travel_timeout_s
+ * = 60 acts as 41 s): travel-timeout trips, and before the travel motor's 42 s maximum
+ * on-time; the motor's run at the trip is under it. */
+static void test_travel_timeout_before_max_on_time(void **state) {
+        for (unsigned timeout_s = 10; timeout_s <= 60; timeout_s += 50) {
+                struct ctx c;
+                uint64_t runs[_CHAIR_OUT_MAX];
+                const struct vt_fault_event *ev;
+
+                ctx_init(&c, NULL);
+                c.h = vt_harness_free(c.h);
+                c.map.limits.travel_timeout_ms = timeout_s * 1000;
+                ctx_open(&c);
+                setup_running(&c);
+                inject(&c, "slow-roller", true);
+                for (int i = 0; i < 6000 && !supervisor_latched(core(&c)->supervisor); i++)
+                        assert_true(vt_harness_run_for(c.h, STEP_MS) >= 0);
+                ev = vt_harness_first_fault(c.h);
+                assert_non_null(ev);
+                assert_string_equal(ev->code, "travel-timeout");
+                longest_runs(c.h, runs);
+                print_message("travel_timeout_s = %u: travel-timeout with the motor's longest run %llu ms (maximum on-time %u ms)\n",
+                              timeout_s, (unsigned long long) runs[CHAIR_OUT_TRAVEL_MOTOR],
+                              chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms);
+                assert_true(runs[CHAIR_OUT_TRAVEL_MOTOR] < chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms);
+                assert_actuators_safe(&c, "after travel-timeout");
+                ctx_done(&c);
+        }
+}
+
+/* The precautions hold on the outputs: pregnancy (no heat, no back or seat bags, depth at most
+ * 2) declared, swedish (lumbar heat, seat and back air) runs clamped with no fault, and the
+ * session's own setpoints are refused. */
+static void test_precautions_backstop(void **state) {
+        static const char *const pregnancy[] = { "pregnancy", NULL };
+        const struct vt_record *rec;
+        struct vt_harness *h = NULL;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        size_t air = 0;
+
+        assert_int_equal(vt_harness_new(NULL, &h), 0);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = pregnancy }, NULL), 0);
+        assert_int_equal(session_start(vt_harness_core(h)->session, "swedish",
+                                       &(struct session_options) { .duration_s = 10 * 60, .scan = 1, .heat = true }, &e), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_RUNNING, 60 * 1000), 0);
+        assert_true(session_set_heat(vt_harness_core(h)->session, CHAIR_HEAT_LUMBAR, 2, &e) < 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_true(session_set_air(vt_harness_core(h)->session, 1u << CHAIR_AIR_SEAT, 3, &e) < 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_IDLE, 15 * 60 * 1000), 0);
+        assert_null(vt_harness_first_fault(h));
+        rec = vt_harness_record(h);
+        assert_int_equal(rec->n_finished, 1);
+        assert_string_equal(rec->finished[0].reason, "completed");
+        for (size_t i = 0; i < rec->n_outputs; i++) {
+                const struct vt_output_change *ch = &rec->outputs[i];
+                switch (ch->out) {
+                case CHAIR_OUT_HEAT_LUMBAR:
+                case CHAIR_OUT_HEAT_CALVES:
+                        assert_int_equal(ch->value, 0);
+                        break;
+                case CHAIR_OUT_DEPTH:
+                        assert_true(ch->value <= 2);
+                        break;
+                default:
+                        if (ch->out == chair_air_zone_valve(CHAIR_AIR_BACK) || ch->out == chair_air_zone_valve(CHAIR_AIR_SEAT))
+                                assert_int_equal(ch->value, 0);
+                        else if (ch->value && ch->out == chair_air_zone_valve(CHAIR_AIR_CALVES))
+                                air++;
+                }
+        }
+        /* The zones not forbidden still got their air. */
+        assert_true(air > 0);
+        vt_harness_free(h);
+}
+
+/* The watchdog's progress: only checks that ran count, so a supervisor whose checks stopped
+ * is seen as stalled (the lease is renewed in the same place; the sim has no board to hold
+ * one). At rest nothing needs checking. */
+static void test_progress_only_from_checks(void **state) {
+        struct vt_harness *h = NULL;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct supervisor *sup;
+
+        assert_int_equal(vt_harness_new(NULL, &h), 0);
+        sup = vt_harness_core(h)->supervisor;
+        assert_true(vt_harness_run_for(h, 5000) >= 0);
+        assert_true(supervisor_progressed(sup));
+        assert_true(supervisor_progressed(sup)); /* idle: nothing to check */
+        assert_int_equal(session_start(vt_harness_core(h)->session, "swedish",
+                                       &(struct session_options) { .duration_s = 5 * 60, .scan = 0 }, &e), 0);
+        assert_true(vt_harness_run_for(h, 1000) >= 0);
+        assert_true(supervisor_progressed(sup));
+        /* No virtual time passed, no check ran: no progress. */
+        assert_false(supervisor_progressed(sup));
+        assert_true(vt_harness_run_for(h, CHECK_MS / 2) >= 0);
+        assert_true(vt_harness_run_for(h, CHECK_MS) >= 0);
+        assert_true(supervisor_progressed(sup));
+        /* A latched fault: at rest again, the idle rule. */
+        supervisor_trip(sup, CHAIR_FAULT_EMERGENCY_STOP, "from the test");
+        assert_true(vt_harness_run_for(h, 3 * IDLE_CHECK_MS) >= 0);
+        assert_true(supervisor_progressed(sup));
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_fault),
                 cmocka_unit_test(test_every_fault_restart),
+                cmocka_unit_test(test_max_on_time_never_fires),
+                cmocka_unit_test(test_travel_timeout_before_max_on_time),
+                cmocka_unit_test(test_precautions_backstop),
+                cmocka_unit_test(test_progress_only_from_checks),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
