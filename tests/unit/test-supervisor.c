@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "chair-hw.h"
+#include "changes.h"
 #include "fault-codes.h"
 #include "hardware-map.h"
 #include "panel.h"
@@ -51,6 +52,7 @@ struct ctx {
         struct hardware_map map;
         char state_dir[PATH_MAX];
         uint64_t cause_ms;      /* when the cause began (UINT64_MAX: not yet) */
+        unsigned fault_marks;   /* CHAIR_CHANGE_FAULT passes the change channel delivered */
 };
 
 struct fault_case {
@@ -401,9 +403,17 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
         return remove(path) < 0 ? -errno : 0;
 }
 
+static void on_changes(uint32_t changed, void *userdata) {
+        struct ctx *c = userdata;
+        if (changed & CHAIR_CHANGE_FAULT)
+                c->fault_marks++;
+}
+
 static void ctx_open(struct ctx *c) {
         struct vt_harness_options o = { .state_dir = c->state_dir, .map = &c->map };
         assert_int_equal(vt_harness_new(&o, &c->h), 0);
+        assert_int_equal(chair_changes_subscribe(core(c)->changes, on_changes, c), 0);
+        c->fault_marks = 0;
 }
 
 static void ctx_init(struct ctx *c, const struct fault_case *fc) {
@@ -549,6 +559,10 @@ static void run_case(enum chair_fault f, bool restart) {
         assert_string_equal(ev->message, supervisor_fault_message(core(&c)->supervisor));
         assert_false(ev->restored);
         trip_ms = ev->at_ms;
+        /* The change channel marked it (the bus's Fault property), the panel shows its number. */
+        assert_true(c.fault_marks > 0);
+        assert_int_equal(vt_harness_output(c.h, CHAIR_OUT_DISPLAY_FAULT), (int32_t) chair_fault_number(code));
+        assert_int_equal(chair_fault_number(code), (unsigned) f);
         rec = vt_harness_record(c.h);
         assert_int_equal(session_get_state(core(&c)->session), SESSION_FAULT);
         if (fc->setup != setup_idle) {
@@ -595,11 +609,15 @@ static void run_case(enum chair_fault f, bool restart) {
                 assert_int_equal(session_get_state(core(&c)->session), SESSION_FAULT);
                 assert_latch_holds(&c, code);
         }
+        c.fault_marks = 0;
         r = supervisor_clear(core(&c)->supervisor, "technician", reason, sizeof reason);
         if (r < 0)
                 fail_msg("%s: the clear after the cause was removed: %s", code, reason);
         ev = &vt_harness_record(c.h)->faults[vt_harness_record(c.h)->n_faults - 1];
         assert_true(ev->cleared);
+        assert_true(vt_harness_run_for(c.h, 0) >= 0);
+        assert_true(c.fault_marks > 0);
+        assert_int_equal(vt_harness_output(c.h, CHAIR_OUT_DISPLAY_FAULT), 0);
         assert_cleared_and_starts(&c);
         ctx_done(&c);
 }
@@ -785,10 +803,38 @@ static void test_progress_only_from_checks(void **state) {
         vt_harness_free(h);
 }
 
+/* A map that latches until a power cycle: the technician's clear is refused too, and a restart
+ * of the daemon in the same boot is no power cycle. */
+static void test_latch_until_power_cycle(void **state) {
+        struct ctx c;
+        char reason[256];
+
+        ctx_init(&c, NULL);
+        c.h = vt_harness_free(c.h);
+        c.map.limits.latch_until_power_cycle = true;
+        ctx_open(&c);
+        setup_running(&c);
+        inject(&c, "estop", true);
+        assert_true(vt_harness_run_for(c.h, CHECK_MS) >= 0);
+        assert_true(supervisor_latched(core(&c)->supervisor));
+        inject(&c, "estop", false);
+        assert_true(vt_harness_run_for(c.h, 3 * IDLE_CHECK_MS) >= 0);
+        assert_int_equal(supervisor_clear(core(&c)->supervisor, "technician", reason, sizeof reason), -EPERM);
+        assert_non_null(strstr(reason, "power cycle"));
+        c.h = vt_harness_free(c.h);
+        ctx_open(&c);
+        assert_true(supervisor_latched(core(&c)->supervisor));
+        assert_string_equal(supervisor_fault_code(core(&c)->supervisor), "emergency-stop");
+        assert_int_equal(supervisor_clear(core(&c)->supervisor, "technician", reason, sizeof reason), -EPERM);
+        assert_latch_holds(&c, "emergency-stop");
+        ctx_done(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_fault),
                 cmocka_unit_test(test_every_fault_restart),
+                cmocka_unit_test(test_latch_until_power_cycle),
                 cmocka_unit_test(test_max_on_time_never_fires),
                 cmocka_unit_test(test_travel_timeout_before_max_on_time),
                 cmocka_unit_test(test_precautions_backstop),
