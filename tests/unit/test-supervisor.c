@@ -439,8 +439,8 @@ static void assert_actuators_safe(struct ctx *c, const char *what) {
                 if (info->indicator)
                         continue;
                 if (vt_harness_output(c->h, o) != info->safe_value)
-                        fail_msg("%s: %s is %d, not its safe %d (%s)", chair_fault_to_string((enum chair_fault) (c->fc - cases)),
-                                 info->name, vt_harness_output(c->h, o), info->safe_value, what);
+                        fail_msg("%s: %s is %d, not its safe %d (%s)",
+                                 c->fc ? chair_fault_to_string((enum chair_fault) (c->fc - cases)) : "-", info->name, vt_harness_output(c->h, o), info->safe_value, what);
         }
 }
 
@@ -830,10 +830,49 @@ static void test_latch_until_power_cycle(void **state) {
         ctx_done(&c);
 }
 
+/* At rest the checks that make sense there run every 2 s (docs/architecture.md "Checks at
+ * rest"): a cause found there trips within one idle period, a stop input at once. */
+static void test_checks_at_rest(void **state) {
+        static const struct {
+                const char *inject, *code;
+                uint64_t bound_ms;
+        } rest[] = {
+                { "estop", "emergency-stop", 0 },
+                { "both-limits", "limits-both", 0 },
+                { "thermistor-open", "thermistor-open", IDLE_CHECK_MS },
+                { "thermistor-short", "thermistor-short", IDLE_CHECK_MS },
+                { "supply-high", "supply-voltage", IDLE_CHECK_MS },
+                { "supply-low", "supply-voltage", IDLE_CHECK_MS },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(rest); i++) {
+                const struct vt_fault_event *ev;
+                struct ctx c;
+
+                ctx_init(&c, NULL);
+                setup_idle(&c);
+                /* Just after an idle check (they run at 100 ms, then every 2 s): the longest wait. */
+                assert_true(vt_harness_run_for(c.h, 150) >= 0);
+                raise_now(&c, rest[i].inject);
+                for (int k = 0; k < 1000 && !supervisor_latched(core(&c)->supervisor); k++)
+                        assert_true(vt_harness_run_for(c.h, STEP_MS) >= 0);
+                ev = vt_harness_first_fault(c.h);
+                assert_non_null(ev);
+                assert_string_equal(ev->code, rest[i].code);
+                print_message("at rest: %-16s -> %-16s %5llu ms (bound %llu ms)\n", rest[i].inject, ev->code,
+                              (unsigned long long) (ev->at_ms - c.cause_ms), (unsigned long long) rest[i].bound_ms);
+                assert_true(ev->at_ms - c.cause_ms <= rest[i].bound_ms);
+                assert_int_equal(session_get_state(core(&c)->session), SESSION_FAULT);
+                assert_actuators_safe(&c, "a fault at rest");
+                ctx_done(&c);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_fault),
                 cmocka_unit_test(test_every_fault_restart),
+                cmocka_unit_test(test_checks_at_rest),
                 cmocka_unit_test(test_latch_until_power_cycle),
                 cmocka_unit_test(test_max_on_time_never_fires),
                 cmocka_unit_test(test_travel_timeout_before_max_on_time),
