@@ -264,6 +264,11 @@ int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint
         return 0;
 }
 
+int64_t vt_harness_lease_until_us(struct vt_harness *h) {
+        uint64_t ns = chair_driver_sim_lease_until_ns(h->sim);
+        return ns ? (int64_t) (ns / NSEC_PER_USEC) - (int64_t) VT_START_USEC : INT64_MIN;
+}
+
 void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled) {
         h->scheduler_stalled = stalled;
         after_callback(h);
