@@ -876,6 +876,56 @@ static void test_checks_at_rest(void **state) {
         }
 }
 
+/* The board's heartbeat lease (docs/architecture.md): renewed by each run of the checks for
+ * three of their periods, so it never lapses while they run, and a supervisor that stops
+ * checking lets it lapse within three periods (300 ms active, 6 s at rest). Sampled every
+ * 10 ms through a healthy program and at rest, a fault latched included; a renewal happens
+ * only where a check ran. */
+static void test_heartbeat_lease(void **state) {
+        struct vt_harness *h = NULL;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct supervisor *sup;
+        int64_t lease, last = INT64_MIN, ahead_active = 0, ahead_rest = 0, least = INT64_MAX;
+        unsigned renewals = 0;
+
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .no_output_record = true }, &h), 0);
+        sup = vt_harness_core(h)->supervisor;
+        assert_int_not_equal(vt_harness_lease_until_us(h), INT64_MIN);
+        assert_int_equal(session_start(vt_harness_core(h)->session, "swedish",
+                                       &(struct session_options) { .duration_s = 5 * 60, .scan = 1 }, &e), 0);
+        (void) supervisor_progressed(sup);
+        for (uint64_t t = 0; t < 8 * 60 * 1000; t += STEP_MS) {
+                bool active;
+
+                assert_true(vt_harness_run_for(h, STEP_MS) >= 0);
+                lease = vt_harness_lease_until_us(h);
+                active = session_active(vt_harness_core(h)->session);
+                if (t == 6 * 60 * 1000)
+                        supervisor_trip(sup, CHAIR_FAULT_EMERGENCY_STOP, "from the test"); /* latched: at rest */
+                /* Never lapsed: a board would not have switched off. */
+                if (lease <= (int64_t) vt_harness_now_us(h))
+                        fail_msg("the lease lapsed at %llu ms (until %lld us)", (unsigned long long) vt_harness_now_ms(h),
+                                 (long long) lease);
+                least = MIN(least, lease - (int64_t) vt_harness_now_us(h));
+                if (active)
+                        ahead_active = MAX(ahead_active, lease - (int64_t) vt_harness_now_us(h));
+                else
+                        ahead_rest = MAX(ahead_rest, lease - (int64_t) vt_harness_now_us(h));
+                /* A renewal comes from checks that ran (or from waking up for a session). */
+                if (lease != last && last != INT64_MIN && active && t > 1000) {
+                        assert_true(supervisor_progressed(sup));
+                        renewals++;
+                }
+                last = lease;
+        }
+        print_message("lease: at most %lld ms ahead while active, %lld ms at rest, never under %lld ms; %u renewals\n",
+                      (long long) ahead_active / 1000, (long long) ahead_rest / 1000, (long long) least / 1000, renewals);
+        assert_true(renewals > 1000);
+        assert_true(ahead_active <= 3 * CHECK_MS * 1000);
+        assert_true(ahead_rest <= 3 * IDLE_CHECK_MS * 1000);
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_fault),
@@ -886,6 +936,7 @@ int main(void) {
                 cmocka_unit_test(test_travel_timeout_before_max_on_time),
                 cmocka_unit_test(test_precautions_backstop),
                 cmocka_unit_test(test_progress_only_from_checks),
+                cmocka_unit_test(test_heartbeat_lease),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
