@@ -111,6 +111,13 @@ static const char *cause_persists(struct supervisor *sup, char *buf, size_t size
 
         if (chair_hw_read_input(sup->d->hw, CHAIR_IN_ESTOP, &v) >= 0 && v)
                 return "the emergency stop is still pressed: release it first";
+        /* The stop path acts on an edge: a stop input still held after a clear stops nothing. */
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                if ((chair_input_info(i)->stop || sup->d->map.inputs[i].stop) && chair_hw_has_input(sup->d->hw, i) &&
+                    chair_hw_read_input(sup->d->hw, i, &v) >= 0 && v) {
+                        snprintf(buf, size, "%s still asks for a stop", chair_input_info(i)->name);
+                        return buf;
+                }
         if (!scheduler_taking_commands(sup->d->scheduler))
                 return "the scheduler's thread does not respond: restart the daemon";
         if (chair_hw_read_input(sup->d->hw, CHAIR_IN_LIMIT_TOP, &v) >= 0 && v &&

@@ -25,6 +25,7 @@
 struct sim_driver {
         struct chair_driver base;
         _Atomic uint64_t safe_written_ns;
+        _Atomic uint64_t lease_until_ns;  /* the supervisor's lease, kept for tests (no board here) */
         struct chair_physics physics;     /* event-loop thread only */
         _Atomic int32_t image[_CHAIR_OUT_MAX];
         _Atomic int32_t inputs[_CHAIR_IN_MAX];
@@ -246,6 +247,10 @@ static int sim_get_stats(struct chair_driver *drv, struct chair_driver_stats *re
         return 0;
 }
 
+static void sim_renew_lease(struct chair_driver *drv, uint64_t until_ns) {
+        atomic_store(&((struct sim_driver *) drv)->lease_until_ns, until_ns);
+}
+
 static void sim_close(struct chair_driver *drv) {
         struct sim_driver *s = (struct sim_driver *) drv;
         event_source_free(s->timer);
@@ -264,6 +269,7 @@ static const struct chair_driver_ops sim_ops = {
         .go_safe = sim_go_safe,
         .get_stats = sim_get_stats,
         .set_stop_handler = sim_set_stop_handler,
+        .renew_lease = sim_renew_lease,
         .close = sim_close,
 };
 
@@ -311,6 +317,10 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
 
 const char *chair_driver_sim_fault_name(unsigned index) {
         return chair_physics_fault_name(index);
+}
+
+uint64_t chair_driver_sim_lease_until_ns(struct chair_driver *drv) {
+        return drv->ops == &sim_ops ? atomic_load(&((struct sim_driver *) drv)->lease_until_ns) : 0;
 }
 
 bool chair_driver_sim_is_stepping(struct chair_driver *drv) {

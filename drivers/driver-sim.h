@@ -18,3 +18,6 @@ const char *chair_driver_sim_fault_name(unsigned index);
 /* True while the physics is being stepped (something moves or changes); false means the
  * simulated chair costs no wake-ups. */
 bool chair_driver_sim_is_stepping(struct chair_driver *drv);
+/* The heartbeat lease the router last handed on (CLOCK_MONOTONIC ns, 0 none): the sim has no
+ * board to hold it, tests read it. */
+uint64_t chair_driver_sim_lease_until_ns(struct chair_driver *drv);

@@ -114,7 +114,13 @@ static void sample(struct vt_harness *h) {
 
 /* One wake-up of the scheduler, as its thread would have at this instant. */
 static void service_scheduler(struct vt_harness *h) {
-        uint64_t next = scheduler_service(h->core->scheduler, event_loop_now_ns(h->loop));
+        uint64_t next;
+
+        if (h->scheduler_stalled) {
+                event_source_disarm(h->scheduler_wake);
+                return;
+        }
+        next = scheduler_service(h->core->scheduler, event_loop_now_ns(h->loop));
 
         if (next == UINT64_MAX)
                 event_source_disarm(h->scheduler_wake);
@@ -302,6 +308,11 @@ int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint
                         return -ELOOP;
         }
         return 0;
+}
+
+int64_t vt_harness_lease_until_us(struct vt_harness *h) {
+        uint64_t ns = chair_driver_sim_lease_until_ns(h->sim);
+        return ns ? (int64_t) (ns / NSEC_PER_USEC) - (int64_t) VT_START_USEC : INT64_MIN;
 }
 
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k) {

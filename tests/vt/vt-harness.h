@@ -102,8 +102,12 @@ int64_t vt_harness_run_for(struct vt_harness *h, uint64_t ms);
  * -ETIMEDOUT when it was not within max_ms. */
 int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint64_t max_ms);
 
-/* As a hung scheduler thread: the scheduler is no longer serviced (its commands pile up, its
- * outputs stay as they are) until called again with false. */
+/* Until when the supervisor's heartbeat lease runs (as vt_harness_now_us(); INT64_MIN: never
+ * renewed): a board would switch itself off after it. */
+int64_t vt_harness_lease_until_us(struct vt_harness *h);
+
+/* A hung scheduler thread: while stalled it is not serviced (no wake-ups, its queue fills);
+ * unstalled, it catches up at once. */
 void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled);
 
 /* The simulated panel: a key held (by its enum chair_key; the map's code) and released. */
