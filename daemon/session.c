@@ -53,6 +53,7 @@ struct session {
         uint64_t id;
         uint64_t started_realtime_usec;
         uint64_t started_usec;            /* CLOCK_MONOTONIC */
+        uint64_t paused_since_usec, paused_usec; /* the pause under way, and the pauses' sum */
         uint32_t duration_s;
         uint32_t last_remaining;
         int32_t last_heat[_CHAIR_HEAT_ZONE_MAX]; /* as last signalled: a program's heat changes too */
@@ -213,6 +214,7 @@ static void begin_running(struct session *s, struct timeline *t) {
         s->duration_s = (t->duration_ms + 999) / 1000;
         s->planned_shoulder_steps = s->shoulder_steps;
         s->started_usec = event_loop_now(s->d->loop);
+        s->paused_usec = 0;
         s->started_realtime_usec = event_loop_clock(s->d->loop, CLOCK_REALTIME);
         s->id = s->started_realtime_usec;
         s->last_remaining = s->duration_s;
@@ -336,8 +338,15 @@ static void on_scan_tick(struct event_source *src, uint64_t usec, void *userdata
                         scan_finish(s, s->scan_full_mm >= 0 ? s->scan_full_mm : s->scan_last_loaded_mm, true);
                         return;
                 }
-                if (pos >= s->d->map.track_length_mm - 3)
-                        scan_finish(s, -1, false);
+                if (pos >= s->d->map.track_length_mm - 3) {
+                        /* A tall person: the load fell off but the track ends before the 40 mm
+                         * of clearance. The fall is what marks the shoulder; only a body still
+                         * pressing at the top has none the roller can reach. */
+                        if (load < SCAN_LOAD_ON && s->scan_last_loaded_mm >= 0)
+                                scan_finish(s, s->scan_full_mm >= 0 ? s->scan_full_mm : s->scan_last_loaded_mm, true);
+                        else
+                                scan_finish(s, -1, false);
+                }
                 break;
         }
 }
@@ -361,6 +370,7 @@ int session_start_scan(struct session *s, struct chair_error *error) {
         s->scan_phase = SCAN_TO_BOTTOM;
         s->scan_started_usec = event_loop_now(s->d->loop);
         s->started_usec = s->scan_started_usec;
+        s->paused_usec = 0;
         event_source_arm(s->scan_tick, s->scan_started_usec + SCAN_TICK_USEC);
         set_state(s, SESSION_SCANNING);
         return 0;
@@ -420,6 +430,8 @@ int session_start(struct session *s, const char *program, const struct session_o
                 if (r < 0)
                         return r;
                 s->start_after_scan = true;
+                /* What the reply promised, until the scan's end plans it (begin_running). */
+                s->duration_s = s->pending.duration_s;
                 return 0;
         }
         return plan_and_run(s, error);
@@ -435,7 +447,8 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
         struct body_scan scan = current_scan(s);
         struct timeline *t;
         int32_t lo, hi, speed = 15, knead, tap, depth;
-        uint32_t duration_s = o->duration_s ? o->duration_s : s->settings.timer_min * 60, at = 0;
+        /* The auto-off timer caps every session, an explicit length too. */
+        uint32_t duration_s = MIN(o->duration_s ? o->duration_s : UINT32_MAX, s->settings.timer_min * 60), at = 0;
         size_t n = 0, cap;
         int r, intensity, tech;
 
@@ -570,6 +583,7 @@ int session_pause(struct session *s, struct chair_error *error) {
         /* Not taken: the sink has faulted the chair, and the state must not say paused. */
         if (scheduler_pause(s->d->scheduler) < 0)
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the pause: the chair is in fault");
+        s->paused_since_usec = event_loop_now(s->d->loop);
         set_state(s, SESSION_PAUSED);
         return 0;
 }
@@ -580,6 +594,7 @@ int session_resume(struct session *s, struct chair_error *error) {
                               session_state_name(s->state));
         if (scheduler_resume(s->d->scheduler) < 0)
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the resume: the chair is in fault");
+        s->paused_usec += event_loop_now(s->d->loop) - s->paused_since_usec;
         set_state(s, SESSION_RUNNING);
         return 0;
 }
@@ -948,7 +963,14 @@ bool session_active(struct session *s) {
 }
 
 uint64_t session_elapsed_usec(struct session *s) {
-        return session_active(s) ? event_loop_now(s->d->loop) - s->started_usec : 0;
+        uint64_t until;
+
+        /* The massage's time: a pause holds it, and settling home is not massage (the travel
+         * and on-time checks bound it), so a 30-minute program fits a 30-minute cap. */
+        if (!session_active(s) || s->state == SESSION_SETTLING)
+                return 0;
+        until = s->state == SESSION_PAUSED ? s->paused_since_usec : event_loop_now(s->d->loop);
+        return until - s->started_usec - MIN(s->paused_usec, until - s->started_usec);
 }
 
 int session_new(struct chair_core *d, struct session **ret) {

@@ -37,17 +37,12 @@ def chairsim_daemon(request, workdir, bus, start_daemon):
         sim.stop()
 
 
-TALL_SCAN_BUG = ("the scan of a tall body (shoulder 760 mm on the 800 mm track) ends with no shoulder: on_scan_tick "
-                 "in daemon/session.c waits for SCAN_CLEAR_MM (40 mm) above the last loaded point (~781 mm), past the "
-                 "track's top, and gives up at track_length - 3. Fix: at the top, when the load has fallen off "
-                 "(scan_last_loaded_mm >= 0 and load < SCAN_LOAD_ON), finish with scan_full_mm as when cleared")
-
 
 @pytest.mark.timeout(150 * chairtest.SLOWDOWN)
 @pytest.mark.parametrize("chairsim_daemon", [
     pytest.param(BODIES["short"], id="short"),
     pytest.param(720, id="tall-within-the-track"),   # the tallest shoulder the scan can clear today
-    pytest.param(BODIES["tall"], id="tall", marks=pytest.mark.xfail(strict=True, reason=TALL_SCAN_BUG)),
+    pytest.param(BODIES["tall"], id="tall"),
 ], indirect=True)
 def test_scan_on_chairsim_finds_the_modelled_shoulder(chairsim_daemon):
     daemon, shoulder = chairsim_daemon

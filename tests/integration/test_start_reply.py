@@ -71,10 +71,6 @@ def test_start_with_a_scan_first_says_so(daemon):
     stop(daemon)
 
 
-@pytest.mark.xfail(strict=True, reason="session_duration_s() returns the previous session's length while a "
-                   "body scan runs before a program (s->duration_s is only set in begin_running); fix in "
-                   "daemon/session.c: session_start (scan branch) sets s->duration_s = s->pending.duration_s, "
-                   "or session_duration_s returns pending.duration_s while SESSION_SCANNING with start_after_scan")
 def test_duration_during_the_scan_is_what_the_reply_said(daemon):
     daemon.call("SetTimer", "u", 30)
     daemon.call("Start", "sa{sv}", "demo", 1, "scan", "b", "false")
@@ -98,9 +94,6 @@ def test_start_manual_and_recall_reply(daemon):
     stop(daemon)
 
 
-@pytest.mark.xfail(strict=True, reason="an explicit StartManual duration is not capped by the auto-off timer "
-                   "(session_start_manual uses o->duration_s as given); fix in daemon/session.c: "
-                   "duration_s = MIN(o->duration_s ?: timer, s->settings.timer_min * 60)")
 def test_timer_caps_an_explicit_manual_length(daemon):
     daemon.call("SetTimer", "u", 10)
     p = planned(daemon.call("StartManual", "ssa{sv}", "knead", "full", 2, "scan", "b", "false",
