@@ -72,11 +72,12 @@ if [ $PHASE = 2 ]; then
 fi
 
 # --- boot 1 ------------------------------------------------------------------------------------
+# The debhelper packages: the daemon's, and chairsim's for the Modbus checks below.
 install_pkg() {
-  dpkg -i $D/massagechaird.deb > /tmp/dpkg.log 2>&1 || { tail -n 5 /tmp/dpkg.log; return 1; }
-  dpkg-query -W -f='${Package} ${Version} ${Status}\n' massagechaird
+  dpkg -i $D/massagechaird.deb $D/chairsim.deb > /tmp/dpkg.log 2>&1 || { tail -n 5 /tmp/dpkg.log; return 1; }
+  dpkg-query -W -f='${Package} ${Version} ${Status}; ' massagechaird chairsim
 }
-check "the .deb installs with dpkg -i (offline, dependencies present)" install_pkg || done_run
+check "the .debs install with dpkg -i (offline, dependencies present)" install_pkg || done_run
 
 sysusers() {
   local e
