@@ -78,6 +78,16 @@ install_pkg() {
   dpkg-query -W -f='${Package} ${Version} ${Status}; ' massagechaird chairsim
 }
 check "the .debs install with dpkg -i (offline, dependencies present)" install_pkg || done_run
+# udevd parses the package's rules without an error (systemd 252 has no udevadm verify: a test
+# run reads every rules file and names a bad line FILE:LINE).
+udev_rules_parse() {
+  local out
+  out=$(udevadm test --action=add /sys/class/tty/ttyS0 2>&1)
+  echo "$out" | grep -q '60-massagechair\.rules' || { echo "udevadm test did not read 60-massagechair.rules"; return 1; }
+  ! echo "$out" | grep '60-massagechair\.rules:[0-9]' || return 1
+  echo "60-massagechair.rules read, no error"
+}
+check "the package's udev rules parse (udevadm test)" udev_rules_parse
 
 sysusers() {
   local e
