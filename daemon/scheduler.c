@@ -13,24 +13,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "macro.h"
 #include "scheduler.h"
+#include "scheduler/controllers.h"
+#include "scheduler/histogram.h"
+#include "scheduler/ring.h"
 #include "travel.h"
 
-#define QUEUE_SIZE 64   /* both directions; a power of two */
+/* The scheduler's core and its thread: the queues to and from the event loop, timeline
+ * execution, scheduler_service(now) and the real-time thread. What each output should be is
+ * decided by the controllers (scheduler/controllers.h); this file reads their inputs and writes
+ * their outputs. */
+
+#define QUEUE_SIZE 64   /* both directions */
 #define SLOW_TICK_MS 100 /* controller period when nothing travels or pumps */
 /* A full command queue drains within microseconds while the thread lives: the event loop rings
  * and retries this long, so a burst of live changes is not a fault, and a thread that does not
  * drain it is one. */
 #define PUSH_RETRY_NS (5 * NSEC_PER_USEC * USEC_PER_MSEC)
-
-/* Heater element setpoints per level (0.1 degC) with hysteresis: on below setpoint - band, off
- * at the setpoint. Lower than RT6923's 45/51/57 so that overshoot stays clear of the default
- * 60 degC over-temperature interlock. */
-static const int32_t heat_setpoint[4] = { 0, 420, 470, 520 };
-#define HEAT_BAND 20
-/* Air: zone pressure target per level 1-5 (0.1 kPa); the pump stops there and the zone holds. */
-static const int32_t air_target[6] = { 0, 150, 200, 250, 300, 350 };
 
 enum command_type {
         CMD_LOAD,
@@ -54,34 +55,15 @@ struct command {
         int32_t a, b, c;
 };
 
-/* Single-producer single-consumer rings: one writer thread, one reader thread each. */
-struct command_ring {
-        struct command items[QUEUE_SIZE];
-        atomic_uint head, tail;
-};
+/* Event loop -> thread, and thread -> event loop. */
+SPSC_RING_DEFINE(command_ring, struct command, QUEUE_SIZE);
+SPSC_RING_DEFINE(event_ring, struct scheduler_event, QUEUE_SIZE);
 
-/* Written by the scheduler's thread, read by the event loop. */
-struct lateness_hist {
-        _Atomic uint32_t bins[SCHED_HIST_BINS];
-        _Atomic uint64_t count, over_1ms, max_us;
-};
-
-struct event_ring {
-        struct scheduler_event items[QUEUE_SIZE];
-        atomic_uint head, tail;
-};
-
+/* What the timeline asks for on every channel. */
 struct channel_state {
-        bool roller_active;
-        int32_t roller_target_mm, roller_speed;  /* where the current travel ends */
-        bool sweeping;                           /* turn at each end of sweep_mm, closed-loop */
-        int32_t sweep_mm[2];
-        int32_t knead, tap, width, depth;
-        int32_t air_action[_CHAIR_AIR_ZONE_MAX];
-        int32_t air_level[_CHAIR_AIR_ZONE_MAX];
-        bool air_as_given[_CHAIR_AIR_ZONE_MAX];  /* TL_AIR_LEVEL_AS_GIVEN */
-        uint64_t air_pumped_ns[_CHAIR_AIR_ZONE_MAX]; /* timed inflation: pumping so far */
-        bool air_pumping[_CHAIR_AIR_ZONE_MAX];     /* ... since the last control pass */
+        struct roller_setpoint roller;
+        struct mechanism_setpoint mech;
+        struct air_zone_state air[_CHAIR_AIR_ZONE_MAX];
         int32_t heat_level[_CHAIR_HEAT_ZONE_MAX];
 };
 
@@ -115,8 +97,7 @@ struct scheduler {
         bool modifiers_pending;
         int32_t out_cache[_CHAIR_OUT_MAX]; /* last value written, to write only changes */
         struct travel_limits travel;
-        int32_t leg_target_mm;     /* a travel runs in legs, with a stop between them */
-        uint64_t dwell_until_ns;   /* standing at a stop or a turn until then */
+        struct roller_progress roller;  /* published in roller_deadline_ns after each wake-up */
         uint64_t travel_run_ns;    /* when the travel motor's current run began, 0: it stands */
         bool out_known[_CHAIR_OUT_MAX];
 
@@ -125,7 +106,7 @@ struct scheduler {
         atomic_uint program_ms;
         atomic_uint air_zones_active;
         atomic_int heat_levels[_CHAIR_HEAT_ZONE_MAX];
-        struct lateness_hist commands_late, wakeups_late;
+        struct latency_hist commands_late, wakeups_late;
         _Atomic uint64_t wakeups;
         atomic_bool realtime;
         _Atomic uint64_t roller_deadline_ns;  /* when the roller should have arrived; 0 = arrived */
@@ -140,16 +121,10 @@ struct scheduler {
 /* ---- queues ---- */
 
 static bool ring_push_event(struct scheduler *s, const struct scheduler_event *ev) {
-        unsigned head = atomic_load_explicit(&s->events.head, memory_order_relaxed);
-        unsigned tail = atomic_load_explicit(&s->events.tail, memory_order_acquire);
         uint64_t one = 1;
 
-        if (head - tail >= QUEUE_SIZE) {
+        if (!event_ring_push(&s->events, ev))
                 atomic_store(&s->overflow, true);
-        } else {
-                s->events.items[head % QUEUE_SIZE] = *ev;
-                atomic_store_explicit(&s->events.head, head + 1, memory_order_release);
-        }
         if (s->event_fd >= 0 && write(s->event_fd, &one, sizeof one) < 0) {
                 /* eventfd saturation only: the reader drains everything anyway */
         }
@@ -157,18 +132,14 @@ static bool ring_push_event(struct scheduler *s, const struct scheduler_event *e
 }
 
 bool scheduler_pop_event(struct scheduler *s, struct scheduler_event *ret) {
-        unsigned tail = atomic_load_explicit(&s->events.tail, memory_order_relaxed);
-        unsigned head = atomic_load_explicit(&s->events.head, memory_order_acquire);
         uint64_t v;
 
-        if (tail == head) {
+        if (!event_ring_pop(&s->events, ret)) {
                 if (s->event_fd >= 0 && read(s->event_fd, &v, sizeof v) < 0) {
                         /* EAGAIN: nothing pending */
                 }
                 return false;
         }
-        *ret = s->events.items[tail % QUEUE_SIZE];
-        atomic_store_explicit(&s->events.tail, tail + 1, memory_order_release);
         return true;
 }
 
@@ -188,27 +159,17 @@ static void doorbell_ring(struct scheduler *s) {
         (void) syscall(SYS_futex, &s->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static uint64_t monotonic_ns(void);
-
-static bool command_room(struct scheduler *s) {
-        unsigned head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
-        unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_acquire);
-        return head - tail < QUEUE_SIZE;
-}
-
 /* Waits, bounded, until the thread has taken what is queued (want_empty) or made room. */
 static bool wait_for_queue(struct scheduler *s, bool want_empty) {
         uint64_t until = 0;
 
         for (;;) {
-                unsigned head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
-                unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_acquire);
                 uint64_t now;
 
-                if (want_empty ? head == tail : head - tail < QUEUE_SIZE)
+                if (want_empty ? command_ring_empty(&s->commands) : !command_ring_full(&s->commands))
                         return true;
                 doorbell_ring(s);
-                now = monotonic_ns();
+                now = clock_ns(CLOCK_MONOTONIC);
                 if (!until)
                         until = now + PUSH_RETRY_NS;
                 else if (now >= until)
@@ -218,31 +179,16 @@ static bool wait_for_queue(struct scheduler *s, bool want_empty) {
 }
 
 static int push_command(struct scheduler *s, const struct command *c) {
-        unsigned head;
-
-        if (!command_room(s) && !wait_for_queue(s, false)) {
+        if (!command_ring_push(&s->commands, c) &&
+            !(wait_for_queue(s, false) && command_ring_push(&s->commands, c))) {
                 /* Lost: the caller's state would no longer say what the chair does. An abort is
                  * only sent once every output is safe, so losing it must not trip again. */
                 if (c->type != CMD_ABORT && c->type != CMD_QUIT && s->command_lost)
                         s->command_lost(s->command_lost_userdata);
                 return -EAGAIN;
         }
-        head = atomic_load_explicit(&s->commands.head, memory_order_relaxed);
-        s->commands.items[head % QUEUE_SIZE] = *c;
-        atomic_store_explicit(&s->commands.head, head + 1, memory_order_release);
         doorbell_ring(s);
         return 0;
-}
-
-static bool pop_command(struct scheduler *s, struct command *ret) {
-        unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_relaxed);
-        unsigned head = atomic_load_explicit(&s->commands.head, memory_order_acquire);
-
-        if (tail == head)
-                return false;
-        *ret = s->commands.items[tail % QUEUE_SIZE];
-        atomic_store_explicit(&s->commands.tail, tail + 1, memory_order_release);
-        return true;
 }
 
 /* ---- outputs and controllers ---- */
@@ -273,151 +219,76 @@ static int32_t input(struct scheduler *s, enum chair_input in, int32_t fallback)
         return s->io.read_input(s->io.userdata, in, &v) >= 0 ? v : fallback;
 }
 
-static int32_t scale_pct(int32_t value, int32_t pct) {
-        return (int32_t) ((int64_t) value * pct / 100);
-}
-
 static int32_t roller_mm(struct scheduler *s) {
         return input(s, CHAIR_IN_ENCODER, 0) / MAX(1, s->config.pulses_per_mm);
 }
 
-static int32_t roller_speed(struct scheduler *s) {
-        return travel_effective_speed(scale_pct(s->planned.roller_speed, s->speed_pct), &s->travel);
+/* What the roller controller sees at this wake-up. */
+static struct roller_inputs roller_inputs(struct scheduler *s) {
+        return (struct roller_inputs) {
+                .now_ns = s->now_ns,
+                .pos_mm = roller_mm(s),
+                .limit_top = input(s, CHAIR_IN_LIMIT_TOP, 0) != 0,
+                .limit_bottom = input(s, CHAIR_IN_LIMIT_BOTTOM, 0) != 0,
+                .speed_pct = s->speed_pct,
+                .motor = s->out_cache[CHAIR_OUT_TRAVEL_MOTOR],
+                .run_started_ns = s->travel_run_ns,
+        };
 }
 
-/* The next leg of the travel to roller_target_mm, from where the roller is: long travels are
- * split (common/travel.h) so that no leg's deadline reaches the travel motor's maximum on-time.
- * The deadline is the leg's expected time plus the map's margin; the supervisor faults past it. */
 static void start_leg(struct scheduler *s) {
-        struct channel_state *c = &s->planned;
-        int32_t pos = roller_mm(s), dist = c->roller_target_mm - pos, v = roller_speed(s);
-        uint32_t legs = travel_legs(dist, v, &s->travel);
-        int32_t leg = dist / (int32_t) legs;
-        uint64_t bound_ms;
-
-        s->leg_target_mm = legs > 1 ? pos + leg : c->roller_target_mm;
-        bound_ms = travel_bound_ms(travel_expected_ms(s->leg_target_mm - pos, v, &s->travel), &s->travel);
-        /* A new target while the motor runs on in the same direction continues its run: when
-         * the run so far and this leg would pass the run's limit, stop a moment first. */
-        if (s->travel_run_ns && (s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] > 0) == (dist > 0) &&
-            (s->now_ns - s->travel_run_ns) / 1000000ULL + bound_ms > travel_run_limit_ms()) {
-                s->dwell_until_ns = s->now_ns + TRAVEL_DWELL_MS * 1000000ULL;
-                atomic_store(&s->roller_deadline_ns, 0);
-                return;
-        }
-        atomic_store(&s->roller_deadline_ns, s->now_ns + bound_ms * 1000000ULL);
+        struct roller_inputs in = roller_inputs(s);
+        roller_start_leg(&s->planned.roller, &s->roller, &in, &s->travel);
 }
 
-/* A new travel: no dwell, its first leg at once. */
 static void start_travel(struct scheduler *s) {
-        s->dwell_until_ns = 0;
-        start_leg(s);
+        struct roller_inputs in = roller_inputs(s);
+        roller_start_travel(&s->planned.roller, &s->roller, &in, &s->travel);
 }
 
 static void control_roller(struct scheduler *s, bool moving_allowed) {
-        struct channel_state *c = &s->planned;
-        int32_t pos_mm, err, duty;
-
-        if (!c->roller_active || !moving_allowed) {
-                put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
-                return;
-        }
-        if (s->dwell_until_ns) {
-                if (s->now_ns < s->dwell_until_ns) {
-                        put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
-                        return;
-                }
-                s->dwell_until_ns = 0;
-                start_leg(s);
-        }
-        pos_mm = roller_mm(s);
-        err = s->leg_target_mm - pos_mm;
-        if (abs(err) <= TRAVEL_ARRIVED_MM) {
-                /* A stop on the way, or a sweep's end: stand a moment (the motor's run ends
-                 * here), then go on. The encoder says when an end is reached, not a timer. */
-                bool turn = s->leg_target_mm == c->roller_target_mm && c->sweeping;
-                put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
-                atomic_store(&s->roller_deadline_ns, 0);
-                if (turn)
-                        c->roller_target_mm = c->roller_target_mm == c->sweep_mm[0] ? c->sweep_mm[1] : c->sweep_mm[0];
-                if (s->leg_target_mm != c->roller_target_mm)
-                        s->dwell_until_ns = s->now_ns + TRAVEL_DWELL_MS * 1000000ULL;
-                return;
-        }
-        duty = roller_speed(s) * 100 / MAX(1, s->config.max_speed_mm_s);
-        if (abs(err) < TRAVEL_SLOWDOWN_MM)
-                duty = duty * abs(err) / TRAVEL_SLOWDOWN_MM;
-        duty = CLAMP(duty, TRAVEL_MIN_DUTY, 100);
-        /* Never push into a limit switch. */
-        if ((err > 0 && input(s, CHAIR_IN_LIMIT_TOP, 0)) || (err < 0 && input(s, CHAIR_IN_LIMIT_BOTTOM, 0)))
-                duty = 0;
-        put(s, CHAIR_OUT_TRAVEL_MOTOR, err > 0 ? duty : -duty);
+        struct roller_inputs in = roller_inputs(s);
+        put(s, CHAIR_OUT_TRAVEL_MOTOR, roller_control(&s->planned.roller, &s->roller, &in, moving_allowed, &s->travel));
 }
 
 static void control_mechanism(struct scheduler *s, bool moving_allowed) {
-        struct channel_state *c = &s->planned;
-        int32_t width = s->width_override >= 0 ? s->width_override : c->width;
+        struct mechanism_outputs o = mechanism_control(&s->planned.mech, s->intensity_pct, s->width_override, moving_allowed);
 
-        put(s, CHAIR_OUT_KNEAD_MOTOR, moving_allowed ? CLAMP(scale_pct(c->knead, s->intensity_pct), -100, 100) : 0);
-        put(s, CHAIR_OUT_TAP_MOTOR, moving_allowed ? CLAMP(scale_pct(c->tap, s->intensity_pct), 0, 100) : 0);
-        put(s, CHAIR_OUT_WIDTH, CLAMP(width, 0, 2));
-        put(s, CHAIR_OUT_DEPTH, moving_allowed ? CLAMP((scale_pct(c->depth * 10, s->intensity_pct) + 5) / 10, 0, 5) : 0);
+        put(s, CHAIR_OUT_KNEAD_MOTOR, o.knead);
+        put(s, CHAIR_OUT_TAP_MOTOR, o.tap);
+        put(s, CHAIR_OUT_WIDTH, o.width);
+        put(s, CHAIR_OUT_DEPTH, o.depth);
 }
 
-/* Zone valves are three-way: 1 connects the bag to the manifold, 0 (safe) vents it. The
- * release valve vents the manifold; it closes while any bag inflates or holds. */
 static void control_air(struct scheduler *s, bool inflate_allowed) {
-        struct channel_state *c = &s->planned;
-        int32_t pressure = input(s, CHAIR_IN_AIR_PRESSURE, 0);
-        bool any_connected = false, pump = false;
-        unsigned active = 0;
-        uint64_t dt = s->air_last_ns && s->now_ns > s->air_last_ns ? s->now_ns - s->air_last_ns : 0;
+        struct air_inputs in = {
+                .now_ns = s->now_ns,
+                .pressure = input(s, CHAIR_IN_AIR_PRESSURE, 0),
+                .intensity_pct = s->intensity_pct,
+                .inflate_allowed = inflate_allowed,
+                .inflate_ms = s->config.air_inflate_ms,
+        };
+        struct air_outputs o;
 
-        s->air_last_ns = s->now_ns;
-
-        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
-                bool inflate = c->air_action[z] == TL_AIR_INFLATE;
-                bool hold = c->air_action[z] == TL_AIR_HOLD || (inflate && !inflate_allowed);
-                int32_t given = c->air_level[z] ? c->air_level[z] : 3;
-                int32_t level = CLAMP(c->air_as_given[z] ? given : scale_pct(given, s->intensity_pct), 1, 5);
-                uint64_t timed_ns = s->config.air_inflate_ms[level] * 1000000ULL;
-
-                /* Without a pressure sensor: pump for the level's time, then hold (the
-                 * supervisor's inflation-time interlock still bounds the pump). */
-                if (c->air_pumping[z])
-                        c->air_pumped_ns[z] += dt;
-                c->air_pumping[z] = inflate && inflate_allowed &&
-                                    (timed_ns ? c->air_pumped_ns[z] < timed_ns : pressure < air_target[level]);
-                pump |= c->air_pumping[z];
-                if (inflate || hold) {
-                        any_connected = true;
-                        active |= 1u << z;
-                }
-                put(s, chair_air_zone_valve(z), inflate || hold ? 1 : 0);
-        }
-        put(s, CHAIR_OUT_AIR_PUMP, pump ? 1 : 0);
-        put(s, CHAIR_OUT_AIR_RELEASE, any_connected ? 0 : 1);
-        atomic_store(&s->air_zones_active, active);
+        air_control(s->planned.air, &s->air_last_ns, &in, &o);
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                put(s, chair_air_zone_valve(z), o.valve[z] ? 1 : 0);
+        put(s, CHAIR_OUT_AIR_PUMP, o.pump ? 1 : 0);
+        put(s, CHAIR_OUT_AIR_RELEASE, o.release ? 1 : 0);
+        atomic_store(&s->air_zones_active, o.active);
 }
 
 static void control_heat(struct scheduler *s, bool heat_allowed) {
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
-                /* Paused: the elements off, the level kept for the resume. */
-                int32_t level = heat_allowed ? CLAMP(s->planned.heat_level[z], 0, 3) : 0;
+                int32_t level = heat_zone_level(s->planned.heat_level[z], heat_allowed);
                 enum chair_output out = chair_heat_zone_output(z);
-                int32_t temp;
+                enum heat_element e;
 
                 atomic_store(&s->heat_levels[z], level);
-                if (level == 0) {
-                        put(s, out, 0);
-                        continue;
-                }
-                temp = input(s, chair_heat_zone_sensor(z), INT32_MAX);
-                if (temp >= heat_setpoint[level])
-                        put(s, out, 0);
-                else if (temp < heat_setpoint[level] - HEAT_BAND)
-                        put(s, out, 1);
-                /* inside the band: keep the element as it is */
+                /* The sensor is read only for an element that may be on. */
+                e = level ? heat_control(level, input(s, chair_heat_zone_sensor(z), INT32_MAX)) : HEAT_ELEMENT_OFF;
+                if (e != HEAT_ELEMENT_KEEP)
+                        put(s, out, e == HEAT_ELEMENT_ON ? 1 : 0);
         }
 }
 
@@ -433,47 +304,42 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
 
         switch ((enum timeline_channel) cmd->channel) {
         case TL_ROLLER_POSITION:
-                c->sweeping = false;
+                c->roller.sweeping = false;
                 if (cmd->value == TL_ROLLER_HERE) {
-                        c->roller_active = false;
-                        atomic_store(&s->roller_deadline_ns, 0);
+                        c->roller.active = false;
+                        s->roller.deadline_ns = 0;
                         break;
                 }
-                c->roller_active = true;
-                c->roller_target_mm = CLAMP(cmd->value, 0, s->config.track_length_mm);
-                c->roller_speed = CLAMP(cmd->arg, 1, 100);
+                c->roller.active = true;
+                c->roller.target_mm = CLAMP(cmd->value, 0, s->config.track_length_mm);
+                c->roller.speed = CLAMP(cmd->arg, 1, 100);
                 start_travel(s);
                 break;
         case TL_ROLLER_SWEEP:
-                c->roller_active = true;
-                c->sweeping = true;
-                c->sweep_mm[0] = CLAMP(timeline_sweep_first(cmd->value), 0, s->config.track_length_mm);
-                c->sweep_mm[1] = CLAMP(timeline_sweep_second(cmd->value), 0, s->config.track_length_mm);
-                c->roller_target_mm = c->sweep_mm[0];
-                c->roller_speed = CLAMP(cmd->arg, 1, 100);
+                c->roller.active = true;
+                c->roller.sweeping = true;
+                c->roller.sweep_mm[0] = CLAMP(timeline_sweep_first(cmd->value), 0, s->config.track_length_mm);
+                c->roller.sweep_mm[1] = CLAMP(timeline_sweep_second(cmd->value), 0, s->config.track_length_mm);
+                c->roller.target_mm = c->roller.sweep_mm[0];
+                c->roller.speed = CLAMP(cmd->arg, 1, 100);
                 start_travel(s);
                 break;
         case TL_KNEAD:
-                c->knead = cmd->value;
+                c->mech.knead = cmd->value;
                 break;
         case TL_TAP:
-                c->tap = cmd->value;
+                c->mech.tap = cmd->value;
                 break;
         case TL_WIDTH:
-                c->width = cmd->value;
+                c->mech.width = cmd->value;
                 break;
         case TL_DEPTH:
-                c->depth = cmd->value;
+                c->mech.depth = cmd->value;
                 break;
         case TL_AIR_ZONE:
-                if ((unsigned) cmd->arg < _CHAIR_AIR_ZONE_MAX) {
-                        /* value: action in the low byte, pressure level 1-5 above it (0 = 3) */
-                        if ((cmd->value & 0xff) == TL_AIR_RELEASE)
-                                c->air_pumped_ns[cmd->arg] = 0; /* the next inflation starts from empty */
-                        c->air_action[cmd->arg] = cmd->value & 0xff;
-                        c->air_level[cmd->arg] = (cmd->value >> 8) & 0xff;
-                        c->air_as_given[cmd->arg] = cmd->value & TL_AIR_LEVEL_AS_GIVEN;
-                }
+                /* value: action in the low byte, pressure level 1-5 above it (0 = 3) */
+                if ((unsigned) cmd->arg < _CHAIR_AIR_ZONE_MAX)
+                        air_zone_command(&c->air[cmd->arg], cmd->value);
                 break;
         case TL_HEAT_ZONE:
                 if ((unsigned) cmd->arg < _CHAIR_HEAT_ZONE_MAX)
@@ -484,7 +350,7 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
                 if (s->modifiers_pending) {
                         take_modifiers(s);
                         /* A travel under way: its deadline at the new speed. */
-                        if (c->roller_active && !s->dwell_until_ns)
+                        if (c->roller.active && !s->roller.dwell_until_ns)
                                 start_leg(s);
                 }
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, 0, NULL });
@@ -500,40 +366,6 @@ static void run_controllers(struct scheduler *s) {
         control_mechanism(s, s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_MANUAL);
         control_air(s, s->mode == SCHEDULER_RUNNING || s->mode == SCHEDULER_MANUAL);
         control_heat(s, s->mode != SCHEDULER_PAUSED);
-}
-
-/* The histogram's bins: a width per decade, so every bin is within 1 % of its values. */
-static unsigned bin_of(uint64_t us) {
-        if (us < 1000)
-                return (unsigned) us;
-        if (us < 10000)
-                return 1000 + (unsigned) ((us - 1000) / 10);
-        if (us < 100000)
-                return 1900 + (unsigned) ((us - 10000) / 100);
-        return SCHED_HIST_BINS - 1;
-}
-
-static uint64_t bin_from_us(unsigned bin) {
-        if (bin < 1000)
-                return bin;
-        if (bin < 1900)
-                return 1000 + (uint64_t) (bin - 1000) * 10;
-        return 10000 + (uint64_t) (bin - 1900) * 100;
-}
-
-static uint64_t bin_to_us(unsigned bin) {
-        return bin >= SCHED_HIST_BINS - 1 ? UINT64_MAX : bin_from_us(bin + 1);
-}
-
-static void record_lateness(struct lateness_hist *h, uint64_t late_ns) {
-        uint64_t us = late_ns / 1000;
-
-        atomic_fetch_add(&h->bins[bin_of(us)], 1);
-        atomic_fetch_add(&h->count, 1);
-        if (us > 1000)
-                atomic_fetch_add(&h->over_1ms, 1);
-        if (us > atomic_load(&h->max_us))
-                atomic_store(&h->max_us, us);
 }
 
 static void set_mode(struct scheduler *s, enum scheduler_mode m) {
@@ -552,15 +384,16 @@ static void begin_settling(struct scheduler *s) {
         struct channel_state *c = &s->planned;
 
         release_timeline(s);
-        memset(c->air_action, 0, sizeof c->air_action);
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                c->air[z].action = 0;
         memset(c->heat_level, 0, sizeof c->heat_level);
-        c->knead = c->tap = c->depth = 0;
-        c->width = 1;             /* every output back at its safe value once settled */
+        c->mech.knead = c->mech.tap = c->mech.depth = 0;
+        c->mech.width = 1;        /* every output back at its safe value once settled */
         s->width_override = -1;
-        c->roller_active = true;
-        c->sweeping = false;
-        c->roller_target_mm = 0;  /* park at the bottom of the track */
-        c->roller_speed = s->config.max_speed_mm_s;
+        c->roller.active = true;
+        c->roller.sweeping = false;
+        c->roller.target_mm = 0;  /* park at the bottom of the track */
+        c->roller.speed = s->config.max_speed_mm_s;
         start_travel(s);
         set_mode(s, SCHEDULER_SETTLING);
 }
@@ -570,7 +403,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
         case CMD_LOAD:
                 release_timeline(s);
                 memset(&s->planned, 0, sizeof s->planned);
-                s->planned.width = 1;
+                s->planned.mech.width = 1;
                 s->timeline = cmd->timeline;
                 s->next = 0;
                 s->roller_offset_mm = 0; /* planned on the body as it is now */
@@ -585,7 +418,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
         case CMD_PAUSE:
                 if (s->mode == SCHEDULER_RUNNING) {
                         s->paused_at_ns = now;
-                        atomic_store(&s->roller_deadline_ns, 0);
+                        s->roller.deadline_ns = 0;
                         set_mode(s, SCHEDULER_PAUSED);
                 }
                 break;
@@ -594,7 +427,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                         s->t0_ns += now - s->paused_at_ns;
                         set_mode(s, SCHEDULER_RUNNING);
                         /* The travel goes on from where the roller stands, deadline anew. */
-                        if (s->planned.roller_active)
+                        if (s->planned.roller.active)
                                 start_travel(s);
                 }
                 break;
@@ -604,11 +437,11 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
         case CMD_ABORT:
                 release_timeline(s);
                 memset(&s->planned, 0, sizeof s->planned);
-                s->planned.width = 1;
+                s->planned.mech.width = 1;
                 /* The router already drove everything safe; forget what we wrote. */
                 memset(s->out_known, 0, sizeof s->out_known);
-                atomic_store(&s->roller_deadline_ns, 0);
-                s->travel_run_ns = s->dwell_until_ns = 0;
+                s->roller.deadline_ns = 0;
+                s->travel_run_ns = s->roller.dwell_until_ns = 0;
                 atomic_store(&s->air_zones_active, 0);
                 for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                         atomic_store(&s->heat_levels[z], 0);
@@ -618,7 +451,7 @@ static void handle_command(struct scheduler *s, const struct command *cmd, uint6
                 release_timeline(s);
                 if (s->mode == SCHEDULER_IDLE) {
                         memset(&s->planned, 0, sizeof s->planned);
-                        s->planned.width = 1;
+                        s->planned.mech.width = 1;
                         memset(s->out_known, 0, sizeof s->out_known);
                 }
                 set_mode(s, SCHEDULER_MANUAL);
@@ -666,13 +499,13 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
         /* A wake-up at or after the deadline it slept for (a command's or the controllers'
          * tick), not one rung early by the doorbell: its lateness, one sample per wake-up. */
         if (s->slept_until != UINT64_MAX && now >= s->slept_until)
-                record_lateness(&s->wakeups_late, now - s->slept_until);
+                latency_hist_record(&s->wakeups_late, now - s->slept_until);
         uint64_t next = UINT64_MAX;
         uint64_t bound_ns = (uint64_t) s->config.deadline_miss_ms * 1000000ULL;
 
         atomic_fetch_add(&s->wakeups, 1);
         s->now_ns = now;
-        while (pop_command(s, &cmd))
+        while (command_ring_pop(&s->commands, &cmd))
                 handle_command(s, &cmd, now);
 
         if (s->mode == SCHEDULER_RUNNING && s->timeline) {
@@ -683,7 +516,7 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
                                 next = deadline;
                                 break;
                         }
-                        record_lateness(&s->commands_late, now - deadline);
+                        latency_hist_record(&s->commands_late, now - deadline);
                         if (bound_ns && now - deadline > bound_ns) {
                                 ring_push_event(s, &(struct scheduler_event) {
                                         SCHED_EV_LATE, (int32_t) s->next, (int64_t) ((now - deadline) / 1000), NULL });
@@ -724,10 +557,10 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
         run_controllers(s);
 
         if (s->mode == SCHEDULER_SETTLING) {
-                if (roller_mm(s) <= TRAVEL_ARRIVED_MM || input(s, CHAIR_IN_LIMIT_BOTTOM, 0)) {
+                if (roller_parked(roller_mm(s), input(s, CHAIR_IN_LIMIT_BOTTOM, 0) != 0)) {
                         put(s, CHAIR_OUT_TRAVEL_MOTOR, 0);
-                        s->planned.roller_active = false;
-                        atomic_store(&s->roller_deadline_ns, 0);
+                        s->planned.roller.active = false;
+                        s->roller.deadline_ns = 0;
                         set_mode(s, SCHEDULER_IDLE);
                         ring_push_event(s, &(struct scheduler_event) { SCHED_EV_SETTLED, 0, 0, NULL });
                         return next;
@@ -738,7 +571,7 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
          * its target change slowly, and the next timeline command wakes the thread anyway. */
         if (s->mode != SCHEDULER_PAUSED || s->planned.heat_level[0] || s->planned.heat_level[1]) {
                 bool fast = s->mode == SCHEDULER_SETTLING || s->out_cache[CHAIR_OUT_TRAVEL_MOTOR] != 0 ||
-                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0 || s->dwell_until_ns != 0;
+                            s->out_cache[CHAIR_OUT_AIR_PUMP] != 0 || s->roller.dwell_until_ns != 0;
                 uint64_t period_ms = fast ? s->config.tick_ms : MAX(s->config.tick_ms, SLOW_TICK_MS);
                 if (s->next_tick_ns <= now || s->next_tick_ns > now + period_ms * 1000000ULL)
                         s->next_tick_ns = now + period_ms * 1000000ULL;
@@ -750,6 +583,8 @@ static uint64_t service(struct scheduler *s, uint64_t now) {
 uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
         uint64_t next = service(s, now);
 
+        /* For the supervisor's travel-timeout check (event loop). */
+        atomic_store(&s->roller_deadline_ns, s->roller.deadline_ns);
         s->slept_until = next;
         /* Everything this wake-up set goes out together. */
         if (s->staged && s->io.flush)
@@ -760,19 +595,12 @@ uint64_t scheduler_service(struct scheduler *s, uint64_t now) {
 
 /* ---- the thread ---- */
 
-static uint64_t monotonic_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
-}
-
 static bool quit_requested(struct scheduler *s) {
-        unsigned tail = atomic_load_explicit(&s->commands.tail, memory_order_relaxed);
-        unsigned head = atomic_load_explicit(&s->commands.head, memory_order_acquire);
+        const struct command *c;
 
         /* Looked for without consuming the other commands. */
-        for (unsigned i = tail; i != head; i++)
-                if (s->commands.items[i % QUEUE_SIZE].type == CMD_QUIT)
+        for (unsigned i = 0; (c = command_ring_peek(&s->commands, i)); i++)
+                if (c->type == CMD_QUIT)
                         return true;
         return false;
 }
@@ -791,7 +619,7 @@ static void *thread_main(void *userdata) {
 
                 if (quit_requested(s))
                         return NULL;
-                next = scheduler_service(s, monotonic_ns());
+                next = scheduler_service(s, clock_ns(CLOCK_MONOTONIC));
                 if (s->hung) {
                         /* Stuck on purpose: no progress, no outputs, only a quit ends it. */
                         while (!quit_requested(s)) {
@@ -892,7 +720,7 @@ int scheduler_new(const struct scheduler_config *config, const struct scheduler_
         s->intensity_pct = s->speed_pct = 100;
         s->pending_intensity_pct = s->pending_speed_pct = 100;
         s->width_override = s->pending_width = -1;
-        s->planned.width = 1;
+        s->planned.mech.width = 1;
         s->slept_until = UINT64_MAX;
         s->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->event_fd < 0) {
@@ -916,13 +744,11 @@ void scheduler_free(struct scheduler *s) {
                         timeline_free(ev.ptr);
                         free(ev.ptr);
                 }
-        for (unsigned i = atomic_load(&s->commands.tail); i != atomic_load(&s->commands.head); i++) {
-                struct command *c = &s->commands.items[i % QUEUE_SIZE];
-                if (c->type == CMD_LOAD && c->timeline) {
-                        timeline_free(c->timeline);
-                        free(c->timeline);
+        for (struct command c; command_ring_pop(&s->commands, &c);)
+                if (c.type == CMD_LOAD && c.timeline) {
+                        timeline_free(c.timeline);
+                        free(c.timeline);
                 }
-        }
         if (s->timeline) {
                 timeline_free(s->timeline);
                 free(s->timeline);
@@ -988,30 +814,16 @@ bool scheduler_overflowed(struct scheduler *s) {
         return atomic_load(&s->overflow);
 }
 
-static void summarize(const struct lateness_hist *h, uint64_t *count, uint64_t *p50_us, uint64_t *p99_us,
+static void summarize(const struct latency_hist *h, uint64_t *count, uint64_t *p50_us, uint64_t *p99_us,
                       uint64_t *max_us, uint64_t *over_1ms) {
-        uint32_t bins[SCHED_HIST_BINS];
-        uint64_t total = 0, acc = 0;
-        bool have_p50 = false;
+        struct latency_summary sum;
 
-        for (unsigned i = 0; i < SCHED_HIST_BINS; i++)
-                total += bins[i] = atomic_load(&h->bins[i]);
-        *count = total;
-        *max_us = atomic_load(&h->max_us);
-        *over_1ms = atomic_load(&h->over_1ms);
-        *p50_us = *p99_us = 0;
-        for (unsigned i = 0; total && i < SCHED_HIST_BINS; i++) {
-                acc += bins[i];
-                /* The largest whole microsecond the bin holds, never more than the maximum. */
-                if (!have_p50 && acc * 2 >= total) {
-                        *p50_us = MIN(bin_to_us(i) - 1, *max_us);
-                        have_p50 = true;
-                }
-                if (acc * 100 >= total * 99) {
-                        *p99_us = MIN(bin_to_us(i) - 1, *max_us);
-                        break;
-                }
-        }
+        latency_hist_summarize(h, &sum);
+        *count = sum.count;
+        *p50_us = sum.p50_us;
+        *p99_us = sum.p99_us;
+        *max_us = sum.max_us;
+        *over_1ms = sum.over_1ms;
 }
 
 void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret) {
@@ -1024,15 +836,7 @@ void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret) {
 }
 
 size_t scheduler_get_histogram(struct scheduler *s, enum scheduler_histogram which, struct scheduler_hist_bin *ret) {
-        const struct lateness_hist *h = which == SCHED_HIST_WAKEUPS ? &s->wakeups_late : &s->commands_late;
-        size_t n = 0;
-
-        for (unsigned i = 0; i < SCHED_HIST_BINS; i++) {
-                uint32_t count = atomic_load(&h->bins[i]);
-                if (count)
-                        ret[n++] = (struct scheduler_hist_bin) { bin_from_us(i), bin_to_us(i), count };
-        }
-        return n;
+        return latency_hist_bins(which == SCHED_HIST_WAKEUPS ? &s->wakeups_late : &s->commands_late, ret);
 }
 
 uint32_t scheduler_program_ms(struct scheduler *s) {

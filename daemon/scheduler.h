@@ -6,10 +6,14 @@
  *
  * Nothing on the scheduler's thread blocks, logs or allocates. The event loop talks to it
  * through a bounded command queue; it answers through a bounded event queue plus an eventfd.
- * A command later than the configured bound, or a full queue, is a fault, never a silent skip.
+ * A command later than the configured bound, or one a full queue still refuses after a few
+ * milliseconds of retries, is a fault, never a silent skip.
  *
  * scheduler_service() is the whole of one wake-up, with the time passed in, so unit tests run
  * a 30-minute program in milliseconds with an injected clock.
+ *
+ * Inside (daemon/scheduler/): ring.h, the one SPSC ring both queues are; controllers.h, what
+ * each output should be, as pure functions; histogram.h, the lateness histograms.
  */
 #pragma once
 

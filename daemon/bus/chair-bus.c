@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bus-polkit.h"
 #include "chair-bus-names.h"
 #include "chair-bus.h"
 #include "chair-object.h"
@@ -27,6 +28,9 @@ int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
         r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = bus_polkit_new(b->bus, &b->polkit);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the authorization checks: %m");
 
         /* Synchronously, so a second instance fails here with a clear message. */
         r = sd_bus_request_name(b->bus, CHAIR_BUS_NAME, 0);
@@ -45,6 +49,8 @@ struct chair_bus *chair_bus_free(struct chair_bus *b) {
         sd_event_source_disable_unref(b->sim_key_release);
         sd_bus_slot_unref(b->chair_slot);
         sd_bus_slot_unref(b->service_slot);
+        /* Before the bus goes: its pending calls hold the bus. */
+        b->polkit = bus_polkit_free(b->polkit);
         if (b->bus)
                 sd_bus_flush_close_unref(b->bus);
         chair_object_cache_free(b->cache);

@@ -19,6 +19,7 @@ struct chair_bus {
         sd_event_source *roller_tick;      /* RollerPosition and ActiveAirZones at most 10 Hz */
         sd_event_source *sim_key_release;  /* Service.PressKey lets go of the simulated key */
         struct chair_object_cache *cache;  /* what was last announced (chair-object.c) */
+        struct bus_polkit *polkit;         /* pending authorizations (bus-polkit.c) */
 };
 
 /* Connects to the system bus, registers the objects, takes the name. */

@@ -13,6 +13,7 @@
 
 #include "bus-args.h"
 #include "bus-errors.h"
+#include "bus-polkit.h"
 #include "bus-util.h"
 #include "chair-bus.h"
 #include "chair-hw.h"
@@ -283,6 +284,8 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         size_t n = 0;
         int r;
 
+        /* Health data (pain ratings): its own polkit action, before the arguments are read. */
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PARSE_ARGS(bus_parse_list_max);
         r = state_store_list_history(d->store, a.u[0], &entries, &n);
         if (r < 0)

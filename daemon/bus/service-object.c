@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * org.massagechair.Chair1.Service: the technicians' interface on the same object. Every call
- * and every property read is checked on the caller's credentials (root or the chairtech group)
- * before anything else, arguments included; the D-Bus policy says the same, but the daemon
- * does not rely on it alone.
+ * and every property read is authorized before anything else, arguments included: by polkit
+ * (its action per member, bus-polkit.c), or where polkit is absent on the caller's credentials
+ * (root or the chairtech group); the D-Bus policy says the same, but the daemon does not rely
+ * on it alone.
  */
 #include <errno.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "atomic-file.h"
 #include "bus-args.h"
 #include "bus-errors.h"
+#include "bus-polkit.h"
 #include "bus-util.h"
 #include "chair-bus.h"
 #include "chair-hw.h"
@@ -31,73 +32,12 @@
 #include "state-store.h"
 #include "supervisor.h"
 
-#define TECHNICIAN_GROUP "chairtech"
-
-/* Root, or a member of chairtech, as the bus reports the caller: dbus-daemon's
- * GetConnectionCredentials (UnixUserID, UnixGroupIDs: what it took from the socket when the
- * caller connected), never augmented from /proc, where a reused PID could lend another
- * process's groups. sd_bus_query_sender_creds() cannot serve here: libsystemd (252) drops
- * UnixGroupIDs from that reply and would read the groups from /proc. */
-static int check_technician(sd_bus_message *m, sd_bus_error *error) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const uint32_t *gids = NULL;
-        size_t gids_size = 0;
-        bool have_uid = false;
-        uint32_t uid = UINT32_MAX;
-        const char *sender, *key;
-        struct group *g;
-        int r;
-
-        sender = m ? sd_bus_message_get_sender(m) : NULL;
-        if (!sender)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No caller to check");
-        r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                               "org.freedesktop.DBus", "GetConnectionCredentials", &e, &reply, "s", sender);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read_basic(reply, 's', &key);
-                if (r >= 0 && strcmp(key, "UnixUserID") == 0) {
-                        r = sd_bus_message_read(reply, "v", "u", &uid);
-                        have_uid = r >= 0;
-                } else if (r >= 0 && strcmp(key, "UnixGroupIDs") == 0) {
-                        r = sd_bus_message_enter_container(reply, 'v', "au");
-                        if (r >= 0)
-                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids, &gids_size);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else if (r >= 0) {
-                        r = sd_bus_message_skip(reply, "v");
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        }
-        if (r < 0 || !have_uid)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot establish the caller's credentials");
-        if (uid == 0)
-                return 0;
-        g = getgrnam(TECHNICIAN_GROUP);
-        for (size_t i = 0; g && i < gids_size / sizeof *gids; i++)
-                if (gids[i] == g->gr_gid)
-                        return 0;
-        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                "Only root and members of the " TECHNICIAN_GROUP " group may use the technician interface");
-}
-
-#define REQUIRE_TECHNICIAN(m, error)                     \
-        do {                                             \
-                int _r = check_technician(m, error);     \
-                if (_r < 0)                              \
-                        return _r;                       \
-        } while (0)
-
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         char **errors = NULL;
         int r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
         daemon_reload_profiles(d, &errors);
@@ -115,7 +55,7 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         const char *name, *text;
         int r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = bus_parse_upload(m, NULL, &a, error);
         if (r < 0)
                 return r;
@@ -143,7 +83,7 @@ static int method_clear_fault(sd_bus_message *m, void *userdata, sd_bus_error *e
         char reason[200] = "";
         int r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = supervisor_clear(d->supervisor, "technician", reason, sizeof reason);
         if (r == -EPERM || r == -EBUSY)
                 return sd_bus_error_setf(error, CHAIR_ERROR_NOT_PERMITTED, "Cannot clear the fault: %s", reason);
@@ -162,7 +102,7 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
         struct scheduler_stats st;
         int r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -238,7 +178,7 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
         const char *name;
         int on, r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = bus_parse_inject_fault(m, NULL, &a, error);
         if (r < 0)
                 return r;
@@ -273,7 +213,7 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
         int code, r;
         char *end;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = bus_parse_press_key(m, NULL, &a, error);
         if (r < 0)
                 return r;
@@ -319,7 +259,7 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
 
 static int method_calibrate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         /* Calibration is a body scan without a body's program: it homes the roller, sweeps the
          * track and stores the shoulder point. */
         struct chair_error e = CHAIR_ERROR_NULL;
@@ -332,7 +272,7 @@ static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_er
         struct bus_args a = {};
         int r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = bus_parse_timer(m, NULL, &a, error);
         if (r < 0)
                 return r;
@@ -344,8 +284,10 @@ static int property_scheduler_stats(sd_bus *bus, const char *path, const char *i
         struct chair_daemon *d = userdata;
         struct scheduler_stats st;
 
-        /* Getters get no message; the call being answered (Get or GetAll) is the current one. */
-        REQUIRE_TECHNICIAN(sd_bus_get_current_message(bus), error);
+        /* Getters cannot wait for polkit: bus-polkit's filter checked the call being answered
+         * (Get or GetAll, the current message) before the dispatch reached here. */
+        if (!bus_polkit_authorized(d->bus->polkit, sd_bus_get_current_message(bus)))
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized to read SchedulerStats");
         scheduler_get_stats(d->scheduler, &st);
         return sd_bus_message_append(reply, "a{st}", 10, "count", st.count, "p50_us", st.p50_us, "p99_us", st.p99_us,
                                      "max_us", st.max_us, "over_1ms", st.over_1ms, "wake_count", st.wake_count,
@@ -362,7 +304,7 @@ static int method_latency_histogram(sd_bus_message *m, void *userdata, sd_bus_er
         size_t n;
         int r;
 
-        REQUIRE_TECHNICIAN(m, error);
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         r = bus_parse_histogram(m, NULL, &a, error);
         if (r < 0)
                 return r;

@@ -239,6 +239,76 @@ polkit_rules() {
 }
 check "polkit: the rule grants technician actions to chairtech and root only" polkit_rules
 
+# --- polkit inside the daemon: the daemon asks polkitd about the caller's bus name -------------
+# daemon_call USER IFACE-ARGS...: the call's exit status; its error text on stdout.
+daemon_call() { local u=$1; shift; as "$u" busctl --allow-interactive-authorization=no call "$@" 2>&1 >/dev/null; }
+# expect USER ok|refused IFACE-ARGS...: adds to $bad what did not go as expected.
+expect() {
+  local u=$1 want=$2 out; shift 2
+  if out=$(daemon_call "$u" "$@"); then [ "$want" = ok ] || bad="$bad $u:$4-allowed"
+  else
+    [ "$want" = refused ] || bad="$bad $u:$4($out)"
+    case $out in *[Aa]ccess*[Dd]enied*) ;; *) [ "$want" = ok ] || bad="$bad $u:$4($out)" ;; esac
+  fi
+}
+PKMON=/tmp/pk-monitor.log
+# How often the daemon asked polkitd about org.massagechair.Chair1.ACTION, as the bus saw it.
+pk_count() { grep -c "string \"org.massagechair.Chair1.$1\"" $PKMON; }
+pk_more() { [ "$(pk_count "$1")" -gt "$2" ]; }
+# asked USER ok|refused ACTION IFACE-ARGS...: as expect, and polkitd was asked about ACTION.
+asked() {
+  local u=$1 want=$2 action=$3 n; shift 3
+  n=$(pk_count "$action")
+  expect "$u" "$want" "$@"
+  wait_until 30 pk_more "$action" "$n" || bad="$bad $u:$4-not-asked"
+}
+polkit_daemon() {
+  local bad= rules=/etc/polkit-1/rules.d/00-mcd-vmtest.rules mpid s senders
+  # Every question put to polkitd, seen on the bus itself (root may monitor the system bus);
+  # polkitd's own log is not kept (--no-debug).
+  dbus-monitor --system "type='method_call',interface='org.freedesktop.PolicyKit1.Authority',member='CheckAuthorization'" > $PKMON 2>&1 &
+  mpid=$!
+  wait_until 50 grep -q NameAcquired $PKMON || { kill $mpid; echo "dbus-monitor did not start: $(cat $PKMON)"; return 1; }
+  # The shipped rules: tess (chairtech) and root authorized (polkitd authorizes uid 0 itself);
+  # alice refused GetHistory by polkitd (auth_admin outside an active session). Were polkitd
+  # asked about the daemon's own process, massagechair (not in chairtech) would be refused.
+  asked tess ok clear-fault $SVC ClearFault; asked tess ok read-health $PUB GetHistory u 5
+  asked root ok clear-fault $SVC ClearFault; asked alice refused read-health $PUB GetHistory u 5
+  # A rule deciding on the subject's user, against what the group fallback would say: only
+  # polkitd, asked about the caller, can allow alice and refuse tess.
+  cat > $rules <<'RULES'
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.massagechair.Chair1.read-health" && subject.user == "alice")
+        return polkit.Result.YES;
+    if (action.id == "org.massagechair.Chair1.read-health" && subject.user == "tess")
+        return polkit.Result.NO;
+});
+RULES
+  systemctl restart polkit.service
+  asked alice ok read-health $PUB GetHistory u 5; asked tess refused read-health $PUB GetHistory u 5
+  rm -f $rules
+  kill $mpid
+  # The subject is always a bus name, never the daemon's own (the sender of the questions).
+  grep -q 'string "unix-process"' $PKMON && bad="$bad subject-unix-process"
+  senders=$(sed -n 's/^method call .* sender=\(:[0-9.]*\) -> .*/\1/p' $PKMON | sort -u)
+  [ -n "$senders" ] || bad="$bad no-questions-seen"
+  for s in $senders; do grep -qE "variant +string \"$s\"" $PKMON && bad="$bad subject-is-the-daemon($s)"; done
+  [ -z "$bad" ] || { echo "$bad; $(journalctl -b -u $UNIT -o cat --no-pager | grep -i polkit | tail -n 2 | tr '\n' ' ')"; return 1; }
+  echo "$(grep -c 'string "system-bus-name"' $PKMON) questions from $(echo $senders), each about the caller's bus name: tess and root authorized, alice refused GetHistory; a rule on subject.user then allowed alice and refused tess"
+}
+check "polkit: the daemon asks polkitd about the caller (ClearFault, GetHistory)" polkit_daemon
+# Without polkitd (stopped and masked, so not activatable either): the group decides.
+polkit_fallback() {
+  local bad=
+  systemctl mask --now polkit.service >/dev/null 2>&1 || { echo "cannot mask polkit.service"; return 1; }
+  expect tess ok $SVC ClearFault; expect root ok $PUB GetHistory u 5; expect alice refused $PUB GetHistory u 5
+  [ -z "$bad" ] || { echo "$bad; $(why)"; return 1; }
+  echo "polkit.service $(systemctl is-active polkit.service 2>&1)/masked: tess allowed ClearFault, root GetHistory, alice refused GetHistory"
+}
+check "polkit absent: the chairtech group and root still allowed, others refused" polkit_fallback
+rm -f /etc/polkit-1/rules.d/00-mcd-vmtest.rules
+systemctl unmask polkit.service >/dev/null 2>&1; systemctl start polkit.service
+
 # --- driving the GPIO chair under systemd ------------------------------------------------------
 any_output_on() { ! actuators_at rest_level >/dev/null; }
 drive() {

@@ -6,7 +6,7 @@
 # Usage: run-systemd-vm.sh BUILD_DIR
 # Env: MCD_VM_REQUIRE=1 (fail instead of skip), MCD_VM_CACHE (default:
 #      ${XDG_CACHE_HOME:-~/.cache}/massagechaird-vm, shared with the gpio-sim tier), MCD_VM_TIMEOUT
-#      (seconds; default 300 with KVM, 720 without), MCD_VM_DEB_DIR (a directory holding the
+#      (seconds; default 300 with KVM, 900 without), MCD_VM_DEB_DIR (a directory holding the
 #      massagechaird and chairsim .debs to test instead of building them in BUILD_DIR/vm-deb),
 #      MCD_VM_VERBOSE=1 (echo the console), MCD_VM_KEEP=1.
 # Exit: 0 every check passed, 1 a check failed or the guest never finished, 77 skipped.
@@ -128,7 +128,7 @@ if (kvm_works) 2>/dev/null; then
   accel=kvm cpu=host limit=${MCD_VM_TIMEOUT:-300}
 else
   echo "run-systemd-vm: KVM unusable here (no /dev/kvm, or the kernel does not boot under it): software emulation" >&2
-  accel=tcg cpu=max limit=${MCD_VM_TIMEOUT:-720}
+  accel=tcg cpu=max limit=${MCD_VM_TIMEOUT:-900}
 fi
 rc=0; boot $accel $cpu "$limit" || rc=$?
 if [ $rc = 4 ]; then

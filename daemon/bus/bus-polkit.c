@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "bus-polkit.h"
+#include "chair-bus-names.h"
+#include "log.h"
+#include "macro.h"
+
+#define TECHNICIAN_GROUP "chairtech"
+#define ACTION(name) BUS_POLKIT_ACTION_PREFIX name
+
+/* The one table from a guarded member to its polkit action; systemd/org.massagechair.Chair1.policy
+ * declares each action (tests/integration/test_polkit.py checks the two against each other). */
+static const struct {
+        const char *interface;
+        const char *member;
+        const char *action;
+        bool property;
+} guarded[] = {
+        { CHAIR_SERVICE_INTERFACE, "ReloadProfiles", ACTION("reload-profiles"), false },
+        { CHAIR_SERVICE_INTERFACE, "UploadProfile", ACTION("upload-profile"), false },
+        { CHAIR_SERVICE_INTERFACE, "ClearFault", ACTION("clear-fault"), false },
+        { CHAIR_SERVICE_INTERFACE, "GetDiagnostics", ACTION("get-diagnostics"), false },
+        { CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", ACTION("get-latency-histogram"), false },
+        { CHAIR_SERVICE_INTERFACE, "InjectFault", ACTION("inject-fault"), false },
+        { CHAIR_SERVICE_INTERFACE, "PressKey", ACTION("press-key"), false },
+        { CHAIR_SERVICE_INTERFACE, "Calibrate", ACTION("calibrate"), false },
+        { CHAIR_SERVICE_INTERFACE, "SetDefaultTimer", ACTION("set-default-timer"), false },
+        /* The interface's only property: GetAll of the interface needs this action too. */
+        { CHAIR_SERVICE_INTERFACE, "SchedulerStats", ACTION("read-scheduler-stats"), true },
+        /* The person's health data: the sessions with their pain ratings. */
+        { CHAIR_INTERFACE, "GetHistory", ACTION("read-health"), false },
+};
+
+enum verdict {
+        VERDICT_PENDING,
+        VERDICT_ALLOWED,
+        VERDICT_DENIED,
+        VERDICT_FALLBACK, /* polkitd absent (or gone): the group decides */
+        VERDICT_FAILED,   /* error holds why */
+};
+
+struct query {
+        struct query *next, *prev;
+        struct bus_polkit *owner;
+        sd_bus_message *request;
+        const char *action; /* from guarded[] */
+        sd_bus_slot *slot;  /* the pending CheckAuthorization */
+        sd_event_source *defer;
+        enum verdict verdict;
+        sd_bus_error error;
+};
+
+struct bus_polkit {
+        sd_bus *bus;
+        sd_bus_slot *filter;
+        struct query *queries;
+};
+
+/* member NULL: any property of the interface (GetAll). */
+static const char *find_action(const char *interface, const char *member, bool property) {
+        for (size_t i = 0; i < ARRAY_SIZE(guarded); i++)
+                if (guarded[i].property == property && (!member || strcmp(guarded[i].member, member) == 0) &&
+                    (!interface || strcmp(guarded[i].interface, interface) == 0))
+                        return guarded[i].action;
+        return NULL;
+}
+
+const char *bus_polkit_action(const char *interface, const char *member) {
+        const char *action = member ? find_action(interface, member, false) : NULL;
+        return action || !member ? action : find_action(interface, member, true);
+}
+
+static struct query *query_free(struct query *q) {
+        if (!q)
+                return NULL;
+        if (q->prev)
+                q->prev->next = q->next;
+        else if (q->owner && q->owner->queries == q)
+                q->owner->queries = q->next;
+        if (q->next)
+                q->next->prev = q->prev;
+        sd_bus_slot_unref(q->slot);
+        sd_event_source_disable_unref(q->defer);
+        sd_bus_message_unref(q->request);
+        sd_bus_error_free(&q->error);
+        free(q);
+        return NULL;
+}
+
+static struct query *query_find(struct bus_polkit *p, sd_bus_message *m) {
+        for (struct query *q = p->queries; q; q = q->next)
+                if (q->request == m)
+                        return q;
+        return NULL;
+}
+
+/* Root, or a member of chairtech, as the bus reports the caller: dbus-daemon's
+ * GetConnectionCredentials (UnixUserID, UnixGroupIDs: what it took from the socket when the
+ * caller connected), never augmented from /proc, where a reused PID could lend another
+ * process's groups. sd_bus_query_sender_creds() cannot serve here: libsystemd (252) drops
+ * UnixGroupIDs from that reply and would read the groups from /proc. */
+static int check_technician(sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const uint32_t *gids = NULL;
+        size_t gids_size = 0;
+        bool have_uid = false;
+        uint32_t uid = UINT32_MAX;
+        const char *sender, *key;
+        struct group *g;
+        int r;
+
+        sender = m ? sd_bus_message_get_sender(m) : NULL;
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No caller to check");
+        r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "GetConnectionCredentials", &e, &reply, "s", sender);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read_basic(reply, 's', &key);
+                if (r >= 0 && strcmp(key, "UnixUserID") == 0) {
+                        r = sd_bus_message_read(reply, "v", "u", &uid);
+                        have_uid = r >= 0;
+                } else if (r >= 0 && strcmp(key, "UnixGroupIDs") == 0) {
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids, &gids_size);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (r >= 0) {
+                        r = sd_bus_message_skip(reply, "v");
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0 || !have_uid)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot establish the caller's credentials");
+        if (uid == 0)
+                return 0;
+        g = getgrnam(TECHNICIAN_GROUP);
+        for (size_t i = 0; g && i < gids_size / sizeof *gids; i++)
+                if (gids[i] == g->gr_gid)
+                        return 0;
+        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                "Only root and members of the " TECHNICIAN_GROUP " group may do this (polkit is not running)");
+}
+
+/* Idle priority: after the message dispatched again has been handled. */
+static int on_query_done(sd_event_source *s, void *userdata) {
+        query_free(userdata);
+        return 0;
+}
+
+/* Errors that mean nobody answers for polkit: not installed or not running and not activatable
+ * (dbus-daemon's Spawn.* errors, or systemd's own when the unit is masked or missing), crashed
+ * while asked (the bus's NoReply), or silent past the timeout (sd-bus's NoReply). */
+static bool polkit_absent(const sd_bus_error *e) {
+        static const char *const prefixes[] = { "org.freedesktop.DBus.Error.Spawn.", "org.freedesktop.systemd1." };
+
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                   SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED))
+                return true;
+        for (size_t i = 0; e->name && i < ARRAY_SIZE(prefixes); i++)
+                if (strncmp(e->name, prefixes[i], strlen(prefixes[i])) == 0)
+                        return true;
+        return false;
+}
+
+static int read_verdict(sd_bus_message *reply, struct query *q) {
+        int authorized = 0, challenge = 0, r;
+
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(reply);
+                if (polkit_absent(e)) {
+                        log_debug("polkit did not answer for %s (%s): the group decides.", q->action, e->name);
+                        q->verdict = VERDICT_FALLBACK;
+                        return 0;
+                }
+                /* Refused, and said where an administrator looks (a policy without this
+                 * daemon's user as the actions' owner gets NotAuthorized here). */
+                log_warning("polkit refused to check %s: %s: %s", q->action, e->name, e->message ? e->message : "");
+                q->verdict = VERDICT_FAILED;
+                return sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED, "polkit could not check %s: %s",
+                                         q->action, e->message ? e->message : e->name);
+        }
+        r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+        if (r < 0) {
+                q->verdict = VERDICT_FAILED;
+                return sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED, "polkit's answer for %s is unreadable",
+                                         q->action);
+        }
+        q->verdict = authorized ? VERDICT_ALLOWED : VERDICT_DENIED;
+        if (!authorized)
+                sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED,
+                                  challenge ? "Not authorized for %s without authentication (call with interactive authorization allowed)"
+                                            : "Not authorized for %s",
+                                  q->action);
+        return 0;
+}
+
+static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        struct query *q = userdata;
+        sd_bus *bus = sd_bus_message_get_bus(q->request);
+        int r;
+
+        q->slot = sd_bus_slot_unref(q->slot);
+        read_verdict(reply, q);
+        /* Dispatched again from the start, so the handler sees the object as it is now. */
+        r = sd_event_add_defer(sd_bus_get_event(bus), &q->defer, on_query_done, q);
+        if (r >= 0)
+                r = sd_event_source_set_priority(q->defer, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_bus_message_rewind(q->request, true);
+        if (r >= 0)
+                r = sd_bus_enqueue_for_read(bus, q->request);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to resume a call after its authorization: %m");
+                sd_bus_reply_method_errno(q->request, r, NULL);
+                query_free(q);
+        }
+        return 0;
+}
+
+static int verdict_of(struct query *q, const char *action, sd_bus_error *error) {
+        int r;
+
+        /* The same message dispatched for another action gets no answer given for the first. */
+        if (strcmp(q->action, action) != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized for %s", action);
+        switch (q->verdict) {
+        case VERDICT_ALLOWED:
+                return 1;
+        case VERDICT_FALLBACK:
+                r = check_technician(q->request, error);
+                if (r < 0)
+                        return r;
+                q->verdict = VERDICT_ALLOWED;
+                return 1;
+        case VERDICT_PENDING:
+                /* Cannot happen (sent again only when answered); never let it through. */
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "The check for %s is still pending", action);
+        case VERDICT_DENIED:
+        case VERDICT_FAILED:
+        default:
+                return sd_bus_error_copy(error, &q->error);
+        }
+}
+
+static int authorize_action(struct bus_polkit *p, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        unsigned pending = 0, mine = 0;
+        const char *sender;
+        struct query *q;
+        int interactive, r;
+
+        q = query_find(p, m);
+        if (q)
+                return verdict_of(q, action, error);
+
+        sender = sd_bus_message_get_sender(m);
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No caller to check");
+        for (q = p->queries; q; q = q->next) {
+                const char *s = sd_bus_message_get_sender(q->request);
+                if (q->verdict != VERDICT_PENDING)
+                        continue;
+                pending++;
+                if (s && strcmp(s, sender) == 0)
+                        mine++;
+        }
+        if (pending >= BUS_POLKIT_MAX_PENDING || mine >= BUS_POLKIT_MAX_PENDING_PER_CALLER)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many authorization checks pending (%s)",
+                                         mine >= BUS_POLKIT_MAX_PENDING_PER_CALLER ? "this caller" : "all callers");
+
+        interactive = sd_bus_message_get_allow_interactive_authorization(m);
+        if (interactive < 0)
+                return interactive;
+        /* The caller's bus name as the subject: polkitd asks the bus who it is, so it is never
+         * this daemon's PID nor a PID the caller could have handed on. */
+        r = sd_bus_message_new_method_call(p->bus, &call, "org.freedesktop.PolicyKit1",
+                                           "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", sender, action,
+                                          0, (uint32_t) (interactive ? 1 : 0), "");
+        if (r < 0)
+                return r;
+
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        *q = (struct query) { .owner = p, .request = sd_bus_message_ref(m), .action = action,
+                              .verdict = VERDICT_PENDING, .error = SD_BUS_ERROR_NULL };
+        q->next = p->queries;
+        if (p->queries)
+                p->queries->prev = q;
+        p->queries = q;
+        r = sd_bus_call_async(p->bus, &q->slot, call, on_check_reply, q,
+                              interactive ? BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC : BUS_POLKIT_TIMEOUT_USEC);
+        if (r < 0) {
+                query_free(q);
+                return r;
+        }
+        return 0;
+}
+
+int bus_polkit_authorize(struct bus_polkit *p, sd_bus_message *m, sd_bus_error *error) {
+        const char *action = m ? find_action(sd_bus_message_get_interface(m), sd_bus_message_get_member(m), false) : NULL;
+
+        /* A guarded handler reached by a member the table lacks: refuse rather than guess. */
+        if (!p || !action)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No authorization is defined for this call");
+        return authorize_action(p, m, action, error);
+}
+
+bool bus_polkit_authorized(struct bus_polkit *p, sd_bus_message *m) {
+        struct query *q = p && m ? query_find(p, m) : NULL;
+        return q && q->verdict == VERDICT_ALLOWED;
+}
+
+/* Property getters cannot be interrupted, so guarded properties are checked here, before the
+ * object's dispatch: Get of a guarded property, GetAll of an interface that has one. */
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct bus_polkit *p = userdata;
+        const char *interface = NULL, *property = NULL, *action;
+        int r;
+
+        if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", NULL) ||
+            !sd_bus_message_get_path(m) || strcmp(sd_bus_message_get_path(m), CHAIR_OBJECT_PATH) != 0)
+                return 0;
+        if (sd_bus_message_is_method_call(m, NULL, "Get"))
+                r = sd_bus_message_read(m, "ss", &interface, &property);
+        else if (sd_bus_message_is_method_call(m, NULL, "GetAll"))
+                r = sd_bus_message_read(m, "s", &interface);
+        else
+                return 0;
+        /* Malformed calls are the object dispatch's to refuse. */
+        if (r < 0 || sd_bus_message_rewind(m, true) < 0)
+                return 0;
+        /* An empty interface means every interface of the object, ours included. */
+        action = find_action(interface && *interface ? interface : NULL, property, true);
+        if (!action)
+                return 0;
+        r = authorize_action(p, m, action, error);
+        return r < 0 ? r : r == 0 ? 1 : 0;
+}
+
+int bus_polkit_new(sd_bus *bus, struct bus_polkit **ret) {
+        struct bus_polkit *p = calloc(1, sizeof *p);
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        p->bus = bus;
+        r = sd_bus_add_filter(bus, &p->filter, on_message, p);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+struct bus_polkit *bus_polkit_free(struct bus_polkit *p) {
+        if (!p)
+                return NULL;
+        while (p->queries)
+                query_free(p->queries);
+        sd_bus_slot_unref(p->filter);
+        free(p);
+        return NULL;
+}
