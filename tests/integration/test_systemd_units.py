@@ -249,6 +249,9 @@ def test_unit_settings(staged):
     assert any(p.lstrip("-") == "/etc/massagechair/profiles.d" for v in u["ReadWritePaths"] for p in v.split())
     devices = {d.split()[0] for d in u["DeviceAllow"]}
     assert "char-gpiochip" in devices and "char-ttyUSB" in devices and all(d.startswith("char-") for d in devices)
+    # No ordering on the deprecated systemd-udev-settle.service (docs/bring-up.md: a drop-in
+    # orders the unit after a late device instead).
+    assert not any("udev-settle" in v for key in ("After", "Wants", "Requires") for v in u.get(key, []))
 
 
 def test_activation_file(staged):
@@ -267,3 +270,11 @@ def test_udev_rule():
         rules = [line for line in f.read().splitlines() if line and not line.startswith("#")]
     assert any('KERNEL=="gpiochip*"' in r and 'GROUP="gpio"' in r and 'MODE="0660"' in r for r in rules)
     assert any('SUBSYSTEM=="tty"' in r and 'GROUP="dialout"' in r for r in rules)
+    # The RS-485 adapter by stable names (its USB serial number, its USB port), never by the
+    # kernel's number (%n), which changes with the order the adapters appear in.
+    symlinks = [r for r in rules if 'SUBSYSTEM=="tty"' in r and "SYMLINK" in r]
+    assert any('SYMLINK+="massagechair-rs485-$env{ID_SERIAL_SHORT}"' in r for r in symlinks), symlinks
+    assert any('SYMLINK+="massagechair-rs485-path-$env{ID_PATH}"' in r for r in symlinks), symlinks
+    assert not any("%n" in r or "$number" in r for r in symlinks), symlinks
+    # This file sorts before 60-serial.rules: it imports the properties it matches on itself.
+    assert any('IMPORT{builtin}="usb_id"' in r for r in rules) and any('IMPORT{builtin}="path_id"' in r for r in rules)

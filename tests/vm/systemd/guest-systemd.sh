@@ -72,11 +72,22 @@ if [ $PHASE = 2 ]; then
 fi
 
 # --- boot 1 ------------------------------------------------------------------------------------
+# The debhelper packages: the daemon's, and chairsim's for the Modbus checks below.
 install_pkg() {
-  dpkg -i $D/massagechaird.deb > /tmp/dpkg.log 2>&1 || { tail -n 5 /tmp/dpkg.log; return 1; }
-  dpkg-query -W -f='${Package} ${Version} ${Status}\n' massagechaird
+  dpkg -i $D/massagechaird.deb $D/chairsim.deb > /tmp/dpkg.log 2>&1 || { tail -n 5 /tmp/dpkg.log; return 1; }
+  dpkg-query -W -f='${Package} ${Version} ${Status}; ' massagechaird chairsim
 }
-check "the .deb installs with dpkg -i (offline, dependencies present)" install_pkg || done_run
+check "the .debs install with dpkg -i (offline, dependencies present)" install_pkg || done_run
+# udevd parses the package's rules without an error (systemd 252 has no udevadm verify: a test
+# run reads every rules file and names a bad line FILE:LINE).
+udev_rules_parse() {
+  local out
+  out=$(udevadm test --action=add /sys/class/tty/ttyS0 2>&1)
+  echo "$out" | grep -q '60-massagechair\.rules' || { echo "udevadm test did not read 60-massagechair.rules"; return 1; }
+  ! echo "$out" | grep '60-massagechair\.rules:[0-9]' || return 1
+  echo "60-massagechair.rules read, no error"
+}
+check "the package's udev rules parse (udevadm test)" udev_rules_parse
 
 sysusers() {
   local e

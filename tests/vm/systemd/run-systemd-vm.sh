@@ -6,8 +6,9 @@
 # Usage: run-systemd-vm.sh BUILD_DIR
 # Env: MCD_VM_REQUIRE=1 (fail instead of skip), MCD_VM_CACHE (default:
 #      ${XDG_CACHE_HOME:-~/.cache}/massagechaird-vm, shared with the gpio-sim tier), MCD_VM_TIMEOUT
-#      (seconds; default 300 with KVM, 900 without), MCD_VM_DEB (a .deb to test instead of
-#      building one in BUILD_DIR/vm-deb), MCD_VM_VERBOSE=1 (echo the console), MCD_VM_KEEP=1.
+#      (seconds; default 300 with KVM, 900 without), MCD_VM_DEB_DIR (a directory holding the
+#      massagechaird and chairsim .debs to test instead of building them in BUILD_DIR/vm-deb),
+#      MCD_VM_VERBOSE=1 (echo the console), MCD_VM_KEEP=1.
 # Exit: 0 every check passed, 1 a check failed or the guest never finished, 77 skipped.
 set -euo pipefail
 
@@ -22,7 +23,7 @@ skip() {
   echo "*** SYSTEMD VM TIER SKIPPED: $* ***" >&2; exit 77
 }
 [ "$(id -u)" -eq 0 ] || skip "building the guest needs root (mmdebstrap --mode=root)"
-for tool in qemu-system-x86_64 mmdebstrap mkfs.ext4 cpio gzip xz busybox apt-get dpkg-deb flock cpack; do
+for tool in qemu-system-x86_64 mmdebstrap mkfs.ext4 cpio gzip xz busybox apt-get dpkg-deb flock dpkg-buildpackage dh; do
   command -v "$tool" >/dev/null || skip "$tool not installed (scripts/install-deps.sh installs it)"
 done
 
@@ -36,16 +37,16 @@ case $rc in
 esac
 prep_s=$SECONDS
 
-# The package under test: the real .deb, built as the README's install section says.
-deb=${MCD_VM_DEB:-}
-if [ -z "$deb" ]; then
-  pkg=$build/vm-deb
-  { cmake -S "$src" -B "$pkg" -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release &&
-    cmake --build "$pkg" -j2 && rm -f "$pkg"/*.deb && (cd "$pkg" && cpack -G DEB); } > "$build/vm-deb.log" 2>&1 \
-    || { tail -n 30 "$build/vm-deb.log" >&2; echo "run-systemd-vm: building the .deb failed" >&2; exit 1; }
-  deb=$(ls "$pkg"/massagechaird_*.deb | head -n1)
+# The packages under test: the real debhelper .debs (the daemon's and chairsim's, which the
+# Modbus checks run), built as the README's install section says.
+debs=${MCD_VM_DEB_DIR:-}
+if [ -z "$debs" ]; then
+  debs=$build/vm-deb
+  "$src/packaging/build-deb.sh" "$debs" > "$build/vm-deb.log" 2>&1 \
+    || { tail -n 30 "$build/vm-deb.log" >&2; echo "run-systemd-vm: building the .debs failed" >&2; exit 1; }
 fi
-[ -s "$deb" ] || { echo "run-systemd-vm: no package $deb" >&2; exit 1; }
+deb=$(ls "$debs"/massagechaird_*.deb 2>/dev/null | head -n1) sim_deb=$(ls "$debs"/chairsim_*.deb 2>/dev/null | head -n1)
+[ -s "$deb" ] && [ -s "$sim_deb" ] || { echo "run-systemd-vm: no massagechaird and chairsim .debs in $debs" >&2; exit 1; }
 deb_s=$SECONDS
 
 work=$(mktemp -d /tmp/mcd-sdvm.XXXXXX)
@@ -61,6 +62,7 @@ trap cleanup EXIT
 cp --sparse=always "$rootfs/root.img" "$work/root.img"
 mkdir -p "$work/data"
 cp "$deb" "$work/data/massagechaird.deb"
+cp "$sim_deb" "$work/data/chairsim.deb"
 cp "$here/guest-systemd.sh" "$here/../vm-lib.sh" "$here/../gpio-sim-chair.conf" "$work/data/"
 mkfs.ext4 -q -F -L vmtest -d "$work/data" "$work/data.img" 64M >/dev/null
 
