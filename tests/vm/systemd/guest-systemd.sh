@@ -422,9 +422,16 @@ watchdog() {
 check "watchdog: a SIGSTOPped daemon is restarted, the board safe throughout" watchdog
 
 rate_limit() {
-  local i pid
+  local i pid shipped
+  shipped="StartLimitBurst=$(prop StartLimitBurst) in $(prop StartLimitIntervalUSec)"
+  # The shipped 5 starts in 30 s: under TCG on a loaded host one crash and restart takes 10-20 s,
+  # so no number of crashes fits 5 into 30 s. Widen only the interval, for this check, in /run:
+  # the burst, Restart= and the start-limit logic under test are the shipped ones.
+  mkdir -p /run/systemd/system/$UNIT.d
+  printf '[Unit]\nStartLimitIntervalSec=600s\n' > /run/systemd/system/$UNIT.d/50-vmtest-slow-guest.conf
+  systemctl daemon-reload
   systemctl reset-failed $UNIT
-  # StartLimitBurst=5 in 30 s: on a slow guest a start can take seconds, so allow more crashes.
+  systemctl start $UNIT 2>/dev/null
   for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
     wait_until 50 sh -c "[ \"\$(systemctl show -P ActiveState $UNIT)\" = active ]" || break
     pid=$(mainpid); [ "$pid" != 0 ] && kill -ABRT "$pid"
@@ -433,9 +440,11 @@ rate_limit() {
   wait_until 50 sh -c "[ \"\$(systemctl show -P ActiveState $UNIT)\" = failed ]" || { echo "after $i crashes: $(prop ActiveState) $(prop Result)"; return 1; }
   journalctl -b -u $UNIT -o cat --no-pager | grep -q 'Start request repeated too quickly' \
     || { echo "failed ($(prop Result)) but not by the start limit: $(why)"; return 1; }
-  echo "failed, start request repeated too quickly, after $i crashes (StartLimitBurst=$(prop StartLimitBurst) in $(prop StartLimitIntervalUSec))"
+  echo "failed, start request repeated too quickly, after $i crashes (StartLimitBurst=$(prop StartLimitBurst) in $(prop StartLimitIntervalUSec); shipped: $shipped)"
 }
 check "start-rate limit: repeated crashes end in start-limit-hit" rate_limit
+rm -f /run/systemd/system/$UNIT.d/50-vmtest-slow-guest.conf
+systemctl daemon-reload
 systemctl reset-failed $UNIT
 systemctl stop chairsim 2>/dev/null
 
