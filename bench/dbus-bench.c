@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * D-Bus round trips to massagechaird beside org.freedesktop.DBus.Peer.Ping in the same run:
- * Ping (the floor: bus + daemon dispatch, no work), Properties.Get State, ListPrograms and
- * GetProgram. Calls are interleaved so every kind sees the same machine load; prints p50/p99
- * of each and its ratio to Ping. Run it against a private bus (bench/dbus-bench.py does).
+ * Ping (the floor: bus + daemon dispatch, no work), every read of org.massagechair.Chair1
+ * (its read methods, GetAll, and a Get of each property GetAll returns, so the list cannot
+ * fall behind the daemon), and the setters that change nothing when given the value the
+ * property already has (the change channel then announces nothing). Start, Stop and anything
+ * that stores a file are left out: they change what the next call sees, or measure the disk.
+ * Each call's message is built before its clock starts, so only the round trip is timed.
+ * Calls are interleaved so every kind sees the same machine load; prints p50/p99 of each and
+ * its ratio to Ping. Run it against a private bus (bench/dbus-bench.py does).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,9 +22,22 @@
 #define BUS_NAME "org.massagechair.Chair1"
 #define OBJECT_PATH "/org/massagechair/Chair1"
 #define INTERFACE "org.massagechair.Chair1"
+#define PROPERTIES "org.freedesktop.DBus.Properties"
+#define MAX_CALLS 64
 
-enum kind { PING, GET_STATE, LIST_PROGRAMS, GET_PROGRAM, N_KINDS };
-static const char *const kind_names[N_KINDS] = { "Peer.Ping", "Get State", "ListPrograms", "GetProgram demo" };
+/* One kind of call: a label for the table and its arguments, kept in a message to copy from. */
+struct call {
+        char label[64];
+        const char *interface, *member;
+        sd_bus_message *args;
+        uint64_t *samples;
+};
+
+struct bench {
+        sd_bus *bus;
+        struct call calls[MAX_CALLS];
+        size_t n;
+};
 
 static uint64_t now_ns(void) {
         struct timespec ts;
@@ -27,30 +45,178 @@ static uint64_t now_ns(void) {
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
-static int one_call(sd_bus *bus, enum kind k) {
+/* Adds a call; the caller appends its arguments to the returned message (NULL: out of room). */
+static sd_bus_message *add_call(struct bench *b, const char *label, const char *interface, const char *member) {
+        struct call *c;
+
+        if (b->n >= MAX_CALLS)
+                return NULL;
+        c = &b->calls[b->n];
+        if (sd_bus_message_new_method_call(b->bus, &c->args, BUS_NAME, OBJECT_PATH, interface, member) < 0)
+                return NULL;
+        snprintf(c->label, sizeof c->label, "%s", label);
+        c->interface = interface;
+        c->member = member;
+        b->n++;
+        return c->args;
+}
+
+#define ADD(b, label, interface, member, ...)                                                     \
+        do {                                                                                      \
+                sd_bus_message *_m = add_call(b, label, interface, member);                       \
+                if (!_m || sd_bus_message_append(_m, __VA_ARGS__) < 0) {                          \
+                        fprintf(stderr, "dbus-bench: cannot build %s\n", label);                  \
+                        return -ENOMEM;                                                           \
+                }                                                                                 \
+        } while (0)
+
+static int get_u(sd_bus *bus, const char *property, uint32_t *ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_get_property_trivial(bus, BUS_NAME, OBJECT_PATH, INTERFACE, property, &error, 'u', ret);
+        if (r < 0)
+                fprintf(stderr, "dbus-bench: Get %s failed: %s\n", property, error.message ?: strerror(-r));
+        sd_bus_error_free(&error);
+        return r;
+}
+
+/* The setters, each given the value its property has now. */
+static int add_setters(struct bench *b) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
-        int r;
+        char *width = NULL, **zones = NULL;
+        uint32_t intensity, speed, depth, timer, air, heat = 0;
+        const char *heat_zone = NULL;
+        int lock = 0, r;
 
-        switch (k) {
-        case PING:
-                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping", &error, &reply, NULL);
-                break;
-        case GET_STATE:
-                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", &error, &reply,
-                                       "ss", INTERFACE, "State");
-                break;
-        case LIST_PROGRAMS:
-                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "ListPrograms", &error, &reply, NULL);
-                break;
-        default:
-                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetProgram", &error, &reply, "s", "demo");
-                break;
+        if ((r = get_u(b->bus, "Intensity", &intensity)) < 0 || (r = get_u(b->bus, "Speed", &speed)) < 0 ||
+            (r = get_u(b->bus, "Depth", &depth)) < 0 || (r = get_u(b->bus, "Timer", &timer)) < 0 ||
+            (r = get_u(b->bus, "AirIntensity", &air)) < 0)
+                return r;
+        r = sd_bus_get_property_string(b->bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Width", &error, &width);
+        if (r >= 0)
+                r = sd_bus_get_property_strv(b->bus, BUS_NAME, OBJECT_PATH, INTERFACE, "AirZones", &error, &zones);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(b->bus, BUS_NAME, OBJECT_PATH, INTERFACE, "ChildLock", &error, 'b', &lock);
+        if (r >= 0)
+                r = sd_bus_get_property(b->bus, BUS_NAME, OBJECT_PATH, INTERFACE, "HeatLevels", &error, &reply, "a{su}");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "{su}");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "{su}", &heat_zone, &heat); /* the first zone, if any */
+        if (r < 0) {
+                fprintf(stderr, "dbus-bench: reading the settings failed: %s\n", error.message ?: strerror(-r));
+                goto finish;
         }
-        if (r < 0)
-                fprintf(stderr, "dbus-bench: %s failed: %s\n", kind_names[k], error.message ? error.message : strerror(-r));
+        r = -ENOMEM;
+        {
+                sd_bus_message *m;
+#define ADD_OR_FINISH(label, member, ...)                                                         \
+                if (!(m = add_call(b, label, INTERFACE, member)) || sd_bus_message_append(m, __VA_ARGS__) < 0) \
+                        goto finish;
+                ADD_OR_FINISH("SetIntensity same", "SetIntensity", "u", intensity);
+                ADD_OR_FINISH("SetSpeed same", "SetSpeed", "u", speed);
+                ADD_OR_FINISH("SetDepth same", "SetDepth", "u", depth);
+                ADD_OR_FINISH("SetWidth same", "SetWidth", "s", width);
+                ADD_OR_FINISH("SetTimer same", "SetTimer", "u", timer);
+                ADD_OR_FINISH("SetChildLock same", "SetChildLock", "b", lock);
+                if (heat_zone)
+                        ADD_OR_FINISH("SetHeat same", "SetHeat", "su", heat_zone, heat);
+#undef ADD_OR_FINISH
+                if (!(m = add_call(b, "SetAir same", INTERFACE, "SetAir")) || sd_bus_message_append_strv(m, zones) < 0 ||
+                    sd_bus_message_append(m, "u", air) < 0)
+                        goto finish;
+        }
+        r = 0;
+finish:
         sd_bus_error_free(&error);
         sd_bus_message_unref(reply);
+        free(width);
+        for (char **z = zones; z && *z; z++)
+                free(*z);
+        free(zones);
+        return r;
+}
+
+/* A Get of every property GetAll returns. */
+static int add_gets(struct bench *b) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_call_method(b->bus, BUS_NAME, OBJECT_PATH, PROPERTIES, "GetAll", &error, &reply, "s", INTERFACE);
+        if (r < 0) {
+                fprintf(stderr, "dbus-bench: GetAll failed: %s\n", error.message ?: strerror(-r));
+                goto finish;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                char label[64];
+                sd_bus_message *m;
+                if ((r = sd_bus_message_read(reply, "s", &name)) < 0 || (r = sd_bus_message_skip(reply, "v")) < 0 ||
+                    (r = sd_bus_message_exit_container(reply)) < 0)
+                        break;
+                snprintf(label, sizeof label, "Get %s", name);
+                if (!(m = add_call(b, label, PROPERTIES, "Get")) || sd_bus_message_append(m, "ss", INTERFACE, name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        if (r < 0)
+                fprintf(stderr, "dbus-bench: reading GetAll's reply failed: %s\n", strerror(-r));
+finish:
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        return r < 0 ? r : 0;
+}
+
+static int add_calls(struct bench *b) {
+        int r;
+
+        ADD(b, "Peer.Ping", "org.freedesktop.DBus.Peer", "Ping", "");
+        ADD(b, "ListPrograms", INTERFACE, "ListPrograms", "");
+        ADD(b, "GetProgram demo", INTERFACE, "GetProgram", "s", "demo");
+        ADD(b, "ListPrecautions", INTERFACE, "ListPrecautions", "");
+        ADD(b, "GetMemory 1", INTERFACE, "GetMemory", "u", 1u);
+        ADD(b, "GetHistory 20", INTERFACE, "GetHistory", "u", 20u);
+        ADD(b, "GetFaults 20", INTERFACE, "GetFaults", "u", 20u);
+        ADD(b, "GetAll", PROPERTIES, "GetAll", "s", INTERFACE);
+        r = add_gets(b);
+        if (r < 0)
+                return r;
+        r = add_setters(b);
+        if (r < 0)
+                return r;
+        /* Sealed, so each call can copy its arguments from the start; never sent themselves. */
+        for (size_t k = 0; k < b->n; k++) {
+                r = sd_bus_message_seal(b->calls[k].args, k + 1, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int one_call(struct bench *b, struct call *c, uint64_t *ret_ns) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        uint64_t t0;
+        int r;
+
+        r = sd_bus_message_new_method_call(b->bus, &m, BUS_NAME, OBJECT_PATH, c->interface, c->member);
+        if (r >= 0)
+                r = sd_bus_message_rewind(c->args, true);
+        if (r >= 0)
+                r = sd_bus_message_copy(m, c->args, true);
+        if (r >= 0) {
+                t0 = now_ns();
+                r = sd_bus_call(b->bus, m, 0, &error, &reply);
+                *ret_ns = now_ns() - t0;
+        }
+        if (r < 0)
+                fprintf(stderr, "dbus-bench: %s failed: %s\n", c->label, error.message ?: strerror(-r));
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        sd_bus_message_unref(m);
         return r < 0 ? r : 0;
 }
 
@@ -65,10 +231,10 @@ static uint64_t percentile(const uint64_t *sorted, size_t n, double p) {
 }
 
 int main(int argc, char **argv) {
-        unsigned iterations = 20000, warmup = 500;
+        unsigned iterations = 5000, warmup = 200;
         bool json = false;
-        uint64_t *samples[N_KINDS] = {};
-        sd_bus *bus = NULL;
+        struct bench b = {};
+        uint64_t ns;
         int c, r;
         static const struct option opts[] = {
                 { "iterations", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' }, {}
@@ -90,57 +256,61 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        r = sd_bus_open_system(&bus);
+        r = sd_bus_open_system(&b.bus);
         if (r < 0) {
                 fprintf(stderr, "dbus-bench: cannot connect to the system bus: %s\n", strerror(-r));
                 return 3;
         }
-        for (int k = 0; k < N_KINDS; k++) {
-                samples[k] = calloc(iterations, sizeof(uint64_t));
-                if (!samples[k]) {
+        r = add_calls(&b);
+        if (r < 0)
+                goto finish;
+        for (size_t k = 0; k < b.n; k++) {
+                b.calls[k].samples = calloc(iterations, sizeof(uint64_t));
+                if (!b.calls[k].samples) {
                         r = -ENOMEM;
                         goto finish;
                 }
         }
         for (unsigned i = 0; i < warmup; i++)
-                for (int k = 0; k < N_KINDS; k++)
-                        if ((r = one_call(bus, (enum kind) k)) < 0)
+                for (size_t k = 0; k < b.n; k++)
+                        if ((r = one_call(&b, &b.calls[k], &ns)) < 0)
                                 goto finish;
         for (unsigned i = 0; i < iterations; i++)
                 /* Rotate the order so no kind always follows the same one. */
-                for (int j = 0; j < N_KINDS; j++) {
-                        int k = (int) ((i + (unsigned) j) % N_KINDS);
-                        uint64_t t0 = now_ns();
-                        if ((r = one_call(bus, (enum kind) k)) < 0)
+                for (size_t j = 0; j < b.n; j++) {
+                        struct call *k = &b.calls[(i + j) % b.n];
+                        if ((r = one_call(&b, k, &k->samples[i])) < 0)
                                 goto finish;
-                        samples[k][i] = now_ns() - t0;
                 }
 
-        uint64_t p50[N_KINDS], p99[N_KINDS];
-        for (int k = 0; k < N_KINDS; k++) {
-                qsort(samples[k], iterations, sizeof(uint64_t), compare_u64);
-                p50[k] = percentile(samples[k], iterations, 0.50);
-                p99[k] = percentile(samples[k], iterations, 0.99);
+        uint64_t p50[MAX_CALLS], p99[MAX_CALLS];
+        for (size_t k = 0; k < b.n; k++) {
+                qsort(b.calls[k].samples, iterations, sizeof(uint64_t), compare_u64);
+                p50[k] = percentile(b.calls[k].samples, iterations, 0.50);
+                p99[k] = percentile(b.calls[k].samples, iterations, 0.99);
         }
+        /* calls[0] is Ping. */
         if (json) {
                 printf("{\"iterations\":%u,\"calls\":[", iterations);
-                for (int k = 0; k < N_KINDS; k++)
+                for (size_t k = 0; k < b.n; k++)
                         printf("%s{\"call\":\"%s\",\"p50_us\":%.1f,\"p99_us\":%.1f,\"p50_ratio\":%.3f,\"p99_ratio\":%.3f}",
-                               k ? "," : "", kind_names[k], (double) p50[k] / 1e3, (double) p99[k] / 1e3,
-                               (double) p50[k] / (double) p50[PING], (double) p99[k] / (double) p99[PING]);
+                               k ? "," : "", b.calls[k].label, (double) p50[k] / 1e3, (double) p99[k] / 1e3,
+                               (double) p50[k] / (double) p50[0], (double) p99[k] / (double) p99[0]);
                 printf("]}\n");
         } else {
                 printf("%u interleaved iterations of each call, microseconds; ratio to Peer.Ping\n", iterations);
-                printf("%-16s %9s %9s %9s %9s\n", "call", "p50", "p99", "p50 x", "p99 x");
-                for (int k = 0; k < N_KINDS; k++)
-                        printf("%-16s %9.1f %9.1f %9.2f %9.2f\n", kind_names[k], (double) p50[k] / 1e3,
-                               (double) p99[k] / 1e3, (double) p50[k] / (double) p50[PING],
-                               (double) p99[k] / (double) p99[PING]);
+                printf("%-24s %9s %9s %9s %9s\n", "call", "p50", "p99", "p50 x", "p99 x");
+                for (size_t k = 0; k < b.n; k++)
+                        printf("%-24s %9.1f %9.1f %9.2f %9.2f\n", b.calls[k].label, (double) p50[k] / 1e3,
+                               (double) p99[k] / 1e3, (double) p50[k] / (double) p50[0],
+                               (double) p99[k] / (double) p99[0]);
         }
         r = 0;
 finish:
-        for (int k = 0; k < N_KINDS; k++)
-                free(samples[k]);
-        sd_bus_flush_close_unref(bus);
+        for (size_t k = 0; k < b.n; k++) {
+                free(b.calls[k].samples);
+                sd_bus_message_unref(b.calls[k].args);
+        }
+        sd_bus_flush_close_unref(b.bus);
         return r < 0 ? 1 : 0;
 }
