@@ -10,6 +10,7 @@ run. Reports p50/p99 and the ratio to Ping (target: within 1.2x). Never asserts 
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -36,9 +37,11 @@ def python_dbus_loop(address, iterations):
     for _ in range(200):
         for n in names:
             calls[n]()
+    order = list(names)
+    shuffle = random.Random(16).shuffle
     for i in range(iterations):
-        for j in range(len(names)):
-            n = names[(i + j) % len(names)]
+        shuffle(order)  # a new order each time: a call's time depends on the one before it
+        for n in order:
             t0 = time.perf_counter_ns()
             calls[n]()
             samples[n].append(time.perf_counter_ns() - t0)
