@@ -232,15 +232,17 @@ static uint64_t percentile(const uint64_t *sorted, size_t n, double p) {
 
 int main(int argc, char **argv) {
         unsigned iterations = 5000, warmup = 200;
+        const char *only = NULL;
         bool json = false;
         struct bench b = {};
         uint64_t ns;
         int c, r;
         static const struct option opts[] = {
-                { "iterations", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' }, {}
+                { "iterations", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' },
+                { "only", required_argument, NULL, 'o' }, {}
         };
 
-        while ((c = getopt_long(argc, argv, "n:j", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "n:jo:", opts, NULL)) >= 0) {
                 if (c == 'n') {
                         char *end;
                         unsigned long v = strtoul(optarg, &end, 10);
@@ -251,8 +253,10 @@ int main(int argc, char **argv) {
                         iterations = (unsigned) v;
                 } else if (c == 'j')
                         json = true;
+                else if (c == 'o')
+                        only = optarg;
                 else {
-                        fprintf(stderr, "Usage: dbus-bench [--iterations N] [--json]\n");
+                        fprintf(stderr, "Usage: dbus-bench [--iterations N] [--json] [--only LABEL]\n");
                         return 2;
                 }
         }
@@ -264,6 +268,23 @@ int main(int argc, char **argv) {
         r = add_calls(&b);
         if (r < 0)
                 goto finish;
+        /* --only: that call beside Ping (always calls[0]) and nothing else, to profile one call. */
+        if (only) {
+                size_t k = 1;
+                while (k < b.n && strcmp(b.calls[k].label, only) != 0)
+                        k++;
+                if (k == b.n && strcmp(b.calls[0].label, only) != 0) {
+                        fprintf(stderr, "dbus-bench: --only: no call '%s'\n", only);
+                        r = -EINVAL;
+                        goto finish;
+                }
+                for (size_t j = 1; j < b.n; j++)
+                        if (j != k)
+                                b.calls[j].args = sd_bus_message_unref(b.calls[j].args);
+                if (k < b.n)
+                        b.calls[1] = b.calls[k];
+                b.n = k < b.n ? 2 : 1;
+        }
         for (size_t k = 0; k < b.n; k++) {
                 b.calls[k].samples = calloc(iterations, sizeof(uint64_t));
                 if (!b.calls[k].samples) {
