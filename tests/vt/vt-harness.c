@@ -48,6 +48,8 @@ struct vt_harness {
         struct vt_finished *finished;
         size_t n_finished, allocated_finished;
         struct vt_record record;
+        void (*observer)(struct vt_harness *h, void *userdata);
+        void *observer_userdata;
 };
 
 /* Grows *array (of size elements) by one; NULL when out of memory (the record then ends). */
@@ -114,6 +116,13 @@ static void after_callback(void *userdata) {
 
         service_scheduler(h);
         sample(h);
+        if (h->observer)
+                h->observer(h, h->observer_userdata);
+}
+
+void vt_harness_set_observer(struct vt_harness *h, void (*fn)(struct vt_harness *h, void *userdata), void *userdata) {
+        h->observer = fn;
+        h->observer_userdata = userdata;
 }
 
 static void on_scheduler_wake(struct event_source *s, uint64_t usec, void *userdata) {

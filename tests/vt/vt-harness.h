@@ -92,6 +92,10 @@ int64_t vt_harness_run_for(struct vt_harness *h, uint64_t ms);
  * -ETIMEDOUT when it was not within max_ms. */
 int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint64_t max_ms);
 
+/* Called after every callback of the loop, once the scheduler was serviced and the record
+ * sampled (NULL: none): a test's observer of what the chair does at every instant. */
+void vt_harness_set_observer(struct vt_harness *h, void (*fn)(struct vt_harness *h, void *userdata), void *userdata);
+
 /* The simulated panel: a key held (by its enum chair_key; the map's code) and released. */
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k);
 int vt_harness_key_up(struct vt_harness *h);
