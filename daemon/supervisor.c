@@ -514,7 +514,10 @@ static void check_all(struct supervisor *sup) {
                         return;
                 }
         }
-        if (session_elapsed_usec(sup->d->session) > lim->max_session_s * USEC_PER_SEC) {
+        /* The settling after a program that ran its whole (timer-capped) length is not a
+         * session running long: every actuator is on its way to rest. */
+        if (session_get_state(sup->d->session) != SESSION_SETTLING &&
+            session_elapsed_usec(sup->d->session) > lim->max_session_s * USEC_PER_SEC) {
                 supervisor_trip(sup, CHAIR_FAULT_SESSION_TOO_LONG, "the session ran longer than %u minutes", lim->max_session_s / 60);
                 return;
         }
