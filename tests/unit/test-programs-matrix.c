@@ -31,28 +31,21 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "chair-hw.h"
-#include "driver-sim.h"
+#include "chair-io.h"
 #include "macro.h"
 #include "precautions.h"
 #include "profile.h"
-#include "program-library.h"
-#include "settings.h"
-#include "vt-harness.h"
-#include "vt-observe.h"
+#include "vt-program.h"
 
 #define FIT_TOLERANCE_MS 30000
 #define TIMER_MIN 30
 #define MAX_CLASSES 32
-#define MAX_FAULT_TEXT 300
-#define MS 1000000ULL
 
 /* chairsim's --shoulder range is 300..780, the waist 400 mm lower (as the session assumes
  * after a scan). The tall shoulder is 730, not 760: on the 800 mm track the body scan gives
  * up at the top before it is 40 mm (SCAN_CLEAR_MM) clear of a shoulder above ~736 mm and
  * plans for 620 (a session bug, reported). */
 static const int32_t shoulders_mm[] = { 500, 730 };
-#define WAIST_BELOW_SHOULDER_MM 400
 #define SCAN_TOLERANCE_MM 10
 static const uint32_t lengths_min[] = { 10, 20, 30, 0 };
 
@@ -86,98 +79,6 @@ static struct program *load(const char *dir, const char *file) {
         return p;
 }
 
-/* One run, watched at every callback of the harness. */
-struct run {
-        const struct program *p;
-        uint32_t asked_s;                 /* capped by the timer */
-        int32_t shoulder;                 /* the person's */
-        struct vt_observer obs;
-        struct timeline *plan;            /* the session's plan, planned again alike */
-        size_t next_cmd;
-        bool running;
-        uint64_t start_ns, end_ns;        /* the program: loaded, finished (settling) */
-        uint64_t moving_ms;               /* the travel motor on while the program runs */
-        uint64_t moving_since_ns;         /* + 1; 0: stopped */
-        char first_fault[MAX_FAULT_TEXT];
-};
-
-static void on_observer_fault(void *userdata, int step, const char *code, const char *message) {
-        struct run *r = userdata;
-        if (!r->first_fault[0])
-                snprintf(r->first_fault, sizeof r->first_fault, "%s in step %d: %s", code, step, message);
-}
-
-static uint64_t now_ns(struct vt_harness *h) {
-        return vt_harness_now_us(h) * 1000;
-}
-
-static void on_running(struct vt_harness *h, struct run *r) {
-        struct chair_core *c = vt_harness_core(h);
-        int32_t shoulder = session_shoulder_mm(c->session);
-        struct plan_request req = {
-                .intensity = session_settings(c->session)->intensity,
-                .duration_s = r->asked_s,
-                .scan = { shoulder, MAX(0, shoulder - WAIST_BELOW_SHOULDER_MM) },
-                .track_length_mm = c->map.track_length_mm,
-                .heat = true,
-                .precautions = chair_settings_precautions(c->settings),
-        };
-        struct precaution_caps caps;
-        char msg[256];
-        int k;
-
-        r->running = true;
-        r->start_ns = now_ns(h);
-        /* The body scan found this person's shoulder. */
-        if (abs(shoulder - r->shoulder) > SCAN_TOLERANCE_MM)
-                print_error("%s: the scan found the shoulder at %d mm, the person's is at %d\n", r->p->id, shoulder, r->shoulder);
-        assert_in_range(shoulder, r->shoulder - SCAN_TOLERANCE_MM, r->shoulder + SCAN_TOLERANCE_MM);
-        k = program_library_plan(c->library, r->p->id, &req, &r->plan, msg, sizeof msg);
-        if (k < 0)
-                print_error("%s planned again (intensity %u, %u s, shoulder %d): %s\n", r->p->id, req.intensity, req.duration_s, shoulder, msg);
-        assert_int_equal(k, 0);
-        precautions_evaluate(req.precautions, NULL, &caps, msg, sizeof msg);
-        precautions_limit_timeline(&caps, r->plan, NULL);
-        /* The same plan as the session's, or the sweep ends judged are not the ones it runs. */
-        assert_int_equal((r->plan->duration_ms + 999) / 1000, session_duration_s(c->session));
-}
-
-static void observe(struct vt_harness *h, void *userdata) {
-        struct run *r = userdata;
-        struct chair_core *c = vt_harness_core(h);
-        enum session_state st = session_get_state(c->session);
-        uint64_t now = now_ns(h);
-        int32_t enc = 0, pos;
-
-        if (!r->running && st == SESSION_RUNNING)
-                on_running(h, r);
-        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
-                int32_t v = chair_hw_get_output(c->hw, o);
-                if (v != r->obs.image[o])
-                        vt_observer_output(&r->obs, o, v, now);
-        }
-        chair_hw_read_input(c->hw, CHAIR_IN_ENCODER, &enc);
-        pos = enc / MAX(1, c->map.pulses_per_mm);
-        while (r->plan && !r->end_ns && r->next_cmd < r->plan->n_cmds &&
-               r->start_ns + (uint64_t) r->plan->cmds[r->next_cmd].at_ms * MS <= now)
-                vt_observer_command(&r->obs, &r->plan->cmds[r->next_cmd++], pos, now);
-        vt_observer_position(&r->obs, pos);
-        if (r->running && !r->end_ns) {
-                bool on = r->obs.image[CHAIR_OUT_TRAVEL_MOTOR] != 0;
-                if (r->moving_since_ns && !on) {
-                        r->moving_ms += (now - (r->moving_since_ns - 1)) / MS;
-                        r->moving_since_ns = 0;
-                } else if (!r->moving_since_ns && on)
-                        r->moving_since_ns = now + 1;
-                if (st != SESSION_RUNNING && st != SESSION_PAUSED) {
-                        r->end_ns = now;
-                        vt_observer_program_end(&r->obs, now);
-                        if (r->moving_since_ns)
-                                r->moving_ms += (now - (r->moving_since_ns - 1)) / MS;
-                }
-        }
-}
-
 static unsigned runs, refusals;
 static double cpu_s;
 
@@ -189,7 +90,6 @@ static double cpu_now(void) {
 
 struct result {
         bool refused;
-        uint32_t intensity;               /* what ran, after the conditions' cap */
         uint32_t planned_ms;
         uint64_t moving_ms;
 };
@@ -198,89 +98,56 @@ static void run_one(const struct program *p, uint32_t intensity, uint32_t length
                     int32_t shoulder, struct result *ret) {
         const char *cond[2] = { condition, NULL };
         uint32_t asked_s = MIN(length_min ? length_min * 60 : p->duration_s, TIMER_MIN * 60u);
-        struct run *r = calloc(1, sizeof *r);
-        struct vt_harness *h = NULL;
-        struct chair_error e = CHAIR_ERROR_NULL;
+        struct vt_program_result r;
         struct precaution_caps caps;
-        struct chair_core *c;
-        char refusal[200], states[256], what[200];
-        const struct vt_record *rec;
-        const struct vt_fault_event *f;
+        char refusal[200], what[200], fault[400];
         bool refused;
-        int k;
 
-        assert_non_null(r);
-        memset(ret, 0, sizeof *ret);
         runs++;
         snprintf(what, sizeof what, "%s intensity %u, %u min asked, shoulder %d mm, condition %s", p->id, intensity,
                  length_min, shoulder, condition ? condition : "none");
         refused = precautions_evaluate(condition ? cond : NULL, p, &caps, refusal, sizeof refusal) < 0;
-        ret->intensity = CLAMP(intensity, 1u, MIN(5u, caps.max_intensity));
-        r->p = p;
-        r->asked_s = asked_s;
-        r->shoulder = shoulder;
-
-        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .log_level = getenv("MCD_MATRIX_DEBUG") ? LOG_INFO : LOG_ERR, .no_output_record = true }, &h), 0);
-        c = vt_harness_core(h);
-        assert_int_equal(chair_driver_sim_set_person(vt_harness_sim(h), shoulder, shoulder - WAIST_BELOW_SHOULDER_MM), 0);
-        if (condition)
-                assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = cond }, NULL), 0);
-        assert_int_equal(session_set_timer(c->session, TIMER_MIN, &e), 0);
-        vt_observer_init(&r->obs, ret->intensity, &caps,
-                         &(struct travel_limits) { 40, c->map.limits.travel_margin_pct, c->map.limits.travel_timeout_ms },
-                         100, on_observer_fault, r);
-        vt_harness_set_observer(h, observe, r);
-        k = session_start(c->session, p->id,
-                          &(struct session_options) { .intensity = intensity, .duration_s = length_min * 60, .scan = 1, .heat = true },
-                          &e);
-        if (refused) {
-                if (k >= 0)
-                        print_error("%s: started although the condition refuses it (%s)\n", what, refusal);
-                assert_true(k < 0);
+        assert_int_equal(vt_program_run(&(struct vt_program_options) {
+                                 .program = p->id,
+                                 .intensity = intensity,
+                                 .duration_s = length_min * 60,
+                                 .timer_min = TIMER_MIN,
+                                 .conditions = condition ? cond : NULL,
+                                 .shoulder_mm = shoulder,
+                                 .scan = true,
+                                 .log_level = getenv("MCD_MATRIX_DEBUG") ? LOG_INFO : 0,
+                         }, &r), 0);
+        ret->refused = r.refused;
+        ret->planned_ms = r.planned_ms;
+        ret->moving_ms = r.moving_ms;
+        if (refused || r.refused) {
+                if (refused != r.refused)
+                        print_error("%s: %s\n", what, r.refused ? r.refusal : "started although the condition refuses it");
+                assert_int_equal(r.refused, refused);
                 refusals++;
-                ret->refused = true;
-                goto out;
+                return;
         }
-        if (k < 0)
-                print_error("%s: refused: %s\n", what, e.message);
-        assert_int_equal(k, 0);
-        k = vt_harness_run_until_state(h, SESSION_IDLE, (TIMER_MIN + 10) * 60 * 1000);
-        vt_observer_finish(&r->obs, now_ns(h));
-
-        rec = vt_harness_record(h);
-        f = vt_harness_first_fault(h);
-        vt_harness_states_string(h, states, sizeof states);
-        ret->planned_ms = r->plan ? r->plan->duration_ms : 0;
-        ret->moving_ms = r->moving_ms;
-        if (k < 0 || f || r->first_fault[0] || rec->n_finished != 1 || strcmp(rec->finished[0].reason, "completed") != 0 ||
-            session_settings(c->session)->intensity != ret->intensity)
-                print_error("%s: states %s, %s%s%s, fault %s: %s, observed %s\n", what, states,
-                            rec->n_finished ? "finished " : "not finished", rec->n_finished ? rec->finished[0].reason : "",
-                            "", f ? f->code : "none", f ? f->message : "", r->first_fault[0] ? r->first_fault : "nothing wrong");
-        assert_null(f);
-        assert_int_equal(k, 0);
-        assert_string_equal(r->first_fault, "");
-        assert_int_equal(rec->n_finished, 1);
-        assert_string_equal(rec->finished[0].reason, "completed");
-        assert_string_equal(states, "scanning running settling idle");
-        assert_int_equal(session_settings(c->session)->intensity, ret->intensity);
+        if (!r.idle || r.n_faults || r.n_finished != 1 || strcmp(r.finished, "completed") != 0 ||
+            r.intensity != CLAMP(intensity, 1u, MIN(5u, caps.max_intensity)) ||
+            abs(r.scanned_shoulder_mm - shoulder) > SCAN_TOLERANCE_MM)
+                print_error("%s: states %s, finished %s, intensity %u, shoulder scanned at %d, %s\n", what, r.states,
+                            r.finished[0] ? r.finished : "never", r.intensity, r.scanned_shoulder_mm,
+                            vt_program_first_fault(&r, fault, sizeof fault));
+        assert_int_equal(r.n_faults, 0);
+        assert_true(r.idle);
+        assert_int_equal(r.n_finished, 1);
+        assert_string_equal(r.finished, "completed");
+        assert_string_equal(r.states, "scanning running settling idle");
+        /* The body scan found this person's shoulder; the conditions' cap is what ran. */
+        assert_in_range(r.scanned_shoulder_mm, shoulder - SCAN_TOLERANCE_MM, shoulder + SCAN_TOLERANCE_MM);
+        assert_int_equal(r.intensity, CLAMP(intensity, 1u, MIN(5u, caps.max_intensity)));
         /* Fitted to the asked length; the timer caps it. */
-        assert_in_range(ret->planned_ms, 1000ULL * asked_s - MIN(1000ULL * asked_s, FIT_TOLERANCE_MS),
+        assert_in_range(r.planned_ms, 1000ULL * asked_s - MIN(1000ULL * asked_s, FIT_TOLERANCE_MS),
                         MIN(1000ULL * asked_s + FIT_TOLERANCE_MS, TIMER_MIN * 60000ULL));
         /* The program ran its plan (to the second the session's tick rounds to). */
-        assert_in_range((r->end_ns - r->start_ns) / MS, ret->planned_ms, ret->planned_ms + 1500);
-        assert_int_equal(r->obs.sweeps_missed, 0);
-        assert_true(r->obs.longest_run_ms[CHAIR_OUT_TRAVEL_MOTOR] < chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms);
-        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
-                if (!chair_output_info(o)->indicator)
-                        assert_int_equal(vt_harness_output(h, o), chair_output_info(o)->safe_value);
-out:
-        if (r->plan) {
-                timeline_free(r->plan);
-                free(r->plan);
-        }
-        free(r);
-        vt_harness_free(h);
+        assert_in_range(r.ran_ms, r.planned_ms, r.planned_ms + 1500);
+        assert_int_equal(r.sweeps_missed, 0);
+        assert_true(r.longest_travel_run_ms < chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms);
 }
 
 /* Which runs this process makes: MCD_MATRIX_SHARD=I/N (the ctest entries share the matrix out,
