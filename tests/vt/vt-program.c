@@ -6,6 +6,7 @@
 #include <syslog.h>
 
 #include "chair-hw.h"
+#include "core.h"
 #include "driver-sim.h"
 #include "macro.h"
 #include "precautions.h"
@@ -44,7 +45,7 @@ static void add_fault(struct run *r, int step, uint64_t at_ns, const char *code,
                 return;
         f = &ret->faults[ret->n_faults++];
         f->step = step;
-        f->at_ms = r->start_ns && at_ns > r->start_ns ? (at_ns - r->start_ns) / MS : 0;
+        f->at_ms = r->running && at_ns > r->start_ns ? (at_ns - r->start_ns) / MS : 0;
         snprintf(f->code, sizeof f->code, "%s", code);
         snprintf(f->message, sizeof f->message, "%s", message);
 }
@@ -200,10 +201,26 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                 k = 0;
                 goto out;
         }
-        k = vt_harness_run_until_state(h, SESSION_IDLE, (uint64_t) (timer_min + SETTLE_MAX_MIN) * 60 * 1000);
-        if (k == -ELOOP)
-                goto out;
-        ret->idle = k == 0;
+        if (o->inject) {
+                if (vt_harness_run_for(h, o->inject_at_ms) < 0) {
+                        k = -ELOOP;
+                        goto out;
+                }
+                k = chair_core_sim_inject_fault(c, vt_harness_sim(h), o->inject, true);
+                if (k < 0)
+                        goto out;
+        }
+        /* To idle, or to a fault (latched: it stays). */
+        for (uint64_t end = vt_harness_now_ms(h) + (uint64_t) (timer_min + SETTLE_MAX_MIN) * 60 * 1000;;) {
+                enum session_state st = session_get_state(c->session);
+                if (st == SESSION_IDLE || st == SESSION_FAULT || vt_harness_now_ms(h) >= end)
+                        break;
+                if (vt_harness_run_for(h, 1000) < 0) {
+                        k = -ELOOP;
+                        goto out;
+                }
+        }
+        ret->idle = session_get_state(c->session) == SESSION_IDLE;
         vt_observer_finish(&r->obs, now_ns(h));
 
         rec = vt_harness_record(h);
@@ -212,7 +229,7 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                 uint64_t at_ns = f->at_us * 1000;  /* since the harness's start, as start_ns */
                 if (f->cleared)
                         continue;
-                add_fault(r, r->start_ns && at_ns >= r->start_ns ? step_at(r, (at_ns - r->start_ns) / MS) : -1, at_ns,
+                add_fault(r, r->running && at_ns >= r->start_ns ? step_at(r, (at_ns - r->start_ns) / MS) : -1, at_ns,
                           f->code, f->message);
         }
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++) {

@@ -27,6 +27,10 @@ struct vt_program_options {
         int32_t shoulder_mm;              /* the seated person (waist 400 mm lower); 0: the sim's 620 */
         bool scan;                        /* Start with a body scan */
         int log_level;                    /* 0: errors only */
+        /* A fault of the sim chair's (chair_driver_sim_fault_name()) injected that long after
+         * the start: a test of the run's own reporting. NULL: none. */
+        const char *inject;
+        uint32_t inject_at_ms;
 };
 
 struct vt_program_fault {
