@@ -12,6 +12,7 @@
 #include "scheduler.h"
 #include "travel.h"
 #include "vt-chair.h"
+#include "vt-observe.h"
 
 #define MS 1000000ULL
 #define TRACK_MM 800
@@ -22,96 +23,49 @@ struct vt {
         struct vt_record *rec;
         struct chair_physics phys;
         struct scheduler *sched;
-        struct travel_limits travel;
         uint64_t now;                         /* ns of the wake-up being served */
-        int32_t image[_CHAIR_OUT_MAX];        /* as the router keeps it */
-        uint64_t run_since[_CHAIR_OUT_MAX];   /* ns + 1 of the current run's start, 0 none */
         bool faulted;
-        int step;                             /* the program's step running, -1 before the first */
-        struct plan_limits limits;
-        const struct precaution_caps *caps;
-
-        /* the sweep being watched */
-        bool sweep_on;
-        int32_t sweep_end[2];
-        bool reached[2];
-        uint64_t sweep_from_ns, sweep_needs_ns;
+        struct vt_observer obs;               /* over-limit, on-time runs, sweep ends (vt-observe.h) */
 };
 
-static void fault(struct vt *v, const char *code, const char *fmt, ...) _printf_(3, 4);
-static void fault(struct vt *v, const char *code, const char *fmt, ...) {
+static void record_fault(struct vt *v, int step, const char *code, const char *message) {
         struct vt_record *r = v->rec;
-        va_list ap;
 
         v->faulted = true;
         if (r->n_faults >= VT_MAX_FAULTS)
                 return;
         struct vt_fault *f = &r->faults[r->n_faults++];
         snprintf(f->code, sizeof f->code, "%s", code);
+        snprintf(f->message, sizeof f->message, "%s", message);
         f->at_ms = v->now / MS;
-        f->step = v->step;
+        f->step = step;
+}
+
+static void on_observer_fault(void *userdata, int step, const char *code, const char *message) {
+        record_fault(userdata, step, code, message);
+}
+
+static void fault(struct vt *v, const char *code, const char *fmt, ...) _printf_(3, 4);
+static void fault(struct vt *v, const char *code, const char *fmt, ...) {
+        char message[160];
+        va_list ap;
+
         va_start(ap, fmt);
-        vsnprintf(f->message, sizeof f->message, fmt, ap);
+        vsnprintf(message, sizeof message, fmt, ap);
         va_end(ap);
+        record_fault(v, v->obs.step, code, message);
 }
 
-static void end_run(struct vt *v, enum chair_output out) {
-        if (!v->run_since[out])
-                return;
-        uint64_t len = (v->now - (v->run_since[out] - 1)) / MS;
-        v->rec->longest_run_ms[out] = MAX(v->rec->longest_run_ms[out], len);
-        v->run_since[out] = 0;
-}
-
-/* Nothing beyond what the intensity and the declared conditions allow. */
-static void over_limit(struct vt *v, enum chair_output out, int32_t value) {
-        const char *name = chair_output_info(out)->name;
-
-        switch (out) {
-        case CHAIR_OUT_DEPTH:
-                if (value > v->limits.depth)
-                        fault(v, "over-limit", "%s %d, at most %d at intensity %u", name, value, v->limits.depth,
-                              v->rec->intensity);
-                return;
-        case CHAIR_OUT_KNEAD_MOTOR:
-        case CHAIR_OUT_TAP_MOTOR:
-                if (abs(value) > v->limits.duty)
-                        fault(v, "over-limit", "%s %d %%, at most %d %% at intensity %u", name, value, v->limits.duty,
-                              v->rec->intensity);
-                return;
-        default:
-                break;
-        }
-        if (!value)
-                return;
-        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
-                if (out == chair_heat_zone_output(z) && v->caps->no_heat)
-                        fault(v, "over-limit", "%s on although the conditions forbid heat", name);
-        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
-                if (out == chair_air_zone_valve(z) && (v->caps->forbidden_air_zones & (1u << z)))
-                        fault(v, "over-limit", "%s open although the conditions forbid that zone", name);
-}
-
-/* The router's bookkeeping of on-time runs, by its rule (chair_output_starts_run). */
 static int vt_set_output(void *userdata, enum chair_output out, int32_t value) {
         struct vt *v = userdata;
         const struct chair_output_info *info = chair_output_info(out);
-        int32_t old = v->image[out];
 
         if (!info)
                 return -EINVAL;
         if (value < info->min || value > info->max)
                 return -ERANGE;
-        if (value == info->safe_value || chair_output_starts_run(out, old, value))
-                end_run(v, out);
-        if (chair_output_starts_run(out, old, value)) {
-                v->run_since[out] = v->now + 1;
-                if (out == CHAIR_OUT_TRAVEL_MOTOR)
-                        v->rec->travel_runs++;
-        }
-        v->image[out] = value;
+        vt_observer_output(&v->obs, out, value, v->now);
         chair_physics_set_output(&v->phys, out, value);
-        over_limit(v, out, value);
         return 0;
 }
 
@@ -125,58 +79,15 @@ static int32_t roller_mm(struct vt *v) {
         return chair_physics_input(&v->phys, CHAIR_IN_ENCODER) / v->phys.params.pulses_per_mm;
 }
 
-/* A sweep is judged when the next roller command replaces it: if it had the time to reach its
- * first end and then make one whole stroke, it must have reached both ends. */
-static void sweep_close(struct vt *v) {
-        if (!v->sweep_on)
-                return;
-        v->sweep_on = false;
-        if (v->reached[0] && v->reached[1])
-                v->rec->sweeps_both_ends++;
-        if (v->now - v->sweep_from_ns < v->sweep_needs_ns)
-                return;
-        v->rec->sweeps_checked++;
-        if (!v->reached[0] || !v->reached[1]) {
-                v->rec->sweeps_missed++;
-                fault(v, "sweep-end-missed", "the sweep %d..%d mm from %llu s did not reach %d mm",
-                      v->sweep_end[0], v->sweep_end[1], (unsigned long long) (v->sweep_from_ns / MS / 1000),
-                      v->sweep_end[v->reached[0] ? 1 : 0]);
-        }
-}
-
-static void sweep_watch(struct vt *v) {
-        int32_t pos = roller_mm(v);
-        for (int k = 0; v->sweep_on && k < 2; k++)
-                if (abs(pos - v->sweep_end[k]) <= TRAVEL_ARRIVED_MM + 1)
-                        v->reached[k] = true;
-}
-
-static void on_roller_command(struct vt *v, const struct timeline_cmd *c) {
-        int32_t speed = travel_effective_speed(c->arg * (v->o->speed_pct ? v->o->speed_pct : 100) / 100, &v->travel);
-        int32_t pos = roller_mm(v);
-
-        sweep_close(v);
-        if (c->channel != TL_ROLLER_SWEEP)
-                return;
-        v->rec->sweeps++;
-        v->sweep_on = true;
-        v->sweep_end[0] = timeline_sweep_first(c->value);
-        v->sweep_end[1] = timeline_sweep_second(c->value);
-        v->reached[0] = v->reached[1] = false;
-        v->sweep_from_ns = v->now;
-        v->sweep_needs_ns = (travel_stroke_ms(v->sweep_end[0] - pos, speed, &v->travel) +
-                             travel_stroke_ms(v->sweep_end[1] - v->sweep_end[0], speed, &v->travel)) * MS;
-}
-
 /* The supervisor's checks that a healthy program must never trip, by its own rules. */
 static void check(struct vt *v) {
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
-                if (v->run_since[o] && chair_output_over_on_time(o, (v->now - (v->run_since[o] - 1)) / 1000)) {
+                if (v->obs.run_since[o] && chair_output_over_on_time(o, (v->now - (v->obs.run_since[o] - 1)) / 1000)) {
                         fault(v, "output-max-on-time", "%s stayed on longer than %u s", chair_output_info(o)->name,
                               chair_output_info(o)->max_on_ms / 1000);
                         return;
                 }
-        if (v->image[CHAIR_OUT_TRAVEL_MOTOR] && travel_overdue(scheduler_roller_deadline_ns(v->sched), v->now))
+        if (v->obs.image[CHAIR_OUT_TRAVEL_MOTOR] && travel_overdue(scheduler_roller_deadline_ns(v->sched), v->now))
                 fault(v, "travel-timeout", "the roller did not arrive in time (at %d mm)", roller_mm(v));
 }
 
@@ -213,8 +124,6 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
         }
         v->o = o;
         v->rec = ret;
-        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
-                v->image[i] = chair_output_info(i)->safe_value;
         chair_physics_default_params(&params);
         params.track_length_mm = TRACK_MM;
         params.shoulder_mm = po.scan.shoulder_mm;
@@ -222,9 +131,6 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
         chair_physics_init(&v->phys, &params);
         v->phys.roller_mm = o->start_mm < 0 ? 0 : o->start_mm ? o->start_mm : po.scan.shoulder_mm + 40;
         v->phys.encoder = v->phys.roller_mm * params.pulses_per_mm;
-        v->travel = (struct travel_limits) { cfg.max_speed_mm_s,
-                                             o->travel_margin_pct ? o->travel_margin_pct : TRAVEL_MARGIN_PCT_DEFAULT,
-                                             cfg.travel_timeout_ms };
 
         /* As the session does: the conditions' caps for the plan, then the last-line filter. */
         if (precautions_evaluate(o->conditions, p, &ret->caps, ret->refusal, sizeof ret->refusal) < 0) {
@@ -237,9 +143,11 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
         po.caps_given = true;
         po.caps = ret->caps;
         po.no_heat = ret->caps.no_heat;
-        v->caps = &ret->caps;
-        v->step = -1;
-        planner_limits(ret->intensity, &ret->caps, &v->limits);
+        vt_observer_init(&v->obs, ret->intensity, &ret->caps,
+                         &(struct travel_limits) { cfg.max_speed_mm_s,
+                                                   o->travel_margin_pct ? o->travel_margin_pct : TRAVEL_MARGIN_PCT_DEFAULT,
+                                                   cfg.travel_timeout_ms },
+                         o->speed_pct, on_observer_fault, v);
         r = planner_plan(p, &po, t);
         if (r < 0)
                 goto out;
@@ -262,10 +170,7 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                 /* What the scheduler executes at this wake-up, as the harness sees it. */
                 while (plan && next_cmd < plan->n_cmds && (uint64_t) plan->cmds[next_cmd].at_ms * MS <= v->now) {
                         const struct timeline_cmd *c = &plan->cmds[next_cmd++];
-                        if (c->channel == TL_STEP)
-                                v->step = c->arg;
-                        if (c->channel == TL_ROLLER_POSITION || c->channel == TL_ROLLER_SWEEP)
-                                on_roller_command(v, c);
+                        vt_observer_command(&v->obs, c, roller_mm(v), v->now);
                 }
                 next = scheduler_service(v->sched, v->now);
                 while (scheduler_pop_event(v->sched, &ev)) {
@@ -274,7 +179,7 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                                         plan = NULL;
                                 timeline_free(ev.ptr);
                         } else if (ev.type == SCHED_EV_FINISHED) {
-                                sweep_close(v);
+                                vt_observer_program_end(&v->obs, v->now);
                                 settling = true;
                         } else if (ev.type == SCHED_EV_SETTLED) {
                                 ret->settled = true;
@@ -291,20 +196,25 @@ int vt_run_program(const struct program *p, const struct vt_options *o, struct v
                         next = v->now + MS;
                 /* Timeline commands are due on whole ms; controllers tick on whole ms from 0. */
                 uint32_t dt_ms = (uint32_t) ((next - v->now + MS - 1) / MS);
-                if (v->image[CHAIR_OUT_TRAVEL_MOTOR] && !settling)
+                if (v->obs.image[CHAIR_OUT_TRAVEL_MOTOR] && !settling)
                         ret->moving_ms += dt_ms;
                 chair_physics_step(&v->phys, dt_ms);
                 v->now += dt_ms * MS;
-                sweep_watch(v);
+                vt_observer_position(&v->obs, roller_mm(v));
                 if (o->creep_at_ms && v->now >= (uint64_t) o->creep_at_ms * MS)
                         v->phys.params.max_speed_mm_s = MAX(1, params.max_speed_mm_s / 20);
         }
-        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++) {
-                end_run(v, (enum chair_output) i);
-                if (ret->settled && v->image[i] != chair_output_info(i)->safe_value)
+        vt_observer_finish(&v->obs, v->now);
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+                if (ret->settled && v->obs.image[i] != chair_output_info(i)->safe_value)
                         fault(v, "unsafe-at-end", "%s is %d once settled (safe: %d)", chair_output_info(i)->name,
-                              v->image[i], chair_output_info(i)->safe_value);
-        }
+                              v->obs.image[i], chair_output_info(i)->safe_value);
+        memcpy(ret->longest_run_ms, v->obs.longest_run_ms, sizeof ret->longest_run_ms);
+        ret->travel_runs = v->obs.travel_runs;
+        ret->sweeps = v->obs.sweeps;
+        ret->sweeps_checked = v->obs.sweeps_checked;
+        ret->sweeps_missed = v->obs.sweeps_missed;
+        ret->sweeps_both_ends = v->obs.sweeps_both_ends;
         ret->ran_ms = v->now / MS;
         r = 0;
         scheduler_free(v->sched);

@@ -35,7 +35,9 @@ depth = 11
 
 
 def chairctl(*args, env=None):
-    return subprocess.run([chairtest.binary("chairctl"), *args], capture_output=True, text=True, timeout=30,
+    # profile check runs each program on the whole chair in virtual time: 45 sessions for the
+    # shipped programs, about a minute under ASan on a loaded machine.
+    return subprocess.run([chairtest.binary("chairctl"), *args], capture_output=True, text=True, timeout=180,
                           env=env)
 
 

@@ -49,6 +49,8 @@ struct vt_harness {
         struct vt_finished *finished;
         size_t n_finished, allocated_finished;
         struct vt_record record;
+        void (*observer)(struct vt_harness *h, void *userdata);
+        void *observer_userdata;
 };
 
 /* Grows *array (of size elements) by one; NULL when out of memory (the record then ends). */
@@ -134,6 +136,13 @@ static void after_callback(void *userdata) {
         if (!h->scheduler_stalled)
                 service_scheduler(h);
         sample(h);
+        if (h->observer)
+                h->observer(h, h->observer_userdata);
+}
+
+void vt_harness_set_observer(struct vt_harness *h, void (*fn)(struct vt_harness *h, void *userdata), void *userdata) {
+        h->observer = fn;
+        h->observer_userdata = userdata;
 }
 
 void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled) {

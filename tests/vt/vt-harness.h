@@ -110,6 +110,10 @@ int64_t vt_harness_lease_until_us(struct vt_harness *h);
  * unstalled, it catches up at once. */
 void vt_harness_stall_scheduler(struct vt_harness *h, bool stalled);
 
+/* Called after every callback of the loop, once the scheduler was serviced and the record
+ * sampled (NULL: none): a test's observer of what the chair does at every instant. */
+void vt_harness_set_observer(struct vt_harness *h, void (*fn)(struct vt_harness *h, void *userdata), void *userdata);
+
 /* The simulated panel: a key held (by its enum chair_key; the map's code) and released. */
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k);
 int vt_harness_key_up(struct vt_harness *h);

@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "atomic-file.h"
 #include "chair-client.h"
@@ -19,7 +22,7 @@
 #include "profile-plot.h"
 #include "profile.h"
 #include "untrusted-file.h"
-#include "vt-chair.h"
+#include "vt-program.h"
 
 #define UPLOAD_MAX PROFILE_FILE_MAX
 
@@ -46,15 +49,48 @@ static int load(const char *path, struct program **ret) {
         return r;
 }
 
-/* The program in virtual time (daemon/vt-chair.h) at every intensity, at the default length on
- * the reference body: every fault or limit it would hit, named by the FILE:LINE of the step
- * running then. Returns how many runs hit something. */
-static unsigned check_runs(const char *path, const struct program *p, uint32_t *ret_planned_ms) {
-        unsigned bad = 0;
+/* A copy of the file alone in a new directory: the whole chair's program library loads it
+ * from there. */
+static int stage(const char *path, const struct program *p, char *dir, size_t dir_size, char *file, size_t file_size) {
+        const char *tmp = getenv("TMPDIR");
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r;
 
+        char err[256];
+
+        r = read_untrusted_file(AT_FDCWD, path, path, PROFILE_FILE_MAX, UNTRUSTED_TEXT, &text, &len, err, sizeof err);
+        if (r < 0)
+                return r;
+        snprintf(dir, dir_size, "%s/chairctl-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(dir))
+                return -errno;
+        snprintf(file, file_size, "%s/%.64s.ini", dir, p->id);
+        r = write_file_atomic(file, text, len, 0644);
+        if (r < 0)
+                rmdir(dir);
+        return r;
+}
+
+/* The program on the whole chair in virtual time (tests/vt/vt-program.h: the real session,
+ * scheduler and supervisor on the simulated chair) at every intensity, at the default length
+ * (the timer at 30 min) on the reference person: every fault or limit it would hit, named by
+ * the FILE:LINE of the step running then. Returns how many runs hit something. */
+static unsigned check_runs(const char *path, const struct program *p, uint32_t *ret_planned_ms) {
+        char dir[PATH_MAX], file[PATH_MAX + 80];
+        unsigned bad = 0;
+        int k;
+
+        k = stage(path, p, dir, sizeof dir, file, sizeof file);
+        if (k < 0) {
+                fprintf(stderr, "%s: cannot stage it for the virtual-time run: %s\n", path, strerror(-k));
+                return 1;
+        }
         for (uint32_t intensity = 1; intensity <= 5; intensity++) {
-                struct vt_record r;
-                int k = vt_run_program(p, &(struct vt_options) { .intensity = intensity }, &r);
+                struct vt_program_result r;
+                k = vt_program_run(&(struct vt_program_options) { .program = p->id, .profiles_dir = dir,
+                                                                  .intensity = intensity, .log_level = LOG_ALERT },
+                                   &r);
                 if (k < 0) {
                         fprintf(stderr, "%s: cannot run at intensity %u: %s\n", path, intensity, strerror(-k));
                         bad++;
@@ -63,15 +99,20 @@ static unsigned check_runs(const char *path, const struct program *p, uint32_t *
                 if (intensity == p->intensity)
                         *ret_planned_ms = r.planned_ms;
                 for (unsigned f = 0; f < r.n_faults; f++) {
-                        const struct vt_fault *v = &r.faults[f];
+                        const struct vt_program_fault *v = &r.faults[f];
                         unsigned line = v->step >= 0 && (size_t) v->step < p->n_steps ? p->steps[v->step].line : 1;
                         fprintf(stderr, "%s:%u: at intensity %u, %llu s in: %s: %s\n", path, line, intensity,
                                 (unsigned long long) (v->at_ms / 1000), v->code, v->message);
                 }
-                if (!r.n_faults && !r.settled)
-                        fprintf(stderr, "%s:1: at intensity %u: the chair did not settle\n", path, intensity);
-                bad += r.n_faults || !r.settled;
+                if (r.refused)
+                        fprintf(stderr, "%s:1: at intensity %u: refused: %s\n", path, intensity, r.refusal);
+                else if (!r.n_faults && (!r.idle || strcmp(r.finished, "completed") != 0))
+                        fprintf(stderr, "%s:1: at intensity %u: the session went %s, ended %s\n", path, intensity,
+                                r.states, r.finished[0] ? r.finished : "never");
+                bad += r.refused || r.n_faults || !r.idle || strcmp(r.finished, "completed") != 0;
         }
+        unlink(file);
+        rmdir(dir);
         return bad;
 }
 
