@@ -102,13 +102,11 @@ static int on_test_stall(sd_event_source *s, const struct signalfd_siginfo *si, 
  * starts by making every output safe. */
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
         struct chair_daemon *d = userdata;
-        struct scheduler_stats st;
+        uint64_t wakeups = scheduler_wakeups(d->scheduler);
         bool scheduler_ok, supervisor_ok;
 
-        scheduler_get_stats(d->scheduler, &st);
-        scheduler_ok = scheduler_get_mode(d->scheduler) == SCHEDULER_IDLE ||
-                       st.wakeups != d->watchdog_scheduler_wakeups;
-        d->watchdog_scheduler_wakeups = st.wakeups;
+        scheduler_ok = scheduler_get_mode(d->scheduler) == SCHEDULER_IDLE || wakeups != d->watchdog_scheduler_wakeups;
+        d->watchdog_scheduler_wakeups = wakeups;
         supervisor_ok = supervisor_progressed(d->supervisor);
         if (scheduler_ok && supervisor_ok)
                 sd_notify(false, "WATCHDOG=1");

@@ -839,6 +839,10 @@ size_t scheduler_get_histogram(struct scheduler *s, enum scheduler_histogram whi
         return latency_hist_bins(which == SCHED_HIST_WAKEUPS ? &s->wakeups_late : &s->commands_late, ret);
 }
 
+uint64_t scheduler_wakeups(struct scheduler *s) {
+        return atomic_load(&s->wakeups);
+}
+
 uint32_t scheduler_program_ms(struct scheduler *s) {
         return atomic_load(&s->program_ms);
 }

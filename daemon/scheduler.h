@@ -145,6 +145,9 @@ void scheduler_get_stats(struct scheduler *s, struct scheduler_stats *ret);
  * returns how many. Percentiles in scheduler_stats are the largest whole microsecond of the bin
  * that holds them (for 1 us bins, the value itself, as cyclictest reports it). */
 size_t scheduler_get_histogram(struct scheduler *s, enum scheduler_histogram which, struct scheduler_hist_bin *ret);
+/* The thread's wake-ups so far: the progress counter the supervisor and the watchdog watch,
+ * without summarising the histograms. */
+uint64_t scheduler_wakeups(struct scheduler *s);
 uint32_t scheduler_program_ms(struct scheduler *s);  /* program time reached */
 enum scheduler_mode scheduler_get_mode(struct scheduler *s);
 /* What the controllers aim at, for D-Bus: air zones holding air, heat levels. */

@@ -486,11 +486,10 @@ static void check_on_times(struct supervisor *sup, uint64_t now) {
  * it hangs, and nothing it drives may stay on. */
 static void check_scheduler(struct supervisor *sup, uint64_t now) {
         enum scheduler_mode mode = scheduler_get_mode(sup->d->scheduler);
-        struct scheduler_stats st;
+        uint64_t wakeups = scheduler_wakeups(sup->d->scheduler);
 
-        scheduler_get_stats(sup->d->scheduler, &st);
-        if (st.wakeups != sup->scheduler_wakeups || mode == SCHEDULER_IDLE || mode == SCHEDULER_PAUSED) {
-                sup->scheduler_wakeups = st.wakeups;
+        if (wakeups != sup->scheduler_wakeups || mode == SCHEDULER_IDLE || mode == SCHEDULER_PAUSED) {
+                sup->scheduler_wakeups = wakeups;
                 sup->scheduler_progress_usec = now;
         } else if (now - sup->scheduler_progress_usec > USEC_PER_SEC) {
                 supervisor_trip(sup, CHAIR_FAULT_SCHEDULER_STALLED, "the scheduler's thread made no progress for a second");

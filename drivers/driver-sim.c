@@ -347,14 +347,3 @@ int chair_driver_sim_press_key(struct chair_driver *drv, int32_t code) {
         publish_inputs(s);
         return 0;
 }
-
-int chair_driver_sim_set_person(struct chair_driver *drv, int32_t shoulder_mm, int32_t waist_mm) {
-        struct sim_driver *s = (struct sim_driver *) drv;
-        if (drv->ops != &sim_ops || shoulder_mm <= waist_mm || waist_mm < 0 ||
-            shoulder_mm > s->physics.params.track_length_mm)
-                return -EINVAL;
-        s->physics.params.shoulder_mm = shoulder_mm;
-        s->physics.params.waist_mm = waist_mm;
-        publish_inputs(s);
-        return 0;
-}
