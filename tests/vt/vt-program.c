@@ -252,8 +252,7 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
         k = 0;
 out:
         if (r->plan) {
-                timeline_free(r->plan);
-                free(r->plan);
+                timeline_free(r->plan); /* frees what it owns, the struct too */
         }
         free(r);
         vt_harness_free(h);
