@@ -86,3 +86,19 @@ extern const uint32_t chair_timer_minutes[CHAIR_TIMER_CHOICES];
 bool chair_timer_valid(uint32_t minutes);
 /* The panel's timer key: the next choice, after the longest the shortest. */
 uint32_t chair_timer_next(uint32_t minutes);
+
+/* Every vocabulary a client names in its help, completion and errors, each read from its one
+ * table (here and common/chair-io.h): vocab_join() writes its words with SEP between them into
+ * BUF (truncated to SIZE, VOCAB_NAMES_MAX holds any of them). */
+enum vocab_list {
+        VOCAB_TECHNIQUES, /* manual mode's: every technique but none */
+        VOCAB_AREAS,
+        VOCAB_WIDTHS,
+        VOCAB_AIR_ZONES,
+        VOCAB_HEAT_ZONES,
+        VOCAB_KEYS,
+        VOCAB_TIMERS,
+        _VOCAB_LIST_MAX,
+};
+#define VOCAB_NAMES_MAX 256
+const char *vocab_join(enum vocab_list list, const char *sep, char *buf, size_t size);
