@@ -128,14 +128,6 @@ static struct json json_for(const struct ctx *c) {
         return (struct json) { .f = stdout, .pretty = c->o->json == JSON_PRETTY };
 }
 
-/* ISO 8601 in UTC: the one convention of every time chairctl prints (the history's too). */
-static void format_time_usec(uint64_t usec, char *buf, size_t size) {
-        time_t s = (time_t) (usec / USEC_PER_SEC);
-        struct tm tm;
-        if (!gmtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                snprintf(buf, size, "-");
-}
-
 static int get_state(sd_bus *bus, char *buf, size_t size) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *s = NULL;
@@ -279,7 +271,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
         struct panel_view pv;
-        char rem[16], dur[16];
+        char rem[16], dur[16], fault_panel[24];
         int r = client_get_status(c->bus, &st, &error);
 
         if (r < 0) {
@@ -329,6 +321,9 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
+                /* The number the panel shows for it, as the text's "E01": "" without a fault. */
+                snprintf(fault_panel, sizeof fault_panel, "E%02lld", (long long) pv.fault);
+                json_str(&j, "fault_panel", st.fault[0] && pv.fault > 0 ? fault_panel : "");
                 if (pv.known) {
                         json_begin_object(&j, "panel_display");
                         json_int(&j, "program", pv.program);
@@ -389,13 +384,13 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 printf(pv.program > 0 ? "%lld" : "-", (long long) pv.program);
                 printf(", %lld min, intensity %lld", (long long) pv.minutes, (long long) pv.intensity);
                 if (pv.fault > 0)
-                        printf(", fault E%lld", (long long) pv.fault);
+                        printf(", fault E%02lld", (long long) pv.fault);
                 printf("\n");
         }
         if (st.fault[0]) {
                 printf("       Fault: %s: %s", st.fault, st.fault_message);
                 if (pv.fault > 0)
-                        printf(" (the panel shows E%lld)", (long long) pv.fault);
+                        printf(" (the panel shows E%02lld)", (long long) pv.fault);
                 printf("\n");
         }
         if (c->o->verbose)

@@ -24,6 +24,7 @@
 #define BAR_COLS 40
 #define TRACK_MM 800
 #define FRAME_USEC (250 * USEC_PER_MSEC) /* at most 4 frames a second */
+#define MONITOR_COLUMNS 80               /* every frame and line fits */
 #define OUTPUTS_EVERY 4                  /* the outputs are re-read every 4th tick: once a second */
 
 /* What the chair's outputs are doing, from the technician diagnostics (-1: not readable). */
@@ -178,6 +179,7 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                 json_uint(&j, "remaining", st->remaining);
                 json_uint(&j, "intensity", st->intensity);
                 if (o->known) {
+                        json_int(&j, "speed_pct", o->travel < 0 ? -o->travel : o->travel);
                         json_int(&j, "knead_pct", o->knead);
                         json_int(&j, "tap_pct", o->tap);
                         json_int(&j, "depth", o->depth);
@@ -197,21 +199,29 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                 json_str(&j, "fault", st->fault);
                 json_end_object(&j);
         } else {
-                /* Not the roller's position: it changes every few milliseconds while it moves. */
-                fprintf(f, "%s %s %u:%02u", st->state, st->program[0] ? st->program : "-", st->remaining / 60,
+                /* Not the roller's position: it changes every few milliseconds while it moves. The
+                 * shortest first: a fault, then what the roller does, the air, the heat (the
+                 * caller cuts the line at 80 columns; --json has it all). */
+                fprintf(f, "%s %.16s %u:%02u", st->state, st->program[0] ? st->program : "-", st->remaining / 60,
                         st->remaining % 60);
-                if (o->known)
-                        fprintf(f, " knead %lld%% tap %lld%% depth %lld %s", (long long) o->knead, (long long) o->tap,
-                                (long long) o->depth, width_name(o->width));
-                fprintf(f, " air");
+                if (st->fault[0])
+                        fprintf(f, " FAULT %s", st->fault);
+                /* The technique as the motors run it: only those that run are named. */
+                if (o->known) {
+                        fprintf(f, " spd %lld", (long long) (o->travel < 0 ? -o->travel : o->travel));
+                        if (o->knead)
+                                fprintf(f, " knead %lld", (long long) o->knead);
+                        if (o->tap)
+                                fprintf(f, " tap %lld", (long long) o->tap);
+                        fprintf(f, " depth %lld %s", (long long) o->depth, width_name(o->width));
+                }
+                fprintf(f, " air %s", o->known ? air_phase(o) : "");
                 for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                         if (o->known ? o->valve[z] > 0
                                      : in_list((const char (*)[16]) st->active_air, st->n_active_air, chair_air_zone_name(z)))
                                 fprintf(f, " %s", chair_air_zone_name(z));
                 for (unsigned i = 0; i < st->n_heat; i++)
                         fprintf(f, " %s:%u", st->heat[i].zone, st->heat[i].level);
-                if (st->fault[0])
-                        fprintf(f, " FAULT %s", st->fault);
         }
         fclose(f);
 }
@@ -242,19 +252,18 @@ static int refresh(struct monitor *m) {
                 draw_frame(&st, &m->outputs, true, m->address);
         } else {
                 char line[1024], when[32];
-                time_t now = time(NULL);
-                struct tm tm;
                 format_line(&st, &m->outputs, m->json, line, sizeof line);
                 if (strcmp(line, m->last) != 0) {
+                        char full[1100];
                         snprintf(m->last, sizeof m->last, "%s", line);
-                        /* The roller's position is told, but a move alone is no change worth a line. */
-                        if (!m->json)
-                                snprintf(line + strlen(line), sizeof line - strlen(line), " roller %dmm", st.roller);
-                        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+                        format_time_usec((uint64_t) time(NULL) * USEC_PER_SEC, when, sizeof when);
                         if (m->json)
                                 printf("{\"time\":\"%s\",%s", when, line + 1);
-                        else
-                                printf("%s %s\n", when, line);
+                        else {
+                                snprintf(full, sizeof full, "%s %s", when, line);
+                                print_ellipsized(stdout, full, MONITOR_COLUMNS);
+                                fputc('\n', stdout);
+                        }
                 }
         }
         fflush(stdout);
