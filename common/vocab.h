@@ -2,7 +2,7 @@
 /*
  * The chair's small vocabularies, one table each, with both lookups (systemd's
  * DEFINE_STRING_TABLE_LOOKUP): the massage widths, the roller's techniques and their motor
- * mapping, and the auto-off timer's values. The fault codes are daemon/fault-codes.h, the
+ * mapping, and the auto-off timer's values. The fault codes are common/fault-codes.h, the
  * session's states daemon/session.c.
  */
 #pragma once

@@ -49,10 +49,10 @@ def test_status_selected_panel_conditions(daemon, ctl):
     assert status_lines(ctl)["Precautions"] == "none declared"
 
 
-def test_status_latched_fault_with_its_panel_number(daemon, ctl):
+def test_status_latched_fault_with_its_panel_number(daemon, bus, workdir, ctl):
     daemon.call("InjectFault", "sb", "estop", "true", interface=chairtest.SERVICE_INTERFACE)
     wait_state(daemon, "fault")
-    # emergency-stop is the panel's E01 (daemon/fault-codes.c, docs/panel.md).
+    # emergency-stop is the panel's E01 (common/fault-codes.c, docs/panel.md).
     chairtest.wait_for(lambda: "E01" in status_lines(ctl).get("Fault", ""), 10, "the fault's panel number")
     lines = status_lines(ctl)
     assert lines["State"] == "fault"
@@ -61,6 +61,12 @@ def test_status_latched_fault_with_its_panel_number(daemon, ctl):
     j = json.loads(ctl("--json=pretty", "status").stdout)
     assert j["fault"] == "emergency-stop" and j["fault_message"] and j["fault_panel"] == "E01", j
     assert j["panel_display"]["fault"] == 1
+    # A person (no technician diagnostics, so no panel display read back) gets the number too:
+    # chairctl reads the one fault table (common/fault-codes.c).
+    os.chmod(workdir, 0o755)
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", chairtest.binary("chairctl"),
+                        "status"], capture_output=True, text=True, env=bus.env(), timeout=20 * chairtest.SLOWDOWN)
+    assert r.returncode == 0 and "(the panel shows E01)" in r.stdout, r.stdout + r.stderr
     daemon.call("InjectFault", "sb", "estop", "false", interface=chairtest.SERVICE_INTERFACE)
     assert ctl("clear-fault").returncode == 0
     wait_state(daemon, "idle")

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "chair-client.h"
+#include "fault-codes.h"
 #include "hw-command.h"
 #include "macro.h"
 #include "monitor.h"
@@ -271,7 +272,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
         struct panel_view pv;
-        char rem[16], dur[16], fault_panel[24];
+        char rem[16], dur[16], fault_panel[16] = "";
         int r = client_get_status(c->bus, &st, &error);
 
         if (r < 0) {
@@ -280,6 +281,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 return r;
         }
         get_panel_view(c->bus, &pv);
+        if (st.fault[0])
+                snprintf(fault_panel, sizeof fault_panel, "E%02u", chair_fault_number(st.fault));
         if (c->o->json) {
                 struct json j = json_for(c);
                 json_begin_object(&j, NULL);
@@ -321,9 +324,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
-                /* The number the panel shows for it, as the text's "E01": "" without a fault. */
-                snprintf(fault_panel, sizeof fault_panel, "E%02lld", (long long) pv.fault);
-                json_str(&j, "fault_panel", st.fault[0] && pv.fault > 0 ? fault_panel : "");
+                /* The number the panel shows for it (the one table), as the text's "E01". */
+                json_str(&j, "fault_panel", fault_panel);
                 if (pv.known) {
                         json_begin_object(&j, "panel_display");
                         json_int(&j, "program", pv.program);
@@ -388,10 +390,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 printf("\n");
         }
         if (st.fault[0]) {
-                printf("       Fault: %s: %s", st.fault, st.fault_message);
-                if (pv.fault > 0)
-                        printf(" (the panel shows E%02lld)", (long long) pv.fault);
-                printf("\n");
+                printf("       Fault: %s: %s (the panel shows %s)\n", st.fault, st.fault_message, fault_panel);
         }
         if (c->o->verbose)
                 return print_diagnostics(c);
