@@ -1314,11 +1314,12 @@ static const struct verb verbs[] = {
         { "scan", S_SESSIONS, "", "measure the shoulder height", "Measures the shoulder height (the chair must be idle).", 0,
           0, 0, cmd_scan, {}, NULL },
         { "monitor", S_SESSIONS, "[--once]", "a live view of the chair",
-          "A live view: the roller on its track with the shoulder mark, the current step's technique, speed,\n"
-          "depth and width as the chair does them, the air zones and pattern phase, the heat zones' targets\n"
-          "and temperatures, the program with a progress bar. On a terminal it uses the alternate screen and\n"
-          "redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one timestamped line per\n"
-          "change and ends when the session does (--json: one JSON object a line). --once prints one frame.",
+          "A live view: the roller on its track with the shoulder mark, its speed, the motors that run (the\n"
+          "technique), depth and width as the chair does them, the air zones and pattern phase, the heat\n"
+          "zones' targets and temperatures, the program with a progress bar. On a terminal it uses the\n"
+          "alternate screen and redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one\n"
+          "timestamped line per change, cut at 80 columns, and ends when the session does (--json: one JSON\n"
+          "object a line, every field). --once prints one frame.",
           -1, -1, V_READS, cmd_monitor, {}, "--once" },
         { "memory", S_PERSON, "save|recall|show 1|2", "the memory slots",
           "Memory slots 1 and 2: save stores the running program with its levels, air, heat and timer;\n"
