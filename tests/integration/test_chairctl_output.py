@@ -175,3 +175,33 @@ def test_times_in_one_convention(daemon, ctl):
     with open(os.path.join(chairtest.SOURCE_DIR, "man", "chairctl.1")) as f:
         assert "Times are ISO 8601 in UTC" in f.read()
     daemon.call("InjectFault", "sb", "estop", "false", interface=chairtest.SERVICE_INTERFACE)
+
+
+def c_table(path, pattern):
+    """The strings of one C table in the source tree: the first brace list after PATTERN."""
+    with open(os.path.join(chairtest.SOURCE_DIR, path)) as f:
+        text = f.read()
+    body = re.search(re.escape(pattern) + r"[^{]*\{(.*?)\};", text, re.S).group(1)
+    return re.findall(r'"([^"]*)"', body) or re.findall(r"\d+", body)
+
+
+def test_vocabularies_come_from_their_one_table():
+    """chairctl's completion, help and man page name what the daemon's tables hold."""
+    def complete(*args):
+        r = subprocess.run([chairtest.binary("chairctl"), "__complete", *args], capture_output=True, text=True,
+                           timeout=10, env={"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"})
+        return r.stdout.split()
+    timers = c_table("common/vocab.c", "chair_timer_minutes[CHAIR_TIMER_CHOICES] =")
+    zones = c_table("common/chair-io.c", "air_zones[_CHAIR_AIR_ZONE_MAX] =")
+    keys = c_table("common/chair-io.c", "keys[_CHAIR_KEY_MAX] =")
+    heat = c_table("common/chair-io.c", "heat_zones[_CHAIR_HEAT_ZONE_MAX] =")
+    assert timers == ["10", "20", "30"] and len(zones) == 6 and len(keys) >= 16, (timers, zones, keys)
+    assert complete("timer") == timers
+    assert complete("air") == zones + ["off", "--intensity"]
+    assert complete("press") == keys
+    assert complete("heat") == heat
+    r = subprocess.run([chairtest.binary("chairctl"), "help", "timer"], capture_output=True, text=True, timeout=10)
+    assert r.stdout.startswith("Usage: chairctl timer " + "|".join(timers) + "\n"), r.stdout
+    with open(os.path.join(chairtest.SOURCE_DIR, "man", "chairctl.1")) as f:
+        man = f.read()
+    assert '.I "' + "|".join(timers) + '"' in man and ", ".join(keys) in man.replace("\\-", "-")
