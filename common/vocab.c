@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "chair-io.h"
 #include "vocab.h"
 
 static const char *const chair_width_table[_CHAIR_WIDTH_MAX] = {
@@ -38,31 +39,12 @@ void roller_technique_motors(enum roller_technique t, int32_t duty, int32_t *ret
         *ret_tap = duty * i->tap_pct / 100;
 }
 
-/* The names of FIRST..N-1 of a table, space-separated. */
-static const char *join_names(const char *(*name)(unsigned), unsigned first, unsigned n, char *buf, size_t size) {
-        size_t len = 0;
-
-        if (size)
-                buf[0] = 0;
-        for (unsigned i = first; i < n && len < size; i++)
-                len += (size_t) snprintf(buf + len, size - len, "%s%s", len ? " " : "", name(i));
-        return buf;
-}
-
-static const char *technique_name(unsigned i) {
-        return roller_technique_table[i].name;
-}
-
-static const char *area_name(unsigned i) {
-        return manual_area_table[i];
-}
-
 const char *roller_technique_manual_names(char *buf, size_t size) {
-        return join_names(technique_name, TECH_NONE + 1, _TECH_MAX, buf, size);
+        return vocab_join(VOCAB_TECHNIQUES, " ", buf, size);
 }
 
 const char *manual_area_names(char *buf, size_t size) {
-        return join_names(area_name, 0, _MANUAL_AREA_MAX, buf, size);
+        return vocab_join(VOCAB_AREAS, " ", buf, size);
 }
 
 const uint32_t chair_timer_minutes[CHAIR_TIMER_CHOICES] = { 10, 20, 30 };
@@ -79,4 +61,44 @@ uint32_t chair_timer_next(uint32_t minutes) {
                 if (chair_timer_minutes[i] > minutes)
                         return chair_timer_minutes[i];
         return chair_timer_minutes[0];
+}
+
+/* The Ith word of LIST, NULL past its end; NUM holds a number's digits. */
+static const char *vocab_word(enum vocab_list list, unsigned i, char num[static 12]) {
+        switch (list) {
+        case VOCAB_TECHNIQUES:
+                return i + TECH_NONE + 1 < _TECH_MAX ? roller_technique_table[i + TECH_NONE + 1].name : NULL;
+        case VOCAB_AREAS:
+                return manual_area_to_string((enum manual_area) i);
+        case VOCAB_WIDTHS:
+                return chair_width_to_string((enum chair_width) i);
+        case VOCAB_AIR_ZONES:
+                return chair_air_zone_name((enum chair_air_zone) i);
+        case VOCAB_HEAT_ZONES:
+                return chair_heat_zone_name((enum chair_heat_zone) i);
+        case VOCAB_KEYS:
+                return chair_key_name((enum chair_key) i);
+        case VOCAB_TIMERS:
+                if (i >= CHAIR_TIMER_CHOICES)
+                        return NULL;
+                snprintf(num, 12, "%u", chair_timer_minutes[i]);
+                return num;
+        default:
+                return NULL;
+        }
+}
+
+const char *vocab_join(enum vocab_list list, const char *sep, char *buf, size_t size) {
+        char num[12];
+        const char *w;
+        size_t len = 0;
+
+        if (!size)
+                return buf;
+        buf[0] = 0;
+        for (unsigned i = 0; (w = vocab_word(list, i, num)) && len < size; i++) {
+                int n = snprintf(buf + len, size - len, "%s%s", i ? sep : "", w);
+                len = n < 0 ? size : len + (size_t) n;
+        }
+        return buf;
 }

@@ -2,7 +2,7 @@
 /*
  * The chair's small vocabularies, one table each, with both lookups (systemd's
  * DEFINE_STRING_TABLE_LOOKUP): the massage widths, the roller's techniques and their motor
- * mapping, and the auto-off timer's values. The fault codes are daemon/fault-codes.h, the
+ * mapping, and the auto-off timer's values. The fault codes are common/fault-codes.h, the
  * session's states daemon/session.c.
  */
 #pragma once
@@ -86,3 +86,19 @@ extern const uint32_t chair_timer_minutes[CHAIR_TIMER_CHOICES];
 bool chair_timer_valid(uint32_t minutes);
 /* The panel's timer key: the next choice, after the longest the shortest. */
 uint32_t chair_timer_next(uint32_t minutes);
+
+/* Every vocabulary a client names in its help, completion and errors, each read from its one
+ * table (here and common/chair-io.h): vocab_join() writes its words with SEP between them into
+ * BUF (truncated to SIZE, VOCAB_NAMES_MAX holds any of them). */
+enum vocab_list {
+        VOCAB_TECHNIQUES, /* manual mode's: every technique but none */
+        VOCAB_AREAS,
+        VOCAB_WIDTHS,
+        VOCAB_AIR_ZONES,
+        VOCAB_HEAT_ZONES,
+        VOCAB_KEYS,
+        VOCAB_TIMERS,
+        _VOCAB_LIST_MAX,
+};
+#define VOCAB_NAMES_MAX 256
+const char *vocab_join(enum vocab_list list, const char *sep, char *buf, size_t size);

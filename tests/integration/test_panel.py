@@ -345,7 +345,7 @@ def test_board_display_comes_back_after_a_heartbeat_trip(panel):
 
 def test_every_fault_code_has_a_display_number():
     """The display shows a number for every fault the daemon can raise, and docs/panel.md lists
-    the same numbers as the one fault table (daemon/fault-codes.c)."""
+    the same numbers as the one fault table (common/fault-codes.c)."""
     src = os.path.join(chairtest.SOURCE_DIR, "daemon")
     raised = set()
     for name in os.listdir(src):
@@ -353,7 +353,7 @@ def test_every_fault_code_has_a_display_number():
             with open(os.path.join(src, name)) as f:
                 raised |= set(re.findall(r'\bCHAIR_FAULT_([A-Z_]+)\b', f.read()))
     raised = {r.lower().replace("_", "-") for r in raised} - {"number-unknown"}
-    with open(os.path.join(src, "fault-codes.c")) as f:
+    with open(os.path.join(chairtest.SOURCE_DIR, "common", "fault-codes.c")) as f:
         numbered = re.findall(r'^\s*\[CHAIR_FAULT_[A-Z_]+\] = "([a-z-]+)",', f.read(), re.M)
     assert raised and raised <= set(numbered), f"no display number: {sorted(raised - set(numbered))}"
     with open(os.path.join(chairtest.SOURCE_DIR, "docs", "panel.md")) as f:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The supervisor's interlocks on the whole chair in virtual time (tests/vt/vt-harness.h): for
- * every fault code of daemon/fault-codes.c, the cause raised at a known virtual time, then
+ * every fault code of common/fault-codes.c, the cause raised at a known virtual time, then
  * (1) every actuator safe within the documented bound, (2) the session in fault, the code and
  * message latched and reported on the change channel, (3) the latch refusing every start
  * (program, manual, panel, memory) and surviving a restart of the core on the same state dir,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "chair-client.h"
+#include "fault-codes.h"
 #include "hw-command.h"
 #include "macro.h"
 #include "monitor.h"
@@ -58,15 +59,44 @@ struct verb {
         const char *verb_options;
 };
 
-/* The keys of the panel (docs/panel.md) and the air zones, for completion and checks. */
-#define PANEL_KEYS                                                                                         \
-        "power program start_pause intensity_up intensity_down speed width heat air_zone air_intensity timer " \
-        "shoulder_up shoulder_down memory_a memory_b child_lock"
-/* In a verb's text and completion: the manual techniques and areas, from their tables
- * (common/vocab.h). */
-#define TECHNIQUES "@techniques"
-#define AREAS "@areas"
-#define AIR_ZONES "shoulders arms back seat calves feet"
+/* In a verb's args, text and completion, @NAME stands for a vocabulary's words, read from its
+ * one table (common/vocab.h), so the help, the man page and the completion say what the daemon
+ * takes. */
+static const struct {
+        const char *token;
+        enum vocab_list list;
+} vocab_tokens[] = {
+        { "@techniques", VOCAB_TECHNIQUES }, { "@areas", VOCAB_AREAS },         { "@widths", VOCAB_WIDTHS },
+        { "@air-zones", VOCAB_AIR_ZONES },   { "@heat-zones", VOCAB_HEAT_ZONES }, { "@keys", VOCAB_KEYS },
+        { "@timers", VOCAB_TIMERS },
+};
+
+/* TEXT with each @NAME of vocab_tokens[] spelled out, its words separated by SEP; other words
+ * (@programs, @files, ...) stay. */
+static const char *expand_vocab(const char *text, const char *sep, char *buf, size_t size) {
+        size_t o = 0;
+
+        if (!strchr(text, '@') || !size)
+                return text;
+        for (const char *s = text; *s && o + 1 < size;) {
+                bool found = false;
+                for (size_t i = 0; i < ARRAY_SIZE(vocab_tokens) && !found; i++) {
+                        size_t len = strlen(vocab_tokens[i].token);
+                        char names[VOCAB_NAMES_MAX];
+                        int n;
+                        if (strncmp(s, vocab_tokens[i].token, len) != 0)
+                                continue;
+                        n = snprintf(buf + o, size - o, "%s", vocab_join(vocab_tokens[i].list, sep, names, sizeof names));
+                        o = n < 0 ? size - 1 : MIN(o + (size_t) n, size - 1);
+                        s += len;
+                        found = true;
+                }
+                if (!found)
+                        buf[o++] = *s++;
+        }
+        buf[MIN(o, size - 1)] = 0;
+        return buf;
+}
 
 __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
         va_list ap;
@@ -97,14 +127,6 @@ static int parse_steps(const char *s, int *ret) {
 
 static struct json json_for(const struct ctx *c) {
         return (struct json) { .f = stdout, .pretty = c->o->json == JSON_PRETTY };
-}
-
-/* ISO 8601 in UTC: the one convention of every time chairctl prints (the history's too). */
-static void format_time_usec(uint64_t usec, char *buf, size_t size) {
-        time_t s = (time_t) (usec / USEC_PER_SEC);
-        struct tm tm;
-        if (!gmtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                snprintf(buf, size, "-");
 }
 
 static int get_state(sd_bus *bus, char *buf, size_t size) {
@@ -250,7 +272,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
         struct panel_view pv;
-        char rem[16], dur[16];
+        char rem[16], dur[16], fault_panel[16] = "";
         int r = client_get_status(c->bus, &st, &error);
 
         if (r < 0) {
@@ -259,6 +281,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 return r;
         }
         get_panel_view(c->bus, &pv);
+        if (st.fault[0])
+                snprintf(fault_panel, sizeof fault_panel, "E%02u", chair_fault_number(st.fault));
         if (c->o->json) {
                 struct json j = json_for(c);
                 json_begin_object(&j, NULL);
@@ -300,6 +324,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 json_end_array(&j);
                 json_str(&j, "fault", st.fault);
                 json_str(&j, "fault_message", st.fault_message);
+                /* The number the panel shows for it (the one table), as the text's "E01". */
+                json_str(&j, "fault_panel", fault_panel);
                 if (pv.known) {
                         json_begin_object(&j, "panel_display");
                         json_int(&j, "program", pv.program);
@@ -360,14 +386,11 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 printf(pv.program > 0 ? "%lld" : "-", (long long) pv.program);
                 printf(", %lld min, intensity %lld", (long long) pv.minutes, (long long) pv.intensity);
                 if (pv.fault > 0)
-                        printf(", fault E%lld", (long long) pv.fault);
+                        printf(", fault E%02lld", (long long) pv.fault);
                 printf("\n");
         }
         if (st.fault[0]) {
-                printf("       Fault: %s: %s", st.fault, st.fault_message);
-                if (pv.fault > 0)
-                        printf(" (the panel shows E%lld)", (long long) pv.fault);
-                printf("\n");
+                printf("       Fault: %s: %s (the panel shows %s)\n", st.fault, st.fault_message, fault_panel);
         }
         if (c->o->verbose)
                 return print_diagnostics(c);
@@ -769,9 +792,11 @@ static int cmd_heat(struct ctx *c, int argc, char **argv) {
 }
 
 static int cmd_timer(struct ctx *c, int argc, char **argv) {
+        char choices[VOCAB_NAMES_MAX];
         unsigned u;
         if (parse_uint(argv[1], 0, UINT32_MAX, &u) < 0 || !chair_timer_valid(u))
-                return usage("the timer is 10, 20 or 30 minutes, not '%s'", argv[1]);
+                return usage("the timer is %s minutes, not '%s'", vocab_join(VOCAB_TIMERS, ", ", choices, sizeof choices),
+                             argv[1]);
         return call(c, "timer", CHAIR_INTERFACE, "SetTimer", "u", u);
 }
 
@@ -796,6 +821,11 @@ static int cmd_clear_fault(struct ctx *c, int argc, char **argv) {
         return call(c, "clear-fault", CHAIR_SERVICE_INTERFACE, "ClearFault", NULL);
 }
 
+static int air_usage(void) {
+        char zones[VOCAB_NAMES_MAX];
+        return usage("air takes zones (%s) or 'off'", vocab_join(VOCAB_AIR_ZONES, " ", zones, sizeof zones));
+}
+
 static int cmd_air(struct ctx *c, int argc, char **argv) {
         sd_bus_message *m = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -804,7 +834,7 @@ static int cmd_air(struct ctx *c, int argc, char **argv) {
         int r;
 
         if (argc < 2)
-                return usage("%s", "air takes zones (" AIR_ZONES ") or 'off'");
+                return air_usage();
         r = sd_bus_message_new_method_call(c->bus, &m, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "SetAir");
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "s");
@@ -826,7 +856,7 @@ static int cmd_air(struct ctx *c, int argc, char **argv) {
         }
         if (!off && !zones) {
                 sd_bus_message_unref(m);
-                return usage("%s", "air takes zones (" AIR_ZONES ") or 'off'");
+                return air_usage();
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
@@ -1259,9 +1289,9 @@ static const struct verb verbs[] = {
         { "resume", S_SESSIONS, "", "continue a paused session", "Continues a paused session.", 0, 0, 0,
           cmd_pause_resume, {}, NULL },
         { "manual", S_SESSIONS, "TECHNIQUE AREA", "manual mode",
-          "Manual mode. TECHNIQUE: " TECHNIQUES ".\n"
-          "AREA: " AREAS " (then 'chairctl point +N|-N' moves the point).",
-          2, 2, 0, cmd_manual, { TECHNIQUES, AREAS }, NULL },
+          "Manual mode. TECHNIQUE: @techniques.\n"
+          "AREA: @areas (then 'chairctl point +N|-N' moves the point).",
+          2, 2, 0, cmd_manual, { "@techniques", "@areas" }, NULL },
         { "point", S_SESSIONS, "+N|-N", "move the manual point", "Manual mode, area point: moves the point up or down by 10 mm a step.",
           1, 1, 0, cmd_steps, { "+1 -1" }, NULL },
         { "shoulder", S_SESSIONS, "+N|-N", "fine-tune the shoulder point",
@@ -1271,24 +1301,25 @@ static const struct verb verbs[] = {
         { "speed", S_SESSIONS, "N", "roller speed 1-5", "Roller speed 1-5.", 1, 1, 0, cmd_level, { "1 2 3 4 5" }, NULL },
         { "depth", S_SESSIONS, "N", "roller depth 1-5", "Roller depth 1-5 (manual mode; programs set their own).", 1, 1, 0,
           cmd_level, { "1 2 3 4 5" }, NULL },
-        { "width", S_SESSIONS, "narrow|medium|wide", "the distance between the rollers",
-          "The distance between the rollers.", 1, 1, 0, cmd_width, { "narrow medium wide" }, NULL },
-        { "heat", S_SESSIONS, "lumbar|calves LEVEL", "a heat zone's level 0-3", "A heat zone's level, 0 (off) to 3.", 2, 2,
-          0, cmd_heat, { "lumbar calves", "0 1 2 3" }, NULL },
+        { "width", S_SESSIONS, "@widths", "the distance between the rollers",
+          "The distance between the rollers.", 1, 1, 0, cmd_width, { "@widths" }, NULL },
+        { "heat", S_SESSIONS, "@heat-zones LEVEL", "a heat zone's level 0-3", "A heat zone's level, 0 (off) to 3.", 2, 2,
+          0, cmd_heat, { "@heat-zones", "0 1 2 3" }, NULL },
         { "air", S_SESSIONS, "off | ZONE... [--intensity N]", "the air bags",
-          "The air bags: zones from " AIR_ZONES ",\n"
+          "The air bags: ZONE is one of @air-zones;\n"
           "intensity 1-5 (default 3); 'air off' releases them.", -1, -1, 0,
-          cmd_air, { AIR_ZONES " off", AIR_ZONES, AIR_ZONES }, "--intensity" },
-        { "timer", S_SESSIONS, "10|20|30", "the auto-off timer in minutes",
-          "The auto-off timer of this and the next sessions, in minutes.", 1, 1, 0, cmd_timer, { "10 20 30" }, NULL },
+          cmd_air, { "@air-zones off", "@air-zones", "@air-zones" }, "--intensity" },
+        { "timer", S_SESSIONS, "@timers", "the auto-off timer in minutes",
+          "The auto-off timer of this and the next sessions, in minutes.", 1, 1, 0, cmd_timer, { "@timers" }, NULL },
         { "scan", S_SESSIONS, "", "measure the shoulder height", "Measures the shoulder height (the chair must be idle).", 0,
           0, 0, cmd_scan, {}, NULL },
         { "monitor", S_SESSIONS, "[--once]", "a live view of the chair",
-          "A live view: the roller on its track with the shoulder mark, the current step's technique, speed,\n"
-          "depth and width as the chair does them, the air zones and pattern phase, the heat zones' targets\n"
-          "and temperatures, the program with a progress bar. On a terminal it uses the alternate screen and\n"
-          "redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one timestamped line per\n"
-          "change and ends when the session does (--json: one JSON object a line). --once prints one frame.",
+          "A live view: the roller on its track with the shoulder mark, its speed, the motors that run (the\n"
+          "technique), depth and width as the chair does them, the air zones and pattern phase, the heat\n"
+          "zones' targets and temperatures, the program with a progress bar. On a terminal it uses the\n"
+          "alternate screen and redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one\n"
+          "timestamped line per change, cut at 80 columns, and ends when the session does (--json: one JSON\n"
+          "object a line, every field). --once prints one frame.",
           -1, -1, V_READS, cmd_monitor, {}, "--once" },
         { "memory", S_PERSON, "save|recall|show 1|2", "the memory slots",
           "Memory slots 1 and 2: save stores the running program with its levels, air, heat and timer;\n"
@@ -1329,8 +1360,8 @@ static const struct verb verbs[] = {
           "bindings are still listed: 'massagechaird --check-config MAP' checks a map the same way.",
           0, 1, V_READS | V_PAGER | V_BUS_OPTIONAL, cmd_hw, { "@files" }, NULL },
         { "press", S_TECH, "KEY [MILLISECONDS]", "hold a key of the simulated panel",
-          "Simulated chair: holds a panel key (power, program, start_pause, intensity_up, ...; docs/panel.md)\n"
-          "for the given time (0-30000 ms, default 100), as a person at the panel would.",
+          "Simulated chair: holds a panel key (docs/panel.md) for the given time (0-30000 ms, default 100),\n"
+          "as a person at the panel would. KEY: @keys.",
           1, 2, 0, cmd_press, { "@keys" }, NULL },
         { "profile", S_TECH, "check FILE... | show FILE | plot FILE -o OUT.svg|- | upload FILE", "program files",
           "Program files: check validates them (every error as FILE:LINE), show prints the planned steps,\n"
@@ -1372,14 +1403,14 @@ static void help(void) {
         printf("chairctl - control massagechaird, the massage chair daemon\n\n"
                "Usage: chairctl [OPTIONS] [COMMAND [ARGS]]  (no command: status)\n");
         for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
-                char left[96];
+                char left[96 + VOCAB_NAMES_MAX], args[VOCAB_NAMES_MAX];
                 if (!verbs[i].section)
                         continue;
                 if (!section || strcmp(section, verbs[i].section) != 0) {
                         section = verbs[i].section;
                         printf("\n%s:\n", section);
                 }
-                snprintf(left, sizeof left, "%s %s", verbs[i].name, verbs[i].args);
+                snprintf(left, sizeof left, "%s %s", verbs[i].name, expand_vocab(verbs[i].args, "|", args, sizeof args));
                 if (strlen(left) >= 31)
                         printf("  %s\n  %-31s %s\n", left, "", verbs[i].summary);
                 else
@@ -1393,35 +1424,18 @@ static void help(void) {
                "2 bad usage, 3 the daemon is not running (or not on the bus tried).\n");
 }
 
-/* A verb's text with TECHNIQUES and AREAS spelled out. */
+/* A verb's text with its vocabularies spelled out. */
 static const char *verb_text(const struct verb *v, char *buf, size_t size) {
-        char names[ROLLER_TECHNIQUE_NAMES_MAX];
-        size_t o = 0;
-
-        if (!strchr(v->text, '@'))
-                return v->text;
-        for (const char *s = v->text; *s && o + 1 < size;) {
-                const char *word = NULL;
-                if (strncmp(s, TECHNIQUES, strlen(TECHNIQUES)) == 0)
-                        word = roller_technique_manual_names(names, sizeof names), s += strlen(TECHNIQUES);
-                else if (strncmp(s, AREAS, strlen(AREAS)) == 0)
-                        word = manual_area_names(names, sizeof names), s += strlen(AREAS);
-                if (word)
-                        o += (size_t) snprintf(buf + o, size - o, "%s", word);
-                else
-                        buf[o++] = *s++;
-        }
-        buf[MIN(o, size - 1)] = 0;
-        return buf;
+        return expand_vocab(v->text, ", ", buf, size);
 }
 
 static int command_help(const char *name) {
         const struct verb *v = find_verb(name);
-        char text[1024];
+        char text[1024], args[VOCAB_NAMES_MAX];
         if (!v || !v->section)
                 return usage("no command '%s'", name);
         printf("Usage: chairctl %s%s%s%s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name,
-               v->args[0] ? " " : "", v->args, verb_text(v, text, sizeof text));
+               v->args[0] ? " " : "", expand_vocab(v->args, "|", args, sizeof args), verb_text(v, text, sizeof text));
         return 0;
 }
 
@@ -1458,7 +1472,7 @@ static void roff(const char *s) {
 /* The man page's OPTIONS and COMMANDS sections (man/chairctl.1.in has the rest). */
 static int cmd_man(struct ctx *c, int argc, char **argv) {
         const char *section = NULL;
-        char text[1024];
+        char text[1024], args[VOCAB_NAMES_MAX];
         printf(".SH OPTIONS\n");
         for (size_t i = 0; i < ARRAY_SIZE(global_options); i++) {
                 printf(".TP\n.B ");
@@ -1481,7 +1495,7 @@ static int cmd_man(struct ctx *c, int argc, char **argv) {
                 roff(verbs[i].name);
                 if (verbs[i].args[0]) {
                         printf("\n.I \"");
-                        roff(verbs[i].args);
+                        roff(expand_vocab(verbs[i].args, "|", args, sizeof args));
                         printf("\"");
                 }
                 printf("\n");
@@ -1497,14 +1511,6 @@ static void complete_source(struct ctx *c, const char *src) {
                 for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
                         if (verbs[i].section)
                                 printf("%s\n", verbs[i].name);
-        } else if (strcmp(src, "@keys") == 0) {
-                printf("%s\n", PANEL_KEYS);
-        } else if (strcmp(src, TECHNIQUES) == 0) {
-                for (unsigned t = TECH_NONE + 1; t < _TECH_MAX; t++)
-                        printf("%s\n", roller_technique_to_string(t));
-        } else if (strcmp(src, AREAS) == 0) {
-                for (unsigned a = 0; a < _MANUAL_AREA_MAX; a++)
-                        printf("%s\n", manual_area_to_string(a));
         } else if (strcmp(src, "@files") == 0) {
                 printf("@files\n"); /* the shell completes file names itself */
         } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {
@@ -1522,7 +1528,8 @@ static void complete_source(struct ctx *c, const char *src) {
                         printf("%s\n", a);
                 sd_bus_message_unref(reply);
         } else {
-                for (const char *p = src; *p; p++)
+                char words[1024];
+                for (const char *p = expand_vocab(src, " ", words, sizeof words); *p; p++)
                         fputc(*p == ' ' ? '\n' : *p, stdout);
                 printf("\n");
         }

@@ -5,6 +5,7 @@
  * second for what the chair's outputs are doing. Piped: one timestamped line per change (JSON
  * with --json), ending when the session does. Every frame fits 80 columns.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "chair-client.h"
+#include "chair-io.h"
 #include "macro.h"
 #include "monitor.h"
 #include "output.h"
@@ -22,44 +24,51 @@
 #define BAR_COLS 40
 #define TRACK_MM 800
 #define FRAME_USEC (250 * USEC_PER_MSEC) /* at most 4 frames a second */
+#define MONITOR_COLUMNS 80               /* every frame and line fits */
 #define OUTPUTS_EVERY 4                  /* the outputs are re-read every 4th tick: once a second */
-
-static const char *const all_zones[] = { "shoulders", "arms", "back", "seat", "calves", "feet" };
 
 /* What the chair's outputs are doing, from the technician diagnostics (-1: not readable). */
 struct outputs {
-        int64_t travel, knead, tap, depth, width, pump, release, valve[ARRAY_SIZE(all_zones)], heat_lumbar, heat_calves;
+        int64_t travel, knead, tap, depth, width, pump, release, valve[_CHAIR_AIR_ZONE_MAX], heat[_CHAIR_HEAT_ZONE_MAX];
         bool known;
 };
 
+/* One output of the diagnostics ("output.NAME", chair-io's names) into its slot. */
 static void output_entry(void *userdata, const char *key, int64_t x) {
         struct outputs *o = userdata;
-        const char *k;
+        int out = strncmp(key, "output.", 7) == 0 ? chair_output_from_name(key + 7) : -EINVAL;
         int64_t *slot = NULL;
 
-        k = strncmp(key, "output.", 7) == 0 ? key + 7 : "";
-        if (strcmp(k, "travel_motor") == 0)
+        switch (out) {
+        case CHAIR_OUT_TRAVEL_MOTOR:
                 slot = &o->travel;
-        else if (strcmp(k, "knead_motor") == 0)
+                break;
+        case CHAIR_OUT_KNEAD_MOTOR:
                 slot = &o->knead;
-        else if (strcmp(k, "tap_motor") == 0)
+                break;
+        case CHAIR_OUT_TAP_MOTOR:
                 slot = &o->tap;
-        else if (strcmp(k, "depth") == 0)
+                break;
+        case CHAIR_OUT_DEPTH:
                 slot = &o->depth;
-        else if (strcmp(k, "width") == 0)
+                break;
+        case CHAIR_OUT_WIDTH:
                 slot = &o->width;
-        else if (strcmp(k, "air_pump") == 0)
+                break;
+        case CHAIR_OUT_AIR_PUMP:
                 slot = &o->pump;
-        else if (strcmp(k, "air_release") == 0)
+                break;
+        case CHAIR_OUT_AIR_RELEASE:
                 slot = &o->release;
-        else if (strcmp(k, "heat_lumbar") == 0)
-                slot = &o->heat_lumbar;
-        else if (strcmp(k, "heat_calves") == 0)
-                slot = &o->heat_calves;
-        else if (strncmp(k, "valve_", 6) == 0)
-                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
-                        if (strcmp(k + 6, all_zones[z]) == 0)
+                break;
+        default:
+                for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                        if (out >= 0 && (enum chair_output) out == chair_air_zone_valve(z))
                                 slot = &o->valve[z];
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                        if (out >= 0 && (enum chair_output) out == chair_heat_zone_output(z))
+                                slot = &o->heat[z];
+        }
         if (slot) {
                 *slot = x;
                 o->known = true;
@@ -88,7 +97,7 @@ static const char *air_phase(const struct outputs *o) {
         bool open = false;
         if (!o->known)
                 return "";
-        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                 open |= o->valve[z] > 0;
         /* The vent is open whenever the air is safe: it only means "releasing" with a bag connected. */
         if (!open)
@@ -132,10 +141,10 @@ static void draw_frame(const struct chair_status *st, const struct outputs *o, b
                        width_name(o->width));
         printf("  settings  intensity %u  speed %u  depth %u  width %s\n", st->intensity, st->speed, st->depth, st->width);
         printf("  air      ");
-        for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++) {
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
                 bool on = o->known ? o->valve[z] > 0
-                                   : in_list((const char (*)[16]) st->active_air, st->n_active_air, all_zones[z]);
-                printf(on ? " [%s]" : "  %s ", all_zones[z]);
+                                   : in_list((const char (*)[16]) st->active_air, st->n_active_air, chair_air_zone_name(z));
+                printf(on ? " [%s]" : "  %s ", chair_air_zone_name(z));
         }
         printf(" %s\n  heat     ", air_phase(o));
         for (unsigned i = 0; i < st->n_heat; i++) {
@@ -170,6 +179,7 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                 json_uint(&j, "remaining", st->remaining);
                 json_uint(&j, "intensity", st->intensity);
                 if (o->known) {
+                        json_int(&j, "speed_pct", o->travel < 0 ? -o->travel : o->travel);
                         json_int(&j, "knead_pct", o->knead);
                         json_int(&j, "tap_pct", o->tap);
                         json_int(&j, "depth", o->depth);
@@ -177,10 +187,10 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                         json_str(&j, "air_phase", air_phase(o));
                 }
                 json_begin_array(&j, "air");
-                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
+                for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                         if (o->known ? o->valve[z] > 0
-                                     : in_list((const char (*)[16]) st->active_air, st->n_active_air, all_zones[z]))
-                                json_str(&j, NULL, all_zones[z]);
+                                     : in_list((const char (*)[16]) st->active_air, st->n_active_air, chair_air_zone_name(z)))
+                                json_str(&j, NULL, chair_air_zone_name(z));
                 json_end_array(&j);
                 json_begin_object(&j, "heat");
                 for (unsigned i = 0; i < st->n_heat; i++)
@@ -189,21 +199,29 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                 json_str(&j, "fault", st->fault);
                 json_end_object(&j);
         } else {
-                /* Not the roller's position: it changes every few milliseconds while it moves. */
-                fprintf(f, "%s %s %u:%02u", st->state, st->program[0] ? st->program : "-", st->remaining / 60,
+                /* Not the roller's position: it changes every few milliseconds while it moves. The
+                 * shortest first: a fault, then what the roller does, the air, the heat (the
+                 * caller cuts the line at 80 columns; --json has it all). */
+                fprintf(f, "%s %.16s %u:%02u", st->state, st->program[0] ? st->program : "-", st->remaining / 60,
                         st->remaining % 60);
-                if (o->known)
-                        fprintf(f, " knead %lld%% tap %lld%% depth %lld %s", (long long) o->knead, (long long) o->tap,
-                                (long long) o->depth, width_name(o->width));
-                fprintf(f, " air");
-                for (size_t z = 0; z < ARRAY_SIZE(all_zones); z++)
-                        if (o->known ? o->valve[z] > 0
-                                     : in_list((const char (*)[16]) st->active_air, st->n_active_air, all_zones[z]))
-                                fprintf(f, " %s", all_zones[z]);
-                for (unsigned i = 0; i < st->n_heat; i++)
-                        fprintf(f, " %s:%u", st->heat[i].zone, st->heat[i].level);
                 if (st->fault[0])
                         fprintf(f, " FAULT %s", st->fault);
+                /* The technique as the motors run it: only those that run are named. */
+                if (o->known) {
+                        fprintf(f, " spd %lld", (long long) (o->travel < 0 ? -o->travel : o->travel));
+                        if (o->knead)
+                                fprintf(f, " knead %lld", (long long) o->knead);
+                        if (o->tap)
+                                fprintf(f, " tap %lld", (long long) o->tap);
+                        fprintf(f, " depth %lld %s", (long long) o->depth, width_name(o->width));
+                }
+                fprintf(f, " air %s", o->known ? air_phase(o) : "");
+                for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                        if (o->known ? o->valve[z] > 0
+                                     : in_list((const char (*)[16]) st->active_air, st->n_active_air, chair_air_zone_name(z)))
+                                fprintf(f, " %s", chair_air_zone_name(z));
+                for (unsigned i = 0; i < st->n_heat; i++)
+                        fprintf(f, " %s:%u", st->heat[i].zone, st->heat[i].level);
         }
         fclose(f);
 }
@@ -234,19 +252,18 @@ static int refresh(struct monitor *m) {
                 draw_frame(&st, &m->outputs, true, m->address);
         } else {
                 char line[1024], when[32];
-                time_t now = time(NULL);
-                struct tm tm;
                 format_line(&st, &m->outputs, m->json, line, sizeof line);
                 if (strcmp(line, m->last) != 0) {
+                        char full[1100];
                         snprintf(m->last, sizeof m->last, "%s", line);
-                        /* The roller's position is told, but a move alone is no change worth a line. */
-                        if (!m->json)
-                                snprintf(line + strlen(line), sizeof line - strlen(line), " roller %dmm", st.roller);
-                        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+                        format_time_usec((uint64_t) time(NULL) * USEC_PER_SEC, when, sizeof when);
                         if (m->json)
                                 printf("{\"time\":\"%s\",%s", when, line + 1);
-                        else
-                                printf("%s %s\n", when, line);
+                        else {
+                                snprintf(full, sizeof full, "%s %s", when, line);
+                                print_ellipsized(stdout, full, MONITOR_COLUMNS);
+                                fputc('\n', stdout);
+                        }
                 }
         }
         fflush(stdout);

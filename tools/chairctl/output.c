@@ -5,8 +5,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "output.h"
 
 void json_string(FILE *f, const char *s) {
@@ -182,4 +184,11 @@ void pager_close(pid_t pager_pid) {
         fclose(stdout);
         while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
                 ;
+}
+
+void format_time_usec(uint64_t usec, char *buf, size_t size) {
+        time_t s = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        if (!gmtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                snprintf(buf, size, "-");
 }

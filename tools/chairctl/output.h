@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -37,3 +38,6 @@ void print_ellipsized(FILE *f, const char *s, unsigned width);
  * pager cannot start. */
 pid_t pager_open(void);
 void pager_close(pid_t pager);
+/* ISO 8601 in UTC (2026-12-01T13:30:00Z): the one convention of every time chairctl prints,
+ * the history's, the fault log's and the monitor's (man/chairctl.1). */
+void format_time_usec(uint64_t usec, char *buf, size_t size);
