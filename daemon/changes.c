@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdlib.h>
-#include <systemd/sd-event.h>
 
 #include "changes.h"
+#include "event-loop.h"
 #include "macro.h"
 
 #define SUBSCRIBERS_MAX 8   /* the bus, the panel, a test: a fixed few, wired at start-up */
 
 struct chair_changes {
-        sd_event_source *defer;
+        struct event_source *defer;
         uint32_t pending;
         /* One list for both kinds, in the order wired: a slot has one of the two callbacks. */
         struct {
@@ -20,27 +20,24 @@ struct chair_changes {
         unsigned n_slots;
 };
 
-static int on_defer(sd_event_source *s, void *userdata) {
-        /* A oneshot source is off again before this runs: a mark made by a subscriber re-arms it. */
+static void on_defer(struct event_source *s, void *userdata) {
+        /* A deferred source is off again before this runs: a mark made by a subscriber re-arms it. */
         chair_changes_flush(userdata);
-        return 0;
 }
 
-int chair_changes_new(sd_event *event, struct chair_changes **ret) {
+int chair_changes_new(struct event_loop *loop, struct chair_changes **ret) {
         struct chair_changes *c = calloc(1, sizeof *c);
         int r;
 
         if (!c)
                 return -ENOMEM;
-        if (event) {
-                r = sd_event_add_defer(event, &c->defer, on_defer, c);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(c->defer, SD_EVENT_OFF);
+        if (loop) {
+                r = event_loop_add_defer(loop, on_defer, c, &c->defer);
                 if (r < 0) {
                         chair_changes_free(c);
                         return r;
                 }
-                (void) sd_event_source_set_description(c->defer, "changes");
+                event_source_set_description(c->defer, "changes");
         }
         *ret = c;
         return 0;
@@ -48,7 +45,7 @@ int chair_changes_new(sd_event *event, struct chair_changes **ret) {
 
 struct chair_changes *chair_changes_free(struct chair_changes *c) {
         if (c) {
-                sd_event_source_disable_unref(c->defer);
+                event_source_free(c->defer);
                 free(c);
         }
         return NULL;
@@ -76,7 +73,7 @@ void chair_changes_mark(struct chair_changes *c, uint32_t changed) {
                 return;
         c->pending |= changed;
         if (c->defer)
-                (void) sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+                event_source_trigger(c->defer);
 }
 
 void chair_changes_flush(struct chair_changes *c) {

@@ -55,11 +55,11 @@ typedef void (*chair_changes_fn)(uint32_t changed, void *userdata);
 typedef void (*chair_event_fn)(const struct chair_event *ev, void *userdata);
 
 struct chair_changes;
-struct sd_event;
+struct event_loop;
 
 /* With an event loop, marks are delivered by a deferred event source; without one (a test
  * harness) by chair_changes_flush(). */
-int chair_changes_new(struct sd_event *event, struct chair_changes **ret);
+int chair_changes_new(struct event_loop *loop, struct chair_changes **ret);
 struct chair_changes *chair_changes_free(struct chair_changes *c);
 
 int chair_changes_subscribe(struct chair_changes *c, chair_changes_fn fn, void *userdata);

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Start-up order matters for safety and for systemd:
- *   1. load and validate the hardware map (nothing is driven if it is bad);
- *   2. open the drivers, which drive every output to its safe value first (a crash may have
- *      left them on);
- *   3. the scheduler's thread, the supervisor, the session, the programs and the state;
- *   4. signals, watchdog, then the bus: objects, then the name;
- *   5. READY=1 only once the name is ours.
+ * The composition root. Start-up order matters for safety and for systemd:
+ *   1. signals blocked before any thread exists;
+ *   2. the sd-event loop, then the core (core.c: the map, the drivers with every output safe
+ *      first, the scheduler's thread, state, programs, supervisor, session, panel);
+ *   3. signals, watchdog, then the bus: objects, then the name;
+ *   4. READY=1 only once the name is ours.
  * Shutting down runs it backwards, with every output safe before anything is closed.
  */
 #include <fcntl.h>
@@ -22,24 +21,19 @@
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
 
-#include "atomic-file.h"
 #include "bus/chair-bus.h"
 #include "chair-bus-names.h"
 #include "chair-hw.h"
-#include "changes.h"
+#include "core.h"
 #include "daemon.h"
-#include "driver-sim.h"
+#include "event-loop-sd-event.h"
 #include "log.h"
 #include "program-library.h"
 #include "scheduler.h"
-#include "panel.h"
-#include "precautions.h"
 #include "session.h"
-#include "state-store.h"
-#include "strv.h"
 #include "supervisor.h"
-#include "vocab.h"
 
 void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
         char buf[256];
@@ -52,91 +46,9 @@ void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
         sd_notifyf(false, "STATUS=%s", buf);
 }
 
-int daemon_set_precautions(struct chair_daemon *d, char **list) {
-        int r;
-
-        for (char **p = list; p && *p; p++)
-                if (!precaution_find(*p))
-                        return -EINVAL;
-        r = state_store_save_precautions(d->store, (const char *const *) list);
-        if (r < 0)
-                return r;
-        strv_free(d->precautions);
-        d->precautions = list;
-        if (d->precautions_unreadable)
-                log_info("Precautions declared again; sessions are allowed.");
-        d->precautions_unreadable = false;
-        chair_changes_mark(d->changes, CHAIR_CHANGE_PRECAUTIONS);
-        session_precautions_changed(d->session);
-        return 0;
-}
-
-int daemon_reload_profiles(struct chair_daemon *d, char ***ret_errors) {
-        char **errors = NULL;
-        int r;
-
-        r = program_library_reload(d->library, &errors);
-        for (char **e = errors; e && *e; e++)
-                log_warning("%s", *e);
-        log_info("Programs loaded: %zu.", program_library_count(d->library));
-        if (ret_errors)
-                *ret_errors = errors;
-        else
-                program_library_free_errors(errors);
-        return r;
-}
-
-int daemon_sim_inject_fault(struct chair_daemon *d, struct chair_driver *sim, const char *name, bool on) {
-        /* A hung scheduler is a fault of the daemon, not of the chair: simulated all the same. */
-        if (strcmp(name, "scheduler-hang") == 0)
-                return on ? scheduler_inject_hang(d->scheduler) : -EINVAL;
-        if (strcmp(name, "scheduler-late") == 0)
-                return on ? scheduler_inject_late(d->scheduler, 2 * d->map.limits.deadline_miss_ms) : -EINVAL;
-        return chair_driver_sim_inject(sim, name, on);
-}
-
-void daemon_set_child_lock(struct chair_daemon *d, bool on, const char *from) {
-        int r;
-
-        if (d->child_lock == on)
-                return;
-        d->child_lock = on;
-        r = state_store_save_child_lock(d->store, on);
-        if (r < 0)
-                log_warning_errno(r, "Could not store the child lock: %m");
-        log_info("Child lock %s %s.", on ? "on" : "off", from);
-        chair_changes_mark(d->changes, CHAIR_CHANGE_CHILD_LOCK);
-}
-
-int daemon_set_default_timer(struct chair_daemon *d, uint32_t minutes, struct chair_error *error) {
-        int r = state_store_save_default_timer(d->store, minutes);
-
-        if (r < 0)
-                return chair_error_set_errno(error, r, "Could not store the default timer: %m");
-        d->map.auto_off_default_min = minutes;
-        return session_set_timer(d->session, minutes, error);
-}
-
-/* The composition root's wiring: what the supervisor publishes reaches the session first (a
- * trip ends the session with reason "fault" before the bus signals FaultRaised). */
-static void on_supervisor_event(const struct chair_event *ev, void *userdata) {
-        struct chair_daemon *d = userdata;
-
-        if (ev->kind == CHAIR_EVENT_FAULT_RAISED)
-                session_fault(d->session);
-        else if (ev->kind == CHAIR_EVENT_FAULT_CLEARED)
-                session_fault_cleared(d->session);
-}
-
-static void on_session_fault(void *userdata, enum chair_fault code, const char *message) {
-        struct chair_daemon *d = userdata;
-        supervisor_trip(d->supervisor, code, "%s", message);
-}
-
-static void on_scheduler_command_lost(void *userdata) {
-        struct chair_daemon *d = userdata;
-        supervisor_trip(d->supervisor, CHAIR_FAULT_QUEUE_FULL,
-                        "the scheduler's thread did not take a command within its deadline");
+/* The core's status lines (the session's state) become sd_notify's. */
+static void on_core_status(void *userdata, const char *status) {
+        sd_notifyf(false, "STATUS=%s", status);
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -154,7 +66,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         sd_notify(false, "RELOADING=1");
         log_info("Received SIGHUP, reloading programs.");
-        daemon_reload_profiles(d, NULL);
+        chair_core_reload_profiles(d->core, NULL);
         sd_notify(false, "READY=1");
         daemon_status(d, "%s, %zu programs", session_state_name(session_get_state(d->session)),
                       program_library_count(d->library));
@@ -222,112 +134,6 @@ static int setup_watchdog(struct chair_daemon *d) {
         return sd_event_source_set_enabled(d->watchdog_source, SD_EVENT_ON);
 }
 
-static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
-        return chair_hw_stage_output(userdata, out, value);
-}
-
-static void scheduler_flush(void *userdata) {
-        chair_hw_flush(userdata);
-}
-
-static int scheduler_read_input(void *userdata, enum chair_input in, int32_t *ret) {
-        return chair_hw_read_input(userdata, in, ret);
-}
-
-/* The controllers' period: 10 ms when the encoder is read as it changes (GPIO edges, the
- * simulated chair); with a polled encoder (Modbus) half its poll period, 10-25 ms, since
- * ticking faster than the position can change only costs wake-ups. */
-static uint32_t controller_tick_ms(const struct hardware_map *map) {
-        const struct hw_binding *enc = &map->inputs[CHAIR_IN_ENCODER];
-
-        if (enc->backend != HW_BACKEND_MODBUS || enc->bus < 0)
-                return 10;
-        return CLAMP(map->buses[enc->bus].poll_interval_ms / 2, 10u, 25u);
-}
-
-static int setup_scheduler(struct chair_daemon *d) {
-        struct scheduler_config cfg = {
-                .pulses_per_mm = d->map.pulses_per_mm,
-                .track_length_mm = d->map.track_length_mm,
-                .max_speed_mm_s = 40,
-                .deadline_miss_ms = d->map.limits.deadline_miss_ms,
-                .tick_ms = controller_tick_ms(&d->map),
-                .travel_timeout_ms = d->map.limits.travel_timeout_ms,
-                .travel_margin_pct = d->map.limits.travel_margin_pct,
-                .priority = d->map.scheduler.priority,
-                .cpu = d->map.scheduler.cpu,
-        };
-        struct scheduler_io io = { scheduler_set_output, scheduler_read_input, d->hw, scheduler_flush };
-        int r;
-
-        /* No pressure sensor, by design: inflate by the map's time per level, then hold. */
-        if (d->map.air_timed_inflation)
-                memcpy(cfg.air_inflate_ms, d->map.air_inflate_ms, sizeof cfg.air_inflate_ms);
-        r = scheduler_new(&cfg, &io, &d->scheduler);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the scheduler: %m");
-        r = scheduler_start_thread(d->scheduler, &d->realtime);
-        if (r == -EINVAL && d->map.scheduler.cpu >= 0)
-                return log_error_errno(r, "%s:%u: [scheduler] cpu = %d is not a CPU this daemon may run on.",
-                                       d->map.path, d->map.scheduler.line_no, d->map.scheduler.cpu);
-        if (r < 0)
-                return log_error_errno(r, "Failed to start the scheduler's thread: %m");
-        if (d->realtime && d->map.scheduler.cpu >= 0)
-                log_info("Scheduler thread runs SCHED_FIFO priority %u on CPU %d with memory locked.",
-                         d->map.scheduler.priority, d->map.scheduler.cpu);
-        else if (d->realtime)
-                log_info("Scheduler thread runs SCHED_FIFO priority %u with memory locked.", d->map.scheduler.priority);
-        else
-                log_notice("Scheduler thread runs as an ordinary thread: SCHED_FIFO or mlockall not permitted "
-                           "(LimitRTPRIO=, LimitMEMLOCK= or CAP_SYS_NICE/CAP_IPC_LOCK grant them).");
-        return 0;
-}
-
-/* With the scheduler on a CPU of its own, the daemon's other threads (the event loop, and the
- * bus threads the drivers start, which inherit this) keep off that CPU: the kernel preempts a
- * thread inside a system call only at its next preemption point, so a bus thread sending on
- * that CPU would delay the scheduler's wake-up. Before any thread exists. */
-static void keep_off_scheduler_cpu(const struct hardware_map *map) {
-        cpu_set_t set;
-
-        if (map->scheduler.cpu < 0 || sched_getaffinity(0, sizeof set, &set) < 0)
-                return;
-        /* Not ours: the scheduler's start reports it with the map's line. */
-        if (!CPU_ISSET((unsigned) map->scheduler.cpu, &set))
-                return;
-        CPU_CLR((unsigned) map->scheduler.cpu, &set);
-        if (CPU_COUNT(&set) == 0)
-                return; /* one CPU: nowhere else to go */
-        if (sched_setaffinity(0, sizeof set, &set) < 0)
-                log_warning("Could not keep the daemon's other threads off CPU %d: %m", map->scheduler.cpu);
-}
-
-static int setup_state(struct chair_daemon *d) {
-        uint32_t timer = 0;
-        char **precautions = NULL;
-        int r;
-
-        r = state_store_open(d->options.state_dir, &d->store);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open the state directory %s: %m", d->options.state_dir);
-        d->precautions_unreadable = state_store_precautions_unreadable(d->store);
-        if (state_store_load_precautions(d->store, &precautions) >= 0) {
-                /* A name this daemon does not know cannot be honoured: fail closed. */
-                for (char **p = precautions; *p; p++)
-                        if (!precaution_find(*p)) {
-                                log_warning("%s/settings: unknown precaution '%s'; sessions are refused until the "
-                                            "precautions are declared again.", d->options.state_dir, *p);
-                                d->precautions_unreadable = true;
-                        }
-                strv_free(d->precautions);
-                d->precautions = precautions;
-        } else
-                d->precautions_unreadable = true;
-        if (state_store_load_default_timer(d->store, &timer) >= 0 && chair_timer_valid(timer))
-                d->map.auto_off_default_min = timer;
-        return 0;
-}
-
 /* SIGTERM and SIGINT are blocked from the start (they reach the event loop's signalfd), so
  * start-up looks for a pending one between its steps and ends promptly instead of starting. */
 static bool stop_requested(void) {
@@ -341,7 +147,6 @@ static bool stop_requested(void) {
 
 int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) {
         struct chair_daemon *d;
-        char error[4096];
         sigset_t mask;
         int r;
 
@@ -362,62 +167,31 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
-        if (options->simulate) {
-                hardware_map_simulated(&d->map);
-        } else {
-                r = hardware_map_load(options->config_path, &d->map, error, sizeof error);
-                if (r < 0) {
-                        log_error("%s", error);
-                        return log_error_errno(r, "Refusing to start with a bad hardware map.");
-                }
-        }
-        log_info("Hardware map %s: %s", d->map.path, d->map.model);
-        if (stop_requested())
-                return -ECANCELED;
-
-        keep_off_scheduler_cpu(&d->map);
-
         r = sd_event_default(&d->event);
+        if (r >= 0)
+                r = event_loop_sd_event_new(d->event, &d->loop);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
-
-        /* Drivers drive every output safe before anything else happens. */
-        error[0] = 0;
-        r = chair_hw_open(&d->map, d->event, &d->hw, error, sizeof error);
-        if (r < 0) {
-                log_error("%s", error[0] ? error : strerror(-r));
-                return log_error_errno(r, "Cannot open the chair's hardware.");
-        }
-        log_info("Every output is at its safe value.");
-
-        r = setup_scheduler(d);
+        r = chair_core_new(&(struct chair_core_options) {
+                        .config_path = options->config_path,
+                        .simulate = options->simulate,
+                        .profiles_dir = options->profiles_dir,
+                        .profiles_override_dir = options->profiles_override_dir,
+                        .state_dir = options->state_dir,
+                }, d->loop, stop_requested, &d->core);
         if (r < 0)
                 return r;
-        r = setup_state(d);
-        if (r < 0)
-                return r;
-        r = chair_changes_new(d->event, &d->changes);
-        if (r >= 0)
-                r = chair_changes_listen(d->changes, on_supervisor_event, d);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the change channel: %m");
-        r = program_library_new(options->profiles_dir, options->profiles_override_dir, &d->library);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the program library: %m");
-        daemon_reload_profiles(d, NULL);
-        if (stop_requested())
-                return -ECANCELED;
-        r = supervisor_new(d, &d->supervisor);
-        if (r >= 0)
-                r = session_new(d, &d->session);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the session: %m");
-        r = panel_new(d, &d->panel);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the panel: %m");
-        session_set_fault_sink(d->session, on_session_fault, d);
-        supervisor_restore_latch(d->supervisor);
-        scheduler_set_command_lost_sink(d->scheduler, on_scheduler_command_lost, d);
+        d->core->status = on_core_status;
+        d->core->status_userdata = d;
+        d->changes = d->core->changes;
+        d->hw = d->core->hw;
+        d->scheduler = d->core->scheduler;
+        d->supervisor = d->core->supervisor;
+        d->session = d->core->session;
+        d->panel = d->core->panel;
+        d->library = d->core->library;
+        d->store = d->core->store;
+        d->settings = d->core->settings;
 
         r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
         if (r >= 0)
@@ -439,8 +213,8 @@ int daemon_run(struct chair_daemon *d) {
         int r;
 
         d->ready = true;
-        sd_notifyf(false, "READY=1\nSTATUS=Idle, %s, %zu programs", d->map.model, program_library_count(d->library));
-        log_info("Ready: %s on %s.", CHAIR_BUS_NAME, d->map.model);
+        sd_notifyf(false, "READY=1\nSTATUS=Idle, %s, %zu programs", d->core->map.model, program_library_count(d->library));
+        log_info("Ready: %s on %s.", CHAIR_BUS_NAME, d->core->map.model);
         r = sd_event_loop(d->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
@@ -453,22 +227,12 @@ struct chair_daemon *daemon_free(struct chair_daemon *d) {
         if (d->ready)
                 sd_notify(false, "STOPPING=1");
         /* Safe first: close the gate and drive every output safe, then wind down. */
-        if (d->hw)
-                chair_hw_go_safe(d->hw);
-        if (d->scheduler)
-                scheduler_stop_thread(d->scheduler);
-        panel_free(d->panel);
-        d->panel = NULL;
-        session_free(d->session);
-        supervisor_free(d->supervisor);
+        if (d->core && d->core->hw)
+                chair_hw_go_safe(d->core->hw);
         sd_event_source_disable_unref(d->watchdog_source);
         chair_bus_free(d->bus);
-        scheduler_free(d->scheduler);
-        chair_hw_close(d->hw);
-        program_library_free(d->library);
-        state_store_close(d->store);
-        strv_free(d->precautions);
-        chair_changes_free(d->changes);
+        chair_core_free(d->core);
+        event_loop_free(d->loop);
         sd_event_unref(d->event);
         free(d);
         return NULL;

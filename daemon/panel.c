@@ -5,7 +5,8 @@
 
 #include "chair-hw.h"
 #include "changes.h"
-#include "daemon.h"
+#include "core.h"
+#include "event-loop.h"
 #include "fault-codes.h"
 #include "log.h"
 #include "macro.h"
@@ -13,7 +14,7 @@
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
-#include "state-store.h"
+#include "settings.h"
 #include "supervisor.h"
 #include "vocab.h"
 
@@ -55,7 +56,7 @@ static const enum key_style key_styles[_CHAIR_KEY_MAX] = {
 };
 
 struct panel {
-        struct chair_daemon *d;
+        struct chair_core *d;
         const struct hw_panel *cfg;
         bool latch;                     /* a board that latches presses (panel_event) */
         bool event_known;
@@ -67,16 +68,16 @@ struct panel {
         bool held_ignored;              /* unknown code, child lock, held since start-up */
         bool long_fired;
         int32_t superseded;             /* a key pressed over by another, still held */
-        sd_event_source *key_timer;
+        struct event_source *key_timer;
 
         /* Beeper: a pattern of on/off segments. */
         uint32_t beep_segments[4];
         unsigned n_beep_segments, beep_next;
-        sd_event_source *beep_timer;
+        struct event_source *beep_timer;
 
         bool blink_on;
-        sd_event_source *blink_timer;
-        sd_event_source *refresh;
+        struct event_source *blink_timer;
+        struct event_source *refresh;
 
         uint32_t selected;              /* program index selected with the program key */
         struct panel_stats stats;
@@ -89,14 +90,11 @@ int panel_key_code(struct panel *p, enum chair_key k) {
 }
 
 static uint64_t now_usec(struct panel *p) {
-        uint64_t t = 0;
-        sd_event_now(p->d->event, CLOCK_MONOTONIC, &t);
-        return t;
+        return event_loop_now(p->d->loop);
 }
 
-static void arm(sd_event_source *s, uint64_t at_usec) {
-        sd_event_source_set_time(s, at_usec);
-        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+static void arm(struct event_source *s, uint64_t at_usec) {
+        event_source_arm(s, at_usec);
 }
 
 /* ---- beeper ---- */
@@ -107,17 +105,16 @@ static void set_indicator(struct panel *p, enum chair_output out, int32_t value)
                 chair_hw_set_output(p->d->hw, out, value);
 }
 
-static int on_beep_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_beep_timer(struct event_source *s, uint64_t usec, void *userdata) {
         struct panel *p = userdata;
 
         if (p->beep_next >= p->n_beep_segments) {
                 set_indicator(p, CHAIR_OUT_BEEPER, 0);
-                return 0;
+                return;
         }
         /* Even segments sound, odd ones are the gaps. */
         set_indicator(p, CHAIR_OUT_BEEPER, p->beep_next % 2 == 0);
         arm(s, usec + p->beep_segments[p->beep_next++] * USEC_PER_MSEC);
-        return 0;
 }
 
 static void beep(struct panel *p, enum panel_beep kind) {
@@ -149,7 +146,7 @@ static uint32_t program_number(struct panel *p, const char *id) {
 }
 
 static void show(struct panel *p) {
-        struct chair_daemon *d = p->d;
+        struct chair_core *d = p->d;
         const struct session_settings *st = session_settings(d->session);
         enum session_state state = session_get_state(d->session);
         bool faulted = supervisor_latched(d->supervisor) || state == SESSION_FAULT;
@@ -173,11 +170,11 @@ static void show(struct panel *p) {
         }
 
         /* The power LED blinks while paused or faulted, so the blink timer runs only then. */
-        if (blink_ms && sd_event_source_get_enabled(p->blink_timer, NULL) == SD_EVENT_OFF) {
+        if (blink_ms && !event_source_armed(p->blink_timer)) {
                 p->blink_on = true;
                 arm(p->blink_timer, now_usec(p) + blink_ms * USEC_PER_MSEC);
         } else if (!blink_ms) {
-                sd_event_source_set_enabled(p->blink_timer, SD_EVENT_OFF);
+                event_source_disarm(p->blink_timer);
         }
         power_led = blink_ms ? p->blink_on : active;
 
@@ -192,7 +189,7 @@ static void show(struct panel *p) {
         set_indicator(p, CHAIR_OUT_LED_HEAT, heat > 0);
         set_indicator(p, CHAIR_OUT_LED_AIR, active ? scheduler_active_air_zones(d->scheduler) != 0
                                                    : st->air_zones && st->air_intensity);
-        set_indicator(p, CHAIR_OUT_LED_LOCK, d->child_lock);
+        set_indicator(p, CHAIR_OUT_LED_LOCK, chair_settings_child_lock(d->settings));
         set_indicator(p, CHAIR_OUT_DISPLAY_MINUTES, (int32_t) minutes);
         set_indicator(p, CHAIR_OUT_DISPLAY_PROGRAM, (int32_t) program);
         set_indicator(p, CHAIR_OUT_DISPLAY_INTENSITY, (int32_t) st->intensity);
@@ -204,19 +201,17 @@ static void show(struct panel *p) {
                       faulted ? (int32_t) chair_fault_number(supervisor_fault_code(d->supervisor)) : 0);
 }
 
-static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_blink_timer(struct event_source *s, uint64_t usec, void *userdata) {
         struct panel *p = userdata;
         bool faulted = supervisor_latched(p->d->supervisor);
 
         p->blink_on = !p->blink_on;
         arm(s, usec + (faulted ? BLINK_FAULT_MS : BLINK_PAUSED_MS) * USEC_PER_MSEC);
         show(p);
-        return 0;
 }
 
-static int on_refresh(sd_event_source *s, void *userdata) {
+static void on_refresh(struct event_source *s, void *userdata) {
         show(userdata);
-        return 0;
 }
 
 /* Every change but the continuous measurements shows on the panel (LEDs, display). */
@@ -227,7 +222,7 @@ static void on_changes(uint32_t changed, void *userdata) {
 
 void panel_refresh(struct panel *p) {
         if (p)
-                sd_event_source_set_enabled(p->refresh, SD_EVENT_ONESHOT);
+                event_source_trigger(p->refresh);
 }
 
 /* ---- key actions: the same session calls as D-Bus ---- */
@@ -330,7 +325,7 @@ static int act_air(struct panel *p, enum chair_key k, struct chair_error *e) {
 }
 
 static int act_child_lock(struct panel *p) {
-        daemon_set_child_lock(p->d, !p->d->child_lock, "from the panel");
+        chair_settings_set_child_lock(p->d->settings, !chair_settings_child_lock(p->d->settings), "from the panel");
         return 0;
 }
 
@@ -408,27 +403,26 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
 
 /* ---- presses ---- */
 
-static int on_key_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+static void on_key_timer(struct event_source *src, uint64_t usec, void *userdata) {
         struct panel *p = userdata;
         enum panel_beep b;
 
         if (!p->held_code || p->held_ignored)
-                return 0;
+                return;
         if (key_styles[p->held_key] == KEY_LONG) {
                 p->long_fired = true;
                 beep(p, act(p, p->held_key, TRIGGER_LONG));
-                return 0;
+                return;
         }
         /* Auto-repeat: on until the level's limit, which sounds once and ends the repeat. */
         b = act(p, p->held_key, TRIGGER_REPEAT);
         beep(p, b);
         if (b == PANEL_BEEP_SHORT)
                 arm(src, usec + p->cfg->repeat_interval_ms * USEC_PER_MSEC);
-        return 0;
 }
 
 static void key_down(struct panel *p, int32_t code) {
-        struct chair_daemon *d = p->d;
+        struct chair_core *d = p->d;
         int k = -1;
 
         p->held_code = code;
@@ -443,7 +437,7 @@ static void key_down(struct panel *p, int32_t code) {
                 return;
         }
         p->held_key = (enum chair_key) k;
-        if (d->child_lock && k != CHAIR_KEY_POWER && k != CHAIR_KEY_CHILD_LOCK) {
+        if (chair_settings_child_lock(d->settings) && k != CHAIR_KEY_POWER && k != CHAIR_KEY_CHILD_LOCK) {
                 p->held_ignored = true;
                 p->stats.ignored++;
                 log_info("Panel key %s ignored: the child lock is on.", chair_key_name(k));
@@ -471,7 +465,7 @@ static void key_down(struct panel *p, int32_t code) {
 static void key_up(struct panel *p) {
         bool short_press = !p->held_ignored && key_styles[p->held_key] == KEY_LONG && !p->long_fired;
 
-        sd_event_source_set_enabled(p->key_timer, SD_EVENT_OFF);
+        event_source_disarm(p->key_timer);
         p->held_code = 0;
         if (short_press)
                 beep(p, act(p, p->held_key, TRIGGER_SHORT));
@@ -538,12 +532,11 @@ void panel_get_stats(struct panel *p, struct panel_stats *ret) {
 }
 
 /* A one-shot timer, off until armed: an idle panel has nothing to wake for. */
-static int add_timer(struct panel *p, sd_event_source **ret, sd_event_time_handler_t handler) {
-        int r = sd_event_add_time(p->d->event, ret, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, handler, p);
-        return r < 0 ? r : sd_event_source_set_enabled(*ret, SD_EVENT_OFF);
+static int add_timer(struct panel *p, struct event_source **ret, event_time_fn handler) {
+        return event_loop_add_timer(p->d->loop, USEC_PER_MSEC, handler, p, ret);
 }
 
-int panel_new(struct chair_daemon *d, struct panel **ret) {
+int panel_new(struct chair_core *d, struct panel **ret) {
         struct panel *p = calloc(1, sizeof *p);
         int32_t key = 0;
         int r;
@@ -553,7 +546,6 @@ int panel_new(struct chair_daemon *d, struct panel **ret) {
         p->d = d;
         p->cfg = &d->map.panel;
         p->latch = chair_hw_has_input(d->hw, CHAIR_IN_PANEL_EVENT);
-        d->child_lock = state_store_child_lock(d->store);
 
         r = add_timer(p, &p->key_timer, on_key_timer);
         if (r >= 0)
@@ -561,9 +553,9 @@ int panel_new(struct chair_daemon *d, struct panel **ret) {
         if (r >= 0)
                 r = add_timer(p, &p->blink_timer, on_blink_timer);
         if (r >= 0)
-                r = sd_event_add_defer(d->event, &p->refresh, on_refresh, p);
+                r = event_loop_add_defer(d->loop, on_refresh, p, &p->refresh);
         if (r >= 0)
-                r = sd_event_source_set_enabled(p->refresh, SD_EVENT_ONESHOT);
+                event_source_trigger(p->refresh);
         if (r >= 0)
                 r = chair_hw_subscribe(d->hw, on_input_changed, p);
         if (r >= 0)
@@ -577,7 +569,7 @@ int panel_new(struct chair_daemon *d, struct panel **ret) {
                 p->held_code = key;
                 p->held_ignored = true;
         }
-        if (d->child_lock)
+        if (chair_settings_child_lock(d->settings))
                 log_info("The child lock is on (kept from before): panel keys other than stop are ignored.");
         *ret = p;
         return 0;
@@ -586,9 +578,9 @@ int panel_new(struct chair_daemon *d, struct panel **ret) {
 void panel_free(struct panel *p) {
         if (!p)
                 return;
-        sd_event_source_disable_unref(p->key_timer);
-        sd_event_source_disable_unref(p->beep_timer);
-        sd_event_source_disable_unref(p->blink_timer);
-        sd_event_source_disable_unref(p->refresh);
+        event_source_free(p->key_timer);
+        event_source_free(p->beep_timer);
+        event_source_free(p->blink_timer);
+        event_source_free(p->refresh);
         free(p);
 }

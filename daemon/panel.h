@@ -21,7 +21,7 @@
 
 #include "chair-io.h"
 
-struct chair_daemon;
+struct chair_core;
 struct panel;
 
 enum panel_beep {
@@ -38,7 +38,7 @@ struct panel_stats {
         uint32_t selected_program;      /* 1-based, as the display shows it */
 };
 
-int panel_new(struct chair_daemon *d, struct panel **ret);
+int panel_new(struct chair_core *d, struct panel **ret);
 void panel_free(struct panel *p);
 
 /* Something the panel shows changed (state, settings, fault, child lock): the indicators are

@@ -6,14 +6,15 @@
 #include <time.h>
 
 #include "chair-hw.h"
-#include "clock.h"
 #include "changes.h"
-#include "daemon.h"
+#include "core.h"
+#include "event-loop.h"
 #include "log.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
+#include "settings.h"
 #include "state-store.h"
 #include "supervisor.h"
 
@@ -38,7 +39,7 @@ enum scan_phase {
 };
 
 struct session {
-        struct chair_daemon *d;
+        struct chair_core *d;
         enum session_state state;
         char program[80];
         bool manual;
@@ -66,9 +67,9 @@ struct session {
         int32_t planned_shoulder_steps;   /* the fine-tune the running timeline was planned with */
         uint64_t scan_started_usec;
 
-        sd_event_source *tick;            /* 1 Hz while running: Remaining, auto-off */
-        sd_event_source *scan_tick;
-        sd_event_source *scheduler_source;
+        struct event_source *tick;        /* 1 Hz while running: Remaining, auto-off */
+        struct event_source *scan_tick;
+        struct event_source *scheduler_source;
 
         session_fault_sink fault_sink;    /* the scheduler's faults go here (the supervisor) */
         void *fault_userdata;
@@ -116,7 +117,7 @@ static void set_state(struct session *s, enum session_state st) {
                 return;
         log_debug("Session: %s -> %s", session_state_name(s->state), session_state_name(st));
         s->state = st;
-        daemon_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
+        chair_core_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_STATE);
         /* Polling backends slow down while nothing runs. */
         chair_hw_set_idle(s->d->hw, st == SESSION_IDLE || st == SESSION_FAULT);
@@ -130,14 +131,14 @@ static struct precaution_caps declared_caps(struct session *s) {
         struct precaution_caps caps;
         char unused[8];
         /* A refusal still yields the caps; refusals are the gate's to report. */
-        precautions_evaluate((const char *const *) s->d->precautions, NULL, &caps, unused, sizeof unused);
+        precautions_evaluate(chair_settings_precautions(s->d->settings), NULL, &caps, unused, sizeof unused);
         return caps;
 }
 
 /* Returns 0 (as asked), 1 (clamped: use v->value and v->zones), or a PrecautionConflict. */
 static int gate(struct session *s, const struct precaution_request *req, struct precaution_verdict *v,
                 struct chair_error *error) {
-        const struct precaution_declared dec = { (const char *const *) s->d->precautions, s->d->precautions_unreadable };
+        const struct precaution_declared dec = { chair_settings_precautions(s->d->settings), chair_settings_precautions_unreadable(s->d->settings) };
         int r = precautions_check(&dec, req, v);
 
         if (r < 0)
@@ -195,7 +196,8 @@ static int push_modifiers(struct session *s) {
 }
 
 static void start_tick(struct session *s) {
-        sd_event_source_set_enabled(s->tick, SD_EVENT_ON);
+        if (!event_source_armed(s->tick))
+                event_source_arm(s->tick, event_loop_now(s->d->loop));
 }
 
 static void begin_running(struct session *s, struct timeline *t) {
@@ -209,8 +211,8 @@ static void begin_running(struct session *s, struct timeline *t) {
                             s->program);
         s->duration_s = (t->duration_ms + 999) / 1000;
         s->planned_shoulder_steps = s->shoulder_steps;
-        s->started_usec = clock_usec(CLOCK_MONOTONIC);
-        s->started_realtime_usec = clock_usec(CLOCK_REALTIME);
+        s->started_usec = event_loop_now(s->d->loop);
+        s->started_realtime_usec = event_loop_clock(s->d->loop, CLOCK_REALTIME);
         s->id = s->started_realtime_usec;
         s->last_remaining = s->duration_s;
         chair_hw_enable(s->d->hw);
@@ -221,7 +223,7 @@ static void begin_running(struct session *s, struct timeline *t) {
                 free(t);
                 return; /* not taken: the scheduler's sink has faulted the chair */
         }
-        if (scheduler_load(s->d->scheduler, t, clock_usec(CLOCK_MONOTONIC) * 1000) < 0) {
+        if (scheduler_load(s->d->scheduler, t, event_loop_now(s->d->loop) * 1000) < 0) {
                 timeline_free(t);
                 free(t);
                 fault(s, CHAIR_FAULT_QUEUE_FULL, "the scheduler's command queue is full");
@@ -241,7 +243,7 @@ static int plan_and_run(struct session *s, struct chair_error *error) {
                 .scan = current_scan(s),
                 .track_length_mm = s->d->map.track_length_mm,
                 .heat = s->pending.heat,
-                .precautions = (const char *const *) s->d->precautions,
+                .precautions = chair_settings_precautions(s->d->settings),
         };
         struct timeline *t = NULL;
         char msg[512];
@@ -276,7 +278,7 @@ static int32_t roller_mm(struct session *s) {
 }
 
 static void scan_finish(struct session *s, int32_t shoulder_mm, bool ok) {
-        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        event_source_disarm(s->scan_tick);
         send_channel(s, TL_DEPTH, 0, 0);
         if (ok) {
                 s->shoulder_scan_mm = shoulder_mm;
@@ -298,16 +300,16 @@ static void scan_finish(struct session *s, int32_t shoulder_mm, bool ok) {
         set_state(s, SESSION_SETTLING);
 }
 
-static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
+static void on_scan_tick(struct event_source *src, uint64_t usec, void *userdata) {
         struct session *s = userdata;
         int32_t pos = roller_mm(s), load = 0, bottom = 0;
 
-        sd_event_source_set_time(src, usec + SCAN_TICK_USEC);
         if (s->state != SESSION_SCANNING)
-                return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                return;
+        event_source_arm(src, usec + SCAN_TICK_USEC);
         if (usec - s->scan_started_usec > SCAN_TIMEOUT_USEC) {
                 scan_finish(s, -1, false);
-                return 0;
+                return;
         }
         chair_hw_read_input(s->d->hw, CHAIR_IN_ROLLER_LOAD, &load);
         chair_hw_read_input(s->d->hw, CHAIR_IN_LIMIT_BOTTOM, &bottom);
@@ -334,13 +336,12 @@ static int on_scan_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                         s->scan_last_loaded_mm = pos;
                 else if (s->scan_last_loaded_mm >= 0 && pos >= s->scan_last_loaded_mm + SCAN_CLEAR_MM) {
                         scan_finish(s, s->scan_full_mm >= 0 ? s->scan_full_mm : s->scan_last_loaded_mm, true);
-                        return 0;
+                        return;
                 }
                 if (pos >= s->d->map.track_length_mm - 3)
                         scan_finish(s, -1, false);
                 break;
         }
-        return 0;
 }
 
 int session_start_scan(struct session *s, struct chair_error *error) {
@@ -360,10 +361,9 @@ int session_start_scan(struct session *s, struct chair_error *error) {
         send_channel(s, TL_DEPTH, 0, 0);
         send_channel(s, TL_ROLLER_POSITION, 40, 0);
         s->scan_phase = SCAN_TO_BOTTOM;
-        s->scan_started_usec = clock_usec(CLOCK_MONOTONIC);
+        s->scan_started_usec = event_loop_now(s->d->loop);
         s->started_usec = s->scan_started_usec;
-        sd_event_source_set_time(s->scan_tick, s->scan_started_usec + SCAN_TICK_USEC);
-        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_ON);
+        event_source_arm(s->scan_tick, s->scan_started_usec + SCAN_TICK_USEC);
         set_state(s, SESSION_SCANNING);
         return 0;
 }
@@ -530,14 +530,14 @@ static void finish(struct session *s, const char *reason) {
         char program[80];
 
         snprintf(program, sizeof program, "%s", s->program);
-        sd_event_source_set_enabled(s->tick, SD_EVENT_OFF);
-        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        event_source_disarm(s->tick);
+        event_source_disarm(s->scan_tick);
         s->start_after_scan = false;
         if (program[0] && s->id) {
                 struct history_entry e = {
                         .id = s->id,
                         .start_usec = s->started_realtime_usec,
-                        .duration_s = (uint32_t) ((clock_usec(CLOCK_MONOTONIC) - s->started_usec) / USEC_PER_SEC),
+                        .duration_s = (uint32_t) ((event_loop_now(s->d->loop) - s->started_usec) / USEC_PER_SEC),
                         .intensity = s->settings.intensity,
                         .pain_before = HISTORY_NOT_RATED,
                         .pain_after = HISTORY_NOT_RATED,
@@ -594,8 +594,8 @@ int session_resume(struct session *s, struct chair_error *error) {
 void session_fault(struct session *s) {
         if (s->state != SESSION_IDLE && s->state != SESSION_FAULT)
                 finish(s, "fault");
-        sd_event_source_set_enabled(s->tick, SD_EVENT_OFF);
-        sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
+        event_source_disarm(s->tick);
+        event_source_disarm(s->scan_tick);
         set_state(s, SESSION_FAULT);
 }
 
@@ -813,7 +813,7 @@ void session_precautions_changed(struct session *s) {
 
         if (!s || s->state == SESSION_SETTLING || s->state == SESSION_FAULT)
                 return;
-        dec = (struct precaution_declared) { (const char *const *) s->d->precautions, s->d->precautions_unreadable };
+        dec = (struct precaution_declared) { chair_settings_precautions(s->d->settings), chair_settings_precautions_unreadable(s->d->settings) };
         if (s->state == SESSION_IDLE) {
                 /* The levels shown for the next session follow the caps at once (unless nothing
                  * may run at all: then there is nothing to lower). */
@@ -848,14 +848,14 @@ void session_precautions_changed(struct session *s) {
 
 /* ---- events ---- */
 
-static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
+static void on_tick(struct event_source *src, uint64_t usec, void *userdata) {
         struct session *s = userdata;
         uint32_t remaining;
         bool heat_changed;
 
-        sd_event_source_set_time(src, usec + USEC_PER_SEC);
         if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
-                return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                return;
+        event_source_arm(src, usec + USEC_PER_SEC);
         remaining = session_remaining_s(s);
         if (remaining != s->last_remaining) {
                 s->last_remaining = remaining;
@@ -871,7 +871,6 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
                 chair_changes_mark(s->d->changes, CHAIR_CHANGE_HEAT);
         if (remaining == 0 && s->state == SESSION_RUNNING && scheduler_get_mode(s->d->scheduler) == SCHEDULER_RUNNING)
                 end_session(s, "timer", NULL);
-        return 0;
 }
 
 int session_on_scheduler_event(struct session *s) {
@@ -914,8 +913,8 @@ int session_on_scheduler_event(struct session *s) {
         return 0;
 }
 
-static int on_scheduler_fd(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        return session_on_scheduler_event(userdata);
+static void on_scheduler_fd(struct event_source *src, int fd, void *userdata) {
+        (void) session_on_scheduler_event(userdata);
 }
 
 /* ---- accessors ---- */
@@ -957,10 +956,10 @@ bool session_active(struct session *s) {
 }
 
 uint64_t session_elapsed_usec(struct session *s) {
-        return session_active(s) ? clock_usec(CLOCK_MONOTONIC) - s->started_usec : 0;
+        return session_active(s) ? event_loop_now(s->d->loop) - s->started_usec : 0;
 }
 
-int session_new(struct chair_daemon *d, struct session **ret) {
+int session_new(struct chair_core *d, struct session **ret) {
         struct session *s = calloc(1, sizeof *s);
         int r;
 
@@ -971,19 +970,13 @@ int session_new(struct chair_daemon *d, struct session **ret) {
         s->shoulder_scan_mm = -1;
         s->settings = (struct session_settings) {
                 .intensity = 3, .speed = 3, .depth = 3, .width = 1, .air_intensity = 3,
-                .timer_min = d->map.auto_off_default_min,
+                .timer_min = chair_settings_default_timer(d->settings),
         };
-        r = sd_event_add_time_relative(d->event, &s->tick, CLOCK_MONOTONIC, USEC_PER_SEC, 10 * USEC_PER_MSEC, on_tick, s);
+        r = event_loop_add_timer(d->loop, 10 * USEC_PER_MSEC, on_tick, s, &s->tick);
         if (r >= 0)
-                r = sd_event_source_set_enabled(s->tick, SD_EVENT_OFF);
+                r = event_loop_add_timer(d->loop, USEC_PER_MSEC, on_scan_tick, s, &s->scan_tick);
         if (r >= 0)
-                r = sd_event_add_time_relative(d->event, &s->scan_tick, CLOCK_MONOTONIC, SCAN_TICK_USEC, USEC_PER_MSEC,
-                                               on_scan_tick, s);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(s->scan_tick, SD_EVENT_OFF);
-        if (r >= 0)
-                r = sd_event_add_io(d->event, &s->scheduler_source, scheduler_event_fd(d->scheduler), EPOLLIN,
-                                    on_scheduler_fd, s);
+                r = event_loop_add_io(d->loop, scheduler_event_fd(d->scheduler), on_scheduler_fd, s, &s->scheduler_source);
         if (r < 0) {
                 session_free(s);
                 return r;
@@ -996,8 +989,8 @@ int session_new(struct chair_daemon *d, struct session **ret) {
 void session_free(struct session *s) {
         if (!s)
                 return;
-        sd_event_source_disable_unref(s->tick);
-        sd_event_source_disable_unref(s->scan_tick);
-        sd_event_source_disable_unref(s->scheduler_source);
+        event_source_free(s->tick);
+        event_source_free(s->scan_tick);
+        event_source_free(s->scheduler_source);
         free(s);
 }

@@ -16,7 +16,7 @@
 #include "fault-codes.h"
 #include "timeline.h"
 
-struct chair_daemon;
+struct chair_core;
 struct session;
 
 enum session_state {
@@ -51,7 +51,7 @@ struct session_settings {
         uint32_t timer_min;                /* 10, 20, 30 */
 };
 
-int session_new(struct chair_daemon *d, struct session **ret);
+int session_new(struct chair_core *d, struct session **ret);
 void session_free(struct session *s);
 
 /* Where the session reports the faults it sees from the scheduler (a command not taken, a
@@ -85,7 +85,7 @@ int session_recall_memory(struct session *s, unsigned slot, struct chair_error *
  * ends with reason "precaution". */
 void session_precautions_changed(struct session *s);
 
-/* The supervisor tripped (daemon.c wires its trip event here): outputs are already safe; end
+/* The supervisor tripped (core.c wires its trip event here): outputs are already safe; end
  * the session with reason "fault". */
 void session_fault(struct session *s);
 /* A technician cleared the fault. */

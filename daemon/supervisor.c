@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include "chair-hw.h"
-#include "clock.h"
 #include "changes.h"
-#include "daemon.h"
+#include "core.h"
+#include "event-loop.h"
 #include "scheduler.h"
 #include "session.h"
 #include "state-store.h"
@@ -27,8 +27,8 @@
 #define HEAT_RISE_DECIC 30             /* heat "arrives" when it rose this much since switch-on */
 
 struct supervisor {
-        struct chair_daemon *d;
-        sd_event_source *check;
+        struct chair_core *d;
+        struct event_source *check;
         bool latched;
         char code[48];
         char message[256];
@@ -55,7 +55,7 @@ struct supervisor {
 };
 
 int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *fmt, ...) {
-        struct chair_daemon *d = sup->d;
+        struct chair_core *d = sup->d;
         const char *code = chair_fault_to_string(fault) ?: "?";
         char message[256];
         va_list ap;
@@ -64,7 +64,7 @@ int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *
         chair_hw_go_safe(d->hw);
         scheduler_abort(d->scheduler);
         if (!sup->latched)
-                sup->trip_safe_ns = clock_ns(CLOCK_MONOTONIC);
+                sup->trip_safe_ns = event_loop_now_ns(d->loop);
 
         va_start(ap, fmt);
         vsnprintf(message, sizeof message, fmt, ap);
@@ -78,14 +78,14 @@ int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *
         log_struct_id(LOG_CRIT, CHAIR_MESSAGE_FAULT, "Fault %s: %s. Every output is safe; latched until %s.",
                       code, message, d->map.limits.latch_until_power_cycle ? "a power cycle" : "a technician clears it");
         {
-                struct fault_entry e = { .time_usec = clock_usec(CLOCK_REALTIME) };
+                struct fault_entry e = { .time_usec = event_loop_clock(d->loop, CLOCK_REALTIME) };
                 snprintf(e.code, sizeof e.code, "%s", code);
                 snprintf(e.message, sizeof e.message, "%s", message);
                 snprintf(e.cleared, sizeof e.cleared, "latched");
                 if (state_store_append_fault(d->store, &e) < 0)
                         log_warning("Could not record the fault in the fault history.");
         }
-        /* The session (wired first in daemon.c) ends with reason "fault", then the bus signals. */
+        /* The session (wired first in core.c) ends with reason "fault", then the bus signals. */
         chair_changes_publish(d->changes, &(struct chair_event) {
                 .kind = CHAIR_EVENT_FAULT_RAISED, .code = code, .message = message });
         chair_changes_mark(d->changes, CHAIR_CHANGE_FAULT);
@@ -163,19 +163,19 @@ int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, 
         return 0;
 }
 
-static uint64_t boot_realtime_usec(void) {
-        return clock_usec(CLOCK_REALTIME) - clock_usec(CLOCK_BOOTTIME);
+static uint64_t boot_realtime_usec(struct event_loop *loop) {
+        return event_loop_clock(loop, CLOCK_REALTIME) - event_loop_clock(loop, CLOCK_BOOTTIME);
 }
 
 void supervisor_restore_latch(struct supervisor *sup) {
-        struct chair_daemon *d = sup->d;
+        struct chair_core *d = sup->d;
         _cleanup_free_ struct fault_entry *e = NULL;
         size_t n = 0;
 
         if (state_store_list_faults(d->store, 1, &e, &n) < 0 || n == 0 || strcmp(e[0].cleared, "latched") != 0)
                 return;
         /* A fault latched until a power cycle ends with the boot it happened in. */
-        if (d->map.limits.latch_until_power_cycle && e[0].time_usec < boot_realtime_usec()) {
+        if (d->map.limits.latch_until_power_cycle && e[0].time_usec < boot_realtime_usec(d->loop)) {
                 log_struct_id(LOG_NOTICE, CHAIR_MESSAGE_FAULT, "Fault %s cleared by a power cycle.", e[0].code);
                 state_store_mark_fault_cleared(d->store, "power cycle");
                 return;
@@ -491,7 +491,7 @@ static void check_scheduler(struct supervisor *sup, uint64_t now) {
 }
 
 static void check_all(struct supervisor *sup) {
-        uint64_t now = clock_usec(CLOCK_MONOTONIC);
+        uint64_t now = event_loop_now(sup->d->loop);
         const struct hw_limits *lim = &sup->d->map.limits;
 
         sup->checks++;
@@ -547,10 +547,10 @@ static bool anything_active(struct supervisor *sup) {
  * checks ran, for a few of their periods. A stalled or flooded loop lets it lapse, and the board
  * switches itself off. */
 static void renew_lease(struct supervisor *sup, uint64_t period_usec) {
-        chair_hw_renew_lease(sup->d->hw, (clock_usec(CLOCK_MONOTONIC) + LEASE_PERIODS * period_usec) * 1000);
+        chair_hw_renew_lease(sup->d->hw, (event_loop_now(sup->d->loop) + LEASE_PERIODS * period_usec) * 1000);
 }
 
-static int on_check(sd_event_source *src, uint64_t usec, void *userdata) {
+static void on_check(struct event_source *src, uint64_t usec, void *userdata) {
         struct supervisor *sup = userdata;
         bool active;
 
@@ -560,21 +560,20 @@ static int on_check(sd_event_source *src, uint64_t usec, void *userdata) {
         /* Idle (or latched): the checks that make sense at rest, at a low rate, the lease renewed
          * on the same wake-up. */
         renew_lease(sup, active ? CHECK_USEC : IDLE_CHECK_USEC);
-        sd_event_source_set_time(src, usec + (active ? CHECK_USEC : IDLE_CHECK_USEC));
-        return sd_event_source_set_enabled(src, SD_EVENT_ON);
+        event_source_arm(src, usec + (active ? CHECK_USEC : IDLE_CHECK_USEC));
 }
 
 void supervisor_update_activity(struct supervisor *sup) {
-        uint64_t when = 0;
+        uint64_t now;
 
         if (!anything_active(sup) || sup->active)
                 return;
         /* Waking up: the short period and the short lease from now, not after an idle period. */
         sup->active = true;
         renew_lease(sup, CHECK_USEC);
-        if (sd_event_source_get_time(sup->check, &when) < 0 || when > clock_usec(CLOCK_MONOTONIC) + CHECK_USEC)
-                sd_event_source_set_time(sup->check, clock_usec(CLOCK_MONOTONIC) + CHECK_USEC);
-        sd_event_source_set_enabled(sup->check, SD_EVENT_ON);
+        now = event_loop_now(sup->d->loop);
+        if (!event_source_armed(sup->check) || event_source_time(sup->check) > now + CHECK_USEC)
+                event_source_arm(sup->check, now + CHECK_USEC);
 }
 
 bool supervisor_progressed(struct supervisor *sup) {
@@ -586,7 +585,7 @@ bool supervisor_progressed(struct supervisor *sup) {
         return progressed;
 }
 
-int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
+int supervisor_new(struct chair_core *d, struct supervisor **ret) {
         struct supervisor *sup = calloc(1, sizeof *sup);
         int r;
 
@@ -594,10 +593,12 @@ int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
                 return -ENOMEM;
         sup->d = d;
         /* The first check soon after start-up (an emergency stop already pressed), then idle ones. */
-        r = sd_event_add_time_relative(d->event, &sup->check, CLOCK_MONOTONIC, CHECK_USEC, USEC_PER_MSEC, on_check, sup);
+        r = event_loop_add_timer(d->loop, USEC_PER_MSEC, on_check, sup, &sup->check);
         /* Ahead of queued D-Bus calls: a flood delays the checks (and the lease) by one call at most. */
         if (r >= 0)
-                r = sd_event_source_set_priority(sup->check, SD_EVENT_PRIORITY_IMPORTANT);
+                r = event_source_set_priority(sup->check, EVENT_PRIORITY_IMPORTANT);
+        if (r >= 0)
+                event_source_arm(sup->check, event_loop_now(d->loop) + CHECK_USEC);
         if (r >= 0)
                 r = chair_hw_subscribe(d->hw, on_input, sup);
         if (r < 0) {
@@ -613,6 +614,6 @@ int supervisor_new(struct chair_daemon *d, struct supervisor **ret) {
 void supervisor_free(struct supervisor *sup) {
         if (!sup)
                 return;
-        sd_event_source_disable_unref(sup->check);
+        event_source_free(sup->check);
         free(sup);
 }

@@ -18,13 +18,13 @@
 #include "fault-codes.h"
 #include "log.h"
 
-struct chair_daemon;
+struct chair_core;
 struct supervisor;
 
 /* MESSAGE_ID of fault journal entries (journalctl MESSAGE_ID=...). */
 #define CHAIR_MESSAGE_FAULT "3f0cbb8a4c2b4a6e9d1e62a0c1b7f5d2"
 
-int supervisor_new(struct chair_daemon *d, struct supervisor **ret);
+int supervisor_new(struct chair_core *d, struct supervisor **ret);
 void supervisor_free(struct supervisor *sup);
 
 /* Returns -ECANCELED so callers can "return supervisor_trip(...)". */

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "chair-hw.h"
-#include "clock.h"
+#include "event-loop.h"
 #include "macro.h"
 
 #define MAX_SUBSCRIBERS 8
@@ -20,6 +20,7 @@ struct subscriber {
 
 struct chair_hw {
         const struct hardware_map *map;
+        struct event_loop *loop;                  /* its clock stamps the outputs */
         struct chair_driver *drivers[4];          /* indexed by enum hw_backend */
         struct chair_driver *output_driver[_CHAIR_OUT_MAX];
         struct chair_driver *input_driver[_CHAIR_IN_MAX];
@@ -117,7 +118,7 @@ void chair_hw_renew_lease(struct chair_hw *hw, uint64_t until_ns) {
                         hw->drivers[b]->ops->renew_lease(hw->drivers[b], until_ns);
 }
 
-int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_hw **ret,
+int chair_hw_open(const struct hardware_map *map, struct event_loop *loop, struct chair_hw **ret,
                   char *ret_error, size_t error_size) {
         struct chair_hw *hw;
         bool used[4] = {};
@@ -127,6 +128,7 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
         if (!hw)
                 return -ENOMEM;
         hw->map = map;
+        hw->loop = loop;
         atomic_store(&hw->stop_input, STOP_NONE);
         /* Open before the backends: a stop reported while they start must keep it closed. */
         atomic_store(&hw->enabled, true);
@@ -147,7 +149,7 @@ int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_
                                  hw_backend_name((enum hw_backend) b), strerror(-r));
                         goto fail;
                 }
-                r = hw->drivers[b]->ops->open(hw->drivers[b], map, event, ret_error, error_size);
+                r = hw->drivers[b]->ops->open(hw->drivers[b], map, loop, ret_error, error_size);
                 if (r < 0) {
                         hw->drivers[b]->ops->close(hw->drivers[b]);
                         hw->drivers[b] = NULL;
@@ -214,13 +216,13 @@ int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t va
         if (r >= 0) {
                 int32_t old = atomic_exchange(&hw->image[out], value);
                 if (old != value)
-                        atomic_store(&hw->changed_at[out], clock_ns(CLOCK_MONOTONIC));
+                        atomic_store(&hw->changed_at[out], event_loop_now_ns(hw->loop));
                 /* A motor that reverses starts a new run: the travel motor's maximum on-time
                  * bounds one travel (42 s, Fujiiryoki), not a roller sweeping up and down. */
                 if (value == info->safe_value)
                         atomic_store(&hw->active_since[out], 0);
                 else if (chair_output_starts_run(out, old, value))
-                        atomic_store(&hw->active_since[out], clock_ns(CLOCK_MONOTONIC));
+                        atomic_store(&hw->active_since[out], event_loop_now_ns(hw->loop));
         }
         atomic_fetch_sub(&hw->in_flight, 1);
         return r;
@@ -291,7 +293,7 @@ void chair_hw_go_safe(struct chair_hw *hw) {
                         hw->drivers[b]->ops->go_safe(hw->drivers[b]);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
                 if (atomic_exchange(&hw->image[o], chair_output_info(o)->safe_value) != chair_output_info(o)->safe_value)
-                        atomic_store(&hw->changed_at[o], clock_ns(CLOCK_MONOTONIC));
+                        atomic_store(&hw->changed_at[o], event_loop_now_ns(hw->loop));
                 atomic_store(&hw->active_since[o], 0);
         }
 }

@@ -11,14 +11,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-event.h>
 
 #include "driver.h"
 #include "hardware-map.h"
 
 struct chair_hw;
+struct event_loop;
 
-int chair_hw_open(const struct hardware_map *map, sd_event *event, struct chair_hw **ret,
+/* The drivers attach to loop; its clock stamps the outputs' times below. */
+int chair_hw_open(const struct hardware_map *map, struct event_loop *loop, struct chair_hw **ret,
                   char *ret_error, size_t error_size);
 void chair_hw_close(struct chair_hw *hw);
 

@@ -36,9 +36,11 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-event.h>
 
 #include "clock.h"
 #include "driver.h"
+#include "event-loop.h"
 #include "macro.h"
 
 #define GPIO_CONSUMER "massagechaird"
@@ -740,15 +742,22 @@ static int start_stop_thread(struct gpio_driver *g, sd_event *event, char *err, 
 
 static void gpio_release(struct gpio_driver *g);
 
-static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
+static int gpio_open(struct chair_driver *drv, const struct hardware_map *map, struct event_loop *loop,
                      char *ret_error, size_t error_size) {
         struct gpio_driver *g = gpio_driver_cast(drv);
+        sd_event *event = event_loop_sd_event(loop);
         int r;
 
         if (g->opened)
                 return -EALREADY;
         if (ret_error && error_size)
                 ret_error[0] = '\0';
+        /* Edge fds and the stop thread need a real loop. */
+        if (!event) {
+                if (ret_error && error_size)
+                        snprintf(ret_error, error_size, "gpio backend: needs the sd-event loop, not a virtual one");
+                return -EOPNOTSUPP;
+        }
         /* What GPIO can drive is the map checker's rule (a setpoint, a measurement, a direction line). */
         r = hardware_map_check(map, ret_error, ret_error ? error_size : 0);
         if (r < 0)

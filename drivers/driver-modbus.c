@@ -18,9 +18,11 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-event.h>
 
 #include "clock.h"
 #include "driver.h"
+#include "event-loop.h"
 #include "log.h"
 #include "macro.h"
 
@@ -578,10 +580,18 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
-static int mb_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
+static int mb_open(struct chair_driver *drv, const struct hardware_map *map, struct event_loop *loop, char *err,
+                   size_t size) {
         struct modbus_driver *d = (struct modbus_driver *) drv;
+        sd_event *event = event_loop_sd_event(loop);
         bool used[HW_MAX_BUSES] = {};
         int r;
+
+        /* The bus threads report through an eventfd on a real loop. */
+        if (!event) {
+                snprintf(err, size, "modbus backend: needs the sd-event loop, not a virtual one");
+                return -EOPNOTSUPP;
+        }
 
         /* What a bus or binding this backend can run is the map checker's rule. */
         r = hardware_map_check(map, err, size);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sim backend: the chair physics in-process, for `massagechaird --simulate`, demos and
- * tests. Physics steps every 10 ms on the event loop only while something moves or changes,
+ * tests. Physics steps every 10 ms on the event loop (event-loop.h: real or virtual time) only
+ * while something moves or changes,
  * so an idle simulated chair costs no wake-ups. Outputs arrive from any thread into an atomic
  * image; an eventfd wakes the event loop when it was at rest.
  */
@@ -13,8 +14,8 @@
 #include <unistd.h>
 
 #include "chair-physics.h"
-#include "clock.h"
 #include "driver-sim.h"
+#include "event-loop.h"
 #include "macro.h"
 
 #define STEP_MS 10
@@ -32,7 +33,8 @@ struct sim_driver {
         uint64_t last_step_usec;          /* CLOCK_MONOTONIC of the last step */
         uint64_t carry_usec;              /* elapsed time not yet stepped (under 1 ms) */
         int wake_fd;
-        sd_event_source *wake_source, *timer;
+        struct event_loop *loop;
+        struct event_source *wake_source, *timer;
         struct {
                 chair_input_changed_fn fn;
                 void *userdata;
@@ -51,7 +53,7 @@ static bool bound_input(struct sim_driver *s, enum chair_input in) {
 
 /* Copies the physics' inputs out and tells the subscriber what changed. */
 static void publish_inputs(struct sim_driver *s) {
-        uint64_t ts = clock_ns(CLOCK_MONOTONIC), changed = 0;
+        uint64_t ts = event_loop_now_ns(s->loop), changed = 0;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 int32_t v;
                 if (!bound_input(s, i))
@@ -101,13 +103,12 @@ static bool image_applied(struct sim_driver *s) {
 static void schedule(struct sim_driver *s, uint64_t usec) {
         /* A chair that only cools after a session is followed once a second, not 100 times. */
         bool cooling = chair_physics_only_cooling(&s->physics);
-        sd_event_source_set_time(s->timer, usec + (cooling ? COOLING_STEP_MS : STEP_MS) * USEC_PER_MSEC);
+        event_source_arm(s->timer, usec + (cooling ? COOLING_STEP_MS : STEP_MS) * USEC_PER_MSEC);
         atomic_store(&s->cooling, cooling);
-        sd_event_source_set_enabled(s->timer, SD_EVENT_ON);
         atomic_store(&s->stepping, true);
 }
 
-static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+static void on_timer(struct event_source *src, uint64_t usec, void *userdata) {
         struct sim_driver *s = userdata;
 
         step_to(s, usec);
@@ -115,19 +116,17 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
          * an idle simulated chair makes no wake-ups (a lit LED changes nothing). */
         if (!chair_physics_at_rest(&s->physics)) {
                 schedule(s, usec);
-                return 0;
+                return;
         }
         atomic_store(&s->stepping, false);
         atomic_store(&s->cooling, false);
-        sd_event_source_set_enabled(src, SD_EVENT_OFF);
         /* An output may have changed between the check and the store (set_output saw
          * stepping and did not wake us). */
         if (!image_applied(s))
                 schedule(s, usec);
-        return 0;
 }
 
-static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+static void on_wake(struct event_source *src, int fd, void *userdata) {
         struct sim_driver *s = userdata;
         uint64_t v, now;
 
@@ -135,8 +134,7 @@ static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdat
                 /* EAGAIN: already drained */
         }
         if (!atomic_load(&s->stepping)) {
-                if (sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now) < 0)
-                        return 0;
+                now = event_loop_now(s->loop);
                 /* At rest nothing changed since the last step: apply the change at once. */
                 s->last_step_usec = 0;
                 s->carry_usec = 0;
@@ -145,12 +143,10 @@ static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdat
                         schedule(s, now);
         } else if (atomic_load(&s->cooling)) {
                 /* Stepping once a second: an output changed, act on it now, not at the next step. */
-                if (sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now) < 0)
-                        return 0;
+                now = event_loop_now(s->loop);
                 step_to(s, now);
                 schedule(s, now);
         }
-        return 0;
 }
 
 static void wake(struct sim_driver *s) {
@@ -160,12 +156,14 @@ static void wake(struct sim_driver *s) {
         }
 }
 
-static int sim_open(struct chair_driver *drv, const struct hardware_map *map, sd_event *event, char *err, size_t size) {
+static int sim_open(struct chair_driver *drv, const struct hardware_map *map, struct event_loop *loop, char *err,
+                    size_t size) {
         struct sim_driver *s = (struct sim_driver *) drv;
         struct chair_physics_params params;
         int r;
 
         s->map = map;
+        s->loop = loop;
         chair_physics_default_params(&params);
         params.track_length_mm = map->track_length_mm;
         params.pulses_per_mm = map->pulses_per_mm;
@@ -181,11 +179,9 @@ static int sim_open(struct chair_driver *drv, const struct hardware_map *map, sd
                 snprintf(err, size, "sim backend: eventfd: %s", strerror(errno));
                 return -errno;
         }
-        r = sd_event_add_io(event, &s->wake_source, s->wake_fd, EPOLLIN, on_wake, s);
+        r = event_loop_add_io(loop, s->wake_fd, on_wake, s, &s->wake_source);
         if (r >= 0)
-                r = sd_event_add_time_relative(event, &s->timer, CLOCK_MONOTONIC, STEP_MS * USEC_PER_MSEC, 1, on_timer, s);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+                r = event_loop_add_timer(loop, 1, on_timer, s, &s->timer);
         if (r < 0) {
                 snprintf(err, size, "sim backend: cannot attach to the event loop: %s", strerror(-r));
                 return r;
@@ -238,7 +234,7 @@ static int sim_go_safe(struct chair_driver *drv) {
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
                 atomic_store(&s->image[o], chair_output_info(o)->safe_value);
         /* The simulated outputs are the image: safe as of now. */
-        atomic_store(&s->safe_written_ns, clock_ns(CLOCK_MONOTONIC));
+        atomic_store(&s->safe_written_ns, event_loop_now_ns(s->loop));
         wake(s);
         return 0;
 }
@@ -252,8 +248,8 @@ static int sim_get_stats(struct chair_driver *drv, struct chair_driver_stats *re
 
 static void sim_close(struct chair_driver *drv) {
         struct sim_driver *s = (struct sim_driver *) drv;
-        sd_event_source_disable_unref(s->timer);
-        sd_event_source_disable_unref(s->wake_source);
+        event_source_free(s->timer);
+        event_source_free(s->wake_source);
         if (s->wake_fd >= 0)
                 close(s->wake_fd);
         free(s);
@@ -302,8 +298,7 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
         f = chair_physics_fault_from_name(name);
         if (f < 0)
                 return -EINVAL;
-        if (sd_event_now(sd_event_source_get_event(s->timer), CLOCK_MONOTONIC, &now) < 0)
-                now = clock_ns(CLOCK_MONOTONIC) / NSEC_PER_USEC;
+        now = event_loop_now(s->loop);
         if (!atomic_load(&s->stepping))
                 s->last_step_usec = 0;  /* at rest: no time to catch up */
         step_to(s, now);

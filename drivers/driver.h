@@ -18,12 +18,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-event.h>
 
 #include "chair-io.h"
 #include "hardware-map.h"
 
 struct chair_driver;
+struct event_loop;
 
 typedef void (*chair_input_changed_fn)(void *userdata, enum chair_input in, int32_t value,
                                        uint64_t timestamp_ns);
@@ -48,8 +48,9 @@ struct chair_driver_ops {
         const char *name;
         /* Claims every output and input the map binds to this backend and drives the outputs to
          * their safe values before anything else. Returns -ENODEV/-EBUSY/... with a message in
-         * ret_error naming the map line at fault. */
-        int (*open)(struct chair_driver *drv, const struct hardware_map *map, sd_event *event,
+         * ret_error naming the map line at fault. A backend that needs real fds and threads
+         * (gpio, modbus) takes the sd_event under the loop and refuses a virtual loop. */
+        int (*open)(struct chair_driver *drv, const struct hardware_map *map, struct event_loop *loop,
                     char *ret_error, size_t error_size);
         /* A driver with flush may only stage the value here; it reaches the hardware at the next
          * flush. Either way it never blocks. */

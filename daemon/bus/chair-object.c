@@ -201,7 +201,7 @@ static int method_set_heat(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static int method_set_child_lock(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_child_lock);
-        daemon_set_child_lock(d, a.b, "over D-Bus");
+        chair_settings_set_child_lock(d->settings, a.b, "over D-Bus");
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -234,7 +234,7 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
 
         PARSE_ARGS(bus_parse_set_precautions);
         /* Stored first: on any error the declared list is untouched and the list still ours. */
-        r = daemon_set_precautions(d, a.strv);
+        r = chair_settings_set_precautions(d->settings, a.strv);
         if (r < 0) {
                 bus_args_done(&a);
                 if (r == -ENOBUFS)
@@ -367,15 +367,15 @@ PROPERTY_GETTER(property_shoulder, "i", session_shoulder_mm(d->session))
 PROPERTY_GETTER(property_fault, "s", supervisor_fault_code(d->supervisor))
 PROPERTY_GETTER_TEXT(property_fault_message, supervisor_fault_message(d->supervisor))
 PROPERTY_GETTER(property_session_id, "t", session_id(d->session))
-PROPERTY_GETTER(property_child_lock, "b", d->child_lock)
-PROPERTY_GETTER_TEXT(property_model, d->map.model)
+PROPERTY_GETTER(property_child_lock, "b", chair_settings_child_lock(d->settings))
+PROPERTY_GETTER_TEXT(property_model, d->core->map.model)
 
 static int property_roller(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         int32_t enc = 0;
         chair_hw_read_input(d->hw, CHAIR_IN_ENCODER, &enc);
-        return sd_bus_message_append(reply, "i", enc / MAX(1, d->map.pulses_per_mm));
+        return sd_bus_message_append(reply, "i", enc / MAX(1, d->core->map.pulses_per_mm));
 }
 
 static int property_selected_program(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -435,7 +435,7 @@ static int property_temperatures(sd_bus *bus, const char *path, const char *inte
 static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        return bus_append_strv_safe(reply, (const char *const *) d->precautions);
+        return bus_append_strv_safe(reply, chair_settings_precautions(d->settings));
 }
 
 /* Every member is open to every caller (SD_BUS_VTABLE_UNPRIVILEGED): companion apps run as

@@ -40,7 +40,7 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
-        daemon_reload_profiles(d, &errors);
+        chair_core_reload_profiles(d->core, &errors);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_append_strv(reply, errors ? errors : (char *[]) { NULL });
@@ -74,7 +74,7 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return sd_bus_error_set_errnof(error, -r, "%s", errors);
         snprintf(path, sizeof path, "%s/%s", d->options.profiles_override_dir, name);
         log_info("Profile %s uploaded.", path);
-        daemon_reload_profiles(d, NULL);
+        chair_core_reload_profiles(d->core, NULL);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -186,7 +186,7 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
         on = a.b;
         if (!sim)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Faults can only be injected into the simulated chair");
-        r = daemon_sim_inject_fault(d, sim, name, on);
+        r = chair_core_sim_inject_fault(d->core, sim, name, on);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown simulated fault '%s'", name);
         if (r >= 0)
@@ -219,7 +219,7 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return r;
         key = a.str[0];
         hold_ms = a.u[0];
-        if (!sim || d->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
+        if (!sim || d->core->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Keys can only be pressed on the simulated panel");
         code = chair_key_from_name(key);
         if (code >= 0) {
@@ -276,7 +276,7 @@ static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_er
         r = bus_parse_timer(m, NULL, &a, error);
         if (r < 0)
                 return r;
-        return reply_core(m, error, daemon_set_default_timer(d, a.u[0], &e), &e);
+        return reply_core(m, error, chair_settings_set_default_timer(d->settings, a.u[0], &e), &e);
 }
 
 static int property_scheduler_stats(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -19,11 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-event.h>
+
 #include "driver.h"
+#include "event-loop-sd-event.h"
 
 struct probe {
         struct chair_driver *drv;
         sd_event *event;
+        struct event_loop *loop;
         unsigned n_commands;
         char buf[512];
         size_t len;
@@ -212,16 +216,19 @@ int main(int argc, char **argv) {
                 build_map(&map, chip, label, debounce_us, quadrature, bind_width);
 
         r = sd_event_default(&p.event);
+        if (r >= 0)
+                r = event_loop_sd_event_new(p.event, &p.loop);
         if (r < 0)
                 return 1;
         r = chair_driver_new_gpio(&p.drv);
         if (r < 0)
                 return 1;
-        r = p.drv->ops->open(p.drv, &map, p.event, err, sizeof err);
+        r = p.drv->ops->open(p.drv, &map, p.loop, err, sizeof err);
         if (r < 0) {
                 printf("open-error: %s (%s)\n", err, strerror(-r));
                 fflush(stdout);
                 p.drv->ops->close(p.drv);
+                event_loop_free(p.loop);
                 sd_event_unref(p.event);
                 return 2;
         }
@@ -235,6 +242,7 @@ int main(int argc, char **argv) {
         }
         sd_event_source_unref(stdin_source);
         p.drv->ops->close(p.drv);
+        event_loop_free(p.loop);
         sd_event_unref(p.event);
         return r < 0 ? 1 : 0;
 }

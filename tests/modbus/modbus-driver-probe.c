@@ -22,12 +22,14 @@
 #include <systemd/sd-event.h>
 
 #include "driver.h"
+#include "event-loop-sd-event.h"
 #include "hardware-map.h"
 #include "log.h"
 
 struct probe {
         struct chair_driver *drv;
         sd_event *event;
+        struct event_loop *loop;
         char line[512];
         size_t len;
 };
@@ -140,15 +142,18 @@ int main(int argc, char **argv) {
                 return 1;
         }
         r = sd_event_default(&p.event);
+        if (r >= 0)
+                r = event_loop_sd_event_new(p.event, &p.loop);
         if (r < 0)
                 return 1;
         r = chair_driver_new_modbus(&p.drv);
         if (r < 0)
                 return 1;
-        r = p.drv->ops->open(p.drv, &map, p.event, err, sizeof err);
+        r = p.drv->ops->open(p.drv, &map, p.loop, err, sizeof err);
         if (r < 0) {
                 printf("open %d %s\n", r, err);
                 p.drv->ops->close(p.drv);
+                event_loop_free(p.loop);
                 sd_event_unref(p.event);
                 return 1;
         }
@@ -164,6 +169,7 @@ int main(int argc, char **argv) {
         sd_event_add_signal(p.event, NULL, SIGINT, NULL, NULL);
         r = sd_event_loop(p.event);
         p.drv->ops->close(p.drv);
+        event_loop_free(p.loop);
         sd_event_unref(p.event);
         printf("closed\n");
         return r < 0 ? 1 : 0;

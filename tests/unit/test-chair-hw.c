@@ -10,13 +10,16 @@
 #include <stdlib.h>
 #include <time.h>
 #include <cmocka.h>
+#include <systemd/sd-event.h>
 
 #include "chair-hw.h"
+#include "event-loop-sd-event.h"
 #include "driver-sim.h"
 #include "hardware-map.h"
 
 struct fixture {
         sd_event *event;
+        struct event_loop *loop;
         struct hardware_map map;
         struct chair_hw *hw;
 };
@@ -27,8 +30,9 @@ static int setup(void **state) {
 
         assert_non_null(f);
         assert_int_equal(sd_event_new(&f->event), 0);
+        assert_int_equal(event_loop_sd_event_new(f->event, &f->loop), 0);
         hardware_map_simulated(&f->map);
-        assert_int_equal(chair_hw_open(&f->map, f->event, &f->hw, err, sizeof err), 0);
+        assert_int_equal(chair_hw_open(&f->map, f->loop, &f->hw, err, sizeof err), 0);
         *state = f;
         return 0;
 }
@@ -36,6 +40,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct fixture *f = *state;
         chair_hw_close(f->hw);
+        event_loop_free(f->loop);
         sd_event_unref(f->event);
         free(f);
         return 0;

@@ -10,14 +10,17 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <systemd/sd-event.h>
 
 #include "chair-physics.h"
 #include "driver-sim.h"
+#include "event-loop-sd-event.h"
 #include "hardware-map.h"
 #include "macro.h"
 
 struct fixture {
         sd_event *event;
+        struct event_loop *loop;
         struct hardware_map map;
         struct chair_driver *drv;
         int32_t last[_CHAIR_IN_MAX];
@@ -42,10 +45,11 @@ static int setup(void **state) {
         assert_non_null(f);
         f->ts_monotonic = true;
         assert_int_equal(sd_event_new(&f->event), 0);
+        assert_int_equal(event_loop_sd_event_new(f->event, &f->loop), 0);
         hardware_map_simulated(&f->map);
         assert_int_equal(chair_driver_new_sim(&f->drv), 0);
         assert_int_equal(f->drv->backend, HW_BACKEND_SIM);
-        assert_int_equal(f->drv->ops->open(f->drv, &f->map, f->event, err, sizeof err), 0);
+        assert_int_equal(f->drv->ops->open(f->drv, &f->map, f->loop, err, sizeof err), 0);
         assert_int_equal(f->drv->ops->subscribe(f->drv, on_input, f), 0);
         *state = f;
         return 0;
@@ -54,6 +58,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct fixture *f = *state;
         f->drv->ops->close(f->drv);
+        event_loop_free(f->loop);
         sd_event_unref(f->event);
         free(f);
         return 0;
