@@ -25,6 +25,7 @@ struct chair_driver;
 struct chair_hw;
 struct chair_settings;
 struct event_loop;
+struct output_test;
 struct panel;
 struct program_library;
 struct scheduler;
@@ -58,6 +59,7 @@ struct chair_core {
         struct program_library *library;
         struct state_store *store;
         struct chair_settings *settings; /* the person's settings (settings.h) */
+        struct output_test *output_test; /* the technician's output test (output-test.h) */
         bool realtime;                   /* the scheduler's thread got SCHED_FIFO */
         chair_status_fn status;
         void *status_userdata;
