@@ -20,3 +20,5 @@
 #define CHAIR_ERROR_LIBRARY_FULL     "org.massagechair.Chair1.Error.LibraryFull"
 #define CHAIR_ERROR_NO_BODY_SCAN     "org.massagechair.Chair1.Error.NoBodyScan"
 #define CHAIR_ERROR_CHILD_LOCK       "org.massagechair.Chair1.Error.ChildLocked"
+/* No hardware map: the daemon runs without a chair (State "unconfigured"). */
+#define CHAIR_ERROR_NOT_CONFIGURED   "org.massagechair.Chair1.Error.NotConfigured"

@@ -77,6 +77,7 @@ static const struct {
         { CHAIR_ERROR_NOT_PERMITTED, NULL, 1 },
         { CHAIR_ERROR_NO_BODY_SCAN, "run a body scan first with 'chairctl scan'", 1 },
         { CHAIR_ERROR_CHILD_LOCK, "the child lock is on", 1 },
+        { CHAIR_ERROR_NOT_CONFIGURED, NULL, EXIT_NOT_CONFIGURED },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
         /* chairctl checked the syntax already: this is the daemon refusing a value. */

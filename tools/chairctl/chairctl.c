@@ -258,6 +258,18 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 sd_bus_error_free(&error);
                 return r;
         }
+        /* A daemon without a hardware map says what to do (its FaultMessage). */
+        if (strcmp(st.state, "unconfigured") == 0) {
+                if (c->o->json) {
+                        struct json j = json_for(c);
+                        json_begin_object(&j, NULL);
+                        json_str(&j, "state", st.state);
+                        json_str(&j, "message", st.fault_message);
+                        json_end_object(&j);
+                }
+                fprintf(stderr, "not configured: %s\n", st.fault_message);
+                return EXIT_NOT_CONFIGURED;
+        }
         get_panel_view(c->bus, &pv);
         if (c->o->json) {
                 struct json j = json_for(c);
