@@ -8,7 +8,9 @@
 #include "event-loop.h"
 #include "log.h"
 #include "output-test.h"
+#include "precautions.h"
 #include "session.h"
+#include "settings.h"
 #include "supervisor.h"
 
 struct output_test {
@@ -54,6 +56,33 @@ static bool into_end_switch(struct output_test *t, enum chair_output out, int32_
         if (out != CHAIR_OUT_TRAVEL_MOTOR || value == 0 || !chair_hw_has_input(t->c->hw, sw))
                 return false;
         return chair_hw_read_input(t->c->hw, sw, &v) >= 0 && v != 0;
+}
+
+/* The person's declared conditions hold for a test too: no heat, no forbidden air zone, no
+ * deeper than the depth cap, nothing at all while the stored list could not be read back. */
+static int check_precautions(struct output_test *t, enum chair_output out, int32_t value, struct chair_error *error) {
+        const struct chair_output_info *info = chair_output_info(out);
+        struct precaution_caps caps;
+        char unused[8];
+
+        if (value == info->safe_value)
+                return 0;
+        if (chair_settings_precautions_unreadable(t->c->settings))
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION,
+                                       "The declared conditions could not be read back: declare them again first");
+        precautions_evaluate(chair_settings_precautions(t->c->settings), NULL, &caps, unused, sizeof unused);
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (caps.no_heat && out == chair_heat_zone_output(z))
+                        return chair_error_set(error, CHAIR_REASON_PRECAUTION, "The declared conditions allow no heat");
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if ((caps.forbidden_air_zones & (1u << z)) && out == chair_air_zone_valve(z))
+                        return chair_error_set(error, CHAIR_REASON_PRECAUTION,
+                                               "The declared conditions allow no compression of the %s",
+                                               chair_air_zone_name(z));
+        if (out == CHAIR_OUT_DEPTH && (uint32_t) value > caps.max_depth)
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "The declared conditions allow depth %u at most",
+                                       caps.max_depth);
+        return 0;
 }
 
 static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
@@ -108,6 +137,9 @@ int output_test_start(struct output_test *t, enum chair_output out, int32_t valu
         if (into_end_switch(t, out, value))
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The roller is at its %s end switch",
                                        value > 0 ? "top" : "bottom");
+        r = check_precautions(t, out, value, error);
+        if (r < 0)
+                return r;
         /* The gate opens unless a stop input is still recorded (the e-stop wins). */
         chair_hw_enable(c->hw);
         r = chair_hw_set_output(c->hw, out, value);

@@ -30,7 +30,8 @@ struct output_test *output_test_free(struct output_test *t);
 /* Refused (chair_error's reason) unless the session is idle, no fault is latched and no other
  * test runs (Busy, FaultLatched), the output is an actuator of this chair and value within its
  * range (InvalidArgs), ms is 1 to the output's bound (InvalidArgs), the gate is open
- * (NotPermitted: a stop input is active) and the roller is not driven into its end switch. */
+ * (NotPermitted: a stop input is active), the roller is not driven into its end switch, and
+ * the person's declared conditions allow it (PrecautionConflict: heat, an air zone, the depth). */
 int output_test_start(struct output_test *t, enum chair_output out, int32_t value, uint32_t ms,
                       struct chair_error *error);
 /* Ends a test now (its output to the safe value); a no-op when none runs. why is logged. */

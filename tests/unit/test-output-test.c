@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The technician's output test (daemon/output-test.h) on the whole chair in virtual time: back
  * to safe after its time, refused unless idle, the e-stop wins, a Start or a panel key ends it,
- * the supervisor's limits apply. */
+ * the supervisor's limits and the person's declared conditions apply. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,6 +146,28 @@ static void test_end_switch_ends_it(void **state) {
         vt_harness_free(h);
 }
 
+/* The person's declared conditions hold for a test too. */
+static void test_precautions_apply(void **state) {
+        static const char *const pregnancy[] = { "pregnancy", NULL };
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = pregnancy }, &e), 0);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_VALVE_BACK, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_DEPTH, 5, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_DEPTH, 2, 1000, &e), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_HEAT_LUMBAR), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_VALVE_BACK), 0);
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_back_to_safe_after_its_time),
@@ -155,6 +177,7 @@ int main(void) {
                 cmocka_unit_test(test_panel_key_ends_it),
                 cmocka_unit_test(test_estop_wins),
                 cmocka_unit_test(test_end_switch_ends_it),
+                cmocka_unit_test(test_precautions_apply),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
