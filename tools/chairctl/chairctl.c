@@ -1326,7 +1326,8 @@ static const struct verb verbs[] = {
           "Drives one actuator (travel_motor, air_pump, heat_lumbar, ...; 'chairctl hw' lists them) to VALUE\n"
           "for MS milliseconds (default 1000, at most 10000 or the output's maximum on-time), then back to\n"
           "its safe value. Only while the chair is idle and no fault is latched; the e-stop, the supervisor's\n"
-          "limits and the end switches still apply, and a session, a panel key or a fault ends it at once.",
+          "limits, the end switches and the declared conditions still apply, and a session, a panel key or a\n"
+          "fault ends it at once.",
           -1, -1, 0, cmd_test_output, { "@outputs" }, "--for=" },
         { "profile", S_TECH, "check FILE... | show FILE | plot FILE -o OUT.svg|- | upload FILE", "program files",
           "Program files: check validates them (every error as FILE:LINE), show prints the planned steps,\n"
