@@ -18,3 +18,5 @@
 #define CHAIR_ERROR_PRECAUTION       "org.massagechair.Chair1.Error.PrecautionConflict"
 #define CHAIR_ERROR_INVALID_PROFILE  "org.massagechair.Chair1.Error.InvalidProfile"
 #define CHAIR_ERROR_LIBRARY_FULL     "org.massagechair.Chair1.Error.LibraryFull"
+/* No hardware map: the daemon runs without a chair (State "unconfigured"). */
+#define CHAIR_ERROR_NOT_CONFIGURED   "org.massagechair.Chair1.Error.NotConfigured"

@@ -48,6 +48,8 @@ struct chair_core_options {
         void *status_userdata;
 };
 
+struct output_test;
+
 struct chair_core {
         struct chair_core_options options;
         struct event_loop *loop;
@@ -61,6 +63,7 @@ struct chair_core {
         struct program_library *library;
         struct state_store *store;
         struct chair_settings *settings; /* the person's settings (settings.h) */
+        struct output_test *output_test; /* the technician's output test (output-test.h) */
         bool realtime;                   /* the scheduler's thread got SCHED_FIFO */
         chair_status_fn status;
         void *status_userdata;

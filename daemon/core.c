@@ -19,6 +19,7 @@
 #include "driver-sim.h"
 #include "event-loop.h"
 #include "log.h"
+#include "output-test.h"
 #include "panel.h"
 #include "program-library.h"
 #include "scheduler.h"
@@ -256,6 +257,9 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         r = panel_new(c, &c->panel);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the panel: %m");
+        r = output_test_new(c, &c->output_test);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the output test: %m");
         supervisor_set_session_probe(c->supervisor, &(struct supervisor_session_probe) {
                 probe_session_active, probe_session_elapsed, c->session });
         session_set_fault_sink(c->session, on_session_fault, c);
@@ -273,6 +277,7 @@ struct chair_core *chair_core_free(struct chair_core *c) {
                 chair_hw_go_safe(c->hw);
         if (c->scheduler && !c->options.no_thread)
                 scheduler_stop_thread(c->scheduler);
+        c->output_test = output_test_free(c->output_test);
         panel_free(c->panel);
         c->panel = NULL;
         session_free(c->session);

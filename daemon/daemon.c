@@ -24,6 +24,7 @@
 #include <systemd/sd-event.h>
 
 #include "bus/chair-bus.h"
+#include "bus/unconfigured-object.h"
 #include "chair-bus-names.h"
 #include "chair-hw.h"
 #include "core.h"
@@ -57,7 +58,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         log_info("Received %s, shutting down.", strsignal((int) si->ssi_signo));
         sd_notify(false, "STOPPING=1\nSTATUS=Shutting down, every output to its safe value");
         /* The chair is made safe now, not after the loop has wound down. */
-        chair_hw_go_safe(d->hw);
+        if (d->hw)
+                chair_hw_go_safe(d->hw);
         return sd_event_exit(d->event, 0);
 }
 
@@ -102,9 +104,14 @@ static int on_test_stall(sd_event_source *s, const struct signalfd_siginfo *si, 
  * starts by making every output safe. */
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
         struct chair_daemon *d = userdata;
-        uint64_t wakeups = scheduler_wakeups(d->scheduler);
+        uint64_t wakeups;
         bool scheduler_ok, supervisor_ok;
 
+        if (!d->core) { /* unconfigured: nothing runs but the loop */
+                sd_notify(false, "WATCHDOG=1");
+                return sd_event_source_set_time(s, usec + d->watchdog_interval_usec);
+        }
+        wakeups = scheduler_wakeups(d->scheduler);
         scheduler_ok = scheduler_get_mode(d->scheduler) == SCHEDULER_IDLE || wakeups != d->watchdog_scheduler_wakeups;
         d->watchdog_scheduler_wakeups = wakeups;
         supervisor_ok = supervisor_progressed(d->supervisor);
@@ -143,6 +150,31 @@ static bool stop_requested(void) {
         return true;
 }
 
+static int on_sighup_unconfigured(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("Received SIGHUP: not configured, nothing to reload ('systemctl restart massagechaird' reads a new map).");
+        return 0;
+}
+
+/* No hardware map: no core, no hardware opened; signals, the watchdog and the bus only. */
+static int daemon_new_unconfigured(struct chair_daemon *d) {
+        char message[1024];
+        int r;
+
+        unconfigured_message(d->options.config_path, message, sizeof message);
+        log_warning("This chair is not configured: %s.", message);
+        r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
+        if (r >= 0)
+                r = sd_event_add_signal(d->event, NULL, SIGINT, on_sigterm, d);
+        if (r >= 0)
+                r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup_unconfigured, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+        r = setup_watchdog(d);
+        if (r < 0)
+                return r;
+        return unconfigured_bus_open(d, &d->bus);
+}
+
 int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) {
         struct chair_daemon *d;
         sigset_t mask;
@@ -170,6 +202,8 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 r = event_loop_sd_event_new(d->event, &d->loop);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
+        if (options->unconfigured)
+                return daemon_new_unconfigured(d);
         r = chair_core_new(&(struct chair_core_options) {
                         .config_path = options->config_path,
                         .simulate = options->simulate,
@@ -211,8 +245,16 @@ int daemon_run(struct chair_daemon *d) {
         int r;
 
         d->ready = true;
-        sd_notifyf(false, "READY=1\nSTATUS=Idle, %s, %zu programs", d->core->map.model, program_library_count(d->library));
-        log_info("Ready: %s on %s.", CHAIR_BUS_NAME, d->core->map.model);
+        if (!d->core) {
+                char message[1024];
+                unconfigured_message(d->options.config_path, message, sizeof message);
+                sd_notifyf(false, "READY=1\nSTATUS=Not configured: %s", message);
+                log_info("Ready: %s, not configured.", CHAIR_BUS_NAME);
+        } else {
+                sd_notifyf(false, "READY=1\nSTATUS=Idle, %s, %zu programs", d->core->map.model,
+                           program_library_count(d->library));
+                log_info("Ready: %s on %s.", CHAIR_BUS_NAME, d->core->map.model);
+        }
         r = sd_event_loop(d->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

@@ -21,6 +21,8 @@ struct daemon_options {
         const char *profiles_override_dir;
         const char *state_dir;
         bool verbose;
+        /* No hardware map (main.c): open nothing, answer on the bus (bus/unconfigured-object.h). */
+        bool unconfigured;
 };
 
 struct chair_bus;

@@ -189,6 +189,10 @@ int main(int argc, char **argv) {
         if (check_config)
                 return check_map(check_config);
         log_setup(options.verbose ? LOG_DEBUG : LOG_INFO);
+        /* No map at all is a chair not set up yet, not a crash: the daemon answers on the bus
+         * and says what to do (a map that exists but does not load still fails start-up). */
+        if (!options.simulate && access(options.config_path, F_OK) < 0 && errno == ENOENT)
+                options.unconfigured = true;
         /* systemd's StateDirectory= names it (one directory: no ':' list). */
         if (!state_given && getenv("STATE_DIRECTORY") && *getenv("STATE_DIRECTORY") == '/' &&
             !strchr(getenv("STATE_DIRECTORY"), ':'))

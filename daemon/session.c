@@ -11,6 +11,7 @@
 #include "event-loop.h"
 #include "log.h"
 #include "planner.h"
+#include "output-test.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "scheduler.h"
@@ -173,6 +174,8 @@ static int check_can_start(struct session *s, struct chair_error *error) {
                               supervisor_fault_code(s->d->supervisor));
         if (s->state != SESSION_IDLE)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "The chair is %s; stop it first", session_state_name(s->state));
+        /* A session ends a technician's output test before it drives anything. */
+        output_test_end(s->d->output_test, "a session starts");
         return 0;
 }
 

@@ -362,6 +362,13 @@ int bus_parse_press_key(sd_bus_message *m, const struct bus_args_context *ctx, s
         return r < 0 ? r : read_u32(m, "hold_ms", 0, BUS_HOLD_MS_MAX, &a->u[0], error);
 }
 
+int bus_parse_test_output(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_string(m, "output", BUS_NAME_MAX, &a->str[0], error);
+        if (r >= 0)
+                r = read_i32(m, "value", &a->i, error);
+        return r < 0 ? r : read_u32(m, "milliseconds", 1, BUS_TEST_OUTPUT_MS_MAX, &a->u[0], error);
+}
+
 const struct bus_method_args bus_method_args[] = {
         { CHAIR_INTERFACE, "GetProgram", "s", bus_parse_get_program },
         { CHAIR_INTERFACE, "Start", "sa{sv}", bus_parse_start },
@@ -387,6 +394,7 @@ const struct bus_method_args bus_method_args[] = {
         { CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", "s", bus_parse_histogram },
         { CHAIR_SERVICE_INTERFACE, "InjectFault", "sb", bus_parse_inject_fault },
         { CHAIR_SERVICE_INTERFACE, "PressKey", "su", bus_parse_press_key },
+        { CHAIR_SERVICE_INTERFACE, "TestOutput", "siu", bus_parse_test_output },
         { CHAIR_SERVICE_INTERFACE, "SetDefaultTimer", "u", bus_parse_timer },
         {}
 };

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "output-test.h"
 #include "profile.h"
 #include "program-library.h"
 #include "session.h"
@@ -24,6 +25,7 @@
 #define BUS_UPLOAD_MAX     PROFILE_FILE_MAX      /* bytes of an uploaded profile */
 #define BUS_FILENAME_MAX   PROGRAM_FILE_NAME_MAX /* bytes of its NAME.ini (the name's rule: the library's) */
 #define BUS_HOLD_MS_MAX    30000       /* PressKey */
+#define BUS_TEST_OUTPUT_MS_MAX OUTPUT_TEST_MAX_MS /* TestOutput; an output's own bound may be lower */
 
 /* What a parser hands its handler; each method uses the fields its parser names. */
 struct bus_args {
@@ -76,6 +78,8 @@ int bus_parse_upload(sd_bus_message *m, const struct bus_args_context *ctx, stru
 int bus_parse_histogram(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 int bus_parse_inject_fault(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 int bus_parse_press_key(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* TestOutput: str[0] output name, i value, u[0] milliseconds (the output's own bounds: the core). */
+int bus_parse_test_output(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 
 /* InvalidArgs with a formatted message; returns -EINVAL. */
 int bus_invalid(sd_bus_error *error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

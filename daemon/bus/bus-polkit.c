@@ -31,6 +31,7 @@ static const struct {
         { CHAIR_SERVICE_INTERFACE, "PressKey", ACTION("press-key"), false },
         { CHAIR_SERVICE_INTERFACE, "Calibrate", ACTION("calibrate"), false },
         { CHAIR_SERVICE_INTERFACE, "SetDefaultTimer", ACTION("set-default-timer"), false },
+        { CHAIR_SERVICE_INTERFACE, "TestOutput", ACTION("test-output"), false },
         /* The interface's only property: GetAll of the interface needs this action too. */
         { CHAIR_SERVICE_INTERFACE, "SchedulerStats", ACTION("read-scheduler-stats"), true },
         /* The person's health data: the sessions with their pain ratings. */

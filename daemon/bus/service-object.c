@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "driver-sim.h"
 #include "log.h"
+#include "output-test.h"
 #include "panel.h"
 #include "profile.h"
 #include "program-library.h"
@@ -292,6 +293,24 @@ static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_er
         return reply_core(m, error, chair_settings_set_default_timer(d->settings, a.u[0], &e), &e);
 }
 
+/* A technician drives one output for a bounded time (output-test.h: the rules). */
+static int method_test_output(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct bus_args a = {};
+        int out, r;
+
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
+        r = bus_parse_test_output(m, NULL, &a, error);
+        if (r < 0)
+                return r;
+        out = chair_output_from_name(a.str[0]);
+        if (out < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "output: unknown output '%s' (chairctl hw lists them)", a.str[0]);
+        return reply_core(m, error, output_test_start(d->core->output_test, out, a.i, a.u[0], &e), &e);
+}
+
 static int property_scheduler_stats(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
@@ -355,6 +374,8 @@ static const sd_bus_vtable service_vtable[] = {
         SD_BUS_METHOD("Calibrate", "", "", method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetDefaultTimer", SD_BUS_ARGS("u", minutes), SD_BUS_NO_RESULT,
                                 method_set_default_timer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TestOutput", SD_BUS_ARGS("s", output, "i", value, "u", milliseconds),
+                                SD_BUS_NO_RESULT, method_test_output, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_PROPERTY("SchedulerStats", "a{st}", property_scheduler_stats, 0, 0),
         SD_BUS_VTABLE_END
 };

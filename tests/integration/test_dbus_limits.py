@@ -189,7 +189,8 @@ def test_technician_properties_refused_to_others(daemon, bus, workdir):
 def test_technician_methods_refused_to_others(daemon, bus, workdir):
     calls = [("ReloadProfiles", []), ("UploadProfile", ["x.ini", "''"]), ("ClearFault", []),
              ("GetDiagnostics", []), ("GetLatencyHistogram", ["wakeups"]), ("InjectFault", ["estop", "true"]),
-             ("PressKey", ["stop", "0"]), ("Calibrate", []), ("SetDefaultTimer", ["uint32 10"])]
+             ("PressKey", ["stop", "0"]), ("Calibrate", []), ("SetDefaultTimer", ["uint32 10"]),
+             ("TestOutput", ["heat_lumbar", "1", "uint32 100"])]
     for method, args in calls:
         r = as_nobody(bus, "--method", f"{SERVICE_INTERFACE}.{method}", *args)
         assert r.returncode != 0 and DENIED in r.stderr, f"{method}: {r.stdout} {r.stderr}"

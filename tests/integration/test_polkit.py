@@ -149,6 +149,7 @@ SERVICE_CALLS = {
     "ReloadProfiles": (), "UploadProfile": ("x.ini", "not a profile"), "ClearFault": (),
     "GetDiagnostics": (), "GetLatencyHistogram": ("wakeups",), "InjectFault": ("no-such-fault", True),
     "PressKey": ("no-such-key", dbus.UInt32(0)), "Calibrate": (), "SetDefaultTimer": (dbus.UInt32(20),),
+    "TestOutput": ("no-such-output", dbus.Int32(1), dbus.UInt32(100)),
 }
 
 

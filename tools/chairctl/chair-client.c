@@ -76,6 +76,7 @@ static const struct {
         { CHAIR_ERROR_INVALID_PROFILE, "fix the lines named above and check with 'chairctl profile check FILE'", 1 },
         { CHAIR_ERROR_NOT_PERMITTED, NULL, 1 },
         { CHAIR_ERROR_LIBRARY_FULL, "remove a technician's program from /etc/massagechair/profiles.d first", 1 },
+        { CHAIR_ERROR_NOT_CONFIGURED, NULL, EXIT_NOT_CONFIGURED },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
         /* chairctl checked the syntax already: this is the daemon refusing a value. */

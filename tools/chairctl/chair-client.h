@@ -16,10 +16,11 @@ enum {
         EXIT_CALL_FAILED = 1,
         EXIT_USAGE = 2,
         EXIT_NOT_RUNNING = 3,
+        EXIT_NOT_CONFIGURED = 4, /* the daemon runs, but the chair has no hardware map */
 };
 
 struct chair_status {
-        char state[16], program[80], selected[80], width[16], fault[48], fault_message[256], model[80];
+        char state[16], program[80], selected[80], width[16], fault[48], fault_message[1024], model[80];
         uint32_t remaining, duration, intensity, speed, depth, air_intensity, timer;
         int32_t shoulder, roller;
         uint64_t session_id;

@@ -18,6 +18,7 @@
 
 #include "chair-client.h"
 #include "fault-codes.h"
+#include "chair-io.h"
 #include "hw-command.h"
 #include "macro.h"
 #include "monitor.h"
@@ -155,6 +156,8 @@ static int report_refusal(struct ctx *c, const char *verb, const sd_bus_error *e
                 return client_report_error(error, r);
         if (strcmp(verb, "point") == 0 && strcmp(state, "scanning") != 0)
                 fix = "'chairctl manual TECHNIQUE point' starts point mode";
+        else if (strcmp(verb, "test-output") == 0 && strcmp(state, "idle") == 0)
+                fix = "another output test runs and ends within its time";
         else if (strcmp(state, "scanning") == 0)
                 fix = "the body scan ends by itself in a few seconds and its program then starts "
                       "('chairctl stop' cancels it)";
@@ -279,6 +282,18 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 r = client_report_error(&error, r);
                 sd_bus_error_free(&error);
                 return r;
+        }
+        /* A daemon without a hardware map says what to do (its FaultMessage). */
+        if (strcmp(st.state, "unconfigured") == 0) {
+                if (c->o->json) {
+                        struct json j = json_for(c);
+                        json_begin_object(&j, NULL);
+                        json_str(&j, "state", st.state);
+                        json_str(&j, "message", st.fault_message);
+                        json_end_object(&j);
+                }
+                fprintf(stderr, "not configured: %s\n", st.fault_message);
+                return EXIT_NOT_CONFIGURED;
         }
         get_panel_view(c->bus, &pv);
         if (st.fault[0])
@@ -815,6 +830,30 @@ static int cmd_press(struct ctx *c, int argc, char **argv) {
         if (argc == 3 && parse_uint(argv[2], 0, 30000, &u) < 0)
                 return usage("a key is held 0-30000 ms, not '%s'", argv[2]);
         return call(c, "press", CHAIR_SERVICE_INTERFACE, "PressKey", "su", argv[1], u);
+}
+
+/* test-output OUTPUT VALUE [--for=MS]: the daemon checks the output, its range and bound. */
+static int cmd_test_output(struct ctx *c, int argc, char **argv) {
+        const char *args[2];
+        unsigned ms = 1000, n = 0;
+        long long value;
+
+        for (int i = 1; i < argc; i++) {
+                if (strncmp(argv[i], "--for=", 6) == 0) {
+                        if (parse_uint(argv[i] + 6, 1, 10000, &ms) < 0)
+                                return usage("test-output --for takes 1-10000 ms, not '%s'", argv[i] + 6);
+                } else if (argv[i][0] == '-' && !(argv[i][1] >= '0' && argv[i][1] <= '9'))
+                        return usage("test-output: unknown option '%s'", argv[i]);
+                else if (n < 2)
+                        args[n++] = argv[i];
+                else
+                        return usage("%s", "usage: chairctl test-output OUTPUT VALUE [--for=MS]");
+        }
+        if (n < 2)
+                return usage("%s", "usage: chairctl test-output OUTPUT VALUE [--for=MS]");
+        if (parse_integer(args[1], INT32_MIN, INT32_MAX, &value) < 0)
+                return usage("test-output: the value is a whole number, not '%s'", args[1]);
+        return call(c, "test-output", CHAIR_SERVICE_INTERFACE, "TestOutput", "siu", args[0], (int32_t) value, ms);
 }
 
 static int cmd_clear_fault(struct ctx *c, int argc, char **argv) {
@@ -1363,6 +1402,13 @@ static const struct verb verbs[] = {
           "Simulated chair: holds a panel key (docs/panel.md) for the given time (0-30000 ms, default 100),\n"
           "as a person at the panel would. KEY: @keys.",
           1, 2, 0, cmd_press, { "@keys" }, NULL },
+        { "test-output", S_TECH, "OUTPUT VALUE [--for=MS]", "drive one output for a moment (idle only)",
+          "Drives one actuator (travel_motor, air_pump, heat_lumbar, ...; 'chairctl hw' lists them) to VALUE\n"
+          "for MS milliseconds (default 1000, at most 10000 or the output's maximum on-time), then back to\n"
+          "its safe value. Only while the chair is idle and no fault is latched; the e-stop, the supervisor's\n"
+          "limits, the end switches and the declared conditions still apply, and a session, a panel key or a\n"
+          "fault ends it at once.",
+          -1, -1, 0, cmd_test_output, { "@outputs" }, "--for=" },
         { "profile", S_TECH, "check FILE... | show FILE | plot FILE -o OUT.svg|- | upload FILE", "program files",
           "Program files: check validates them (every error as FILE:LINE), show prints the planned steps,\n"
           "plot draws the timeline as SVG (-o - writes it to stdout); these three work without the daemon.\n"
@@ -1511,6 +1557,10 @@ static void complete_source(struct ctx *c, const char *src) {
                 for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
                         if (verbs[i].section)
                                 printf("%s\n", verbs[i].name);
+        } else if (strcmp(src, "@outputs") == 0) {
+                for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                        if (!chair_output_info(o)->indicator)
+                                printf("%s\n", chair_output_info(o)->name);
         } else if (strcmp(src, "@files") == 0) {
                 printf("@files\n"); /* the shell completes file names itself */
         } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* The technician's output test (daemon/output-test.h) on the whole chair in virtual time: back
+ * to safe after its time, refused unless idle, the e-stop wins, a Start or a panel key ends it,
+ * the supervisor's limits and the person's declared conditions apply. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "output-test.h"
+#include "supervisor.h"
+#include "vt-harness.h"
+
+static struct vt_harness *harness(void) {
+        struct vt_harness *h = NULL;
+        assert_int_equal(vt_harness_new(NULL, &h), 0);
+        return h;
+}
+
+static struct output_test *ot(struct vt_harness *h) {
+        return vt_harness_core(h)->output_test;
+}
+
+static void test_back_to_safe_after_its_time(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        uint64_t t0 = vt_harness_now_ms(h);
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 1500, &e), 0);
+        assert_true(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_AIR_PUMP), 1);
+        vt_harness_run_for(h, 1400);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_AIR_PUMP), 1);
+        vt_harness_run_for(h, 200);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_AIR_PUMP), 0);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output_at(h, CHAIR_OUT_AIR_PUMP, t0 + 1499), 1);
+        assert_int_equal(vt_harness_output_at(h, CHAIR_OUT_AIR_PUMP, t0 + 1501), 0);
+        assert_int_equal(session_get_state(vt_harness_core(h)->session), SESSION_IDLE);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+static void test_refusals(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 2, 100, &e), -EINVAL);
+        assert_true(chair_error_is(&e, CHAIR_REASON_INVALID_ARGS));
+        chair_error_reset(&e);
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, OUTPUT_TEST_MAX_MS + 1, &e), -EINVAL);
+        chair_error_reset(&e);
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 0, &e), -EINVAL);
+        chair_error_reset(&e);
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_LED_POWER, 1, 100, &e), -EINVAL);
+        chair_error_reset(&e);
+        /* The roller rests on its bottom end switch: never driven further down. */
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_TRAVEL_MOTOR, -30, 100, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        chair_error_reset(&e);
+        /* One at a time. */
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 1000, &e), 0);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_CALVES, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_BUSY));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_HEAT_CALVES), 0);
+        vt_harness_free(h);
+}
+
+static void test_refused_when_not_idle(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct session *s = vt_harness_core(h)->session;
+
+        assert_int_equal(session_start(s, "swedish", &(struct session_options) { .duration_s = 120, .scan = 0 }, &e), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_RUNNING, 5000), 0);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_BUSY));
+        vt_harness_free(h);
+}
+
+static void test_start_ends_it(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct session *s = vt_harness_core(h)->session;
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 5000, &e), 0);
+        vt_harness_run_for(h, 100);
+        /* No heat asked for: the element on is the test's alone, and the start ends it. */
+        assert_int_equal(session_start(s, "swedish", &(struct session_options) { .duration_s = 120, .scan = 0 }, &e), 0);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_HEAT_LUMBAR), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_RUNNING, 5000), 0);
+        vt_harness_free(h);
+}
+
+static void test_panel_key_ends_it(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_VALVE_BACK, 1, 5000, &e), 0);
+        vt_harness_run_for(h, 100);
+        assert_int_equal(vt_harness_key_down(h, CHAIR_KEY_TIMER), 0);
+        vt_harness_run_for(h, 50);
+        assert_int_equal(vt_harness_key_up(h), 0);
+        vt_harness_run_for(h, 50);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_VALVE_BACK), 0);
+        vt_harness_free(h);
+}
+
+static void test_estop_wins(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        const struct vt_fault_event *f;
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 5000, &e), 0);
+        vt_harness_run_for(h, 100);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_INJECT, .name = "estop", .value = 1 }, &e), 0);
+        vt_harness_run_for(h, 100);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_HEAT_LUMBAR), 0);
+        assert_false(output_test_active(ot(h)));
+        f = vt_harness_first_fault(h);
+        assert_non_null(f);
+        assert_string_equal(f->code, "emergency-stop");
+        /* Latched: no test until a technician clears it. */
+        chair_error_reset(&e);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_FAULT_LATCHED));
+        vt_harness_free(h);
+}
+
+/* The supervisor watches a test as any active output: a roller driven up runs into its top end
+ * switch long before the test's time; the test ends there, the motor never stays on. */
+static void test_end_switch_ends_it(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_TRAVEL_MOTOR, 100, OUTPUT_TEST_MAX_MS, &e), 0);
+        vt_harness_run_for(h, OUTPUT_TEST_MAX_MS + 100);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_TRAVEL_MOTOR), 0);
+        print_message("travel test: %zu output changes, fault %s\n", vt_harness_record(h)->n_outputs,
+                      vt_harness_first_fault(h) ? vt_harness_first_fault(h)->code : "none");
+        vt_harness_free(h);
+}
+
+/* The person's declared conditions hold for a test too. */
+static void test_precautions_apply(void **state) {
+        static const char *const pregnancy[] = { "pregnancy", NULL };
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = pregnancy }, &e), 0);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_HEAT_LUMBAR, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_VALVE_BACK, 1, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_DEPTH, 5, 1000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_DEPTH, 2, 1000, &e), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_HEAT_LUMBAR), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_VALVE_BACK), 0);
+        vt_harness_free(h);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_back_to_safe_after_its_time),
+                cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_refused_when_not_idle),
+                cmocka_unit_test(test_start_ends_it),
+                cmocka_unit_test(test_panel_key_ends_it),
+                cmocka_unit_test(test_estop_wins),
+                cmocka_unit_test(test_end_switch_ends_it),
+                cmocka_unit_test(test_precautions_apply),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
