@@ -913,6 +913,9 @@ int session_on_scheduler_event(struct session *s) {
                 case SCHED_EV_TIMELINE_DONE:
                         timeline_free(ev.ptr);
                         break;
+                case SCHED_EV_AIR_ZONES:
+                        chair_changes_mark(s->d->changes, CHAIR_CHANGE_ACTIVE_AIR);
+                        break;
                 }
         }
         if (scheduler_overflowed(s->d->scheduler) && !supervisor_latched(s->d->supervisor))
