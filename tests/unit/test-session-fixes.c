@@ -120,6 +120,17 @@ static int32_t lowest_mm(struct vt_harness *h, uint64_t ms) {
         return low;
 }
 
+/* The highest the roller went in the next ms, sampled every 50 ms. */
+static int32_t highest_mm(struct vt_harness *h, uint64_t ms) {
+        int32_t top = roller_mm(h);
+
+        for (uint64_t t = 0; t < ms; t += 50) {
+                vt_harness_run_for(h, 50);
+                top = MAX(top, roller_mm(h));
+        }
+        return top;
+}
+
 static int32_t pressure(struct vt_harness *h) {
         int32_t p = 0;
 
@@ -296,6 +307,33 @@ static void test_shoulder_fine_tune_during_a_program_moves_the_roller(void **sta
         if (abs(plain - tuned - 30) > 5)
                 print_error("lowest roller position: %d mm fine-tuned 30 mm down, %d mm as planned\n", tuned, plain);
         assert_in_range(plain - tuned, 25, 35);
+        expect_no_fault(f->h);
+}
+
+/* Manual mode sweeps one range for its whole length: a fine-tune moves it at once. */
+static void test_shoulder_fine_tune_during_a_manual_session_moves_the_roller(void **state) {
+        struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct vt_harness *d = fresh(f);
+        int32_t tuned_low, plain_low, tuned_high, plain_high;
+
+        assert_int_equal(session_start_manual(S(f->h), "knead", MANUAL_FULL, OPTS(.duration_s = 600), &e), 0);
+        assert_int_equal(session_start_manual(S(d), "knead", MANUAL_FULL, OPTS(.duration_s = 600), &e), 0);
+        vt_harness_run_for(f->h, 20 * 1000);
+        vt_harness_run_for(d, 20 * 1000);
+        assert_int_equal(session_adjust_shoulder(S(f->h), -3, &e), 0);
+        /* Give the roller a pass to reach the new range, then compare its ends. */
+        vt_harness_run_for(f->h, MIN_MS);
+        vt_harness_run_for(d, MIN_MS);
+        tuned_low = lowest_mm(f->h, 2 * MIN_MS);
+        plain_low = lowest_mm(d, 2 * MIN_MS);
+        tuned_high = highest_mm(f->h, 2 * MIN_MS);
+        plain_high = highest_mm(d, 2 * MIN_MS);
+        if (abs(plain_low - tuned_low - 30) > 5 || abs(plain_high - tuned_high - 30) > 5)
+                print_error("manual sweep %d..%d mm fine-tuned 30 mm down, %d..%d mm as planned\n", tuned_low,
+                            tuned_high, plain_low, plain_high);
+        assert_in_range(plain_low - tuned_low, 25, 35);
+        assert_in_range(plain_high - tuned_high, 25, 35);
         expect_no_fault(f->h);
 }
 
@@ -583,6 +621,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_point_mode_live_changes_reach_the_motors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manual_air_level_is_not_scaled_by_intensity, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_shoulder_fine_tune_during_a_program_moves_the_roller, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_shoulder_fine_tune_during_a_manual_session_moves_the_roller, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manual_memory_slot_is_recalled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manual_start_uses_heat_and_air_set_while_idle, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_heat_is_off_while_paused_and_back_after_resume, setup, teardown),
