@@ -145,6 +145,14 @@ static uint32_t program_number(struct panel *p, const char *id) {
         return 0;
 }
 
+/* The air LED: during a session whether any bag is inflating or holding, idle what is set. */
+static bool air_led(struct panel *p) {
+        const struct session_settings *st = session_settings(p->d->session);
+
+        return session_active(p->d->session) ? scheduler_active_air_zones(p->d->scheduler) != 0
+                                             : st->air_zones && st->air_intensity;
+}
+
 static void show(struct panel *p) {
         struct chair_core *d = p->d;
         const struct session_settings *st = session_settings(d->session);
@@ -187,8 +195,7 @@ static void show(struct panel *p) {
                         heat = MAX(heat, (uint32_t) MAX(0, scheduler_heat_level(d->scheduler, z)));
         }
         set_indicator(p, CHAIR_OUT_LED_HEAT, heat > 0);
-        set_indicator(p, CHAIR_OUT_LED_AIR, active ? scheduler_active_air_zones(d->scheduler) != 0
-                                                   : st->air_zones && st->air_intensity);
+        set_indicator(p, CHAIR_OUT_LED_AIR, air_led(p));
         set_indicator(p, CHAIR_OUT_LED_LOCK, chair_settings_child_lock(d->settings));
         set_indicator(p, CHAIR_OUT_DISPLAY_MINUTES, (int32_t) minutes);
         set_indicator(p, CHAIR_OUT_DISPLAY_PROGRAM, (int32_t) program);
@@ -214,10 +221,15 @@ static void on_refresh(struct event_source *s, void *userdata) {
         show(userdata);
 }
 
-/* Every change but the continuous measurements shows on the panel (LEDs, display). */
+/* Every change but the continuous measurements shows on the panel (LEDs, display); of those,
+ * the zones inflated now only when the air LED would change (the bus marks them at 10 Hz). */
 static void on_changes(uint32_t changed, void *userdata) {
-        if (changed & ~CHAIR_CHANGE_MEASUREMENTS)
-                panel_refresh(userdata);
+        struct panel *p = userdata;
+
+        if ((changed & ~CHAIR_CHANGE_MEASUREMENTS) ||
+            ((changed & CHAIR_CHANGE_ACTIVE_AIR) && chair_hw_has_output(p->d->hw, CHAIR_OUT_LED_AIR) &&
+             chair_hw_get_output(p->d->hw, CHAIR_OUT_LED_AIR) != air_led(p)))
+                panel_refresh(p);
 }
 
 void panel_refresh(struct panel *p) {

@@ -275,7 +275,9 @@ static void control_air(struct scheduler *s, bool inflate_allowed) {
                 put(s, chair_air_zone_valve(z), o.valve[z] ? 1 : 0);
         put(s, CHAIR_OUT_AIR_PUMP, o.pump ? 1 : 0);
         put(s, CHAIR_OUT_AIR_RELEASE, o.release ? 1 : 0);
-        atomic_store(&s->air_zones_active, o.active);
+        /* Told only on a change, so the panel's air LED follows the bags at once. */
+        if (atomic_exchange(&s->air_zones_active, o.active) != o.active)
+                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_AIR_ZONES, (int32_t) o.active, 0, NULL });
 }
 
 static void control_heat(struct scheduler *s, bool heat_allowed) {

@@ -55,6 +55,7 @@ enum scheduler_event_type {
         SCHED_EV_LATE,          /* fault: a = command index, b = lateness in us */
         SCHED_EV_OUTPUT_ERROR,  /* a = output, b = -errno (not a fault when the gate is closed) */
         SCHED_EV_TIMELINE_DONE, /* ptr = a timeline the event loop must free */
+        SCHED_EV_AIR_ZONES,     /* a = the zones inflating or holding now (they changed) */
 };
 
 struct scheduler_event {

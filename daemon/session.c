@@ -33,6 +33,7 @@
 #define SCAN_DEPTH 2            /* how hard the roller presses while it scans */
 #define SCAN_FULL_PCT 90        /* of the hardest press: still on the body below the shoulder */
 #define MANUAL_SAFE_POINT_MS 2000
+#define MANUAL_SWEEP_SPEED_MM_S 15
 #define MANUAL_SLOT_PREFIX "manual:"  /* a memory slot of manual mode */ /* live changes in manual and point mode take effect this often */
 
 enum scan_phase {
@@ -379,6 +380,23 @@ int session_start_scan(struct session *s, struct chair_error *error) {
         return 0;
 }
 
+/* A manual area's sweep on the body as scanned (and fine-tuned). */
+static void manual_range(struct session *s, enum manual_area area, const struct body_scan *scan, int32_t *lo, int32_t *hi) {
+        switch (area) {
+        case MANUAL_UPPER:
+                *lo = (scan->shoulder_mm + scan->waist_mm) / 2, *hi = scan->shoulder_mm + 40;
+                break;
+        case MANUAL_LOWER:
+                *lo = MAX(0, scan->waist_mm - 100), *hi = (scan->shoulder_mm + scan->waist_mm) / 2;
+                break;
+        case MANUAL_FULL:
+        default:
+                *lo = MAX(0, scan->waist_mm - 100), *hi = scan->shoulder_mm + 40;
+                break;
+        }
+        *hi = MIN(*hi, s->d->map.track_length_mm);
+}
+
 int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error *error) {
         int32_t n = s->shoulder_steps + steps;
         if (n < -SHOULDER_MAX_STEPS || n > SHOULDER_MAX_STEPS)
@@ -392,6 +410,14 @@ int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error
                         return r;
         }
         s->shoulder_steps = n;
+        /* Manual mode sweeps one range for the whole session: sweep the moved one now. */
+        if (s->manual && s->manual_area != MANUAL_POINT && (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)) {
+                struct body_scan scan = current_scan(s);
+                int32_t lo, hi;
+
+                manual_range(s, s->manual_area, &scan, &lo, &hi);
+                send_channel(s, TL_ROLLER_SWEEP, MANUAL_SWEEP_SPEED_MM_S, timeline_sweep_value(hi, lo));
+        }
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);
         return 0;
 }
@@ -449,7 +475,7 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
                          const struct session_options *o, struct chair_error *error) {
         struct body_scan scan = current_scan(s);
         struct timeline *t;
-        int32_t lo, hi, speed = 15, knead, tap, depth;
+        int32_t lo, hi, speed = MANUAL_SWEEP_SPEED_MM_S, knead, tap, depth;
         /* The auto-off timer caps every session, an explicit length too. */
         uint32_t duration_s = MIN(o->duration_s ? o->duration_s : UINT32_MAX, s->settings.timer_min * 60), at = 0;
         size_t n = 0, cap;
@@ -467,22 +493,10 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
         roller_technique_motors((enum roller_technique) tech,
                                 planner_motor_duty(MANUAL_SPEED_LEVEL, MANUAL_INTENSITY_LEVEL), &knead, &tap);
 
-        switch (area) {
-        case MANUAL_UPPER:
-                lo = (scan.shoulder_mm + scan.waist_mm) / 2, hi = scan.shoulder_mm + 40;
-                break;
-        case MANUAL_LOWER:
-                lo = MAX(0, scan.waist_mm - 100), hi = (scan.shoulder_mm + scan.waist_mm) / 2;
-                break;
-        case MANUAL_POINT:
+        if (area == MANUAL_POINT)
                 lo = hi = s->manual_point_mm = roller_mm(s) > 10 ? roller_mm(s) : scan.shoulder_mm;
-                break;
-        case MANUAL_FULL:
-        default:
-                lo = MAX(0, scan.waist_mm - 100), hi = scan.shoulder_mm + 40;
-                break;
-        }
-        hi = MIN(hi, s->d->map.track_length_mm);
+        else
+                manual_range(s, area, &scan, &lo, &hi);
         /* The Depth setting as set while idle (the default 3), within the conditions' cap. */
         depth = gate_level(s, PRECAUTION_DEPTH, s->settings.depth, true, error);
         if (depth < 0)
@@ -915,6 +929,9 @@ int session_on_scheduler_event(struct session *s) {
                         break;
                 case SCHED_EV_TIMELINE_DONE:
                         timeline_free(ev.ptr);
+                        break;
+                case SCHED_EV_AIR_ZONES:
+                        chair_changes_mark(s->d->changes, CHAIR_CHANGE_ACTIVE_AIR);
                         break;
                 }
         }
