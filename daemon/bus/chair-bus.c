@@ -6,7 +6,7 @@
 #include "chair-bus-names.h"
 #include "chair-bus.h"
 #include "chair-object.h"
-#include "daemon.h"
+#include "daemon-context.h"
 #include "log.h"
 #include "service-object.h"
 

@@ -19,7 +19,7 @@
 #include "chair-hw.h"
 #include "chair-object.h"
 #include "changes.h"
-#include "daemon.h"
+#include "daemon-context.h"
 #include "log.h"
 #include "program-library.h"
 #include "scheduler.h"

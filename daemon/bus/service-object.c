@@ -20,7 +20,7 @@
 #include "chair-bus.h"
 #include "chair-hw.h"
 #include "chair-object.h"
-#include "daemon.h"
+#include "daemon-context.h"
 #include "driver-sim.h"
 #include "log.h"
 #include "output-test.h"

@@ -7,7 +7,7 @@
 
 #include "chair-bus-names.h"
 #include "chair-bus.h"
-#include "daemon.h"
+#include "daemon-context.h"
 #include "log.h"
 #include "unconfigured-object.h"
 
