@@ -85,12 +85,6 @@ struct modbus_driver {
         _Atomic uint64_t lease_until_ns; /* heartbeat only until then; 0: never renewed, no lease */
 };
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static const struct hw_binding *out_binding(struct bus_worker *w, unsigned o) {
         const struct hw_binding *b = &w->drv->map->outputs[o];
         return b->backend == HW_BACKEND_MODBUS && b->bus == w->index ? b : NULL;
@@ -393,7 +387,7 @@ static bool connect_bus(struct bus_worker *w) {
 
 static void wait_for(struct bus_worker *w, uint64_t until_ms) {
         struct pollfd p = { .fd = w->wake_fd, .events = POLLIN };
-        uint64_t now = now_ms(), v;
+        uint64_t now = clock_msec(CLOCK_MONOTONIC), v;
         if (until_ms > now && poll(&p, 1, (int) MIN(until_ms - now, 10000ULL)) > 0 && read(w->wake_fd, &v, sizeof v) < 0) {
                 /* spurious */
         }
@@ -412,7 +406,7 @@ static void *bus_thread(void *userdata) {
 
         w->backoff_ms = BACKOFF_MIN_MS;
         while (!atomic_load(&w->quit)) {
-                uint64_t now = now_ms(), next, next_poll;
+                uint64_t now = clock_msec(CLOCK_MONOTONIC), next, next_poll;
                 bool ok, poll_due;
 
                 if (!w->connected) {
