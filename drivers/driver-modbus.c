@@ -143,6 +143,15 @@ static int32_t raw_of(const struct hw_binding *b, int32_t value) {
         return raw > INT32_MAX ? (int32_t) (uint32_t) raw : (int32_t) raw;
 }
 
+/* A write of one table failed: its outputs are marked again so the next cycle retries.
+ * Counted as count_error() (errno is still the write's). */
+static bool write_failed(struct bus_worker *w, enum hw_modbus_table table) {
+        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
+                if (out_binding(w, k) && out_binding(w, k)->table == table)
+                        atomic_store(&w->drv->dirty[k], true);
+        return count_error(w);
+}
+
 /* Writes every dirty output of this bus, contiguous addresses together. */
 static bool write_outputs(struct bus_worker *w) {
         struct modbus_driver *d = w->drv;
@@ -178,13 +187,8 @@ static bool write_outputs(struct bus_worker *w) {
                         bits[n] = (uint8_t) coils[i + n].raw;
                         n++;
                 }
-                if (modbus_write_bits(w->ctx, coils[i].addr, (int) n, bits) < 0) {
-                        /* Not written: mark again so the next cycle retries. */
-                        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
-                                if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_COIL)
-                                        atomic_store(&d->dirty[k], true);
-                        return count_error(w);
-                }
+                if (modbus_write_bits(w->ctx, coils[i].addr, (int) n, bits) < 0)
+                        return write_failed(w, HW_MODBUS_COIL);
                 count_success(w);
                 i += n;
         }
@@ -202,12 +206,8 @@ static bool write_outputs(struct bus_worker *w) {
                         }
                         n++;
                 }
-                if (modbus_write_registers(w->ctx, regs[i].addr, (int) words, values) < 0) {
-                        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
-                                if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_HOLDING)
-                                        atomic_store(&d->dirty[k], true);
-                        return count_error(w);
-                }
+                if (modbus_write_registers(w->ctx, regs[i].addr, (int) words, values) < 0)
+                        return write_failed(w, HW_MODBUS_HOLDING);
                 count_success(w);
                 i += n;
         }
