@@ -287,6 +287,20 @@ static int bind_chip_line(struct gpio_driver *g, const struct hardware_map *map,
         return 0;
 }
 
+/* A binding's own line (line or line_name), bound and added as [section.name]. */
+static int bind_main_line(struct gpio_driver *g, const struct hardware_map *map, const struct hw_binding *b,
+                          const char *section, const char *name, struct gpio_line *line, char *err,
+                          size_t err_size) {
+        char what[96];
+        int r;
+
+        snprintf(what, sizeof what, "[%s.%s]", section, name);
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line->offset, err, err_size);
+        if (r < 0)
+                return r;
+        return add_line(g, map, b->chip, line, what, err, err_size);
+}
+
 /* A binding's direction_line, when it has one: a motor's direction (an output) or an
  * encoder's phase B (an input), on the main line's chip with its polarity and bias, safe
  * inactive. *ret_offset is set only once the line is bound. */
@@ -320,17 +334,12 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         struct gpio_line line = {
                 .role = GPIO_ROLE_OUTPUT, .index = out, .active_low = b->active_low,
                 .bias = b->bias, .map_line = b->line_no,
+                /* A motor at 0 % is off; an on/off output's safe value is 0 or 1. */
+                .safe_value = logical(oi->kind == CHAIR_VALUE_PERCENT ? false : oi->safe_value != 0),
         };
-        char what[96];
         int r;
 
-        snprintf(what, sizeof what, "[output.%s]", oi->name);
-        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
-        if (r < 0)
-                return r;
-        /* A motor at 0 % is off; an on/off output's safe value is 0 or 1. */
-        line.safe_value = logical(oi->kind == CHAIR_VALUE_PERCENT ? false : oi->safe_value != 0);
-        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        r = bind_main_line(g, map, b, "output", oi->name, &line, err, err_size);
         if (r < 0)
                 return r;
         g->outputs[out] = (struct gpio_output) {
@@ -350,14 +359,9 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
                 /* The limits too: both at once is a stop, and the router needs both current. */
                 .stop_line = ii->stop || b->stop || in == CHAIR_IN_LIMIT_TOP || in == CHAIR_IN_LIMIT_BOTTOM,
         };
-        char what[96];
         int r;
 
-        snprintf(what, sizeof what, "[input.%s]", ii->name);
-        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
-        if (r < 0)
-                return r;
-        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        r = bind_main_line(g, map, b, "input", ii->name, &line, err, err_size);
         if (r < 0)
                 return r;
         g->inputs[in].bound = true;
@@ -377,14 +381,9 @@ static int bind_key(struct gpio_driver *g, const struct hardware_map *map, enum 
                 .role = GPIO_ROLE_KEY, .index = k, .active_low = b->active_low, .bias = b->bias,
                 .debounce_us = b->debounce_us, .map_line = b->line_no,
         };
-        char what[96];
         int r;
 
-        snprintf(what, sizeof what, "[key.%s]", chair_key_name(k));
-        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
-        if (r < 0)
-                return r;
-        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        r = bind_main_line(g, map, b, "key", chair_key_name(k), &line, err, err_size);
         if (r < 0)
                 return r;
         g->panel.bound[k] = true;
