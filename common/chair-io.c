@@ -112,18 +112,20 @@ const char *chair_heat_zone_name(enum chair_heat_zone z) {
         return (unsigned) z < _CHAIR_HEAT_ZONE_MAX ? heat_zones[z] : NULL;
 }
 
-int chair_air_zone_from_name(const char *name) {
-        for (unsigned i = 0; i < _CHAIR_AIR_ZONE_MAX; i++)
-                if (strcmp(air_zones[i], name) == 0)
+/* The index of name in one of the name tables above, or -EINVAL. */
+static int name_index(const char *const *names, unsigned n, const char *name) {
+        for (unsigned i = 0; i < n; i++)
+                if (strcmp(names[i], name) == 0)
                         return (int) i;
         return -EINVAL;
 }
 
+int chair_air_zone_from_name(const char *name) {
+        return name_index(air_zones, _CHAIR_AIR_ZONE_MAX, name);
+}
+
 int chair_heat_zone_from_name(const char *name) {
-        for (unsigned i = 0; i < _CHAIR_HEAT_ZONE_MAX; i++)
-                if (strcmp(heat_zones[i], name) == 0)
-                        return (int) i;
-        return -EINVAL;
+        return name_index(heat_zones, _CHAIR_HEAT_ZONE_MAX, name);
 }
 
 enum chair_output chair_air_zone_valve(enum chair_air_zone z) {
@@ -143,8 +145,5 @@ const char *chair_key_name(enum chair_key k) {
 }
 
 int chair_key_from_name(const char *name) {
-        for (unsigned i = 0; i < _CHAIR_KEY_MAX; i++)
-                if (strcmp(keys[i], name) == 0)
-                        return (int) i;
-        return -EINVAL;
+        return name_index(keys, _CHAIR_KEY_MAX, name);
 }

@@ -16,3 +16,7 @@ static inline uint64_t clock_ns(clockid_t clock) {
 static inline uint64_t clock_usec(clockid_t clock) {
         return clock_ns(clock) / NSEC_PER_USEC;
 }
+
+static inline uint64_t clock_msec(clockid_t clock) {
+        return clock_usec(clock) / USEC_PER_MSEC;
+}

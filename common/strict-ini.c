@@ -3,6 +3,7 @@
 #include <ini.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,26 +260,31 @@ struct ini_key *ini_section_get(struct ini_section *s, const char *name) {
         return NULL;
 }
 
+/* A number parser's verdict, worded once: range is "min..max" as the caller prints it. */
+static int number_error(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
+                        int r, const char *range, const char *kind) {
+        if (r == -ERANGE)
+                ini_errors_add(e, path, line, "%s = %s is out of range (%s)", key, v, range);
+        else if (r < 0)
+                ini_errors_add(e, path, line, "%s = '%s' is not %s", key, v, kind);
+        return r;
+}
+
 int ini_int(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
             long long min, long long max, long long *ret) {
-        int r = parse_integer(v, min, max, ret);
+        char range[64];
 
-        if (r == -ERANGE)
-                ini_errors_add(e, path, line, "%s = %s is out of range (%lld..%lld)", key, v, min, max);
-        else if (r < 0)
-                ini_errors_add(e, path, line, "%s = '%s' is not a whole number (base 10)", key, v);
-        return r;
+        snprintf(range, sizeof range, "%lld..%lld", min, max);
+        return number_error(e, path, line, key, v, parse_integer(v, min, max, ret), range,
+                            "a whole number (base 10)");
 }
 
 int ini_double(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v,
                double min, double max, double *ret) {
-        int r = parse_decimal(v, min, max, ret);
+        char range[64];
 
-        if (r == -ERANGE)
-                ini_errors_add(e, path, line, "%s = %s is out of range (%g..%g)", key, v, min, max);
-        else if (r < 0)
-                ini_errors_add(e, path, line, "%s = '%s' is not a number", key, v);
-        return r;
+        snprintf(range, sizeof range, "%g..%g", min, max);
+        return number_error(e, path, line, key, v, parse_decimal(v, min, max, ret), range, "a number");
 }
 
 int ini_bool(struct ini_errors *e, const char *path, unsigned line, const char *key, const char *v, bool *ret) {

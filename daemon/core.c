@@ -16,7 +16,6 @@
 #include "chair-hw.h"
 #include "changes.h"
 #include "core.h"
-#include "driver-sim.h"
 #include "event-loop.h"
 #include "log.h"
 #include "output-test.h"
@@ -43,13 +42,15 @@ int chair_core_reload_profiles(struct chair_core *c, char ***ret_errors) {
         return r;
 }
 
-int chair_core_sim_inject_fault(struct chair_core *c, struct chair_driver *sim, const char *name, bool on) {
+int chair_core_sim_inject_fault(struct chair_core *c, const char *name, bool on) {
+        if (!chair_hw_uses_backend(c->hw, HW_BACKEND_SIM))
+                return -ENODEV;
         /* A hung scheduler is a fault of the daemon, not of the chair: simulated all the same. */
         if (strcmp(name, "scheduler-hang") == 0)
                 return on ? scheduler_inject_hang(c->scheduler) : -EINVAL;
         if (strcmp(name, "scheduler-late") == 0)
                 return on ? scheduler_inject_late(c->scheduler, 2 * c->map.limits.deadline_miss_ms) : -EINVAL;
-        return chair_driver_sim_inject(sim, name, on);
+        return chair_hw_sim_inject(c->hw, name, on);
 }
 
 /* The wiring: what the supervisor publishes reaches the session first (a trip ends the

@@ -15,8 +15,6 @@
 
 #include "core-context.h"
 
-struct chair_driver;
-
 /* Loads and checks the map (messages in the journal), opens the drivers (every output safe
  * first), then the scheduler (its thread unless options->no_thread), state, programs,
  * supervisor, session and panel, wired. stop_requested (may be NULL) is asked between the
@@ -30,5 +28,5 @@ struct chair_core *chair_core_free(struct chair_core *c);
  * ret_errors is given, returned (free with program_library_free_errors). */
 int chair_core_reload_profiles(struct chair_core *c, char ***ret_errors);
 /* Injects a named fault into the simulated chair (or the scheduler's "scheduler-hang",
- * "scheduler-late"). */
-int chair_core_sim_inject_fault(struct chair_core *c, struct chair_driver *sim, const char *name, bool on);
+ * "scheduler-late"): -ENODEV when the map has no sim backend, -EINVAL for an unknown name. */
+int chair_core_sim_inject_fault(struct chair_core *c, const char *name, bool on);

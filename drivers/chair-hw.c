@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "chair-hw.h"
+#include "driver-sim.h"
 #include "event-loop.h"
 #include "macro.h"
 
@@ -320,12 +321,37 @@ bool chair_hw_enabled(struct chair_hw *hw) {
         return atomic_load(&hw->enabled);
 }
 
-struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend) {
+/* The driver table stays in the router: callers name a backend, never a driver. */
+static struct chair_driver *backend_driver(struct chair_hw *hw, enum hw_backend backend) {
         return (unsigned) backend < ARRAY_SIZE(hw->drivers) ? hw->drivers[backend] : NULL;
 }
 
+bool chair_hw_uses_backend(struct chair_hw *hw, enum hw_backend backend) {
+        return backend_driver(hw, backend) != NULL;
+}
+
+int chair_hw_sim_inject(struct chair_hw *hw, const char *name, bool on) {
+        struct chair_driver *sim = backend_driver(hw, HW_BACKEND_SIM);
+        return sim ? chair_driver_sim_inject(sim, name, on) : -ENODEV;
+}
+
+int chair_hw_sim_press_key(struct chair_hw *hw, int32_t code) {
+        struct chair_driver *sim = backend_driver(hw, HW_BACKEND_SIM);
+        return sim ? chair_driver_sim_press_key(sim, code) : -ENODEV;
+}
+
+int chair_hw_sim_set_person(struct chair_hw *hw, int32_t shoulder_mm, int32_t waist_mm) {
+        struct chair_driver *sim = backend_driver(hw, HW_BACKEND_SIM);
+        return sim ? chair_driver_sim_set_person(sim, shoulder_mm, waist_mm) : -ENODEV;
+}
+
+uint64_t chair_hw_sim_lease_until_ns(struct chair_hw *hw) {
+        struct chair_driver *sim = backend_driver(hw, HW_BACKEND_SIM);
+        return sim ? chair_driver_sim_lease_until_ns(sim) : 0;
+}
+
 int chair_hw_get_stats(struct chair_hw *hw, enum hw_backend backend, struct chair_driver_stats *ret) {
-        struct chair_driver *drv = chair_hw_driver(hw, backend);
+        struct chair_driver *drv = backend_driver(hw, backend);
 
         if (!drv)
                 return -ENODEV;

@@ -70,5 +70,12 @@ void chair_hw_set_idle(struct chair_hw *hw, bool idle);
 /* A backend's link statistics: -ENODEV when the map does not use it, -EOPNOTSUPP when it
  * keeps none. */
 int chair_hw_get_stats(struct chair_hw *hw, enum hw_backend backend, struct chair_driver_stats *ret);
-/* The driver instance of a backend, or NULL when the map does not use it. */
-struct chair_driver *chair_hw_driver(struct chair_hw *hw, enum hw_backend backend);
+/* Whether the map uses a backend (its driver is open). */
+bool chair_hw_uses_backend(struct chair_hw *hw, enum hw_backend backend);
+
+/* The simulated chair behind the router (technicians, tests): the sim driver's calls of
+ * driver-sim.h, -ENODEV (lease: 0) when the map has no sim backend. */
+int chair_hw_sim_inject(struct chair_hw *hw, const char *name, bool on);
+int chair_hw_sim_press_key(struct chair_hw *hw, int32_t code);
+int chair_hw_sim_set_person(struct chair_hw *hw, int32_t shoulder_mm, int32_t waist_mm);
+uint64_t chair_hw_sim_lease_until_ns(struct chair_hw *hw);

@@ -287,6 +287,46 @@ static int bind_chip_line(struct gpio_driver *g, const struct hardware_map *map,
         return 0;
 }
 
+/* A binding's own line (line or line_name), bound and added as [section.name]. */
+static int bind_main_line(struct gpio_driver *g, const struct hardware_map *map, const struct hw_binding *b,
+                          const char *section, const char *name, struct gpio_line *line, char *err,
+                          size_t err_size) {
+        char what[96];
+        int r;
+
+        snprintf(what, sizeof what, "[%s.%s]", section, name);
+        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line->offset, err, err_size);
+        if (r < 0)
+                return r;
+        return add_line(g, map, b->chip, line, what, err, err_size);
+}
+
+/* A binding's direction_line, when it has one: a motor's direction (an output) or an
+ * encoder's phase B (an input), on the main line's chip with its polarity and bias, safe
+ * inactive. *ret_offset is set only once the line is bound. */
+static int bind_second_line(struct gpio_driver *g, const struct hardware_map *map, const struct hw_binding *b,
+                            const char *section, const char *name, enum gpio_line_role role,
+                            struct gpio_line *line, int32_t *ret_offset, char *err, size_t err_size) {
+        char what[96];
+        unsigned offset;
+        int r;
+
+        if (b->direction_offset < 0 && !b->direction_name[0])
+                return 0;
+        snprintf(what, sizeof what, "[%s.%s] direction_line", section, name);
+        r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &offset, err, err_size);
+        if (r < 0)
+                return r;
+        line->offset = offset;
+        line->role = role;
+        line->safe_value = GPIOD_LINE_VALUE_INACTIVE;
+        r = add_line(g, map, b->chip, line, what, err, err_size);
+        if (r < 0)
+                return r;
+        *ret_offset = (int32_t) offset;
+        return 0;
+}
+
 static int bind_output(struct gpio_driver *g, const struct hardware_map *map, enum chair_output out,
                        char *err, size_t err_size) {
         const struct hw_binding *b = &map->outputs[out];
@@ -294,39 +334,19 @@ static int bind_output(struct gpio_driver *g, const struct hardware_map *map, en
         struct gpio_line line = {
                 .role = GPIO_ROLE_OUTPUT, .index = out, .active_low = b->active_low,
                 .bias = b->bias, .map_line = b->line_no,
+                /* A motor at 0 % is off; an on/off output's safe value is 0 or 1. */
+                .safe_value = logical(oi->kind == CHAIR_VALUE_PERCENT ? false : oi->safe_value != 0),
         };
-        char what[96];
-        unsigned dir_offset;
         int r;
 
-        snprintf(what, sizeof what, "[output.%s]", oi->name);
-        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
-        if (r < 0)
-                return r;
-        /* A motor at 0 % is off; an on/off output's safe value is 0 or 1. */
-        line.safe_value = logical(oi->kind == CHAIR_VALUE_PERCENT ? false : oi->safe_value != 0);
-        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        r = bind_main_line(g, map, b, "output", oi->name, &line, err, err_size);
         if (r < 0)
                 return r;
         g->outputs[out] = (struct gpio_output) {
                 .bound = true, .chip = b->chip, .offset = line.offset, .direction_offset = -1,
         };
-
-        if (b->direction_offset >= 0 || b->direction_name[0]) {
-                snprintf(what, sizeof what, "[output.%s] direction_line", oi->name);
-                r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &dir_offset,
-                                   err, err_size);
-                if (r < 0)
-                        return r;
-                line.offset = dir_offset;
-                line.role = GPIO_ROLE_DIRECTION;
-                line.safe_value = GPIOD_LINE_VALUE_INACTIVE;
-                r = add_line(g, map, b->chip, &line, what, err, err_size);
-                if (r < 0)
-                        return r;
-                g->outputs[out].direction_offset = (int32_t) dir_offset;
-        }
-        return 0;
+        return bind_second_line(g, map, b, "output", oi->name, GPIO_ROLE_DIRECTION, &line,
+                                &g->outputs[out].direction_offset, err, err_size);
 }
 
 static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enum chair_input in,
@@ -339,36 +359,17 @@ static int bind_input(struct gpio_driver *g, const struct hardware_map *map, enu
                 /* The limits too: both at once is a stop, and the router needs both current. */
                 .stop_line = ii->stop || b->stop || in == CHAIR_IN_LIMIT_TOP || in == CHAIR_IN_LIMIT_BOTTOM,
         };
-        char what[96];
-        unsigned b_offset;
         int r;
 
-        snprintf(what, sizeof what, "[input.%s]", ii->name);
-        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
-        if (r < 0)
-                return r;
-        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        r = bind_main_line(g, map, b, "input", ii->name, &line, err, err_size);
         if (r < 0)
                 return r;
         g->inputs[in].bound = true;
         g->inputs[in].chip = b->chip;
         g->inputs[in].offset = line.offset;
         g->inputs[in].phase_b_offset = -1;
-
-        if (b->direction_offset >= 0 || b->direction_name[0]) {
-                snprintf(what, sizeof what, "[input.%s] direction_line", ii->name);
-                r = bind_chip_line(g, map, b, what, b->direction_offset, b->direction_name, &b_offset,
-                                   err, err_size);
-                if (r < 0)
-                        return r;
-                line.offset = b_offset;
-                line.role = GPIO_ROLE_ENCODER_B;
-                r = add_line(g, map, b->chip, &line, what, err, err_size);
-                if (r < 0)
-                        return r;
-                g->inputs[in].phase_b_offset = (int32_t) b_offset;
-        }
-        return 0;
+        return bind_second_line(g, map, b, "input", ii->name, GPIO_ROLE_ENCODER_B, &line,
+                                &g->inputs[in].phase_b_offset, err, err_size);
 }
 
 /* One key of a GPIO panel: an input line of its own, reported through panel_key. */
@@ -380,14 +381,9 @@ static int bind_key(struct gpio_driver *g, const struct hardware_map *map, enum 
                 .role = GPIO_ROLE_KEY, .index = k, .active_low = b->active_low, .bias = b->bias,
                 .debounce_us = b->debounce_us, .map_line = b->line_no,
         };
-        char what[96];
         int r;
 
-        snprintf(what, sizeof what, "[key.%s]", chair_key_name(k));
-        r = bind_chip_line(g, map, b, what, b->line_offset, b->line_name, &line.offset, err, err_size);
-        if (r < 0)
-                return r;
-        r = add_line(g, map, b->chip, &line, what, err, err_size);
+        r = bind_main_line(g, map, b, "key", chair_key_name(k), &line, err, err_size);
         if (r < 0)
                 return r;
         g->panel.bound[k] = true;

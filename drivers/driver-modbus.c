@@ -85,12 +85,6 @@ struct modbus_driver {
         _Atomic uint64_t lease_until_ns; /* heartbeat only until then; 0: never renewed, no lease */
 };
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static const struct hw_binding *out_binding(struct bus_worker *w, unsigned o) {
         const struct hw_binding *b = &w->drv->map->outputs[o];
         return b->backend == HW_BACKEND_MODBUS && b->bus == w->index ? b : NULL;
@@ -149,6 +143,15 @@ static int32_t raw_of(const struct hw_binding *b, int32_t value) {
         return raw > INT32_MAX ? (int32_t) (uint32_t) raw : (int32_t) raw;
 }
 
+/* A write of one table failed: its outputs are marked again so the next cycle retries.
+ * Counted as count_error() (errno is still the write's). */
+static bool write_failed(struct bus_worker *w, enum hw_modbus_table table) {
+        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
+                if (out_binding(w, k) && out_binding(w, k)->table == table)
+                        atomic_store(&w->drv->dirty[k], true);
+        return count_error(w);
+}
+
 /* Writes every dirty output of this bus, contiguous addresses together. */
 static bool write_outputs(struct bus_worker *w) {
         struct modbus_driver *d = w->drv;
@@ -184,13 +187,8 @@ static bool write_outputs(struct bus_worker *w) {
                         bits[n] = (uint8_t) coils[i + n].raw;
                         n++;
                 }
-                if (modbus_write_bits(w->ctx, coils[i].addr, (int) n, bits) < 0) {
-                        /* Not written: mark again so the next cycle retries. */
-                        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
-                                if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_COIL)
-                                        atomic_store(&d->dirty[k], true);
-                        return count_error(w);
-                }
+                if (modbus_write_bits(w->ctx, coils[i].addr, (int) n, bits) < 0)
+                        return write_failed(w, HW_MODBUS_COIL);
                 count_success(w);
                 i += n;
         }
@@ -208,12 +206,8 @@ static bool write_outputs(struct bus_worker *w) {
                         }
                         n++;
                 }
-                if (modbus_write_registers(w->ctx, regs[i].addr, (int) words, values) < 0) {
-                        for (unsigned k = 0; k < _CHAIR_OUT_MAX; k++)
-                                if (out_binding(w, k) && out_binding(w, k)->table == HW_MODBUS_HOLDING)
-                                        atomic_store(&d->dirty[k], true);
-                        return count_error(w);
-                }
+                if (modbus_write_registers(w->ctx, regs[i].addr, (int) words, values) < 0)
+                        return write_failed(w, HW_MODBUS_HOLDING);
                 count_success(w);
                 i += n;
         }
@@ -393,7 +387,7 @@ static bool connect_bus(struct bus_worker *w) {
 
 static void wait_for(struct bus_worker *w, uint64_t until_ms) {
         struct pollfd p = { .fd = w->wake_fd, .events = POLLIN };
-        uint64_t now = now_ms(), v;
+        uint64_t now = clock_msec(CLOCK_MONOTONIC), v;
         if (until_ms > now && poll(&p, 1, (int) MIN(until_ms - now, 10000ULL)) > 0 && read(w->wake_fd, &v, sizeof v) < 0) {
                 /* spurious */
         }
@@ -412,7 +406,7 @@ static void *bus_thread(void *userdata) {
 
         w->backoff_ms = BACKOFF_MIN_MS;
         while (!atomic_load(&w->quit)) {
-                uint64_t now = now_ms(), next, next_poll;
+                uint64_t now = clock_msec(CLOCK_MONOTONIC), next, next_poll;
                 bool ok, poll_due;
 
                 if (!w->connected) {

@@ -228,6 +228,26 @@ static uint64_t program_ms(const struct planner *pl, const struct expanded *seq,
         return total;
 }
 
+/* Halves [lo, hi] `rounds` times (or until it closes) and leaves the planner at the largest
+ * scale found whose program still fits in target (lo when none above it does): both scales
+ * together, or the steps' durations alone. */
+static void fit_scale(struct planner *pl, const struct expanded *seq, size_t n, uint64_t target,
+                      double lo, double hi, int rounds, bool durations_only) {
+        for (int k = 0; k < rounds && lo < hi; k++) {
+                double mid = (lo + hi) / 2;
+                pl->dscale = mid;
+                if (!durations_only)
+                        pl->scale = mid;
+                if (program_ms(pl, seq, n) <= target)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        pl->dscale = lo;
+        if (!durations_only)
+                pl->scale = lo;
+}
+
 struct indexed_cmd {
         struct timeline_cmd cmd;
         size_t index;
@@ -359,40 +379,14 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                  * halving the interval finds it. */
                 fit_passes(&pl, seq, target);
                 natural = expanded_ms(&pl, seq, &n);
-                double lo = FIT_SCALE_MIN, hi = CLAMP((double) target / (double) natural, FIT_SCALE_MIN, FIT_SCALE_MAX);
+                double hi = CLAMP((double) target / (double) natural, FIT_SCALE_MIN, FIT_SCALE_MAX);
                 pl.scale = pl.dscale = hi;
-                if (program_ms(&pl, seq, n) > target) {
-                        for (int k = 0; k < 30; k++) {
-                                pl.scale = pl.dscale = (lo + hi) / 2;
-                                if (program_ms(&pl, seq, n) <= target)
-                                        lo = pl.scale;
-                                else
-                                        hi = pl.scale;
-                        }
-                        pl.scale = pl.dscale = lo;
-                }
-                lo = pl.dscale;
-                hi = FIT_SCALE_MAX;
-                for (int k = 0; k < 30 && lo < hi; k++) {
-                        pl.dscale = (lo + hi) / 2;
-                        if (program_ms(&pl, seq, n) <= target)
-                                lo = pl.dscale;
-                        else
-                                hi = pl.dscale;
-                }
-                pl.dscale = lo;
+                if (program_ms(&pl, seq, n) > target)
+                        fit_scale(&pl, seq, n, target, FIT_SCALE_MIN, hi, 30, false);
+                fit_scale(&pl, seq, n, target, pl.dscale, FIT_SCALE_MAX, 30, true);
                 if (absdiff(program_ms(&pl, seq, n), target) > FIT_WHOLE_MS) {
                         pl.exact = true;
-                        lo = FIT_SCALE_MIN;
-                        hi = FIT_SCALE_MAX;
-                        for (int k = 0; k < 40; k++) {
-                                pl.scale = pl.dscale = (lo + hi) / 2;
-                                if (program_ms(&pl, seq, n) <= target)
-                                        lo = pl.scale;
-                                else
-                                        hi = pl.scale;
-                        }
-                        pl.scale = pl.dscale = lo;
+                        fit_scale(&pl, seq, n, target, FIT_SCALE_MIN, FIT_SCALE_MAX, 40, false);
                 }
         }
 

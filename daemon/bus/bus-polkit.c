@@ -101,6 +101,51 @@ static struct query *query_find(struct bus_polkit *p, sd_bus_message *m) {
         return NULL;
 }
 
+/* A{sv}'s "UnixGroupIDs" value: the variant's au, in the reply's own memory. */
+static int read_group_ids(sd_bus_message *reply, const uint32_t **ret_gids, size_t *ret_size) {
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'v', "au");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(reply, 'u', (const void **) ret_gids, ret_size);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+/* GetConnectionCredentials' a{sv}: the user (-ENODATA without one) and the groups. */
+static int read_credentials(sd_bus_message *reply, uint32_t *ret_uid, const uint32_t **ret_gids,
+                            size_t *ret_gids_size) {
+        bool have_uid = false;
+        const char *key;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read_basic(reply, 's', &key);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, "UnixUserID") == 0) {
+                        r = sd_bus_message_read(reply, "v", "u", ret_uid);
+                        have_uid = r >= 0;
+                } else if (strcmp(key, "UnixGroupIDs") == 0)
+                        r = read_group_ids(reply, ret_gids, ret_gids_size);
+                else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return have_uid ? 0 : -ENODATA;
+}
+
 /* Root, or a member of chairtech, as the bus reports the caller: dbus-daemon's
  * GetConnectionCredentials (UnixUserID, UnixGroupIDs: what it took from the socket when the
  * caller connected), never augmented from /proc, where a reused PID could lend another
@@ -111,9 +156,8 @@ static int check_technician(sd_bus_message *m, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const uint32_t *gids = NULL;
         size_t gids_size = 0;
-        bool have_uid = false;
         uint32_t uid = UINT32_MAX;
-        const char *sender, *key;
+        const char *sender;
         struct group *g;
         int r;
 
@@ -122,27 +166,15 @@ static int check_technician(sd_bus_message *m, sd_bus_error *error) {
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No caller to check");
         r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                "org.freedesktop.DBus", "GetConnectionCredentials", &e, &reply, "s", sender);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read_basic(reply, 's', &key);
-                if (r >= 0 && strcmp(key, "UnixUserID") == 0) {
-                        r = sd_bus_message_read(reply, "v", "u", &uid);
-                        have_uid = r >= 0;
-                } else if (r >= 0 && strcmp(key, "UnixGroupIDs") == 0) {
-                        r = sd_bus_message_enter_container(reply, 'v', "au");
-                        if (r >= 0)
-                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids, &gids_size);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else if (r >= 0) {
-                        r = sd_bus_message_skip(reply, "v");
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        }
-        if (r < 0 || !have_uid)
+        if (r < 0) {
+                log_debug("GetConnectionCredentials(%s) failed: %s", sender, e.message ? e.message : strerror(-r));
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot establish the caller's credentials");
+        }
+        r = read_credentials(reply, &uid, &gids, &gids_size);
+        if (r < 0) {
+                log_debug("GetConnectionCredentials(%s): unreadable reply: %s", sender, strerror(-r));
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot establish the caller's credentials");
+        }
         if (uid == 0)
                 return 0;
         g = getgrnam(TECHNICIAN_GROUP);
@@ -217,17 +249,22 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         read_verdict(reply, q);
         /* Dispatched again from the start, so the handler sees the object as it is now. */
         r = sd_event_add_defer(sd_bus_get_event(bus), &q->defer, on_query_done, q);
-        if (r >= 0)
-                r = sd_event_source_set_priority(q->defer, SD_EVENT_PRIORITY_IDLE);
-        if (r >= 0)
-                r = sd_bus_message_rewind(q->request, true);
-        if (r >= 0)
-                r = sd_bus_enqueue_for_read(bus, q->request);
-        if (r < 0) {
-                log_warning_errno(r, "Failed to resume a call after its authorization: %m");
-                sd_bus_reply_method_errno(q->request, r, NULL);
-                query_free(q);
-        }
+        if (r < 0)
+                goto fail;
+        r = sd_event_source_set_priority(q->defer, SD_EVENT_PRIORITY_IDLE);
+        if (r < 0)
+                goto fail;
+        r = sd_bus_message_rewind(q->request, true);
+        if (r < 0)
+                goto fail;
+        r = sd_bus_enqueue_for_read(bus, q->request);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        log_warning_errno(r, "Failed to resume a call after its authorization: %m");
+        sd_bus_reply_method_errno(q->request, r, NULL);
+        query_free(q);
         return 0;
 }
 

@@ -21,7 +21,6 @@
 #include "chair-hw.h"
 #include "chair-object.h"
 #include "daemon-context.h"
-#include "driver-sim.h"
 #include "log.h"
 #include "output-test.h"
 #include "panel.h"
@@ -187,7 +186,6 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
         struct bus_args a = {};
         const char *name;
         int on, r;
@@ -198,9 +196,9 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
                 return r;
         name = a.str[0];
         on = a.b;
-        if (!sim)
+        r = chair_core_sim_inject_fault(d->core, name, on);
+        if (r == -ENODEV)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Faults can only be injected into the simulated chair");
-        r = chair_core_sim_inject_fault(d->core, sim, name, on);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown simulated fault '%s'", name);
         if (r >= 0)
@@ -210,17 +208,14 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
 
 static int on_sim_key_release(sd_event_source *s, uint64_t usec, void *userdata) {
         struct chair_daemon *d = userdata;
-        struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
 
-        if (sim)
-                chair_driver_sim_press_key(sim, 0);
+        (void) chair_hw_sim_press_key(d->hw, 0);
         return 0;
 }
 
 /* A person at the simulated panel: holds a key for hold_ms, then lets go. */
 static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        struct chair_driver *sim = chair_hw_driver(d->hw, HW_BACKEND_SIM);
         struct bus_args a = {};
         const char *key;
         uint32_t hold_ms;
@@ -233,7 +228,7 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return r;
         key = a.str[0];
         hold_ms = a.u[0];
-        if (!sim || d->core->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
+        if (!chair_hw_uses_backend(d->hw, HW_BACKEND_SIM) || d->core->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Keys can only be pressed on the simulated panel");
         code = chair_key_from_name(key);
         if (code >= 0) {
@@ -251,7 +246,7 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
         /* A key still held from an earlier call is let go first. */
         if (d->bus->sim_key_release && sd_event_source_get_enabled(d->bus->sim_key_release, NULL) != SD_EVENT_OFF) {
                 sd_event_source_set_enabled(d->bus->sim_key_release, SD_EVENT_OFF);
-                chair_driver_sim_press_key(sim, 0);
+                chair_hw_sim_press_key(d->hw, 0);
         }
         if (!d->bus->sim_key_release) {
                 r = sd_event_add_time(d->event, &d->bus->sim_key_release, CLOCK_MONOTONIC, 0, USEC_PER_MSEC,
@@ -259,9 +254,9 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                 if (r < 0)
                         return r;
         }
-        chair_driver_sim_press_key(sim, code);
+        chair_hw_sim_press_key(d->hw, code);
         if (hold_ms == 0) {
-                chair_driver_sim_press_key(sim, 0);
+                chair_hw_sim_press_key(d->hw, 0);
         } else {
                 uint64_t now = 0;
                 sd_event_now(d->event, CLOCK_MONOTONIC, &now);

@@ -190,7 +190,7 @@ static void test_sim_backend_stops_without_the_event_loop(void **state) {
         struct chair_hw *hw = ((struct fixture *) *state)->hw;
 
         assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_KNEAD_MOTOR, 40), 0);
-        assert_int_equal(chair_driver_sim_inject(chair_hw_driver(hw, HW_BACKEND_SIM), "estop", true), 0);
+        assert_int_equal(chair_hw_sim_inject(hw, "estop", true), 0);
         assert_stopped_by(hw, CHAIR_IN_ESTOP, 0, 0);
         assert_int_equal(chair_hw_get_output(hw, CHAIR_OUT_KNEAD_MOTOR), 0);
 }

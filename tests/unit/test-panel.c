@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "driver-sim.h"
+#include "chair-hw.h"
 #include "fault-codes.h"
 #include "panel.h"
 #include "program-library.h"
@@ -846,7 +846,7 @@ static void test_unknown_code(void **state) {
                         known |= panel_key_code(core(h)->panel, k) == code;
                 if (known)
                         continue;
-                assert_int_equal(chair_driver_sim_press_key(vt_harness_sim(h), code), 0);
+                assert_int_equal(chair_hw_sim_press_key(core(h)->hw, code), 0);
                 run(h, 4000);
                 up(h);
                 run(h, 10);

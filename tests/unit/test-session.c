@@ -535,7 +535,7 @@ static void test_emergency_stop_during_a_program(void **state) {
 
         start_running(h, "swedish", 300);
         vt_harness_run_for(h, 20 * 1000);
-        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), vt_harness_sim(h), "estop", true), 0);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "estop", true), 0);
         vt_harness_run_for(h, 1000);
         assert_int_equal(state_of(h), SESSION_FAULT);
         f = vt_harness_first_fault(h);

@@ -83,7 +83,7 @@ static struct chair_core *core(struct ctx *c) {
 }
 
 static void inject(struct ctx *c, const char *name, bool on) {
-        assert_int_equal(chair_core_sim_inject_fault(core(c), vt_harness_sim(c->h), name, on), 0);
+        assert_int_equal(chair_core_sim_inject_fault(core(c), name, on), 0);
 }
 
 static void raise_now(struct ctx *c, const char *name) {

@@ -162,7 +162,7 @@ static void test_latch_across_restarts_and_boots(void **state) {
         assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .map = &map, .state_dir = dir }, &h), 0);
         *state = h;  /* freed by the teardown should an assertion fail */
         assert_string_equal(vt_harness_state_dir(h), dir);
-        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), vt_harness_sim(h), "estop", true), 0);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "estop", true), 0);
         assert_true(vt_harness_run_for(h, 1000) >= 0);
         assert_true(supervisor_latched(vt_harness_core(h)->supervisor));
         *state = vt_harness_free(h);

@@ -10,7 +10,6 @@
 #include "chair-hw.h"
 #include "changes.h"
 #include "core.h"
-#include "driver-sim.h"
 #include "event-loop-virtual.h"
 #include "event-loop.h"
 #include "log.h"
@@ -29,7 +28,6 @@
 struct vt_harness {
         struct event_loop *loop;
         struct chair_core *core;
-        struct chair_driver *sim;
         struct event_source *scheduler_wake;  /* the scheduler's next deadline */
         char state_dir[PATH_MAX];
         bool own_state_dir;
@@ -238,14 +236,13 @@ int vt_harness_new(const struct vt_harness_options *options, struct vt_harness *
                 }, h->loop, NULL, &h->core);
         if (r < 0)
                 goto fail;
-        h->sim = chair_hw_driver(h->core->hw, HW_BACKEND_SIM);
-        if (!h->sim) {
+        if (!chair_hw_uses_backend(h->core->hw, HW_BACKEND_SIM)) {
                 r = -ENODEV;  /* a map with no sim backend */
                 goto fail;
         }
         if (o->person_shoulder_mm || o->person_waist_mm) {
-                r = chair_driver_sim_set_person(h->sim, o->person_shoulder_mm ? o->person_shoulder_mm : 620,
-                                                o->person_waist_mm ? o->person_waist_mm : 220);
+                r = chair_hw_sim_set_person(h->core->hw, o->person_shoulder_mm ? o->person_shoulder_mm : 620,
+                                            o->person_waist_mm ? o->person_waist_mm : 220);
                 if (r < 0)
                         goto fail;
         }
@@ -290,10 +287,6 @@ const char *vt_harness_state_dir(struct vt_harness *h) {
         return h->state_dir;
 }
 
-struct chair_driver *vt_harness_sim(struct vt_harness *h) {
-        return h->sim;
-}
-
 int64_t vt_harness_run_until(struct vt_harness *h, uint64_t at_ms) {
         /* What a direct call queued since the last callback (the thread would have woken). */
         after_callback(h);
@@ -320,7 +313,7 @@ int vt_harness_run_until_state(struct vt_harness *h, enum session_state st, uint
 }
 
 int64_t vt_harness_lease_until_us(struct vt_harness *h) {
-        uint64_t ns = chair_driver_sim_lease_until_ns(h->sim);
+        uint64_t ns = chair_hw_sim_lease_until_ns(h->core->hw);
         return ns ? (int64_t) (ns / NSEC_PER_USEC) - (int64_t) VT_START_USEC : INT64_MIN;
 }
 
@@ -330,13 +323,13 @@ int vt_harness_key_down(struct vt_harness *h, enum chair_key k) {
 
         if (code < 0)
                 return code;
-        r = chair_driver_sim_press_key(h->sim, code);
+        r = chair_hw_sim_press_key(h->core->hw, code);
         after_callback(h);
         return r;
 }
 
 int vt_harness_key_up(struct vt_harness *h) {
-        int r = chair_driver_sim_press_key(h->sim, 0);
+        int r = chair_hw_sim_press_key(h->core->hw, 0);
         after_callback(h);
         return r;
 }
@@ -405,7 +398,7 @@ int vt_harness_act(struct vt_harness *h, const struct vt_action *a, struct chair
                         vt_harness_stall_scheduler(h, a->value != 0);
                         r = 0;
                 } else
-                        r = chair_core_sim_inject_fault(h->core, h->sim, a->name, a->value != 0);
+                        r = chair_core_sim_inject_fault(h->core, a->name, a->value != 0);
                 break;
         case VT_ACT_CLEAR_FAULT:
                 r = supervisor_clear(h->core->supervisor, "technician", reason, sizeof reason);

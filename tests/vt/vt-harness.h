@@ -26,7 +26,6 @@
 #include "session.h"
 
 struct vt_harness;
-struct chair_driver;
 
 struct vt_harness_options {
         /* NULL: the built-in simulated chair (--simulate). Else a map to copy (a test's tweaked
@@ -37,7 +36,7 @@ struct vt_harness_options {
         const char *state_dir;             /* NULL: a new temporary directory, removed at free */
         int log_level;                     /* syslog priority shown; 0: LOG_WARNING */
         bool no_output_record;             /* leave the output changes out of the record */
-        /* The seated person (chair_driver_sim_set_person()); 0: the reference person,
+        /* The seated person (chair_hw_sim_set_person()); 0: the reference person,
          * shoulder 620 mm, waist 220 mm. */
         int32_t person_shoulder_mm, person_waist_mm;
         /* CLOCK_REALTIME at the start, microseconds; 0: 2026-01-01T00:00:00Z. A harness on the
@@ -90,7 +89,6 @@ struct vt_harness *vt_harness_free(struct vt_harness *h);
 struct chair_core *vt_harness_core(struct vt_harness *h);
 /* The state directory (the temporary one, or options->state_dir). */
 const char *vt_harness_state_dir(struct vt_harness *h);
-struct chair_driver *vt_harness_sim(struct vt_harness *h);
 uint64_t vt_harness_now_ms(struct vt_harness *h);
 uint64_t vt_harness_now_us(struct vt_harness *h);
 

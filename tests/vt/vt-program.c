@@ -7,7 +7,6 @@
 
 #include "chair-hw.h"
 #include "core.h"
-#include "driver-sim.h"
 #include "macro.h"
 #include "precautions.h"
 #include "program-library.h"
@@ -174,7 +173,7 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                 goto out;
         r->asked_s = MIN(o->duration_s ? o->duration_s : summary.duration_s, timer_min * 60);
         if (o->shoulder_mm) {
-                k = chair_driver_sim_set_person(vt_harness_sim(h), o->shoulder_mm, o->shoulder_mm - WAIST_BELOW_SHOULDER_MM);
+                k = chair_hw_sim_set_person(c->hw, o->shoulder_mm, o->shoulder_mm - WAIST_BELOW_SHOULDER_MM);
                 if (k < 0)
                         goto out;
         }
@@ -206,7 +205,7 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                         k = -ELOOP;
                         goto out;
                 }
-                k = chair_core_sim_inject_fault(c, vt_harness_sim(h), o->inject, true);
+                k = chair_core_sim_inject_fault(c, o->inject, true);
                 if (k < 0)
                         goto out;
         }

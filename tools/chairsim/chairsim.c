@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "chair-physics.h"
+#include "clock.h"
 #include "macro.h"
 
 /* The register map: these addresses and the tables below are its one source. `chairsim
@@ -165,12 +166,6 @@ static void on_signal(int sig) {
         quit = 1;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static const char *fault_name(int f) {
         return f < _PHYS_FAULT_MAX ? chair_physics_fault_name(f) : transport_fault_names[f - TF_SLOW];
 }
@@ -255,9 +250,9 @@ static void panel_update(struct chairsim *s) {
         beeper = now.coils[0];
         if (beeper && !beeper_was) {
                 s->beeps++;
-                s->beep_start_ms = now_ms();
+                s->beep_start_ms = clock_msec(CLOCK_MONOTONIC);
         } else if (!beeper && beeper_was)
-                s->last_beep_ms = (uint16_t) MIN(now_ms() - s->beep_start_ms, (uint64_t) UINT16_MAX);
+                s->last_beep_ms = (uint16_t) MIN(clock_msec(CLOCK_MONOTONIC) - s->beep_start_ms, (uint64_t) UINT16_MAX);
         s->panel_was = now;
         if (s->verbose) {
                 char line[512];
@@ -290,7 +285,7 @@ static bool heartbeat_expired(const struct chairsim *s, uint64_t now) {
 
 /* Brings the board up to now: the heartbeat watch, the outputs, real time of physics. */
 static void advance(struct chairsim *s) {
-        uint64_t now = now_ms();
+        uint64_t now = clock_msec(CLOCK_MONOTONIC);
 
         /* The board's own safety: no heartbeat, no outputs, until the next heartbeat. */
         if (heartbeat_expired(s, now)) {
@@ -318,7 +313,7 @@ static int poll_timeout(const struct chairsim *s) {
                 return STEP_POLL_MS;
         if (!timeout || s->tripped)
                 return -1;
-        left = (int64_t) (s->last_heartbeat_ms + timeout) - (int64_t) now_ms() + 1;
+        left = (int64_t) (s->last_heartbeat_ms + timeout) - (int64_t) clock_msec(CLOCK_MONOTONIC) + 1;
         return (int) CLAMP(left, 0, (int64_t) timeout + 1);
 }
 
@@ -563,7 +558,7 @@ reply:
         if (heartbeat) {
                 if (s->tripped)
                         fprintf(stderr, "chairsim: heartbeat again\n");
-                s->last_heartbeat_ms = now_ms();
+                s->last_heartbeat_ms = clock_msec(CLOCK_MONOTONIC);
                 s->tripped = false;
                 publish_inputs(s);
         }
@@ -805,7 +800,7 @@ int main(int argc, char **argv) {
         for (int f = 0; f < N_FAULTS; f++)
                 s.map->tab_bits[COIL_FAULT_BASE + f] = initial_fault[f];
         s.rtu = device != NULL;
-        s.last_heartbeat_ms = s.last_step_ms = now_ms();
+        s.last_heartbeat_ms = s.last_step_ms = clock_msec(CLOCK_MONOTONIC);
         advance(&s);
 
         sigaction(SIGTERM, &sa, NULL);
