@@ -42,10 +42,9 @@
 #define MAX_CLASSES 32
 
 /* chairsim's --shoulder range is 300..780, the waist 400 mm lower (as the session assumes
- * after a scan). The tall shoulder is 730, not 760: on the 800 mm track the body scan gives
- * up at the top before it is 40 mm (SCAN_CLEAR_MM) clear of a shoulder above ~736 mm and
- * plans for 620 (a session bug, reported). */
-static const int32_t shoulders_mm[] = { 500, 730 };
+ * after a scan): a short and a tall person, the tall one's shoulder 40 mm below the 800 mm
+ * track's top (the scan ends there once the load has fallen off). */
+static const int32_t shoulders_mm[] = { 500, 760 };
 #define SCAN_TOLERANCE_MM 10
 static const uint32_t lengths_min[] = { 10, 20, 30, 0 };
 
