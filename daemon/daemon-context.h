@@ -38,15 +38,5 @@ struct chair_daemon {
         struct sd_event_source *watchdog_source;
         uint64_t watchdog_interval_usec;
         uint64_t watchdog_scheduler_wakeups;
-        /* The core's modules, for the bus layer's handlers: set once from core, owned by it. */
-        struct chair_changes *changes;
-        struct chair_hw *hw;
-        struct scheduler *scheduler;
-        struct supervisor *supervisor;
-        struct session *session;
-        struct panel *panel;
-        struct program_library *library;
-        struct state_store *store;
-        struct chair_settings *settings;
         bool ready;
 };

@@ -58,8 +58,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         log_info("Received %s, shutting down.", strsignal((int) si->ssi_signo));
         sd_notify(false, "STOPPING=1\nSTATUS=Shutting down, every output to its safe value");
         /* The chair is made safe now, not after the loop has wound down. */
-        if (d->hw)
-                chair_hw_go_safe(d->hw);
+        if (d->core && d->core->hw)
+                chair_hw_go_safe(d->core->hw);
         return sd_event_exit(d->event, 0);
 }
 
@@ -70,8 +70,8 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         log_info("Received SIGHUP, reloading programs.");
         chair_core_reload_profiles(d->core, NULL);
         sd_notify(false, "READY=1");
-        daemon_status(d, "%s, %zu programs", session_state_name(session_get_state(d->session)),
-                      program_library_count(d->library));
+        daemon_status(d, "%s, %zu programs", session_state_name(session_get_state(d->core->session)),
+                      program_library_count(d->core->library));
         return 0;
 }
 
@@ -111,10 +111,10 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
                 sd_notify(false, "WATCHDOG=1");
                 return sd_event_source_set_time(s, usec + d->watchdog_interval_usec);
         }
-        wakeups = scheduler_wakeups(d->scheduler);
-        scheduler_ok = scheduler_get_mode(d->scheduler) == SCHEDULER_IDLE || wakeups != d->watchdog_scheduler_wakeups;
+        wakeups = scheduler_wakeups(d->core->scheduler);
+        scheduler_ok = scheduler_get_mode(d->core->scheduler) == SCHEDULER_IDLE || wakeups != d->watchdog_scheduler_wakeups;
         d->watchdog_scheduler_wakeups = wakeups;
-        supervisor_ok = supervisor_progressed(d->supervisor);
+        supervisor_ok = supervisor_progressed(d->core->supervisor);
         if (scheduler_ok && supervisor_ok)
                 sd_notify(false, "WATCHDOG=1");
         else
@@ -215,15 +215,6 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 }, d->loop, stop_requested, &d->core);
         if (r < 0)
                 return r;
-        d->changes = d->core->changes;
-        d->hw = d->core->hw;
-        d->scheduler = d->core->scheduler;
-        d->supervisor = d->core->supervisor;
-        d->session = d->core->session;
-        d->panel = d->core->panel;
-        d->library = d->core->library;
-        d->store = d->core->store;
-        d->settings = d->core->settings;
 
         r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
         if (r >= 0)
@@ -252,7 +243,7 @@ int daemon_run(struct chair_daemon *d) {
                 log_info("Ready: %s, not configured.", CHAIR_BUS_NAME);
         } else {
                 sd_notifyf(false, "READY=1\nSTATUS=Idle, %s, %zu programs", d->core->map.model,
-                           program_library_count(d->library));
+                           program_library_count(d->core->library));
                 log_info("Ready: %s on %s.", CHAIR_BUS_NAME, d->core->map.model);
         }
         r = sd_event_loop(d->event);

@@ -37,7 +37,7 @@ static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_mess
         const char *const *names = NULL, *const *effects = NULL;
         struct bus_args_context ctx = {};
 
-        program_library_precautions(d->library, &names, &effects);
+        program_library_precautions(d->core->library, &names, &effects);
         ctx.conditions = names;
         *a = (struct bus_args) {};
         return parse(m, &ctx, a, error);
@@ -87,9 +87,9 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
         r = reply_open(m, &reply, 'a', "(sssu)");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < program_library_count(d->library); i++) {
+        for (size_t i = 0; i < program_library_count(d->core->library); i++) {
                 struct program_summary p;
-                if (program_library_get(d->library, i, &p) < 0)
+                if (program_library_get(d->core->library, i, &p) < 0)
                         continue;
                 r = append_program(reply, &p);
                 if (r < 0)
@@ -126,7 +126,7 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         int r;
 
         PARSE_ARGS(bus_parse_get_program);
-        if (program_library_find(d->library, a.str[0], &p) < 0)
+        if (program_library_find(d->core->library, a.str[0], &p) < 0)
                 return sd_bus_error_setf(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "No program '%s'", a.str[0]);
         r = reply_open(m, &reply, 'a', "{sv}");
         if (r < 0)
@@ -152,28 +152,28 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
  * length asked for, or the program's own. */
 static int reply_planned(sd_bus_message *m, sd_bus_error *error, int r, const struct chair_error *e,
                          struct chair_daemon *d, uint32_t asked_s) {
-        uint32_t timer_s = session_settings(d->session)->timer_min * 60, duration;
-        int scan = session_get_state(d->session) == SESSION_SCANNING;
+        uint32_t timer_s = session_settings(d->core->session)->timer_min * 60, duration;
+        int scan = session_get_state(d->core->session) == SESSION_SCANNING;
 
         if (r < 0)
                 return bus_error_from_chair(error, r, e);
-        duration = scan ? MIN(asked_s, timer_s) : session_duration_s(d->session);
+        duration = scan ? MIN(asked_s, timer_s) : session_duration_s(d->core->session);
         return sd_bus_reply_method_return(m, "a{sv}", 4, "duration", "u", duration, "intensity", "u",
-                                          session_settings(d->session)->intensity, "timer_capped", "b",
+                                          session_settings(d->core->session)->intensity, "timer_capped", "b",
                                           (int) (asked_s > timer_s && duration < asked_s), "scan", "b", scan);
 }
 
 /* The length a start of this program asks for: the one given, or the program's own. */
 static uint32_t asked_length(struct chair_daemon *d, const char *program, uint32_t duration_s) {
         struct program_summary p;
-        return duration_s ?: (program_library_find(d->library, program, &p) >= 0 ? p.duration_s : 0);
+        return duration_s ?: (program_library_find(d->core->library, program, &p) >= 0 ? p.duration_s : 0);
 }
 
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_start);
         struct chair_error e = CHAIR_ERROR_NULL;
-        int r = session_start(d->session, a.str[0], &a.options, &e);
+        int r = session_start(d->core->session, a.str[0], &a.options, &e);
         return reply_planned(m, error, r, &e, d, asked_length(d, a.str[0], a.options.duration_s));
 }
 
@@ -181,23 +181,23 @@ static int method_start_manual(sd_bus_message *m, void *userdata, sd_bus_error *
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_start_manual);
         struct chair_error e = CHAIR_ERROR_NULL;
-        int r = session_start_manual(d->session, a.str[0], (enum manual_area) a.u[0], &a.options, &e);
+        int r = session_start_manual(d->core->session, a.str[0], (enum manual_area) a.u[0], &a.options, &e);
         return reply_planned(m, error, r, &e, d,
-                             a.options.duration_s ?: session_settings(d->session)->timer_min * 60);
+                             a.options.duration_s ?: session_settings(d->core->session)->timer_min * 60);
 }
 
 static int method_move_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_move_point);
         struct chair_error e = CHAIR_ERROR_NULL;
-        return reply_core(m, error, session_move_point(d->session, a.i, &e), &e);
+        return reply_core(m, error, session_move_point(d->core->session, a.i, &e), &e);
 }
 
 #define SIMPLE_METHOD(fname, call)                                                           \
         static int fname(sd_bus_message *m, void *userdata, sd_bus_error *error) {           \
                 struct chair_daemon *d = userdata;                                           \
                 struct chair_error e = CHAIR_ERROR_NULL;                                     \
-                return reply_core(m, error, call(d->session, &e), &e);                       \
+                return reply_core(m, error, call(d->core->session, &e), &e);                       \
         }
 SIMPLE_METHOD(method_stop, session_stop)
 SIMPLE_METHOD(method_pause, session_pause)
@@ -210,7 +210,7 @@ SIMPLE_METHOD(method_start_body_scan, session_start_scan)
                 struct chair_daemon *d = userdata;                                           \
                 struct chair_error e = CHAIR_ERROR_NULL;                                     \
                 PARSE_ARGS(parser);                                                          \
-                return reply_core(m, error, call(d->session, arg, &e), &e);                  \
+                return reply_core(m, error, call(d->core->session, arg, &e), &e);                  \
         }
 ARG_METHOD(method_set_intensity, bus_parse_level, session_set_intensity, a.u[0])
 ARG_METHOD(method_set_speed, bus_parse_level, session_set_speed, a.u[0])
@@ -228,31 +228,31 @@ static int method_recall_memory(sd_bus_message *m, void *userdata, sd_bus_error 
 
         PARSE_ARGS(bus_parse_slot);
         /* A program's slot asks for its own length; a manual slot's (no program) for its timer. */
-        if (state_store_load_memory(d->store, a.u[0], &slot) < 0)
+        if (state_store_load_memory(d->core->store, a.u[0], &slot) < 0)
                 slot.used = false;
-        r = session_recall_memory(d->session, a.u[0], &e);
+        r = session_recall_memory(d->core->session, a.u[0], &e);
         return reply_planned(m, error, r, &e, d,
-                             asked_length(d, slot.used ? slot.program : "", 0) ?: session_settings(d->session)->timer_min * 60);
+                             asked_length(d, slot.used ? slot.program : "", 0) ?: session_settings(d->core->session)->timer_min * 60);
 }
 
 static int method_set_air(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_set_air);
         struct chair_error e = CHAIR_ERROR_NULL;
-        return reply_core(m, error, session_set_air(d->session, a.mask, a.u[0], &e), &e);
+        return reply_core(m, error, session_set_air(d->core->session, a.mask, a.u[0], &e), &e);
 }
 
 static int method_set_heat(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_set_heat);
         struct chair_error e = CHAIR_ERROR_NULL;
-        return reply_core(m, error, session_set_heat(d->session, a.u[1], a.u[0], &e), &e);
+        return reply_core(m, error, session_set_heat(d->core->session, a.u[1], a.u[0], &e), &e);
 }
 
 static int method_set_child_lock(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_child_lock);
-        chair_settings_set_child_lock(d->settings, a.b, "over D-Bus");
+        chair_settings_set_child_lock(d->core->settings, a.b, "over D-Bus");
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -265,7 +265,7 @@ static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
 
         PARSE_ARGS(bus_parse_slot);
         /* An unreadable slot is an error, not an empty one. */
-        r = state_store_load_memory(d->store, a.u[0], &slot);
+        r = state_store_load_memory(d->core->store, a.u[0], &slot);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read memory slot %u: %m", a.u[0]);
         r = reply_open(m, &reply, 'a', "{sv}");
@@ -289,7 +289,7 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
 
         PARSE_ARGS(bus_parse_set_precautions);
         /* Stored first: on any error the declared list is untouched and the list still ours. */
-        r = chair_settings_set_precautions(d->settings, a.strv);
+        r = chair_settings_set_precautions(d->core->settings, a.strv);
         if (r < 0) {
                 bus_args_done(&a);
                 if (r == -ENOBUFS)
@@ -308,7 +308,7 @@ static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_err
         const char *const *names = NULL, *const *effects = NULL;
         int r;
 
-        program_library_precautions(d->library, &names, &effects);
+        program_library_precautions(d->core->library, &names, &effects);
         r = reply_open(m, &reply, 'a', "(ss)");
         if (r < 0)
                 return r;
@@ -325,7 +325,7 @@ static int method_rate_session(sd_bus_message *m, void *userdata, sd_bus_error *
         int r;
 
         PARSE_ARGS(bus_parse_rate_session);
-        r = state_store_rate_session(d->store, a.t, a.u[0], a.u[1]);
+        r = state_store_rate_session(d->core->store, a.t, a.u[0], a.u[1]);
         if (r == -ENOENT)
                 return bus_invalid(error, "session_id: no session %llu in the history", (unsigned long long) a.t);
         if (r < 0)
@@ -343,7 +343,7 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         /* Health data (pain ratings): its own polkit action, before the arguments are read. */
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PARSE_ARGS(bus_parse_list_max);
-        r = state_store_list_history(d->store, a.u[0], &entries, &n);
+        r = state_store_list_history(d->core->store, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the history: %m");
         r = reply_open(m, &reply, 'a', "(tssuuqqs)");
@@ -372,7 +372,7 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
         int r;
 
         PARSE_ARGS(bus_parse_list_max);
-        r = state_store_list_faults(d->store, a.u[0], &entries, &n);
+        r = state_store_list_faults(d->core->store, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the fault history: %m");
         r = reply_open(m, &reply, 'a', "(tsss)");
@@ -409,28 +409,28 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return sd_bus_message_append_basic(reply, 's', bus_utf8_safe(expr, buf, sizeof buf));       \
         }
 
-PROPERTY_GETTER(property_state, "s", session_state_name(session_get_state(d->session)))
-PROPERTY_GETTER_TEXT(property_program, session_program(d->session))
-PROPERTY_GETTER(property_remaining, "u", session_remaining_s(d->session))
-PROPERTY_GETTER(property_duration, "u", session_duration_s(d->session))
-PROPERTY_GETTER(property_intensity, "u", session_settings(d->session)->intensity)
-PROPERTY_GETTER(property_speed, "u", session_settings(d->session)->speed)
-PROPERTY_GETTER(property_depth, "u", session_settings(d->session)->depth)
-PROPERTY_GETTER(property_width, "s", chair_width_to_string(session_settings(d->session)->width % _CHAIR_WIDTH_MAX))
-PROPERTY_GETTER(property_air_intensity, "u", session_settings(d->session)->air_intensity)
-PROPERTY_GETTER(property_timer, "u", session_settings(d->session)->timer_min)
-PROPERTY_GETTER(property_shoulder, "i", session_shoulder_mm(d->session))
-PROPERTY_GETTER(property_fault, "s", supervisor_fault_code(d->supervisor))
-PROPERTY_GETTER_TEXT(property_fault_message, supervisor_fault_message(d->supervisor))
-PROPERTY_GETTER(property_session_id, "t", session_id(d->session))
-PROPERTY_GETTER(property_child_lock, "b", chair_settings_child_lock(d->settings))
+PROPERTY_GETTER(property_state, "s", session_state_name(session_get_state(d->core->session)))
+PROPERTY_GETTER_TEXT(property_program, session_program(d->core->session))
+PROPERTY_GETTER(property_remaining, "u", session_remaining_s(d->core->session))
+PROPERTY_GETTER(property_duration, "u", session_duration_s(d->core->session))
+PROPERTY_GETTER(property_intensity, "u", session_settings(d->core->session)->intensity)
+PROPERTY_GETTER(property_speed, "u", session_settings(d->core->session)->speed)
+PROPERTY_GETTER(property_depth, "u", session_settings(d->core->session)->depth)
+PROPERTY_GETTER(property_width, "s", chair_width_to_string(session_settings(d->core->session)->width % _CHAIR_WIDTH_MAX))
+PROPERTY_GETTER(property_air_intensity, "u", session_settings(d->core->session)->air_intensity)
+PROPERTY_GETTER(property_timer, "u", session_settings(d->core->session)->timer_min)
+PROPERTY_GETTER(property_shoulder, "i", session_shoulder_mm(d->core->session))
+PROPERTY_GETTER(property_fault, "s", supervisor_fault_code(d->core->supervisor))
+PROPERTY_GETTER_TEXT(property_fault_message, supervisor_fault_message(d->core->supervisor))
+PROPERTY_GETTER(property_session_id, "t", session_id(d->core->session))
+PROPERTY_GETTER(property_child_lock, "b", chair_settings_child_lock(d->core->settings))
 PROPERTY_GETTER_TEXT(property_model, d->core->map.model)
 
 static int property_roller(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         int32_t enc = 0;
-        chair_hw_read_input(d->hw, CHAIR_IN_ENCODER, &enc);
+        chair_hw_read_input(d->core->hw, CHAIR_IN_ENCODER, &enc);
         return sd_bus_message_append(reply, "i", enc / MAX(1, d->core->map.pulses_per_mm));
 }
 
@@ -439,7 +439,7 @@ static int property_selected_program(sd_bus *bus, const char *path, const char *
         struct chair_daemon *d = userdata;
         struct program_summary ps;
         char buf[3 * 80 + 1];
-        return sd_bus_message_append_basic(reply, 's', panel_selected_program(d->panel, &ps) >= 0 ?
+        return sd_bus_message_append_basic(reply, 's', panel_selected_program(d->core->panel, &ps) >= 0 ?
                                            bus_utf8_safe(ps.id, buf, sizeof buf) : "");
 }
 
@@ -460,13 +460,13 @@ static int append_zone_mask(sd_bus_message *reply, uint32_t mask) {
 static int property_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        return append_zone_mask(reply, session_settings(d->session)->air_zones);
+        return append_zone_mask(reply, session_settings(d->core->session)->air_zones);
 }
 
 static int property_active_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        return append_zone_mask(reply, scheduler_active_air_zones(d->scheduler));
+        return append_zone_mask(reply, scheduler_active_air_zones(d->core->scheduler));
 }
 
 static int property_heat_levels(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -476,9 +476,9 @@ static int property_heat_levels(sd_bus *bus, const char *path, const char *inter
         if (r < 0)
                 return r;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
-                int32_t level = session_active(d->session) ? scheduler_heat_level(d->scheduler, z) : 0;
+                int32_t level = session_active(d->core->session) ? scheduler_heat_level(d->core->scheduler, z) : 0;
                 if (!level)
-                        level = (int32_t) session_settings(d->session)->heat[z];
+                        level = (int32_t) session_settings(d->core->session)->heat[z];
                 r = sd_bus_message_append(reply, "{su}", chair_heat_zone_name(z), (uint32_t) level);
                 if (r < 0)
                         return r;
@@ -494,7 +494,7 @@ static int property_temperatures(sd_bus *bus, const char *path, const char *inte
                 return r;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
                 int32_t t;
-                if (chair_hw_read_input(d->hw, chair_heat_zone_sensor(z), &t) < 0)
+                if (chair_hw_read_input(d->core->hw, chair_heat_zone_sensor(z), &t) < 0)
                         continue; /* an unavailable sensor is left out */
                 r = sd_bus_message_append(reply, "{sd}", chair_heat_zone_name(z), t / 10.0);
                 if (r < 0)
@@ -506,7 +506,7 @@ static int property_temperatures(sd_bus *bus, const char *path, const char *inte
 static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
-        return bus_append_strv_safe(reply, chair_settings_precautions(d->settings));
+        return bus_append_strv_safe(reply, chair_settings_precautions(d->core->settings));
 }
 
 /* Every member is open to every caller (SD_BUS_VTABLE_UNPRIVILEGED): companion apps run as
@@ -721,8 +721,8 @@ static void on_event(const struct chair_event *ev, void *userdata) {
 static int on_roller_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         struct chair_daemon *d = userdata;
 
-        chair_changes_mark(d->changes, CHAIR_CHANGE_ROLLER | CHAIR_CHANGE_ACTIVE_AIR);
-        if (session_active(d->session) || chair_hw_get_output(d->hw, CHAIR_OUT_TRAVEL_MOTOR)) {
+        chair_changes_mark(d->core->changes, CHAIR_CHANGE_ROLLER | CHAIR_CHANGE_ACTIVE_AIR);
+        if (session_active(d->core->session) || chair_hw_get_output(d->core->hw, CHAIR_OUT_TRAVEL_MOTOR)) {
                 sd_event_source_set_time(s, usec + ROLLER_EMIT_USEC);
                 return sd_event_source_set_enabled(s, SD_EVENT_ON);
         }
@@ -770,10 +770,10 @@ int chair_object_register(struct chair_daemon *d, struct chair_bus *b) {
                 return log_error_errno(r, "Failed to set up the roller's announcements: %m");
         (void) sd_event_source_set_enabled(b->roller_tick, SD_EVENT_OFF);
         /* Both fail only past the channel's fixed slots: a wiring mistake, named here. */
-        r = chair_changes_subscribe(d->changes, on_changes, d);
+        r = chair_changes_subscribe(d->core->changes, on_changes, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe %s to the change channel's marks: %m", CHAIR_OBJECT_PATH);
-        r = chair_changes_listen(d->changes, on_event, d);
+        r = chair_changes_listen(d->core->changes, on_event, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe %s to the change channel's events: %m", CHAIR_OBJECT_PATH);
         return 0;
@@ -782,7 +782,7 @@ int chair_object_register(struct chair_daemon *d, struct chair_bus *b) {
 void chair_object_session_active(struct chair_daemon *d) {
         int enabled = SD_EVENT_OFF;
 
-        if (!session_active(d->session))
+        if (!session_active(d->core->session))
                 return;
         sd_event_source_get_enabled(d->bus->roller_tick, &enabled);
         if (enabled == SD_EVENT_OFF) {

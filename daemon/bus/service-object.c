@@ -63,7 +63,7 @@ static int method_upload(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r;
         name = a.str[0];
         text = a.str[1];
-        r = program_library_upload(d->library, name, text, strlen(text), errors, sizeof errors);
+        r = program_library_upload(d->core->library, name, text, strlen(text), errors, sizeof errors);
         if (r == -EINVAL || r == -EEXIST)
                 return sd_bus_error_set(error, r == -EINVAL && !program_file_name_valid(name) ? SD_BUS_ERROR_INVALID_ARGS
                                                                                           : CHAIR_ERROR_INVALID_PROFILE, errors);
@@ -86,7 +86,7 @@ static int method_clear_fault(sd_bus_message *m, void *userdata, sd_bus_error *e
         int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
-        r = supervisor_clear(d->supervisor, "technician", reason, sizeof reason);
+        r = supervisor_clear(d->core->supervisor, "technician", reason, sizeof reason);
         if (r == -EPERM || r == -EBUSY)
                 return sd_bus_error_setf(error, CHAIR_ERROR_NOT_PERMITTED, "Cannot clear the fault: %s", reason);
         return reply_or_error(m, r);
@@ -110,23 +110,23 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                 return r;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 int32_t v;
-                if (chair_hw_read_input(d->hw, i, &v) < 0)
+                if (chair_hw_read_input(d->core->hw, i, &v) < 0)
                         continue; /* unavailable inputs are left out */
                 r = dict_append_i(reply, "input.", chair_input_info(i)->name, v);
                 if (r < 0)
                         return r;
         }
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
-                if (!chair_hw_has_output(d->hw, o))
+                if (!chair_hw_has_output(d->core->hw, o))
                         continue;
-                r = dict_append_i(reply, "output.", chair_output_info(o)->name, chair_hw_get_output(d->hw, o));
+                r = dict_append_i(reply, "output.", chair_output_info(o)->name, chair_hw_get_output(d->core->hw, o));
                 if (r < 0)
                         return r;
         }
         for (unsigned b = HW_BACKEND_SIM; b <= HW_BACKEND_MODBUS; b++) {
                 struct chair_driver_stats ds;
                 char prefix[32];
-                if (chair_hw_get_stats(d->hw, b, &ds) < 0)
+                if (chair_hw_get_stats(d->core->hw, b, &ds) < 0)
                         continue;
                 const struct {
                         const char *key;
@@ -150,7 +150,7 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
         }
         {
                 struct panel_stats ps;
-                panel_get_stats(d->panel, &ps);
+                panel_get_stats(d->core->panel, &ps);
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "panel.keys", "t", ps.keys,
                                                   "panel.ignored", "t", ps.ignored,
                                                   "panel.beeps_short", "t", ps.beeps[PANEL_BEEP_SHORT],
@@ -160,10 +160,10 @@ static int method_diagnostics(sd_bus_message *m, void *userdata, sd_bus_error *e
                 if (r < 0)
                         return r;
         }
-        scheduler_get_stats(d->scheduler, &st);
+        scheduler_get_stats(d->core->scheduler, &st);
         {
                 uint64_t in_ns, safe_ns;
-                supervisor_trip_times(d->supervisor, &in_ns, &safe_ns);
+                supervisor_trip_times(d->core->supervisor, &in_ns, &safe_ns);
                 r = sd_bus_message_append(reply, "{sv}{sv}", "supervisor.trip_input_ns", "t", in_ns,
                                           "supervisor.trip_safe_ns", "t", safe_ns);
                 if (r < 0)
@@ -202,14 +202,14 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown simulated fault '%s'", name);
         if (r >= 0)
-                supervisor_update_activity(d->supervisor);
+                supervisor_update_activity(d->core->supervisor);
         return reply_or_error(m, r);
 }
 
 static int on_sim_key_release(sd_event_source *s, uint64_t usec, void *userdata) {
         struct chair_daemon *d = userdata;
 
-        (void) chair_hw_sim_press_key(d->hw, 0);
+        (void) chair_hw_sim_press_key(d->core->hw, 0);
         return 0;
 }
 
@@ -228,11 +228,11 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return r;
         key = a.str[0];
         hold_ms = a.u[0];
-        if (!chair_hw_uses_backend(d->hw, HW_BACKEND_SIM) || d->core->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
+        if (!chair_hw_uses_backend(d->core->hw, HW_BACKEND_SIM) || d->core->map.inputs[CHAIR_IN_PANEL_KEY].backend != HW_BACKEND_SIM)
                 return sd_bus_error_set(error, CHAIR_ERROR_NOT_PERMITTED, "Keys can only be pressed on the simulated panel");
         code = chair_key_from_name(key);
         if (code >= 0) {
-                code = panel_key_code(d->panel, (enum chair_key) code);
+                code = panel_key_code(d->core->panel, (enum chair_key) code);
                 if (code < 0)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "this panel has no key '%s'", key);
         } else {
@@ -246,7 +246,7 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
         /* A key still held from an earlier call is let go first. */
         if (d->bus->sim_key_release && sd_event_source_get_enabled(d->bus->sim_key_release, NULL) != SD_EVENT_OFF) {
                 sd_event_source_set_enabled(d->bus->sim_key_release, SD_EVENT_OFF);
-                chair_hw_sim_press_key(d->hw, 0);
+                chair_hw_sim_press_key(d->core->hw, 0);
         }
         if (!d->bus->sim_key_release) {
                 r = sd_event_add_time(d->event, &d->bus->sim_key_release, CLOCK_MONOTONIC, 0, USEC_PER_MSEC,
@@ -254,9 +254,9 @@ static int method_press_key(sd_bus_message *m, void *userdata, sd_bus_error *err
                 if (r < 0)
                         return r;
         }
-        chair_hw_sim_press_key(d->hw, code);
+        chair_hw_sim_press_key(d->core->hw, code);
         if (hold_ms == 0) {
-                chair_hw_sim_press_key(d->hw, 0);
+                chair_hw_sim_press_key(d->core->hw, 0);
         } else {
                 uint64_t now = 0;
                 sd_event_now(d->event, CLOCK_MONOTONIC, &now);
@@ -272,7 +272,7 @@ static int method_calibrate(sd_bus_message *m, void *userdata, sd_bus_error *err
         /* Calibration is a body scan without a body's program: it homes the roller, sweeps the
          * track and stores the shoulder point. */
         struct chair_error e = CHAIR_ERROR_NULL;
-        return reply_core(m, error, session_start_scan(d->session, &e), &e);
+        return reply_core(m, error, session_start_scan(d->core->session, &e), &e);
 }
 
 static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -285,7 +285,7 @@ static int method_set_default_timer(sd_bus_message *m, void *userdata, sd_bus_er
         r = bus_parse_timer(m, NULL, &a, error);
         if (r < 0)
                 return r;
-        return reply_core(m, error, chair_settings_set_default_timer(d->settings, a.u[0], &e), &e);
+        return reply_core(m, error, chair_settings_set_default_timer(d->core->settings, a.u[0], &e), &e);
 }
 
 /* A technician drives one output for a bounded time (output-test.h: the rules). */
@@ -315,7 +315,7 @@ static int property_scheduler_stats(sd_bus *bus, const char *path, const char *i
          * (Get or GetAll, the current message) before the dispatch reached here. */
         if (!bus_polkit_authorized(d->bus->polkit, sd_bus_get_current_message(bus)))
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized to read SchedulerStats");
-        scheduler_get_stats(d->scheduler, &st);
+        scheduler_get_stats(d->core->scheduler, &st);
         return sd_bus_message_append(reply, "a{st}", 10, "count", st.count, "p50_us", st.p50_us, "p99_us", st.p99_us,
                                      "max_us", st.max_us, "over_1ms", st.over_1ms, "wake_count", st.wake_count,
                                      "wake_p50_us", st.wake_p50_us, "wake_p99_us", st.wake_p99_us,
@@ -339,7 +339,7 @@ static int method_latency_histogram(sd_bus_message *m, void *userdata, sd_bus_er
         bins = calloc(SCHED_HIST_BINS, sizeof *bins);
         if (!bins)
                 return -ENOMEM;
-        n = scheduler_get_histogram(d->scheduler, which, bins);
+        n = scheduler_get_histogram(d->core->scheduler, which, bins);
         r = reply_open(m, &reply, 'a', "(ttu)");
         if (r < 0)
                 return r;
