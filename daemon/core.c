@@ -64,6 +64,12 @@ static void on_supervisor_event(const struct chair_event *ev, void *userdata) {
                 session_fault_cleared(c->session);
 }
 
+/* A session ends a technician's output test before it drives anything. */
+static void on_session_start(void *userdata) {
+        struct chair_core *c = userdata;
+        output_test_end(c->output_test, "a session starts");
+}
+
 static void on_session_fault(void *userdata, enum chair_fault code, const char *message) {
         struct chair_core *c = userdata;
         supervisor_trip(c->supervisor, code, "%s", message);
@@ -264,6 +270,7 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         supervisor_set_session_probe(c->supervisor, &(struct supervisor_session_probe) {
                 probe_session_active, probe_session_elapsed, c->session });
         session_set_fault_sink(c->session, on_session_fault, c);
+        session_set_start_hook(c->session, on_session_start, c);
         chair_settings_listen(c->settings, on_setting_changed, c);
         supervisor_restore_latch(c->supervisor);
         scheduler_set_command_lost_sink(c->scheduler, on_scheduler_command_lost, c);

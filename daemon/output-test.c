@@ -4,7 +4,7 @@
 
 #include "chair-hw.h"
 #include "changes.h"
-#include "core.h"
+#include "core-context.h"
 #include "event-loop.h"
 #include "log.h"
 #include "output-test.h"

@@ -11,7 +11,6 @@
 #include "event-loop.h"
 #include "log.h"
 #include "planner.h"
-#include "output-test.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "scheduler.h"
@@ -76,6 +75,8 @@ struct session {
         struct event_source *scheduler_source;
 
         session_fault_sink fault_sink;    /* the scheduler's faults go here (the supervisor) */
+        session_start_hook start_hook;    /* before a session drives anything */
+        void *start_userdata;
         void *fault_userdata;
 };
 
@@ -95,6 +96,11 @@ bool session_active(struct session *s);
 void session_set_fault_sink(struct session *s, session_fault_sink sink, void *userdata) {
         s->fault_sink = sink;
         s->fault_userdata = userdata;
+}
+
+void session_set_start_hook(struct session *s, session_start_hook hook, void *userdata) {
+        s->start_hook = hook;
+        s->start_userdata = userdata;
 }
 
 /* Reports a fault of the scheduler's to the sink; returns -ECANCELED, as a trip does. */
@@ -175,8 +181,8 @@ static int check_can_start(struct session *s, struct chair_error *error) {
                               supervisor_fault_code(s->d->supervisor));
         if (s->state != SESSION_IDLE)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "The chair is %s; stop it first", session_state_name(s->state));
-        /* A session ends a technician's output test before it drives anything. */
-        output_test_end(s->d->output_test, "a session starts");
+        if (s->start_hook)
+                s->start_hook(s->start_userdata);
         return 0;
 }
 

@@ -52,6 +52,10 @@ void session_free(struct session *s);
  * deadline missed, an output refused); the composition root wires it to the supervisor. */
 typedef void (*session_fault_sink)(void *userdata, enum chair_fault code, const char *message);
 void session_set_fault_sink(struct session *s, session_fault_sink sink, void *userdata);
+/* Called before a session drives anything (the composition root ends a technician's output
+ * test there, synchronously, so the two never drive the chair at once). */
+typedef void (*session_start_hook)(void *userdata);
+void session_set_start_hook(struct session *s, session_start_hook hook, void *userdata);
 
 int session_start(struct session *s, const char *program, const struct session_options *o, struct chair_error *error);
 int session_start_manual(struct session *s, const char *technique, enum manual_area area,

@@ -10,17 +10,9 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-struct chair_daemon;
+#include "bus-state.h"
 
-struct chair_bus {
-        sd_bus *bus;
-        sd_bus_slot *chair_slot;
-        sd_bus_slot *service_slot;
-        sd_event_source *roller_tick;      /* RollerPosition and ActiveAirZones at most 10 Hz */
-        sd_event_source *sim_key_release;  /* Service.PressKey lets go of the simulated key */
-        struct chair_object_cache *cache;  /* what was last announced (chair-object.c) */
-        struct bus_polkit *polkit;         /* pending authorizations (bus-polkit.c) */
-};
+struct chair_daemon;
 
 /* Connects to the system bus, registers the objects, takes the name. */
 int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret);

@@ -15,7 +15,7 @@
 #include "bus-errors.h"
 #include "bus-polkit.h"
 #include "bus-util.h"
-#include "chair-bus.h"
+#include "bus-state.h"
 #include "chair-hw.h"
 #include "chair-object.h"
 #include "changes.h"

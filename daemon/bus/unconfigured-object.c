@@ -6,7 +6,7 @@
 #include <systemd/sd-bus.h>
 
 #include "chair-bus-names.h"
-#include "chair-bus.h"
+#include "bus-state.h"
 #include "daemon-context.h"
 #include "log.h"
 #include "unconfigured-object.h"
