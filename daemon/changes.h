@@ -30,6 +30,7 @@ enum chair_change {
         CHAIR_CHANGE_FAULT            = 1u << 15,
         CHAIR_CHANGE_CHILD_LOCK       = 1u << 16,
         CHAIR_CHANGE_SELECTED_PROGRAM = 1u << 17,
+        CHAIR_CHANGE_STEP             = 1u << 18, /* the step running and its technique */
 };
 
 /* Readings that change continuously and that the panel does not show. */

@@ -296,6 +296,20 @@ int program_library_heat_allowed(struct program_library *lib, const char *const 
         return 0;
 }
 
+int program_library_steps(struct program_library *lib, const char *id, struct program_step_name *ret, size_t max) {
+        const struct entry *e = find(lib, id);
+        size_t n;
+
+        if (!e)
+                return -ENOENT;
+        n = MIN(e->program->n_steps, max);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(ret[i].name, sizeof ret[i].name, "%s", e->program->steps[i].name);
+                ret[i].technique = e->program->steps[i].technique;
+        }
+        return (int) n;
+}
+
 int program_library_plan(struct program_library *lib, const char *id, const struct plan_request *req,
                          struct timeline **ret, char *ret_error, size_t error_size) {
         const struct entry *e = find(lib, id);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "profile.h"
 #include "timeline.h"
 
 struct program_library;
@@ -54,6 +55,13 @@ int program_library_check(struct program_library *lib, const char *id, const cha
 int program_library_heat_allowed(struct program_library *lib, const char *const *precautions, char *ret_reason,
                                  size_t reason_size);
 /* Plans a session: the timeline is newly allocated and owned by the caller. */
+/* A program's steps by name and technique, so a session can say which one runs (TL_STEP's arg
+ * indexes them). Returns how many were stored (at most max), or -ENOENT. */
+struct program_step_name {
+        char name[PROFILE_ID_MAX];
+        enum roller_technique technique;
+};
+int program_library_steps(struct program_library *lib, const char *id, struct program_step_name *ret, size_t max);
 int program_library_plan(struct program_library *lib, const char *id, const struct plan_request *req,
                          struct timeline **ret, char *ret_error, size_t error_size);
 /* Validates a profile's text (an upload): 0, or -EINVAL with every error in ret_errors. */

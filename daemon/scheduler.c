@@ -355,7 +355,7 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
                         if (c->roller.active && !s->roller.dwell_until_ns)
                                 start_leg(s);
                 }
-                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, 0, NULL });
+                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, cmd->arg, NULL });
                 break;
         case _TL_CHANNEL_MAX:
                 break;

@@ -49,7 +49,7 @@ struct scheduler_config {
 };
 
 enum scheduler_event_type {
-        SCHED_EV_STEP,          /* a = step index */
+        SCHED_EV_STEP,          /* a = the running step's index, b = which of the program's steps */
         SCHED_EV_FINISHED,      /* the timeline's end was reached */
         SCHED_EV_SETTLED,       /* settling done: roller parked, air released, heat off */
         SCHED_EV_LATE,          /* fault: a = command index, b = lateness in us */

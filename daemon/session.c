@@ -46,6 +46,9 @@ struct session {
         char program[80];
         bool manual;
         char manual_technique[24];
+        struct program_step_name steps[PROFILE_MAX_STEPS]; /* the program's, as planned */
+        size_t n_steps;
+        int step;                         /* which of them runs (TL_STEP), -1 none yet */
         enum manual_area manual_area;
         int32_t manual_point_mm;
         struct session_settings settings;
@@ -128,7 +131,7 @@ static void set_state(struct session *s, enum session_state st) {
         log_debug("Session: %s -> %s", session_state_name(s->state), session_state_name(st));
         s->state = st;
         chair_core_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
-        chair_changes_mark(s->d->changes, CHAIR_CHANGE_STATE);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_STATE | CHAIR_CHANGE_STEP);
         /* Polling backends slow down while nothing runs. */
         chair_hw_set_idle(s->d->hw, st == SESSION_IDLE || st == SESSION_FAULT);
         if (session_active(s))
@@ -274,6 +277,9 @@ static int plan_and_run(struct session *s, struct chair_error *error) {
                 s->program[0] = 0;
                 return chair_error_set(error, CHAIR_REASON_INVALID_PROFILE, "Cannot plan the program: %s", msg);
         }
+        r = program_library_steps(s->d->library, s->program, s->steps, ARRAY_SIZE(s->steps));
+        s->n_steps = r < 0 ? 0 : (size_t) r;
+        s->step = -1;
         begin_running(s, t);
         return 0;
 }
@@ -910,7 +916,11 @@ int session_on_scheduler_event(struct session *s) {
         while (scheduler_pop_event(s->d->scheduler, &ev)) {
                 switch (ev.type) {
                 case SCHED_EV_STEP:
-                        log_debug("Step %d.", ev.a);
+                        log_debug("Step %d (the program's %lld).", ev.a, (long long) ev.b);
+                        if (ev.b != s->step) {
+                                s->step = (int) ev.b;
+                                chair_changes_mark(s->d->changes, CHAIR_CHANGE_STEP);
+                        }
                         break;
                 case SCHED_EV_FINISHED:
                         if (s->state == SESSION_RUNNING) {
@@ -966,6 +976,26 @@ uint32_t session_remaining_s(struct session *s) {
                 return 0;
         elapsed = scheduler_program_ms(s->d->scheduler) / 1000;
         return elapsed >= s->duration_s ? 0 : s->duration_s - elapsed;
+}
+
+static bool step_shown(struct session *s) {
+        return s->state == SESSION_RUNNING || s->state == SESSION_PAUSED;
+}
+
+const char *session_step_name(struct session *s) {
+        if (!step_shown(s))
+                return "";
+        if (s->manual)
+                return "manual";
+        return s->step >= 0 && (size_t) s->step < s->n_steps ? s->steps[s->step].name : "";
+}
+
+const char *session_step_technique(struct session *s) {
+        if (!step_shown(s))
+                return "";
+        if (s->manual)
+                return s->manual_technique;
+        return s->step >= 0 && (size_t) s->step < s->n_steps ? roller_technique_name(s->steps[s->step].technique) : "";
 }
 
 uint32_t session_duration_s(struct session *s) {

@@ -96,6 +96,10 @@ const char *session_state_name(enum session_state st);
 const char *session_program(struct session *s);
 uint32_t session_remaining_s(struct session *s);
 uint32_t session_duration_s(struct session *s);
+/* The step running and its technique as the program names them ("manual" and the manual
+ * technique in manual mode; "" when nothing runs or before the first step). */
+const char *session_step_name(struct session *s);
+const char *session_step_technique(struct session *s);
 uint64_t session_id(struct session *s);
 int32_t session_shoulder_mm(struct session *s);
 const struct session_settings *session_settings(struct session *s);

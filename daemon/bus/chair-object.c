@@ -411,6 +411,8 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 PROPERTY_GETTER(property_state, "s", session_state_name(session_get_state(d->core->session)))
 PROPERTY_GETTER_TEXT(property_program, session_program(d->core->session))
+PROPERTY_GETTER_TEXT(property_step, session_step_name(d->core->session))
+PROPERTY_GETTER_TEXT(property_technique, session_step_technique(d->core->session))
 PROPERTY_GETTER(property_remaining, "u", session_remaining_s(d->core->session))
 PROPERTY_GETTER(property_duration, "u", session_duration_s(d->core->session))
 PROPERTY_GETTER(property_intensity, "u", session_settings(d->core->session)->intensity)
@@ -552,6 +554,8 @@ static const sd_bus_vtable chair_vtable[] = {
                                 method_get_faults, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Program", "s", property_program, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Step", "s", property_step, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Technique", "s", property_technique, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Remaining", "u", property_remaining, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Duration", "u", property_duration, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Intensity", "u", property_intensity, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -588,6 +592,8 @@ static const struct {
 } property_changes[] = {
         { "State", CHAIR_CHANGE_STATE },
         { "Program", CHAIR_CHANGE_STATE },
+        { "Step", CHAIR_CHANGE_STEP },
+        { "Technique", CHAIR_CHANGE_STEP },
         { "Remaining", CHAIR_CHANGE_STATE | CHAIR_CHANGE_REMAINING | CHAIR_CHANGE_TIMER },
         { "Duration", CHAIR_CHANGE_STATE | CHAIR_CHANGE_TIMER },
         { "Intensity", CHAIR_CHANGE_INTENSITY },

@@ -162,6 +162,8 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
         else
                 STR("State", state)
                 STR("Program", program)
+                STR("Step", step)
+                STR("Technique", technique)
                 STR("SelectedProgram", selected)
                 STR("Width", width)
                 STR("Fault", fault)

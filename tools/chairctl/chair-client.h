@@ -21,6 +21,7 @@ enum {
 
 struct chair_status {
         char state[16], program[80], selected[80], width[16], fault[48], fault_message[1024], model[80];
+        char step[40], technique[24];   /* the step running and its technique ("" none) */
         uint32_t remaining, duration, intensity, speed, depth, air_intensity, timer;
         int32_t shoulder, roller;
         uint64_t session_id;

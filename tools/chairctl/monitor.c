@@ -134,6 +134,8 @@ static void draw_frame(const struct chair_status *st, const struct outputs *o, b
         else
                 printf("  program   (none)%s%.40s\n", st->selected[0] ? "   selected: " : "", st->selected);
         printf("            [%s] %3u%%\n", bar, st->duration ? done * 100 / BAR_COLS : 0);
+        if (st->step[0])
+                printf("  step      %.40s (%.24s)\n", st->step, st->technique);
         printf("  roller    bottom |%s| top %4d mm\n", track, st->roller);
         if (o->known)
                 printf("  doing     travel %3lld%%  knead %3lld%%  tap %3lld%%  depth %lld  width %s\n",
@@ -178,6 +180,8 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                 json_str(&j, "program", st->program);
                 json_uint(&j, "remaining", st->remaining);
                 json_uint(&j, "intensity", st->intensity);
+                json_str(&j, "step", st->step);
+                json_str(&j, "technique", st->technique);
                 if (o->known) {
                         json_int(&j, "speed_pct", o->travel < 0 ? -o->travel : o->travel);
                         json_int(&j, "knead_pct", o->knead);
@@ -222,6 +226,9 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                                 fprintf(f, " %s", chair_air_zone_name(z));
                 for (unsigned i = 0; i < st->n_heat; i++)
                         fprintf(f, " %s:%u", st->heat[i].zone, st->heat[i].level);
+                /* Last, where the 80 columns leave room: the program's step and its technique. */
+                if (st->step[0])
+                        fprintf(f, " step %.20s (%s)", st->step, st->technique);
         }
         fclose(f);
 }
