@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -159,6 +160,35 @@ def cited_docs(path):
     return {m.decode() for m in CITED_DOC.findall(data.replace(b"\\-", b"-"))}
 
 
+def simulate_from_the_installed_prefix():
+    """`massagechaird --simulate` with no other flag runs from the installed prefix (its state
+    directory made by tmpfiles, or made or replaced by a temporary one when missing) and answers
+    `chairctl status` on a private bus."""
+    workdir = tempfile.mkdtemp(prefix="mcd-pkg-sim-")
+    bus = chairtest.PrivateBus(workdir)
+    daemon = None
+    try:
+        daemon = subprocess.Popen(["/usr/sbin/massagechaird", "--simulate"], env=bus.env(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not bus.name_has_owner():
+            assert daemon.poll() is None, daemon.stderr.read()
+            assert time.monotonic() < deadline, "the installed daemon never took its bus name"
+            time.sleep(0.1)
+        r = run("/usr/bin/chairctl", f"--address={bus.address}", "status", timeout=30)
+        assert "idle" in r.stdout, r.stdout
+    finally:
+        if daemon and daemon.poll() is None:
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+        bus.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 @pytest.mark.timeout(540)
 def test_install_and_purge(installed_packages):
     found = installed_packages
@@ -170,6 +200,7 @@ def test_install_and_purge(installed_packages):
     assert run("/usr/sbin/massagechaird", "--version").stdout.startswith("massagechaird ")
     assert "chairctl" in run("/usr/bin/chairctl", "--help").stdout
     assert run("/usr/bin/chairsim", "--help").returncode == 0
+    simulate_from_the_installed_prefix()
     # The installed unit, with the package's real paths, verifies.
     r = subprocess.run(["systemd-analyze", "verify", "--man=no", "/lib/systemd/system/massagechaird.service"],
                        capture_output=True, text=True, timeout=60)
