@@ -162,6 +162,9 @@ int supervisor_clear(struct supervisor *sup, const char *how, char *ret_reason, 
         state_store_mark_fault_cleared(sup->d->store, how);
         sup->latched = false;
         sup->code[0] = sup->message[0] = 0;
+        /* What the encoder counted while latched (the pulses that tripped it, a roller moved by
+         * hand) is no evidence against the next session: the at-rest baseline starts again. */
+        sup->motor_stopped_usec = 0;
         chair_hw_clear_stop(sup->d->hw);
         chair_hw_enable(sup->d->hw);
         chair_changes_publish(sup->d->changes, &(struct chair_event) {
