@@ -7,6 +7,11 @@
 #define CHAIR_OBJECT_PATH "/org/massagechair/Chair1"
 #define CHAIR_INTERFACE "org.massagechair.Chair1"
 #define CHAIR_SERVICE_INTERFACE "org.massagechair.Chair1.Service"
+/* The people (docs/people.md): a manager object with the ObjectManager interface and one
+ * object per person under it, PEOPLE_PATH "/" the person's id in decimal (the guest is 0). */
+#define CHAIR_PEOPLE_PATH "/org/massagechair/Chair1/people"
+#define CHAIR_PEOPLE_INTERFACE "org.massagechair.Chair1.People"
+#define CHAIR_PERSON_INTERFACE "org.massagechair.Chair1.Person"
 
 /* Named errors of org.massagechair.Chair1; every failure a caller sees is one of these or a
  * standard org.freedesktop.DBus.Error.*, never a status code in a reply. */
@@ -18,5 +23,8 @@
 #define CHAIR_ERROR_PRECAUTION       "org.massagechair.Chair1.Error.PrecautionConflict"
 #define CHAIR_ERROR_INVALID_PROFILE  "org.massagechair.Chair1.Error.InvalidProfile"
 #define CHAIR_ERROR_LIBRARY_FULL     "org.massagechair.Chair1.Error.LibraryFull"
+#define CHAIR_ERROR_UNKNOWN_PERSON   "org.massagechair.Chair1.Error.UnknownPerson"
+#define CHAIR_ERROR_PEOPLE_FULL      "org.massagechair.Chair1.Error.PeopleFull"
+#define CHAIR_ERROR_NAME_TAKEN       "org.massagechair.Chair1.Error.NameTaken"
 /* No hardware map: the daemon runs without a chair (State "unconfigured"). */
 #define CHAIR_ERROR_NOT_CONFIGURED   "org.massagechair.Chair1.Error.NotConfigured"

@@ -20,6 +20,25 @@ static const char *const manual_area_table[_MANUAL_AREA_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(manual_area, enum manual_area, manual_area_table)
 
+static const char *const pain_area_table[_PAIN_AREA_MAX] = {
+        [PAIN_NECK] = "neck",
+        [PAIN_SHOULDERS] = "shoulders",
+        [PAIN_UPPER_BACK] = "upper-back",
+        [PAIN_LOWER_BACK] = "lower-back",
+        [PAIN_HIPS] = "hips",
+        [PAIN_CALVES] = "calves",
+        [PAIN_FEET] = "feet",
+};
+DEFINE_STRING_TABLE_LOOKUP(pain_area, enum pain_area, pain_area_table)
+
+static const char *const massage_goal_table[_GOAL_MAX] = {
+        [GOAL_RELIEF] = "relief",
+        [GOAL_RECOVERY] = "recovery",
+        [GOAL_RELAXATION] = "relaxation",
+        [GOAL_MOBILITY] = "mobility",
+};
+DEFINE_STRING_TABLE_LOOKUP(massage_goal, enum massage_goal, massage_goal_table)
+
 const struct roller_technique_info roller_technique_table[_TECH_MAX] = {
         [TECH_NONE] = { "none", 0, 0 },
         [TECH_KNEAD] = { "knead", 100, 0 },
@@ -78,6 +97,10 @@ static const char *vocab_word(enum vocab_list list, unsigned i, char num[static 
                 return chair_heat_zone_name((enum chair_heat_zone) i);
         case VOCAB_KEYS:
                 return chair_key_name((enum chair_key) i);
+        case VOCAB_PAIN_AREAS:
+                return pain_area_to_string((enum pain_area) i);
+        case VOCAB_GOALS:
+                return massage_goal_to_string((enum massage_goal) i);
         case VOCAB_TIMERS:
                 if (i >= CHAIR_TIMER_CHOICES)
                         return NULL;

@@ -80,6 +80,29 @@ void roller_technique_motors(enum roller_technique t, int32_t duty, int32_t *ret
 const char *roller_technique_manual_names(char *buf, size_t size);
 const char *manual_area_names(char *buf, size_t size);
 
+/* Where a person hurts: an assessment's areas (docs/people.md). */
+enum pain_area {
+        PAIN_NECK,
+        PAIN_SHOULDERS,
+        PAIN_UPPER_BACK,
+        PAIN_LOWER_BACK,
+        PAIN_HIPS,
+        PAIN_CALVES,
+        PAIN_FEET,
+        _PAIN_AREA_MAX,
+};
+DECLARE_STRING_TABLE_LOOKUP(pain_area, enum pain_area);
+
+/* What a person wants from the session (an assessment's functional goal). */
+enum massage_goal {
+        GOAL_RELIEF,
+        GOAL_RECOVERY,      /* after sport */
+        GOAL_RELAXATION,
+        GOAL_MOBILITY,
+        _GOAL_MAX,
+};
+DECLARE_STRING_TABLE_LOOKUP(massage_goal, enum massage_goal);
+
 /* The auto-off timer's choices, in minutes, shortest first. */
 #define CHAIR_TIMER_CHOICES 3
 extern const uint32_t chair_timer_minutes[CHAIR_TIMER_CHOICES];
@@ -98,6 +121,8 @@ enum vocab_list {
         VOCAB_HEAT_ZONES,
         VOCAB_KEYS,
         VOCAB_TIMERS,
+        VOCAB_PAIN_AREAS,
+        VOCAB_GOALS,
         _VOCAB_LIST_MAX,
 };
 #define VOCAB_NAMES_MAX 256

@@ -19,6 +19,9 @@ static const int reason_errno[_CHAIR_REASON_MAX] = {
         [CHAIR_REASON_INVALID_PROFILE] = EBADMSG,
         [CHAIR_REASON_INVALID_ARGS] = EINVAL,
         [CHAIR_REASON_FAILED] = ECANCELED,
+        [CHAIR_REASON_UNKNOWN_PERSON] = ENXIO,
+        [CHAIR_REASON_PEOPLE_FULL] = ENOSPC,
+        [CHAIR_REASON_NAME_TAKEN] = EEXIST,
 };
 
 int chair_error_set(struct chair_error *e, enum chair_reason reason, const char *fmt, ...) {

@@ -22,6 +22,9 @@ enum chair_reason {
         CHAIR_REASON_INVALID_PROFILE,
         CHAIR_REASON_INVALID_ARGS,     /* an argument out of the core's vocabulary */
         CHAIR_REASON_FAILED,           /* refused, no better name (the panel's own refusals) */
+        CHAIR_REASON_UNKNOWN_PERSON,
+        CHAIR_REASON_PEOPLE_FULL,      /* PEOPLE_MAX profiles exist already */
+        CHAIR_REASON_NAME_TAKEN,       /* another person has that name */
         _CHAIR_REASON_MAX,
 };
 

@@ -31,6 +31,10 @@ enum chair_change {
         CHAIR_CHANGE_CHILD_LOCK       = 1u << 16,
         CHAIR_CHANGE_SELECTED_PROGRAM = 1u << 17,
         CHAIR_CHANGE_STEP             = 1u << 18, /* the step running and its technique */
+        CHAIR_CHANGE_PEOPLE           = 1u << 19, /* a person created, renamed or deleted */
+        CHAIR_CHANGE_ACTIVE_PERSON    = 1u << 20, /* another person selected */
+        CHAIR_CHANGE_PERSON           = 1u << 21, /* a person's own settings (people_take_dirty) */
+        CHAIR_CHANGE_HEAT_DOSE        = 1u << 22, /* a heat zone's dose or its limit */
 };
 
 /* Readings that change continuously and that the panel does not show. */

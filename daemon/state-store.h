@@ -28,6 +28,8 @@ struct memory_slot {
         uint32_t timer_min;
 };
 
+#define HISTORY_AREAS 7          /* enum pain_area (common/vocab.h) */
+
 struct history_entry {
         uint64_t id;
         char program[80];
@@ -36,6 +38,12 @@ struct history_entry {
         uint32_t intensity;
         uint16_t pain_before, pain_after;  /* 0-10, HISTORY_NOT_RATED */
         char reason[16];
+        /* With an assessment (people.h): its goal, the areas it named and their pain before,
+         * and after when rated; HISTORY_NOT_RATED otherwise. */
+        bool assessed;
+        bool focused;            /* started focused on the assessed areas */
+        uint8_t goal;            /* enum massage_goal */
+        uint16_t area_before[HISTORY_AREAS], area_after[HISTORY_AREAS];
 };
 
 struct fault_entry {

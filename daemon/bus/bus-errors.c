@@ -11,6 +11,9 @@ static const char *const reason_names[_CHAIR_REASON_MAX] = {
         [CHAIR_REASON_INVALID_PROFILE] = CHAIR_ERROR_INVALID_PROFILE,
         [CHAIR_REASON_INVALID_ARGS] = SD_BUS_ERROR_INVALID_ARGS,
         [CHAIR_REASON_FAILED] = SD_BUS_ERROR_FAILED,
+        [CHAIR_REASON_UNKNOWN_PERSON] = CHAIR_ERROR_UNKNOWN_PERSON,
+        [CHAIR_REASON_PEOPLE_FULL] = CHAIR_ERROR_PEOPLE_FULL,
+        [CHAIR_REASON_NAME_TAKEN] = CHAIR_ERROR_NAME_TAKEN,
 };
 
 int bus_error_from_chair(sd_bus_error *error, int r, const struct chair_error *e) {

@@ -77,6 +77,9 @@ static const struct {
         { CHAIR_ERROR_NOT_PERMITTED, NULL, 1 },
         { CHAIR_ERROR_LIBRARY_FULL, "remove a technician's program from /etc/massagechair/profiles.d first", 1 },
         { CHAIR_ERROR_NOT_CONFIGURED, NULL, EXIT_NOT_CONFIGURED },
+        { CHAIR_ERROR_UNKNOWN_PERSON, "'chairctl person list' shows the people", 1 },
+        { CHAIR_ERROR_PEOPLE_FULL, "delete a profile first ('chairctl person delete NAME')", 1 },
+        { CHAIR_ERROR_NAME_TAKEN, "choose another name ('chairctl person list' shows the names in use)", 1 },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
         /* chairctl checked the syntax already: this is the daemon refusing a value. */

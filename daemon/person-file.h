@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One person's state file (docs/state-files.md): people/<id> under the state directory, mode
+ * 0600 in a 0700 directory (health data: conditions, history, ratings), plain key=value lines
+ * for the settings and one `session=` line per history entry, oldest first, at most
+ * HISTORY_MAX. Written whole and atomically as every state file (a temporary opened
+ * O_CREAT|O_EXCL|O_NOFOLLOW relative to the directory's fd, fsync, renameat, fsync of the
+ * directory); read O_NOFOLLOW|O_NONBLOCK, a regular file of at most PERSON_FILE_MAX bytes
+ * checked before reading. A file that cannot be read whole is moved aside as
+ * <id>.corrupt-<unix time> with its readable lines kept (an unreadable conditions line fails
+ * closed: conditions_unreadable); it never touches another person's file.
+ * A person's own programs live in people/<id>.programs/ (program-library.h).
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "people.h"
+#include "state-store.h"
+
+#define PERSON_FILE_MAX (1024u * 1024u)
+
+struct person_record {
+        struct person person;              /* conditions owned by the record */
+        struct history_entry *history;     /* oldest first, n_history at most HISTORY_MAX */
+        size_t n_history;
+};
+
+void person_record_done(struct person_record *r);   /* frees what the record owns */
+
+/* Opens (creating, 0700) the people directory under STATE_DIR; *ret_fd is an O_DIRECTORY fd. */
+int person_dir_open(const char *state_dir, int *ret_fd);
+/* Every person file in the directory (names that are a decimal id only; temporaries left
+ * behind are deleted): ids ascending, at most max; returns how many. */
+int person_dir_list(int dir_fd, uint32_t *ret_ids, size_t max);
+/* Loads people/<id>. -ENOENT: no such file. A damaged file still loads what it can (and is
+ * moved aside, logged, the readable part written back); only a file that is not a regular
+ * file, too large, or a link is refused whole (-EBADMSG, renamed <id>.rejected-<time>). */
+int person_file_load(int dir_fd, uint32_t id, struct person_record *ret);
+/* Writes the whole record atomically. */
+int person_file_save(int dir_fd, const struct person_record *r);
+/* Deletes people/<id> and people/<id>.programs/ (never following a link). */
+int person_file_delete(int dir_fd, uint32_t id);
+/* people/next-id: the next id to give out (ids are never reused). */
+int person_file_load_next_id(int dir_fd, uint32_t *ret);
+int person_file_save_next_id(int dir_fd, uint32_t next_id);
