@@ -406,32 +406,44 @@ static const int air_zone_area[_CHAIR_AIR_ZONE_MAX] = {
         [CHAIR_AIR_FEET] = PAIN_FEET,
 };
 
+/* A focused area counts whole; one next to a focused area, in the body's order from the neck
+ * down (enum pain_area), counts half: the shoulder line serves a sore neck. */
+static double focus_credit(uint32_t focus, unsigned area) {
+        if (focus & (1u << area))
+                return 1.0;
+        if ((area > 0 && (focus & (1u << (area - 1)))) || (area + 1 < _PAIN_AREA_MAX && (focus & (1u << (area + 1)))))
+                return 0.5;
+        return 0;
+}
+
 /* How much of a step works the areas in FOCUS, 0-1: of the roller, the part of its range (or
- * its point) inside their bands; of the air, the part of its zones on them; the larger. */
+ * its point) inside their bands; of the air, the mean over its zones; the larger of the two. */
 double planner_step_focus(const struct profile_step *s, uint32_t focus) {
         double roller = 0, air = 0;
-        unsigned zones = 0, on = 0;
+        unsigned zones = 0;
 
         if (s->technique != TECH_NONE) {
                 double lo = MIN(s->from, s->to), hi = MAX(s->from, s->to);
                 for (unsigned a = 0; a < _PAIN_AREA_MAX; a++) {
-                        double b0 = focus_bands[a].from, b1 = focus_bands[a].to;
-                        if (!(focus & (1u << a)) || b0 >= b1)
+                        double b0 = focus_bands[a].from, b1 = focus_bands[a].to, part;
+                        if (b0 >= b1)
                                 continue;
                         if (hi - lo < 1e-9)
-                                roller += lo >= b0 && lo < b1;
+                                part = lo >= b0 && lo < b1;
                         else
-                                roller += MAX(0.0, MIN(hi, b1) - MAX(lo, b0)) / (hi - lo);
+                                part = MAX(0.0, MIN(hi, b1) - MAX(lo, b0)) / (hi - lo);
+                        roller += part * focus_credit(focus, a);
                 }
         }
         for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
                 if (!(s->air_zones & (1u << z)))
                         continue;
                 zones++;
-                on += air_zone_area[z] >= 0 && (focus & (1u << air_zone_area[z]));
+                if (air_zone_area[z] >= 0)
+                        air += focus_credit(focus, (unsigned) air_zone_area[z]);
         }
         if (zones)
-                air = (double) on / zones;
+                air /= zones;
         return CLAMP(MAX(roller, air), 0.0, 1.0);
 }
 
