@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "atomic-file.h"
+#include "chair-io.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-number.h"
@@ -36,6 +37,8 @@
 #define SHOULDER_ADJUST_MAX 5
 #define ASSESSMENT_FIELDS (3 + _PAIN_AREA_MAX)
 
+_Static_assert(ARRAY_SIZE(((struct person *) 0)->heat_pref) == _CHAIR_HEAT_ZONE_MAX, "heat_pref= holds every zone");
+
 static void strv_free(char **l) {
         for (char **p = l; p && *p; p++)
                 free(*p);
@@ -57,6 +60,13 @@ static void id_name(uint32_t id, char buf[static 16]) {
 }
 
 /* The directory's path for messages (the fd is all we have), else "people". */
+/* read_untrusted_file's message without its leading "PATH: " (move_aside_at names the file). */
+static const char *why_of(const char *err, const char *display) {
+        size_t n = strlen(display);
+
+        return strncmp(err, display, n) == 0 && err[n] == ':' && err[n + 1] == ' ' ? err + n + 2 : err;
+}
+
 static void dir_display(int dir_fd, char *buf, size_t size) {
         char proc[64];
         ssize_t n;
@@ -88,7 +98,8 @@ int person_dir_open(const char *state_dir, int *ret_fd) {
                 return -errno;
         /* Health data: nobody else may list it, whatever an earlier umask made of it. */
         if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
-                return -errno;
+                log_warning_errno(errno, "%s/" PEOPLE_DIR ": mode %04o, could not make it 0700: %m", state_dir,
+                                  (unsigned) (st.st_mode & 07777));
         *ret_fd = fd;
         fd = -EBADF;
         return created;
@@ -124,7 +135,9 @@ int person_dir_list(int dir_fd, uint32_t *ret_ids, size_t max) {
                 close(fd);
                 return r;
         }
-        while ((errno = 0, de = readdir(d))) {
+        /* A dup shares the offset: start at the top whatever an earlier listing left. */
+        rewinddir(d);
+        while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 uint32_t id;
                 /* A temporary left by a kill -9 mid-write (atomic-file.c's .#NAME.*.tmp);
@@ -390,7 +403,6 @@ struct loader {
         size_t history_size;
         bool seen[16];          /* per key, a second line is a bad one */
         bool conditions_bad;
-        bool name_ok;
 };
 
 enum key {
@@ -512,9 +524,10 @@ static int add_session(struct loader *l, char *v) {
         return 0;
 }
 
+static int parse_value(struct loader *l, enum key k, char *eq);
+
 /* One line: 0, or a negative errno when it is unreadable (and is dropped). */
 static int parse_line(struct loader *l, char *line) {
-        struct person *p = &l->rec->person;
         char *eq = strchr(line, '=');
         int k, r;
 
@@ -524,14 +537,24 @@ static int parse_line(struct loader *l, char *line) {
         k = key_from_string(line);
         if (k < 0)
                 return -EINVAL;
-        /* Twice is as untrustworthy as garbage: which one was meant? The first stays. */
+        /* Twice is as untrustworthy as garbage: which one was meant? The first readable one
+         * stays, except for the conditions, which any doubt makes unknown. */
         if (k != KEY_SESSION && l->seen[k]) {
                 if (k == KEY_CONDITIONS)
                         l->conditions_bad = true;
                 return -EEXIST;
         }
-        l->seen[k] = true;
-        switch ((enum key) k) {
+        r = parse_value(l, (enum key) k, eq);
+        if (r >= 0 || k == KEY_CONDITIONS)
+                l->seen[k] = true;
+        return r;
+}
+
+static int parse_value(struct loader *l, enum key k, char *eq) {
+        struct person *p = &l->rec->person;
+        int r;
+
+        switch (k) {
         case KEY_NAME: {
                 char name[3 * PERSON_NAME_MAX + 1];
                 if (strlen(eq) >= sizeof name)
@@ -540,7 +563,6 @@ static int parse_line(struct loader *l, char *line) {
                 if (text_unescape(name) < 0 || !name_ok(name))
                         return -EINVAL;
                 memcpy(p->name, name, strlen(name) + 1);
-                l->name_ok = true;
                 return 0;
         }
         case KEY_CONDITIONS:
@@ -554,7 +576,7 @@ static int parse_line(struct loader *l, char *line) {
                 return parse_u32(eq, 0, 3, &p->heat_cap);
         case KEY_SHOULDER: {
                 long long v;
-                r = strcmp(eq, "-1") == 0 ? (v = -1, 0) : parse_integer(eq, 0, SHOULDER_MM_MAX, &v);
+                r = parse_integer(eq, -1, SHOULDER_MM_MAX, &v);
                 if (r >= 0)
                         p->shoulder_mm = (int32_t) v;
                 return r;
@@ -568,7 +590,7 @@ static int parse_line(struct loader *l, char *line) {
         }
         case KEY_MEMORY1:
         case KEY_MEMORY2:
-                return memory_slot_parse(eq, &p->memory[k - KEY_MEMORY1]);
+                return memory_slot_parse(eq, &p->memory[k == KEY_MEMORY2]);
         case KEY_TIMER: {
                 uint32_t t;
                 r = parse_u32(eq, 0, UINT32_MAX, &t);
@@ -679,7 +701,7 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
         snprintf(display, sizeof display, "%s/%s", dir, name);
         r = read_untrusted_file(dir_fd, name, display, PERSON_FILE_MAX, UNTRUSTED_NOFOLLOW, &text, &len, err, sizeof err);
         if (untrusted_file_refused(r)) {
-                (void) move_aside_at(dir_fd, dir, name, err);
+                (void) move_aside_at(dir_fd, dir, name, why_of(err, display));
                 return -EBADMSG;
         }
         if (r < 0) {
@@ -706,7 +728,7 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
                         return -ENOMEM;
                 }
         }
-        if (!l.name_ok && !bad) {
+        if (!l.seen[KEY_NAME] && !bad) {
                 bad = 1;
                 why = "no name line";
         }
@@ -805,7 +827,7 @@ int person_file_load_next_id(int dir_fd, uint32_t *ret) {
         r = read_untrusted_file(dir_fd, NEXT_ID_FILE, display, NEXT_ID_FILE_MAX, UNTRUSTED_NOFOLLOW | UNTRUSTED_TEXT,
                                 &text, &len, err, sizeof err);
         if (untrusted_file_refused(r)) {
-                (void) move_aside_at(dir_fd, dir, NEXT_ID_FILE, err);
+                (void) move_aside_at(dir_fd, dir, NEXT_ID_FILE, why_of(err, display));
                 return -EBADMSG;
         }
         if (r < 0) {

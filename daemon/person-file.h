@@ -28,7 +28,10 @@ struct person_record {
 
 void person_record_done(struct person_record *r);   /* frees what the record owns */
 
-/* Opens (creating, 0700) the people directory under STATE_DIR; *ret_fd is an O_DIRECTORY fd. */
+/* Opens (creating, 0700) the people directory under STATE_DIR; *ret_fd is an O_DIRECTORY fd.
+ * Returns 1 when it created the directory (the first start of a chair with earlier versions'
+ * single-person files: people.c migrates them then), 0 when it was there; a link planted as
+ * people/ is refused (-ELOOP or -ENOTDIR), never followed. */
 int person_dir_open(const char *state_dir, int *ret_fd);
 /* Every person file in the directory (names that are a decimal id only; temporaries left
  * behind are deleted): ids ascending, at most max; returns how many. */
