@@ -59,7 +59,6 @@ static void id_name(uint32_t id, char buf[static 16]) {
         snprintf(buf, 16, "%" PRIu32, id);
 }
 
-/* The directory's path for messages (the fd is all we have), else "people". */
 /* read_untrusted_file's message without its leading "PATH: " (move_aside_at names the file). */
 static const char *why_of(const char *err, const char *display) {
         size_t n = strlen(display);
@@ -67,6 +66,7 @@ static const char *why_of(const char *err, const char *display) {
         return strncmp(err, display, n) == 0 && err[n] == ':' && err[n + 1] == ' ' ? err + n + 2 : err;
 }
 
+/* The directory's path for messages (the fd is all we have), else "people". */
 static void dir_display(int dir_fd, char *buf, size_t size) {
         char proc[64];
         ssize_t n;
@@ -398,13 +398,6 @@ int person_file_save(int dir_fd, const struct person_record *r) {
 
 /* ---- reading ---- */
 
-struct loader {
-        struct person_record *rec;
-        size_t history_size;
-        bool seen[16];          /* per key, a second line is a bad one */
-        bool conditions_bad;
-};
-
 enum key {
         KEY_NAME,
         KEY_CONDITIONS,
@@ -437,7 +430,14 @@ static const char *const key_table[_KEY_MAX] = {
         [KEY_ASSESSMENT_USED_BY] = "assessment_used_by",
         [KEY_SESSION] = "session",
 };
-_Static_assert(_KEY_MAX <= 16, "struct loader's seen[] holds every key");
+
+struct loader {
+        struct person_record *rec;
+        size_t history_size;
+        bool seen[_KEY_MAX];    /* a readable line of that key was read: a second one is bad */
+        bool conditions_bad;    /* any doubt about the conditions line */
+        bool out_of_memory;     /* nothing may be rewritten from a partial read */
+};
 
 static int key_from_string(const char *s) {
         for (size_t i = 0; i < ARRAY_SIZE(key_table); i++)
@@ -670,12 +670,16 @@ static unsigned parse_text(struct loader *l, char *text, size_t len, const char 
                                 if ((unsigned char) *c < 0x20 || *c == 0x7f)
                                         what = "a control character";
                 }
-                if (!what && (r = parse_line(l, line)) < 0)
-                        what = r == -ENOMEM           ? "out of memory"
-                               : r == -EEXIST         ? "a second line of that key"
+                if (!what && (r = parse_line(l, line)) < 0) {
+                        if (r == -ENOMEM) {
+                                l->out_of_memory = true;
+                                return 0;
+                        }
+                        what = r == -EEXIST         ? "a second line of that key"
                                : r == -ERANGE         ? "a value out of range"
                                : r == -ENOENT         ? "an unknown condition"
                                                       : "not a line of a person file";
+                }
                 if (what && !bad) {
                         bad = n;
                         *why = what;
@@ -711,6 +715,10 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
         }
         record_defaults(&rec, id);
         bad = parse_text(&l, text, len, &why);
+        if (l.out_of_memory) {
+                person_record_done(&rec);
+                return -ENOMEM;
+        }
         if (!rec.person.conditions) {
                 rec.person.conditions = calloc(1, sizeof(char *));
                 if (!rec.person.conditions) {
