@@ -219,6 +219,15 @@ static int text_unescape(char *s) {
         return utf8_valid(s, (size_t) (w - s)) ? 0 : -EINVAL;
 }
 
+/* A history entry's texts come from programs and the session: never worth failing a save
+ * for, so an invalid byte becomes '?' and a control character a space. */
+static void text_sanitize(char *s) {
+        utf8_sanitize(s);
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        *s = ' ';
+}
+
 /* A name people.c accepts: 1-PERSON_NAME_MAX bytes of UTF-8 without control characters. */
 static bool name_ok(const char *s) {
         size_t len = strlen(s);
@@ -267,6 +276,15 @@ static int parse_pain(const char *s, uint16_t *ret) {
                 return -ERANGE;
         *ret = (uint16_t) v;
         return 0;
+}
+
+/* A session line's value, split in place. */
+static int parse_session(char *v, struct history_entry *ret) {
+        char *f[HISTORY_FIELDS];
+
+        if (split(v, ',', f, HISTORY_FIELDS) != HISTORY_FIELDS || text_unescape(f[1]) < 0 || text_unescape(f[7]) < 0)
+                return -EINVAL;
+        return history_entry_parse_fields(f, HISTORY_FIELDS, ret);
 }
 
 /* ---- writing ---- */
@@ -341,6 +359,9 @@ static int format_record(const struct person_record *rec, struct out *o) {
                 r = memory_slot_format(&p->memory[i], line, sizeof line);
                 if (r < 0)
                         return r;
+                /* One set of rules: what would not read back is not written. */
+                if (memory_slot_parse(line, &(struct memory_slot) {}) < 0)
+                        return -ERANGE;
                 out_printf(o, "memory%u=%s\n", i + 1, line);
         }
         out_printf(o, "timer=%" PRIu32 "\nheat_pref=%" PRIu32 ",%" PRIu32 "\n", p->timer_min, p->heat_pref[0],
@@ -364,15 +385,20 @@ static int format_record(const struct person_record *rec, struct out *o) {
         for (size_t i = first; i < rec->n_history; i++) {
                 const struct history_entry *e = &rec->history[i];
                 char program[sizeof e->program], why[sizeof e->reason];
-                /* Bounded copies: the record's strings need not be terminated. */
-                snprintf(program, sizeof program, "%s", e->program);
-                snprintf(why, sizeof why, "%s", e->reason);
+                /* Bounded copies (the record's strings need not be terminated), made UTF-8
+                 * without control characters as the state store's history is. */
+                snprintf(program, sizeof program, "%.*s", (int) sizeof program - 1, e->program);
+                snprintf(why, sizeof why, "%.*s", (int) sizeof why - 1, e->reason);
+                text_sanitize(program);
+                text_sanitize(why);
                 if (text_escape(program, text, sizeof text) < 0 || text_escape(why, reason, sizeof reason) < 0)
                         return -ENOBUFS;
                 r = history_entry_format(e, ',', HISTORY_FIELDS, text, reason, line, sizeof line);
                 if (r < 0)
                         return r;
                 out_printf(o, "session=%s\n", line);
+                if (parse_session(line, &(struct history_entry) {}) < 0)
+                        return -ERANGE;
         }
         return o->error;
 }
@@ -498,13 +524,10 @@ static int parse_assessment(struct assessment *ret, char *v) {
 
 static int add_session(struct loader *l, char *v) {
         struct person_record *rec = l->rec;
-        char *f[HISTORY_FIELDS];
         struct history_entry e;
         int r;
 
-        if (split(v, ',', f, HISTORY_FIELDS) != HISTORY_FIELDS || text_unescape(f[1]) < 0 || text_unescape(f[7]) < 0)
-                return -EINVAL;
-        r = history_entry_parse_fields(f, HISTORY_FIELDS, &e);
+        r = parse_session(v, &e);
         if (r < 0)
                 return r;
         if (rec->n_history == HISTORY_MAX) {
@@ -626,10 +649,15 @@ static int parse_value(struct loader *l, enum key k, char *eq) {
         return -EINVAL;
 }
 
-static void record_defaults(struct person_record *rec, uint32_t id) {
+int person_record_init(struct person_record *rec, uint32_t id) {
         struct person *p = &rec->person;
 
+        if (id > PERSON_ID_MAX)
+                return -EINVAL;
         *rec = (struct person_record) {};
+        p->conditions = calloc(1, sizeof(char *));
+        if (!p->conditions)
+                return -ENOMEM;
         p->id = id;
         /* A name that could not be read: one the person can see and rename. */
         if (id == PERSON_GUEST_ID)
@@ -642,6 +670,7 @@ static void record_defaults(struct person_record *rec, uint32_t id) {
         for (size_t i = 0; i < _PAIN_AREA_MAX; i++)
                 p->assessment.pain[i] = PAIN_NOT_RATED;
         p->assessment.pain_now = PAIN_NOT_RATED;
+        return 0;
 }
 
 /* Every line of TEXT; returns the 1-based number of the first unreadable one (0: none) and
@@ -713,18 +742,13 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
                         log_warning("%s", err);
                 return r;
         }
-        record_defaults(&rec, id);
+        r = person_record_init(&rec, id);
+        if (r < 0)
+                return r;
         bad = parse_text(&l, text, len, &why);
         if (l.out_of_memory) {
                 person_record_done(&rec);
                 return -ENOMEM;
-        }
-        if (!rec.person.conditions) {
-                rec.person.conditions = calloc(1, sizeof(char *));
-                if (!rec.person.conditions) {
-                        person_record_done(&rec);
-                        return -ENOMEM;
-                }
         }
         if (!l.seen[KEY_CONDITIONS] || l.conditions_bad) {
                 /* Fail closed: nothing moves until the person declares them again. */

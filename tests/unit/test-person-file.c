@@ -326,6 +326,70 @@ static void test_bad_names_refused(void **state) {
         assert_null(read_at(f->fd, "4", NULL));
 }
 
+static void test_record_init(void **state) {
+        struct fixture *f = *state;
+        struct person_record r, back;
+        char *text;
+
+        assert_int_equal(person_record_init(&r, PERSON_ID_MAX + 1), -EINVAL);
+        assert_int_equal(person_record_init(&r, 0), 0);
+        assert_string_equal(r.person.name, "guest");
+        assert_int_equal(person_file_save(f->fd, &r), 0);
+        text = read_at(f->fd, "0", NULL);
+        assert_string_equal(text, "name=guest\nconditions=\nintensity_cap=5\nheat_cap=3\nshoulder=-1\n"
+                                  "shoulder_adjust=0\ntimer=0\nheat_pref=0,0\n");
+        free(text);
+        assert_int_equal(person_file_load(f->fd, 0, &back), 0);
+        assert_person_equal(&r, &back);
+        person_record_done(&r);
+        person_record_done(&back);
+        assert_int_equal(person_record_init(&r, 12), 0);
+        assert_string_equal(r.person.name, "person 12");
+        assert_int_equal(r.person.intensity_cap, 5);
+        assert_int_equal(r.person.heat_cap, 3);
+        assert_int_equal(r.person.shoulder_mm, -1);
+        assert_int_equal(r.person.assessment.pain_now, PAIN_NOT_RATED);
+        /* What the file cannot hold is refused, never written half. */
+        r.person.memory[0] = (struct memory_slot) { true, "a,b", 4, 3, 1, 3, 6, 3, 2, 0, 20 };
+        assert_int_equal(person_file_save(f->fd, &r), -EINVAL);
+        r.person.memory[0] = (struct memory_slot) { true, "ok", 6, 3, 1, 3, 6, 3, 2, 0, 20 };
+        assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
+        r.person.memory[0].used = false;
+        r.person.intensity_cap = 0;
+        assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
+        r.person.intensity_cap = 5;
+        r.person.timer_min = 15;
+        assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
+        r.person.timer_min = 0;
+        r.person.assessment.time_usec = 1;
+        r.person.assessment.pain[PAIN_FEET] = 11;
+        assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
+        r.person.assessment.time_usec = 0;
+        assert_null(read_at(f->fd, "12", NULL));
+        /* A history entry's texts are made storable rather than refused. */
+        r.history = calloc(1, sizeof *r.history);
+        assert_non_null(r.history);
+        r.n_history = 1;
+        r.history[0] = (struct history_entry) { .id = 5, .program = "tab\there\xff", .intensity = 3,
+                                                .pain_before = PAIN_NOT_RATED, .pain_after = PAIN_NOT_RATED,
+                                                .reason = "new\nline" };
+        for (size_t i = 0; i < HISTORY_AREAS; i++)
+                r.history[0].area_before[i] = r.history[0].area_after[i] = PAIN_NOT_RATED;
+        assert_int_equal(person_file_save(f->fd, &r), 0);
+        assert_int_equal(person_file_load(f->fd, 12, &back), 0);
+        assert_string_equal(back.history[0].program, "tab here?");
+        assert_string_equal(back.history[0].reason, "new line");
+        person_record_done(&back);
+        r.history[0].pain_after = 11;
+        assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
+        r.history[0].pain_after = 2;
+        r.history[0].intensity = 6;
+        assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
+        r.history[0].intensity = 3;
+        assert_int_equal(person_file_save(f->fd, &r), 0);
+        person_record_done(&r);
+}
+
 static void test_unreadable_conditions_round_trip(void **state) {
         struct fixture *f = *state;
         struct person_record r, back;
@@ -859,6 +923,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_round_trip_simple, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_round_trip_every_field, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_names_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_record_init, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_conditions_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_history_capped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
