@@ -311,10 +311,12 @@ static void _printf_(2, 3) out_printf(struct out *o, const char *fmt, ...) {
 }
 
 static int format_conditions(const struct person *p, char *buf, size_t size) {
-        size_t len = 0;
+        size_t len = 0, n = 0;
 
         buf[0] = 0;
         for (char **c = p->conditions; c && *c; c++) {
+                if (++n > CONDITIONS_N_MAX)
+                        return -ENOBUFS;
                 /* Only names the line can hold and the loader takes back. */
                 if (!**c || strspn(*c, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(*c) || !precaution_find(*c))
                         return -EINVAL;

@@ -352,6 +352,10 @@ static void test_record_init(void **state) {
         /* What the file cannot hold is refused, never written half. */
         r.person.memory[0] = (struct memory_slot) { true, "a,b", 4, 3, 1, 3, 6, 3, 2, 0, 20 };
         assert_int_equal(person_file_save(f->fd, &r), -EINVAL);
+        r.person.memory[0] = (struct memory_slot) { true, "bad\xff", 4, 3, 1, 3, 6, 3, 2, 0, 20 };
+        assert_int_equal(person_file_save(f->fd, &r), -EINVAL);
+        r.person.memory[0] = (struct memory_slot) { true, "tab\t", 4, 3, 1, 3, 6, 3, 2, 0, 20 };
+        assert_int_equal(person_file_save(f->fd, &r), -EINVAL);
         r.person.memory[0] = (struct memory_slot) { true, "ok", 6, 3, 1, 3, 6, 3, 2, 0, 20 };
         assert_int_equal(person_file_save(f->fd, &r), -ERANGE);
         r.person.memory[0].used = false;
