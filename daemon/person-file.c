@@ -839,12 +839,14 @@ int person_file_delete(int dir_fd, uint32_t id) {
         /* The health data first: once it is gone the person is. */
         if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT)
                 return -errno;
+        /* The person is gone now whatever is left of their programs (only the daemon's user
+         * can write there): a leftover is logged, not an error that would keep them. */
         r = remove_programs(dir_fd, programs);
         if (r < 0) {
                 dir_display(dir_fd, dir, sizeof dir);
                 log_warning_errno(r, "%s/%s: could not remove all of it: %m", dir, programs);
         }
-        return r;
+        return 0;
 }
 
 /* ---- next-id ---- */
