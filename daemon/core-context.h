@@ -20,7 +20,6 @@
 #include "macro.h"
 
 struct chair_changes;
-struct chair_driver;
 struct chair_hw;
 struct chair_settings;
 struct event_loop;

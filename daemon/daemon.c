@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +34,6 @@
 #include "scheduler.h"
 #include "session.h"
 #include "supervisor.h"
-
-void daemon_status(struct chair_daemon *d, const char *fmt, ...) {
-        char buf[256];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        log_debug("status: %s", buf);
-        sd_notifyf(false, "STATUS=%s", buf);
-}
 
 /* The core's status lines (the session's state) become sd_notify's. */
 static void on_core_status(void *userdata, const char *status) {
@@ -70,7 +58,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         log_info("Received SIGHUP, reloading programs.");
         chair_core_reload_profiles(d->core, NULL);
         sd_notify(false, "READY=1");
-        daemon_status(d, "%s, %zu programs", session_state_name(session_get_state(d->core->session)),
+        chair_core_status(d->core, "%s, %zu programs", session_state_name(session_get_state(d->core->session)),
                       program_library_count(d->core->library));
         return 0;
 }

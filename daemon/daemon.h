@@ -16,4 +16,3 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret);
 int daemon_run(struct chair_daemon *d);
 struct chair_daemon *daemon_free(struct chair_daemon *d);
 /* sd_notify STATUS= line; also logged at debug level. */
-void daemon_status(struct chair_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
