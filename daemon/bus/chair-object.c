@@ -302,6 +302,22 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/* One (ss) with the basic calls, as append_program: no signature parsed per entry. */
+static int append_precaution(sd_bus_message *reply, const char *name, const char *effect) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'r', "ss");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', effect);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -313,7 +329,7 @@ static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         for (size_t i = 0; names && names[i]; i++) {
-                r = sd_bus_message_append(reply, "(ss)", names[i], effects[i]);
+                r = append_precaution(reply, names[i], effects[i]);
                 if (r < 0)
                         return r;
         }
