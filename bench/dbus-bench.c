@@ -267,7 +267,7 @@ static size_t type_alignment(char t) {
                 return 1;
         case 'n': case 'q':
                 return 2;
-        case 'x': case 't': case 'd': case 'r': case 'e':
+        case 'x': case 't': case 'd': case 'r': case 'e': case '(': case '{':
                 return 8;
         default: /* b i u h s o a */
                 return 4;
