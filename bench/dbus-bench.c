@@ -58,6 +58,7 @@ struct bare {
         size_t n;
         uint64_t copy_ns[MAX_CALLS], copies[MAX_CALLS]; /* the server's CPU copying each reply */
         uint64_t clock_ns; /* what reading the thread's CPU clock twice costs, taken off each copy */
+        uint64_t read_ns[MAX_CALLS]; /* reading each payload through (the copy's other half) */
 };
 
 static uint64_t thread_cpu_ns(void) {
@@ -392,13 +393,6 @@ static int on_bare_call(sd_bus_message *m, void *userdata, sd_bus_error *error) 
 static void *bare_run(void *userdata) {
         struct bare *s = userdata;
 
-        s->clock_ns = UINT64_MAX;
-        for (unsigned i = 0; i < 1000; i++) {
-                uint64_t t0 = thread_cpu_ns(), t = thread_cpu_ns() - t0;
-                if (t < s->clock_ns)
-                        s->clock_ns = t;
-        }
-
         while (!atomic_load(&s->stop)) {
                 int r = sd_bus_process(s->bus, NULL);
                 if (r < 0)
@@ -444,7 +438,30 @@ static int add_baseline(struct bench *b) {
         r = measure_replies(b, s->payloads);
         if (r < 0)
                 return r;
-        r = sd_bus_open_system(&s->bus);
+        /* What reading each payload through costs: the copy less this is what appending it
+         * costs, as a server building the same reply pays. */
+        s->clock_ns = UINT64_MAX;
+        for (unsigned i = 0; i < 1000; i++) {
+                uint64_t t0 = thread_cpu_ns(), t = thread_cpu_ns() - t0;
+                if (t < s->clock_ns)
+                        s->clock_ns = t;
+        }
+        for (size_t k = 0; k < n; k++) {
+                uint64_t sum = 0;
+                unsigned i;
+                for (i = 0; i < 200 && r >= 0; i++) {
+                        uint64_t t0 = thread_cpu_ns(), t;
+                        size_t size;
+                        r = sd_bus_message_rewind(s->payloads[k], true);
+                        if (r >= 0)
+                                r = body_size(s->payloads[k], 0, &size);
+                        t = thread_cpu_ns() - t0;
+                        sum += t > s->clock_ns ? t - s->clock_ns : 0;
+                }
+                s->read_ns[k] = i ? sum / i : 0;
+        }
+        if (r >= 0)
+                r = sd_bus_open_system(&s->bus);
         if (r >= 0)
                 r = sd_bus_add_fallback(s->bus, &s->slot, BARE_PATH, on_bare_call, s);
         if (r >= 0)
@@ -587,35 +604,39 @@ int main(int argc, char **argv) {
         (b.calls[k].bare && b.bare->copies[b.calls[k].twin]                                          \
                  ? (double) b.bare->copy_ns[b.calls[k].twin] / (double) b.bare->copies[b.calls[k].twin] / 1e3 \
                  : 0.0)
+#define READ_US(k) (b.calls[k].bare ? (double) b.bare->read_ns[b.calls[k].twin] / 1e3 : 0.0)
         if (json) {
                 printf("{\"iterations\":%u,\"calls\":[", iterations);
                 for (size_t k = 0; k < b.n; k++)
                         printf("%s{\"call\":\"%s\",\"bare\":%s,\"body_bytes\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-                               "\"p50_ratio\":%.3f,\"p99_ratio\":%.3f,\"copy_us\":%.2f}",
+                               "\"p50_ratio\":%.3f,\"p99_ratio\":%.3f,\"copy_us\":%.2f,\"read_us\":%.2f}",
                                k ? "," : "", b.calls[k].label, b.calls[k].bare ? "true" : "false",
                                (unsigned long long) b.calls[k].reply_bytes, (double) p50[k] / 1e3, (double) p99[k] / 1e3,
                                (double) p50[k] / (double) p50[PING_OF(k)], (double) p99[k] / (double) p99[PING_OF(k)],
-                               COPY_US(k));
+                               COPY_US(k), READ_US(k));
                 printf("]}\n");
         } else {
                 printf("%u interleaved iterations of each call, microseconds; ratio to Peer.Ping%s\n", iterations,
                        baseline ? "; bare: the same reply from a bare sd-bus server, ratio to its Ping" : "");
                 printf("%-24s %7s %9s %9s %7s %7s", "call", "body", "p50", "p99", "p50 x", "p99 x");
-                printf(baseline ? " %9s %7s %7s %7s\n" : "\n", "bare p50", "bare x", "copy", "floor x");
+                printf(baseline ? " %9s %7s %7s %7s %7s %7s\n" : "\n", "bare p50", "bare x", "copy", "read", "floor x",
+                       "built x");
                 for (size_t k = 0; k < half; k++) {
                         printf("%-24s %7llu %9.1f %9.1f %7.2f %7.2f", b.calls[k].label,
                                (unsigned long long) b.calls[k].reply_bytes, (double) p50[k] / 1e3, (double) p99[k] / 1e3,
                                (double) p50[k] / (double) p50[0], (double) p99[k] / (double) p99[0]);
                         if (baseline) {
                                 size_t t = (size_t) b.calls[k].twin;
-                                /* The floor: the bare server's round trip without its copy of the reply. */
-                                printf(" %9.1f %7.2f %7.2f %7.2f", (double) p50[t] / 1e3,
-                                       (double) p50[t] / (double) p50[PING_OF(t)], COPY_US(t),
-                                       ((double) p50[t] / 1e3 - COPY_US(t)) / ((double) p50[PING_OF(t)] / 1e3));
+                                /* The floor: the bare server's round trip without its copy of the reply;
+                                 * built: without the copy's reading half, as if it appended the reply. */
+                                double ping = (double) p50[PING_OF(t)] / 1e3, bare = (double) p50[t] / 1e3;
+                                printf(" %9.1f %7.2f %7.2f %7.2f %7.2f %7.2f", bare, bare / ping, COPY_US(t), READ_US(t),
+                                       (bare - COPY_US(t)) / ping, (bare - READ_US(t)) / ping);
                         }
                         printf("\n");
                 }
         }
+#undef READ_US
 #undef COPY_US
 #undef PING_OF
         r = 0;

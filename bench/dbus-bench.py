@@ -98,17 +98,19 @@ def show(title, data):
     sized = "body_bytes" in calls[0]
     print(f"{title}: {data['iterations']} interleaved iterations of each call (µs; ratio to Peer.Ping)")
     if bare:
-        print("  bare: the same reply from a bare sd-bus server, ratio to its own Ping; floor: without "
-              "its copy of the reply (µs of CPU)")
+        print("  bare: the same reply from a bare sd-bus server, ratio to its own Ping; copy: its CPU µs copying the "
+              "reply, read: reading it through;\n  floor: bare less the copy (the bus alone); built: bare less the "
+              "reading (as if the server appended the reply)")
     head = f"  {'call':<24} " + (f"{'body':>6} " if sized else "") + f"{'p50':>9} {'p99':>9} {'p50 x':>7} {'p99 x':>7}"
-    print(head + (f" {'bare x':>7} {'copy':>6} {'floor x':>7}" if bare else ""))
+    print(head + (f" {'bare x':>7} {'copy':>6} {'read':>6} {'floor x':>7} {'built x':>7}" if bare else ""))
     for c in calls:
         line = f"  {c['call']:<24} " + (f"{c['body_bytes']:6d} " if sized else "")
         line += f"{c['p50_us']:9.1f} {c['p99_us']:9.1f} {c['p50_ratio']:7.2f} {c['p99_ratio']:7.2f}"
         if c["call"] in bare:
             b, ping = bare[c["call"]], bare["Peer.Ping"]
             floor = (b["p50_us"] - b["copy_us"]) / ping["p50_us"]
-            line += f" {b['p50_ratio']:7.2f} {b['copy_us']:6.1f} {floor:7.2f}"
+            built = (b["p50_us"] - b["read_us"]) / ping["p50_us"]
+            line += f" {b['p50_ratio']:7.2f} {b['copy_us']:6.1f} {b['read_us']:6.1f} {floor:7.2f} {built:7.2f}"
         print(line)
     worst = max(c["p50_ratio"] for c in calls)
     print(f"  worst p50 ratio {worst:.2f} (target 1.20): {'within' if worst <= 1.2 else 'OVER'} target\n")
