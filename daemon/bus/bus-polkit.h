@@ -6,8 +6,11 @@
  *
  * As systemd's bus-polkit: the first dispatch of a call asks polkitd and is interrupted (the
  * handler returns 1, nothing is replied); when polkitd answers, the very same message is
- * dispatched again and the check returns the answer kept for that message alone. Nothing is
- * kept across calls. The event loop never waits for polkitd.
+ * dispatched again and the check returns the answer kept for that message alone. polkitd's
+ * answers are never kept across calls. Two facts are: that polkitd is absent (the bus said its
+ * name has no owner and cannot be activated), until the bus says the name has an owner; and,
+ * while it is absent, each caller's credentials as the bus reports them (asked asynchronously
+ * once), until the bus says that unique name is gone. The event loop never waits for either.
  */
 #pragma once
 
@@ -21,6 +24,9 @@ struct bus_polkit;
  * with org.freedesktop.DBus.Error.LimitsExceeded, so no client can flood polkitd through us. */
 #define BUS_POLKIT_MAX_PENDING 64
 #define BUS_POLKIT_MAX_PENDING_PER_CALLER 8
+/* Callers whose credentials are kept while polkit is absent (each a match rule on the bus):
+ * past it the least recently used makes room. */
+#define BUS_POLKIT_MAX_CALLERS 128
 /* How long polkitd may take (an interactive check waits for a person typing a password). */
 #define BUS_POLKIT_TIMEOUT_USEC (25ULL * 1000000ULL)
 #define BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC (120ULL * 1000000ULL)

@@ -302,6 +302,22 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/* One (ss) with the basic calls, as append_program: no signature parsed per entry. */
+static int append_precaution(sd_bus_message *reply, const char *name, const char *effect) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'r', "ss");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(reply, 's', effect);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -313,7 +329,7 @@ static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         for (size_t i = 0; names && names[i]; i++) {
-                r = sd_bus_message_append(reply, "(ss)", names[i], effects[i]);
+                r = append_precaution(reply, names[i], effects[i]);
                 if (r < 0)
                         return r;
         }
@@ -393,11 +409,38 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 /* ---- properties ---- */
 
+/* A property's value as the change pass compares it with the one last announced: numbers (a
+ * scalar, a zone mask, levels or readings packed per zone) and a text (a string, a list joined
+ * by newlines), in the pass's buffer. Each is made by the expression its getter serialises. */
+struct property_value {
+        uint64_t n[2];
+        const char *text; /* NULL: the numbers say it all */
+        char *buf;
+        size_t size;
+};
+
+typedef int (*property_value_t)(struct chair_daemon *d, struct property_value *v);
+
+static inline void value_number(struct property_value *v, uint64_t n) {
+        v->n[0] = n;
+}
+
+static inline void value_text(struct property_value *v, const char *text) {
+        v->text = text ? text : "";
+}
+
+#define VALUE_OF(v, expr)                                                                                   \
+        _Generic((expr), const char *: value_text, char *: value_text, default: value_number)(v, expr)
+
 #define PROPERTY_GETTER(fname, sig, expr)                                                                   \
         static int fname(sd_bus *bus, const char *path, const char *interface, const char *property,      \
                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {                     \
                 struct chair_daemon *d = userdata;                                                          \
                 return sd_bus_message_append(reply, sig, expr);                                             \
+        }                                                                                                   \
+        _unused_ static int fname##_value(struct chair_daemon *d, struct property_value *v) {                   \
+                VALUE_OF(v, expr);                                                                          \
+                return 0;                                                                                   \
         }
 
 /* A string that may come from a file (a profile, the hardware map, a state file). */
@@ -407,6 +450,10 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
                 struct chair_daemon *d = userdata;                                                          \
                 char buf[3 * 256 + 1];                                                                      \
                 return sd_bus_message_append_basic(reply, 's', bus_utf8_safe(expr, buf, sizeof buf));       \
+        }                                                                                                   \
+        _unused_ static int fname##_value(struct chair_daemon *d, struct property_value *v) {                   \
+                value_text(v, expr);                                                                        \
+                return 0;                                                                                   \
         }
 
 PROPERTY_GETTER(property_state, "s", session_state_name(session_get_state(d->core->session)))
@@ -428,12 +475,15 @@ PROPERTY_GETTER(property_session_id, "t", session_id(d->core->session))
 PROPERTY_GETTER(property_child_lock, "b", chair_settings_child_lock(d->core->settings))
 PROPERTY_GETTER_TEXT(property_model, d->core->map.model)
 
-static int property_roller(sd_bus *bus, const char *path, const char *interface, const char *property,
-                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
+static int32_t roller_mm(struct chair_daemon *d) {
         int32_t enc = 0;
         chair_hw_read_input(d->core->hw, CHAIR_IN_ENCODER, &enc);
-        return sd_bus_message_append(reply, "i", enc / MAX(1, d->core->map.pulses_per_mm));
+        return enc / MAX(1, d->core->map.pulses_per_mm);
+}
+PROPERTY_GETTER(property_roller, "i", roller_mm(d))
+
+static const char *selected_program(struct chair_daemon *d, struct program_summary *ps) {
+        return panel_selected_program(d->core->panel, ps) >= 0 ? ps->id : "";
 }
 
 static int property_selected_program(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -441,34 +491,44 @@ static int property_selected_program(sd_bus *bus, const char *path, const char *
         struct chair_daemon *d = userdata;
         struct program_summary ps;
         char buf[3 * 80 + 1];
-        return sd_bus_message_append_basic(reply, 's', panel_selected_program(d->core->panel, &ps) >= 0 ?
-                                           bus_utf8_safe(ps.id, buf, sizeof buf) : "");
+        return sd_bus_message_append_basic(reply, 's', bus_utf8_safe(selected_program(d, &ps), buf, sizeof buf));
 }
 
+static int property_selected_program_value(struct chair_daemon *d, struct property_value *v) {
+        struct program_summary ps;
+        /* The summary's strings are the library's own, which outlive the pass. */
+        value_text(v, selected_program(d, &ps));
+        return 0;
+}
+
+/* The zones of a mask as one array, appended in one call. */
 static int append_zone_mask(sd_bus_message *reply, uint32_t mask) {
-        int r = sd_bus_message_open_container(reply, 'a', "s");
-        if (r < 0)
-                return r;
-        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
-                if (!(mask & (1u << z)))
-                        continue;
-                r = sd_bus_message_append(reply, "s", chair_air_zone_name(z));
-                if (r < 0)
-                        return r;
+        const char *names[_CHAIR_AIR_ZONE_MAX + 1];
+        size_t n = 0;
+
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (mask & (1u << z))
+                        names[n++] = chair_air_zone_name(z);
+        names[n] = NULL;
+        return sd_bus_message_append_strv(reply, (char **) names);
+}
+
+#define PROPERTY_ZONE_MASK(fname, expr)                                                                    \
+        static int fname(sd_bus *bus, const char *path, const char *interface, const char *property,      \
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {                     \
+                struct chair_daemon *d = userdata;                                                          \
+                return append_zone_mask(reply, expr);                                                       \
+        }                                                                                                   \
+        _unused_ static int fname##_value(struct chair_daemon *d, struct property_value *v) {                   \
+                value_number(v, expr);                                                                      \
+                return 0;                                                                                   \
         }
-        return sd_bus_message_close_container(reply);
-}
+PROPERTY_ZONE_MASK(property_air_zones, session_settings(d->core->session)->air_zones)
+PROPERTY_ZONE_MASK(property_active_air_zones, scheduler_active_air_zones(d->core->scheduler))
 
-static int property_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        return append_zone_mask(reply, session_settings(d->core->session)->air_zones);
-}
-
-static int property_active_air_zones(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        struct chair_daemon *d = userdata;
-        return append_zone_mask(reply, scheduler_active_air_zones(d->core->scheduler));
+static uint32_t heat_level(struct chair_daemon *d, unsigned z) {
+        int32_t level = session_active(d->core->session) ? scheduler_heat_level(d->core->scheduler, z) : 0;
+        return level ? (uint32_t) level : session_settings(d->core->session)->heat[z];
 }
 
 static int property_heat_levels(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -478,14 +538,22 @@ static int property_heat_levels(sd_bus *bus, const char *path, const char *inter
         if (r < 0)
                 return r;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
-                int32_t level = session_active(d->core->session) ? scheduler_heat_level(d->core->scheduler, z) : 0;
-                if (!level)
-                        level = (int32_t) session_settings(d->core->session)->heat[z];
-                r = sd_bus_message_append(reply, "{su}", chair_heat_zone_name(z), (uint32_t) level);
+                r = sd_bus_message_append(reply, "{su}", chair_heat_zone_name(z), heat_level(d, z));
                 if (r < 0)
                         return r;
         }
         return sd_bus_message_close_container(reply);
+}
+
+static int property_heat_levels_value(struct chair_daemon *d, struct property_value *v) {
+        _Static_assert(_CHAIR_HEAT_ZONE_MAX <= 4, "a heat zone's level in 16 bits of one number");
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                uint32_t level = heat_level(d, z);
+                if (level > 0xffffu)
+                        return -ERANGE;
+                v->n[0] |= (uint64_t) level << (16 * z);
+        }
+        return 0;
 }
 
 static int property_temperatures(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -505,10 +573,39 @@ static int property_temperatures(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_close_container(reply);
 }
 
+/* Each zone's reading in 32 bits of n[0], which zones have one in n[1]. */
+static int property_temperatures_value(struct chair_daemon *d, struct property_value *v) {
+        _Static_assert(_CHAIR_HEAT_ZONE_MAX <= 2, "a zone's reading in 32 bits of one number");
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                int32_t t;
+                if (chair_hw_read_input(d->core->hw, chair_heat_zone_sensor(z), &t) < 0)
+                        continue;
+                v->n[0] |= (uint64_t) (uint32_t) t << (32 * z);
+                v->n[1] |= 1u << z;
+        }
+        return 0;
+}
+
 static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         return bus_append_strv_safe(reply, chair_settings_precautions(d->core->settings));
+}
+
+/* The conditions joined by newlines (no condition name holds one), in the pass's buffer. */
+static int property_precautions_value(struct chair_daemon *d, struct property_value *v) {
+        const char *const *list = chair_settings_precautions(d->core->settings);
+        size_t used = 0;
+
+        v->buf[0] = '\0';
+        for (size_t i = 0; list && list[i]; i++) {
+                int n = snprintf(v->buf + used, v->size - used, "%s\n", list[i]);
+                if (n < 0 || (size_t) n >= v->size - used)
+                        return -ENOBUFS;
+                used += (size_t) n;
+        }
+        value_text(v, v->buf);
+        return 0;
 }
 
 /* Every member is open to every caller (SD_BUS_VTABLE_UNPRIVILEGED): companion apps run as
@@ -585,48 +682,58 @@ static const sd_bus_vtable chair_vtable[] = {
 
 /* ---- the change channel to PropertiesChanged and signals ---- */
 
-/* The one table from the core's change marks to the properties they announce. */
+/* The one table from the core's change marks to the properties they announce, and how the
+ * change pass reads each property's value (a row without one is compared by its getter's
+ * serialisation, slower). */
 static const struct {
         const char *name;
         uint32_t changes;
+        property_value_t value;
 } property_changes[] = {
-        { "State", CHAIR_CHANGE_STATE },
-        { "Program", CHAIR_CHANGE_STATE },
-        { "Step", CHAIR_CHANGE_STEP },
-        { "Technique", CHAIR_CHANGE_STEP },
-        { "Remaining", CHAIR_CHANGE_STATE | CHAIR_CHANGE_REMAINING | CHAIR_CHANGE_TIMER },
-        { "Duration", CHAIR_CHANGE_STATE | CHAIR_CHANGE_TIMER },
-        { "Intensity", CHAIR_CHANGE_INTENSITY },
-        { "Speed", CHAIR_CHANGE_SPEED },
-        { "Depth", CHAIR_CHANGE_DEPTH },
-        { "Width", CHAIR_CHANGE_WIDTH },
-        { "AirZones", CHAIR_CHANGE_AIR },
-        { "AirIntensity", CHAIR_CHANGE_AIR },
-        { "ActiveAirZones", CHAIR_CHANGE_ACTIVE_AIR },
-        { "HeatLevels", CHAIR_CHANGE_HEAT },
-        { "Temperatures", CHAIR_CHANGE_TEMPERATURES },
-        { "Timer", CHAIR_CHANGE_TIMER },
-        { "ShoulderPosition", CHAIR_CHANGE_SHOULDER },
-        { "RollerPosition", CHAIR_CHANGE_ROLLER },
-        { "Precautions", CHAIR_CHANGE_PRECAUTIONS },
-        { "Fault", CHAIR_CHANGE_FAULT },
-        { "FaultMessage", CHAIR_CHANGE_FAULT },
-        { "SessionId", CHAIR_CHANGE_SESSION_ID },
-        { "ChildLock", CHAIR_CHANGE_CHILD_LOCK },
-        { "SelectedProgram", CHAIR_CHANGE_SELECTED_PROGRAM },
+        { "State", CHAIR_CHANGE_STATE, property_state_value },
+        { "Program", CHAIR_CHANGE_STATE, property_program_value },
+        { "Step", CHAIR_CHANGE_STEP, property_step_value },
+        { "Technique", CHAIR_CHANGE_STEP, property_technique_value },
+        { "Remaining", CHAIR_CHANGE_STATE | CHAIR_CHANGE_REMAINING | CHAIR_CHANGE_TIMER, property_remaining_value },
+        { "Duration", CHAIR_CHANGE_STATE | CHAIR_CHANGE_TIMER, property_duration_value },
+        { "Intensity", CHAIR_CHANGE_INTENSITY, property_intensity_value },
+        { "Speed", CHAIR_CHANGE_SPEED, property_speed_value },
+        { "Depth", CHAIR_CHANGE_DEPTH, property_depth_value },
+        { "Width", CHAIR_CHANGE_WIDTH, property_width_value },
+        { "AirZones", CHAIR_CHANGE_AIR, property_air_zones_value },
+        { "AirIntensity", CHAIR_CHANGE_AIR, property_air_intensity_value },
+        { "ActiveAirZones", CHAIR_CHANGE_ACTIVE_AIR, property_active_air_zones_value },
+        { "HeatLevels", CHAIR_CHANGE_HEAT, property_heat_levels_value },
+        { "Temperatures", CHAIR_CHANGE_TEMPERATURES, property_temperatures_value },
+        { "Timer", CHAIR_CHANGE_TIMER, property_timer_value },
+        { "ShoulderPosition", CHAIR_CHANGE_SHOULDER, property_shoulder_value },
+        { "RollerPosition", CHAIR_CHANGE_ROLLER, property_roller_value },
+        { "Precautions", CHAIR_CHANGE_PRECAUTIONS, property_precautions_value },
+        { "Fault", CHAIR_CHANGE_FAULT, property_fault_value },
+        { "FaultMessage", CHAIR_CHANGE_FAULT, property_fault_message_value },
+        { "SessionId", CHAIR_CHANGE_SESSION_ID, property_session_id_value },
+        { "ChildLock", CHAIR_CHANGE_CHILD_LOCK, property_child_lock_value },
+        { "SelectedProgram", CHAIR_CHANGE_SELECTED_PROGRAM, property_selected_program_value },
 };
 
 #define N_PROPERTY_CHANGES ARRAY_SIZE(property_changes)
+#define PROPERTY_TEXT_MAX 4096 /* a list's text past it is announced on every mark */
 
-/* What each property was when last announced, as a hash of its value: a mark whose value did
- * not change announces nothing. */
+/* What each property was when last announced: a mark whose value did not change announces
+ * nothing. */
 struct chair_object_cache {
         sd_bus_property_get_t get[N_PROPERTY_CHANGES];
-        uint64_t sent[N_PROPERTY_CHANGES];
+        uint64_t sent[N_PROPERTY_CHANGES][2];
+        char *sent_text[N_PROPERTY_CHANGES];
         bool valid[N_PROPERTY_CHANGES];
+        char buf[PROPERTY_TEXT_MAX];
 };
 
 void chair_object_cache_free(struct chair_object_cache *c) {
+        if (!c)
+                return;
+        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++)
+                free(c->sent_text[i]);
         free(c);
 }
 
@@ -637,8 +744,7 @@ static uint64_t fnv1a(const char *p, size_t n) {
         return h;
 }
 
-/* The property's value now, hashed from the getter's own serialisation, so the comparison
- * cannot drift from what a Get returns. */
+/* A property without a value function: hashed from the getter's own serialisation. */
 static int property_hash(struct chair_daemon *d, unsigned i, uint64_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -670,28 +776,47 @@ static int property_hash(struct chair_daemon *d, unsigned i, uint64_t *ret) {
         return 0;
 }
 
+/* 1: property i's value differs from the one last announced (and is kept as announced now),
+ * 0: the same. A value that cannot be read is announced: a spurious signal, never a lost one. */
+static int property_changed(struct chair_daemon *d, unsigned i) {
+        struct chair_object_cache *c = d->bus->cache;
+        struct property_value v = { .buf = c->buf, .size = sizeof c->buf };
+        char *text = NULL;
+        int r;
+
+        if (property_changes[i].value)
+                r = property_changes[i].value(d, &v);
+        else
+                r = property_hash(d, i, &v.n[0]);
+        if (r < 0) {
+                c->valid[i] = false;
+                return 1;
+        }
+        if (c->valid[i] && c->sent[i][0] == v.n[0] && c->sent[i][1] == v.n[1] &&
+            (v.text ? c->sent_text[i] && strcmp(c->sent_text[i], v.text) == 0 : !c->sent_text[i]))
+                return 0;
+        if (v.text && !(text = strdup(v.text))) {
+                c->valid[i] = false;
+                return 1;
+        }
+        free(c->sent_text[i]);
+        c->sent_text[i] = text;
+        c->sent[i][0] = v.n[0];
+        c->sent[i][1] = v.n[1];
+        c->valid[i] = true;
+        return 1;
+}
+
 static void on_changes(uint32_t changed, void *userdata) {
         struct chair_daemon *d = userdata;
-        struct chair_object_cache *c = d->bus->cache;
         const char *names[N_PROPERTY_CHANGES + 1];
         unsigned n = 0;
 
         if (changed & CHAIR_CHANGE_STATE)
                 chair_object_session_active(d);
-        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++) {
-                uint64_t h;
-                if (!(changed & property_changes[i].changes))
-                        continue;
-                /* A value that cannot be hashed is announced: a spurious signal, never a lost one. */
-                if (property_hash(d, i, &h) >= 0) {
-                        if (c->valid[i] && c->sent[i] == h)
-                                continue;
-                        c->sent[i] = h;
-                        c->valid[i] = true;
-                } else
-                        c->valid[i] = false;
-                names[n++] = property_changes[i].name;
-        }
+        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++)
+                if ((changed & property_changes[i].changes) && property_changed(d, i))
+                        names[n++] = property_changes[i].name;
         names[n] = NULL;
         if (n > 0)
                 (void) sd_bus_emit_properties_changed_strv(d->bus->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE,

@@ -2,7 +2,8 @@
 private bus: a python-dbus service owning org.freedesktop.PolicyKit1 that records what it is
 asked and answers yes, no, challenge or not yet, per action. The subject is the caller's bus
 name; each guarded member asks its own action of systemd/org.massagechair.Chair1.policy; a slow
-polkit stalls nobody else; a crashed or absent one leaves the group check; floods are bounded.
+polkit stalls nobody else; a crashed or absent one leaves the group check (an absent one kept until
+its name has an owner, each caller's credentials until its name goes); floods are bounded.
 Where polkitd is installed, the real one too, on the private bus (test_real_polkitd); under
 systemd with the system bus, tests/vm/systemd."""
 import json
@@ -294,6 +295,60 @@ def test_absent_polkit_leaves_the_group_check(daemon, bus, workdir):
     r = nobody_busctl(bus, workdir, INTERFACE, "ListPrograms")
     assert r.returncode == 0, r.stderr
 
+
+
+def test_polkit_appearing_is_asked(daemon, bus, workdir, polkit):
+    # Absent: the bus says so and the daemon keeps that, until polkit's name has an owner.
+    assert not bus.name_has_owner(POLKIT_NAME)
+    for _ in range(2):
+        r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+        assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    # polkit starts after the daemon: asked at once, and its yes lets nobody in.
+    fake = polkit({"default": "yes"})
+    r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+    assert r.returncode == 0, r.stderr
+    assert [q["action"] for q in fake.requests()] == ["org.massagechair.Chair1.read-health"]
+    # Its answers are still asked per call.
+    fake.set({"default": "no"})
+    bus.busctl("call", BUS_NAME, OBJECT_PATH, SERVICE_INTERFACE, "ClearFault", check=False)
+    assert len(fake.requests()) == 2
+    # Gone again: the group decides again.
+    fake.stop()
+    chairtest.wait_for(lambda: not bus.name_has_owner(POLKIT_NAME), 10, "the fake polkit's name to go")
+    r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+    assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    bus.busctl("call", BUS_NAME, OBJECT_PATH, INTERFACE, "GetHistory", "u", "5")
+
+
+def test_credentials_kept_per_caller_until_it_goes(start_daemon, bus, workdir):
+    """Without polkit, a caller's credentials are asked of the bus once and dropped when its
+    unique name goes; the daemon's debug log (--verbose) says each."""
+    daemon = start_daemon(args=("--simulate", "--verbose"))
+    asked = "polkit absent: asking the bus for the credentials of "
+    dropped = "polkit absent: {} disconnected, its credentials dropped."
+
+    def log_count(line):
+        return daemon.output().count(line)
+
+    root = connect(bus)
+    me = root.get_unique_name()
+    obj = root.get_object(BUS_NAME, OBJECT_PATH, introspect=False)
+    for _ in range(3):
+        obj.GetHistory(dbus.UInt32(5), dbus_interface=INTERFACE)
+        obj.Get(SERVICE_INTERFACE, "SchedulerStats", dbus_interface=dbus.PROPERTIES_IFACE)
+    assert log_count(asked + me + ".") == 1, daemon.output()
+    assert log_count(dropped.format(me)) == 0
+    root.close()
+    chairtest.wait_for(lambda: log_count(dropped.format(me)) == 1, 10 * chairtest.SLOWDOWN,
+                       "the closed caller's credentials dropped")
+    # Another caller, other credentials, never the kept ones: nobody is refused, asked anew.
+    before = daemon.output().count(asked)
+    r = nobody_busctl(bus, workdir, INTERFACE, "GetHistory", "u", "5")
+    assert r.returncode != 0 and "ccess denied" in r.stderr, r.stderr
+    assert daemon.output().count(asked) == before + 1
+    # busctl has gone too: its entry with it, so the daemon keeps none.
+    chairtest.wait_for(lambda: daemon.output().count("disconnected, its credentials dropped.") == 2,
+                       10 * chairtest.SLOWDOWN, "busctl's credentials dropped")
 
 def test_crashed_polkit_leaves_the_group_check(daemon, bus, workdir, polkit):
     fake = polkit({"default": "hang"})
