@@ -484,6 +484,11 @@ int people_select(struct people *p, uint32_t id, struct chair_error *error) {
 int people_select_next(struct people *p, struct chair_error *error) {
         size_t i = 0;
 
+        /* Refused while a session is under way even with nobody else to go to: the key does
+         * the same whoever is there. */
+        if (!switch_allowed(p))
+                return chair_error_set(error, CHAIR_REASON_BUSY,
+                                       "A session is under way: the person can change once it has ended");
         find(p, p->active, &i);
         return people_select(p, p->records[(i + 1) % p->n_records]->person.id, error);
 }
