@@ -21,7 +21,7 @@
 #include "strv.h"
 #include "untrusted-file.h"
 
-#define CONDITIONS_MAX 64         /* more than the table holds: a list this long is not a person's */
+#define CONDITIONS_MAX 32         /* more than the table holds: a list this long is not a person's */
 #define SHOULDER_MM_MAX 2000
 #define SHOULDER_ADJUST_MAX 5
 

@@ -476,6 +476,20 @@ static void test_persistence(void **state) {
         assert_int_equal(settings(h)->timer_min, 10);
         select_person(h, PERSON_GUEST_ID);
         assert_int_equal(settings(h)->timer_min, chair_settings_default_timer(core(h)->settings));
+        /* Their own timer set while they sit: the next session's; the running one keeps its. */
+        select_person(h, ann);
+        assert_int_equal(people_set_timer(ppl(h), ann, 20, &e), 0);
+        run(h, 10);
+        assert_int_equal(settings(h)->timer_min, 20);
+        assert_int_equal(session_start(core(h)->session, "swedish",
+                                       &(struct session_options) { .duration_s = 1200, .scan = 0 }, &e), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_RUNNING, 60 * 1000), 0);
+        assert_int_equal(session_duration_s(core(h)->session), 1200);
+        assert_int_equal(people_set_timer(ppl(h), ann, 10, &e), 0);
+        run(h, 10);
+        assert_int_equal(session_duration_s(core(h)->session), 1200);
+        stop_and_settle(h);
+        select_person(h, PERSON_GUEST_ID);
         id = create(h, "Cleo");
         assert_int_equal(id, bob + 1);
 }
