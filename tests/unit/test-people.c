@@ -786,7 +786,13 @@ static void test_conditions_per_person(void **state) {
         assert_string_equal(chair_settings_precautions(core(h)->settings)[0], "fever");
         assert_refused(session_start(core(h)->session, "gentle", &(struct session_options) { .scan = 0 }, &e), &e,
                        CHAIR_REASON_PRECAUTION);
-        assert_int_equal(chair_settings_set_precautions(core(h)->settings, strv("no-such", NULL)), -EINVAL);
+        {
+                /* Refused: nothing changes and the list stays the caller's. */
+                char **bad = strv("no-such", NULL);
+                assert_int_equal(chair_settings_set_precautions(core(h)->settings, bad), -EINVAL);
+                assert_string_equal(chair_settings_precautions(core(h)->settings)[0], "fever");
+                strv_free(bad);
+        }
         select_person(h, PERSON_GUEST_ID);
         assert_null(chair_settings_precautions(core(h)->settings)[0]);
         start(h, "gentle", 3, false);
