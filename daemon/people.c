@@ -95,13 +95,26 @@ static void tell_active(struct people *p) {
                 p->active_fn(p->active_userdata);
 }
 
+/* The one way a record reaches its file. The guest's body scan stays in memory, as the one
+ * person's did before there were people: the guest is whoever sits down, and the next one after
+ * a restart is scanned afresh. */
+static int write_record(struct people *p, const struct person_record *r) {
+        struct person_record tmp = *r;
+
+        if (tmp.person.id == PERSON_GUEST_ID) {
+                tmp.person.shoulder_mm = -1;
+                tmp.person.shoulder_adjust = 0;
+        }
+        return person_file_save(p->dir_fd, &tmp);
+}
+
 /* Writes R with PERSON in place of its settings (history as it is): the record in memory
  * takes PERSON only when the write succeeded. */
 static int save_as(struct people *p, struct person_record *r, const struct person *person) {
         struct person_record tmp = { .person = *person, .history = r->history, .n_history = r->n_history };
         int k;
 
-        k = person_file_save(p->dir_fd, &tmp);
+        k = write_record(p, &tmp);
         if (k < 0)
                 return log_warning_errno(k, "%s/people/%u: could not store %s's settings: %m", p->state_dir,
                                          person->id, person->name);
@@ -228,8 +241,11 @@ static int load_all(struct people *p, struct state_store *store) {
                         continue;
                 }
                 rec->person.id = ids[i];
-                if (ids[i] == PERSON_GUEST_ID)
+                if (ids[i] == PERSON_GUEST_ID) {
                         snprintf(rec->person.name, sizeof rec->person.name, "guest");
+                        rec->person.shoulder_mm = -1;  /* see write_record() */
+                        rec->person.shoulder_adjust = 0;
+                }
                 if (p->n_records == ARRAY_SIZE(p->records)) {
                         log_warning("%s/people/%u: left alone (more than %u profiles).", p->state_dir, ids[i],
                                     PEOPLE_MAX);
@@ -252,7 +268,7 @@ static int load_all(struct people *p, struct state_store *store) {
                         if (r < 0)
                                 return r;
                 }
-                r = person_file_save(p->dir_fd, guest);
+                r = write_record(p, guest);
                 if (r < 0)
                         return log_error_errno(r, "%s/people/0: could not write the guest's file: %m", p->state_dir);
         }
@@ -374,7 +390,7 @@ int people_create(struct people *p, const char *name, uint32_t *ret_id, struct c
          * never given out again. */
         k = person_file_save_next_id(p->dir_fd, p->next_id + 1);
         if (k >= 0)
-                k = person_file_save(p->dir_fd, r);
+                k = write_record(p, r);
         if (k < 0) {
                 record_free(r);
                 return chair_error_set_errno(error, k, "Could not store the new person: %m");
@@ -609,9 +625,13 @@ int people_set_scan(struct people *p, uint32_t id, int32_t shoulder_mm, int32_t 
         np = r->person;
         np.shoulder_mm = shoulder_mm;
         np.shoulder_adjust = adjust;
-        k = save_as(p, r, &np);
-        if (k < 0)
-                return k;
+        if (id == PERSON_GUEST_ID)
+                r->person = np;   /* nothing of it is stored (write_record) */
+        else {
+                k = save_as(p, r, &np);
+                if (k < 0)
+                        return k;
+        }
         mark_dirty(p, id);
         if (id == p->active)
                 chair_changes_mark(p->changes, CHAIR_CHANGE_SHOULDER);
@@ -706,7 +726,7 @@ int people_append_history(struct people *p, uint32_t id, const struct history_en
         /* The assessment it carries is used once. */
         if (e->assessed)
                 tmp.person.assessment_used_by = e->id;
-        k = person_file_save(p->dir_fd, &tmp);
+        k = write_record(p, &tmp);
         if (k < 0)
                 return log_warning_errno(k, "%s/people/%u: could not record session %llu: %m", p->state_dir, id,
                                          (unsigned long long) e->id);
@@ -749,7 +769,7 @@ int people_rate_session(struct people *p, uint32_t id, uint64_t session_id, uint
         for (size_t a = 0; area_after && a < _PAIN_AREA_MAX; a++)
                 if (area_after[a] != PAIN_NOT_RATED)
                         r->history[i].area_after[a] = area_after[a];
-        k = person_file_save(p->dir_fd, r);
+        k = write_record(p, r);
         if (k < 0) {
                 r->history[i] = old;
                 return chair_error_set_errno(error, k, "Could not store the rating: %m");

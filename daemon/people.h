@@ -72,6 +72,8 @@ int people_set_conditions(struct people *p, uint32_t id, char **list, struct cha
 int people_set_caps(struct people *p, uint32_t id, uint32_t intensity_cap, uint32_t heat_cap, struct chair_error *error);
 int people_set_timer(struct people *p, uint32_t id, uint32_t minutes, struct chair_error *error);
 int people_set_heat_pref(struct people *p, uint32_t id, const uint32_t levels[static 2], struct chair_error *error);
+/* The guest's scan is kept in memory only (the next guest after a restart is scanned afresh,
+ * as the one person of earlier versions was); everyone else's is stored. */
 int people_set_scan(struct people *p, uint32_t id, int32_t shoulder_mm, int32_t adjust);
 int people_save_memory(struct people *p, uint32_t id, unsigned slot, const struct memory_slot *m);
 /* Records an assessment (pain per area 0-10 or PAIN_NOT_RATED, at least one area or pain_now);
