@@ -267,6 +267,12 @@ static int load_all(struct people *p, struct state_store *store) {
                         r = migrate_into_guest(p, store, guest);
                         if (r < 0)
                                 return r;
+                } else {
+                        /* The guest's file was there once (refused as damaged, or removed): what
+                         * they declared is unknown, so nothing moves until it is declared again. */
+                        log_warning("%s/people/0: the guest's file is missing or was refused; sessions are refused "
+                                    "until the guest's conditions are declared again.", p->state_dir);
+                        guest->person.conditions_unreadable = true;
                 }
                 r = write_record(p, guest);
                 if (r < 0)

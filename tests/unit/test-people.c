@@ -559,6 +559,29 @@ static void test_isolation(void **state) {
         assert_non_null(people_get(ppl(h), bob));
 }
 
+/* The guest's file refused whole (a link, say) or gone: the guest fails closed. */
+static void test_guest_file_lost_fails_closed(void **state) {
+        struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct vt_harness *h = boot(f);
+        char path[160];
+
+        h = f->h = vt_harness_free(f->h);
+        snprintf(path, sizeof path, "%s/people/0", f->dir);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(symlink("/etc/hostname", path), 0);
+        h = boot(f);
+        assert_true(people_active(ppl(h))->conditions_unreadable);
+        assert_refused(session_start(core(h)->session, "gentle", &(struct session_options) { .scan = 0 }, &e), &e,
+                       CHAIR_REASON_PRECAUTION);
+        assert_int_equal(chair_settings_set_precautions(core(h)->settings, strv(NULL, NULL)), 0);
+        start(h, "gentle", 3, false);
+        stop_and_settle(h);
+        /* Declared again, it is kept as anyone's. */
+        h = boot(f);
+        assert_false(people_active(ppl(h))->conditions_unreadable);
+}
+
 /* ---- the migration of the single-person files ---- */
 
 static void test_migration(void **state) {
@@ -815,6 +838,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_own_scan_memory_history, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_guest_file_lost_fails_closed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration_fails_closed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_intensity_cap_every_path, setup, teardown),
