@@ -762,6 +762,14 @@ static void test_heat_cap_every_path(void **state) {
         assert_refused(session_set_heat(core(h)->session, CHAIR_HEAT_CALVES, 2, &e), &e, CHAIR_REASON_PRECAUTION);
         assert_message_has(&e, "your heat cap (1)");
         assert_int_equal(session_set_heat(core(h)->session, CHAIR_HEAT_CALVES, 1, &e), 0);
+        /* The panel's heat key: at the cap it goes round to off, never past it. */
+        tap(h, CHAIR_KEY_HEAT);
+        assert_int_equal(settings(h)->heat[CHAIR_HEAT_LUMBAR], 0);
+        assert_int_equal(settings(h)->heat[CHAIR_HEAT_CALVES], 0);
+        tap(h, CHAIR_KEY_HEAT);
+        assert_int_equal(settings(h)->heat[CHAIR_HEAT_LUMBAR], 1);
+        tap(h, CHAIR_KEY_HEAT);
+        assert_int_equal(settings(h)->heat[CHAIR_HEAT_LUMBAR], 0);
         stop_and_settle(h);
         vt_harness_set_observer(h, NULL, NULL);
 
