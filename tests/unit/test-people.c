@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "changes.h"
 #include "chair-hw.h"
 #include "output-test.h"
 #include "panel.h"
@@ -302,6 +303,60 @@ static void test_life_cycle(void **state) {
         chair_settings_set_child_lock(core(h)->settings, true, "from the test");
         tap(h, CHAIR_KEY_PERSON);
         assert_int_equal(people_active(ppl(h))->id, PERSON_GUEST_ID);
+}
+
+/* ---- the change bits ---- */
+
+static void collect(uint32_t changed, void *userdata) {
+        *(uint32_t *) userdata |= changed;
+}
+
+static void test_change_bits(void **state) {
+        struct vt_harness *h = boot(*state);
+        struct chair_error e = CHAIR_ERROR_NULL;
+        uint32_t bits = 0, ann, ids[PEOPLE_MAX + 1];
+
+        assert_int_equal(chair_changes_subscribe(core(h)->changes, collect, &bits), 0);
+        ann = create(h, "Ann");
+        run(h, 10);
+        assert_true(bits & CHAIR_CHANGE_PEOPLE);
+        assert_false(bits & CHAIR_CHANGE_ACTIVE_PERSON);
+        /* Another person's caps: theirs only, nothing of the active one's. */
+        bits = 0;
+        (void) people_take_dirty(ppl(h), ids);
+        caps(h, ann, 3, 2);
+        assert_true(bits & CHAIR_CHANGE_PERSON);
+        assert_false(bits & CHAIR_CHANGE_PRECAUTIONS);
+        assert_int_equal(people_take_dirty(ppl(h), ids), 1);
+        assert_int_equal(ids[0], ann);
+        assert_int_equal(people_take_dirty(ppl(h), ids), 0);
+        /* Selecting: the active person, both people's objects, the limits and the timer. */
+        bits = 0;
+        select_person(h, ann);
+        assert_true(bits & CHAIR_CHANGE_ACTIVE_PERSON);
+        assert_true(bits & CHAIR_CHANGE_PERSON);
+        assert_true(bits & CHAIR_CHANGE_PRECAUTIONS);
+        assert_true(bits & CHAIR_CHANGE_TIMER);
+        /* The active person's caps: the limits too. */
+        bits = 0;
+        caps(h, ann, 4, 2);
+        assert_true(bits & CHAIR_CHANGE_PRECAUTIONS);
+        /* A rename: the list of people and the person. */
+        bits = 0;
+        assert_int_equal(people_rename(ppl(h), ann, "Anne", &e), 0);
+        run(h, 10);
+        assert_true(bits & CHAIR_CHANGE_PEOPLE);
+        assert_true(bits & CHAIR_CHANGE_PERSON);
+        /* Deleting the active person leaves the guest active. */
+        bits = 0;
+        assert_int_equal(people_delete(ppl(h), ann, "Anne", &e), 0);
+        run(h, 10);
+        assert_true(bits & CHAIR_CHANGE_PEOPLE);
+        assert_true(bits & CHAIR_CHANGE_ACTIVE_PERSON);
+        assert_int_equal(people_take_dirty(ppl(h), ids), 1);
+        assert_int_equal(ids[0], PERSON_GUEST_ID);   /* the deleted one is not listed */
+        /* No unsubscribe: the core goes before BITS does. */
+        ((struct fixture *) *state)->h = vt_harness_free(h);
 }
 
 /* ---- switching during a session ---- */
@@ -842,6 +897,7 @@ static void test_conditions_per_person(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_change_bits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_switch_refused_during_session, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_own_scan_memory_history, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
