@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "people.h"
+#include "person.h"
 #include "state-store.h"
 
 #define PERSON_FILE_MAX (1024u * 1024u)

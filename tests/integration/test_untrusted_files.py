@@ -87,13 +87,16 @@ def test_fifo_and_device_link_in_the_state_dir(bus, workdir, start_daemon):
     name, msg = d.error_of("Start", "demo", "@a{sv} {}")
     assert name == "org.massagechair.Chair1.Error.PrecautionConflict" and "re-declare" in msg
     d.call("SetPrecautions", "as", 0)
-    # During a session: a FIFO planted as the history file is replaced, never opened.
+    # During a session: a FIFO planted as the file the history goes to (the person's, the
+    # guest's here: people/0) is replaced, never opened.
     start(d, duration=60)
     wait_state(d, "running")
-    os.mkfifo(os.path.join(state, "history"))
+    guest = os.path.join(state, "people", "0")
+    os.unlink(guest)
+    os.mkfifo(guest)
     d.call("Stop")
     chairtest.wait_for(lambda: len(d.call("GetHistory", "u", 5)[0]) == 1, 20, "the session in the history")
-    assert os.path.isfile(os.path.join(state, "history")) and not os.path.islink(os.path.join(state, "history"))
+    assert os.path.isfile(guest) and not os.path.islink(guest)
 
 
 def test_invalid_utf8_in_state_files(bus, workdir, start_daemon):
