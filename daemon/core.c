@@ -100,6 +100,15 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
                 (void) session_set_timer(c->session, chair_settings_default_timer(c->settings), NULL);
 }
 
+/* The supervisor's heat dose limit follows the active person (their conditions and heat cap). */
+static void on_active_person(void *userdata) {
+        struct chair_core *c = userdata;
+        struct heat_dose_limit limit;
+
+        heat_dose_limit_for_person(people_active(c->people), &limit);
+        supervisor_set_heat_dose_limit(c->supervisor, &limit);
+}
+
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
         return chair_hw_stage_output(userdata, out, value);
 }
@@ -276,6 +285,8 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         session_set_fault_sink(c->session, on_session_fault, c);
         session_set_start_hook(c->session, on_session_start, c);
         chair_settings_listen(c->settings, on_setting_changed, c);
+        people_listen_active(c->people, on_active_person, c);
+        on_active_person(c);
         supervisor_restore_latch(c->supervisor);
         scheduler_set_command_lost_sink(c->scheduler, on_scheduler_command_lost, c);
         return 0;
