@@ -100,13 +100,17 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
                 (void) session_set_timer(c->session, chair_settings_default_timer(c->settings), NULL);
 }
 
-/* The supervisor's heat dose limit follows the active person (their conditions and heat cap). */
+/* The active person's heat dose limit (their conditions and heat cap) and own programs. */
 static void on_active_person(void *userdata) {
         struct chair_core *c = userdata;
+        const struct person *p = people_active(c->people);
         struct heat_dose_limit limit;
+        char dir[256];
 
-        heat_dose_limit_for_person(people_active(c->people), &limit);
+        heat_dose_limit_for_person(p, &limit);
         supervisor_set_heat_dose_limit(c->supervisor, &limit);
+        (void) program_library_set_person(c->library,
+                                          people_programs_dir(c->people, p->id, dir, sizeof dir) >= 0 ? dir : NULL);
 }
 
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
