@@ -21,7 +21,7 @@
 #include "strv.h"
 #include "untrusted-file.h"
 
-#define CONDITIONS_MAX 64         /* more than the table holds: a list this long is not a person's */
+#define CONDITIONS_MAX 32         /* more than the table holds: a list this long is not a person's */
 #define SHOULDER_MM_MAX 2000
 #define SHOULDER_ADJUST_MAX 5
 
@@ -42,29 +42,16 @@ struct people {
         void *active_userdata;
 };
 
-static void person_defaults(struct person *p, uint32_t id, const char *name) {
-        *p = (struct person) {
-                .id = id,
-                .intensity_cap = 5,
-                .heat_cap = 3,
-                .shoulder_mm = -1,
-        };
-        snprintf(p->name, sizeof p->name, "%s", name);
-        for (size_t i = 0; i < _PAIN_AREA_MAX; i++)
-                p->assessment.pain[i] = PAIN_NOT_RATED;
-}
-
 static struct person_record *record_new(uint32_t id, const char *name) {
         struct person_record *r = calloc(1, sizeof *r);
 
         if (!r)
                 return NULL;
-        person_defaults(&r->person, id, name);
-        r->person.conditions = calloc(1, sizeof(char *));
-        if (!r->person.conditions) {
+        if (person_record_init(r, id) < 0) {
                 free(r);
                 return NULL;
         }
+        snprintf(r->person.name, sizeof r->person.name, "%s", name);
         return r;
 }
 
@@ -243,11 +230,9 @@ static int load_all(struct people *p, struct state_store *store) {
                 rec->person.id = ids[i];
                 if (ids[i] == PERSON_GUEST_ID)
                         snprintf(rec->person.name, sizeof rec->person.name, "guest");
-                if (p->n_records == ARRAY_SIZE(p->records) ||
-                    (ids[i] != PERSON_GUEST_ID && check_name(p, rec->person.name, ids[i], NULL) < 0 &&
-                     !rec->person.name[0])) {
-                        log_warning("%s/people/%u: left alone (more than %u profiles, or no name).", p->state_dir,
-                                    ids[i], PEOPLE_MAX);
+                if (p->n_records == ARRAY_SIZE(p->records)) {
+                        log_warning("%s/people/%u: left alone (more than %u profiles).", p->state_dir, ids[i],
+                                    PEOPLE_MAX);
                         record_free(rec);
                         continue;
                 }
