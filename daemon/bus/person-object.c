@@ -27,6 +27,7 @@
 #include "changes.h"
 #include "daemon-context.h"
 #include "log.h"
+#include "outcomes.h"
 #include "people-object.h"
 #include "people.h"
 #include "person-object.h"
@@ -315,14 +316,92 @@ static int not_yet(sd_bus_error *error, const char *what) {
         return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED, "%s is not available in this build", what);
 }
 
+/* One outcome_stats as a{sv}. */
+static int append_stats(sd_bus_message *reply, const struct outcome_stats *st) {
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "sessions", "u", st->sessions, "rated", "u",
+                                  st->rated, "mean_change", "d", st->mean_change, "mean_before", "d", st->mean_before,
+                                  "mean_after", "d", st->mean_after, "trend", "d", st->trend, "last", "t", st->last_usec);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+/* {sv} KEY -> a{sa{sv}}: the stats per pain area (those some session named) or per program. */
+static int append_stats_by_name(sd_bus_message *reply, const char *key, const struct outcome_summary *sum, bool areas) {
+        size_t n = areas ? _PAIN_AREA_MAX : sum->n_programs;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "a{sa{sv}}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sa{sv}}");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const struct outcome_stats *st = areas ? &sum->area[i] : &sum->programs[i].stats;
+                char buf[3 * sizeof sum->programs[i].program + 1];
+                if (areas && st->sessions == 0)
+                        continue; /* an area no session named */
+                r = sd_bus_message_open_container(reply, 'e', "sa{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(reply, 's', areas ? pain_area_to_string((enum pain_area) i)
+                                                                          : bus_utf8_safe(sum->programs[i].program, buf, sizeof buf));
+                if (r >= 0)
+                        r = append_stats(reply, st);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        for (int k = 0; r >= 0 && k < 3; k++)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+_Static_assert(BUS_TREND_N_MAX <= OUTCOMES_TREND_MAX, "GetSummary's trend_n is one outcomes_summarize takes");
+_Static_assert(BUS_LIST_MAX <= OUTCOMES_HISTORY_MAX, "a whole history is summarized");
+
 static int method_get_summary(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ struct history_entry *entries = NULL;
+        _cleanup_free_ struct outcome_summary *sum = calloc(1, sizeof *sum);
+        size_t n = 0;
+        int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_trend_n);
-        (void) p;
-        return not_yet(error, "GetSummary");
+        if (!sum)
+                return -ENOMEM;
+        r = people_history(d->core->people, p->id, BUS_LIST_MAX, &entries, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read %s's history: %m", p->name);
+        r = outcomes_summarize(entries, n, a.u[0], sum);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not summarize %s's history: %m", p->name);
+        r = reply_open(m, &reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "trend_n", "u", sum->trend_n);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', "all");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "a{sv}");
+        if (r >= 0)
+                r = append_stats(reply, &sum->all);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = append_stats_by_name(reply, "areas", sum, true);
+        if (r >= 0)
+                r = append_stats_by_name(reply, "programs", sum, false);
+        if (r < 0)
+                return r;
+        return reply_close_and_send(reply);
 }
 
 static int method_recommend_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
