@@ -255,13 +255,24 @@ static void on_changes(uint32_t changed, void *userdata) {
                                                            (char **) names);
 }
 
+static int people_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
+                       sd_bus_error *error) {
+        if (strcmp(path, CHAIR_PEOPLE_PATH) != 0)
+                return 0;
+        *ret_found = userdata;
+        return 1;
+}
+
 int people_object_register(struct chair_daemon *d, struct chair_bus *b) {
         int r;
 
         b->people_cache = calloc(1, sizeof *b->people_cache);
         if (!b->people_cache)
                 return -ENOMEM;
-        r = sd_bus_add_object_vtable(b->bus, &b->people_slot, CHAIR_PEOPLE_PATH, CHAIR_PEOPLE_INTERFACE, people_vtable, d);
+        /* A fallback as the people's objects below it are (sd-bus keeps one kind per node),
+         * found only at its own path. */
+        r = sd_bus_add_fallback_vtable(b->bus, &b->people_slot, CHAIR_PEOPLE_PATH, CHAIR_PEOPLE_INTERFACE, people_vtable,
+                                       people_find, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to register %s: %m", CHAIR_PEOPLE_PATH);
         r = sd_bus_add_object_manager(b->bus, &b->people_manager_slot, CHAIR_PEOPLE_PATH);
