@@ -97,7 +97,15 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
         if (what == CHAIR_SETTING_PRECAUTIONS)
                 session_precautions_changed(c->session);
         else if (what == CHAIR_SETTING_DEFAULT_TIMER)
-                (void) session_set_timer(c->session, chair_settings_default_timer(c->settings), NULL);
+                (void) session_set_timer(c->session, chair_settings_timer(c->settings), NULL);
+        else if (what == CHAIR_SETTING_PERSON)
+                session_person_changed(c->session);
+}
+
+/* Another person may sit down only while no session runs (docs/people.md). */
+static bool people_switch_allowed(void *userdata) {
+        struct chair_core *c = userdata;
+        return session_get_state(c->session) == SESSION_IDLE;
 }
 
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
@@ -191,7 +199,7 @@ static int setup_state(struct chair_core *c) {
         r = people_new(c->options.state_dir, c->store, c->changes, &c->people);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the people's files: %m");
-        r = chair_settings_new(c->store, c->options.state_dir, c->changes, c->map.auto_off_default_min, &c->settings);
+        r = chair_settings_new(c->store, c->people, c->changes, c->map.auto_off_default_min, &c->settings);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the person's settings: %m");
         return 0;
@@ -276,6 +284,7 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         session_set_fault_sink(c->session, on_session_fault, c);
         session_set_start_hook(c->session, on_session_start, c);
         chair_settings_listen(c->settings, on_setting_changed, c);
+        people_set_switch_guard(c->people, people_switch_allowed, c);
         supervisor_restore_latch(c->supervisor);
         scheduler_set_command_lost_sink(c->scheduler, on_scheduler_command_lost, c);
         return 0;

@@ -329,7 +329,8 @@ int program_library_plan(struct program_library *lib, const char *id, const stru
                 snprintf(ret_error, error_size, "no program '%s'", id);
                 return -ENOENT;
         }
-        r = precautions_evaluate(req->precautions, e->program, &o.caps, ret_error, error_size);
+        r = req->declared ? precautions_evaluate_declared(req->declared, e->program, &o.caps, ret_error, error_size)
+                          : precautions_evaluate(req->precautions, e->program, &o.caps, ret_error, error_size);
         if (r < 0)
                 return r;
         t = calloc(1, sizeof *t);

@@ -12,6 +12,7 @@
 #include "profile.h"
 #include "timeline.h"
 
+struct precaution_declared;
 struct program_library;
 
 /* The most programs the catalog lists (shipped and overrides together). */
@@ -34,6 +35,8 @@ struct plan_request {
         bool heat;                 /* false: no heat commands */
         const char *const *precautions; /* the person's declared conditions, NULL-terminated */
         uint32_t focus_areas;      /* bit per enum pain_area: weight the steps on them; 0 = not focused */
+        const struct precaution_declared *declared; /* when given, in place of precautions: with
+                                                     * the person's own caps (settings.h) */
 };
 
 int program_library_new(const char *shipped_dir, const char *override_dir, struct program_library **ret);
