@@ -14,30 +14,38 @@
 #define LEGS ((1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET))
 #define TRUNK ((1u << CHAIR_AIR_BACK) | (1u << CHAIR_AIR_SEAT))
 
-/* From chair-domain.md section 4 (Panasonic, Nitto Kohki, the seeds) and its design note. */
+/* From chair-domain.md section 4 (Panasonic, Nitto Kohki, the seeds) and its design note.
+ * The last field lowers the heat dose limit (time above a temperature per zone; low-temperature
+ * burns are the second most common chair injury, chair-domain.md "Heat dose"): to half for
+ * skin that feels heat late or carries it away slowly (over 65, thin or fragile skin, poor
+ * circulation in the legs, where burns come without pain). A condition with no_heat needs none:
+ * it leaves no dose at all. over-65 and fragile-skin also cap intensity (fractures cluster in
+ * users over 60; skin tears and bruises). */
 static const struct precaution precautions[] = {
-        { "thrombosis", "must not use the chair (thrombosis or DVT in the last 6 months)", true, 0, 0, false, 0 },
-        { "aneurysm", "must not use the chair", true, 0, 0, false, 0 },
-        { "spinal-fracture", "must not use the chair", true, 0, 0, false, 0 },
-        { "acute-sprain", "must not use the chair until it has healed", true, 0, 0, false, 0 },
-        { "skin-infection", "must not use the chair", true, 0, 0, false, 0 },
-        { "open-wounds", "must not use the chair", true, 0, 0, false, 0 },
-        { "fever", "must not use the chair with a temperature of 38 degC or more", true, 0, 0, false, 0 },
-        { "contagious-illness", "must not use the chair", true, 0, 0, false, 0 },
-        { "dvt-history", "no calf or foot compression; intensity at most 3", false, 3, 0, false, LEGS },
-        { "varicose-veins", "no calf or foot compression", false, 0, 0, false, LEGS },
-        { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS },
-        { "circulation-problems", "no calf or foot compression", false, 0, 0, false, LEGS },
-        { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0 },
-        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK },
-        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0 },
-        { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0 },
-        { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS },
-        { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0 },
-        { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0 },
-        { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0 },
-        { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0 },
-        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0 },
+        { "thrombosis", "must not use the chair (thrombosis or DVT in the last 6 months)", true, 0, 0, false, 0, 0 },
+        { "aneurysm", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "spinal-fracture", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "acute-sprain", "must not use the chair until it has healed", true, 0, 0, false, 0, 0 },
+        { "skin-infection", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "open-wounds", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "fever", "must not use the chair with a temperature of 38 degC or more", true, 0, 0, false, 0, 0 },
+        { "contagious-illness", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "dvt-history", "no calf or foot compression; intensity at most 3", false, 3, 0, false, LEGS, 0 },
+        { "varicose-veins", "no calf or foot compression", false, 0, 0, false, LEGS, 0 },
+        { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS, 0 },
+        { "circulation-problems", "no calf or foot compression; heat dose limit halved", false, 0, 0, false, LEGS, 50 },
+        { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0, 0 },
+        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK, 0 },
+        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0, 0 },
+        { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0, 0 },
+        { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS, 0 },
+        { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0, 0 },
+        { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0, 0 },
+        { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0, 0 },
+        { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0, 0 },
+        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0, 0 },
+        { "over-65", "intensity at most 3; heat dose limit halved", false, 3, 0, false, 0, 50 },
+        { "fragile-skin", "intensity at most 3; heat dose limit halved (thin skin, long-term steroids)", false, 3, 0, false, 0, 50 },
 };
 
 const struct precaution *precaution_find(const char *name) {
@@ -50,6 +58,23 @@ const struct precaution *precaution_find(const char *name) {
 const struct precaution *precaution_list(size_t *ret_n) {
         *ret_n = ARRAY_SIZE(precautions);
         return precautions;
+}
+
+uint32_t precautions_heat_dose_pct(const char *const *conditions, const char **ret_condition) {
+        const char *by = NULL;
+        uint32_t pct = 100;
+
+        for (const char *const *c = conditions; c && *c; c++) {
+                const struct precaution *pr = precaution_find(*c);
+                uint32_t p = !pr ? 100 : pr->no_heat ? 0 : pr->heat_dose_pct ? pr->heat_dose_pct : 100;
+                if (p < pct) {
+                        pct = p;
+                        by = pr->name;
+                }
+        }
+        if (ret_condition)
+                *ret_condition = by;
+        return pct;
 }
 
 static const char *const kind_names[] = {

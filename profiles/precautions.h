@@ -29,6 +29,8 @@ struct precaution {
         uint32_t max_depth;           /* 0 = no cap */
         bool no_heat;
         uint32_t forbidden_air_zones; /* bit per enum chair_air_zone */
+        uint32_t heat_dose_pct;       /* the share of the chair's heat dose limit left, 1-99 %;
+                                       * 0: not lowered (no_heat lowers it to nothing) */
 };
 
 struct precaution_caps {
@@ -41,6 +43,10 @@ struct precaution_caps {
 };
 
 const struct precaution *precaution_find(const char *name);
+/* The share of the chair's heat dose limit (supervisor.h) that the conditions (NULL-terminated,
+ * may be NULL) leave, 0-100 %: the lowest of theirs, 0 with one that forbids heat. *ret_condition
+ * (may be NULL) names the condition that set it, NULL when none lowered it. */
+uint32_t precautions_heat_dose_pct(const char *const *conditions, const char **ret_condition);
 const struct precaution *precaution_list(size_t *ret_n);
 
 /* What the person declared, and the caps they (or a technician) set for themselves
