@@ -9,11 +9,14 @@
  * after each session over time, one line per series.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic-file.h"
 #include "chair-client.h"
@@ -77,86 +80,32 @@ static bool copy_text(char *dst, size_t size, const char *src) {
         return true;
 }
 
-static int field_u64(const char *s, uint64_t max, uint64_t *ret) {
-        unsigned long long v;
-        int r = parse_unsigned(s, max, &v);
-        if (r < 0)
-                return r;
-        *ret = v;
-        return 0;
-}
-
-static int field_pain(const char *s, uint16_t *ret) {
-        uint64_t v;
-        int r = field_u64(s, HISTORY_NOT_RATED, &v);
-        if (r < 0)
-                return r;
-        if (v > 10 && v != HISTORY_NOT_RATED)
-                return -ERANGE;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 /* The history file's line (docs/state-files.md): id program start_usec duration_s intensity
- * pain_before pain_after end_reason, tab-separated. */
+ * pain_before pain_after end_reason, tab-separated; the state store's own field parser. */
 static int parse_history_line(char *line, struct history_entry *e, const char **what) {
-        char *f[8];
+        char *f[HISTORY_FIELDS_BASE + 1];
         size_t n = 0;
-        uint64_t v;
-
-        for (char *p = line; n < ARRAY_SIZE(f); n++) {
-                f[n] = p;
-                p = strchr(p, '\t');
-                if (!p) {
-                        n++;
-                        break;
-                }
-                *p++ = 0;
-                if (n + 1 == ARRAY_SIZE(f))
-                        return *what = "more than 8 tab-separated fields", -EINVAL;
-        }
-        if (n != ARRAY_SIZE(f))
-                return *what = "not 8 tab-separated fields (id program start_usec duration_s intensity pain_before pain_after end_reason)", -EINVAL;
-        if (field_u64(f[0], UINT64_MAX, &e->id) < 0)
-                return *what = "the id is not a number", -EINVAL;
-        if (!f[1][0] || !copy_text(e->program, sizeof e->program, f[1]))
-                return *what = "the program is empty or too long", -EINVAL;
-        if (field_u64(f[2], UINT64_MAX, &e->start_usec) < 0)
-                return *what = "start_usec is not a number", -EINVAL;
-        if (field_u64(f[3], UINT32_MAX, &v) < 0)
-                return *what = "duration_s is not a number", -EINVAL;
-        e->duration_s = (uint32_t) v;
-        if (field_u64(f[4], 5, &v) < 0)
-                return *what = "the intensity is not 0-5", -EINVAL;
-        e->intensity = (uint32_t) v;
-        if (field_pain(f[5], &e->pain_before) < 0 || field_pain(f[6], &e->pain_after) < 0)
-                return *what = "a pain rating is not 0-10 or 65535 (not rated)", -EINVAL;
-        if (!copy_text(e->reason, sizeof e->reason, f[7]))
-                return *what = "the end reason is too long", -EINVAL;
-        return 0;
-}
-
-/* A person file's session= line (daemon/person-file.h, docs/state-files.md). */
-static int parse_session_line(char *value, struct history_entry *e, const char **what) {
-        (void) value;
-        (void) e;
-        return *what = "person files' session lines are not supported yet", -EOPNOTSUPP;
-}
-
-static int load_file(const char *path, struct report *rep) {
-        _cleanup_free_ char *text = NULL;
-        char err[512];
-        size_t len;
-        unsigned line_no = 0;
         int r;
 
-        r = read_untrusted_file(AT_FDCWD, path, path, PERSON_FILE_MAX, UNTRUSTED_TEXT, &text, &len, err, sizeof err);
-        if (r < 0) {
-                fprintf(stderr, "chairctl: %s\n", err);
-                return EXIT_CALL_FAILED;
+        for (char *p = line; p && n < ARRAY_SIZE(f); n++) {
+                f[n] = p;
+                p = strchr(p, '\t');
+                if (p)
+                        *p++ = 0;
         }
-        snprintf(rep->person, sizeof rep->person, "%s", path);
-        utf8_sanitize(rep->person);
+        if (n != HISTORY_FIELDS_BASE)
+                return *what = "not a history line (id program start_usec duration_s intensity pain_before pain_after "
+                               "end_reason, tab-separated)",
+                       -EINVAL;
+        r = history_entry_parse_fields(f, n, e);
+        if (r < 0)
+                *what = r == -ERANGE ? "a pain rating is not 0-10 or 65535 (not rated)" : "a field is not what the history file holds";
+        return r;
+}
+
+static int load_history_text(const char *path, char *text, struct report *rep) {
+        unsigned line_no = 0;
+
         for (char *line = text, *next; line && *line; line = next) {
                 const char *what = NULL;
                 struct history_entry *e;
@@ -167,32 +116,117 @@ static int load_file(const char *path, struct report *rep) {
                         *next++ = 0;
                 if (!line[0] || line[0] == '#')
                         continue;
-                /* A person file: its name titles the report; its other settings are not outcomes. */
-                if (!strchr(line, '\t') && strchr(line, '=')) {
-                        if (strncmp(line, "name=", 5) == 0) {
-                                if (!copy_text(rep->person, sizeof rep->person, line + 5)) {
-                                        fprintf(stderr, "chairctl: %s:%u: the name is longer than %u bytes\n", path, line_no,
-                                                PERSON_NAME_MAX);
-                                        return EXIT_CALL_FAILED;
-                                }
-                                continue;
-                        }
-                        if (strncmp(line, "session=", 8) != 0)
-                                continue;
-                }
                 e = report_add(rep);
                 if (!e)
                         return fprintf(stderr, "chairctl: %s\n", strerror(ENOMEM)), EXIT_CALL_FAILED;
-                if (strncmp(line, "session=", 8) == 0)
-                        r = parse_session_line(line + 8, e, &what);
-                else
-                        r = parse_history_line(line, e, &what);
-                if (r < 0) {
-                        fprintf(stderr, "chairctl: %s:%u: %s\n", path, line_no, what);
+                if (parse_history_line(line, e, &what) < 0) {
+                        fprintf(stderr, "chairctl: %s:%u: %s.\n", path, line_no, what);
                         return EXIT_CALL_FAILED;
                 }
         }
         return 0;
+}
+
+/* Whether the person file loader left NAME.corrupt-TIME in the directory. */
+static bool has_corrupt_copy(int dir_fd) {
+        int fd = dup(dir_fd);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        bool found = false;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return false;
+        }
+        rewinddir(d); /* a dup shares the offset */
+        while ((de = readdir(d)))
+                found = found || strstr(de->d_name, ".corrupt-");
+        closedir(d);
+        return found;
+}
+
+static void remove_dir(char *dir, int dir_fd) {
+        DIR *d = fdopendir(dir_fd);
+        struct dirent *de;
+
+        if (!d) {
+                close(dir_fd);
+                return;
+        }
+        rewinddir(d);
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+        (void) rmdir(dir);
+}
+
+/* A person file (daemon/person-file.h), read by the daemon's own loader from a private copy:
+ * the loader moves a damaged file aside and writes back what it could read, which must not
+ * happen to the file the user named. */
+static int load_person_text(const char *path, const char *text, size_t len, struct report *rep) {
+        const char *tmp = getenv("TMPDIR");
+        struct person_record rec = {};
+        char dir[PATH_MAX];
+        bool damaged = false;
+        int dir_fd, r;
+
+        snprintf(dir, sizeof dir, "%s/chairctl-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(dir))
+                return fprintf(stderr, "chairctl: cannot read %s: %s\n", path, strerror(errno)), EXIT_CALL_FAILED;
+        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) {
+                fprintf(stderr, "chairctl: cannot read %s: %s\n", path, strerror(errno));
+                (void) rmdir(dir);
+                return EXIT_CALL_FAILED;
+        }
+        r = write_file_atomic_at(dir_fd, "0", text, len, 0600);
+        if (r >= 0)
+                r = person_file_load(dir_fd, 0, &rec);
+        /* The loader moved the copy aside: some lines were not a person file's. */
+        if (r >= 0)
+                damaged = has_corrupt_copy(dir_fd);
+        remove_dir(dir, dir_fd);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: %s: not a person file: %s\n", path, strerror(-r));
+                return EXIT_CALL_FAILED;
+        }
+        if (damaged)
+                fprintf(stderr, "chairctl: %s: some lines are not a person file's (above); the report leaves them out.\n",
+                        path);
+        copy_text(rep->person, sizeof rep->person, rec.person.name);
+        for (size_t i = 0; i < rec.n_history; i++) {
+                struct history_entry *e = report_add(rep);
+                if (!e) {
+                        person_record_done(&rec);
+                        return fprintf(stderr, "chairctl: %s\n", strerror(ENOMEM)), EXIT_CALL_FAILED;
+                }
+                *e = rec.history[i];
+        }
+        person_record_done(&rec);
+        return 0;
+}
+
+/* The history file's tab-separated lines, or a person file (key=value lines, session= ones). */
+static int load_file(const char *path, struct report *rep) {
+        _cleanup_free_ char *text = NULL;
+        const char *first;
+        char err[512];
+        size_t len;
+        int r;
+
+        r = read_untrusted_file(AT_FDCWD, path, path, PERSON_FILE_MAX, UNTRUSTED_TEXT, &text, &len, err, sizeof err);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: %s\n", err);
+                return EXIT_CALL_FAILED;
+        }
+        snprintf(rep->person, sizeof rep->person, "%s", path);
+        utf8_sanitize(rep->person);
+        first = text + strspn(text, "\n");
+        if (strcspn(first, "\t") < strcspn(first, "\n"))
+                return load_history_text(path, text, rep);
+        return load_person_text(path, text, len, rep);
 }
 
 /* ---- the sessions from the daemon ---- */
@@ -676,6 +710,11 @@ static void plot_svg(FILE *f, const struct report *rep, const struct outcome_sum
                 uint64_t mid = t0 / 2 + t1 / 2;
                 t0 = mid > 86400 * USEC_PER_SEC ? mid - 86400 * USEC_PER_SEC : 0;
                 t1 = mid + 86400 * USEC_PER_SEC;
+        } else {
+                /* A margin, so the first and last marks stand clear of the frame. */
+                uint64_t pad = (t1 - t0) / 30;
+                t0 = t0 > pad ? t0 - pad : 0;
+                t1 += pad;
         }
 
         height = PT + PH + 70 + LEGEND_ROW * ((n_series + 3) / 4) + 40;
@@ -700,16 +739,26 @@ static void plot_svg(FILE *f, const struct report *rep, const struct outcome_sum
                    "transform=\"rotate(-90 %d %d)\">pain (0 none, 10 worst)</text>\n",
                 24, PT + PH / 2, 24, PT + PH / 2);
 
-        /* The time axis: six dates, with the hour when the span is short. */
-        for (unsigned k = 0; k <= 5; k++) {
-                uint64_t t = t0 + (t1 - t0) / 5 * k;
-                time_t s = (time_t) (t / USEC_PER_SEC);
-                struct tm tm;
-                x = x_at(t, t0, t1);
-                if (!gmtime_r(&s, &tm) || !strftime(buf, sizeof buf, t1 - t0 >= 5 * 86400 * USEC_PER_SEC ? "%Y-%m-%d" : "%m-%d %H:%M", &tm))
-                        snprintf(buf, sizeof buf, "-");
-                fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n", x, PT + PH, x, PT + PH + 6);
-                svg_text(f, x, PT + PH + 22, k == 0 ? "start" : k == 5 ? "end" : "middle", 11, "#333", buf);
+        /* The time axis: ticks on whole hours or days (UTC), at most 8, dated. */
+        {
+                static const uint64_t steps_h[] = { 1, 2, 3, 6, 12, 24, 48, 7 * 24, 14 * 24, 28 * 24, 56 * 24, 91 * 24, 182 * 24, 364 * 24 };
+                uint64_t step = steps_h[ARRAY_SIZE(steps_h) - 1] * 3600 * USEC_PER_SEC;
+                for (size_t k = 0; k < ARRAY_SIZE(steps_h); k++)
+                        if ((t1 - t0) / (steps_h[k] * 3600 * USEC_PER_SEC) <= 7) {
+                                step = steps_h[k] * 3600 * USEC_PER_SEC;
+                                break;
+                        }
+                for (uint64_t t = (t0 + step - 1) / step * step; t <= t1; t += step) {
+                        time_t sec = (time_t) (t / USEC_PER_SEC);
+                        struct tm tm;
+                        x = x_at(t, t0, t1);
+                        if (!gmtime_r(&sec, &tm) ||
+                            !strftime(buf, sizeof buf, step >= 24 * 3600 * USEC_PER_SEC ? "%Y-%m-%d" : "%m-%d %H:%M", &tm))
+                                snprintf(buf, sizeof buf, "-");
+                        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n", x, PT + PH, x,
+                                PT + PH + 6);
+                        svg_text(f, x, PT + PH + 22, "middle", 11, "#333", buf);
+                }
         }
         svg_text(f, (PL + PR) / 2.0, PT + PH + 44, "middle", 13, "#333", "date of the session (UTC)");
 
