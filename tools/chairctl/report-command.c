@@ -213,7 +213,7 @@ static int load_file(const char *path, struct report *rep) {
         _cleanup_free_ char *text = NULL;
         const char *first;
         char err[512];
-        size_t len;
+        size_t len, eol;
         int r;
 
         r = read_untrusted_file(AT_FDCWD, path, path, PERSON_FILE_MAX, UNTRUSTED_TEXT, &text, &len, err, sizeof err);
@@ -223,10 +223,12 @@ static int load_file(const char *path, struct report *rep) {
         }
         snprintf(rep->person, sizeof rep->person, "%s", path);
         utf8_sanitize(rep->person);
+        /* A person file starts with its key=value lines; the history file's have tabs. */
         first = text + strspn(text, "\n");
-        if (strcspn(first, "\t") < strcspn(first, "\n"))
-                return load_history_text(path, text, rep);
-        return load_person_text(path, text, len, rep);
+        eol = strcspn(first, "\n");
+        if (strcspn(first, "=") < eol && strcspn(first, "\t") >= eol)
+                return load_person_text(path, text, len, rep);
+        return load_history_text(path, text, rep);
 }
 
 /* ---- the sessions from the daemon ---- */
@@ -387,9 +389,12 @@ static int read_person_entry(sd_bus_message *m, struct history_entry *e) {
         return r;
 }
 
+/* A refusal names its fix (client_report_error); anything else what could not be read. */
 static int bus_failed(const char *what, const sd_bus_error *error, int r) {
-        fprintf(stderr, "chairctl: %s: ", what);
-        return client_report_error(error, r);
+        if (error && sd_bus_error_is_set(error))
+                return client_report_error(error, r);
+        fprintf(stderr, "chairctl: cannot read %s: %s.\n", what, strerror(r < 0 ? -r : r));
+        return EXIT_CALL_FAILED;
 }
 
 /* The person's object: --person NAME through People.FindByName, else Chair1.ActivePerson.
@@ -876,6 +881,8 @@ int chairctl_report(sd_bus *bus, int argc, char **argv, int json, bool no_legend
                 r = person_object(bus, values[0], &path);
                 if (r == 0)
                         r = path ? load_person(bus, path, &rep) : load_chair_history(bus, &rep);
+                if (r == EXIT_NOT_RUNNING)
+                        fprintf(stderr, "chairctl: report --history FILE reads a state file without the daemon.\n");
         }
         if (r)
                 goto finish;
