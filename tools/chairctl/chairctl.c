@@ -1377,12 +1377,12 @@ static const struct verb verbs[] = {
           "Past sessions, newest first (20 unless --max N, 1-500), with their pain ratings.", -1, -1,
           V_READS | V_PAGER, cmd_history, {}, "--max" },
         { "report", S_PERSON, "[--person NAME] [--last N] [--json] [--svg FILE] [--history FILE]",
-          "what the sessions did: pain per program and area",
+          "pain before and after, per program and area",
           "What a person's sessions did, per program and per pain area: sessions, rated sessions, mean pain\n"
           "before -> after, the mean change and its trend (the last N rated against the N before, 3 unless\n"
           "--last N), for the active person unless --person NAME. --svg FILE also draws the pain before and\n"
           "after each session over time (- writes it to stdout); --history FILE reads a state file instead\n"
-          "of the daemon (a person file or the history file). See REPORT below.",
+          "of the daemon (a person file or the history file). REPORT in chairctl(1) defines each number.",
           -1, -1, V_READS | V_BUS_OPTIONAL, cmd_report, {}, "--person --last --svg --history" },
         { "rate", S_PERSON, "SESSION|last BEFORE AFTER", "pain 0-10 before and after a session",
           "Keeps a pain rating 0-10 from before and after a session with it in the history; SESSION is the\n"
