@@ -425,3 +425,53 @@ def test_a_focused_session_is_recorded_as_focused(daemon, client):
     unfocused, focused = client.call(ann, PERSON, "GetHistory", "u", 10)
     assert focused["focused"] and focused["goal"] == "relief"
     assert not unfocused["focused"]
+
+
+def program_text(program_id, intensity=3):
+    demo = open(os.path.join(chairtest.SOURCE_DIR, "profiles", "programs", "demo.ini")).read()
+    text = demo.replace("id = demo", f"id = {program_id}", 1)
+    return text.replace("\nintensity = 3\n", f"\nintensity = {intensity}\n", 1)
+
+
+def test_a_persons_own_programs(daemon, client):
+    ann = client.create("Ann")
+    client.call(ann, PERSON, "InstallProgram", "ss", "ann-demo.ini", program_text("ann-demo"))
+    assert client.prop(ann, PERSON, "ProgramCount") == 1
+    chairtest.wait_for(lambda: client.changed(ann, "ProgramCount") == [1], 5, "PropertiesChanged(ProgramCount)")
+    assert [p[0] for p in client.call(ann, PERSON, "ListPrograms")] == ["ann-demo"]
+    assert list(client.call(GUEST, PERSON, "ListPrograms")) == []
+    # The catalog has the active person's programs only.
+    assert "ann-demo" not in [p[0] for p in daemon.call("ListPrograms")[0]]
+    client.call(ann, PERSON, "Select")
+    assert "ann-demo" in [p[0] for p in daemon.call("ListPrograms")[0]]
+
+    # Validated as Service.UploadProfile, and within the person's cap.
+    name, msg = client.error(ann, PERSON, "InstallProgram", "ss", "bad.ini", "[program]\nfrobnicate = 1\n")
+    assert name == ERR + "InvalidProfile" and "bad.ini:" in msg, msg
+    assert client.error(ann, PERSON, "InstallProgram", "ss", "../x.ini", program_text("x"))[0] == INVALID
+    assert client.error(ann, PERSON, "InstallProgram", "ss", "demo2.ini", program_text("demo"))[0] == ERR + "InvalidProfile"
+    name, _ = client.error(ann, PERSON, "InstallProgram", "ss", "huge.ini", "#" * (64 * 1024 + 1))
+    assert name == INVALID
+    client.call(ann, PERSON, "SetCaps", "uu", 2, 3)
+    name, msg = client.error(ann, PERSON, "InstallProgram", "ss", "strong.ini", program_text("strong", 4))
+    assert name == ERR + "PrecautionConflict", (name, msg)
+
+    client.call(ann, PERSON, "RemoveProgram", "s", "ann-demo")
+    assert client.prop(ann, PERSON, "ProgramCount") == 0
+    assert client.error(ann, PERSON, "RemoveProgram", "s", "ann-demo")[0] == ERR + "UnknownProgram"
+    assert "ann-demo" not in [p[0] for p in daemon.call("ListPrograms")[0]]
+
+
+def test_recommend_programs(daemon, client):
+    ann = client.create("Ann")
+    assert client.error(ann, PERSON, "Assess", "a{su}us", dbus.Dictionary({}, signature="su"), 11, "relief")[0] == INVALID
+    client.call(ann, PERSON, "Assess", "a{su}us", dbus.Dictionary({"lower-back": 7}, signature="su"), 6, "relief")
+    ranked = client.call(ann, PERSON, "RecommendPrograms")
+    assert ranked and all(reason for _, _, reason in ranked)
+    scores = [score for _, score, _ in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert "lower-back" in [p for p, _, _ in ranked[:3]], ranked
+    # A program a condition excludes is never recommended.
+    client.call(ann, PERSON, "SetConditions", "as", ["pregnancy"])
+    assert "deep-tissue" in [p for p, _, _ in ranked]
+    assert "deep-tissue" not in [p for p, _, _ in client.call(ann, PERSON, "RecommendPrograms")]
