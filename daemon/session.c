@@ -944,7 +944,8 @@ void session_precautions_changed(struct session *s) {
 void session_person_changed(struct session *s) {
         if (!s)
                 return;
-        /* Only while idle (the switch guard): the next session is theirs. */
+        /* Another person is selected only while idle (the switch guard); their own timer set
+         * during their session is for the next one. */
         if (s->state == SESSION_IDLE)
                 (void) session_set_timer(s, chair_settings_timer(s->d->settings), NULL);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);
