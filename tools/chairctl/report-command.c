@@ -479,24 +479,28 @@ static int load_chair_history(sd_bus *bus, struct report *rep) {
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "(tssuuqqs)");
         while (r >= 0) {
-                struct history_entry e = {};
-                r = sd_bus_message_read(reply, "(tssuuqqs)", &e.id, &program, &when, &e.duration_s, &e.intensity,
-                                        &e.pain_before, &e.pain_after, &reason);
+                struct history_entry *e;
+                uint64_t id;
+                uint32_t duration, intensity;
+                uint16_t before, after;
+
+                r = sd_bus_message_read(reply, "(tssuuqqs)", &id, &program, &when, &duration, &intensity, &before, &after,
+                                        &reason);
                 if (r <= 0)
                         break;
-                struct history_entry *slot = report_add(rep);
-                if (!slot) {
+                e = report_add(rep);
+                if (!e) {
                         r = -ENOMEM;
                         break;
                 }
-                if (!copy_text(e.program, sizeof e.program, program) || !copy_text(e.reason, sizeof e.reason, reason) ||
-                    parse_iso_time(when, &e.start_usec) < 0) {
+                e->id = id;
+                e->duration_s = duration;
+                e->intensity = intensity;
+                e->pain_before = before <= 10 ? before : HISTORY_NOT_RATED;
+                e->pain_after = after <= 10 ? after : HISTORY_NOT_RATED;
+                if (!copy_text(e->program, sizeof e->program, program) || !copy_text(e->reason, sizeof e->reason, reason) ||
+                    parse_iso_time(when, &e->start_usec) < 0)
                         r = -EBADMSG;
-                        break;
-                }
-                memcpy(e.area_before, slot->area_before, sizeof e.area_before);
-                memcpy(e.area_after, slot->area_after, sizeof e.area_after);
-                *slot = e;
         }
         sd_bus_message_unref(reply);
         return r < 0 ? bus_failed("the history", NULL, r) : 0;
