@@ -34,6 +34,11 @@ struct session_options {
         uint32_t duration_s;    /* 0 = the auto-off timer */
         int scan;               /* -1 = when no scan is stored, 0 no, 1 yes */
         bool heat;
+        /* Started "focused" (docs/people.md): the planner weights the steps on FOCUS_AREAS
+         * (a bit per enum pain_area), which the caller fills from the active person's
+         * assessment; 0, or focus false: the program as written. */
+        bool focus;
+        uint32_t focus_areas;
 };
 
 struct session_settings {
@@ -82,6 +87,10 @@ int session_recall_memory(struct session *s, unsigned slot, struct chair_error *
 /* The declared conditions changed: a session they refuse, or one planned with laxer caps,
  * ends with reason "precaution". */
 void session_precautions_changed(struct session *s);
+
+/* Another person is active (people.h; only while idle): the timer and the levels shown for the
+ * next session follow theirs. */
+void session_person_changed(struct session *s);
 
 /* The supervisor tripped (core.c wires its trip event here): outputs are already safe; end
  * the session with reason "fault". */

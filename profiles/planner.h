@@ -23,9 +23,15 @@ struct plan_options {
         bool caps_given;
         struct precaution_caps caps;
         bool natural;              /* play every step once as written, ignoring duration */
+        /* Bit per enum pain_area: the steps working these areas get more of the fitted time,
+         * the others less, the total unchanged (docs/profiles.md, "Focus"); 0 = not focused. */
+        uint32_t focus_areas;
 };
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret);
+/* How much of step S works the pain areas FOCUS (bit per enum pain_area), 0-1: the planner's
+ * one step-to-area mapping (the roller's range against body bands, the air zones). */
+double planner_step_focus(const struct profile_step *s, uint32_t focus);
 
 /* The most any program planned at INTENSITY (1-5) under CAPS (NULL: none) asks of the roller:
  * depth level and motor duty (knead either way, tap), for checks of what ran. */
