@@ -264,6 +264,29 @@ def test_against_the_daemon(start_daemon, bus, workdir, files):
     assert {k: len(v) for k, v in svg_series(out)[1].items()} == {"series-all-before": 8, "series-all-after": 8}
 
 
+def test_areas_against_the_daemon(start_daemon, bus, workdir, files):
+    """The guest's own person file, as the daemon keeps it: the same tables through
+    Person.GetHistory as from the file, the areas included."""
+    people = os.path.join(workdir, "state", "people")
+    os.makedirs(people, mode=0o700)
+    with open(os.path.join(people, "0"), "w") as f:
+        f.write(PERSON.replace("name=Ann <&> Lee", "name=guest"))
+    os.chmod(os.path.join(people, "0"), 0o600)
+    start_daemon()
+    if 'name="GetHistory"' not in introspect(bus, chairtest.OBJECT_PATH + "/people/0"):
+        pytest.skip("the daemon has no org.massagechair.Chair1.Person.GetHistory yet")
+    r = chairctl("report", "--last", "1", env=bus.env())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Outcomes of guest: 4 sessions, 3 rated;"), r.stdout
+    assert rows(r.stdout) == rows(chairctl("report", "--history", files["person"], "--last", "1").stdout)
+    assert "\nneck                        3      2          7.0 → 3.0" in r.stdout
+    out = os.path.join(workdir, "guest.svg")
+    assert chairctl("report", "--svg", out, env=bus.env()).returncode == 0
+    assert {k: len(v) for k, v in svg_series(out)[1].items()} == {
+        "series-all-before": 3, "series-all-after": 3, "series-neck-before": 3, "series-neck-after": 2,
+        "series-lower-back-before": 1, "series-lower-back-after": 1}
+
+
 def test_person_option_against_the_daemon(start_daemon, bus, workdir, files):
     seeded_daemon(start_daemon, workdir)
     people = introspect(bus, chairtest.OBJECT_PATH + "/people")

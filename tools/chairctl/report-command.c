@@ -303,17 +303,31 @@ static int read_pain(sd_bus_message *m, uint16_t *ret) {
 
 /* a{su} of area names and pain. */
 static int read_areas(sd_bus_message *m, uint16_t *areas, bool *any) {
-        const char *name;
-        int r = sd_bus_message_enter_container(m, 'a', NULL);
+        const char *name, *contents;
+        char type;
+        int r = sd_bus_message_peek_type(m, &type, &contents);
 
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', NULL)) > 0) {
+        if (type != 'a' || contents[0] != '{')
+                return -EBADMSG;
+        r = sd_bus_message_enter_container(m, 'a', contents);
+        if (r < 0)
+                return r;
+        for (;;) {
                 uint16_t v;
                 int a;
-                r = sd_bus_message_read_basic(m, 's', &name);
+
+                r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_enter_container(m, 'e', contents);
+                if (r >= 0)
+                        r = sd_bus_message_read_basic(m, 's', &name);
                 if (r >= 0)
                         r = read_pain(m, &v);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
                 a = pain_area_from_string(name);
@@ -321,9 +335,6 @@ static int read_areas(sd_bus_message *m, uint16_t *areas, bool *any) {
                         areas[a] = v;
                         *any = true;
                 }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
         }
         if (r < 0)
                 return r;
@@ -349,34 +360,45 @@ static int read_person_entry(sd_bus_message *m, struct history_entry *e) {
                 r = sd_bus_message_enter_container(m, 'v', contents);
                 if (r < 0)
                         return r;
-                if (streq(key, "id") && (r = read_uint(m, &v)) >= 0)
+                /* On a failed read the value is not used: the error returns below. */
+                v = 0;
+                s = "";
+                b = 0;
+                if (streq(key, "id")) {
+                        r = read_uint(m, &v);
                         e->id = v;
-                else if (streq(key, "program") && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        r = copy_text(e->program, sizeof e->program, s) ? 0 : -EBADMSG;
-                else if (streq(key, "start") && contents[0] == 's' && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        r = parse_iso_time(s, &e->start_usec);
-                else if (streq(key, "start") && (r = read_uint(m, &v)) >= 0)
-                        e->start_usec = v;
-                else if (streq(key, "duration") && (r = read_uint(m, &v)) >= 0)
+                } else if (streq(key, "start") && contents[0] == 's') {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        r = r < 0 ? r : parse_iso_time(s, &e->start_usec);
+                } else if (streq(key, "start")) {
+                        r = read_uint(m, &e->start_usec);
+                } else if (streq(key, "duration")) {
+                        r = read_uint(m, &v);
                         e->duration_s = (uint32_t) MIN(v, UINT32_MAX);
-                else if (streq(key, "intensity") && (r = read_uint(m, &v)) >= 0)
+                } else if (streq(key, "intensity")) {
+                        r = read_uint(m, &v);
                         e->intensity = (uint32_t) MIN(v, 5);
-                else if (streq(key, "pain_before"))
+                } else if (streq(key, "program")) {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        r = r < 0 ? r : copy_text(e->program, sizeof e->program, s) ? 0 : -EBADMSG;
+                } else if (streq(key, "reason")) {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        r = r < 0 ? r : copy_text(e->reason, sizeof e->reason, s) ? 0 : -EBADMSG;
+                } else if (streq(key, "goal")) {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        e->goal = (uint8_t) MAX(massage_goal_from_string(s), 0); /* "" without an assessment */
+                } else if (streq(key, "focused")) {
+                        r = sd_bus_message_read_basic(m, 'b', &b);
+                        e->focused = b;
+                } else if (streq(key, "pain_before"))
                         r = read_pain(m, &e->pain_before);
                 else if (streq(key, "pain_after"))
                         r = read_pain(m, &e->pain_after);
-                else if (streq(key, "reason") && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        r = copy_text(e->reason, sizeof e->reason, s) ? 0 : -EBADMSG;
-                else if (streq(key, "goal") && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        e->goal = (uint8_t) MAX(massage_goal_from_string(s), 0);
-                else if (streq(key, "focused") && (r = sd_bus_message_read_basic(m, 'b', &b)) >= 0)
-                        e->focused = b;
                 else if (streq(key, "area_before"))
                         r = read_areas(m, e->area_before, &e->assessed);
-                else if (streq(key, "area_after")) {
-                        bool any = false;
-                        r = read_areas(m, e->area_after, &any);
-                } else
+                else if (streq(key, "area_after"))
+                        r = read_areas(m, e->area_after, &(bool) { false });
+                else
                         r = sd_bus_message_skip(m, contents);
                 if (r < 0)
                         return r;
