@@ -287,6 +287,30 @@ def test_areas_against_the_daemon(start_daemon, bus, workdir, files):
         "series-lower-back-before": 1, "series-lower-back-after": 1}
 
 
+def test_the_daemons_summary_is_the_reports(start_daemon, bus, workdir):
+    """Person.GetSummary and chairctl report run one function on one history: the same numbers."""
+    seeded_daemon(start_daemon, workdir)
+    if 'name="GetSummary"' not in introspect(bus, chairtest.OBJECT_PATH + "/people/0"):
+        pytest.skip("the daemon has no org.massagechair.Chair1.Person.GetSummary yet")
+    r = bus.busctl("call", "--json=short", chairtest.BUS_NAME, chairtest.OBJECT_PATH + "/people/0",
+                   "org.massagechair.Chair1.Person", "GetSummary", "u", "2")
+    summary = {k: v["data"] for k, v in json.loads(r.stdout)["data"][0].items()}
+    report = json.loads(chairctl("report", "--json", "--last", "2", env=bus.env()).stdout)
+    assert summary["trend_n"] == report["trend_n"] == 2
+
+    def same(stats, mine):
+        stats = {k: v["data"] for k, v in stats.items()}
+        assert (stats["sessions"], stats["rated"]) == (mine["sessions"], mine["rated"])
+        for k in ("mean_before", "mean_after", "mean_change", "trend"):
+            assert round(stats[k], 1) == mine.get(k, 0.0), k
+
+    same(summary["all"], report["all"])
+    assert list(summary["programs"]) == [p["program"] for p in report["programs"]]
+    for p in report["programs"]:
+        same(summary["programs"][p["program"]], p)
+    assert summary["areas"] == {}
+
+
 def test_person_option_against_the_daemon(start_daemon, bus, workdir, files):
     seeded_daemon(start_daemon, workdir)
     people = introspect(bus, chairtest.OBJECT_PATH + "/people")

@@ -34,7 +34,7 @@
 
 struct report {
         char person[PERSON_NAME_MAX + 1];
-        struct history_entry *entries; /* oldest first after sort_entries() */
+        struct history_entry *entries; /* oldest first once chairctl_report() sorts them */
         size_t n;
 };
 
