@@ -215,6 +215,21 @@ def test_empty_and_bad_files(workdir):
     assert r.returncode == 1 and "missing" in r.stderr
 
 
+def test_control_characters_never_reach_the_terminal_or_the_svg(workdir):
+    path = os.path.join(workdir, "ctl")
+    with open(path, "w") as f:
+        f.write(f"1\tx\x1b[2Jy\t{BASE * 1000000}\t900\t3\t7\t3\tcompleted\n")
+    r = chairctl("report", "--history", path)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "x?[2Jy" in r.stdout
+    assert "1 session, 1 rated" in r.stdout
+    out = os.path.join(workdir, "ctl.svg")
+    assert chairctl("report", "--history", path, "--svg", out).returncode == 0
+    root, series = svg_series(out)  # XML 1.0 cannot carry the escape: parsed, it is not there
+    assert [m.find(SVG + "title").text for m in series["series-all-after"]] == [
+        "2026-01-01T00:00:00Z x?[2Jy, all sessions, after: 3"]
+
+
 @pytest.mark.parametrize("args,words", [
     (["--last", "0"], "--last takes 1-250"), (["--last", "251"], "--last takes 1-250"),
     (["--last", "x"], "--last takes"), (["--frobnicate"], "not '--frobnicate'"), (["--svg"], "--svg needs a value"),

@@ -62,6 +62,14 @@ static struct history_entry *report_add(struct report *r) {
         return e;
 }
 
+/* A text from a file or the bus printed on a terminal: no control characters (no escape
+ * sequences) reach it. */
+static void no_controls(char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 static int by_time(const void *a, const void *b) {
         const struct history_entry *x = a, *y = b;
         if (x->start_usec != y->start_usec)
@@ -564,9 +572,9 @@ static void print_table(const struct report *rep, const struct outcome_summary *
         bool areas = false;
 
         if (!no_legend)
-                printf("Outcomes of %s: %u sessions, %u rated; the trend compares the last %u rated with the %u before "
+                printf("Outcomes of %s: %u session%s, %u rated; the trend compares the last %u rated with the %u before "
                        "(negative: less pain than before).\n\n",
-                       rep->person, s->all.sessions, s->all.rated, s->trend_n, s->trend_n);
+                       rep->person, s->all.sessions, s->all.sessions == 1 ? "" : "s", s->all.rated, s->trend_n, s->trend_n);
         table_heading("", no_legend);
         table_row("all sessions", &s->all, s->trend_n);
         if (!no_legend)
@@ -752,10 +760,12 @@ static void plot_svg(FILE *f, const struct report *rep, const struct outcome_sum
         svg_begin(f, PW, height);
         snprintf(buf, sizeof buf, "Pain before and after each session: %s", rep->person);
         svg_text(f, PL, 30, "start", 18, "#000", buf);
-        snprintf(buf, sizeof buf, "%u sessions, %u rated; mean pain %.1f before, %.1f after. Lower is better.",
-                 sum->all.sessions, sum->all.rated, sum->all.mean_before, sum->all.mean_after);
+        snprintf(buf, sizeof buf, "%u session%s, %u rated; mean pain %.1f before, %.1f after. Lower is better.",
+                 sum->all.sessions, sum->all.sessions == 1 ? "" : "s", sum->all.rated, sum->all.mean_before,
+                 sum->all.mean_after);
         if (!sum->all.rated)
-                snprintf(buf, sizeof buf, "%u sessions, none rated yet ('chairctl rate' keeps a rating).", sum->all.sessions);
+                snprintf(buf, sizeof buf, "%u session%s, none rated yet ('chairctl rate' keeps a rating).", sum->all.sessions,
+                         sum->all.sessions == 1 ? "" : "s");
         svg_text(f, PL, 54, "start", 13, "#444", buf);
 
         /* The grid and the pain axis, 0-10. */
@@ -913,6 +923,11 @@ int chairctl_report(sd_bus *bus, int argc, char **argv, int json, bool no_legend
         if (r)
                 goto finish;
 
+        no_controls(rep.person);
+        for (size_t i = 0; i < rep.n; i++) {
+                no_controls(rep.entries[i].program);
+                no_controls(rep.entries[i].reason);
+        }
         if (rep.n)
                 qsort(rep.entries, rep.n, sizeof *rep.entries, by_time);
         sum = malloc(sizeof *sum);
