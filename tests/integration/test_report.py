@@ -271,6 +271,11 @@ def test_against_the_daemon(start_daemon, bus, workdir, files):
     assert rows(r.stdout) == rows(expect)
     who = "guest" if 'name="ActivePerson"' in chair else "the chair"
     assert r.stdout.startswith(f"Outcomes of {who}: 9 sessions, 8 rated;"), r.stdout
+    guest = os.path.join(workdir, "state", "people", "0")
+    if who == "guest":
+        # The guest's file as the daemon wrote it (the old history moved in), read offline.
+        offline = chairctl("report", "--history", guest)
+        assert offline.returncode == 0 and offline.stdout == r.stdout, offline.stderr
 
     out = os.path.join(workdir, "daemon.svg")
     r = chairctl("report", "--svg", out, "--json", env=bus.env())
