@@ -632,6 +632,8 @@ static void finish(struct session *s, const char *reason) {
                         .intensity = s->settings.intensity,
                         .pain_before = HISTORY_NOT_RATED,
                         .pain_after = HISTORY_NOT_RATED,
+                        /* Planned with Start's option focus on some areas (docs/people.md). */
+                        .focused = !s->manual && s->pending.focus && s->pending.focus_areas != 0,
                 };
                 snprintf(e.program, sizeof e.program, "%s", program);
                 snprintf(e.reason, sizeof e.reason, "%s", reason);
