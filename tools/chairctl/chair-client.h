@@ -32,6 +32,7 @@ struct chair_status {
         unsigned n_heat;
         char precautions[32][40];
         unsigned n_precautions;
+        bool precautions_hidden; /* health data the caller may not read */
 };
 
 /* Service.GetDiagnostics (technicians and the simulated chair): fn sees every integer entry.
