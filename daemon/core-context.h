@@ -25,6 +25,7 @@ struct chair_hw;
 struct chair_settings;
 struct event_loop;
 struct panel;
+struct people;
 struct program_library;
 struct scheduler;
 struct session;
@@ -62,6 +63,7 @@ struct chair_core {
         struct panel *panel;
         struct program_library *library;
         struct state_store *store;
+        struct people *people;           /* who uses the chair, one of them active (people.h) */
         struct chair_settings *settings; /* the person's settings (settings.h) */
         struct output_test *output_test; /* the technician's output test (output-test.h) */
         bool realtime;                   /* the scheduler's thread got SCHED_FIFO */

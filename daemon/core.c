@@ -20,6 +20,7 @@
 #include "log.h"
 #include "output-test.h"
 #include "panel.h"
+#include "people.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
@@ -187,6 +188,9 @@ static int setup_state(struct chair_core *c) {
         r = state_store_open(c->options.state_dir, &c->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state directory %s: %m", c->options.state_dir);
+        r = people_new(c->options.state_dir, c->store, c->changes, &c->people);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the people's files: %m");
         r = chair_settings_new(c->store, c->options.state_dir, c->changes, c->map.auto_off_default_min, &c->settings);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the person's settings: %m");
@@ -294,6 +298,7 @@ struct chair_core *chair_core_free(struct chair_core *c) {
         chair_hw_close(c->hw);
         program_library_free(c->library);
         chair_settings_free(c->settings);
+        people_free(c->people);
         state_store_close(c->store);
         chair_changes_free(c->changes);
         free(c);

@@ -320,6 +320,7 @@ int program_library_plan(struct program_library *lib, const char *id, const stru
                 .track_length_mm = req->track_length_mm,
                 .no_heat = !req->heat,
                 .caps_given = true,
+                .focus_areas = req->focus_areas,
         };
         struct timeline *t;
         int r;

@@ -33,6 +33,7 @@ struct plan_request {
         int32_t track_length_mm;
         bool heat;                 /* false: no heat commands */
         const char *const *precautions; /* the person's declared conditions, NULL-terminated */
+        uint32_t focus_areas;      /* bit per enum pain_area: weight the steps on them; 0 = not focused */
 };
 
 int program_library_new(const char *shipped_dir, const char *override_dir, struct program_library **ret);

@@ -257,6 +257,7 @@ static int plan_and_run(struct session *s, struct chair_error *error) {
                 .track_length_mm = s->d->map.track_length_mm,
                 .heat = s->pending.heat,
                 .precautions = chair_settings_precautions(s->d->settings),
+                .focus_areas = s->pending.focus ? s->pending.focus_areas : 0,
         };
         struct timeline *t = NULL;
         char msg[512];

@@ -34,6 +34,11 @@ struct session_options {
         uint32_t duration_s;    /* 0 = the auto-off timer */
         int scan;               /* -1 = when no scan is stored, 0 no, 1 yes */
         bool heat;
+        /* Started "focused" (docs/people.md): the planner weights the steps on FOCUS_AREAS
+         * (a bit per enum pain_area), which the caller fills from the active person's
+         * assessment; 0, or focus false: the program as written. */
+        bool focus;
+        uint32_t focus_areas;
 };
 
 struct session_settings {

@@ -23,6 +23,9 @@ struct plan_options {
         bool caps_given;
         struct precaution_caps caps;
         bool natural;              /* play every step once as written, ignoring duration */
+        /* Bit per enum pain_area: the steps working these areas get more of the fitted time,
+         * the others less, the total unchanged (docs/profiles.md, "Focus"); 0 = not focused. */
+        uint32_t focus_areas;
 };
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret);

@@ -15,6 +15,7 @@
 #include "chair-bus-names.h"
 #include "chair-io.h"
 #include "macro.h"
+#include "people.h"
 #include "state-store.h"
 #include "strv.h"
 #include "vocab.h"
@@ -66,14 +67,15 @@ static int read_i32(sd_bus_message *m, const char *arg, int32_t *ret, sd_bus_err
 }
 
 /* The options of Start and StartManual: each known key at most once, types checked. */
-static const char *const option_keys[BUS_OPTIONS_MAX] = { "intensity", "duration", "scan", "heat" };
+static const char *const option_keys[BUS_OPTIONS_MAX] = { "intensity", "duration", "scan", "heat", "focus" };
 
-static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_error *error) {
+static int read_options(sd_bus_message *m, struct session_options *o, int *focus, sd_bus_error *error) {
         unsigned seen = 0, n = 0;
         const char *key;
         int r;
 
         *o = (struct session_options) { .scan = -1, .heat = true };
+        *focus = 0;
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
@@ -90,7 +92,7 @@ static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_err
                         if (strcmp(option_keys[k], key) == 0)
                                 break;
                 if (k == ARRAY_SIZE(option_keys))
-                        return bus_invalid(error, "unknown option '%s' (intensity, duration, scan, heat)", key);
+                        return bus_invalid(error, "unknown option '%s' (intensity, duration, scan, heat, focus)", key);
                 if (seen & (1u << k))
                         return bus_invalid(error, "option '%s' given twice", key);
                 seen |= 1u << k;
@@ -114,8 +116,10 @@ static int read_options(sd_bus_message *m, struct session_options *o, sd_bus_err
                                 return bus_invalid(error, "option '%s' must be of type b", key);
                         if (k == 2)
                                 o->scan = b;
-                        else
+                        else if (k == 3)
                                 o->heat = b;
+                        else
+                                *focus = b;
                 }
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -133,7 +137,7 @@ int bus_parse_get_program(sd_bus_message *m, const struct bus_args_context *ctx,
 
 int bus_parse_start(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
         int r = read_string(m, "program", BUS_NAME_MAX, &a->str[0], error);
-        return r < 0 ? r : read_options(m, &a->options, error);
+        return r < 0 ? r : read_options(m, &a->options, &a->focus, error);
 }
 
 int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
@@ -155,7 +159,7 @@ int bus_parse_start_manual(sd_bus_message *m, const struct bus_args_context *ctx
                 return bus_invalid(error, "area must be one of %s, not '%s'", manual_area_names(names, sizeof names),
                                    a->str[1]);
         a->u[0] = (uint32_t) r;
-        return read_options(m, &a->options, error);
+        return read_options(m, &a->options, &a->focus, error);
 }
 
 int bus_parse_move_point(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
@@ -369,6 +373,145 @@ int bus_parse_test_output(sd_bus_message *m, const struct bus_args_context *ctx,
         return r < 0 ? r : read_u32(m, "milliseconds", 1, BUS_TEST_OUTPUT_MS_MAX, &a->u[0], error);
 }
 
+/* ---- People and Person ---- */
+
+/* The names of the pain areas or the goals, space-separated, from their tables (vocab.c). */
+static const char *pain_area_names(char *buf, size_t size) {
+        size_t o = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < _PAIN_AREA_MAX && o < size; i++)
+                o += (size_t) snprintf(buf + o, size - o, "%s%s", i ? " " : "", pain_area_to_string(i));
+        return buf;
+}
+
+static const char *goal_names(char *buf, size_t size) {
+        size_t o = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < _GOAL_MAX && o < size; i++)
+                o += (size_t) snprintf(buf + o, size - o, "%s%s", i ? " " : "", massage_goal_to_string(i));
+        return buf;
+}
+
+static int read_person_name(sd_bus_message *m, const char *arg, const char **ret, sd_bus_error *error) {
+        int r = read_string(m, arg, PERSON_NAME_MAX, ret, error);
+        if (r < 0)
+                return r;
+        if (!**ret)
+                return bus_invalid(error, "%s must not be empty", arg);
+        if (!bus_utf8_valid(*ret))
+                return bus_invalid(error, "%s is not valid UTF-8", arg);
+        for (const unsigned char *p = (const unsigned char *) *ret; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return bus_invalid(error, "%s must not contain control characters", arg);
+        return 0;
+}
+
+int bus_parse_person_name(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_person_name(m, "name", &a->str[0], error);
+}
+
+int bus_parse_person_confirm(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_person_name(m, "confirm_name", &a->str[0], error);
+}
+
+int bus_parse_person_path(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = sd_bus_message_read_basic(m, 'o', &a->str[0]);
+        if (r == 0)
+                return bus_invalid(error, "argument 'person' is missing");
+        if (r < 0)
+                return r;
+        if (strnlen(a->str[0], BUS_NAME_MAX + 1) > BUS_NAME_MAX)
+                return bus_invalid(error, "argument 'person' is longer than %d bytes", BUS_NAME_MAX);
+        return 0;
+}
+
+int bus_parse_set_caps(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_u32(m, "intensity_cap", 1, 5, &a->u[0], error);
+        return r < 0 ? r : read_u32(m, "heat_cap", 0, 3, &a->u[1], error);
+}
+
+int bus_parse_person_timer(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = read_u32(m, "minutes", 0, UINT32_MAX, &a->u[0], error);
+        if (r < 0)
+                return r;
+        if (a->u[0] != 0 && !chair_timer_valid(a->u[0]))
+                return bus_invalid(error, "minutes must be 0 (the chair's default), 10, 20 or 30, not %u", a->u[0]);
+        return 0;
+}
+
+/* An a{su} of pain per area: at most the areas that exist, each once, each 0-10. */
+static int read_pain_areas(sd_bus_message *m, const char *arg, struct bus_args *a, sd_bus_error *error) {
+        char names[128];
+        const char *name;
+        uint32_t pain;
+        unsigned n = 0;
+        int r;
+
+        for (size_t i = 0; i < HISTORY_AREAS; i++)
+                a->areas[i] = HISTORY_NOT_RATED;
+        a->any_area = false;
+        r = sd_bus_message_enter_container(m, 'a', "{su}");
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bus_invalid(error, "argument '%s' is missing", arg);
+        while ((r = sd_bus_message_enter_container(m, 'e', "su")) > 0) {
+                int area;
+                if (++n > _PAIN_AREA_MAX)
+                        return bus_invalid(error, "%s: at most %d areas", arg, _PAIN_AREA_MAX);
+                r = sd_bus_message_read(m, "su", &name, &pain);
+                if (r < 0)
+                        return r;
+                if (strnlen(name, BUS_NAME_MAX + 1) > BUS_NAME_MAX)
+                        return bus_invalid(error, "%s: an area name is longer than %d bytes", arg, BUS_NAME_MAX);
+                area = pain_area_from_string(name);
+                if (area < 0)
+                        return bus_invalid(error, "%s: unknown area '%s' (%s)", arg, name, pain_area_names(names, sizeof names));
+                if (a->areas[area] != HISTORY_NOT_RATED)
+                        return bus_invalid(error, "%s: '%s' given twice", arg, name);
+                if (pain > 10)
+                        return bus_invalid(error, "%s: the pain of '%s' must be 0-10, not %u", arg, name, pain);
+                a->areas[area] = (uint16_t) pain;
+                a->any_area = true;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
+}
+
+int bus_parse_assess(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        char names[128];
+        int goal, r;
+
+        r = read_pain_areas(m, "pain_by_area", a, error);
+        if (r < 0)
+                return r;
+        r = read_u32(m, "pain_now", 0, 10, &a->u[0], error);
+        if (r < 0)
+                return r;
+        r = read_string(m, "goal", BUS_NAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        goal = massage_goal_from_string(a->str[0]);
+        if (goal < 0)
+                return bus_invalid(error, "goal must be one of %s, not '%s'", goal_names(names, sizeof names), a->str[0]);
+        a->u[1] = (uint32_t) goal;
+        return 0;
+}
+
+int bus_parse_person_rate(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        int r = bus_parse_rate_session(m, ctx, a, error);
+        return r < 0 ? r : read_pain_areas(m, "area_after", a, error);
+}
+
+int bus_parse_trend_n(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_u32(m, "trend_n", 0, BUS_TREND_N_MAX, &a->u[0], error);
+}
+
 const struct bus_method_args bus_method_args[] = {
         { CHAIR_INTERFACE, "GetProgram", "s", bus_parse_get_program },
         { CHAIR_INTERFACE, "Start", "sa{sv}", bus_parse_start },
@@ -396,6 +539,21 @@ const struct bus_method_args bus_method_args[] = {
         { CHAIR_SERVICE_INTERFACE, "PressKey", "su", bus_parse_press_key },
         { CHAIR_SERVICE_INTERFACE, "TestOutput", "siu", bus_parse_test_output },
         { CHAIR_SERVICE_INTERFACE, "SetDefaultTimer", "u", bus_parse_timer },
+        { CHAIR_PEOPLE_INTERFACE, "Create", "s", bus_parse_person_name },
+        { CHAIR_PEOPLE_INTERFACE, "Select", "o", bus_parse_person_path },
+        { CHAIR_PEOPLE_INTERFACE, "FindByName", "s", bus_parse_person_name },
+        { CHAIR_PERSON_INTERFACE, "Rename", "s", bus_parse_person_name },
+        { CHAIR_PERSON_INTERFACE, "Delete", "s", bus_parse_person_confirm },
+        { CHAIR_PERSON_INTERFACE, "SetConditions", "as", bus_parse_set_precautions },
+        { CHAIR_PERSON_INTERFACE, "SetCaps", "uu", bus_parse_set_caps },
+        { CHAIR_PERSON_INTERFACE, "SetTimer", "u", bus_parse_person_timer },
+        { CHAIR_PERSON_INTERFACE, "SetHeatPreference", "su", bus_parse_set_heat },
+        { CHAIR_PERSON_INTERFACE, "Assess", "a{su}us", bus_parse_assess },
+        { CHAIR_PERSON_INTERFACE, "RateSession", "tuua{su}", bus_parse_person_rate },
+        { CHAIR_PERSON_INTERFACE, "GetHistory", "u", bus_parse_list_max },
+        { CHAIR_PERSON_INTERFACE, "GetSummary", "u", bus_parse_trend_n },
+        { CHAIR_PERSON_INTERFACE, "InstallProgram", "ss", bus_parse_upload },
+        { CHAIR_PERSON_INTERFACE, "RemoveProgram", "s", bus_parse_get_program },
         {}
 };
 

@@ -19,13 +19,14 @@
 #include "state-store.h"
 
 #define BUS_NAME_MAX       64          /* bytes of every identifier argument (ids, names, keys) */
-#define BUS_OPTIONS_MAX    4           /* entries of an options a{sv}: each known key once */
+#define BUS_OPTIONS_MAX    5           /* entries of an options a{sv}: each known key once */
 #define BUS_LIST_MAX       HISTORY_MAX /* GetHistory/GetFaults max: what the files keep */
 #define BUS_LIST_DEFAULT   50          /* ... when max is 0 */
 #define BUS_UPLOAD_MAX     PROFILE_FILE_MAX      /* bytes of an uploaded profile */
 #define BUS_FILENAME_MAX   PROGRAM_FILE_NAME_MAX /* bytes of its NAME.ini (the name's rule: the library's) */
 #define BUS_HOLD_MS_MAX    30000       /* PressKey */
 #define BUS_TEST_OUTPUT_MS_MAX OUTPUT_TEST_MAX_MS /* TestOutput; an output's own bound may be lower */
+#define BUS_TREND_N_MAX    50          /* Person.GetSummary trend_n (0: the default) */
 
 /* What a parser hands its handler; each method uses the fields its parser names. */
 struct bus_args {
@@ -37,6 +38,9 @@ struct bus_args {
         uint32_t mask;                  /* SetAir: bit per enum chair_air_zone */
         struct session_options options;
         char **strv;                    /* SetPrecautions: newly allocated, NULL-terminated */
+        int focus;                      /* Start, StartManual: the option `focus` (0 when absent) */
+        uint16_t areas[HISTORY_AREAS];  /* Assess, Person.RateSession: pain per enum pain_area, or HISTORY_NOT_RATED */
+        bool any_area;                  /* ... at least one area given */
 };
 
 /* What a parser needs to know of the daemon: the conditions SetPrecautions accepts. */
@@ -50,7 +54,7 @@ typedef int (*bus_args_parser)(sd_bus_message *m, const struct bus_args_context 
                                sd_bus_error *error);
 
 struct bus_method_args {
-        const char *interface;          /* CHAIR_INTERFACE or CHAIR_SERVICE_INTERFACE */
+        const char *interface;          /* CHAIR_INTERFACE, CHAIR_SERVICE_INTERFACE, CHAIR_PEOPLE_INTERFACE or CHAIR_PERSON_INTERFACE */
         const char *member;
         const char *signature;
         bus_args_parser parse;
@@ -80,6 +84,24 @@ int bus_parse_inject_fault(sd_bus_message *m, const struct bus_args_context *ctx
 int bus_parse_press_key(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 /* TestOutput: str[0] output name, i value, u[0] milliseconds (the output's own bounds: the core). */
 int bus_parse_test_output(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+
+/* People and Person (docs/dbus-api.md). A person's name (Create, FindByName, Rename: str[0]) is
+ * 1-PERSON_NAME_MAX bytes of UTF-8 without control characters; Delete's confirm_name the same
+ * bound (str[0]). */
+int bus_parse_person_name(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+int bus_parse_person_confirm(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* People.Select: str[0] the object path (its id is the caller's to look up). */
+int bus_parse_person_path(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* SetCaps: u[0] intensity cap 1-5, u[1] heat cap 0-3. */
+int bus_parse_set_caps(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* Person.SetTimer: u[0] 0 (the chair's default) or a timer choice. */
+int bus_parse_person_timer(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* Assess: areas (pain_area names, each once, 0-10), u[0] pain_now 0-10, u[1] the goal (massage_goal). */
+int bus_parse_assess(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* Person.RateSession: t, u[0] before, u[1] after (0-10), areas after (as Assess's). */
+int bus_parse_person_rate(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+/* GetSummary: u[0] trend_n 0-BUS_TREND_N_MAX. */
+int bus_parse_trend_n(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 
 /* InvalidArgs with a formatted message; returns -EINVAL. */
 int bus_invalid(sd_bus_error *error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

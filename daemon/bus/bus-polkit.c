@@ -13,6 +13,9 @@
 
 #define TECHNICIAN_GROUP "chairtech"
 #define ACTION(name) BUS_POLKIT_ACTION_PREFIX name
+/* A row's kind besides false (a method) and true (a property: its Get, and GetAll of its
+ * interface): a property GetAll leaves out (SD_BUS_VTABLE_PROPERTY_EXPLICIT), only its Get. */
+#define GUARD_EXPLICIT 2
 
 /* The one table from a guarded member to its polkit action; systemd/org.massagechair.Chair1.policy
  * declares each action (tests/integration/test_polkit.py checks the two against each other). */
@@ -20,7 +23,7 @@ static const struct {
         const char *interface;
         const char *member;
         const char *action;
-        bool property;
+        uint8_t property; /* false, true or GUARD_EXPLICIT */
 } guarded[] = {
         { CHAIR_SERVICE_INTERFACE, "ReloadProfiles", ACTION("reload-profiles"), false },
         { CHAIR_SERVICE_INTERFACE, "UploadProfile", ACTION("upload-profile"), false },
@@ -36,6 +39,16 @@ static const struct {
         { CHAIR_SERVICE_INTERFACE, "SchedulerStats", ACTION("read-scheduler-stats"), true },
         /* The person's health data: the sessions with their pain ratings. */
         { CHAIR_INTERFACE, "GetHistory", ACTION("read-health"), false },
+        /* The active person's conditions: Get only (not in GetAll, PROPERTY_EXPLICIT). */
+        { CHAIR_INTERFACE, "Precautions", ACTION("read-health"), GUARD_EXPLICIT },
+        { CHAIR_PERSON_INTERFACE, "GetConditions", ACTION("read-health"), false },
+        { CHAIR_PERSON_INTERFACE, "GetAssessment", ACTION("read-health"), false },
+        { CHAIR_PERSON_INTERFACE, "GetHistory", ACTION("read-health"), false },
+        { CHAIR_PERSON_INTERFACE, "GetSummary", ACTION("read-health"), false },
+        { CHAIR_PERSON_INTERFACE, "RecommendPrograms", ACTION("read-health"), false },
+        /* A companion app's program for one person. */
+        { CHAIR_PERSON_INTERFACE, "InstallProgram", ACTION("install-person-program"), false },
+        { CHAIR_PERSON_INTERFACE, "RemoveProgram", ACTION("install-person-program"), false },
 };
 
 enum verdict {
@@ -63,10 +76,11 @@ struct bus_polkit {
         struct query *queries;
 };
 
-/* member NULL: any property of the interface (GetAll). */
+/* member NULL: any property of the interface that GetAll returns. */
 static const char *find_action(const char *interface, const char *member, bool property) {
         for (size_t i = 0; i < ARRAY_SIZE(guarded); i++)
-                if (guarded[i].property == property && (!member || strcmp(guarded[i].member, member) == 0) &&
+                if ((guarded[i].property != false) == property && (member || guarded[i].property != GUARD_EXPLICIT) &&
+                    (!member || strcmp(guarded[i].member, member) == 0) &&
                     (!interface || strcmp(guarded[i].interface, interface) == 0))
                         return guarded[i].action;
         return NULL;

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -18,4 +19,10 @@ struct chair_bus {
         sd_event_source *sim_key_release;  /* Service.PressKey lets go of the simulated key */
         struct chair_object_cache *cache;  /* what was last announced (chair-object.c) */
         struct bus_polkit *polkit;         /* pending authorizations (bus-polkit.c) */
+        /* The people (people-object.c) and each person's object (person-object.c). */
+        sd_bus_slot *people_slot, *people_manager_slot, *person_slot, *person_enumerator_slot;
+        struct people_object_cache *people_cache;
+        struct person_object_cache *person_cache;
+        /* The id of a person just deleted while InterfacesRemoved is built for it, or -1. */
+        int64_t person_removing;
 };

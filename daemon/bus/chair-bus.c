@@ -8,6 +8,8 @@
 #include "chair-object.h"
 #include "daemon-context.h"
 #include "log.h"
+#include "people-object.h"
+#include "person-object.h"
 #include "service-object.h"
 
 int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
@@ -24,6 +26,12 @@ int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
         if (r < 0)
                 return r;
         r = service_object_register(d, b);
+        if (r < 0)
+                return r;
+        r = people_object_register(d, b);
+        if (r < 0)
+                return r;
+        r = person_object_register(d, b);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
@@ -50,11 +58,17 @@ struct chair_bus *chair_bus_free(struct chair_bus *b) {
         sd_event_source_disable_unref(b->sim_key_release);
         sd_bus_slot_unref(b->chair_slot);
         sd_bus_slot_unref(b->service_slot);
+        sd_bus_slot_unref(b->people_slot);
+        sd_bus_slot_unref(b->people_manager_slot);
+        sd_bus_slot_unref(b->person_slot);
+        sd_bus_slot_unref(b->person_enumerator_slot);
         /* Before the bus goes: its pending calls hold the bus. */
         b->polkit = bus_polkit_free(b->polkit);
         if (b->bus)
                 sd_bus_flush_close_unref(b->bus);
         chair_object_cache_free(b->cache);
+        people_object_cache_free(b->people_cache);
+        person_object_cache_free(b->person_cache);
         free(b);
         return NULL;
 }

@@ -24,6 +24,8 @@
 #include "program-library.h"
 #include "scheduler.h"
 #include "panel.h"
+#include "people.h"
+#include "person-object.h"
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -169,10 +171,22 @@ static uint32_t asked_length(struct chair_daemon *d, const char *program, uint32
         return duration_s ?: (program_library_find(d->core->library, program, &p) >= 0 ? p.duration_s : 0);
 }
 
+/* The option `focus`: the steps weighted on the areas of the active person's last assessment. */
+static void set_focus(struct chair_daemon *d, struct bus_args *a) {
+        const struct person *p = people_active(d->core->people);
+
+        a->options.focus = a->focus;
+        a->options.focus_areas = 0;
+        for (unsigned i = 0; a->focus && p->assessment.time_usec && i < _PAIN_AREA_MAX; i++)
+                if (p->assessment.pain[i] != PAIN_NOT_RATED && p->assessment.pain[i] > 0)
+                        a->options.focus_areas |= 1u << i;
+}
+
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_start);
         struct chair_error e = CHAIR_ERROR_NULL;
+        set_focus(d, &a);
         int r = session_start(d->core->session, a.str[0], &a.options, &e);
         return reply_planned(m, error, r, &e, d, asked_length(d, a.str[0], a.options.duration_s));
 }
@@ -181,6 +195,7 @@ static int method_start_manual(sd_bus_message *m, void *userdata, sd_bus_error *
         struct chair_daemon *d = userdata;
         PARSE_ARGS(bus_parse_start_manual);
         struct chair_error e = CHAIR_ERROR_NULL;
+        set_focus(d, &a);
         int r = session_start_manual(d->core->session, a.str[0], (enum manual_area) a.u[0], &a.options, &e);
         return reply_planned(m, error, r, &e, d,
                              a.options.duration_s ?: session_settings(d->core->session)->timer_min * 60);
@@ -227,9 +242,9 @@ static int method_recall_memory(sd_bus_message *m, void *userdata, sd_bus_error 
         int r;
 
         PARSE_ARGS(bus_parse_slot);
-        /* A program's slot asks for its own length; a manual slot's (no program) for its timer. */
-        if (state_store_load_memory(d->core->store, a.u[0], &slot) < 0)
-                slot.used = false;
+        /* A program's slot asks for its own length; a manual slot's (no program) for its timer.
+         * The slots are the active person's. */
+        slot = people_active(d->core->people)->memory[a.u[0] - 1];
         r = session_recall_memory(d->core->session, a.u[0], &e);
         return reply_planned(m, error, r, &e, d,
                              asked_length(d, slot.used ? slot.program : "", 0) ?: session_settings(d->core->session)->timer_min * 60);
@@ -264,10 +279,8 @@ static int method_get_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
         int r;
 
         PARSE_ARGS(bus_parse_slot);
-        /* An unreadable slot is an error, not an empty one. */
-        r = state_store_load_memory(d->core->store, a.u[0], &slot);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Could not read memory slot %u: %m", a.u[0]);
+        /* The active person's slot (people.c read it with their file). */
+        slot = people_active(d->core->people)->memory[a.u[0] - 1];
         r = reply_open(m, &reply, 'a', "{sv}");
         if (r < 0)
                 return r;
@@ -322,12 +335,19 @@ static int method_list_precautions(sd_bus_message *m, void *userdata, sd_bus_err
 
 static int method_rate_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        uint32_t id;
         int r;
 
         PARSE_ARGS(bus_parse_rate_session);
-        r = state_store_rate_session(d->core->store, a.t, a.u[0], a.u[1]);
-        if (r == -ENOENT)
+        /* The session's person, whoever is active now. */
+        r = people_find_session(d->core->people, a.t, &id);
+        if (r >= 0)
+                r = people_rate_session(d->core->people, id, a.t, a.u[0], a.u[1], NULL, &e);
+        if (r == -ENOENT && e.error >= 0)
                 return bus_invalid(error, "session_id: no session %llu in the history", (unsigned long long) a.t);
+        if (r < 0 && e.error < 0)
+                return bus_error_from_chair(error, r, &e);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not store the rating: %m");
         return sd_bus_reply_method_return(m, NULL);
@@ -343,7 +363,7 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         /* Health data (pain ratings): its own polkit action, before the arguments are read. */
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PARSE_ARGS(bus_parse_list_max);
-        r = state_store_list_history(d->core->store, a.u[0], &entries, &n);
+        r = people_history(d->core->people, people_active(d->core->people)->id, a.u[0], &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read the history: %m");
         r = reply_open(m, &reply, 'a', "(tssuuqqs)");
@@ -505,6 +525,13 @@ static int property_temperatures(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_close_container(reply);
 }
 
+static int property_active_person(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        char buf[PERSON_PATH_MAX];
+        return sd_bus_message_append(reply, "o", person_object_path(people_active(d->core->people)->id, buf));
+}
+
 static int property_precautions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
@@ -570,13 +597,17 @@ static const sd_bus_vtable chair_vtable[] = {
         SD_BUS_PROPERTY("Timer", "u", property_timer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ShoulderPosition", "i", property_shoulder, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RollerPosition", "i", property_roller, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Precautions", "as", property_precautions, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Health data: Get only, authorized by read-health (bus-polkit.c); not in GetAll,
+         * and a change is announced without its value. */
+        SD_BUS_PROPERTY("Precautions", "as", property_precautions, 0,
+                        SD_BUS_VTABLE_PROPERTY_EXPLICIT | SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Fault", "s", property_fault, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("FaultMessage", "s", property_fault_message, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SessionId", "t", property_session_id, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ChildLock", "b", property_child_lock, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SelectedProgram", "s", property_selected_program, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Model", "s", property_model, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ActivePerson", "o", property_active_person, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_SIGNAL_WITH_ARGS("ProgramFinished", SD_BUS_ARGS("s", program, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("BodyScanFinished", SD_BUS_ARGS("i", shoulder_mm, "b", ok), 0),
@@ -608,12 +639,13 @@ static const struct {
         { "Timer", CHAIR_CHANGE_TIMER },
         { "ShoulderPosition", CHAIR_CHANGE_SHOULDER },
         { "RollerPosition", CHAIR_CHANGE_ROLLER },
-        { "Precautions", CHAIR_CHANGE_PRECAUTIONS },
+        { "Precautions", CHAIR_CHANGE_PRECAUTIONS | CHAIR_CHANGE_ACTIVE_PERSON },
         { "Fault", CHAIR_CHANGE_FAULT },
         { "FaultMessage", CHAIR_CHANGE_FAULT },
         { "SessionId", CHAIR_CHANGE_SESSION_ID },
         { "ChildLock", CHAIR_CHANGE_CHILD_LOCK },
         { "SelectedProgram", CHAIR_CHANGE_SELECTED_PROGRAM },
+        { "ActivePerson", CHAIR_CHANGE_ACTIVE_PERSON },
 };
 
 #define N_PROPERTY_CHANGES ARRAY_SIZE(property_changes)

@@ -2,6 +2,7 @@
 (busctl, gdbus, python-dbus): every member the document names exists with its signature, every
 method answers, every property reads with its type, every signal arrives; wrong types and
 out-of-range values get InvalidArgs; callers of another uid are refused the Service interface."""
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,15 @@ from gi.repository import GLib
 
 import chairtest
 from chairtest import BUS_NAME, INTERFACE, OBJECT_PATH, SERVICE_INTERFACE
+
+PEOPLE_INTERFACE = "org.massagechair.Chair1.People"
+PERSON_INTERFACE = "org.massagechair.Chair1.Person"
+PEOPLE_PATH = OBJECT_PATH + "/people"
+# The object each interface is on (a person's: the guest's, always there).
+PATHS = {INTERFACE: OBJECT_PATH, SERVICE_INTERFACE: OBJECT_PATH, PEOPLE_INTERFACE: PEOPLE_PATH,
+         PERSON_INTERFACE: PEOPLE_PATH + "/0"}
+# Properties GetAll leaves out (SD_BUS_VTABLE_PROPERTY_EXPLICIT): health data, Get only.
+EXPLICIT = {"Precautions"}
 
 ERR = "org.massagechair.Chair1.Error."
 INVALID = "org.freedesktop.DBus.Error.InvalidArgs"
@@ -30,7 +40,7 @@ def contract():
     iface = None
     section = None
     for line in text.splitlines():
-        m = re.match(r"^## (org\.massagechair\.Chair1(\.Service)?)", line)
+        m = re.match(r"^## (org\.massagechair\.Chair1(\.Service|\.People|\.Person)?)\b", line)
         if m:
             iface = m.group(1)
             result[iface] = {"methods": {}, "properties": {}, "signals": {}}
@@ -61,8 +71,14 @@ def contract():
     return result
 
 
-def introspect(bus):
-    xml = bus.busctl("introspect", "--xml-interface", BUS_NAME, OBJECT_PATH).stdout
+def introspect(bus, path=None):
+    """Every interface of our objects (PATHS), or of the one at PATH."""
+    if path is None:
+        found = {}
+        for p in sorted(set(PATHS.values())):
+            found.update({k: v for k, v in introspect(bus, p).items() if PATHS.get(k) == p})
+        return found
+    xml = bus.busctl("introspect", "--xml-interface", BUS_NAME, path).stdout
     root = ET.fromstring(xml)
     found = {}
     for iface in root.findall("interface"):
@@ -87,6 +103,10 @@ def test_contract_is_parsed():
     assert c[INTERFACE]["signals"]["BodyScanFinished"] == "ib"
     assert c[SERVICE_INTERFACE]["methods"]["UploadProfile"] == ("ss", "")
     assert c[SERVICE_INTERFACE]["properties"]["SchedulerStats"] == "a{st}"
+    assert c[PEOPLE_INTERFACE]["methods"]["Create"] == ("s", "o")
+    assert c[PERSON_INTERFACE]["methods"]["RateSession"] == ("tuua{su}", "")
+    assert c[PERSON_INTERFACE]["properties"]["HeatPreference"] == "a{su}"
+    assert c[INTERFACE]["properties"]["ActivePerson"] == "o"
 
 
 def test_every_documented_member_exists(daemon, bus):
@@ -107,10 +127,10 @@ def test_every_documented_member_exists(daemon, bus):
 
 def test_introspection_xml_is_installed_and_matches(daemon, bus):
     """The shipped XML says what the daemon says, member by member and signature by signature."""
-    path = os.path.join(chairtest.SOURCE_DIR, "docs", "org.massagechair.Chair1.xml")
-    root = ET.parse(path).getroot()
+    roots = [ET.parse(os.path.join(chairtest.SOURCE_DIR, "docs", f"{name}.xml")).getroot()
+             for name in (INTERFACE, PEOPLE_INTERFACE, PERSON_INTERFACE)]
     shipped = {}
-    for iface in root.findall("interface"):
+    for iface in [i for root in roots for i in root.findall("interface")]:
         entry = {"methods": {}, "properties": {}, "signals": {}}
         for m in iface.findall("method"):
             entry["methods"][m.get("name")] = (
@@ -122,23 +142,25 @@ def test_introspection_xml_is_installed_and_matches(daemon, bus):
             entry["signals"][sig.get("name")] = "".join(a.get("type") for a in sig.findall("arg"))
         shipped[iface.get("name")] = entry
     live = introspect(bus)
-    for name in (INTERFACE, SERVICE_INTERFACE):
+    for name in (INTERFACE, SERVICE_INTERFACE, PEOPLE_INTERFACE, PERSON_INTERFACE):
         assert shipped[name] == live[name], name
 
 
 def test_every_property_reads_with_its_type(daemon, bus):
     types = {"s": str, "u": int, "i": int, "t": int, "b": bool, "as": list, "a{su}": dict,
-             "a{sd}": dict, "a{st}": dict}
+             "a{sd}": dict, "a{st}": dict, "o": str, "ao": list}
     for iface, members in contract().items():
         for name, sig in members["properties"].items():
-            value = daemon.get_property(name, interface=iface)
+            r = bus.busctl("get-property", "--json=short", BUS_NAME, PATHS[iface], iface, name)
+            value = json.loads(r.stdout)["data"]
             assert isinstance(value, types[sig]), f"{name}: {value!r} is not {sig}"
     # The same through python-dbus, GetAll, and gdbus.
     conn = dbus.bus.BusConnection(bus.address)
     try:
         props = dbus.Interface(conn.get_object(BUS_NAME, OBJECT_PATH), "org.freedesktop.DBus.Properties")
         everything = props.GetAll(INTERFACE)
-        assert set(contract()[INTERFACE]["properties"]) <= set(everything)
+        assert set(contract()[INTERFACE]["properties"]) - EXPLICIT <= set(everything)
+        assert not EXPLICIT & set(everything)
         assert everything["State"] == "idle"
         assert everything["ShoulderPosition"] == -1
         assert set(everything["HeatLevels"]) == {"lumbar", "calves"}
@@ -272,7 +294,10 @@ def test_public_methods_and_signals(daemon, bus, signals):
 
     daemon.call("SetPrecautions", "as", 1, "osteoporosis")
     assert daemon.get_property("Precautions") == ["osteoporosis"]
-    chairtest.wait_for(lambda: signals.changed("Precautions"), 5, "PropertiesChanged(Precautions)")
+    # Health data: announced as invalidated, without its value.
+    chairtest.wait_for(lambda: signals.find("PropertiesChanged", lambda a: "Precautions" in a[2]), 5,
+                       "PropertiesChanged(Precautions) invalidated")
+    assert not signals.changed("Precautions")
     daemon.call("SetPrecautions", "as", 0)
     assert daemon.get_property("Precautions") == []
     assert isinstance(daemon.call("GetFaults", "u", 5)[0], list)

@@ -180,8 +180,13 @@ def test_each_member_asks_its_action(daemon, bus, polkit):
         check(prop, lambda: obj.Get(SERVICE_INTERFACE, prop, dbus_interface=dbus.PROPERTIES_IFACE))
     check("GetAll(Service)", lambda: obj.GetAll(SERVICE_INTERFACE, dbus_interface=dbus.PROPERTIES_IFACE))
     check("GetHistory", lambda: obj.GetHistory(dbus.UInt32(5), dbus_interface=INTERFACE))
+    # A person's programs (the guest's object; test_people_dbus checks every Person member).
+    guest = conn.get_object(BUS_NAME, OBJECT_PATH + "/people/0", introspect=False)
+    check("InstallProgram", lambda: guest.InstallProgram("x.ini", "[program]",
+                                                         dbus_interface="org.massagechair.Chair1.Person"))
     assert asked["GetAll(Service)"] == asked["SchedulerStats"]
     assert asked["GetHistory"] == "org.massagechair.Chair1.read-health"
+    assert asked["InstallProgram"] == "org.massagechair.Chair1.install-person-program"
     del asked["GetAll(Service)"]
     # One action per member, each declared in the policy file, every declared one used.
     assert len(set(asked.values())) == len(asked), asked
