@@ -177,6 +177,36 @@ static int call_path(sd_bus *bus, const char *path, const char *interface, const
         return r < 0 ? client_report_error(&error, r) : 0;
 }
 
+static bool access_denied(const sd_bus_error *error) {
+        return sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) ||
+               sd_bus_error_has_name(error, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
+}
+
+#define HEALTH_ACCESS                                                                                  \
+        "the polkit action " READ_HEALTH ", which root, the group chairtech and the chair's active " \
+        "session have"
+
+/* A refusal of a member behind read-health says what it takes, not a technician's. */
+static int report_health_error(const sd_bus_error *error, int r, const char *method) {
+        if (access_denied(error)) {
+                fprintf(stderr, "chairctl: %s is health data: reading it needs %s.\n", method, HEALTH_ACCESS);
+                return EXIT_CALL_FAILED;
+        }
+        return client_report_error(error, r);
+}
+
+static int call_health(sd_bus *bus, const char *path, const char *method, sd_bus_message **ret_reply,
+                       const char *types, ...) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = sd_bus_call_methodv(bus, CHAIR_BUS_NAME, path, CHAIR_PERSON_INTERFACE, method, &error, ret_reply, types, ap);
+        va_end(ap);
+        return r < 0 ? report_health_error(&error, r, method) : 0;
+}
+
 /* Sends M; on failure reports it and returns the exit code (> 0). */
 static int send_call(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -418,7 +448,6 @@ static int person_list(sd_bus *bus, const struct person_output *o, const struct 
 /* The health data of a person (read-health): a call that may be refused. */
 struct health {
         bool allowed;
-        char refusal[256];
         char conditions[32][40];
         unsigned n_conditions;
         bool assessed;
@@ -564,11 +593,6 @@ static int get_sessions(sd_bus *bus, const char *path, unsigned max, struct sess
         return r < 0 ? r : 0;
 }
 
-static bool access_denied(const sd_bus_error *error) {
-        return sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) ||
-               sd_bus_error_has_name(error, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
-}
-
 /* GetConditions and GetAssessment. An AccessDenied is no error: the caller may not read them,
  * and show says so. */
 static int get_health(sd_bus *bus, const char *path, struct health *h) {
@@ -581,10 +605,8 @@ static int get_health(sd_bus *bus, const char *path, struct health *h) {
         for (int i = 0; i < _PAIN_AREA_MAX; i++)
                 h->pain[i] = PAIN_UNSET;
         r = sd_bus_call_method(bus, CHAIR_BUS_NAME, path, CHAIR_PERSON_INTERFACE, "GetConditions", &error, &reply, NULL);
-        if (r < 0 && access_denied(&error)) {
-                snprintf(h->refusal, sizeof h->refusal, "%s", error.message ? error.message : error.name);
+        if (r < 0 && access_denied(&error))
                 return 0;
-        }
         if (r < 0)
                 return client_report_error(&error, r);
         h->allowed = true;
@@ -595,7 +617,7 @@ static int get_health(sd_bus *bus, const char *path, struct health *h) {
         if (r < 0)
                 return client_report_error(NULL, r);
 
-        r = call_path(bus, path, CHAIR_PERSON_INTERFACE, "GetAssessment", &assessment, NULL);
+        r = call_health(bus, path, "GetAssessment", &assessment, NULL);
         if (r)
                 return r;
         r = sd_bus_message_enter_container(assessment, 'a', "{sv}");
@@ -702,7 +724,7 @@ static int person_show(sd_bus *bus, const struct person_output *o, const struct 
         if (h.allowed) {
                 r = get_sessions(bus, path, LAST_SESSIONS, rows, &n_rows, &error);
                 if (r < 0)
-                        return client_report_error(&error, r);
+                        return report_health_error(&error, r, "GetHistory");
         }
         if (o->json) {
                 json_begin_object(&j, NULL);
@@ -748,9 +770,7 @@ static int person_show(sd_bus *bus, const struct person_output *o, const struct 
         printf("     Programs: %u of their own\n", p.program_count);
         if (!h.allowed) {
                 /* Public properties only: the rest is health data (docs/dbus-api.md, "Access"). */
-                printf("  Health data: not shown (%s: the polkit action %s, granted to root, the group chairtech and "
-                       "the chair's active session)\n",
-                       h.refusal, READ_HEALTH);
+                printf("  Health data: not shown (reading it needs %s)\n", HEALTH_ACCESS);
                 return 0;
         }
         printf("   Conditions:");
@@ -1144,7 +1164,7 @@ static int run_recommend(sd_bus *bus, const struct person_output *o, int argc, c
                 return 0;
         r = person_find(bus, arg_value(&a, OPT_PERSON), path, sizeof path);
         if (!r)
-                r = call_path(bus, path, CHAIR_PERSON_INTERFACE, "RecommendPrograms", &reply, NULL);
+                r = call_health(bus, path, "RecommendPrograms", &reply, NULL);
         if (r)
                 return r;
         if (o->json)
@@ -1185,7 +1205,7 @@ static int last_session(sd_bus *bus, const char *path, uint64_t *ret) {
                 unsigned n = 0;
                 r = get_sessions(bus, path, 1, &row, &n, &error);
                 if (r < 0)
-                        return client_report_error(&error, r);
+                        return report_health_error(&error, r, "GetHistory");
                 if (n)
                         *ret = row.id;
         } else {
