@@ -56,7 +56,7 @@ static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
 static const char *const keys[_CHAIR_KEY_MAX] = {
         "power", "program", "start_pause", "intensity_up", "intensity_down", "speed", "width", "heat",
         "air_zone", "air_intensity", "timer", "shoulder_up", "shoulder_down", "memory_a", "memory_b",
-        "child_lock",
+        "child_lock", "person",
 };
 
 static const char *const air_zones[_CHAIR_AIR_ZONE_MAX] = {

@@ -157,6 +157,7 @@ enum chair_key {
         CHAIR_KEY_MEMORY_A,       /* short press recalls, long press saves */
         CHAIR_KEY_MEMORY_B,
         CHAIR_KEY_CHILD_LOCK,     /* a long press turns the child lock on or off */
+        CHAIR_KEY_PERSON,         /* idle: the next person (people.h) */
         _CHAIR_KEY_MAX,
 };
 

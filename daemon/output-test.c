@@ -58,22 +58,29 @@ static bool into_end_switch(struct output_test *t, enum chair_output out, int32_
         return chair_hw_read_input(t->c->hw, sw, &v) >= 0 && v != 0;
 }
 
-/* The person's declared conditions hold for a test too: no heat, no forbidden air zone, no
- * deeper than the depth cap, nothing at all while the stored list could not be read back. */
+/* The active person's declared conditions and caps hold for a test too: no heat (a condition's,
+ * or their heat cap of 0; a cap of 1 or 2 lets the heater on, its temperature watched by the
+ * supervisor), no forbidden air zone, no deeper than the depth cap, nothing at all while the
+ * stored list could not be read back. */
 static int check_precautions(struct output_test *t, enum chair_output out, int32_t value, struct chair_error *error) {
         const struct chair_output_info *info = chair_output_info(out);
-        struct precaution_caps caps;
+        struct precaution_declared dec;
+        struct precaution_caps caps, conditions_caps;
         char unused[8];
 
         if (value == info->safe_value)
                 return 0;
-        if (chair_settings_precautions_unreadable(t->c->settings))
+        chair_settings_declared(t->c->settings, &dec);
+        if (dec.unreadable)
                 return chair_error_set(error, CHAIR_REASON_PRECAUTION,
                                        "The declared conditions could not be read back: declare them again first");
-        precautions_evaluate(chair_settings_precautions(t->c->settings), NULL, &caps, unused, sizeof unused);
+        precautions_evaluate_declared(&dec, NULL, &caps, unused, sizeof unused);
+        precautions_evaluate(dec.conditions, NULL, &conditions_caps, unused, sizeof unused);
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                 if (caps.no_heat && out == chair_heat_zone_output(z))
-                        return chair_error_set(error, CHAIR_REASON_PRECAUTION, "The declared conditions allow no heat");
+                        return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s",
+                                               conditions_caps.no_heat ? "The declared conditions allow no heat"
+                                                                       : "No heat with your heat cap (0)");
         for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                 if ((caps.forbidden_air_zones & (1u << z)) && out == chair_air_zone_valve(z))
                         return chair_error_set(error, CHAIR_REASON_PRECAUTION,

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "panel.h"
+#include "people.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
@@ -25,6 +26,7 @@
 #define BLINK_FAULT_MS 250
 #define LEVEL_MAX 5
 #define HEAT_MAX 3
+#define PERSON_SHOWN_MS 3000    /* the person key: display_program shows who is active this long */
 
 /* The air key steps through these zone sets. */
 static const uint32_t air_zone_sets[] = {
@@ -80,6 +82,8 @@ struct panel {
         struct event_source *refresh;
 
         uint32_t selected;              /* program index selected with the program key */
+        uint64_t person_shown_until;    /* CLOCK_MONOTONIC usec: display_program shows the person */
+        struct event_source *person_timer;
         struct panel_stats stats;
 };
 
@@ -153,6 +157,19 @@ static bool air_led(struct panel *p) {
                                              : st->air_zones && st->air_intensity;
 }
 
+/* The active person as display_program shows them: 0 (blank) the guest, 1-8 their place among
+ * the profiles (the order of `chairctl person list`). */
+static uint32_t person_number(struct panel *p) {
+        const struct person *list[PEOPLE_MAX + 1];
+        size_t n = people_list(p->d->people, list);
+        uint32_t active = people_active(p->d->people)->id;
+
+        for (size_t i = 0; i < n; i++)
+                if (list[i]->id == active)
+                        return (uint32_t) i;
+        return 0;
+}
+
 static void show(struct panel *p) {
         struct chair_core *d = p->d;
         const struct session_settings *st = session_settings(d->session);
@@ -171,6 +188,8 @@ static void show(struct panel *p) {
                 minutes = st->timer_min;
         program = active ? program_number(p, session_program(d->session))
                          : faulted ? 0 : p->selected + 1;
+        if (!active && !faulted && now_usec(p) < p->person_shown_until)
+                program = person_number(p);
         /* The latest command wins: a program started over D-Bus becomes the panel's selection. */
         if (active && program && program - 1 != p->selected) {
                 p->selected = program - 1;
@@ -337,6 +356,23 @@ static int act_air(struct panel *p, enum chair_key k, struct chair_error *e) {
         }
 }
 
+/* The next person (the guest after the last); refused while a session is under way. The
+ * display shows who it is for PERSON_SHOWN_MS, then the program again. */
+static int act_person(struct panel *p, struct chair_error *e) {
+        int r = people_select_next(p->d->people, e);
+
+        if (r < 0)
+                return r;
+        p->person_shown_until = now_usec(p) + PERSON_SHOWN_MS * USEC_PER_MSEC;
+        arm(p->person_timer, p->person_shown_until);
+        panel_refresh(p);
+        return 0;
+}
+
+static void on_person_timer(struct event_source *s, uint64_t usec, void *userdata) {
+        show(userdata);
+}
+
 static int act_child_lock(struct panel *p) {
         chair_settings_set_child_lock(p->d->settings, !chair_settings_child_lock(p->d->settings), "from the panel");
         return 0;
@@ -398,6 +434,9 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
                         r = chair_error_set(&e, CHAIR_REASON_FAILED, "Hold the child-lock key to lock or unlock");
                 else
                         r = act_child_lock(p);
+                break;
+        case CHAIR_KEY_PERSON:
+                r = act_person(p, &e);
                 break;
         case _CHAIR_KEY_MAX:
                 break;
@@ -570,6 +609,8 @@ int panel_new(struct chair_core *d, struct panel **ret) {
         if (r >= 0)
                 r = add_timer(p, &p->blink_timer, on_blink_timer);
         if (r >= 0)
+                r = add_timer(p, &p->person_timer, on_person_timer);
+        if (r >= 0)
                 r = event_loop_add_defer(d->loop, on_refresh, p, &p->refresh);
         if (r >= 0)
                 event_source_trigger(p->refresh);
@@ -598,6 +639,7 @@ void panel_free(struct panel *p) {
         event_source_free(p->key_timer);
         event_source_free(p->beep_timer);
         event_source_free(p->blink_timer);
+        event_source_free(p->person_timer);
         event_source_free(p->refresh);
         free(p);
 }

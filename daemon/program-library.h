@@ -12,10 +12,14 @@
 #include "profile.h"
 #include "timeline.h"
 
+struct precaution_declared;
 struct program_library;
 
-/* The most programs the catalog lists (shipped and overrides together). */
-#define PROGRAM_LIBRARY_MAX 64
+/* The most programs the catalog lists: shipped and overrides together, and the active person's
+ * own on top (program_library_set_person). */
+#define PROGRAM_LIBRARY_GLOBAL_MAX 64
+#define PROGRAM_LIBRARY_PERSON_MAX 16
+#define PROGRAM_LIBRARY_MAX (PROGRAM_LIBRARY_GLOBAL_MAX + PROGRAM_LIBRARY_PERSON_MAX)
 #define PROGRAM_FILE_NAME_MAX 64
 
 struct program_summary {
@@ -24,6 +28,7 @@ struct program_summary {
         uint32_t intensity;        /* default 1-5 */
         const char *const *areas;  /* NULL-terminated */
         const char *const *precautions; /* conditions that exclude or cap it, NULL-terminated */
+        bool person;               /* the active person's own program (program_library_set_person) */
 };
 
 struct plan_request {
@@ -34,6 +39,8 @@ struct plan_request {
         bool heat;                 /* false: no heat commands */
         const char *const *precautions; /* the person's declared conditions, NULL-terminated */
         uint32_t focus_areas;      /* bit per enum pain_area: weight the steps on them; 0 = not focused */
+        const struct precaution_declared *declared; /* when given, in place of precautions: with
+                                                     * the person's own caps (settings.h) */
 };
 
 int program_library_new(const char *shipped_dir, const char *override_dir, struct program_library **ret);
@@ -76,6 +83,31 @@ bool program_file_name_valid(const char *name);
  * (the library is full), or the errno of the write. The caller reloads. */
 int program_library_upload(struct program_library *lib, const char *filename, const char *text, size_t len,
                            char *ret_errors, size_t errors_size);
+/* A person's own programs (docs/profiles.md "Programs of one person"), kept in their directory
+ * DIR (people/<id>.programs/, person-file.h; created 0700, never through a link, each file
+ * 0600). The catalog (count, get, find, check, steps, plan) lists the active person's after
+ * the shipped and technicians' programs; a person's program never takes the id of one of those
+ * (ignored at a load, with the reason, when a technician's upload takes it later). */
+/* Loads the active person's programs from DIR (NULL: nobody's); a reload loads them again.
+ * A directory that does not exist is a person with none. */
+int program_library_set_person(struct program_library *lib, const char *dir);
+/* Validates TEXT exactly as program_library_upload (same function, limits and errors: -EINVAL,
+ * -EFBIG) and stores it as DIR/FILENAME atomically; besides: -EEXIST (the id of a shipped or
+ * technician program, or of another file of this person's), -ENOSPC (the person has
+ * PROGRAM_LIBRARY_PERSON_MAX), -EPERM (the program's default intensity is above
+ * INTENSITY_CAP, the person's cap 1-5). The same FILENAME replaces that file. When DIR is the
+ * active person's, the catalog has it on return. */
+int program_library_install_person(struct program_library *lib, const char *dir, const char *filename,
+                                   const char *text, size_t len, uint32_t intensity_cap, char *ret_errors,
+                                   size_t errors_size);
+/* Removes the person's program of that id: 0, or -ENOENT. */
+int program_library_remove_person(struct program_library *lib, const char *dir, const char *id);
+/* Calls FN (may be NULL) for each of the person's programs in DIR, in file name order; returns
+ * how many (what ProgramCount says), or a negative errno when DIR cannot be read. */
+typedef void (*program_library_list_fn)(const struct program_summary *p, void *userdata);
+int program_library_list_person(struct program_library *lib, const char *dir, program_library_list_fn fn,
+                                void *userdata);
+
 /* Every precaution the daemon knows: name and what it changes; NULL-terminated pairs. */
 int program_library_precautions(struct program_library *lib, const char *const **ret_names,
                                 const char *const **ret_effects);

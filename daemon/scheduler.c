@@ -202,6 +202,8 @@ static void put(struct scheduler *s, enum chair_output out, int32_t value) {
         s->staged = true;
         if (r == -ENODEV) {
                 /* Not on this chair (e.g. no calf heater): remember, stay quiet. */
+        } else if (r == -EPERM) {
+                return; /* the gate (or an output's block, a heat dose) is shut: no fault, retried at the next tick */
         } else if (r < 0) {
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_OUTPUT_ERROR, (int32_t) out, r, NULL });
                 return;

@@ -10,6 +10,7 @@
 #include "core-context.h"
 #include "event-loop.h"
 #include "log.h"
+#include "people.h"
 #include "planner.h"
 #include "precautions.h"
 #include "program-library.h"
@@ -64,9 +65,8 @@ struct session {
         struct precaution_caps caps;      /* what the running timeline was limited to */
         int32_t planned_max_depth;        /* its deepest depth command */
 
-        /* Body scan. */
-        int32_t shoulder_scan_mm;        /* -1 before any scan */
-        int32_t shoulder_steps;
+        /* Body scan: the active person's (people.h), their shoulder point and fine-tune. */
+        uint32_t person;                  /* whose session it is (the active person at its start) */
         enum scan_phase scan_phase;
         int32_t scan_last_loaded_mm;
         int32_t scan_peak_load, scan_full_mm; /* the hardest press so far, and the last point near it */
@@ -140,18 +140,26 @@ static void set_state(struct session *s, enum session_state st) {
 
 /* ---- the precautions: every request that can move an actuator asks the gate ---- */
 
+/* The active person's conditions and caps, as the gate takes them. */
+static struct precaution_declared declared(struct session *s) {
+        struct precaution_declared dec;
+        chair_settings_declared(s->d->settings, &dec);
+        return dec;
+}
+
 static struct precaution_caps declared_caps(struct session *s) {
+        const struct precaution_declared dec = declared(s);
         struct precaution_caps caps;
         char unused[8];
         /* A refusal still yields the caps; refusals are the gate's to report. */
-        precautions_evaluate(chair_settings_precautions(s->d->settings), NULL, &caps, unused, sizeof unused);
+        precautions_evaluate_declared(&dec, NULL, &caps, unused, sizeof unused);
         return caps;
 }
 
 /* Returns 0 (as asked), 1 (clamped: use v->value and v->zones), or a PrecautionConflict. */
 static int gate(struct session *s, const struct precaution_request *req, struct precaution_verdict *v,
                 struct chair_error *error) {
-        const struct precaution_declared dec = { chair_settings_precautions(s->d->settings), chair_settings_precautions_unreadable(s->d->settings) };
+        const struct precaution_declared dec = declared(s);
         int r = precautions_check(&dec, req, v);
 
         if (r < 0)
@@ -186,12 +194,19 @@ static int check_can_start(struct session *s, struct chair_error *error) {
                 return chair_error_set(error, CHAIR_REASON_BUSY, "The chair is %s; stop it first", session_state_name(s->state));
         if (s->start_hook)
                 s->start_hook(s->start_userdata);
+        /* Switching is refused while the session runs (core.c's guard), so it stays theirs. */
+        s->person = people_active(s->d->people)->id;
         return 0;
 }
 
+static const struct person *scan_person(struct session *s) {
+        return people_active(s->d->people);
+}
+
 static struct body_scan current_scan(struct session *s) {
-        int32_t shoulder = (s->shoulder_scan_mm >= 0 ? s->shoulder_scan_mm : DEFAULT_SHOULDER_MM) +
-                           s->shoulder_steps * SHOULDER_STEP_MM;
+        const struct person *pp = scan_person(s);
+        int32_t shoulder = (pp->shoulder_mm >= 0 ? pp->shoulder_mm : DEFAULT_SHOULDER_MM) +
+                           pp->shoulder_adjust * SHOULDER_STEP_MM;
         shoulder = CLAMP(shoulder, WAIST_BELOW_SHOULDER_MM / 2, s->d->map.track_length_mm);
         return (struct body_scan) { shoulder, MAX(0, shoulder - WAIST_BELOW_SHOULDER_MM) };
 }
@@ -215,6 +230,20 @@ static void start_tick(struct session *s) {
                 event_source_arm(s->tick, event_loop_now(s->d->loop));
 }
 
+static int set_heat(struct session *s, unsigned zone, uint32_t level, bool clamp, struct chair_error *error);
+
+/* The person's preferred heat, per zone a session starts with (through the gate: clamped to
+ * their conditions and heat cap), unless heat was asked off or is set already. */
+static void apply_heat_preference(struct session *s) {
+        const struct person *pp = people_get(s->d->people, s->person);
+
+        if (!pp || !s->pending.heat)
+                return;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (pp->heat_pref[z] && !s->settings.heat[z])
+                        set_heat(s, z, pp->heat_pref[z], true, NULL);
+}
+
 static void begin_running(struct session *s, struct timeline *t) {
         size_t limited;
 
@@ -225,7 +254,7 @@ static void begin_running(struct session *s, struct timeline *t) {
                 log_warning("Precautions: %zu commands of %s limited to the declared conditions' caps.", limited,
                             s->program);
         s->duration_s = (t->duration_ms + 999) / 1000;
-        s->planned_shoulder_steps = s->shoulder_steps;
+        s->planned_shoulder_steps = scan_person(s)->shoulder_adjust;
         s->started_usec = event_loop_now(s->d->loop);
         s->paused_usec = 0;
         s->started_realtime_usec = event_loop_clock(s->d->loop, CLOCK_REALTIME);
@@ -245,11 +274,13 @@ static void begin_running(struct session *s, struct timeline *t) {
         set_state(s, SESSION_RUNNING);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_SESSION_ID);
         start_tick(s);
+        apply_heat_preference(s);
         log_info("Session %llu: %s for %u s at intensity %u.", (unsigned long long) s->id, s->program,
                  s->duration_s, s->settings.intensity);
 }
 
 static int plan_and_run(struct session *s, struct chair_error *error) {
+        const struct precaution_declared dec = declared(s);
         struct plan_request req = {
                 .intensity = s->settings.intensity,
                 .duration_s = s->pending.duration_s,
@@ -258,6 +289,7 @@ static int plan_and_run(struct session *s, struct chair_error *error) {
                 .heat = s->pending.heat,
                 .precautions = chair_settings_precautions(s->d->settings),
                 .focus_areas = s->pending.focus ? s->pending.focus_areas : 0,
+                .declared = &dec,
         };
         struct timeline *t = NULL;
         char msg[512];
@@ -298,8 +330,10 @@ static void scan_finish(struct session *s, int32_t shoulder_mm, bool ok) {
         event_source_disarm(s->scan_tick);
         send_channel(s, TL_DEPTH, 0, 0);
         if (ok) {
-                s->shoulder_scan_mm = shoulder_mm;
-                s->shoulder_steps = 0;
+                uint32_t id = scan_person(s)->id;
+                /* The person's scan: their next session starts from it. */
+                if (people_set_scan(s->d->people, id, shoulder_mm, 0) < 0)
+                        log_warning("Body scan: could not store the shoulder at %d mm.", shoulder_mm);
                 log_info("Body scan: shoulder at %d mm.", shoulder_mm);
         } else {
                 log_warning("Body scan found no shoulder; using %d mm.", current_scan(s).shoulder_mm);
@@ -411,18 +445,24 @@ static void manual_range(struct session *s, enum manual_area area, const struct 
 }
 
 int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error *error) {
-        int32_t n = s->shoulder_steps + steps;
+        const struct person *pp = scan_person(s);
+        int32_t n = pp->shoulder_adjust + steps;
+        int r;
+
         if (n < -SHOULDER_MAX_STEPS || n > SHOULDER_MAX_STEPS)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The shoulder point can move at most %d steps from the scan",
                               SHOULDER_MAX_STEPS);
+        /* The person's fine-tune first (stored with them), then what runs follows it. */
+        r = people_set_scan(s->d->people, pp->id, pp->shoulder_mm, n);
+        if (r < 0)
+                return chair_error_set_errno(error, r, "Could not store the shoulder point: %m");
         /* A program under way follows at its next roller command: its positions are all
          * relative to the shoulder (the waist moves with it). */
         if (!s->manual && (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)) {
-                int r = scheduler_set_roller_offset(s->d->scheduler, (n - s->planned_shoulder_steps) * SHOULDER_STEP_MM);
+                r = scheduler_set_roller_offset(s->d->scheduler, (n - s->planned_shoulder_steps) * SHOULDER_STEP_MM);
                 if (r < 0)
                         return r;
         }
-        s->shoulder_steps = n;
         /* Manual mode sweeps one range for the whole session: sweep the moved one now. */
         if (s->manual && s->manual_area != MANUAL_POINT && (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)) {
                 struct body_scan scan = current_scan(s);
@@ -467,7 +507,7 @@ int session_start(struct session *s, const char *program, const struct session_o
                 s->pending.duration_s = p.duration_s;
         s->pending.duration_s = MIN(s->pending.duration_s, s->settings.timer_min * 60);
 
-        if (o->scan == 1 || (o->scan == -1 && s->shoulder_scan_mm < 0 && chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD))) {
+        if (o->scan == 1 || (o->scan == -1 && scan_person(s)->shoulder_mm < 0 && chair_hw_has_input(s->d->hw, CHAIR_IN_ROLLER_LOAD))) {
                 r = session_start_scan(s, error);
                 if (r < 0)
                         return r;
@@ -562,6 +602,21 @@ int session_move_point(struct session *s, int32_t steps, struct chair_error *err
         return 0;
 }
 
+/* The person's assessment not yet attached to a session is this one's: its goal, the pain
+ * per area before, and the pain now as the pain before. */
+static void attach_assessment(struct session *s, struct history_entry *e) {
+        const struct person *pp = people_get(s->d->people, s->person);
+
+        for (size_t i = 0; i < HISTORY_AREAS; i++)
+                e->area_before[i] = e->area_after[i] = HISTORY_NOT_RATED;
+        if (!pp || !pp->assessment.time_usec || pp->assessment_used_by)
+                return;
+        e->assessed = true;
+        e->goal = (uint8_t) pp->assessment.goal;
+        memcpy(e->area_before, pp->assessment.pain, sizeof e->area_before);
+        e->pain_before = pp->assessment.pain_now;
+}
+
 static void finish(struct session *s, const char *reason) {
         char program[80];
 
@@ -580,7 +635,8 @@ static void finish(struct session *s, const char *reason) {
                 };
                 snprintf(e.program, sizeof e.program, "%s", program);
                 snprintf(e.reason, sizeof e.reason, "%s", reason);
-                if (state_store_append_history(s->d->store, &e) < 0)
+                attach_assessment(s, &e);
+                if (people_append_history(s->d->people, s->person, &e) < 0)
                         log_warning("Could not record session %llu in the history.", (unsigned long long) s->id);
         }
         if (program[0]) {
@@ -770,7 +826,7 @@ int session_save_memory(struct session *s, unsigned n, struct chair_error *error
         slot.heat_lumbar = st->heat[CHAIR_HEAT_LUMBAR];
         slot.heat_calves = st->heat[CHAIR_HEAT_CALVES];
         slot.timer_min = st->timer_min;
-        r = state_store_save_memory(s->d->store, n, &slot);
+        r = people_save_memory(s->d->people, people_active(s->d->people)->id, n, &slot);
         if (r < 0) {
                 if (error)
                         return chair_error_set_errno(error, r, "Could not save memory slot %u: %m", n);
@@ -787,8 +843,9 @@ int session_recall_memory(struct session *s, unsigned n, struct chair_error *err
         struct precaution_verdict v;
         int r;
 
-        if (state_store_load_memory(s->d->store, n, &slot) < 0 || !slot.used)
+        if (n < 1 || n > MEMORY_SLOTS || !people_active(s->d->people)->memory[n - 1].used)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "Memory slot %u is empty", n);
+        slot = people_active(s->d->people)->memory[n - 1];
         r = check_can_start(s, error);
         if (r < 0)
                 return r;
@@ -851,7 +908,7 @@ void session_precautions_changed(struct session *s) {
 
         if (!s || s->state == SESSION_SETTLING || s->state == SESSION_FAULT)
                 return;
-        dec = (struct precaution_declared) { chair_settings_precautions(s->d->settings), chair_settings_precautions_unreadable(s->d->settings) };
+        dec = declared(s);
         if (s->state == SESSION_IDLE) {
                 /* The levels shown for the next session follow the caps at once (unless nothing
                  * may run at all: then there is nothing to lower). */
@@ -882,6 +939,16 @@ void session_precautions_changed(struct session *s) {
                            r < 0 ? v.reason : "they are stricter than it was planned for");
                 end_session(s, "precaution", NULL);
         }
+}
+
+void session_person_changed(struct session *s) {
+        if (!s)
+                return;
+        /* Only while idle (the switch guard): the next session is theirs. */
+        if (s->state == SESSION_IDLE)
+                (void) session_set_timer(s, chair_settings_timer(s->d->settings), NULL);
+        chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);
+        session_precautions_changed(s);
 }
 
 /* ---- events ---- */
@@ -1008,7 +1075,7 @@ uint64_t session_id(struct session *s) {
 }
 
 int32_t session_shoulder_mm(struct session *s) {
-        return s->shoulder_scan_mm < 0 ? -1 : current_scan(s).shoulder_mm;
+        return scan_person(s)->shoulder_mm < 0 ? -1 : current_scan(s).shoulder_mm;
 }
 
 const struct session_settings *session_settings(struct session *s) {
@@ -1038,10 +1105,9 @@ int session_new(struct chair_core *d, struct session **ret) {
                 return -ENOMEM;
         s->d = d;
         s->state = SESSION_IDLE;
-        s->shoulder_scan_mm = -1;
         s->settings = (struct session_settings) {
                 .intensity = 3, .speed = 3, .depth = 3, .width = 1, .air_intensity = 3,
-                .timer_min = chair_settings_default_timer(d->settings),
+                .timer_min = chair_settings_timer(d->settings),
         };
         r = event_loop_add_timer(d->loop, 10 * USEC_PER_MSEC, on_tick, s, &s->tick);
         if (r >= 0)

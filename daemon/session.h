@@ -88,6 +88,10 @@ int session_recall_memory(struct session *s, unsigned slot, struct chair_error *
  * ends with reason "precaution". */
 void session_precautions_changed(struct session *s);
 
+/* Another person is active (people.h; only while idle): the timer and the levels shown for the
+ * next session follow theirs. */
+void session_person_changed(struct session *s);
+
 /* The supervisor tripped (core.c wires its trip event here): outputs are already safe; end
  * the session with reason "fault". */
 void session_fault(struct session *s);

@@ -4,6 +4,7 @@
 
 #include "changes.h"
 #include "log.h"
+#include "people.h"
 #include "precautions.h"
 #include "settings.h"
 #include "state-store.h"
@@ -12,50 +13,64 @@
 
 struct chair_settings {
         struct state_store *store;
+        struct people *people;
         struct chair_changes *changes;
-        char **precautions;          /* NULL-terminated; NULL read as empty */
-        bool precautions_unreadable;
         bool child_lock;
         uint32_t default_timer_min;
+        /* What the listener last heard, to tell it what changed when people say "the active
+         * person changed" (people_listen_active). */
+        uint32_t active_id;
+        uint32_t timer_min;
         chair_settings_fn listener;
         void *listener_userdata;
 };
 
-static const char *const no_precautions[] = { NULL };
+static void changed(struct chair_settings *s, enum chair_setting what, uint32_t mark) {
+        chair_changes_mark(s->changes, mark);
+        if (s->listener)
+                s->listener(what, s->listener_userdata);
+}
 
-int chair_settings_new(struct state_store *store, const char *state_dir, struct chair_changes *changes,
+static void on_active_person(void *userdata) {
+        struct chair_settings *s = userdata;
+        const struct person *a = people_active(s->people);
+        uint32_t timer = chair_settings_timer(s);
+
+        if (a->id != s->active_id) {
+                s->active_id = a->id;
+                s->timer_min = timer;
+                changed(s, CHAIR_SETTING_PERSON, CHAIR_CHANGE_PRECAUTIONS | CHAIR_CHANGE_TIMER | CHAIR_CHANGE_SHOULDER);
+        } else if (timer != s->timer_min) {
+                s->timer_min = timer;
+                changed(s, CHAIR_SETTING_DEFAULT_TIMER, CHAIR_CHANGE_TIMER);
+        } else
+                changed(s, CHAIR_SETTING_PRECAUTIONS, CHAIR_CHANGE_PRECAUTIONS);
+}
+
+int chair_settings_new(struct state_store *store, struct people *people, struct chair_changes *changes,
                        uint32_t fallback_timer_min, struct chair_settings **ret) {
         struct chair_settings *s = calloc(1, sizeof *s);
-        char **precautions = NULL;
         uint32_t timer = 0;
 
         if (!s)
                 return -ENOMEM;
         s->store = store;
+        s->people = people;
         s->changes = changes;
-        s->precautions_unreadable = state_store_precautions_unreadable(store);
-        if (state_store_load_precautions(store, &precautions) >= 0) {
-                /* A name this daemon does not know cannot be honoured: fail closed. */
-                for (char **p = precautions; *p; p++)
-                        if (!precaution_find(*p)) {
-                                log_warning("%s/settings: unknown precaution '%s'; sessions are refused until the "
-                                            "precautions are declared again.", state_dir, *p);
-                                s->precautions_unreadable = true;
-                        }
-                s->precautions = precautions;
-        } else
-                s->precautions_unreadable = true;
         s->child_lock = state_store_child_lock(store);
         s->default_timer_min = fallback_timer_min;
         if (state_store_load_default_timer(store, &timer) >= 0 && chair_timer_valid(timer))
                 s->default_timer_min = timer;
+        s->active_id = people_active(people)->id;
+        s->timer_min = chair_settings_timer(s);
+        people_listen_active(people, on_active_person, s);
         *ret = s;
         return 0;
 }
 
 struct chair_settings *chair_settings_free(struct chair_settings *s) {
         if (s) {
-                strv_free(s->precautions);
+                people_listen_active(s->people, NULL, NULL);
                 free(s);
         }
         return NULL;
@@ -66,18 +81,24 @@ void chair_settings_listen(struct chair_settings *s, chair_settings_fn fn, void 
         s->listener_userdata = userdata;
 }
 
-static void changed(struct chair_settings *s, enum chair_setting what, uint32_t mark) {
-        chair_changes_mark(s->changes, mark);
-        if (s->listener)
-                s->listener(what, s->listener_userdata);
-}
-
 const char *const *chair_settings_precautions(struct chair_settings *s) {
-        return s->precautions ? (const char *const *) s->precautions : no_precautions;
+        return (const char *const *) people_active(s->people)->conditions;
 }
 
 bool chair_settings_precautions_unreadable(struct chair_settings *s) {
-        return s->precautions_unreadable;
+        return people_active(s->people)->conditions_unreadable;
+}
+
+void chair_settings_declared(struct chair_settings *s, struct precaution_declared *ret) {
+        const struct person *a = people_active(s->people);
+
+        *ret = (struct precaution_declared) {
+                .conditions = (const char *const *) a->conditions,
+                .unreadable = a->conditions_unreadable,
+                .capped = true,
+                .intensity_cap = a->intensity_cap,
+                .heat_cap = a->heat_cap,
+        };
 }
 
 bool chair_settings_child_lock(struct chair_settings *s) {
@@ -88,22 +109,20 @@ uint32_t chair_settings_default_timer(struct chair_settings *s) {
         return s->default_timer_min;
 }
 
+uint32_t chair_settings_timer(struct chair_settings *s) {
+        uint32_t own = people_active(s->people)->timer_min;
+        return own ? own : s->default_timer_min;
+}
+
 int chair_settings_set_precautions(struct chair_settings *s, char **list) {
+        struct chair_error e = CHAIR_ERROR_NULL;
         int r;
 
-        for (char **p = list; p && *p; p++)
-                if (!precaution_find(*p))
-                        return -EINVAL;
-        r = state_store_save_precautions(s->store, (const char *const *) list);
-        if (r < 0)
-                return r;
-        strv_free(s->precautions);
-        s->precautions = list;
-        if (s->precautions_unreadable)
-                log_info("Precautions declared again; sessions are allowed.");
-        s->precautions_unreadable = false;
-        changed(s, CHAIR_SETTING_PRECAUTIONS, CHAIR_CHANGE_PRECAUTIONS);
-        return 0;
+        /* people tells the listener (on_active_person) once it is stored. */
+        r = people_set_conditions(s->people, people_active(s->people)->id, list, &e);
+        if (r < 0 && chair_error_is(&e, CHAIR_REASON_INVALID_ARGS))
+                return -EINVAL;
+        return r;
 }
 
 void chair_settings_set_child_lock(struct chair_settings *s, bool on, const char *from) {
@@ -128,6 +147,7 @@ int chair_settings_set_default_timer(struct chair_settings *s, uint32_t minutes,
         if (r < 0)
                 return chair_error_set_errno(error, r, "Could not store the default timer: %m");
         s->default_timer_min = minutes;
+        s->timer_min = chair_settings_timer(s);
         changed(s, CHAIR_SETTING_DEFAULT_TIMER, CHAIR_CHANGE_TIMER);
         return 0;
 }

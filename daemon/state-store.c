@@ -119,20 +119,38 @@ static int save_settings(struct state_store *st) {
         if (st->child_lock)
                 len += (size_t) snprintf(buf + len, sizeof buf - len, "child_lock=1\n");
         for (unsigned i = 0; i < MEMORY_SLOTS && len < sizeof buf; i++) {
-                const struct memory_slot *m = &st->memory[i];
-                if (!m->used)
+                int n;
+                if (!st->memory[i].used)
                         continue;
-                len += (size_t) snprintf(buf + len, sizeof buf - len,
-                                         "memory%u=%s,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", i + 1, m->program, m->intensity,
-                                         m->speed, m->width, m->depth, m->air_zones, m->air_intensity, m->heat_lumbar,
-                                         m->heat_calves, m->timer_min);
+                len += (size_t) snprintf(buf + len, sizeof buf - len, "memory%u=", i + 1);
+                if (len >= sizeof buf)
+                        break;
+                n = memory_slot_format(&st->memory[i], buf + len, sizeof buf - len);
+                if (n < 0)
+                        return n;
+                len += (size_t) n;
+                len += (size_t) snprintf(buf + len, sizeof buf - len, "\n");
         }
         if (len >= sizeof buf)
                 return -ENOBUFS;
         return write_atomic(st, SETTINGS_FILE, buf, len);
 }
 
-static int parse_memory(const char *v, struct memory_slot *m) {
+int memory_slot_format(const struct memory_slot *m, char *buf, size_t size) {
+        int n;
+
+        /* The program is the one text of the line: a ',' or a control character would not read back. */
+        for (const char *c = m->program; *c; c++)
+                if (*c == ',' || (unsigned char) *c < 0x20 || *c == 0x7f)
+                        return -EINVAL;
+        n = snprintf(buf, size, "%s,%u,%u,%u,%u,%u,%u,%u,%u,%u", m->program, m->intensity, m->speed, m->width,
+                         m->depth, m->air_zones, m->air_intensity, m->heat_lumbar, m->heat_calves, m->timer_min);
+
+        return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
+}
+
+int memory_slot_parse(const char *v, struct memory_slot *ret) {
+        struct memory_slot slot, *m = &slot;
         char program[80];
         int n;
 
@@ -147,6 +165,7 @@ static int parse_memory(const char *v, struct memory_slot *m) {
                 return -ERANGE;
         snprintf(m->program, sizeof m->program, "%s", program);
         m->used = true;
+        *ret = slot;
         return 0;
 }
 
@@ -182,7 +201,7 @@ static int parse_setting(struct state_store *st, char *line, bool *seen_precauti
                 st->child_lock = eq[0] == '1';
         } else if (sscanf(line, "memory%u", &slot) == 1 && slot >= 1 && slot <= MEMORY_SLOTS) {
                 struct memory_slot m;
-                if (parse_memory(eq, &m) < 0)
+                if (memory_slot_parse(eq, &m) < 0)
                         return -EINVAL;
                 st->memory[slot - 1] = m;
         } else
@@ -273,9 +292,14 @@ static int save_history(struct state_store *st) {
         buf[0] = 0;
         for (size_t i = 0; i < st->n_history; i++) {
                 const struct history_entry *e = &st->history[i];
-                len += (size_t) snprintf(buf + len, size - len, "%" PRIu64 "\t%s\t%" PRIu64 "\t%u\t%u\t%u\t%u\t%s\n", e->id,
-                                         e->program, e->start_usec, e->duration_s, e->intensity, e->pain_before,
-                                         e->pain_after, e->reason);
+                int n = history_entry_format(e, '\t', HISTORY_FIELDS_BASE, e->program, e->reason, buf + len, size - len - 1);
+                if (n < 0) {
+                        free(buf);
+                        return n;
+                }
+                len += (size_t) n;
+                buf[len++] = '\n';
+                buf[len] = 0;
         }
         r = write_atomic(st, HISTORY_FILE, buf, len);
         free(buf);
@@ -331,26 +355,94 @@ static bool copy_field(char *dst, size_t size, const char *src) {
         return true;
 }
 
-static int parse_history_line(char *line, struct history_entry *e) {
-        char *f[8];
-        uint64_t dur, intensity, before, after;
+static bool pain_ok(uint64_t v) {
+        return v <= 10 || v == HISTORY_NOT_RATED;
+}
 
-        if (split_tabs(line, f, 8) != 8)
+/* "assessed,focused,goal": the flags 0 or 1, the goal by its name (massage_goal). */
+static int parse_flag(const char *s, bool *ret) {
+        if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
                 return -EINVAL;
-        if (parse_u64(f[0], UINT64_MAX, &e->id) < 0 || !copy_field(e->program, sizeof e->program, f[1]) ||
-            parse_u64(f[2], UINT64_MAX, &e->start_usec) < 0 || parse_u64(f[3], UINT32_MAX, &dur) < 0 ||
-            parse_u64(f[4], 5, &intensity) < 0 || parse_u64(f[5], HISTORY_NOT_RATED, &before) < 0 ||
-            parse_u64(f[6], HISTORY_NOT_RATED, &after) < 0 || !copy_field(e->reason, sizeof e->reason, f[7]))
-                return -EINVAL;
-        if ((before > 10 && before != HISTORY_NOT_RATED) || (after > 10 && after != HISTORY_NOT_RATED))
-                return -ERANGE;
-        utf8_sanitize(e->program);
-        utf8_sanitize(e->reason);
-        e->duration_s = (uint32_t) dur;
-        e->intensity = (uint32_t) intensity;
-        e->pain_before = (uint16_t) before;
-        e->pain_after = (uint16_t) after;
+        *ret = s[0] == '1';
         return 0;
+}
+
+int history_entry_parse_fields(char *const *f, size_t n, struct history_entry *ret) {
+        struct history_entry e = {};
+        uint64_t dur, intensity, before, after, area;
+        int goal;
+
+        if (n != HISTORY_FIELDS_BASE && n != HISTORY_FIELDS)
+                return -EINVAL;
+        if (parse_u64(f[0], UINT64_MAX, &e.id) < 0 || !copy_field(e.program, sizeof e.program, f[1]) ||
+            parse_u64(f[2], UINT64_MAX, &e.start_usec) < 0 || parse_u64(f[3], UINT32_MAX, &dur) < 0 ||
+            parse_u64(f[4], 5, &intensity) < 0 || parse_u64(f[5], HISTORY_NOT_RATED, &before) < 0 ||
+            parse_u64(f[6], HISTORY_NOT_RATED, &after) < 0 || !copy_field(e.reason, sizeof e.reason, f[7]))
+                return -EINVAL;
+        if (!pain_ok(before) || !pain_ok(after))
+                return -ERANGE;
+        utf8_sanitize(e.program);
+        utf8_sanitize(e.reason);
+        e.duration_s = (uint32_t) dur;
+        e.intensity = (uint32_t) intensity;
+        e.pain_before = (uint16_t) before;
+        e.pain_after = (uint16_t) after;
+        for (size_t i = 0; i < HISTORY_AREAS; i++)
+                e.area_before[i] = e.area_after[i] = HISTORY_NOT_RATED;
+        if (n == HISTORY_FIELDS) {
+                goal = massage_goal_from_string(f[10]);
+                if (parse_flag(f[8], &e.assessed) < 0 || parse_flag(f[9], &e.focused) < 0 || goal < 0)
+                        return -EINVAL;
+                e.goal = (uint8_t) goal;
+                for (size_t i = 0; i < 2 * HISTORY_AREAS; i++) {
+                        if (parse_u64(f[11 + i], HISTORY_NOT_RATED, &area) < 0)
+                                return -EINVAL;
+                        if (!pain_ok(area))
+                                return -ERANGE;
+                        (i < HISTORY_AREAS ? e.area_before : e.area_after)[i % HISTORY_AREAS] = (uint16_t) area;
+                }
+        }
+        *ret = e;
+        return 0;
+}
+
+int history_entry_format(const struct history_entry *e, char sep, size_t n_fields, const char *program,
+                         const char *reason, char *buf, size_t size) {
+        size_t len;
+        int n;
+
+        if (n_fields != HISTORY_FIELDS_BASE && n_fields != HISTORY_FIELDS)
+                return -EINVAL;
+        n = snprintf(buf, size, "%" PRIu64 "%c%s%c%" PRIu64 "%c%u%c%u%c%u%c%u%c%s", e->id, sep, program, sep,
+                     e->start_usec, sep, e->duration_s, sep, e->intensity, sep, e->pain_before, sep, e->pain_after, sep,
+                     reason);
+        if (n < 0 || (size_t) n >= size)
+                return -ENOBUFS;
+        len = (size_t) n;
+        if (n_fields == HISTORY_FIELDS) {
+                const char *goal = massage_goal_to_string((enum massage_goal) e->goal);
+                n = snprintf(buf + len, size - len, "%c%d%c%d%c%s", sep, e->assessed, sep, e->focused, sep,
+                             goal ? goal : massage_goal_to_string(GOAL_RELIEF));
+                if (n < 0 || (size_t) n >= size - len)
+                        return -ENOBUFS;
+                len += (size_t) n;
+                for (size_t i = 0; i < 2 * HISTORY_AREAS; i++) {
+                        n = snprintf(buf + len, size - len, "%c%u", sep,
+                                     (i < HISTORY_AREAS ? e->area_before : e->area_after)[i % HISTORY_AREAS]);
+                        if (n < 0 || (size_t) n >= size - len)
+                                return -ENOBUFS;
+                        len += (size_t) n;
+                }
+        }
+        return (int) len;
+}
+
+static int parse_history_line(char *line, struct history_entry *e) {
+        char *f[HISTORY_FIELDS_BASE];
+
+        if (split_tabs(line, f, HISTORY_FIELDS_BASE) != HISTORY_FIELDS_BASE)
+                return -EINVAL;
+        return history_entry_parse_fields(f, HISTORY_FIELDS_BASE, e);
 }
 
 static int parse_fault_line(char *line, struct fault_entry *e) {

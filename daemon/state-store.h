@@ -53,6 +53,27 @@ struct fault_entry {
         char cleared[32];        /* "latched", or who cleared it */
 };
 
+/* The memory-slot and history-entry lines, shared by the state store and the person files
+ * (person-file.h); formats in docs/state-files.md. */
+/* "program,intensity,speed,width,depth,air_zones,air_intensity,heat_lumbar,heat_calves,timer":
+ * returns the length written (NUL-terminated), -ENOBUFS, or -EINVAL for a program holding a
+ * ',' or a control character. */
+int memory_slot_format(const struct memory_slot *m, char *buf, size_t size);
+/* -EINVAL: not such a line, -ERANGE: a value out of range; *ret untouched on error. */
+int memory_slot_parse(const char *v, struct memory_slot *ret);
+/* A history entry's fields in order: id, program, start_usec, duration_s, intensity,
+ * pain_before, pain_after, reason (HISTORY_FIELDS_BASE, the history file's), then assessed,
+ * focused (0/1), goal (massage_goal name), area_before and area_after per pain_area. */
+#define HISTORY_FIELDS_BASE 8
+#define HISTORY_FIELDS (11 + 2 * HISTORY_AREAS)
+/* N is HISTORY_FIELDS_BASE (the areas then not rated) or HISTORY_FIELDS; the texts (fields 1
+ * and 7) as they are stored, already unescaped by the caller. *ret untouched on error. */
+int history_entry_parse_fields(char *const *fields, size_t n, struct history_entry *ret);
+/* Writes the first N_FIELDS fields joined by SEP, with PROGRAM and REASON (the caller's
+ * encoding of e->program and e->reason) as the texts; returns the length or -ENOBUFS. */
+int history_entry_format(const struct history_entry *e, char sep, size_t n_fields, const char *program,
+                         const char *reason, char *buf, size_t size);
+
 int state_store_open(const char *dir, struct state_store **ret);
 void state_store_close(struct state_store *st);
 

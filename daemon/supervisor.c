@@ -9,6 +9,8 @@
 #include "changes.h"
 #include "core-context.h"
 #include "event-loop.h"
+#include "people.h"
+#include "precautions.h"
 #include "scheduler.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -52,7 +54,26 @@ struct supervisor {
         uint64_t scheduler_progress_usec;
         uint64_t trip_input_ns;     /* timestamp of the input that tripped, for the benchmark */
         uint64_t trip_safe_ns;      /* when go_safe returned */
+
+        /* The heat dose per zone (supervisor.h). */
+        struct heat_dose_limit dose_limit;
+        struct {
+                uint64_t dose_usec;
+                uint64_t last_usec;     /* when it was last counted; 0: not yet */
+                bool limited;
+        } dose[_CHAIR_HEAT_ZONE_MAX];
 };
+
+/* The chair's heat dose limit, one row per zone. Skin contact is held to 41 degC, 43 under a
+ * single fault (IEC 60335-2-32 as chair-domain.md cites it): the dose counts above that. Level 1
+ * (42 degC, controllers.c) never reaches it; levels 2 and 3 do within minutes. The calves get
+ * less: the lower legs are where sensation and circulation go first. */
+static const struct heat_dose_zone_limit heat_dose_defaults[_CHAIR_HEAT_ZONE_MAX] = {
+        [CHAIR_HEAT_LUMBAR] = { .threshold_decic = 430, .limit_s = 20 * 60, .resume_s = 10 * 60 },
+        [CHAIR_HEAT_CALVES] = { .threshold_decic = 430, .limit_s = 15 * 60, .resume_s = 15 * 60 / 2 },
+};
+/* What the person's heat cap (0-3) leaves of the limit. */
+static const uint32_t heat_cap_dose_pct[] = { 0, 50, 75, 100 };
 
 int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *fmt, ...) {
         struct chair_core *d = sup->d;
@@ -91,6 +112,96 @@ int supervisor_trip(struct supervisor *sup, enum chair_fault fault, const char *
         chair_changes_mark(d->changes, CHAIR_CHANGE_FAULT);
         supervisor_update_activity(sup);
         return -ECANCELED;
+}
+
+void heat_dose_limit_default(struct heat_dose_limit *ret) {
+        memcpy(ret->zone, heat_dose_defaults, sizeof ret->zone);
+}
+
+void heat_dose_limit_for_person(const struct person *p, struct heat_dose_limit *ret) {
+        uint32_t pct = 100;
+
+        heat_dose_limit_default(ret);
+        if (!p)
+                return;
+        /* Unreadable conditions fail closed, as the precaution gate does. */
+        pct = p->conditions_unreadable ? 0 : precautions_heat_dose_pct((const char *const *) p->conditions, NULL);
+        pct = MIN(pct, heat_cap_dose_pct[MIN(p->heat_cap, (uint32_t) ARRAY_SIZE(heat_cap_dose_pct) - 1)]);
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                ret->zone[z].limit_s = (uint32_t) ((uint64_t) ret->zone[z].limit_s * pct / 100);
+                ret->zone[z].resume_s = (uint32_t) ((uint64_t) ret->zone[z].resume_s * pct / 100);
+        }
+}
+
+/* Shuts or reopens the zone's element as its dose crosses the limit or the resume level. */
+static void heat_dose_gate(struct supervisor *sup, unsigned z) {
+        const struct heat_dose_zone_limit *l = &sup->dose_limit.zone[z];
+        uint64_t dose = sup->dose[z].dose_usec;
+        enum chair_output element = chair_heat_zone_output(z);
+
+        if (!sup->dose[z].limited && dose >= l->limit_s * USEC_PER_SEC) {
+                sup->dose[z].limited = true;
+                chair_hw_block_output(sup->d->hw, element, true);
+                log_notice("Heat dose: the %s heat is off, %llu s at or above %.1f degC reached the limit of %u s; "
+                           "it may come back once the dose has decayed to %u s.", chair_heat_zone_name(z),
+                           (unsigned long long) (dose / USEC_PER_SEC), l->threshold_decic / 10.0, l->limit_s, l->resume_s);
+                chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE | CHAIR_CHANGE_HEAT);
+        } else if (sup->dose[z].limited && dose <= l->resume_s * USEC_PER_SEC && dose < l->limit_s * USEC_PER_SEC) {
+                sup->dose[z].limited = false;
+                chair_hw_block_output(sup->d->hw, element, false);
+                log_notice("Heat dose: the %s heat may come back (dose %llu s, limit %u s).", chair_heat_zone_name(z),
+                           (unsigned long long) (dose / USEC_PER_SEC), l->limit_s);
+                chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE | CHAIR_CHANGE_HEAT);
+        }
+}
+
+/* Every check, latched or not, active or at rest: the time since the last one counts up at or
+ * above the threshold and down below it. A sensor that cannot be read counts up: it can only
+ * keep the heat off longer. */
+static void account_heat_doses(struct supervisor *sup, uint64_t now) {
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                enum chair_input sensor = chair_heat_zone_sensor(z);
+                uint64_t dt, before = sup->dose[z].dose_usec;
+                int32_t t;
+
+                if (!chair_hw_has_input(sup->d->hw, sensor))
+                        continue;
+                dt = sup->dose[z].last_usec && now > sup->dose[z].last_usec ? now - sup->dose[z].last_usec : 0;
+                sup->dose[z].last_usec = now;
+                if (chair_hw_read_input(sup->d->hw, sensor, &t) < 0 || t >= sup->dose_limit.zone[z].threshold_decic)
+                        sup->dose[z].dose_usec = before > UINT64_MAX - dt ? UINT64_MAX : before + dt;
+                else
+                        sup->dose[z].dose_usec = before > dt ? before - dt : 0;
+                if (before / (HEAT_DOSE_REPORT_S * USEC_PER_SEC) != sup->dose[z].dose_usec / (HEAT_DOSE_REPORT_S * USEC_PER_SEC))
+                        chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE);
+                heat_dose_gate(sup, z);
+        }
+}
+
+void supervisor_set_heat_dose_limit(struct supervisor *sup, const struct heat_dose_limit *limit) {
+        if (memcmp(&sup->dose_limit, limit, sizeof *limit) == 0)
+                return;
+        sup->dose_limit = *limit;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                log_info("Heat dose limit of the %s zone: %u s at or above %.1f degC, resuming at %u s.",
+                         chair_heat_zone_name(z), limit->zone[z].limit_s, limit->zone[z].threshold_decic / 10.0,
+                         limit->zone[z].resume_s);
+                heat_dose_gate(sup, z);
+        }
+        chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE);
+}
+
+int supervisor_heat_dose(struct supervisor *sup, enum chair_heat_zone z, struct heat_dose_status *ret) {
+        if ((unsigned) z >= _CHAIR_HEAT_ZONE_MAX)
+                return -EINVAL;
+        *ret = (struct heat_dose_status) {
+                .dose_s = (uint32_t) MIN(sup->dose[z].dose_usec / USEC_PER_SEC, (uint64_t) UINT32_MAX),
+                .limit_s = sup->dose_limit.zone[z].limit_s,
+                .resume_s = sup->dose_limit.zone[z].resume_s,
+                .threshold_decic = sup->dose_limit.zone[z].threshold_decic,
+                .limited = sup->dose[z].limited,
+        };
+        return 0;
 }
 
 /* The rules the checks trip on and a clear looks at again: one place for each. */
@@ -516,6 +627,7 @@ static void check_all(struct supervisor *sup) {
         const struct hw_limits *lim = &sup->d->map.limits;
 
         sup->checks++;
+        account_heat_doses(sup, now);
         if (sup->latched)
                 return;
         if (check_stop(sup))
@@ -613,6 +725,7 @@ int supervisor_new(struct chair_core *d, struct supervisor **ret) {
         if (!sup)
                 return -ENOMEM;
         sup->d = d;
+        heat_dose_limit_default(&sup->dose_limit);
         /* The first check soon after start-up (an emergency stop already pressed), then idle ones. */
         r = event_loop_add_timer(d->loop, USEC_PER_MSEC, on_check, sup, &sup->check);
         /* Ahead of queued D-Bus calls: a flood delays the checks (and the lease) by one call at most. */

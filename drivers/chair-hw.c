@@ -29,6 +29,7 @@ struct chair_hw {
         _Atomic uint64_t active_since[_CHAIR_OUT_MAX];
         _Atomic uint64_t changed_at[_CHAIR_OUT_MAX];   /* last time the value changed */
         atomic_bool enabled;
+        _Atomic uint64_t blocked;                 /* bit per output shut on its own */
         atomic_int in_flight;
         struct subscriber subscribers[MAX_SUBSCRIBERS];
         unsigned n_subscribers;
@@ -209,7 +210,8 @@ int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t va
         /* The gate: count ourselves in before looking, so go_safe can wait for us. Panel
          * indicators pass it: a faulted chair shows its fault and beeps a refusal. */
         atomic_fetch_add(&hw->in_flight, 1);
-        if (!atomic_load(&hw->enabled) && !info->indicator) {
+        if ((!atomic_load(&hw->enabled) && !info->indicator) ||
+            ((atomic_load(&hw->blocked) >> out & 1) && value != info->safe_value)) {
                 atomic_fetch_sub(&hw->in_flight, 1);
                 return -EPERM;
         }
@@ -277,11 +279,10 @@ int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *use
         return 0;
 }
 
-void chair_hw_go_safe(struct chair_hw *hw) {
-        atomic_store(&hw->enabled, false);
-        /* A set_output that passed the gate finishes within microseconds (drivers never block).
-         * Called from a real-time thread (a bus thread's stop path), yielding alone would never
-         * let a preempted caller of lower priority on this CPU finish: sleep after a few. */
+/* A set_output that passed the gate finishes within microseconds (drivers never block).
+ * Called from a real-time thread (a bus thread's stop path), yielding alone would never let a
+ * preempted caller of lower priority on this CPU finish: sleep after a few. */
+static void wait_in_flight(struct chair_hw *hw) {
         for (unsigned spins = 0; atomic_load(&hw->in_flight) > 0 && spins < 20000; spins++) {
                 struct timespec us5 = { 0, 5000 };
                 if (spins < 100)
@@ -289,6 +290,37 @@ void chair_hw_go_safe(struct chair_hw *hw) {
                 else
                         nanosleep(&us5, NULL);
         }
+}
+
+void chair_hw_block_output(struct chair_hw *hw, enum chair_output out, bool blocked) {
+        const struct chair_output_info *info = chair_output_info(out);
+        struct chair_driver *drv;
+
+        if (!info)
+                return;
+        if (!blocked) {
+                atomic_fetch_and(&hw->blocked, ~(UINT64_C(1) << out));
+                return;
+        }
+        atomic_fetch_or(&hw->blocked, UINT64_C(1) << out);
+        wait_in_flight(hw);
+        drv = hw->output_driver[out];
+        if (!drv || drv->ops->set_output(drv, out, info->safe_value) < 0)
+                return;   /* a closed gate's go_safe drove it safe already, or no such output */
+        if (drv->ops->flush)
+                drv->ops->flush(drv);
+        if (atomic_exchange(&hw->image[out], info->safe_value) != info->safe_value)
+                atomic_store(&hw->changed_at[out], event_loop_now_ns(hw->loop));
+        atomic_store(&hw->active_since[out], 0);
+}
+
+bool chair_hw_output_blocked(struct chair_hw *hw, enum chair_output out) {
+        return (unsigned) out < _CHAIR_OUT_MAX && (atomic_load(&hw->blocked) >> out & 1);
+}
+
+void chair_hw_go_safe(struct chair_hw *hw) {
+        atomic_store(&hw->enabled, false);
+        wait_in_flight(hw);
         for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
                 if (hw->drivers[b])
                         hw->drivers[b]->ops->go_safe(hw->drivers[b]);
@@ -316,6 +348,8 @@ void chair_hw_enable(struct chair_hw *hw) {
 void chair_hw_clear_stop(struct chair_hw *hw) {
         atomic_store(&hw->stop_input, STOP_NONE);
 }
+
+_Static_assert(_CHAIR_OUT_MAX <= 64, "chair_hw's blocked outputs are one 64-bit word");
 
 bool chair_hw_enabled(struct chair_hw *hw) {
         return atomic_load(&hw->enabled);

@@ -45,6 +45,11 @@ int chair_hw_subscribe(struct chair_hw *hw, chair_input_changed_fn fn, void *use
 
 /* Closes the gate, waits for set_output calls in flight, drives every output safe. */
 void chair_hw_go_safe(struct chair_hw *hw);
+/* One output shut behind the gate on its own (the supervisor's heat dose): while blocked it is
+ * driven safe and any other value is refused with -EPERM, as by the closed gate; go_safe and
+ * enable leave the block as it is. Returns once no set_output in flight can undo it. */
+void chair_hw_block_output(struct chair_hw *hw, enum chair_output out, bool blocked);
+bool chair_hw_output_blocked(struct chair_hw *hw, enum chair_output out);
 /* Opens the gate, unless the stop path recorded a stop not yet cleared. */
 void chair_hw_enable(struct chair_hw *hw);
 bool chair_hw_enabled(struct chair_hw *hw);

@@ -23,6 +23,13 @@ static const double intensity_factor[6] = { 0, 0.6, 0.8, 1.0, 1.2, 1.4 };
 #define FIT_SCALE_MIN 0.25
 #define FIT_SCALE_MAX 4.0
 #define FIT_WHOLE_MS 5000
+/* Focus (docs/profiles.md, "Focus"): a step's weight runs from FOCUS_LOW (none of it on the
+ * assessed areas) to FOCUS_HIGH (all of it); the weights are then scaled so that the program
+ * keeps its fitted length, each step kept at FOCUS_FLOOR of its unfocused time or more (the
+ * first and the last, warm-up and cool-down, at all of it) and within FIT_SCALE_MAX. */
+#define FOCUS_LOW 0.5
+#define FOCUS_HIGH 2.0
+#define FOCUS_FLOOR 0.5
 
 struct planner {
         const struct program *p;
@@ -38,6 +45,7 @@ struct planner {
         bool exact;            /* repetitions scale to fractions of a stroke (the last fit) */
         uint32_t times[PROFILE_MAX_BLOCKS]; /* passes of each block, as fitted */
         uint32_t middle_times; /* passes of the middle of a program without blocks */
+        double weight[PROFILE_MAX_STEPS]; /* per program step: its share of the time when focused, 1 otherwise */
 };
 
 struct expanded {
@@ -104,20 +112,26 @@ static uint32_t allowed_zones(const struct planner *pl, const struct profile_ste
         return s->air_zones & ~pl->caps.forbidden_air_zones;
 }
 
+/* The scale of step STEP: the program's, times its focus weight, within the fitting's bounds. */
+static double step_scale(const struct planner *pl, size_t step, double scale) {
+        return CLAMP(scale * pl->weight[step], FIT_SCALE_MIN, FIT_SCALE_MAX);
+}
+
 /* How long a step lasts (before duration scaling of duration_s steps). */
 static uint64_t step_length_ms(const struct planner *pl, const struct profile_step *s, const struct expanded *e) {
         uint32_t speed = ramped(s, RAMP_SPEED, s->speed, e);
 
         if (s->duration_s)
-                return (uint64_t) lround(s->duration_s * 1000.0 * pl->dscale);
+                return (uint64_t) lround(s->duration_s * 1000.0 * step_scale(pl, e->step, pl->dscale));
         /* repetitions: sweeps of the range, or else air cycles */
         {
                 uint64_t unit = s->is_range && s->technique == TECH_SHIATSU ? shiatsu_range_pass_ms(pl, s, speed)
                                 : s->is_range                               ? leg_ms(pl, s, speed)
                                                                             : air_cycle_ms(s);
+                double scale = step_scale(pl, e->step, pl->scale);
                 if (pl->exact)
-                        return MAX(unit, (uint64_t) llround((double) unit * s->repetitions * pl->scale));
-                return (uint64_t) MAX(1, lround(s->repetitions * pl->scale)) * unit;
+                        return MAX(unit, (uint64_t) llround((double) unit * s->repetitions * scale));
+                return (uint64_t) MAX(1, lround(s->repetitions * scale)) * unit;
         }
 }
 
@@ -345,6 +359,135 @@ static void fit_passes(struct planner *pl, struct expanded *seq, uint64_t target
         }
 }
 
+/* The fitting rule (docs/profiles.md) after the passes: every step stretched or shortened
+ * (0.25-4x) in whole strokes, the steps given a duration filling what whole strokes leave; if
+ * that is still more than FIT_WHOLE_MS off, the strokes too scale to a fraction (the sweep is
+ * closed-loop: the step's time bounds its passes). The length grows with each scale, so halving
+ * the interval finds it. */
+static void fit_lengths(struct planner *pl, const struct expanded *seq, size_t n, uint64_t target) {
+        uint64_t natural;
+        double hi;
+
+        pl->scale = pl->dscale = 1.0;
+        pl->exact = false;
+        natural = program_ms(pl, seq, n);
+        hi = CLAMP((double) target / (double) MAX(natural, 1u), FIT_SCALE_MIN, FIT_SCALE_MAX);
+        pl->scale = pl->dscale = hi;
+        if (program_ms(pl, seq, n) > target)
+                fit_scale(pl, seq, n, target, FIT_SCALE_MIN, hi, 30, false);
+        fit_scale(pl, seq, n, target, pl->dscale, FIT_SCALE_MAX, 30, true);
+        if (absdiff(program_ms(pl, seq, n), target) > FIT_WHOLE_MS) {
+                pl->exact = true;
+                fit_scale(pl, seq, n, target, FIT_SCALE_MIN, FIT_SCALE_MAX, 40, false);
+        }
+}
+
+/* Body-relative bands of the roller (0 the shoulder point, 1 the waist point, the loader's
+ * -0.45..1.55 at most) and the air zones, as pain areas: the one step-to-area mapping
+ * (docs/profiles.md, "Focus"). Calves and feet are reached by air only. */
+static const struct {
+        double from, to;
+} focus_bands[_PAIN_AREA_MAX] = {
+        [PAIN_NECK] = { -1.0, -0.1 },
+        [PAIN_SHOULDERS] = { -0.1, 0.15 },
+        [PAIN_UPPER_BACK] = { 0.15, 0.55 },
+        [PAIN_LOWER_BACK] = { 0.55, 1.1 },
+        [PAIN_HIPS] = { 1.1, 2.0 },
+        [PAIN_CALVES] = { 0, 0 },
+        [PAIN_FEET] = { 0, 0 },
+};
+
+static const int air_zone_area[_CHAIR_AIR_ZONE_MAX] = {
+        [CHAIR_AIR_SHOULDERS] = PAIN_SHOULDERS,
+        [CHAIR_AIR_ARMS] = -1,
+        [CHAIR_AIR_BACK] = PAIN_LOWER_BACK,
+        [CHAIR_AIR_SEAT] = PAIN_HIPS,
+        [CHAIR_AIR_CALVES] = PAIN_CALVES,
+        [CHAIR_AIR_FEET] = PAIN_FEET,
+};
+
+/* A focused area counts whole; one next to a focused area, in the body's order from the neck
+ * down (enum pain_area), counts half: the shoulder line serves a sore neck. */
+static double focus_credit(uint32_t focus, unsigned area) {
+        if (focus & (1u << area))
+                return 1.0;
+        if ((area > 0 && (focus & (1u << (area - 1)))) || (area + 1 < _PAIN_AREA_MAX && (focus & (1u << (area + 1)))))
+                return 0.5;
+        return 0;
+}
+
+/* How much of a step works the areas in FOCUS, 0-1: of the roller, the part of its range (or
+ * its point) inside their bands; of the air, the mean over its zones; the larger of the two. */
+double planner_step_focus(const struct profile_step *s, uint32_t focus) {
+        double roller = 0, air = 0;
+        unsigned zones = 0;
+
+        if (s->technique != TECH_NONE) {
+                double lo = MIN(s->from, s->to), hi = MAX(s->from, s->to);
+                for (unsigned a = 0; a < _PAIN_AREA_MAX; a++) {
+                        double b0 = focus_bands[a].from, b1 = focus_bands[a].to, part;
+                        if (b0 >= b1)
+                                continue;
+                        if (hi - lo < 1e-9)
+                                part = lo >= b0 && lo < b1;
+                        else
+                                part = MAX(0.0, MIN(hi, b1) - MAX(lo, b0)) / (hi - lo);
+                        roller += part * focus_credit(focus, a);
+                }
+        }
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++) {
+                if (!(s->air_zones & (1u << z)))
+                        continue;
+                zones++;
+                if (air_zone_area[z] >= 0)
+                        air += focus_credit(focus, (unsigned) air_zone_area[z]);
+        }
+        if (zones)
+                air /= zones;
+        return CLAMP(MAX(roller, air), 0.0, 1.0);
+}
+
+/* Moves time towards the focused steps: PL's fitted lengths are the reference; each step's
+ * multiplier is k * its weight, bounded below by the floor and above by FIT_SCALE_MAX, with k
+ * found (halving) so that the total is what it was. Then the fitting runs again on the
+ * weighted steps with the passes as fitted, to whole strokes where it can. */
+static void focus_weights(struct planner *pl, const struct expanded *seq, size_t n, uint64_t target) {
+        const struct program *p = pl->p;
+        double len[PROFILE_MAX_STEPS] = {}, w[PROFILE_MAX_STEPS], lo[PROFILE_MAX_STEPS], hi[PROFILE_MAX_STEPS];
+        double total = 0, wmin = FOCUS_HIGH, wmax = FOCUS_LOW, hmax = 1, k0 = 0, k1;
+
+        for (size_t i = 0; i < n; i++)
+                len[seq[i].step] += (double) step_length_ms(pl, &p->steps[seq[i].step], &seq[i]);
+        for (size_t j = 0; j < p->n_steps; j++) {
+                double scale = p->steps[j].duration_s ? pl->dscale : pl->scale;
+                total += len[j];
+                w[j] = FOCUS_LOW + (FOCUS_HIGH - FOCUS_LOW) * planner_step_focus(&p->steps[j], pl->o->focus_areas);
+                wmin = MIN(wmin, w[j]);
+                wmax = MAX(wmax, w[j]);
+                hi[j] = MAX(1.0, FIT_SCALE_MAX / scale);
+                hmax = MAX(hmax, hi[j]);
+                lo[j] = MIN(1.0, MAX(j == 0 || j + 1 == p->n_steps ? 1.0 : FOCUS_FLOOR, FIT_SCALE_MIN / scale));
+        }
+        /* Nothing in it on those areas, or all of it: the program as fitted. */
+        if (wmax - wmin < 1e-9 || total <= 0)
+                return;
+        /* The total grows with k, from every step at its floor (k = 0) to every step at its
+         * maximum (k1), and the fitted total lies between. */
+        k1 = hmax / FOCUS_LOW;
+        for (int r = 0; r < 60; r++) {
+                double k = (k0 + k1) / 2, sum = 0;
+                for (size_t j = 0; j < p->n_steps; j++)
+                        sum += len[j] * CLAMP(k * w[j], lo[j], hi[j]);
+                if (sum <= total)
+                        k0 = k;
+                else
+                        k1 = k;
+        }
+        for (size_t j = 0; j < p->n_steps; j++)
+                pl->weight[j] = CLAMP(k0 * w[j], lo[j], hi[j]);
+        fit_lengths(pl, seq, n, target);
+}
+
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret) {
         struct planner pl = { .p = p, .o = o, .scale = 1.0, .dscale = 1.0 };
         struct expanded *seq;
@@ -360,6 +503,8 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
         pl.intensity = CLAMP(pl.intensity, 1u, MIN(5u, pl.caps.max_intensity));
         pl.factor = intensity_factor[pl.intensity];
 
+        for (size_t j = 0; j < PROFILE_MAX_STEPS; j++)
+                pl.weight[j] = 1.0;
         for (size_t b = 0; b < p->n_blocks; b++)
                 pl.times[b] = p->blocks[b].times;
         pl.middle_times = 1;
@@ -371,23 +516,13 @@ int planner_plan(const struct program *p, const struct plan_options *o, struct t
                 target = natural;
         } else {
                 target = 1000ULL * (o->duration_s ? o->duration_s : p->duration_s);
-                /* The fitting rule (docs/profiles.md): whole passes of the blocks first, then
-                 * every step stretched or shortened (0.25-4x) in whole strokes, the steps given a
-                 * duration filling what whole strokes leave; if that is still more than
-                 * FIT_WHOLE_MS off, the strokes too scale to a fraction (the sweep is closed-loop:
-                 * the step's time bounds its passes). The length grows with each scale, so
-                 * halving the interval finds it. */
+                /* Whole passes of the blocks first, then the steps' lengths; focused, the
+                 * time then moves towards the steps on the assessed areas. */
                 fit_passes(&pl, seq, target);
-                natural = expanded_ms(&pl, seq, &n);
-                double hi = CLAMP((double) target / (double) natural, FIT_SCALE_MIN, FIT_SCALE_MAX);
-                pl.scale = pl.dscale = hi;
-                if (program_ms(&pl, seq, n) > target)
-                        fit_scale(&pl, seq, n, target, FIT_SCALE_MIN, hi, 30, false);
-                fit_scale(&pl, seq, n, target, pl.dscale, FIT_SCALE_MAX, 30, true);
-                if (absdiff(program_ms(&pl, seq, n), target) > FIT_WHOLE_MS) {
-                        pl.exact = true;
-                        fit_scale(&pl, seq, n, target, FIT_SCALE_MIN, FIT_SCALE_MAX, 40, false);
-                }
+                expanded_ms(&pl, seq, &n);
+                fit_lengths(&pl, seq, n, target);
+                if (o->focus_areas)
+                        focus_weights(&pl, seq, n, target);
         }
 
         for (size_t i = 0; i < n; i++)

@@ -29,6 +29,9 @@ struct plan_options {
 };
 
 int planner_plan(const struct program *p, const struct plan_options *o, struct timeline *ret);
+/* How much of step S works the pain areas FOCUS (bit per enum pain_area), 0-1: the planner's
+ * one step-to-area mapping (the roller's range against body bands, the air zones). */
+double planner_step_focus(const struct profile_step *s, uint32_t focus);
 
 /* The most any program planned at INTENSITY (1-5) under CAPS (NULL: none) asks of the roller:
  * depth level and motor duty (knead either way, tap), for checks of what ran. */

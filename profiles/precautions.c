@@ -14,30 +14,38 @@
 #define LEGS ((1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET))
 #define TRUNK ((1u << CHAIR_AIR_BACK) | (1u << CHAIR_AIR_SEAT))
 
-/* From chair-domain.md section 4 (Panasonic, Nitto Kohki, the seeds) and its design note. */
+/* From chair-domain.md section 4 (Panasonic, Nitto Kohki, the seeds) and its design note.
+ * The last field lowers the heat dose limit (time above a temperature per zone; low-temperature
+ * burns are the second most common chair injury, chair-domain.md "Heat dose"): to half for
+ * skin that feels heat late or carries it away slowly (over 65, thin or fragile skin, poor
+ * circulation in the legs, where burns come without pain). A condition with no_heat needs none:
+ * it leaves no dose at all. over-65 and fragile-skin also cap intensity (fractures cluster in
+ * users over 60; skin tears and bruises). */
 static const struct precaution precautions[] = {
-        { "thrombosis", "must not use the chair (thrombosis or DVT in the last 6 months)", true, 0, 0, false, 0 },
-        { "aneurysm", "must not use the chair", true, 0, 0, false, 0 },
-        { "spinal-fracture", "must not use the chair", true, 0, 0, false, 0 },
-        { "acute-sprain", "must not use the chair until it has healed", true, 0, 0, false, 0 },
-        { "skin-infection", "must not use the chair", true, 0, 0, false, 0 },
-        { "open-wounds", "must not use the chair", true, 0, 0, false, 0 },
-        { "fever", "must not use the chair with a temperature of 38 degC or more", true, 0, 0, false, 0 },
-        { "contagious-illness", "must not use the chair", true, 0, 0, false, 0 },
-        { "dvt-history", "no calf or foot compression; intensity at most 3", false, 3, 0, false, LEGS },
-        { "varicose-veins", "no calf or foot compression", false, 0, 0, false, LEGS },
-        { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS },
-        { "circulation-problems", "no calf or foot compression", false, 0, 0, false, LEGS },
-        { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0 },
-        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK },
-        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0 },
-        { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0 },
-        { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS },
-        { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0 },
-        { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0 },
-        { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0 },
-        { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0 },
-        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0 },
+        { "thrombosis", "must not use the chair (thrombosis or DVT in the last 6 months)", true, 0, 0, false, 0, 0 },
+        { "aneurysm", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "spinal-fracture", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "acute-sprain", "must not use the chair until it has healed", true, 0, 0, false, 0, 0 },
+        { "skin-infection", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "open-wounds", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "fever", "must not use the chair with a temperature of 38 degC or more", true, 0, 0, false, 0, 0 },
+        { "contagious-illness", "must not use the chair", true, 0, 0, false, 0, 0 },
+        { "dvt-history", "no calf or foot compression; intensity at most 3", false, 3, 0, false, LEGS, 0 },
+        { "varicose-veins", "no calf or foot compression", false, 0, 0, false, LEGS, 0 },
+        { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS, 0 },
+        { "circulation-problems", "no calf or foot compression; heat dose limit halved", false, 0, 0, false, LEGS, 50 },
+        { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0, 0 },
+        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK, 0 },
+        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0, 0 },
+        { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0, 0 },
+        { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS, 0 },
+        { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0, 0 },
+        { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0, 0 },
+        { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0, 0 },
+        { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0, 0 },
+        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0, 0 },
+        { "over-65", "intensity at most 3; heat dose limit halved", false, 3, 0, false, 0, 50 },
+        { "fragile-skin", "intensity at most 3; heat dose limit halved (thin skin, long-term steroids)", false, 3, 0, false, 0, 50 },
 };
 
 const struct precaution *precaution_find(const char *name) {
@@ -50,6 +58,23 @@ const struct precaution *precaution_find(const char *name) {
 const struct precaution *precaution_list(size_t *ret_n) {
         *ret_n = ARRAY_SIZE(precautions);
         return precautions;
+}
+
+uint32_t precautions_heat_dose_pct(const char *const *conditions, const char **ret_condition) {
+        const char *by = NULL;
+        uint32_t pct = 100;
+
+        for (const char *const *c = conditions; c && *c; c++) {
+                const struct precaution *pr = precaution_find(*c);
+                uint32_t p = !pr ? 100 : pr->no_heat ? 0 : pr->heat_dose_pct ? pr->heat_dose_pct : 100;
+                if (p < pct) {
+                        pct = p;
+                        by = pr->name;
+                }
+        }
+        if (ret_condition)
+                *ret_condition = by;
+        return pct;
 }
 
 static const char *const kind_names[] = {
@@ -94,16 +119,27 @@ static int verdict(struct precaution_verdict *v, int r, const struct precaution 
         return r;
 }
 
-/* A level above the cap of the tightest condition: clamped or refused. */
+/* A level above the cap of the tightest condition, or above the person's own cap (PERSON_CAP,
+ * 0: none): clamped or refused. The lower of the two names the reason. */
 static int check_cap(const struct precaution_declared *dec, const struct precaution_request *req, size_t offset,
-                     const char *what, struct precaution_verdict *v) {
+                     uint32_t person_cap, const char *what, const char *cap_name, struct precaution_verdict *v) {
         const struct precaution *pr = tightest(dec->conditions, offset);
-        uint32_t cap;
+        uint32_t cap = UINT32_MAX;
 
-        if (!pr)
-                return 0;
-        memcpy(&cap, (const char *) pr + offset, sizeof cap);
-        if (v->value <= cap)
+        if (pr)
+                memcpy(&cap, (const char *) pr + offset, sizeof cap);
+        if (person_cap && person_cap < cap) {
+                if (v->value <= person_cap)
+                        return 0;
+                if (!req->clamp)
+                        return verdict(v, -EPERM, NULL, "%s at most %u with your %s cap (%u), not %u", what, person_cap,
+                                       cap_name, person_cap, v->value);
+                verdict(v, 1, NULL, "%s lowered from %u to %u for your %s cap (%u)", what, v->value, person_cap,
+                        cap_name, person_cap);
+                v->value = person_cap;
+                return 1;
+        }
+        if (!pr || v->value <= cap)
                 return 0;
         if (!req->clamp)
                 return verdict(v, -EPERM, pr, "%s at most %u with the declared condition '%s' (%s), not %u", what, cap,
@@ -112,6 +148,16 @@ static int check_cap(const struct precaution_declared *dec, const struct precaut
                 pr->name, pr->effect);
         v->value = cap;
         return 1;
+}
+
+/* The person's own caps, 0 where they set none. */
+static uint32_t person_intensity_cap(const struct precaution_declared *dec) {
+        return dec->capped && dec->intensity_cap < 5 ? dec->intensity_cap : 0;
+}
+
+/* The heat cap as a level 0-3 a request may not pass; UINT32_MAX: none. */
+static uint32_t person_heat_cap(const struct precaution_declared *dec) {
+        return dec->capped && dec->heat_cap < 3 ? dec->heat_cap : UINT32_MAX;
 }
 
 int precautions_check(const struct precaution_declared *dec, const struct precaution_request *req,
@@ -150,10 +196,11 @@ int precautions_check(const struct precaution_declared *dec, const struct precau
         case PRECAUTION_PROGRAM:
         case PRECAUTION_MANUAL:
         case PRECAUTION_INTENSITY:
-                return check_cap(dec, req, offsetof(struct precaution, max_intensity), "Intensity", ret);
+                return check_cap(dec, req, offsetof(struct precaution, max_intensity), person_intensity_cap(dec),
+                                 "Intensity", "intensity", ret);
         case PRECAUTION_SCAN:
         case PRECAUTION_DEPTH:
-                return check_cap(dec, req, offsetof(struct precaution, max_depth), "Depth", ret);
+                return check_cap(dec, req, offsetof(struct precaution, max_depth), 0, "Depth", "depth", ret);
         case PRECAUTION_AIR:
                 for (const char *const *c = dec->conditions; c && *c; c++) {
                         const struct precaution *pr = precaution_find(*c);
@@ -183,7 +230,17 @@ int precautions_check(const struct precaution_declared *dec, const struct precau
                         return verdict(ret, 1, pr, "Heat left off for the declared condition '%s' (%s)", pr->name,
                                        pr->effect);
                 }
-                return 0;
+                if (ret->value <= person_heat_cap(dec))
+                        return 0;
+                if (!req->clamp && dec->heat_cap == 0)
+                        return verdict(ret, -EPERM, NULL, "No heat with your heat cap (0)");
+                if (!req->clamp)
+                        return verdict(ret, -EPERM, NULL, "Heat at most %u with your heat cap (%u), not %u",
+                                       dec->heat_cap, dec->heat_cap, ret->value);
+                verdict(ret, 1, NULL, "Heat lowered from %u to %u for your heat cap (%u)", ret->value, dec->heat_cap,
+                        dec->heat_cap);
+                ret->value = dec->heat_cap;
+                return 1;
         case PRECAUTION_SPEED:
         case PRECAUTION_WIDTH:
         case PRECAUTION_POSTURE:
@@ -193,24 +250,23 @@ int precautions_check(const struct precaution_declared *dec, const struct precau
         return 0;
 }
 
-int precautions_evaluate(const char *const *conditions, const struct program *p, struct precaution_caps *ret,
-                         char *reason, size_t reason_size) {
-        const struct precaution_declared dec = { .conditions = conditions };
+int precautions_evaluate_declared(const struct precaution_declared *dec, const struct program *p,
+                                  struct precaution_caps *ret, char *reason, size_t reason_size) {
         struct precaution_verdict v;
-        struct precaution_caps caps = { .max_intensity = 5, .max_depth = 5 };
+        struct precaution_caps caps = { .max_intensity = 5, .max_depth = 5, .max_heat = 3 };
         const char *excluded[PROFILE_MAX_LIST + 1] = {};
         int r;
 
         for (size_t i = 0; p && i < p->n_excluded_by && i < PROFILE_MAX_LIST; i++)
                 excluded[i] = p->excluded_by[i];
         /* Refusals come from the gate, so the planner and the session never disagree. */
-        r = precautions_check(&dec,
+        r = precautions_check(dec,
                               &(struct precaution_request) { .kind = PRECAUTION_PROGRAM, .program = p ? p->id : NULL,
                                                              .excluded_by = excluded, .value = 1 },
                               &v);
         if (r < 0)
                 snprintf(reason, reason_size, "%s", v.reason);
-        for (const char *const *c = conditions; c && *c; c++) {
+        for (const char *const *c = dec->conditions; c && *c; c++) {
                 const struct precaution *pr = precaution_find(*c);
                 if (!pr)
                         continue;
@@ -221,13 +277,30 @@ int precautions_evaluate(const char *const *conditions, const struct program *p,
                 caps.no_heat |= pr->no_heat;
                 caps.forbidden_air_zones |= pr->forbidden_air_zones;
         }
+        if (person_intensity_cap(dec))
+                caps.max_intensity = MIN(caps.max_intensity, MAX(1u, person_intensity_cap(dec)));
+        if (person_heat_cap(dec) == 0)
+                caps.no_heat = true;
+        else if (person_heat_cap(dec) != UINT32_MAX)
+                caps.max_heat = person_heat_cap(dec);
         *ret = caps;
         return r < 0 ? r : 0;
 }
 
+int precautions_evaluate(const char *const *conditions, const struct program *p, struct precaution_caps *ret,
+                         char *reason, size_t reason_size) {
+        return precautions_evaluate_declared(&(const struct precaution_declared) { .conditions = conditions }, p, ret,
+                                             reason, reason_size);
+}
+
+/* 0 (a struct built without the field) is no cap. */
+static uint32_t heat_limit(const struct precaution_caps *c) {
+        return c->max_heat ? c->max_heat : 3;
+}
+
 bool precaution_caps_stricter(const struct precaution_caps *a, const struct precaution_caps *b) {
         return a->max_intensity < b->max_intensity || a->max_depth < b->max_depth || (a->no_heat && !b->no_heat) ||
-               (a->forbidden_air_zones & ~b->forbidden_air_zones);
+               (a->forbidden_air_zones & ~b->forbidden_air_zones) || heat_limit(a) < heat_limit(b);
 }
 
 bool precautions_limit_cmd(const struct precaution_caps *caps, struct timeline_cmd *c) {
@@ -248,6 +321,10 @@ bool precautions_limit_cmd(const struct precaution_caps *caps, struct timeline_c
         case TL_HEAT_ZONE:
                 if (caps->no_heat && c->value != 0) {
                         c->value = 0;
+                        return true;
+                }
+                if (c->value > (int32_t) heat_limit(caps)) {
+                        c->value = (int32_t) heat_limit(caps);
                         return true;
                 }
                 return false;

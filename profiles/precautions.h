@@ -29,6 +29,8 @@ struct precaution {
         uint32_t max_depth;           /* 0 = no cap */
         bool no_heat;
         uint32_t forbidden_air_zones; /* bit per enum chair_air_zone */
+        uint32_t heat_dose_pct;       /* the share of the chair's heat dose limit left, 1-99 %;
+                                       * 0: not lowered (no_heat lowers it to nothing) */
 };
 
 struct precaution_caps {
@@ -36,16 +38,26 @@ struct precaution_caps {
         uint32_t max_depth;
         bool no_heat;
         uint32_t forbidden_air_zones;
+        uint32_t max_heat;            /* 1-3, 3 when uncapped; 0 read as 3 (caps built without it):
+                                       * no heat at all is no_heat */
 };
 
 const struct precaution *precaution_find(const char *name);
+/* The share of the chair's heat dose limit (supervisor.h) that the conditions (NULL-terminated,
+ * may be NULL) leave, 0-100 %: the lowest of theirs, 0 with one that forbids heat. *ret_condition
+ * (may be NULL) names the condition that set it, NULL when none lowered it. */
+uint32_t precautions_heat_dose_pct(const char *const *conditions, const char **ret_condition);
 const struct precaution *precaution_list(size_t *ret_n);
 
-/* What the person declared. */
+/* What the person declared, and the caps they (or a technician) set for themselves
+ * (people.h), which the gate applies exactly as a condition's caps. */
 struct precaution_declared {
         const char *const *conditions; /* NULL-terminated, may be NULL */
         bool unreadable;               /* the stored list could not be read back: nothing may move
                                         * until it is declared again */
+        bool capped;                   /* the person's caps below apply (false: conditions only) */
+        uint32_t intensity_cap;        /* 1-5; 5: none of their own */
+        uint32_t heat_cap;             /* 0-3; 3: none of their own, 0: no heat */
 };
 
 enum precaution_kind {
@@ -85,8 +97,12 @@ int precautions_check(const struct precaution_declared *dec, const struct precau
                       struct precaution_verdict *ret);
 const char *precaution_kind_name(enum precaution_kind k);
 
-/* The caps for a set of conditions (NULL-terminated, may be NULL) and, when a program is given,
- * whether it may run: 0 allowed (capped), -EPERM refused with a human reason. */
+/* The caps for what a person declared (their conditions and their own caps) and, when a
+ * program is given, whether it may run: 0 allowed (capped), -EPERM refused with a human reason
+ * (an unreadable list refuses). */
+int precautions_evaluate_declared(const struct precaution_declared *dec, const struct program *p,
+                                  struct precaution_caps *ret, char *reason, size_t reason_size);
+/* The same for a set of conditions alone (NULL-terminated, may be NULL). */
 int precautions_evaluate(const char *const *conditions, const struct program *p, struct precaution_caps *ret,
                          char *reason, size_t reason_size);
 /* Whether caps a are stricter than b in any respect. */
@@ -94,6 +110,6 @@ bool precaution_caps_stricter(const struct precaution_caps *a, const struct prec
 
 /* The last line before the scheduler: lowers one command, or every command of a timeline, to
  * the caps (depth above the cap to the cap, inflating a forbidden zone to releasing it, heat
- * to off). Returns how many commands it changed. */
+ * to off or to the heat cap). Returns how many commands it changed. */
 bool precautions_limit_cmd(const struct precaution_caps *caps, struct timeline_cmd *c);
 size_t precautions_limit_timeline(const struct precaution_caps *caps, struct timeline *t, int32_t *ret_max_depth);

@@ -32,6 +32,7 @@
 #include "people.h"
 #include "person-object.h"
 #include "program-library.h"
+#include "recommend.h"
 #include "session.h"
 #include "strv.h"
 #include "vocab.h"
@@ -311,11 +312,6 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         return reply_close_and_send(reply);
 }
 
-/* Until the outcomes, the recommendation and the per-person programs are in the core. */
-static int not_yet(sd_bus_error *error, const char *what) {
-        return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED, "%s is not available in this build", what);
-}
-
 /* One outcome_stats as a{sv}. */
 static int append_stats(sd_bus_message *reply, const struct outcome_stats *st) {
         int r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -406,45 +402,155 @@ static int method_get_summary(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 static int method_recommend_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ struct history_entry *entries = NULL;
+        _cleanup_free_ struct program_summary *programs = NULL;
+        _cleanup_free_ struct recommendation *ranked = NULL;
+        struct recommend_input in = {};
+        size_t n = 0, count;
+        bool active;
+        int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
-        (void) p;
-        return not_yet(error, "RecommendPrograms");
+        active = people_active(d->core->people)->id == p->id;
+        count = MIN(program_library_count(d->core->library), (size_t) PROGRAM_LIBRARY_MAX);
+        programs = calloc(count + 1, sizeof *programs);
+        ranked = calloc(RECOMMEND_MAX, sizeof *ranked);
+        if (!programs || !ranked)
+                return -ENOMEM;
+        for (size_t i = 0; i < count; i++)
+                /* The catalog holds the active person's own programs: nobody else's to rank. */
+                if (program_library_get(d->core->library, i, &programs[in.n_programs]) >= 0 &&
+                    (active || !programs[in.n_programs].person))
+                        in.n_programs++;
+        r = people_history(d->core->people, p->id, BUS_LIST_MAX, &entries, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read %s's history: %m", p->name);
+        in.programs = programs;
+        in.assessment = &p->assessment;
+        in.conditions = (const char *const *) p->conditions;
+        in.conditions_unreadable = p->conditions_unreadable;
+        in.history = entries;
+        in.n_history = n;
+        r = recommend_programs(&in, ranked, RECOMMEND_MAX);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not rank the programs: %m");
+        n = (size_t) r;
+        r = reply_open(m, &reply, 'a', "(sis)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                char id[3 * 80 + 1], reason[3 * RECOMMEND_REASON_MAX + 1];
+                r = sd_bus_message_append(reply, "(sis)", bus_utf8_safe(ranked[i].program, id, sizeof id),
+                                          ranked[i].score, bus_utf8_safe(ranked[i].reason, reason, sizeof reason));
+        }
+        if (r < 0)
+                return r;
+        return reply_close_and_send(reply);
 }
 
 /* ---- their programs (install-person-program) ---- */
 
+static int programs_dir(struct chair_daemon *d, const struct person *p, char buf[static 512], sd_bus_error *error) {
+        int r = people_programs_dir(d->core->people, p->id, buf, 512);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "No directory for %s's programs: %m", p->name);
+        return 0;
+}
+
+static void announce(struct chair_daemon *d, uint32_t id, uint32_t changed);
+
 static int method_install_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        char dir[512], errors[4096] = "";
+        int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_upload);
-        (void) p;
-        return not_yet(error, "InstallProgram");
+        r = programs_dir(d, p, dir, error);
+        if (r < 0)
+                return r;
+        /* The errors of Service.UploadProfile, and the person's own limits. */
+        r = program_library_install_person(d->core->library, dir, a.str[0], a.str[1], strlen(a.str[1]), p->intensity_cap,
+                                           errors, sizeof errors);
+        if (r == -EINVAL || r == -EEXIST)
+                return sd_bus_error_set(error, r == -EINVAL && !program_file_name_valid(a.str[0]) ? SD_BUS_ERROR_INVALID_ARGS
+                                                                                               : CHAIR_ERROR_INVALID_PROFILE,
+                                        errors);
+        if (r == -EFBIG)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "contents: a profile is at most %d bytes",
+                                         BUS_UPLOAD_MAX);
+        if (r == -ENOSPC)
+                return sd_bus_error_set(error, CHAIR_ERROR_LIBRARY_FULL, errors);
+        if (r == -EPERM)
+                return sd_bus_error_set(error, CHAIR_ERROR_PRECAUTION, errors);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "%s", errors);
+        log_info("Program %s installed for %s.", a.str[0], p->name);
+        announce(d, p->id, CHAIR_CHANGE_PERSON); /* ProgramCount */
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_remove_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        char dir[512];
+        int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_get_program);
-        (void) p;
-        return not_yet(error, "RemoveProgram");
+        r = programs_dir(d, p, dir, error);
+        if (r < 0)
+                return r;
+        r = program_library_remove_person(d->core->library, dir, a.str[0]);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CHAIR_ERROR_UNKNOWN_PROGRAM, "id: %s has no program '%s'", p->name, a.str[0]);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not remove %s's program %s: %m", p->name, a.str[0]);
+        log_info("Program %s of %s removed.", a.str[0], p->name);
+        announce(d, p->id, CHAIR_CHANGE_PERSON);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+struct list_state {
+        sd_bus_message *reply;
+        int r;
+};
+
+static void append_program(const struct program_summary *ps, void *userdata) {
+        struct list_state *st = userdata;
+        if (st->r >= 0)
+                st->r = sd_bus_message_append(st->reply, "(sssu)", ps->id, ps->name, ps->description, ps->duration_s);
 }
 
 static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct list_state st = {};
+        char dir[512];
+        int r;
 
         PERSON_OR_RETURN(p, d, m, error);
-        (void) p;
-        return not_yet(error, "ListPrograms");
+        r = programs_dir(d, p, dir, error);
+        if (r < 0)
+                return r;
+        r = reply_open(m, &reply, 'a', "(sssu)");
+        if (r < 0)
+                return r;
+        st.reply = reply;
+        r = program_library_list_person(d->core->library, dir, append_program, &st);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not list %s's programs: %m", p->name);
+        if (st.r < 0)
+                return st.r;
+        return reply_close_and_send(reply);
 }
 
 static uint32_t program_count(struct chair_daemon *d, uint32_t id) {
-        return 0;
+        char dir[512];
+        int n = people_programs_dir(d->core->people, id, dir, sizeof dir) >= 0 ?
+                program_library_list_person(d->core->library, dir, NULL, NULL) : 0;
+        return n > 0 ? (uint32_t) n : 0;
 }
 
 /* ---- properties ---- */

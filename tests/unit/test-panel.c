@@ -24,6 +24,7 @@
 #include "chair-hw.h"
 #include "fault-codes.h"
 #include "panel.h"
+#include "people.h"
 #include "program-library.h"
 #include "settings.h"
 #include "supervisor.h"
@@ -567,6 +568,38 @@ static void short_child_lock(struct vt_harness *h) {
         assert_int_equal(out(h, CHAIR_OUT_LED_LOCK), 0);
 }
 
+/* The next person, the guest after the last, shown on display_program (0 the guest, then
+ * their place); refused while a session is under way. */
+static void short_person(struct vt_harness *h) {
+        struct people *pp = core(h)->people;
+        uint32_t ann = 0, bob = 0;
+        uint64_t t = vt_harness_now_ms(h);
+
+        /* The guest alone: the guest again, accepted. */
+        tap(h, CHAIR_KEY_PERSON);
+        assert_beeps(h, t, BEEP_SHORT);
+        assert_int_equal(people_active(pp)->id, PERSON_GUEST_ID);
+        assert_int_equal(people_create(pp, "Ann", &ann, NULL), 0);
+        assert_int_equal(people_create(pp, "Bob", &bob, NULL), 0);
+        tap(h, CHAIR_KEY_PERSON);
+        assert_int_equal(people_active(pp)->id, ann);
+        assert_int_equal(out(h, CHAIR_OUT_DISPLAY_PROGRAM), 1);
+        tap(h, CHAIR_KEY_PERSON);
+        assert_int_equal(people_active(pp)->id, bob);
+        assert_int_equal(out(h, CHAIR_OUT_DISPLAY_PROGRAM), 2);
+        /* A few seconds later the display shows the program again. */
+        run(h, 3500);
+        assert_int_equal(out(h, CHAIR_OUT_DISPLAY_PROGRAM), stats(h).selected_program);
+        tap(h, CHAIR_KEY_PERSON);
+        assert_int_equal(people_active(pp)->id, PERSON_GUEST_ID);
+        /* Refused while running: the person stays. */
+        start(h, "swedish", 600);
+        t = vt_harness_now_ms(h);
+        tap(h, CHAIR_KEY_PERSON);
+        assert_beeps(h, t, BEEP_LONG);
+        assert_int_equal(people_active(pp)->id, PERSON_GUEST_ID);
+}
+
 /* Holding repeats from a level with room: 1 up, 5 down. */
 static void hold_from_1(struct vt_harness *h) {
         assert_int_equal(session_set_intensity(core(h)->session, 1, NULL), 0);
@@ -593,6 +626,7 @@ static const struct key_case key_cases[_CHAIR_KEY_MAX] = {
         [CHAIR_KEY_MEMORY_A] = { LONG, short_memory_a, NULL, false },
         [CHAIR_KEY_MEMORY_B] = { LONG, short_memory_b, NULL, false },
         [CHAIR_KEY_CHILD_LOCK] = { LONG, short_child_lock, NULL, false },
+        [CHAIR_KEY_PERSON] = { ON_PRESS, short_person, NULL, false },
 };
 
 static enum chair_key key_of(void **state) {

@@ -5,6 +5,7 @@
  * (MCD_UPDATE_GOLDEN=1 rewrites them; review the diff before committing). */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -425,6 +426,178 @@ static void test_shipped_programs_are_real_sessions(void **state) {
         }
 }
 
+/* The time each of the program's steps got (summed over its passes), from the TL_STEP marks. */
+static void step_times(const struct timeline *t, uint64_t *ms, size_t n_steps) {
+        uint32_t at = 0;
+        int cur = -1;
+
+        memset(ms, 0, n_steps * sizeof *ms);
+        for (size_t i = 0; i <= t->n_cmds; i++) {
+                const struct timeline_cmd *c = i < t->n_cmds ? &t->cmds[i] : NULL;
+                if (c && c->channel != TL_STEP)
+                        continue;
+                if (cur >= 0 && (size_t) cur < n_steps)
+                        ms[cur] += (c ? c->at_ms : t->duration_ms) - at;
+                if (c) {
+                        cur = c->arg;
+                        at = c->at_ms;
+                }
+        }
+}
+
+static void plan_focused(const struct program *p, uint32_t focus, struct timeline *t) {
+        struct plan_options o = { .duration_s = 0, .scan = { 620, 220 }, .track_length_mm = 800, .focus_areas = focus };
+        assert_int_equal(planner_plan(p, &o, t), 0);
+}
+
+/* Swedish focused on the lower back: its lower-back step gets more of the same length, the
+ * steps on other areas less, the warm-up and cool-down keep their time, every step is played;
+ * a neck focus moves the time elsewhere. */
+static void test_focus_weights_steps(void **state) {
+        struct program *p = load_shipped("swedish");
+        struct timeline plain, low, neck;
+        uint64_t a[PROFILE_MAX_STEPS], b[PROFILE_MAX_STEPS], c[PROFILE_MAX_STEPS];
+        size_t lower = SIZE_MAX, upper = SIZE_MAX;
+
+        for (size_t j = 0; j < p->n_steps; j++) {
+                if (strcmp(p->steps[j].name, "lower-back") == 0)
+                        lower = j;
+                if (strcmp(p->steps[j].name, "upper-back") == 0)
+                        upper = j;
+        }
+        assert_true(lower < p->n_steps && upper < p->n_steps);
+        plan(p, 0, 0, NULL, &plain);
+        plan_focused(p, 1u << PAIN_LOWER_BACK, &low);
+        plan_focused(p, 1u << PAIN_NECK, &neck);
+        step_times(&plain, a, p->n_steps);
+        step_times(&low, b, p->n_steps);
+        step_times(&neck, c, p->n_steps);
+        for (size_t j = 0; j < p->n_steps; j++)
+                print_message("  %-14s %7.1f s  lower-back %7.1f s  neck %7.1f s\n", p->steps[j].name, a[j] / 1000.0,
+                              b[j] / 1000.0, c[j] / 1000.0);
+        /* The same total, within the fitting's tolerance (whole strokes, FIT_WHOLE_MS). */
+        assert_true(labs((long) low.duration_ms - (long) plain.duration_ms) <= 5000);
+        assert_true(labs((long) neck.duration_ms - (long) plain.duration_ms) <= 5000);
+        assert_true(low.duration_ms <= 1200000 && neck.duration_ms <= 1200000);
+        assert_true(b[lower] > a[lower] * 5 / 4);
+        assert_true(b[upper] < a[upper]);
+        for (size_t j = 0; j < p->n_steps; j++) {
+                assert_true(b[j] > 0 && c[j] > 0);
+                /* Never below the floor: half of the unfocused time (the rounding of a stroke
+                 * aside), the warm-up and the cool-down all of it. */
+                if (j == 0 || j + 1 == p->n_steps) {
+                        assert_true(b[j] * 10 >= a[j] * 9);
+                        assert_true(c[j] * 10 >= a[j] * 9);
+                } else {
+                        assert_true(b[j] * 10 >= a[j] * 4);
+                        assert_true(c[j] * 10 >= a[j] * 4);
+                }
+        }
+        /* Neck: the upper back, nearest the neck, gets more than unfocused, the lower back less. */
+        assert_true(c[upper] > a[upper] * 5 / 4);
+        assert_true(c[lower] < a[lower]);
+        assert_true(low.n_cmds != neck.n_cmds || memcmp(low.cmds, neck.cmds, low.n_cmds * sizeof *low.cmds) != 0);
+        timeline_done(&plain);
+        timeline_done(&low);
+        timeline_done(&neck);
+        free(p);
+}
+
+/* Focus on the areas a program does not work on (the gentle program has no calf work): the
+ * program as fitted, command for command. */
+static void test_focus_elsewhere_unchanged(void **state) {
+        struct program *p = load_shipped("gentle");
+        struct timeline plain, feet;
+
+        plan(p, 0, 0, NULL, &plain);
+        plan_focused(p, 1u << PAIN_FEET, &feet);
+        assert_int_equal(plain.n_cmds, feet.n_cmds);
+        assert_int_equal(plain.duration_ms, feet.duration_ms);
+        assert_memory_equal(plain.cmds, feet.cmds, plain.n_cmds * sizeof *plain.cmds);
+        timeline_done(&plain);
+        timeline_done(&feet);
+        free(p);
+}
+
+/* The step-to-area mapping (docs/profiles.md, "Focus"). */
+static void test_focus_step_mapping(void **state) {
+        struct profile_step s = { .technique = TECH_KNEAD, .is_range = true, .from = 0.6, .to = 1.1 };
+
+        assert_true(planner_step_focus(&s, 1u << PAIN_LOWER_BACK) > 0.99);
+        assert_true(planner_step_focus(&s, 1u << PAIN_NECK) < 0.01);
+        /* Next to a focused area: half. */
+        assert_true(fabs(planner_step_focus(&s, 1u << PAIN_UPPER_BACK) - 0.5) < 1e-9);
+        s.from = -0.35, s.to = 0.0;
+        assert_true(planner_step_focus(&s, 1u << PAIN_NECK) > 0.8);
+        assert_true(planner_step_focus(&s, (1u << PAIN_NECK) | (1u << PAIN_SHOULDERS)) > 0.99);
+        /* A point, and the air: calves and feet only through their bags. */
+        s = (struct profile_step) { .technique = TECH_SHIATSU, .from = 0.8, .to = 0.8 };
+        assert_true(planner_step_focus(&s, 1u << PAIN_LOWER_BACK) > 0.99);
+        s = (struct profile_step) { .technique = TECH_NONE,
+                                    .air_zones = (1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET) };
+        assert_true(fabs(planner_step_focus(&s, 1u << PAIN_CALVES) - 0.75) < 1e-9);
+        assert_true(planner_step_focus(&s, 1u << PAIN_LOWER_BACK) < 0.01);
+}
+
+/* Every shipped program focused on each area alone, and on all of them: the plan keeps the
+ * program's length (the fitting's tolerance), plays every step, stays sorted and on the track,
+ * and asks no more of the roller than the unfocused plan's limits. */
+static void test_focus_every_program_every_area(void **state) {
+        const char *src = getenv("MCD_SOURCE_DIR");
+        char dir[400];
+        struct dirent *de;
+        DIR *d;
+        unsigned n = 0;
+
+        snprintf(dir, sizeof dir, "%s/profiles/programs", src ? src : ".");
+        d = opendir(dir);
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                char name[256];
+                size_t len = strlen(de->d_name);
+                struct program *p;
+                struct timeline plain;
+
+                if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
+                        continue;
+                snprintf(name, sizeof name, "%.*s", (int) len - 4, de->d_name);
+                p = load_shipped(name);
+                plan(p, 0, 0, NULL, &plain);
+                for (unsigned a = 0; a <= _PAIN_AREA_MAX; a++) {
+                        uint32_t focus = a < _PAIN_AREA_MAX ? 1u << a : (1u << _PAIN_AREA_MAX) - 1;
+                        uint64_t ms[PROFILE_MAX_STEPS];
+                        struct timeline t;
+                        plan_focused(p, focus, &t);
+                        if (labs((long) t.duration_ms - (long) plain.duration_ms) > 5000)
+                                print_error("%s focused 0x%x lasts %u ms, unfocused %u ms\n", name, focus, t.duration_ms,
+                                            plain.duration_ms);
+                        assert_true(labs((long) t.duration_ms - (long) plain.duration_ms) <= 5000);
+                        assert_true(t.duration_ms <= 1000u * p->duration_s);
+                        step_times(&t, ms, p->n_steps);
+                        for (size_t j = 0; j < p->n_steps; j++) {
+                                if (!ms[j])
+                                        print_error("%s focused 0x%x: step %s dropped\n", name, focus, p->steps[j].name);
+                                assert_true(ms[j] > 0);
+                        }
+                        for (size_t i = 0; i < t.n_cmds; i++) {
+                                const struct timeline_cmd *c = &t.cmds[i];
+                                assert_true(c->at_ms < t.duration_ms);
+                                if (i)
+                                        assert_true(t.cmds[i - 1].at_ms <= c->at_ms);
+                                if (c->channel == TL_ROLLER_POSITION && c->value != TL_ROLLER_HERE)
+                                        assert_true(c->value >= 0 && c->value <= 800);
+                        }
+                        assert_true(max_value(&t, TL_DEPTH) <= max_value(&plain, TL_DEPTH));
+                        timeline_done(&t);
+                }
+                timeline_done(&plain);
+                free(p);
+                n++;
+        }
+        closedir(d);
+        assert_true(n >= 9);
+}
+
 static void test_golden_timelines(void **state) {
         const char *src = getenv("MCD_SOURCE_DIR");
         bool update = getenv("MCD_UPDATE_GOLDEN") != NULL;
@@ -504,6 +677,10 @@ int main(void) {
                 cmocka_unit_test(test_shipped_programs_are_real_sessions),
                 cmocka_unit_test(test_golden_timelines),
                 cmocka_unit_test(test_technique_table),
+                cmocka_unit_test(test_focus_weights_steps),
+                cmocka_unit_test(test_focus_elsewhere_unchanged),
+                cmocka_unit_test(test_focus_step_mapping),
+                cmocka_unit_test(test_focus_every_program_every_area),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,7 @@ static int on_running(struct vt_harness *h, struct run *r) {
                 .track_length_mm = c->map.track_length_mm,
                 .heat = true,
                 .precautions = chair_settings_precautions(c->settings),
+                .focus_areas = r->o->focus_areas,
         };
         struct precaution_caps caps;
         char msg[256];
@@ -194,7 +195,9 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
         vt_harness_set_observer(h, observe, r);
         if (session_start(c->session, o->program,
                           &(struct session_options) { .intensity = o->intensity, .duration_s = o->duration_s,
-                                                      .scan = o->scan ? 1 : 0, .heat = true }, &e) < 0) {
+                                                      .scan = o->scan ? 1 : 0, .heat = true,
+                                                      .focus = o->focus_areas != 0, .focus_areas = o->focus_areas },
+                          &e) < 0) {
                 ret->refused = true;
                 snprintf(ret->refusal, sizeof ret->refusal, "%s", e.message[0] ? e.message : "refused");
                 k = 0;

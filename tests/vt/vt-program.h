@@ -26,6 +26,7 @@ struct vt_program_options {
         const char *const *conditions;    /* declared, NULL-terminated; NULL: none */
         int32_t shoulder_mm;              /* the seated person (waist 400 mm lower); 0: the sim's 620 */
         bool scan;                        /* Start with a body scan */
+        uint32_t focus_areas;             /* started focused on these (bit per enum pain_area); 0: not */
         int log_level;                    /* 0: errors only */
         /* A fault of the sim chair's (chair_driver_sim_fault_name()) injected that long after
          * the start: a test of the run's own reporting. NULL: none. */

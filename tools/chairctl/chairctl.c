@@ -26,6 +26,7 @@
 #include "parse-number.h"
 #include "person-command.h"
 #include "profile-command.h"
+#include "report-command.h"
 #include "vocab.h"
 
 enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
@@ -1283,6 +1284,10 @@ static int cmd_profile(struct ctx *c, int argc, char **argv) {
         return chairctl_profile_command(argc, argv, c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0);
 }
 
+static int cmd_report(struct ctx *c, int argc, char **argv) {
+        return chairctl_report(c->bus, argc, argv, c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0, c->o->no_legend);
+}
+
 /* ---- help, man page and completion, all from verbs[] ---- */
 
 static int cmd_help(struct ctx *c, int argc, char **argv);
@@ -1372,6 +1377,14 @@ static const struct verb verbs[] = {
         { "history", S_PERSON, "[--max N]", "past sessions with their pain ratings",
           "Past sessions, newest first (20 unless --max N, 1-500), with their pain ratings.", -1, -1,
           V_READS | V_PAGER, cmd_history, {}, "--max" },
+        { "report", S_PERSON, "[--person NAME] [--last N] [--json] [--svg FILE] [--history FILE]",
+          "pain before and after, per program and area",
+          "What a person's sessions did, per program and per pain area: sessions, rated sessions, mean pain\n"
+          "before -> after, the mean change and its trend (the last N rated against the N before, 3 unless\n"
+          "--last N), for the active person unless --person NAME. --svg FILE also draws the pain before and\n"
+          "after each session over time (- writes it to stdout); --history FILE reads a state file instead\n"
+          "of the daemon (a person file or the history file). REPORT in chairctl(1) defines each number.",
+          -1, -1, V_READS | V_BUS_OPTIONAL, cmd_report, {}, "--person --last --svg --history" },
         { "rate", S_PERSON, "SESSION|last BEFORE AFTER [AREA=PAIN]... [--person NAME]",
           "pain 0-10 before and after a session",
           "Keeps a pain rating 0-10 from before and after a session with it in the history; SESSION is the\n"

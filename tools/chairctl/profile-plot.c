@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "profile-plot.h"
+#include "svg.h"
 
 #define W 1400
 #define LEFT 140
@@ -31,22 +32,6 @@ static double x_of(uint32_t ms, uint32_t total) {
         return LEFT + (double) ms * (W - LEFT - RIGHT) / (total ? total : 1);
 }
 
-static void text(FILE *f, double x, double y, const char *anchor, int size, const char *colour, const char *s) {
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\" fill=\"%s\">", x, y, anchor, size,
-                colour);
-        for (; *s; s++) {
-                if (*s == '<')
-                        fputs("&lt;", f);
-                else if (*s == '&')
-                        fputs("&amp;", f);
-                else if (*s == '>')
-                        fputs("&gt;", f);
-                else
-                        fputc(*s, f);
-        }
-        fputs("</text>\n", f);
-}
-
 /* A lane of rectangles from a step function of one channel: value at each command time. */
 static void lane_steps(FILE *f, const struct timeline *t, double y, double h, const char *label,
                        enum timeline_channel ch, int arg, int vmax, const char *colour, bool numbers) {
@@ -54,7 +39,7 @@ static void lane_steps(FILE *f, const struct timeline *t, double y, double h, co
         uint32_t since = 0;
         char buf[64];
 
-        text(f, LEFT - 8, y + h * 0.7, "end", 12, "#333", label);
+        svg_text(f, LEFT - 8, y + h * 0.7, "end", 12, "#333", label);
         fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n", LEFT, y,
                 W - LEFT - RIGHT, h);
         for (size_t i = 0; i <= t->n_cmds; i++) {
@@ -71,7 +56,7 @@ static void lane_steps(FILE *f, const struct timeline *t, double y, double h, co
                         /* The value itself where there is room for it. */
                         if (numbers && x1 - x0 > 16) {
                                 snprintf(buf, sizeof buf, "%d", value);
-                                text(f, (x0 + x1) / 2, y + h * 0.72, "middle", 10, "#000", buf);
+                                svg_text(f, (x0 + x1) / 2, y + h * 0.72, "middle", 10, "#000", buf);
                         }
                 }
                 if (!end) {
@@ -87,7 +72,7 @@ static void lane_air(FILE *f, const struct timeline *t, double y, unsigned zone)
         char label[40];
 
         snprintf(label, sizeof label, "air %s", chair_air_zone_name(zone));
-        text(f, LEFT - 8, y + LANE_H * 0.7, "end", 12, "#333", label);
+        svg_text(f, LEFT - 8, y + LANE_H * 0.7, "end", 12, "#333", label);
         fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n", LEFT, y,
                 W - LEFT - RIGHT, LANE_H);
         for (size_t i = 0; i <= t->n_cmds; i++) {
@@ -110,7 +95,7 @@ static void lane_air(FILE *f, const struct timeline *t, double y, unsigned zone)
 /* A lane of the steps' own speed (1-5), which the timeline carries only as mm/s. */
 static void lane_speed(FILE *f, const struct program *p, const struct timeline *t, double y) {
         char buf[16];
-        text(f, LEFT - 8, y + LANE_H * 0.7, "end", 12, "#333", "speed");
+        svg_text(f, LEFT - 8, y + LANE_H * 0.7, "end", 12, "#333", "speed");
         fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n", LEFT, y,
                 W - LEFT - RIGHT, LANE_H);
         for (size_t i = 0; i < t->n_cmds; i++) {
@@ -131,7 +116,7 @@ static void lane_speed(FILE *f, const struct program *p, const struct timeline *
                         y + LANE_H * (1 - frac), x1 - x0, LANE_H * frac);
                 if (x1 - x0 > 16) {
                         snprintf(buf, sizeof buf, "%u", st->speed);
-                        text(f, (x0 + x1) / 2, y + LANE_H * 0.72, "middle", 10, "#000", buf);
+                        svg_text(f, (x0 + x1) / 2, y + LANE_H * 0.72, "middle", 10, "#000", buf);
                 }
         }
 }
@@ -146,17 +131,14 @@ void profile_plot_svg(const struct program *p, const struct timeline *t, const s
 
         height = y_roller + ROLLER_H + GAP + 4 * (LANE_H + 4) + GAP + _CHAIR_AIR_ZONE_MAX * (LANE_H + 2) + GAP +
                  _CHAIR_HEAT_ZONE_MAX * (LANE_H + 2) + 100;
-        fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
-                   "font-family=\"sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                W, height, W, height);
+        svg_begin(f, W, height);
         snprintf(buf, sizeof buf, "%s (%s): %u:%02u at intensity %u, on a body with the shoulder at %d mm and the waist at %d mm",
                  p->name, p->id, total / 60000, total / 1000 % 60, p->intensity, scan->shoulder_mm, scan->waist_mm);
-        text(f, LEFT, 24, "start", 16, "#000", buf);
-        text(f, LEFT, 44, "start", 12, "#555", p->description);
+        svg_text(f, LEFT, 24, "start", 16, "#000", buf);
+        svg_text(f, LEFT, 44, "start", 12, "#555", p->description);
 
         /* Technique bands, step boundaries, and each step's name in the band above the trace. */
-        text(f, LEFT - 8, y_names + NAMES_H - 6, "end", 12, "#333", "step");
+        svg_text(f, LEFT - 8, y_names + NAMES_H - 6, "end", 12, "#333", "step");
         for (size_t i = 0; i < t->n_cmds; i++) {
                 const struct timeline_cmd *c = &t->cmds[i];
                 uint32_t next = total;
@@ -180,26 +162,25 @@ void profile_plot_svg(const struct program *p, const struct timeline *t, const s
                         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#444\" "
                                    "transform=\"rotate(-90 %.1f %.1f)\">",
                                 x, y_names + NAMES_H - 4, x, y_names + NAMES_H - 4);
-                        for (const char *q = buf; *q; q++)
-                                fputs(*q == '<' ? "&lt;" : *q == '&' ? "&amp;" : (char[]) { *q, 0 }, f);
+                        svg_escape(f, buf);
                         fputs("</text>\n", f);
                 }
         }
 
         /* The roller lane: track bottom at the lane's bottom. */
         /* Names in a column left of the mm ticks, so neither covers the other nor the trace. */
-        text(f, LEFT - 40, y_roller + ROLLER_H / 2 + 4, "end", 12, "#333", "roller (mm)");
+        svg_text(f, LEFT - 40, y_roller + ROLLER_H / 2 + 4, "end", 12, "#333", "roller (mm)");
         for (int mm = 0; mm <= track_mm; mm += 200) {
                 double yy = y_roller + ROLLER_H - (double) mm * ROLLER_H / track_mm;
                 snprintf(buf, sizeof buf, "%d", mm);
-                text(f, LEFT - 8, yy + 4, "end", 10, "#777", buf);
+                svg_text(f, LEFT - 8, yy + 4, "end", 10, "#777", buf);
         }
         for (int k = 0; k < 2; k++) {
                 int32_t mm = k ? scan->waist_mm : scan->shoulder_mm;
                 double yy = y_roller + ROLLER_H - (double) mm * ROLLER_H / track_mm;
                 fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"6 4\"/>\n",
                         LEFT, yy, W - RIGHT, yy);
-                text(f, LEFT - 40, yy + 4, "end", 10, "#c33", k ? "waist" : "shoulder");
+                svg_text(f, LEFT - 40, yy + 4, "end", 10, "#c33", k ? "waist" : "shoulder");
         }
         /* The roller's path: it moves toward each target at the commanded speed. */
         {
@@ -253,24 +234,24 @@ void profile_plot_svg(const struct program *p, const struct timeline *t, const s
                 snprintf(buf, sizeof buf, "%u:%02u", ms / 60000, ms / 1000 % 60);
                 fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x_of(ms, total), y + 2,
                         x_of(ms, total), y + 8);
-                text(f, x_of(ms, total), y + 22, "middle", 11, "#333", buf);
+                svg_text(f, x_of(ms, total), y + 22, "middle", 11, "#333", buf);
         }
 
         /* The legend: the band colour of each technique the program uses, then the lanes' keys. */
         x = LEFT;
         y += 44;
-        text(f, LEFT - 8, y + 10, "end", 11, "#333", "techniques");
+        svg_text(f, LEFT - 8, y + 10, "end", 11, "#333", "techniques");
         for (unsigned k = 0; k < _TECH_MAX; k++) {
                 const char *name = roller_technique_name(k);
                 if (!used[k])
                         continue;
                 fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\" stroke=\"#999\"/>\n", x, y,
                         technique_colour[k]);
-                text(f, x + 18, y + 11, "start", 11, "#333", name);
+                svg_text(f, x + 18, y + 11, "start", 11, "#333", name);
                 x += 30 + 7 * strlen(name);
         }
-        text(f, LEFT, y + 34, "start", 10, "#555",
+        svg_text(f, LEFT, y + 34, "start", 10, "#555",
              "speed and depth 1-5, heat level 0-3 (numbers in the lanes); knead and tap in % of full power; "
              "air: dark = inflating, light = holding; red dashes: the body scan's points");
-        fputs("</svg>\n", f);
+        svg_end(f);
 }
