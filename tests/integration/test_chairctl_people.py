@@ -250,16 +250,16 @@ def test_assess_recommend_rate_and_focus(daemon, ctl):
     assert ranked and [p["rank"] for p in ranked] == list(range(1, len(ranked) + 1)), ranked
     assert all(p["program"] and p["reason"] for p in ranked), ranked
 
-    r = ctl("start", "demo", "--no-scan", "--focus", check=0)
+    r = ctl("start", "demo", "--no-scan", check=0)
     assert "demo:" in r.stdout, r.stdout
     ctl("stop", check=0)
     ctl("rate", "last", "7", "3", "neck=2", check=0)
     session = json.loads(ctl("--json", "person", "show", check=0).stdout)["history"][0]
-    assert session["program"] == "demo" and session["focused"], session
+    assert session["program"] == "demo" and not session["focused"], session
     assert session["pain_before"] == 7 and session["pain_after"] == 3, session
     assert session["area_after"] == {"neck": 2} and session["area_before"]["neck"] == 7, session
     text = ctl("person", "show", check=0).stdout
-    assert re.search(r"^\s+\d+\s+\S+Z\s+demo\s.* focused neck 7→2", text, re.M), text
+    assert re.search(r"^\s+\d+\s+\S+Z\s+demo\s.* neck 7→2", text, re.M), text
     # A session of another person is not theirs.
     ctl("person", "select", "guest", check=0)
     r = ctl("rate", str(session["id"]), "7", "3", "neck=2")
@@ -316,3 +316,15 @@ def test_names_completed_from_the_daemon(daemon, ctl):
     ctl("person", "create", "gus", check=0)
     assert ctl("__complete", "person", "show").stdout.split() == ["guest", "gus"]
     assert ctl("__complete", "recommend", "--person").stdout.split() == ["guest", "gus"]
+
+
+def test_start_focused(daemon, ctl):
+    """start --focus: the session is planned on the assessed areas and its history says so."""
+    ctl("assess", "lower-back=6", "--pain", "6", check=0)
+    r = ctl("start", "demo", "--no-scan", "--focus", check=0)
+    assert r.stdout.startswith("demo: ") and "planned" in r.stdout, r.stdout
+    ctl("stop", check=0)
+    session = json.loads(ctl("--json", "person", "show", check=0).stdout)["history"][0]
+    assert session["focused"] and session["goal"] == GOALS[0], session
+    assert session["area_before"] == {"lower-back": 6}, session
+    assert re.search(r"^\s+\d+\s+\S+Z\s+demo\s.* focused lower-back 6→-", ctl("person", "show").stdout, re.M)
