@@ -105,6 +105,8 @@ def test_help_man_page_and_completion_from_the_tables(ctl):
             "remove-program"} == set(commands), commands
     assert complete("assess") == [a + "=" for a in AREAS] + ["--person", "--pain", "--goal"]
     assert complete("assess", "neck=3", "--goal") == GOALS
+    # bash splits "neck=" at '=': the pain comes next.
+    assert complete("assess", "neck", "=") == [str(n) for n in range(11)]
     assert complete("rate", "last", "5", "2") == [a + "=" for a in AREAS] + ["--person"]
     assert complete("person", "heat", "anna") == ["lumbar", "calves"]
     assert complete("person", "timer", "anna") == ["0", "10", "20", "30"]

@@ -1324,7 +1324,10 @@ bool person_complete(const char *verb, int argc, char **argv, int pos, const cha
 
         *ret_src = NULL;
         if (strcmp(verb, "assess") == 0 || strcmp(verb, "recommend") == 0 || strcmp(verb, "rate") == 0) {
-                if (prev && person_option_takes_value(prev))
+                /* bash splits AREA=PAIN at '=' (COMP_WORDBREAKS): after it comes the pain. */
+                if (prev && strcmp(prev, "=") == 0)
+                        *ret_src = "0 1 2 3 4 5 6 7 8 9 10";
+                else if (prev && person_option_takes_value(prev))
                         *ret_src = option_source(prev);
                 else if (verb[1] == 's')
                         *ret_src = "@area=pain --person --pain --goal";
