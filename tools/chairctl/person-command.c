@@ -689,7 +689,7 @@ static void print_session(const struct session_row *s) {
 
         print_pain(s->before, b, sizeof b);
         print_pain(s->after, a, sizeof a);
-        printf("  %-10llu %-21s %-20s %4u %6s %5s  %s%s", (unsigned long long) s->id, s->start, s->program,
+        printf("  %-17llu %-21s %-20s %4u %6s %5s  %s%s", (unsigned long long) s->id, s->start, s->program,
                (s->duration + 59) / 60, b, a, s->reason, s->focused ? " focused" : "");
         for (int i = 0; i < _PAIN_AREA_MAX; i++)
                 if (rated(s->area_before[i]) || rated(s->area_after[i])) {
@@ -794,7 +794,7 @@ static int person_show(sd_bus *bus, const struct person_output *o, const struct 
         }
         printf("\nLast sessions:\n");
         if (!o->no_legend)
-                printf("  %-10s %-21s %-20s %4s %6s %5s  %s\n", "SESSION", "STARTED (UTC)", "PROGRAM", "MIN", "BEFORE",
+                printf("  %-17s %-21s %-20s %4s %6s %5s  %s\n", "SESSION", "STARTED (UTC)", "PROGRAM", "MIN", "BEFORE",
                        "AFTER", "END");
         for (unsigned i = 0; i < n_rows; i++)
                 print_session(&rows[i]);
