@@ -279,6 +279,11 @@ int people_object_register(struct chair_daemon *d, struct chair_bus *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager at %s: %m", CHAIR_PEOPLE_PATH);
         announce_objects(d, false);
+        /* The values now, so the first mark announces only what changed. */
+        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++)
+                b->people_cache->valid[i] = bus_property_value_hash(b->bus, CHAIR_PEOPLE_PATH, CHAIR_PEOPLE_INTERFACE,
+                                                                    property_changes[i].name, property_changes[i].get, d,
+                                                                    &b->people_cache->sent[i]) >= 0;
         r = chair_changes_subscribe(d->core->changes, on_changes, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe %s to the change channel: %m", CHAIR_PEOPLE_PATH);

@@ -727,7 +727,22 @@ void person_object_cache_free(struct person_object_cache *c) {
         free(c);
 }
 
-/* The cache slot of person ID, taken when new: a person gone frees theirs (ids are never reused). */
+/* The values of a person's properties as they are now: what GetManagedObjects and
+ * InterfacesAdded said, so the first change mark announces only what differs from them. */
+static void prime(struct chair_daemon *d, int slot) {
+        struct person_object_cache *c = d->bus->person_cache;
+        char path[PERSON_PATH_MAX];
+
+        person_object_path(c->person[slot].id, path);
+        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++)
+                c->person[slot].valid[i] = bus_property_value_hash(d->bus->bus, path, CHAIR_PERSON_INTERFACE,
+                                                                   property_changes[i].name, c->get[i], d,
+                                                                   &c->person[slot].sent[i]) >= 0;
+}
+
+/* The cache slot of person ID, taken (and primed) when new: a person gone frees theirs (ids
+ * are never reused). A person is new in the pass that announced their object (people-object.c
+ * runs first) or at start-up. */
 static int cache_slot(struct person_object_cache *c, struct chair_daemon *d, uint32_t id) {
         int free_slot = -1;
 
@@ -743,6 +758,7 @@ static int cache_slot(struct person_object_cache *c, struct chair_daemon *d, uin
                 memset(&c->person[free_slot], 0, sizeof c->person[free_slot]);
                 c->person[free_slot].used = true;
                 c->person[free_slot].id = id;
+                prime(d, free_slot);
         }
         return free_slot;
 }
@@ -837,6 +853,12 @@ int person_object_register(struct chair_daemon *d, struct chair_bus *b) {
         r = sd_bus_add_node_enumerator(b->bus, &b->person_enumerator_slot, CHAIR_PEOPLE_PATH, person_enumerate, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the people under %s: %m", CHAIR_PEOPLE_PATH);
+        {
+                const struct person *list[PEOPLE_MAX + 1];
+                size_t n = people_list(d->core->people, list);
+                for (size_t i = 0; i < n; i++)
+                        (void) cache_slot(b->person_cache, d, list[i]->id);
+        }
         r = chair_changes_subscribe(d->core->changes, on_changes, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe the people's objects to the change channel: %m");

@@ -26,6 +26,8 @@ def test_every_read_and_property(bus, daemon):
     chair = xml[xml.index('<interface name="org.massagechair.Chair1">'):]
     chair = chair[:chair.index("</interface>")]
     for prop in chair.split('<property name="')[1:]:
+        if "org.freedesktop.systemd1.Explicit" in prop.split("</property>")[0]:
+            continue  # not in GetAll (Precautions, health data): the bench times what GetAll lists
         assert f"Get {prop.split(chr(34))[0]}" in calls
     for method in ("ListPrograms", "GetProgram", "ListPrecautions", "GetMemory", "GetHistory", "GetFaults"):
         assert any(c.split()[0] == method for c in calls), method

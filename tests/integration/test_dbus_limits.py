@@ -110,8 +110,8 @@ def test_duplicate_option_keys_refused(daemon, bus):
     r = daemon.gcall("Start", "demo", "{'heat': <true>, 'heat': <false>}")
     assert r.returncode != 0 and INVALID in r.stderr and "'heat' given twice" in r.stderr, r.stdout + r.stderr
     r = daemon.gcall("Start", "demo", "{'heat': <true>, 'scan': <false>, 'intensity': <uint32 1>, "
-                     "'duration': <uint32 60>, 'colour': <1>}")
-    assert r.returncode != 0 and INVALID in r.stderr and "at most 4 entries" in r.stderr, r.stderr
+                     "'duration': <uint32 60>, 'focus': <false>, 'colour': <1>}")
+    assert r.returncode != 0 and INVALID in r.stderr and "at most 5 entries" in r.stderr, r.stderr
 
 
 def test_conditions(chair, daemon):

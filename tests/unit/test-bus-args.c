@@ -17,6 +17,8 @@
 #include "bus/bus-args.h"
 #include "chair-bus-names.h"
 #include "macro.h"
+#include "people.h"
+#include "vocab.h"
 
 static sd_bus *bus;
 static int peer = -1;
@@ -242,6 +244,70 @@ static void test_list_max(void **state) {
         expect_invalid(parse(bus_parse_list_max, NULL, &a, &error, "u", BUS_LIST_MAX + 1), &error, "max");
 }
 
+static void test_people(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char name[PERSON_NAME_MAX + 2];
+        struct bus_args a;
+
+        /* Names: 1-32 bytes of UTF-8, no control characters. */
+        memset(name, 'x', PERSON_NAME_MAX);
+        name[PERSON_NAME_MAX] = '\0';
+        assert_int_equal(parse(bus_parse_person_name, NULL, &a, &error, "s", name), 0);
+        name[PERSON_NAME_MAX] = 'x';
+        name[PERSON_NAME_MAX + 1] = '\0';
+        expect_invalid(parse(bus_parse_person_name, NULL, &a, &error, "s", name), &error, "'name' is longer than 32");
+        expect_invalid(parse(bus_parse_person_name, NULL, &a, &error, "s", ""), &error, "name must not be empty");
+        expect_invalid(parse(bus_parse_person_name, NULL, &a, &error, "s", "a\x7f"), &error, "control");
+        expect_invalid(parse(bus_parse_person_confirm, NULL, &a, &error, "s", "a\nb"), &error, "confirm_name");
+        assert_int_equal(parse(bus_parse_person_name, NULL, &a, &error, "s", "Zoë"), 0);
+        assert_int_equal(parse(bus_parse_person_path, NULL, &a, &error, "o", CHAIR_PEOPLE_PATH "/3"), 0);
+
+        /* Caps and the person's timer. */
+        assert_int_equal(parse(bus_parse_set_caps, NULL, &a, &error, "uu", 1, 0), 0);
+        assert_int_equal(parse(bus_parse_set_caps, NULL, &a, &error, "uu", 5, 3), 0);
+        expect_invalid(parse(bus_parse_set_caps, NULL, &a, &error, "uu", 0, 3), &error, "intensity_cap");
+        expect_invalid(parse(bus_parse_set_caps, NULL, &a, &error, "uu", 3, 4), &error, "heat_cap");
+        assert_int_equal(parse(bus_parse_person_timer, NULL, &a, &error, "u", 0), 0);
+        assert_int_equal(parse(bus_parse_person_timer, NULL, &a, &error, "u", 30), 0);
+        expect_invalid(parse(bus_parse_person_timer, NULL, &a, &error, "u", 25), &error, "minutes");
+
+        /* Assess: each area of the table once, 0-10; the goal from its table. */
+        assert_int_equal(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 2, "lower-back", 10, "neck", 0, 4,
+                               "recovery"), 0);
+        assert_int_equal(a.areas[PAIN_LOWER_BACK], 10);
+        assert_int_equal(a.areas[PAIN_NECK], 0);
+        assert_int_equal(a.areas[PAIN_FEET], HISTORY_NOT_RATED);
+        assert_true(a.any_area);
+        assert_int_equal(a.u[0], 4);
+        assert_int_equal(a.u[1], GOAL_RECOVERY);
+        assert_int_equal(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 0, 4, "relief"), 0);
+        assert_false(a.any_area);
+        expect_invalid(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 2, "neck", 1, "neck", 2, 4, "relief"),
+                       &error, "'neck' given twice");
+        expect_invalid(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 1, "elbow", 1, 4, "relief"), &error,
+                       "unknown area 'elbow' (neck shoulders upper-back lower-back hips calves feet)");
+        expect_invalid(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 1, "hips", 11, 4, "relief"), &error,
+                       "pain_by_area");
+        expect_invalid(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 0, 11, "relief"), &error, "pain_now");
+        expect_invalid(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 0, 1, "fun"), &error,
+                       "goal must be one of relief recovery relaxation mobility, not 'fun'");
+        expect_invalid(parse(bus_parse_assess, NULL, &a, &error, "a{su}us", 8, "neck", 1, "shoulders", 1, "upper-back",
+                             1, "lower-back", 1, "hips", 1, "calves", 1, "feet", 1, "neck", 1, 1, "relief"),
+                       &error, "at most 7 areas");
+
+        /* RateSession of a person, GetSummary, and the option focus. */
+        assert_int_equal(parse(bus_parse_person_rate, NULL, &a, &error, "tuua{su}", (uint64_t) 7, 3, 1, 1, "feet", 2), 0);
+        assert_int_equal(a.areas[PAIN_FEET], 2);
+        expect_invalid(parse(bus_parse_person_rate, NULL, &a, &error, "tuua{su}", (uint64_t) 7, 3, 1, 1, "feet", 12),
+                       &error, "area_after");
+        assert_int_equal(parse(bus_parse_trend_n, NULL, &a, &error, "u", BUS_TREND_N_MAX), 0);
+        expect_invalid(parse(bus_parse_trend_n, NULL, &a, &error, "u", BUS_TREND_N_MAX + 1), &error, "trend_n");
+        assert_int_equal(parse(bus_parse_start, NULL, &a, &error, "sa{sv}", "demo", 1, "focus", "b", 1), 0);
+        assert_int_equal(a.focus, 1);
+        expect_invalid(parse(bus_parse_start, NULL, &a, &error, "sa{sv}", "demo", 1, "focus", "u", 1), &error,
+                       "'focus' must be of type b");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_utf8_agrees_with_sd_bus),
@@ -252,6 +318,7 @@ int main(void) {
                 cmocka_unit_test(test_manual_technique),
                 cmocka_unit_test(test_upload_limit),
                 cmocka_unit_test(test_list_max),
+                cmocka_unit_test(test_people),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -138,26 +138,10 @@ static int read_strv_into(sd_bus_message *m, char (*out)[16], unsigned max, unsi
         return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-/* The Precautions property read by itself: it is health data, left out of GetAll (read-health
- * guards its Get). A caller who may not read it sees it hidden, not empty. */
-static void get_precautions(sd_bus *bus, struct chair_status *st) {
-        sd_bus_message *reply = NULL;
-        const char *s;
-        int r = sd_bus_get_property(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Precautions", NULL, &reply,
-                                    "as");
-
-        st->precautions_hidden = r < 0;
-        if (r >= 0)
-                r = sd_bus_message_enter_container(reply, 'a', "s");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0)
-                if (st->n_precautions < 32)
-                        snprintf(st->precautions[st->n_precautions++], 40, "%s", s);
-        sd_bus_message_unref(reply);
-}
+static int client_get_precautions(sd_bus *bus, struct chair_status *st);
 
 int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error) {
         sd_bus_message *reply = NULL;
-        bool precautions = false;
         int r;
 
         memset(st, 0, sizeof *st);
@@ -243,18 +227,6 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
                                 r = sd_bus_message_exit_container(reply);
                         if (r >= 0)
                                 r = sd_bus_message_exit_container(reply);
-                } else if (strcmp(key, "Precautions") == 0) {
-                        precautions = true;
-                        r = sd_bus_message_enter_container(reply, 'v', "as");
-                        if (r >= 0)
-                                r = sd_bus_message_enter_container(reply, 'a', "s");
-                        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0)
-                                if (st->n_precautions < 32)
-                                        snprintf(st->precautions[st->n_precautions++], 40, "%s", s);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
                 } else {
                         r = sd_bus_message_skip(reply, "v");
                 }
@@ -263,9 +235,28 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);
         }
+        reply = sd_bus_message_unref(reply);
+        return r < 0 ? r : client_get_precautions(bus, st);
+}
+
+/* The active person's conditions: health data, not in GetAll; a caller not authorized for
+ * read-health is told they are hidden, never that none are declared. */
+static int client_get_precautions(sd_bus *bus, struct chair_status *st) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *s;
+        int r;
+
+        r = sd_bus_get_property(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Precautions", &error, &reply, "as");
+        st->precautions_hidden = r < 0;
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return 0;
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0)
+                if (st->n_precautions < 32)
+                        snprintf(st->precautions[st->n_precautions++], 40, "%s", s);
         sd_bus_message_unref(reply);
-        if (r >= 0 && !precautions && strcmp(st->state, "unconfigured") != 0)
-                get_precautions(bus, st);
         return r < 0 ? r : 0;
 }
 

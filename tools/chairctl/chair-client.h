@@ -32,7 +32,7 @@ struct chair_status {
         unsigned n_heat;
         char precautions[32][40];
         unsigned n_precautions;
-        bool precautions_hidden; /* health data the caller may not read */
+        bool precautions_hidden;  /* not authorized for read-health (the list is health data) */
 };
 
 /* Service.GetDiagnostics (technicians and the simulated chair): fn sees every integer entry.

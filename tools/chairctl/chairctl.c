@@ -409,9 +409,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
         printf(" Precautions:");
         for (unsigned i = 0; i < st.n_precautions; i++)
                 printf(" %s", st.precautions[i]);
-        printf("%s\n", st.n_precautions         ? ""
-                       : st.precautions_hidden ? " not shown (health data: 'chairctl person show' says who may read it)"
-                                               : " none declared");
+        printf("%s\n", st.n_precautions ? "" : st.precautions_hidden ? " not shown (health data)" : " none declared");
         if (pv.known) {
                 /* What the person sees on the panel's display (docs/panel.md): blank fields as '-'. */
                 printf("       Panel: program ");
