@@ -310,6 +310,8 @@ def test_programs_of_their_own(daemon, ctl, workdir):
     assert r.returncode == 1 and "bad.ini" in r.stderr, r.stderr
     r = ctl("person", "install", "finn", os.path.join(workdir, "missing.ini"))
     assert r.returncode == 1 and "missing.ini" in r.stderr, r.stderr
+    r = ctl("person", "remove-program", "finn", "swedish")
+    assert r.returncode == 1 and "'chairctl person programs finn' shows theirs" in r.stderr, r.stderr
     ctl("person", "remove-program", "finn", "finn-demo", check=0)
     assert json.loads(ctl("--json", "person", "programs", "finn", check=0).stdout) == []
 

@@ -993,9 +993,22 @@ static int person_programs(sd_bus *bus, const struct person_output *o, const str
 }
 
 static int person_remove_program(sd_bus *bus, const struct args *a) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         char path[PATH_BUF];
         int r = bus ? person_find(bus, a->pos[0], path, sizeof path) : 0;
-        return r || !bus ? r : call_path(bus, path, CHAIR_PERSON_INTERFACE, "RemoveProgram", NULL, "s", a->pos[1]);
+
+        if (r || !bus)
+                return r;
+        r = sd_bus_call_method(bus, CHAIR_BUS_NAME, path, CHAIR_PERSON_INTERFACE, "RemoveProgram", &error, NULL, "s",
+                               a->pos[1]);
+        if (r >= 0)
+                return 0;
+        /* Theirs, not the catalog's: the fix is the person's list. */
+        if (sd_bus_error_has_name(&error, CHAIR_ERROR_UNKNOWN_PROGRAM)) {
+                fprintf(stderr, "chairctl: %s: 'chairctl person programs %s' shows theirs.\n", error.message, a->pos[0]);
+                return EXIT_CALL_FAILED;
+        }
+        return client_report_error(&error, r);
 }
 
 /* ---- the table of person commands: dispatch, help, man page and completion ---- */
