@@ -90,17 +90,25 @@ static uint64_t probe_session_elapsed(void *userdata) {
         return session_elapsed_usec(userdata);
 }
 
-/* The session follows the person's settings. */
-static void on_active_person(void *userdata);
+/* The active person's heat dose limit (their conditions and heat cap) and own programs. */
+static void follow_active_person(struct chair_core *c) {
+        const struct person *p = people_active(c->people);
+        struct heat_dose_limit limit;
+        char dir[256];
 
+        heat_dose_limit_for_person(p, &limit);
+        supervisor_set_heat_dose_limit(c->supervisor, &limit);
+        (void) program_library_set_person(c->library,
+                                          people_programs_dir(c->people, p->id, dir, sizeof dir) >= 0 ? dir : NULL);
+}
+
+/* The session follows the person's settings. */
 static void on_setting_changed(enum chair_setting what, void *userdata) {
         struct chair_core *c = userdata;
 
-        /* people.c has one active-person listener, chair_settings': the heat dose and the
-         * person's programs follow through it. */
+        /* The heat dose limit and the person's own programs before the session hears of it. */
         if (what == CHAIR_SETTING_PRECAUTIONS || what == CHAIR_SETTING_PERSON)
-                on_active_person(c);
-
+                follow_active_person(c);
         if (what == CHAIR_SETTING_PRECAUTIONS)
                 session_precautions_changed(c->session);
         else if (what == CHAIR_SETTING_DEFAULT_TIMER)
@@ -113,19 +121,6 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
 static bool people_switch_allowed(void *userdata) {
         struct chair_core *c = userdata;
         return session_get_state(c->session) == SESSION_IDLE;
-}
-
-/* The active person's heat dose limit (their conditions and heat cap) and own programs. */
-static void on_active_person(void *userdata) {
-        struct chair_core *c = userdata;
-        const struct person *p = people_active(c->people);
-        struct heat_dose_limit limit;
-        char dir[256];
-
-        heat_dose_limit_for_person(p, &limit);
-        supervisor_set_heat_dose_limit(c->supervisor, &limit);
-        (void) program_library_set_person(c->library,
-                                          people_programs_dir(c->people, p->id, dir, sizeof dir) >= 0 ? dir : NULL);
 }
 
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {
@@ -305,7 +300,7 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         session_set_start_hook(c->session, on_session_start, c);
         chair_settings_listen(c->settings, on_setting_changed, c);
         people_set_switch_guard(c->people, people_switch_allowed, c);
-        on_active_person(c);
+        follow_active_person(c);
         supervisor_restore_latch(c->supervisor);
         scheduler_set_command_lost_sink(c->scheduler, on_scheduler_command_lost, c);
         return 0;

@@ -322,6 +322,15 @@ static int act_heat(struct panel *p, struct chair_error *e) {
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX && r >= 0; z++)
                 if (chair_hw_has_output(p->d->hw, chair_heat_zone_output(z)))
                         r = session_set_heat(p->d->session, z, level, e);
+        /* Past the person's heat cap the key goes round to off (off is never refused), so heat
+         * that is on can always be switched off with it. */
+        if (r < 0 && chair_error_is(e, CHAIR_REASON_PRECAUTION) && level > 1) {
+                chair_error_reset(e);
+                r = 0;
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX && r >= 0; z++)
+                        if (chair_hw_has_output(p->d->hw, chair_heat_zone_output(z)))
+                                r = session_set_heat(p->d->session, z, 0, e);
+        }
         return r;
 }
 

@@ -21,7 +21,7 @@
 #include "strv.h"
 #include "untrusted-file.h"
 
-#define CONDITIONS_MAX 64         /* more than the table holds: a list this long is not a person's */
+#define CONDITIONS_MAX 32         /* more than the table holds: a list this long is not a person's */
 #define SHOULDER_MM_MAX 2000
 #define SHOULDER_ADJUST_MAX 5
 
@@ -42,29 +42,16 @@ struct people {
         void *active_userdata;
 };
 
-static void person_defaults(struct person *p, uint32_t id, const char *name) {
-        *p = (struct person) {
-                .id = id,
-                .intensity_cap = 5,
-                .heat_cap = 3,
-                .shoulder_mm = -1,
-        };
-        snprintf(p->name, sizeof p->name, "%s", name);
-        for (size_t i = 0; i < _PAIN_AREA_MAX; i++)
-                p->assessment.pain[i] = PAIN_NOT_RATED;
-}
-
 static struct person_record *record_new(uint32_t id, const char *name) {
         struct person_record *r = calloc(1, sizeof *r);
 
         if (!r)
                 return NULL;
-        person_defaults(&r->person, id, name);
-        r->person.conditions = calloc(1, sizeof(char *));
-        if (!r->person.conditions) {
+        if (person_record_init(r, id) < 0) {
                 free(r);
                 return NULL;
         }
+        snprintf(r->person.name, sizeof r->person.name, "%s", name);
         return r;
 }
 
@@ -108,13 +95,26 @@ static void tell_active(struct people *p) {
                 p->active_fn(p->active_userdata);
 }
 
+/* The one way a record reaches its file. The guest's body scan stays in memory, as the one
+ * person's did before there were people: the guest is whoever sits down, and the next one after
+ * a restart is scanned afresh. */
+static int write_record(struct people *p, const struct person_record *r) {
+        struct person_record tmp = *r;
+
+        if (tmp.person.id == PERSON_GUEST_ID) {
+                tmp.person.shoulder_mm = -1;
+                tmp.person.shoulder_adjust = 0;
+        }
+        return person_file_save(p->dir_fd, &tmp);
+}
+
 /* Writes R with PERSON in place of its settings (history as it is): the record in memory
  * takes PERSON only when the write succeeded. */
 static int save_as(struct people *p, struct person_record *r, const struct person *person) {
         struct person_record tmp = { .person = *person, .history = r->history, .n_history = r->n_history };
         int k;
 
-        k = person_file_save(p->dir_fd, &tmp);
+        k = write_record(p, &tmp);
         if (k < 0)
                 return log_warning_errno(k, "%s/people/%u: could not store %s's settings: %m", p->state_dir,
                                          person->id, person->name);
@@ -241,13 +241,14 @@ static int load_all(struct people *p, struct state_store *store) {
                         continue;
                 }
                 rec->person.id = ids[i];
-                if (ids[i] == PERSON_GUEST_ID)
+                if (ids[i] == PERSON_GUEST_ID) {
                         snprintf(rec->person.name, sizeof rec->person.name, "guest");
-                if (p->n_records == ARRAY_SIZE(p->records) ||
-                    (ids[i] != PERSON_GUEST_ID && check_name(p, rec->person.name, ids[i], NULL) < 0 &&
-                     !rec->person.name[0])) {
-                        log_warning("%s/people/%u: left alone (more than %u profiles, or no name).", p->state_dir,
-                                    ids[i], PEOPLE_MAX);
+                        rec->person.shoulder_mm = -1;  /* see write_record() */
+                        rec->person.shoulder_adjust = 0;
+                }
+                if (p->n_records == ARRAY_SIZE(p->records)) {
+                        log_warning("%s/people/%u: left alone (more than %u profiles).", p->state_dir, ids[i],
+                                    PEOPLE_MAX);
                         record_free(rec);
                         continue;
                 }
@@ -266,8 +267,14 @@ static int load_all(struct people *p, struct state_store *store) {
                         r = migrate_into_guest(p, store, guest);
                         if (r < 0)
                                 return r;
+                } else {
+                        /* The guest's file was there once (refused as damaged, or removed): what
+                         * they declared is unknown, so nothing moves until it is declared again. */
+                        log_warning("%s/people/0: the guest's file is missing or was refused; sessions are refused "
+                                    "until the guest's conditions are declared again.", p->state_dir);
+                        guest->person.conditions_unreadable = true;
                 }
-                r = person_file_save(p->dir_fd, guest);
+                r = write_record(p, guest);
                 if (r < 0)
                         return log_error_errno(r, "%s/people/0: could not write the guest's file: %m", p->state_dir);
         }
@@ -389,7 +396,7 @@ int people_create(struct people *p, const char *name, uint32_t *ret_id, struct c
          * never given out again. */
         k = person_file_save_next_id(p->dir_fd, p->next_id + 1);
         if (k >= 0)
-                k = person_file_save(p->dir_fd, r);
+                k = write_record(p, r);
         if (k < 0) {
                 record_free(r);
                 return chair_error_set_errno(error, k, "Could not store the new person: %m");
@@ -624,9 +631,13 @@ int people_set_scan(struct people *p, uint32_t id, int32_t shoulder_mm, int32_t 
         np = r->person;
         np.shoulder_mm = shoulder_mm;
         np.shoulder_adjust = adjust;
-        k = save_as(p, r, &np);
-        if (k < 0)
-                return k;
+        if (id == PERSON_GUEST_ID)
+                r->person = np;   /* nothing of it is stored (write_record) */
+        else {
+                k = save_as(p, r, &np);
+                if (k < 0)
+                        return k;
+        }
         mark_dirty(p, id);
         if (id == p->active)
                 chair_changes_mark(p->changes, CHAIR_CHANGE_SHOULDER);
@@ -721,7 +732,7 @@ int people_append_history(struct people *p, uint32_t id, const struct history_en
         /* The assessment it carries is used once. */
         if (e->assessed)
                 tmp.person.assessment_used_by = e->id;
-        k = person_file_save(p->dir_fd, &tmp);
+        k = write_record(p, &tmp);
         if (k < 0)
                 return log_warning_errno(k, "%s/people/%u: could not record session %llu: %m", p->state_dir, id,
                                          (unsigned long long) e->id);
@@ -764,7 +775,7 @@ int people_rate_session(struct people *p, uint32_t id, uint64_t session_id, uint
         for (size_t a = 0; area_after && a < _PAIN_AREA_MAX; a++)
                 if (area_after[a] != PAIN_NOT_RATED)
                         r->history[i].area_after[a] = area_after[a];
-        k = person_file_save(p->dir_fd, r);
+        k = write_record(p, r);
         if (k < 0) {
                 r->history[i] = old;
                 return chair_error_set_errno(error, k, "Could not store the rating: %m");

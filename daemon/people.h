@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "chair-error.h"
+#include "person.h"
 #include "state-store.h"
 #include "vocab.h"
 
@@ -28,34 +29,6 @@ struct chair_changes;
 struct people;
 
 #define PEOPLE_MAX 8              /* profiles besides the guest */
-#define PERSON_GUEST_ID 0u
-#define PERSON_NAME_MAX 32        /* bytes of UTF-8, no control characters, not empty */
-#define PERSON_ID_MAX 9999u
-#define PAIN_NOT_RATED HISTORY_NOT_RATED
-
-struct assessment {
-        uint64_t time_usec;                 /* CLOCK_REALTIME; 0: none recorded */
-        uint16_t pain[_PAIN_AREA_MAX];      /* 0-10 per area named, PAIN_NOT_RATED otherwise */
-        uint16_t pain_now;                  /* 0-10 overall */
-        enum massage_goal goal;
-};
-
-/* What a person is; read-only to everyone but people.c. Strings are valid UTF-8. */
-struct person {
-        uint32_t id;
-        char name[PERSON_NAME_MAX + 1];
-        char **conditions;                  /* NULL-terminated, never NULL */
-        bool conditions_unreadable;         /* fail closed: nothing may move until declared again */
-        uint32_t intensity_cap;             /* 1-5; 5 = no cap of the person's own */
-        uint32_t heat_cap;                  /* 0-3; 3 = no cap of the person's own, 0 = no heat */
-        int32_t shoulder_mm;                /* the body scan; -1: none */
-        int32_t shoulder_adjust;            /* fine-tune steps of 10 mm, -5..5 */
-        struct memory_slot memory[MEMORY_SLOTS];
-        uint32_t timer_min;                 /* 0: the chair's default; else 10/20/30 */
-        uint32_t heat_pref[2];              /* per enum chair_heat_zone: level 0-3 a session starts with */
-        struct assessment assessment;       /* the last one recorded */
-        uint64_t assessment_used_by;        /* the session id it was attached to; 0: not yet */
-};
 
 /* Opens people/ under STATE_DIR (created 0700), loads every person's file (a corrupt one is
  * moved aside, person-file.h), and on the first start with people/ missing moves what STORE
@@ -99,6 +72,8 @@ int people_set_conditions(struct people *p, uint32_t id, char **list, struct cha
 int people_set_caps(struct people *p, uint32_t id, uint32_t intensity_cap, uint32_t heat_cap, struct chair_error *error);
 int people_set_timer(struct people *p, uint32_t id, uint32_t minutes, struct chair_error *error);
 int people_set_heat_pref(struct people *p, uint32_t id, const uint32_t levels[static 2], struct chair_error *error);
+/* The guest's scan is kept in memory only (the next guest after a restart is scanned afresh,
+ * as the one person of earlier versions was); everyone else's is stored. */
 int people_set_scan(struct people *p, uint32_t id, int32_t shoulder_mm, int32_t adjust);
 int people_save_memory(struct people *p, uint32_t id, unsigned slot, const struct memory_slot *m);
 /* Records an assessment (pain per area 0-10 or PAIN_NOT_RATED, at least one area or pain_now);
@@ -107,6 +82,8 @@ int people_set_assessment(struct people *p, uint32_t id, const struct assessment
 
 /* The person's history, newest first, at most MAX; *ret newly allocated. */
 int people_history(struct people *p, uint32_t id, size_t max, struct history_entry **ret, size_t *ret_n);
+/* Appends E (the oldest dropped past HISTORY_MAX); an entry that is `assessed` marks the
+ * person's assessment used (assessment_used_by = its id) in the same write. */
 int people_append_history(struct people *p, uint32_t id, const struct history_entry *e);
 /* A rating of one of that person's sessions: overall before/after (PAIN_NOT_RATED keeps what
  * is stored) and, when AREA_AFTER is given, per area after. -ENOENT: not their session. */
@@ -118,4 +95,3 @@ int people_find_session(struct people *p, uint64_t session_id, uint32_t *ret_id)
 /* The directory a person's own programs are kept in (person-file.h), for program-library. */
 int people_programs_dir(struct people *p, uint32_t id, char *buf, size_t size);
 
-_Static_assert(HISTORY_AREAS == _PAIN_AREA_MAX, "a history entry holds one pain per area");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "atomic-file.h"
+#include "chair-io.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-number.h"
@@ -36,6 +37,8 @@
 #define SHOULDER_ADJUST_MAX 5
 #define ASSESSMENT_FIELDS (3 + _PAIN_AREA_MAX)
 
+_Static_assert(ARRAY_SIZE(((struct person *) 0)->heat_pref) == _CHAIR_HEAT_ZONE_MAX, "heat_pref= holds every zone");
+
 static void strv_free(char **l) {
         for (char **p = l; p && *p; p++)
                 free(*p);
@@ -54,6 +57,13 @@ void person_record_done(struct person_record *r) {
 
 static void id_name(uint32_t id, char buf[static 16]) {
         snprintf(buf, 16, "%" PRIu32, id);
+}
+
+/* read_untrusted_file's message without its leading "PATH: " (move_aside_at names the file). */
+static const char *why_of(const char *err, const char *display) {
+        size_t n = strlen(display);
+
+        return strncmp(err, display, n) == 0 && err[n] == ':' && err[n + 1] == ' ' ? err + n + 2 : err;
 }
 
 /* The directory's path for messages (the fd is all we have), else "people". */
@@ -88,7 +98,8 @@ int person_dir_open(const char *state_dir, int *ret_fd) {
                 return -errno;
         /* Health data: nobody else may list it, whatever an earlier umask made of it. */
         if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
-                return -errno;
+                log_warning_errno(errno, "%s/" PEOPLE_DIR ": mode %04o, could not make it 0700: %m", state_dir,
+                                  (unsigned) (st.st_mode & 07777));
         *ret_fd = fd;
         fd = -EBADF;
         return created;
@@ -124,7 +135,9 @@ int person_dir_list(int dir_fd, uint32_t *ret_ids, size_t max) {
                 close(fd);
                 return r;
         }
-        while ((errno = 0, de = readdir(d))) {
+        /* A dup shares the offset: start at the top whatever an earlier listing left. */
+        rewinddir(d);
+        while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 uint32_t id;
                 /* A temporary left by a kill -9 mid-write (atomic-file.c's .#NAME.*.tmp);
@@ -206,6 +219,15 @@ static int text_unescape(char *s) {
         return utf8_valid(s, (size_t) (w - s)) ? 0 : -EINVAL;
 }
 
+/* A history entry's texts come from programs and the session: never worth failing a save
+ * for, so an invalid byte becomes '?' and a control character a space. */
+static void text_sanitize(char *s) {
+        utf8_sanitize(s);
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        *s = ' ';
+}
+
 /* A name people.c accepts: 1-PERSON_NAME_MAX bytes of UTF-8 without control characters. */
 static bool name_ok(const char *s) {
         size_t len = strlen(s);
@@ -256,6 +278,15 @@ static int parse_pain(const char *s, uint16_t *ret) {
         return 0;
 }
 
+/* A session line's value, split in place. */
+static int parse_session(char *v, struct history_entry *ret) {
+        char *f[HISTORY_FIELDS];
+
+        if (split(v, ',', f, HISTORY_FIELDS) != HISTORY_FIELDS || text_unescape(f[1]) < 0 || text_unescape(f[7]) < 0)
+                return -EINVAL;
+        return history_entry_parse_fields(f, HISTORY_FIELDS, ret);
+}
+
 /* ---- writing ---- */
 
 struct out {
@@ -280,10 +311,12 @@ static void _printf_(2, 3) out_printf(struct out *o, const char *fmt, ...) {
 }
 
 static int format_conditions(const struct person *p, char *buf, size_t size) {
-        size_t len = 0;
+        size_t len = 0, n = 0;
 
         buf[0] = 0;
         for (char **c = p->conditions; c && *c; c++) {
+                if (++n > CONDITIONS_N_MAX)
+                        return -ENOBUFS;
                 /* Only names the line can hold and the loader takes back. */
                 if (!**c || strspn(*c, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(*c) || !precaution_find(*c))
                         return -EINVAL;
@@ -328,6 +361,9 @@ static int format_record(const struct person_record *rec, struct out *o) {
                 r = memory_slot_format(&p->memory[i], line, sizeof line);
                 if (r < 0)
                         return r;
+                /* One set of rules: what would not read back is not written. */
+                if (memory_slot_parse(line, &(struct memory_slot) {}) < 0)
+                        return -ERANGE;
                 out_printf(o, "memory%u=%s\n", i + 1, line);
         }
         out_printf(o, "timer=%" PRIu32 "\nheat_pref=%" PRIu32 ",%" PRIu32 "\n", p->timer_min, p->heat_pref[0],
@@ -351,15 +387,20 @@ static int format_record(const struct person_record *rec, struct out *o) {
         for (size_t i = first; i < rec->n_history; i++) {
                 const struct history_entry *e = &rec->history[i];
                 char program[sizeof e->program], why[sizeof e->reason];
-                /* Bounded copies: the record's strings need not be terminated. */
-                snprintf(program, sizeof program, "%s", e->program);
-                snprintf(why, sizeof why, "%s", e->reason);
+                /* Bounded copies (the record's strings need not be terminated), made UTF-8
+                 * without control characters as the state store's history is. */
+                snprintf(program, sizeof program, "%.*s", (int) sizeof program - 1, e->program);
+                snprintf(why, sizeof why, "%.*s", (int) sizeof why - 1, e->reason);
+                text_sanitize(program);
+                text_sanitize(why);
                 if (text_escape(program, text, sizeof text) < 0 || text_escape(why, reason, sizeof reason) < 0)
                         return -ENOBUFS;
                 r = history_entry_format(e, ',', HISTORY_FIELDS, text, reason, line, sizeof line);
                 if (r < 0)
                         return r;
                 out_printf(o, "session=%s\n", line);
+                if (parse_session(line, &(struct history_entry) {}) < 0)
+                        return -ERANGE;
         }
         return o->error;
 }
@@ -384,14 +425,6 @@ int person_file_save(int dir_fd, const struct person_record *r) {
 }
 
 /* ---- reading ---- */
-
-struct loader {
-        struct person_record *rec;
-        size_t history_size;
-        bool seen[16];          /* per key, a second line is a bad one */
-        bool conditions_bad;
-        bool name_ok;
-};
 
 enum key {
         KEY_NAME,
@@ -425,7 +458,14 @@ static const char *const key_table[_KEY_MAX] = {
         [KEY_ASSESSMENT_USED_BY] = "assessment_used_by",
         [KEY_SESSION] = "session",
 };
-_Static_assert(_KEY_MAX <= 16, "struct loader's seen[] holds every key");
+
+struct loader {
+        struct person_record *rec;
+        size_t history_size;
+        bool seen[_KEY_MAX];    /* a readable line of that key was read: a second one is bad */
+        bool conditions_bad;    /* any doubt about the conditions line */
+        bool out_of_memory;     /* nothing may be rewritten from a partial read */
+};
 
 static int key_from_string(const char *s) {
         for (size_t i = 0; i < ARRAY_SIZE(key_table); i++)
@@ -486,13 +526,10 @@ static int parse_assessment(struct assessment *ret, char *v) {
 
 static int add_session(struct loader *l, char *v) {
         struct person_record *rec = l->rec;
-        char *f[HISTORY_FIELDS];
         struct history_entry e;
         int r;
 
-        if (split(v, ',', f, HISTORY_FIELDS) != HISTORY_FIELDS || text_unescape(f[1]) < 0 || text_unescape(f[7]) < 0)
-                return -EINVAL;
-        r = history_entry_parse_fields(f, HISTORY_FIELDS, &e);
+        r = parse_session(v, &e);
         if (r < 0)
                 return r;
         if (rec->n_history == HISTORY_MAX) {
@@ -512,9 +549,10 @@ static int add_session(struct loader *l, char *v) {
         return 0;
 }
 
+static int parse_value(struct loader *l, enum key k, char *eq);
+
 /* One line: 0, or a negative errno when it is unreadable (and is dropped). */
 static int parse_line(struct loader *l, char *line) {
-        struct person *p = &l->rec->person;
         char *eq = strchr(line, '=');
         int k, r;
 
@@ -524,14 +562,24 @@ static int parse_line(struct loader *l, char *line) {
         k = key_from_string(line);
         if (k < 0)
                 return -EINVAL;
-        /* Twice is as untrustworthy as garbage: which one was meant? The first stays. */
+        /* Twice is as untrustworthy as garbage: which one was meant? The first readable one
+         * stays, except for the conditions, which any doubt makes unknown. */
         if (k != KEY_SESSION && l->seen[k]) {
                 if (k == KEY_CONDITIONS)
                         l->conditions_bad = true;
                 return -EEXIST;
         }
-        l->seen[k] = true;
-        switch ((enum key) k) {
+        r = parse_value(l, (enum key) k, eq);
+        if (r >= 0 || k == KEY_CONDITIONS)
+                l->seen[k] = true;
+        return r;
+}
+
+static int parse_value(struct loader *l, enum key k, char *eq) {
+        struct person *p = &l->rec->person;
+        int r;
+
+        switch (k) {
         case KEY_NAME: {
                 char name[3 * PERSON_NAME_MAX + 1];
                 if (strlen(eq) >= sizeof name)
@@ -540,7 +588,6 @@ static int parse_line(struct loader *l, char *line) {
                 if (text_unescape(name) < 0 || !name_ok(name))
                         return -EINVAL;
                 memcpy(p->name, name, strlen(name) + 1);
-                l->name_ok = true;
                 return 0;
         }
         case KEY_CONDITIONS:
@@ -554,7 +601,7 @@ static int parse_line(struct loader *l, char *line) {
                 return parse_u32(eq, 0, 3, &p->heat_cap);
         case KEY_SHOULDER: {
                 long long v;
-                r = strcmp(eq, "-1") == 0 ? (v = -1, 0) : parse_integer(eq, 0, SHOULDER_MM_MAX, &v);
+                r = parse_integer(eq, -1, SHOULDER_MM_MAX, &v);
                 if (r >= 0)
                         p->shoulder_mm = (int32_t) v;
                 return r;
@@ -568,7 +615,7 @@ static int parse_line(struct loader *l, char *line) {
         }
         case KEY_MEMORY1:
         case KEY_MEMORY2:
-                return memory_slot_parse(eq, &p->memory[k - KEY_MEMORY1]);
+                return memory_slot_parse(eq, &p->memory[k == KEY_MEMORY2]);
         case KEY_TIMER: {
                 uint32_t t;
                 r = parse_u32(eq, 0, UINT32_MAX, &t);
@@ -604,10 +651,15 @@ static int parse_line(struct loader *l, char *line) {
         return -EINVAL;
 }
 
-static void record_defaults(struct person_record *rec, uint32_t id) {
+int person_record_init(struct person_record *rec, uint32_t id) {
         struct person *p = &rec->person;
 
+        if (id > PERSON_ID_MAX)
+                return -EINVAL;
         *rec = (struct person_record) {};
+        p->conditions = calloc(1, sizeof(char *));
+        if (!p->conditions)
+                return -ENOMEM;
         p->id = id;
         /* A name that could not be read: one the person can see and rename. */
         if (id == PERSON_GUEST_ID)
@@ -620,6 +672,7 @@ static void record_defaults(struct person_record *rec, uint32_t id) {
         for (size_t i = 0; i < _PAIN_AREA_MAX; i++)
                 p->assessment.pain[i] = PAIN_NOT_RATED;
         p->assessment.pain_now = PAIN_NOT_RATED;
+        return 0;
 }
 
 /* Every line of TEXT; returns the 1-based number of the first unreadable one (0: none) and
@@ -648,12 +701,16 @@ static unsigned parse_text(struct loader *l, char *text, size_t len, const char 
                                 if ((unsigned char) *c < 0x20 || *c == 0x7f)
                                         what = "a control character";
                 }
-                if (!what && (r = parse_line(l, line)) < 0)
-                        what = r == -ENOMEM           ? "out of memory"
-                               : r == -EEXIST         ? "a second line of that key"
+                if (!what && (r = parse_line(l, line)) < 0) {
+                        if (r == -ENOMEM) {
+                                l->out_of_memory = true;
+                                return 0;
+                        }
+                        what = r == -EEXIST         ? "a second line of that key"
                                : r == -ERANGE         ? "a value out of range"
                                : r == -ENOENT         ? "an unknown condition"
                                                       : "not a line of a person file";
+                }
                 if (what && !bad) {
                         bad = n;
                         *why = what;
@@ -679,7 +736,7 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
         snprintf(display, sizeof display, "%s/%s", dir, name);
         r = read_untrusted_file(dir_fd, name, display, PERSON_FILE_MAX, UNTRUSTED_NOFOLLOW, &text, &len, err, sizeof err);
         if (untrusted_file_refused(r)) {
-                (void) move_aside_at(dir_fd, dir, name, err);
+                (void) move_aside_at(dir_fd, dir, name, why_of(err, display));
                 return -EBADMSG;
         }
         if (r < 0) {
@@ -687,14 +744,13 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
                         log_warning("%s", err);
                 return r;
         }
-        record_defaults(&rec, id);
+        r = person_record_init(&rec, id);
+        if (r < 0)
+                return r;
         bad = parse_text(&l, text, len, &why);
-        if (!rec.person.conditions) {
-                rec.person.conditions = calloc(1, sizeof(char *));
-                if (!rec.person.conditions) {
-                        person_record_done(&rec);
-                        return -ENOMEM;
-                }
+        if (l.out_of_memory) {
+                person_record_done(&rec);
+                return -ENOMEM;
         }
         if (!l.seen[KEY_CONDITIONS] || l.conditions_bad) {
                 /* Fail closed: nothing moves until the person declares them again. */
@@ -706,7 +762,7 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret) {
                         return -ENOMEM;
                 }
         }
-        if (!l.name_ok && !bad) {
+        if (!l.seen[KEY_NAME] && !bad) {
                 bad = 1;
                 why = "no name line";
         }
@@ -783,12 +839,14 @@ int person_file_delete(int dir_fd, uint32_t id) {
         /* The health data first: once it is gone the person is. */
         if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT)
                 return -errno;
+        /* The person is gone now whatever is left of their programs (only the daemon's user
+         * can write there): a leftover is logged, not an error that would keep them. */
         r = remove_programs(dir_fd, programs);
         if (r < 0) {
                 dir_display(dir_fd, dir, sizeof dir);
                 log_warning_errno(r, "%s/%s: could not remove all of it: %m", dir, programs);
         }
-        return r;
+        return 0;
 }
 
 /* ---- next-id ---- */
@@ -805,7 +863,7 @@ int person_file_load_next_id(int dir_fd, uint32_t *ret) {
         r = read_untrusted_file(dir_fd, NEXT_ID_FILE, display, NEXT_ID_FILE_MAX, UNTRUSTED_NOFOLLOW | UNTRUSTED_TEXT,
                                 &text, &len, err, sizeof err);
         if (untrusted_file_refused(r)) {
-                (void) move_aside_at(dir_fd, dir, NEXT_ID_FILE, err);
+                (void) move_aside_at(dir_fd, dir, NEXT_ID_FILE, why_of(err, display));
                 return -EBADMSG;
         }
         if (r < 0) {

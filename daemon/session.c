@@ -632,6 +632,8 @@ static void finish(struct session *s, const char *reason) {
                         .intensity = s->settings.intensity,
                         .pain_before = HISTORY_NOT_RATED,
                         .pain_after = HISTORY_NOT_RATED,
+                        /* Planned with Start's option focus on some areas (docs/people.md). */
+                        .focused = !s->manual && s->pending.focus && s->pending.focus_areas != 0,
                 };
                 snprintf(e.program, sizeof e.program, "%s", program);
                 snprintf(e.reason, sizeof e.reason, "%s", reason);
@@ -944,7 +946,8 @@ void session_precautions_changed(struct session *s) {
 void session_person_changed(struct session *s) {
         if (!s)
                 return;
-        /* Only while idle (the switch guard): the next session is theirs. */
+        /* Another person is selected only while idle (the switch guard); their own timer set
+         * during their session is for the next one. */
         if (s->state == SESSION_IDLE)
                 (void) session_set_timer(s, chair_settings_timer(s->d->settings), NULL);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_SHOULDER);

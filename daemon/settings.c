@@ -41,8 +41,9 @@ static void on_active_person(void *userdata) {
                 s->timer_min = timer;
                 changed(s, CHAIR_SETTING_PERSON, CHAIR_CHANGE_PRECAUTIONS | CHAIR_CHANGE_TIMER | CHAIR_CHANGE_SHOULDER);
         } else if (timer != s->timer_min) {
+                /* Their own timer is for their next session: the one running keeps its own. */
                 s->timer_min = timer;
-                changed(s, CHAIR_SETTING_DEFAULT_TIMER, CHAIR_CHANGE_TIMER);
+                changed(s, CHAIR_SETTING_PERSON, CHAIR_CHANGE_TIMER);
         } else
                 changed(s, CHAIR_SETTING_PRECAUTIONS, CHAIR_CHANGE_PRECAUTIONS);
 }

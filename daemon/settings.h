@@ -24,7 +24,8 @@ enum chair_setting {
         CHAIR_SETTING_PRECAUTIONS,    /* the active person's conditions or caps */
         CHAIR_SETTING_CHILD_LOCK,
         CHAIR_SETTING_DEFAULT_TIMER,  /* the timer a session starts with (chair_settings_timer) */
-        CHAIR_SETTING_PERSON,         /* another person is active: all of the above may differ */
+        CHAIR_SETTING_PERSON,         /* another person is active (all of the above may differ), or
+                                       * the active person's own timer changed: for the next session */
 };
 
 typedef void (*chair_settings_fn)(enum chair_setting what, void *userdata);

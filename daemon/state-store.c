@@ -139,7 +139,10 @@ static int save_settings(struct state_store *st) {
 int memory_slot_format(const struct memory_slot *m, char *buf, size_t size) {
         int n;
 
-        /* The program is the one text of the line: a ',' or a control character would not read back. */
+        /* The program is the one text of the line: a ',', a control character or invalid
+         * UTF-8 would not read back. */
+        if (!utf8_valid(m->program, strnlen(m->program, sizeof m->program)))
+                return -EINVAL;
         for (const char *c = m->program; *c; c++)
                 if (*c == ',' || (unsigned char) *c < 0x20 || *c == 0x7f)
                         return -EINVAL;
@@ -565,10 +568,18 @@ void state_store_close(struct state_store *st) {
 }
 
 int state_store_save_memory(struct state_store *st, unsigned slot, const struct memory_slot *m) {
+        struct memory_slot copy = *m;
+        char line[200];
+        int r;
+
         if (slot < 1 || slot > MEMORY_SLOTS)
                 return -EINVAL;
-        st->memory[slot - 1] = *m;
-        sanitize(st->memory[slot - 1].program);
+        sanitize(copy.program);
+        /* Checked aside: a slot the file cannot hold never reaches the copy every later
+         * settings write saves. */
+        if (copy.used && (r = memory_slot_format(&copy, line, sizeof line)) < 0)
+                return r;
+        st->memory[slot - 1] = copy;
         return save_settings(st);
 }
 

@@ -57,7 +57,7 @@ struct fault_entry {
  * (person-file.h); formats in docs/state-files.md. */
 /* "program,intensity,speed,width,depth,air_zones,air_intensity,heat_lumbar,heat_calves,timer":
  * returns the length written (NUL-terminated), -ENOBUFS, or -EINVAL for a program holding a
- * ',' or a control character. */
+ * ',', a control character or invalid UTF-8. */
 int memory_slot_format(const struct memory_slot *m, char *buf, size_t size);
 /* -EINVAL: not such a line, -ERANGE: a value out of range; *ret untouched on error. */
 int memory_slot_parse(const char *v, struct memory_slot *ret);

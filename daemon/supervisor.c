@@ -155,6 +155,8 @@ static void heat_dose_gate(struct supervisor *sup, unsigned z) {
         }
 }
 
+#define REPORT_USEC (HEAT_DOSE_REPORT_S * USEC_PER_SEC)
+
 /* Every check, latched or not, active or at rest: the time since the last one counts up at or
  * above the threshold and down below it. A sensor that cannot be read counts up: it can only
  * keep the heat off longer. */
@@ -172,7 +174,8 @@ static void account_heat_doses(struct supervisor *sup, uint64_t now) {
                         sup->dose[z].dose_usec = before > UINT64_MAX - dt ? UINT64_MAX : before + dt;
                 else
                         sup->dose[z].dose_usec = before > dt ? before - dt : 0;
-                if (before / (HEAT_DOSE_REPORT_S * USEC_PER_SEC) != sup->dose[z].dose_usec / (HEAT_DOSE_REPORT_S * USEC_PER_SEC))
+                /* Told in steps, not every check: the bus sends what changed. */
+                if (before / REPORT_USEC != sup->dose[z].dose_usec / REPORT_USEC)
                         chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE);
                 heat_dose_gate(sup, z);
         }

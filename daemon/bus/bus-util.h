@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 #include "bus-errors.h"
@@ -30,3 +31,8 @@ static inline int reply_close_and_send(sd_bus_message *reply) {
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
+
+/* A property's value now as a hash of what its getter appends, so that a change mark whose
+ * value did not change announces nothing (the people's objects; chair-object.c keeps its own). */
+int bus_property_value_hash(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_property_get_t get, void *userdata, uint64_t *ret);

@@ -28,7 +28,6 @@
 #include "daemon-context.h"
 #include "log.h"
 #include "outcomes.h"
-#include "people-object.h"
 #include "people.h"
 #include "person-object.h"
 #include "program-library.h"

@@ -4,7 +4,9 @@
 its confirmation), the limits (8 profiles, names), switching refused during a session, the
 people kept across a restart, the health data refused to a caller of another uid without polkit
 and given to root, Chair1.Precautions out of GetAll, and Chair1 acting on the active person: their
-caps on Start, SetIntensity and SetHeat, their own memory slots, history and body scan."""
+caps on Start, SetIntensity and SetHeat, their own memory slots, history and body scan, their own
+programs, the recommendation, and with a polkit authority on the bus each guarded member asking
+its action."""
 import json
 import os
 import subprocess
@@ -475,3 +477,45 @@ def test_recommend_programs(daemon, client):
     client.call(ann, PERSON, "SetConditions", "as", ["pregnancy"])
     assert "deep-tissue" in [p for p, _, _ in ranked]
     assert "deep-tissue" not in [p for p, _, _ in client.call(ann, PERSON, "RecommendPrograms")]
+
+
+def test_each_guarded_member_asks_its_polkit_action(daemon, bus, workdir, client):
+    """With a polkit authority on the bus (test_polkit's fake): each health member asks
+    read-health, the programs install-person-program, everything else asks nobody; polkit's
+    no refuses even root."""
+    from test_polkit import FakePolkit
+    ann = client.create("Ann")
+    fake = FakePolkit(bus, workdir)
+    try:
+        asked = {}
+        for method, sig, args in HEALTH + [("InstallProgram", "ss", ["x.ini", "[program]"]),
+                                           ("RemoveProgram", "s", ["x"])]:
+            before = len(fake.requests())
+            try:
+                client.call(ann, PERSON, method, sig, *args)
+            except dbus.exceptions.DBusException:
+                pass  # refused after the check (a bad profile, no such program)
+            new = fake.requests()[before:]
+            assert len(new) == 1, (method, new)
+            assert new[0]["subject"] == {"name": client.conn.get_unique_name()}, new[0]
+            asked[method] = new[0]["action"]
+        before = len(fake.requests())
+        client.prop(OBJECT_PATH, INTERFACE, "Precautions")
+        assert [r["action"] for r in fake.requests()[before:]] == ["org.massagechair.Chair1.read-health"]
+        assert asked == {**{m: "org.massagechair.Chair1.read-health" for m, _, _ in HEALTH},
+                         "InstallProgram": "org.massagechair.Chair1.install-person-program",
+                         "RemoveProgram": "org.massagechair.Chair1.install-person-program"}
+        # What is no health data asks nobody.
+        before = len(fake.requests())
+        client.call(OBJECT_PATH, PROPS, "GetAll", "s", INTERFACE)
+        client.call(ann, PROPS, "GetAll", "s", PERSON)
+        client.call(PEOPLE_PATH, MANAGER, "GetManagedObjects")
+        client.call(ann, PERSON, "SetCaps", "uu", 4, 2)
+        client.call(ann, PERSON, "ListPrograms")
+        client.call(PEOPLE_PATH, PEOPLE, "FindByName", "s", "Ann")
+        assert fake.requests()[before:] == []
+        fake.set({"default": "no"})
+        assert client.error(ann, PERSON, "GetConditions")[0] == DENIED
+        assert client.error(OBJECT_PATH, PROPS, "Get", "ss", INTERFACE, "Precautions")[0] == DENIED
+    finally:
+        fake.stop()

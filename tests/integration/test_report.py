@@ -215,6 +215,21 @@ def test_empty_and_bad_files(workdir):
     assert r.returncode == 1 and "missing" in r.stderr
 
 
+def test_control_characters_never_reach_the_terminal_or_the_svg(workdir):
+    path = os.path.join(workdir, "ctl")
+    with open(path, "w") as f:
+        f.write(f"1\tx\x1b[2Jy\t{BASE * 1000000}\t900\t3\t7\t3\tcompleted\n")
+    r = chairctl("report", "--history", path)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "x?[2Jy" in r.stdout
+    assert "1 session, 1 rated" in r.stdout
+    out = os.path.join(workdir, "ctl.svg")
+    assert chairctl("report", "--history", path, "--svg", out).returncode == 0
+    root, series = svg_series(out)  # XML 1.0 cannot carry the escape: parsed, it is not there
+    assert [m.find(SVG + "title").text for m in series["series-all-after"]] == [
+        "2026-01-01T00:00:00Z x?[2Jy, all sessions, after: 3"]
+
+
 @pytest.mark.parametrize("args,words", [
     (["--last", "0"], "--last takes 1-250"), (["--last", "251"], "--last takes 1-250"),
     (["--last", "x"], "--last takes"), (["--frobnicate"], "not '--frobnicate'"), (["--svg"], "--svg needs a value"),
@@ -256,12 +271,64 @@ def test_against_the_daemon(start_daemon, bus, workdir, files):
     assert rows(r.stdout) == rows(expect)
     who = "guest" if 'name="ActivePerson"' in chair else "the chair"
     assert r.stdout.startswith(f"Outcomes of {who}: 9 sessions, 8 rated;"), r.stdout
+    guest = os.path.join(workdir, "state", "people", "0")
+    if who == "guest":
+        # The guest's file as the daemon wrote it (the old history moved in), read offline.
+        offline = chairctl("report", "--history", guest)
+        assert offline.returncode == 0 and offline.stdout == r.stdout, offline.stderr
 
     out = os.path.join(workdir, "daemon.svg")
     r = chairctl("report", "--svg", out, "--json", env=bus.env())
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["all"]["rated"] == 8
     assert {k: len(v) for k, v in svg_series(out)[1].items()} == {"series-all-before": 8, "series-all-after": 8}
+
+
+def test_areas_against_the_daemon(start_daemon, bus, workdir, files):
+    """The guest's own person file, as the daemon keeps it: the same tables through
+    Person.GetHistory as from the file, the areas included."""
+    people = os.path.join(workdir, "state", "people")
+    os.makedirs(people, mode=0o700)
+    with open(os.path.join(people, "0"), "w") as f:
+        f.write(PERSON.replace("name=Ann <&> Lee", "name=guest"))
+    os.chmod(os.path.join(people, "0"), 0o600)
+    start_daemon()
+    if 'name="GetHistory"' not in introspect(bus, chairtest.OBJECT_PATH + "/people/0"):
+        pytest.skip("the daemon has no org.massagechair.Chair1.Person.GetHistory yet")
+    r = chairctl("report", "--last", "1", env=bus.env())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Outcomes of guest: 4 sessions, 3 rated;"), r.stdout
+    assert rows(r.stdout) == rows(chairctl("report", "--history", files["person"], "--last", "1").stdout)
+    assert "\nneck                        3      2          7.0 → 3.0" in r.stdout
+    out = os.path.join(workdir, "guest.svg")
+    assert chairctl("report", "--svg", out, env=bus.env()).returncode == 0
+    assert {k: len(v) for k, v in svg_series(out)[1].items()} == {
+        "series-all-before": 3, "series-all-after": 3, "series-neck-before": 3, "series-neck-after": 2,
+        "series-lower-back-before": 1, "series-lower-back-after": 1}
+
+
+def test_the_daemons_summary_is_the_reports(start_daemon, bus, workdir):
+    """Person.GetSummary and chairctl report run one function on one history: the same numbers."""
+    seeded_daemon(start_daemon, workdir)
+    if 'name="GetSummary"' not in introspect(bus, chairtest.OBJECT_PATH + "/people/0"):
+        pytest.skip("the daemon has no org.massagechair.Chair1.Person.GetSummary yet")
+    r = bus.busctl("call", "--json=short", chairtest.BUS_NAME, chairtest.OBJECT_PATH + "/people/0",
+                   "org.massagechair.Chair1.Person", "GetSummary", "u", "2")
+    summary = {k: v["data"] for k, v in json.loads(r.stdout)["data"][0].items()}
+    report = json.loads(chairctl("report", "--json", "--last", "2", env=bus.env()).stdout)
+    assert summary["trend_n"] == report["trend_n"] == 2
+
+    def same(stats, mine):
+        stats = {k: v["data"] for k, v in stats.items()}
+        assert (stats["sessions"], stats["rated"]) == (mine["sessions"], mine["rated"])
+        for k in ("mean_before", "mean_after", "mean_change", "trend"):
+            assert round(stats[k], 1) == mine.get(k, 0.0), k
+
+    same(summary["all"], report["all"])
+    assert list(summary["programs"]) == [p["program"] for p in report["programs"]]
+    for p in report["programs"]:
+        same(summary["programs"][p["program"]], p)
+    assert summary["areas"] == {}
 
 
 def test_person_option_against_the_daemon(start_daemon, bus, workdir, files):

@@ -22,6 +22,7 @@
 #include "hardware-map.h"
 #include "people.h"
 #include "precautions.h"
+#include "program-library.h"
 #include "session.h"
 #include "supervisor.h"
 #include "vt-harness.h"
@@ -340,6 +341,56 @@ static void test_zero_limit_shuts_the_element_for_every_path(void **state) {
         assert_int_equal(chair_hw_set_output(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR, 0), 0);
 }
 
+static char **strv_of(const char *a) {
+        char **l = calloc(2, sizeof *l);
+        assert_non_null(l);
+        if (a)
+                assert_non_null(l[0] = strdup(a));
+        return l;
+}
+
+/* The core follows the active person (core.c): their conditions and heat cap set the
+ * supervisor's limit, their own programs join the catalog; the guest's are the chair's. */
+static void test_the_core_follows_the_active_person(void **state) {
+        struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct heat_dose_limit def;
+        struct program_summary ps;
+        char dir[512], text[1024], err[1024] = "";
+        char **l;
+        uint32_t id;
+
+        heat_dose_limit_default(&def);
+        assert_int_equal(people_create(core(f)->people, "Anna", &id, &e), 0);
+        l = strv_of("over-65");
+        assert_int_equal(people_set_conditions(core(f)->people, id, l, &e), 0);
+        assert_int_equal(dose(f).limit_s, def.zone[CHAIR_HEAT_LUMBAR].limit_s);   /* not active yet */
+        assert_int_equal(people_select(core(f)->people, id, &e), 0);
+        assert_int_equal(dose(f).limit_s, def.zone[CHAIR_HEAT_LUMBAR].limit_s / 2);
+        /* Their conditions change while active: the limit follows. */
+        l = strv_of(NULL);
+        assert_int_equal(people_set_conditions(core(f)->people, id, l, &e), 0);
+        assert_int_equal(dose(f).limit_s, def.zone[CHAIR_HEAT_LUMBAR].limit_s);
+        assert_int_equal(people_set_caps(core(f)->people, id, 5, 2, &e), 0);
+        assert_int_equal(dose(f).limit_s, def.zone[CHAIR_HEAT_LUMBAR].limit_s * 3 / 4);
+
+        /* Their own program: in the catalog while they are active, not the guest's. */
+        assert_int_equal(people_programs_dir(core(f)->people, id, dir, sizeof dir), 0);
+        snprintf(text, sizeof text,
+                 "[program]\nid = annas-back\nname = Anna\ndescription = Hers\nduration_s = 600\nintensity = 2\n"
+                 "areas = back\n\n[step.roll]\ntechnique = roll\nrange = 1.2..-0.1\nspeed = 2\ndepth = 1\n"
+                 "repetitions = 2\n");
+        assert_int_equal(program_library_install_person(core(f)->library, dir, "annas-back.ini", text, strlen(text), 5, err,
+                                                        sizeof err), 0);
+        assert_int_equal(program_library_find(core(f)->library, "annas-back", &ps), 0);
+        assert_int_equal(people_select(core(f)->people, PERSON_GUEST_ID, &e), 0);
+        assert_int_equal(dose(f).limit_s, def.zone[CHAIR_HEAT_LUMBAR].limit_s);
+        assert_int_equal(program_library_find(core(f)->library, "annas-back", &ps), -ENOENT);
+        assert_int_equal(people_select(core(f)->people, id, &e), 0);
+        assert_int_equal(program_library_find(core(f)->library, "annas-back", &ps), 0);
+        assert_true(ps.person);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_defaults_come_from_the_table_and_the_guest, setup, teardown),
@@ -349,6 +400,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_lowering_condition_reaches_the_limit_sooner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_switching_person_keeps_the_dose, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_zero_limit_shuts_the_element_for_every_path, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_the_core_follows_the_active_person, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,6 +187,63 @@ static void test_last_line_limits_commands(void **state) {
         assert_int_equal(precautions_limit_timeline(&caps, &t, NULL), 0);
 }
 
+/* A person's own caps (people.h) act exactly as a condition's; the lower one names the reason. */
+static void test_person_caps(void **state) {
+        const char *const osteo[] = { "osteoporosis", NULL };
+        struct precaution_declared dec = { .capped = true, .intensity_cap = 3, .heat_cap = 1 };
+        struct precaution_caps caps;
+        struct precaution_verdict v;
+        struct timeline_cmd heat = { 0, TL_HEAT_ZONE, CHAIR_HEAT_LUMBAR, 3 };
+        char reason[300];
+
+        /* Intensity: refused or clamped at the person's cap, on every kind that has one. */
+        for (enum precaution_kind k = PRECAUTION_PROGRAM; k <= PRECAUTION_INTENSITY; k++) {
+                if (k == PRECAUTION_SCAN)
+                        continue;
+                assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = k, .value = 4 }, &v), -EPERM);
+                assert_non_null(strstr(v.reason, "your intensity cap (3)"));
+                assert_null(v.condition);
+                assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = k, .value = 4, .clamp = true }, &v), 1);
+                assert_int_equal(v.value, 3);
+                assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = k, .value = 3 }, &v), 0);
+        }
+        /* A condition's lower cap wins, and names itself. */
+        dec.conditions = osteo;
+        assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_INTENSITY, .value = 3 }, &v), -EPERM);
+        assert_string_equal(v.condition, "osteoporosis");
+        dec.conditions = NULL;
+        /* Heat: at most the cap; 0 no heat at all; off is always allowed. */
+        assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_HEAT, .value = 2 }, &v), -EPERM);
+        assert_non_null(strstr(v.reason, "your heat cap (1)"));
+        assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_HEAT, .value = 3, .clamp = true }, &v), 1);
+        assert_int_equal(v.value, 1);
+        dec.heat_cap = 0;
+        assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_HEAT, .value = 1 }, &v), -EPERM);
+        assert_non_null(strstr(v.reason, "your heat cap (0)"));
+        assert_int_equal(precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_HEAT, .value = 0 }, &v), 0);
+        /* Without capped, the fields mean nothing (callers that know no person). */
+        assert_int_equal(precautions_check(&(struct precaution_declared) { .heat_cap = 0 },
+                                           &(struct precaution_request) { .kind = PRECAUTION_HEAT, .value = 3 }, &v), 0);
+
+        /* The planner's caps and the last line agree. */
+        dec.heat_cap = 2;
+        assert_int_equal(precautions_evaluate_declared(&dec, NULL, &caps, reason, sizeof reason), 0);
+        assert_int_equal(caps.max_intensity, 3);
+        assert_int_equal(caps.max_heat, 2);
+        assert_false(caps.no_heat);
+        assert_true(precautions_limit_cmd(&caps, &heat));
+        assert_int_equal(heat.value, 2);
+        assert_true(precaution_caps_stricter(&caps, &(struct precaution_caps) { .max_intensity = 5, .max_depth = 5 }));
+        dec.heat_cap = 0;
+        assert_int_equal(precautions_evaluate_declared(&dec, NULL, &caps, reason, sizeof reason), 0);
+        assert_true(caps.no_heat);
+        assert_true(precautions_limit_cmd(&caps, &heat));
+        assert_int_equal(heat.value, 0);
+        /* Caps built without max_heat (0) limit no heat level. */
+        heat.value = 3;
+        assert_false(precautions_limit_cmd(&(struct precaution_caps) { .max_intensity = 5, .max_depth = 5 }, &heat));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_no_conditions_allow_everything),
@@ -197,6 +254,7 @@ int main(void) {
                 cmocka_unit_test(test_pregnancy_air_and_heat),
                 cmocka_unit_test(test_planner_caps_agree_with_the_gate),
                 cmocka_unit_test(test_last_line_limits_commands),
+                cmocka_unit_test(test_person_caps),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

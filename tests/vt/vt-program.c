@@ -61,6 +61,7 @@ static void on_observer_fault(void *userdata, int step, const char *code, const 
 static int on_running(struct vt_harness *h, struct run *r) {
         struct chair_core *c = vt_harness_core(h);
         int32_t shoulder = session_shoulder_mm(c->session);
+        struct precaution_declared dec;
         struct plan_request req = {
                 .intensity = session_settings(c->session)->intensity,
                 .duration_s = r->asked_s,
@@ -68,10 +69,14 @@ static int on_running(struct vt_harness *h, struct run *r) {
                 .heat = true,
                 .precautions = chair_settings_precautions(c->settings),
                 .focus_areas = r->o->focus_areas,
+                .declared = &dec,
         };
         struct precaution_caps caps;
         char msg[256];
         int k;
+
+        /* The person's caps as the session's plan had them. */
+        chair_settings_declared(c->settings, &dec);
 
         if (shoulder < 0)
                 shoulder = 620;  /* no scan: the session's default person */
@@ -89,7 +94,7 @@ static int on_running(struct vt_harness *h, struct run *r) {
                 add_fault(r, -1, 0, "plan", msg);
                 return k;
         }
-        precautions_evaluate(req.precautions, NULL, &caps, msg, sizeof msg);
+        precautions_evaluate_declared(&dec, NULL, &caps, msg, sizeof msg);
         precautions_limit_timeline(&caps, r->plan, NULL);
         r->ret->planned_ms = r->plan->duration_ms;
         /* The same plan as the session's, or the sweep ends judged are not the ones it runs. */

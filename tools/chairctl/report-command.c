@@ -34,7 +34,7 @@
 
 struct report {
         char person[PERSON_NAME_MAX + 1];
-        struct history_entry *entries; /* oldest first after sort_entries() */
+        struct history_entry *entries; /* oldest first once chairctl_report() sorts them */
         size_t n;
 };
 
@@ -60,6 +60,14 @@ static struct history_entry *report_add(struct report *r) {
         for (size_t a = 0; a < HISTORY_AREAS; a++)
                 e->area_before[a] = e->area_after[a] = HISTORY_NOT_RATED;
         return e;
+}
+
+/* A text from a file or the bus printed on a terminal: no control characters (no escape
+ * sequences) reach it. */
+static void no_controls(char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        *s = '?';
 }
 
 static int by_time(const void *a, const void *b) {
@@ -303,17 +311,31 @@ static int read_pain(sd_bus_message *m, uint16_t *ret) {
 
 /* a{su} of area names and pain. */
 static int read_areas(sd_bus_message *m, uint16_t *areas, bool *any) {
-        const char *name;
-        int r = sd_bus_message_enter_container(m, 'a', NULL);
+        const char *name, *contents;
+        char type;
+        int r = sd_bus_message_peek_type(m, &type, &contents);
 
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', NULL)) > 0) {
+        if (type != 'a' || contents[0] != '{')
+                return -EBADMSG;
+        r = sd_bus_message_enter_container(m, 'a', contents);
+        if (r < 0)
+                return r;
+        for (;;) {
                 uint16_t v;
                 int a;
-                r = sd_bus_message_read_basic(m, 's', &name);
+
+                r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_enter_container(m, 'e', contents);
+                if (r >= 0)
+                        r = sd_bus_message_read_basic(m, 's', &name);
                 if (r >= 0)
                         r = read_pain(m, &v);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
                 a = pain_area_from_string(name);
@@ -321,9 +343,6 @@ static int read_areas(sd_bus_message *m, uint16_t *areas, bool *any) {
                         areas[a] = v;
                         *any = true;
                 }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
         }
         if (r < 0)
                 return r;
@@ -349,34 +368,45 @@ static int read_person_entry(sd_bus_message *m, struct history_entry *e) {
                 r = sd_bus_message_enter_container(m, 'v', contents);
                 if (r < 0)
                         return r;
-                if (streq(key, "id") && (r = read_uint(m, &v)) >= 0)
+                /* On a failed read the value is not used: the error returns below. */
+                v = 0;
+                s = "";
+                b = 0;
+                if (streq(key, "id")) {
+                        r = read_uint(m, &v);
                         e->id = v;
-                else if (streq(key, "program") && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        r = copy_text(e->program, sizeof e->program, s) ? 0 : -EBADMSG;
-                else if (streq(key, "start") && contents[0] == 's' && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        r = parse_iso_time(s, &e->start_usec);
-                else if (streq(key, "start") && (r = read_uint(m, &v)) >= 0)
-                        e->start_usec = v;
-                else if (streq(key, "duration") && (r = read_uint(m, &v)) >= 0)
+                } else if (streq(key, "start") && contents[0] == 's') {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        r = r < 0 ? r : parse_iso_time(s, &e->start_usec);
+                } else if (streq(key, "start")) {
+                        r = read_uint(m, &e->start_usec);
+                } else if (streq(key, "duration")) {
+                        r = read_uint(m, &v);
                         e->duration_s = (uint32_t) MIN(v, UINT32_MAX);
-                else if (streq(key, "intensity") && (r = read_uint(m, &v)) >= 0)
+                } else if (streq(key, "intensity")) {
+                        r = read_uint(m, &v);
                         e->intensity = (uint32_t) MIN(v, 5);
-                else if (streq(key, "pain_before"))
+                } else if (streq(key, "program")) {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        r = r < 0 ? r : copy_text(e->program, sizeof e->program, s) ? 0 : -EBADMSG;
+                } else if (streq(key, "reason")) {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        r = r < 0 ? r : copy_text(e->reason, sizeof e->reason, s) ? 0 : -EBADMSG;
+                } else if (streq(key, "goal")) {
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                        e->goal = (uint8_t) MAX(massage_goal_from_string(s), 0); /* "" without an assessment */
+                } else if (streq(key, "focused")) {
+                        r = sd_bus_message_read_basic(m, 'b', &b);
+                        e->focused = b;
+                } else if (streq(key, "pain_before"))
                         r = read_pain(m, &e->pain_before);
                 else if (streq(key, "pain_after"))
                         r = read_pain(m, &e->pain_after);
-                else if (streq(key, "reason") && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        r = copy_text(e->reason, sizeof e->reason, s) ? 0 : -EBADMSG;
-                else if (streq(key, "goal") && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0)
-                        e->goal = (uint8_t) MAX(massage_goal_from_string(s), 0);
-                else if (streq(key, "focused") && (r = sd_bus_message_read_basic(m, 'b', &b)) >= 0)
-                        e->focused = b;
                 else if (streq(key, "area_before"))
                         r = read_areas(m, e->area_before, &e->assessed);
-                else if (streq(key, "area_after")) {
-                        bool any = false;
-                        r = read_areas(m, e->area_after, &any);
-                } else
+                else if (streq(key, "area_after"))
+                        r = read_areas(m, e->area_after, &(bool) { false });
+                else
                         r = sd_bus_message_skip(m, contents);
                 if (r < 0)
                         return r;
@@ -479,24 +509,28 @@ static int load_chair_history(sd_bus *bus, struct report *rep) {
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "(tssuuqqs)");
         while (r >= 0) {
-                struct history_entry e = {};
-                r = sd_bus_message_read(reply, "(tssuuqqs)", &e.id, &program, &when, &e.duration_s, &e.intensity,
-                                        &e.pain_before, &e.pain_after, &reason);
+                struct history_entry *e;
+                uint64_t id;
+                uint32_t duration, intensity;
+                uint16_t before, after;
+
+                r = sd_bus_message_read(reply, "(tssuuqqs)", &id, &program, &when, &duration, &intensity, &before, &after,
+                                        &reason);
                 if (r <= 0)
                         break;
-                struct history_entry *slot = report_add(rep);
-                if (!slot) {
+                e = report_add(rep);
+                if (!e) {
                         r = -ENOMEM;
                         break;
                 }
-                if (!copy_text(e.program, sizeof e.program, program) || !copy_text(e.reason, sizeof e.reason, reason) ||
-                    parse_iso_time(when, &e.start_usec) < 0) {
+                e->id = id;
+                e->duration_s = duration;
+                e->intensity = intensity;
+                e->pain_before = before <= 10 ? before : HISTORY_NOT_RATED;
+                e->pain_after = after <= 10 ? after : HISTORY_NOT_RATED;
+                if (!copy_text(e->program, sizeof e->program, program) || !copy_text(e->reason, sizeof e->reason, reason) ||
+                    parse_iso_time(when, &e->start_usec) < 0)
                         r = -EBADMSG;
-                        break;
-                }
-                memcpy(e.area_before, slot->area_before, sizeof e.area_before);
-                memcpy(e.area_after, slot->area_after, sizeof e.area_after);
-                *slot = e;
         }
         sd_bus_message_unref(reply);
         return r < 0 ? bus_failed("the history", NULL, r) : 0;
@@ -538,9 +572,9 @@ static void print_table(const struct report *rep, const struct outcome_summary *
         bool areas = false;
 
         if (!no_legend)
-                printf("Outcomes of %s: %u sessions, %u rated; the trend compares the last %u rated with the %u before "
+                printf("Outcomes of %s: %u session%s, %u rated; the trend compares the last %u rated with the %u before "
                        "(negative: less pain than before).\n\n",
-                       rep->person, s->all.sessions, s->all.rated, s->trend_n, s->trend_n);
+                       rep->person, s->all.sessions, s->all.sessions == 1 ? "" : "s", s->all.rated, s->trend_n, s->trend_n);
         table_heading("", no_legend);
         table_row("all sessions", &s->all, s->trend_n);
         if (!no_legend)
@@ -726,10 +760,12 @@ static void plot_svg(FILE *f, const struct report *rep, const struct outcome_sum
         svg_begin(f, PW, height);
         snprintf(buf, sizeof buf, "Pain before and after each session: %s", rep->person);
         svg_text(f, PL, 30, "start", 18, "#000", buf);
-        snprintf(buf, sizeof buf, "%u sessions, %u rated; mean pain %.1f before, %.1f after. Lower is better.",
-                 sum->all.sessions, sum->all.rated, sum->all.mean_before, sum->all.mean_after);
+        snprintf(buf, sizeof buf, "%u session%s, %u rated; mean pain %.1f before, %.1f after. Lower is better.",
+                 sum->all.sessions, sum->all.sessions == 1 ? "" : "s", sum->all.rated, sum->all.mean_before,
+                 sum->all.mean_after);
         if (!sum->all.rated)
-                snprintf(buf, sizeof buf, "%u sessions, none rated yet ('chairctl rate' keeps a rating).", sum->all.sessions);
+                snprintf(buf, sizeof buf, "%u session%s, none rated yet ('chairctl rate' keeps a rating).", sum->all.sessions,
+                         sum->all.sessions == 1 ? "" : "s");
         svg_text(f, PL, 54, "start", 13, "#444", buf);
 
         /* The grid and the pain axis, 0-10. */
@@ -887,6 +923,11 @@ int chairctl_report(sd_bus *bus, int argc, char **argv, int json, bool no_legend
         if (r)
                 goto finish;
 
+        no_controls(rep.person);
+        for (size_t i = 0; i < rep.n; i++) {
+                no_controls(rep.entries[i].program);
+                no_controls(rep.entries[i].reason);
+        }
         if (rep.n)
                 qsort(rep.entries, rep.n, sizeof *rep.entries, by_time);
         sum = malloc(sizeof *sum);
