@@ -1409,9 +1409,8 @@ static const struct verb verbs[] = {
         { "assess", S_PEOPLE, "[--person NAME] AREA=PAIN... [--pain N] [--goal GOAL]", "record where it hurts",
           "Records an assessment for the active person (or NAME): pain 0-10 per AREA (@pain-areas), each\n"
           "at most once; --pain N the pain now, 0-10 (default: the worst of the areas'); --goal one of\n"
-          "@goals (default relief). Their next\n"
-          "session carries it, 'chairctl start PROGRAM --focus' works on those areas and 'chairctl\n"
-          "recommend' ranks the programs for it.",
+          "@goals (default relief). Their next session carries it, 'chairctl start PROGRAM --focus'\n"
+          "works on those areas and 'chairctl recommend' ranks the programs for it.",
           -1, -1, V_CHECKS_FIRST, cmd_people, {}, "--person --pain --goal" },
         { "recommend", S_PEOPLE, "[--person NAME]", "the programs ranked for the assessment",
           "The programs ranked for the active person's (or NAME's) last assessment, their conditions and\n"
