@@ -24,6 +24,7 @@
 #include "monitor.h"
 #include "output.h"
 #include "parse-number.h"
+#include "person-command.h"
 #include "profile-command.h"
 #include "report-command.h"
 #include "vocab.h"
@@ -49,6 +50,7 @@ enum {
         V_NO_BUS = 1 << 1, /* works without the daemon */
         V_PAGER = 1 << 2,  /* long output: paged on a terminal */
         V_BUS_OPTIONAL = 1 << 3, /* uses the daemon when it answers */
+        V_CHECKS_FIRST = 1 << 4, /* checks its arguments, then connects itself */
 };
 
 struct verb {
@@ -67,10 +69,20 @@ struct verb {
 static const struct {
         const char *token;
         enum vocab_list list;
+        /* Instead of LIST: a table of commands (person-command.h). */
+        const char *(*join)(const char *sep, char *buf, size_t size);
 } vocab_tokens[] = {
-        { "@techniques", VOCAB_TECHNIQUES }, { "@areas", VOCAB_AREAS },         { "@widths", VOCAB_WIDTHS },
-        { "@air-zones", VOCAB_AIR_ZONES },   { "@heat-zones", VOCAB_HEAT_ZONES }, { "@keys", VOCAB_KEYS },
-        { "@timers", VOCAB_TIMERS },
+        { "@techniques", VOCAB_TECHNIQUES, NULL },
+        { "@areas", VOCAB_AREAS, NULL },
+        { "@widths", VOCAB_WIDTHS, NULL },
+        { "@air-zones", VOCAB_AIR_ZONES, NULL },
+        { "@heat-zones", VOCAB_HEAT_ZONES, NULL },
+        { "@keys", VOCAB_KEYS, NULL },
+        { "@timers", VOCAB_TIMERS, NULL },
+        { "@pain-areas", VOCAB_PAIN_AREAS, NULL },
+        { "@goals", VOCAB_GOALS, NULL },
+        { "@person-commands", 0, person_commands_join },
+        { "@person-usage", 0, person_usage_join },
 };
 
 /* TEXT with each @NAME of vocab_tokens[] spelled out, its words separated by SEP; other words
@@ -84,11 +96,13 @@ static const char *expand_vocab(const char *text, const char *sep, char *buf, si
                 bool found = false;
                 for (size_t i = 0; i < ARRAY_SIZE(vocab_tokens) && !found; i++) {
                         size_t len = strlen(vocab_tokens[i].token);
-                        char names[VOCAB_NAMES_MAX];
+                        char names[2 * VOCAB_NAMES_MAX]; /* @person-usage is long */
                         int n;
                         if (strncmp(s, vocab_tokens[i].token, len) != 0)
                                 continue;
-                        n = snprintf(buf + o, size - o, "%s", vocab_join(vocab_tokens[i].list, sep, names, sizeof names));
+                        n = snprintf(buf + o, size - o, "%s",
+                                     vocab_tokens[i].join ? vocab_tokens[i].join(sep, names, sizeof names)
+                                                          : vocab_join(vocab_tokens[i].list, sep, names, sizeof names));
                         o = n < 0 ? size - 1 : MIN(o + (size_t) n, size - 1);
                         s += len;
                         found = true;
@@ -715,10 +729,11 @@ static int cmd_start(struct ctx *c, int argc, char **argv) {
         static const struct option opts[] = {
                 { "intensity", required_argument, NULL, 'i' }, { "minutes", required_argument, NULL, 'm' },
                 { "scan", no_argument, NULL, 's' },            { "no-scan", no_argument, NULL, 'S' },
-                { "no-heat", no_argument, NULL, 'N' },         {}
+                { "no-heat", no_argument, NULL, 'N' },         { "focus", no_argument, NULL, 'F' },
+                {}
         };
         unsigned intensity = 0, minutes = 0;
-        int scan = -1, heat = 1, ch, r;
+        int scan = -1, heat = 1, focus = 0, ch, r;
         sd_bus_message *m = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
@@ -744,6 +759,9 @@ static int cmd_start(struct ctx *c, int argc, char **argv) {
                 case 'N':
                         heat = 0;
                         break;
+                case 'F':
+                        focus = 1;
+                        break;
                 case ':':
                         return usage("start: %s needs a value", argv[optind - 1]);
                 default:
@@ -766,6 +784,8 @@ static int cmd_start(struct ctx *c, int argc, char **argv) {
                 r = sd_bus_message_append(m, "{sv}", "scan", "b", scan);
         if (r >= 0 && !heat)
                 r = sd_bus_message_append(m, "{sv}", "heat", "b", 0);
+        if (r >= 0 && focus)
+                r = sd_bus_message_append(m, "{sv}", "focus", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
@@ -1109,45 +1129,21 @@ static int cmd_history(struct ctx *c, int argc, char **argv) {
         return 0;
 }
 
-/* The newest session's id, for 'rate last'; 0 when there is none. */
-static int last_session(struct ctx *c, uint64_t *ret) {
-        sd_bus_message *reply = NULL;
-        int r = client_call(c->bus, CHAIR_INTERFACE, "GetHistory", &reply, "u", 1);
-        *ret = 0;
-        if (r > 0)
+/* person ..., assess, recommend and rate (person-command.c). */
+static int cmd_people(struct ctx *c, int argc, char **argv) {
+        struct person_output o = { .json = c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0,
+                                   .no_legend = c->o->no_legend,
+                                   .columns = c->o->full ? 0 : c->columns };
+        int r = chairctl_people_command(NULL, &o, argc, argv); /* the arguments, before any bus */
+
+        if (r)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(tssuuqqs)");
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "(tssuuqqs)", ret, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-        sd_bus_message_unref(reply);
-        if (r <= 0 || !*ret) {
-                fprintf(stderr, "chairctl: no session in the history yet: 'chairctl start PROGRAM' runs one.\n");
-                return EXIT_CALL_FAILED;
+        r = client_connect_quiet(c->o->address, c->o->host, &c->bus);
+        if (r < 0) {
+                fprintf(stderr, "chairctl: cannot connect: %s.\n", strerror(-r));
+                return EXIT_NOT_RUNNING;
         }
-        return 0;
-}
-
-static int cmd_rate(struct ctx *c, int argc, char **argv) {
-        unsigned long long id;
-        unsigned before, after;
-        uint64_t last;
-        char *end;
-        int r;
-
-        if (parse_uint(argv[2], 0, 10, &before) < 0 || parse_uint(argv[3], 0, 10, &after) < 0)
-                return usage("%s", "rate SESSION BEFORE AFTER: pain is 0-10");
-        if (strcmp(argv[1], "last") == 0) {
-                r = last_session(c, &last);
-                if (r)
-                        return r;
-                id = last;
-        } else {
-                errno = 0;
-                id = strtoull(argv[1], &end, 10);
-                if (errno || !argv[1][0] || *end || argv[1][0] == '-' || !id)
-                        return usage("rate: SESSION is 'last' or an id from 'chairctl history', not '%s'", argv[1]);
-        }
-        return call(c, "rate", CHAIR_INTERFACE, "RateSession", "tuu", (uint64_t) id, before, after);
+        return chairctl_people_command(c->bus, &o, argc, argv);
 }
 
 static int cmd_faults(struct ctx *c, int argc, char **argv) {
@@ -1298,6 +1294,7 @@ static int cmd_man(struct ctx *c, int argc, char **argv);
 
 #define S_SESSIONS "Sessions"
 #define S_PERSON "The person"
+#define S_PEOPLE "People"
 #define S_TECH "Technicians (root or group chairtech)"
 
 static const struct verb verbs[] = {
@@ -1316,13 +1313,15 @@ static const struct verb verbs[] = {
           "The programs: id, name, minutes and description; '*' marks the running program and '>' the one\n"
           "selected on the panel.",
           0, 0, V_READS | V_PAGER, cmd_list, {}, NULL },
-        { "start", S_SESSIONS, "PROGRAM [--intensity N] [--minutes M] [--scan|--no-scan] [--no-heat]", "start a program",
-          "Starts a program (see 'chairctl list'). Intensity 1-5; minutes 1-60 (the program is fitted to\n"
-          "whole cycles); a body scan runs first when none is stored unless --no-scan; --no-heat keeps\n"
-          "the heaters off. Prints what was planned: the length (at most the auto-off timer) and the\n"
-          "intensity (at most the declared conditions' cap). Refused while a session runs, with a\n"
+        { "start", S_SESSIONS, "PROGRAM [--intensity N] [--minutes M] [OPTION]...", "start a program",
+          "Starts a program (see 'chairctl list') for the active person. --intensity 1-5; --minutes 1-60\n"
+          "(the program is fitted to whole cycles); a body scan runs first when none is stored unless\n"
+          "--no-scan (--scan: always); --no-heat keeps the heaters off; --focus weights the steps on the\n"
+          "areas of the person's last assessment ('chairctl assess') within the program's length.\n"
+          "Prints what was planned: the length (at most the auto-off timer) and the intensity (at most\n"
+          "the person's cap and the declared conditions' cap). Refused while a session runs, with a\n"
           "latched fault, or when a declared precaution excludes the program.",
-          -1, -1, V_READS, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat" },
+          -1, -1, V_READS, cmd_start, { "@programs" }, "--intensity --minutes --scan --no-scan --no-heat --focus" },
         { "stop", S_SESSIONS, "[--no-block]", "end the session, wait until it has settled",
           "Ends the session: the roller settles home, air releases, heat goes off. Returns once the chair\n"
           "is idle again (at most 60 s), so the next command finds it ready; --no-block returns at once.\n"
@@ -1384,13 +1383,40 @@ static const struct verb verbs[] = {
           "after each session over time (- writes it to stdout); --history FILE reads a state file instead\n"
           "of the daemon (a person file or the history file). REPORT in chairctl(1) defines each number.",
           -1, -1, V_READS | V_BUS_OPTIONAL, cmd_report, {}, "--person --last --svg --history" },
-        { "rate", S_PERSON, "SESSION|last BEFORE AFTER", "pain 0-10 before and after a session",
+        { "rate", S_PERSON, "SESSION|last BEFORE AFTER [AREA=PAIN]... [--person NAME]",
+          "pain 0-10 before and after a session",
           "Keeps a pain rating 0-10 from before and after a session with it in the history; SESSION is the\n"
-          "id 'chairctl history' shows, or 'last' for the latest session.",
-          3, 3, 0, cmd_rate, { "last" }, NULL },
+          "id 'chairctl history' shows, or 'last' for the latest session. AREA=PAIN (AREA: @pain-areas)\n"
+          "rates an area after the session too; those ratings go to the active person's session, or to\n"
+          "NAME's with --person.",
+          -1, -1, V_CHECKS_FIRST, cmd_people, { "last" }, NULL },
         { "child-lock", S_PERSON, "on|off", "ignore every panel key but stop",
           "The panel's child lock: every panel key but stop is ignored until it is off (kept across restarts).", 1, 1, 0,
           cmd_child_lock, { "on off" }, NULL },
+        { "person", S_PEOPLE, "COMMAND [NAME] [ARGS]", "the people and their profiles",
+          "The people who use the chair: the guest (NAME 'guest', always there) and up to 8 profiles, each\n"
+          "with their own conditions, caps, body scan, memory slots, timer, heat, history and programs; the\n"
+          "active person's are what the chair uses. COMMAND:\n"
+          "@person-usage.\n"
+          "'person' alone lists them ('*' the active one). show prints the public settings and, for callers\n"
+          "allowed to read health data (polkit action org.massagechair.Chair1.read-health), the conditions,\n"
+          "the last assessment and the last sessions. select is refused while a session runs. delete takes\n"
+          "their history and programs too: it asks for the name again on a terminal, and needs --yes\n"
+          "elsewhere. caps: intensity 1-5, heat 0-3 (without either it prints them). timer: 0 (the chair's\n"
+          "default) or @timers minutes. heat: ZONE (@heat-zones) and LEVEL 0-3, what their sessions start with.\n"
+          "install validates FILE as 'chairctl profile upload' does and keeps it with the person.",
+          -1, -1, V_READS | V_CHECKS_FIRST, cmd_people, { "@person-commands" }, NULL },
+        { "assess", S_PEOPLE, "[--person NAME] AREA=PAIN... [--pain N] [--goal GOAL]", "record where it hurts",
+          "Records an assessment for the active person (or NAME): pain 0-10 per AREA (@pain-areas), each\n"
+          "at most once; --pain N the pain now, 0-10 (default: the worst of the areas'); --goal one of\n"
+          "@goals (default relief). Their next session carries it, 'chairctl start PROGRAM --focus'\n"
+          "works on those areas and 'chairctl recommend' ranks the programs for it.",
+          -1, -1, V_CHECKS_FIRST, cmd_people, {}, "--person --pain --goal" },
+        { "recommend", S_PEOPLE, "[--person NAME]", "the programs ranked for the assessment",
+          "The programs ranked for the active person's (or NAME's) last assessment, their conditions and\n"
+          "how their past sessions were rated, each with its score and the reason. Never a program their\n"
+          "conditions exclude. Health data: needs the read-health authorization.",
+          -1, -1, V_READS | V_CHECKS_FIRST, cmd_people, {}, "--person" },
         { "faults", S_TECH, "[--max N]", "the fault history",
           "The fault history, newest first (20 unless --max N, 1-500), and how each was cleared.", -1, -1,
           V_READS | V_PAGER, cmd_faults, {}, "--max" },
@@ -1490,7 +1516,7 @@ static const char *verb_text(const struct verb *v, char *buf, size_t size) {
 
 static int command_help(const char *name) {
         const struct verb *v = find_verb(name);
-        char text[1024], args[VOCAB_NAMES_MAX];
+        char text[2048], args[VOCAB_NAMES_MAX];
         if (!v || !v->section)
                 return usage("no command '%s'", name);
         printf("Usage: chairctl %s%s%s%s\n\n%s\n", v->flags & V_READS ? "[--json=MODE] " : "", v->name,
@@ -1531,7 +1557,7 @@ static void roff(const char *s) {
 /* The man page's OPTIONS and COMMANDS sections (man/chairctl.1.in has the rest). */
 static int cmd_man(struct ctx *c, int argc, char **argv) {
         const char *section = NULL;
-        char text[1024], args[VOCAB_NAMES_MAX];
+        char text[2048], args[VOCAB_NAMES_MAX];
         printf(".SH OPTIONS\n");
         for (size_t i = 0; i < ARRAY_SIZE(global_options); i++) {
                 printf(".TP\n.B ");
@@ -1576,6 +1602,10 @@ static void complete_source(struct ctx *c, const char *src) {
                                 printf("%s\n", chair_output_info(o)->name);
         } else if (strcmp(src, "@files") == 0) {
                 printf("@files\n"); /* the shell completes file names itself */
+        } else if (strcmp(src, "@people") == 0) {
+                person_print_names(c->bus);
+        } else if (strcmp(src, "@area=pain") == 0) {
+                person_print_area_words();
         } else if (strcmp(src, "@programs") == 0 || strcmp(src, "@conditions") == 0) {
                 bool programs = src[1] == 'p';
                 sd_bus_message *reply = NULL;
@@ -1602,6 +1632,7 @@ static void complete_source(struct ctx *c, const char *src) {
  * (shell-completion/), so they never keep a list of their own. */
 static int cmd_complete(struct ctx *c, int argc, char **argv) {
         const struct verb *v;
+        const char *src;
         int pos = 0;
 
         if (argc < 2) {
@@ -1627,11 +1658,23 @@ static int cmd_complete(struct ctx *c, int argc, char **argv) {
                 bool value = false;
                 for (size_t k = 0; i > 2 && k < ARRAY_SIZE(with_value); k++)
                         value |= strcmp(argv[i - 1], with_value[k]) == 0;
+                value |= i > 2 && person_option_takes_value(argv[i - 1]);
                 if (argv[i][0] != '-' && !value)
                         pos++;
         }
         if (argc > 2 && strcmp(argv[argc - 1], "-o") == 0) {
                 printf("@files\n");
+                return 0;
+        }
+        /* The people's verbs complete by their own table, word by word of its source. */
+        if (person_complete(v->name, argc - 2, argv + 2, pos, argc > 2 ? argv[argc - 1] : NULL, &src)) {
+                for (const char *p = src; p && *p; p += strspn(p, " ")) {
+                        char word[64];
+                        size_t len = strcspn(p, " ");
+                        snprintf(word, sizeof word, "%.*s", (int) len, p);
+                        complete_source(c, word);
+                        p += len;
+                }
                 return 0;
         }
         /* precautions set A B <Tab>: more conditions; profile check A B <Tab>: more files. */
@@ -1806,7 +1849,7 @@ int main(int argc, char **argv) {
         if (strcmp(v->name, "__complete") == 0 || (v->flags & V_BUS_OPTIONAL)) {
                 if (client_connect_quiet(o.address, o.host, &c.bus) < 0)
                         c.bus = NULL;
-        } else if (!(v->flags & V_NO_BUS) || (strcmp(v->name, "profile") == 0 && argc >= 2 && strcmp(argv[1], "upload") == 0)) {
+        } else if (!(v->flags & (V_NO_BUS | V_CHECKS_FIRST)) || (strcmp(v->name, "profile") == 0 && argc >= 2 && strcmp(argv[1], "upload") == 0)) {
                 r = client_connect(o.address, o.host, &c.bus);
                 if (r < 0)
                         return -r;
