@@ -27,7 +27,8 @@
 
 struct people {
         char *state_dir;
-        int dir_fd;
+        int dir_fd;               /* -1 until people/ exists (ensure_dir) */
+        bool unsaved;             /* no people/ yet: the guest (migrated) and next-id are written first */
         struct chair_changes *changes;
         /* [0] the guest, then ascending ids; n_records at most PEOPLE_MAX + 1. */
         struct person_record *records[PEOPLE_MAX + 1];
@@ -98,8 +99,15 @@ static void tell_active(struct people *p) {
 /* The one way a record reaches its file. The guest's body scan stays in memory, as the one
  * person's did before there were people: the guest is whoever sits down, and the next one after
  * a restart is scanned afresh. */
+static int ensure_dir(struct people *p);
+
 static int write_record(struct people *p, const struct person_record *r) {
         struct person_record tmp = *r;
+        int k;
+
+        k = ensure_dir(p);
+        if (k < 0)
+                return k;
 
         if (tmp.person.id == PERSON_GUEST_ID) {
                 tmp.person.shoulder_mm = -1;
@@ -288,6 +296,51 @@ static int load_all(struct people *p, struct state_store *store) {
         return 0;
 }
 
+/* No people/ yet (a first start, or the first since an upgrade): the guest, with what the old
+ * single-person files held, lives in memory until something is stored; nothing is written now. */
+static int start_fresh(struct people *p, struct state_store *store) {
+        struct person_record *guest = record_new(PERSON_GUEST_ID, "guest");
+        int r;
+
+        if (!guest)
+                return -ENOMEM;
+        insert_record(p, guest);
+        r = migrate_into_guest(p, store, guest);
+        if (r < 0)
+                return r;
+        p->next_id = 1;
+        p->unsaved = true;
+        return 0;
+}
+
+/* Creates people/ at the first write, then stores the guest and, last (its presence says the
+ * migration is done), next-id. */
+static int ensure_dir(struct people *p) {
+        int fd, r;
+
+        if (p->dir_fd < 0) {
+                r = person_dir_open(p->state_dir, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "%s/people: could not create it: %m", p->state_dir);
+                p->dir_fd = fd;
+        }
+        if (!p->unsaved)
+                return 0;
+        p->unsaved = false; /* write_record() below comes back here */
+        r = write_record(p, p->records[0]);
+        if (r >= 0)
+                r = person_file_save_next_id(p->dir_fd, p->next_id);
+        if (r < 0) {
+                p->unsaved = true;
+                return log_error_errno(r, "%s/people: could not store the guest's file: %m", p->state_dir);
+        }
+        return 0;
+}
+
+int people_prepare(struct people *p) {
+        return ensure_dir(p);
+}
+
 int people_new(const char *state_dir, struct state_store *store, struct chair_changes *changes,
                struct people **ret) {
         struct people *p;
@@ -304,12 +357,13 @@ int people_new(const char *state_dir, struct state_store *store, struct chair_ch
                 r = -ENOMEM;
                 goto fail;
         }
-        r = person_dir_open(state_dir, &p->dir_fd);
-        if (r < 0) {
+        r = person_dir_open_existing(state_dir, &p->dir_fd);
+        if (r == -ENOENT)
+                r = start_fresh(p, store);
+        else if (r < 0)
                 log_error_errno(r, "%s/people: could not open it: %m", state_dir);
-                goto fail;
-        }
-        r = load_all(p, store);
+        else
+                r = load_all(p, store);
         if (r < 0)
                 goto fail;
         log_info("People: the guest and %zu profiles.", p->n_records - 1);
@@ -394,7 +448,9 @@ int people_create(struct people *p, const char *name, uint32_t *ret_id, struct c
                 return chair_error_set_errno(error, -ENOMEM, "Out of memory");
         /* The id first: if the chair dies after the person's file is written, the id is still
          * never given out again. */
-        k = person_file_save_next_id(p->dir_fd, p->next_id + 1);
+        k = ensure_dir(p);
+        if (k >= 0)
+                k = person_file_save_next_id(p->dir_fd, p->next_id + 1);
         if (k >= 0)
                 k = write_record(p, r);
         if (k < 0) {

@@ -92,6 +92,9 @@ int people_rate_session(struct people *p, uint32_t id, uint64_t session_id, uint
 /* The person whose history holds SESSION_ID (RateSession of Chair1 finds it), or -ENOENT. */
 int people_find_session(struct people *p, uint64_t session_id, uint32_t *ret_id);
 
+/* Creates people/ if it is not there yet (a start writes nothing until something is stored):
+ * before a write outside people.c, such as a person's program. */
+int people_prepare(struct people *p);
 /* The directory a person's own programs are kept in (person-file.h), for program-library. */
 int people_programs_dir(struct people *p, uint32_t id, char *buf, size_t size);
 

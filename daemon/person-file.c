@@ -78,7 +78,7 @@ static void dir_display(int dir_fd, char *buf, size_t size) {
         buf[n] = 0;
 }
 
-int person_dir_open(const char *state_dir, int *ret_fd) {
+static int dir_open(const char *state_dir, bool create, int *ret_fd) {
         _cleanup_close_ int sfd = -EBADF, fd = -EBADF;
         struct stat st;
         bool created = false;
@@ -86,7 +86,9 @@ int person_dir_open(const char *state_dir, int *ret_fd) {
         sfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (sfd < 0)
                 return -errno;
-        if (mkdirat(sfd, PEOPLE_DIR, 0700) == 0)
+        if (!create)
+                ;
+        else if (mkdirat(sfd, PEOPLE_DIR, 0700) == 0)
                 created = true;
         else if (errno != EEXIST)
                 return -errno;
@@ -103,6 +105,14 @@ int person_dir_open(const char *state_dir, int *ret_fd) {
         *ret_fd = fd;
         fd = -EBADF;
         return created;
+}
+
+int person_dir_open(const char *state_dir, int *ret_fd) {
+        return dir_open(state_dir, true, ret_fd);
+}
+
+int person_dir_open_existing(const char *state_dir, int *ret_fd) {
+        return dir_open(state_dir, false, ret_fd);
 }
 
 /* "0", or digits without a leading zero, at most PERSON_ID_MAX. */

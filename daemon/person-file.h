@@ -37,6 +37,10 @@ void person_record_done(struct person_record *r);   /* frees what the record own
  * single-person files: people.c migrates them then), 0 when it was there; a link planted as
  * people/ is refused (-ELOOP or -ENOTDIR), never followed. */
 int person_dir_open(const char *state_dir, int *ret_fd);
+/* The same without creating it: -ENOENT while there is no people/ yet (a start writes nothing
+ * until something is stored, so a daemon that then fails to own its bus name, or runs as
+ * another user, leaves no directory behind that the chair's own user cannot open). */
+int person_dir_open_existing(const char *state_dir, int *ret_fd);
 /* Every person file in the directory (names that are a decimal id only; temporaries left
  * behind are deleted): ids ascending, the smallest MAX; returns how many. */
 int person_dir_list(int dir_fd, uint32_t *ret_ids, size_t max);

@@ -450,7 +450,9 @@ static int method_recommend_programs(sd_bus_message *m, void *userdata, sd_bus_e
 /* ---- their programs (install-person-program) ---- */
 
 static int programs_dir(struct chair_daemon *d, const struct person *p, char buf[static 512], sd_bus_error *error) {
-        int r = people_programs_dir(d->core->people, p->id, buf, 512);
+        int r = people_prepare(d->core->people);
+        if (r >= 0)
+                r = people_programs_dir(d->core->people, p->id, buf, 512);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "No directory for %s's programs: %m", p->name);
         return 0;

@@ -273,7 +273,9 @@ def test_against_the_daemon(start_daemon, bus, workdir, files):
     assert r.stdout.startswith(f"Outcomes of {who}: 9 sessions, 8 rated;"), r.stdout
     guest = os.path.join(workdir, "state", "people", "0")
     if who == "guest":
-        # The guest's file as the daemon wrote it (the old history moved in), read offline.
+        # The guest's file as the daemon wrote it (the old history moved in), read offline; a
+        # start writes nothing, the first setting stored writes it.
+        assert chairctl("person", "timer", "guest", "20", env=bus.env()).returncode == 0
         offline = chairctl("report", "--history", guest)
         assert offline.returncode == 0 and offline.stdout == r.stdout, offline.stderr
 

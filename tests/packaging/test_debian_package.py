@@ -29,6 +29,8 @@ FILES = ["/usr/sbin/massagechaird", f"{DOC}/examples/reference-chair.conf", f"{D
          "/lib/udev/rules.d/60-massagechair.rules", "/usr/share/dbus-1/system.d/org.massagechair.Chair1.conf",
          "/usr/share/dbus-1/system-services/org.massagechair.Chair1.service",
          "/usr/share/dbus-1/interfaces/org.massagechair.Chair1.xml",
+         "/usr/share/dbus-1/interfaces/org.massagechair.Chair1.People.xml",
+         "/usr/share/dbus-1/interfaces/org.massagechair.Chair1.Person.xml",
          "/usr/share/polkit-1/actions/org.massagechair.Chair1.policy",
          "/usr/share/polkit-1/rules.d/50-massagechair.rules", "/usr/share/man/man8/massagechaird.8.gz",
          "/usr/share/man/man1/chairctl.1.gz", "/usr/share/man/man5/chair.conf.5.gz",

@@ -615,12 +615,35 @@ static void test_isolation(void **state) {
 }
 
 /* The guest's file refused whole (a link, say) or gone: the guest fails closed. */
+/* A start stores nothing: a daemon that then fails to own its bus name (or was run by hand as
+ * another user) leaves no people/ behind that the chair's own user could not open. */
+static void test_start_writes_nothing(void **state) {
+        struct fixture *f = *state;
+        struct vt_harness *h = boot(f);
+        char path[160];
+        struct stat st;
+
+        snprintf(path, sizeof path, "%s/people", f->dir);
+        assert_int_equal(stat(path, &st), -1);
+        assert_int_equal(errno, ENOENT);
+        assert_int_equal(chair_settings_set_precautions(core(h)->settings, strv(NULL, NULL)), 0);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
+        snprintf(path, sizeof path, "%s/people/0", f->dir);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        snprintf(path, sizeof path, "%s/people/next-id", f->dir);
+        assert_int_equal(stat(path, &st), 0);
+}
+
 static void test_guest_file_lost_fails_closed(void **state) {
         struct fixture *f = *state;
         struct chair_error e = CHAIR_ERROR_NULL;
         struct vt_harness *h = boot(f);
         char path[160];
 
+        /* A start writes nothing: the guest's file exists once something is stored. */
+        assert_int_equal(chair_settings_set_precautions(core(h)->settings, strv(NULL, NULL)), 0);
         h = f->h = vt_harness_free(f->h);
         snprintf(path, sizeof path, "%s/people/0", f->dir);
         assert_int_equal(unlink(path), 0);
@@ -902,6 +925,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_own_scan_memory_history, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_start_writes_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_guest_file_lost_fails_closed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration_fails_closed, setup, teardown),
