@@ -29,6 +29,7 @@
  * draws a running current with duty and occupant load, and far more against an end stop or an
  * obstruction (a locked actuator). */
 #define AXIS_TAU_S 0.15
+#define AXIS_STOP_TAU_S 0.05   /* a self-locking lead screw: unpowered, it stops within a few mm */
 #define AXIS_CURRENT_BASE_MA 300
 #define AXIS_CURRENT_PER_PCT_MA 10
 #define AXIS_STALL_PER_PCT_MA 55
@@ -169,7 +170,7 @@ static void axis_substep(struct chair_physics *p, enum chair_axis a, double dt) 
                 x->obstacle_dir = duty > 0 ? 1 : -1;
                 x->obstacle_mm = x->mm + x->obstacle_dir * OBSTACLE_GAP_MM;
         }
-        x->speed += (target - x->speed) * MIN(1.0, dt / AXIS_TAU_S);
+        x->speed += (target - x->speed) * MIN(1.0, dt / (target == 0 ? AXIS_STOP_TAU_S : AXIS_TAU_S));
         if (target == 0 && fabs(x->speed) < 0.05)
                 x->speed = 0;
         x->mm += x->speed * dt;
