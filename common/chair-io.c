@@ -35,6 +35,14 @@ static const struct chair_output_info outputs[_CHAIR_OUT_MAX] = {
         [CHAIR_OUT_DISPLAY_AIR]       = { "display_air", 0, 5, 0, 0, CHAIR_VALUE_LEVEL, true },
         [CHAIR_OUT_DISPLAY_HEAT]      = { "display_heat", 0, 3, 0, 0, CHAIR_VALUE_LEVEL, true },
         [CHAIR_OUT_DISPLAY_FAULT]     = { "display_fault", 0, 99, 0, 0, CHAIR_VALUE_LEVEL, true },
+        /* An axis motor's on-time bounds one end-to-end travel with margin; the rotary ones
+         * run with the program, like the knead motor. */
+        [CHAIR_OUT_RECLINE_MOTOR]        = { "recline_motor", -100, 100, 0, 40000, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_LEGREST_LIFT_MOTOR]   = { "legrest_lift_motor", -100, 100, 0, 30000, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_LEGREST_EXTEND_MOTOR] = { "legrest_extend_motor", -100, 100, 0, 30000, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_SEAT_SLIDE_MOTOR]     = { "seat_slide_motor", -100, 100, 0, 30000, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_FOOT_ROLLERS]         = { "foot_rollers", -100, 100, 0, 0, CHAIR_VALUE_PERCENT },
+        [CHAIR_OUT_CALF_KNEAD]           = { "calf_knead", 0, 100, 0, 0, CHAIR_VALUE_PERCENT },
 };
 
 static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
@@ -51,6 +59,38 @@ static const struct chair_input_info inputs[_CHAIR_IN_MAX] = {
         [CHAIR_IN_PANEL_KEY]      = { "panel_key", 0, 255, "", CHAIR_VALUE_LEVEL },
         [CHAIR_IN_PANEL_EVENT]    = { "panel_event", 0, 65535, "", CHAIR_VALUE_COUNTER },
         [CHAIR_IN_HEARTBEAT_TRIPPED] = { "heartbeat_tripped", 0, 1, "", CHAIR_VALUE_BOOL, .stop = true },
+        /* Posture: a position a few per cent past its ends is a miscalibrated or broken sensor.
+         * The occupancy, the feet and the bumper are events: motion must stop on them at once. */
+        [CHAIR_IN_RECLINE_POSITION] = { "recline_position", -50, 1050, "permille", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_RECLINE_END_MIN]  = { "recline_end_min", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_RECLINE_END_MAX]  = { "recline_end_max", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_RECLINE_CURRENT]  = { "recline_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_LEGREST_LIFT_POSITION] = { "legrest_lift_position", -50, 1050, "permille", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_LEGREST_LIFT_END_MIN]  = { "legrest_lift_end_min", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_LEGREST_LIFT_END_MAX]  = { "legrest_lift_end_max", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_LEGREST_LIFT_CURRENT]  = { "legrest_lift_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_LEGREST_EXTEND_POSITION] = { "legrest_extend_position", -50, 1050, "permille", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_LEGREST_EXTEND_END_MIN]  = { "legrest_extend_end_min", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_LEGREST_EXTEND_END_MAX]  = { "legrest_extend_end_max", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_LEGREST_EXTEND_CURRENT]  = { "legrest_extend_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_SEAT_SLIDE_POSITION] = { "seat_slide_position", -50, 1050, "permille", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_SEAT_SLIDE_END_MIN]  = { "seat_slide_end_min", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_SEAT_SLIDE_END_MAX]  = { "seat_slide_end_max", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_SEAT_SLIDE_CURRENT]  = { "seat_slide_current", 0, 20000, "mA", CHAIR_VALUE_MEASURE, .sampled = true, .interlock = true },
+        [CHAIR_IN_SEAT_OCCUPANCY]      = { "seat_occupancy", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true },
+        [CHAIR_IN_FEET_ON]             = { "feet_on", 0, 1, "", CHAIR_VALUE_BOOL },
+        [CHAIR_IN_LEGREST_OBSTRUCTION] = { "legrest_obstruction", 0, 1, "", CHAIR_VALUE_BOOL, .interlock = true, .bumper = true },
+};
+
+static const struct chair_axis_info axes[_CHAIR_AXIS_MAX] = {
+        [CHAIR_AXIS_RECLINE] = { "recline", CHAIR_OUT_RECLINE_MOTOR, CHAIR_IN_RECLINE_POSITION, CHAIR_IN_RECLINE_END_MIN,
+                                CHAIR_IN_RECLINE_END_MAX, CHAIR_IN_RECLINE_CURRENT },
+        [CHAIR_AXIS_LEGREST_LIFT] = { "legrest_lift", CHAIR_OUT_LEGREST_LIFT_MOTOR, CHAIR_IN_LEGREST_LIFT_POSITION, CHAIR_IN_LEGREST_LIFT_END_MIN,
+                                CHAIR_IN_LEGREST_LIFT_END_MAX, CHAIR_IN_LEGREST_LIFT_CURRENT },
+        [CHAIR_AXIS_LEGREST_EXTEND] = { "legrest_extend", CHAIR_OUT_LEGREST_EXTEND_MOTOR, CHAIR_IN_LEGREST_EXTEND_POSITION, CHAIR_IN_LEGREST_EXTEND_END_MIN,
+                                CHAIR_IN_LEGREST_EXTEND_END_MAX, CHAIR_IN_LEGREST_EXTEND_CURRENT },
+        [CHAIR_AXIS_SEAT_SLIDE] = { "seat_slide", CHAIR_OUT_SEAT_SLIDE_MOTOR, CHAIR_IN_SEAT_SLIDE_POSITION, CHAIR_IN_SEAT_SLIDE_END_MIN,
+                                CHAIR_IN_SEAT_SLIDE_END_MAX, CHAIR_IN_SEAT_SLIDE_CURRENT },
 };
 
 static const char *const keys[_CHAIR_KEY_MAX] = {
@@ -146,4 +186,29 @@ const char *chair_key_name(enum chair_key k) {
 
 int chair_key_from_name(const char *name) {
         return name_index(keys, _CHAIR_KEY_MAX, name);
+}
+
+const struct chair_axis_info *chair_axis_info(enum chair_axis a) {
+        return (unsigned) a < _CHAIR_AXIS_MAX ? &axes[a] : NULL;
+}
+
+int chair_axis_from_name(const char *name) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (strcmp(axes[a].name, name) == 0)
+                        return (int) a;
+        return -EINVAL;
+}
+
+int chair_output_axis(enum chair_output out) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (axes[a].motor == out)
+                        return (int) a;
+        return -1;
+}
+
+int chair_input_axis(enum chair_input in) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (axes[a].position == in || axes[a].end_min == in || axes[a].end_max == in || axes[a].current == in)
+                        return (int) a;
+        return -1;
 }

@@ -41,6 +41,16 @@ enum chair_output {
         CHAIR_OUT_DISPLAY_AIR,
         CHAIR_OUT_DISPLAY_HEAT,
         CHAIR_OUT_DISPLAY_FAULT,     /* fault number (E01...), docs/panel.md */
+        /* Posture (issue #19), each optional: the axes' motors, -100..100 % duty, + toward the
+         * axis's end_max (reclined, raised, extended, forward), safe 0 = stopped where it is
+         * (never a return). Only the output test drives them, with the seat reported empty
+         * (daemon/output-test.c), until the motion rules land. */
+        CHAIR_OUT_RECLINE_MOTOR,
+        CHAIR_OUT_LEGREST_LIFT_MOTOR,
+        CHAIR_OUT_LEGREST_EXTEND_MOTOR,
+        CHAIR_OUT_SEAT_SLIDE_MOTOR,
+        CHAIR_OUT_FOOT_ROLLERS,      /* rotary, -100..100 % speed, - reverse */
+        CHAIR_OUT_CALF_KNEAD,        /* rotary, 0..100 % */
         _CHAIR_OUT_MAX,
 };
 
@@ -61,8 +71,32 @@ enum chair_input {
         CHAIR_IN_PANEL_EVENT,
         /* 0/1: the board switched every output safe by itself because the heartbeat stopped. */
         CHAIR_IN_HEARTBEAT_TRIPPED,
+        /* Posture (issue #19), each optional. An axis's position is per mille of its travel
+         * between its end switches (0 at end_min: upright, lowered, retracted, back); the end
+         * switches are 0/1 events; its motor current is mA. */
+        CHAIR_IN_RECLINE_POSITION,
+        CHAIR_IN_RECLINE_END_MIN,
+        CHAIR_IN_RECLINE_END_MAX,
+        CHAIR_IN_RECLINE_CURRENT,
+        CHAIR_IN_LEGREST_LIFT_POSITION,
+        CHAIR_IN_LEGREST_LIFT_END_MIN,
+        CHAIR_IN_LEGREST_LIFT_END_MAX,
+        CHAIR_IN_LEGREST_LIFT_CURRENT,
+        CHAIR_IN_LEGREST_EXTEND_POSITION,
+        CHAIR_IN_LEGREST_EXTEND_END_MIN,
+        CHAIR_IN_LEGREST_EXTEND_END_MAX,
+        CHAIR_IN_LEGREST_EXTEND_CURRENT,
+        CHAIR_IN_SEAT_SLIDE_POSITION,
+        CHAIR_IN_SEAT_SLIDE_END_MIN,
+        CHAIR_IN_SEAT_SLIDE_END_MAX,
+        CHAIR_IN_SEAT_SLIDE_CURRENT,
+        CHAIR_IN_SEAT_OCCUPANCY,      /* 0/1: someone sits (a switch, or a load register read with a threshold) */
+        CHAIR_IN_FEET_ON,             /* 0/1: feet on the foot rest */
+        CHAIR_IN_LEGREST_OBSTRUCTION, /* 0/1: the leg rest's bumper (pinch) switch */
         _CHAIR_IN_MAX,
 };
+/* The backends keep a bit per input (changed, valid, out of range). */
+_Static_assert(_CHAIR_IN_MAX <= 64, "an input bit mask is 64 bits");
 
 enum chair_value_kind {
         CHAIR_VALUE_BOOL,
@@ -98,6 +132,8 @@ struct chair_input_info {
         /* An interlock depends on it: a reading outside min..max stops at once, like a stop
          * input, and the supervisor names the sensor. */
         bool interlock;
+        /* Can be an axis's obstruction bumper ([axis.NAME] obstruction = bumper). */
+        bool bumper;
 };
 
 const struct chair_output_info *chair_output_info(enum chair_output out);
@@ -112,6 +148,29 @@ bool chair_output_over_on_time(enum chair_output out, uint64_t on_usec);
 /* Returns the enum value or -EINVAL for an unknown name. */
 int chair_output_from_name(const char *name);
 int chair_input_from_name(const char *name);
+
+/* The posture axes (issue #19) and the channels of each: the one table that ties an axis to
+ * its motor, position, end switches and current (the map's [axis.NAME], the drivers, chairsim). */
+enum chair_axis {
+        CHAIR_AXIS_RECLINE,
+        CHAIR_AXIS_LEGREST_LIFT,
+        CHAIR_AXIS_LEGREST_EXTEND,
+        CHAIR_AXIS_SEAT_SLIDE,
+        _CHAIR_AXIS_MAX,
+};
+
+struct chair_axis_info {
+        const char *name;             /* [axis.NAME] */
+        enum chair_output motor;
+        enum chair_input position, end_min, end_max, current;
+};
+
+const struct chair_axis_info *chair_axis_info(enum chair_axis a);
+int chair_axis_from_name(const char *name);
+/* The axis whose motor out is, or -1: an axis motor moves the person (the output test's guard). */
+int chair_output_axis(enum chair_output out);
+/* The axis one of whose inputs in is, or -1. */
+int chair_input_axis(enum chair_input in);
 
 /* Air zones and heat zones as the programs name them. */
 enum chair_air_zone {

@@ -48,14 +48,34 @@ static void on_timer(struct event_source *s, uint64_t usec, void *userdata) {
         output_test_end(userdata, "time is up");
 }
 
-/* The roller driven into the end switch it travels toward. */
+/* The roller, or a posture axis, driven into the end switch it travels toward. */
 static bool into_end_switch(struct output_test *t, enum chair_output out, int32_t value) {
         enum chair_input sw = value > 0 ? CHAIR_IN_LIMIT_TOP : CHAIR_IN_LIMIT_BOTTOM;
+        int axis = chair_output_axis(out);
         int32_t v = 0;
 
-        if (out != CHAIR_OUT_TRAVEL_MOTOR || value == 0 || !chair_hw_has_input(t->c->hw, sw))
+        if (axis >= 0)
+                sw = value > 0 ? chair_axis_info(axis)->end_max : chair_axis_info(axis)->end_min;
+        if ((out != CHAIR_OUT_TRAVEL_MOTOR && axis < 0) || value == 0 || !chair_hw_has_input(t->c->hw, sw))
                 return false;
         return chair_hw_read_input(t->c->hw, sw, &v) >= 0 && v != 0;
+}
+
+/* A posture axis moves a person's body: until the motion rules land, only this test drives
+ * one, and only with the seat reporting no one and the bumper free (a reading that cannot be
+ * had counts as someone there). NULL when it may move, else why not. */
+static const char *axis_blocked(struct output_test *t, enum chair_output out, int32_t value) {
+        int32_t v = 1;
+
+        if (chair_output_axis(out) < 0 || value == 0)
+                return NULL;
+        if (chair_hw_read_input(t->c->hw, CHAIR_IN_SEAT_OCCUPANCY, &v) < 0 || v != 0)
+                return "someone may be seated (seat_occupancy does not read 0): an axis is tested with the seat empty";
+        v = 0;
+        if (chair_hw_has_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION) &&
+            (chair_hw_read_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION, &v) < 0 || v != 0))
+                return "the leg rest's bumper is pressed (legrest_obstruction): clear the leg rest's path first";
+        return NULL;
 }
 
 /* The person's declared conditions hold for a test too: no heat, no forbidden air zone, no
@@ -96,6 +116,8 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
                 output_test_end(t, chair_input_info(in)->name);
         else if (into_end_switch(t, t->out, t->value))
                 output_test_end(t, "the end switch");
+        else if (axis_blocked(t, t->out, t->value))
+                output_test_end(t, in == CHAIR_IN_SEAT_OCCUPANCY ? "someone sat down" : chair_input_info(in)->name);
 }
 
 static void on_event(const struct chair_event *ev, void *userdata) {
@@ -135,8 +157,13 @@ int output_test_start(struct output_test *t, enum chair_output out, int32_t valu
                 return chair_error_set(error, CHAIR_REASON_BUSY, "An output test of %s runs; one at a time",
                                        chair_output_info(t->out)->name);
         if (into_end_switch(t, out, value))
-                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The roller is at its %s end switch",
-                                       value > 0 ? "top" : "bottom");
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "%s is at its %s end switch",
+                                       chair_output_axis(out) >= 0 ? chair_axis_info(chair_output_axis(out))->name
+                                                                   : "The roller",
+                                       chair_output_axis(out) >= 0 ? (value > 0 ? "end_max" : "end_min")
+                                                                   : (value > 0 ? "top" : "bottom"));
+        if (axis_blocked(t, out, value))
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "%s: %s", info->name, axis_blocked(t, out, value));
         r = check_precautions(t, out, value, error);
         if (r < 0)
                 return r;

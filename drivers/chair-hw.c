@@ -345,6 +345,11 @@ int chair_hw_sim_set_person(struct chair_hw *hw, int32_t shoulder_mm, int32_t wa
         return sim ? chair_driver_sim_set_person(sim, shoulder_mm, waist_mm) : -ENODEV;
 }
 
+int chair_hw_sim_set_occupant(struct chair_hw *hw, bool seated, int32_t leg_mm, bool feet_on) {
+        struct chair_driver *sim = backend_driver(hw, HW_BACKEND_SIM);
+        return sim ? chair_driver_sim_set_occupant(sim, seated, leg_mm, feet_on) : -ENODEV;
+}
+
 uint64_t chair_hw_sim_lease_until_ns(struct chair_hw *hw) {
         struct chair_driver *sim = backend_driver(hw, HW_BACKEND_SIM);
         return sim ? chair_driver_sim_lease_until_ns(sim) : 0;

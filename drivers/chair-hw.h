@@ -78,4 +78,5 @@ bool chair_hw_uses_backend(struct chair_hw *hw, enum hw_backend backend);
 int chair_hw_sim_inject(struct chair_hw *hw, const char *name, bool on);
 int chair_hw_sim_press_key(struct chair_hw *hw, int32_t code);
 int chair_hw_sim_set_person(struct chair_hw *hw, int32_t shoulder_mm, int32_t waist_mm);
+int chair_hw_sim_set_occupant(struct chair_hw *hw, bool seated, int32_t leg_mm, bool feet_on);
 uint64_t chair_hw_sim_lease_until_ns(struct chair_hw *hw);

@@ -25,6 +25,15 @@
 /* The motor current: idle electronics, per % duty of each motor, and a locked rotor. */
 #define CURRENT_IDLE_MA 150
 #define CURRENT_STALL_MA 9000
+/* The posture axes: the mechanism reaches its speed within a few tenths of a second; the motor
+ * draws a running current with duty and occupant load, and far more against an end stop or an
+ * obstruction (a locked actuator). */
+#define AXIS_TAU_S 0.15
+#define AXIS_STOP_TAU_S 0.05   /* a self-locking lead screw: unpowered, it stops within a few mm */
+#define AXIS_CURRENT_BASE_MA 300
+#define AXIS_CURRENT_PER_PCT_MA 10
+#define AXIS_STALL_PER_PCT_MA 55
+#define OBSTACLE_GAP_MM 20.0
 /* Longest internal step, so that a caller stepping seconds at once stays stable. */
 #define MAX_SUBSTEP_MS 10
 
@@ -42,6 +51,7 @@ static const char *const fault_names[_PHYS_FAULT_MAX] = {
         [PHYS_FAULT_SUPPLY_HIGH] = "supply-high",
         [PHYS_FAULT_ESTOP] = "estop",
         [PHYS_FAULT_HEAT_NOT_RISING] = "heat-not-rising",
+        [PHYS_FAULT_LEGREST_OBSTRUCTION] = "legrest-obstruction",
 };
 
 const char *chair_physics_fault_name(enum chair_physics_fault f) {
@@ -64,7 +74,21 @@ void chair_physics_default_params(struct chair_physics_params *ret) {
                 .waist_mm = 220,
                 .ambient_decic = 220,
                 .supply_mv = 24000,
+                .axis = {
+                        [CHAIR_AXIS_RECLINE] = { 400, 25 },
+                        [CHAIR_AXIS_LEGREST_LIFT] = { 300, 25 },
+                        [CHAIR_AXIS_LEGREST_EXTEND] = { 200, 15 },
+                        [CHAIR_AXIS_SEAT_SLIDE] = { 150, 12 },
+                },
+                .legrest_reach_mm = 380,
         };
+}
+
+int chair_physics_set_occupant(struct chair_physics *p, bool seated, int32_t leg_mm, bool feet_on) {
+        if (leg_mm <= 0 || leg_mm > 2000)
+                return -EINVAL;
+        p->occupant = (struct chair_physics_occupant) { .seated = seated, .leg_mm = leg_mm, .feet_on = feet_on };
+        return 0;
 }
 
 void chair_physics_init(struct chair_physics *p, const struct chair_physics_params *params) {
@@ -74,6 +98,8 @@ void chair_physics_init(struct chair_physics *p, const struct chair_physics_para
                 p->out[o] = chair_output_info(o)->safe_value;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                 p->temp[z] = p->element[z] = params->ambient_decic;
+        /* Someone sits, feet on the foot rest: the safe assumption for anything that moves. */
+        p->occupant = (struct chair_physics_occupant) { .seated = true, .leg_mm = 450, .feet_on = true };
 }
 
 void chair_physics_set_output(struct chair_physics *p, enum chair_output out, int32_t value) {
@@ -86,6 +112,10 @@ void chair_physics_inject(struct chair_physics *p, enum chair_physics_fault f, b
                 return;
         if (f == PHYS_FAULT_STUCK_SENSOR && on)
                 p->frozen_load = chair_physics_input(p, CHAIR_IN_ROLLER_LOAD);
+        /* Placed anew, or taken away: the next move finds where it lies. */
+        if (f == PHYS_FAULT_LEGREST_OBSTRUCTION)
+                for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                        p->axis[a].obstacle_dir = 0;
         p->fault[f] = on;
 }
 
@@ -107,6 +137,54 @@ static int32_t body_load(const struct chair_physics *p) {
         return (int32_t) (contact * (150 + 130 * depth));
 }
 
+static bool is_legrest(enum chair_axis a) {
+        return a == CHAIR_AXIS_LEGREST_LIFT || a == CHAIR_AXIS_LEGREST_EXTEND;
+}
+
+/* The leg rest presses on the object in its path. */
+static bool axis_on_obstacle(const struct chair_physics *p, enum chair_axis a) {
+        const struct chair_physics_axis *x = &p->axis[a];
+        return p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION] && x->obstacle_dir && fabs(x->mm - x->obstacle_mm) < 1.0;
+}
+
+/* The motor drives the axis into something that does not give: an end stop or the object. */
+static bool axis_pushing(const struct chair_physics *p, enum chair_axis a) {
+        const struct chair_physics_axis *x = &p->axis[a];
+        int32_t duty = p->out[chair_axis_info(a)->motor];
+        double travel = p->params.axis[a].travel_mm;
+
+        if (duty > 0)
+                return x->mm >= travel - 0.5 || (axis_on_obstacle(p, a) && x->obstacle_dir > 0);
+        if (duty < 0)
+                return x->mm <= 0.5 || (axis_on_obstacle(p, a) && x->obstacle_dir < 0);
+        return false;
+}
+
+static void axis_substep(struct chair_physics *p, enum chair_axis a, double dt) {
+        struct chair_physics_axis *x = &p->axis[a];
+        double duty = p->out[chair_axis_info(a)->motor] / 100.0;
+        double target = duty * p->params.axis[a].max_speed_mm_s;
+        double travel = p->params.axis[a].travel_mm;
+
+        if (is_legrest(a) && p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION] && !x->obstacle_dir && duty != 0) {
+                x->obstacle_dir = duty > 0 ? 1 : -1;
+                x->obstacle_mm = x->mm + x->obstacle_dir * OBSTACLE_GAP_MM;
+        }
+        x->speed += (target - x->speed) * MIN(1.0, dt / (target == 0 ? AXIS_STOP_TAU_S : AXIS_TAU_S));
+        if (target == 0 && fabs(x->speed) < 0.05)
+                x->speed = 0;
+        x->mm += x->speed * dt;
+        if (x->mm <= 0 || x->mm >= travel) {
+                x->mm = CLAMP(x->mm, 0.0, travel);
+                x->speed = 0;
+        }
+        if (x->obstacle_dir && p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION] &&
+            (x->mm - x->obstacle_mm) * x->obstacle_dir >= 0) {
+                x->mm = x->obstacle_mm;
+                x->speed = 0;
+        }
+}
+
 static void substep(struct chair_physics *p, uint32_t dt_ms) {
         double dt = dt_ms / 1000.0;
         double duty = p->out[CHAIR_OUT_TRAVEL_MOTOR] / 100.0;
@@ -114,6 +192,8 @@ static void substep(struct chair_physics *p, uint32_t dt_ms) {
         bool connected = false;
 
         p->time_ms += dt_ms;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                axis_substep(p, a, dt);
 
         /* Roller travel, stopped by the ends of the track. */
         if (!p->fault[PHYS_FAULT_STALLED_MOTOR])
@@ -179,7 +259,43 @@ static bool travel_turning(const struct chair_physics *p) {
         return false;
 }
 
+static int32_t axis_current(const struct chair_physics *p, enum chair_axis a) {
+        int32_t duty = abs(p->out[chair_axis_info(a)->motor]);
+        int32_t load = 0;
+
+        if (!duty)
+                return 0;
+        if (axis_pushing(p, a))
+                return AXIS_CURRENT_BASE_MA + duty * AXIS_STALL_PER_PCT_MA;
+        /* The person's weight: on the backrest coming upright, on the leg rest rising. */
+        if (p->occupant.seated && ((a == CHAIR_AXIS_RECLINE && p->out[chair_axis_info(a)->motor] < 0) ||
+                                   (a == CHAIR_AXIS_LEGREST_LIFT && p->out[chair_axis_info(a)->motor] > 0)))
+                load = 600;
+        return AXIS_CURRENT_BASE_MA + duty * AXIS_CURRENT_PER_PCT_MA + load;
+}
+
+/* One of an axis's inputs, or -1 when in is none of them. */
+static int32_t axis_input(const struct chair_physics *p, enum chair_input in) {
+        int a = chair_input_axis(in);
+        const struct chair_axis_info *ax = chair_axis_info(a);
+        double mm, travel;
+
+        if (a < 0)
+                return -1;
+        mm = p->axis[a].mm;
+        travel = p->params.axis[a].travel_mm;
+        if (in == ax->position)
+                return (int32_t) lround(mm * 1000.0 / travel);
+        if (in == ax->end_min)
+                return mm <= 0.5;
+        if (in == ax->end_max)
+                return mm >= travel - 0.5;
+        return axis_current(p, a);
+}
+
 int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) {
+        if (chair_input_axis(in) >= 0)
+                return axis_input(p, in);
         switch (in) {
         case CHAIR_IN_ENCODER:
                 return (int32_t) lround(p->encoder);
@@ -223,8 +339,16 @@ int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) 
                 return p->panel_key;
         case CHAIR_IN_PANEL_EVENT:
                 return (int32_t) ((p->panel_presses & 0xff) << 8 | (uint32_t) (p->panel_last_code & 0xff));
+        case CHAIR_IN_SEAT_OCCUPANCY:
+                return p->occupant.seated;
+        case CHAIR_IN_FEET_ON:
+                /* The foot rest meets the soles once it reaches as far as the legs are long. */
+                return p->occupant.seated && p->occupant.feet_on &&
+                       p->params.legrest_reach_mm + p->axis[CHAIR_AXIS_LEGREST_EXTEND].mm >= p->occupant.leg_mm;
+        case CHAIR_IN_LEGREST_OBSTRUCTION:
+                return axis_on_obstacle(p, CHAIR_AXIS_LEGREST_LIFT) || axis_on_obstacle(p, CHAIR_AXIS_LEGREST_EXTEND);
         case CHAIR_IN_HEARTBEAT_TRIPPED:   /* the simulated chair has no heartbeat */
-        case _CHAIR_IN_MAX:
+        default:                           /* the axes' inputs, above */
                 break;
         }
         return 0;
@@ -241,6 +365,9 @@ void chair_physics_press_key(struct chair_physics *p, int32_t code) {
 bool chair_physics_only_cooling(const struct chair_physics *p) {
         if (p->out[CHAIR_OUT_TRAVEL_MOTOR] || p->out[CHAIR_OUT_AIR_PUMP])
                 return false;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->out[chair_axis_info(a)->motor] || p->axis[a].speed != 0)
+                        return false;
         if (p->fault[PHYS_FAULT_SPURIOUS_PULSES] || p->fault[PHYS_FAULT_OVER_TEMPERATURE] ||
             p->fault[PHYS_FAULT_OVER_PRESSURE])
                 return false;

@@ -24,6 +24,10 @@ enum chair_physics_fault {
         PHYS_FAULT_SUPPLY_HIGH,
         PHYS_FAULT_ESTOP,             /* the emergency stop is pressed */
         PHYS_FAULT_HEAT_NOT_RISING,   /* the element is dead: no warming */
+        /* An object (a child's leg, a toy) in the leg rest's path: the first move of the lift or
+         * the extension after it is placed meets it 20 mm on; it blocks the move, presses the
+         * bumper and the motor's current rises. */
+        PHYS_FAULT_LEGREST_OBSTRUCTION,
         _PHYS_FAULT_MAX,
 };
 
@@ -34,6 +38,26 @@ struct chair_physics_params {
         int32_t shoulder_mm, waist_mm; /* the seated person */
         int32_t ambient_decic;
         int32_t supply_mv;
+        /* The posture axes: travel between the end switches, speed at 100 % duty. */
+        struct {
+                int32_t travel_mm;
+                int32_t max_speed_mm_s;
+        } axis[_CHAIR_AXIS_MAX];
+        int32_t legrest_reach_mm;     /* knee to foot rest with the extension retracted */
+};
+
+/* The person in the chair, as the seat, the foot rest and the leg rest feel them. */
+struct chair_physics_occupant {
+        bool seated;
+        int32_t leg_mm;               /* knee to sole: the feet are felt once the foot rest reaches it */
+        bool feet_on;                 /* the person puts the feet on the foot rest */
+};
+
+struct chair_physics_axis {
+        double mm;                    /* from the end_min switch */
+        double speed;                 /* mm/s, with the mechanism's inertia */
+        int obstacle_dir;             /* legrest obstruction: +1/-1 the side it lies on, 0 none yet */
+        double obstacle_mm;
 };
 
 struct chair_physics {
@@ -51,6 +75,8 @@ struct chair_physics {
         int32_t panel_last_code;      /* ... and the code of the latest */
         bool fault[_PHYS_FAULT_MAX];
         uint64_t time_ms;
+        struct chair_physics_axis axis[_CHAIR_AXIS_MAX];
+        struct chair_physics_occupant occupant;
 };
 
 void chair_physics_default_params(struct chair_physics_params *ret);
@@ -58,6 +84,8 @@ void chair_physics_init(struct chair_physics *p, const struct chair_physics_para
 void chair_physics_set_output(struct chair_physics *p, enum chair_output out, int32_t value);
 void chair_physics_step(struct chair_physics *p, uint32_t dt_ms);
 int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in);
+/* -EINVAL unless 0 < leg_mm <= 2000. */
+int chair_physics_set_occupant(struct chair_physics *p, bool seated, int32_t leg_mm, bool feet_on);
 /* A key pressed (code) or released (0) on the panel; a new code counts as a press. */
 void chair_physics_press_key(struct chair_physics *p, int32_t code);
 void chair_physics_inject(struct chair_physics *p, enum chair_physics_fault f, bool on);

@@ -168,6 +168,12 @@ static int sim_open(struct chair_driver *drv, const struct hardware_map *map, st
         chair_physics_default_params(&params);
         params.track_length_mm = map->track_length_mm;
         params.pulses_per_mm = map->pulses_per_mm;
+        /* The axes the map declares move as it says; the others keep the reference chair's. */
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (map->axes[a].present) {
+                        params.axis[a].travel_mm = (int32_t) map->axes[a].travel_mm;
+                        params.axis[a].max_speed_mm_s = (int32_t) map->axes[a].speed_mm_s;
+                }
         chair_physics_init(&s->physics, &params);
         s->max_speed_mm_s = params.max_speed_mm_s;
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
@@ -335,6 +341,19 @@ int chair_driver_sim_set_person(struct chair_driver *drv, int32_t shoulder_mm, i
                 return -EINVAL;
         s->physics.params.shoulder_mm = shoulder_mm;
         s->physics.params.waist_mm = waist_mm;
+        publish_inputs(s);
+        return 0;
+}
+
+int chair_driver_sim_set_occupant(struct chair_driver *drv, bool seated, int32_t leg_mm, bool feet_on) {
+        struct sim_driver *s = (struct sim_driver *) drv;
+        int r;
+
+        if (drv->ops != &sim_ops)
+                return -EINVAL;
+        r = chair_physics_set_occupant(&s->physics, seated, leg_mm, feet_on);
+        if (r < 0)
+                return r;
         publish_inputs(s);
         return 0;
 }

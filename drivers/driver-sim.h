@@ -11,6 +11,9 @@ int chair_driver_sim_inject(struct chair_driver *drv, const char *name, bool on)
 /* The seated person: shoulder and waist heights on the track (what a body scan finds);
  * -EINVAL unless 0 < waist < shoulder <= the track's length. */
 int chair_driver_sim_set_person(struct chair_driver *drv, int32_t shoulder_mm, int32_t waist_mm);
+/* The occupant: seated or not, leg length (knee to sole, 1..2000 mm: the feet are felt once
+ * the leg rest's extension reaches it) and whether the feet are on the foot rest. */
+int chair_driver_sim_set_occupant(struct chair_driver *drv, bool seated, int32_t leg_mm, bool feet_on);
 /* A panel key held (code) or released (0) on the simulated panel. */
 int chair_driver_sim_press_key(struct chair_driver *drv, int32_t code);
 /* The injectable fault names, index 0 up; NULL past the last. */

@@ -40,6 +40,7 @@ enum section_kind {
         SECTION_PANEL,
         SECTION_KEY,
         SECTION_SCHEDULER,
+        SECTION_AXIS,
 };
 
 /* Keys of [output.X], [input.X] and [key.X]: the index of each in binding_keys[], so that
@@ -87,6 +88,8 @@ struct loader {
         unsigned heartbeat_line[HW_MAX_BUSES];
         bool seen_chair;
         unsigned chair_line, simulated_line, air_inflation_line, air_inflate_line;
+        /* [axis.NAME]'s keys whose meaning depends on others, by enum axis_key_line. */
+        unsigned axis_line[_CHAIR_AXIS_MAX][5];
 
         struct ini_errors errors;
 };
@@ -408,6 +411,61 @@ static const struct map_key scheduler_keys[] = {
         { .name = "cpu", .parse = key_cpu, .type = F_I32, .offset = offsetof(struct hw_scheduler, cpu), .min = 0, .max = 1023, DEF(-1) },
 };
 
+/* [axis.NAME]: a posture axis's travel, limits and obstruction source. The keys that depend
+ * on others keep their lines for check_axes. */
+enum axis_key_line { AL_OBSTRUCTION, AL_BUMPER, AL_RISE, AL_WALL, AL_REACH };
+
+static int key_axis_line(struct loader *l, const struct map_key *k, const char *v, void *obj, enum axis_key_line which) {
+        l->axis_line[l->index][which] = l->line;
+        return k->choices ? key_choice(l, k, v, obj) : key_int(l, k, v, obj);
+}
+
+static int key_obstruction(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int c, r = choice_of(l, k, v, &c);
+        l->axis_line[l->index][AL_OBSTRUCTION] = l->line;
+        if (r == 0)
+                ((struct hw_axis *) obj)->obstruction = c == 0 ? HW_OBSTRUCTION_BUMPER : HW_OBSTRUCTION_CURRENT;
+        return r;
+}
+
+static int key_bumper(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        int in = chair_input_from_name(v);
+        l->axis_line[l->index][AL_BUMPER] = l->line;
+        if (in < 0 || !chair_input_info(in)->bumper)
+                return add_error(l, l->line, "bumper = '%s' is not a bumper input (legrest_obstruction)", v);
+        ((struct hw_axis *) obj)->bumper = in;
+        return 0;
+}
+
+static int key_rise(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        return key_axis_line(l, k, v, obj, AL_RISE);
+}
+
+static int key_wall(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        return key_axis_line(l, k, v, obj, AL_WALL);
+}
+
+static int key_reach(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        return key_axis_line(l, k, v, obj, AL_REACH);
+}
+
+static const struct map_key axis_keys[] = {
+        INT("travel_mm", struct hw_axis, travel_mm, F_U32, 10, 2000, .required = true),
+        INT("speed_mm_s", struct hw_axis, speed_mm_s, F_U32, 1, 200, .required = true),
+        INT("duty_pct", struct hw_axis, duty_pct, F_U32, 10, 100, DEF(60)),
+        INT("soft_min_permille", struct hw_axis, soft_min, F_I32, 0, 1000, DEF(20)),
+        INT("soft_max_permille", struct hw_axis, soft_max, F_I32, 0, 1000, DEF(980)),
+        INT("current_max_ma", struct hw_axis, current_max_ma, F_U32, 100, 20000, DEF(3000)),
+        INT("travel_timeout_s", struct hw_axis, travel_timeout_ms, F_U32, 1, 120, .factor = 1000, DEF(30000)),
+        { .name = "obstruction", .parse = key_obstruction, CHOICES("bumper", "current") },
+        { .name = "bumper", .parse = key_bumper },
+        { .name = "obstruction_rise_ma", .parse = key_rise, .type = F_U32, .offset = offsetof(struct hw_axis, obstruction_rise_ma),
+          .min = 50, .max = 20000 },
+        { .name = "wall_clearance_mm", .parse = key_wall, .type = F_U32, .offset = offsetof(struct hw_axis, wall_clearance_mm),
+          .min = 0, .max = 3000 },
+        { .name = "reach_mm", .parse = key_reach, .type = F_U32, .offset = offsetof(struct hw_axis, reach_mm), .min = 10, .max = 3000 },
+};
+
 /* [output.NAME], [input.NAME], [key.NAME]: which keys apply to which backend is check_binding's. */
 static struct binding_refs *current_refs(struct loader *l) {
         return l->kind == SECTION_KEY ? &l->key_refs[l->index]
@@ -520,6 +578,7 @@ static const struct section_kind_info section_kinds[] = {
         { .name = "bus", .named = true, .kind = SECTION_BUS, .keys = { bus_keys }, .n_keys = { ARRAY_SIZE(bus_keys) } },
         { .name = "output", .named = true, .kind = SECTION_OUTPUT, .keys = { binding_keys }, .n_keys = { ARRAY_SIZE(binding_keys) } },
         { .name = "input", .named = true, .kind = SECTION_INPUT, .keys = { binding_keys }, .n_keys = { ARRAY_SIZE(binding_keys) } },
+        { .name = "axis", .named = true, .kind = SECTION_AXIS, .keys = { axis_keys }, .n_keys = { ARRAY_SIZE(axis_keys) } },
         { .name = "key", .named = true, .kind = SECTION_KEY, .keys = { key_keys, binding_keys }, .n_keys = { ARRAY_SIZE(key_keys), ARRAY_SIZE(binding_keys) } },
 };
 
@@ -578,6 +637,10 @@ static void map_defaults(struct hardware_map *m, const char *path) {
                 binding_defaults(&m->inputs[i]);
         panel_defaults(&m->panel);
         apply_defaults(scheduler_keys, ARRAY_SIZE(scheduler_keys), &m->scheduler);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                apply_defaults(axis_keys, ARRAY_SIZE(axis_keys), &m->axes[a]);
+                m->axes[a].bumper = -1;
+        }
 }
 
 /* Starts a section: validates its name, finds its slot. Returns its kind (SECTION_NONE: refused,
@@ -597,7 +660,7 @@ static const struct section_kind_info *begin_section(struct loader *l, const cha
                         info = &section_kinds[i];
         if (!info) {
                 add_error(l, l->line, "unknown section [%s] (chair, limits, panel, scheduler, gpio.NAME, bus.NAME, "
-                          "output.NAME, input.NAME, key.NAME)", name);
+                          "output.NAME, input.NAME, axis.NAME, key.NAME)", name);
                 return NULL;
         }
         if (dot && (!*sub || strlen(sub) >= HW_NAME_MAX)) {
@@ -662,6 +725,18 @@ static const struct section_kind_info *begin_section(struct loader *l, const cha
                 l->index = i;
                 m->inputs[i].line_no = l->line;
                 *ret_obj = &m->inputs[i];
+                break;
+        }
+        case SECTION_AXIS: {
+                int a = chair_axis_from_name(sub);
+                if (a < 0) {
+                        add_error(l, l->line, "[axis.%s]: unknown axis (recline, legrest_lift, legrest_extend, seat_slide)", sub);
+                        return NULL;
+                }
+                l->index = a;
+                m->axes[a].present = true;
+                m->axes[a].line_no = l->line;
+                *ret_obj = &m->axes[a];
                 break;
         }
         case SECTION_KEY: {
@@ -1000,6 +1075,90 @@ static void check_interlocks(struct loader *l) {
                           "(line %u)", in[CHAIR_IN_AIR_PRESSURE].line_no);
 }
 
+/* A moving axis can hurt someone: it needs both end switches, its position and current, an
+ * obstruction source, and the seat's occupancy; the recline stays within the wall clearance. */
+static void check_axis(struct loader *l, enum chair_axis a) {
+        struct hardware_map *m = l->map;
+        const struct chair_axis_info *ax = chair_axis_info(a);
+        struct hw_axis *x = &m->axes[a];
+        const struct hw_binding *motor = &m->outputs[ax->motor];
+        const unsigned *kl = l->axis_line[a];
+        const enum chair_input needed[] = { ax->end_min, ax->end_max, ax->position, ax->current };
+        const char *why[] = { "both end switches", "both end switches", "its position for the soft limits",
+                              "its motor current for the current limit" };
+        bool recline = a == CHAIR_AXIS_RECLINE;
+        uint64_t travel_ms;
+
+        if (motor->backend == HW_BACKEND_NONE) {
+                if (x->present)
+                        add_error(l, x->line_no, "[axis.%s]: the map binds no [output.%s]: an axis section describes "
+                                  "a motor", ax->name, chair_output_info(ax->motor)->name);
+                return;
+        }
+        if (!x->present) {
+                add_error(l, motor->line_no, "[output.%s] moves the %s axis, but the map has no [axis.%s] (travel, "
+                          "limits, obstruction source)", chair_output_info(ax->motor)->name, ax->name, ax->name);
+                return;
+        }
+        for (unsigned i = 0; i < ARRAY_SIZE(needed); i++)
+                if (m->inputs[needed[i]].backend == HW_BACKEND_NONE)
+                        add_error(l, x->line_no, "[axis.%s]: a moving axis needs %s: the map has no [input.%s]", ax->name,
+                                  why[i], chair_input_info(needed[i])->name);
+        if (m->inputs[CHAIR_IN_SEAT_OCCUPANCY].backend == HW_BACKEND_NONE)
+                add_error(l, x->line_no, "[axis.%s]: a moving axis needs [input.seat_occupancy]: no motion without "
+                          "knowing whether someone sits", ax->name);
+        if (x->obstruction == HW_OBSTRUCTION_NONE)
+                add_error(l, x->line_no, "[axis.%s]: a moving axis needs an obstruction source: obstruction = bumper "
+                          "(with bumper = INPUT) or current (with obstruction_rise_ma)", ax->name);
+        if (x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper < 0 && !kl[AL_BUMPER])
+                add_error(l, kl[AL_OBSTRUCTION], "[axis.%s]: obstruction = bumper needs bumper = INPUT", ax->name);
+        if (kl[AL_BUMPER] && x->obstruction != HW_OBSTRUCTION_BUMPER)
+                add_error(l, kl[AL_BUMPER], "[axis.%s]: bumper applies to obstruction = bumper", ax->name);
+        if (x->bumper >= 0 && m->inputs[x->bumper].backend == HW_BACKEND_NONE)
+                add_error(l, kl[AL_BUMPER], "[axis.%s]: bumper = %s, but the map has no [input.%s]", ax->name,
+                          chair_input_info(x->bumper)->name, chair_input_info(x->bumper)->name);
+        if (x->obstruction == HW_OBSTRUCTION_CURRENT && !kl[AL_RISE])
+                add_error(l, kl[AL_OBSTRUCTION], "[axis.%s]: obstruction = current needs obstruction_rise_ma", ax->name);
+        if (kl[AL_RISE] && x->obstruction != HW_OBSTRUCTION_CURRENT)
+                add_error(l, kl[AL_RISE], "[axis.%s]: obstruction_rise_ma applies to obstruction = current", ax->name);
+        if (kl[AL_RISE] && x->obstruction_rise_ma >= x->current_max_ma)
+                add_error(l, kl[AL_RISE], "[axis.%s]: obstruction_rise_ma = %u must be below current_max_ma = %u",
+                          ax->name, x->obstruction_rise_ma, x->current_max_ma);
+        if (x->soft_min >= x->soft_max)
+                add_error(l, x->line_no, "[axis.%s]: soft_min_permille = %d must be below soft_max_permille = %d",
+                          ax->name, x->soft_min, x->soft_max);
+        /* One end-to-end travel at the axis's duty must fit its timeout and the motor's on-time. */
+        travel_ms = (uint64_t) x->travel_mm * 1000 * 100 / ((uint64_t) x->speed_mm_s * x->duty_pct);
+        if (travel_ms > x->travel_timeout_ms)
+                add_error(l, x->line_no, "[axis.%s]: one travel takes %llu ms at duty_pct = %u, longer than "
+                          "travel_timeout_s = %u", ax->name, (unsigned long long) travel_ms, x->duty_pct,
+                          x->travel_timeout_ms / 1000);
+        else if (x->travel_timeout_ms > chair_output_info(ax->motor)->max_on_ms)
+                add_error(l, x->line_no, "[axis.%s]: travel_timeout_s = %u exceeds the motor's maximum on-time (%u s)",
+                          ax->name, x->travel_timeout_ms / 1000, chair_output_info(ax->motor)->max_on_ms / 1000);
+        if (!recline && (kl[AL_WALL] || kl[AL_REACH]))
+                add_error(l, kl[AL_WALL] ? kl[AL_WALL] : kl[AL_REACH], "[axis.%s]: wall_clearance_mm and reach_mm "
+                          "apply to [axis.recline] only", ax->name);
+        x->limit_max = x->soft_max;
+        if (!recline)
+                return;
+        if (!kl[AL_WALL] || !kl[AL_REACH]) {
+                add_error(l, x->line_no, "[axis.recline]: a reclining backrest needs wall_clearance_mm (the free space "
+                          "behind it) and reach_mm (how far back it goes at full recline)");
+                return;
+        }
+        if (x->wall_clearance_mm < x->reach_mm)
+                x->limit_max = MIN(x->limit_max, (int32_t) ((uint64_t) x->wall_clearance_mm * 1000 / x->reach_mm));
+        if (x->limit_max <= x->soft_min)
+                add_error(l, kl[AL_WALL], "[axis.recline]: wall_clearance_mm = %u leaves no room to recline (reach_mm "
+                          "= %u)", x->wall_clearance_mm, x->reach_mm);
+}
+
+static void check_axes(struct loader *l) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                check_axis(l, a);
+}
+
 /* What the backends can run, from the map alone (no loader state), so it also checks a map
  * built in code: the GPIO and Modbus drivers carry no rules of their own and run this at open.
  * In a loaded map most of it was refused already, by the key tables' ranges. */
@@ -1143,6 +1302,7 @@ static void check_map(struct loader *l) {
         check_heartbeats(l);
         check_backends(l);
         check_interlocks(l);
+        check_axes(l);
         /* Last, and only on an otherwise good map: what is left of them is what the key
          * tables cannot see (a setpoint on a GPIO line, inputs too far apart for one block read). */
         if (!l->errors.count)
@@ -1238,6 +1398,43 @@ void hardware_map_simulated(struct hardware_map *ret) {
          * happens, so there is no board latch to read. */
         ret->inputs[CHAIR_IN_PANEL_EVENT].backend = HW_BACKEND_NONE;
         ret->inputs[CHAIR_IN_HEARTBEAT_TRIPPED].backend = HW_BACKEND_NONE; /* no board, no heartbeat */
+        /* The built-in chair is today's: no posture channels (they follow the heartbeat in the
+         * I/O model's enums). hardware_map_simulated_posture() has them. */
+        for (unsigned o = CHAIR_OUT_RECLINE_MOTOR; o < _CHAIR_OUT_MAX; o++)
+                ret->outputs[o].backend = HW_BACKEND_NONE;
+        for (unsigned i = CHAIR_IN_RECLINE_POSITION; i < _CHAIR_IN_MAX; i++)
+                ret->inputs[i].backend = HW_BACKEND_NONE;
+}
+
+void hardware_map_simulated_posture(struct hardware_map *ret) {
+        /* The reference chair's axes (hardware-maps/reference-chair.conf). */
+        static const struct { uint32_t travel_mm, speed_mm_s; enum hw_obstruction obstruction; } axes[_CHAIR_AXIS_MAX] = {
+                [CHAIR_AXIS_RECLINE] = { 400, 25, HW_OBSTRUCTION_CURRENT },
+                [CHAIR_AXIS_LEGREST_LIFT] = { 300, 25, HW_OBSTRUCTION_BUMPER },
+                [CHAIR_AXIS_LEGREST_EXTEND] = { 200, 15, HW_OBSTRUCTION_BUMPER },
+                [CHAIR_AXIS_SEAT_SLIDE] = { 150, 12, HW_OBSTRUCTION_CURRENT },
+        };
+
+        hardware_map_simulated(ret);
+        snprintf(ret->model, sizeof ret->model, "simulated reference chair with posture axes");
+        for (unsigned o = CHAIR_OUT_RECLINE_MOTOR; o < _CHAIR_OUT_MAX; o++)
+                ret->outputs[o].backend = HW_BACKEND_SIM;
+        for (unsigned i = CHAIR_IN_RECLINE_POSITION; i < _CHAIR_IN_MAX; i++)
+                ret->inputs[i].backend = HW_BACKEND_SIM;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                struct hw_axis *x = &ret->axes[a];
+                x->present = true;
+                x->travel_mm = axes[a].travel_mm;
+                x->speed_mm_s = axes[a].speed_mm_s;
+                x->obstruction = axes[a].obstruction;
+                if (x->obstruction == HW_OBSTRUCTION_BUMPER)
+                        x->bumper = CHAIR_IN_LEGREST_OBSTRUCTION;
+                else
+                        x->obstruction_rise_ma = 1500;
+                x->limit_max = x->soft_max;
+        }
+        ret->axes[CHAIR_AXIS_RECLINE].wall_clearance_mm = 600;
+        ret->axes[CHAIR_AXIS_RECLINE].reach_mm = 450;
 }
 
 const char *hw_backend_name(enum hw_backend b) {

@@ -121,6 +121,31 @@ struct hw_panel {
         struct hw_key keys[_CHAIR_KEY_MAX];
 };
 
+/* A posture axis ([axis.NAME], docs/hardware-map.md): present when the map binds its motor. */
+enum hw_obstruction {
+        HW_OBSTRUCTION_NONE,       /* not given: refused for a moving axis */
+        HW_OBSTRUCTION_BUMPER,     /* a switch input (bumper) */
+        HW_OBSTRUCTION_CURRENT,    /* the motor current rising above its running level */
+};
+
+struct hw_axis {
+        bool present;                 /* the section is given */
+        unsigned line_no;             /* of the section header */
+        uint32_t travel_mm;           /* between the end switches */
+        uint32_t speed_mm_s;          /* at 100 % duty */
+        uint32_t duty_pct;            /* what moves use */
+        int32_t soft_min, soft_max;   /* per mille of travel: moves stop here, inside the end switches */
+        uint32_t current_max_ma;      /* above it the motor stops (overcurrent) */
+        uint32_t travel_timeout_ms;   /* one travel end to end may take this long */
+        enum hw_obstruction obstruction;
+        int32_t bumper;               /* obstruction = bumper: the input (enum chair_input), -1 none */
+        uint32_t obstruction_rise_ma; /* obstruction = current: a rise this far above the running current */
+        uint32_t wall_clearance_mm;   /* recline: free space behind the upright backrest */
+        uint32_t reach_mm;            /* recline: how far back the backrest's top goes at full recline */
+        int32_t limit_max;            /* the highest position moves may reach: soft_max, and for the
+                                       * recline the wall clearance (computed) */
+};
+
 /* The scheduler's thread: SCHED_FIFO priority, and the CPU it is kept on (-1: any). */
 struct hw_scheduler {
         uint32_t priority;
@@ -146,6 +171,7 @@ struct hardware_map {
         struct hw_binding inputs[_CHAIR_IN_MAX];
         struct hw_panel panel;
         struct hw_scheduler scheduler;
+        struct hw_axis axes[_CHAIR_AXIS_MAX];
 };
 
 /* Loads and validates a map. On error returns negative errno and writes "FILE:LINE: message"
@@ -161,6 +187,9 @@ int hardware_map_load_text(const char *path, const char *text, size_t len, struc
 int hardware_map_check(const struct hardware_map *map, char *ret_error, size_t error_size);
 /* The embedded map of `massagechaird --simulate`: every output and input on the sim backend. */
 void hardware_map_simulated(struct hardware_map *ret);
+/* The same chair with every posture axis, the foot and calf channels and their sensors, the
+ * axes as the reference chair's map declares them (tests, the next session's motion rules). */
+void hardware_map_simulated_posture(struct hardware_map *ret);
 const char *hw_backend_name(enum hw_backend b);
 
 /* The key tables, for the check against docs/hardware-map.md: the number of section kinds,

@@ -9,4 +9,4 @@ target_link_libraries(chairdriver_sim PUBLIC chairphysics chairhwmap chairloop)
 mcd_add_unit_test(test-chair-physics SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/test-chair-physics.c
   LIBS chairphysics)
 mcd_add_unit_test(test-driver-sim SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/test-driver-sim.c
-  LIBS chairdriver_sim chairloopsd chairhwmap)
+  LIBS chairdriver_sim chairdrivers chairloopsd chairhwmap)

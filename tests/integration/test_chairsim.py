@@ -37,7 +37,7 @@ FAULT_BASE = 100
 FAULTS = ["stuck-sensor", "thermistor-open", "thermistor-short", "over-temperature",
           "over-pressure", "lost-encoder", "spurious-pulses", "stalled-motor", "both-limits",
           "supply-low", "supply-high", "estop", "heat-not-rising", "slow-replies",
-          "garbled-replies", "disconnect"]
+          "garbled-replies", "disconnect", "legrest-obstruction"]
 SLAVE = 1
 
 
@@ -176,7 +176,10 @@ def test_documented_registers_over_tcp(tcp):
     (HR["display_width"], 4, 3),
     (HR["display_fault"], (-1) & 0xffff, 3),
     (5, 0, 2),     # no register there
-    (30, 0, 2),    # past the map
+    (29, 0, 2),    # between the display and the posture motors
+    (36, 0, 2),    # past the map
+    (30, 101, 3),  # recline_motor
+    (35, (-1) & 0xffff, 3),  # calf_knead
 ])
 def test_out_of_range_writes_refused(tcp, address, value, code):
     sim, c = tcp
@@ -191,7 +194,7 @@ def test_unused_coils_refused(tcp):
     sim, c = tcp
     r = c.write_coil(15, True, slave=SLAVE)
     assert r.isError() and r.exception_code == 2
-    r = c.write_coil(20, True, slave=SLAVE)
+    r = c.write_coil(22, True, slave=SLAVE)  # 20, 21: the occupant's
     assert r.isError() and r.exception_code == 2
     r = c.write_registers(HR["travel_motor"], [50, 200], slave=SLAVE)
     assert r.isError() and r.exception_code == 3

@@ -113,6 +113,9 @@ def chairsim_map(path, **bus):
                     f"address = {b['address']}\n" + (f"words = {b['words']}\n" if b["words"] > 1 else "")
                     + ("signed = yes\n" if b["signed"] else "")
                     + ("word_order = high-first\n" if b["words"] > 1 else ""))
+    # The posture axes' [axis.NAME] sections (travel, limits, obstruction source), as the shipped map has them.
+    with open(os.path.join(SOURCE_DIR, "hardware-maps", "chairsim.conf")) as f:
+        text += re.findall(r"^\[axis\.\w+\]\n(?:(?!\[).*\n?)*", f.read(), re.M)
     with open(path, "w") as f:
         f.write("\n".join(text))
     return str(path)

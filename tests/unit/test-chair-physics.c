@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The chair physics: travel, encoder, limits, body load, heat, air and every injectable fault. */
+/* The chair physics: travel, encoder, limits, body load, heat, air, the posture axes, the
+ * occupant and every injectable fault. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,6 +261,151 @@ static void test_each_fault_shows(void **state) {
         assert_int_equal(in(&p, CHAIR_IN_ROLLER_LOAD), v);
 }
 
+/* Posture: each axis starts at its end_min, travels with inertia at its speed, stops at its
+ * end_max with the end switch active, and draws a current that rises with load and soars
+ * against the stop. */
+static void test_axis_travels_and_stops_at_its_end(void **state) {
+        struct chair_physics p;
+        setup_chair(&p);
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                const struct chair_axis_info *ax = chair_axis_info(a);
+                int32_t travel = p.params.axis[a].travel_mm, speed = p.params.axis[a].max_speed_mm_s;
+                int32_t running, pos;
+
+                assert_int_equal(in(&p, ax->position), 0);
+                assert_int_equal(in(&p, ax->end_min), 1);
+                assert_int_equal(in(&p, ax->end_max), 0);
+                assert_int_equal(in(&p, ax->current), 0);
+
+                /* Inertia: after 50 ms the axis has not yet reached its speed. */
+                chair_physics_set_output(&p, ax->motor, 100);
+                assert_false(chair_physics_at_rest(&p));
+                chair_physics_step(&p, 50);
+                assert_true(p.axis[a].speed > 0 && p.axis[a].speed < 0.5 * speed);
+                /* One second on it is close to full speed. */
+                chair_physics_step(&p, 950);
+                assert_true(p.axis[a].speed > 0.95 * speed);
+                pos = in(&p, ax->position);
+                assert_true(pos > 0 && pos < 1000);
+                assert_int_equal(in(&p, ax->end_min), 0);
+                running = in(&p, ax->current);
+                assert_true(running > 1000 && running < 3000);
+
+                /* To the end: position 1000, end_max active, the current far above running. */
+                chair_physics_step(&p, (uint32_t) (2000 * travel / speed));
+                assert_int_equal(in(&p, ax->position), 1000);
+                assert_int_equal(in(&p, ax->end_max), 1);
+                assert_int_equal(in(&p, ax->end_min), 0);
+                assert_true(in(&p, ax->current) > 2 * running);
+                assert_true(in(&p, ax->current) < chair_input_info(ax->current)->max);
+
+                /* Stopped, it coasts to a halt within a few tenths of a second and draws nothing. */
+                chair_physics_set_output(&p, ax->motor, -100);
+                chair_physics_step(&p, 1000);
+                pos = in(&p, ax->position);
+                chair_physics_set_output(&p, ax->motor, 0);
+                assert_int_equal(in(&p, ax->current), 0);
+                chair_physics_step(&p, 500);
+                assert_true(pos - in(&p, ax->position) < 10);
+                assert_true(chair_physics_at_rest(&p));
+                assert_int_equal(p.axis[a].speed, 0);
+                setup_chair(&p);
+        }
+}
+
+/* The person's weight loads the backrest coming upright and the leg rest rising. */
+static void test_axis_current_rises_with_load(void **state) {
+        struct chair_physics p;
+        int32_t seated, empty;
+
+        setup_chair(&p);
+        chair_physics_set_output(&p, CHAIR_OUT_LEGREST_LIFT_MOTOR, 60);
+        chair_physics_step(&p, 1000);
+        seated = in(&p, CHAIR_IN_LEGREST_LIFT_CURRENT);
+        assert_int_equal(chair_physics_set_occupant(&p, false, 450, false), 0);
+        empty = in(&p, CHAIR_IN_LEGREST_LIFT_CURRENT);
+        assert_true(seated > empty + 300);
+}
+
+static void test_occupant_and_feet(void **state) {
+        struct chair_physics p;
+        int32_t reach = 0;
+
+        setup_chair(&p);
+        /* The default occupant sits, feet on the foot rest: the safe assumption. */
+        assert_int_equal(in(&p, CHAIR_IN_SEAT_OCCUPANCY), 1);
+        assert_int_equal(chair_physics_set_occupant(&p, true, 0, true), -EINVAL);
+        assert_int_equal(chair_physics_set_occupant(&p, true, 2001, true), -EINVAL);
+        /* Legs of 500 mm: the retracted foot rest (380 mm) does not reach the soles. */
+        assert_int_equal(chair_physics_set_occupant(&p, true, 500, true), 0);
+        assert_int_equal(in(&p, CHAIR_IN_FEET_ON), 0);
+        chair_physics_set_output(&p, CHAIR_OUT_LEGREST_EXTEND_MOTOR, 40);
+        for (unsigned ms = 0; ms < 30000 && !in(&p, CHAIR_IN_FEET_ON); ms += 10) {
+                chair_physics_step(&p, 10);
+                reach = p.params.legrest_reach_mm + (int32_t) p.axis[CHAIR_AXIS_LEGREST_EXTEND].mm;
+        }
+        /* Felt when the extension reaches the person's leg length, not before. */
+        assert_int_equal(in(&p, CHAIR_IN_FEET_ON), 1);
+        assert_true(reach >= 500 && reach <= 501);
+        chair_physics_set_output(&p, CHAIR_OUT_LEGREST_EXTEND_MOTOR, 0);
+        /* Feet off the rest, or nobody seated: no feet. */
+        assert_int_equal(chair_physics_set_occupant(&p, true, 500, false), 0);
+        assert_int_equal(in(&p, CHAIR_IN_FEET_ON), 0);
+        assert_int_equal(chair_physics_set_occupant(&p, false, 500, true), 0);
+        assert_int_equal(in(&p, CHAIR_IN_FEET_ON), 0);
+        assert_int_equal(in(&p, CHAIR_IN_SEAT_OCCUPANCY), 0);
+        /* Short legs: felt with the foot rest retracted. */
+        assert_int_equal(chair_physics_set_occupant(&p, true, 300, true), 0);
+        assert_int_equal(in(&p, CHAIR_IN_FEET_ON), 1);
+}
+
+/* An object in the leg rest's path: the move meets it 20 mm on, stops there, presses the bumper
+ * and the current rises; moving away releases it; taken away, the path is free. */
+static void test_legrest_obstruction(void **state) {
+        static const enum chair_axis legrest[] = { CHAIR_AXIS_LEGREST_LIFT, CHAIR_AXIS_LEGREST_EXTEND };
+        struct chair_physics p;
+
+        for (unsigned i = 0; i < 2; i++) {
+                const struct chair_axis_info *ax = chair_axis_info(legrest[i]);
+                int32_t free_ma, at;
+
+                setup_chair(&p);
+                chair_physics_set_output(&p, ax->motor, 100);
+                chair_physics_step(&p, 2000);
+                free_ma = in(&p, ax->current);
+                at = (int32_t) p.axis[legrest[i]].mm;
+                assert_int_equal(in(&p, CHAIR_IN_LEGREST_OBSTRUCTION), 0);
+
+                chair_physics_inject(&p, PHYS_FAULT_LEGREST_OBSTRUCTION, true);
+                chair_physics_step(&p, 3000);
+                assert_true(fabs(p.axis[legrest[i]].mm - (at + 20)) < 1.5);
+                assert_int_equal(in(&p, CHAIR_IN_LEGREST_OBSTRUCTION), 1);
+                assert_int_equal(in(&p, ax->end_max), 0);
+                assert_true(in(&p, ax->current) > 2 * free_ma);
+                /* Still pressed with the motor off; released by moving away. */
+                chair_physics_set_output(&p, ax->motor, 0);
+                assert_int_equal(in(&p, CHAIR_IN_LEGREST_OBSTRUCTION), 1);
+                chair_physics_set_output(&p, ax->motor, -50);
+                chair_physics_step(&p, 500);
+                assert_int_equal(in(&p, CHAIR_IN_LEGREST_OBSTRUCTION), 0);
+                assert_true(in(&p, ax->current) < 2 * free_ma);
+                /* Taken away: the path is free to the end. */
+                chair_physics_inject(&p, PHYS_FAULT_LEGREST_OBSTRUCTION, false);
+                chair_physics_set_output(&p, ax->motor, 100);
+                chair_physics_step(&p, 30000);
+                assert_int_equal(in(&p, ax->end_max), 1);
+                assert_int_equal(in(&p, CHAIR_IN_LEGREST_OBSTRUCTION), 0);
+        }
+        /* The backrest is not the leg rest: the object does not stop it. */
+        setup_chair(&p);
+        chair_physics_inject(&p, PHYS_FAULT_LEGREST_OBSTRUCTION, true);
+        chair_physics_set_output(&p, CHAIR_OUT_RECLINE_MOTOR, 100);
+        chair_physics_step(&p, 5000);
+        assert_true(p.axis[CHAIR_AXIS_RECLINE].mm > 100);
+        assert_int_equal(in(&p, CHAIR_IN_LEGREST_OBSTRUCTION), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_starts_safe_at_bottom),
@@ -269,6 +416,10 @@ int main(void) {
                 cmocka_unit_test(test_air_rises_holds_vents),
                 cmocka_unit_test(test_fault_names),
                 cmocka_unit_test(test_each_fault_shows),
+                cmocka_unit_test(test_axis_travels_and_stops_at_its_end),
+                cmocka_unit_test(test_axis_current_rises_with_load),
+                cmocka_unit_test(test_occupant_and_feet),
+                cmocka_unit_test(test_legrest_obstruction),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The sim backend: safe start, outputs from any thread, input changes on the event loop,
- * go_safe, fault injection, and no wake-ups at all while the simulated chair is at rest. */
+ * go_safe, fault injection, and no wake-ups at all while the simulated chair is at rest; the
+ * posture axes through the I/O router: they move, their sensors report, and the stop path
+ * stops them where they are. */
 #include <pthread.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <cmocka.h>
 #include <systemd/sd-event.h>
 
+#include "chair-hw.h"
 #include "chair-physics.h"
 #include "driver-sim.h"
 #include "event-loop-sd-event.h"
@@ -177,6 +180,7 @@ static void test_inject_faults(void **state) {
         while (chair_driver_sim_fault_name(n))
                 n++;
         assert_int_equal(n, _PHYS_FAULT_MAX);
+        assert_string_equal(chair_driver_sim_fault_name(PHYS_FAULT_LEGREST_OBSTRUCTION), "legrest-obstruction");
         assert_int_equal(chair_driver_sim_inject(f->drv, "no-such-fault", true), -EINVAL);
 
         assert_int_equal(chair_driver_sim_inject(f->drv, "estop", true), 0);
@@ -204,6 +208,79 @@ static void test_inject_faults(void **state) {
         assert_int_equal(f->last[CHAIR_IN_PANEL_KEY], 7);
 }
 
+static int32_t hw_input(struct chair_hw *hw, enum chair_input in) {
+        int32_t v = -12345;
+        assert_int_equal(chair_hw_read_input(hw, in, &v), 0);
+        return v;
+}
+
+/* The posture map on the sim backend through the router: an axis moves and reports; the
+ * occupant's sensors follow the harness; the e-stop with two axes moving stops both where
+ * they are (never home), on the stop path, and the gate keeps them stopped. */
+static void test_posture_axes_and_the_stop_path(void **state) {
+        struct fixture *f = *state;
+        struct hardware_map *map = calloc(1, sizeof *map);
+        struct chair_hw *hw = NULL;
+        char err[256] = "";
+        int32_t recline, lift;
+        enum chair_input stop_in;
+        int32_t stop_value;
+        int stop_error;
+        uint64_t stop_ns;
+
+        assert_non_null(map);
+        hardware_map_simulated_posture(map);
+        assert_int_equal(chair_hw_open(map, f->loop, &hw, err, sizeof err), 0);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                assert_true(chair_hw_has_output(hw, chair_axis_info(a)->motor));
+                assert_int_equal(chair_hw_get_output(hw, chair_axis_info(a)->motor), 0);
+                assert_int_equal(hw_input(hw, chair_axis_info(a)->end_min), 1);
+        }
+        assert_int_equal(hw_input(hw, CHAIR_IN_SEAT_OCCUPANCY), 1);
+
+        /* The harness's occupant: nobody, then a person whose feet the retracted rest reaches. */
+        assert_int_equal(chair_hw_sim_set_occupant(hw, false, 450, false), 0);
+        assert_int_equal(hw_input(hw, CHAIR_IN_SEAT_OCCUPANCY), 0);
+        assert_int_equal(hw_input(hw, CHAIR_IN_FEET_ON), 0);
+        assert_int_equal(chair_hw_sim_set_occupant(hw, true, 350, true), 0);
+        assert_int_equal(hw_input(hw, CHAIR_IN_FEET_ON), 1);
+        assert_int_equal(chair_hw_sim_set_occupant(hw, true, 0, true), -EINVAL);
+
+        assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_RECLINE_MOTOR, 100), 0);
+        assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_LEGREST_LIFT_MOTOR, 100), 0);
+        assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_FOOT_ROLLERS, -40), 0);
+        for (unsigned waited = 0; hw_input(hw, CHAIR_IN_RECLINE_POSITION) < 20 && waited < 5000; waited += 50)
+                run_for(f, 50);
+        assert_true(hw_input(hw, CHAIR_IN_RECLINE_POSITION) >= 20);
+        assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_END_MIN), 0);
+        assert_true(hw_input(hw, CHAIR_IN_RECLINE_CURRENT) > 0);
+        assert_true(chair_hw_output_active_since(hw, CHAIR_OUT_RECLINE_MOTOR) > 0);
+
+        /* The e-stop: the stop path on the sim's step, before any subscriber. */
+        assert_int_equal(chair_hw_sim_inject(hw, "estop", true), 0);
+        assert_false(chair_hw_enabled(hw));
+        assert_true(chair_hw_stop_reason(hw, &stop_in, &stop_value, &stop_error, &stop_ns));
+        assert_int_equal(stop_in, CHAIR_IN_ESTOP);
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                assert_int_equal(chair_hw_get_output(hw, o), chair_output_info(o)->safe_value);
+        assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_RECLINE_MOTOR, 100), -EPERM);
+        assert_int_equal(chair_hw_set_output(hw, CHAIR_OUT_LEGREST_LIFT_MOTOR, -100), -EPERM);
+        /* Unpowered, the lead screws coast a millimetre or so (under 300 ms), then stand. */
+        run_for(f, 500);
+        recline = hw_input(hw, CHAIR_IN_RECLINE_POSITION);
+        lift = hw_input(hw, CHAIR_IN_LEGREST_LIFT_POSITION);
+        assert_true(recline > 0 && lift > 0);
+        assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_CURRENT), 0);
+        /* Stopped where they are: a second later nothing moved, nothing went home. */
+        run_for(f, 1000);
+        assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_POSITION), recline);
+        assert_int_equal(hw_input(hw, CHAIR_IN_LEGREST_LIFT_POSITION), lift);
+        assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_END_MIN), 0);
+
+        chair_hw_close(hw);
+        free(map);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_opens_safe_and_idle, setup, teardown),
@@ -212,6 +289,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_lit_led_costs_no_wakeups, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_output_from_another_thread, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inject_faults, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_posture_axes_and_the_stop_path, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -324,11 +324,28 @@ static void test_shipped_maps(void **state) {
 
 static void test_simulated(void **state) {
         struct hardware_map map;
+        char err[2048];
+
+        /* The built-in chair is today's: everything but the posture channels on sim. */
         hardware_map_simulated(&map);
         for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
-                assert_int_equal(map.outputs[i].backend, HW_BACKEND_SIM);
+                assert_int_equal(map.outputs[i].backend, i < CHAIR_OUT_RECLINE_MOTOR ? HW_BACKEND_SIM : HW_BACKEND_NONE);
+        for (unsigned i = CHAIR_IN_RECLINE_POSITION; i < _CHAIR_IN_MAX; i++)
+                assert_int_equal(map.inputs[i].backend, HW_BACKEND_NONE);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                assert_false(map.axes[a].present);
         assert_int_equal(map.track_length_mm, 800);
+
+        hardware_map_simulated_posture(&map);
+        for (unsigned i = 0; i < _CHAIR_OUT_MAX; i++)
+                assert_int_equal(map.outputs[i].backend, HW_BACKEND_SIM);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                assert_true(map.axes[a].present);
+                assert_int_not_equal(map.axes[a].obstruction, HW_OBSTRUCTION_NONE);
+        }
+        assert_int_equal(hardware_map_check(&map, err, sizeof err), 0);
 }
+
 
 /* One Modbus board for the interlock tests: [chair] at 1, [bus.b] at 3. */
 #define BOARD "[chair]\nmodel = x\n[bus.b]\ntype = tcp\nhost = 127.0.0.1\nport = 1502\n"
@@ -386,6 +403,139 @@ static void test_interlocks(void **state) {
                      MB("input", "estop", "discrete", "0") "[input.encoder]\nbackend = modbus\nbus = b\ntable = holding\n"
                      "address = 10\nwords = 2\n",
                      7, "is the holding register of input encoder");
+}
+
+/* A map with one posture axis on a Modbus board: its motor, position, end switches, current,
+ * the seat's occupancy and the bumper, each a section of its own that OMIT can leave out, then
+ * [axis.AXIS] with KEYS. */
+enum { P_MOTOR = 1, P_POSITION = 2, P_END_MIN = 4, P_END_MAX = 8, P_CURRENT = 16, P_OCCUPANCY = 32, P_BUMPER = 64,
+       P_AXIS = 128 };
+
+static const char *posture_map(const char *axis, unsigned omit, const char *keys) {
+        static char buf[4096];
+        /* name: the axis's NAME + suffix, or the whole name when it is not the axis's */
+        const struct { unsigned bit; const char *kind, *name, *table; unsigned address; bool of_axis; } parts[] = {
+                { P_MOTOR, "output", "_motor", "holding", 30, true },
+                { P_POSITION, "input", "_position", "input", 12, true },
+                { P_END_MIN, "input", "_end_min", "discrete", 4, true },
+                { P_END_MAX, "input", "_end_max", "discrete", 5, true },
+                { P_CURRENT, "input", "_current", "input", 16, true },
+                { P_OCCUPANCY, "input", "seat_occupancy", "discrete", 6, false },
+                { P_BUMPER, "input", "legrest_obstruction", "discrete", 7, false },
+        };
+        size_t n = (size_t) snprintf(buf, sizeof buf, "%s%s", BOARD, MB("input", "estop", "discrete", "0"));
+
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+                char name[64];
+                if (omit & parts[i].bit)
+                        continue;
+                snprintf(name, sizeof name, "%s%s", parts[i].of_axis ? axis : "", parts[i].name);
+                n += (size_t) snprintf(buf + n, sizeof buf - n, "[%s.%s]\nbackend = modbus\nbus = b\ntable = %s\naddress = %u\n",
+                                       parts[i].kind, name, parts[i].table, parts[i].address);
+        }
+        if (!(omit & P_AXIS))
+                snprintf(buf + n, sizeof buf - n, "[axis.%s]\n%s", axis, keys);
+        return buf;
+}
+
+/* The line of text where needle first appears. */
+static unsigned line_of(const char *text, const char *needle) {
+        const char *at = strstr(text, needle);
+        unsigned line = 1;
+        assert_non_null(at);
+        for (const char *p = text; p < at; p++)
+                line += *p == '\n';
+        return line;
+}
+
+#define LIFT_KEYS "travel_mm = 300\nspeed_mm_s = 25\nobstruction = bumper\nbumper = legrest_obstruction\n"
+#define RECLINE_KEYS "travel_mm = 400\nspeed_mm_s = 25\nobstruction = current\nobstruction_rise_ma = 1500\n"
+
+static void expect_posture_error(const char *axis, unsigned omit, const char *keys, const char *at, const char *needle) {
+        const char *text = posture_map(axis, omit, keys);
+        expect_error(text, line_of(text, at), needle);
+}
+
+static void test_axes(void **state) {
+        struct hardware_map map;
+        char err[2048];
+        const char *text = posture_map("legrest_lift", 0, LIFT_KEYS "soft_max_permille = 900\n");
+        const struct hw_axis *x = &map.axes[CHAIR_AXIS_LEGREST_LIFT];
+
+        if (load_text(text, &map, err, sizeof err) < 0)
+                print_error("%s\n", err);
+        assert_int_equal(load_text(text, &map, err, sizeof err), 0);
+        assert_true(x->present);
+        assert_false(map.axes[CHAIR_AXIS_RECLINE].present);
+        assert_int_equal(x->travel_mm, 300);
+        assert_int_equal(x->speed_mm_s, 25);
+        assert_int_equal(x->duty_pct, 60);
+        assert_int_equal(x->soft_min, 20);
+        assert_int_equal(x->soft_max, 900);
+        assert_int_equal(x->limit_max, 900);
+        assert_int_equal(x->current_max_ma, 3000);
+        assert_int_equal(x->travel_timeout_ms, 30000);
+        assert_int_equal(x->obstruction, HW_OBSTRUCTION_BUMPER);
+        assert_int_equal(x->bumper, CHAIR_IN_LEGREST_OBSTRUCTION);
+        assert_int_equal(map.outputs[CHAIR_OUT_LEGREST_LIFT_MOTOR].backend, HW_BACKEND_MODBUS);
+
+        /* The recline, by the current, within the wall's clearance: 300 of 450 mm is 666 per mille. */
+        text = posture_map("recline", P_BUMPER, RECLINE_KEYS "wall_clearance_mm = 300\nreach_mm = 450\n");
+        if (load_text(text, &map, err, sizeof err) < 0)
+                print_error("%s\n", err);
+        assert_int_equal(load_text(text, &map, err, sizeof err), 0);
+        assert_int_equal(map.axes[CHAIR_AXIS_RECLINE].obstruction, HW_OBSTRUCTION_CURRENT);
+        assert_int_equal(map.axes[CHAIR_AXIS_RECLINE].obstruction_rise_ma, 1500);
+        assert_int_equal(map.axes[CHAIR_AXIS_RECLINE].limit_max, 666);
+        /* Room enough: the soft limit. */
+        text = posture_map("recline", P_BUMPER, RECLINE_KEYS "wall_clearance_mm = 900\nreach_mm = 450\n");
+        assert_int_equal(load_text(text, &map, err, sizeof err), 0);
+        assert_int_equal(map.axes[CHAIR_AXIS_RECLINE].limit_max, 980);
+
+        /* A moving axis without what makes it safe, each refused at its section with the reason. */
+        expect_posture_error("legrest_lift", P_END_MAX, LIFT_KEYS, "[axis.", "needs both end switches: the map has no [input.legrest_lift_end_max]");
+        expect_posture_error("legrest_lift", P_END_MIN, LIFT_KEYS, "[axis.", "needs both end switches: the map has no [input.legrest_lift_end_min]");
+        expect_posture_error("legrest_lift", P_POSITION, LIFT_KEYS, "[axis.", "[input.legrest_lift_position]");
+        expect_posture_error("legrest_lift", P_CURRENT, LIFT_KEYS, "[axis.", "[input.legrest_lift_current]");
+        expect_posture_error("legrest_lift", P_OCCUPANCY, LIFT_KEYS, "[axis.", "needs [input.seat_occupancy]");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 300\nspeed_mm_s = 25\n", "[axis.", "needs an obstruction source");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 300\nspeed_mm_s = 25\nobstruction = current\n", "obstruction =",
+                             "obstruction = current needs obstruction_rise_ma");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 300\nspeed_mm_s = 25\nobstruction = bumper\n", "obstruction =",
+                             "obstruction = bumper needs bumper = INPUT");
+        expect_posture_error("legrest_lift", P_BUMPER, LIFT_KEYS, "bumper =", "but the map has no [input.legrest_obstruction]");
+        expect_posture_error("legrest_lift", 0, RECLINE_KEYS "bumper = legrest_obstruction\n", "bumper =",
+                             "bumper applies to obstruction = bumper");
+        expect_posture_error("legrest_lift", 0, LIFT_KEYS "obstruction_rise_ma = 500\n", "obstruction_rise_ma",
+                             "obstruction_rise_ma applies to obstruction = current");
+        expect_posture_error("legrest_lift", P_AXIS, "", "[output.legrest_lift_motor]", "has no [axis.legrest_lift]");
+        expect_posture_error("legrest_lift", P_MOTOR, LIFT_KEYS, "[axis.", "binds no [output.legrest_lift_motor]");
+        /* Bad values. */
+        expect_posture_error("legrest_lift", 0, LIFT_KEYS "travel_mm = 5\n", "travel_mm = 5", "duplicate");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 5\nspeed_mm_s = 25\nobstruction = bumper\nbumper = legrest_obstruction\n",
+                             "travel_mm", "out of range (10..2000)");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 300\nspeed_mm_s = 25\nobstruction = magic\n", "obstruction = magic",
+                             "bumper, current");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 300\nspeed_mm_s = 25\nobstruction = bumper\nbumper = estop\n",
+                             "bumper =", "is not a bumper input");
+        expect_posture_error("legrest_lift", 0, LIFT_KEYS "soft_min_permille = 600\nsoft_max_permille = 500\n", "[axis.",
+                             "soft_min_permille = 600 must be below soft_max_permille = 500");
+        expect_posture_error("legrest_lift", 0, "travel_mm = 2000\nspeed_mm_s = 5\nobstruction = bumper\nbumper = legrest_obstruction\n",
+                             "[axis.", "one travel takes 666666 ms at duty_pct = 60, longer than travel_timeout_s = 30");
+        expect_posture_error("legrest_lift", 0, LIFT_KEYS "travel_timeout_s = 100\n", "[axis.",
+                             "exceeds the motor's maximum on-time (30 s)");
+        expect_posture_error("legrest_lift", 0, LIFT_KEYS "obstruction_rise_ma = 500\n", "obstruction_rise_ma", "applies to");
+        expect_posture_error("recline", P_BUMPER, RECLINE_KEYS "obstruction_rise_ma = 3000\n", "obstruction_rise_ma = 3000",
+                             "duplicate");
+        expect_posture_error("recline", P_BUMPER, "travel_mm = 400\nspeed_mm_s = 25\nobstruction = current\nobstruction_rise_ma = 3000\n"
+                             "wall_clearance_mm = 600\nreach_mm = 450\n", "obstruction_rise_ma",
+                             "obstruction_rise_ma = 3000 must be below current_max_ma = 3000");
+        expect_posture_error("legrest_lift", 0, LIFT_KEYS "wall_clearance_mm = 600\n", "wall_clearance_mm",
+                             "apply to [axis.recline] only");
+        expect_posture_error("recline", P_BUMPER, RECLINE_KEYS, "[axis.", "a reclining backrest needs wall_clearance_mm");
+        expect_posture_error("recline", P_BUMPER, RECLINE_KEYS "wall_clearance_mm = 5\nreach_mm = 450\n", "wall_clearance_mm",
+                             "leaves no room to recline");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") "[axis.armrest]\ntravel_mm = 10\n", 12, "unknown axis");
 }
 
 static void test_sim_backend(void **state) {
@@ -603,7 +753,7 @@ int main(void) {
                 cmocka_unit_test(test_numbers_base_10), cmocka_unit_test(test_bad_bytes),
                 cmocka_unit_test(test_not_a_regular_file),
                 cmocka_unit_test(test_backend_rules),  cmocka_unit_test(test_unread_keys),
-                cmocka_unit_test(test_doc_lists_every_key),
+                cmocka_unit_test(test_doc_lists_every_key), cmocka_unit_test(test_axes),
         };
         int fd = mkstemp(path), r;
         if (fd < 0)

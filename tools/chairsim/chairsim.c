@@ -37,23 +37,32 @@ enum {
         COIL_AIR_PUMP = 0,          /* coils 0..14: on/off outputs, see coil_outputs[] */
         COIL_BEEPER = 10,           /* the panel board's indicators: 10..14 */
         N_OUTPUT_COILS = 15,
+        COIL_SEATED = 20,           /* chairsim's own: the occupant sits (1) */
+        COIL_FEET = 21,             /* chairsim's own: the occupant's feet go on the foot rest (1) */
         COIL_FAULT_BASE = 100,      /* coil 100+N: fault N on */
 
         DI_LIMIT_TOP = 0,
         DI_LIMIT_BOTTOM,
         DI_ESTOP,
         DI_HEARTBEAT_TRIPPED,
-        N_DISCRETE,
+        DI_SEAT_OCCUPANCY,          /* 4..6: the occupant's sensors, 7..14: the axes' end switches */
+        DI_FEET_ON,
+        DI_LEGREST_OBSTRUCTION,
+        DI_AXIS_ENDS,               /* axis A: 7 + 2A end_min, 8 + 2A end_max */
+        N_DISCRETE = DI_AXIS_ENDS + 2 * _CHAIR_AXIS_MAX,
 
         HR_TRAVEL = 0,              /* holding 0..4: setpoints, see holding_outputs[] */
         N_OUTPUT_HOLDING = 5,
         HR_HEARTBEAT = 10,
         HR_HEARTBEAT_TIMEOUT = 11,
         HR_SLOW_REPLY_MS = 12,      /* added: the delay of the slow-replies fault */
+        HR_LEG_LENGTH = 13,         /* chairsim's own: the occupant's leg, knee to sole, mm */
         HR_PANEL_KEY = 20,          /* added: the key held on the simulated panel */
         HR_DISPLAY_BASE = 21,       /* holding 21..28: the panel's display, see display_outputs[] */
         N_DISPLAY = 8,
-        N_HOLDING = HR_DISPLAY_BASE + N_DISPLAY,
+        HR_POSTURE_BASE = 30,       /* holding 30..35: the axes' motors, foot rollers, calf kneading */
+        N_POSTURE = 6,
+        N_HOLDING = HR_POSTURE_BASE + N_POSTURE,
 
         IR_ENCODER_HI = 0,
         IR_ENCODER_LO,
@@ -67,16 +76,21 @@ enum {
         IR_PANEL_EVENT,             /* the board's latch: presses mod 256 << 8 | latest code */
         IR_BEEPS,                   /* chairsim's own: beeps since start (coil 10 rising), mod 65536 */
         IR_LAST_BEEP_MS,            /* chairsim's own: length of the latest completed beep */
-        N_INPUT,
+        IR_AXIS_POSITION,           /* 12..15: the axes' positions, per mille */
+        IR_AXIS_CURRENT = IR_AXIS_POSITION + _CHAIR_AXIS_MAX, /* 16..19: their motor currents */
+        N_INPUT = IR_AXIS_CURRENT + _CHAIR_AXIS_MAX,
 };
 
-/* Transport faults follow the chair's own in the fault coils. */
+/* Transport faults follow the chair's first 13 in the fault coils; the coil numbers are a
+ * contract (tests, technicians' scripts), so later chair faults follow the transport ones. */
 enum {
-        TF_SLOW = _PHYS_FAULT_MAX,
+        TF_SLOW = PHYS_FAULT_LEGREST_OBSTRUCTION,
         TF_GARBLED,
         TF_DISCONNECT,
+        F_LEGREST_OBSTRUCTION,
         N_FAULTS,
 };
+_Static_assert(N_FAULTS == _PHYS_FAULT_MAX + 3, "every chair fault has a coil");
 static const char *const transport_fault_names[] = { "slow-replies", "garbled-replies", "disconnect" };
 #define N_COILS (COIL_FAULT_BASE + N_FAULTS)
 
@@ -93,6 +107,10 @@ static const enum chair_output coil_outputs[N_OUTPUT_COILS] = {
 };
 static const enum chair_output holding_outputs[N_OUTPUT_HOLDING] = {
         CHAIR_OUT_TRAVEL_MOTOR, CHAIR_OUT_KNEAD_MOTOR, CHAIR_OUT_TAP_MOTOR, CHAIR_OUT_WIDTH, CHAIR_OUT_DEPTH,
+};
+static const enum chair_output posture_outputs[N_POSTURE] = {
+        CHAIR_OUT_RECLINE_MOTOR, CHAIR_OUT_LEGREST_LIFT_MOTOR, CHAIR_OUT_LEGREST_EXTEND_MOTOR, CHAIR_OUT_SEAT_SLIDE_MOTOR,
+        CHAIR_OUT_FOOT_ROLLERS,  CHAIR_OUT_CALF_KNEAD,
 };
 static const enum chair_output display_outputs[N_DISPLAY] = {
         CHAIR_OUT_DISPLAY_MINUTES, CHAIR_OUT_DISPLAY_PROGRAM, CHAIR_OUT_DISPLAY_INTENSITY, CHAIR_OUT_DISPLAY_SPEED,
@@ -122,6 +140,25 @@ static const struct board_input {
         { SIM_INPUT, IR_SUPPLY, CHAIR_IN_SUPPLY_VOLTAGE },
         { SIM_INPUT, IR_PANEL_KEY, CHAIR_IN_PANEL_KEY },
         { SIM_INPUT, IR_PANEL_EVENT, CHAIR_IN_PANEL_EVENT },
+        { SIM_DISCRETE, DI_SEAT_OCCUPANCY, CHAIR_IN_SEAT_OCCUPANCY },
+        { SIM_DISCRETE, DI_FEET_ON, CHAIR_IN_FEET_ON },
+        { SIM_DISCRETE, DI_LEGREST_OBSTRUCTION, CHAIR_IN_LEGREST_OBSTRUCTION },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 0, CHAIR_IN_RECLINE_END_MIN },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 1, CHAIR_IN_RECLINE_END_MAX },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 2, CHAIR_IN_LEGREST_LIFT_END_MIN },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 3, CHAIR_IN_LEGREST_LIFT_END_MAX },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 4, CHAIR_IN_LEGREST_EXTEND_END_MIN },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 5, CHAIR_IN_LEGREST_EXTEND_END_MAX },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 6, CHAIR_IN_SEAT_SLIDE_END_MIN },
+        { SIM_DISCRETE, DI_AXIS_ENDS + 7, CHAIR_IN_SEAT_SLIDE_END_MAX },
+        { SIM_INPUT, IR_AXIS_POSITION + 0, CHAIR_IN_RECLINE_POSITION },
+        { SIM_INPUT, IR_AXIS_POSITION + 1, CHAIR_IN_LEGREST_LIFT_POSITION },
+        { SIM_INPUT, IR_AXIS_POSITION + 2, CHAIR_IN_LEGREST_EXTEND_POSITION },
+        { SIM_INPUT, IR_AXIS_POSITION + 3, CHAIR_IN_SEAT_SLIDE_POSITION },
+        { SIM_INPUT, IR_AXIS_CURRENT + 0, CHAIR_IN_RECLINE_CURRENT },
+        { SIM_INPUT, IR_AXIS_CURRENT + 1, CHAIR_IN_LEGREST_LIFT_CURRENT },
+        { SIM_INPUT, IR_AXIS_CURRENT + 2, CHAIR_IN_LEGREST_EXTEND_CURRENT },
+        { SIM_INPUT, IR_AXIS_CURRENT + 3, CHAIR_IN_SEAT_SLIDE_CURRENT },
 };
 
 /* chairsim's own registers: no chair output or input, so in no hardware map but the bus's. */
@@ -135,6 +172,9 @@ static const struct own_register {
         { SIM_HOLDING, HR_HEARTBEAT_TIMEOUT, "heartbeat_timeout_ms", 60000 },
         { SIM_HOLDING, HR_SLOW_REPLY_MS, "slow_reply_ms", 10000 },
         { SIM_HOLDING, HR_PANEL_KEY, "panel_key", 255 },
+        { SIM_HOLDING, HR_LEG_LENGTH, "occupant_leg_mm", 2000 },
+        { SIM_COIL, COIL_SEATED, "occupant_seated", 1 },
+        { SIM_COIL, COIL_FEET, "occupant_feet_on", 1 },
         { SIM_INPUT, IR_BEEPS, "beeps", 0 },
         { SIM_INPUT, IR_LAST_BEEP_MS, "last_beep_ms", 0 },
 };
@@ -166,8 +206,15 @@ static void on_signal(int sig) {
         quit = 1;
 }
 
+/* The chair fault of fault coil 100 + f, or -1 for a transport fault. */
+static int physics_fault(int f) {
+        if (f < TF_SLOW)
+                return f;
+        return f == F_LEGREST_OBSTRUCTION ? PHYS_FAULT_LEGREST_OBSTRUCTION : -1;
+}
+
 static const char *fault_name(int f) {
-        return f < _PHYS_FAULT_MAX ? chair_physics_fault_name(f) : transport_fault_names[f - TF_SLOW];
+        return physics_fault(f) >= 0 ? chair_physics_fault_name(physics_fault(f)) : transport_fault_names[f - TF_SLOW];
 }
 
 static int fault_from_name(const char *name) {
@@ -189,6 +236,8 @@ static void registers_safe(struct chairsim *s) {
                 s->map->tab_registers[i] = (uint16_t) chair_output_info(holding_outputs[i])->safe_value;
         for (size_t i = 0; i < N_DISPLAY; i++)
                 s->map->tab_registers[HR_DISPLAY_BASE + i] = (uint16_t) chair_output_info(display_outputs[i])->safe_value;
+        for (size_t i = 0; i < N_POSTURE; i++)
+                s->map->tab_registers[HR_POSTURE_BASE + i] = (uint16_t) chair_output_info(posture_outputs[i])->safe_value;
 }
 
 static void apply_registers(struct chairsim *s) {
@@ -198,14 +247,19 @@ static void apply_registers(struct chairsim *s) {
                 chair_physics_set_output(&s->physics, holding_outputs[i], (int16_t) s->map->tab_registers[i]);
         for (size_t i = 0; i < N_DISPLAY; i++)
                 chair_physics_set_output(&s->physics, display_outputs[i], s->map->tab_registers[HR_DISPLAY_BASE + i]);
+        for (size_t i = 0; i < N_POSTURE; i++)
+                chair_physics_set_output(&s->physics, posture_outputs[i], (int16_t) s->map->tab_registers[HR_POSTURE_BASE + i]);
         chair_physics_press_key(&s->physics, s->map->tab_registers[HR_PANEL_KEY]);
+        /* A leg length of 0 is refused by the physics: the last good one stays. */
+        (void) chair_physics_set_occupant(&s->physics, s->map->tab_bits[COIL_SEATED], s->map->tab_registers[HR_LEG_LENGTH],
+                                          s->map->tab_bits[COIL_FEET]);
         for (int f = 0; f < N_FAULTS; f++) {
                 bool on = fault_on(s, f);
                 if (on == s->fault_was[f])
                         continue;
                 s->fault_was[f] = on;
-                if (f < _PHYS_FAULT_MAX)
-                        chair_physics_inject(&s->physics, (enum chair_physics_fault) f, on);
+                if (physics_fault(f) >= 0)
+                        chair_physics_inject(&s->physics, (enum chair_physics_fault) physics_fault(f), on);
                 if (s->verbose)
                         fprintf(stderr, "chairsim: fault %s %s\n", fault_name(f), on ? "on" : "off");
         }
@@ -319,9 +373,12 @@ static int poll_timeout(const struct chairsim *s) {
 
 static bool holding_range(unsigned addr, int32_t *ret_min, int32_t *ret_max, bool *ret_signed) {
         *ret_signed = false;
-        if (addr < N_OUTPUT_HOLDING || (addr >= HR_DISPLAY_BASE && addr < HR_DISPLAY_BASE + N_DISPLAY)) {
+        if (addr < N_OUTPUT_HOLDING || (addr >= HR_DISPLAY_BASE && addr < HR_DISPLAY_BASE + N_DISPLAY) ||
+            (addr >= HR_POSTURE_BASE && addr < HR_POSTURE_BASE + N_POSTURE)) {
                 const struct chair_output_info *info = chair_output_info(
-                        addr < N_OUTPUT_HOLDING ? holding_outputs[addr] : display_outputs[addr - HR_DISPLAY_BASE]);
+                        addr < N_OUTPUT_HOLDING  ? holding_outputs[addr]
+                        : addr < HR_POSTURE_BASE ? display_outputs[addr - HR_DISPLAY_BASE]
+                                                 : posture_outputs[addr - HR_POSTURE_BASE]);
                 *ret_min = info->min;
                 *ret_max = info->max;
                 *ret_signed = info->min < 0;
@@ -360,7 +417,7 @@ static int check_request(const uint8_t *q, int length, int header, bool *ret_hea
                 n = u16(pdu + 3);
         coils:
                 for (unsigned a = addr; a < addr + n; a++)
-                        if (a >= N_OUTPUT_COILS && a < COIL_FAULT_BASE)
+                        if (a >= N_OUTPUT_COILS && a < COIL_FAULT_BASE && a != COIL_SEATED && a != COIL_FEET)
                                 return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
                 return 0;
         case MODBUS_FC_WRITE_SINGLE_REGISTER:
@@ -384,7 +441,8 @@ static int check_request(const uint8_t *q, int length, int header, bool *ret_hea
                 break;
         case MODBUS_FC_MASK_WRITE_REGISTER:
                 /* A read-modify-write cannot be range-checked up front: only on plain registers. */
-                return addr < N_OUTPUT_HOLDING || (addr >= HR_DISPLAY_BASE && addr < N_HOLDING)
+                return addr < N_OUTPUT_HOLDING || (addr >= HR_DISPLAY_BASE && addr < HR_DISPLAY_BASE + N_DISPLAY) ||
+                                       (addr >= HR_POSTURE_BASE && addr < N_HOLDING)
                                ? MODBUS_EXCEPTION_ILLEGAL_FUNCTION
                                : 0;
         default:
@@ -456,6 +514,9 @@ static int print_map(const char *format) {
         for (unsigned i = 0; i < N_DISPLAY; i++)
                 print_binding(json, &first, "output", chair_output_info(display_outputs[i])->name, SIM_HOLDING,
                               HR_DISPLAY_BASE + i, false, 1);
+        for (unsigned i = 0; i < N_POSTURE; i++)
+                print_binding(json, &first, "output", chair_output_info(posture_outputs[i])->name, SIM_HOLDING,
+                              HR_POSTURE_BASE + i, chair_output_info(posture_outputs[i])->min < 0, 1);
         for (size_t i = 0; i < ARRAY_SIZE(board_inputs); i++) {
                 const struct board_input *b = &board_inputs[i];
                 print_binding(json, &first, "input", chair_input_info(b->in)->name, b->table, b->address,
@@ -648,6 +709,9 @@ static void help(void) {
                "  -s, --slave ID               slave id 1..247 (default 1)\n"
                "  -f, --fault NAME             inject a fault from the start (repeatable)\n"
                "      --shoulder MM            the seated person's shoulder height (default 620)\n"
+               "      --occupant yes|no        someone sits in the chair (default yes; coil 20)\n"
+               "      --leg-length MM          the occupant's leg, knee to sole, 200..1200 (default 450; holding 13)\n"
+               "      --feet yes|no            the occupant's feet go on the foot rest (default yes; coil 21)\n"
                "      --heartbeat-timeout MS   outputs safe without a heartbeat (default 1000, 0 off)\n"
                "      --list-faults            print the fault coils and names\n"
                "      --print-map=conf|json    print the register map (hardware-map sections, or JSON)\n"
@@ -692,7 +756,7 @@ static int split_listen(const char *arg, char *host, size_t host_size, char *por
 }
 
 int main(int argc, char **argv) {
-        enum { OPT_SHOULDER = 0x100, OPT_HEARTBEAT, OPT_LIST_FAULTS, OPT_PRINT_MAP };
+        enum { OPT_SHOULDER = 0x100, OPT_HEARTBEAT, OPT_LIST_FAULTS, OPT_PRINT_MAP, OPT_OCCUPANT, OPT_LEG, OPT_FEET };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, 'l' },
                 { "rtu", required_argument, NULL, 'r' },
@@ -701,6 +765,9 @@ int main(int argc, char **argv) {
                 { "slave", required_argument, NULL, 's' },
                 { "fault", required_argument, NULL, 'f' },
                 { "shoulder", required_argument, NULL, OPT_SHOULDER },
+                { "occupant", required_argument, NULL, OPT_OCCUPANT },
+                { "leg-length", required_argument, NULL, OPT_LEG },
+                { "feet", required_argument, NULL, OPT_FEET },
                 { "heartbeat-timeout", required_argument, NULL, OPT_HEARTBEAT },
                 { "list-faults", no_argument, NULL, OPT_LIST_FAULTS },
                 { "print-map", required_argument, NULL, OPT_PRINT_MAP },
@@ -712,7 +779,8 @@ int main(int argc, char **argv) {
         struct chair_physics_params params;
         const char *listen_arg = NULL, *device = NULL;
         char parity = 'N';
-        long baud = 115200, slave = 1, heartbeat_timeout = 1000, v;
+        long baud = 115200, slave = 1, heartbeat_timeout = 1000, v, leg_mm = 450;
+        bool seated = true, feet = true;
         bool initial_fault[N_FAULTS] = {};
         modbus_t *ctx = NULL;
         int server = -1, c, r = 1;
@@ -758,6 +826,19 @@ int main(int argc, char **argv) {
                         params.shoulder_mm = (int32_t) v;
                         params.waist_mm = (int32_t) MAX(v - 400, 60L);
                         break;
+                case OPT_OCCUPANT:
+                case OPT_FEET:
+                        if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {
+                                fprintf(stderr, "chairsim: --%s: '%s' is not yes or no\n",
+                                        c == OPT_OCCUPANT ? "occupant" : "feet", optarg);
+                                return 2;
+                        }
+                        *(c == OPT_OCCUPANT ? &seated : &feet) = strcmp(optarg, "yes") == 0;
+                        break;
+                case OPT_LEG:
+                        if (parse_int("--leg-length", optarg, 200, 1200, &leg_mm) < 0)
+                                return 2;
+                        break;
                 case OPT_HEARTBEAT:
                         if (parse_int("--heartbeat-timeout", optarg, 0, 60000, &heartbeat_timeout) < 0)
                                 return 2;
@@ -797,6 +878,9 @@ int main(int argc, char **argv) {
         panel_read(&s, &s.panel_was);
         s.map->tab_registers[HR_HEARTBEAT_TIMEOUT] = (uint16_t) heartbeat_timeout;
         s.map->tab_registers[HR_SLOW_REPLY_MS] = DEFAULT_SLOW_REPLY_MS;
+        s.map->tab_registers[HR_LEG_LENGTH] = (uint16_t) leg_mm;
+        s.map->tab_bits[COIL_SEATED] = seated;
+        s.map->tab_bits[COIL_FEET] = feet;
         for (int f = 0; f < N_FAULTS; f++)
                 s.map->tab_bits[COIL_FAULT_BASE + f] = initial_fault[f];
         s.rtu = device != NULL;
