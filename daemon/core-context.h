@@ -24,6 +24,7 @@ struct chair_hw;
 struct chair_settings;
 struct event_loop;
 struct panel;
+struct posture;
 struct program_library;
 struct scheduler;
 struct session;
@@ -63,6 +64,7 @@ struct chair_core {
         struct state_store *store;
         struct chair_settings *settings; /* the person's settings (settings.h) */
         struct output_test *output_test; /* the technician's output test (output-test.h) */
+        struct posture *posture;         /* the posture axes' motion rules (posture.h) */
         bool realtime;                   /* the scheduler's thread got SCHED_FIFO */
         chair_status_fn status;
         void *status_userdata;
