@@ -15,7 +15,7 @@
 #include "supervisor.h"
 
 /* After an obstruction the motor comes to a stand before it reverses, then reverses this far
- * (or this long, whichever first) at RELEASE_DUTY_PCT. */
+ * (or this long, whichever first) at the map's duty; later release moves go at RELEASE_DUTY_PCT. */
 #define REVERSE_DELAY_USEC (100 * USEC_PER_MSEC)
 #define REVERSE_MAX_MM 30
 #define REVERSE_MAX_USEC (1 * USEC_PER_SEC)
@@ -292,7 +292,7 @@ static void on_reverse_timer(struct event_source *src, uint64_t usec, void *user
         }
         back = (int32_t) MIN((uint64_t) REVERSE_MAX_MM * 1000 / MAX(x->travel_mm, 1u), 1000u);
         p->times.reverse_start_us = now_us(p);
-        if (start_axis(p, a, POSTURE_RELEASING, CLAMP(pos - p->obstructed_dir * back, 0, 1000), RELEASE_DUTY_PCT, NULL) <= 0) {
+        if (start_axis(p, a, POSTURE_RELEASING, CLAMP(pos - p->obstructed_dir * back, 0, 1000), (int32_t) x->duty_pct, NULL) <= 0) {
                 p->times.reverse_done_us = now_us(p);
                 latch_pinch(p, a, p->obstructed_dir, "at its end, not reversed");
                 return;
