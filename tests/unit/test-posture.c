@@ -363,6 +363,24 @@ static void test_obstruction(void **state) {
         vt_harness_free(h);
 }
 
+/* The e-stop while a pinch is latched: the release permit is gone with it. */
+static void test_estop_revokes_the_release(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        vt_harness_run_for(h, 6000);
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_EXTEND);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "estop", true), 0);
+        vt_harness_run_for(h, 100);
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_EXTEND, -1, LEASE_MS, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_FAULT_LATCHED));
+        assert_int_equal(chair_hw_set_output(vt_harness_core(h)->hw, CHAIR_OUT_LEGREST_EXTEND_MOTOR, -20), -EPERM);
+        assert_true(all_still(h));
+        vt_harness_free(h);
+}
+
 static void test_estop_stops_where_it_is(void **state) {
         struct vt_harness *h = harness();
         struct chair_error e = CHAIR_ERROR_NULL;
@@ -491,6 +509,7 @@ int main(void) {
                 cmocka_unit_test(test_fit_stops_at_feet_never_retracts),
                 cmocka_unit_test(test_hold_to_run),
                 cmocka_unit_test(test_obstruction),
+                cmocka_unit_test(test_estop_revokes_the_release),
                 cmocka_unit_test(test_estop_stops_where_it_is),
                 cmocka_unit_test(test_stalled_scheduler_stops_where_it_is),
                 cmocka_unit_test(test_return_upright_slow_and_watched),
