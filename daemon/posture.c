@@ -156,13 +156,6 @@ static void halt_all(struct posture *p) {
         rearm_timeout(p);
 }
 
-void posture_stop(struct posture *p) {
-        if (!p)
-                return;
-        halt_all(p);
-        p->obstructed = -1;
-        event_source_disarm(p->reverse_timer);
-}
 
 /* Starts an axis toward target; the checks were made. 0 when already there. */
 static int start_axis(struct posture *p, enum chair_axis a, enum posture_motion motion, int32_t target, int32_t duty,
@@ -244,6 +237,17 @@ static void latch_pinch(struct posture *p, enum chair_axis a, int dir, const cha
         /* Away from the obstruction, slowly and hold-to-run, until a technician clears it. */
         if (chair_hw_permit_release(p->c->hw, motor, -dir) < 0)
                 log_notice("posture: a stop is recorded, the %s is not released for moves.", chair_axis_info(a)->name);
+}
+
+void posture_stop(struct posture *p) {
+        if (!p)
+                return;
+        /* A stop during an obstruction's reverse ends the reverse, never the latch. */
+        if (p->obstructed >= 0) {
+                latch_pinch(p, p->obstructed, p->obstructed_dir, "its reverse was stopped");
+                return;
+        }
+        halt_all(p);
 }
 
 static void obstruction(struct posture *p, enum chair_axis a, const char *why) {

@@ -363,6 +363,28 @@ static void test_obstruction(void **state) {
         vt_harness_free(h);
 }
 
+/* A stop during the reverse ends the reverse and latches all the same. */
+static void test_stop_during_reverse_still_latches(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct posture_obstruction_times t;
+
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        for (int i = 0; i < 600; i++) {
+                vt_harness_run_for(h, 10);
+                posture_obstruction_times(P(h), &t);
+                if (t.reverse_start_us)
+                        break;
+        }
+        assert_int_equal(posture_axis_motion(P(h), CHAIR_AXIS_LEGREST_EXTEND), POSTURE_RELEASING);
+        posture_stop(P(h));
+        assert_true(all_still(h));
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_EXTEND);
+        assert_string_equal(supervisor_fault_code(vt_harness_core(h)->supervisor), "legrest-pinch");
+        vt_harness_free(h);
+}
+
 /* The e-stop while a pinch is latched: the release permit is gone with it. */
 static void test_estop_revokes_the_release(void **state) {
         struct vt_harness *h = harness();
@@ -509,6 +531,7 @@ int main(void) {
                 cmocka_unit_test(test_fit_stops_at_feet_never_retracts),
                 cmocka_unit_test(test_hold_to_run),
                 cmocka_unit_test(test_obstruction),
+                cmocka_unit_test(test_stop_during_reverse_still_latches),
                 cmocka_unit_test(test_estop_revokes_the_release),
                 cmocka_unit_test(test_estop_stops_where_it_is),
                 cmocka_unit_test(test_stalled_scheduler_stops_where_it_is),
