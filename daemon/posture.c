@@ -517,7 +517,8 @@ static int release_move(struct posture *p, enum chair_axis a, int direction, str
                                        "Fault %s is latched: only the %s may move, away from the obstruction, until a technician clears it",
                                        supervisor_fault_code(p->c->supervisor), chair_axis_info(p->pinched)->name);
         axis_range(p, a, &lo, &hi);
-        return start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo, RELEASE_DUTY_PCT, error);
+        return start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo,
+                          MIN(RELEASE_DUTY_PCT, (int32_t) map_axis(p, a)->duty_pct), error);
 }
 
 int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t lease_ms, uint64_t owner,
@@ -609,8 +610,14 @@ int posture_new(struct chair_core *c, struct posture **ret) {
         p->c = c;
         p->pinched = p->obstructed = -1;
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
-                /* The map's check made a present axis complete (limits, sensors, obstruction). */
-                p->axis[a].present = c->map.axes[a].present && chair_hw_has_output(c->hw, chair_axis_info(a)->motor);
+                const struct hw_axis *x = &c->map.axes[a];
+                /* The map's check made a present axis complete (limits, sensors, obstruction);
+                 * one that still cannot move (a map built in code) is no axis. */
+                p->axis[a].present = x->present && chair_hw_has_output(c->hw, chair_axis_info(a)->motor) &&
+                                     x->duty_pct > 0 && x->travel_mm > 0 && x->speed_mm_s > 0 && x->soft_min < x->soft_max;
+                if (x->present && !p->axis[a].present)
+                        log_warning("posture: the %s axis cannot move (no duty, travel, speed or soft range): left out.",
+                                    chair_axis_info(a)->name);
                 if (p->axis[a].present)
                         p->axes |= 1u << a;
         }

@@ -23,18 +23,10 @@
 #define OWNER 0x1234
 #define LEASE_MS 200
 
+/* The simulated chair with every axis, the map's defaults (60 % duty, soft limits 20-980 per
+ * mille, 3000 mA, 30 s): the reference chair's values. */
 static void posture_map(struct hardware_map *m) {
         hardware_map_simulated_posture(m);
-        /* What the reference chair's map declares (hardware-maps/reference-chair.conf). */
-        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
-                struct hw_axis *x = &m->axes[a];
-                x->duty_pct = 60;
-                x->soft_min = 20;
-                x->soft_max = 980;
-                x->limit_max = 980;
-                x->current_max_ma = 3000;
-                x->travel_timeout_ms = 35000;
-        }
 }
 
 static struct vt_harness *harness_with(const struct hardware_map *m) {

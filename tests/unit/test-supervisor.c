@@ -327,16 +327,7 @@ static uint64_t session_bound(const struct ctx *c) { return CHECK_MS; }
 /* The posture axes' pinch faults (daemon/posture.c, docs/posture.md): the simulated chair with
  * its axes; the leg rest meets the sim's object during the fit, the recline and the seat slide
  * a current limit below their running current. Stopped, reversed (at most 1 s), latched. */
-static void tweak_posture(struct hardware_map *m) {
-        hardware_map_simulated_posture(m);
-        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
-                m->axes[a].duty_pct = 60;
-                m->axes[a].soft_min = 20;
-                m->axes[a].soft_max = m->axes[a].limit_max = 980;
-                m->axes[a].current_max_ma = 3000;
-                m->axes[a].travel_timeout_ms = 35000;
-        }
-}
+static void tweak_posture(struct hardware_map *m) { hardware_map_simulated_posture(m); }
 static void tweak_posture_weak(struct hardware_map *m) {
         tweak_posture(m);
         m->axes[CHAIR_AXIS_RECLINE].current_max_ma = 500;
