@@ -66,14 +66,15 @@ struct axis_state {
         int32_t target;           /* per mille: stop there */
         uint64_t started_us;
         uint64_t deadline_us;     /* the travel timeout */
-        int32_t current_min;      /* the running current this move, for the rise */
+        int32_t current_min;      /* the running current this move, for the rise; INT32_MAX
+                                   * until the settle timer read it */
 };
 
 struct posture {
         struct chair_core *c;
         struct axis_state axis[_CHAIR_AXIS_MAX];
         uint32_t axes;
-        struct event_source *lease_timer, *timeout_timer, *reverse_timer;
+        struct event_source *lease_timer, *timeout_timer, *reverse_timer, *settle_timer;
         uint64_t lease_owner;     /* 0: no manual move */
         int pinched;              /* our pinch fault is latched on this axis, -1 none */
         int obstructed;           /* the axis being stopped and reversed, -1 none */
@@ -135,6 +136,34 @@ static void rearm_timeout(struct posture *p) {
                 event_source_arm(p->timeout_timer, at);
 }
 
+/* The running current is read once a move has settled: readings come only as they change. */
+static void rearm_settle(struct posture *p) {
+        uint64_t at = UINT64_MAX;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL && p->axis[a].current_min == INT32_MAX &&
+                    p->axis[a].started_us + CURRENT_SETTLE_USEC < at)
+                        at = p->axis[a].started_us + CURRENT_SETTLE_USEC;
+        if (at == UINT64_MAX)
+                event_source_disarm(p->settle_timer);
+        else
+                event_source_arm(p->settle_timer, at);
+}
+
+static void on_settle_timer(struct event_source *src, uint64_t usec, void *userdata) {
+        struct posture *p = userdata;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                struct axis_state *s = &p->axis[a];
+                int32_t ma;
+                if (s->motion == POSTURE_STILL || s->current_min != INT32_MAX || s->started_us + CURRENT_SETTLE_USEC > usec)
+                        continue;
+                if (chair_hw_read_input(p->c->hw, chair_axis_info(a)->current, &ma) >= 0)
+                        s->current_min = ma;
+        }
+        rearm_settle(p);
+}
+
 /* The axis stops where it is. A closed gate has stopped it already. */
 static void halt_axis(struct posture *p, enum chair_axis a) {
         struct axis_state *s = &p->axis[a];
@@ -186,6 +215,7 @@ static int start_axis(struct posture *p, enum chair_axis a, enum posture_motion 
                                    .started_us = now_us(p), .deadline_us = now_us(p) + timeout_us,
                                    .current_min = INT32_MAX };
         rearm_timeout(p);
+        rearm_settle(p);
         log_debug("posture: %s from %d to %d per mille at %d %%", chair_axis_info(a)->name, pos, target, value);
         return 1;
 }
@@ -318,7 +348,7 @@ static void check_current(struct posture *p, enum chair_axis a, int32_t ma) {
                 obstruction(p, a, why);
                 return;
         }
-        if (x->obstruction != HW_OBSTRUCTION_CURRENT || now_us(p) - s->started_us < CURRENT_SETTLE_USEC)
+        if (x->obstruction != HW_OBSTRUCTION_CURRENT || s->current_min == INT32_MAX)
                 return;
         if (ma < s->current_min)
                 s->current_min = ma;
@@ -626,6 +656,8 @@ int posture_new(struct chair_core *c, struct posture **ret) {
                 r = event_loop_add_timer(c->loop, 0, on_timeout_timer, p, &p->timeout_timer);
         if (r >= 0)
                 r = event_loop_add_timer(c->loop, 0, on_reverse_timer, p, &p->reverse_timer);
+        if (r >= 0)
+                r = event_loop_add_timer(c->loop, 0, on_settle_timer, p, &p->settle_timer);
         /* Only a chair with axes listens: the old chair is unchanged. */
         if (r >= 0 && p->axes)
                 r = chair_hw_subscribe(c->hw, on_input, p);
@@ -639,6 +671,7 @@ int posture_new(struct chair_core *c, struct posture **ret) {
                 event_source_set_description(p->lease_timer, "posture-lease");
                 event_source_set_description(p->timeout_timer, "posture-timeout");
                 event_source_set_description(p->reverse_timer, "posture-reverse");
+                event_source_set_description(p->settle_timer, "posture-settle");
         }
         *ret = p;
         return 0;
@@ -650,6 +683,7 @@ struct posture *posture_free(struct posture *p) {
         event_source_free(p->lease_timer);
         event_source_free(p->timeout_timer);
         event_source_free(p->reverse_timer);
+        event_source_free(p->settle_timer);
         free(p);
         return NULL;
 }

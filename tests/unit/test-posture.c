@@ -355,6 +355,36 @@ static void test_obstruction(void **state) {
         vt_harness_free(h);
 }
 
+/* The recline's obstruction source is its current: a rise over the running current (here a
+ * person sitting down on a backrest coming upright, +600 mA in the sim) is an obstruction. */
+static void test_current_rise_is_an_obstruction(void **state) {
+        struct hardware_map m;
+        struct vt_harness *h;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        const struct vt_fault_event *f;
+
+        posture_map(&m);
+        m.axes[CHAIR_AXIS_RECLINE].obstruction_rise_ma = 500;
+        h = harness_with(&m);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 20000);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 100);
+        /* Hold-to-run needs no occupant; coming upright against no load. */
+        if (hold(h, CHAIR_AXIS_RECLINE, -1, 500, &e) < 0)
+                fail_msg("refused: %s", e.message);
+        assert_null(vt_harness_first_fault(h));
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
+        /* Stopped and reversing: the key held on is refused; then it latches. */
+        assert_true(hold(h, CHAIR_AXIS_RECLINE, -1, 300, &e) < 0);
+        vt_harness_run_for(h, 1500);
+        f = vt_harness_first_fault(h);
+        assert_non_null(f);
+        assert_string_equal(f->code, "recline-pinch");
+        assert_true(all_still(h));
+        vt_harness_free(h);
+}
+
 /* A stop during the reverse ends the reverse and latches all the same. */
 static void test_stop_during_reverse_still_latches(void **state) {
         struct vt_harness *h = harness();
@@ -523,6 +553,7 @@ int main(void) {
                 cmocka_unit_test(test_fit_stops_at_feet_never_retracts),
                 cmocka_unit_test(test_hold_to_run),
                 cmocka_unit_test(test_obstruction),
+                cmocka_unit_test(test_current_rise_is_an_obstruction),
                 cmocka_unit_test(test_stop_during_reverse_still_latches),
                 cmocka_unit_test(test_estop_revokes_the_release),
                 cmocka_unit_test(test_estop_stops_where_it_is),
