@@ -466,6 +466,21 @@ static void on_event(const struct chair_event *ev, void *userdata) {
         }
 }
 
+/* The person's conditions changed: a move they now refuse stops (a release never does). */
+static void on_changes(uint32_t changed, void *userdata) {
+        struct posture *p = userdata;
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        if (!(changed & CHAIR_CHANGE_PRECAUTIONS) || p->pinched >= 0 || p->obstructed >= 0)
+                return;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL && check_move(p, a, false, &e) < 0) {
+                        log_notice("posture: %s: every axis stopped.", e.message);
+                        halt_all(p);
+                        return;
+                }
+}
+
 /* ---- the moves ---- */
 
 static int automatic_move(struct posture *p, enum posture_preset preset, bool slow, struct chair_error *error) {
@@ -569,6 +584,12 @@ int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t l
         if (p->lease_owner && p->lease_owner != owner)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "Another hold-to-run move is under way");
         if (p->lease_owner == owner && p->axis[a].motion == POSTURE_MANUAL && p->axis[a].dir == direction) {
+                /* Each renewal passes the checks again (a condition declared, a bumper pressed). */
+                r = p->pinched >= 0 ? 0 : check_move(p, a, false, error);
+                if (r < 0) {
+                        halt_all(p);
+                        return r;
+                }
                 event_source_arm(p->lease_timer, now_us(p) + (uint64_t) lease_ms * USEC_PER_MSEC);
                 return 0;
         }
@@ -663,6 +684,8 @@ int posture_new(struct chair_core *c, struct posture **ret) {
                 r = chair_hw_subscribe(c->hw, on_input, p);
         if (r >= 0 && p->axes)
                 r = chair_changes_listen(c->changes, on_event, p);
+        if (r >= 0 && p->axes)
+                r = chair_changes_subscribe(c->changes, on_changes, p);
         if (r < 0) {
                 posture_free(p);
                 return r;

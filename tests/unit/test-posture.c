@@ -541,6 +541,21 @@ static void test_precaution_refuses_leg_rest(void **state) {
         /* The recline presses no legs. */
         assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
         assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        vt_harness_run_for(h, 100);
+        posture_stop(P(h));
+        /* Declared while the leg rest moves: it stops (a renewal is refused, the change stops it). */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = NULL }, NULL), 0);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 500);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        vt_harness_run_for(h, 20);
+        assert_true(all_still(h));
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER + 1, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
         vt_harness_free(h);
 }
 
