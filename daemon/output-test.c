@@ -30,6 +30,23 @@ bool output_test_active(struct output_test *t) {
         return t && t->active;
 }
 
+/* A posture axis moves a person's body: until the motion rules land, only this test drives
+ * one, and only with the seat reporting no one and the bumper free (a reading that cannot be
+ * had counts as someone there). NULL when it may move, else why not. */
+static const char *axis_blocked(struct output_test *t, enum chair_output out, int32_t value) {
+        int32_t v = 1;
+
+        if (chair_output_axis(out) < 0 || value == 0)
+                return NULL;
+        if (chair_hw_read_input(t->c->hw, CHAIR_IN_SEAT_OCCUPANCY, &v) < 0 || v != 0)
+                return "someone may be seated (seat_occupancy does not read 0): an axis is tested with the seat empty";
+        v = 0;
+        if (chair_hw_has_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION) &&
+            (chair_hw_read_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION, &v) < 0 || v != 0))
+                return "the leg rest's bumper is pressed (legrest_obstruction): clear the leg rest's path first";
+        return NULL;
+}
+
 void output_test_end(struct output_test *t, const char *why) {
         const struct chair_output_info *info;
 
@@ -59,23 +76,6 @@ static bool into_end_switch(struct output_test *t, enum chair_output out, int32_
         if ((out != CHAIR_OUT_TRAVEL_MOTOR && axis < 0) || value == 0 || !chair_hw_has_input(t->c->hw, sw))
                 return false;
         return chair_hw_read_input(t->c->hw, sw, &v) >= 0 && v != 0;
-}
-
-/* A posture axis moves a person's body: until the motion rules land, only this test drives
- * one, and only with the seat reporting no one and the bumper free (a reading that cannot be
- * had counts as someone there). NULL when it may move, else why not. */
-static const char *axis_blocked(struct output_test *t, enum chair_output out, int32_t value) {
-        int32_t v = 1;
-
-        if (chair_output_axis(out) < 0 || value == 0)
-                return NULL;
-        if (chair_hw_read_input(t->c->hw, CHAIR_IN_SEAT_OCCUPANCY, &v) < 0 || v != 0)
-                return "someone may be seated (seat_occupancy does not read 0): an axis is tested with the seat empty";
-        v = 0;
-        if (chair_hw_has_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION) &&
-            (chair_hw_read_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION, &v) < 0 || v != 0))
-                return "the leg rest's bumper is pressed (legrest_obstruction): clear the leg rest's path first";
-        return NULL;
 }
 
 /* The person's declared conditions hold for a test too: no heat, no forbidden air zone, no

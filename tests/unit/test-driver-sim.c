@@ -271,11 +271,14 @@ static void test_posture_axes_and_the_stop_path(void **state) {
         lift = hw_input(hw, CHAIR_IN_LEGREST_LIFT_POSITION);
         assert_true(recline > 0 && lift > 0);
         assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_CURRENT), 0);
-        /* Stopped where they are: a second later nothing moved, nothing went home. */
+        /* Stopped where they are: a second later nothing went home. A loop that ran late (a
+         * loaded machine) may have left the last millimetre of coasting for now: never back,
+         * never more than 2 mm (5 per mille of the recline's 400 mm, 7 of the lift's 300). */
         run_for(f, 1000);
-        assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_POSITION), recline);
-        assert_int_equal(hw_input(hw, CHAIR_IN_LEGREST_LIFT_POSITION), lift);
+        assert_in_range(hw_input(hw, CHAIR_IN_RECLINE_POSITION), recline, recline + 5);
+        assert_in_range(hw_input(hw, CHAIR_IN_LEGREST_LIFT_POSITION), lift, lift + 7);
         assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_END_MIN), 0);
+        assert_int_equal(hw_input(hw, CHAIR_IN_RECLINE_CURRENT), 0);
 
         chair_hw_close(hw);
         free(map);
