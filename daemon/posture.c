@@ -376,12 +376,58 @@ static void check_position(struct posture *p, enum chair_axis a, int32_t pos) {
         }
 }
 
+static bool is_rotary(enum chair_output out) {
+        return out == CHAIR_OUT_FOOT_ROLLERS || out == CHAIR_OUT_CALF_KNEAD;
+}
+
+/* The rotary channel stops; NULL-safe for a chair without it. */
+static bool stop_rotary(struct posture *p, enum chair_output out) {
+        if (!chair_hw_has_output(p->c->hw, out) || chair_hw_get_output(p->c->hw, out) == 0)
+                return false;
+        (void) chair_hw_set_output(p->c->hw, out, 0);
+        return true;
+}
+
+int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, struct chair_error *error) {
+        const struct precaution_declared dec = { chair_settings_precautions(p->c->settings),
+                                                 chair_settings_precautions_unreadable(p->c->settings) };
+        struct precaution_verdict v;
+        int r;
+
+        if (!is_rotary(out) || value < chair_output_info(out)->min || value > chair_output_info(out)->max)
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "Not a rotary leg channel, or out of its range");
+        if (!p->axes || !chair_hw_has_output(p->c->hw, out))
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no %s", chair_output_info(out)->name);
+        if (value == 0) {
+                stop_rotary(p, out);
+                return 0;
+        }
+        if (supervisor_latched(p->c->supervisor) || !chair_hw_enabled(p->c->hw))
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: the %s stays off",
+                                       supervisor_fault_code(p->c->supervisor), chair_output_info(out)->name);
+        if (input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1 ||
+            (out == CHAIR_OUT_FOOT_ROLLERS && input_or(p, CHAIR_IN_FEET_ON, 0) != 1))
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s runs only with %s", chair_output_info(out)->name,
+                                       out == CHAIR_OUT_FOOT_ROLLERS ? "the feet on the foot rest" : "a person seated");
+        if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_POSTURE, .value = 1, .zones = LEGS }, &v) < 0)
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v.reason);
+        r = chair_hw_set_output(p->c->hw, out, value);
+        if (r < 0)
+                return chair_error_set(error, r == -EPERM ? CHAIR_REASON_FAULT_LATCHED : CHAIR_REASON_FAILED,
+                                       "The %s cannot be driven", chair_output_info(out)->name);
+        return 0;
+}
+
 static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
         struct posture *p = userdata;
         int a = chair_input_axis(in);
 
+        if (in == CHAIR_IN_FEET_ON && value == 0 && stop_rotary(p, CHAIR_OUT_FOOT_ROLLERS))
+                log_info("posture: the feet left the foot rest: the foot rollers stopped.");
         if (in == CHAIR_IN_SEAT_OCCUPANCY && value == 0) {
                 bool moved = posture_moving(p) || p->obstructed >= 0;
+                moved |= stop_rotary(p, CHAIR_OUT_FOOT_ROLLERS);
+                moved |= stop_rotary(p, CHAIR_OUT_CALF_KNEAD);
                 /* The person left: everything stops here, not at a later tick. */
                 if (moved && p->obstructed < 0)
                         halt_all(p);
@@ -471,7 +517,18 @@ static void on_changes(uint32_t changed, void *userdata) {
         struct posture *p = userdata;
         struct chair_error e = CHAIR_ERROR_NULL;
 
-        if (!(changed & CHAIR_CHANGE_PRECAUTIONS) || p->pinched >= 0 || p->obstructed >= 0)
+        if (!(changed & CHAIR_CHANGE_PRECAUTIONS))
+                return;
+        for (unsigned i = 0; i < 2; i++) {
+                enum chair_output out = i ? CHAIR_OUT_CALF_KNEAD : CHAIR_OUT_FOOT_ROLLERS;
+                if (chair_hw_has_output(p->c->hw, out) && chair_hw_get_output(p->c->hw, out) != 0 &&
+                    posture_set_rotary(p, out, chair_hw_get_output(p->c->hw, out), &e) < 0) {
+                        log_notice("posture: %s", e.message);
+                        stop_rotary(p, out);
+                }
+                chair_error_reset(&e);
+        }
+        if (p->pinched >= 0 || p->obstructed >= 0)
                 return;
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
                 if (p->axis[a].motion != POSTURE_STILL && check_move(p, a, false, &e) < 0) {

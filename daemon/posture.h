@@ -85,6 +85,12 @@ void posture_owner_gone(struct posture *p, uint64_t owner);
 /* Every axis stops where it is. */
 void posture_stop(struct posture *p);
 
+/* The rotary leg channels (foot_rollers -100..100 %, calf_knead 0..100 %): running them needs
+ * an occupant (the foot rollers: the feet on the foot rest too), no latched fault and the
+ * precautions (they press the calves and feet); 0 is always allowed. The person leaving, or
+ * the feet lifted off the foot rollers, stops them. -EINVAL for another output. */
+int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, struct chair_error *error);
+
 /* Told when the seat reports the person gone while an axis moved or a session may run. */
 typedef void (*posture_vacated_fn)(void *userdata);
 void posture_set_vacated_listener(struct posture *p, posture_vacated_fn fn, void *userdata);

@@ -110,6 +110,8 @@ static void test_old_chair_unchanged(void **state) {
         assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
         chair_error_reset(&e);
         assert_int_not_equal(posture_return_upright(P(h), &e), 0);
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_FOOT_ROLLERS, 50, &e), 0);
         vt_harness_run_for(h, 1000);
         for (size_t i = 0; i < vt_harness_record(h)->n_outputs; i++)
                 assert_true(chair_output_axis(vt_harness_record(h)->outputs[i].out) < 0);
@@ -559,6 +561,46 @@ static void test_precaution_refuses_leg_rest(void **state) {
         vt_harness_free(h);
 }
 
+static void test_rotary_channels(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        static const char *const veins[] = { "varicose-veins", NULL };
+
+        /* The foot rest does not reach the feet yet. */
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_FOOT_ROLLERS, 50, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_TRAVEL_MOTOR, 50, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_INVALID_ARGS));
+        chair_error_reset(&e);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        vt_harness_run_for(h, 20000);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_FOOT_ROLLERS, -50, &e), 0);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), -50);
+        /* The feet lifted: the foot rollers stop, the calves go on. */
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 40);
+        /* A leg condition declared: the calves stop, and nothing starts again. */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 0);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = NULL }, NULL), 0);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        /* The person leaves: stopped. */
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 0);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 0, &e), 0);
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_old_chair_unchanged),
@@ -576,6 +618,7 @@ int main(void) {
                 cmocka_unit_test(test_return_upright_slow_and_watched),
                 cmocka_unit_test(test_wall_clearance),
                 cmocka_unit_test(test_precaution_refuses_leg_rest),
+                cmocka_unit_test(test_rotary_channels),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
