@@ -79,6 +79,7 @@ struct posture {
         int pinched;              /* our pinch fault is latched on this axis, -1 none */
         int obstructed;           /* the axis being stopped and reversed, -1 none */
         int obstructed_dir;
+        char cause[112];          /* what showed the obstruction, for the fault's message */
         posture_vacated_fn vacated;
         void *vacated_userdata;
         struct posture_obstruction_times times;
@@ -262,8 +263,8 @@ static void latch_pinch(struct posture *p, enum chair_axis a, int dir, const cha
         p->times.latched_us = now_us(p);
         p->pinched = (int) a;
         p->obstructed_dir = dir;
-        supervisor_trip(p->c->supervisor, pinch_fault[a], "the %s met an obstruction (%s) and was released", chair_axis_info(a)->name,
-                        why);
+        supervisor_trip(p->c->supervisor, pinch_fault[a], "the %s met an obstruction (%s): stopped, %s", chair_axis_info(a)->name,
+                        p->cause, why);
         /* Away from the obstruction, slowly and hold-to-run, until a technician clears it. */
         if (chair_hw_permit_release(p->c->hw, motor, -dir) < 0)
                 log_notice("posture: a stop is recorded, the %s is not released for moves.", chair_axis_info(a)->name);
@@ -274,7 +275,7 @@ void posture_stop(struct posture *p) {
                 return;
         /* A stop during an obstruction's reverse ends the reverse, never the latch. */
         if (p->obstructed >= 0) {
-                latch_pinch(p, p->obstructed, p->obstructed_dir, "its reverse was stopped");
+                latch_pinch(p, p->obstructed, p->obstructed_dir, "its reverse stopped by a stop");
                 return;
         }
         halt_all(p);
@@ -287,13 +288,14 @@ static void obstruction(struct posture *p, enum chair_axis a, const char *why) {
         if (s->motion == POSTURE_STILL)
                 return;
         p->times = (struct posture_obstruction_times) { .detected_us = now_us(p) };
+        snprintf(p->cause, sizeof p->cause, "%s", why);
         log_warning("posture: obstruction on the %s (%s): stopping every axis.", chair_axis_info(a)->name, why);
         if (s->motion == POSTURE_RELEASING || p->pinched >= 0) {
                 /* Met again on the way out, or during a release move: stop there, and latch. */
                 halt_all(p);
                 p->times.stopped_us = now_us(p);
                 if (p->pinched < 0)
-                        latch_pinch(p, a, p->obstructed_dir, why);
+                        latch_pinch(p, a, p->obstructed_dir, "met again while reversing");
                 return;
         }
         halt_all(p);
@@ -316,7 +318,7 @@ static void on_reverse_timer(struct event_source *src, uint64_t usec, void *user
         x = map_axis(p, a);
         if (s->motion == POSTURE_RELEASING) {
                 p->times.reverse_done_us = now_us(p);
-                latch_pinch(p, a, p->obstructed_dir, "reversed for the longest time");
+                latch_pinch(p, a, p->obstructed_dir, "reversed for its longest time");
                 return;
         }
         /* A fault in between (the e-stop): stay stopped where it is. */
@@ -328,7 +330,7 @@ static void on_reverse_timer(struct event_source *src, uint64_t usec, void *user
         p->times.reverse_start_us = now_us(p);
         if (start_axis(p, a, POSTURE_RELEASING, CLAMP(pos - p->obstructed_dir * back, 0, 1000), (int32_t) x->duty_pct, NULL) <= 0) {
                 p->times.reverse_done_us = now_us(p);
-                latch_pinch(p, a, p->obstructed_dir, "at its end, not reversed");
+                latch_pinch(p, a, p->obstructed_dir, "not reversed: at its end");
                 return;
         }
         event_source_arm(p->reverse_timer, now_us(p) + REVERSE_MAX_USEC);
@@ -368,7 +370,7 @@ static void check_position(struct posture *p, enum chair_axis a, int32_t pos) {
         if ((s->dir > 0 && pos >= s->target - lead) || (s->dir < 0 && pos <= s->target + lead)) {
                 if (s->motion == POSTURE_RELEASING) {
                         p->times.reverse_done_us = now_us(p);
-                        latch_pinch(p, a, p->obstructed_dir, "reversed its distance");
+                        latch_pinch(p, a, p->obstructed_dir, "reversed its full distance");
                         return;
                 }
                 halt_axis(p, a);
@@ -462,7 +464,7 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
                 log_warning("posture: the %s reached its %s switch: stopped.", chair_axis_info(a)->name,
                             in == chair_axis_info(a)->end_max ? "end_max" : "end_min");
                 if (p->axis[a].motion == POSTURE_RELEASING)
-                        latch_pinch(p, a, p->obstructed_dir, "at its end switch");
+                        latch_pinch(p, a, p->obstructed_dir, "reversed to its end switch");
                 else {
                         halt_axis(p, a);
                         rearm_timeout(p);
