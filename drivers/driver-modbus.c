@@ -325,6 +325,9 @@ static bool read_inputs(struct bus_worker *w, bool *ret_complete) {
                         }
                         {
                                 double scaled = (double) raw * b->scale;
+                                /* A switch read from a register (a load cell): 1 at or above it. */
+                                if (b->has_threshold && isfinite(scaled))
+                                        scaled = scaled >= b->threshold;
                                 if (!isfinite(scaled) || scaled < info->min || scaled > info->max) {
                                         atomic_fetch_add(&w->invalid, 1);
                                         if (deliver_out_of_range(d, i, scaled)) {

@@ -61,6 +61,7 @@ enum binding_key {
         BK_WORDS,
         BK_WORD_ORDER,
         BK_STOP,
+        BK_THRESHOLD,
         _BK_MAX,
 };
 
@@ -527,6 +528,15 @@ static int key_scale(struct loader *l, const struct map_key *k, const char *v, v
         return 0;
 }
 
+static int key_threshold(struct loader *l, const struct map_key *k, const char *v, void *obj) {
+        double d;
+        if (parse_decimal(v, -1e9, 1e9, &d) < 0)
+                return add_error(l, l->line, "threshold = '%s' is not a number within -1e9..1e9", v);
+        ((struct hw_binding *) obj)->threshold = d;
+        ((struct hw_binding *) obj)->has_threshold = true;
+        return 0;
+}
+
 static const struct map_key binding_keys[_BK_MAX] = {
         [BK_BACKEND] = { .name = "backend", .parse = key_backend, CHOICES("sim", "gpio", "modbus") },
         [BK_CHIP] = { .name = "chip", .parse = key_chip },
@@ -547,6 +557,8 @@ static const struct map_key binding_keys[_BK_MAX] = {
                             CHOICES("high-first", "low-first") },
         /* Inputs only: a non-zero reading stops at once, on the thread that read it. */
         [BK_STOP] = { .name = "stop", .parse = key_bool, .type = F_BOOL, .offset = offsetof(struct hw_binding, stop) },
+        /* A 0/1 input on a register: 1 at or above it. */
+        [BK_THRESHOLD] = { .name = "threshold", .parse = key_threshold },
 };
 
 /* [key.NAME] has the binding keys and its code. */
@@ -849,7 +861,8 @@ static void check_binding(struct loader *l, struct hw_binding *b, struct binding
                                       [BK_BIAS] = true, [BK_DEBOUNCE_MS] = true, [BK_STOP] = true },
                 [HW_BACKEND_MODBUS] = { [BK_BACKEND] = true, [BK_BUS] = true, [BK_TABLE] = true,
                                         [BK_ADDRESS] = true, [BK_SCALE] = true, [BK_SIGNED] = true,
-                                        [BK_WORDS] = true, [BK_WORD_ORDER] = true, [BK_STOP] = true },
+                                        [BK_WORDS] = true, [BK_WORD_ORDER] = true, [BK_STOP] = true,
+                                        [BK_THRESHOLD] = true },
         };
         if (!refs->key_line[BK_BACKEND]) {
                 add_error(l, b->line_no, "[%s.%s]: missing required key 'backend' (sim, gpio, modbus)", kind, name);
@@ -894,6 +907,11 @@ static void check_binding(struct loader *l, struct hw_binding *b, struct binding
                 if ((b->table == HW_MODBUS_COIL || b->table == HW_MODBUS_DISCRETE_INPUT) &&
                     (b->words != 1 || refs->key_line[BK_SCALE] || refs->key_line[BK_SIGNED]))
                         add_error(l, b->line_no, "[%s.%s]: a bit (coil or discrete) takes no words, scale or signed", kind, name);
+                if (refs->key_line[BK_THRESHOLD] &&
+                    (output || chair_input_info(index)->kind != CHAIR_VALUE_BOOL || b->table == HW_MODBUS_COIL ||
+                     b->table == HW_MODBUS_DISCRETE_INPUT))
+                        add_error(l, refs->key_line[BK_THRESHOLD], "[%s.%s]: threshold applies to a 0/1 input read "
+                                  "from a register (a load cell for seat_occupancy)", kind, name);
                 if (b->words == 2 && b->address == 65535)
                         add_error(l, refs->key_line[BK_ADDRESS], "[%s.%s]: a 2-word value cannot start at 65535", kind, name);
         }

@@ -84,6 +84,10 @@ struct hw_binding {
         bool is_signed;
         uint8_t words;                /* 1 or 2 registers */
         bool word_swap;               /* 32-bit values: low word first */
+        /* A 0/1 input read from a register (a seat's load cell): 1 at or above threshold,
+         * in the register's engineering unit (after scale). */
+        bool has_threshold;
+        double threshold;
 };
 
 struct hw_limits {

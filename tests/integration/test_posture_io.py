@@ -237,3 +237,27 @@ def test_kill_9_with_an_axis_moving_leaves_it_stopped(board, start_daemon):
     d.process.signal(signal.SIGKILL)
     chairtest.wait_for(lambda: discrete(c, DI_HEARTBEAT_TRIPPED), 5, "the board's heartbeat trip")
     assert_stopped_where_it_is(c, "legrest_lift")
+
+
+def test_seat_occupancy_from_a_load_register(board, start_daemon):
+    """seat_occupancy read from a register with a threshold (a load cell): chairsim's holding
+    register 13 (the occupant's leg length, a register of its own) stands in for the load."""
+    sim, c = board("--heartbeat-timeout", "0")
+    path = sim.write_map()
+    with open(path) as f:
+        conf = f.read()
+    conf = conf.replace("[input.seat_occupancy]\nbackend = modbus\nbus = board\ntable = discrete\naddress = 4\n",
+                        f"[input.seat_occupancy]\nbackend = modbus\nbus = board\ntable = holding\n"
+                        f"address = {HR_LEG_LENGTH}\nthreshold = 400\n")
+    assert "threshold = 400" in conf
+    with open(path, "w") as f:
+        f.write(conf)
+    d = start_daemon(args=("--config", path))
+    chairtest.wait_for(lambda: diagnostics(d).get("input.seat_occupancy") == 1, 10, "450 >= 400: occupied")
+    ok(c.write_register(HR_LEG_LENGTH, 399, slave=SLAVE))
+    chairtest.wait_for(lambda: diagnostics(d)["input.seat_occupancy"] == 0, 5, "399 < 400: empty")
+    d.call("TestOutput", "siu", "seat_slide_motor", 50, 300, interface=chairtest.SERVICE_INTERFACE)
+    ok(c.write_register(HR_LEG_LENGTH, 400, slave=SLAVE))
+    chairtest.wait_for(lambda: diagnostics(d)["input.seat_occupancy"] == 1, 5, "400 >= 400: occupied")
+    name, _ = d.error_of("TestOutput", "seat_slide_motor", "50", "uint32 300", interface=chairtest.SERVICE_INTERFACE)
+    assert name == ERR + "NotPermitted"

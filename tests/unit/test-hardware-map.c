@@ -536,6 +536,20 @@ static void test_axes(void **state) {
         expect_posture_error("recline", P_BUMPER, RECLINE_KEYS "wall_clearance_mm = 5\nreach_mm = 450\n", "wall_clearance_mm",
                              "leaves no room to recline");
         expect_error(BOARD MB("input", "estop", "discrete", "0") "[axis.armrest]\ntravel_mm = 10\n", 12, "unknown axis");
+
+        /* The seat's load cell on a register, read as a switch. */
+        text = BOARD MB("input", "estop", "discrete", "0") MB("input", "seat_occupancy", "input", "3") "scale = 0.1\nthreshold = 20.5\n";
+        if (load_text(text, &map, err, sizeof err) < 0)
+                print_error("%s\n", err);
+        assert_int_equal(load_text(text, &map, err, sizeof err), 0);
+        assert_true(map.inputs[CHAIR_IN_SEAT_OCCUPANCY].has_threshold);
+        assert_true(map.inputs[CHAIR_IN_SEAT_OCCUPANCY].threshold > 20.4 && map.inputs[CHAIR_IN_SEAT_OCCUPANCY].threshold < 20.6);
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("input", "seat_occupancy", "discrete", "3") "threshold = 20\n",
+                     17, "threshold applies to a 0/1 input read from a register");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("input", "supply_voltage", "input", "3") "threshold = 20\n",
+                     17, "threshold applies to a 0/1 input read from a register");
+        expect_error(BOARD MB("input", "estop", "discrete", "0") MB("input", "seat_occupancy", "input", "3") "threshold = 0x10\n",
+                     17, "threshold = '0x10' is not a number");
 }
 
 static void test_sim_backend(void **state) {
