@@ -32,6 +32,9 @@ static const char *const fault_table[_CHAIR_FAULT_MAX] = {
         [CHAIR_FAULT_HEARTBEAT_TRIPPED] = "heartbeat-tripped",
         [CHAIR_FAULT_SENSOR_OUT_OF_RANGE] = "sensor-out-of-range",
         [CHAIR_FAULT_STOP_INPUT] = "stop-input",
+        [CHAIR_FAULT_RECLINE_PINCH] = "recline-pinch",
+        [CHAIR_FAULT_LEGREST_PINCH] = "legrest-pinch",
+        [CHAIR_FAULT_SEAT_SLIDE_PINCH] = "seat-slide-pinch",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(chair_fault, enum chair_fault, fault_table)

@@ -35,6 +35,11 @@ enum chair_fault {
         CHAIR_FAULT_HEARTBEAT_TRIPPED,
         CHAIR_FAULT_SENSOR_OUT_OF_RANGE,
         CHAIR_FAULT_STOP_INPUT,
+        /* An obstruction stopped and released a posture axis (docs/posture.md): only a
+         * technician's clear ends it, never the person in the chair. */
+        CHAIR_FAULT_RECLINE_PINCH,        /* E25 */
+        CHAIR_FAULT_LEGREST_PINCH,        /* the leg rest's lift or extension */
+        CHAIR_FAULT_SEAT_SLIDE_PINCH,
         _CHAIR_FAULT_MAX,
 };
 

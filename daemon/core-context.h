@@ -25,6 +25,7 @@ struct chair_settings;
 struct event_loop;
 struct panel;
 struct people;
+struct posture;
 struct program_library;
 struct scheduler;
 struct session;
@@ -65,6 +66,7 @@ struct chair_core {
         struct people *people;           /* who uses the chair, one of them active (people.h) */
         struct chair_settings *settings; /* the person's settings (settings.h) */
         struct output_test *output_test; /* the technician's output test (output-test.h) */
+        struct posture *posture;         /* the posture axes' motion rules (posture.h) */
         bool realtime;                   /* the scheduler's thread got SCHED_FIFO */
         chair_status_fn status;
         void *status_userdata;

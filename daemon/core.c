@@ -21,6 +21,7 @@
 #include "output-test.h"
 #include "panel.h"
 #include "people.h"
+#include "posture.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
@@ -69,6 +70,14 @@ static void on_supervisor_event(const struct chair_event *ev, void *userdata) {
 static void on_session_start(void *userdata) {
         struct chair_core *c = userdata;
         output_test_end(c->output_test, "a session starts");
+}
+
+/* The seat reports no one: a running session pauses (the axes stopped already). */
+static void on_posture_vacated(void *userdata) {
+        struct chair_core *c = userdata;
+
+        if (session_get_state(c->session) == SESSION_RUNNING)
+                (void) session_pause(c->session, NULL);
 }
 
 static void on_session_fault(void *userdata, enum chair_fault code, const char *message) {
@@ -294,6 +303,10 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         r = output_test_new(c, &c->output_test);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the output test: %m");
+        r = posture_new(c, &c->posture);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the posture axes: %m");
+        posture_set_vacated_listener(c->posture, on_posture_vacated, c);
         supervisor_set_session_probe(c->supervisor, &(struct supervisor_session_probe) {
                 probe_session_active, probe_session_elapsed, c->session });
         session_set_fault_sink(c->session, on_session_fault, c);
@@ -314,6 +327,7 @@ struct chair_core *chair_core_free(struct chair_core *c) {
                 chair_hw_go_safe(c->hw);
         if (c->scheduler && !c->options.no_thread)
                 scheduler_stop_thread(c->scheduler);
+        c->posture = posture_free(c->posture);
         c->output_test = output_test_free(c->output_test);
         panel_free(c->panel);
         c->panel = NULL;

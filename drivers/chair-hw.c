@@ -39,6 +39,10 @@ struct chair_hw {
         _Atomic int32_t stop_value;
         atomic_int stop_error;
         _Atomic uint64_t stop_ns;
+        /* While the gate is closed, the one axis motor that may still move, and only this way
+         * (+1/-1): the release after a pinch (chair_hw_permit_release). -1: none. */
+        atomic_int release_out;
+        atomic_int release_sign;
 };
 
 static int new_driver(enum hw_backend backend, struct chair_driver **ret) {
@@ -132,6 +136,7 @@ int chair_hw_open(const struct hardware_map *map, struct event_loop *loop, struc
         hw->map = map;
         hw->loop = loop;
         atomic_store(&hw->stop_input, STOP_NONE);
+        atomic_store(&hw->release_out, -1);
         /* Open before the backends: a stop reported while they start must keep it closed. */
         atomic_store(&hw->enabled, true);
         for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++) {
@@ -195,6 +200,27 @@ void chair_hw_close(struct chair_hw *hw) {
         free(hw);
 }
 
+static bool release_permitted(struct chair_hw *hw, enum chair_output out, int32_t value) {
+        int sign = value > 0 ? 1 : value < 0 ? -1 : 0;
+        return atomic_load(&hw->release_out) == (int) out && (sign == 0 || sign == atomic_load(&hw->release_sign));
+}
+
+int chair_hw_permit_release(struct chair_hw *hw, enum chair_output out, int sign) {
+        if ((unsigned) out >= _CHAIR_OUT_MAX || chair_output_axis(out) < 0 || (sign != 1 && sign != -1))
+                return -EINVAL;
+        if (atomic_load(&hw->stop_input) != STOP_NONE)
+                return -EPERM;
+        atomic_store(&hw->release_sign, sign);
+        atomic_store(&hw->release_out, (int) out);
+        /* A stop came in between: it wins. */
+        if (atomic_load(&hw->stop_input) != STOP_NONE) {
+                atomic_store(&hw->release_out, -1);
+                chair_hw_go_safe(hw);
+                return -EPERM;
+        }
+        return 0;
+}
+
 int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t value) {
         const struct chair_output_info *info = chair_output_info(out);
         struct chair_driver *drv;
@@ -210,7 +236,7 @@ int chair_hw_stage_output(struct chair_hw *hw, enum chair_output out, int32_t va
         /* The gate: count ourselves in before looking, so go_safe can wait for us. Panel
          * indicators pass it: a faulted chair shows its fault and beeps a refusal. */
         atomic_fetch_add(&hw->in_flight, 1);
-        if ((!atomic_load(&hw->enabled) && !info->indicator) ||
+        if ((!atomic_load(&hw->enabled) && !info->indicator && !release_permitted(hw, out, value)) ||
             ((atomic_load(&hw->blocked) >> out & 1) && value != info->safe_value)) {
                 atomic_fetch_sub(&hw->in_flight, 1);
                 return -EPERM;
@@ -319,6 +345,7 @@ bool chair_hw_output_blocked(struct chair_hw *hw, enum chair_output out) {
 }
 
 void chair_hw_go_safe(struct chair_hw *hw) {
+        atomic_store(&hw->release_out, -1);
         atomic_store(&hw->enabled, false);
         wait_in_flight(hw);
         for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
@@ -340,6 +367,7 @@ void chair_hw_enable(struct chair_hw *hw) {
          * closed (a session starting in that moment must not reopen it). */
         if (atomic_load(&hw->stop_input) != STOP_NONE)
                 return;
+        atomic_store(&hw->release_out, -1);
         atomic_store(&hw->enabled, true);
         if (atomic_load(&hw->stop_input) != STOP_NONE)
                 chair_hw_go_safe(hw);   /* a stop came in between */

@@ -53,6 +53,10 @@ bool chair_hw_output_blocked(struct chair_hw *hw, enum chair_output out);
 /* Opens the gate, unless the stop path recorded a stop not yet cleared. */
 void chair_hw_enable(struct chair_hw *hw);
 bool chair_hw_enabled(struct chair_hw *hw);
+/* While the gate is closed, lets one axis motor through in one direction (sign +1/-1) or to 0:
+ * the slow release of a pinch (daemon/posture.c). Revoked by the next go_safe or enable;
+ * -EPERM while the stop path holds a stop, -EINVAL for an output that is no axis motor. */
+int chair_hw_permit_release(struct chair_hw *hw, enum chair_output out, int sign);
 
 /* The stop path. A driver reports a "stop now" input (chair_input_info()->stop non-zero, both
  * limits, an interlock input out of range) on the thread that read it; the router closes the

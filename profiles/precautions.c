@@ -241,9 +241,17 @@ int precautions_check(const struct precaution_declared *dec, const struct precau
                         dec->heat_cap);
                 ret->value = dec->heat_cap;
                 return 1;
+        case PRECAUTION_POSTURE:
+                /* zones: what the move presses (a leg rest: the calves and feet). */
+                for (const char *const *c = dec->conditions; c && *c; c++) {
+                        const struct precaution *pr = precaution_find(*c);
+                        if (pr && (req->zones & pr->forbidden_air_zones))
+                                return verdict(ret, -EPERM, pr, "No leg-rest move with the declared condition '%s' (%s)",
+                                               pr->name, pr->effect);
+                }
+                return 0;
         case PRECAUTION_SPEED:
         case PRECAUTION_WIDTH:
-        case PRECAUTION_POSTURE:
         case _PRECAUTION_KIND_MAX:
                 break;
         }

@@ -70,7 +70,8 @@ enum precaution_kind {
         PRECAUTION_WIDTH,
         PRECAUTION_AIR,        /* value: air intensity (0 = off); zones: bit per enum chair_air_zone */
         PRECAUTION_HEAT,       /* value: level (0 = off) */
-        PRECAUTION_POSTURE,    /* recline or leg-rest moves */
+        PRECAUTION_POSTURE,    /* recline or leg-rest moves; zones: the air zones' parts of the body
+                                * the move presses (a leg rest: calves, feet) */
         _PRECAUTION_KIND_MAX,
 };
 

@@ -31,6 +31,7 @@
 #include "fault-codes.h"
 #include "hardware-map.h"
 #include "panel.h"
+#include "posture.h"
 #include "scheduler.h"
 #include "session.h"
 #include "supervisor.h"
@@ -323,6 +324,36 @@ static void remove_stop_key(struct ctx *c) { assert_int_equal(vt_harness_key_up(
 
 static uint64_t session_bound(const struct ctx *c) { return CHECK_MS; }
 
+/* The posture axes' pinch faults (daemon/posture.c, docs/posture.md): the simulated chair with
+ * its axes; the leg rest meets the sim's object during the fit, the recline and the seat slide
+ * a current limit below their running current. Stopped, reversed (at most 1 s), latched. */
+static void tweak_posture(struct hardware_map *m) { hardware_map_simulated_posture(m); }
+static void tweak_posture_weak(struct hardware_map *m) {
+        tweak_posture(m);
+        m->axes[CHAIR_AXIS_RECLINE].current_max_ma = 500;
+        m->axes[CHAIR_AXIS_SEAT_SLIDE].current_max_ma = 500;
+}
+static void raise_preset(struct ctx *c, enum posture_preset p) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+        assert_int_equal(posture_preset(core(c)->posture, p, &e), 0);
+        c->cause_ms = vt_harness_now_ms(c->h);
+}
+/* Both start at once; the recline's current is read first (the input order). */
+static void raise_recline_pinch(struct ctx *c) { raise_preset(c, POSTURE_PRESET_ZERO_GRAVITY_1); }
+static void raise_seat_slide_pinch(struct ctx *c) {
+        core(c)->map.axes[CHAIR_AXIS_RECLINE].current_max_ma = 3000; /* posture reads the core's map */
+        raise_preset(c, POSTURE_PRESET_ZERO_GRAVITY_1);
+}
+static void raise_legrest_pinch(struct ctx *c) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+        inject(c, "legrest-obstruction", true);
+        assert_int_equal(posture_fit_legs(core(c)->posture, &e), 0);
+        c->cause_ms = vt_harness_now_ms(c->h);
+}
+static void remove_legrest_pinch(struct ctx *c) { inject(c, "legrest-obstruction", false); }
+/* The object 20 mm on at 9 mm/s, 100 ms to a stand, 1 s of reverse at most. */
+static uint64_t pinch_bound(const struct ctx *c) { return 4000; }
+
 /* Indexed by the fault: a code added to fault-codes.c without an entry here fails the test. */
 static const struct fault_case cases[_CHAIR_FAULT_MAX] = {
         [CHAIR_FAULT_EMERGENCY_STOP] = {
@@ -401,6 +432,15 @@ static const struct fault_case cases[_CHAIR_FAULT_MAX] = {
                 "sim: a key held on a map that marks panel_key a stop input", tweak_stop_key, setup_running,
                 raise_stop_key, NULL, remove_stop_key, check_bound, 1000, "panel_key asks for a stop",
                 .persists = true, .safe_at_cause = true },
+        [CHAIR_FAULT_RECLINE_PINCH] = {
+                "posture: zero-gravity-1 with the recline's current limit under its running current", tweak_posture_weak,
+                setup_running, raise_recline_pinch, NULL, NULL, pinch_bound, 10000, "the recline met an obstruction" },
+        [CHAIR_FAULT_LEGREST_PINCH] = {
+                "posture: the leg-length fit into the sim's legrest-obstruction", tweak_posture, setup_running,
+                raise_legrest_pinch, NULL, remove_legrest_pinch, pinch_bound, 10000, "the legrest_extend met an obstruction" },
+        [CHAIR_FAULT_SEAT_SLIDE_PINCH] = {
+                "posture: zero-gravity-1 with the seat slide's current limit under its running current", tweak_posture_weak,
+                setup_running, raise_seat_slide_pinch, NULL, NULL, pinch_bound, 10000, "the seat_slide met an obstruction" },
 };
 
 /* ---- the runner ---- */

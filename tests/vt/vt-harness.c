@@ -334,6 +334,12 @@ int vt_harness_key_up(struct vt_harness *h) {
         return r;
 }
 
+int vt_harness_set_occupant(struct vt_harness *h, bool seated, int32_t leg_mm, bool feet_on) {
+        int r = chair_hw_sim_set_occupant(h->core->hw, seated, leg_mm, feet_on);
+        after_callback(h);
+        return r;
+}
+
 static int set_precautions(struct vt_harness *h, const char *const *list) {
         size_t n = 0;
         char **copy;

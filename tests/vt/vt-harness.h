@@ -116,6 +116,11 @@ void vt_harness_set_observer(struct vt_harness *h, void (*fn)(struct vt_harness 
 int vt_harness_key_down(struct vt_harness *h, enum chair_key k);
 int vt_harness_key_up(struct vt_harness *h);
 
+/* The simulated occupant (chair_hw_sim_set_occupant()): seated or not, leg length (knee to
+ * sole, 1..2000 mm) and feet on the foot rest; the chair starts with someone seated, 450 mm,
+ * feet on. The sensors follow at the sim's next step (10 ms). */
+int vt_harness_set_occupant(struct vt_harness *h, bool seated, int32_t leg_mm, bool feet_on);
+
 /* ---- scripts ---- */
 
 enum vt_action_kind {

@@ -1,0 +1,772 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chair-hw.h"
+#include "changes.h"
+#include "core-context.h"
+#include "event-loop.h"
+#include "log.h"
+#include "output-test.h"
+#include "posture.h"
+#include "precautions.h"
+#include "settings.h"
+#include "supervisor.h"
+
+/* After an obstruction the motor comes to a stand before it reverses, then reverses this far
+ * (or this long, whichever first) at the map's duty; later release moves go at RELEASE_DUTY_PCT. */
+#define REVERSE_DELAY_USEC (100 * USEC_PER_MSEC)
+#define REVERSE_MAX_MM 30
+#define REVERSE_MAX_USEC (1 * USEC_PER_SEC)
+#define RELEASE_DUTY_PCT 20
+/* A real motor's inrush: the current rise is judged only after this much of a move. */
+#define CURRENT_SETTLE_USEC (200 * USEC_PER_MSEC)
+/* A target closer than this is reached. */
+#define TOLERANCE_PERMILLE 5
+/* The stop is commanded this long of coasting before the target: a self-locking actuator
+ * stops within it (the sim's lead screw in ~50 ms) and never passes a limit. */
+#define COAST_USEC (100 * USEC_PER_MSEC)
+
+#define LEGS ((1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET))
+
+/* The presets, one table: per mille of each axis's travel, -1 leaves the axis alone (the leg
+ * rest's extension is the fit's, and nothing retracts it automatically). The seat slide
+ * follows the recline (a wall-hugging chair). */
+static const struct {
+        const char *name;
+        int32_t position[_CHAIR_AXIS_MAX];
+} presets[_POSTURE_PRESET_MAX] = {
+        [POSTURE_PRESET_UPRIGHT]        = { "upright",        { 0, 0, -1, 0 } },
+        [POSTURE_PRESET_ZERO_GRAVITY_1] = { "zero-gravity-1", { 350, 450, -1, 350 } },
+        [POSTURE_PRESET_ZERO_GRAVITY_2] = { "zero-gravity-2", { 550, 650, -1, 550 } },
+        [POSTURE_PRESET_ZERO_GRAVITY_3] = { "zero-gravity-3", { 750, 850, -1, 750 } },
+        [POSTURE_PRESET_FLAT]           = { "flat",           { 1000, 1000, -1, 1000 } },
+};
+
+DEFINE_TABLE_LOOKUP_FIELD(posture_preset, enum posture_preset, presets, .name)
+
+int32_t posture_preset_position(enum posture_preset p, enum chair_axis a) {
+        return (unsigned) p < _POSTURE_PRESET_MAX && (unsigned) a < _CHAIR_AXIS_MAX ? presets[p].position[a] : -1;
+}
+
+/* The pinch fault of each axis. */
+static const enum chair_fault pinch_fault[_CHAIR_AXIS_MAX] = {
+        [CHAIR_AXIS_RECLINE] = CHAIR_FAULT_RECLINE_PINCH,
+        [CHAIR_AXIS_LEGREST_LIFT] = CHAIR_FAULT_LEGREST_PINCH,
+        [CHAIR_AXIS_LEGREST_EXTEND] = CHAIR_FAULT_LEGREST_PINCH,
+        [CHAIR_AXIS_SEAT_SLIDE] = CHAIR_FAULT_SEAT_SLIDE_PINCH,
+};
+
+struct axis_state {
+        bool present;
+        enum posture_motion motion;
+        int dir;                  /* +1 toward end_max, -1 */
+        int32_t duty;             /* % */
+        int32_t target;           /* per mille: stop there */
+        uint64_t started_us;
+        uint64_t deadline_us;     /* the travel timeout */
+        int32_t current_min;      /* the running current this move, for the rise; INT32_MAX
+                                   * until the settle timer read it */
+};
+
+struct posture {
+        struct chair_core *c;
+        struct axis_state axis[_CHAIR_AXIS_MAX];
+        uint32_t axes;
+        struct event_source *lease_timer, *timeout_timer, *reverse_timer, *settle_timer;
+        uint64_t lease_owner;     /* 0: no manual move */
+        int pinched;              /* our pinch fault is latched on this axis, -1 none */
+        int obstructed;           /* the axis being stopped and reversed, -1 none */
+        int obstructed_dir;
+        char cause[112];          /* what showed the obstruction, for the fault's message */
+        posture_vacated_fn vacated;
+        void *vacated_userdata;
+        struct posture_obstruction_times times;
+};
+
+static uint64_t now_us(struct posture *p) {
+        return event_loop_now(p->c->loop);
+}
+
+static const struct hw_axis *map_axis(struct posture *p, enum chair_axis a) {
+        return &p->c->map.axes[a];
+}
+
+/* A reading, or fallback when it cannot be had. */
+static int32_t input_or(struct posture *p, enum chair_input in, int32_t fallback) {
+        int32_t v;
+        return chair_hw_read_input(p->c->hw, in, &v) >= 0 ? v : fallback;
+}
+
+/* The range moves may reach: the soft limits, and for the recline the wall clearance too
+ * (computed here as well as by the map's loader: the backrest never meets the wall). */
+static void axis_range(struct posture *p, enum chair_axis a, int32_t *ret_lo, int32_t *ret_hi) {
+        const struct hw_axis *x = map_axis(p, a);
+        int32_t hi = MIN(x->soft_max, x->limit_max);
+
+        if (a == CHAIR_AXIS_RECLINE && x->reach_mm > 0)
+                hi = MIN(hi, (int32_t) MIN((uint64_t) x->wall_clearance_mm * 1000 / x->reach_mm, 1000u));
+        *ret_lo = x->soft_min;
+        *ret_hi = hi;
+}
+
+/* How far the axis coasts after the stop, per mille. */
+static int32_t coast_permille(struct posture *p, enum chair_axis a, int32_t duty) {
+        const struct hw_axis *x = map_axis(p, a);
+        uint64_t mm_x1000 = (uint64_t) x->speed_mm_s * (uint64_t) abs(duty) / 100 * COAST_USEC / USEC_PER_MSEC;
+        return x->travel_mm ? (int32_t) (mm_x1000 / x->travel_mm) + 1 : 0;
+}
+
+bool posture_moving(struct posture *p) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL)
+                        return true;
+        return false;
+}
+
+static void rearm_timeout(struct posture *p) {
+        uint64_t at = UINT64_MAX;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL && p->axis[a].deadline_us < at)
+                        at = p->axis[a].deadline_us;
+        if (at == UINT64_MAX)
+                event_source_disarm(p->timeout_timer);
+        else
+                event_source_arm(p->timeout_timer, at);
+}
+
+/* The running current is read once a move has settled: readings come only as they change. */
+static void rearm_settle(struct posture *p) {
+        uint64_t at = UINT64_MAX;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL && p->axis[a].current_min == INT32_MAX &&
+                    p->axis[a].started_us + CURRENT_SETTLE_USEC < at)
+                        at = p->axis[a].started_us + CURRENT_SETTLE_USEC;
+        if (at == UINT64_MAX)
+                event_source_disarm(p->settle_timer);
+        else
+                event_source_arm(p->settle_timer, at);
+}
+
+static void on_settle_timer(struct event_source *src, uint64_t usec, void *userdata) {
+        struct posture *p = userdata;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                struct axis_state *s = &p->axis[a];
+                int32_t ma;
+                if (s->motion == POSTURE_STILL || s->current_min != INT32_MAX || s->started_us + CURRENT_SETTLE_USEC > usec)
+                        continue;
+                if (chair_hw_read_input(p->c->hw, chair_axis_info(a)->current, &ma) >= 0)
+                        s->current_min = ma;
+        }
+        rearm_settle(p);
+}
+
+/* The axis stops where it is. A closed gate has stopped it already. */
+static void halt_axis(struct posture *p, enum chair_axis a) {
+        struct axis_state *s = &p->axis[a];
+
+        if (!s->present)
+                return;
+        (void) chair_hw_set_output(p->c->hw, chair_axis_info(a)->motor, 0);
+        if (s->motion == POSTURE_MANUAL)
+                p->lease_owner = 0;
+        s->motion = POSTURE_STILL;
+        s->dir = 0;
+}
+
+static void halt_all(struct posture *p) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                halt_axis(p, a);
+        p->lease_owner = 0;
+        event_source_disarm(p->lease_timer);
+        rearm_timeout(p);
+}
+
+
+/* Starts an axis toward target; the checks were made. 0 when already there. */
+static int start_axis(struct posture *p, enum chair_axis a, enum posture_motion motion, int32_t target, int32_t duty,
+                      struct chair_error *error) {
+        struct axis_state *s = &p->axis[a];
+        const struct hw_axis *x = map_axis(p, a);
+        int32_t pos, value;
+        uint64_t timeout_us;
+        int dir, r;
+
+        if (chair_hw_read_input(p->c->hw, chair_axis_info(a)->position, &pos) < 0)
+                return chair_error_set(error, CHAIR_REASON_FAILED, "The %s position cannot be read", chair_axis_info(a)->name);
+        if (abs(target - pos) <= TOLERANCE_PERMILLE)
+                return 0;
+        dir = target > pos ? 1 : -1;
+        value = dir * duty;
+        r = chair_hw_set_output(p->c->hw, chair_axis_info(a)->motor, value);
+        if (r < 0) {
+                halt_all(p);
+                return chair_error_set(error, r == -EPERM ? CHAIR_REASON_FAULT_LATCHED : CHAIR_REASON_FAILED,
+                                       "The %s motor cannot be driven: %s", chair_axis_info(a)->name,
+                                       r == -EPERM ? "every output is stopped" : strerror(-r));
+        }
+        /* One travel end to end at the map's duty takes at most travel_timeout; slower moves
+         * get proportionally longer. */
+        timeout_us = (uint64_t) x->travel_timeout_ms * USEC_PER_MSEC * MAX(x->duty_pct, 1u) / (uint64_t) duty;
+        *s = (struct axis_state) { .present = true, .motion = motion, .dir = dir, .duty = duty, .target = target,
+                                   .started_us = now_us(p), .deadline_us = now_us(p) + timeout_us,
+                                   .current_min = INT32_MAX };
+        rearm_timeout(p);
+        rearm_settle(p);
+        log_debug("posture: %s from %d to %d per mille at %d %%", chair_axis_info(a)->name, pos, target, value);
+        return 1;
+}
+
+/* The checks every move but the pinch release passes. automatic: presets, the fit, the return. */
+static int check_move(struct posture *p, enum chair_axis a, bool automatic, struct chair_error *error) {
+        struct chair_core *c = p->c;
+        struct precaution_declared dec;
+        const struct hw_axis *x;
+        struct precaution_verdict v;
+
+        chair_settings_declared(c->settings, &dec);
+        if ((unsigned) a >= _CHAIR_AXIS_MAX || !p->axis[a].present)
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no %s axis",
+                                       chair_axis_info(a) ? chair_axis_info(a)->name : "such");
+        x = map_axis(p, a);
+        if (supervisor_latched(c->supervisor) || !chair_hw_enabled(c->hw))
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: no posture move",
+                                       supervisor_fault_code(c->supervisor));
+        if (automatic && input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1)
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED,
+                                       "No one is seated: the chair moves by itself only with a person in it");
+        if (x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper >= 0 && input_or(p, x->bumper, 1) != 0)
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s bumper is pressed: clear the path first",
+                                       chair_axis_info(a)->name);
+        if (precautions_check(&dec,
+                              &(struct precaution_request) { .kind = PRECAUTION_POSTURE, .value = 1,
+                                                             .zones = a == CHAIR_AXIS_LEGREST_LIFT || a == CHAIR_AXIS_LEGREST_EXTEND ? LEGS : 0 },
+                              &v) < 0)
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v.reason);
+        return 0;
+}
+
+/* ---- obstruction: stop, reverse a bounded distance, latch ---- */
+
+static void latch_pinch(struct posture *p, enum chair_axis a, int dir, const char *why) {
+        enum chair_output motor = chair_axis_info(a)->motor;
+
+        halt_all(p);
+        p->obstructed = -1;
+        event_source_disarm(p->reverse_timer);
+        if (supervisor_latched(p->c->supervisor))
+                return; /* another fault came first: it explains, and nothing moves */
+        p->times.latched_us = now_us(p);
+        p->pinched = (int) a;
+        p->obstructed_dir = dir;
+        supervisor_trip(p->c->supervisor, pinch_fault[a], "the %s met an obstruction (%s): stopped, %s", chair_axis_info(a)->name,
+                        p->cause, why);
+        /* Away from the obstruction, slowly and hold-to-run, until a technician clears it. */
+        if (chair_hw_permit_release(p->c->hw, motor, -dir) < 0)
+                log_notice("posture: a stop is recorded, the %s is not released for moves.", chair_axis_info(a)->name);
+}
+
+void posture_stop(struct posture *p) {
+        if (!p)
+                return;
+        /* A stop during an obstruction's reverse ends the reverse, never the latch. */
+        if (p->obstructed >= 0) {
+                latch_pinch(p, p->obstructed, p->obstructed_dir, "its reverse stopped by a stop");
+                return;
+        }
+        halt_all(p);
+}
+
+static void obstruction(struct posture *p, enum chair_axis a, const char *why) {
+        struct axis_state *s = &p->axis[a];
+        int dir = s->dir;
+
+        if (s->motion == POSTURE_STILL)
+                return;
+        p->times = (struct posture_obstruction_times) { .detected_us = now_us(p) };
+        snprintf(p->cause, sizeof p->cause, "%s", why);
+        log_warning("posture: obstruction on the %s (%s): stopping every axis.", chair_axis_info(a)->name, why);
+        if (s->motion == POSTURE_RELEASING || p->pinched >= 0) {
+                /* Met again on the way out, or during a release move: stop there, and latch. */
+                halt_all(p);
+                p->times.stopped_us = now_us(p);
+                if (p->pinched < 0)
+                        latch_pinch(p, a, p->obstructed_dir, "met again while reversing");
+                return;
+        }
+        halt_all(p);
+        p->times.stopped_us = now_us(p);
+        p->obstructed = (int) a;
+        p->obstructed_dir = dir;
+        event_source_arm(p->reverse_timer, now_us(p) + REVERSE_DELAY_USEC);
+}
+
+static void on_reverse_timer(struct event_source *src, uint64_t usec, void *userdata) {
+        struct posture *p = userdata;
+        int a = p->obstructed;
+        struct axis_state *s;
+        const struct hw_axis *x;
+        int32_t pos, back;
+
+        if (a < 0)
+                return;
+        s = &p->axis[a];
+        x = map_axis(p, a);
+        if (s->motion == POSTURE_RELEASING) {
+                p->times.reverse_done_us = now_us(p);
+                latch_pinch(p, a, p->obstructed_dir, "reversed for its longest time");
+                return;
+        }
+        /* A fault in between (the e-stop): stay stopped where it is. */
+        if (supervisor_latched(p->c->supervisor) || chair_hw_read_input(p->c->hw, chair_axis_info(a)->position, &pos) < 0) {
+                latch_pinch(p, a, p->obstructed_dir, "not reversed: the chair is stopped");
+                return;
+        }
+        back = (int32_t) MIN((uint64_t) REVERSE_MAX_MM * 1000 / MAX(x->travel_mm, 1u), 1000u);
+        p->times.reverse_start_us = now_us(p);
+        if (start_axis(p, a, POSTURE_RELEASING, CLAMP(pos - p->obstructed_dir * back, 0, 1000), (int32_t) x->duty_pct, NULL) <= 0) {
+                p->times.reverse_done_us = now_us(p);
+                latch_pinch(p, a, p->obstructed_dir, "not reversed: at its end");
+                return;
+        }
+        event_source_arm(p->reverse_timer, now_us(p) + REVERSE_MAX_USEC);
+}
+
+/* ---- inputs: every rule acts on the callback that reads the input ---- */
+
+static void check_current(struct posture *p, enum chair_axis a, int32_t ma) {
+        struct axis_state *s = &p->axis[a];
+        const struct hw_axis *x = map_axis(p, a);
+        char why[96];
+
+        if (s->motion == POSTURE_STILL)
+                return;
+        if (x->current_max_ma && (uint32_t) ma > x->current_max_ma) {
+                snprintf(why, sizeof why, "motor current %d mA above the limit of %u mA", ma, x->current_max_ma);
+                obstruction(p, a, why);
+                return;
+        }
+        if (x->obstruction != HW_OBSTRUCTION_CURRENT || s->current_min == INT32_MAX)
+                return;
+        if (ma < s->current_min)
+                s->current_min = ma;
+        if ((int64_t) ma - s->current_min > (int64_t) x->obstruction_rise_ma) {
+                snprintf(why, sizeof why, "motor current rose %d mA over its running %d mA", ma - s->current_min, s->current_min);
+                obstruction(p, a, why);
+        }
+}
+
+static void check_position(struct posture *p, enum chair_axis a, int32_t pos) {
+        struct axis_state *s = &p->axis[a];
+        int32_t lead;
+
+        if (s->motion == POSTURE_STILL)
+                return;
+        lead = s->motion == POSTURE_RELEASING ? 0 : coast_permille(p, a, s->duty);
+        if ((s->dir > 0 && pos >= s->target - lead) || (s->dir < 0 && pos <= s->target + lead)) {
+                if (s->motion == POSTURE_RELEASING) {
+                        p->times.reverse_done_us = now_us(p);
+                        latch_pinch(p, a, p->obstructed_dir, "reversed its full distance");
+                        return;
+                }
+                halt_axis(p, a);
+                rearm_timeout(p);
+        }
+}
+
+static bool is_rotary(enum chair_output out) {
+        return out == CHAIR_OUT_FOOT_ROLLERS || out == CHAIR_OUT_CALF_KNEAD;
+}
+
+/* The rotary channel stops; NULL-safe for a chair without it. */
+static bool stop_rotary(struct posture *p, enum chair_output out) {
+        if (!chair_hw_has_output(p->c->hw, out) || chair_hw_get_output(p->c->hw, out) == 0)
+                return false;
+        (void) chair_hw_set_output(p->c->hw, out, 0);
+        return true;
+}
+
+int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, struct chair_error *error) {
+        struct precaution_declared dec;
+        struct precaution_verdict v;
+        int r;
+
+        chair_settings_declared(p->c->settings, &dec);
+
+        if (!is_rotary(out) || value < chair_output_info(out)->min || value > chair_output_info(out)->max)
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "Not a rotary leg channel, or out of its range");
+        if (!p->axes || !chair_hw_has_output(p->c->hw, out))
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no %s", chair_output_info(out)->name);
+        if (value == 0) {
+                stop_rotary(p, out);
+                return 0;
+        }
+        if (supervisor_latched(p->c->supervisor) || !chair_hw_enabled(p->c->hw))
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: the %s stays off",
+                                       supervisor_fault_code(p->c->supervisor), chair_output_info(out)->name);
+        if (input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1 ||
+            (out == CHAIR_OUT_FOOT_ROLLERS && input_or(p, CHAIR_IN_FEET_ON, 0) != 1))
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s runs only with %s", chair_output_info(out)->name,
+                                       out == CHAIR_OUT_FOOT_ROLLERS ? "the feet on the foot rest" : "a person seated");
+        if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_POSTURE, .value = 1, .zones = LEGS }, &v) < 0)
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v.reason);
+        r = chair_hw_set_output(p->c->hw, out, value);
+        if (r < 0)
+                return chair_error_set(error, r == -EPERM ? CHAIR_REASON_FAULT_LATCHED : CHAIR_REASON_FAILED,
+                                       "The %s cannot be driven", chair_output_info(out)->name);
+        return 0;
+}
+
+static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
+        struct posture *p = userdata;
+        int a = chair_input_axis(in);
+
+        if (in == CHAIR_IN_FEET_ON && value == 0 && stop_rotary(p, CHAIR_OUT_FOOT_ROLLERS))
+                log_info("posture: the feet left the foot rest: the foot rollers stopped.");
+        if (in == CHAIR_IN_SEAT_OCCUPANCY && value == 0) {
+                bool moved = posture_moving(p) || p->obstructed >= 0;
+                moved |= stop_rotary(p, CHAIR_OUT_FOOT_ROLLERS);
+                moved |= stop_rotary(p, CHAIR_OUT_CALF_KNEAD);
+                /* The person left: everything stops here, not at a later tick. */
+                if (moved && p->obstructed < 0)
+                        halt_all(p);
+                if (moved)
+                        log_notice("posture: the seat reports no one: every axis stopped.");
+                if (p->vacated)
+                        p->vacated(p->vacated_userdata);
+                return;
+        }
+        if (in == CHAIR_IN_FEET_ON && value && p->axis[CHAIR_AXIS_LEGREST_EXTEND].motion == POSTURE_FIT) {
+                halt_axis(p, CHAIR_AXIS_LEGREST_EXTEND);
+                rearm_timeout(p);
+                log_info("posture: the leg rest reached the feet.");
+                return;
+        }
+        if (value) /* a bumper: every moving axis whose map names it */
+                for (unsigned b = 0; b < _CHAIR_AXIS_MAX; b++)
+                        if (p->axis[b].present && map_axis(p, b)->obstruction == HW_OBSTRUCTION_BUMPER &&
+                            map_axis(p, b)->bumper == (int32_t) in && p->axis[b].motion != POSTURE_STILL) {
+                                obstruction(p, b, chair_input_info(in)->name);
+                                return;
+                        }
+        if (a < 0 || !p->axis[a].present)
+                return;
+        if (in == chair_axis_info(a)->current)
+                check_current(p, a, value);
+        else if (in == chair_axis_info(a)->position)
+                check_position(p, a, value);
+        else if (value && ((in == chair_axis_info(a)->end_max && p->axis[a].dir > 0) ||
+                           (in == chair_axis_info(a)->end_min && p->axis[a].dir < 0))) {
+                /* The soft limits lie inside the switches: reaching one is a broken position. */
+                log_warning("posture: the %s reached its %s switch: stopped.", chair_axis_info(a)->name,
+                            in == chair_axis_info(a)->end_max ? "end_max" : "end_min");
+                if (p->axis[a].motion == POSTURE_RELEASING)
+                        latch_pinch(p, a, p->obstructed_dir, "reversed to its end switch");
+                else {
+                        halt_axis(p, a);
+                        rearm_timeout(p);
+                }
+        }
+}
+
+static void on_lease_timer(struct event_source *src, uint64_t usec, void *userdata) {
+        struct posture *p = userdata;
+
+        log_info("posture: the hold-to-run lease lapsed: stopped.");
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion == POSTURE_MANUAL)
+                        halt_axis(p, a);
+        p->lease_owner = 0;
+        rearm_timeout(p);
+}
+
+static void on_timeout_timer(struct event_source *src, uint64_t usec, void *userdata) {
+        struct posture *p = userdata;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL && p->axis[a].deadline_us <= usec) {
+                        halt_all(p);
+                        p->obstructed = -1;
+                        event_source_disarm(p->reverse_timer);
+                        supervisor_trip(p->c->supervisor, CHAIR_FAULT_TRAVEL_TIMEOUT,
+                                        "the %s did not reach its target in time", chair_axis_info(a)->name);
+                        return;
+                }
+        rearm_timeout(p);
+}
+
+/* Any fault: the router's gate stopped the motors; forget the motions so none resumes. A
+ * clear ends our pinch. */
+static void on_event(const struct chair_event *ev, void *userdata) {
+        struct posture *p = userdata;
+
+        if (ev->kind == CHAIR_EVENT_FAULT_RAISED) {
+                if (p->obstructed < 0)
+                        halt_all(p);
+        } else if (ev->kind == CHAIR_EVENT_FAULT_CLEARED) {
+                if (p->pinched >= 0)
+                        log_info("posture: the %s pinch fault was cleared.", chair_axis_info(p->pinched)->name);
+                halt_all(p);
+                p->pinched = -1;
+        }
+}
+
+/* The person's conditions changed: a move they now refuse stops (a release never does). */
+static void on_changes(uint32_t changed, void *userdata) {
+        struct posture *p = userdata;
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        if (!(changed & CHAIR_CHANGE_PRECAUTIONS))
+                return;
+        for (unsigned i = 0; i < 2; i++) {
+                enum chair_output out = i ? CHAIR_OUT_CALF_KNEAD : CHAIR_OUT_FOOT_ROLLERS;
+                if (chair_hw_has_output(p->c->hw, out) && chair_hw_get_output(p->c->hw, out) != 0 &&
+                    posture_set_rotary(p, out, chair_hw_get_output(p->c->hw, out), &e) < 0) {
+                        log_notice("posture: %s", e.message);
+                        stop_rotary(p, out);
+                }
+                chair_error_reset(&e);
+        }
+        if (p->pinched >= 0 || p->obstructed >= 0)
+                return;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (p->axis[a].motion != POSTURE_STILL && check_move(p, a, false, &e) < 0) {
+                        log_notice("posture: %s: every axis stopped.", e.message);
+                        halt_all(p);
+                        return;
+                }
+}
+
+/* ---- the moves ---- */
+
+static int automatic_move(struct posture *p, enum posture_preset preset, bool slow, struct chair_error *error) {
+        int32_t target[_CHAIR_AXIS_MAX];
+        int r, started = 0;
+
+        if ((unsigned) preset >= _POSTURE_PRESET_MAX)
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "No such preset");
+        if (!p->axes)
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no posture axes");
+        /* Every axis the preset moves passes every check before any moves. */
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                int32_t lo, hi;
+                target[a] = -1;
+                if (!p->axis[a].present || presets[preset].position[a] < 0)
+                        continue;
+                r = check_move(p, a, true, error);
+                if (r < 0)
+                        return r;
+                axis_range(p, a, &lo, &hi);
+                target[a] = CLAMP(presets[preset].position[a], lo, hi);
+        }
+        if (p->lease_owner || p->obstructed >= 0)
+                return chair_error_set(error, CHAIR_REASON_BUSY, "A hold-to-run move or a release is under way");
+        output_test_end(p->c->output_test, "a posture move starts");
+        halt_all(p);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                int32_t duty;
+                if (target[a] < 0)
+                        continue;
+                duty = (int32_t) map_axis(p, a)->duty_pct;
+                if (slow)
+                        duty = MAX(duty / 2, 10);
+                r = start_axis(p, a, POSTURE_PRESET_MOVE, target[a], duty, error);
+                if (r < 0)
+                        return r;
+                started += r;
+        }
+        log_info("posture: %s%s.", presets[preset].name, started ? "" : " (already there)");
+        return 0;
+}
+
+int posture_preset(struct posture *p, enum posture_preset preset, struct chair_error *error) {
+        return automatic_move(p, preset, false, error);
+}
+
+int posture_return_upright(struct posture *p, struct chair_error *error) {
+        return automatic_move(p, POSTURE_PRESET_UPRIGHT, true, error);
+}
+
+int posture_fit_legs(struct posture *p, struct chair_error *error) {
+        enum chair_axis a = CHAIR_AXIS_LEGREST_EXTEND;
+        int32_t lo, hi;
+        int r;
+
+        r = check_move(p, a, true, error);
+        if (r < 0)
+                return r;
+        if (!chair_hw_has_input(p->c->hw, CHAIR_IN_FEET_ON))
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair cannot feel the feet: no leg-length fit");
+        if (p->lease_owner || p->obstructed >= 0)
+                return chair_error_set(error, CHAIR_REASON_BUSY, "A hold-to-run move or a release is under way");
+        /* Feet felt already: fitted; the fit never retracts. */
+        if (input_or(p, CHAIR_IN_FEET_ON, 1) != 0)
+                return 0;
+        output_test_end(p->c->output_test, "a posture move starts");
+        halt_axis(p, a);
+        axis_range(p, a, &lo, &hi);
+        r = start_axis(p, a, POSTURE_FIT, hi, (int32_t) map_axis(p, a)->duty_pct, error);
+        return r < 0 ? r : 0;
+}
+
+/* The one move a pinch leaves: the pinched axis, away from the obstruction, slowly. */
+static int release_move(struct posture *p, enum chair_axis a, int direction, struct chair_error *error) {
+        int32_t lo, hi;
+
+        if ((int) a != p->pinched || direction != -p->obstructed_dir)
+                return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED,
+                                       "Fault %s is latched: only the %s may move, away from the obstruction, until a technician clears it",
+                                       supervisor_fault_code(p->c->supervisor), chair_axis_info(p->pinched)->name);
+        axis_range(p, a, &lo, &hi);
+        return start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo,
+                          MIN(RELEASE_DUTY_PCT, (int32_t) map_axis(p, a)->duty_pct), error);
+}
+
+int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t lease_ms, uint64_t owner,
+                 struct chair_error *error) {
+        int32_t lo, hi;
+        int r;
+
+        if (owner == 0 || direction < -1 || direction > 1 || (unsigned) a >= _CHAIR_AXIS_MAX)
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "A move needs an owner, an axis and a direction of -1, 0 or 1");
+        if (direction == 0) {
+                if (owner == p->lease_owner)
+                        on_lease_timer(p->lease_timer, now_us(p), p);
+                return 0;
+        }
+        if (lease_ms < POSTURE_LEASE_MIN_MS || lease_ms > POSTURE_LEASE_MAX_MS)
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "The lease is %u ms: %u-%u ms", lease_ms,
+                                       POSTURE_LEASE_MIN_MS, POSTURE_LEASE_MAX_MS);
+        if (p->lease_owner && p->lease_owner != owner)
+                return chair_error_set(error, CHAIR_REASON_BUSY, "Another hold-to-run move is under way");
+        if (p->lease_owner == owner && p->axis[a].motion == POSTURE_MANUAL && p->axis[a].dir == direction) {
+                /* Each renewal passes the checks again (a condition declared, a bumper pressed). */
+                r = p->pinched >= 0 ? 0 : check_move(p, a, false, error);
+                if (r < 0) {
+                        halt_all(p);
+                        return r;
+                }
+                event_source_arm(p->lease_timer, now_us(p) + (uint64_t) lease_ms * USEC_PER_MSEC);
+                return 0;
+        }
+        if (p->obstructed >= 0)
+                return chair_error_set(error, CHAIR_REASON_BUSY, "The chair is releasing an obstruction");
+        if (p->pinched >= 0 && supervisor_latched(p->c->supervisor)) {
+                if (!p->axis[a].present)
+                        return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no %s axis", chair_axis_info(a)->name);
+                halt_all(p);
+                r = release_move(p, a, direction, error);
+        } else {
+                r = check_move(p, a, false, error);
+                if (r < 0)
+                        return r;
+                output_test_end(p->c->output_test, "a posture move starts");
+                halt_all(p);
+                axis_range(p, a, &lo, &hi);
+                r = start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo, (int32_t) map_axis(p, a)->duty_pct, error);
+        }
+        if (r <= 0)
+                return r < 0 ? r : chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s is at its %s limit",
+                                                   chair_axis_info(a)->name, direction > 0 ? "upper" : "lower");
+        p->lease_owner = owner;
+        event_source_arm(p->lease_timer, now_us(p) + (uint64_t) lease_ms * USEC_PER_MSEC);
+        return 0;
+}
+
+void posture_owner_gone(struct posture *p, uint64_t owner) {
+        if (p && owner && owner == p->lease_owner)
+                on_lease_timer(p->lease_timer, now_us(p), p);
+}
+
+/* ---- the object ---- */
+
+uint32_t posture_axes(struct posture *p) {
+        return p ? p->axes : 0;
+}
+
+int posture_position(struct posture *p, enum chair_axis a, int32_t *ret_permille) {
+        if (!p || (unsigned) a >= _CHAIR_AXIS_MAX || !p->axis[a].present)
+                return -ENODEV;
+        return chair_hw_read_input(p->c->hw, chair_axis_info(a)->position, ret_permille);
+}
+
+enum posture_motion posture_axis_motion(struct posture *p, enum chair_axis a) {
+        return p && (unsigned) a < _CHAIR_AXIS_MAX ? p->axis[a].motion : POSTURE_STILL;
+}
+
+int posture_pinched_axis(struct posture *p) {
+        return p && supervisor_latched(p->c->supervisor) ? p->pinched : -1;
+}
+
+void posture_set_vacated_listener(struct posture *p, posture_vacated_fn fn, void *userdata) {
+        p->vacated = fn;
+        p->vacated_userdata = userdata;
+}
+
+void posture_obstruction_times(struct posture *p, struct posture_obstruction_times *ret) {
+        *ret = p->times;
+}
+
+int posture_new(struct chair_core *c, struct posture **ret) {
+        struct posture *p;
+        int r;
+
+        p = calloc(1, sizeof *p);
+        if (!p)
+                return -ENOMEM;
+        p->c = c;
+        p->pinched = p->obstructed = -1;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                const struct hw_axis *x = &c->map.axes[a];
+                /* The map's check made a present axis complete (limits, sensors, obstruction);
+                 * one that still cannot move (a map built in code) is no axis. */
+                p->axis[a].present = x->present && chair_hw_has_output(c->hw, chair_axis_info(a)->motor) &&
+                                     x->duty_pct > 0 && x->travel_mm > 0 && x->speed_mm_s > 0 && x->soft_min < x->soft_max;
+                if (x->present && !p->axis[a].present)
+                        log_warning("posture: the %s axis cannot move (no duty, travel, speed or soft range): left out.",
+                                    chair_axis_info(a)->name);
+                if (p->axis[a].present)
+                        p->axes |= 1u << a;
+        }
+        r = event_loop_add_timer(c->loop, 0, on_lease_timer, p, &p->lease_timer);
+        if (r >= 0)
+                r = event_loop_add_timer(c->loop, 0, on_timeout_timer, p, &p->timeout_timer);
+        if (r >= 0)
+                r = event_loop_add_timer(c->loop, 0, on_reverse_timer, p, &p->reverse_timer);
+        if (r >= 0)
+                r = event_loop_add_timer(c->loop, 0, on_settle_timer, p, &p->settle_timer);
+        /* Only a chair with axes listens: the old chair is unchanged. */
+        if (r >= 0 && p->axes)
+                r = chair_hw_subscribe(c->hw, on_input, p);
+        if (r >= 0 && p->axes)
+                r = chair_changes_listen(c->changes, on_event, p);
+        if (r >= 0 && p->axes)
+                r = chair_changes_subscribe(c->changes, on_changes, p);
+        if (r < 0) {
+                posture_free(p);
+                return r;
+        }
+        if (p->axes) {
+                event_source_set_description(p->lease_timer, "posture-lease");
+                event_source_set_description(p->timeout_timer, "posture-timeout");
+                event_source_set_description(p->reverse_timer, "posture-reverse");
+                event_source_set_description(p->settle_timer, "posture-settle");
+        }
+        *ret = p;
+        return 0;
+}
+
+struct posture *posture_free(struct posture *p) {
+        if (!p)
+                return NULL;
+        event_source_free(p->lease_timer);
+        event_source_free(p->timeout_timer);
+        event_source_free(p->reverse_timer);
+        event_source_free(p->settle_timer);
+        free(p);
+        return NULL;
+}

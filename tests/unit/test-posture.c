@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: MIT */
+/* The posture axes' motion rules (daemon/posture.h, docs/posture.md) end to end on the whole
+ * chair in virtual time, on the simulated chair with every axis: an obstruction stops,
+ * reverses and latches, after which only slow releasing hold-to-run moves pass and only a
+ * technician clears it; no occupant, no automatic motion; the person leaving stops the axes
+ * and pauses the session; the fit stops at the feet and never retracts; the lease, the key and
+ * the owner end a manual move; the e-stop and a stalled scheduler stop every axis where it is;
+ * the return upright is slow and watched; the wall clearance holds; the precautions refuse;
+ * the old chair (no axes) is unchanged. The measured times are printed. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "chair-hw.h"
+#include "posture.h"
+#include "supervisor.h"
+#include "vt-harness.h"
+
+#define OWNER 0x1234
+#define LEASE_MS 200
+
+/* The simulated chair with every axis, the map's defaults (60 % duty, soft limits 20-980 per
+ * mille, 3000 mA, 30 s): the reference chair's values. */
+static void posture_map(struct hardware_map *m) {
+        hardware_map_simulated_posture(m);
+}
+
+static struct vt_harness *harness_with(const struct hardware_map *m) {
+        struct vt_harness *h = NULL;
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .map = m }, &h), 0);
+        return h;
+}
+
+static struct vt_harness *harness(void) {
+        struct hardware_map m;
+        posture_map(&m);
+        return harness_with(&m);
+}
+
+static struct posture *P(struct vt_harness *h) {
+        return vt_harness_core(h)->posture;
+}
+
+static int32_t pos(struct vt_harness *h, enum chair_axis a) {
+        int32_t v = -1;
+        assert_int_equal(posture_position(P(h), a, &v), 0);
+        return v;
+}
+
+static int32_t motor(struct vt_harness *h, enum chair_axis a) {
+        return vt_harness_output(h, chair_axis_info(a)->motor);
+}
+
+static bool all_still(struct vt_harness *h) {
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (motor(h, a) != 0)
+                        return false;
+        return true;
+}
+
+/* Follows the axis for a second in 10 ms samples: the ms until it came to a stand (its
+ * position from then on is the last one). */
+static uint64_t run_until_settled(struct vt_harness *h, enum chair_axis a) {
+        int32_t samples[101];
+        size_t n = 0;
+
+        samples[n++] = pos(h, a);
+        while (n < ARRAY_SIZE(samples)) {
+                vt_harness_run_for(h, 10);
+                samples[n++] = pos(h, a);
+        }
+        while (n > 1 && samples[n - 2] == samples[ARRAY_SIZE(samples) - 1])
+                n--;
+        return (n - 1) * 10;
+}
+
+/* Holds a manual move for ms, renewing the lease every 100 ms like a client; the result of
+ * the last call. */
+static int hold(struct vt_harness *h, enum chair_axis a, int dir, uint64_t ms, struct chair_error *e) {
+        int r = 0;
+        for (uint64_t t = 0; t < ms; t += 100) {
+                r = posture_move(P(h), a, dir, LEASE_MS, OWNER, e);
+                if (r < 0)
+                        return r;
+                vt_harness_run_for(h, 100);
+        }
+        return r;
+}
+
+static void test_old_chair_unchanged(void **state) {
+        struct vt_harness *h = harness_with(NULL);
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t v;
+
+        assert_int_equal(posture_axes(P(h)), 0);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                assert_int_equal(posture_position(P(h), a, &v), -ENODEV);
+                assert_int_not_equal(posture_move(P(h), a, 1, LEASE_MS, OWNER, &e), 0);
+                assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+                chair_error_reset(&e);
+        }
+        for (unsigned p = 0; p < _POSTURE_PRESET_MAX; p++) {
+                assert_int_not_equal(posture_preset(P(h), p, &e), 0);
+                chair_error_reset(&e);
+        }
+        assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_return_upright(P(h), &e), 0);
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_FOOT_ROLLERS, 50, &e), 0);
+        vt_harness_run_for(h, 1000);
+        for (size_t i = 0; i < vt_harness_record(h)->n_outputs; i++)
+                assert_true(chair_output_axis(vt_harness_record(h)->outputs[i].out) < 0);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+static void test_presets(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(posture_axes(P(h)), (1u << _CHAIR_AXIS_MAX) - 1);
+        assert_string_equal(posture_preset_to_string(POSTURE_PRESET_ZERO_GRAVITY_2), "zero-gravity-2");
+        assert_int_equal(posture_preset_from_string("flat"), POSTURE_PRESET_FLAT);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_2, &e), 0);
+        assert_true(posture_moving(P(h)));
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_EXTEND), 0); /* the fit's, never a preset's */
+        vt_harness_run_for(h, 30000);
+        assert_false(posture_moving(P(h)));
+        assert_true(all_still(h));
+        assert_in_range(pos(h, CHAIR_AXIS_RECLINE), 550 - 10, 550 + 5);
+        assert_in_range(pos(h, CHAIR_AXIS_LEGREST_LIFT), 650 - 10, 650 + 5);
+        assert_in_range(pos(h, CHAIR_AXIS_SEAT_SLIDE), 550 - 10, 550 + 5);
+        assert_int_equal(pos(h, CHAIR_AXIS_LEGREST_EXTEND), 0);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+static void test_no_occupant_no_automatic_motion(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        for (unsigned p = 0; p < _POSTURE_PRESET_MAX; p++) {
+                assert_int_not_equal(posture_preset(P(h), p, &e), 0);
+                assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+                chair_error_reset(&e);
+        }
+        assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_return_upright(P(h), &e), 0);
+        vt_harness_run_for(h, 1000);
+        assert_true(all_still(h));
+        assert_int_equal(pos(h, CHAIR_AXIS_RECLINE), 0);
+        vt_harness_free(h);
+}
+
+static void test_person_leaves_mid_move(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct session *s = vt_harness_core(h)->session;
+        uint64_t t_left, t_stopped = 0, settle;
+        int32_t at;
+
+        assert_int_equal(session_start(s, "swedish", &(struct session_options) { .duration_s = 600, .scan = 0 }, &e), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_RUNNING, 5000), 0);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_3, &e), 0);
+        vt_harness_run_for(h, 3000);
+        assert_true(posture_moving(P(h)));
+        t_left = vt_harness_now_ms(h);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        for (int i = 0; i < 10 && !t_stopped; i++) {
+                vt_harness_run_for(h, 1);
+                if (all_still(h))
+                        t_stopped = vt_harness_now_ms(h);
+        }
+        assert_true(t_stopped > 0);
+        assert_false(posture_moving(P(h)));
+        settle = run_until_settled(h, CHAIR_AXIS_RECLINE);
+        at = pos(h, CHAIR_AXIS_RECLINE);
+        assert_int_equal(session_get_state(s), SESSION_PAUSED);
+        vt_harness_run_for(h, 5000);
+        assert_true(settle < 1000);
+        assert_int_equal(pos(h, CHAIR_AXIS_RECLINE), at);
+        assert_true(all_still(h));
+        /* Nobody there: nothing moves by itself again. */
+        assert_int_not_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_3, &e), 0);
+        print_message("person leaves -> motors commanded 0: %llu ms (the sim's 10 ms step that read the seat); "
+                      "-> recline at a stand: %llu ms more\n",
+                      (unsigned long long) (t_stopped - t_left), (unsigned long long) settle);
+        vt_harness_free(h);
+}
+
+static void test_fit_stops_at_feet_never_retracts(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        const struct vt_record *rec;
+        int32_t fitted;
+
+        /* 450 mm legs, 380 mm reach: the feet are felt at 70 mm of 200 (350 per mille). */
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        assert_int_equal(posture_axis_motion(P(h), CHAIR_AXIS_LEGREST_EXTEND), POSTURE_FIT);
+        vt_harness_run_for(h, 20000);
+        assert_int_equal(posture_axis_motion(P(h), CHAIR_AXIS_LEGREST_EXTEND), POSTURE_STILL);
+        fitted = pos(h, CHAIR_AXIS_LEGREST_EXTEND);
+        assert_in_range(fitted, 350, 365);
+        /* Fitted already: a second fit does nothing. */
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        assert_false(posture_moving(P(h)));
+        /* Legs longer than the leg rest reaches: it extends to its limit and stops there. */
+        assert_int_equal(vt_harness_set_occupant(h, true, 700, true), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        vt_harness_run_for(h, 30000);
+        assert_false(posture_moving(P(h)));
+        assert_in_range(pos(h, CHAIR_AXIS_LEGREST_EXTEND), 960, 980);
+        rec = vt_harness_record(h);
+        for (size_t i = 0; i < rec->n_outputs; i++)
+                if (rec->outputs[i].out == CHAIR_OUT_LEGREST_EXTEND_MOTOR)
+                        assert_true(rec->outputs[i].value >= 0); /* never retracted */
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+static void test_hold_to_run(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        uint64_t t_lapse, t_stopped = 0;
+
+        assert_int_equal(hold(h, CHAIR_AXIS_RECLINE, 1, 2000, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        /* Another client cannot take it over; bad leases are refused. */
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER + 1, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_BUSY));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, POSTURE_LEASE_MAX_MS + 1, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_INVALID_ARGS));
+        chair_error_reset(&e);
+        /* The lease lapses: stopped within one lease period of the last renewal. */
+        t_lapse = vt_harness_now_ms(h);
+        for (int i = 0; i < 2 * LEASE_MS && !t_stopped; i++) {
+                vt_harness_run_for(h, 1);
+                if (motor(h, CHAIR_AXIS_RECLINE) == 0)
+                        t_stopped = vt_harness_now_ms(h);
+        }
+        assert_true(t_stopped > 0);
+        /* The last renewal was 100 ms before t_lapse. */
+        assert_true(t_stopped - t_lapse + 100 <= LEASE_MS);
+        print_message("lease lapse -> recline motor 0: %llu ms after the last renewal (lease %u ms); at a stand %llu ms later\n",
+                      (unsigned long long) (t_stopped - t_lapse + 100), LEASE_MS,
+                      (unsigned long long) run_until_settled(h, CHAIR_AXIS_RECLINE));
+        /* The key released. */
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, &e), 0);
+        vt_harness_run_for(h, 50);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER, &e), 0);
+        assert_true(all_still(h));
+        /* The owner goes (a client disconnects); another owner's "gone" ends nothing. */
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, 1000, OWNER, &e), 0);
+        vt_harness_run_for(h, 50);
+        posture_owner_gone(P(h), OWNER + 1);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        posture_owner_gone(P(h), OWNER);
+        assert_true(all_still(h));
+        assert_false(posture_moving(P(h)));
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+static void test_obstruction(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct posture_obstruction_times t;
+        const struct vt_fault_event *f;
+        int32_t top = 0, released;
+        char reason[160];
+
+        assert_int_equal(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 1000, &e), 0);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, &e), 0);
+        /* The object lies 20 mm on: met within 2 s at 15 mm/s; keep holding the key. */
+        for (int i = 0; i < 40 && !vt_harness_first_fault(h); i++) {
+                (void) posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, NULL);
+                vt_harness_run_for(h, 100);
+                top = MAX(top, pos(h, CHAIR_AXIS_LEGREST_LIFT));
+        }
+        f = vt_harness_first_fault(h);
+        assert_non_null(f);
+        assert_string_equal(f->code, "legrest-pinch");
+        assert_int_equal(chair_fault_number("legrest-pinch"), 26);
+        posture_obstruction_times(P(h), &t);
+        assert_true(t.detected_us > 0 && t.stopped_us == t.detected_us);
+        assert_true(t.reverse_start_us > t.stopped_us && t.reverse_done_us >= t.reverse_start_us);
+        assert_true(t.latched_us >= t.reverse_done_us);
+        assert_true(all_still(h));
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_LIFT);
+        released = pos(h, CHAIR_AXIS_LEGREST_LIFT);
+        /* Reversed 30 mm or 1 s at 60 % (15 mm/s), whichever first: about 13 mm (43 per mille)
+         * from where it met the object. */
+        assert_true(t.reverse_done_us - t.reverse_start_us <= 1000000);
+        assert_in_range(top - released, 30, 100);
+        print_message("obstruction -> motors commanded 0: %llu ms; reverse from %llu ms to %llu ms (%llu ms); latched at %llu ms\n",
+                      (unsigned long long) ((t.stopped_us - t.detected_us) / 1000),
+                      (unsigned long long) ((t.reverse_start_us - t.detected_us) / 1000),
+                      (unsigned long long) ((t.reverse_done_us - t.detected_us) / 1000),
+                      (unsigned long long) ((t.reverse_done_us - t.reverse_start_us) / 1000),
+                      (unsigned long long) ((t.latched_us - t.detected_us) / 1000));
+        vt_harness_run_for(h, 500); /* coasting to a stand */
+        released = pos(h, CHAIR_AXIS_LEGREST_LIFT);
+        vt_harness_run_for(h, 2000);
+        assert_int_equal(pos(h, CHAIR_AXIS_LEGREST_LIFT), released); /* nothing moves by itself */
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", false), 0);
+
+        /* Only releasing moves, slowly, hold-to-run: not toward the object, no other axis, no preset. */
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_FAULT_LATCHED));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_preset(P(h), POSTURE_PRESET_UPRIGHT, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_FAULT_LATCHED));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
+        chair_error_reset(&e);
+        assert_true(all_still(h));
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, -1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), -20);
+        vt_harness_run_for(h, 100);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, -1, LEASE_MS, OWNER, &e), 0);
+        vt_harness_run_for(h, 100);
+        assert_true(pos(h, CHAIR_AXIS_LEGREST_LIFT) < released);
+        vt_harness_run_for(h, LEASE_MS);
+        assert_true(all_still(h)); /* the lease lapsed */
+        assert_true(supervisor_latched(vt_harness_core(h)->supervisor));
+
+        /* The person cannot clear it: the panel's keys do nothing to the latch. */
+        for (unsigned k = 0; k < _CHAIR_KEY_MAX; k++) {
+                vt_harness_key_down(h, k);
+                vt_harness_run_for(h, 150);
+                vt_harness_key_up(h);
+                vt_harness_run_for(h, 150);
+        }
+        assert_true(supervisor_latched(vt_harness_core(h)->supervisor));
+        assert_string_equal(supervisor_fault_code(vt_harness_core(h)->supervisor), "legrest-pinch");
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_LIFT);
+        /* The technician can. */
+        assert_int_equal(supervisor_clear(vt_harness_core(h)->supervisor, "technician", reason, sizeof reason), 0);
+        assert_int_equal(posture_pinched_axis(P(h)), -1);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        vt_harness_free(h);
+}
+
+/* The recline's obstruction source is its current: a rise over the running current (here a
+ * person sitting down on a backrest coming upright, +600 mA in the sim) is an obstruction. */
+static void test_current_rise_is_an_obstruction(void **state) {
+        struct hardware_map m;
+        struct vt_harness *h;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        const struct vt_fault_event *f;
+
+        posture_map(&m);
+        m.axes[CHAIR_AXIS_RECLINE].obstruction_rise_ma = 500;
+        h = harness_with(&m);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 20000);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 100);
+        /* Hold-to-run needs no occupant; coming upright against no load. */
+        if (hold(h, CHAIR_AXIS_RECLINE, -1, 500, &e) < 0)
+                fail_msg("refused: %s", e.message);
+        assert_null(vt_harness_first_fault(h));
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
+        /* Stopped and reversing: the key held on is refused; then it latches. */
+        assert_true(hold(h, CHAIR_AXIS_RECLINE, -1, 300, &e) < 0);
+        vt_harness_run_for(h, 1500);
+        f = vt_harness_first_fault(h);
+        assert_non_null(f);
+        assert_string_equal(f->code, "recline-pinch");
+        assert_true(all_still(h));
+        vt_harness_free(h);
+}
+
+/* A stop during the reverse ends the reverse and latches all the same. */
+static void test_stop_during_reverse_still_latches(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct posture_obstruction_times t;
+
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        for (int i = 0; i < 600; i++) {
+                vt_harness_run_for(h, 10);
+                posture_obstruction_times(P(h), &t);
+                if (t.reverse_start_us)
+                        break;
+        }
+        assert_int_equal(posture_axis_motion(P(h), CHAIR_AXIS_LEGREST_EXTEND), POSTURE_RELEASING);
+        posture_stop(P(h));
+        assert_true(all_still(h));
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_EXTEND);
+        assert_string_equal(supervisor_fault_code(vt_harness_core(h)->supervisor), "legrest-pinch");
+        vt_harness_free(h);
+}
+
+/* The e-stop while a pinch is latched: the release permit is gone with it. */
+static void test_estop_revokes_the_release(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        vt_harness_run_for(h, 6000);
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_EXTEND);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "estop", true), 0);
+        vt_harness_run_for(h, 100);
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_EXTEND, -1, LEASE_MS, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_FAULT_LATCHED));
+        assert_int_equal(chair_hw_set_output(vt_harness_core(h)->hw, CHAIR_OUT_LEGREST_EXTEND_MOTOR, -20), -EPERM);
+        assert_true(all_still(h));
+        vt_harness_free(h);
+}
+
+static void test_estop_stops_where_it_is(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t at[_CHAIR_AXIS_MAX];
+        uint64_t t0;
+        const struct vt_record *rec;
+
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_FLAT, &e), 0);
+        vt_harness_run_for(h, 4000);
+        t0 = vt_harness_now_ms(h);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "estop", true), 0);
+        vt_harness_run_for(h, 20);
+        assert_true(all_still(h));
+        assert_false(posture_moving(P(h)));
+        print_message("e-stop -> recline at a stand: %llu ms\n", (unsigned long long) run_until_settled(h, CHAIR_AXIS_RECLINE));
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                at[a] = pos(h, a);
+        vt_harness_run_for(h, 10000);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                assert_int_equal(pos(h, a), at[a]);
+        /* No path moves an axis after the stop, nor a manual move while it is latched. */
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, -1, LEASE_MS, OWNER, &e), 0);
+        rec = vt_harness_record(h);
+        for (size_t i = 0; i < rec->n_outputs; i++)
+                if (rec->outputs[i].at_ms > t0 && chair_output_axis(rec->outputs[i].out) >= 0)
+                        assert_int_equal(rec->outputs[i].value, 0);
+        vt_harness_free(h);
+}
+
+static void test_stalled_scheduler_stops_where_it_is(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct session *s = vt_harness_core(h)->session;
+        int32_t at[_CHAIR_AXIS_MAX];
+
+        assert_int_equal(session_start(s, "swedish", &(struct session_options) { .duration_s = 600, .scan = 0 }, &e), 0);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_RUNNING, 5000), 0);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_3, &e), 0);
+        vt_harness_run_for(h, 1000);
+        vt_harness_stall_scheduler(h, true);
+        assert_int_equal(vt_harness_run_until_state(h, SESSION_FAULT, 10000), 0);
+        assert_true(all_still(h));
+        vt_harness_run_for(h, 200);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                at[a] = pos(h, a);
+        vt_harness_run_for(h, 5000);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                assert_int_equal(pos(h, a), at[a]);
+        vt_harness_free(h);
+}
+
+static void test_return_upright_slow_and_watched(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        const struct vt_fault_event *f;
+
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 20000);
+        assert_false(posture_moving(P(h)));
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        assert_int_equal(posture_return_upright(P(h), &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), -30); /* half the map's duty */
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), -30);
+        vt_harness_run_for(h, 10000);
+        f = vt_harness_first_fault(h);
+        assert_non_null(f);
+        assert_string_equal(f->code, "legrest-pinch");
+        assert_true(all_still(h));
+        vt_harness_free(h);
+}
+
+static void test_wall_clearance(void **state) {
+        struct hardware_map m;
+        struct vt_harness *h;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t top = 0;
+
+        posture_map(&m);
+        /* 300 mm behind the backrest, 450 mm of reach: 666 per mille at most. */
+        m.axes[CHAIR_AXIS_RECLINE].wall_clearance_mm = 300;
+        h = harness_with(&m);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_FLAT, &e), 0);
+        for (int i = 0; i < 400; i++) {
+                vt_harness_run_for(h, 100);
+                top = MAX(top, pos(h, CHAIR_AXIS_RECLINE));
+        }
+        assert_in_range(top, 640, 666);
+        /* At the limit already: a manual move further is refused. */
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        vt_harness_run_for(h, 500);
+        top = MAX(top, pos(h, CHAIR_AXIS_RECLINE));
+        assert_true(top <= 666);
+        assert_true(all_still(h));
+        vt_harness_free(h);
+}
+
+static void test_precaution_refuses_leg_rest(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        static const char *const veins[] = { "varicose-veins", NULL };
+
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_true(all_still(h));
+        /* The recline presses no legs. */
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        vt_harness_run_for(h, 100);
+        posture_stop(P(h));
+        /* Declared while the leg rest moves: it stops (a renewal is refused, the change stops it). */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = NULL }, NULL), 0);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 500);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        vt_harness_run_for(h, 20);
+        assert_true(all_still(h));
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER + 1, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        vt_harness_free(h);
+}
+
+static void test_rotary_channels(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        static const char *const veins[] = { "varicose-veins", NULL };
+
+        /* The foot rest does not reach the feet yet. */
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_FOOT_ROLLERS, 50, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_TRAVEL_MOTOR, 50, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_INVALID_ARGS));
+        chair_error_reset(&e);
+        assert_int_equal(posture_fit_legs(P(h), &e), 0);
+        vt_harness_run_for(h, 20000);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_FOOT_ROLLERS, -50, &e), 0);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), -50);
+        /* The feet lifted: the foot rollers stop, the calves go on. */
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 40);
+        /* A leg condition declared: the calves stop, and nothing starts again. */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 0);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = NULL }, NULL), 0);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        /* The person leaves: stopped. */
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 0);
+        assert_int_not_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 40, &e), 0);
+        assert_int_equal(posture_set_rotary(P(h), CHAIR_OUT_CALF_KNEAD, 0, &e), 0);
+        vt_harness_free(h);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_old_chair_unchanged),
+                cmocka_unit_test(test_presets),
+                cmocka_unit_test(test_no_occupant_no_automatic_motion),
+                cmocka_unit_test(test_person_leaves_mid_move),
+                cmocka_unit_test(test_fit_stops_at_feet_never_retracts),
+                cmocka_unit_test(test_hold_to_run),
+                cmocka_unit_test(test_obstruction),
+                cmocka_unit_test(test_current_rise_is_an_obstruction),
+                cmocka_unit_test(test_stop_during_reverse_still_latches),
+                cmocka_unit_test(test_estop_revokes_the_release),
+                cmocka_unit_test(test_estop_stops_where_it_is),
+                cmocka_unit_test(test_stalled_scheduler_stops_where_it_is),
+                cmocka_unit_test(test_return_upright_slow_and_watched),
+                cmocka_unit_test(test_wall_clearance),
+                cmocka_unit_test(test_precaution_refuses_leg_rest),
+                cmocka_unit_test(test_rotary_channels),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
