@@ -6,7 +6,7 @@
 #include "event-loop.h"
 #include "macro.h"
 
-#define SUBSCRIBERS_MAX 8   /* the bus, the panel, a test: a fixed few, wired at start-up */
+#define SUBSCRIBERS_MAX CHAIR_CHANGES_SUBSCRIBERS_MAX
 
 struct chair_changes {
         struct event_source *defer;

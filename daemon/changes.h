@@ -56,6 +56,10 @@ struct chair_event {
         bool restored;     /* a fault latched before this start: no new fault, nothing to signal */
 };
 
+/* Subscribers and listeners together: the bus objects, the panel, posture, the output test,
+ * the core, a test; a fixed few, wired at start-up (-ENOBUFS past it). */
+#define CHAIR_CHANGES_SUBSCRIBERS_MAX 16
+
 typedef void (*chair_changes_fn)(uint32_t changed, void *userdata);
 typedef void (*chair_event_fn)(const struct chair_event *ev, void *userdata);
 

@@ -1146,7 +1146,9 @@ static void check_axis(struct loader *l, enum chair_axis a) {
                 add_error(l, x->line_no, "[axis.%s]: soft_min_permille = %d must be below soft_max_permille = %d",
                           ax->name, x->soft_min, x->soft_max);
         /* One end-to-end travel at the axis's duty must fit its timeout and the motor's on-time. */
-        travel_ms = (uint64_t) x->travel_mm * 1000 * 100 / ((uint64_t) x->speed_mm_s * x->duty_pct);
+        /* A missing or refused speed or duty has its own error already. */
+        travel_ms = x->speed_mm_s && x->duty_pct ?
+                (uint64_t) x->travel_mm * 1000 * 100 / ((uint64_t) x->speed_mm_s * x->duty_pct) : 0;
         if (travel_ms > x->travel_timeout_ms)
                 add_error(l, x->line_no, "[axis.%s]: one travel takes %llu ms at duty_pct = %u, longer than "
                           "travel_timeout_s = %u", ax->name, (unsigned long long) travel_ms, x->duty_pct,

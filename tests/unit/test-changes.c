@@ -93,7 +93,7 @@ static void test_events_reach_listeners_in_wiring_order(void **state) {
         assert_string_equal(first.events[0], "1:emergency-stop");
         assert_string_equal(second.events[1], "0:demo");
         assert_int_equal(first.n, 0); /* an event is no mark */
-        for (unsigned i = 3; i < 8; i++)
+        for (unsigned i = 3; i < CHAIR_CHANGES_SUBSCRIBERS_MAX; i++)
                 assert_int_equal(chair_changes_listen(c, on_event, &second), 0);
         assert_int_equal(chair_changes_listen(c, on_event, &second), -ENOBUFS);
         chair_changes_free(c);
