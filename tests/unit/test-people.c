@@ -418,6 +418,36 @@ static void test_switch_refused_during_output_test(void **state) {
         select_person(h, PERSON_GUEST_ID);
 }
 
+/* What counts as loosening (the bus asks manage-people for it): dropping a declared condition,
+ * any list over an unreadable one, a cap that rises; adding, reordering, lowering do not. */
+static void test_loosening_rule(void **state) {
+        char preg[] = "pregnancy", fever[] = "fever", pace[] = "pacemaker", old[] = "over-65";
+        char *declared[] = { preg, fever, NULL }, *none[] = { NULL };
+        char *same[] = { fever, preg, NULL }, *more[] = { fever, pace, preg, NULL };
+        char *fewer[] = { preg, NULL }, *other[] = { pace, old, NULL };
+        struct person p = { .conditions = declared, .intensity_cap = 3, .heat_cap = 2 };
+
+        assert_false(people_conditions_loosen(&p, same));
+        assert_false(people_conditions_loosen(&p, more));
+        assert_true(people_conditions_loosen(&p, fewer));
+        assert_true(people_conditions_loosen(&p, other));
+        assert_true(people_conditions_loosen(&p, none));
+        assert_true(people_conditions_loosen(&p, NULL));
+        p.conditions = none;
+        assert_false(people_conditions_loosen(&p, NULL));
+        assert_false(people_conditions_loosen(&p, more));
+        /* Unreadable: what was declared is not known, any list loosens. */
+        p.conditions_unreadable = true;
+        assert_true(people_conditions_loosen(&p, more));
+        assert_true(people_conditions_loosen(&p, none));
+
+        assert_false(people_caps_loosen(&p, 3, 2));
+        assert_false(people_caps_loosen(&p, 1, 0));
+        assert_true(people_caps_loosen(&p, 4, 2));
+        assert_true(people_caps_loosen(&p, 3, 3));
+        assert_true(people_caps_loosen(&p, 1, 3));
+}
+
 /* ---- each person's own state ---- */
 
 static void test_own_scan_memory_history(void **state) {
@@ -945,6 +975,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_change_bits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_switch_refused_during_session, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_switch_refused_during_output_test, setup, teardown),
+                cmocka_unit_test(test_loosening_rule),
                 cmocka_unit_test_setup_teardown(test_own_scan_memory_history, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
