@@ -9,8 +9,9 @@
  * guarded by read-health (bus-polkit.c), authorized before their arguments are read; the
  * public properties carry none of it. Loosening a person's limits (SetConditions dropping a
  * condition, SetCaps raising a cap) is authorized by manage-people after the arguments are
- * read (tightening asks nobody); Rename and Delete by manage-people before. Every setter goes through people.c, which checks, stores,
- * marks the change; PropertiesChanged follow from the change channel (on_changes below).
+ * read (tightening asks nobody); Rename and Delete by manage-people before. Every setter goes
+ * through people.c, which checks, stores, marks the change; PropertiesChanged follow from the
+ * change channel (on_changes below).
  */
 #include <errno.h>
 #include <stdio.h>
