@@ -118,6 +118,9 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
         /* The heat dose limit and the person's own programs before the session hears of it. */
         if (what == CHAIR_SETTING_PRECAUTIONS || what == CHAIR_SETTING_PERSON)
                 follow_active_person(c);
+        /* A test was checked against the limits as they were: ending it is always safe. */
+        if (what == CHAIR_SETTING_PRECAUTIONS)
+                output_test_end(c->output_test, "the person's conditions or caps changed");
         if (what == CHAIR_SETTING_PRECAUTIONS)
                 session_precautions_changed(c->session);
         else if (what == CHAIR_SETTING_DEFAULT_TIMER)

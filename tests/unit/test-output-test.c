@@ -204,6 +204,14 @@ static void test_must_not_use_refuses_every_output(void **state) {
         chair_error_reset(&e);
         assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = none }, &e), 0);
         assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 100, &e), 0);
+        vt_harness_run_for(h, 200);
+        /* Declared while a test runs: the test ends at once, the output back to safe. */
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 5000, &e), 0);
+        vt_harness_run_for(h, 50);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = fever }, &e), 0);
+        vt_harness_run_for(h, 10);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_AIR_PUMP), 0);
         vt_harness_free(h);
 }
 
