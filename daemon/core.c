@@ -118,6 +118,9 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
         /* The heat dose limit and the person's own programs before the session hears of it. */
         if (what == CHAIR_SETTING_PRECAUTIONS || what == CHAIR_SETTING_PERSON)
                 follow_active_person(c);
+        /* A test was checked against the limits as they were: ending it is always safe. */
+        if (what == CHAIR_SETTING_PRECAUTIONS)
+                output_test_end(c->output_test, "the person's conditions or caps changed");
         if (what == CHAIR_SETTING_PRECAUTIONS)
                 session_precautions_changed(c->session);
         else if (what == CHAIR_SETTING_DEFAULT_TIMER)
@@ -126,10 +129,11 @@ static void on_setting_changed(enum chair_setting what, void *userdata) {
                 session_person_changed(c->session);
 }
 
-/* Another person may sit down only while no session runs (docs/people.md). */
+/* Another person may sit down only while no session runs and no output test drives an actuator
+ * (checked against the person who was active when it started: docs/people.md). */
 static bool people_switch_allowed(void *userdata) {
         struct chair_core *c = userdata;
-        return session_get_state(c->session) == SESSION_IDLE;
+        return session_get_state(c->session) == SESSION_IDLE && !output_test_active(c->output_test);
 }
 
 static int scheduler_set_output(void *userdata, enum chair_output out, int32_t value) {

@@ -78,14 +78,16 @@ static bool into_end_switch(struct output_test *t, enum chair_output out, int32_
         return chair_hw_read_input(t->c->hw, sw, &v) >= 0 && v != 0;
 }
 
-/* The active person's declared conditions and caps hold for a test too: no heat (a condition's,
- * or their heat cap of 0; a cap of 1 or 2 lets the heater on, its temperature watched by the
- * supervisor), no forbidden air zone, no deeper than the depth cap, nothing at all while the
- * stored list could not be read back. */
+/* The active person's declared conditions and caps hold for a test too: nothing at all with a
+ * must-not-use condition (the gate's own refusal, as for manual use) or while the stored list
+ * could not be read back; no heat (a condition's, or their heat cap of 0; a cap of 1 or 2 lets
+ * the heater on, its temperature watched by the supervisor), no forbidden air zone, no deeper
+ * than the depth cap. */
 static int check_precautions(struct output_test *t, enum chair_output out, int32_t value, struct chair_error *error) {
         const struct chair_output_info *info = chair_output_info(out);
         struct precaution_declared dec;
         struct precaution_caps caps, conditions_caps;
+        struct precaution_verdict v;
         char unused[8];
 
         if (value == info->safe_value)
@@ -94,6 +96,9 @@ static int check_precautions(struct output_test *t, enum chair_output out, int32
         if (dec.unreadable)
                 return chair_error_set(error, CHAIR_REASON_PRECAUTION,
                                        "The declared conditions could not be read back: declare them again first");
+        /* Any use at all, asked of the gate: a must-not-use condition refuses every actuator. */
+        if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_MANUAL, .value = 1 }, &v) < 0)
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v.reason);
         precautions_evaluate_declared(&dec, NULL, &caps, unused, sizeof unused);
         precautions_evaluate(dec.conditions, NULL, &conditions_caps, unused, sizeof unused);
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)

@@ -567,6 +567,23 @@ static void settings_changed(struct people *p, uint32_t id, bool limits) {
         }
 }
 
+bool people_conditions_loosen(const struct person *person, char *const *list) {
+        if (person->conditions_unreadable)
+                return true;
+        for (char *const *c = person->conditions; *c; c++) {
+                bool kept = false;
+                for (char *const *n = list; n && *n && !kept; n++)
+                        kept = strcmp(*n, *c) == 0;
+                if (!kept)
+                        return true;
+        }
+        return false;
+}
+
+bool people_caps_loosen(const struct person *person, uint32_t intensity_cap, uint32_t heat_cap) {
+        return intensity_cap > person->intensity_cap || heat_cap > person->heat_cap;
+}
+
 int people_set_conditions(struct people *p, uint32_t id, char **list, struct chair_error *error) {
         struct person_record *r = find_or_refuse(p, id, error);
         _cleanup_free_ char **empty = NULL;

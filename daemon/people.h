@@ -67,6 +67,13 @@ int people_select(struct people *p, uint32_t id, struct chair_error *error);
 /* The panel's person key: the next person after the active one (guest after the last). */
 int people_select_next(struct people *p, struct chair_error *error);
 
+/* Whether a change loosens the person's limits (the bus asks polkit's manage-people for it;
+ * tightening is open to everyone: a person must always be able to say what is wrong).
+ * Conditions: LIST (NULL: none) leaves out one the person has declared, or their stored list
+ * is unreadable (what was declared is not known). Caps: either rises. */
+bool people_conditions_loosen(const struct person *person, char *const *list);
+bool people_caps_loosen(const struct person *person, uint32_t intensity_cap, uint32_t heat_cap);
+
 /* Setters, each for one person (the active person's through chair_settings as well). */
 int people_set_conditions(struct people *p, uint32_t id, char **list, struct chair_error *error); /* takes LIST on success */
 int people_set_caps(struct people *p, uint32_t id, uint32_t intensity_cap, uint32_t heat_cap, struct chair_error *error);

@@ -838,6 +838,59 @@ static int remove_programs(int dir_fd, const char *name) {
         return r;
 }
 
+/* Whether ENTRY is a copy of NAME moved aside (NAME.corrupt-*, NAME.rejected-*): those hold the
+ * person's health data too. */
+static bool is_aside_copy(const char *entry, const char *name) {
+        static const char *const kinds[] = { ".corrupt-", ".rejected-" };
+        size_t n = strlen(name);
+
+        if (strncmp(entry, name, n) != 0)
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+                if (strncmp(entry + n, kinds[i], strlen(kinds[i])) == 0)
+                        return true;
+        return false;
+}
+
+/* Unlinks every copy of NAME moved aside (a link itself, never its target). A directory of that
+ * name is none of ours (we never make one) and is left, logged. The first error is returned
+ * after every other copy has been tried. */
+static int remove_aside_copies(int dir_fd, const char *name) {
+        char dir[256];
+        struct dirent *de;
+        DIR *d;
+        int fd, r = 0;
+
+        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (!is_aside_copy(de->d_name, name))
+                        continue;
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT && r == 0)
+                                r = -errno;
+                        continue;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        dir_display(dir_fd, dir, sizeof dir);
+                        log_warning("%s/%s: a directory, not a copy this daemon made: left.", dir, de->d_name);
+                        continue;
+                }
+                if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT && r == 0)
+                        r = -errno;
+        }
+        closedir(d);
+        return r;
+}
+
 int person_file_delete(int dir_fd, uint32_t id) {
         char name[16], programs[32], dir[256];
         int r;
@@ -846,7 +899,11 @@ int person_file_delete(int dir_fd, uint32_t id) {
                 return -EINVAL;
         id_name(id, name);
         snprintf(programs, sizeof programs, "%s.programs", name);
-        /* The health data first: once it is gone the person is. */
+        /* The health data first, the copies moved aside before the file: a copy that cannot be
+         * removed keeps the person (the delete can be tried again), never an orphaned copy. */
+        r = remove_aside_copies(dir_fd, name);
+        if (r < 0)
+                return r;
         if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT)
                 return -errno;
         /* The person is gone now whatever is left of their programs (only the daemon's user

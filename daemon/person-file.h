@@ -55,9 +55,10 @@ int person_file_load(int dir_fd, uint32_t id, struct person_record *ret);
  * history. -EINVAL: a name people.c would refuse, a condition the daemon does not know, a
  * memory slot's program holding ',' or a control character; -ERANGE: a value out of range. */
 int person_file_save(int dir_fd, const struct person_record *r);
-/* Deletes people/<id> and people/<id>.programs/ (never following a link, never descending
- * into a subdirectory). 0 once the file is gone: what could not be removed of the programs
- * directory is left with a warning. */
+/* Deletes people/<id>, its copies moved aside (<id>.corrupt-*, <id>.rejected-*: health data
+ * too; removed first, an error keeps the person) and people/<id>.programs/ (never following a
+ * link, never descending into a subdirectory). 0 once the file is gone: what could not be
+ * removed of the programs directory is left with a warning. */
 int person_file_delete(int dir_fd, uint32_t id);
 /* people/next-id: the next id to give out (ids are never reused), 1..PERSON_ID_MAX + 1.
  * -ENOENT: none; -EBADMSG: not such a number (logged), or not a regular file (renamed

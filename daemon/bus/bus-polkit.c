@@ -47,6 +47,13 @@ static const struct {
         { CHAIR_PERSON_INTERFACE, "GetHistory", ACTION("read-health"), false },
         { CHAIR_PERSON_INTERFACE, "GetSummary", ACTION("read-health"), false },
         { CHAIR_PERSON_INTERFACE, "RecommendPrograms", ACTION("read-health"), false },
+        /* Loosening a person's limits (the handler decides from the arguments it has read,
+         * bus_polkit_authorize_if: tightening asks nobody), renaming or deleting a person. */
+        { CHAIR_INTERFACE, "SetPrecautions", ACTION("manage-people"), false },
+        { CHAIR_PERSON_INTERFACE, "SetConditions", ACTION("manage-people"), false },
+        { CHAIR_PERSON_INTERFACE, "SetCaps", ACTION("manage-people"), false },
+        { CHAIR_PERSON_INTERFACE, "Rename", ACTION("manage-people"), false },
+        { CHAIR_PERSON_INTERFACE, "Delete", ACTION("manage-people"), false },
         /* A companion app's program for one person. */
         { CHAIR_PERSON_INTERFACE, "InstallProgram", ACTION("install-person-program"), false },
         { CHAIR_PERSON_INTERFACE, "RemoveProgram", ACTION("install-person-program"), false },
@@ -641,6 +648,12 @@ int bus_polkit_authorize(struct bus_polkit *p, sd_bus_message *m, sd_bus_error *
         if (!p || !action)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No authorization is defined for this call");
         return authorize_action(p, m, action, error);
+}
+
+int bus_polkit_authorize_if(struct bus_polkit *p, sd_bus_message *m, bool needed, sd_bus_error *error) {
+        /* Decided afresh on every dispatch: the call sent again after polkit answered is
+         * judged against the person as they are then. */
+        return needed ? bus_polkit_authorize(p, m, error) : 1;
 }
 
 bool bus_polkit_authorized(struct bus_polkit *p, sd_bus_message *m) {

@@ -44,6 +44,11 @@ const char *bus_polkit_action(const char *interface, const char *member);
  * LimitsExceeded) or failed, with *error set. */
 int bus_polkit_authorize(struct bus_polkit *p, sd_bus_message *m, sd_bus_error *error);
 
+/* As bus_polkit_authorize when NEEDED, else 1 (go on) without asking anyone: a member whose
+ * check depends on its arguments (loosening a person's limits) reads and bounds them first,
+ * decides, then calls this. Every dispatch decides again, the one after polkit's answer too. */
+int bus_polkit_authorize_if(struct bus_polkit *p, sd_bus_message *m, bool needed, sd_bus_error *error);
+
 /* Whether this dispatch of m was authorized (for a property getter, behind the filter). */
 bool bus_polkit_authorized(struct bus_polkit *p, sd_bus_message *m);
 
@@ -51,6 +56,13 @@ bool bus_polkit_authorized(struct bus_polkit *p, sd_bus_message *m);
 #define BUS_POLKIT_REQUIRE(p, m, error)                                  \
         do {                                                             \
                 int _r = bus_polkit_authorize(p, m, error);              \
+                if (_r <= 0)                                             \
+                        return _r < 0 ? _r : 1;                          \
+        } while (0)
+/* The same, after the arguments are read, when NEEDED (bus_polkit_authorize_if). */
+#define BUS_POLKIT_REQUIRE_IF(p, m, needed, error)                       \
+        do {                                                             \
+                int _r = bus_polkit_authorize_if(p, m, needed, error);   \
                 if (_r <= 0)                                             \
                         return _r < 0 ? _r : 1;                          \
         } while (0)

@@ -301,6 +301,13 @@ static int method_set_precautions(sd_bus_message *m, void *userdata, sd_bus_erro
         int r;
 
         PARSE_ARGS(bus_parse_set_precautions);
+        /* Removing one of the active person's conditions needs manage-people (Person.SetConditions). */
+        r = bus_polkit_authorize_if(d->bus->polkit, m, people_conditions_loosen(people_active(d->core->people), a.strv),
+                                    error);
+        if (r <= 0) {
+                bus_args_done(&a);
+                return r < 0 ? r : 1;
+        }
         /* Stored first: on any error the declared list is untouched and the list still ours. */
         r = chair_settings_set_precautions(d->core->settings, a.strv);
         if (r < 0) {

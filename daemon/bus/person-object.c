@@ -7,8 +7,11 @@
  *
  * Health data (conditions, assessment, history, summary, recommendations) only through members
  * guarded by read-health (bus-polkit.c), authorized before their arguments are read; the
- * public properties carry none of it. Every setter goes through people.c, which checks, stores,
- * marks the change; PropertiesChanged follow from the change channel (on_changes below).
+ * public properties carry none of it. Loosening a person's limits (SetConditions dropping a
+ * condition, SetCaps raising a cap) is authorized by manage-people after the arguments are
+ * read (tightening asks nobody); Rename and Delete by manage-people before. Every setter goes
+ * through people.c, which checks, stores, marks the change; PropertiesChanged follow from the
+ * change channel (on_changes below).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -104,6 +107,7 @@ static int parse_args(struct chair_daemon *d, bus_args_parser parse, sd_bus_mess
 static int method_rename(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         struct chair_error e = CHAIR_ERROR_NULL;
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_person_name);
         return reply_core(m, error, people_rename(d->core->people, p->id, a.str[0], &e), &e);
@@ -112,6 +116,7 @@ static int method_rename(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         struct chair_error e = CHAIR_ERROR_NULL;
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_person_confirm);
         return reply_core(m, error, people_delete(d->core->people, p->id, a.str[0], &e), &e);
@@ -131,6 +136,8 @@ static int method_set_conditions(sd_bus_message *m, void *userdata, sd_bus_error
 
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_set_precautions);
+        /* Removing a condition needs manage-people; adding one is anyone's. */
+        BUS_POLKIT_REQUIRE_IF(d->bus->polkit, m, people_conditions_loosen(p, a.strv), error);
         r = people_set_conditions(d->core->people, p->id, a.strv, &e);
         if (r < 0)
                 return bus_error_from_chair(error, r, &e); /* the list is still ours: freed */
@@ -143,6 +150,8 @@ static int method_set_caps(sd_bus_message *m, void *userdata, sd_bus_error *erro
         struct chair_error e = CHAIR_ERROR_NULL;
         PERSON_OR_RETURN(p, d, m, error);
         PARSE_ARGS(bus_parse_set_caps);
+        /* Raising a cap needs manage-people; lowering one is anyone's. */
+        BUS_POLKIT_REQUIRE_IF(d->bus->polkit, m, people_caps_loosen(p, a.u[0], a.u[1]), error);
         return reply_core(m, error, people_set_caps(d->core->people, p->id, a.u[0], a.u[1], &e), &e);
 }
 
@@ -609,8 +618,8 @@ static int property_heat_preference(sd_bus *bus, const char *path, const char *i
 
 _Static_assert(_CHAIR_HEAT_ZONE_MAX == 2, "struct person keeps a heat preference per zone");
 
-/* Every member is open to every caller at the bus (SD_BUS_VTABLE_UNPRIVILEGED); the health data
- * and the programs are authorized by polkit in their handlers. */
+/* Every member is open to every caller at the bus (SD_BUS_VTABLE_UNPRIVILEGED); the health data,
+ * the programs, loosening, renaming and deleting are authorized by polkit in their handlers. */
 static const sd_bus_vtable person_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Id", "u", property_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),

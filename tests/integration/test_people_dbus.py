@@ -519,3 +519,76 @@ def test_each_guarded_member_asks_its_polkit_action(daemon, bus, workdir, client
         assert client.error(OBJECT_PATH, PROPS, "Get", "ss", INTERFACE, "Precautions")[0] == DENIED
     finally:
         fake.stop()
+
+
+MANAGE = "org.massagechair.Chair1.manage-people"
+
+
+def test_loosening_needs_manage_people(daemon, bus, workdir, client):
+    """Tightening (adding a condition, lowering a cap) is open to every caller; removing a
+    condition, raising a cap, renaming and deleting need manage-people: without polkit root
+    (the group check) and not nobody; with polkit, its answer, asked only when loosening."""
+    ann = client.create("Ann")
+    client.call(ann, PERSON, "SetConditions", "as", ["pregnancy"])
+    client.call(ann, PERSON, "SetCaps", "uu", 3, 2)
+    daemon.call("SetPrecautions", "as", 1, "pregnancy")
+
+    def ok(path, iface, method, *args):
+        r = nobody(bus, workdir, path, iface, method, *args)
+        assert r.returncode == 0, (method, args, r.stderr)
+
+    def refused(path, iface, method, *args):
+        r = nobody(bus, workdir, path, iface, method, *args)
+        assert r.returncode != 0 and "ccess denied" in r.stderr, (method, args, r.stderr)
+
+    # No polkit on this bus. Tightening: nobody may.
+    ok(ann, PERSON, "SetConditions", "as", "2", "pregnancy", "osteoporosis")
+    ok(ann, PERSON, "SetConditions", "as", "2", "osteoporosis", "pregnancy")  # the same list
+    ok(ann, PERSON, "SetCaps", "uu", "2", "1")
+    ok(ann, PERSON, "SetCaps", "uu", "2", "1")
+    ok(OBJECT_PATH, INTERFACE, "SetPrecautions", "as", "2", "pregnancy", "osteoporosis")
+    # Loosening, renaming, deleting: nobody may not, and nothing changed.
+    refused(ann, PERSON, "SetConditions", "as", "1", "pregnancy")
+    refused(ann, PERSON, "SetConditions", "as", "0")
+    refused(ann, PERSON, "SetCaps", "uu", "3", "1")
+    refused(ann, PERSON, "SetCaps", "uu", "1", "2")
+    refused(ann, PERSON, "Rename", "s", "Bea")
+    refused(ann, PERSON, "Delete", "s", "Ann")
+    refused(OBJECT_PATH, INTERFACE, "SetPrecautions", "as", "1", "osteoporosis")
+    assert sorted(client.call(ann, PERSON, "GetConditions")) == ["osteoporosis", "pregnancy"]
+    assert (client.prop(ann, PERSON, "IntensityCap"), client.prop(ann, PERSON, "HeatCap")) == (2, 1)
+    assert client.prop(ann, PERSON, "Name") == "Ann"
+    assert sorted(client.prop(OBJECT_PATH, INTERFACE, "Precautions")) == ["osteoporosis", "pregnancy"]
+    # Root always (the group check).
+    client.call(ann, PERSON, "SetConditions", "as", ["pregnancy", "osteoporosis"])
+    daemon.call("SetPrecautions", "as", 2, "pregnancy", "osteoporosis")
+
+    from test_polkit import FakePolkit
+    fake = FakePolkit(bus, workdir, {"default": "yes", MANAGE: "no"})
+    try:
+        before = len(fake.requests())
+        ok(ann, PERSON, "SetConditions", "as", "3", "pregnancy", "osteoporosis", "pacemaker")
+        ok(ann, PERSON, "SetCaps", "uu", "1", "0")
+        assert fake.requests()[before:] == [], "tightening asked polkit"
+        refused(ann, PERSON, "SetConditions", "as", "1", "pregnancy")
+        refused(ann, PERSON, "SetCaps", "uu", "5", "0")
+        refused(ann, PERSON, "Rename", "s", "Bea")
+        refused(ann, PERSON, "Delete", "s", "Ann")
+        refused(OBJECT_PATH, INTERFACE, "SetPrecautions", "as", "0")
+        # polkit's no refuses root as well.
+        assert client.error(ann, PERSON, "SetCaps", "uu", 5, 3)[0] == DENIED
+        assert [r["action"] for r in fake.requests()[before:]] == [MANAGE] * 6
+        # With the action: nobody loosens, renames and deletes.
+        fake.set({"default": "yes"})
+        ok(ann, PERSON, "SetConditions", "as", "1", "pacemaker")
+        assert list(client.call(ann, PERSON, "GetConditions")) == ["pacemaker"]
+        ok(ann, PERSON, "SetCaps", "uu", "5", "3")
+        assert (client.prop(ann, PERSON, "IntensityCap"), client.prop(ann, PERSON, "HeatCap")) == (5, 3)
+        ok(OBJECT_PATH, INTERFACE, "SetPrecautions", "as", "0")
+        assert list(client.prop(OBJECT_PATH, INTERFACE, "Precautions")) == []
+        ok(ann, PERSON, "Rename", "s", "Bea")
+        assert client.prop(ann, PERSON, "Name") == "Bea"
+        ok(ann, PERSON, "Delete", "s", "Bea")
+        assert ann not in [str(p) for p in client.prop(PEOPLE_PATH, PEOPLE, "People")]
+    finally:
+        fake.stop()

@@ -185,7 +185,10 @@ def test_each_member_asks_its_action(daemon, bus, polkit):
     guest = conn.get_object(BUS_NAME, OBJECT_PATH + "/people/0", introspect=False)
     check("InstallProgram", lambda: guest.InstallProgram("x.ini", "[program]",
                                                          dbus_interface="org.massagechair.Chair1.Person"))
+    # Loosening a person's limits, renaming, deleting (the guest: refused after the check).
+    check("Delete", lambda: guest.Delete("guest", dbus_interface="org.massagechair.Chair1.Person"))
     assert asked["GetAll(Service)"] == asked["SchedulerStats"]
+    assert asked["Delete"] == "org.massagechair.Chair1.manage-people"
     assert asked["GetHistory"] == "org.massagechair.Chair1.read-health"
     assert asked["InstallProgram"] == "org.massagechair.Chair1.install-person-program"
     del asked["GetAll(Service)"]

@@ -7,8 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "chair-hw.h"
 #include "output-test.h"
 #include "supervisor.h"
 #include "vt-harness.h"
@@ -168,6 +170,51 @@ static void test_precautions_apply(void **state) {
         vt_harness_free(h);
 }
 
+/* A must-not-use condition refuses every actuator, as the gate refuses every other use; the
+ * same test is allowed before it is declared and again once it is withdrawn. */
+static void test_must_not_use_refuses_every_output(void **state) {
+        static const char *const fever[] = { "fever", NULL };
+        static const char *const none[] = { NULL };
+        struct vt_harness *h = harness();
+        struct chair_hw *hw = vt_harness_core(h)->hw;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        unsigned tried = 0;
+
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 100, &e), 0);
+        vt_harness_run_for(h, 200);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = fever }, &e), 0);
+        for (unsigned out = 0; out < _CHAIR_OUT_MAX; out++) {
+                const struct chair_output_info *info = chair_output_info(out);
+                int32_t value = info->max != info->safe_value ? info->max : info->min;
+                if (info->indicator || !chair_hw_has_output(hw, out) || value == info->safe_value)
+                        continue;
+                chair_error_reset(&e);
+                assert_int_not_equal(output_test_start(ot(h), out, value, 100, &e), 0);
+                /* An axis may be refused before the conditions are looked at (the seat, a switch). */
+                if (!chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED)) {
+                        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+                        assert_non_null(strstr(e.message, "fever"));
+                        tried++;
+                }
+                assert_false(output_test_active(ot(h)));
+                assert_int_equal(vt_harness_output(h, out), info->safe_value);
+        }
+        assert_true(tried >= 5);
+        chair_error_reset(&e);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = none }, &e), 0);
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 100, &e), 0);
+        vt_harness_run_for(h, 200);
+        /* Declared while a test runs: the test ends at once, the output back to safe. */
+        assert_int_equal(output_test_start(ot(h), CHAIR_OUT_AIR_PUMP, 1, 5000, &e), 0);
+        vt_harness_run_for(h, 50);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = fever }, &e), 0);
+        vt_harness_run_for(h, 10);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_AIR_PUMP), 0);
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_back_to_safe_after_its_time),
@@ -178,6 +225,7 @@ int main(void) {
                 cmocka_unit_test(test_estop_wins),
                 cmocka_unit_test(test_end_switch_ends_it),
                 cmocka_unit_test(test_precautions_apply),
+                cmocka_unit_test(test_must_not_use_refuses_every_output),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -396,6 +396,58 @@ static void test_switch_refused_during_session(void **state) {
         }
 }
 
+/* An output test drives an actuator checked against the person active when it started: no one
+ * else is selected (nor that person deleted) until it ends. */
+static void test_switch_refused_during_output_test(void **state) {
+        struct vt_harness *h = boot(*state);
+        struct chair_error e = CHAIR_ERROR_NULL;
+        uint32_t ann = create(h, "Ann");
+
+        select_person(h, ann);
+        assert_int_equal(output_test_start(core(h)->output_test, CHAIR_OUT_AIR_PUMP, 1, 2000, &e), 0);
+        assert_refused(people_select(ppl(h), PERSON_GUEST_ID, &e), &e, CHAIR_REASON_BUSY);
+        chair_error_reset(&e);
+        assert_refused(people_select_next(ppl(h), &e), &e, CHAIR_REASON_BUSY);
+        chair_error_reset(&e);
+        assert_refused(people_delete(ppl(h), ann, "Ann", &e), &e, CHAIR_REASON_BUSY);
+        chair_error_reset(&e);
+        assert_int_equal(people_active(ppl(h))->id, ann);
+        assert_true(output_test_active(core(h)->output_test));
+        run(h, 2100);
+        assert_false(output_test_active(core(h)->output_test));
+        select_person(h, PERSON_GUEST_ID);
+}
+
+/* What counts as loosening (the bus asks manage-people for it): dropping a declared condition,
+ * any list over an unreadable one, a cap that rises; adding, reordering, lowering do not. */
+static void test_loosening_rule(void **state) {
+        char preg[] = "pregnancy", fever[] = "fever", pace[] = "pacemaker", old[] = "over-65";
+        char *declared[] = { preg, fever, NULL }, *none[] = { NULL };
+        char *same[] = { fever, preg, NULL }, *more[] = { fever, pace, preg, NULL };
+        char *fewer[] = { preg, NULL }, *other[] = { pace, old, NULL };
+        struct person p = { .conditions = declared, .intensity_cap = 3, .heat_cap = 2 };
+
+        assert_false(people_conditions_loosen(&p, same));
+        assert_false(people_conditions_loosen(&p, more));
+        assert_true(people_conditions_loosen(&p, fewer));
+        assert_true(people_conditions_loosen(&p, other));
+        assert_true(people_conditions_loosen(&p, none));
+        assert_true(people_conditions_loosen(&p, NULL));
+        p.conditions = none;
+        assert_false(people_conditions_loosen(&p, NULL));
+        assert_false(people_conditions_loosen(&p, more));
+        /* Unreadable: what was declared is not known, any list loosens. */
+        p.conditions_unreadable = true;
+        assert_true(people_conditions_loosen(&p, more));
+        assert_true(people_conditions_loosen(&p, none));
+
+        assert_false(people_caps_loosen(&p, 3, 2));
+        assert_false(people_caps_loosen(&p, 1, 0));
+        assert_true(people_caps_loosen(&p, 4, 2));
+        assert_true(people_caps_loosen(&p, 3, 3));
+        assert_true(people_caps_loosen(&p, 1, 3));
+}
+
 /* ---- each person's own state ---- */
 
 static void test_own_scan_memory_history(void **state) {
@@ -922,6 +974,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_change_bits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_switch_refused_during_session, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_switch_refused_during_output_test, setup, teardown),
+                cmocka_unit_test(test_loosening_rule),
                 cmocka_unit_test_setup_teardown(test_own_scan_memory_history, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),

@@ -890,6 +890,56 @@ static void test_delete(void **state) {
         free(r.history);
 }
 
+/* The copies moved aside hold the health data too: deleting the person removes them, a link
+ * among them itself and never what it names; another person's copies and files stay. */
+static void test_delete_removes_aside_copies(void **state) {
+        struct fixture *f = *state;
+        struct person_record r;
+        char outside[128], path[256], *text;
+        int ofd;
+
+        snprintf(outside, sizeof outside, "%s/outside", f->dir);
+        assert_int_equal(mkdir(outside, 0700), 0);
+        ofd = open(outside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(ofd >= 0);
+        write_text(ofd, "precious", "precious\n");
+        snprintf(path, sizeof path, "%s/precious", outside);
+
+        fill_record(&r, 3, "Jo", 1);
+        assert_int_equal(person_file_save(f->fd, &r), 0);
+        write_text(f->fd, "3.corrupt-1700000000", "conditions pregnancy\n");
+        write_text(f->fd, "3.corrupt-1700000001", "conditions fever\n");
+        write_text(f->fd, "3.rejected-1700000002", "x");
+        assert_int_equal(mkfifoat(f->fd, "3.rejected-1700000003", 0600), 0);
+        assert_int_equal(symlinkat(path, f->fd, "3.rejected-1700000004"), 0);
+        /* Not copies of 3: another person's, and names that only start alike. */
+        write_text(f->fd, "33.corrupt-1700000000", "keep\n");
+        write_text(f->fd, "3.corruptx", "keep\n");
+        write_text(f->fd, "30", "keep\n");
+        /* A directory of that name is none of ours: left. */
+        assert_int_equal(mkdirat(f->fd, "3.rejected-1700000005", 0700), 0);
+
+        assert_int_equal(person_file_delete(f->fd, 3), 0);
+        assert_int_equal(faccessat(f->fd, "3", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+        assert_int_equal(count_prefix(f->fd, "3.corrupt-", false), 0);
+        assert_int_equal(count_prefix(f->fd, "3.rejected-", false), 1);
+        assert_int_equal(faccessat(f->fd, "3.rejected-1700000005", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+        assert_int_equal(faccessat(f->fd, "33.corrupt-1700000000", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+        assert_int_equal(faccessat(f->fd, "3.corruptx", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+        assert_int_equal(faccessat(f->fd, "30", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+        text = read_at(ofd, "precious", NULL);
+        assert_string_equal(text, "precious\n");
+        free(text);
+        assert_int_equal(unlinkat(f->fd, "3.rejected-1700000005", AT_REMOVEDIR), 0);
+
+        /* Copies without the file (it was moved aside and never written back): removed too. */
+        write_text(f->fd, "3.corrupt-1700000009", "conditions pregnancy\n");
+        assert_int_equal(person_file_delete(f->fd, 3), 0);
+        assert_int_equal(count_prefix(f->fd, "3.corrupt-", false), 0);
+        close(ofd);
+        free(r.history);
+}
+
 static void test_next_id(void **state) {
         static const char *const bad[] = { "", "0\n", "x\n", "10001\n", "-1\n", "4294967297\n", "5\n6\n", "05x" };
         struct fixture *f = *state;
@@ -940,6 +990,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_other_person_untouched, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dir_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_delete_removes_aside_copies, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_next_id, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
