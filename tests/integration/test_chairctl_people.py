@@ -332,3 +332,47 @@ def test_start_focused(daemon, ctl):
     assert session["focused"] and session["goal"] == GOALS[0], session
     assert session["area_before"] == {"lower-back": 6}, session
     assert re.search(r"^\s+\d+\s+\S+Z\s+demo\s.* focused lower-back 6→-", ctl("person", "show").stdout, re.M)
+
+
+def test_precautions_and_history_of_another_person(daemon, ctl):
+    """precautions ... --person NAME and history --person NAME: Person.SetConditions,
+    GetConditions and GetHistory of a person who is not the active one."""
+    ctl("person", "create", "fritz", check=0)
+    ctl("precautions", "set", "pregnancy", "--person", "fritz", check=0)
+    listed = json.loads(ctl("--json", "precautions", "--person", "fritz", check=0).stdout)
+    assert [p["name"] for p in listed if p["declared"]] == ["pregnancy"], listed
+    text = ctl("precautions", "list", "--person=fritz", check=0).stdout
+    assert re.search(r"^\[x\] pregnancy\s", text, re.M), text
+    # The active person (the guest) is untouched.
+    guest = json.loads(ctl("--json", "precautions", check=0).stdout)
+    assert not [p for p in guest if p["declared"]], guest
+    assert json.loads(ctl("--json", "person", "show", "fritz", check=0).stdout)["conditions"] == ["pregnancy"]
+    ctl("precautions", "clear", "--person", "fritz", check=0)
+    assert json.loads(ctl("--json", "person", "show", "fritz", check=0).stdout)["conditions"] == []
+    r = ctl("precautions", "set", "sunburn", "--person", "fritz")
+    assert r.returncode == 1 and "sunburn" in r.stderr, r.stderr
+    r = ctl("precautions", "frob", "--person", "fritz")
+    assert r.returncode == 2 and "'frob'" in r.stderr, r.stderr
+    r = ctl("precautions", "show", "--person", "nobody-here")
+    assert r.returncode == 2, r.stderr
+    r = ctl("precautions", "list", "--person", "nobody-here")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+
+    # fritz's session, then the guest's: each history --person shows only its own.
+    ctl("person", "select", "fritz", check=0)
+    ctl("start", "demo", "--no-scan", check=0)
+    ctl("stop", check=0)
+    ctl("rate", "last", "6", "2", "neck=1", check=0)
+    ctl("person", "select", "guest", check=0)
+    rows = json.loads(ctl("--json", "history", "--person", "fritz", check=0).stdout)
+    assert len(rows) == 1 and rows[0]["program"] == "demo", rows
+    assert rows[0]["pain_before"] == 6 and rows[0]["pain_after"] == 2 and rows[0]["area_after"] == {"neck": 1}, rows
+    text = ctl("history", "--person", "fritz", "--max", "5", check=0).stdout
+    assert text.startswith("SESSION") and re.search(r"^%d\s+\S+Z\s+demo\s.*\s6\s+2\s.* neck -→1$" % rows[0]["id"],
+                                                    text, re.M), text
+    assert json.loads(ctl("--json", "history", "--person", "guest", check=0).stdout) == []
+    r = ctl("history", "--person", "fritz", "--max", "0")
+    assert r.returncode == 2 and "--max" in r.stderr, r.stderr
+    # Health data: nobody may not read fritz's.
+    r = ctl("history", "--person", "fritz", as_nobody=True)
+    assert r.returncode == 1 and "health data" in r.stderr, r.stderr

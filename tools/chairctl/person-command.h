@@ -23,6 +23,13 @@ int chairctl_people_command(sd_bus *bus, const struct person_output *o, int argc
  * into PATH. On failure says why and returns the exit code (> 0), else 0. */
 int person_find(sd_bus *bus, const char *name, char *path, size_t size);
 
+/* precautions [list | set CONDITION... | clear] --person NAME (Person.GetConditions and
+ * SetConditions) and history [--max N] --person NAME (Person.GetHistory): argv[0] is the verb.
+ * They are these when person_option_given(): --person among ARGV. Returns the exit code. */
+bool person_option_given(int argc, char **argv);
+int person_precautions(sd_bus *bus, const struct person_output *o, int argc, char **argv);
+int person_history(sd_bus *bus, const struct person_output *o, int argc, char **argv);
+
 /* The person commands from their table, SEP between them: names only, or each with its
  * arguments (for the help and the man page). */
 const char *person_commands_join(const char *sep, char *buf, size_t size);
