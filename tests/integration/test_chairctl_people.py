@@ -376,3 +376,32 @@ def test_precautions_and_history_of_another_person(daemon, ctl):
     # Health data: nobody may not read fritz's.
     r = ctl("history", "--person", "fritz", as_nobody=True)
     assert r.returncode == 1 and "health data" in r.stderr, r.stderr
+
+
+def test_recommend_ranks_their_own_programs_and_caps(daemon, ctl, workdir):
+    """RecommendPrograms of a person who is not active ranks their own programs too (and no other
+    person's), and their intensity cap is named where it caps a program."""
+    ctl("person", "create", "gina", check=0)
+    ctl("person", "create", "hal", check=0)
+    with open(os.path.join(chairtest.SOURCE_DIR, "profiles", "programs", "demo.ini")) as f:
+        text = f.read()
+    for who in ("gina", "hal"):
+        mine = os.path.join(workdir, f"{who}-demo.ini")
+        with open(mine, "w") as f:
+            f.write(text.replace("id = demo", f"id = {who}-demo"))
+        ctl("person", "install", who, mine, check=0)
+    ctl("assess", "--person", "gina", "lower-back=7", check=0)
+    ctl("person", "caps", "gina", "--intensity", "1", check=0)
+
+    def ranked(name):
+        return {p["program"]: p for p in json.loads(ctl("--json", "recommend", "--person", name, check=0).stdout)}
+    # The guest is active: gina's own program is ranked for her, hal's is not.
+    theirs = ranked("gina")
+    assert "gina-demo" in theirs and "hal-demo" not in theirs and "demo" in theirs, theirs
+    assert theirs["gina-demo"]["score"] == theirs["demo"]["score"], theirs
+    assert "your intensity cap (1)" in theirs["lower-back"]["reason"], theirs
+    # Active, the same: their programs from the catalog.
+    ctl("person", "select", "gina", check=0)
+    assert ranked("gina") == theirs
+    assert "gina-demo" not in ranked("hal") and "hal-demo" in ranked("hal")
+    ctl("person", "select", "guest", check=0)
