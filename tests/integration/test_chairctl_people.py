@@ -320,6 +320,9 @@ def test_names_completed_from_the_daemon(daemon, ctl):
     ctl("person", "create", "gus", check=0)
     assert ctl("__complete", "person", "show").stdout.split() == ["guest", "gus"]
     assert ctl("__complete", "recommend", "--person").stdout.split() == ["guest", "gus"]
+    for verb in (["precautions", "set"], ["history", "--max", "3"], ["report"]):
+        assert ctl("__complete", *verb, "--person").stdout.split() == ["guest", "gus"], verb
+    assert "pregnancy" in ctl("__complete", "precautions", "set").stdout.split()
 
 
 def test_start_focused(daemon, ctl):

@@ -1483,6 +1483,12 @@ bool person_complete(const char *verb, int argc, char **argv, int pos, const cha
         const struct person_command *cmd;
 
         *ret_src = NULL;
+        /* precautions, history and report take --person NAME among their own words. */
+        if (prev && strcmp(prev, "--person") == 0 &&
+            (strcmp(verb, "precautions") == 0 || strcmp(verb, "history") == 0 || strcmp(verb, "report") == 0)) {
+                *ret_src = "@people";
+                return true;
+        }
         if (strcmp(verb, "assess") == 0 || strcmp(verb, "recommend") == 0 || strcmp(verb, "rate") == 0) {
                 /* bash splits AREA=PAIN at '=' (COMP_WORDBREAKS): after it comes the pain. */
                 if (prev && strcmp(prev, "=") == 0)

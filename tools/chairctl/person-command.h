@@ -35,7 +35,8 @@ int person_history(sd_bus *bus, const struct person_output *o, int argc, char **
 const char *person_commands_join(const char *sep, char *buf, size_t size);
 const char *person_usage_join(const char *sep, char *buf, size_t size);
 
-/* Completion of the verbs above: true when VERB is one of them; *ret_src is then the source of
+/* Completion of the verbs above (and of the NAME after precautions', history's and report's
+ * --person): true when VERB is one of them; *ret_src is then the source of
  * the next word (NULL: none): a completion source of chairctl.c (@people, @area=pain, a
  * vocabulary's @NAME, @files or plain words). ARGV: the words after the verb; POS: how many
  * of them are positional; PREV: the word before the one completed (or NULL). */
