@@ -19,8 +19,7 @@ static const char *file_type(mode_t m) {
                "not a regular file";
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (RFC 3629). */
-static size_t utf8_seq(const unsigned char *s, size_t left) {
+size_t utf8_seq(const unsigned char *s, size_t left) {
         uint32_t c;
         size_t n;
 

@@ -37,6 +37,8 @@ static inline bool untrusted_file_refused(int r) {
  * U+10FFFF). Returns 0 or -EILSEQ with the 1-based line of the first bad byte and what it is. */
 int text_check(const char *text, size_t len, unsigned *ret_line, const char **ret_what);
 bool utf8_valid(const char *s, size_t len);
+/* The length of the valid UTF-8 sequence at S (1-4; LEFT bytes there), or 0 when it is not one. */
+size_t utf8_seq(const unsigned char *s, size_t left);
 /* Replaces every byte of an invalid UTF-8 sequence in S (NUL-terminated) by '?'. */
 void utf8_sanitize(char *s);
 void utf8_sanitize_len(char *s, size_t len);

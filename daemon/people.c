@@ -221,6 +221,52 @@ static void insert_record(struct people *p, struct person_record *r) {
         p->n_records++;
 }
 
+/* A file whose name line could not be read loads as "person N" (person_record_init), which
+ * may be a real person's name; a damaged directory may even hold one name twice. Names are
+ * unique: the default name yields (a real one keeps its name), else the higher id, and takes
+ * the first of "person N", "person N (2)", ... no one has; stored, so the next start agrees. */
+static void make_names_unique(struct people *p) {
+        for (size_t i = 0; i < p->n_records; i++) {
+                struct person_record *rec = p->records[i];
+                char fallback[20], name[PERSON_NAME_MAX + 1]; /* "person 4294967295" */
+                bool yields = false;
+
+                if (rec->person.id == PERSON_GUEST_ID)
+                        continue;
+                snprintf(fallback, sizeof fallback, "person %u", rec->person.id);
+                for (size_t j = 0; j < p->n_records && !yields; j++) {
+                        const struct person *o = &p->records[j]->person;
+                        char other_fallback[20];
+                        bool mine, theirs;
+
+                        if (j == i || !ascii_equal_nocase(o->name, rec->person.name))
+                                continue;
+                        snprintf(other_fallback, sizeof other_fallback, "person %u", o->id);
+                        mine = strcmp(rec->person.name, fallback) == 0;
+                        theirs = strcmp(o->name, other_fallback) == 0;
+                        yields = o->id == PERSON_GUEST_ID || (mine && !theirs) || (mine == theirs && j < i);
+                }
+                if (!yields)
+                        continue;
+                for (unsigned k = 1; k < PEOPLE_MAX + 3; k++) {
+                        struct chair_error error = {};
+                        if (k == 1)
+                                snprintf(name, sizeof name, "%s", fallback);
+                        else
+                                snprintf(name, sizeof name, "%s (%u)", fallback, k);
+                        if (ascii_equal_nocase(name, rec->person.name) || check_name(p, name, rec->person.id, &error) < 0)
+                                continue;
+                        log_warning("%s/people/%u: the name '%s' is another person's: called '%s' now.",
+                                    p->state_dir, rec->person.id, rec->person.name, name);
+                        snprintf(rec->person.name, sizeof rec->person.name, "%s", name);
+                        if (write_record(p, rec) < 0)
+                                log_warning("%s/people/%u: could not store the new name.", p->state_dir,
+                                            rec->person.id);
+                        break;
+                }
+        }
+}
+
 static int load_all(struct people *p, struct state_store *store) {
         uint32_t ids[PEOPLE_MAX + 2];
         struct person_record *guest = NULL;
@@ -265,6 +311,7 @@ static int load_all(struct people *p, struct state_store *store) {
                 insert_record(p, rec);
                 p->next_id = MAX(p->next_id, ids[i] + 1);
         }
+        make_names_unique(p);
         if (!guest) {
                 guest = record_new(PERSON_GUEST_ID, "guest");
                 if (!guest)

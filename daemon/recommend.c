@@ -236,7 +236,10 @@ static int cmp_recommendation(const void *x, const void *y) {
 
 int recommend_programs(const struct recommend_input *in, struct recommendation *ret, size_t max) {
         const struct precaution_declared dec = { .conditions = in ? in->conditions : NULL,
-                                                 .unreadable = in && in->conditions_unreadable };
+                                                 .unreadable = in && in->conditions_unreadable,
+                                                 .capped = in && in->capped,
+                                                 .intensity_cap = in ? in->intensity_cap : 5,
+                                                 .heat_cap = in ? in->heat_cap : 3 };
         const struct assessment *as = in && in->assessment && in->assessment->time_usec ? in->assessment : NULL;
         _cleanup_free_ struct recommendation *all = NULL;
         int most_painful = -1;
@@ -290,8 +293,11 @@ int recommend_programs(const struct recommend_input *in, struct recommendation *
                 }
                 last_outcomes(in, p->id, &o);
                 score_outcomes(&o, &r->score, &why);
+                /* The gate names no condition when the person's own cap is the lower one. */
                 if (k > 0 && v.condition)
                         add(&why, "intensity at most %u for your condition '%s'", v.value, v.condition);
+                else if (k > 0)
+                        add(&why, "intensity at most %u for your intensity cap (%u)", v.value, v.value);
                 if (!why.len)
                         add(&why, "%s", as ? "allowed with your conditions" : "no assessment recorded yet");
                 n++;

@@ -2,8 +2,8 @@
 /*
  * Which programs suit a person now (docs/people.md, "Recommendation"): a pure function of the
  * programs (their areas and the conditions that exclude them), the person's assessment and
- * conditions, and their past outcomes. A program a declared condition excludes, or that the
- * person's conditions refuse, is never recommended. Every entry says why, in words a person
+ * conditions and caps, and their past outcomes. A program a declared condition excludes, or
+ * that the person's conditions refuse, is never recommended; one a cap lowers says so. Every entry says why, in words a person
  * reads ("targets lower back; you rated it 6 -> 2 the last 3 times").
  */
 #pragma once
@@ -30,6 +30,9 @@ struct recommend_input {
         const struct assessment *assessment;     /* may be NULL or time_usec 0: none */
         const char *const *conditions;           /* NULL-terminated, may be NULL */
         bool conditions_unreadable;              /* nothing is recommended */
+        bool capped;                             /* the person's own caps below apply */
+        uint32_t intensity_cap;                  /* 1-5; 5: none of their own */
+        uint32_t heat_cap;                       /* 0-3; 3: none of their own */
         const struct history_entry *history;     /* the person's, any order */
         size_t n_history;
 };

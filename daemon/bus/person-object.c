@@ -408,22 +408,89 @@ static int method_get_summary(sd_bus_message *m, void *userdata, sd_bus_error *e
         return reply_close_and_send(reply);
 }
 
+/* The programs a person may be recommended that the catalog does not hold: their own when
+ * they are not the active person, copied out of program_library_list_person()'s callback (its
+ * summaries live only during the call). */
+struct own_copy {
+        char *id, *name, *description;
+        char **areas, **precautions;
+};
+
+struct own_programs {
+        struct program_summary *programs; /* the ranking's array: the catalog's, then theirs */
+        size_t n, max;
+        struct own_copy copies[PROGRAM_LIBRARY_PERSON_MAX];
+        size_t n_copies;
+        int r;
+};
+
+static char **strv_copy(const char *const *l) {
+        size_t n = 0;
+        char **c;
+
+        while (l && l[n])
+                n++;
+        c = calloc(n + 1, sizeof *c);
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = strdup(l[i])))
+                        return strv_free(c);
+        return c;
+}
+
+static void own_programs_clear(struct own_programs *st) {
+        for (size_t i = 0; i < st->n_copies; i++) {
+                free(st->copies[i].id);
+                free(st->copies[i].name);
+                free(st->copies[i].description);
+                strv_free(st->copies[i].areas);
+                strv_free(st->copies[i].precautions);
+        }
+        st->n_copies = 0;
+}
+
+static void add_own_program(const struct program_summary *ps, void *userdata) {
+        struct own_programs *st = userdata;
+        struct own_copy *c;
+
+        if (st->r < 0 || !ps->id || st->n >= st->max || st->n_copies >= ARRAY_SIZE(st->copies))
+                return;
+        /* One entry per id: the catalog's. */
+        for (size_t i = 0; i < st->n; i++)
+                if (strcmp(st->programs[i].id, ps->id) == 0)
+                        return;
+        c = &st->copies[st->n_copies++];
+        *c = (struct own_copy) { .id = strdup(ps->id), .name = strdup(ps->name ? ps->name : ""),
+                                 .description = strdup(ps->description ? ps->description : ""),
+                                 .areas = strv_copy(ps->areas), .precautions = strv_copy(ps->precautions) };
+        if (!c->id || !c->name || !c->description || !c->areas || !c->precautions) {
+                st->r = -ENOMEM;
+                return;
+        }
+        st->programs[st->n++] = (struct program_summary) {
+                .id = c->id, .name = c->name, .description = c->description, .duration_s = ps->duration_s,
+                .intensity = ps->intensity, .areas = (const char *const *) c->areas,
+                .precautions = (const char *const *) c->precautions, .person = true,
+        };
+}
+
 static int method_recommend_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ struct history_entry *entries = NULL;
         _cleanup_free_ struct program_summary *programs = NULL;
         _cleanup_free_ struct recommendation *ranked = NULL;
+        _cleanup_(own_programs_clear) struct own_programs own = {};
         struct recommend_input in = {};
         size_t n = 0, count;
         bool active;
+        char dir[512];
         int r;
 
         BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
         PERSON_OR_RETURN(p, d, m, error);
         active = people_active(d->core->people)->id == p->id;
         count = MIN(program_library_count(d->core->library), (size_t) PROGRAM_LIBRARY_MAX);
-        programs = calloc(count + 1, sizeof *programs);
+        programs = calloc(count + PROGRAM_LIBRARY_PERSON_MAX + 1, sizeof *programs);
         ranked = calloc(RECOMMEND_MAX, sizeof *ranked);
         if (!programs || !ranked)
                 return -ENOMEM;
@@ -432,6 +499,18 @@ static int method_recommend_programs(sd_bus_message *m, void *userdata, sd_bus_e
                 if (program_library_get(d->core->library, i, &programs[in.n_programs]) >= 0 &&
                     (active || !programs[in.n_programs].person))
                         in.n_programs++;
+        /* Another person's own programs are theirs to start once selected: ranked too. */
+        if (!active && people_programs_dir(d->core->people, p->id, dir, sizeof dir) >= 0) {
+                own.programs = programs;
+                own.n = in.n_programs;
+                own.max = count + PROGRAM_LIBRARY_PERSON_MAX;
+                r = program_library_list_person(d->core->library, dir, add_own_program, &own);
+                if (own.r < 0)
+                        return own.r;
+                if (r < 0 && r != -ENOENT)
+                        return sd_bus_error_set_errnof(error, -r, "Could not list %s's programs: %m", p->name);
+                in.n_programs = own.n;
+        }
         r = people_history(d->core->people, p->id, BUS_LIST_MAX, &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not read %s's history: %m", p->name);
@@ -439,6 +518,9 @@ static int method_recommend_programs(sd_bus_message *m, void *userdata, sd_bus_e
         in.assessment = &p->assessment;
         in.conditions = (const char *const *) p->conditions;
         in.conditions_unreadable = p->conditions_unreadable;
+        in.capped = true;
+        in.intensity_cap = p->intensity_cap;
+        in.heat_cap = p->heat_cap;
         in.history = entries;
         in.n_history = n;
         r = recommend_programs(&in, ranked, RECOMMEND_MAX);

@@ -320,6 +320,9 @@ def test_names_completed_from_the_daemon(daemon, ctl):
     ctl("person", "create", "gus", check=0)
     assert ctl("__complete", "person", "show").stdout.split() == ["guest", "gus"]
     assert ctl("__complete", "recommend", "--person").stdout.split() == ["guest", "gus"]
+    for verb in (["precautions", "set"], ["history", "--max", "3"], ["report"]):
+        assert ctl("__complete", *verb, "--person").stdout.split() == ["guest", "gus"], verb
+    assert "pregnancy" in ctl("__complete", "precautions", "set").stdout.split()
 
 
 def test_start_focused(daemon, ctl):
@@ -332,3 +335,76 @@ def test_start_focused(daemon, ctl):
     assert session["focused"] and session["goal"] == GOALS[0], session
     assert session["area_before"] == {"lower-back": 6}, session
     assert re.search(r"^\s+\d+\s+\S+Z\s+demo\s.* focused lower-back 6→-", ctl("person", "show").stdout, re.M)
+
+
+def test_precautions_and_history_of_another_person(daemon, ctl):
+    """precautions ... --person NAME and history --person NAME: Person.SetConditions,
+    GetConditions and GetHistory of a person who is not the active one."""
+    ctl("person", "create", "fritz", check=0)
+    ctl("precautions", "set", "pregnancy", "--person", "fritz", check=0)
+    listed = json.loads(ctl("--json", "precautions", "--person", "fritz", check=0).stdout)
+    assert [p["name"] for p in listed if p["declared"]] == ["pregnancy"], listed
+    text = ctl("precautions", "list", "--person=fritz", check=0).stdout
+    assert re.search(r"^\[x\] pregnancy\s", text, re.M), text
+    # The active person (the guest) is untouched.
+    guest = json.loads(ctl("--json", "precautions", check=0).stdout)
+    assert not [p for p in guest if p["declared"]], guest
+    assert json.loads(ctl("--json", "person", "show", "fritz", check=0).stdout)["conditions"] == ["pregnancy"]
+    ctl("precautions", "clear", "--person", "fritz", check=0)
+    assert json.loads(ctl("--json", "person", "show", "fritz", check=0).stdout)["conditions"] == []
+    r = ctl("precautions", "set", "sunburn", "--person", "fritz")
+    assert r.returncode == 1 and "sunburn" in r.stderr, r.stderr
+    r = ctl("precautions", "frob", "--person", "fritz")
+    assert r.returncode == 2 and "'frob'" in r.stderr, r.stderr
+    r = ctl("precautions", "show", "--person", "nobody-here")
+    assert r.returncode == 2, r.stderr
+    r = ctl("precautions", "list", "--person", "nobody-here")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+
+    # fritz's session, then the guest's: each history --person shows only its own.
+    ctl("person", "select", "fritz", check=0)
+    ctl("start", "demo", "--no-scan", check=0)
+    ctl("stop", check=0)
+    ctl("rate", "last", "6", "2", "neck=1", check=0)
+    ctl("person", "select", "guest", check=0)
+    rows = json.loads(ctl("--json", "history", "--person", "fritz", check=0).stdout)
+    assert len(rows) == 1 and rows[0]["program"] == "demo", rows
+    assert rows[0]["pain_before"] == 6 and rows[0]["pain_after"] == 2 and rows[0]["area_after"] == {"neck": 1}, rows
+    text = ctl("history", "--person", "fritz", "--max", "5", check=0).stdout
+    assert text.startswith("SESSION") and re.search(r"^%d\s+\S+Z\s+demo\s.*\s6\s+2\s.* neck -→1$" % rows[0]["id"],
+                                                    text, re.M), text
+    assert json.loads(ctl("--json", "history", "--person", "guest", check=0).stdout) == []
+    r = ctl("history", "--person", "fritz", "--max", "0")
+    assert r.returncode == 2 and "--max" in r.stderr, r.stderr
+    # Health data: nobody may not read fritz's.
+    r = ctl("history", "--person", "fritz", as_nobody=True)
+    assert r.returncode == 1 and "health data" in r.stderr, r.stderr
+
+
+def test_recommend_ranks_their_own_programs_and_caps(daemon, ctl, workdir):
+    """RecommendPrograms of a person who is not active ranks their own programs too (and no other
+    person's), and their intensity cap is named where it caps a program."""
+    ctl("person", "create", "gina", check=0)
+    ctl("person", "create", "hal", check=0)
+    with open(os.path.join(chairtest.SOURCE_DIR, "profiles", "programs", "demo.ini")) as f:
+        text = f.read()
+    for who in ("gina", "hal"):
+        mine = os.path.join(workdir, f"{who}-demo.ini")
+        with open(mine, "w") as f:
+            f.write(text.replace("id = demo", f"id = {who}-demo"))
+        ctl("person", "install", who, mine, check=0)
+    ctl("assess", "--person", "gina", "lower-back=7", check=0)
+    ctl("person", "caps", "gina", "--intensity", "1", check=0)
+
+    def ranked(name):
+        return {p["program"]: p for p in json.loads(ctl("--json", "recommend", "--person", name, check=0).stdout)}
+    # The guest is active: gina's own program is ranked for her, hal's is not.
+    theirs = ranked("gina")
+    assert "gina-demo" in theirs and "hal-demo" not in theirs and "demo" in theirs, theirs
+    assert theirs["gina-demo"]["score"] == theirs["demo"]["score"], theirs
+    assert "your intensity cap (1)" in theirs["lower-back"]["reason"], theirs
+    # Active, the same: their programs from the catalog.
+    ctl("person", "select", "gina", check=0)
+    assert ranked("gina") == theirs
+    assert "gina-demo" not in ranked("hal") and "hal-demo" in ranked("hal")
+    ctl("person", "select", "guest", check=0)

@@ -230,6 +230,31 @@ def test_control_characters_never_reach_the_terminal_or_the_svg(workdir):
         "2026-01-01T00:00:00Z x?[2Jy, all sessions, after: 3"]
 
 
+def test_invalid_utf8_never_breaks_the_svg(workdir):
+    """Bytes that are not UTF-8 never reach the picture: in a file's name (the report's title) they
+    are replaced, in its lines the file is refused naming FILE:LINE. (svg_escape's own U+FFFD for
+    each invalid byte, for texts cut short elsewhere, is unit/test-svg's.)"""
+    path = os.path.join(os.fsencode(workdir), b"An\xffn\xe2\x82")
+    with open(path, "w") as f:
+        f.write(history_text())
+    out = os.path.join(workdir, "utf8.svg")
+    r = subprocess.run([chairtest.binary("chairctl"), "report", "--history", path, "--svg", out],
+                       capture_output=True, timeout=20 * chairtest.SLOWDOWN)
+    assert r.returncode == 0, r.stderr
+    root, series = svg_series(out)  # well-formed, or this raises
+    with open(out, "rb") as f:
+        f.read().decode("utf-8")  # strict: every byte of it is UTF-8
+    title = next(root.iter(SVG + "text")).text
+    assert title.startswith("Pain before and after each session: "), title
+    if len(path) <= 32:  # the title holds a name's 32 bytes
+        assert title.endswith("An?n??"), title
+    bad = os.path.join(workdir, "bad-utf8")
+    with open(bad, "wb") as f:
+        f.write(history_text().encode() + b"10\tsw\xc3edish\t1\t900\t3\t7\t3\tcompleted\n")
+    r = chairctl("report", "--history", bad, "--svg", out)
+    assert r.returncode == 1 and f"{bad}:10: invalid UTF-8" in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("args,words", [
     (["--last", "0"], "--last takes 1-250"), (["--last", "251"], "--last takes 1-250"),
     (["--last", "x"], "--last takes"), (["--frobnicate"], "not '--frobnicate'"), (["--svg"], "--svg needs a value"),

@@ -643,14 +643,14 @@ static void test_isolation(void **state) {
         assert_string_equal(people_get(ppl(h), bob)->conditions[0], "pacemaker");
         assert_int_equal(people_get(ppl(h), cleo)->intensity_cap, 3);
         assert_int_equal(people_get(ppl(h), cleo)->heat_cap, 2);
-        /* Ann's conditions could not be read: nothing may move for her until declared again. */
-        if (people_get(ppl(h), ann)) {
-                assert_true(people_get(ppl(h), ann)->conditions_unreadable);
-                select_person(h, ann);
-                assert_refused(session_start(core(h)->session, "swedish", &(struct session_options) { .scan = 0 }, &e),
-                               &e, CHAIR_REASON_PRECAUTION);
-                select_person(h, PERSON_GUEST_ID);
-        }
+        /* Ann is still there, but her conditions could not be read: nothing may move for her
+         * until declared again. */
+        assert_non_null(people_get(ppl(h), ann));
+        assert_true(people_get(ppl(h), ann)->conditions_unreadable);
+        select_person(h, ann);
+        assert_refused(session_start(core(h)->session, "swedish", &(struct session_options) { .scan = 0 }, &e), &e,
+                       CHAIR_REASON_PRECAUTION);
+        select_person(h, PERSON_GUEST_ID);
 
         /* Deleting Cleo leaves Bob's file as it was. */
         assert_int_equal(people_delete(ppl(h), cleo, "Cleo", &e), 0);
@@ -664,6 +664,53 @@ static void test_isolation(void **state) {
         h = boot(f);
         assert_null(people_get(ppl(h), cleo));
         assert_non_null(people_get(ppl(h), bob));
+}
+
+/* A file whose name line is unreadable loads as "person N"; when a real person is called that,
+ * the one loaded with the default name takes a unique one ("person N (2)"), stored, so the next
+ * start agrees; the real person keeps theirs, and the rest of the file is kept. */
+static void test_unreadable_name_unique(void **state) {
+        struct fixture *f = *state;
+        struct vt_harness *h = boot(f);
+        struct chair_error e = CHAIR_ERROR_NULL;
+        uint32_t ann = create(h, "Ann"), bob = create(h, "Bob"), cleo = create(h, "Cleo");
+        char dir[128], path[160], *text, *line;
+        size_t len;
+        int fd;
+
+        assert_int_equal(people_rename(ppl(h), bob, "person 1", &e), 0);
+        assert_int_equal(ann, 1);
+        assert_int_equal(people_rename(ppl(h), cleo, "Person 1 (2)", &e), 0); /* taken too, case aside */
+        caps(h, ann, 2, 1);
+        h = f->h = vt_harness_free(f->h);
+
+        /* Ann's name line: not UTF-8. */
+        snprintf(dir, sizeof dir, "%s/people", f->dir);
+        text = read_file(dir, "1", &len);
+        assert_non_null(text);
+        line = strstr(text, "name=Ann\n");
+        assert_non_null(line);
+        memcpy(line, "name=\xff\xfe\xfd", 8);
+        snprintf(path, sizeof path, "%s/1", dir);
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, len), (ssize_t) len);
+        close(fd);
+        free(text);
+
+        /* Twice: the second start reads the name the first one stored. */
+        for (int boots = 0; boots < 2; boots++) {
+                h = boot(f);
+                assert_non_null(people_get(ppl(h), ann));
+                assert_string_equal(people_get(ppl(h), ann)->name, "person 1 (3)");
+                assert_int_equal(people_get(ppl(h), ann)->intensity_cap, 2);
+                assert_string_equal(people_get(ppl(h), bob)->name, "person 1");
+                assert_string_equal(people_get(ppl(h), cleo)->name, "Person 1 (2)");
+        }
+        text = read_file(dir, "1", &len);
+        assert_non_null(text);
+        assert_non_null(strstr(text, "name=person 1 (3)\n"));
+        free(text);
 }
 
 /* The guest's file refused whole (a link, say) or gone: the guest fails closed. */
@@ -979,6 +1026,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_own_scan_memory_history, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_name_unique, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_start_writes_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_guest_file_lost_fails_closed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration, setup, teardown),

@@ -3,8 +3,9 @@
  * programs with fixed assessments and histories: the areas and their pain, the goal, past
  * outcomes raising or lowering a program with the numbers in its reason, the conditions
  * removing what they exclude (and only that), nothing at all with a must-not-use condition or
- * unreadable conditions, ties by id, the same answer for the same input in any order; and the
- * area table against every area word the shipped programs use. */
+ * unreadable conditions, ties by id, the same answer for the same input in any order; the
+ * worked example of docs/people.md to the point; the person's own intensity cap named where it
+ * caps; and the area table against every area word the shipped programs use. */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -357,6 +358,91 @@ static void test_ties_by_id_and_deterministic(void **state) {
         assert_string_equal(r1[2].program, "zeta");
 }
 
+/* docs/people.md's worked example, to the point: lower back at 7, goal relief, no history; then
+ * swedish rated 6 -> 2 three times, and lower-back about 3 -> 6 (test_bad_outcomes_lower's). */
+static void test_worked_example(void **state) {
+        static const struct {
+                const char *id;
+                int32_t score;
+        } expected[] = {
+                { "lower-back", 92 }, { "deep-tissue", 89 }, { "trigger-point", 89 }, { "gentle", 64 },
+                { "myofascial-release", 61 }, { "demo", 52 }, { "sports", 52 }, { "swedish", 52 },
+                { "neck-shoulders", -9 },
+        };
+        struct assessment a = assess(GOAL_RELIEF, PAIN_LOWER_BACK, 7, -1);
+        struct history_entry good[] = { rated(1, "swedish", 6, 2), rated(2, "swedish", 6, 2), rated(3, "swedish", 6, 2) };
+        struct history_entry bad[] = { rated(1, "lower-back", 3, 6), rated(2, "lower-back", 4, 6),
+                                       rated(3, "lower-back", 3, 7) };
+        struct recommend_input in = input(&a, NULL, NULL, 0);
+        struct recommendation r[RECOMMEND_MAX];
+        int n = rank(&in, r);
+
+        assert_int_equal(n, (int) ARRAY_SIZE(expected));
+        for (size_t i = 0; i < ARRAY_SIZE(expected); i++) {
+                assert_string_equal(r[i].program, expected[i].id);
+                assert_int_equal(r[i].score, expected[i].score);
+        }
+        in = input(&a, NULL, good, ARRAY_SIZE(good));
+        n = rank(&in, r);
+        assert_int_equal(find(r, n, "swedish")->score, 84);
+        assert_non_null(strstr(find(r, n, "swedish")->reason, "you rated it 6 -> 2 the last 3 times"));
+        in = input(&a, NULL, bad, ARRAY_SIZE(bad));
+        n = rank(&in, r);
+        assert_int_equal(find(r, n, "lower-back")->score, 48);
+        assert_string_equal(r[0].program, "deep-tissue");
+}
+
+/* The person's own intensity cap caps a program as a condition does, and says so; the lower of
+ * a condition's cap and theirs is the one named; no cap of their own (5, or not capped): nothing. */
+static void test_own_caps(void **state) {
+        struct assessment a = assess(GOAL_RELIEF, PAIN_LOWER_BACK, 7, -1);
+        const char *const osteoporosis[] = { "osteoporosis", NULL };
+        struct recommend_input in = input(&a, NULL, NULL, 0);
+        struct recommendation r[RECOMMEND_MAX];
+        char want[80];
+        int n;
+
+        in.capped = true;
+        in.intensity_cap = 1;
+        in.heat_cap = 3;
+        n = rank(&in, r);
+        dump(r, n);
+        /* A cap lowers; it removes nothing, and the scores stay. */
+        assert_int_equal(n, (int) n_catalog);
+        assert_int_equal(find(r, n, "lower-back")->score, 92);
+        for (int i = 0; i < n; i++) {
+                uint32_t intensity = 0;
+                for (size_t k = 0; k < n_catalog; k++)
+                        if (strcmp(catalog[k].id, r[i].program) == 0)
+                                intensity = catalog[k].intensity;
+                assert_true(intensity > 0);
+                assert_true((intensity > 1) == (strstr(r[i].reason, "intensity at most 1 for your intensity cap (1)") != NULL));
+                assert_null(strstr(r[i].reason, "your condition"));
+        }
+        in.intensity_cap = 5;
+        n = rank(&in, r);
+        for (int i = 0; i < n; i++)
+                assert_null(strstr(r[i].reason, "intensity at most"));
+        /* Below the condition's 2, theirs is named; above it, the condition's. */
+        in = input(&a, osteoporosis, NULL, 0);
+        in.capped = true;
+        in.intensity_cap = 1;
+        in.heat_cap = 3;
+        n = rank(&in, r);
+        assert_non_null(strstr(find(r, n, "myofascial-release")->reason, "intensity at most 1 for your intensity cap (1)"));
+        in.intensity_cap = 4;
+        n = rank(&in, r);
+        snprintf(want, sizeof want, "intensity at most 2 for your condition 'osteoporosis'");
+        assert_non_null(strstr(find(r, n, "myofascial-release")->reason, want));
+        assert_null(strstr(find(r, n, "myofascial-release")->reason, "your intensity cap"));
+        /* Not capped: the caps given are not the person's. */
+        in = input(&a, NULL, NULL, 0);
+        in.intensity_cap = 1;
+        n = rank(&in, r);
+        for (int i = 0; i < n; i++)
+                assert_null(strstr(r[i].reason, "intensity at most"));
+}
+
 /* The area table knows every word the shipped programs use, and "full-body" is every area. */
 static void test_area_table_covers_shipped(void **state) {
         const char *const full[] = { "full-body", NULL };
@@ -389,6 +475,8 @@ int main(void) {
                 cmocka_unit_test(test_no_assessment),
                 cmocka_unit_test(test_ties_by_id_and_deterministic),
                 cmocka_unit_test(test_area_table_covers_shipped),
+                cmocka_unit_test(test_worked_example),
+                cmocka_unit_test(test_own_caps),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

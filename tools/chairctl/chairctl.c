@@ -982,7 +982,18 @@ static int cmd_memory(struct ctx *c, int argc, char **argv) {
         return usage("memory takes save, recall or show, not '%s'", argv[1]);
 }
 
+/* The output options of the person commands (person-command.c). */
+static struct person_output person_output_for(const struct ctx *c) {
+        return (struct person_output) { .json = c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0,
+                                        .no_legend = c->o->no_legend,
+                                        .columns = c->o->full ? 0 : c->columns };
+}
+
 static int cmd_precautions(struct ctx *c, int argc, char **argv) {
+        if (person_option_given(argc, argv)) {
+                struct person_output o = person_output_for(c);
+                return person_precautions(c->bus, &o, argc, argv);
+        }
         if (argc == 1 || strcmp(argv[1], "list") == 0) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
@@ -1082,8 +1093,13 @@ static int cmd_history(struct ctx *c, int argc, char **argv) {
         uint32_t duration, intensity;
         uint16_t before, after;
         unsigned max, n = 0;
-        int r = parse_max(argc, argv, &max);
+        int r;
 
+        if (person_option_given(argc, argv)) {
+                struct person_output o = person_output_for(c);
+                return person_history(c->bus, &o, argc, argv);
+        }
+        r = parse_max(argc, argv, &max);
         if (r)
                 return r;
         r = client_call(c->bus, CHAIR_INTERFACE, "GetHistory", &reply, "u", max);
@@ -1131,9 +1147,7 @@ static int cmd_history(struct ctx *c, int argc, char **argv) {
 
 /* person ..., assess, recommend and rate (person-command.c). */
 static int cmd_people(struct ctx *c, int argc, char **argv) {
-        struct person_output o = { .json = c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0,
-                                   .no_legend = c->o->no_legend,
-                                   .columns = c->o->full ? 0 : c->columns };
+        struct person_output o = person_output_for(c);
         int r = chairctl_people_command(NULL, &o, argc, argv); /* the arguments, before any bus */
 
         if (r)
@@ -1368,13 +1382,15 @@ static const struct verb verbs[] = {
           "Memory slots 1 and 2: save stores the running program with its levels, air, heat and timer;\n"
           "recall starts a session from a slot; show prints it.",
           2, 2, V_READS, cmd_memory, { "save recall show", "1 2" }, NULL },
-        { "precautions", S_PERSON, "[list | set CONDITION... | clear]", "the person's declared conditions",
+        { "precautions", S_PERSON, "[list | set CONDITION... | clear] [--person NAME]", "the person's declared conditions",
           "The person's declared conditions (pregnancy, osteoporosis, ...), which exclude or cap programs,\n"
-          "heat and compression. 'list' shows every condition and what it changes; kept across restarts.",
-          0, 32, V_READS, cmd_precautions, { "list set clear", "@conditions", "@conditions" }, NULL },
-        { "history", S_PERSON, "[--max N]", "past sessions with their pain ratings",
-          "Past sessions, newest first (20 unless --max N, 1-500), with their pain ratings.", -1, -1,
-          V_READS | V_PAGER, cmd_history, {}, "--max" },
+          "heat and compression. 'list' shows every condition and what it changes; kept across restarts.\n"
+          "The active person's, or NAME's with --person (Person.SetConditions and GetConditions).",
+          0, 34, V_READS, cmd_precautions, { "list set clear", "@conditions", "@conditions" }, "--person" },
+        { "history", S_PERSON, "[--max N] [--person NAME]", "past sessions with their pain ratings",
+          "Past sessions, newest first (20 unless --max N, 1-500), with their pain ratings: the active\n"
+          "person's, or NAME's with --person (Person.GetHistory, with the goal and the areas' pain too).", -1, -1,
+          V_READS | V_PAGER, cmd_history, {}, "--max --person" },
         { "report", S_PERSON, "[--person NAME] [--last N] [--json] [--svg FILE] [--history FILE]",
           "pain before and after, per program and area",
           "What a person's sessions did, per program and per pain area: sessions, rated sessions, mean pain\n"

@@ -65,6 +65,7 @@ enum {
         OPT_INTENSITY = 1 << 3,
         OPT_HEAT = 1 << 4,
         OPT_YES = 1 << 5,
+        OPT_MAX = 1 << 6,
 };
 
 /* Every option of these verbs, and whether it takes a value. */
@@ -75,6 +76,7 @@ static const struct {
 } options[] = {
         { "--person", OPT_PERSON, true },       { "--pain", OPT_PAIN, true }, { "--goal", OPT_GOAL, true },
         { "--intensity", OPT_INTENSITY, true }, { "--heat", OPT_HEAT, true }, { "--yes", OPT_YES, false },
+        { "--max", OPT_MAX, true },
 };
 
 #define POSITIONAL_MAX 32
@@ -683,6 +685,19 @@ static void print_pain(uint32_t pain, char *buf, size_t size) {
                 snprintf(buf, size, "-");
 }
 
+/* The end of a session's line: the areas' pain before → after. */
+static void print_session_areas(const struct session_row *s) {
+        char b[8], a[8];
+
+        for (int i = 0; i < _PAIN_AREA_MAX; i++)
+                if (rated(s->area_before[i]) || rated(s->area_after[i])) {
+                        print_pain(s->area_before[i], b, sizeof b);
+                        print_pain(s->area_after[i], a, sizeof a);
+                        printf(" %s %s→%s", pain_area_to_string((enum pain_area) i), b, a);
+                }
+        printf("\n");
+}
+
 /* A session a line, as 'chairctl history' prints them, with the areas' pain before → after. */
 static void print_session(const struct session_row *s) {
         char b[8], a[8];
@@ -691,13 +706,7 @@ static void print_session(const struct session_row *s) {
         print_pain(s->after, a, sizeof a);
         printf("  %-17llu %-21s %-20s %4u %6s %5s  %s%s", (unsigned long long) s->id, s->start, s->program,
                (s->duration + 59) / 60, b, a, s->reason, s->focused ? " focused" : "");
-        for (int i = 0; i < _PAIN_AREA_MAX; i++)
-                if (rated(s->area_before[i]) || rated(s->area_after[i])) {
-                        print_pain(s->area_before[i], b, sizeof b);
-                        print_pain(s->area_after[i], a, sizeof a);
-                        printf(" %s %s→%s", pain_area_to_string((enum pain_area) i), b, a);
-                }
-        printf("\n");
+        print_session_areas(s);
 }
 
 static int person_show(sd_bus *bus, const struct person_output *o, const struct args *a) {
@@ -1306,6 +1315,144 @@ int chairctl_people_command(sd_bus *bus, const struct person_output *o, int argc
         return run_person(bus, o, argc, argv);
 }
 
+/* ---- precautions and history of a person (--person NAME) ---- */
+
+bool person_option_given(int argc, char **argv) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--person") == 0 || strncmp(argv[i], "--person=", 9) == 0)
+                        return true;
+        return false;
+}
+
+/* precautions [list | set CONDITION... | clear] --person NAME: Person.GetConditions and
+ * SetConditions, printed as 'chairctl precautions' prints the active person's. */
+int person_precautions(sd_bus *bus, const struct person_output *o, int argc, char **argv) {
+        _cleanup_message_ sd_bus_message *list = NULL, *declared = NULL, *m = NULL;
+        struct json j = json_for(o);
+        const char *verb, *name, *effect, *s;
+        char path[PATH_BUF], have[32][40];
+        unsigned n_have = 0;
+        struct args a;
+        int r;
+
+        r = parse_args("precautions", argc - 1, argv + 1, OPT_PERSON, &a);
+        if (r)
+                return r;
+        verb = a.n ? a.pos[0] : "list";
+        if (strcmp(verb, "list") != 0 && strcmp(verb, "set") != 0 && strcmp(verb, "clear") != 0)
+                return usage("precautions takes list, set or clear, not '%s'", verb);
+        if (verb[0] == 'l' && a.n > 1)
+                return usage("%s", "precautions list takes no arguments but --person NAME");
+        if (verb[0] != 'l' && o->json)
+                return usage("%s", "precautions set and clear print nothing for --json");
+        if (verb[0] == 's' && a.n < 2)
+                return usage("%s", "precautions set takes one or more CONDITIONs (see 'chairctl precautions')");
+        if (verb[0] == 'c' && a.n > 1)
+                return usage("%s", "precautions clear takes no arguments but --person NAME");
+        r = person_find(bus, arg_value(&a, OPT_PERSON), path, sizeof path);
+        if (r)
+                return r;
+        if (verb[0] != 'l') {
+                r = sd_bus_message_new_method_call(bus, &m, CHAIR_BUS_NAME, path, CHAIR_PERSON_INTERFACE, "SetConditions");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                for (unsigned i = 1; r >= 0 && verb[0] == 's' && i < a.n; i++)
+                        r = sd_bus_message_append(m, "s", a.pos[i]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                return r < 0 ? client_report_error(NULL, r) : send_call(bus, m, NULL);
+        }
+
+        r = call_health(bus, path, "GetConditions", &declared, NULL);
+        if (!r)
+                r = call_path(bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "ListPrecautions", &list, NULL);
+        if (r)
+                return r;
+        r = sd_bus_message_enter_container(declared, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read(declared, "s", &s)) > 0)
+                if (n_have < ARRAY_SIZE(have))
+                        snprintf(have[n_have++], sizeof have[0], "%s", s);
+        if (r < 0)
+                return client_report_error(NULL, r);
+        if (o->json)
+                json_begin_array(&j, NULL);
+        else if (!o->no_legend)
+                printf("%-3s %-30s %s\n", "", "CONDITION", "WHAT IT CHANGES");
+        r = sd_bus_message_enter_container(list, 'a', "(ss)");
+        while (r >= 0 && (r = sd_bus_message_read(list, "(ss)", &name, &effect)) > 0) {
+                bool is = false;
+                for (unsigned i = 0; i < n_have; i++)
+                        is |= strcmp(have[i], name) == 0;
+                if (o->json) {
+                        json_begin_object(&j, NULL);
+                        json_str(&j, "name", name);
+                        json_str(&j, "effect", effect);
+                        json_bool(&j, "declared", is);
+                        json_end_object(&j);
+                } else {
+                        printf("%-3s %-30s ", is ? "[x]" : "[ ]", name);
+                        print_ellipsized(stdout, effect, o->columns > 35 ? o->columns - 35 : 0);
+                        printf("\n");
+                }
+        }
+        if (o->json)
+                json_end_array(&j);
+        return r < 0 ? client_report_error(NULL, r) : 0;
+}
+
+/* history [--max N] --person NAME: Person.GetHistory, with the columns of 'chairctl history'
+ * and, after them, the goal and the areas' pain. */
+int person_history(sd_bus *bus, const struct person_output *o, int argc, char **argv) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ struct session_row *rows = NULL;
+        struct json j = json_for(o);
+        const char *max_arg;
+        char path[PATH_BUF];
+        unsigned max = 20, n = 0;
+        struct args a;
+        int r;
+
+        r = parse_args("history", argc - 1, argv + 1, OPT_PERSON | OPT_MAX, &a);
+        if (r)
+                return r;
+        if (a.n)
+                return usage("history takes only --max N and --person NAME, not '%s'", a.pos[0]);
+        max_arg = arg_value(&a, OPT_MAX);
+        if (max_arg && parse_uint(max_arg, 1, 500, &max) < 0)
+                return usage("history --max takes 1-500, not '%s'", max_arg);
+        r = person_find(bus, arg_value(&a, OPT_PERSON), path, sizeof path);
+        if (r)
+                return r;
+        rows = calloc(max, sizeof *rows);
+        if (!rows)
+                return client_report_error(NULL, -ENOMEM);
+        r = get_sessions(bus, path, max, rows, &n, &error);
+        if (r < 0)
+                return report_health_error(&error, r, "GetHistory");
+        if (o->json) {
+                json_begin_array(&j, NULL);
+                for (unsigned i = 0; i < n; i++)
+                        json_session(&j, &rows[i]);
+                json_end_array(&j);
+                return 0;
+        }
+        if (!o->no_legend)
+                printf("%-17s %-21s %-20s %5s %3s %6s %5s  %s\n", "SESSION", "STARTED (UTC)", "PROGRAM", "MIN", "INT",
+                       "BEFORE", "AFTER", "END");
+        for (unsigned i = 0; i < n; i++) {
+                const struct session_row *s = &rows[i];
+                char b[8], af[8];
+                print_pain(s->before, b, sizeof b);
+                print_pain(s->after, af, sizeof af);
+                printf("%-17llu %-21s %-20s %5u %3u %6s %5s  %s%s", (unsigned long long) s->id, s->start, s->program,
+                       (s->duration + 59) / 60, s->intensity, b, af, s->reason, s->focused ? " focused" : "");
+                print_session_areas(s);
+        }
+        if (!n && !o->no_legend)
+                printf("No sessions recorded.\n");
+        return 0;
+}
+
 /* ---- completion ---- */
 
 bool person_option_takes_value(const char *opt) {
@@ -1336,6 +1483,12 @@ bool person_complete(const char *verb, int argc, char **argv, int pos, const cha
         const struct person_command *cmd;
 
         *ret_src = NULL;
+        /* precautions, history and report take --person NAME among their own words. */
+        if (prev && strcmp(prev, "--person") == 0 &&
+            (strcmp(verb, "precautions") == 0 || strcmp(verb, "history") == 0 || strcmp(verb, "report") == 0)) {
+                *ret_src = "@people";
+                return true;
+        }
         if (strcmp(verb, "assess") == 0 || strcmp(verb, "recommend") == 0 || strcmp(verb, "rate") == 0) {
                 /* bash splits AREA=PAIN at '=' (COMP_WORDBREAKS): after it comes the pain. */
                 if (prev && strcmp(prev, "=") == 0)

@@ -23,12 +23,20 @@ int chairctl_people_command(sd_bus *bus, const struct person_output *o, int argc
  * into PATH. On failure says why and returns the exit code (> 0), else 0. */
 int person_find(sd_bus *bus, const char *name, char *path, size_t size);
 
+/* precautions [list | set CONDITION... | clear] --person NAME (Person.GetConditions and
+ * SetConditions) and history [--max N] --person NAME (Person.GetHistory): argv[0] is the verb.
+ * They are these when person_option_given(): --person among ARGV. Returns the exit code. */
+bool person_option_given(int argc, char **argv);
+int person_precautions(sd_bus *bus, const struct person_output *o, int argc, char **argv);
+int person_history(sd_bus *bus, const struct person_output *o, int argc, char **argv);
+
 /* The person commands from their table, SEP between them: names only, or each with its
  * arguments (for the help and the man page). */
 const char *person_commands_join(const char *sep, char *buf, size_t size);
 const char *person_usage_join(const char *sep, char *buf, size_t size);
 
-/* Completion of the verbs above: true when VERB is one of them; *ret_src is then the source of
+/* Completion of the verbs above (and of the NAME after precautions', history's and report's
+ * --person): true when VERB is one of them; *ret_src is then the source of
  * the next word (NULL: none): a completion source of chairctl.c (@people, @area=pain, a
  * vocabulary's @NAME, @files or plain words). ARGV: the words after the verb; POS: how many
  * of them are positional; PREV: the word before the one completed (or NULL). */

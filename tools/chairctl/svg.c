@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdbool.h>
+#include <string.h>
+
 #include "svg.h"
+#include "untrusted-file.h"
 
 void svg_begin(FILE *f, double w, double h) {
         fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -12,9 +16,25 @@ void svg_end(FILE *f) {
         fputs("</svg>\n", f);
 }
 
+/* U+FFFE and U+FFFF are UTF-8 but no XML 1.0 character. */
+static bool xml_noncharacter(const unsigned char *s, size_t n) {
+        return n == 3 && s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf);
+}
+
 void svg_escape(FILE *f, const char *s) {
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
+        const unsigned char *u = (const unsigned char *) s;
+        size_t len = strlen(s);
+
+        for (size_t i = 0; i < len;) {
+                unsigned char c = u[i];
+                size_t n = utf8_seq(u + i, len - i);
+
+                if (!n || xml_noncharacter(u + i, n)) {
+                        /* U+FFFD for each byte that is not UTF-8 (a cut sequence, a stray byte). */
+                        fputs("\xef\xbf\xbd", f);
+                        i += n ? n : 1;
+                        continue;
+                }
                 if (c == '<')
                         fputs("&lt;", f);
                 else if (c == '&')
@@ -26,7 +46,8 @@ void svg_escape(FILE *f, const char *s) {
                 else if (c < 0x20 || c == 0x7f)
                         fputc('?', f);
                 else
-                        fputc(c, f);
+                        fwrite(u + i, 1, n, f);
+                i += n;
         }
 }
 
