@@ -20,6 +20,7 @@
 #include "chair-hw.h"
 #include "changes.h"
 #include "hardware-map.h"
+#include "panel.h"
 #include "people.h"
 #include "precautions.h"
 #include "program-library.h"
@@ -87,14 +88,21 @@ static int32_t lumbar_temp(struct fixture *f) {
         return v;
 }
 
-/* A 30-minute manual session with the lumbar heat at its top level. */
-static void start_heat(struct fixture *f) {
+/* A 30-minute manual session. */
+static void start_session(struct fixture *f) {
         struct chair_error e = CHAIR_ERROR_NULL;
 
         assert_int_equal(session_set_timer(core(f)->session, 30, &e), 0);
         assert_int_equal(session_start_manual(core(f)->session, "knead", MANUAL_FULL,
                                               &(struct session_options) { .duration_s = 30 * 60, .heat = true }, &e), 0);
         assert_int_equal(vt_harness_run_until_state(f->h, SESSION_RUNNING, 5000), 0);
+}
+
+/* ... with the lumbar heat at its top level. */
+static void start_heat(struct fixture *f) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        start_session(f);
         assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 3, &e), 0);
 }
 
@@ -185,10 +193,11 @@ static void test_long_session_reaches_the_limit_in_the_tables_time(void **state)
         assert_null(vt_harness_first_fault(f->h));
 }
 
-/* Stop and start again at once: the dose is where it was, the heat stays off until it has
- * decayed to the resume level, then comes back on its own. */
+/* Stop and start again at once: the dose is where it was, the heat is refused and stays off
+ * until it has decayed to the resume level, then may be asked again. */
 static void test_heat_refused_until_the_dose_decays_across_sessions(void **state) {
         struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
         struct heat_dose_status st;
         uint64_t limited_ms, reopened_ms;
 
@@ -200,8 +209,10 @@ static void test_heat_refused_until_the_dose_decays_across_sessions(void **state
         assert_true(st.limited);
         assert_true(st.dose_s + 60 >= st.limit_s);   /* settling took seconds, not the dose */
 
-        start_heat(f);
+        /* The new session's heat is refused while the zone rests (its reason: the next test). */
+        start_session(f);
         assert_true(dose(f).limited);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 3, &e), -EACCES);
         reopened_ms = run_until_limited(f, false, (st.limit_s + 10 * 60) * 1000ULL);
         st = dose(f);
         assert_true(st.dose_s <= st.resume_s);
@@ -209,7 +220,8 @@ static void test_heat_refused_until_the_dose_decays_across_sessions(void **state
         assert_true(reopened_ms - limited_ms >= (st.limit_s - st.resume_s) * 1000ULL);
         assert_element_stayed_off(f, limited_ms + CHECK_MS, reopened_ms - CHECK_MS);
         assert_false(chair_hw_output_blocked(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR));
-        /* The session's heat level is still 3: the controller switches the element back on. */
+        /* Asked again once it may come back: the controller switches the element on. */
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 3, &e), 0);
         for (int i = 0; i < 50 && !vt_harness_output(f->h, CHAIR_OUT_HEAT_LUMBAR); i++)
                 assert_true(vt_harness_run_for(f->h, STEP_MS) >= 0);
         assert_int_equal(vt_harness_output(f->h, CHAIR_OUT_HEAT_LUMBAR), 1);
@@ -341,6 +353,54 @@ static void test_zero_limit_shuts_the_element_for_every_path(void **state) {
         assert_int_equal(chair_hw_set_output(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR, 0), 0);
 }
 
+/* A zone off for its dose refuses heat with the reason (until when, the limit), not a level the
+ * router would refuse; off is still taken; the panel's heat key beeps the refusal and still
+ * sets the zone that is not off. */
+static void test_heat_refused_with_its_reason_while_the_zone_rests(void **state) {
+        struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct heat_dose_limit l;
+        struct panel_stats before, after;
+        struct heat_dose_status st;
+        char want[128];
+
+        heat_dose_limit_default(&l);
+        l.zone[CHAIR_HEAT_LUMBAR].limit_s = 60;
+        l.zone[CHAIR_HEAT_LUMBAR].resume_s = 30;
+        supervisor_set_heat_dose_limit(core(f)->supervisor, &l);
+        start_heat(f);
+        (void) run_until_hot(f, l.zone[CHAIR_HEAT_LUMBAR].threshold_decic);
+        (void) run_until_limited(f, true, 120 * 1000);
+        st = dose(f);
+
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 2, &e), -EACCES);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        assert_non_null(strstr(e.message, "lumbar heat rests until "));
+        snprintf(want, sizeof want, ": %u min at %g °C, your limit", st.limit_s / 60, st.threshold_decic / 10.0);
+        assert_non_null(strstr(e.message, want));
+        /* HH:MM */
+        assert_true(strlen(e.message) > strlen("lumbar heat rests until 00:00"));
+        assert_int_equal(e.message[strlen("lumbar heat rests until ") + 2], ':');
+        /* Off is never refused; the other zone is not resting. */
+        chair_error_reset(&e);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 0, &e), 0);
+        assert_int_equal(session_settings(core(f)->session)->heat[CHAIR_HEAT_LUMBAR], 0);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_CALVES, 0, &e), 0);
+
+        /* The panel's heat key (0 -> 1): a long beep, the calves take the level, lumbar stays off. */
+        panel_get_stats(core(f)->panel, &before);
+        assert_int_equal(vt_harness_key_down(f->h, CHAIR_KEY_HEAT), 0);
+        assert_true(vt_harness_run_for(f->h, 100) >= 0);
+        assert_int_equal(vt_harness_key_up(f->h), 0);
+        assert_true(vt_harness_run_for(f->h, 1000) >= 0);
+        panel_get_stats(core(f)->panel, &after);
+        assert_int_equal(after.beeps[PANEL_BEEP_LONG], before.beeps[PANEL_BEEP_LONG] + 1);
+        assert_int_equal(after.beeps[PANEL_BEEP_SHORT], before.beeps[PANEL_BEEP_SHORT]);
+        assert_int_equal(session_settings(core(f)->session)->heat[CHAIR_HEAT_LUMBAR], 0);
+        assert_int_equal(session_settings(core(f)->session)->heat[CHAIR_HEAT_CALVES], 1);
+        assert_null(vt_harness_first_fault(f->h));
+}
+
 static char **strv_of(const char *a) {
         char **l = calloc(2, sizeof *l);
         assert_non_null(l);
@@ -401,6 +461,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_switching_person_keeps_the_dose, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_zero_limit_shuts_the_element_for_every_path, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_the_core_follows_the_active_person, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_heat_refused_with_its_reason_while_the_zone_rests, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
