@@ -401,6 +401,105 @@ static void test_heat_refused_with_its_reason_while_the_zone_rests(void **state)
         assert_null(vt_harness_first_fault(f->h));
 }
 
+/* The lumbar entry of the stored heat_dose line: its dose and time (s). */
+static void stored_lumbar(const char *dir, unsigned *ret_dose, unsigned long long *ret_time) {
+        char path[512], line[600];
+        bool found = false;
+        FILE *fp;
+
+        snprintf(path, sizeof path, "%s/settings", dir);
+        fp = fopen(path, "re");
+        assert_non_null(fp);
+        while (fgets(line, sizeof line, fp))
+                found |= sscanf(line, "heat_dose=lumbar,%u,%llu,", ret_dose, ret_time) == 2;
+        fclose(fp);
+        assert_true(found);
+}
+
+static struct vt_harness *boot(const char *dir, uint64_t realtime_s) {
+        struct vt_harness *h;
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .state_dir = dir,
+                                                                       .realtime_start_usec = realtime_s * 1000000ULL },
+                                        &h), 0);
+        return h;
+}
+
+static struct heat_dose_status lumbar_of(struct vt_harness *h) {
+        struct heat_dose_status st;
+        assert_int_equal(supervisor_heat_dose(vt_harness_core(h)->supervisor, CHAIR_HEAT_LUMBAR, &st), 0);
+        return st;
+}
+
+/* A restart (a crash, a restart loop) does not reset the dose: a new harness on the same state
+ * directory starts with it, decayed by the wall-clock time between; a clock that went back
+ * decays nothing; an unreadable record starts every zone at its limit. */
+static void test_the_dose_survives_a_restart(void **state) {
+        struct fixture *f = *state;
+        char dir[] = "/tmp/test-heat-dose-XXXXXX", path[600];
+        struct chair_error e = CHAIR_ERROR_NULL;
+        unsigned long long t;
+        struct heat_dose_status st;
+        struct vt_harness *h;
+        unsigned stored;
+
+        assert_non_null(mkdtemp(dir));
+        /* The fixture's chair is not this one: a chair of our own on our directory. */
+        vt_harness_free(f->h);
+        f->h = boot(dir, 1767225600);
+        assert_int_equal(chair_changes_subscribe(core(f)->changes, on_changes, f), 0);
+        start_heat(f);
+        (void) run_until_hot(f, dose(f).threshold_decic);
+        (void) run_until_limited(f, true, (dose(f).limit_s + 60) * 1000ULL);
+        /* Stored at its 60 s steps while it runs, not only at shutdown. */
+        stored_lumbar(dir, &stored, &t);
+        assert_true(stored + 60 >= dose(f).dose_s);
+        st = dose(f);
+        f->h = vt_harness_free(f->h);
+        stored_lumbar(dir, &stored, &t);
+        assert_true(stored >= st.dose_s);
+
+        /* 100 s later by the wall clock: the dose less 100 s, still off, heat refused. */
+        f->h = boot(dir, t + 100);
+        st = dose(f);
+        assert_int_equal(st.dose_s, stored - 100);
+        assert_true(st.limited);
+        assert_true(chair_hw_output_blocked(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR));
+        start_session(f);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 2, &e), -EACCES);
+        f->h = vt_harness_free(f->h);
+        stored_lumbar(dir, &stored, &t);
+
+        /* A clock gone back a day: kept as stored, never more for a negative time. */
+        f->h = boot(dir, t - 86400);
+        assert_int_equal(dose(f).dose_s, stored);
+        assert_true(dose(f).limited);
+        f->h = vt_harness_free(f->h);
+
+        /* Long enough for it all to decay: no dose, heat may come. */
+        h = boot(dir, t + 3 * 3600);
+        assert_int_equal(lumbar_of(h).dose_s, 0);
+        assert_false(lumbar_of(h).limited);
+        vt_harness_free(h);
+
+        /* An unreadable record: at the limit, off until it decays. */
+        snprintf(path, sizeof path, "%s/settings", dir);
+        {
+                FILE *fp = fopen(path, "we");
+                assert_non_null(fp);
+                fputs("precautions=\nheat_dose=lumbar,garbage\n", fp);
+                fclose(fp);
+        }
+        h = boot(dir, t + 4 * 3600);
+        st = lumbar_of(h);
+        assert_true(st.limited);
+        assert_int_equal(st.dose_s, st.limit_s);
+        vt_harness_free(h);
+
+        f->h = boot(NULL, 0); /* for the fixture's teardown */
+        snprintf(path, sizeof path, "rm -rf -- '%s'", dir);
+        assert_int_equal(system(path), 0);
+}
+
 static char **strv_of(const char *a) {
         char **l = calloc(2, sizeof *l);
         assert_non_null(l);
@@ -462,6 +561,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_zero_limit_shuts_the_element_for_every_path, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_the_core_follows_the_active_person, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_heat_refused_with_its_reason_while_the_zone_rests, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_the_dose_survives_a_restart, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
