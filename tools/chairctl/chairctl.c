@@ -390,14 +390,18 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                         printf(" (%.1f °C)", st.heat[i].temp);
                 printf("%s", i + 1 < st.n_heat ? "," : "");
         }
-        /* A zone off for its heat dose: why its heat does not come on, and until when. */
-        for (unsigned i = 0; i < st.n_heat; i++)
-                if (st.heat[i].has_dose && st.heat[i].limited && !st.heat[i].limit_s)
-                        printf("\n   Heat dose: %s off, no heat for the active person", st.heat[i].zone);
-                else if (st.heat[i].has_dose && st.heat[i].limited)
-                        printf("\n   Heat dose: %s off, %u min at or above %.1f °C reached the limit of %u min; "
-                               "back once it has decayed to %u min", st.heat[i].zone, st.heat[i].dose_s / 60,
-                               st.heat[i].threshold_decic / 10.0, st.heat[i].limit_s / 60, st.heat[i].resume_s / 60);
+        /* The zones off for their heat dose, on one line: why their heat does not come on. */
+        for (unsigned i = 0, n = 0; i < st.n_heat; i++) {
+                if (!st.heat[i].has_dose || !st.heat[i].limited)
+                        continue;
+                printf(n++ ? "; " : "\n   Heat dose: ");
+                if (!st.heat[i].limit_s)
+                        printf("%s off, no heat for the active person", st.heat[i].zone);
+                else
+                        printf("%s off, %u min at or above %.1f °C reached the limit of %u min, back at %u min",
+                               st.heat[i].zone, st.heat[i].dose_s / 60, st.heat[i].threshold_decic / 10.0,
+                               st.heat[i].limit_s / 60, st.heat[i].resume_s / 60);
+        }
         printf("\n         Air:");
         if (!st.n_air_zones)
                 printf(" off");
