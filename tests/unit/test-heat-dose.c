@@ -172,9 +172,15 @@ static void test_long_session_reaches_the_limit_in_the_tables_time(void **state)
         st = dose(f);
         hot_ms = run_until_hot(f, st.threshold_decic);
         expect_ms = hot_ms + st.limit_s * 1000ULL;
+        marks = f->dose_marks;
         /* Not a moment early: one check before the time the table says, still on. */
         assert_true(vt_harness_run_until(f->h, expect_ms - 2 * CHECK_MS) >= 0);
         assert_false(dose(f).limited);
+        /* Marked in HEAT_DOSE_REPORT_S steps while it grows, never each check: Chair1.HeatDose
+         * (announced only on these marks) sends at most one signal per 10 s of heat. */
+        print_message("heat dose marks while it grew: %u in %u s (%.2f/s)\n", f->dose_marks - marks, st.limit_s,
+                      (double) (f->dose_marks - marks) / st.limit_s);
+        assert_true(f->dose_marks - marks <= st.limit_s / HEAT_DOSE_REPORT_S + 2);
         marks = f->dose_marks;
         limited_ms = run_until_limited(f, true, 4 * CHECK_MS);
         assert_true(limited_ms <= expect_ms + 2 * CHECK_MS);
