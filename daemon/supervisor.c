@@ -226,6 +226,7 @@ static void restore_heat_doses(struct supervisor *sup) {
  * above the threshold and down below it. A sensor that cannot be read counts up: it can only
  * keep the heat off longer. */
 static void account_heat_doses(struct supervisor *sup, uint64_t now) {
+        _Static_assert(_CHAIR_HEAT_ZONE_MAX <= 2, "a zone's persisted step in 32 bits of one number");
         uint64_t step = 0;
 
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
@@ -245,7 +246,9 @@ static void account_heat_doses(struct supervisor *sup, uint64_t now) {
                 if (before / REPORT_USEC != sup->dose[z].dose_usec / REPORT_USEC)
                         chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE);
                 heat_dose_gate(sup, z);
-                step += sup->dose[z].dose_usec / PERSIST_USEC + sup->dose[z].limited;
+                /* Each zone's 60 s step and off flag in its own 32 bits: no change hides another. */
+                step |= ((MIN(sup->dose[z].dose_usec / PERSIST_USEC, (uint64_t) INT32_MAX) << 1) |
+                         sup->dose[z].limited) << (32 * z);
         }
         /* Stored when a zone's dose crosses a 60 s step or its heat goes off or comes back. */
         if (step != sup->dose_persist_step) {
