@@ -317,11 +317,25 @@ static int act_program(struct panel *p, struct chair_error *e) {
 static int act_heat(struct panel *p, struct chair_error *e) {
         const struct session_settings *st = session_settings(p->d->session);
         uint32_t level = cycle(MAX(st->heat[CHAIR_HEAT_LUMBAR], st->heat[CHAIR_HEAT_CALVES]), 0, HEAT_MAX);
-        int r = 0;
+        struct chair_error rests = CHAIR_ERROR_NULL;
+        int r = 0, refused = 0;
 
-        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX && r >= 0; z++)
-                if (chair_hw_has_output(p->d->hw, chair_heat_zone_output(z)))
-                        r = session_set_heat(p->d->session, z, level, e);
+        /* A zone off for its heat dose refuses any level but off: the others take the key, and
+         * the refusal (its reason, the long beep) is the key's answer. */
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX && r >= 0; z++) {
+                struct heat_dose_status ds;
+                if (!chair_hw_has_output(p->d->hw, chair_heat_zone_output(z)))
+                        continue;
+                if (level > 0 && supervisor_heat_dose(p->d->supervisor, z, &ds) >= 0 && ds.limited) {
+                        refused = session_set_heat(p->d->session, z, level, &rests);
+                        continue;
+                }
+                r = session_set_heat(p->d->session, z, level, e);
+        }
+        if (r >= 0 && refused < 0) {
+                *e = rests;
+                return refused;
+        }
         /* Past the person's heat cap the key goes round to off (off is never refused), so heat
          * that is on can always be switched off with it. */
         if (r < 0 && chair_error_is(e, CHAIR_REASON_PRECAUTION) && level > 1) {

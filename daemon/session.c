@@ -776,10 +776,37 @@ int session_set_air(struct session *s, uint32_t zones, uint32_t intensity, struc
         return set_air(s, zones, intensity, false, error);
 }
 
+/* A zone off for its heat dose takes no level but off (the router would refuse it): the
+ * refusal says until when at the earliest (the dose decays a second a second below the
+ * threshold), and why. */
+static int refuse_heat_for_dose(struct session *s, unsigned zone, struct chair_error *error) {
+        struct heat_dose_status st;
+        char until[16] = "";
+        struct tm tm;
+        time_t t;
+
+        if (supervisor_heat_dose(s->d->supervisor, zone, &st) < 0 || !st.limited)
+                return 0;
+        if (st.limit_s == 0)
+                return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s heat is off: your limit allows no heat there",
+                                       chair_heat_zone_name(zone));
+        t = (time_t) (event_loop_clock(s->d->loop, CLOCK_REALTIME) / USEC_PER_SEC) +
+            (time_t) (st.dose_s > st.resume_s ? st.dose_s - st.resume_s : 0);
+        if (localtime_r(&t, &tm))
+                strftime(until, sizeof until, "%H:%M", &tm);
+        return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s heat rests until %s: %u min at %g °C, your limit",
+                               chair_heat_zone_name(zone), until, st.limit_s / 60, st.threshold_decic / 10.0);
+}
+
 static int set_heat(struct session *s, unsigned zone, uint32_t level, bool clamp, struct chair_error *error) {
         int r = gate_level(s, PRECAUTION_HEAT, level, clamp, error);
         if (r < 0)
                 return r;
+        if (r > 0) {
+                int q = refuse_heat_for_dose(s, zone, error);
+                if (q < 0)
+                        return q;
+        }
         s->settings.heat[zone] = (uint32_t) r;
         if (s->state == SESSION_RUNNING || s->state == SESSION_PAUSED)
                 send_channel(s, TL_HEAT_ZONE, (int16_t) zone, r);

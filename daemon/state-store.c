@@ -34,6 +34,8 @@ struct state_store {
         bool precautions_unreadable; /* the file had no readable precautions line */
         uint32_t default_timer;
         bool child_lock;
+        struct heat_dose_record heat_dose[_CHAIR_HEAT_ZONE_MAX];
+        bool heat_dose_stored, heat_dose_unreadable;
         struct history_entry history[HISTORY_MAX];   /* oldest first */
         size_t n_history;
         struct fault_entry faults[FAULTS_MAX];
@@ -118,6 +120,19 @@ static int save_settings(struct state_store *st) {
                 len += (size_t) snprintf(buf + len, sizeof buf - len, "default_timer=%u\n", st->default_timer);
         if (st->child_lock)
                 len += (size_t) snprintf(buf + len, sizeof buf - len, "child_lock=1\n");
+        if (st->heat_dose_stored) {
+                const char *sep = "heat_dose=";
+                for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX && len < sizeof buf; z++) {
+                        const struct heat_dose_record *h = &st->heat_dose[z];
+                        if (!h->known)
+                                continue;
+                        len += (size_t) snprintf(buf + len, sizeof buf - len, "%s%s,%" PRIu32 ",%" PRIu64 ",%d", sep,
+                                                 chair_heat_zone_name(z), h->dose_s, h->time_s, h->limited);
+                        sep = ";";
+                }
+                if (len < sizeof buf && sep[0] == ';')
+                        len += (size_t) snprintf(buf + len, sizeof buf - len, "\n");
+        }
         for (unsigned i = 0; i < MEMORY_SLOTS && len < sizeof buf; i++) {
                 int n;
                 if (!st->memory[i].used)
@@ -177,6 +192,43 @@ static bool precautions_value_ok(const char *v) {
         return strlen(v) < PRECAUTIONS_MAX && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-,") == strlen(v);
 }
 
+/* "ZONE,DOSE_S,TIME_S,LIMITED;..." (docs/state-files.md): each zone by its name at most once,
+ * the dose at most HEAT_DOSE_STORED_MAX, the flag 0 or 1. rec untouched on error. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *ret);
+static int parse_flag(const char *s, bool *ret);
+
+static int parse_heat_dose(char *v, struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX]) {
+        struct heat_dose_record out[_CHAIR_HEAT_ZONE_MAX] = {};
+        size_t len = strlen(v);
+        char *save = NULL;
+        unsigned n = 0;
+
+        /* strtok_r skips empty fields: an empty one is refused here, not read as absent. */
+        if (!len || strchr(";,", v[0]) || strchr(";,", v[len - 1]) || strstr(v, ";;") || strstr(v, ",,") ||
+            strstr(v, ",;") || strstr(v, ";,"))
+                return -EINVAL;
+        for (char *item = strtok_r(v, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+                char *f[5], *fs = NULL;
+                size_t nf = 0;
+                uint64_t dose, t;
+                bool limited;
+                int z;
+
+                for (char *x = strtok_r(item, ",", &fs); x && nf < 5; x = strtok_r(NULL, ",", &fs))
+                        f[nf++] = x;
+                if (nf != 4 || ++n > _CHAIR_HEAT_ZONE_MAX)
+                        return -EINVAL;
+                z = chair_heat_zone_from_name(f[0]);
+                if (z < 0 || out[z].known || parse_u64(f[1], HEAT_DOSE_STORED_MAX, &dose) < 0 ||
+                    parse_u64(f[2], UINT64_MAX / 1000000, &t) < 0 || parse_flag(f[3], &limited) < 0)
+                        return -EINVAL;
+                out[z] = (struct heat_dose_record) { .known = true, .limited = limited, .dose_s = (uint32_t) dose,
+                                                     .time_s = t };
+        }
+        memcpy(rec, out, sizeof out);
+        return 0;
+}
+
 /* One key=value line; -EINVAL when it does not parse, -EBADMSG when it is a precautions line
  * that does not. */
 static int parse_setting(struct state_store *st, char *line, bool *seen_precautions) {
@@ -198,6 +250,13 @@ static int parse_setting(struct state_store *st, char *line, bool *seen_precauti
                 if (!chair_timer_valid(timer))
                         return -EINVAL;
                 st->default_timer = timer;
+        } else if (strcmp(line, "heat_dose") == 0) {
+                /* Twice, or not parsing: the dose is unknown, and the supervisor assumes the worst. */
+                if (st->heat_dose_stored || parse_heat_dose(eq, st->heat_dose) < 0) {
+                        st->heat_dose_unreadable = true;
+                        return -EINVAL;
+                }
+                st->heat_dose_stored = true;
         } else if (strcmp(line, "child_lock") == 0) {
                 if (strcmp(eq, "0") != 0 && strcmp(eq, "1") != 0)
                         return -EINVAL;
@@ -655,6 +714,25 @@ int state_store_save_child_lock(struct state_store *st, bool on) {
 
 bool state_store_child_lock(struct state_store *st) {
         return st->child_lock;
+}
+
+int state_store_save_heat_dose(struct state_store *st, const struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX]) {
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (rec[z].known && rec[z].dose_s > HEAT_DOSE_STORED_MAX)
+                        return -ERANGE;
+        memcpy(st->heat_dose, rec, sizeof st->heat_dose);
+        st->heat_dose_stored = true;
+        st->heat_dose_unreadable = false;
+        return save_settings(st);
+}
+
+int state_store_load_heat_dose(struct state_store *st, struct heat_dose_record ret[_CHAIR_HEAT_ZONE_MAX]) {
+        if (st->heat_dose_unreadable)
+                return -EBADMSG;
+        if (!st->heat_dose_stored)
+                return -ENODATA;
+        memcpy(ret, st->heat_dose, sizeof st->heat_dose);
+        return 0;
 }
 
 int state_store_append_history(struct state_store *st, const struct history_entry *e) {

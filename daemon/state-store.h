@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chair-io.h"
+
 #define MEMORY_SLOTS 2
 #define HISTORY_MAX 500
 #define FAULTS_MAX 500
@@ -91,6 +93,20 @@ int state_store_load_default_timer(struct state_store *st, uint32_t *ret);
 /* The child lock survives a restart: a parent who locked the panel expects it locked. */
 int state_store_save_child_lock(struct state_store *st, bool on);
 bool state_store_child_lock(struct state_store *st);
+
+/* The heat dose survives a restart (supervisor.h): per heat zone the dose, whether its heat was
+ * off for it, and when that was (CLOCK_REALTIME, s); written whole each time. */
+#define HEAT_DOSE_STORED_MAX (7u * 24 * 3600)   /* s: far past any limit; more is not ours */
+struct heat_dose_record {
+        bool known;              /* a zone the line did not name: nothing stored for it */
+        bool limited;
+        uint32_t dose_s;
+        uint64_t time_s;
+};
+int state_store_save_heat_dose(struct state_store *st, const struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX]);
+/* 0 with what is stored; -ENODATA: no heat_dose line; -EBADMSG: the line was unreadable (the
+ * caller assumes the worst: the dose at the limit). */
+int state_store_load_heat_dose(struct state_store *st, struct heat_dose_record ret[_CHAIR_HEAT_ZONE_MAX]);
 
 int state_store_append_history(struct state_store *st, const struct history_entry *e);
 int state_store_rate_session(struct state_store *st, uint64_t id, uint32_t before, uint32_t after);

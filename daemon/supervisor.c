@@ -62,6 +62,8 @@ struct supervisor {
                 uint64_t last_usec;     /* when it was last counted; 0: not yet */
                 bool limited;
         } dose[_CHAIR_HEAT_ZONE_MAX];
+        uint64_t dose_persist_step;      /* the doses' 60 s steps when last stored */
+        bool doses_restored;             /* the stored doses were read: storing ours is safe */
 };
 
 /* The chair's heat dose limit, one row per zone. Skin contact is held to 41 degC, 43 under a
@@ -156,11 +158,77 @@ static void heat_dose_gate(struct supervisor *sup, unsigned z) {
 }
 
 #define REPORT_USEC (HEAT_DOSE_REPORT_S * USEC_PER_SEC)
+#define PERSIST_USEC (60 * USEC_PER_SEC)
+
+/* The doses into the chair-wide state (a restart loop must not reset them), stamped with the
+ * wall clock the next start decays them by. */
+static void save_heat_doses(struct supervisor *sup) {
+        struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX];
+        uint64_t now_s = event_loop_clock(sup->d->loop, CLOCK_REALTIME) / USEC_PER_SEC;
+        int r;
+
+        if (!sup->d->store)
+                return;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                rec[z] = (struct heat_dose_record) {
+                        .known = true,
+                        .limited = sup->dose[z].limited,
+                        .dose_s = (uint32_t) MIN(sup->dose[z].dose_usec / USEC_PER_SEC, (uint64_t) HEAT_DOSE_STORED_MAX),
+                        .time_s = now_s,
+                };
+        r = state_store_save_heat_dose(sup->d->store, rec);
+        if (r < 0)
+                log_warning_errno(r, "Heat dose: could not store it, a restart would forget it: %m");
+}
+
+static bool heat_doses_worth_storing(struct supervisor *sup) {
+        struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX];
+
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (sup->dose[z].dose_usec >= USEC_PER_SEC || sup->dose[z].limited)
+                        return true;
+        return sup->d->store && state_store_load_heat_dose(sup->d->store, rec) != -ENODATA;
+}
+
+/* The doses stored by the last run, decayed by the wall-clock time since (none for a clock that
+ * went back: kept as stored). An unreadable record is taken as every zone at its limit: heat
+ * waits until that has decayed rather than trusting nothing was given. */
+static void restore_heat_doses(struct supervisor *sup) {
+        struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX];
+        uint64_t now_s = event_loop_clock(sup->d->loop, CLOCK_REALTIME) / USEC_PER_SEC;
+        int r = sup->d->store ? state_store_load_heat_dose(sup->d->store, rec) : -ENODATA;
+
+        if (r == -ENODATA)
+                return;
+        if (r < 0)
+                log_warning("Heat dose: the stored dose is unreadable; every zone starts at its limit.");
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                uint64_t dose_s, passed;
+                if (r < 0) {
+                        dose_s = sup->dose_limit.zone[z].limit_s;
+                        sup->dose[z].limited = true;
+                } else if (rec[z].known) {
+                        passed = now_s > rec[z].time_s ? now_s - rec[z].time_s : 0;
+                        dose_s = rec[z].dose_s > passed ? rec[z].dose_s - passed : 0;
+                        sup->dose[z].limited = rec[z].limited;
+                } else
+                        continue;
+                sup->dose[z].dose_usec = dose_s * USEC_PER_SEC;
+                if (sup->dose[z].limited)
+                        chair_hw_block_output(sup->d->hw, chair_heat_zone_output(z), true);
+                heat_dose_gate(sup, z);
+        }
+        sup->dose_persist_step = UINT64_MAX; /* the first check stores them as decayed */
+        chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE);
+}
 
 /* Every check, latched or not, active or at rest: the time since the last one counts up at or
  * above the threshold and down below it. A sensor that cannot be read counts up: it can only
  * keep the heat off longer. */
 static void account_heat_doses(struct supervisor *sup, uint64_t now) {
+        _Static_assert(_CHAIR_HEAT_ZONE_MAX <= 2, "a zone's persisted step in 32 bits of one number");
+        uint64_t step = 0;
+
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
                 enum chair_input sensor = chair_heat_zone_sensor(z);
                 uint64_t dt, before = sup->dose[z].dose_usec;
@@ -178,6 +246,14 @@ static void account_heat_doses(struct supervisor *sup, uint64_t now) {
                 if (before / REPORT_USEC != sup->dose[z].dose_usec / REPORT_USEC)
                         chair_changes_mark(sup->d->changes, CHAIR_CHANGE_HEAT_DOSE);
                 heat_dose_gate(sup, z);
+                /* Each zone's 60 s step and off flag in its own 32 bits: no change hides another. */
+                step |= ((MIN(sup->dose[z].dose_usec / PERSIST_USEC, (uint64_t) INT32_MAX) << 1) |
+                         sup->dose[z].limited) << (32 * z);
+        }
+        /* Stored when a zone's dose crosses a 60 s step or its heat goes off or comes back. */
+        if (step != sup->dose_persist_step) {
+                sup->dose_persist_step = step;
+                save_heat_doses(sup);
         }
 }
 
@@ -744,6 +820,8 @@ int supervisor_new(struct chair_core *d, struct supervisor **ret) {
         }
         sup->encoder_last = in(sup, CHAIR_IN_ENCODER, 0);
         renew_lease(sup, IDLE_CHECK_USEC);
+        restore_heat_doses(sup);
+        sup->doses_restored = true;
         *ret = sup;
         return 0;
 }
@@ -751,6 +829,10 @@ int supervisor_new(struct chair_core *d, struct supervisor **ret) {
 void supervisor_free(struct supervisor *sup) {
         if (!sup)
                 return;
+        /* At shutdown: the dose as of the last check, for the next start (a chair that never
+         * had any keeps its settings file as it was). */
+        if (sup->doses_restored && heat_doses_worth_storing(sup))
+                save_heat_doses(sup);
         event_source_free(sup->check);
         free(sup);
 }

@@ -613,6 +613,47 @@ static int property_temperatures_value(struct chair_daemon *d, struct property_v
         return 0;
 }
 
+/* Per zone: the dose, the active person's limit, the resume level (s), the threshold (0.1 degC)
+ * and whether the zone's heat is off for its dose now (supervisor.h). */
+static int property_heat_dose(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{s(uuuib)}");
+        if (r < 0)
+                return r;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                struct heat_dose_status st;
+                if (supervisor_heat_dose(d->core->supervisor, z, &st) < 0)
+                        continue;
+                r = sd_bus_message_append(reply, "{s(uuuib)}", chair_heat_zone_name(z), st.dose_s, st.limit_s,
+                                          st.resume_s, st.threshold_decic, (int) st.limited);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+/* The dose in its HEAT_DOSE_REPORT_S steps (a finer change announces nothing: no flood of
+ * signals while heat runs), the rest as it is, one line per zone in the pass's buffer. */
+static int property_heat_dose_value(struct chair_daemon *d, struct property_value *v) {
+        size_t used = 0;
+
+        v->buf[0] = '\0';
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
+                struct heat_dose_status st;
+                int n;
+                if (supervisor_heat_dose(d->core->supervisor, z, &st) < 0)
+                        continue;
+                n = snprintf(v->buf + used, v->size - used, "%u %u %u %d %d\n", st.dose_s / HEAT_DOSE_REPORT_S,
+                             st.limit_s, st.resume_s, st.threshold_decic, (int) st.limited);
+                if (n < 0 || (size_t) n >= v->size - used)
+                        return -ENOBUFS;
+                used += (size_t) n;
+        }
+        value_text(v, v->buf);
+        return 0;
+}
+
 static int property_active_person(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct chair_daemon *d = userdata;
@@ -703,6 +744,7 @@ static const sd_bus_vtable chair_vtable[] = {
         SD_BUS_PROPERTY("ActiveAirZones", "as", property_active_air_zones, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("HeatLevels", "a{su}", property_heat_levels, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Temperatures", "a{sd}", property_temperatures, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("HeatDose", "a{s(uuuib)}", property_heat_dose, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Timer", "u", property_timer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ShoulderPosition", "i", property_shoulder, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RollerPosition", "i", property_roller, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -748,6 +790,7 @@ static const struct {
         { "ActiveAirZones", CHAIR_CHANGE_ACTIVE_AIR, property_active_air_zones_value },
         { "HeatLevels", CHAIR_CHANGE_HEAT, property_heat_levels_value },
         { "Temperatures", CHAIR_CHANGE_TEMPERATURES, property_temperatures_value },
+        { "HeatDose", CHAIR_CHANGE_HEAT_DOSE | CHAIR_CHANGE_ACTIVE_PERSON, property_heat_dose_value },
         { "Timer", CHAIR_CHANGE_TIMER, property_timer_value },
         { "ShoulderPosition", CHAIR_CHANGE_SHOULDER, property_shoulder_value },
         { "RollerPosition", CHAIR_CHANGE_ROLLER, property_roller_value },

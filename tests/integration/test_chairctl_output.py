@@ -205,3 +205,60 @@ def test_vocabularies_come_from_their_one_table():
     with open(os.path.join(chairtest.SOURCE_DIR, "man", "chairctl.1")) as f:
         man = f.read()
     assert '.I "' + "|".join(timers) + '"' in man and ", ".join(keys) in man.replace("\\-", "-")
+
+
+def test_monitor_rereads_the_precautions_when_invalidated(daemon, bus, workdir, ctl):
+    """Chair1.Precautions announces its change without the value (health data, read-health): the
+    monitor reads it again with Get, and a caller not allowed it is told it is not shown."""
+    p = subprocess.Popen([chairtest.binary("chairctl"), "monitor", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=bus.env())
+    try:
+        time.sleep(1 * chairtest.SLOWDOWN)
+        assert ctl("precautions", "set", "pregnancy").returncode == 0
+        time.sleep(2 * chairtest.SLOWDOWN)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10 * chairtest.SLOWDOWN)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert objs[0]["precautions"] == [] and not objs[0]["precautions_hidden"], objs[0]
+    assert objs[-1]["precautions"] == ["pregnancy"] and not objs[-1]["precautions_hidden"], objs
+    # Another user (no read-health): neither the list nor "none declared".
+    os.chmod(workdir, 0o755)
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", chairtest.binary("chairctl"),
+                        "monitor", "--once"], capture_output=True, text=True, env=bus.env(),
+                       timeout=20 * chairtest.SLOWDOWN)
+    assert r.returncode == 0, r.stderr
+    assert "cautions  not shown (health data)" in r.stdout and "pregnancy" not in r.stdout, r.stdout
+    assert ctl("precautions", "clear").returncode == 0
+
+
+def test_heat_dose_property_status_and_monitor(daemon, bus, ctl):
+    """Chair1.HeatDose per zone (dose, the active person's limit, resume, threshold, off); status
+    and monitor say so for a zone that is off: a person with no heat (heat cap 0) has it off."""
+    dose = daemon.get_property("HeatDose")
+    assert set(dose) == {"lumbar", "calves"}, dose
+    lumbar = dose["lumbar"]
+    assert lumbar[1] == 1200 and lumbar[2] == 600 and lumbar[3] == 430 and not lumbar[4], lumbar
+    assert "Heat dose" not in status_lines(ctl)
+    for args in (("create", "anna"), ("caps", "anna", "--heat", "0"), ("select", "anna")):
+        r = ctl("person", *args)
+        assert r.returncode == 0, (args, r.stderr)
+    try:
+        chairtest.wait_for(lambda: daemon.get_property("HeatDose")["lumbar"][4], 10, "lumbar off for anna")
+        assert daemon.get_property("HeatDose")["lumbar"][1] == 0
+        assert status_lines(ctl)["Heat dose"] == ("lumbar off, no heat for the active person; "
+                                                  "calves off, no heat for the active person"), status_lines(ctl)
+        j = json.loads(ctl("--json", "status").stdout)
+        assert j["heat"]["lumbar"]["dose_limited"] and j["heat"]["lumbar"]["dose_limit_s"] == 0, j["heat"]
+        r = ctl("monitor", "--once")
+        assert r.returncode == 0 and "  dose      lumbar off: no heat for the active person" in r.stdout, r.stdout
+        m = json.loads(ctl("monitor", "--once", "--json").stdout)
+        assert m["heat_dose"]["lumbar"] == {"dose_s": 0, "limit_s": 0, "limited": True}, m
+    finally:
+        assert ctl("person", "select", "guest").returncode == 0
+    chairtest.wait_for(lambda: not daemon.get_property("HeatDose")["lumbar"][4], 10, "lumbar back for the guest")
+    assert "Heat dose" not in status_lines(ctl)

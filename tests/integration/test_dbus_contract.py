@@ -148,7 +148,7 @@ def test_introspection_xml_is_installed_and_matches(daemon, bus):
 
 def test_every_property_reads_with_its_type(daemon, bus):
     types = {"s": str, "u": int, "i": int, "t": int, "b": bool, "as": list, "a{su}": dict,
-             "a{sd}": dict, "a{st}": dict, "o": str, "ao": list}
+             "a{sd}": dict, "a{st}": dict, "a{s(uuuib)}": dict, "o": str, "ao": list}
     for iface, members in contract().items():
         for name, sig in members["properties"].items():
             r = bus.busctl("get-property", "--json=short", BUS_NAME, PATHS[iface], iface, name)

@@ -20,6 +20,7 @@
 #include "chair-hw.h"
 #include "changes.h"
 #include "hardware-map.h"
+#include "panel.h"
 #include "people.h"
 #include "precautions.h"
 #include "program-library.h"
@@ -87,14 +88,21 @@ static int32_t lumbar_temp(struct fixture *f) {
         return v;
 }
 
-/* A 30-minute manual session with the lumbar heat at its top level. */
-static void start_heat(struct fixture *f) {
+/* A 30-minute manual session. */
+static void start_session(struct fixture *f) {
         struct chair_error e = CHAIR_ERROR_NULL;
 
         assert_int_equal(session_set_timer(core(f)->session, 30, &e), 0);
         assert_int_equal(session_start_manual(core(f)->session, "knead", MANUAL_FULL,
                                               &(struct session_options) { .duration_s = 30 * 60, .heat = true }, &e), 0);
         assert_int_equal(vt_harness_run_until_state(f->h, SESSION_RUNNING, 5000), 0);
+}
+
+/* ... with the lumbar heat at its top level. */
+static void start_heat(struct fixture *f) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        start_session(f);
         assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 3, &e), 0);
 }
 
@@ -164,9 +172,15 @@ static void test_long_session_reaches_the_limit_in_the_tables_time(void **state)
         st = dose(f);
         hot_ms = run_until_hot(f, st.threshold_decic);
         expect_ms = hot_ms + st.limit_s * 1000ULL;
+        marks = f->dose_marks;
         /* Not a moment early: one check before the time the table says, still on. */
         assert_true(vt_harness_run_until(f->h, expect_ms - 2 * CHECK_MS) >= 0);
         assert_false(dose(f).limited);
+        /* Marked in HEAT_DOSE_REPORT_S steps while it grows, never each check: Chair1.HeatDose
+         * (announced only on these marks) sends at most one signal per 10 s of heat. */
+        print_message("heat dose marks while it grew: %u in %u s (%.2f/s)\n", f->dose_marks - marks, st.limit_s,
+                      (double) (f->dose_marks - marks) / st.limit_s);
+        assert_true(f->dose_marks - marks <= st.limit_s / HEAT_DOSE_REPORT_S + 2);
         marks = f->dose_marks;
         limited_ms = run_until_limited(f, true, 4 * CHECK_MS);
         assert_true(limited_ms <= expect_ms + 2 * CHECK_MS);
@@ -185,10 +199,11 @@ static void test_long_session_reaches_the_limit_in_the_tables_time(void **state)
         assert_null(vt_harness_first_fault(f->h));
 }
 
-/* Stop and start again at once: the dose is where it was, the heat stays off until it has
- * decayed to the resume level, then comes back on its own. */
+/* Stop and start again at once: the dose is where it was, the heat is refused and stays off
+ * until it has decayed to the resume level, then may be asked again. */
 static void test_heat_refused_until_the_dose_decays_across_sessions(void **state) {
         struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
         struct heat_dose_status st;
         uint64_t limited_ms, reopened_ms;
 
@@ -200,8 +215,10 @@ static void test_heat_refused_until_the_dose_decays_across_sessions(void **state
         assert_true(st.limited);
         assert_true(st.dose_s + 60 >= st.limit_s);   /* settling took seconds, not the dose */
 
-        start_heat(f);
+        /* The new session's heat is refused while the zone rests (its reason: the next test). */
+        start_session(f);
         assert_true(dose(f).limited);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 3, &e), -EACCES);
         reopened_ms = run_until_limited(f, false, (st.limit_s + 10 * 60) * 1000ULL);
         st = dose(f);
         assert_true(st.dose_s <= st.resume_s);
@@ -209,7 +226,8 @@ static void test_heat_refused_until_the_dose_decays_across_sessions(void **state
         assert_true(reopened_ms - limited_ms >= (st.limit_s - st.resume_s) * 1000ULL);
         assert_element_stayed_off(f, limited_ms + CHECK_MS, reopened_ms - CHECK_MS);
         assert_false(chair_hw_output_blocked(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR));
-        /* The session's heat level is still 3: the controller switches the element back on. */
+        /* Asked again once it may come back: the controller switches the element on. */
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 3, &e), 0);
         for (int i = 0; i < 50 && !vt_harness_output(f->h, CHAIR_OUT_HEAT_LUMBAR); i++)
                 assert_true(vt_harness_run_for(f->h, STEP_MS) >= 0);
         assert_int_equal(vt_harness_output(f->h, CHAIR_OUT_HEAT_LUMBAR), 1);
@@ -341,6 +359,153 @@ static void test_zero_limit_shuts_the_element_for_every_path(void **state) {
         assert_int_equal(chair_hw_set_output(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR, 0), 0);
 }
 
+/* A zone off for its dose refuses heat with the reason (until when, the limit), not a level the
+ * router would refuse; off is still taken; the panel's heat key beeps the refusal and still
+ * sets the zone that is not off. */
+static void test_heat_refused_with_its_reason_while_the_zone_rests(void **state) {
+        struct fixture *f = *state;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        struct heat_dose_limit l;
+        struct panel_stats before, after;
+        struct heat_dose_status st;
+        char want[128];
+
+        heat_dose_limit_default(&l);
+        l.zone[CHAIR_HEAT_LUMBAR].limit_s = 60;
+        l.zone[CHAIR_HEAT_LUMBAR].resume_s = 30;
+        supervisor_set_heat_dose_limit(core(f)->supervisor, &l);
+        start_heat(f);
+        (void) run_until_hot(f, l.zone[CHAIR_HEAT_LUMBAR].threshold_decic);
+        (void) run_until_limited(f, true, 120 * 1000);
+        st = dose(f);
+
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 2, &e), -EACCES);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        assert_non_null(strstr(e.message, "lumbar heat rests until "));
+        snprintf(want, sizeof want, ": %u min at %g °C, your limit", st.limit_s / 60, st.threshold_decic / 10.0);
+        assert_non_null(strstr(e.message, want));
+        /* HH:MM */
+        assert_true(strlen(e.message) > strlen("lumbar heat rests until 00:00"));
+        assert_int_equal(e.message[strlen("lumbar heat rests until ") + 2], ':');
+        /* Off is never refused; the other zone is not resting. */
+        chair_error_reset(&e);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 0, &e), 0);
+        assert_int_equal(session_settings(core(f)->session)->heat[CHAIR_HEAT_LUMBAR], 0);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_CALVES, 0, &e), 0);
+
+        /* The panel's heat key (0 -> 1): a long beep, the calves take the level, lumbar stays off. */
+        panel_get_stats(core(f)->panel, &before);
+        assert_int_equal(vt_harness_key_down(f->h, CHAIR_KEY_HEAT), 0);
+        assert_true(vt_harness_run_for(f->h, 100) >= 0);
+        assert_int_equal(vt_harness_key_up(f->h), 0);
+        assert_true(vt_harness_run_for(f->h, 1000) >= 0);
+        panel_get_stats(core(f)->panel, &after);
+        assert_int_equal(after.beeps[PANEL_BEEP_LONG], before.beeps[PANEL_BEEP_LONG] + 1);
+        assert_int_equal(after.beeps[PANEL_BEEP_SHORT], before.beeps[PANEL_BEEP_SHORT]);
+        assert_int_equal(session_settings(core(f)->session)->heat[CHAIR_HEAT_LUMBAR], 0);
+        assert_int_equal(session_settings(core(f)->session)->heat[CHAIR_HEAT_CALVES], 1);
+        assert_null(vt_harness_first_fault(f->h));
+}
+
+/* The lumbar entry of the stored heat_dose line: its dose and time (s). */
+static void stored_lumbar(const char *dir, unsigned *ret_dose, unsigned long long *ret_time) {
+        char path[512], line[600];
+        bool found = false;
+        FILE *fp;
+
+        snprintf(path, sizeof path, "%s/settings", dir);
+        fp = fopen(path, "re");
+        assert_non_null(fp);
+        while (fgets(line, sizeof line, fp))
+                found |= sscanf(line, "heat_dose=lumbar,%u,%llu,", ret_dose, ret_time) == 2;
+        fclose(fp);
+        assert_true(found);
+}
+
+static struct vt_harness *boot(const char *dir, uint64_t realtime_s) {
+        struct vt_harness *h;
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .state_dir = dir,
+                                                                       .realtime_start_usec = realtime_s * 1000000ULL },
+                                        &h), 0);
+        return h;
+}
+
+static struct heat_dose_status lumbar_of(struct vt_harness *h) {
+        struct heat_dose_status st;
+        assert_int_equal(supervisor_heat_dose(vt_harness_core(h)->supervisor, CHAIR_HEAT_LUMBAR, &st), 0);
+        return st;
+}
+
+/* A restart (a crash, a restart loop) does not reset the dose: a new harness on the same state
+ * directory starts with it, decayed by the wall-clock time between; a clock that went back
+ * decays nothing; an unreadable record starts every zone at its limit. */
+static void test_the_dose_survives_a_restart(void **state) {
+        struct fixture *f = *state;
+        char dir[] = "/tmp/test-heat-dose-XXXXXX", path[600];
+        struct chair_error e = CHAIR_ERROR_NULL;
+        unsigned long long t;
+        struct heat_dose_status st;
+        struct vt_harness *h;
+        unsigned stored;
+
+        assert_non_null(mkdtemp(dir));
+        /* The fixture's chair is not this one: a chair of our own on our directory. */
+        vt_harness_free(f->h);
+        f->h = boot(dir, 1767225600);
+        assert_int_equal(chair_changes_subscribe(core(f)->changes, on_changes, f), 0);
+        start_heat(f);
+        (void) run_until_hot(f, dose(f).threshold_decic);
+        (void) run_until_limited(f, true, (dose(f).limit_s + 60) * 1000ULL);
+        /* Stored at its 60 s steps while it runs, not only at shutdown. */
+        stored_lumbar(dir, &stored, &t);
+        assert_true(stored + 60 >= dose(f).dose_s);
+        st = dose(f);
+        f->h = vt_harness_free(f->h);
+        stored_lumbar(dir, &stored, &t);
+        assert_true(stored >= st.dose_s);
+
+        /* 100 s later by the wall clock: the dose less 100 s, still off, heat refused. */
+        f->h = boot(dir, t + 100);
+        st = dose(f);
+        assert_int_equal(st.dose_s, stored - 100);
+        assert_true(st.limited);
+        assert_true(chair_hw_output_blocked(core(f)->hw, CHAIR_OUT_HEAT_LUMBAR));
+        start_session(f);
+        assert_int_equal(session_set_heat(core(f)->session, CHAIR_HEAT_LUMBAR, 2, &e), -EACCES);
+        f->h = vt_harness_free(f->h);
+        stored_lumbar(dir, &stored, &t);
+
+        /* A clock gone back a day: kept as stored, never more for a negative time. */
+        f->h = boot(dir, t - 86400);
+        assert_int_equal(dose(f).dose_s, stored);
+        assert_true(dose(f).limited);
+        f->h = vt_harness_free(f->h);
+
+        /* Long enough for it all to decay: no dose, heat may come. */
+        h = boot(dir, t + 3 * 3600);
+        assert_int_equal(lumbar_of(h).dose_s, 0);
+        assert_false(lumbar_of(h).limited);
+        vt_harness_free(h);
+
+        /* An unreadable record: at the limit, off until it decays. */
+        snprintf(path, sizeof path, "%s/settings", dir);
+        {
+                FILE *fp = fopen(path, "we");
+                assert_non_null(fp);
+                fputs("precautions=\nheat_dose=lumbar,garbage\n", fp);
+                fclose(fp);
+        }
+        h = boot(dir, t + 4 * 3600);
+        st = lumbar_of(h);
+        assert_true(st.limited);
+        assert_int_equal(st.dose_s, st.limit_s);
+        vt_harness_free(h);
+
+        f->h = boot(NULL, 0); /* for the fixture's teardown */
+        snprintf(path, sizeof path, "rm -rf -- '%s'", dir);
+        assert_int_equal(system(path), 0);
+}
+
 static char **strv_of(const char *a) {
         char **l = calloc(2, sizeof *l);
         assert_non_null(l);
@@ -401,6 +566,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_switching_person_keeps_the_dose, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_zero_limit_shuts_the_element_for_every_path, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_the_core_follows_the_active_person, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_heat_refused_with_its_reason_while_the_zone_rests, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_the_dose_survives_a_restart, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -537,6 +537,76 @@ static void test_unreadable_precautions_line_fails_closed(void **state) {
         }
 }
 
+/* The heat dose line: per zone the dose, the off flag and the time, through close and reopen;
+ * nothing stored reads as none, a chair without any has no line. */
+static void test_heat_dose_round_trip(void **state) {
+        struct fixture *f = *state;
+        struct heat_dose_record rec[_CHAIR_HEAT_ZONE_MAX] = {}, got[_CHAIR_HEAT_ZONE_MAX];
+        struct state_store *st;
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_heat_dose(st, got), -ENODATA);
+        assert_int_equal(state_store_save_precautions(st, (const char *const[]) { NULL }), 0);
+        assert_null(strstr(read_file(f->dir, "settings"), "heat_dose"));
+        rec[CHAIR_HEAT_LUMBAR] = (struct heat_dose_record) { .known = true, .limited = true, .dose_s = 1234,
+                                                             .time_s = 1764608400 };
+        rec[CHAIR_HEAT_CALVES] = (struct heat_dose_record) { .known = true, .dose_s = 0, .time_s = 1764608400 };
+        assert_int_equal(state_store_save_heat_dose(st, rec), 0);
+        rec[CHAIR_HEAT_CALVES].dose_s = HEAT_DOSE_STORED_MAX + 1;
+        assert_int_equal(state_store_save_heat_dose(st, rec), -ERANGE);
+        state_store_close(st);
+        assert_non_null(strstr(read_file(f->dir, "settings"), "heat_dose=lumbar,1234,1764608400,1;calves,0,1764608400,0\n"));
+
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_heat_dose(st, got), 0);
+        assert_true(got[CHAIR_HEAT_LUMBAR].known && got[CHAIR_HEAT_LUMBAR].limited);
+        assert_int_equal(got[CHAIR_HEAT_LUMBAR].dose_s, 1234);
+        assert_int_equal(got[CHAIR_HEAT_LUMBAR].time_s, 1764608400);
+        assert_true(got[CHAIR_HEAT_CALVES].known && !got[CHAIR_HEAT_CALVES].limited);
+        assert_int_equal(got[CHAIR_HEAT_CALVES].dose_s, 0);
+        /* The other settings are untouched by it. */
+        assert_false(state_store_precautions_unreadable(st));
+        state_store_close(st);
+}
+
+/* A heat dose line that is not exactly ours reads as unreadable (the supervisor then assumes
+ * the limit), the file moves aside, the other lines are kept. */
+static void test_heat_dose_corrupt_line(void **state) {
+        static const char *const bad[] = {
+                "heat_dose=lumbar,12,1764608400",                       /* a field short */
+                "heat_dose=lumbar,12,1764608400,1,9",                   /* one too many */
+                "heat_dose=neck,12,1764608400,0",                       /* no such zone */
+                "heat_dose=lumbar,12,1764608400,0;lumbar,1,1,0",        /* twice */
+                "heat_dose=lumbar,-12,1764608400,0",                    /* signed */
+                "heat_dose=lumbar,604801,1764608400,0",                 /* past the bound */
+                "heat_dose=lumbar,12,99999999999999999999,0",           /* overflows */
+                "heat_dose=lumbar,12,1764608400,2",                     /* not a flag */
+                "heat_dose=lumbar,12,1764608400,0;",                    /* an empty item */
+                "heat_dose=lumbar,,1764608400,0",                       /* an empty field */
+                "heat_dose=",
+        };
+        struct fixture *f = *state;
+        struct heat_dose_record got[_CHAIR_HEAT_ZONE_MAX];
+        struct state_store *st;
+        char text[256];
+
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                snprintf(text, sizeof text, "precautions=pregnancy\n%s\n", bad[i]);
+                write_file(f->dir, "settings", text);
+                assert_int_equal(state_store_open(f->dir, &st), 0);
+                if (state_store_load_heat_dose(st, got) != -EBADMSG)
+                        fail_msg("%s read as readable", bad[i]);
+                assert_false(state_store_precautions_unreadable(st));
+                state_store_close(st);
+                assert_true(count_files(f->dir, "settings.corrupt-") >= 1);   /* named by the second */
+        }
+        /* Twice, each valid: which one? */
+        write_file(f->dir, "settings", "precautions=\nheat_dose=lumbar,1,1,0\nheat_dose=lumbar,2,2,0\n");
+        assert_int_equal(state_store_open(f->dir, &st), 0);
+        assert_int_equal(state_store_load_heat_dose(st, got), -EBADMSG);
+        state_store_close(st);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_settings_round_trip, setup, teardown),
@@ -553,6 +623,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_write_does_not_follow_links, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refused_precautions_leave_the_stored_ones, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_precautions_line_fails_closed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_heat_dose_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_heat_dose_corrupt_line, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

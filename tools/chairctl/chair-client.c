@@ -227,6 +227,29 @@ int client_get_status(sd_bus *bus, struct chair_status *st, sd_bus_error *error)
                                 r = sd_bus_message_exit_container(reply);
                         if (r >= 0)
                                 r = sd_bus_message_exit_container(reply);
+                } else if (strcmp(key, "HeatDose") == 0) {
+                        const char *z;
+                        uint32_t dose, limit, resume;
+                        int32_t threshold;
+                        int limited;
+                        r = sd_bus_message_enter_container(reply, 'v', "a{s(uuuib)}");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(reply, 'a', "{s(uuuib)}");
+                        while (r >= 0 && (r = sd_bus_message_read(reply, "{s(uuuib)}", &z, &dose, &limit, &resume,
+                                                                  &threshold, &limited)) > 0)
+                                for (unsigned i = 0; i < st->n_heat; i++)
+                                        if (strcmp(st->heat[i].zone, z) == 0) {
+                                                st->heat[i].dose_s = dose;
+                                                st->heat[i].limit_s = limit;
+                                                st->heat[i].resume_s = resume;
+                                                st->heat[i].threshold_decic = threshold;
+                                                st->heat[i].limited = limited;
+                                                st->heat[i].has_dose = true;
+                                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
                 } else {
                         r = sd_bus_message_skip(reply, "v");
                 }

@@ -28,7 +28,16 @@ struct chair_status {
         bool child_lock;
         char air_zones[8][16], active_air[8][16];
         unsigned n_air_zones, n_active_air;
-        struct { char zone[16]; uint32_t level; double temp; bool has_temp; } heat[4];
+        struct {
+                char zone[16];
+                uint32_t level;
+                double temp;
+                bool has_temp;
+                /* Chair1.HeatDose: seconds, the threshold in 0.1 degC; limited: off for its dose */
+                uint32_t dose_s, limit_s, resume_s;
+                int32_t threshold_decic;
+                bool has_dose, limited;
+        } heat[4];
         unsigned n_heat;
         char precautions[32][40];
         unsigned n_precautions;

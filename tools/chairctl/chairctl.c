@@ -335,6 +335,13 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                         json_uint(&j, "level", st.heat[i].level);
                         if (st.heat[i].has_temp)
                                 json_double(&j, "temperature", st.heat[i].temp);
+                        if (st.heat[i].has_dose) {
+                                json_uint(&j, "dose_s", st.heat[i].dose_s);
+                                json_uint(&j, "dose_limit_s", st.heat[i].limit_s);
+                                json_uint(&j, "dose_resume_s", st.heat[i].resume_s);
+                                json_double(&j, "dose_threshold", st.heat[i].threshold_decic / 10.0);
+                                json_bool(&j, "dose_limited", st.heat[i].limited);
+                        }
                         json_end_object(&j);
                 }
                 json_end_object(&j);
@@ -382,6 +389,18 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 if (st.heat[i].has_temp)
                         printf(" (%.1f °C)", st.heat[i].temp);
                 printf("%s", i + 1 < st.n_heat ? "," : "");
+        }
+        /* The zones off for their heat dose, on one line: why their heat does not come on. */
+        for (unsigned i = 0, n = 0; i < st.n_heat; i++) {
+                if (!st.heat[i].has_dose || !st.heat[i].limited)
+                        continue;
+                printf(n++ ? "; " : "\n   Heat dose: ");
+                if (!st.heat[i].limit_s)
+                        printf("%s off, no heat for the active person", st.heat[i].zone);
+                else
+                        printf("%s off, %u min at or above %.1f °C reached the limit of %u min, back at %u min",
+                               st.heat[i].zone, st.heat[i].dose_s / 60, st.heat[i].threshold_decic / 10.0,
+                               st.heat[i].limit_s / 60, st.heat[i].resume_s / 60);
         }
         printf("\n         Air:");
         if (!st.n_air_zones)

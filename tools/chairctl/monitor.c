@@ -155,6 +155,19 @@ static void draw_frame(const struct chair_status *st, const struct outputs *o, b
                         printf(" %.1f °C", st->heat[i].temp);
         }
         printf("\n");
+        /* A zone off for its heat dose (Chair1.HeatDose): why its heat does not come on. */
+        for (unsigned i = 0; i < st->n_heat; i++)
+                if (st->heat[i].has_dose && st->heat[i].limited && !st->heat[i].limit_s)
+                        printf("  dose      %s off: no heat for the active person\n", st->heat[i].zone);
+                else if (st->heat[i].has_dose && st->heat[i].limited)
+                        printf("  dose      %s off: %u min at %.1f °C (limit %u min), back at %u min\n", st->heat[i].zone,
+                               st->heat[i].dose_s / 60, st->heat[i].threshold_decic / 10.0, st->heat[i].limit_s / 60,
+                               st->heat[i].resume_s / 60);
+        /* Health data: shown only to a caller read-health allows (re-read on its invalidation). */
+        printf("  cautions ");
+        for (unsigned i = 0; i < st->n_precautions; i++)
+                printf(" %.30s", st->precautions[i]);
+        printf("%s\n", st->n_precautions ? "" : st->precautions_hidden ? " not shown (health data)" : " none declared");
         if (st->fault[0])
                 printf("\n  %.76s\n", st->fault_message);
         if (!live)
@@ -200,6 +213,22 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                 for (unsigned i = 0; i < st->n_heat; i++)
                         json_uint(&j, st->heat[i].zone, st->heat[i].level);
                 json_end_object(&j);
+                json_begin_object(&j, "heat_dose");
+                for (unsigned i = 0; i < st->n_heat; i++)
+                        if (st->heat[i].has_dose) {
+                                json_begin_object(&j, st->heat[i].zone);
+                                json_uint(&j, "dose_s", st->heat[i].dose_s);
+                                json_uint(&j, "limit_s", st->heat[i].limit_s);
+                                json_bool(&j, "limited", st->heat[i].limited);
+                                json_end_object(&j);
+                        }
+                json_end_object(&j);
+                /* Health data: hidden from a caller read-health does not allow, never "none". */
+                json_bool(&j, "precautions_hidden", st->precautions_hidden);
+                json_begin_array(&j, "precautions");
+                for (unsigned i = 0; i < st->n_precautions; i++)
+                        json_str(&j, NULL, st->precautions[i]);
+                json_end_array(&j);
                 json_str(&j, "fault", st->fault);
                 json_end_object(&j);
         } else {
@@ -225,10 +254,15 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                                      : in_list((const char (*)[16]) st->active_air, st->n_active_air, chair_air_zone_name(z)))
                                 fprintf(f, " %s", chair_air_zone_name(z));
                 for (unsigned i = 0; i < st->n_heat; i++)
-                        fprintf(f, " %s:%u", st->heat[i].zone, st->heat[i].level);
+                        fprintf(f, " %s:%u%s", st->heat[i].zone, st->heat[i].level,
+                                st->heat[i].has_dose && st->heat[i].limited ? "(dose-off)" : "");
                 /* Last, where the 80 columns leave room: the program's step and its technique. */
                 if (st->step[0])
                         fprintf(f, " step %.20s (%s)", st->step, st->technique);
+                if (st->precautions_hidden)
+                        fprintf(f, " cautions not shown (health data)");
+                for (unsigned i = 0; i < st->n_precautions; i++)
+                        fprintf(f, "%s%s", i ? "," : " cautions ", st->precautions[i]);
         }
         fclose(f);
 }
