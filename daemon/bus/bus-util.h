@@ -33,6 +33,13 @@ static inline int reply_close_and_send(sd_bus_message *reply) {
 }
 
 /* A property's value now as a hash of what its getter appends, so that a change mark whose
- * value did not change announces nothing (the people's objects; chair-object.c keeps its own). */
+ * value did not change announces nothing (the people's objects, and chair-object.c's rows
+ * without a typed value). */
 int bus_property_value_hash(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_property_get_t get, void *userdata, uint64_t *ret);
+
+/* Each row of an object's change table (ROWS: N structs of STRIDE bytes whose first member is
+ * the property's name) gets its vtable getter in GET; and every property of VTABLE that says it
+ * emits changes must have a row. -EINVAL, logged naming WHAT, otherwise. */
+int bus_resolve_getters(const sd_bus_vtable *vtable, const void *rows, size_t n, size_t stride,
+                        sd_bus_property_get_t *get, const char *what);

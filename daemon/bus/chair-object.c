@@ -824,43 +824,11 @@ void chair_object_cache_free(struct chair_object_cache *c) {
         free(c);
 }
 
-static uint64_t fnv1a(const char *p, size_t n) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char) p[i]) * 0x100000001b3ULL;
-        return h;
-}
 
 /* A property without a value function: hashed from the getter's own serialisation. */
 static int property_hash(struct chair_daemon *d, unsigned i, uint64_t *ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f;
-        int r;
-
-        r = sd_bus_message_new_signal(d->bus->bus, &m, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "Value");
-        if (r < 0)
-                return r;
-        r = d->bus->cache->get[i](d->bus->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, property_changes[i].name, m, d,
-                                  &error);
-        sd_bus_error_free(&error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_seal(m, 1, 0);
-        if (r < 0)
-                return r;
-        f = open_memstream(&text, &size);
-        if (!f)
-                return -ENOMEM;
-        r = sd_bus_message_dump(m, f, 0);
-        if (fclose(f) != 0 && r >= 0)
-                r = -ENOMEM;
-        if (r < 0)
-                return r;
-        *ret = fnv1a(text, size);
-        return 0;
+        return bus_property_value_hash(d->bus->bus, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, property_changes[i].name,
+                                       d->bus->cache->get[i], d, ret);
 }
 
 /* 1: property i's value differs from the one last announced (and is kept as announced now),
@@ -948,26 +916,9 @@ static int on_roller_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int resolve_getters(struct chair_object_cache *c) {
-        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++) {
-                for (const sd_bus_vtable *v = chair_vtable; v->type != _SD_BUS_VTABLE_END; v++)
-                        if ((v->type == _SD_BUS_VTABLE_PROPERTY || v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY) &&
-                            strcmp(v->x.property.member, property_changes[i].name) == 0)
-                                c->get[i] = v->x.property.get;
-                if (!c->get[i])
-                        return log_error_errno(EINVAL, "No property %s in the vtable.", property_changes[i].name);
-        }
-        /* And the other way: a property that says it emits changes but no mark announces. */
-        for (const sd_bus_vtable *v = chair_vtable; v->type != _SD_BUS_VTABLE_END; v++) {
-                bool found = false;
-                if (v->type != _SD_BUS_VTABLE_PROPERTY || !(v->flags & SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE))
-                        continue;
-                for (unsigned i = 0; i < N_PROPERTY_CHANGES && !found; i++)
-                        found = strcmp(v->x.property.member, property_changes[i].name) == 0;
-                if (!found)
-                        return log_error_errno(EINVAL, "Property %s emits changes but no change mark announces it.",
-                                               v->x.property.member);
-        }
-        return 0;
+        _Static_assert(offsetof(typeof(property_changes[0]), name) == 0, "a row starts with its name");
+        return bus_resolve_getters(chair_vtable, property_changes, N_PROPERTY_CHANGES, sizeof property_changes[0],
+                                   c->get, "Chair1");
 }
 
 int chair_object_register(struct chair_daemon *d, struct chair_bus *b) {

@@ -908,24 +908,9 @@ static void on_changes(uint32_t changed, void *userdata) {
 }
 
 static int resolve_getters(struct person_object_cache *c) {
-        for (unsigned i = 0; i < N_PROPERTY_CHANGES; i++) {
-                for (const sd_bus_vtable *v = person_vtable; v->type != _SD_BUS_VTABLE_END; v++)
-                        if (v->type == _SD_BUS_VTABLE_PROPERTY && strcmp(v->x.property.member, property_changes[i].name) == 0)
-                                c->get[i] = v->x.property.get;
-                if (!c->get[i])
-                        return log_error_errno(EINVAL, "No property %s in the Person vtable.", property_changes[i].name);
-        }
-        for (const sd_bus_vtable *v = person_vtable; v->type != _SD_BUS_VTABLE_END; v++) {
-                bool found = false;
-                if (v->type != _SD_BUS_VTABLE_PROPERTY || !(v->flags & SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE))
-                        continue;
-                for (unsigned i = 0; i < N_PROPERTY_CHANGES && !found; i++)
-                        found = strcmp(v->x.property.member, property_changes[i].name) == 0;
-                if (!found)
-                        return log_error_errno(EINVAL, "Person property %s emits changes but no change mark announces it.",
-                                               v->x.property.member);
-        }
-        return 0;
+        _Static_assert(offsetof(typeof(property_changes[0]), name) == 0, "a row starts with its name");
+        return bus_resolve_getters(person_vtable, property_changes, N_PROPERTY_CHANGES, sizeof property_changes[0],
+                                   c->get, "Person");
 }
 
 int person_object_register(struct chair_daemon *d, struct chair_bus *b) {

@@ -48,7 +48,9 @@ def test_announced_once_per_value(bus, daemon):
         daemon.call("SetPrecautions", "as", 1, "kidney-or-liver-problems")
         marker = other(get("Intensity"), 3, 1)
         daemon.call("SetIntensity", "u", marker)
-        chairtest.wait_for(lambda: marker in signals.changed("Intensity"), 5, "the marker announced")
+        # Only the signals after the repeats count: the marker's value may have been announced before.
+        chairtest.wait_for(lambda: any(a[1].get("Intensity") == marker for a in signals.find("PropertiesChanged")[count:]),
+                           5, "the marker announced")
         announced = [sorted((set(a[1]) | set(a[2])) - MOVING) for a in signals.find("PropertiesChanged")[count:]]
         assert [names for names in announced if names] == [["Intensity"]], announced
     finally:

@@ -114,24 +114,9 @@ static const char *expand_vocab(const char *text, const char *sep, char *buf, si
         return buf;
 }
 
-__attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
-        va_list ap;
-        fprintf(stderr, "chairctl: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, ". Try 'chairctl --help'.\n");
-        return EXIT_USAGE;
-}
+#define usage(...) chairctl_usage("chairctl --help", __VA_ARGS__)
 
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
-        long long v;
-        /* A level or a count has no sign: "+3" is as wrong as "-3". */
-        if (*s == '+' || parse_integer(s, min, max, &v) < 0)
-                return -EINVAL;
-        *ret = (unsigned) v;
-        return 0;
-}
+#define parse_uint chairctl_parse_uint
 
 static int parse_steps(const char *s, int *ret) {
         long long v;

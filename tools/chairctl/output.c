@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chair-client.h"
 #include "macro.h"
 #include "output.h"
+#include "parse-number.h"
 
 void json_string(FILE *f, const char *s) {
         fputc('"', f);
@@ -191,4 +194,24 @@ void format_time_usec(uint64_t usec, char *buf, size_t size) {
         struct tm tm;
         if (!gmtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
                 snprintf(buf, size, "-");
+}
+
+int chairctl_usage(const char *help, const char *fmt, ...) {
+        va_list ap;
+
+        fprintf(stderr, "chairctl: ");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, ". Try '%s'.\n", help);
+        return EXIT_USAGE;
+}
+
+int chairctl_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
+        long long v;
+
+        if (*s == '+' || parse_integer(s, min, max, &v) < 0)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
 }

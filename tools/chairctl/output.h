@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "macro.h"
+
 /* Writes s as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);
 
@@ -41,3 +43,8 @@ void pager_close(pid_t pager);
 /* ISO 8601 in UTC (2026-12-01T13:30:00Z): the one convention of every time chairctl prints,
  * the history's, the fault log's and the monitor's (man/chairctl.1). */
 void format_time_usec(uint64_t usec, char *buf, size_t size);
+
+/* A usage error: "chairctl: MESSAGE. Try 'HELP'." on stderr; returns EXIT_USAGE. */
+_printf_(2, 3) int chairctl_usage(const char *help, const char *fmt, ...);
+/* A level or a count: base 10, min-max, and no sign ("+3" is as wrong as "-3"). 0 or -EINVAL. */
+int chairctl_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);

@@ -37,24 +37,9 @@
 #define _cleanup_message_ _cleanup_(sd_bus_message_unrefp)
 #define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
 
-_printf_(1, 2) static int usage(const char *fmt, ...) {
-        va_list ap;
-        fprintf(stderr, "chairctl: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, ". Try 'chairctl --help'.\n");
-        return EXIT_USAGE;
-}
+#define usage(...) chairctl_usage("chairctl --help", __VA_ARGS__)
 
-/* A level or a count has no sign: "+3" is as wrong as "-3". */
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
-        long long v;
-        if (*s == '+' || parse_integer(s, min, max, &v) < 0)
-                return -EINVAL;
-        *ret = (unsigned) v;
-        return 0;
-}
+#define parse_uint chairctl_parse_uint
 
 /* ---- the arguments of these verbs ---- */
 

@@ -851,16 +851,7 @@ static int write_svg(const char *out, const struct report *rep, const struct out
 
 /* ---- the command ---- */
 
-_printf_(1, 2) static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "chairctl: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, ". Try 'chairctl report --help'.\n");
-        return EXIT_USAGE;
-}
+#define usage(...) chairctl_usage("chairctl report --help", __VA_ARGS__)
 
 /* "--opt VALUE" or "--opt=VALUE": 1 with *value set, 0 when ARGV[*I] is not OPT, < 0 missing. */
 static int option_value(const char *opt, int *i, int argc, char **argv, const char **value) {
