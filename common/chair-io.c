@@ -96,7 +96,8 @@ static const struct chair_axis_info axes[_CHAIR_AXIS_MAX] = {
 static const char *const keys[_CHAIR_KEY_MAX] = {
         "power", "program", "start_pause", "intensity_up", "intensity_down", "speed", "width", "heat",
         "air_zone", "air_intensity", "timer", "shoulder_up", "shoulder_down", "memory_a", "memory_b",
-        "child_lock", "person",
+        "child_lock", "person", "recline_back", "recline_up", "legrest_up", "legrest_down", "zero_gravity",
+        "foot_rollers",
 };
 
 static const char *const air_zones[_CHAIR_AIR_ZONE_MAX] = {

@@ -217,6 +217,13 @@ enum chair_key {
         CHAIR_KEY_MEMORY_B,
         CHAIR_KEY_CHILD_LOCK,     /* a long press turns the child lock on or off */
         CHAIR_KEY_PERSON,         /* idle: the next person (people.h) */
+        /* Posture (issue #19, daemon/posture.h): the four axis keys are hold-to-run. */
+        CHAIR_KEY_RECLINE_BACK,   /* held: the backrest reclines */
+        CHAIR_KEY_RECLINE_UP,     /* held: the backrest comes upright */
+        CHAIR_KEY_LEGREST_UP,     /* held: the leg rest rises */
+        CHAIR_KEY_LEGREST_DOWN,   /* held: the leg rest lowers */
+        CHAIR_KEY_ZERO_GRAVITY,   /* zero gravity 1, 2, 3, upright; stops a preset under way */
+        CHAIR_KEY_FOOT_ROLLERS,   /* cycles off, slow, fast */
         _CHAIR_KEY_MAX,
 };
 

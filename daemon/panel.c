@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "panel.h"
 #include "people.h"
+#include "posture.h"
 #include "program-library.h"
 #include "scheduler.h"
 #include "session.h"
@@ -27,6 +28,11 @@
 #define LEVEL_MAX 5
 #define HEAT_MAX 3
 #define PERSON_SHOWN_MS 3000    /* the person key: display_program shows who is active this long */
+/* A held posture key renews its move every tick (the repeat interval, at most this); the lease
+ * runs half a tick longer, so a tick that does not come stops the axis. */
+#define HOLD_TICK_MAX_MS 500
+#define FOOT_ROLLERS_SLOW 40
+#define FOOT_ROLLERS_FAST 80
 
 /* The air key steps through these zone sets. */
 static const uint32_t air_zone_sets[] = {
@@ -41,6 +47,7 @@ enum key_style {
         KEY_ON_PRESS,     /* acts when pressed */
         KEY_REPEATS,      /* acts when pressed, then repeats while held */
         KEY_LONG,         /* short press acts on release; a long press acts when held long enough */
+        KEY_HOLD,         /* hold-to-run: moves while held, renewed every tick, stops on release */
 };
 
 enum key_trigger {
@@ -55,6 +62,17 @@ static const enum key_style key_styles[_CHAIR_KEY_MAX] = {
         [CHAIR_KEY_SHOULDER_UP] = KEY_REPEATS,   [CHAIR_KEY_SHOULDER_DOWN] = KEY_REPEATS,
         [CHAIR_KEY_MEMORY_A] = KEY_LONG,         [CHAIR_KEY_MEMORY_B] = KEY_LONG,
         [CHAIR_KEY_CHILD_LOCK] = KEY_LONG,
+        [CHAIR_KEY_RECLINE_BACK] = KEY_HOLD,     [CHAIR_KEY_RECLINE_UP] = KEY_HOLD,
+        [CHAIR_KEY_LEGREST_UP] = KEY_HOLD,       [CHAIR_KEY_LEGREST_DOWN] = KEY_HOLD,
+};
+
+/* The hold-to-run keys' axis and direction (posture_move: +1 toward the axis's end_max). */
+static const struct {
+        enum chair_axis axis;
+        int direction;
+} hold_moves[_CHAIR_KEY_MAX] = {
+        [CHAIR_KEY_RECLINE_BACK] = { CHAIR_AXIS_RECLINE, 1 },     [CHAIR_KEY_RECLINE_UP] = { CHAIR_AXIS_RECLINE, -1 },
+        [CHAIR_KEY_LEGREST_UP] = { CHAIR_AXIS_LEGREST_LIFT, 1 },  [CHAIR_KEY_LEGREST_DOWN] = { CHAIR_AXIS_LEGREST_LIFT, -1 },
 };
 
 struct panel {
@@ -69,6 +87,8 @@ struct panel {
         enum chair_key held_key;
         bool held_ignored;              /* unknown code, child lock, held since start-up */
         bool long_fired;
+        bool holding;                   /* a hold-to-run key's move is ours to renew */
+        bool repeats_stalled;           /* panel_stall_repeats(): the ticks do not come */
         int32_t superseded;             /* a key pressed over by another, still held */
         struct event_source *key_timer;
 
@@ -82,6 +102,7 @@ struct panel {
         struct event_source *refresh;
 
         uint32_t selected;              /* program index selected with the program key */
+        enum posture_preset zero_gravity; /* the zero-gravity key's last stage (upright: none) */
         uint64_t person_shown_until;    /* CLOCK_MONOTONIC usec: display_program shows the person */
         struct event_source *person_timer;
         struct panel_stats stats;
@@ -396,6 +417,72 @@ static void on_person_timer(struct event_source *s, uint64_t usec, void *userdat
         show(userdata);
 }
 
+/* ---- posture keys (docs/panel.md, docs/posture.md): the same rules as D-Bus's moves ---- */
+
+static uint32_t hold_tick_ms(struct panel *p) {
+        return MIN(p->cfg->repeat_interval_ms, HOLD_TICK_MAX_MS);
+}
+
+static uint32_t hold_lease_ms(struct panel *p) {
+        return CLAMP(hold_tick_ms(p) * 3 / 2, POSTURE_LEASE_MIN_MS, POSTURE_LEASE_MAX_MS);
+}
+
+static int act_hold(struct panel *p, enum chair_key k, struct chair_error *e) {
+        int r = posture_move(p->d->posture, hold_moves[k].axis, hold_moves[k].direction, hold_lease_ms(p),
+                             POSTURE_OWNER_PANEL, e);
+
+        p->holding = r >= 0;
+        return r;
+}
+
+/* The key released or pressed over: the move stops now, not when the lease lapses. */
+static void hold_end(struct panel *p) {
+        if (!p->holding)
+                return;
+        p->holding = false;
+        (void) posture_move(p->d->posture, hold_moves[p->held_key].axis, 0, 0, POSTURE_OWNER_PANEL, NULL);
+}
+
+/* Zero gravity 1 -> 2 -> 3 -> upright -> 1; a press while a preset runs stops it there. */
+static int act_zero_gravity(struct panel *p, struct chair_error *e) {
+        struct posture *pos = p->d->posture;
+        enum posture_preset next;
+        int r;
+
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (posture_axis_motion(pos, a) == POSTURE_PRESET_MOVE) {
+                        posture_stop(pos);
+                        return 0;
+                }
+        next = p->zero_gravity == POSTURE_PRESET_ZERO_GRAVITY_1   ? POSTURE_PRESET_ZERO_GRAVITY_2
+               : p->zero_gravity == POSTURE_PRESET_ZERO_GRAVITY_2 ? POSTURE_PRESET_ZERO_GRAVITY_3
+               : p->zero_gravity == POSTURE_PRESET_ZERO_GRAVITY_3 ? POSTURE_PRESET_UPRIGHT
+                                                                  : POSTURE_PRESET_ZERO_GRAVITY_1;
+        r = posture_preset(pos, next, e);
+        if (r >= 0)
+                p->zero_gravity = next;
+        return r;
+}
+
+/* Off -> slow -> fast -> off; a speed set over D-Bus (or reverse) goes on from where it is. */
+static int act_foot_rollers(struct panel *p, struct chair_error *e) {
+        int32_t now = chair_hw_has_output(p->d->hw, CHAIR_OUT_FOOT_ROLLERS) ? chair_hw_get_output(p->d->hw, CHAIR_OUT_FOOT_ROLLERS) : 0;
+        int32_t next = now == 0 ? FOOT_ROLLERS_SLOW : now > 0 && now < FOOT_ROLLERS_FAST ? FOOT_ROLLERS_FAST : 0;
+
+        return posture_set_rotary(p->d->posture, CHAIR_OUT_FOOT_ROLLERS, next, e);
+}
+
+/* The power key: every axis stops where it is, the leg rollers stop (off is never refused). */
+static void stop_posture(struct panel *p) {
+        static const enum chair_output rotaries[] = { CHAIR_OUT_FOOT_ROLLERS, CHAIR_OUT_CALF_KNEAD };
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        posture_stop(p->d->posture);
+        for (size_t i = 0; i < ARRAY_SIZE(rotaries); i++)
+                if (chair_hw_has_output(p->d->hw, rotaries[i]) && chair_hw_get_output(p->d->hw, rotaries[i]) != 0)
+                        (void) posture_set_rotary(p->d->posture, rotaries[i], 0, &e);
+}
+
 static int act_child_lock(struct panel *p) {
         chair_settings_set_child_lock(p->d->settings, !chair_settings_child_lock(p->d->settings), "from the panel");
         return 0;
@@ -411,7 +498,9 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
 
         switch (k) {
         case CHAIR_KEY_POWER:
-                /* Stop always wins: nothing refuses it. Idle or settling, there is nothing to end. */
+                /* Stop always wins: nothing refuses it. Idle or settling, there is nothing to end
+                 * but the posture's motion, which stops first. */
+                stop_posture(p);
                 if (session_active(s) && session_get_state(s) != SESSION_SETTLING)
                         session_stop(s, NULL);
                 break;
@@ -461,6 +550,18 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
         case CHAIR_KEY_PERSON:
                 r = act_person(p, &e);
                 break;
+        case CHAIR_KEY_RECLINE_BACK:
+        case CHAIR_KEY_RECLINE_UP:
+        case CHAIR_KEY_LEGREST_UP:
+        case CHAIR_KEY_LEGREST_DOWN:
+                r = act_hold(p, k, &e);
+                break;
+        case CHAIR_KEY_ZERO_GRAVITY:
+                r = act_zero_gravity(p, &e);
+                break;
+        case CHAIR_KEY_FOOT_ROLLERS:
+                r = act_foot_rollers(p, &e);
+                break;
         case _CHAIR_KEY_MAX:
                 break;
         }
@@ -478,12 +579,39 @@ static enum panel_beep act(struct panel *p, enum chair_key k, enum key_trigger t
 
 /* ---- presses ---- */
 
+/* A held posture key's tick: the lease renewed, quietly. The axis that stopped by itself (its
+ * limit, a stop, a fault) ends the hold: the key must be pressed again to move on. */
+static void hold_tick(struct panel *p, uint64_t usec) {
+        enum chair_axis a = hold_moves[p->held_key].axis;
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        if (!p->holding || p->repeats_stalled)
+                return;
+        if (posture_axis_motion(p->d->posture, a) != POSTURE_MANUAL) {
+                bool limit = posture_axis_motion(p->d->posture, a) == POSTURE_STILL && !supervisor_latched(p->d->supervisor);
+                p->holding = false;
+                log_info("Panel key %s: the %s stopped while held.", chair_key_name(p->held_key), chair_axis_info(a)->name);
+                beep(p, limit ? PANEL_BEEP_DOUBLE : PANEL_BEEP_LONG);
+                return;
+        }
+        if (act_hold(p, p->held_key, &e) < 0) {
+                log_info("Panel key %s refused: %s", chair_key_name(p->held_key), e.message);
+                beep(p, PANEL_BEEP_LONG);
+                return;
+        }
+        arm(p->key_timer, usec + hold_tick_ms(p) * USEC_PER_MSEC);
+}
+
 static void on_key_timer(struct event_source *src, uint64_t usec, void *userdata) {
         struct panel *p = userdata;
         enum panel_beep b;
 
         if (!p->held_code || p->held_ignored)
                 return;
+        if (key_styles[p->held_key] == KEY_HOLD) {
+                hold_tick(p, usec);
+                return;
+        }
         if (key_styles[p->held_key] == KEY_LONG) {
                 p->long_fired = true;
                 beep(p, act(p, p->held_key, TRIGGER_LONG));
@@ -530,6 +658,13 @@ static void key_down(struct panel *p, int32_t code) {
                         arm(p->key_timer, now_usec(p) + p->cfg->repeat_delay_ms * USEC_PER_MSEC);
                 break;
         }
+        case KEY_HOLD: {
+                enum panel_beep b = act(p, (enum chair_key) k, TRIGGER_PRESS);
+                beep(p, b);
+                if (b == PANEL_BEEP_SHORT)
+                        arm(p->key_timer, now_usec(p) + hold_tick_ms(p) * USEC_PER_MSEC);
+                break;
+        }
         case KEY_LONG:
                 arm(p->key_timer, now_usec(p) +
                     (k == CHAIR_KEY_CHILD_LOCK ? p->cfg->child_lock_ms : p->cfg->long_press_ms) * USEC_PER_MSEC);
@@ -541,6 +676,7 @@ static void key_up(struct panel *p) {
         bool short_press = !p->held_ignored && key_styles[p->held_key] == KEY_LONG && !p->long_fired;
 
         event_source_disarm(p->key_timer);
+        hold_end(p);
         p->held_code = 0;
         if (short_press)
                 beep(p, act(p, p->held_key, TRIGGER_SHORT));
@@ -579,8 +715,10 @@ static void on_panel_input(struct panel *p) {
                 return;
         prev = p->held_code;
         if (prev && key && key != p->superseded) {
-                /* Pressed over, not released: a long key's short press (on release) does not come. */
+                /* Pressed over, not released: a long key's short press (on release) does not come;
+                 * a held posture key's move stops. */
                 event_source_disarm(p->key_timer);
+                hold_end(p);
                 p->held_code = 0;
         } else if (prev)
                 key_up(p);
@@ -603,6 +741,10 @@ static void on_input_changed(void *userdata, enum chair_input in, int32_t value,
 
 int panel_selected_program(struct panel *p, struct program_summary *ret) {
         return program_library_get(p->d->library, p->selected, ret);
+}
+
+void panel_stall_repeats(struct panel *p, bool stalled) {
+        p->repeats_stalled = stalled;
 }
 
 void panel_get_stats(struct panel *p, struct panel_stats *ret) {

@@ -6,7 +6,9 @@
  * panel) and, from a Modbus panel board, the panel_event latch, so a tap between two polls is
  * not lost. The panel turns presses into short presses, long presses and auto-repeat, and each
  * into a call of the same session functions D-Bus uses: one set of rules, the latest command
- * wins, the panel's stop always wins, the child lock ignores every key but stop.
+ * wins, the panel's stop always wins, the child lock ignores every key but stop. The posture
+ * keys call posture.h's moves like D-Bus does: the axis keys are hold-to-run (a lease renewed
+ * while the key is held, POSTURE_OWNER_PANEL), the power key stops every axis.
  *
  * It drives the panel's indicators (LEDs, display fields) from the daemon's state whenever
  * anything changes, whoever changed it, and acknowledges keys with the beeper: short =
@@ -51,3 +53,6 @@ struct program_summary;
 int panel_selected_program(struct panel *p, struct program_summary *ret);
 /* The key code a key function has on this chair, or -ENOENT when the panel has no such key. */
 int panel_key_code(struct panel *p, enum chair_key k);
+/* The tests' stalled panel: a held posture key's renewals stop coming (the key stays held), so
+ * only the hold-to-run lease stops the axis. */
+void panel_stall_repeats(struct panel *p, bool stalled);

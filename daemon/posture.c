@@ -455,6 +455,16 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
                         }
         if (a < 0 || !p->axis[a].present)
                 return;
+        if (value && (in == chair_axis_info(a)->end_min || in == chair_axis_info(a)->end_max) &&
+            input_or(p, chair_axis_info(a)->end_min, 0) && input_or(p, chair_axis_info(a)->end_max, 0)) {
+                /* Both ends at once is a wiring fault: nothing the switches say can be trusted. */
+                halt_all(p);
+                p->obstructed = -1;
+                event_source_disarm(p->reverse_timer);
+                supervisor_trip(p->c->supervisor, CHAIR_FAULT_LIMITS_BOTH, "both %s end switches are active at once",
+                                chair_axis_info(a)->name);
+                return;
+        }
         if (in == chair_axis_info(a)->current)
                 check_current(p, a, value);
         else if (in == chair_axis_info(a)->position)
@@ -613,6 +623,14 @@ int posture_fit_legs(struct posture *p, struct chair_error *error) {
         return r < 0 ? r : 0;
 }
 
+/* A manual move goes the way it was asked or not at all: an axis short of its soft limit (the
+ * upright chair resting on its end switch) has no room that way, and must not go the other. */
+static bool room_toward(struct posture *p, enum chair_axis a, int direction, int32_t target) {
+        int32_t pos;
+        return chair_hw_read_input(p->c->hw, chair_axis_info(a)->position, &pos) >= 0 &&
+               (target - pos) * direction > TOLERANCE_PERMILLE;
+}
+
 /* The one move a pinch leaves: the pinched axis, away from the obstruction, slowly. */
 static int release_move(struct posture *p, enum chair_axis a, int direction, struct chair_error *error) {
         int32_t lo, hi;
@@ -622,6 +640,8 @@ static int release_move(struct posture *p, enum chair_axis a, int direction, str
                                        "Fault %s is latched: only the %s may move, away from the obstruction, until a technician clears it",
                                        supervisor_fault_code(p->c->supervisor), chair_axis_info(p->pinched)->name);
         axis_range(p, a, &lo, &hi);
+        if (!room_toward(p, a, direction, direction > 0 ? hi : lo))
+                return 0;
         return start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo,
                           MIN(RELEASE_DUTY_PCT, (int32_t) map_axis(p, a)->duty_pct), error);
 }
@@ -667,7 +687,9 @@ int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t l
                 output_test_end(p->c->output_test, "a posture move starts");
                 halt_all(p);
                 axis_range(p, a, &lo, &hi);
-                r = start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo, (int32_t) map_axis(p, a)->duty_pct, error);
+                r = room_toward(p, a, direction, direction > 0 ? hi : lo)
+                            ? start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo, (int32_t) map_axis(p, a)->duty_pct, error)
+                            : 0;
         }
         if (r <= 0)
                 return r < 0 ? r : chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s is at its %s limit",

@@ -56,6 +56,7 @@ enum posture_motion {
 /* Lease bounds of posture_move(), milliseconds. */
 #define POSTURE_LEASE_MIN_MS 50u
 #define POSTURE_LEASE_MAX_MS 1000u
+#define POSTURE_OWNER_PANEL 1u /* the panel's hold-to-run owner; bus owners are >= 0x100 */
 
 int posture_new(struct chair_core *c, struct posture **ret);
 struct posture *posture_free(struct posture *p);

@@ -313,6 +313,22 @@ static const char *cause_persists(struct supervisor *sup, char *buf, size_t size
         if (chair_hw_read_input(sup->d->hw, CHAIR_IN_LIMIT_TOP, &v) >= 0 && v &&
             chair_hw_read_input(sup->d->hw, CHAIR_IN_LIMIT_BOTTOM, &v) >= 0 && v)
                 return "both roller limit switches are still active";
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                const struct hw_axis *x = &sup->d->map.axes[a];
+                /* A pinch's object still in the path: the clear would let the axis move into it
+                 * (a current-sensed axis has no reading at rest: its clear is the technician's call). */
+                if (x->present && x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper >= 0 &&
+                    chair_hw_has_input(sup->d->hw, x->bumper) && chair_hw_read_input(sup->d->hw, x->bumper, &v) >= 0 && v) {
+                        snprintf(buf, size, "the %s's bumper is still pressed: the object is still in its path, remove it first",
+                                 chair_axis_info(a)->name);
+                        return buf;
+                }
+                if (x->present && chair_hw_read_input(sup->d->hw, chair_axis_info(a)->end_min, &v) >= 0 && v &&
+                    chair_hw_read_input(sup->d->hw, chair_axis_info(a)->end_max, &v) >= 0 && v) {
+                        snprintf(buf, size, "both %s end switches are still active", chair_axis_info(a)->name);
+                        return buf;
+                }
+        }
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++) {
                 enum chair_input sensor = chair_heat_zone_sensor(z);
                 if (!chair_hw_has_input(sup->d->hw, sensor))
