@@ -52,6 +52,7 @@ static const char *const fault_names[_PHYS_FAULT_MAX] = {
         [PHYS_FAULT_ESTOP] = "estop",
         [PHYS_FAULT_HEAT_NOT_RISING] = "heat-not-rising",
         [PHYS_FAULT_LEGREST_OBSTRUCTION] = "legrest-obstruction",
+        [PHYS_FAULT_RECLINE_BOTH_ENDS] = "recline-both-ends",
 };
 
 const char *chair_physics_fault_name(enum chair_physics_fault f) {
@@ -286,6 +287,8 @@ static int32_t axis_input(const struct chair_physics *p, enum chair_input in) {
         travel = p->params.axis[a].travel_mm;
         if (in == ax->position)
                 return (int32_t) lround(mm * 1000.0 / travel);
+        if ((in == ax->end_min || in == ax->end_max) && a == CHAIR_AXIS_RECLINE && p->fault[PHYS_FAULT_RECLINE_BOTH_ENDS])
+                return 1;
         if (in == ax->end_min)
                 return mm <= 0.5;
         if (in == ax->end_max)

@@ -28,6 +28,7 @@ enum chair_physics_fault {
          * the extension after it is placed meets it 20 mm on; it blocks the move, presses the
          * bumper and the motor's current rises. */
         PHYS_FAULT_LEGREST_OBSTRUCTION,
+        PHYS_FAULT_RECLINE_BOTH_ENDS, /* both recline end switches read active (a wiring fault) */
         _PHYS_FAULT_MAX,
 };
 

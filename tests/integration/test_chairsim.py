@@ -37,7 +37,7 @@ FAULT_BASE = 100
 FAULTS = ["stuck-sensor", "thermistor-open", "thermistor-short", "over-temperature",
           "over-pressure", "lost-encoder", "spurious-pulses", "stalled-motor", "both-limits",
           "supply-low", "supply-high", "estop", "heat-not-rising", "slow-replies",
-          "garbled-replies", "disconnect", "legrest-obstruction"]
+          "garbled-replies", "disconnect", "legrest-obstruction", "recline-both-ends"]
 SLAVE = 1
 
 

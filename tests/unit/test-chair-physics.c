@@ -205,6 +205,11 @@ static void test_each_fault_shows(void **state) {
         assert_int_equal(in(&p, CHAIR_IN_LIMIT_TOP), 1);
         assert_int_equal(in(&p, CHAIR_IN_LIMIT_BOTTOM), 1);
         chair_physics_inject(&p, PHYS_FAULT_BOTH_LIMITS, false);
+        chair_physics_inject(&p, PHYS_FAULT_RECLINE_BOTH_ENDS, true);
+        assert_int_equal(in(&p, CHAIR_IN_RECLINE_END_MIN), 1);
+        assert_int_equal(in(&p, CHAIR_IN_RECLINE_END_MAX), 1);
+        chair_physics_inject(&p, PHYS_FAULT_RECLINE_BOTH_ENDS, false);
+        assert_int_equal(in(&p, CHAIR_IN_RECLINE_END_MAX), 0);
 
         /* Over-temperature: the element runs away with the output off, past 60 degC. */
         chair_physics_inject(&p, PHYS_FAULT_OVER_TEMPERATURE, true);

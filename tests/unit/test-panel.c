@@ -25,6 +25,7 @@
 #include "fault-codes.h"
 #include "panel.h"
 #include "people.h"
+#include "posture.h"
 #include "program-library.h"
 #include "settings.h"
 #include "supervisor.h"
@@ -609,6 +610,55 @@ static void hold_from_5(struct vt_harness *h) {
         assert_int_equal(session_set_intensity(core(h)->session, 5, NULL), 0);
 }
 
+/* The posture keys (tests/unit/test-panel-posture.c tests them on a chair with every axis):
+ * here on the simulated chair as it is, refused with the long beep when it has no axes. On a
+ * chair with axes the setup gives each key room: a short press is accepted, a held axis key
+ * stops with its release, the zero-gravity key starts a preset, the foot-roller key runs them. */
+static void posture_reclined(struct vt_harness *h) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        if (!posture_axes(core(h)->posture))
+                return;
+        assert_int_equal(posture_preset(core(h)->posture, POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        for (int i = 0; i < 600 && posture_moving(core(h)->posture); i++)
+                run(h, 100);
+}
+
+static void posture_fitted(struct vt_harness *h) {
+        if (posture_axes(core(h)->posture) && posture_fit_legs(core(h)->posture, NULL) >= 0)
+                for (int i = 0; i < 600 && posture_moving(core(h)->posture); i++)
+                        run(h, 100);
+}
+
+static void short_posture(struct vt_harness *h, enum chair_key k, void (*setup)(struct vt_harness *h)) {
+        bool has = k == CHAIR_KEY_FOOT_ROLLERS ? chair_hw_has_output(core(h)->hw, CHAIR_OUT_FOOT_ROLLERS)
+                                               : posture_axes(core(h)->posture) != 0;
+        uint64_t t;
+
+        if (setup)
+                setup(h);
+        t = vt_harness_now_ms(h);
+        tap(h, k);
+        if (!has) {
+                assert_beeps(h, t, BEEP_LONG);
+                return;
+        }
+        assert_beeps(h, t, BEEP_SHORT);
+        if (k == CHAIR_KEY_ZERO_GRAVITY)
+                assert_true(posture_moving(core(h)->posture));
+        else if (k == CHAIR_KEY_FOOT_ROLLERS)
+                assert_int_not_equal(out(h, CHAIR_OUT_FOOT_ROLLERS), 0);
+        else
+                assert_false(posture_moving(core(h)->posture));
+}
+
+static void short_recline_back(struct vt_harness *h) { short_posture(h, CHAIR_KEY_RECLINE_BACK, NULL); }
+static void short_recline_up(struct vt_harness *h) { short_posture(h, CHAIR_KEY_RECLINE_UP, posture_reclined); }
+static void short_legrest_up(struct vt_harness *h) { short_posture(h, CHAIR_KEY_LEGREST_UP, NULL); }
+static void short_legrest_down(struct vt_harness *h) { short_posture(h, CHAIR_KEY_LEGREST_DOWN, posture_reclined); }
+static void short_zero_gravity(struct vt_harness *h) { short_posture(h, CHAIR_KEY_ZERO_GRAVITY, NULL); }
+static void short_foot_rollers(struct vt_harness *h) { short_posture(h, CHAIR_KEY_FOOT_ROLLERS, posture_fitted); }
+
 static const struct key_case key_cases[_CHAIR_KEY_MAX] = {
         [CHAIR_KEY_POWER] = { ON_PRESS, short_power, NULL, true },
         [CHAIR_KEY_PROGRAM] = { ON_PRESS, short_program, NULL, true },
@@ -627,6 +677,13 @@ static const struct key_case key_cases[_CHAIR_KEY_MAX] = {
         [CHAIR_KEY_MEMORY_B] = { LONG, short_memory_b, NULL, false },
         [CHAIR_KEY_CHILD_LOCK] = { LONG, short_child_lock, NULL, false },
         [CHAIR_KEY_PERSON] = { ON_PRESS, short_person, NULL, false },
+        /* Held, a posture key beeps once, at the press (its renewals are quiet). */
+        [CHAIR_KEY_RECLINE_BACK] = { ON_PRESS, short_recline_back, NULL, false },
+        [CHAIR_KEY_RECLINE_UP] = { ON_PRESS, short_recline_up, posture_reclined, false },
+        [CHAIR_KEY_LEGREST_UP] = { ON_PRESS, short_legrest_up, NULL, false },
+        [CHAIR_KEY_LEGREST_DOWN] = { ON_PRESS, short_legrest_down, posture_reclined, false },
+        [CHAIR_KEY_ZERO_GRAVITY] = { ON_PRESS, short_zero_gravity, NULL, false },
+        [CHAIR_KEY_FOOT_ROLLERS] = { ON_PRESS, short_foot_rollers, posture_fitted, false },
 };
 
 static enum chair_key key_of(void **state) {

@@ -88,6 +88,7 @@ enum {
         TF_GARBLED,
         TF_DISCONNECT,
         F_LEGREST_OBSTRUCTION,
+        F_RECLINE_BOTH_ENDS,
         N_FAULTS,
 };
 _Static_assert(N_FAULTS == _PHYS_FAULT_MAX + 3, "every chair fault has a coil");
@@ -210,7 +211,7 @@ static void on_signal(int sig) {
 static int physics_fault(int f) {
         if (f < TF_SLOW)
                 return f;
-        return f == F_LEGREST_OBSTRUCTION ? PHYS_FAULT_LEGREST_OBSTRUCTION : -1;
+        return f == F_LEGREST_OBSTRUCTION ? PHYS_FAULT_LEGREST_OBSTRUCTION : f == F_RECLINE_BOTH_ENDS ? PHYS_FAULT_RECLINE_BOTH_ENDS : -1;
 }
 
 static const char *fault_name(int f) {
