@@ -292,6 +292,13 @@ static bool supply_in_range(const struct hw_limits *lim, int32_t mv) {
         return (uint32_t) mv >= lim->supply_min_mv && (uint32_t) mv <= lim->supply_max_mv;
 }
 
+/* Both end switches of a posture axis at once: a wiring fault (posture.c stops on the edge). */
+static bool axis_both_ends(struct supervisor *sup, enum chair_axis a) {
+        int32_t v;
+        return sup->d->map.axes[a].present && chair_hw_read_input(sup->d->hw, chair_axis_info(a)->end_min, &v) >= 0 && v &&
+               chair_hw_read_input(sup->d->hw, chair_axis_info(a)->end_max, &v) >= 0 && v;
+}
+
 /* What still holds a fault's cause, so a clear cannot put the chair back into it: NULL when
  * nothing does. The checks that make sense at rest, without tripping. */
 static const char *cause_persists(struct supervisor *sup, char *buf, size_t size) {
@@ -323,8 +330,7 @@ static const char *cause_persists(struct supervisor *sup, char *buf, size_t size
                                  chair_axis_info(a)->name);
                         return buf;
                 }
-                if (x->present && chair_hw_read_input(sup->d->hw, chair_axis_info(a)->end_min, &v) >= 0 && v &&
-                    chair_hw_read_input(sup->d->hw, chair_axis_info(a)->end_max, &v) >= 0 && v) {
+                if (axis_both_ends(sup, a)) {
                         snprintf(buf, size, "both %s end switches are still active", chair_axis_info(a)->name);
                         return buf;
                 }
@@ -751,6 +757,11 @@ static void check_all(struct supervisor *sup) {
                 check_heat(sup, now);
         if (!sup->latched)
                 check_roller(sup, now);
+        /* The axes' ends, here too: a wiring fault there from the start has no edge to hear. */
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX && !sup->latched; a++)
+                if (axis_both_ends(sup, a))
+                        supervisor_trip(sup, CHAIR_FAULT_LIMITS_BOTH, "both %s end switches are active at once",
+                                        chair_axis_info(a)->name);
         if (!sup->latched)
                 check_air(sup, now);
         if (!sup->latched)

@@ -3,6 +3,7 @@
 TCP: a held recline key moves the recline on the board while it is held and the release stops it
 where it is; the zero-gravity key starts a preset and a second press stops it; the foot-roller
 key is refused (the long beep) while the feet do not reach the foot rest."""
+import subprocess
 import time
 
 import pytest
@@ -115,3 +116,29 @@ def test_foot_rollers_key_needs_the_feet(chair):
     tap(c, "foot_rollers")
     chairtest.wait_for(lambda: diagnostics(daemon)["panel.beeps_long"] == before + 1, 5, "the refusal's long beep")
     assert motor(c, 4) == 0
+
+
+def test_both_recline_end_switches_from_the_start_latch_limits_both(workdir, start_daemon):
+    """A wiring fault already there when the daemon starts has no edge to hear: the supervisor's
+    checks find it, latch limits-both, and refuse the clear until the switches read right."""
+    from conftest import _started
+    sim = chairtest.Chairsim(workdir, "--fault", "recline-both-ends")
+    _started.append(sim)
+    client = ModbusTcpClient("127.0.0.1", port=sim.port, timeout=2)
+    try:
+        daemon = start_daemon(args=("--config", sim.write_map()))
+        assert client.connect()
+        chairtest.wait_for(lambda: daemon.get_property("Fault") == "limits-both", 15, "limits-both latched")
+        assert all(motor(client, i) == 0 for i in range(4))
+        name, text = daemon.error_of("ClearFault", interface=SERVICE_INTERFACE)
+        assert name.endswith(".NotPermitted") and "recline end switches" in text, text
+        r = subprocess.run([chairtest.binary("chairsim"), "--list-faults"], capture_output=True, text=True, timeout=10)
+        coil = {n: int(c) for c, n in (line.split() for line in r.stdout.splitlines())}["recline-both-ends"]
+        ok(client.write_coil(coil, False, slave=SLAVE))
+        chairtest.wait_for(lambda: daemon.gcall("ClearFault", interface=SERVICE_INTERFACE).returncode == 0, 10,
+                           "the clear once the switches read right")
+        assert daemon.get_property("Fault") == ""
+    finally:
+        client.close()
+        sim.stop()
+        _started.remove(sim)
