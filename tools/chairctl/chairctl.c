@@ -1440,7 +1440,7 @@ static const struct verb verbs[] = {
           "Up and down: @axis-directions.\n"
           "A refusal (nobody seated, a declared condition, a fault, another control moving the chair)\n"
           "ends it with exit 1. After a pinch only the pinched axis moves, away from the obstruction.",
-          2, 3, V_CHECKS_FIRST, cmd_posture, { "@axes", "up down" }, NULL },
+          -1, -1, V_CHECKS_FIRST, cmd_posture, { "@axes", "up down" }, NULL },
         { "foot-rollers", S_POSTURE, "PERCENT", "the foot rollers, -100-100 %",
           "The foot rollers at PERCENT of their speed, -100 to 100 (negative: reversed), 0 off. They run\n"
           "only with a person seated and the feet on the foot rest, and stop when either leaves.",

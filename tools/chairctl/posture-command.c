@@ -269,8 +269,8 @@ static int report_error(sd_bus *bus, const sd_bus_error *error, int r) {
         const char *fix = NULL;
 
         if (sd_bus_error_has_name(error, CHAIR_ERROR_BUSY))
-                fix = "another control moves the chair (a panel key held, or another client): it stops when "
-                      "released, or 'chairctl posture stop' stops it";
+                fix = "another move is under way (a panel key held, another client, or the chair releasing an "
+                      "obstruction): 'chairctl posture' shows it, 'chairctl posture stop' stops it";
         else if (sd_bus_error_has_name(error, CHAIR_ERROR_PRECAUTION))
                 fix = "the declared conditions rule it out ('chairctl precautions' lists them)";
         else if (sd_bus_error_has_name(error, CHAIR_ERROR_FAULT_LATCHED)) {
@@ -464,6 +464,28 @@ static bool wait_signal(const sigset_t *mask, uint64_t deadline) {
         }
 }
 
+/* Whether the daemon still runs our move of AXIS: a stop it made (the person left, an obstruction,
+ * a limit, a fault, someone's stop) is said, and not undone by a renewal, which would start the
+ * axis again as a fresh press would. Unknown (the read failed): the renewal's answer tells. */
+static bool move_goes_on(sd_bus *bus, const char *axis) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct posture_view v;
+        int i;
+
+        if (posture_view_read(bus, &v, &error) < 0 || (i = find_axis(&v, axis)) < 0 ||
+            strcmp(v.axis[i].motion, "manual") == 0)
+                return true;
+        if (v.pinched[0] || strcmp(v.axis[i].motion, "releasing") == 0)
+                fprintf(stderr, "chairctl: move: an obstruction stopped the %s: it backs off, and its pinch fault "
+                                "latches until a technician clears it.\n", axis);
+        else if (!v.occupied)
+                fprintf(stderr, "chairctl: move: the %s stopped: nobody is seated any more.\n", axis);
+        else
+                fprintf(stderr, "chairctl: move: the daemon stopped the %s (a limit, a fault or a stop); "
+                                "'chairctl posture' shows where it is.\n", axis);
+        return false;
+}
+
 static int move(sd_bus *bus, const char *axis, int direction, double seconds) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL, release = SD_BUS_ERROR_NULL;
         sigset_t mask, old;
@@ -493,6 +515,10 @@ static int move(sd_bus *bus, const char *axis, int direction, double seconds) {
                 next = MIN(next + MOVE_RENEW_USEC, now_usec() + MOVE_RENEW_USEC);
                 if (wait_signal(&mask, MIN(next, end)) || now_usec() >= end)
                         break;
+                if (!move_goes_on(bus, axis)) {
+                        code = EXIT_CALL_FAILED;
+                        break;
+                }
         }
         /* Released, as a key let go: after a refusal too (the daemon may have stopped it already). */
         r = move_call(bus, axis, 0, &release);

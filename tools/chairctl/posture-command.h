@@ -13,11 +13,6 @@
 #include "chair-io.h"
 #include "output.h"
 
-#ifndef CHAIR_POSTURE_PATH /* TEMPORARY until posture-bus lands */
-#define CHAIR_POSTURE_PATH "/org/massagechair/Chair1/posture"
-#define CHAIR_POSTURE_INTERFACE "org.massagechair.Chair1.Posture"
-#endif
-
 /* The Posture object's properties, axes in the daemon's order (its Axes). */
 #define POSTURE_VIEW_AXES_MAX (_CHAIR_AXIS_MAX + 4) /* room for a newer daemon's */
 struct posture_view {
