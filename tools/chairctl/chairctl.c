@@ -1438,8 +1438,9 @@ static const struct verb verbs[] = {
           "it renews the move every 200 ms with a 500 ms lease and releases it at the end; if chairctl dies,\n"
           "the daemon stops the axis when its connection goes.\n"
           "Up and down: @axis-directions.\n"
-          "A refusal (nobody seated, a declared condition, a fault, another control moving the chair)\n"
-          "ends it with exit 1. After a pinch only the pinched axis moves, away from the obstruction.",
+          "Exit 0 when its time is up or on Ctrl-C (SIGINT, SIGTERM); 1 when the daemon refuses it or stops\n"
+          "the axis (a limit, the person leaving, an obstruction, a declared condition, a fault, a stop),\n"
+          "with the reason. After a pinch only the pinched axis moves, away from the obstruction.",
           -1, -1, V_CHECKS_FIRST, cmd_posture, { "@axes", "up down" }, NULL },
         { "foot-rollers", S_POSTURE, "PERCENT", "the foot rollers, -100-100 %",
           "The foot rollers at PERCENT of their speed, -100 to 100 (negative: reversed), 0 off. They run\n"

@@ -232,9 +232,10 @@ void posture_view_status(FILE *f, const struct posture_view *v) {
                 fputs("     Posture: ", f);
                 posture_view_positions(f, v, ", ");
                 fputc('\n', f);
-                /* What keeps presets, the fit and the rollers from starting. */
-                if (!v->occupied || !v->feet_on)
-                        fprintf(f, "    Occupant: %s\n", v->occupied ? "seated, feet off the foot rest" : "nobody seated");
+                /* What keeps presets, the fit and the rollers from starting ('chairctl posture'
+                 * tells the feet too: off the foot rest until the fit is the usual). */
+                if (!v->occupied)
+                        fputs("    Occupant: nobody seated\n", f);
         }
         if (v->foot_rollers || v->calf_knead)
                 fprintf(f, " Leg rollers: foot %d%%, calf %d%%\n", v->foot_rollers, v->calf_knead);
@@ -464,9 +465,10 @@ static bool wait_signal(const sigset_t *mask, uint64_t deadline) {
         }
 }
 
-/* Whether the daemon still runs our move of AXIS: a stop it made (the person left, an obstruction,
- * a limit, a fault, someone's stop) is said, and not undone by a renewal, which would start the
- * axis again as a fresh press would. Unknown (the read failed): the renewal's answer tells. */
+/* Whether the daemon still runs our move of AXIS. A stop it made (the person left, an
+ * obstruction, a limit, a declared condition, a fault, someone's stop) is said and ends the
+ * move: a renewal would start the axis again, as a fresh press would. Unknown (the read
+ * failed): the renewal's answer tells. */
 static bool move_goes_on(sd_bus *bus, const char *axis) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         struct posture_view v;
@@ -480,14 +482,18 @@ static bool move_goes_on(sd_bus *bus, const char *axis) {
                                 "latches until a technician clears it.\n", axis);
         else if (!v.occupied)
                 fprintf(stderr, "chairctl: move: the %s stopped: nobody is seated any more.\n", axis);
+        else if (strcmp(v.axis[i].motion, "still") != 0)
+                fprintf(stderr, "chairctl: move: the %s moves on its own now (%s): 'chairctl posture stop' stops it.\n",
+                        axis, v.axis[i].motion);
         else
-                fprintf(stderr, "chairctl: move: the daemon stopped the %s (a limit, a fault or a stop); "
-                                "'chairctl posture' shows where it is.\n", axis);
+                fprintf(stderr, "chairctl: move: the daemon stopped the %s at %d%% (its limit, a declared condition, a "
+                                "fault or a stop): 'chairctl status' tells more.\n",
+                        axis, (MAX(v.axis[i].permille, 0) + 5) / 10);
         return false;
 }
 
 static int move(sd_bus *bus, const char *axis, int direction, double seconds) {
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL, release = SD_BUS_ERROR_NULL;
+        _cleanup_bus_error_ sd_bus_error release = SD_BUS_ERROR_NULL;
         sigset_t mask, old;
         uint64_t end, next;
         int r, code = 0;
@@ -500,15 +506,17 @@ static int move(sd_bus *bus, const char *axis, int direction, double seconds) {
         next = now_usec();
         end = next + (uint64_t) (seconds * USEC_PER_SEC);
         for (;;) {
+                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+
                 r = move_call(bus, axis, direction, &error);
-                if (r < 0) {
-                        if (r == -ETIMEDOUT)
-                                fprintf(stderr, "chairctl: move: the daemon did not answer a renewal within %llu ms; "
-                                                "the axis stops by its lease.\n",
-                                        (unsigned long long) (MOVE_CALL_TIMEOUT_USEC / USEC_PER_MSEC));
-                        else
-                                report_error(bus, &error, r);
+                if (r == -ETIMEDOUT) {
+                        fprintf(stderr, "chairctl: move: the daemon did not answer within %llu ms; the axis stops by "
+                                        "its lease.\n", (unsigned long long) (MOVE_CALL_TIMEOUT_USEC / USEC_PER_MSEC));
                         code = EXIT_CALL_FAILED;
+                        break;
+                }
+                if (r < 0) {
+                        code = report_error(bus, &error, r);
                         break;
                 }
                 /* A slow answer does not bunch the next renewals up: the next is a period from now at most. */

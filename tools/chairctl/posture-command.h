@@ -36,7 +36,7 @@ void posture_view_json(struct json *j, const char *key, const struct posture_vie
 void posture_view_positions(FILE *f, const struct posture_view *v, const char *sep);
 /* The occupant and the leg rollers: "seated, feet on, foot rollers 50%, calf 0%". */
 void posture_view_legs(FILE *f, const struct posture_view *v);
-/* status's lines: the positions, and the leg rollers and occupant when they are worth a word. */
+/* status's lines: the positions, the leg rollers when they run, the seat when it is empty. */
 void posture_view_status(FILE *f, const struct posture_view *v);
 /* The monitor's line: a pinch, an empty seat or foot rest, the leg rollers running, and each
  * axis that moves (with its motion) or stands away from 0; nothing for a chair upright at rest. */
