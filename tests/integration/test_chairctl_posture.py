@@ -171,6 +171,7 @@ def test_preset_moves_the_axes_and_posture_stop_stops_them(daemon, bus, ctl):
     chairtest.wait_for(lambda: prop(bus, "Positions")["recline"] > start["recline"], 10, "the recline moving")
     # status and monitor say so while it runs.
     assert re.search(r"^     Posture: recline \d+% \(preset\), ", ctl("status").stdout, re.M)
+    assert re.search(r"^  moving    recline preset, legrest_lift preset", ctl("monitor", "--once").stdout, re.M)
     assert ctl("posture", "stop").returncode == 0
     chairtest.wait_for(lambda: set(prop(bus, "Motions").values()) == {"still"}, 5, "every axis still")
     stopped = settle(bus)

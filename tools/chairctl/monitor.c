@@ -108,25 +108,40 @@ static const char *air_phase(const struct outputs *o) {
         return o->release > 0 ? "releasing" : "holding";
 }
 
-/* The posture's two lines of the frame (a chair with axes or leg rollers), each within 80 columns. */
+/* One line of the frame: LABEL and TEXT, within 80 columns. */
+static void draw_line(const char *label, const char *text) {
+        printf("  %-10s", label);
+        print_ellipsized(stdout, text, MONITOR_COLUMNS - 12);
+        printf("\n");
+}
+
+/* The posture's lines of the frame (a chair with axes or leg rollers): where the axes are, what
+ * moves them (when anything does), the occupant and the leg rollers. */
 static void draw_posture(const struct posture_view *pv) {
         char line[256];
         FILE *f;
 
         if (!pv || (!pv->n_axes && !pv->foot_rollers && !pv->calf_knead))
                 return;
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 3; k++) {
+                bool shown = true;
                 f = fmemopen(line, sizeof line, "w");
                 if (!f)
                         return;
                 if (k == 0)
-                        posture_view_positions(f, pv, "  ");
+                        posture_view_positions(f, pv, "  ", false);
+                else if (k == 1)
+                        shown = posture_view_motions(f, pv);
                 else
                         posture_view_legs(f, pv);
                 fclose(f);
-                printf(k == 0 ? "  posture   " : "  legs      ");
-                print_ellipsized(stdout, line, MONITOR_COLUMNS - 12);
-                printf("\n");
+                /* Every axis at 100 % is one column too wide with two spaces between. */
+                if (k == 0 && strlen(line) > MONITOR_COLUMNS - 12 && (f = fmemopen(line, sizeof line, "w"))) {
+                        posture_view_positions(f, pv, " ", false);
+                        fclose(f);
+                }
+                if (shown)
+                        draw_line(k == 0 ? "posture" : k == 1 ? "moving" : "legs", line);
         }
 }
 

@@ -8,8 +8,8 @@
  * the rules (an occupant, the precautions, a latched fault); chairctl says what a refusal means.
  *
  * move is hold-to-run, as the panel's keys are: it renews Posture.Move every MOVE_RENEW_USEC
- * with a MOVE_LEASE_MS lease until its time is up, SIGINT or SIGTERM, or a refusal, and always
- * ends with direction 0. If chairctl dies without that, the lease lapses, and the daemon stops
+ * with a MOVE_LEASE_MS lease until its time is up, SIGINT or SIGTERM, a refusal, or a stop the
+ * daemon made (which a renewal would undo), and always ends with direction 0. If chairctl dies without that, the lease lapses, and the daemon stops
  * the axis at once when the connection goes (it tracks the caller).
  */
 #include <errno.h>
@@ -52,30 +52,48 @@ static const struct {
         [CHAIR_AXIS_SEAT_SLIDE] = { +1, "forward", "back" },
 };
 
-const char *posture_axes_join(const char *sep, char *buf, size_t size) {
+/* NAME(0..N-1) with SEP between them into BUF (truncated to SIZE). */
+static const char *join(const char *sep, char *buf, size_t size, unsigned n, const char *(*name)(unsigned i)) {
         size_t o = 0;
 
         if (!size)
                 return buf;
         buf[0] = 0;
-        for (unsigned a = 0; a < _CHAIR_AXIS_MAX && o < size; a++) {
-                int n = snprintf(buf + o, size - o, "%s%s", a ? sep : "", chair_axis_info(a)->name);
-                o = n < 0 ? size : o + (size_t) n;
+        for (unsigned i = 0; i < n && o < size; i++) {
+                int k = snprintf(buf + o, size - o, "%s%s", i ? sep : "", name(i));
+                o = k < 0 ? size : o + (size_t) k;
         }
         return buf;
 }
 
-const char *posture_presets_join(const char *sep, char *buf, size_t size) {
-        size_t o = 0;
+static const char *axis_name(unsigned a) {
+        return chair_axis_info(a)->name;
+}
 
-        if (!size)
-                return buf;
-        buf[0] = 0;
-        for (unsigned p = 0; p < _POSTURE_PRESET_MAX && o < size; p++) {
-                int n = snprintf(buf + o, size - o, "%s%s", p ? sep : "", posture_preset_to_string(p));
-                o = n < 0 ? size : o + (size_t) n;
-        }
-        return buf;
+static const char *preset_name(unsigned p) {
+        return posture_preset_to_string(p);
+}
+
+/* "recline: up toward upright, down reclines" for the help (a static buffer: one at a time). */
+static const char *axis_directions(unsigned a) {
+        static char text[96];
+        snprintf(text, sizeof text, "%s: up %s, down %s", chair_axis_info(a)->name,
+                 axis_words[a].up_means ? axis_words[a].up_means : "toward its end",
+                 axis_words[a].down_means ? axis_words[a].down_means : "back");
+        return text;
+}
+
+const char *posture_axes_join(const char *sep, char *buf, size_t size) {
+        return join(sep, buf, size, _CHAIR_AXIS_MAX, axis_name);
+}
+
+const char *posture_presets_join(const char *sep, char *buf, size_t size) {
+        return join(sep, buf, size, _POSTURE_PRESET_MAX, preset_name);
+}
+
+/* "; " whatever SEP is: each entry has a comma of its own. */
+const char *posture_directions_join(_unused_ const char *sep, char *buf, size_t size) {
+        return join("; ", buf, size, _CHAIR_AXIS_MAX, axis_directions);
 }
 
 /* ---- the view ---- */
@@ -211,15 +229,28 @@ static void print_position(FILE *f, const struct posture_view *v, unsigned i) {
                 fprintf(f, "%s %d%%", v->axis[i].name, (v->axis[i].permille + 5) / 10);
 }
 
-void posture_view_positions(FILE *f, const struct posture_view *v, const char *sep) {
+void posture_view_positions(FILE *f, const struct posture_view *v, const char *sep, bool motions) {
         for (unsigned i = 0; i < v->n_axes; i++) {
                 bool pinched = strcmp(v->pinched, v->axis[i].name) == 0;
                 fputs(i ? sep : "", f);
                 print_position(f, v, i);
-                if (!axis_still(v, i) || pinched)
+                if (motions && (!axis_still(v, i) || pinched))
                         fprintf(f, " (%s%s%s)", axis_still(v, i) ? "" : v->axis[i].motion,
                                 !axis_still(v, i) && pinched ? ", " : "", pinched ? "pinched" : "");
         }
+}
+
+bool posture_view_motions(FILE *f, const struct posture_view *v) {
+        bool any = false;
+        for (unsigned i = 0; i < v->n_axes; i++) {
+                bool pinched = strcmp(v->pinched, v->axis[i].name) == 0;
+                if (axis_still(v, i) && !pinched)
+                        continue;
+                fprintf(f, "%s%s %s%s", any ? ", " : "", v->axis[i].name, axis_still(v, i) ? "" : v->axis[i].motion,
+                        pinched ? (axis_still(v, i) ? "pinched" : " (pinched)") : "");
+                any = true;
+        }
+        return any;
 }
 
 void posture_view_legs(FILE *f, const struct posture_view *v) {
@@ -230,7 +261,7 @@ void posture_view_legs(FILE *f, const struct posture_view *v) {
 void posture_view_status(FILE *f, const struct posture_view *v) {
         if (v->n_axes) {
                 fputs("     Posture: ", f);
-                posture_view_positions(f, v, ", ");
+                posture_view_positions(f, v, ", ", true);
                 fputc('\n', f);
                 /* What keeps presets, the fit and the rollers from starting ('chairctl posture'
                  * tells the feet too: off the foot rest until the fit is the usual). */
@@ -612,20 +643,4 @@ int chairctl_posture_command(sd_bus *bus, int json, bool no_legend, int argc, ch
                 return call(bus, CHAIR_POSTURE_INTERFACE, foot ? "SetFootRollers" : "SetCalfKnead", NULL, "i", percent);
         }
         return usage("no posture command '%s'", verb);
-}
-
-const char *posture_directions_join(_unused_ const char *sep, char *buf, size_t size) {
-        size_t o = 0;
-
-        if (!size)
-                return buf;
-        buf[0] = 0;
-        for (unsigned a = 0; a < _CHAIR_AXIS_MAX && o < size; a++) {
-                /* "; " whatever SEP is: each entry has a comma of its own. */
-                int n = snprintf(buf + o, size - o, "%s%s: up %s, down %s", a ? "; " : "", chair_axis_info(a)->name,
-                                 axis_words[a].up_means ? axis_words[a].up_means : "toward its end",
-                                 axis_words[a].down_means ? axis_words[a].down_means : "back");
-                o = n < 0 ? size : o + (size_t) n;
-        }
-        return buf;
 }

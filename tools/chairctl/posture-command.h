@@ -32,8 +32,11 @@ int posture_view_read(sd_bus *bus, struct posture_view *ret, sd_bus_error *error
 bool posture_view_moving(const struct posture_view *v);
 /* The view as one JSON object named KEY (NULL: at the top): the same for posture, status and monitor. */
 void posture_view_json(struct json *j, const char *key, const struct posture_view *v);
-/* Positions as "recline 35%, legrest_lift 45% (preset), ..." with SEP between the axes. */
-void posture_view_positions(FILE *f, const struct posture_view *v, const char *sep);
+/* Positions as "recline 35%, legrest_lift 45% (preset), ..." with SEP between the axes; the
+ * motions (and a pinch) in brackets with MOTIONS. */
+void posture_view_positions(FILE *f, const struct posture_view *v, const char *sep, bool motions);
+/* The axes that move or are pinched: "recline preset, legrest_lift releasing (pinched)"; false: none. */
+bool posture_view_motions(FILE *f, const struct posture_view *v);
 /* The occupant and the leg rollers: "seated, feet on, foot rollers 50%, calf 0%". */
 void posture_view_legs(FILE *f, const struct posture_view *v);
 /* status's lines: the positions, the leg rollers when they run, the seat when it is empty. */
