@@ -407,3 +407,13 @@ def test_status_and_monitor_show_the_posture(daemon, bus, ctl):
     assert objs[-1]["posture"]["axes"]["legrest_lift"]["motion"] == "still"
     assert objs[-1]["posture"]["axes"]["legrest_lift"]["position_permille"] > 0
 
+
+
+def test_not_configured_exits_4_saying_what_to_do(start_daemon, bus, workdir, ctl):
+    """No hardware map: no Posture object; the verbs say what status says, with its exit 4."""
+    path = os.path.join(workdir, "etc", "chair.conf")
+    start_daemon(args=("--config", path))
+    for args in (["posture"], ["--json", "posture"], ["preset", "flat"], ["move", "recline", "down", "1"],
+                 ["posture", "stop"], ["capabilities"]):
+        r = ctl(*args)
+        assert r.returncode == 4 and path in r.stderr and r.stderr.count("\n") == 1, (args, r.returncode, r.stderr)

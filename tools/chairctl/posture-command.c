@@ -296,9 +296,27 @@ void posture_view_line(FILE *f, const struct posture_view *v) {
 
 /* ---- calls ---- */
 
+/* No Posture object: a daemon without a chair (no hardware map) says what to do (exit 4, as
+ * status does); another is older than the posture API. */
+static int report_no_posture(sd_bus *bus) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct chair_status st;
+
+        if (client_get_status(bus, &st, &error) >= 0 && strcmp(st.state, "unconfigured") == 0) {
+                fprintf(stderr, "chairctl: not configured: %s\n", st.fault_message);
+                return EXIT_NOT_CONFIGURED;
+        }
+        fprintf(stderr, "chairctl: this massagechaird has no %s: it is older than chairctl.\n", CHAIR_POSTURE_INTERFACE);
+        return EXIT_CALL_FAILED;
+}
+
 /* A posture refusal in one line: the daemon's sentence and what it means here. */
 static int report_error(sd_bus *bus, const sd_bus_error *error, int r) {
         const char *fix = NULL;
+
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
+                                   SD_BUS_ERROR_UNKNOWN_PROPERTY))
+                return report_no_posture(bus);
 
         if (sd_bus_error_has_name(error, CHAIR_ERROR_BUSY))
                 fix = "another move is under way (a panel key held, another client, or the chair releasing an "
@@ -347,7 +365,7 @@ static int show_posture(sd_bus *bus, int json, bool no_legend) {
         int r = posture_view_read(bus, &v, &error);
 
         if (r < 0)
-                return client_report_error(&error, r);
+                return report_error(bus, &error, r);
         if (json) {
                 struct json j = { .f = stdout, .pretty = json == 2 };
                 posture_view_json(&j, NULL, &v);
