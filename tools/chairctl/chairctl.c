@@ -1345,9 +1345,10 @@ static int cmd_man(struct ctx *c, int argc, char **argv);
 static const struct verb verbs[] = {
         { "status", S_SESSIONS, "", "state, program, levels, panel, fault",
           "The chair's state, the running and the selected program with the time left, levels, heat with\n"
-          "temperatures, air, timer, shoulder, the declared conditions, the panel's display and any latched\n"
-          "fault with its panel number. --verbose adds the technician diagnostics: raw inputs and outputs,\n"
-          "bus counters and the scheduler's lateness. The default command.",
+          "temperatures, air, timer, shoulder, the posture (each axis in %, what moves it, an empty seat, the\n"
+          "leg rollers), the declared conditions, the panel's display and any latched fault with its panel\n"
+          "number. --verbose adds the technician diagnostics: raw inputs and outputs, bus counters and the\n"
+          "scheduler's lateness. The default command.",
           0, 0, V_READS, cmd_status, {}, "--verbose" },
         { "show", S_SESSIONS, "[-p NAME]... [--value]", "every property as NAME=VALUE (scripts)",
           "Every property of org.massagechair.Chair1 as NAME=VALUE, one a line, as 'systemctl show' prints\n"
@@ -1404,10 +1405,11 @@ static const struct verb verbs[] = {
         { "monitor", S_SESSIONS, "[--once]", "a live view of the chair",
           "A live view: the roller on its track with the shoulder mark, its speed, the motors that run (the\n"
           "technique), depth and width as the chair does them, the air zones and pattern phase, the heat\n"
-          "zones' targets and temperatures, the program with a progress bar. On a terminal it uses the\n"
-          "alternate screen and redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one\n"
-          "timestamped line per change, cut at 80 columns, and ends when the session does (--json: one JSON\n"
-          "object a line, every field). --once prints one frame.",
+          "zones' targets and temperatures, the posture and the leg rollers, the program with a progress\n"
+          "bar. On a terminal it uses the alternate screen and redraws at most 4 times a second; Ctrl-C\n"
+          "leaves it. Piped, it prints one timestamped line per change, cut at 80 columns (an axis that\n"
+          "moves comes right after the state), and ends when the session does (--json: one JSON object a\n"
+          "line, every field). --once prints one frame.",
           -1, -1, V_READS, cmd_monitor, {}, "--once" },
         { "posture", S_POSTURE, "[stop]", "the axes, the occupant, the leg rollers",
           "Each posture axis (@axes) with its position in % of its travel and what moves it\n"
