@@ -171,7 +171,7 @@ def test_preset_moves_the_axes_and_posture_stop_stops_them(daemon, bus, ctl):
     chairtest.wait_for(lambda: prop(bus, "Positions")["recline"] > start["recline"], 10, "the recline moving")
     # status and monitor say so while it runs.
     assert re.search(r"^     Posture: recline \d+% \(preset\), ", ctl("status").stdout, re.M)
-    assert re.search(r"^  moving    recline preset, legrest_lift preset", ctl("monitor", "--once").stdout, re.M)
+    assert re.search(r"^  motion    recline preset, legrest_lift preset", ctl("monitor", "--once").stdout, re.M)
     assert ctl("posture", "stop").returncode == 0
     chairtest.wait_for(lambda: set(prop(bus, "Motions").values()) == {"still"}, 5, "every axis still")
     stopped = settle(bus)
@@ -348,6 +348,35 @@ def test_person_leaving_mid_move_ends_it_with_exit_1(daemon, bus):
     assert p.returncode == 1 and err == "chairctl: move: the legrest_lift stopped: nobody is seated any more.\n", err
     stopped = settle(bus)
     assert prop(bus, "Motions")["legrest_lift"] == "still" and settle(bus) == stopped
+
+
+def test_pinch_only_the_release_moves_until_a_technician_clears_it(daemon, bus, ctl):
+    seated(bus)
+    assert ctl("move", "legrest_lift", "up", "3").returncode == 0   # room to release downwards
+    settle(bus)
+    daemon.call("InjectFault", "sb", "legrest-obstruction", "true", interface=chairtest.SERVICE_INTERFACE)
+    r = ctl("move", "legrest_lift", "up", "20")
+    assert r.returncode == 1 and r.stderr == ("chairctl: move: an obstruction stopped the legrest_lift: it backs off, "
+                                              "and its pinch fault latches until a technician clears it.\n"), r
+    chairtest.wait_for(lambda: prop(bus, "PinchedAxis") == "legrest_lift", 10, "the pinch latched")
+    assert daemon.get_property("Fault") == "legrest-pinch"
+    assert re.search(r"^legrest_lift .* \(pinched: only moves away from the obstruction\)$", ctl("posture").stdout, re.M)
+    assert posture(ctl)["pinched_axis"] == "legrest_lift"
+    assert re.search(r"^     Posture: .*legrest_lift \d+% \(pinched\)", ctl("status").stdout, re.M)
+    assert re.search(r"^  motion    legrest_lift pinched$", ctl("monitor", "--once").stdout, re.M)
+    # Another axis, toward the obstruction, a preset: refused, naming the fix and the release.
+    for args in (["move", "recline", "down", "1"], ["move", "legrest_lift", "up", "1"], ["preset", "flat"]):
+        r = ctl(*args)
+        assert r.returncode == 1 and r.stderr.count("\n") == 1, (args, r)
+        assert "'chairctl clear-fault'" in r.stderr and "'chairctl move legrest_lift'" in r.stderr, (args, r.stderr)
+    # Away from it: taken (slowly, hold-to-run).
+    before = prop(bus, "Positions")["legrest_lift"]
+    r = ctl("move", "legrest_lift", "down", "1")
+    assert r.returncode == 0, r
+    assert settle(bus)["legrest_lift"] < before
+    daemon.call("InjectFault", "sb", "legrest-obstruction", "false", interface=chairtest.SERVICE_INTERFACE)
+    assert ctl("clear-fault").returncode == 0
+    chairtest.wait_for(lambda: prop(bus, "PinchedAxis") == "", 10, "the pinch cleared")
 
 
 def test_foot_rollers_and_calf_set_the_values(daemon, bus, ctl):

@@ -141,7 +141,7 @@ static void draw_posture(const struct posture_view *pv) {
                         fclose(f);
                 }
                 if (shown)
-                        draw_line(k == 0 ? "posture" : k == 1 ? "moving" : "legs", line);
+                        draw_line(k == 0 ? "posture" : k == 1 ? "motion" : "legs", line);
         }
 }
 

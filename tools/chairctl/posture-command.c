@@ -328,10 +328,9 @@ static int report_error(sd_bus *bus, const sd_bus_error *error, int r) {
                 _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
                 if (posture_view_read(bus, &v, &e) >= 0 && v.pinched[0]) {
                         fprintf(stderr,
-                                "chairctl: %s: a pinch of %s is latched: only 'chairctl move %s' away from the "
-                                "obstruction moves it until a technician checks the chair and runs "
-                                "'chairctl clear-fault'.\n",
-                                error->message ? error->message : error->name, v.pinched, v.pinched);
+                                "chairctl: %s: a technician checks the chair and runs 'chairctl clear-fault'; meanwhile "
+                                "'chairctl move %s' away from the obstruction frees a trapped limb.\n",
+                                error->message ? error->message : error->name, v.pinched);
                         return EXIT_CALL_FAILED;
                 }
         }
