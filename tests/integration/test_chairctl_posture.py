@@ -446,3 +446,17 @@ def test_not_configured_exits_4_saying_what_to_do(start_daemon, bus, workdir, ct
                  ["posture", "stop"], ["capabilities"]):
         r = ctl(*args)
         assert r.returncode == 4 and path in r.stderr and r.stderr.count("\n") == 1, (args, r.returncode, r.stderr)
+
+
+def test_a_chair_without_axes(start_daemon, bus, workdir, ctl):
+    from test_posture_dbus import chair_without_axes
+    start_daemon(("--config", chair_without_axes(workdir)))
+    r = ctl("posture")
+    assert r.returncode == 0 and r.stdout == "This chair has no posture axes and no leg rollers.\n", r
+    assert posture(ctl)["axes"] == {}
+    caps = json.loads(ctl("--json", "capabilities").stdout)
+    assert caps["axes"] == [] and caps["leg-channels"] == [], caps
+    assert "Posture" not in ctl("status").stdout and "  posture " not in ctl("monitor", "--once").stdout
+    r = ctl("move", "recline", "down", "1")
+    assert r.returncode == 1 and "recline" in r.stderr and r.stderr.count("\n") == 1, r
+    assert ctl("posture", "stop").returncode == 0

@@ -358,16 +358,55 @@ static int call(sd_bus *bus, const char *interface, const char *method, sd_bus_m
 
 /* ---- posture, capabilities ---- */
 
+/* Which leg channels the chair has (GetCapabilities' "leg-channels"); both when it cannot say. */
+static void leg_channels(sd_bus *bus, bool *ret_foot, bool *ret_calf) {
+        _cleanup_message_ sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, CHAIR_INTERFACE, "GetCapabilities", NULL,
+                                   &reply, NULL);
+
+        *ret_foot = *ret_calf = true;
+        if (r < 0)
+                return;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *s;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r >= 0 && strcmp(key, "leg-channels") == 0) {
+                        *ret_foot = *ret_calf = false;
+                        r = sd_bus_message_enter_container(reply, 'v', "as");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(reply, 'a', "s");
+                        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0) {
+                                *ret_foot |= chair_output_from_name(s) == CHAIR_OUT_FOOT_ROLLERS;
+                                *ret_calf |= chair_output_from_name(s) == CHAIR_OUT_CALF_KNEAD;
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (r >= 0)
+                        r = sd_bus_message_skip(reply, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+}
+
 static int show_posture(sd_bus *bus, int json, bool no_legend) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         struct posture_view v;
         int r = posture_view_read(bus, &v, &error);
+        bool foot, calf;
 
         if (r < 0)
                 return report_error(bus, &error, r);
         if (json) {
                 struct json j = { .f = stdout, .pretty = json == 2 };
                 posture_view_json(&j, NULL, &v);
+                return 0;
+        }
+        leg_channels(bus, &foot, &calf);
+        if (!v.n_axes && !foot && !calf) {
+                printf("This chair has no posture axes and no leg rollers.\n");
                 return 0;
         }
         if (!v.n_axes)
@@ -384,8 +423,10 @@ static int show_posture(sd_bus *bus, int json, bool no_legend) {
         printf("\n%12s: %s\n", "Occupant",
                v.occupied ? (v.feet_on ? "seated, feet on the foot rest" : "seated, feet off the foot rest")
                           : "nobody seated (presets, the fit and the leg rollers wait for a person)");
-        printf("%12s: %d %%%s\n", "Foot rollers", v.foot_rollers, v.foot_rollers < 0 ? " (reverse)" : "");
-        printf("%12s: %d %%\n", "Calf", v.calf_knead);
+        if (foot)
+                printf("%12s: %d %%%s\n", "Foot rollers", v.foot_rollers, v.foot_rollers < 0 ? " (reverse)" : "");
+        if (calf)
+                printf("%12s: %d %%\n", "Calf", v.calf_knead);
         if (v.pinched[0])
                 printf("%12s: %s (a technician clears it: 'chairctl clear-fault')\n", "Pinch", v.pinched);
         return 0;
