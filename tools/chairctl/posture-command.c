@@ -226,7 +226,7 @@ static void print_position(FILE *f, const struct posture_view *v, unsigned i) {
         if (v->axis[i].permille < 0)
                 fprintf(f, "%s -", v->axis[i].name);
         else
-                fprintf(f, "%s %d%%", v->axis[i].name, (v->axis[i].permille + 5) / 10);
+                fprintf(f, "%s %d%%", v->axis[i].name, (int) (((int64_t) v->axis[i].permille + 5) / 10));
 }
 
 void posture_view_positions(FILE *f, const struct posture_view *v, const char *sep, bool motions) {
@@ -577,7 +577,7 @@ static bool move_goes_on(sd_bus *bus, const char *axis) {
         else
                 fprintf(stderr, "chairctl: move: the daemon stopped the %s at %d%% (its limit, a declared condition, a "
                                 "fault or a stop): 'chairctl status' tells more.\n",
-                        axis, (MAX(v.axis[i].permille, 0) + 5) / 10);
+                        axis, (int) (((int64_t) MAX(v.axis[i].permille, 0) + 5) / 10));
         return false;
 }
 
