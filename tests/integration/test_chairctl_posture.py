@@ -113,6 +113,7 @@ def test_help_man_and_completion_list_the_verbs(ctl):
     (["--json", "posture", "stop"], ["--json"]),
     (["--json", "preset", "flat"], ["--json"]),
     (["upright", "now"], ["'now'"]),
+    (["preset"], ["preset " + "|".join(PRESETS)]),
 ])
 def test_usage_errors_exit_2_before_any_bus(ctl, args, names):
     r = ctl(*args)

@@ -1925,9 +1925,10 @@ int main(int argc, char **argv) {
         nargs = argc - 1;
         /* Usage errors are told before the bus is tried, so they exit 2 even without a daemon. */
         if (v->min >= 0 && (nargs < v->min || nargs > v->max)) {
+                char args[VOCAB_NAMES_MAX];
                 if (nargs > v->max && v->max == 0)
                         return usage("%s takes no arguments, not '%s'", v->name, argv[1]);
-                return usage("usage: chairctl %s %s", v->name, v->args);
+                return usage("usage: chairctl %s %s", v->name, expand_vocab(v->args, "|", args, sizeof args));
         }
         r = check_options(v, &o);
         if (r)
