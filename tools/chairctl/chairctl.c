@@ -25,6 +25,7 @@
 #include "output.h"
 #include "parse-number.h"
 #include "person-command.h"
+#include "posture-command.h"
 #include "profile-command.h"
 #include "report-command.h"
 #include "vocab.h"
@@ -83,6 +84,9 @@ static const struct {
         { "@goals", VOCAB_GOALS, NULL },
         { "@person-commands", 0, person_commands_join },
         { "@person-usage", 0, person_usage_join },
+        { "@axes", 0, posture_axes_join },
+        { "@presets", 0, posture_presets_join },
+        { "@axis-directions", 0, posture_directions_join },
 };
 
 /* TEXT with each @NAME of vocab_tokens[] spelled out, its words separated by SEP; other words
@@ -275,8 +279,10 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
         struct panel_view pv;
+        struct posture_view pos;
         char rem[16], dur[16], fault_panel[16] = "";
         int r = client_get_status(c->bus, &st, &error);
+        bool has_posture;
 
         if (r < 0) {
                 r = client_report_error(&error, r);
@@ -296,6 +302,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 return EXIT_NOT_CONFIGURED;
         }
         get_panel_view(c->bus, &pv);
+        has_posture = posture_view_read(c->bus, &pos, &error) >= 0; /* none from an older daemon */
+        sd_bus_error_free(&error);
         if (st.fault[0])
                 snprintf(fault_panel, sizeof fault_panel, "E%02u", chair_fault_number(st.fault));
         if (c->o->json) {
@@ -340,6 +348,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                         json_str(&j, NULL, st.active_air[i]);
                 json_end_array(&j);
                 json_bool(&j, "child_lock", st.child_lock);
+                if (has_posture)
+                        posture_view_json(&j, "posture", &pos);
                 json_begin_array(&j, "precautions");
                 for (unsigned i = 0; i < st.n_precautions; i++)
                         json_str(&j, NULL, st.precautions[i]);
@@ -409,6 +419,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv) {
                 printf("    Shoulder: %d mm (roller at %d mm)\n", st.shoulder, st.roller);
         else
                 printf("    Shoulder: not scanned (roller at %d mm)\n", st.roller);
+        if (has_posture)
+                posture_view_status(stdout, &pos);
         /* Always shown: "none declared" is worth knowing before a session too. */
         printf(" Precautions:");
         for (unsigned i = 0; i < st.n_precautions; i++)
@@ -1300,6 +1312,20 @@ static int cmd_profile(struct ctx *c, int argc, char **argv) {
         return chairctl_profile_command(argc, argv, c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0);
 }
 
+/* posture, capabilities, preset, upright, fit-legs, move, foot-rollers and calf
+ * (posture-command.c): the arguments first, then the bus. */
+static int cmd_posture(struct ctx *c, int argc, char **argv) {
+        int json = c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0;
+        int r = chairctl_posture_command(NULL, json, c->o->no_legend, argc, argv);
+
+        if (r)
+                return r;
+        r = client_connect(c->o->address, c->o->host, &c->bus);
+        if (r < 0)
+                return -r;
+        return chairctl_posture_command(c->bus, json, c->o->no_legend, argc, argv);
+}
+
 static int cmd_report(struct ctx *c, int argc, char **argv) {
         return chairctl_report(c->bus, argc, argv, c->o->json == JSON_PRETTY ? 2 : c->o->json ? 1 : 0, c->o->no_legend);
 }
@@ -1313,14 +1339,16 @@ static int cmd_man(struct ctx *c, int argc, char **argv);
 #define S_SESSIONS "Sessions"
 #define S_PERSON "The person"
 #define S_PEOPLE "People"
+#define S_POSTURE "Posture and the legs"
 #define S_TECH "Technicians (root or group chairtech)"
 
 static const struct verb verbs[] = {
         { "status", S_SESSIONS, "", "state, program, levels, panel, fault",
           "The chair's state, the running and the selected program with the time left, levels, heat with\n"
-          "temperatures, air, timer, shoulder, the declared conditions, the panel's display and any latched\n"
-          "fault with its panel number. --verbose adds the technician diagnostics: raw inputs and outputs,\n"
-          "bus counters and the scheduler's lateness. The default command.",
+          "temperatures, air, timer, shoulder, the posture (each axis in %, what moves it, an empty seat, the\n"
+          "leg rollers), the declared conditions, the panel's display and any latched fault with its panel\n"
+          "number. --verbose adds the technician diagnostics: raw inputs and outputs, bus counters and the\n"
+          "scheduler's lateness. The default command.",
           0, 0, V_READS, cmd_status, {}, "--verbose" },
         { "show", S_SESSIONS, "[-p NAME]... [--value]", "every property as NAME=VALUE (scripts)",
           "Every property of org.massagechair.Chair1 as NAME=VALUE, one a line, as 'systemctl show' prints\n"
@@ -1377,11 +1405,53 @@ static const struct verb verbs[] = {
         { "monitor", S_SESSIONS, "[--once]", "a live view of the chair",
           "A live view: the roller on its track with the shoulder mark, its speed, the motors that run (the\n"
           "technique), depth and width as the chair does them, the air zones and pattern phase, the heat\n"
-          "zones' targets and temperatures, the program with a progress bar. On a terminal it uses the\n"
-          "alternate screen and redraws at most 4 times a second; Ctrl-C leaves it. Piped, it prints one\n"
-          "timestamped line per change, cut at 80 columns, and ends when the session does (--json: one JSON\n"
-          "object a line, every field). --once prints one frame.",
+          "zones' targets and temperatures, the posture and the leg rollers, the program with a progress\n"
+          "bar. On a terminal it uses the alternate screen and redraws at most 4 times a second; Ctrl-C\n"
+          "leaves it. Piped, it prints one timestamped line per change, cut at 80 columns (an axis that\n"
+          "moves comes right after the state), and ends when the session does (--json: one JSON object a\n"
+          "line, every field). --once prints one frame.",
           -1, -1, V_READS, cmd_monitor, {}, "--once" },
+        { "posture", S_POSTURE, "[stop]", "the axes, the occupant, the leg rollers",
+          "Each posture axis (@axes) with its position in % of its travel and what moves it\n"
+          "(still, preset, fit, manual, releasing); whether a person is seated and the feet are on the\n"
+          "foot rest; the foot rollers and the calf kneading; a latched pinch. 'posture stop' stops every\n"
+          "axis and leg roller where it is, and is never refused.",
+          0, 1, V_READS | V_CHECKS_FIRST, cmd_posture, { "stop" }, NULL },
+        { "capabilities", S_POSTURE, "", "what this chair has: axes, zones, ranges",
+          "What this chair has, from its hardware map and the daemon's tables (Chair1.GetCapabilities):\n"
+          "the posture axes and presets, the leg channels, the air and heat zones, the techniques and\n"
+          "widths, and the ranges of intensity, speed, depth, air intensity, heat level and the timer.",
+          0, 0, V_READS | V_CHECKS_FIRST, cmd_posture, {}, NULL },
+        { "preset", S_POSTURE, "@presets", "move the axes to a preset",
+          "Moves the axes to a preset and returns at once: the move goes on in the daemon ('chairctl\n"
+          "posture' follows it, 'chairctl posture stop' ends it). Only with a person seated; refused with a\n"
+          "latched fault or when a declared condition rules it out.",
+          1, 1, V_CHECKS_FIRST, cmd_posture, { "@presets" }, NULL },
+        { "upright", S_POSTURE, "", "return upright, slowly",
+          "Returns the backrest, the leg rest and the seat upright at half speed, watched for obstructions\n"
+          "like every move; the leg rest's extension stays. Only with a person seated.",
+          0, 0, V_CHECKS_FIRST, cmd_posture, {}, NULL },
+        { "fit-legs", S_POSTURE, "", "extend the leg rest to the feet",
+          "The leg-length fit: extends the leg rest until the feet are felt on the foot rest, and stops\n"
+          "there (nothing retracts it by itself). Only with a person seated.",
+          0, 0, V_CHECKS_FIRST, cmd_posture, {}, NULL },
+        { "move", S_POSTURE, "@axes up|down [SECONDS]", "move an axis, hold-to-run",
+          "Moves one axis for SECONDS (0.1-30, default 2) or until Ctrl-C, hold-to-run like a panel key:\n"
+          "it renews the move every 200 ms with a 500 ms lease and releases it at the end; if chairctl dies,\n"
+          "the daemon stops the axis when its connection goes.\n"
+          "Up and down: @axis-directions.\n"
+          "Exit 0 when its time is up or on Ctrl-C (SIGINT, SIGTERM); 1 when the daemon refuses it or stops\n"
+          "the axis (a limit, the person leaving, an obstruction, a declared condition, a fault, a stop),\n"
+          "with the reason. After a pinch only the pinched axis moves, away from the obstruction.",
+          -1, -1, V_CHECKS_FIRST, cmd_posture, { "@axes", "up down" }, NULL },
+        { "foot-rollers", S_POSTURE, "PERCENT", "the foot rollers, -100-100 %",
+          "The foot rollers at PERCENT of their speed, -100 to 100 (negative: reversed), 0 off. They run\n"
+          "only with a person seated and the feet on the foot rest, and stop when either leaves.",
+          1, 1, V_CHECKS_FIRST, cmd_posture, { "0 50 100 -50" }, NULL },
+        { "calf", S_POSTURE, "PERCENT", "calf kneading 0-100 %",
+          "Calf kneading at PERCENT, 0 (off) to 100. Only with a person seated; a declared leg condition\n"
+          "rules it out.",
+          1, 1, V_CHECKS_FIRST, cmd_posture, { "0 50 100" }, NULL },
         { "memory", S_PERSON, "save|recall|show 1|2", "the memory slots",
           "Memory slots 1 and 2: save stores the running program with its levels, air, heat and timer;\n"
           "recall starts a session from a slot; show prints it.",
@@ -1855,9 +1925,10 @@ int main(int argc, char **argv) {
         nargs = argc - 1;
         /* Usage errors are told before the bus is tried, so they exit 2 even without a daemon. */
         if (v->min >= 0 && (nargs < v->min || nargs > v->max)) {
+                char args[VOCAB_NAMES_MAX];
                 if (nargs > v->max && v->max == 0)
                         return usage("%s takes no arguments, not '%s'", v->name, argv[1]);
-                return usage("usage: chairctl %s %s", v->name, v->args);
+                return usage("usage: chairctl %s %s", v->name, expand_vocab(v->args, "|", args, sizeof args));
         }
         r = check_options(v, &o);
         if (r)

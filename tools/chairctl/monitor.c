@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "monitor.h"
 #include "output.h"
+#include "posture-command.h"
 #include "vocab.h"
 
 #define TRACK_COLS 40
@@ -107,7 +108,45 @@ static const char *air_phase(const struct outputs *o) {
         return o->release > 0 ? "releasing" : "holding";
 }
 
-static void draw_frame(const struct chair_status *st, const struct outputs *o, bool live, const char *address) {
+/* One line of the frame: LABEL and TEXT, within 80 columns. */
+static void draw_line(const char *label, const char *text) {
+        printf("  %-10s", label);
+        print_ellipsized(stdout, text, MONITOR_COLUMNS - 12);
+        printf("\n");
+}
+
+/* The posture's lines of the frame (a chair with axes or leg rollers): where the axes are, what
+ * moves them (when anything does), the occupant and the leg rollers. */
+static void draw_posture(const struct posture_view *pv) {
+        char line[256];
+        FILE *f;
+
+        if (!pv || (!pv->n_axes && !pv->foot_rollers && !pv->calf_knead))
+                return;
+        for (int k = 0; k < 3; k++) {
+                bool shown = true;
+                f = fmemopen(line, sizeof line, "w");
+                if (!f)
+                        return;
+                if (k == 0)
+                        posture_view_positions(f, pv, "  ", false);
+                else if (k == 1)
+                        shown = posture_view_motions(f, pv);
+                else
+                        posture_view_legs(f, pv);
+                fclose(f);
+                /* Every axis at 100 % is one column too wide with two spaces between. */
+                if (k == 0 && strlen(line) > MONITOR_COLUMNS - 12 && (f = fmemopen(line, sizeof line, "w"))) {
+                        posture_view_positions(f, pv, " ", false);
+                        fclose(f);
+                }
+                if (shown)
+                        draw_line(k == 0 ? "posture" : k == 1 ? "motion" : "legs", line);
+        }
+}
+
+static void draw_frame(const struct chair_status *st, const struct posture_view *pv, const struct outputs *o, bool live,
+                       const char *address) {
         char track[TRACK_COLS + 1], bar[BAR_COLS + 1];
         int roller = st->roller < 0 ? 0 : st->roller;
         int at = roller * (TRACK_COLS - 1) / TRACK_MM, sh = st->shoulder * (TRACK_COLS - 1) / TRACK_MM;
@@ -163,6 +202,7 @@ static void draw_frame(const struct chair_status *st, const struct outputs *o, b
                         printf("  dose      %s off: %u min at %.1f °C (limit %u min), back at %u min\n", st->heat[i].zone,
                                st->heat[i].dose_s / 60, st->heat[i].threshold_decic / 10.0, st->heat[i].limit_s / 60,
                                st->heat[i].resume_s / 60);
+        draw_posture(pv);
         /* Health data: shown only to a caller read-health allows (re-read on its invalidation). */
         printf("  cautions ");
         for (unsigned i = 0; i < st->n_precautions; i++)
@@ -180,7 +220,8 @@ static void draw_frame(const struct chair_status *st, const struct outputs *o, b
 }
 
 /* One line per change for a log or a pipe: the text without its timestamp is compared. */
-static void format_line(const struct chair_status *st, const struct outputs *o, bool json, char *buf, size_t size) {
+static void format_line(const struct chair_status *st, const struct posture_view *pv, const struct outputs *o, bool json,
+                        char *buf, size_t size) {
         FILE *f = fmemopen(buf, size, "w");
         if (!f) {
                 buf[0] = 0;
@@ -230,15 +271,24 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                         json_str(&j, NULL, st->precautions[i]);
                 json_end_array(&j);
                 json_str(&j, "fault", st->fault);
+                if (pv)
+                        posture_view_json(&j, "posture", pv);
                 json_end_object(&j);
         } else {
                 /* Not the roller's position: it changes every few milliseconds while it moves. The
                  * shortest first: a fault, then what the roller does, the air, the heat (the
                  * caller cuts the line at 80 columns; --json has it all). */
+                bool posture_first = pv && (posture_view_moving(pv) || strcmp(st->state, "idle") == 0 ||
+                                            strcmp(st->state, "fault") == 0);
+
                 fprintf(f, "%s %.16s %u:%02u", st->state, st->program[0] ? st->program : "-", st->remaining / 60,
                         st->remaining % 60);
                 if (st->fault[0])
                         fprintf(f, " FAULT %s", st->fault);
+                /* The posture, while idle or when it moves, as worth seeing as a fault; during a
+                 * session a still posture goes last, after what the roller does. */
+                if (posture_first)
+                        posture_view_line(f, pv);
                 /* The technique as the motors run it: only those that run are named. */
                 if (o->known) {
                         fprintf(f, " spd %lld", (long long) (o->travel < 0 ? -o->travel : o->travel));
@@ -263,6 +313,8 @@ static void format_line(const struct chair_status *st, const struct outputs *o, 
                         fprintf(f, " cautions not shown (health data)");
                 for (unsigned i = 0; i < st->n_precautions; i++)
                         fprintf(f, "%s%s", i ? "," : " cautions ", st->precautions[i]);
+                if (pv && !posture_first)
+                        posture_view_line(f, pv);
         }
         fclose(f);
 }
@@ -274,12 +326,22 @@ struct monitor {
         unsigned ticks;
         const char *address;
         struct outputs outputs;
-        char last[1024];
+        char last[2048];
 };
+
+/* The posture object, or NULL (an older daemon has none). */
+static const struct posture_view *read_posture(sd_bus *bus, struct posture_view *v) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = posture_view_read(bus, v, &error);
+        sd_bus_error_free(&error);
+        return r < 0 ? NULL : v;
+}
 
 static int refresh(struct monitor *m) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         struct chair_status st;
+        struct posture_view posture;
+        const struct posture_view *pv;
         int r = client_get_status(m->bus, &st, &error);
 
         if (r < 0) {
@@ -288,14 +350,15 @@ static int refresh(struct monitor *m) {
                 sd_event_exit(m->event, r);
                 return 0;
         }
+        pv = read_posture(m->bus, &posture);
         if (m->tty) {
                 fputs("\033[H\033[J", stdout);
-                draw_frame(&st, &m->outputs, true, m->address);
+                draw_frame(&st, pv, &m->outputs, true, m->address);
         } else {
-                char line[1024], when[32];
-                format_line(&st, &m->outputs, m->json, line, sizeof line);
+                char line[2048], when[32];
+                format_line(&st, pv, &m->outputs, m->json, line, sizeof line);
                 if (strcmp(line, m->last) != 0) {
-                        char full[1100];
+                        char full[2100];
                         snprintf(m->last, sizeof m->last, "%s", line);
                         format_time_usec((uint64_t) time(NULL) * USEC_PER_SEC, when, sizeof when);
                         if (m->json)
@@ -360,18 +423,21 @@ int monitor_run(sd_bus *bus, bool once, bool json) {
         if (once) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 struct chair_status st;
+                struct posture_view posture;
+                const struct posture_view *pv;
                 r = client_get_status(bus, &st, &error);
                 if (r < 0) {
                         r = client_report_error(&error, r);
                         sd_bus_error_free(&error);
                         return r;
                 }
+                pv = read_posture(bus, &posture);
                 if (json) {
-                        char line[1024];
-                        format_line(&st, &m.outputs, true, line, sizeof line);
+                        char line[2048];
+                        format_line(&st, pv, &m.outputs, true, line, sizeof line);
                         fputs(line, stdout);
                 } else
-                        draw_frame(&st, &m.outputs, false, NULL);
+                        draw_frame(&st, pv, &m.outputs, false, NULL);
                 return 0;
         }
         if (sd_bus_get_address(bus, &address) >= 0)
@@ -390,6 +456,9 @@ int monitor_run(sd_bus *bus, bool once, bool json) {
                 r = sd_bus_attach_event(bus, m.event, 0);
         if (r >= 0)
                 r = sd_bus_match_signal(bus, NULL, CHAIR_BUS_NAME, CHAIR_OBJECT_PATH, "org.freedesktop.DBus.Properties",
+                                        "PropertiesChanged", on_changed, &m);
+        if (r >= 0)
+                r = sd_bus_match_signal(bus, NULL, CHAIR_BUS_NAME, CHAIR_POSTURE_PATH, "org.freedesktop.DBus.Properties",
                                         "PropertiesChanged", on_changed, &m);
         if (r >= 0)
                 r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
