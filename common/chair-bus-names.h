@@ -12,6 +12,9 @@
 #define CHAIR_PEOPLE_PATH "/org/massagechair/Chair1/people"
 #define CHAIR_PEOPLE_INTERFACE "org.massagechair.Chair1.People"
 #define CHAIR_PERSON_INTERFACE "org.massagechair.Chair1.Person"
+/* The posture axes and leg rollers (docs/posture.md): one object, on every chair. */
+#define CHAIR_POSTURE_PATH "/org/massagechair/Chair1/posture"
+#define CHAIR_POSTURE_INTERFACE "org.massagechair.Chair1.Posture"
 
 /* Named errors of org.massagechair.Chair1; every failure a caller sees is one of these or a
  * standard org.freedesktop.DBus.Error.*, never a status code in a reply. */
@@ -26,5 +29,6 @@
 #define CHAIR_ERROR_UNKNOWN_PERSON   "org.massagechair.Chair1.Error.UnknownPerson"
 #define CHAIR_ERROR_PEOPLE_FULL      "org.massagechair.Chair1.Error.PeopleFull"
 #define CHAIR_ERROR_NAME_TAKEN       "org.massagechair.Chair1.Error.NameTaken"
+#define CHAIR_ERROR_NOT_OCCUPIED     "org.massagechair.Chair1.Error.NotOccupied"
 /* No hardware map: the daemon runs without a chair (State "unconfigured"). */
 #define CHAIR_ERROR_NOT_CONFIGURED   "org.massagechair.Chair1.Error.NotConfigured"

@@ -22,6 +22,7 @@ static const int reason_errno[_CHAIR_REASON_MAX] = {
         [CHAIR_REASON_UNKNOWN_PERSON] = ENXIO,
         [CHAIR_REASON_PEOPLE_FULL] = ENOSPC,
         [CHAIR_REASON_NAME_TAKEN] = EEXIST,
+        [CHAIR_REASON_NOT_OCCUPIED] = ENOTCONN,
 };
 
 int chair_error_set(struct chair_error *e, enum chair_reason reason, const char *fmt, ...) {

@@ -25,6 +25,7 @@ enum chair_reason {
         CHAIR_REASON_UNKNOWN_PERSON,
         CHAIR_REASON_PEOPLE_FULL,      /* PEOPLE_MAX profiles exist already */
         CHAIR_REASON_NAME_TAKEN,       /* another person has that name */
+        CHAIR_REASON_NOT_OCCUPIED,     /* needs a person seated (the posture's automatic moves) */
         _CHAIR_REASON_MAX,
 };
 

@@ -35,10 +35,14 @@ enum chair_change {
         CHAIR_CHANGE_ACTIVE_PERSON    = 1u << 20, /* another person selected */
         CHAIR_CHANGE_PERSON           = 1u << 21, /* a person's own settings (people_take_dirty) */
         CHAIR_CHANGE_HEAT_DOSE        = 1u << 22, /* a heat zone's dose or its limit */
+        CHAIR_CHANGE_POSTURE          = 1u << 23, /* an axis's motion started or ended, the pinched
+                                                   * axis, occupant and feet, the leg rollers */
+        CHAIR_CHANGE_POSITIONS        = 1u << 24, /* the axes' positions (sampled, 10 Hz at most) */
 };
 
 /* Readings that change continuously and that the panel does not show. */
-#define CHAIR_CHANGE_MEASUREMENTS (CHAIR_CHANGE_ROLLER | CHAIR_CHANGE_ACTIVE_AIR | CHAIR_CHANGE_TEMPERATURES)
+#define CHAIR_CHANGE_MEASUREMENTS \
+        (CHAIR_CHANGE_ROLLER | CHAIR_CHANGE_ACTIVE_AIR | CHAIR_CHANGE_TEMPERATURES | CHAIR_CHANGE_POSITIONS)
 
 enum chair_event_kind {
         CHAIR_EVENT_PROGRAM_FINISHED,   /* program, reason */

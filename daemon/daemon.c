@@ -164,6 +164,7 @@ static int daemon_new_unconfigured(struct chair_daemon *d) {
 }
 
 int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) {
+        _cleanup_free_ struct hardware_map *sim_map = NULL;
         struct chair_daemon *d;
         sigset_t mask;
         int r;
@@ -192,9 +193,18 @@ int daemon_new(const struct daemon_options *options, struct chair_daemon **ret) 
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
         if (options->unconfigured)
                 return daemon_new_unconfigured(d);
+        /* --simulate: the demo chair has everything the daemon drives, the posture axes too (the
+         * core's own simulated chair, the virtual-time tests', is the one without them). */
+        if (options->simulate) {
+                sim_map = malloc(sizeof *sim_map);
+                if (!sim_map)
+                        return log_error_errno(ENOMEM, "Out of memory");
+                hardware_map_simulated_posture(sim_map);
+        }
         r = chair_core_new(&(struct chair_core_options) {
                         .config_path = options->config_path,
                         .simulate = options->simulate,
+                        .map = sim_map,
                         .profiles_dir = options->profiles_dir,
                         .profiles_override_dir = options->profiles_override_dir,
                         .state_dir = options->state_dir,

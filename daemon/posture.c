@@ -172,6 +172,8 @@ static void halt_axis(struct posture *p, enum chair_axis a) {
         if (!s->present)
                 return;
         (void) chair_hw_set_output(p->c->hw, chair_axis_info(a)->motor, 0);
+        if (s->motion != POSTURE_STILL)
+                chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         if (s->motion == POSTURE_MANUAL)
                 p->lease_owner = 0;
         s->motion = POSTURE_STILL;
@@ -217,6 +219,7 @@ static int start_axis(struct posture *p, enum chair_axis a, enum posture_motion 
                                    .current_min = INT32_MAX };
         rearm_timeout(p);
         rearm_settle(p);
+        chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         log_debug("posture: %s from %d to %d per mille at %d %%", chair_axis_info(a)->name, pos, target, value);
         return 1;
 }
@@ -237,7 +240,7 @@ static int check_move(struct posture *p, enum chair_axis a, bool automatic, stru
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: no posture move",
                                        supervisor_fault_code(c->supervisor));
         if (automatic && input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1)
-                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED,
+                return chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED,
                                        "No one is seated: the chair moves by itself only with a person in it");
         if (x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper >= 0 && input_or(p, x->bumper, 1) != 0)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s bumper is pressed: clear the path first",
@@ -263,6 +266,7 @@ static void latch_pinch(struct posture *p, enum chair_axis a, int dir, const cha
         p->times.latched_us = now_us(p);
         p->pinched = (int) a;
         p->obstructed_dir = dir;
+        chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         supervisor_trip(p->c->supervisor, pinch_fault[a], "the %s met an obstruction (%s): stopped, %s", chair_axis_info(a)->name,
                         p->cause, why);
         /* Away from the obstruction, slowly and hold-to-run, until a technician clears it. */
@@ -387,6 +391,7 @@ static bool stop_rotary(struct posture *p, enum chair_output out) {
         if (!chair_hw_has_output(p->c->hw, out) || chair_hw_get_output(p->c->hw, out) == 0)
                 return false;
         (void) chair_hw_set_output(p->c->hw, out, 0);
+        chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         return true;
 }
 
@@ -408,16 +413,19 @@ int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, 
         if (supervisor_latched(p->c->supervisor) || !chair_hw_enabled(p->c->hw))
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: the %s stays off",
                                        supervisor_fault_code(p->c->supervisor), chair_output_info(out)->name);
-        if (input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1 ||
-            (out == CHAIR_OUT_FOOT_ROLLERS && input_or(p, CHAIR_IN_FEET_ON, 0) != 1))
-                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s runs only with %s", chair_output_info(out)->name,
-                                       out == CHAIR_OUT_FOOT_ROLLERS ? "the feet on the foot rest" : "a person seated");
+        if (input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1)
+                return chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED, "The %s runs only with a person seated",
+                                       chair_output_info(out)->name);
+        if (out == CHAIR_OUT_FOOT_ROLLERS && input_or(p, CHAIR_IN_FEET_ON, 0) != 1)
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s runs only with the feet on the foot rest",
+                                       chair_output_info(out)->name);
         if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_POSTURE, .value = 1, .zones = LEGS }, &v) < 0)
                 return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v.reason);
         r = chair_hw_set_output(p->c->hw, out, value);
         if (r < 0)
                 return chair_error_set(error, r == -EPERM ? CHAIR_REASON_FAULT_LATCHED : CHAIR_REASON_FAILED,
                                        "The %s cannot be driven", chair_output_info(out)->name);
+        chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         return 0;
 }
 
@@ -425,6 +433,8 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
         struct posture *p = userdata;
         int a = chair_input_axis(in);
 
+        if (in == CHAIR_IN_SEAT_OCCUPANCY || in == CHAIR_IN_FEET_ON)
+                chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         if (in == CHAIR_IN_FEET_ON && value == 0 && stop_rotary(p, CHAIR_OUT_FOOT_ROLLERS))
                 log_info("posture: the feet left the foot rest: the foot rollers stopped.");
         if (in == CHAIR_IN_SEAT_OCCUPANCY && value == 0) {
@@ -512,6 +522,7 @@ static void on_event(const struct chair_event *ev, void *userdata) {
                         log_info("posture: the %s pinch fault was cleared.", chair_axis_info(p->pinched)->name);
                 halt_all(p);
                 p->pinched = -1;
+                chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
         }
 }
 
@@ -700,6 +711,28 @@ enum posture_motion posture_axis_motion(struct posture *p, enum chair_axis a) {
 
 int posture_pinched_axis(struct posture *p) {
         return p && supervisor_latched(p->c->supervisor) ? p->pinched : -1;
+}
+
+bool posture_occupied(struct posture *p) {
+        return p && p->axes && input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) == 1;
+}
+
+bool posture_feet_on(struct posture *p) {
+        return p && p->axes && input_or(p, CHAIR_IN_FEET_ON, 0) == 1;
+}
+
+int32_t posture_rotary(struct posture *p, enum chair_output out) {
+        return p && p->axes && is_rotary(out) && chair_hw_has_output(p->c->hw, out) ? chair_hw_get_output(p->c->hw, out) : 0;
+}
+
+uint64_t posture_rotaries(struct posture *p) {
+        _Static_assert(_CHAIR_OUT_MAX <= 64, "a bit per output");
+        uint64_t m = 0;
+
+        for (unsigned out = 0; p && p->axes && out < _CHAIR_OUT_MAX; out++)
+                if (is_rotary(out) && chair_hw_has_output(p->c->hw, out))
+                        m |= 1ull << out;
+        return m;
 }
 
 void posture_set_vacated_listener(struct posture *p, posture_vacated_fn fn, void *userdata) {

@@ -18,7 +18,8 @@
  * A fault, the e-stop or a stalled loop stops the axes where they are (the router's gate, the
  * board's heartbeat): this module never drives an axis back after a stop.
  *
- * Runs on the event loop; no D-Bus. Nothing outside the tests calls the moves yet.
+ * Runs on the event loop; no D-Bus (daemon/bus/posture-object.c puts it there). Marks
+ * CHAIR_CHANGE_POSTURE on every change of a motion, the pinch, the occupant and the leg rollers.
  */
 #pragma once
 
@@ -53,6 +54,9 @@ enum posture_motion {
         POSTURE_RELEASING,     /* the bounded reverse after an obstruction */
 };
 
+/* The panel's hold-to-run owner; the bus layer's owners are >= 0x100. */
+#define POSTURE_OWNER_PANEL 1u
+
 /* Lease bounds of posture_move(), milliseconds. */
 #define POSTURE_LEASE_MIN_MS 50u
 #define POSTURE_LEASE_MAX_MS 1000u
@@ -68,8 +72,15 @@ enum posture_motion posture_axis_motion(struct posture *p, enum chair_axis a);
 bool posture_moving(struct posture *p);
 /* A pinch fault of ours is latched: the axis, else -1. */
 int posture_pinched_axis(struct posture *p);
+/* The seat reports a person; the feet are on the foot rest (false without the sensor). */
+bool posture_occupied(struct posture *p);
+bool posture_feet_on(struct posture *p);
+/* A rotary leg channel's value last set (0 when off or absent), and the channels the chair has:
+ * a bit (1ull << out) per chair_output, foot_rollers and calf_knead (their numbers pass 31). */
+int32_t posture_rotary(struct posture *p, enum chair_output out);
+uint64_t posture_rotaries(struct posture *p);
 
-/* Automatic moves: refused without an occupant, under a latched fault, by the precautions. */
+/* Automatic moves: refused without an occupant (CHAIR_REASON_NOT_OCCUPIED), under a latched fault, by the precautions. */
 int posture_preset(struct posture *p, enum posture_preset preset, struct chair_error *error);
 int posture_fit_legs(struct posture *p, struct chair_error *error);
 /* Slow (half the map's duty), watched like every move; the leg rest's extension stays. */

@@ -16,6 +16,7 @@
 #include "chair-io.h"
 #include "macro.h"
 #include "people.h"
+#include "posture.h"
 #include "state-store.h"
 #include "strv.h"
 #include "vocab.h"
@@ -512,6 +513,81 @@ int bus_parse_trend_n(sd_bus_message *m, const struct bus_args_context *ctx, str
         return read_u32(m, "trend_n", 0, BUS_TREND_N_MAX, &a->u[0], error);
 }
 
+/* ---- org.massagechair.Chair1.Posture (docs/posture.md) ---- */
+
+/* The preset's name is the posture's vocabulary (posture.c): looked up by the handler. */
+int bus_parse_posture_preset(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_string(m, "preset", BUS_NAME_MAX, &a->str[0], error);
+}
+
+/* a.u[0] the axis, a.i the direction, a.u[1] the lease (any when the direction is 0). */
+int bus_parse_posture_move(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        char names[VOCAB_NAMES_MAX] = "";
+        int axis, r;
+
+        r = read_string(m, "axis", BUS_NAME_MAX, &a->str[0], error);
+        if (r < 0)
+                return r;
+        axis = chair_axis_from_name(a->str[0]);
+        if (axis < 0) {
+                for (unsigned i = 0; i < _CHAIR_AXIS_MAX; i++)
+                        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                                 chair_axis_info(i)->name);
+                return bus_invalid(error, "axis must be one of %s, not '%s'", names, a->str[0]);
+        }
+        a->u[0] = (uint32_t) axis;
+        r = read_i32(m, "direction", &a->i, error);
+        if (r < 0)
+                return r;
+        if (a->i < -1 || a->i > 1)
+                return bus_invalid(error, "direction must be -1, 0 or 1, not %d", a->i);
+        return read_u32(m, "lease_ms", a->i ? POSTURE_LEASE_MIN_MS : 0, a->i ? POSTURE_LEASE_MAX_MS : UINT32_MAX, &a->u[1],
+                        error);
+}
+
+/* a.i the percent, within the rotary output's own range (common/chair-io.c). */
+static int read_rotary(sd_bus_message *m, enum chair_output out, struct bus_args *a, sd_bus_error *error) {
+        const struct chair_output_info *o = chair_output_info(out);
+        int r = read_i32(m, "percent", &a->i, error);
+        if (r < 0)
+                return r;
+        if (a->i < o->min || a->i > o->max)
+                return bus_invalid(error, "percent must be %d-%d, not %d", o->min, o->max, a->i);
+        return 0;
+}
+
+int bus_parse_foot_rollers(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_rotary(m, CHAIR_OUT_FOOT_ROLLERS, a, error);
+}
+
+int bus_parse_calf_knead(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        return read_rotary(m, CHAIR_OUT_CALF_KNEAD, a, error);
+}
+
+/* Service.SimSetOccupant: a.b seated, a.i the leg length (the simulator's own bounds), a.u[0]
+ * the feet on. */
+int bus_parse_sim_set_occupant(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
+        uint32_t leg_mm;
+        int feet_on, r;
+
+        r = sd_bus_message_read_basic(m, 'b', &a->b);
+        if (r == 0)
+                return bus_invalid(error, "argument 'seated' is missing");
+        if (r < 0)
+                return r;
+        r = read_u32(m, "leg_mm", 1, BUS_LEG_MM_MAX, &leg_mm, error);
+        if (r < 0)
+                return r;
+        a->i = (int32_t) leg_mm;
+        r = sd_bus_message_read_basic(m, 'b', &feet_on);
+        if (r == 0)
+                return bus_invalid(error, "argument 'feet_on' is missing");
+        if (r < 0)
+                return r;
+        a->u[0] = (uint32_t) !!feet_on;
+        return 0;
+}
+
 const struct bus_method_args bus_method_args[] = {
         { CHAIR_INTERFACE, "GetProgram", "s", bus_parse_get_program },
         { CHAIR_INTERFACE, "Start", "sa{sv}", bus_parse_start },
@@ -554,6 +630,11 @@ const struct bus_method_args bus_method_args[] = {
         { CHAIR_PERSON_INTERFACE, "GetSummary", "u", bus_parse_trend_n },
         { CHAIR_PERSON_INTERFACE, "InstallProgram", "ss", bus_parse_upload },
         { CHAIR_PERSON_INTERFACE, "RemoveProgram", "s", bus_parse_get_program },
+        { CHAIR_POSTURE_INTERFACE, "GoToPreset", "s", bus_parse_posture_preset },
+        { CHAIR_POSTURE_INTERFACE, "Move", "siu", bus_parse_posture_move },
+        { CHAIR_POSTURE_INTERFACE, "SetFootRollers", "i", bus_parse_foot_rollers },
+        { CHAIR_POSTURE_INTERFACE, "SetCalfKnead", "i", bus_parse_calf_knead },
+        { CHAIR_SERVICE_INTERFACE, "SimSetOccupant", "bub", bus_parse_sim_set_occupant },
         {}
 };
 

@@ -27,6 +27,7 @@
 #define BUS_HOLD_MS_MAX    30000       /* PressKey */
 #define BUS_TEST_OUTPUT_MS_MAX OUTPUT_TEST_MAX_MS /* TestOutput; an output's own bound may be lower */
 #define BUS_TREND_N_MAX    50          /* Person.GetSummary trend_n (0: the default) */
+#define BUS_LEG_MM_MAX     2000        /* Service.SimSetOccupant leg_mm (the simulator's, driver-sim.h) */
 
 /* What a parser hands its handler; each method uses the fields its parser names. */
 struct bus_args {
@@ -54,7 +55,8 @@ typedef int (*bus_args_parser)(sd_bus_message *m, const struct bus_args_context 
                                sd_bus_error *error);
 
 struct bus_method_args {
-        const char *interface;          /* CHAIR_INTERFACE, CHAIR_SERVICE_INTERFACE, CHAIR_PEOPLE_INTERFACE or CHAIR_PERSON_INTERFACE */
+        const char *interface;          /* CHAIR_INTERFACE, CHAIR_SERVICE_INTERFACE, CHAIR_PEOPLE_INTERFACE, CHAIR_PERSON_INTERFACE
+                                         * or CHAIR_POSTURE_INTERFACE */
         const char *member;
         const char *signature;
         bus_args_parser parse;
@@ -102,6 +104,11 @@ int bus_parse_assess(sd_bus_message *m, const struct bus_args_context *ctx, stru
 int bus_parse_person_rate(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 /* GetSummary: u[0] trend_n 0-BUS_TREND_N_MAX. */
 int bus_parse_trend_n(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+int bus_parse_posture_preset(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+int bus_parse_posture_move(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+int bus_parse_foot_rollers(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+int bus_parse_calf_knead(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
+int bus_parse_sim_set_occupant(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error);
 
 /* InvalidArgs with a formatted message; returns -EINVAL. */
 int bus_invalid(sd_bus_error *error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,6 +14,7 @@ static const char *const reason_names[_CHAIR_REASON_MAX] = {
         [CHAIR_REASON_UNKNOWN_PERSON] = CHAIR_ERROR_UNKNOWN_PERSON,
         [CHAIR_REASON_PEOPLE_FULL] = CHAIR_ERROR_PEOPLE_FULL,
         [CHAIR_REASON_NAME_TAKEN] = CHAIR_ERROR_NAME_TAKEN,
+        [CHAIR_REASON_NOT_OCCUPIED] = CHAIR_ERROR_NOT_OCCUPIED,
 };
 
 int bus_error_from_chair(sd_bus_error *error, int r, const struct chair_error *e) {

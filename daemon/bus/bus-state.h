@@ -25,4 +25,7 @@ struct chair_bus {
         struct person_object_cache *person_cache;
         /* The id of a person just deleted while InterfacesRemoved is built for it, or -1. */
         int64_t person_removing;
+        /* The posture (posture-object.c): its object, what it announced, its caller and tick. */
+        sd_bus_slot *posture_slot;
+        struct posture_object_cache *posture_cache;
 };

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "people-object.h"
 #include "person-object.h"
+#include "posture-object.h"
 #include "service-object.h"
 
 int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
@@ -32,6 +33,9 @@ int chair_bus_open(struct chair_daemon *d, struct chair_bus **ret) {
         if (r < 0)
                 return r;
         r = person_object_register(d, b);
+        if (r < 0)
+                return r;
+        r = posture_object_register(d, b);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
@@ -62,6 +66,8 @@ struct chair_bus *chair_bus_free(struct chair_bus *b) {
         sd_bus_slot_unref(b->people_manager_slot);
         sd_bus_slot_unref(b->person_slot);
         sd_bus_slot_unref(b->person_enumerator_slot);
+        sd_bus_slot_unref(b->posture_slot);
+        posture_object_cache_free(b->posture_cache); /* its caller's tracking holds the bus */
         /* Before the bus goes: its pending calls hold the bus. */
         b->polkit = bus_polkit_free(b->polkit);
         if (b->bus)

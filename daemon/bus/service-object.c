@@ -206,6 +206,25 @@ static int method_inject_fault(sd_bus_message *m, void *userdata, sd_bus_error *
         return reply_or_error(m, r);
 }
 
+/* The simulated chair's occupant (seated, leg length, feet on the foot rest), for tests and demos. */
+static int method_sim_set_occupant(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        struct bus_args a = {};
+        int r;
+
+        BUS_POLKIT_REQUIRE(d->bus->polkit, m, error);
+        r = bus_parse_sim_set_occupant(m, NULL, &a, error);
+        if (r < 0)
+                return r;
+        if (!chair_hw_uses_backend(d->core->hw, HW_BACKEND_SIM) ||
+            d->core->map.inputs[CHAIR_IN_SEAT_OCCUPANCY].backend != HW_BACKEND_SIM)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED, "Only the simulated chair has a simulated occupant");
+        r = chair_hw_sim_set_occupant(d->core->hw, a.b, a.i, a.u[0]);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "leg_mm: %d mm is not a leg length", a.i);
+        return reply_or_error(m, r);
+}
+
 static int on_sim_key_release(sd_event_source *s, uint64_t usec, void *userdata) {
         struct chair_daemon *d = userdata;
 
@@ -366,6 +385,8 @@ static const sd_bus_vtable service_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("PressKey", SD_BUS_ARGS("s", key, "u", hold_ms), SD_BUS_NO_RESULT, method_press_key,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SimSetOccupant", SD_BUS_ARGS("b", seated, "u", leg_mm, "b", feet_on), SD_BUS_NO_RESULT,
+                                method_sim_set_occupant, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Calibrate", "", "", method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetDefaultTimer", SD_BUS_ARGS("u", minutes), SD_BUS_NO_RESULT,
                                 method_set_default_timer, SD_BUS_VTABLE_UNPRIVILEGED),

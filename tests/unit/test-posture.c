@@ -149,11 +149,11 @@ static void test_no_occupant_no_automatic_motion(void **state) {
         vt_harness_run_for(h, 20);
         for (unsigned p = 0; p < _POSTURE_PRESET_MAX; p++) {
                 assert_int_not_equal(posture_preset(P(h), p, &e), 0);
-                assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+                assert_true(chair_error_is(&e, CHAIR_REASON_NOT_OCCUPIED));
                 chair_error_reset(&e);
         }
         assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
-        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_OCCUPIED));
         chair_error_reset(&e);
         assert_int_not_equal(posture_return_upright(P(h), &e), 0);
         vt_harness_run_for(h, 1000);
