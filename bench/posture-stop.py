@@ -23,6 +23,8 @@ import argparse
 import os
 import signal
 import statistics
+import sys
+import tempfile
 import time
 
 import benchlib  # noqa: F401  (sets up the paths)
@@ -61,14 +63,15 @@ class Setup:
 
     def __init__(self, kind, work, bus, heartbeat_ms=None):
         self.kind, self.sim, self.client = kind, None, None
+        path = tempfile.mkdtemp(dir=work.path)   # each its own logs, map and state
         if kind == "sim":
-            self.d = chairtest.Daemon(bus, work.path, name="sim")
+            self.d = chairtest.Daemon(bus, path, name="sim")
         else:
             args = ("--heartbeat-timeout", str(heartbeat_ms)) if heartbeat_ms is not None else ()
-            self.sim = chairtest.Chairsim(work.path, *args)
+            self.sim = chairtest.Chairsim(path, *args)
             self.client = ModbusTcpClient("127.0.0.1", port=self.sim.port, timeout=2)
             self.client.connect()
-            self.d = chairtest.Daemon(bus, work.path, args=("--config", self.sim.write_map()), name="modbus")
+            self.d = chairtest.Daemon(bus, path, args=("--config", self.sim.write_map()), name="modbus")
         self.conn = dbus.bus.BusConnection(bus.address)
         board = e2e.SimBoard(self.d, self.conn) if kind == "sim" else e2e.ModbusBoard(self.sim, self.client)
         self.chair = e2e.Chair(self.d, self.conn, board)
@@ -88,9 +91,15 @@ class Setup:
 
     def recover(self):
         """Clears a latched fault and brings the lift back below 60 per mille."""
-        if self.chair.fault():
-            self.service("ClearFault")
-            chairtest.wait_for(lambda: not self.chair.fault(), 5, "the fault cleared")
+        def cleared():
+            if not self.chair.fault():
+                return True
+            try:   # refused until the daemon has read the e-stop released
+                self.service("ClearFault")
+            except dbus.exceptions.DBusException:
+                time.sleep(0.05)
+            return False
+        chairtest.wait_for(cleared, 5, "the fault cleared")
         if self.b.positions()[AXIS] > 60:
             down = e2e.Hold(self.chair, AXIS, -1)
             down.hold_until(lambda: self.b.positions()[AXIS] <= 60, 30, "the lift to come down")
@@ -118,7 +127,8 @@ def run(kind, work, bus, results):
                          "obstruction: bumper -> motor 0", "obstruction: bumper -> reverse starts",
                          "obstruction: bumper -> reverse done")}
     try:
-        for _ in range(ARGS.trials):
+        for i in range(ARGS.trials):
+            print(f"{kind}: trial {i + 1}/{ARGS.trials}", file=sys.stderr, flush=True)
             s.lift_moving()
             s.b.estop()
             t0 = time.monotonic()
