@@ -102,8 +102,9 @@ static int read_options(sd_bus_message *m, struct session_options *o, int *focus
                         r = sd_bus_message_read(m, "v", "u", &v);
                         if (r < 0)
                                 return bus_invalid(error, "option '%s' must be of type u", key);
-                        if (k == 0 && (v < 1 || v > 5))
-                                return bus_invalid(error, "option 'intensity' must be 1-5, not %u", v);
+                        if (k == 0 && (v < BUS_LEVEL_MIN || v > BUS_LEVEL_MAX))
+                                return bus_invalid(error, "option 'intensity' must be %u-%u, not %u", BUS_LEVEL_MIN,
+                                                   BUS_LEVEL_MAX, v);
                         if (k == 1 && (v < 60 || v > 3600))
                                 return bus_invalid(error, "option 'duration' must be 60-3600 seconds, not %u", v);
                         if (k == 0)
@@ -174,7 +175,7 @@ int bus_parse_move_point(sd_bus_message *m, const struct bus_args_context *ctx, 
 
 /* SetIntensity, SetSpeed, SetDepth. */
 int bus_parse_level(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
-        return read_u32(m, "level", 1, 5, &a->u[0], error);
+        return read_u32(m, "level", BUS_LEVEL_MIN, BUS_LEVEL_MAX, &a->u[0], error);
 }
 
 int bus_parse_set_width(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
@@ -219,7 +220,7 @@ int bus_parse_set_air(sd_bus_message *m, const struct bus_args_context *ctx, str
         r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
-        return read_u32(m, "intensity", 0, 5, &a->u[0], error);
+        return read_u32(m, "intensity", 0, BUS_AIR_INTENSITY_MAX, &a->u[0], error);
 }
 
 int bus_parse_set_heat(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
@@ -230,7 +231,7 @@ int bus_parse_set_heat(sd_bus_message *m, const struct bus_args_context *ctx, st
         if (z < 0)
                 return bus_invalid(error, "zone: unknown heat zone '%s' (lumbar, calves)", a->str[0]);
         a->u[1] = (uint32_t) z;
-        return read_u32(m, "level", 0, 3, &a->u[0], error);
+        return read_u32(m, "level", 0, BUS_HEAT_LEVEL_MAX, &a->u[0], error);
 }
 
 /* SetTimer, SetDefaultTimer. */

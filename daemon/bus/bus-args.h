@@ -27,6 +27,11 @@
 #define BUS_HOLD_MS_MAX    30000       /* PressKey */
 #define BUS_TEST_OUTPUT_MS_MAX OUTPUT_TEST_MAX_MS /* TestOutput; an output's own bound may be lower */
 #define BUS_TREND_N_MAX    50          /* Person.GetSummary trend_n (0: the default) */
+/* The levels the methods take (Chair1.GetCapabilities says them too). */
+#define BUS_LEVEL_MIN      1u          /* intensity, speed, depth: BUS_LEVEL_MIN..BUS_LEVEL_MAX */
+#define BUS_LEVEL_MAX      5u
+#define BUS_AIR_INTENSITY_MAX 5u       /* SetAir intensity 0..it */
+#define BUS_HEAT_LEVEL_MAX 3u          /* SetHeat level 0..it */
 #define BUS_LEG_MM_MAX     2000        /* Service.SimSetOccupant leg_mm (the simulator's, driver-sim.h) */
 
 /* What a parser hands its handler; each method uses the fields its parser names. */

@@ -32,8 +32,7 @@ static const struct {
         { CHAIR_SERVICE_INTERFACE, "GetDiagnostics", ACTION("get-diagnostics"), false },
         { CHAIR_SERVICE_INTERFACE, "GetLatencyHistogram", ACTION("get-latency-histogram"), false },
         { CHAIR_SERVICE_INTERFACE, "InjectFault", ACTION("inject-fault"), false },
-        /* The simulated occupant is the simulator's, as its faults are. */
-        { CHAIR_SERVICE_INTERFACE, "SimSetOccupant", ACTION("inject-fault"), false },
+        { CHAIR_SERVICE_INTERFACE, "SimSetOccupant", ACTION("sim-set-occupant"), false },
         { CHAIR_SERVICE_INTERFACE, "PressKey", ACTION("press-key"), false },
         { CHAIR_SERVICE_INTERFACE, "Calibrate", ACTION("calibrate"), false },
         { CHAIR_SERVICE_INTERFACE, "SetDefaultTimer", ACTION("set-default-timer"), false },

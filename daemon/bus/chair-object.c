@@ -26,6 +26,7 @@
 #include "panel.h"
 #include "people.h"
 #include "person-object.h"
+#include "posture.h"
 #include "session.h"
 #include "state-store.h"
 #include "supervisor.h"
@@ -434,6 +435,98 @@ static int method_get_faults(sd_bus_message *m, void *userdata, sd_bus_error *er
         return reply_close_and_send(reply);
 }
 
+/* ---- what this chair has (GetCapabilities) ---- */
+
+/* One {sv} of a list of names, each from its vocabulary's table. */
+static int append_names(sd_bus_message *reply, const char *key, const char *const *names, size_t n) {
+        int r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append_basic(reply, 's', names[i]);
+        for (unsigned i = 0; r >= 0 && i < 3; i++)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+/* The posture's axes, presets and leg channels, the zones the map binds, and the vocabularies'
+ * and the methods' ranges: what a client may offer on this chair, never a second list. */
+static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct chair_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct posture *p = d->core->posture;
+        const char *names[_TECH_MAX + _CHAIR_AXIS_MAX + _POSTURE_PRESET_MAX + _CHAIR_OUT_MAX + _CHAIR_AIR_ZONE_MAX +
+                          _CHAIR_HEAT_ZONE_MAX + _CHAIR_WIDTH_MAX];
+        size_t n;
+        int r;
+
+        r = reply_open(m, &reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        n = 0;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (posture_axes(p) & (1u << a))
+                        names[n++] = chair_axis_info(a)->name;
+        r = append_names(reply, "axes", names, n);
+        n = 0;
+        for (unsigned i = 0; posture_axes(p) && i < _POSTURE_PRESET_MAX; i++)
+                names[n++] = posture_preset_to_string(i);
+        if (r >= 0)
+                r = append_names(reply, "presets", names, n);
+        n = 0;
+        for (unsigned o = 0; o < _CHAIR_OUT_MAX; o++)
+                if (posture_rotaries(p) & (1ull << o))
+                        names[n++] = chair_output_info(o)->name;
+        if (r >= 0)
+                r = append_names(reply, "leg-channels", names, n);
+        n = 0;
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (chair_hw_has_output(d->core->hw, chair_air_zone_valve(z)))
+                        names[n++] = chair_air_zone_name(z);
+        if (r >= 0)
+                r = append_names(reply, "air-zones", names, n);
+        n = 0;
+        for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
+                if (chair_hw_has_output(d->core->hw, chair_heat_zone_output(z)))
+                        names[n++] = chair_heat_zone_name(z);
+        if (r >= 0)
+                r = append_names(reply, "heat-zones", names, n);
+        n = 0;
+        for (unsigned t = TECH_NONE + 1; t < _TECH_MAX; t++) /* manual mode's: every one but none */
+                names[n++] = roller_technique_to_string(t);
+        if (r >= 0)
+                r = append_names(reply, "techniques", names, n);
+        n = 0;
+        for (unsigned w = 0; w < _CHAIR_WIDTH_MAX; w++)
+                names[n++] = chair_width_to_string(w);
+        if (r >= 0)
+                r = append_names(reply, "widths", names, n);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "intensity", "(uu)", BUS_LEVEL_MIN, BUS_LEVEL_MAX,
+                                          "speed", "(uu)", BUS_LEVEL_MIN, BUS_LEVEL_MAX, "depth", "(uu)", BUS_LEVEL_MIN,
+                                          BUS_LEVEL_MAX, "air-intensity", "(uu)", 0u, BUS_AIR_INTENSITY_MAX,
+                                          "heat-levels", "(uu)", 0u, BUS_HEAT_LEVEL_MAX);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "timer-minutes");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "au");
+        if (r >= 0)
+                r = sd_bus_message_append_array(reply, 'u', chair_timer_minutes, sizeof chair_timer_minutes);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return reply_close_and_send(reply);
+}
+
 /* ---- properties ---- */
 
 /* A property's value as the change pass compares it with the one last announced: numbers (a
@@ -729,6 +822,8 @@ static const sd_bus_vtable chair_vtable[] = {
                                 method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetFaults", SD_BUS_ARGS("u", max), SD_BUS_RESULT("a(tsss)", faults),
                                 method_get_faults, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", capabilities),
+                                method_get_capabilities, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Program", "s", property_program, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Step", "s", property_step, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

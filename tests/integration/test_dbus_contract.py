@@ -19,10 +19,11 @@ from chairtest import BUS_NAME, INTERFACE, OBJECT_PATH, SERVICE_INTERFACE
 
 PEOPLE_INTERFACE = "org.massagechair.Chair1.People"
 PERSON_INTERFACE = "org.massagechair.Chair1.Person"
+POSTURE_INTERFACE = "org.massagechair.Chair1.Posture"
 PEOPLE_PATH = OBJECT_PATH + "/people"
 # The object each interface is on (a person's: the guest's, always there).
 PATHS = {INTERFACE: OBJECT_PATH, SERVICE_INTERFACE: OBJECT_PATH, PEOPLE_INTERFACE: PEOPLE_PATH,
-         PERSON_INTERFACE: PEOPLE_PATH + "/0"}
+         PERSON_INTERFACE: PEOPLE_PATH + "/0", POSTURE_INTERFACE: OBJECT_PATH + "/posture"}
 # Properties GetAll leaves out (SD_BUS_VTABLE_PROPERTY_EXPLICIT): health data, Get only.
 EXPLICIT = {"Precautions"}
 
@@ -40,7 +41,7 @@ def contract():
     iface = None
     section = None
     for line in text.splitlines():
-        m = re.match(r"^## (org\.massagechair\.Chair1(\.Service|\.People|\.Person)?)\b", line)
+        m = re.match(r"^## (org\.massagechair\.Chair1(\.Service|\.People|\.Person|\.Posture)?)\b", line)
         if m:
             iface = m.group(1)
             result[iface] = {"methods": {}, "properties": {}, "signals": {}}
@@ -107,6 +108,9 @@ def test_contract_is_parsed():
     assert c[PERSON_INTERFACE]["methods"]["RateSession"] == ("tuua{su}", "")
     assert c[PERSON_INTERFACE]["properties"]["HeatPreference"] == "a{su}"
     assert c[INTERFACE]["properties"]["ActivePerson"] == "o"
+    assert c[INTERFACE]["methods"]["GetCapabilities"] == ("", "a{sv}")
+    assert c[POSTURE_INTERFACE]["methods"]["Move"] == ("siu", "")
+    assert c[POSTURE_INTERFACE]["properties"]["Positions"] == "a{si}"
 
 
 def test_every_documented_member_exists(daemon, bus):
@@ -128,7 +132,7 @@ def test_every_documented_member_exists(daemon, bus):
 def test_introspection_xml_is_installed_and_matches(daemon, bus):
     """The shipped XML says what the daemon says, member by member and signature by signature."""
     roots = [ET.parse(os.path.join(chairtest.SOURCE_DIR, "docs", f"{name}.xml")).getroot()
-             for name in (INTERFACE, PEOPLE_INTERFACE, PERSON_INTERFACE)]
+             for name in (INTERFACE, PEOPLE_INTERFACE, PERSON_INTERFACE, POSTURE_INTERFACE)]
     shipped = {}
     for iface in [i for root in roots for i in root.findall("interface")]:
         entry = {"methods": {}, "properties": {}, "signals": {}}
@@ -142,13 +146,14 @@ def test_introspection_xml_is_installed_and_matches(daemon, bus):
             entry["signals"][sig.get("name")] = "".join(a.get("type") for a in sig.findall("arg"))
         shipped[iface.get("name")] = entry
     live = introspect(bus)
-    for name in (INTERFACE, SERVICE_INTERFACE, PEOPLE_INTERFACE, PERSON_INTERFACE):
+    for name in (INTERFACE, SERVICE_INTERFACE, PEOPLE_INTERFACE, PERSON_INTERFACE, POSTURE_INTERFACE):
         assert shipped[name] == live[name], name
 
 
 def test_every_property_reads_with_its_type(daemon, bus):
     types = {"s": str, "u": int, "i": int, "t": int, "b": bool, "as": list, "a{su}": dict,
-             "a{sd}": dict, "a{st}": dict, "a{s(uuuib)}": dict, "o": str, "ao": list}
+             "a{sd}": dict, "a{st}": dict, "a{s(uuuib)}": dict, "o": str, "ao": list, "a{si}": dict,
+             "a{ss}": dict}
     for iface, members in contract().items():
         for name, sig in members["properties"].items():
             r = bus.busctl("get-property", "--json=short", BUS_NAME, PATHS[iface], iface, name)

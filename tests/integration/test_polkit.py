@@ -151,6 +151,7 @@ SERVICE_CALLS = {
     "GetDiagnostics": (), "GetLatencyHistogram": ("wakeups",), "InjectFault": ("no-such-fault", True),
     "PressKey": ("no-such-key", dbus.UInt32(0)), "Calibrate": (), "SetDefaultTimer": (dbus.UInt32(20),),
     "TestOutput": ("no-such-output", dbus.Int32(1), dbus.UInt32(100)),
+    "SimSetOccupant": (True, dbus.UInt32(450), True),
 }
 
 
