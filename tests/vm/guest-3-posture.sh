@@ -125,15 +125,20 @@ else
   fi
   wait $HOLD 2>/dev/null
 
-  # --- the person leaves mid-move: stopped at once --------------------------------------------
-  hold legrest_lift 1 500 50 200 0
-  if wait_line legrest_en 1 50 > /dev/null; then
+  # --- the person leaves mid-move: stopped at once, long before the lease would lapse ---------
+  # The longest lease, and the seat emptied just after the last renewal (a renewal after the
+  # person left would start a new hold-to-run move: reported above).
+  hold legrest_lift 1 1000 3 200 5000
+  if wait_line legrest_en 1 50 > /dev/null && wait_for '^renewals done' /tmp/hold.out 50; then
     pull seat 1; left=$(now_ms)
     if off=$(wait_line legrest_en 0 30); then
-      pass "posture: the seat line inactive mid-move: motor line inactive"
+      granted=$(hold_at "renewals done")
+      if [ $((off - granted)) -lt 1000 ]; then
+        pass "posture: the seat line inactive mid-move: motor line inactive before the lease lapsed"
+      else
+        fail "posture: the seat line inactive mid-move: the line went inactive only $((off - granted)) ms after the Move (lease 1000 ms)"
+      fi
       info "posture: the seat emptied to the motor line inactive: $((off - left)) ms"
-      sleep 0.5
-      info "posture: the client renewing on with the seat empty: legrest_en $(val legrest_en) ($(tail -n 1 /tmp/hold.out))"
     else
       fail "posture: the motor line still active after the seat emptied"
     fi
