@@ -54,12 +54,10 @@ enum posture_motion {
         POSTURE_RELEASING,     /* the bounded reverse after an obstruction */
 };
 
-/* The panel's hold-to-run owner; the bus layer's owners are >= 0x100. */
-#define POSTURE_OWNER_PANEL 1u
-
 /* Lease bounds of posture_move(), milliseconds. */
 #define POSTURE_LEASE_MIN_MS 50u
 #define POSTURE_LEASE_MAX_MS 1000u
+#define POSTURE_OWNER_PANEL 1u /* the panel's hold-to-run owner; bus owners are >= 0x100 */
 
 int posture_new(struct chair_core *c, struct posture **ret);
 struct posture *posture_free(struct posture *p);
@@ -80,7 +78,8 @@ bool posture_feet_on(struct posture *p);
 int32_t posture_rotary(struct posture *p, enum chair_output out);
 uint64_t posture_rotaries(struct posture *p);
 
-/* Automatic moves: refused without an occupant (CHAIR_REASON_NOT_OCCUPIED), under a latched fault, by the precautions. */
+/* Automatic moves: refused without an occupant (CHAIR_REASON_NOT_OCCUPIED), under a latched
+ * fault, by the precautions. */
 int posture_preset(struct posture *p, enum posture_preset preset, struct chair_error *error);
 int posture_fit_legs(struct posture *p, struct chair_error *error);
 /* Slow (half the map's duty), watched like every move; the leg rest's extension stays. */

@@ -1435,8 +1435,8 @@ void hardware_map_simulated_posture(struct hardware_map *ret) {
                 [CHAIR_AXIS_SEAT_SLIDE] = { 150, 12, HW_OBSTRUCTION_CURRENT },
         };
 
+        /* The same model: --simulate's chair (daemon.c), the one the README shows. */
         hardware_map_simulated(ret);
-        snprintf(ret->model, sizeof ret->model, "simulated reference chair with posture axes");
         for (unsigned o = CHAIR_OUT_RECLINE_MOTOR; o < _CHAIR_OUT_MAX; o++)
                 ret->outputs[o].backend = HW_BACKEND_SIM;
         for (unsigned i = CHAIR_IN_RECLINE_POSITION; i < _CHAIR_IN_MAX; i++)

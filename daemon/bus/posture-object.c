@@ -143,15 +143,31 @@ static int property_pinched_axis(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_append(reply, "s", a >= 0 ? chair_axis_info(a)->name : "");
 }
 
-/* ---- the hold-to-run caller ---- */
+/* ---- the hold-to-run caller, and what was announced ---- */
+
+/* The one table from the change marks to the properties they announce. A fault stops the axes
+ * and the leg rollers at the router's gate, before posture.c hears of it. */
+static const struct {
+        const char *name;
+        uint32_t changes;
+} property_changes[] = {
+        { "Positions", CHAIR_CHANGE_POSITIONS | CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
+        { "Motions", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
+        { "Occupied", CHAIR_CHANGE_POSTURE },
+        { "FeetOn", CHAIR_CHANGE_POSTURE },
+        { "FootRollers", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
+        { "CalfKnead", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
+        { "PinchedAxis", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
+};
+#define N_PROPERTY_CHANGES ARRAY_SIZE(property_changes)
 
 /* What was last announced, the positions' tick, and the one caller whose hold-to-run lease runs
  * (posture.c allows one at a time): its bus connection tracked, so that its leaving stops the
  * move at once rather than when the lease lapses. */
 struct posture_object_cache {
-        sd_bus_property_get_t get[8];
-        uint64_t sent[8];
-        bool valid[8];
+        sd_bus_property_get_t get[N_PROPERTY_CHANGES];
+        uint64_t sent[N_PROPERTY_CHANGES];
+        bool valid[N_PROPERTY_CHANGES];
         sd_event_source *tick;
         unsigned trailing;
         sd_bus_track *track;
@@ -326,23 +342,6 @@ static const sd_bus_vtable posture_vtable[] = {
 };
 
 /* ---- the change channel to PropertiesChanged ---- */
-
-/* The one table from the change marks to the properties they announce. A fault stops the axes
- * and the leg rollers at the router's gate, before posture.c hears of it. */
-static const struct {
-        const char *name;
-        uint32_t changes;
-} property_changes[] = {
-        { "Positions", CHAIR_CHANGE_POSITIONS | CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
-        { "Motions", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
-        { "Occupied", CHAIR_CHANGE_POSTURE },
-        { "FeetOn", CHAIR_CHANGE_POSTURE },
-        { "FootRollers", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
-        { "CalfKnead", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
-        { "PinchedAxis", CHAIR_CHANGE_POSTURE | CHAIR_CHANGE_FAULT },
-};
-#define N_PROPERTY_CHANGES ARRAY_SIZE(property_changes)
-_Static_assert(N_PROPERTY_CHANGES <= ARRAY_SIZE(((struct posture_object_cache *) 0)->get), "a cache slot per row");
 
 /* 1: property i differs from the value last announced (kept as announced now), 0: the same. A
  * value that cannot be read is announced: a spurious signal, never a lost one. */

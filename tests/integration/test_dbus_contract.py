@@ -483,7 +483,7 @@ def nobody_gdbus(bus, workdir, interface, method, *args):
 SERVICE_CALLS = [("ReloadProfiles", []), ("UploadProfile", ["x.ini", "'[program]'"]),
                  ("ClearFault", []), ("GetDiagnostics", []), ("InjectFault", ["estop", "true"]),
                  ("Calibrate", []), ("SetDefaultTimer", ["uint32 10"]),
-                 ("GetLatencyHistogram", ["wakeups"])]
+                 ("GetLatencyHistogram", ["wakeups"]), ("SimSetOccupant", ["false", "uint32 450", "false"])]
 
 
 def test_other_uid_refused_service(daemon, bus, workdir):
