@@ -505,7 +505,10 @@ def test_estop_mid_move_nothing_contracts(make_chair, kind):
     assert_nothing_contracts(b, at, 0.5)
     assert chair.error_of("GoToPreset", "s", "upright") == ERR + "FaultLatched"
     assert chair.error_of("Move", "siu", "recline", -1, LEASE_MS) == ERR + "FaultLatched"
-    assert_nothing_contracts(b, at, 0.3)
+    final = assert_nothing_contracts(b, at, 0.3)
+    # What the daemon announces is where the board stands.
+    chairtest.wait_for(lambda: {str(k): int(v) for k, v in chair.prop("Positions").items()} == final, 3,
+                       f"Positions to be the board's {final}")
 
 
 def test_kill_9_of_the_daemon_mid_move_nothing_contracts(make_chair):
