@@ -553,7 +553,7 @@ static int read_rotary(sd_bus_message *m, enum chair_output out, struct bus_args
         if (r < 0)
                 return r;
         if (a->i < o->min || a->i > o->max)
-                return bus_invalid(error, "percent must be %d-%d, not %d", o->min, o->max, a->i);
+                return bus_invalid(error, "percent must be %d..%d, not %d", o->min, o->max, a->i);
         return 0;
 }
 

@@ -412,3 +412,36 @@ def test_leg_rollers_and_stop_always_works(daemon, bus, client, signals, workdir
     call(bus, "SetCalfKnead", "i", 20)
     sim_occupant(daemon, False, feet_on=False)
     wait_for(lambda: prop(bus, "CalfKnead") == 0, 5, "the calf kneading to stop with the person gone")
+
+
+def chair_without_axes(workdir):
+    """A map of today's chair on the simulator: the roller, air, heat, no posture channel."""
+    outputs_ = ["travel_motor", "knead_motor", "tap_motor", "width", "depth", "air_pump", "valve_shoulders",
+                "valve_arms", "valve_back", "valve_seat", "valve_calves", "valve_feet", "air_release", "heat_lumbar",
+                "heat_calves", "beeper", "led_power", "led_heat", "led_air"]
+    inputs_ = ["encoder", "limit_top", "limit_bottom", "roller_load", "motor_current", "air_pressure", "temp_lumbar",
+               "temp_calves", "supply_voltage", "estop", "panel_key"]
+    text = "[chair]\nmodel = simulated chair without axes\nsimulated = yes\ntrack_length_mm = 300\n"
+    text += "".join(f"[output.{o}]\nbackend = sim\n" for o in outputs_)
+    text += "".join(f"[input.{i}]\nbackend = sim\n" for i in inputs_)
+    path = os.path.join(workdir, "no-axes.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_chair_without_axes(bus, workdir, start_daemon):
+    daemon = start_daemon(("--config", chair_without_axes(workdir)))
+    assert prop(bus, "Axes") == [] and prop(bus, "Positions") == {} and prop(bus, "Motions") == {}
+    assert prop(bus, "Presets") == PRESETS and prop(bus, "Occupied") is False and prop(bus, "PinchedAxis") == ""
+    caps = {k: v["data"] for k, v in daemon.call("GetCapabilities")[0].items()}
+    assert caps["axes"] == [] and caps["presets"] == [] and caps["leg-channels"] == []
+    assert caps["heat-zones"] == ["lumbar", "calves"]
+    for method, args in (("GoToPreset", ["upright"]), ("FitLegs", []), ("ReturnUpright", []),
+                         ("Move", ["recline", "int32 1", "uint32 500"]), ("SetFootRollers", ["int32 10"]),
+                         ("SetCalfKnead", ["int32 10"])):
+        assert gdbus_error(bus, method, *args) == ERR + "NotPermitted", method
+    assert gdbus_error(bus, "Stop") is None
+    # No person to seat: the seat is not the simulator's here.
+    assert gdbus_error(bus, "SimSetOccupant", "false", "uint32 450", "false", interface=SERVICE_INTERFACE,
+                       path=OBJECT_PATH) == "org.freedesktop.DBus.Error.NotSupported"

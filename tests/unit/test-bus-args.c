@@ -18,6 +18,7 @@
 #include "chair-bus-names.h"
 #include "macro.h"
 #include "people.h"
+#include "posture.h"
 #include "vocab.h"
 
 static sd_bus *bus;
@@ -244,6 +245,34 @@ static void test_list_max(void **state) {
         expect_invalid(parse(bus_parse_list_max, NULL, &a, &error, "u", BUS_LIST_MAX + 1), &error, "max");
 }
 
+/* Posture.Move, the leg rollers, Service.SimSetOccupant: each argument bounded and named. */
+static void test_posture(void **state) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        struct bus_args a;
+
+        assert_int_equal(parse(bus_parse_posture_move, NULL, &a, &error, "siu", "legrest_lift", -1, POSTURE_LEASE_MAX_MS), 0);
+        assert_int_equal(a.u[0], CHAIR_AXIS_LEGREST_LIFT);
+        assert_int_equal(a.i, -1);
+        assert_int_equal(a.u[1], POSTURE_LEASE_MAX_MS);
+        /* Released: any lease. */
+        assert_int_equal(parse(bus_parse_posture_move, NULL, &a, &error, "siu", "recline", 0, 0), 0);
+        expect_invalid(parse(bus_parse_posture_move, NULL, &a, &error, "siu", "tail", 1, 500), &error,
+                       "axis must be one of recline, legrest_lift, legrest_extend, seat_slide, not 'tail'");
+        expect_invalid(parse(bus_parse_posture_move, NULL, &a, &error, "siu", "recline", 2, 500), &error, "direction");
+        expect_invalid(parse(bus_parse_posture_move, NULL, &a, &error, "siu", "recline", 1, POSTURE_LEASE_MIN_MS - 1),
+                       &error, "lease_ms must be 50-1000");
+        expect_invalid(parse(bus_parse_posture_move, NULL, &a, &error, "siu", "recline", -1, POSTURE_LEASE_MAX_MS + 1),
+                       &error, "lease_ms");
+        assert_int_equal(parse(bus_parse_foot_rollers, NULL, &a, &error, "i", -100), 0);
+        assert_int_equal(a.i, -100);
+        expect_invalid(parse(bus_parse_foot_rollers, NULL, &a, &error, "i", 101), &error, "percent must be -100..100");
+        assert_int_equal(parse(bus_parse_calf_knead, NULL, &a, &error, "i", 100), 0);
+        expect_invalid(parse(bus_parse_calf_knead, NULL, &a, &error, "i", -1), &error, "percent must be 0..100");
+        assert_int_equal(parse(bus_parse_sim_set_occupant, NULL, &a, &error, "bub", 1, BUS_LEG_MM_MAX, 0), 0);
+        assert_true(a.b && a.i == BUS_LEG_MM_MAX && a.u[0] == 0);
+        expect_invalid(parse(bus_parse_sim_set_occupant, NULL, &a, &error, "bub", 1, 0, 1), &error, "leg_mm");
+}
+
 static void test_people(void **state) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char name[PERSON_NAME_MAX + 2];
@@ -319,6 +348,7 @@ int main(void) {
                 cmocka_unit_test(test_upload_limit),
                 cmocka_unit_test(test_list_max),
                 cmocka_unit_test(test_people),
+                cmocka_unit_test(test_posture),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
