@@ -70,8 +70,9 @@ for t in dbus-daemon busctl; do
   [ -n "$p" ] && add_prog "$p" /usr/bin/$t
 done
 [ -d /usr/share/dbus-1 ] && cp -r /usr/share/dbus-1 "$root/usr/share/"
-# The daemon and its client, once they exist in the build.
-for t in daemon/massagechaird tools/chairctl/chairctl; do
+# The daemon and its client, once they exist in the build; chairsim (the posture axis's position
+# and current) and the guest's hold-to-run client.
+for t in daemon/massagechaird tools/chairctl/chairctl tools/chairsim/chairsim tests/vm/posture-hold; do
   [ -x "$build/$t" ] && add_prog "$build/$t" "/usr/bin/$(basename "$t")"
 done
 [ -d "$here/../../profiles/programs" ] && cp -r "$here/../../profiles/programs" "$root/tests/programs"
@@ -79,7 +80,7 @@ printf 'root:x:0:0:root:/:/bin/sh\nmessagebus:x:100:100::/:/bin/false\n' > "$roo
 printf 'root:x:0:\nmessagebus:x:100:\n' > "$root/etc/group"
 
 cp "$here/init" "$root/init"
-cp "$here"/guest-*.sh "$here/vm-lib.sh" "$here/gpio-sim-chair.conf" "$root/tests/"
+cp "$here"/guest-*.sh "$here/vm-lib.sh" "$here/gpio-sim-chair.conf" "$here/gpio-sim-posture.conf" "$root/tests/"
 chmod +x "$root/init" "$root"/tests/*.sh
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"

@@ -3,14 +3,15 @@
 CHAIR_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
 valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves beeper
 led_power led_heat led_air width_a key_start limit_top limit_bottom estop encoder_a encoder_b
-key_power key_start_pause key_up"
+key_power key_start_pause key_up legrest_en legrest_dir legrest_min legrest_max seat bumper"
 OUTPUT_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
 valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves beeper
-led_power led_heat led_air"
+led_power led_heat led_air legrest_en legrest_dir"
 # The actuators: the outputs without the panel's indicators (beeper, LEDs), which pass the safety
 # gate and so may beep or blink while the chair is faulted.
 ACTUATOR_LINES="travel_en travel_dir knead_en knead_dir tap_en air_pump valve_shoulders valve_arms
-valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves"
+valve_back valve_seat valve_calves valve_feet air_release heat_lumbar heat_calves legrest_en
+legrest_dir"
 CHIP_LABEL=chair-gpio
 CFG=/sys/kernel/config/gpio-sim/chair
 # The probe may exit (failed open) while we still hold its fifo: a write must not kill us.
@@ -46,7 +47,7 @@ make_chip() {
     return 0
   fi
   mkdir $CFG $CFG/bank0 || return 1
-  echo 32 > $CFG/bank0/num_lines
+  echo 40 > $CFG/bank0/num_lines
   echo $CHIP_LABEL > $CFG/bank0/label
   for n in $CHAIR_LINES; do
     mkdir $CFG/bank0/line$i
