@@ -541,6 +541,12 @@ static void on_changes(uint32_t changed, void *userdata) {
         struct posture *p = userdata;
         struct chair_error e = CHAIR_ERROR_NULL;
 
+        /* A polling board reads the bumper, the seat and the positions at its active rate while
+         * anything of ours runs (one loop pass after it starts), not at its idle rate. */
+        if (changed & CHAIR_CHANGE_POSTURE)
+                chair_hw_set_awake(p->c->hw, CHAIR_HW_AWAKE_POSTURE,
+                                   posture_moving(p) || posture_rotary(p, CHAIR_OUT_FOOT_ROLLERS) != 0 ||
+                                           posture_rotary(p, CHAIR_OUT_CALF_KNEAD) != 0);
         if (!(changed & CHAIR_CHANGE_PRECAUTIONS))
                 return;
         for (unsigned i = 0; i < 2; i++) {

@@ -133,7 +133,7 @@ static void set_state(struct session *s, enum session_state st) {
         chair_core_status(s->d, "%s%s%s", session_state_name(st), s->program[0] ? ": " : "", s->program);
         chair_changes_mark(s->d->changes, CHAIR_CHANGE_STATE | CHAIR_CHANGE_STEP);
         /* Polling backends slow down while nothing runs. */
-        chair_hw_set_idle(s->d->hw, st == SESSION_IDLE || st == SESSION_FAULT);
+        chair_hw_set_awake(s->d->hw, CHAIR_HW_AWAKE_SESSION, st != SESSION_IDLE && st != SESSION_FAULT);
         if (session_active(s))
                 supervisor_update_activity(s->d->supervisor);
 }
@@ -1148,7 +1148,7 @@ int session_new(struct chair_core *d, struct session **ret) {
                 session_free(s);
                 return r;
         }
-        chair_hw_set_idle(d->hw, true);
+        chair_hw_set_awake(d->hw, CHAIR_HW_AWAKE_SESSION, false);
         *ret = s;
         return 0;
 }

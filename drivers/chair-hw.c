@@ -43,6 +43,7 @@ struct chair_hw {
          * (+1/-1): the release after a pinch (chair_hw_permit_release). -1: none. */
         atomic_int release_out;
         atomic_int release_sign;
+        unsigned awake;                           /* enum chair_hw_waker bits; event-loop thread */
 };
 
 static int new_driver(enum hw_backend backend, struct chair_driver **ret) {
@@ -427,8 +428,9 @@ int chair_hw_get_stats(struct chair_hw *hw, enum hw_backend backend, struct chai
         return drv->ops->get_stats(drv, ret);
 }
 
-void chair_hw_set_idle(struct chair_hw *hw, bool idle) {
+void chair_hw_set_awake(struct chair_hw *hw, enum chair_hw_waker waker, bool awake) {
+        hw->awake = awake ? hw->awake | waker : hw->awake & ~(unsigned) waker;
         for (unsigned b = 0; b < ARRAY_SIZE(hw->drivers); b++)
                 if (hw->drivers[b] && hw->drivers[b]->ops->set_idle)
-                        hw->drivers[b]->ops->set_idle(hw->drivers[b], idle);
+                        hw->drivers[b]->ops->set_idle(hw->drivers[b], hw->awake == 0);
 }

@@ -73,8 +73,14 @@ void chair_hw_stop_input(struct chair_hw *hw, enum chair_input in, int32_t value
 /* The heartbeat lease: boards get their heartbeat only until until_ns (CLOCK_MONOTONIC). */
 void chair_hw_renew_lease(struct chair_hw *hw, uint64_t until_ns);
 
-/* Tells every backend whether the chair is idle (see chair_driver_ops.set_idle). */
-void chair_hw_set_idle(struct chair_hw *hw, bool idle);
+/* Who keeps the polling backends at their active rate (see chair_driver_ops.set_idle): the
+ * chair is idle while none does. Each caller says only for itself, so a posture move between
+ * sessions is polled as fast as a session (the bumper and the seat read in time). */
+enum chair_hw_waker {
+        CHAIR_HW_AWAKE_SESSION = 1u << 0,  /* a session runs or is paused */
+        CHAIR_HW_AWAKE_POSTURE = 1u << 1,  /* an axis moves or a leg roller runs */
+};
+void chair_hw_set_awake(struct chair_hw *hw, enum chair_hw_waker waker, bool awake);
 
 /* A backend's link statistics: -ENODEV when the map does not use it, -EOPNOTSUPP when it
  * keeps none. */

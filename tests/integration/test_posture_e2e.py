@@ -529,3 +529,32 @@ def test_kill_9_of_the_daemon_mid_move_nothing_contracts(make_chair):
     time.sleep(0.15)
     assert_nothing_contracts(b, b.positions(), 1.0)
 
+
+
+def test_board_polled_at_its_active_rate_while_an_axis_moves(make_chair):
+    """Between sessions the Modbus backend polls at idle_poll_ms; while an axis moves it must
+    read the bumper, the seat and the positions at its active rate (poll_ms), or every stop
+    above waits up to an idle period. Counted as the link's transactions in two equal windows,
+    still and moving (a ratio, not a time)."""
+    chair = make_chair("modbus")
+
+    def transactions():
+        d = chair.conn.call_blocking(chairtest.BUS_NAME, chairtest.OBJECT_PATH, chairtest.SERVICE_INTERFACE,
+                                     "GetDiagnostics", "", (), timeout=5)
+        return int(d["modbus.transactions"])
+
+    window = 1.0
+    t0 = transactions()
+    time.sleep(window)
+    still = transactions() - t0
+    hold = Hold(chair, "recline", 1)
+    assert hold.renew() is None
+    t0, start = transactions(), time.monotonic()
+    while time.monotonic() - start < window:
+        time.sleep(RENEW_S)
+        assert hold.renew() is None
+    moving = transactions() - t0
+    hold.release()
+    print(f"\nModbus transactions in {window:.0f} s: still {still}, recline moving {moving}")
+    # chairsim's map: poll_ms 50 against the default idle_poll_ms 200, four times; at least twice here.
+    assert moving >= 2 * still, (still, moving)
