@@ -218,6 +218,13 @@ static bool seat_empty(struct session *s) {
                (chair_hw_read_input(s->d->hw, CHAIR_IN_SEAT_OCCUPANCY, &v) < 0 || v != 1);
 }
 
+/* The chair feels the feet and does not feel them now. */
+static bool feet_unfelt(struct session *s) {
+        int32_t v;
+        return chair_hw_has_input(s->d->hw, CHAIR_IN_FEET_ON) &&
+               chair_hw_read_input(s->d->hw, CHAIR_IN_FEET_ON, &v) >= 0 && v != 1;
+}
+
 /* One command through posture.c's rules. Refused because no one is seated: the session pauses,
  * as when the person leaves; any other refusal (no such axis, a precaution, a fault, the feet
  * off the foot rest) leaves that part of the step out and the massage goes on. */
@@ -226,6 +233,7 @@ static void posture_apply(struct session *s, int channel, int16_t arg, int32_t v
         struct chair_error e = CHAIR_ERROR_NULL;
         int r;
 
+        log_debug("Session %s: %s %d %d.", s->program, timeline_channel_name(channel), arg, value);
         if (!p || s->state != SESSION_RUNNING)
                 return;
         if (channel == TL_POSTURE) {
@@ -257,8 +265,23 @@ static void posture_apply(struct session *s, int channel, int16_t arg, int32_t v
         if (seat_empty(s)) {
                 log_notice("Session %s: %s: paused until the person is back.", s->program, e.message);
                 session_vacated(s);
-        } else
-                log_notice("Session %s: the step's %s left out: %s.", s->program, timeline_channel_name(channel), e.message);
+                return;
+        }
+        if (channel == TL_FOOT_ROLLERS && value && feet_unfelt(s)) {
+                /* The foot rest must reach the soles first: the leg-length fit (it extends only,
+                 * stops at the feet); the tick starts the rollers once they are felt. */
+                chair_error_reset(&e);
+                if (posture_fit_legs(p, &e) >= 0)
+                        return;
+        }
+        log_notice("Session %s: the step's %s left out: %s.", s->program, timeline_channel_name(channel), e.message);
+}
+
+/* The foot rollers a step asked for wait for the fit to reach the feet. */
+static void posture_tick(struct session *s) {
+        if (s->state == SESSION_RUNNING && s->leg_channel[0] && chair_hw_has_output(s->d->hw, CHAIR_OUT_FOOT_ROLLERS) &&
+            chair_hw_get_output(s->d->hw, CHAIR_OUT_FOOT_ROLLERS) == 0 && !feet_unfelt(s))
+                posture_apply(s, TL_FOOT_ROLLERS, 0, s->leg_channel[0]);
 }
 
 /* A command the scheduler handed over (SCHED_EV_POSTURE): remembered for a resume, then done. */
@@ -1144,6 +1167,7 @@ static void on_tick(struct event_source *src, uint64_t usec, void *userdata) {
         if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
                 return;
         event_source_arm(src, usec + USEC_PER_SEC);
+        posture_tick(s);
         remaining = session_remaining_s(s);
         if (remaining != s->last_remaining) {
                 s->last_remaining = remaining;

@@ -153,6 +153,7 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
         const char *cond_none[] = { NULL };
         uint32_t timer_min = o->timer_min ? o->timer_min : TIMER_DEFAULT_MIN;
         struct vt_harness *h = NULL;
+        struct hardware_map map;
         struct chair_error e = CHAIR_ERROR_NULL;
         struct program_summary summary;
         struct precaution_caps caps;
@@ -168,7 +169,10 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                 return -ENOMEM;
         r->o = o;
         r->ret = ret;
-        k = vt_harness_new(&(struct vt_harness_options) { .profiles_dir = o->profiles_dir,
+        /* The chair with every posture axis and the leg rollers: a program's posture and leg
+         * steps run through posture.c's rules as on the reference chair. */
+        hardware_map_simulated_posture(&map);
+        k = vt_harness_new(&(struct vt_harness_options) { .map = &map, .profiles_dir = o->profiles_dir,
                                                           .log_level = o->log_level ? o->log_level : LOG_ERR,
                                                           .no_output_record = true }, &h);
         if (k < 0)
