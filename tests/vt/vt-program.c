@@ -8,6 +8,7 @@
 #include "chair-hw.h"
 #include "core.h"
 #include "macro.h"
+#include "posture.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "session.h"
@@ -250,6 +251,13 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                         continue;
                 snprintf(msg, sizeof msg, "%s is %d once idle (safe: %d)", info->name, vt_harness_output(h, i), info->safe_value);
                 add_fault(r, -1, now_ns(h), "unsafe-at-end", msg);
+        }
+        ret->end_posture_permille = -1;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                int32_t v;
+                /* The fit's extension stays (nothing retracts it automatically). */
+                if (a != CHAIR_AXIS_LEGREST_EXTEND && posture_position(c->posture, a, &v) >= 0)
+                        ret->end_posture_permille = MAX(ret->end_posture_permille, v);
         }
         vt_harness_states_string(h, ret->states, sizeof ret->states);
         ret->n_finished = (unsigned) rec->n_finished;
