@@ -12,7 +12,10 @@
  * ends of its range where the step is long enough for a stroke, no actuator beyond what the
  * intensity and the conditions allow (daemon/vt-observe.h watches the outputs and the roller
  * at every callback), the travel motor's longest run clear of its maximum on-time, and every
- * actuator safe once idle. A condition that refuses the program refuses its start.
+ * actuator safe once idle, the chair back upright. A condition that refuses the program refuses
+ * its start; the stretch program is refused with each condition that forbids stretching. The
+ * chair has every posture axis and both leg channels (hardware_map_simulated_posture()), so the
+ * programs' posture and leg steps run through posture.c's rules.
  *
  * ctest runs the matrix in shards (MCD_MATRIX_SHARD=I/N, one entry each, so ctest -j spreads
  * it over the cores); the ASan build runs every Kth run only (MCD_MATRIX_SUBSET=K, spread over
