@@ -23,6 +23,7 @@
 #include "posture.h"
 #include "precautions.h"
 #include "profile.h"
+#include "scheduler.h"
 #include "supervisor.h"
 #include "timeline.h"
 #include "vt-harness.h"
@@ -187,6 +188,65 @@ static void test_planner(void **state) {
         assert_int_equal(count(&t, TL_POSTURE, TL_POSTURE_PRESET), 1);
         timeline_done(&t);
         free(p);
+}
+
+/* ---- the scheduler hands the posture channels to the loop ---- */
+
+static unsigned axis_sets;
+
+static int count_set(void *userdata, enum chair_output out, int32_t value) {
+        if (chair_output_axis(out) >= 0 || out == CHAIR_OUT_FOOT_ROLLERS || out == CHAIR_OUT_CALF_KNEAD)
+                axis_sets++;
+        return 0;
+}
+
+static int read_zero(void *userdata, enum chair_input in, int32_t *ret) {
+        *ret = 0;
+        return 0;
+}
+
+static void test_scheduler_hands_over(void **state) {
+        static const struct timeline_cmd cmds[] = {
+                { 0, TL_POSTURE, TL_POSTURE_PRESET, POSTURE_PRESET_ZERO_GRAVITY_2 },
+                { 1000, TL_POSTURE, CHAIR_AXIS_RECLINE, 700 },
+                { 1000, TL_FOOT_ROLLERS, 0, -40 },
+                { 2000, TL_CALF_KNEAD, 0, 60 },
+        };
+        struct scheduler_config cfg = { .pulses_per_mm = 2, .track_length_mm = 800, .max_speed_mm_s = 40,
+                                        .deadline_miss_ms = 20, .tick_ms = 10, .travel_timeout_ms = 42000 };
+        struct scheduler_io io = { count_set, read_zero, NULL, NULL };
+        struct timeline *t = calloc(1, sizeof *t);
+        struct scheduler_event ev;
+        struct scheduler *s;
+        unsigned n = 0;
+
+        assert_non_null(t);
+        t->cmds = calloc(ARRAY_SIZE(cmds), sizeof cmds[0]);
+        assert_non_null(t->cmds);
+        memcpy(t->cmds, cmds, sizeof cmds);
+        t->n_cmds = ARRAY_SIZE(cmds);
+        t->duration_ms = 3000;
+        assert_int_equal(scheduler_new(&cfg, &io, &s), 0);
+        assert_int_equal(scheduler_load(s, t, 1), 0);
+        axis_sets = 0;
+        for (uint64_t now = 1; now < 4000000000ULL; now += 10000000ULL) {
+                scheduler_service(s, now);
+                while (scheduler_pop_event(s, &ev)) {
+                        if (ev.type == SCHED_EV_TIMELINE_DONE)
+                                timeline_free(ev.ptr);
+                        if (ev.type != SCHED_EV_POSTURE)
+                                continue;
+                        assert_true(n < ARRAY_SIZE(cmds));
+                        assert_int_equal(ev.a, cmds[n].channel);
+                        assert_int_equal(scheduler_posture_arg(ev.b), cmds[n].arg);
+                        assert_int_equal(scheduler_posture_value(ev.b), cmds[n].value);
+                        n++;
+                }
+        }
+        /* Every command reached the loop, in order, and the thread drove none of them. */
+        assert_int_equal(n, ARRAY_SIZE(cmds));
+        assert_int_equal(axis_sets, 0);
+        scheduler_free(s);
 }
 
 /* ---- the stretch program on the whole chair ---- */
@@ -453,6 +513,7 @@ int main(void) {
                 cmocka_unit_test(test_loader_keys),
                 cmocka_unit_test(test_stretch_excluded),
                 cmocka_unit_test(test_planner),
+                cmocka_unit_test(test_scheduler_hands_over),
                 cmocka_unit_test_setup_teardown(test_stretch_cycles, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stretch_stop, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stretch_power_key, setup, teardown),
