@@ -485,7 +485,10 @@ static void test_stretch_precautions(void **state) {
                 assert_true(vt_harness_now_ms(h) < 400000);
         }
         assert_true(recline_moved);
+        /* The return upright without the leg rest (the gate refuses its part): the rest goes back. */
         assert_int_equal(vt_harness_run_until_state(h, SESSION_IDLE, 120000), 0);
+        assert_true(pos(h, CHAIR_AXIS_RECLINE) <= 30);
+        assert_true(every_axis_still(h));
         assert_null(vt_harness_first_fault(h));
 }
 
