@@ -25,8 +25,20 @@ enum timeline_channel {
         TL_ROLLER_SWEEP,    /* closed-loop strokes between two ends until the next roller command:
                                to the first end, turn when the encoder says it is reached, to the
                                second, and so on; value: timeline_sweep_value(); arg: speed, mm/s */
+        /* The posture channels (issue #19) are not the scheduler's to drive: it hands each to the
+         * event loop (SCHED_EV_POSTURE), where the session asks daemon/posture.c, whose rules
+         * (occupant, feet, precautions, supervisor) decide. */
+        TL_POSTURE,         /* arg TL_POSTURE_PRESET: value = a preset's index (timeline_posture_preset_name());
+                               arg = enum chair_axis: value = its position, per mille of its travel
+                               (0..1000), or TL_POSTURE_LEAVE (nothing: a precaution took it out) */
+        TL_FOOT_ROLLERS,    /* value: -100..100 % (negative = reverse), 0 off */
+        TL_CALF_KNEAD,      /* value: 0..100 %, 0 off */
         _TL_CHANNEL_MAX,
 };
+
+/* TL_POSTURE's arg for a preset, and its value that moves nothing. */
+#define TL_POSTURE_PRESET (-1)
+#define TL_POSTURE_LEAVE (-1)
 
 /* The value of a TL_ROLLER_POSITION that stops the roller where it is (a sweep ends there). */
 #define TL_ROLLER_HERE (-1)
@@ -80,3 +92,11 @@ static inline void timeline_freep(struct timeline **t) {
         timeline_free(*t);
 }
 const char *timeline_channel_name(enum timeline_channel c);
+
+/* The presets a TL_POSTURE value names, by index: the same names, in the same order, as
+ * daemon/posture.c's preset table (enum posture_preset), which the profiles layer cannot see;
+ * tests/unit/test-posture-programs.c checks the two agree, and the session maps by name.
+ * NULL past the end; -1 for an unknown name. */
+#define TL_POSTURE_PRESETS 5
+const char *timeline_posture_preset_name(int32_t value);
+int timeline_posture_preset_from_name(const char *name);

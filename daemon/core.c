@@ -76,8 +76,7 @@ static void on_session_start(void *userdata) {
 static void on_posture_vacated(void *userdata) {
         struct chair_core *c = userdata;
 
-        if (session_get_state(c->session) == SESSION_RUNNING)
-                (void) session_pause(c->session, NULL);
+        session_vacated(c->session);
 }
 
 static void on_session_fault(void *userdata, enum chair_fault code, const char *message) {

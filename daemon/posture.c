@@ -648,6 +648,29 @@ static bool room_toward(struct posture *p, enum chair_axis a, int direction, int
                (target - pos) * direction > TOLERANCE_PERMILLE;
 }
 
+int posture_go_to(struct posture *p, enum chair_axis a, int32_t permille, bool slow, struct chair_error *error) {
+        int32_t lo, hi, duty;
+        int r;
+
+        if ((unsigned) a >= _CHAIR_AXIS_MAX || permille < 0 || permille > 1000)
+                return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "An axis and a position of 0-1000 per mille");
+        r = check_move(p, a, true, error);
+        if (r < 0)
+                return r;
+        if (p->lease_owner || p->obstructed >= 0)
+                return chair_error_set(error, CHAIR_REASON_BUSY, "A hold-to-run move or a release is under way");
+        output_test_end(p->c->output_test, "a posture move starts");
+        halt_axis(p, a);
+        axis_range(p, a, &lo, &hi);
+        duty = (int32_t) map_axis(p, a)->duty_pct;
+        if (slow)
+                duty = MAX(duty / 2, 10);
+        r = start_axis(p, a, POSTURE_PRESET_MOVE, CLAMP(permille, lo, hi), duty, error);
+        if (r == 0)
+                rearm_timeout(p);
+        return r < 0 ? r : 0;
+}
+
 /* The one move a pinch leaves: the pinched axis, away from the obstruction, slowly. */
 static int release_move(struct posture *p, enum chair_axis a, int direction, struct chair_error *error) {
         int32_t lo, hi;

@@ -84,6 +84,10 @@ int posture_preset(struct posture *p, enum posture_preset preset, struct chair_e
 int posture_fit_legs(struct posture *p, struct chair_error *error);
 /* Slow (half the map's duty), watched like every move; the leg rest's extension stays. */
 int posture_return_upright(struct posture *p, struct chair_error *error);
+/* A program's step (issue #19): one axis to PERMILLE of its travel (clamped to its soft limits
+ * and the wall clearance), an automatic move like a preset (refused without an occupant, under
+ * a latched fault, by the precautions); SLOW at half the map's duty. The other axes go on. */
+int posture_go_to(struct posture *p, enum chair_axis a, int32_t permille, bool slow, struct chair_error *error);
 
 /* Hold-to-run: direction +1 (toward end_max) or -1, lease_ms POSTURE_LEASE_MIN_MS..MAX_MS from
  * now; the same owner calling again renews it. owner is non-zero and opaque (the panel's, a bus

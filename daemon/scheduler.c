@@ -359,6 +359,13 @@ static void apply_command(struct scheduler *s, const struct timeline_cmd *cmd) {
                 }
                 ring_push_event(s, &(struct scheduler_event) { SCHED_EV_STEP, cmd->value, cmd->arg, NULL });
                 break;
+        case TL_POSTURE:
+        case TL_FOOT_ROLLERS:
+        case TL_CALF_KNEAD:
+                /* Never driven from this thread: posture.c's rules run on the event loop. */
+                ring_push_event(s, &(struct scheduler_event) { SCHED_EV_POSTURE, (int32_t) cmd->channel,
+                                                               scheduler_posture_event(cmd->arg, cmd->value), NULL });
+                break;
         case _TL_CHANNEL_MAX:
                 break;
         }

@@ -56,6 +56,9 @@ enum scheduler_event_type {
         SCHED_EV_OUTPUT_ERROR,  /* a = output, b = -errno (not a fault when the gate is closed) */
         SCHED_EV_TIMELINE_DONE, /* ptr = a timeline the event loop must free */
         SCHED_EV_AIR_ZONES,     /* a = the zones inflating or holding now (they changed) */
+        SCHED_EV_POSTURE,       /* a posture or leg command came due (TL_POSTURE, TL_FOOT_ROLLERS,
+                                   TL_CALF_KNEAD): a = the channel, b = scheduler_posture_event() of
+                                   its arg and value; the event loop carries it out (posture.c) */
 };
 
 struct scheduler_event {
@@ -64,6 +67,17 @@ struct scheduler_event {
         int64_t b;
         struct timeline *ptr;
 };
+
+/* SCHED_EV_POSTURE's b: the command's arg (high half) and value (low half). */
+static inline int64_t scheduler_posture_event(int16_t arg, int32_t value) {
+        return (int64_t) ((uint64_t) (uint16_t) arg << 32 | (uint32_t) value);
+}
+static inline int16_t scheduler_posture_arg(int64_t b) {
+        return (int16_t) (uint16_t) ((uint64_t) b >> 32);
+}
+static inline int32_t scheduler_posture_value(int64_t b) {
+        return (int32_t) (uint32_t) ((uint64_t) b & 0xffffffffu);
+}
 
 /* Lateness histograms: 1 us bins below 1 ms (as cyclictest -h), 10 us bins below 10 ms, 100 us
  * bins below 100 ms, then one bin for everything later: within 1 % everywhere. */

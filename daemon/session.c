@@ -12,6 +12,7 @@
 #include "log.h"
 #include "people.h"
 #include "planner.h"
+#include "posture.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "scheduler.h"
@@ -34,6 +35,7 @@
 #define SCAN_FULL_PCT 90        /* of the hardest press: still on the body below the shoulder */
 #define MANUAL_SAFE_POINT_MS 2000
 #define MANUAL_SWEEP_SPEED_MM_S 15
+#define UPRIGHT_POLL_USEC (100 * USEC_PER_MSEC)
 #define MANUAL_SLOT_PREFIX "manual:"  /* a memory slot of manual mode */ /* live changes in manual and point mode take effect this often */
 
 enum scan_phase {
@@ -76,6 +78,14 @@ struct session {
         struct event_source *tick;        /* 1 Hz while running: Remaining, auto-off */
         struct event_source *scan_tick;
         struct event_source *scheduler_source;
+
+        /* Posture and the legs (issue #19): what the program's commands asked last (a resume
+         * asks again), and whether one moved the chair from upright (a normal end returns it). */
+        int32_t posture_preset;           /* -1: none */
+        int32_t posture_axis[_CHAIR_AXIS_MAX]; /* per mille, -1: none */
+        int32_t leg_channel[2];           /* the foot rollers, the calf kneading; 0 off */
+        bool reclined;
+        struct event_source *upright_tick; /* settling waits for the return upright */
 
         session_fault_sink fault_sink;    /* the scheduler's faults go here (the supervisor) */
         session_start_hook start_hook;    /* before a session drives anything */
@@ -186,6 +196,164 @@ static int send_channel(struct session *s, enum timeline_channel c, int16_t arg,
         return scheduler_set_channel(s->d->scheduler, c, cmd.arg, cmd.value);
 }
 
+/* ---- posture and the legs: the program's commands, carried out by posture.c on the loop ---- */
+
+static void posture_reset(struct session *s) {
+        s->posture_preset = -1;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                s->posture_axis[a] = -1;
+        s->leg_channel[0] = s->leg_channel[1] = 0;
+        s->reclined = false;
+}
+
+static enum chair_output leg_output(unsigned i) {
+        return i ? CHAIR_OUT_CALF_KNEAD : CHAIR_OUT_FOOT_ROLLERS;
+}
+
+/* No one on the seat, as posture.c reads it (a reading that cannot be had counts as no one); a
+ * chair without the sensor has no say. */
+static bool seat_empty(struct session *s) {
+        int32_t v;
+        return chair_hw_has_input(s->d->hw, CHAIR_IN_SEAT_OCCUPANCY) &&
+               (chair_hw_read_input(s->d->hw, CHAIR_IN_SEAT_OCCUPANCY, &v) < 0 || v != 1);
+}
+
+/* The chair feels the feet and does not feel them now. */
+static bool feet_unfelt(struct session *s) {
+        int32_t v;
+        return chair_hw_has_input(s->d->hw, CHAIR_IN_FEET_ON) &&
+               chair_hw_read_input(s->d->hw, CHAIR_IN_FEET_ON, &v) >= 0 && v != 1;
+}
+
+/* One command through posture.c's rules. Refused because no one is seated: the session pauses,
+ * as when the person leaves; any other refusal (no such axis, a precaution, a fault, the feet
+ * off the foot rest) leaves that part of the step out and the massage goes on. */
+static void posture_apply(struct session *s, int channel, int16_t arg, int32_t value) {
+        struct posture *p = s->d->posture;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int r;
+
+        log_debug("Session %s: %s %d %d.", s->program, timeline_channel_name(channel), arg, value);
+        if (!p || s->state != SESSION_RUNNING)
+                return;
+        if (channel == TL_POSTURE) {
+                if (value == TL_POSTURE_LEAVE || !posture_axes(p))
+                        return;
+                if (arg == TL_POSTURE_PRESET) {
+                        const char *name = timeline_posture_preset_name(value);
+                        int preset = name ? posture_preset_from_string(name) : -1;
+                        if (preset < 0) {
+                                log_warning("Session %s: no posture preset %d.", s->program, value);
+                                return;
+                        }
+                        r = posture_preset(p, (enum posture_preset) preset, &e);
+                        s->reclined |= r >= 0 && preset != POSTURE_PRESET_UPRIGHT;
+                } else {
+                        if ((unsigned) arg >= _CHAIR_AXIS_MAX || !(posture_axes(p) & (1u << arg)))
+                                return;
+                        r = posture_go_to(p, (enum chair_axis) arg, value, true, &e);
+                        s->reclined |= r >= 0 && value > 0;
+                }
+        } else {
+                enum chair_output out = leg_output(channel == TL_CALF_KNEAD);
+                if (!chair_hw_has_output(s->d->hw, out))
+                        return;
+                r = posture_set_rotary(p, out, value, &e);
+        }
+        if (r >= 0)
+                return;
+        if (seat_empty(s)) {
+                log_notice("Session %s: %s: paused until the person is back.", s->program, e.message);
+                session_vacated(s);
+                return;
+        }
+        if (channel == TL_FOOT_ROLLERS && value && feet_unfelt(s)) {
+                /* The foot rest must reach the soles first: the leg-length fit (it extends only,
+                 * stops at the feet); the tick starts the rollers once they are felt. */
+                chair_error_reset(&e);
+                if (posture_fit_legs(p, &e) >= 0)
+                        return;
+        }
+        log_notice("Session %s: the step's %s left out: %s.", s->program, timeline_channel_name(channel), e.message);
+}
+
+/* The foot rollers a step asked for wait for the fit to reach the feet. */
+static void posture_tick(struct session *s) {
+        if (s->state == SESSION_RUNNING && s->leg_channel[0] && chair_hw_has_output(s->d->hw, CHAIR_OUT_FOOT_ROLLERS) &&
+            chair_hw_get_output(s->d->hw, CHAIR_OUT_FOOT_ROLLERS) == 0 && !feet_unfelt(s))
+                posture_apply(s, TL_FOOT_ROLLERS, 0, s->leg_channel[0]);
+}
+
+/* A command the scheduler handed over (SCHED_EV_POSTURE): remembered for a resume, then done. */
+static void posture_command(struct session *s, int channel, int16_t arg, int32_t value) {
+        if (channel == TL_POSTURE && arg == TL_POSTURE_PRESET) {
+                s->posture_preset = value;
+                for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                        s->posture_axis[a] = -1;
+        } else if (channel == TL_POSTURE && (unsigned) arg < _CHAIR_AXIS_MAX)
+                s->posture_axis[arg] = value;
+        else if (channel == TL_FOOT_ROLLERS || channel == TL_CALF_KNEAD)
+                s->leg_channel[channel == TL_CALF_KNEAD] = value;
+        else
+                return;
+        posture_apply(s, channel, arg, value);
+}
+
+/* A resume asks again for what the program last asked (posture.c checks it all again). */
+static void posture_replay(struct session *s) {
+        if (s->posture_preset >= 0)
+                posture_apply(s, TL_POSTURE, TL_POSTURE_PRESET, s->posture_preset);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                if (s->posture_axis[a] >= 0)
+                        posture_apply(s, TL_POSTURE, (int16_t) a, s->posture_axis[a]);
+        for (unsigned i = 0; i < 2; i++)
+                if (s->leg_channel[i])
+                        posture_apply(s, i ? TL_CALF_KNEAD : TL_FOOT_ROLLERS, 0, s->leg_channel[i]);
+}
+
+static void legs_off(struct session *s) {
+        for (unsigned i = 0; i < 2; i++)
+                if (chair_hw_has_output(s->d->hw, leg_output(i)))
+                        (void) posture_set_rotary(s->d->posture, leg_output(i), 0, NULL);
+}
+
+/* A stop, a pause, an end by the conditions: every axis stops where it is (never a move back)
+ * and the leg channels stop, at once. */
+static void posture_halt(struct session *s) {
+        if (!s->d->posture || !posture_axes(s->d->posture))
+                return;
+        posture_stop(s->d->posture);
+        legs_off(s);
+}
+
+/* A normal end (completed, the timer): the leg channels stop, and a program that moved the
+ * chair returns it upright, slowly and watched (posture.c); settling waits for it. */
+static void posture_end(struct session *s) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        if (!s->d->posture || !posture_axes(s->d->posture))
+                return;
+        legs_off(s);
+        if (!s->reclined)
+                return;
+        s->reclined = false;
+        if (posture_return_upright(s->d->posture, &e) >= 0 || !chair_error_is(&e, CHAIR_REASON_PRECAUTION)) {
+                if (e.error < 0)
+                        log_notice("Session %s: the chair stays where it is: %s.", s->program, e.message);
+                return;
+        }
+        /* A leg condition refuses the leg rest's part of the return (the gate refuses any
+         * leg-rest move): the other axes go back alone, as slowly, each watched the same. */
+        log_notice("Session %s: %s: the other axes return upright.", s->program, e.message);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                chair_error_reset(&e);
+                if (a != CHAIR_AXIS_LEGREST_EXTEND && posture_preset_position(POSTURE_PRESET_UPRIGHT, a) >= 0 &&
+                    (posture_axes(s->d->posture) & (1u << a)) &&
+                    posture_go_to(s->d->posture, a, posture_preset_position(POSTURE_PRESET_UPRIGHT, a), true, &e) < 0)
+                        log_notice("Session %s: %s.", s->program, e.message);
+        }
+}
+
 static int check_can_start(struct session *s, struct chair_error *error) {
         if (s->state == SESSION_FAULT || supervisor_latched(s->d->supervisor))
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "A fault is latched (%s): a technician must clear it first",
@@ -260,6 +428,7 @@ static void begin_running(struct session *s, struct timeline *t) {
         s->started_realtime_usec = event_loop_clock(s->d->loop, CLOCK_REALTIME);
         s->id = s->started_realtime_usec;
         s->last_remaining = s->duration_s;
+        posture_reset(s);
         chair_hw_enable(s->d->hw);
         /* The modifiers first: the load takes them, so the first step runs at this session's
          * intensity, speed and width. */
@@ -651,6 +820,12 @@ static void finish(struct session *s, const char *reason) {
 static int end_session(struct session *s, const char *reason, struct chair_error *error) {
         if (s->state == SESSION_IDLE || s->state == SESSION_FAULT)
                 return chair_error_set(error, CHAIR_REASON_NOT_RUNNING, "No session is running");
+        /* Only the timer is a normal end: a stop (the power key, Stop) or the conditions leave
+         * the chair where it is, and a stop during the return upright ends it. */
+        if (strcmp(reason, "timer") == 0)
+                posture_end(s);
+        else
+                posture_halt(s);
         if (s->state == SESSION_SETTLING)
                 return 0;
         finish(s, reason);
@@ -671,9 +846,19 @@ int session_pause(struct session *s, struct chair_error *error) {
         /* Not taken: the sink has faulted the chair, and the state must not say paused. */
         if (scheduler_pause(s->d->scheduler) < 0)
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the pause: the chair is in fault");
+        posture_halt(s);
         s->paused_since_usec = event_loop_now(s->d->loop);
         set_state(s, SESSION_PAUSED);
         return 0;
+}
+
+void session_vacated(struct session *s) {
+        if (!s || s->state != SESSION_RUNNING || session_pause(s, NULL) < 0)
+                return;
+        /* No one is held: the bags let go (the next step's air inflates them again). */
+        for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
+                if (scheduler_set_channel(s->d->scheduler, TL_AIR_ZONE, (int16_t) z, TL_AIR_RELEASE) < 0)
+                        return;
 }
 
 int session_resume(struct session *s, struct chair_error *error) {
@@ -684,12 +869,16 @@ int session_resume(struct session *s, struct chair_error *error) {
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the resume: the chair is in fault");
         s->paused_usec += event_loop_now(s->d->loop) - s->paused_since_usec;
         set_state(s, SESSION_RUNNING);
+        posture_replay(s);
         return 0;
 }
 
 void session_fault(struct session *s) {
         if (s->state != SESSION_IDLE && s->state != SESSION_FAULT)
                 finish(s, "fault");
+        /* The gate stopped every output; posture forgets its moves (it never drives back). */
+        s->reclined = false;
+        event_source_disarm(s->upright_tick);
         event_source_disarm(s->tick);
         event_source_disarm(s->scan_tick);
         set_state(s, SESSION_FAULT);
@@ -991,6 +1180,7 @@ static void on_tick(struct event_source *src, uint64_t usec, void *userdata) {
         if (s->state != SESSION_RUNNING && s->state != SESSION_PAUSED)
                 return;
         event_source_arm(src, usec + USEC_PER_SEC);
+        posture_tick(s);
         remaining = session_remaining_s(s);
         if (remaining != s->last_remaining) {
                 s->last_remaining = remaining;
@@ -1008,6 +1198,22 @@ static void on_tick(struct event_source *src, uint64_t usec, void *userdata) {
                 end_session(s, "timer", NULL);
 }
 
+/* Settled: idle once the return upright, if any, has ended too. */
+static void settle_done(struct session *s) {
+        if (s->d->posture && posture_moving(s->d->posture)) {
+                event_source_arm(s->upright_tick, event_loop_now(s->d->loop) + UPRIGHT_POLL_USEC);
+                return;
+        }
+        s->program[0] = 0;
+        set_state(s, SESSION_IDLE);
+}
+
+static void on_upright_tick(struct event_source *src, uint64_t usec, void *userdata) {
+        struct session *s = userdata;
+        if (s->state == SESSION_SETTLING)
+                settle_done(s);
+}
+
 int session_on_scheduler_event(struct session *s) {
         struct scheduler_event ev;
 
@@ -1022,15 +1228,17 @@ int session_on_scheduler_event(struct session *s) {
                         break;
                 case SCHED_EV_FINISHED:
                         if (s->state == SESSION_RUNNING) {
+                                posture_end(s);
                                 finish(s, "completed");
                                 set_state(s, SESSION_SETTLING);
                         }
                         break;
                 case SCHED_EV_SETTLED:
-                        if (s->state == SESSION_SETTLING) {
-                                s->program[0] = 0;
-                                set_state(s, SESSION_IDLE);
-                        }
+                        if (s->state == SESSION_SETTLING)
+                                settle_done(s);
+                        break;
+                case SCHED_EV_POSTURE:
+                        posture_command(s, ev.a, scheduler_posture_arg(ev.b), scheduler_posture_value(ev.b));
                         break;
                 case SCHED_EV_LATE:
                         fault(s, CHAIR_FAULT_DEADLINE_MISSED, "command %d ran %lld us late (bound %u ms)", ev.a,
@@ -1135,6 +1343,7 @@ int session_new(struct chair_core *d, struct session **ret) {
                 return -ENOMEM;
         s->d = d;
         s->state = SESSION_IDLE;
+        posture_reset(s);
         s->settings = (struct session_settings) {
                 .intensity = 3, .speed = 3, .depth = 3, .width = 1, .air_intensity = 3,
                 .timer_min = chair_settings_timer(d->settings),
@@ -1142,6 +1351,8 @@ int session_new(struct chair_core *d, struct session **ret) {
         r = event_loop_add_timer(d->loop, 10 * USEC_PER_MSEC, on_tick, s, &s->tick);
         if (r >= 0)
                 r = event_loop_add_timer(d->loop, USEC_PER_MSEC, on_scan_tick, s, &s->scan_tick);
+        if (r >= 0)
+                r = event_loop_add_timer(d->loop, USEC_PER_MSEC, on_upright_tick, s, &s->upright_tick);
         if (r >= 0)
                 r = event_loop_add_io(d->loop, scheduler_event_fd(d->scheduler), on_scheduler_fd, s, &s->scheduler_source);
         if (r < 0) {
@@ -1158,6 +1369,7 @@ void session_free(struct session *s) {
                 return;
         event_source_free(s->tick);
         event_source_free(s->scan_tick);
+        event_source_free(s->upright_tick);
         event_source_free(s->scheduler_source);
         free(s);
 }

@@ -68,6 +68,9 @@ int session_start_manual(struct session *s, const char *technique, enum manual_a
 int session_move_point(struct session *s, int32_t steps, struct chair_error *error);
 int session_stop(struct session *s, struct chair_error *error);
 int session_pause(struct session *s, struct chair_error *error);
+/* The seat reports no one (posture.c told core.c), or a program's posture step found no one
+ * seated: a running session pauses and the air holds release (docs/posture.md). */
+void session_vacated(struct session *s);
 int session_resume(struct session *s, struct chair_error *error);
 int session_start_scan(struct session *s, struct chair_error *error);
 int session_adjust_shoulder(struct session *s, int32_t steps, struct chair_error *error);

@@ -221,6 +221,31 @@ static void emit_air(struct planner *pl, const struct profile_step *s, const str
                         emit(pl, t + len, TL_AIR_ZONE, (int) z, TL_AIR_RELEASE);
 }
 
+#define LEG_ZONES ((1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET))
+
+/* Posture at the step's start (it holds until a later step moves it; the session returns the
+ * chair upright at a normal end); the leg channels for the step, off at its end. With a
+ * condition that forbids pressing the calves and feet the leg rest and the leg channels are
+ * left out, as the air on those zones is. */
+static void emit_posture(struct planner *pl, const struct profile_step *s, uint64_t t, uint64_t len) {
+        bool legs = !(pl->caps.forbidden_air_zones & LEG_ZONES);
+
+        if (s->posture != PROFILE_UNSET)
+                emit(pl, t, TL_POSTURE, TL_POSTURE_PRESET, s->posture);
+        if (s->recline != PROFILE_UNSET)
+                emit(pl, t, TL_POSTURE, CHAIR_AXIS_RECLINE, s->recline);
+        if (s->legrest != PROFILE_UNSET && legs)
+                emit(pl, t, TL_POSTURE, CHAIR_AXIS_LEGREST_LIFT, s->legrest);
+        if (s->foot_rollers != PROFILE_UNSET && s->foot_rollers && legs) {
+                emit(pl, t, TL_FOOT_ROLLERS, 0, s->foot_rollers);
+                emit(pl, t + len, TL_FOOT_ROLLERS, 0, 0);
+        }
+        if (s->calf_knead != PROFILE_UNSET && s->calf_knead && legs) {
+                emit(pl, t, TL_CALF_KNEAD, 0, s->calf_knead);
+                emit(pl, t + len, TL_CALF_KNEAD, 0, 0);
+        }
+}
+
 static uint64_t emit_step(struct planner *pl, const struct expanded *e, size_t index, uint64_t t) {
         const struct profile_step *s = &pl->p->steps[e->step];
         uint64_t len = step_length_ms(pl, s, e);
@@ -229,6 +254,7 @@ static uint64_t emit_step(struct planner *pl, const struct expanded *e, size_t i
         emit(pl, t, TL_STEP, (int) e->step, (int32_t) index);
         emit_roller(pl, s, e, t, len);
         emit_air(pl, s, e, t, len);
+        emit_posture(pl, s, t, len);
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                 if (s->heat[z] != UINT32_MAX && !pl->caps.no_heat && !pl->o->no_heat)
                         emit(pl, t, TL_HEAT_ZONE, (int) z, (int32_t) s->heat[z]);
@@ -591,6 +617,17 @@ void planner_format(const struct timeline *t, FILE *out) {
                 case TL_HEAT_ZONE:
                         fprintf(out, "%s level %d\n", chair_heat_zone_name(c->arg), c->value);
                         break;
+                case TL_POSTURE:
+                        if (c->arg == TL_POSTURE_PRESET)
+                                fprintf(out, "%s\n", timeline_posture_preset_name(c->value) ?: "?");
+                        else if (c->value == TL_POSTURE_LEAVE)
+                                fprintf(out, "%s left\n", chair_axis_info(c->arg) ? chair_axis_info(c->arg)->name : "?");
+                        else
+                                fprintf(out, "%s %d permille\n", chair_axis_info(c->arg) ? chair_axis_info(c->arg)->name : "?",
+                                        c->value);
+                        break;
+                case TL_FOOT_ROLLERS:
+                case TL_CALF_KNEAD:
                 case TL_KNEAD:
                 case TL_TAP:
                         fprintf(out, "%d %%\n", c->value);

@@ -20,32 +20,36 @@
  * skin that feels heat late or carries it away slowly (over 65, thin or fragile skin, poor
  * circulation in the legs, where burns come without pain). A condition with no_heat needs none:
  * it leaves no dose at all. over-65 and fragile-skin also cap intensity (fractures cluster in
- * users over 60; skin tears and bruises). */
+ * users over 60; skin tears and bruises). The last, no_stretch, excludes the stretch programs
+ * (chair-domain.md section 6): bones that break easily, a spine that must not be loaded. */
 static const struct precaution precautions[] = {
-        { "thrombosis", "must not use the chair (thrombosis or DVT in the last 6 months)", true, 0, 0, false, 0, 0 },
-        { "aneurysm", "must not use the chair", true, 0, 0, false, 0, 0 },
-        { "spinal-fracture", "must not use the chair", true, 0, 0, false, 0, 0 },
-        { "acute-sprain", "must not use the chair until it has healed", true, 0, 0, false, 0, 0 },
-        { "skin-infection", "must not use the chair", true, 0, 0, false, 0, 0 },
-        { "open-wounds", "must not use the chair", true, 0, 0, false, 0, 0 },
-        { "fever", "must not use the chair with a temperature of 38 degC or more", true, 0, 0, false, 0, 0 },
-        { "contagious-illness", "must not use the chair", true, 0, 0, false, 0, 0 },
-        { "dvt-history", "no calf or foot compression; intensity at most 3", false, 3, 0, false, LEGS, 0 },
-        { "varicose-veins", "no calf or foot compression", false, 0, 0, false, LEGS, 0 },
-        { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS, 0 },
-        { "circulation-problems", "no calf or foot compression; heat dose limit halved", false, 0, 0, false, LEGS, 50 },
-        { "osteoporosis", "intensity at most 2 and depth at most 2", false, 2, 2, false, 0, 0 },
-        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK, 0 },
-        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0, 0 },
-        { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0, 0 },
-        { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS, 0 },
-        { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0, 0 },
-        { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0, 0 },
-        { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0, 0 },
-        { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0, 0 },
-        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0, 0 },
-        { "over-65", "intensity at most 3; heat dose limit halved", false, 3, 0, false, 0, 50 },
-        { "fragile-skin", "intensity at most 3; heat dose limit halved (thin skin, long-term steroids)", false, 3, 0, false, 0, 50 },
+        { "thrombosis", "must not use the chair (thrombosis or DVT in the last 6 months)", true, 0, 0, false, 0, 0, false },
+        { "aneurysm", "must not use the chair", true, 0, 0, false, 0, 0, false },
+        { "spinal-fracture", "must not use the chair", true, 0, 0, false, 0, 0, false },
+        { "acute-sprain", "must not use the chair until it has healed", true, 0, 0, false, 0, 0, false },
+        { "skin-infection", "must not use the chair", true, 0, 0, false, 0, 0, false },
+        { "open-wounds", "must not use the chair", true, 0, 0, false, 0, 0, false },
+        { "fever", "must not use the chair with a temperature of 38 degC or more", true, 0, 0, false, 0, 0, false },
+        { "contagious-illness", "must not use the chair", true, 0, 0, false, 0, 0, false },
+        { "dvt-history", "no calf or foot compression; intensity at most 3", false, 3, 0, false, LEGS, 0, false },
+        { "varicose-veins", "no calf or foot compression", false, 0, 0, false, LEGS, 0, false },
+        { "phlebitis", "no calf or foot compression; intensity at most 2", false, 2, 0, false, LEGS, 0, false },
+        { "circulation-problems", "no calf or foot compression; heat dose limit halved", false, 0, 0, false, LEGS, 50, false },
+        { "osteoporosis", "intensity at most 2 and depth at most 2; no stretch programs", false, 2, 2, false, 0, 0, true },
+        { "pregnancy", "no heat, no back or seat compression, intensity and depth at most 2", false, 2, 2, true, TRUNK, 0, false },
+        { "pacemaker", "intensity at most 2, depth at most 3; programs with tapping excluded where they say so", false, 2, 3, false, 0, 0, false },
+        { "reduced-temperature-sensation", "no heat", false, 0, 0, true, 0, 0, false },
+        { "diabetic-neuropathy", "no heat, no calf or foot compression", false, 0, 0, true, LEGS, 0, false },
+        { "anticoagulants", "intensity at most 2 and depth at most 2 (bruising)", false, 2, 2, false, 0, 0, false },
+        { "heart-disease", "intensity at most 2, no heat", false, 2, 0, true, 0, 0, false },
+        { "malignancy", "intensity at most 2, depth at most 2", false, 2, 2, false, 0, 0, false },
+        { "kidney-or-liver-problems", "intensity at most 3", false, 3, 0, false, 0, 0, false },
+        { "severe-inflammation", "intensity and depth at most 2, no heat", false, 2, 2, true, 0, 0, false },
+        { "over-65", "intensity at most 3; heat dose limit halved", false, 3, 0, false, 0, 50, false },
+        { "fragile-skin", "intensity at most 3; heat dose limit halved (thin skin, long-term steroids)", false, 3, 0, false, 0, 50, false },
+        /* Stretching loads the spine while the body is held (issue #19): not with a herniated
+         * disc or after spinal surgery; the roller's pressure on the back is capped too. */
+        { "spinal-condition", "no stretch programs; intensity at most 3 (herniated disc, recent spinal surgery)", false, 3, 0, false, 0, 0, true },
 };
 
 const struct precaution *precaution_find(const char *name) {
@@ -323,6 +327,22 @@ bool precautions_limit_cmd(const struct precaution_caps *caps, struct timeline_c
                 if (c->arg >= 0 && c->arg < _CHAIR_AIR_ZONE_MAX && (caps->forbidden_air_zones & (1u << c->arg)) &&
                     (c->value & 0xff) != TL_AIR_RELEASE) {
                         c->value = TL_AIR_RELEASE;
+                        return true;
+                }
+                return false;
+        case TL_FOOT_ROLLERS:
+        case TL_CALF_KNEAD:
+                /* They press the calves and feet: off with a condition that forbids that. */
+                if ((caps->forbidden_air_zones & LEGS) && c->value != 0) {
+                        c->value = 0;
+                        return true;
+                }
+                return false;
+        case TL_POSTURE:
+                /* The leg rest presses the legs (posture.c's gate refuses the move as well). */
+                if ((caps->forbidden_air_zones & LEGS) && c->value != TL_POSTURE_LEAVE &&
+                    (c->arg == CHAIR_AXIS_LEGREST_LIFT || c->arg == CHAIR_AXIS_LEGREST_EXTEND)) {
+                        c->value = TL_POSTURE_LEAVE;
                         return true;
                 }
                 return false;

@@ -31,6 +31,8 @@ struct precaution {
         uint32_t forbidden_air_zones; /* bit per enum chair_air_zone */
         uint32_t heat_dose_pct;       /* the share of the chair's heat dose limit left, 1-99 %;
                                        * 0: not lowered (no_heat lowers it to nothing) */
+        bool no_stretch;              /* excludes every stretch program (the loader adds it to
+                                       * their excluded_by) */
 };
 
 struct precaution_caps {

@@ -44,12 +44,13 @@ struct loader {
         struct profile_block *block;
         /* What was given, for required keys and cross-checks. */
         bool program_seen, have_id, have_name, have_description, have_duration;
-        unsigned step_lines[PROFILE_MAX_STEPS][8]; /* technique, position/range, duration, repetitions, air, pattern, ramp, block */
+        unsigned step_lines[PROFILE_MAX_STEPS][11]; /* technique, position/range, duration, repetitions, air, pattern,
+                                                     * ramp, block, posture, recline, legrest */
         char step_block[PROFILE_MAX_STEPS][PROFILE_ID_MAX];
         bool block_has_times[PROFILE_MAX_BLOCKS];
 };
 
-enum { K_TECH, K_POS, K_DUR, K_REP, K_AIR, K_PATTERN, K_RAMP, K_BLOCK };
+enum { K_TECH, K_POS, K_DUR, K_REP, K_AIR, K_PATTERN, K_RAMP, K_BLOCK, K_POSTURE, K_RECLINE, K_LEGREST };
 
 #define ERR(l, line, ...) ini_errors_add((l)->errors, (l)->path, line, __VA_ARGS__)
 
@@ -86,7 +87,9 @@ static void on_section(void *userdata, const char *name, unsigned line) {
                 }
                 l->step = &l->p->steps[l->p->n_steps++];
                 *l->step = (struct profile_step) { .speed = 3, .width = 1, .depth = 2, .air_level = 3, .line = line, .block = -1,
-                                                   .heat = { UINT32_MAX, UINT32_MAX } };
+                                                   .heat = { UINT32_MAX, UINT32_MAX }, .posture = PROFILE_UNSET,
+                                                   .recline = PROFILE_UNSET, .legrest = PROFILE_UNSET,
+                                                   .foot_rollers = PROFILE_UNSET, .calf_knead = PROFILE_UNSET };
                 snprintf(l->step->name, sizeof l->step->name, "%s", dot + 1);
                 l->sec = SEC_STEP;
                 return;
@@ -309,12 +312,39 @@ static void key_step(struct loader *l, const char *key, const char *v, unsigned 
                         s->ramp_from = t[0];
                         s->ramp_to = t[1];
                 }
+        } else if (strcmp(key, "posture") == 0) {
+                const char *names[TL_POSTURE_PRESETS];
+                for (int i = 0; i < TL_POSTURE_PRESETS; i++)
+                        names[i] = timeline_posture_preset_name(i);
+                kl[K_POSTURE] = line;
+                if (ini_choice(l->errors, l->path, line, key, v, names, TL_POSTURE_PRESETS, &c) == 0)
+                        s->posture = c;
+        } else if (strcmp(key, "recline") == 0 || strcmp(key, "legrest") == 0) {
+                char num[16];
+                size_t n = strlen(v);
+                kl[key[0] == 'r' ? K_RECLINE : K_LEGREST] = line;
+                /* N% of the axis's travel: the chair's soft limits and wall clearance clamp it. */
+                if (n < 2 || n >= sizeof num || v[n - 1] != '%') {
+                        ERR(l, line, "%s = '%s' is not N%% (0-100%% of its travel)", key, v);
+                        return;
+                }
+                memcpy(num, v, n - 1);
+                num[n - 1] = 0;
+                if (ini_int(l->errors, l->path, line, key, num, 0, 100, &x) == 0)
+                        *(key[0] == 'r' ? &s->recline : &s->legrest) = (int32_t) x * 10;
+        } else if (strcmp(key, "foot_rollers") == 0) {
+                if (ini_int(l->errors, l->path, line, key, v, -100, 100, &x) == 0)
+                        s->foot_rollers = (int32_t) x;
+        } else if (strcmp(key, "calf_knead") == 0) {
+                if (ini_int(l->errors, l->path, line, key, v, 0, 100, &x) == 0)
+                        s->calf_knead = (int32_t) x;
         } else if (strcmp(key, "block") == 0) {
                 kl[K_BLOCK] = line;
                 snprintf(l->step_block[idx], sizeof l->step_block[0], "%s", v);
         } else {
                 ERR(l, line, "unknown key '%s' in [step.%s] (technique, position, range, speed, width, depth, air, "
-                    "air_pattern, air_level, heat, duration_s, repetitions, ramp, block)", key, s->name);
+                    "air_pattern, air_level, heat, duration_s, repetitions, ramp, block, posture, recline, legrest, "
+                    "foot_rollers, calf_knead)", key, s->name);
         }
 }
 
@@ -339,6 +369,35 @@ static void on_key(void *userdata, const char *key, const char *value, unsigned 
                 break;
         case SEC_NONE:
                 break; /* the section was already reported */
+        }
+}
+
+bool profile_step_is_stretch(const struct profile_step *s) {
+        return s->air_zones &&
+               (s->posture != PROFILE_UNSET || s->recline != PROFILE_UNSET || s->legrest != PROFILE_UNSET);
+}
+
+/* A stretch program is excluded by every condition that forbids stretching (the precautions'
+ * table says which), whether its file names them or not. */
+static void exclude_stretch(struct loader *l) {
+        struct program *p = l->p;
+        size_t n;
+        const struct precaution *list = precaution_list(&n);
+
+        for (size_t i = 0; i < n; i++) {
+                bool named = false;
+                if (!list[i].no_stretch)
+                        continue;
+                for (size_t j = 0; j < p->n_excluded_by && !named; j++)
+                        named = strcmp(p->excluded_by[j], list[i].name) == 0;
+                if (named)
+                        continue;
+                if (p->n_excluded_by >= PROFILE_MAX_LIST) {
+                        ERR(l, 1, "excluded_by: no room for '%s', which every stretch program needs (at most %d)",
+                            list[i].name, PROFILE_MAX_LIST);
+                        return;
+                }
+                snprintf(p->excluded_by[p->n_excluded_by++], sizeof p->excluded_by[0], "%.39s", list[i].name);
         }
 }
 
@@ -402,9 +461,15 @@ static void check_program(struct loader *l) {
                 if (last_block >= 0 && s->block != last_block)
                         closed[last_block] = true;
                 last_block = s->block;
+                if (kl[K_POSTURE] && (kl[K_RECLINE] || kl[K_LEGREST]))
+                        ERR(l, kl[K_POSTURE], "[step.%s]: give either a posture preset or recline/legrest positions, not both",
+                            s->name);
+                p->stretch |= profile_step_is_stretch(s);
                 if (kl[K_RAMP] && (s->block < 0 || p->blocks[s->block].times < 2))
                         ERR(l, kl[K_RAMP], "[step.%s]: a ramp needs the step in a block played at least twice", s->name);
         }
+        if (p->stretch)
+                exclude_stretch(l);
         if (!l->errors->count) {
                 uint32_t natural = profile_natural_length_s(p);
                 if (natural < 20 || natural > 7200)

@@ -43,7 +43,16 @@ struct profile_step {
         enum { RAMP_NONE, RAMP_DEPTH, RAMP_SPEED, RAMP_AIR } ramp;
         uint32_t ramp_from, ramp_to;
         int block;                     /* index into program.blocks, -1 none */
+        /* Posture and the legs (issue #19), each PROFILE_UNSET when not given: a preset (index,
+         * timeline_posture_preset_name()), or the recline's and the leg rest's lift position
+         * (per mille); the foot rollers (-100..100 %) and the calf kneading (0..100 %), which
+         * run for the step and stop at its end. */
+        int32_t posture, recline, legrest;
+        int32_t foot_rollers, calf_knead;
 };
+#define PROFILE_UNSET INT32_MIN
+/* A stretch step: air holds a part of the body while the posture changes (docs/profiles.md). */
+bool profile_step_is_stretch(const struct profile_step *s);
 
 struct profile_block {
         char name[PROFILE_ID_MAX];
@@ -66,6 +75,8 @@ struct program {
         size_t n_steps;
         struct profile_block blocks[PROFILE_MAX_BLOCKS];
         size_t n_blocks;
+        bool stretch;                  /* a step is a stretch: the conditions that forbid stretching
+                                        * (precautions.c) are in excluded_by */
 };
 
 /* Loads a profile from a file or from text (an upload). Returns 0, or -EINVAL with every

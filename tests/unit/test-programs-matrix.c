@@ -12,7 +12,10 @@
  * ends of its range where the step is long enough for a stroke, no actuator beyond what the
  * intensity and the conditions allow (daemon/vt-observe.h watches the outputs and the roller
  * at every callback), the travel motor's longest run clear of its maximum on-time, and every
- * actuator safe once idle. A condition that refuses the program refuses its start.
+ * actuator safe once idle, the chair back upright. A condition that refuses the program refuses
+ * its start; the stretch program is refused with each condition that forbids stretching. The
+ * chair has every posture axis and both leg channels (hardware_map_simulated_posture()), so the
+ * programs' posture and leg steps run through posture.c's rules.
  *
  * ctest runs the matrix in shards (MCD_MATRIX_SHARD=I/N, one entry each, so ctest -j spreads
  * it over the cores); the ASan build runs every Kth run only (MCD_MATRIX_SUBSET=K, spread over
@@ -40,6 +43,7 @@
 #define FIT_TOLERANCE_MS 30000
 #define TIMER_MIN 30
 #define MAX_CLASSES 32
+#define UPRIGHT_PERMILLE 30 /* the axes' soft minimum (20) and a slow move's coast */
 
 /* chairsim's --shoulder range is 300..780, the waist 400 mm lower (as the session assumes
  * after a scan): a short and a tall person, the tall one's shoulder 40 mm below the 800 mm
@@ -147,6 +151,40 @@ static void run_one(const struct program *p, uint32_t intensity, uint32_t length
         assert_in_range(r.ran_ms, r.planned_ms, r.planned_ms + 1500);
         assert_int_equal(r.sweeps_missed, 0);
         assert_true(r.longest_travel_run_ms < chair_output_info(CHAIR_OUT_TRAVEL_MOTOR)->max_on_ms);
+        /* A program that moved the chair returned it upright (the soft limit, its coast). */
+        if (r.end_posture_permille > UPRIGHT_PERMILLE)
+                print_error("%s: the chair ended %d per mille from upright\n", what, r.end_posture_permille);
+        assert_true(r.end_posture_permille <= UPRIGHT_PERMILLE);
+}
+
+/* The stretch programs under the conditions that forbid stretching, each by name (one of them
+ * shares its class of caps with another condition, so the classes alone would miss it). */
+static void test_stretch_refused(void **state) {
+        const char *src = getenv("MCD_SOURCE_DIR");
+        size_t n_list;
+        const struct precaution *list = precaution_list(&n_list);
+        char dir[400];
+        struct program *p;
+        unsigned checked = 0;
+
+        snprintf(dir, sizeof dir, "%s/profiles/programs", src ? src : ".");
+        p = load(dir, "stretch.ini");
+        assert_true(p->stretch);
+        for (size_t i = 0; i < n_list; i++) {
+                const char *cond[2] = { list[i].name, NULL };
+                struct vt_program_result r;
+                if (!list[i].no_stretch)
+                        continue;
+                assert_int_equal(vt_program_run(&(struct vt_program_options) { .program = p->id, .conditions = cond }, &r), 0);
+                if (!r.refused)
+                        print_error("stretch started with %s\n", list[i].name);
+                assert_true(r.refused);
+                assert_non_null(strstr(r.refusal, list[i].name));
+                checked++;
+        }
+        printf("# stretch refused with %u conditions\n", checked);
+        assert_true(checked >= 2);
+        free(p);
 }
 
 /* Which runs this process makes: MCD_MATRIX_SHARD=I/N (the ctest entries share the matrix out,
@@ -279,6 +317,7 @@ static void test_matrix(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_matrix),
+                cmocka_unit_test(test_stretch_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

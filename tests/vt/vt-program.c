@@ -8,6 +8,7 @@
 #include "chair-hw.h"
 #include "core.h"
 #include "macro.h"
+#include "posture.h"
 #include "precautions.h"
 #include "program-library.h"
 #include "session.h"
@@ -153,6 +154,7 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
         const char *cond_none[] = { NULL };
         uint32_t timer_min = o->timer_min ? o->timer_min : TIMER_DEFAULT_MIN;
         struct vt_harness *h = NULL;
+        struct hardware_map map;
         struct chair_error e = CHAIR_ERROR_NULL;
         struct program_summary summary;
         struct precaution_caps caps;
@@ -168,7 +170,10 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                 return -ENOMEM;
         r->o = o;
         r->ret = ret;
-        k = vt_harness_new(&(struct vt_harness_options) { .profiles_dir = o->profiles_dir,
+        /* The chair with every posture axis and the leg rollers: a program's posture and leg
+         * steps run through posture.c's rules as on the reference chair. */
+        hardware_map_simulated_posture(&map);
+        k = vt_harness_new(&(struct vt_harness_options) { .map = &map, .profiles_dir = o->profiles_dir,
                                                           .log_level = o->log_level ? o->log_level : LOG_ERR,
                                                           .no_output_record = true }, &h);
         if (k < 0)
@@ -246,6 +251,13 @@ int vt_program_run(const struct vt_program_options *o, struct vt_program_result 
                         continue;
                 snprintf(msg, sizeof msg, "%s is %d once idle (safe: %d)", info->name, vt_harness_output(h, i), info->safe_value);
                 add_fault(r, -1, now_ns(h), "unsafe-at-end", msg);
+        }
+        ret->end_posture_permille = -1;
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                int32_t v;
+                /* The fit's extension stays (nothing retracts it automatically). */
+                if (a != CHAIR_AXIS_LEGREST_EXTEND && posture_position(c->posture, a, &v) >= 0)
+                        ret->end_posture_permille = MAX(ret->end_posture_permille, v);
         }
         vt_harness_states_string(h, ret->states, sizeof ret->states);
         ret->n_finished = (unsigned) rec->n_finished;

@@ -53,6 +53,8 @@ struct vt_program_result {
         uint64_t moving_ms;               /* the travel motor on while the program ran */
         uint64_t longest_travel_run_ms;
         unsigned sweeps, sweeps_checked, sweeps_missed;
+        int32_t end_posture_permille;     /* once idle: the furthest of the recline, the leg rest's lift
+                                           * and the seat slide from upright, per mille (-1: no axes) */
         char states[256];                 /* the session's states, "scanning running settling idle" */
         char finished[32];                /* the ProgramFinished reason, "" none */
         unsigned n_finished;
