@@ -541,8 +541,7 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
 static void on_lease_timer(struct event_source *src, uint64_t usec, void *userdata) {
         struct posture *p = userdata;
 
-        if (!p->no_record)
-                log_info("posture: the hold-to-run lease lapsed: stopped.");
+        log_info("posture: the hold-to-run lease lapsed: stopped.");
         stop_cause(p, CHAIR_REASON_BUSY, "its lease lapsed before a renewal came");
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
                 if (p->axis[a].motion == POSTURE_MANUAL)
