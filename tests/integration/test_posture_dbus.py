@@ -567,3 +567,21 @@ def test_the_pinch_release_with_the_seat_empty(daemon, bus, client):
     # Nothing else, the seat empty.
     assert client.error_of("Move", "recline", dbus.Int32(1), dbus.UInt32(500)) == ERR + "FaultLatched"
     inject(daemon, "legrest-obstruction", False)
+
+
+def test_another_callers_move_in_between_is_no_fresh_press(daemon, bus, client):
+    client.move("recline", 1, 100)
+    wait_for(lambda: motions(bus)["recline"] == "still", 5, "the lease to lapse")
+    other = Client(bus)
+    try:
+        other.move("legrest_lift", 1)
+        assert motions(bus)["legrest_lift"] == "manual"
+        other.move("legrest_lift", 0)
+        # The first caller's late renewals: still its stopped move, not a fresh press.
+        refused_renewals(bus, client, "recline", 1, ERR + "Busy", 0.4)
+    finally:
+        other.close()
+    client.move("recline", 0)
+    client.move("recline", 1)
+    assert motions(bus)["recline"] == "manual"
+    client.move("recline", 0)
