@@ -373,9 +373,6 @@ def test_no_occupant_nothing_moves(make_chair, kind):
     assert_nothing_moves(chair)
 
 
-@pytest.mark.xfail(strict=True, reason="posture.c refuses only the automatic moves without an occupant; a "
-                   "hold-to-run Move runs with the seat empty (and a renewal after the person left starts it "
-                   "again). Issue #19's e2e brief asks NotOccupied for Move too: a decision for posture.c")
 @BACKENDS
 def test_no_occupant_hold_to_run_refused(make_chair, kind):
     chair = make_chair(kind)
@@ -387,6 +384,28 @@ def test_no_occupant_hold_to_run_refused(make_chair, kind):
     finally:
         chair.posture("Stop")
     assert_nothing_moves(chair)
+
+
+@BACKENDS
+def test_person_leaves_mid_hold_renewals_refused(make_chair, kind):
+    """The incidents' pattern: the leg rest kept moving after the adult got up. A client that goes
+    on renewing after the seat empties is refused, and nothing moves, even once someone sits
+    again, until it releases and presses anew."""
+    chair = make_chair(kind)
+    hold = Hold(chair, "legrest_lift", 1)
+    hold.hold_until(lambda: chair.board.motors()["legrest_lift"] != 0, 5, "the lift moving")
+    chair.board.set_seated(False)
+    chair.wait_occupied(False)
+    sample_until(lambda: chair.board.motors()["legrest_lift"], lambda v: v == 0, 2, "the lift stopped")
+    assert hold.renew() == ERR + "NotOccupied"
+    assert_nothing_moves(chair)
+    chair.board.set_seated(True)
+    chair.wait_occupied(True)
+    assert hold.renew() is not None   # still the stopped move: refused until released
+    assert_nothing_moves(chair)
+    hold.release()
+    hold.hold_until(lambda: chair.board.motors()["legrest_lift"] != 0, 5, "a fresh press moving the lift")
+    hold.release()
 
 
 def assert_nothing_moves(chair, seconds=0.5):
