@@ -78,6 +78,7 @@ struct chair_physics {
         uint64_t time_ms;
         struct chair_physics_axis axis[_CHAIR_AXIS_MAX];
         struct chair_physics_occupant occupant;
+        int8_t input_axis[_CHAIR_IN_MAX];       /* chair_input_axis(), looked up once at init */
 };
 
 void chair_physics_default_params(struct chair_physics_params *ret);
