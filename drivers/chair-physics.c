@@ -302,6 +302,19 @@ static int32_t axis_input(const struct chair_physics *p, enum chair_input in) {
         return axis_current(p, a);
 }
 
+/* Kept next to axis_input(): what it, axis_current() and axis_pushing() read. */
+void chair_physics_axis_key(const struct chair_physics *p, enum chair_axis a, struct chair_physics_axis_key *ret) {
+        memset(ret, 0, sizeof *ret);  /* the padding too: callers compare keys with memcmp() */
+        ret->mm = p->axis[a].mm;
+        ret->obstacle_mm = p->axis[a].obstacle_mm;
+        ret->duty = p->out[chair_axis_info(a)->motor];
+        ret->travel_mm = p->params.axis[a].travel_mm;
+        ret->obstacle_dir = p->axis[a].obstacle_dir;
+        ret->seated = p->occupant.seated;
+        ret->obstruction = p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION];
+        ret->both_ends = p->fault[PHYS_FAULT_RECLINE_BOTH_ENDS];
+}
+
 int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) {
         if ((unsigned) in < _CHAIR_IN_MAX && p->input_axis[in] >= 0)
                 return axis_input(p, in);
