@@ -99,6 +99,9 @@ void chair_physics_init(struct chair_physics *p, const struct chair_physics_para
                 p->out[o] = chair_output_info(o)->safe_value;
         for (unsigned z = 0; z < _CHAIR_HEAT_ZONE_MAX; z++)
                 p->temp[z] = p->element[z] = params->ambient_decic;
+        /* Read for every input at every step: a linear search each time was a profile's top line. */
+        for (unsigned i = 0; i < _CHAIR_IN_MAX; i++)
+                p->input_axis[i] = (int8_t) chair_input_axis(i);
         /* Someone sits, feet on the foot rest: the safe assumption for anything that moves. */
         p->occupant = (struct chair_physics_occupant) { .seated = true, .leg_mm = 450, .feet_on = true };
 }
@@ -167,6 +170,9 @@ static void axis_substep(struct chair_physics *p, enum chair_axis a, double dt) 
         double target = duty * p->params.axis[a].max_speed_mm_s;
         double travel = p->params.axis[a].travel_mm;
 
+        /* At rest, unpowered and with no object in its path, a step changes nothing. */
+        if (duty == 0 && x->speed == 0 && !(x->obstacle_dir && p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION]))
+                return;
         if (is_legrest(a) && p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION] && !x->obstacle_dir && duty != 0) {
                 x->obstacle_dir = duty > 0 ? 1 : -1;
                 x->obstacle_mm = x->mm + x->obstacle_dir * OBSTACLE_GAP_MM;
@@ -277,7 +283,7 @@ static int32_t axis_current(const struct chair_physics *p, enum chair_axis a) {
 
 /* One of an axis's inputs, or -1 when in is none of them. */
 static int32_t axis_input(const struct chair_physics *p, enum chair_input in) {
-        int a = chair_input_axis(in);
+        int a = p->input_axis[in];
         const struct chair_axis_info *ax = chair_axis_info(a);
         double mm, travel;
 
@@ -296,8 +302,21 @@ static int32_t axis_input(const struct chair_physics *p, enum chair_input in) {
         return axis_current(p, a);
 }
 
+/* Kept next to axis_input(): what it, axis_current() and axis_pushing() read. */
+void chair_physics_axis_key(const struct chair_physics *p, enum chair_axis a, struct chair_physics_axis_key *ret) {
+        memset(ret, 0, sizeof *ret);  /* the padding too: callers compare keys with memcmp() */
+        ret->mm = p->axis[a].mm;
+        ret->obstacle_mm = p->axis[a].obstacle_mm;
+        ret->duty = p->out[chair_axis_info(a)->motor];
+        ret->travel_mm = p->params.axis[a].travel_mm;
+        ret->obstacle_dir = p->axis[a].obstacle_dir;
+        ret->seated = p->occupant.seated;
+        ret->obstruction = p->fault[PHYS_FAULT_LEGREST_OBSTRUCTION];
+        ret->both_ends = p->fault[PHYS_FAULT_RECLINE_BOTH_ENDS];
+}
+
 int32_t chair_physics_input(const struct chair_physics *p, enum chair_input in) {
-        if (chair_input_axis(in) >= 0)
+        if ((unsigned) in < _CHAIR_IN_MAX && p->input_axis[in] >= 0)
                 return axis_input(p, in);
         switch (in) {
         case CHAIR_IN_ENCODER:

@@ -78,9 +78,20 @@ struct chair_physics {
         uint64_t time_ms;
         struct chair_physics_axis axis[_CHAIR_AXIS_MAX];
         struct chair_physics_occupant occupant;
+        int8_t input_axis[_CHAIR_IN_MAX];       /* chair_input_axis(), looked up once at init */
+};
+
+/* Everything an axis's inputs (position, end switches, current) are computed from: equal keys,
+ * equal inputs, so a caller may skip an axis at rest. */
+struct chair_physics_axis_key {
+        double mm, obstacle_mm;
+        int32_t duty, travel_mm;
+        int32_t obstacle_dir;
+        bool seated, obstruction, both_ends;
 };
 
 void chair_physics_default_params(struct chair_physics_params *ret);
+void chair_physics_axis_key(const struct chair_physics *p, enum chair_axis a, struct chair_physics_axis_key *ret);
 void chair_physics_init(struct chair_physics *p, const struct chair_physics_params *params);
 void chair_physics_set_output(struct chair_physics *p, enum chair_output out, int32_t value);
 void chair_physics_step(struct chair_physics *p, uint32_t dt_ms);

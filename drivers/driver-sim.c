@@ -46,6 +46,8 @@ struct sim_driver {
         const struct hardware_map *map;
         bool air_leak;                    /* a burst bag: no pressure ever builds */
         int32_t max_speed_mm_s;           /* the healthy roller's, for slow-roller */
+        struct chair_physics_axis_key axis_keys[_CHAIR_AXIS_MAX];  /* as of the last publish */
+        bool axis_keyed;
 };
 
 static bool bound_input(struct sim_driver *s, enum chair_input in) {
@@ -55,9 +57,21 @@ static bool bound_input(struct sim_driver *s, enum chair_input in) {
 /* Copies the physics' inputs out and tells the subscriber what changed. */
 static void publish_inputs(struct sim_driver *s) {
         uint64_t ts = event_loop_now_ns(s->loop), changed = 0;
+        bool same_axis[_CHAIR_AXIS_MAX] = {};
+
+        /* An axis whose inputs' sources did not change since the last publish keeps its values:
+         * four axes at rest were most of the cost of a step. */
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                struct chair_physics_axis_key k;
+                chair_physics_axis_key(&s->physics, a, &k);
+                same_axis[a] = s->axis_keyed && memcmp(&k, &s->axis_keys[a], sizeof k) == 0;
+                memcpy(&s->axis_keys[a], &k, sizeof k);
+        }
+        s->axis_keyed = true;
         for (unsigned i = 0; i < _CHAIR_IN_MAX; i++) {
                 int32_t v;
-                if (!bound_input(s, i))
+                int a = s->physics.input_axis[i];
+                if (!bound_input(s, i) || (a >= 0 && same_axis[a]))
                         continue;
                 v = chair_physics_input(&s->physics, i);
                 if (atomic_exchange(&s->inputs[i], v) != v)
