@@ -72,6 +72,12 @@ static void on_session_start(void *userdata) {
         output_test_end(c->output_test, "a session starts");
 }
 
+/* A posture move ends a technician's output test before it drives anything. */
+static void on_posture_move(void *userdata) {
+        struct chair_core *c = userdata;
+        output_test_end(c->output_test, "a posture move starts");
+}
+
 /* The seat reports no one: a running session pauses (the axes stopped already). */
 static void on_posture_vacated(void *userdata) {
         struct chair_core *c = userdata;
@@ -310,6 +316,7 @@ int chair_core_new(const struct chair_core_options *options, struct event_loop *
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the posture axes: %m");
         posture_set_vacated_listener(c->posture, on_posture_vacated, c);
+        posture_set_move_hook(c->posture, on_posture_move, c);
         supervisor_set_session_probe(c->supervisor, &(struct supervisor_session_probe) {
                 probe_session_active, probe_session_elapsed, c->session });
         session_set_fault_sink(c->session, on_session_fault, c);

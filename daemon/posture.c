@@ -8,7 +8,6 @@
 #include "core-context.h"
 #include "event-loop.h"
 #include "log.h"
-#include "output-test.h"
 #include "posture.h"
 #include "precautions.h"
 #include "settings.h"
@@ -91,6 +90,8 @@ struct posture {
         char cause[112];          /* what showed the obstruction, for the fault's message */
         posture_vacated_fn vacated;
         void *vacated_userdata;
+        posture_move_fn move_starts;     /* a move of ours begins (core.c ends an output test) */
+        void *move_starts_userdata;
         struct posture_obstruction_times times;
         /* Why the axes are being stopped now (stop_cause()), for the stopped move's record;
          * NULL: a stop with no better name. no_record: the owner's own release or new move. */
@@ -138,6 +139,11 @@ bool posture_moving(struct posture *p) {
                 if (p->axis[a].motion != POSTURE_STILL)
                         return true;
         return false;
+}
+
+static void announce_move(struct posture *p) {
+        if (p->move_starts)
+                p->move_starts(p->move_starts_userdata);
 }
 
 static void rearm_timeout(struct posture *p) {
@@ -645,7 +651,7 @@ static int automatic_move(struct posture *p, enum posture_preset preset, bool sl
         }
         if (p->lease_owner || p->obstructed >= 0)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "A hold-to-run move or a release is under way");
-        output_test_end(p->c->output_test, "a posture move starts");
+        announce_move(p);
         halt_all(p);
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
                 int32_t duty;
@@ -686,7 +692,7 @@ int posture_fit_legs(struct posture *p, struct chair_error *error) {
         /* Feet felt already: fitted; the fit never retracts. */
         if (input_or(p, CHAIR_IN_FEET_ON, 1) != 0)
                 return 0;
-        output_test_end(p->c->output_test, "a posture move starts");
+        announce_move(p);
         halt_axis(p, a);
         axis_range(p, a, &lo, &hi);
         r = start_axis(p, a, POSTURE_FIT, hi, (int32_t) map_axis(p, a)->duty_pct, error);
@@ -712,7 +718,7 @@ int posture_go_to(struct posture *p, enum chair_axis a, int32_t permille, bool s
                 return r;
         if (p->lease_owner || p->obstructed >= 0)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "A hold-to-run move or a release is under way");
-        output_test_end(p->c->output_test, "a posture move starts");
+        announce_move(p);
         halt_axis(p, a);
         axis_range(p, a, &lo, &hi);
         duty = (int32_t) map_axis(p, a)->duty_pct;
@@ -796,7 +802,7 @@ int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t l
                 r = check_move(p, a, false, error);
                 if (r < 0)
                         return r;
-                output_test_end(p->c->output_test, "a posture move starts");
+                announce_move(p);
                 p->no_record = true; /* the owner's own move of another axis or way */
                 halt_all(p);
                 p->no_record = false;
@@ -870,6 +876,11 @@ uint64_t posture_rotaries(struct posture *p) {
 void posture_set_vacated_listener(struct posture *p, posture_vacated_fn fn, void *userdata) {
         p->vacated = fn;
         p->vacated_userdata = userdata;
+}
+
+void posture_set_move_hook(struct posture *p, posture_move_fn fn, void *userdata) {
+        p->move_starts = fn;
+        p->move_starts_userdata = userdata;
 }
 
 void posture_obstruction_times(struct posture *p, struct posture_obstruction_times *ret) {

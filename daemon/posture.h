@@ -114,6 +114,10 @@ int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, 
 /* Told when the seat reports the person gone while an axis moved or a session may run. */
 typedef void (*posture_vacated_fn)(void *userdata);
 void posture_set_vacated_listener(struct posture *p, posture_vacated_fn fn, void *userdata);
+/* Told before any move of ours drives an axis or a leg roller (the composition ends a
+ * technician's output test there, as a session's start does; posture knows no output test). */
+typedef void (*posture_move_fn)(void *userdata);
+void posture_set_move_hook(struct posture *p, posture_move_fn fn, void *userdata);
 
 /* The last obstruction's timeline, loop microseconds (0: not reached): for the measurements. */
 struct posture_obstruction_times {
