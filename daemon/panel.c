@@ -435,9 +435,10 @@ static int act_hold(struct panel *p, enum chair_key k, struct chair_error *e) {
         return r;
 }
 
-/* The key released or pressed over: the move stops now, not when the lease lapses. */
+/* The key released or pressed over: the move stops now, not when the lease lapses. Told
+ * after a stop the daemon made too: posture refuses the panel's next press of it until then. */
 static void hold_end(struct panel *p) {
-        if (!p->holding)
+        if (key_styles[p->held_key] != KEY_HOLD)
                 return;
         p->holding = false;
         (void) posture_move(p->d->posture, hold_moves[p->held_key].axis, 0, 0, POSTURE_OWNER_PANEL, NULL);

@@ -70,6 +70,15 @@ struct axis_state {
                                    * until the settle timer read it */
 };
 
+/* A manual move posture stopped by itself (not its owner's release): the owner's renewals of it
+ * are refused until the owner releases (direction 0) or moves another axis or way. */
+struct stopped_move {
+        uint64_t owner;           /* 0: none */
+        int axis, dir;
+        enum chair_reason reason;
+        char why[128];
+};
+
 struct posture {
         struct chair_core *c;
         struct axis_state axis[_CHAIR_AXIS_MAX];
@@ -83,6 +92,12 @@ struct posture {
         posture_vacated_fn vacated;
         void *vacated_userdata;
         struct posture_obstruction_times times;
+        /* Why the axes are being stopped now (stop_cause()), for the stopped move's record;
+         * NULL: a stop with no better name. no_record: the owner's own release or new move. */
+        enum chair_reason stop_reason;
+        const char *stop_why;
+        bool no_record;
+        struct stopped_move stopped;
 };
 
 static uint64_t now_us(struct posture *p) {
@@ -165,7 +180,14 @@ static void on_settle_timer(struct event_source *src, uint64_t usec, void *userd
         rearm_settle(p);
 }
 
-/* The axis stops where it is. A closed gate has stopped it already. */
+/* What the next stops are for; stop_cause(p, 0, NULL) after them. */
+static void stop_cause(struct posture *p, enum chair_reason reason, const char *why) {
+        p->stop_reason = why ? reason : CHAIR_REASON_BUSY;
+        p->stop_why = why;
+}
+
+/* The axis stops where it is. A closed gate has stopped it already. A manual move stopped
+ * other than by its owner stays stopped for that owner (posture_move). */
 static void halt_axis(struct posture *p, enum chair_axis a) {
         struct axis_state *s = &p->axis[a];
 
@@ -174,6 +196,11 @@ static void halt_axis(struct posture *p, enum chair_axis a) {
         (void) chair_hw_set_output(p->c->hw, chair_axis_info(a)->motor, 0);
         if (s->motion != POSTURE_STILL)
                 chair_changes_mark(p->c->changes, CHAIR_CHANGE_POSTURE);
+        if (s->motion == POSTURE_MANUAL && p->lease_owner && !p->no_record) {
+                p->stopped = (struct stopped_move) { .owner = p->lease_owner, .axis = (int) a, .dir = s->dir,
+                                                     .reason = p->stop_why ? p->stop_reason : CHAIR_REASON_BUSY };
+                snprintf(p->stopped.why, sizeof p->stopped.why, "%s", p->stop_why ?: "the daemon stopped it");
+        }
         if (s->motion == POSTURE_MANUAL)
                 p->lease_owner = 0;
         s->motion = POSTURE_STILL;
@@ -239,9 +266,14 @@ static int check_move(struct posture *p, enum chair_axis a, bool automatic, stru
         if (supervisor_latched(c->supervisor) || !chair_hw_enabled(c->hw))
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: no posture move",
                                        supervisor_fault_code(c->supervisor));
-        if (automatic && input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1)
-                return chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED,
-                                       "No one is seated: the chair moves by itself only with a person in it");
+        /* Every move but the pinch's release (which never comes here): a leg rest moved with
+         * nobody seated is how children were pinched. */
+        if (input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1)
+                return automatic ? chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED,
+                                                   "No one is seated: the chair moves by itself only with a person in it")
+                                 : chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED,
+                                                   "No one is seated: the %s moves only with a person in the chair",
+                                                   chair_axis_info(a)->name);
         if (x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper >= 0 && input_or(p, x->bumper, 1) != 0)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s bumper is pressed: clear the path first",
                                        chair_axis_info(a)->name);
@@ -282,7 +314,9 @@ void posture_stop(struct posture *p) {
                 latch_pinch(p, p->obstructed, p->obstructed_dir, "its reverse stopped by a stop");
                 return;
         }
+        stop_cause(p, CHAIR_REASON_BUSY, "a stop (Posture.Stop or the panel's power key) ended it");
         halt_all(p);
+        stop_cause(p, 0, NULL);
 }
 
 static void obstruction(struct posture *p, enum chair_axis a, const char *why) {
@@ -294,15 +328,18 @@ static void obstruction(struct posture *p, enum chair_axis a, const char *why) {
         p->times = (struct posture_obstruction_times) { .detected_us = now_us(p) };
         snprintf(p->cause, sizeof p->cause, "%s", why);
         log_warning("posture: obstruction on the %s (%s): stopping every axis.", chair_axis_info(a)->name, why);
+        stop_cause(p, CHAIR_REASON_FAULT_LATCHED, "an obstruction stopped it: its pinch fault latches");
         if (s->motion == POSTURE_RELEASING || p->pinched >= 0) {
                 /* Met again on the way out, or during a release move: stop there, and latch. */
                 halt_all(p);
+                stop_cause(p, 0, NULL);
                 p->times.stopped_us = now_us(p);
                 if (p->pinched < 0)
                         latch_pinch(p, a, p->obstructed_dir, "met again while reversing");
                 return;
         }
         halt_all(p);
+        stop_cause(p, 0, NULL);
         p->times.stopped_us = now_us(p);
         p->obstructed = (int) a;
         p->obstructed_dir = dir;
@@ -377,7 +414,9 @@ static void check_position(struct posture *p, enum chair_axis a, int32_t pos) {
                         latch_pinch(p, a, p->obstructed_dir, "reversed its full distance");
                         return;
                 }
+                stop_cause(p, CHAIR_REASON_BUSY, "it reached its limit");
                 halt_axis(p, a);
+                stop_cause(p, 0, NULL);
                 rearm_timeout(p);
         }
 }
@@ -442,8 +481,10 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
                 moved |= stop_rotary(p, CHAIR_OUT_FOOT_ROLLERS);
                 moved |= stop_rotary(p, CHAIR_OUT_CALF_KNEAD);
                 /* The person left: everything stops here, not at a later tick. */
+                stop_cause(p, CHAIR_REASON_NOT_OCCUPIED, "the person left the seat");
                 if (moved && p->obstructed < 0)
                         halt_all(p);
+                stop_cause(p, 0, NULL);
                 if (moved)
                         log_notice("posture: the seat reports no one: every axis stopped.");
                 if (p->vacated)
@@ -468,7 +509,9 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
         if (value && (in == chair_axis_info(a)->end_min || in == chair_axis_info(a)->end_max) &&
             input_or(p, chair_axis_info(a)->end_min, 0) && input_or(p, chair_axis_info(a)->end_max, 0)) {
                 /* Both ends at once is a wiring fault: nothing the switches say can be trusted. */
+                stop_cause(p, CHAIR_REASON_FAULT_LATCHED, "both end switches of an axis are active at once");
                 halt_all(p);
+                stop_cause(p, 0, NULL);
                 p->obstructed = -1;
                 event_source_disarm(p->reverse_timer);
                 supervisor_trip(p->c->supervisor, CHAIR_FAULT_LIMITS_BOTH, "both %s end switches are active at once",
@@ -487,7 +530,9 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
                 if (p->axis[a].motion == POSTURE_RELEASING)
                         latch_pinch(p, a, p->obstructed_dir, "reversed to its end switch");
                 else {
+                        stop_cause(p, CHAIR_REASON_BUSY, "it reached its end switch");
                         halt_axis(p, a);
+                        stop_cause(p, 0, NULL);
                         rearm_timeout(p);
                 }
         }
@@ -497,9 +542,11 @@ static void on_lease_timer(struct event_source *src, uint64_t usec, void *userda
         struct posture *p = userdata;
 
         log_info("posture: the hold-to-run lease lapsed: stopped.");
+        stop_cause(p, CHAIR_REASON_BUSY, "its lease lapsed before a renewal came");
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
                 if (p->axis[a].motion == POSTURE_MANUAL)
                         halt_axis(p, a);
+        stop_cause(p, 0, NULL);
         p->lease_owner = 0;
         rearm_timeout(p);
 }
@@ -509,7 +556,9 @@ static void on_timeout_timer(struct event_source *src, uint64_t usec, void *user
 
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
                 if (p->axis[a].motion != POSTURE_STILL && p->axis[a].deadline_us <= usec) {
+                        stop_cause(p, CHAIR_REASON_FAULT_LATCHED, "it did not reach its target in time (travel-timeout)");
                         halt_all(p);
+                        stop_cause(p, 0, NULL);
                         p->obstructed = -1;
                         event_source_disarm(p->reverse_timer);
                         supervisor_trip(p->c->supervisor, CHAIR_FAULT_TRAVEL_TIMEOUT,
@@ -525,8 +574,10 @@ static void on_event(const struct chair_event *ev, void *userdata) {
         struct posture *p = userdata;
 
         if (ev->kind == CHAIR_EVENT_FAULT_RAISED) {
+                stop_cause(p, CHAIR_REASON_FAULT_LATCHED, "a fault was latched");
                 if (p->obstructed < 0)
                         halt_all(p);
+                stop_cause(p, 0, NULL);
         } else if (ev->kind == CHAIR_EVENT_FAULT_CLEARED) {
                 if (p->pinched >= 0)
                         log_info("posture: the %s pinch fault was cleared.", chair_axis_info(p->pinched)->name);
@@ -563,7 +614,9 @@ static void on_changes(uint32_t changed, void *userdata) {
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
                 if (p->axis[a].motion != POSTURE_STILL && check_move(p, a, false, &e) < 0) {
                         log_notice("posture: %s: every axis stopped.", e.message);
+                        stop_cause(p, e.reason, e.message);
                         halt_all(p);
+                        stop_cause(p, 0, NULL);
                         return;
                 }
 }
@@ -694,20 +747,37 @@ int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t l
         if (owner == 0 || direction < -1 || direction > 1 || (unsigned) a >= _CHAIR_AXIS_MAX)
                 return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "A move needs an owner, an axis and a direction of -1, 0 or 1");
         if (direction == 0) {
-                if (owner == p->lease_owner)
+                /* Released: the owner's own stop, and the next press is a fresh one. */
+                if (owner == p->stopped.owner)
+                        p->stopped.owner = 0;
+                if (owner == p->lease_owner) {
+                        p->no_record = true;
                         on_lease_timer(p->lease_timer, now_us(p), p);
+                        p->no_record = false;
+                }
                 return 0;
         }
         if (lease_ms < POSTURE_LEASE_MIN_MS || lease_ms > POSTURE_LEASE_MAX_MS)
                 return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "The lease is %u ms: %u-%u ms", lease_ms,
                                        POSTURE_LEASE_MIN_MS, POSTURE_LEASE_MAX_MS);
+        /* A move the daemon stopped stays stopped: a renewal would start it again by itself
+         * (the person gone, a stop, a lapsed lease). Another axis or way is a fresh press. */
+        if (owner == p->stopped.owner) {
+                if ((int) a == p->stopped.axis && direction == p->stopped.dir)
+                        return chair_error_set(error, p->stopped.reason,
+                                               "The %s move was stopped (%s): release it (direction 0) and press again",
+                                               chair_axis_info(a)->name, p->stopped.why);
+                p->stopped.owner = 0;
+        }
         if (p->lease_owner && p->lease_owner != owner)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "Another hold-to-run move is under way");
         if (p->lease_owner == owner && p->axis[a].motion == POSTURE_MANUAL && p->axis[a].dir == direction) {
                 /* Each renewal passes the checks again (a condition declared, a bumper pressed). */
                 r = p->pinched >= 0 ? 0 : check_move(p, a, false, error);
                 if (r < 0) {
+                        stop_cause(p, error ? error->reason : CHAIR_REASON_BUSY, error ? error->message : NULL);
                         halt_all(p);
+                        stop_cause(p, 0, NULL);
                         return r;
                 }
                 event_source_arm(p->lease_timer, now_us(p) + (uint64_t) lease_ms * USEC_PER_MSEC);
@@ -718,14 +788,18 @@ int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t l
         if (p->pinched >= 0 && supervisor_latched(p->c->supervisor)) {
                 if (!p->axis[a].present)
                         return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no %s axis", chair_axis_info(a)->name);
+                p->no_record = true;
                 halt_all(p);
+                p->no_record = false;
                 r = release_move(p, a, direction, error);
         } else {
                 r = check_move(p, a, false, error);
                 if (r < 0)
                         return r;
                 output_test_end(p->c->output_test, "a posture move starts");
+                p->no_record = true; /* the owner's own move of another axis or way */
                 halt_all(p);
+                p->no_record = false;
                 axis_range(p, a, &lo, &hi);
                 r = room_toward(p, a, direction, direction > 0 ? hi : lo)
                             ? start_axis(p, a, POSTURE_MANUAL, direction > 0 ? hi : lo, (int32_t) map_axis(p, a)->duty_pct, error)
@@ -740,8 +814,15 @@ int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t l
 }
 
 void posture_owner_gone(struct posture *p, uint64_t owner) {
-        if (p && owner && owner == p->lease_owner)
+        if (!p || !owner)
+                return;
+        if (owner == p->stopped.owner)
+                p->stopped.owner = 0;
+        if (owner == p->lease_owner) {
+                p->no_record = true;
                 on_lease_timer(p->lease_timer, now_us(p), p);
+                p->no_record = false;
+        }
 }
 
 /* ---- the object ---- */

@@ -3,11 +3,13 @@
  * The posture axes' motion rules (issue #19, docs/posture.md): every automatic and manual move
  * of the recline, the leg rest's lift and extension and the seat slide goes through here, and
  * the rules hold by construction:
- *   - presets, the leg-length fit and the return upright start only while the seat reports a
- *     person; the person leaving stops every axis on the input's own callback and tells the
- *     vacated listener (core.c pauses the session);
+ *   - every move (presets, the leg-length fit, the return upright, hold-to-run) starts only
+ *     while the seat reports a person, but a pinch's release; the person leaving stops every
+ *     axis on the input's own callback and tells the vacated listener (core.c pauses the session);
  *   - the fit only extends, only while the feet are not felt, and stops at them;
- *   - manual moves are hold-to-run: a lease the caller renews, bound to an opaque owner;
+ *   - manual moves are hold-to-run: a lease the caller renews, bound to an opaque owner; a move
+ *     posture stopped (anything but its owner's release) is refused to that owner's renewals
+ *     until the owner releases it (direction 0) or moves another axis or way;
  *   - an obstruction (the map's bumper, a current rise, the current limit) stops every axis,
  *     reverses the axis a bounded distance, then latches the axis's pinch fault through the
  *     supervisor; until a technician clears it only slow hold-to-run moves of that axis away
@@ -91,7 +93,11 @@ int posture_go_to(struct posture *p, enum chair_axis a, int32_t permille, bool s
 
 /* Hold-to-run: direction +1 (toward end_max) or -1, lease_ms POSTURE_LEASE_MIN_MS..MAX_MS from
  * now; the same owner calling again renews it. owner is non-zero and opaque (the panel's, a bus
- * connection's). direction 0 is the key released: that owner's move stops. */
+ * connection's). direction 0 is the key released: that owner's move stops. Refused
+ * CHAIR_REASON_NOT_OCCUPIED with nobody seated (a pinch's release excepted); after a stop
+ * posture made (the person leaving, a limit, an obstruction, a fault, a precaution, a
+ * posture_stop(), the lease lapsing) the owner's renewals of that move are refused with the
+ * stop's reason until the owner sends direction 0 or moves another axis or way. */
 int posture_move(struct posture *p, enum chair_axis a, int direction, uint32_t lease_ms, uint64_t owner,
                  struct chair_error *error);
 /* The owner went away (a client disconnected): its move stops. */

@@ -174,6 +174,11 @@ struct posture_object_cache {
         char *caller;          /* its unique name */
         uint64_t owner;        /* its posture owner, 0: none */
         uint64_t next_owner;
+        /* The caller before it, still the same owner when it calls again: posture refuses the
+         * renewals of a move it stopped to that owner, and another caller's move in between
+         * must not make them a fresh press. Unique names are never reused. */
+        char *previous;
+        uint64_t previous_owner;
 };
 
 static void forget_caller(struct posture_object_cache *c) {
@@ -187,6 +192,7 @@ void posture_object_cache_free(struct posture_object_cache *c) {
         if (!c)
                 return;
         forget_caller(c);
+        free(c->previous);
         sd_event_source_disable_unref(c->tick);
         free(c);
 }
@@ -207,6 +213,12 @@ static int track_caller(struct chair_daemon *d, sd_bus_message *m, uint64_t owne
         const char *sender = sd_bus_message_get_sender(m);
         int r;
 
+        if (c->caller && c->owner) {
+                free(c->previous);
+                c->previous = c->caller;
+                c->caller = NULL;
+                c->previous_owner = c->owner;
+        }
         forget_caller(c);
         if (!sender)
                 return 0; /* a direct connection: only the lease bounds its move */
@@ -271,7 +283,9 @@ static int method_move(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (r < 0)
                 return r;
         /* The caller holding the lease renews it as the same owner; anyone else is a new one. */
-        owner = c->owner && sender && c->caller && strcmp(sender, c->caller) == 0 ? c->owner : c->next_owner++;
+        owner = c->owner && sender && c->caller && strcmp(sender, c->caller) == 0                     ? c->owner
+                : c->previous_owner && sender && c->previous && strcmp(sender, c->previous) == 0 ? c->previous_owner
+                                                                                                  : c->next_owner++;
         r = posture_move(P(d), (enum chair_axis) a.u[0], a.i, a.u[1], owner, &e);
         if (r >= 0 && a.i != 0 && owner != c->owner) {
                 r = track_caller(d, m, owner);

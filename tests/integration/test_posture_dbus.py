@@ -243,10 +243,11 @@ def test_no_occupant_no_automatic_move(daemon, bus, client, signals):
         assert gdbus_error(bus, method, *args) == ERR + "NotOccupied", method
     assert client.error_of("GoToPreset", "flat") == ERR + "NotOccupied"
     assert all_still(bus)
-    # A hold-to-run move is the person's own hand at the controls, not an automatic one.
-    client.move("recline", 1)
-    assert motions(bus)["recline"] == "manual"
-    client.move("recline", 0)
+    # No hold-to-run move either: a leg rest moved with nobody seated is how children were pinched.
+    for axis in AXES:
+        assert client.error_of("Move", axis, dbus.Int32(1), dbus.UInt32(500)) == ERR + "NotOccupied", axis
+    assert all_still(bus)
+    client.move("recline", 0)  # a release is never refused
     sim_occupant(daemon, True)
     wait_for(lambda: prop(bus, "Occupied") is True, 5, "the seat to report a person")
     call(bus, "GoToPreset", "s", "zero-gravity-1")
@@ -445,3 +446,142 @@ def test_chair_without_axes(bus, workdir, start_daemon):
     # No person to seat: the seat is not the simulator's here.
     assert gdbus_error(bus, "SimSetOccupant", "false", "uint32 450", "false", interface=SERVICE_INTERFACE,
                        path=OBJECT_PATH) == "org.freedesktop.DBus.Error.NotSupported"
+
+
+# ---- a move the daemon stopped stays stopped (docs/posture.md, "Manual moves") ----
+
+def refused_renewals(bus, client, axis, direction, error, seconds=1.0):
+    """Renews as a client does (every 200 ms, lease 500 ms) for SECONDS: each renewal refused
+    with ERROR, and the axis does not move. The refusals' messages, for the caller to read."""
+    time.sleep(0.3)  # the coast after the stop
+    before = prop(bus, "Positions")[axis]
+    messages = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            client.move(axis, direction)
+        except dbus.exceptions.DBusException as e:
+            assert e.get_dbus_name() == error, e
+            messages.append(e.get_dbus_message())
+        else:
+            raise AssertionError(f"a renewal of the stopped {axis} move was taken")
+        assert motions(bus)[axis] == "still"
+        time.sleep(0.2)
+    assert prop(bus, "Positions")[axis] == before
+    return messages
+
+
+def test_move_with_the_seat_empty_is_refused(daemon, bus, client):
+    sim_occupant(daemon, False, feet_on=False)
+    wait_for(lambda: prop(bus, "Occupied") is False, 5, "the seat to report no one")
+    before = prop(bus, "Positions")
+    for axis in AXES:
+        for direction in (1, -1):
+            try:
+                client.move(axis, direction)
+            except dbus.exceptions.DBusException as e:
+                assert e.get_dbus_name() == ERR + "NotOccupied", (axis, direction, e)
+                assert "seated" in e.get_dbus_message()
+            else:
+                raise AssertionError(f"{axis} {direction} moved with the seat empty")
+    time.sleep(0.5)
+    assert all_still(bus) and prop(bus, "Positions") == before
+
+
+def test_person_leaves_and_the_renewals_are_refused(daemon, bus, client):
+    client.move("legrest_lift", 1)
+    for _ in range(3):
+        time.sleep(0.2)
+        client.move("legrest_lift", 1)
+    assert motions(bus)["legrest_lift"] == "manual"
+    sim_occupant(daemon, False, feet_on=False)
+    wait_for(lambda: motions(bus)["legrest_lift"] == "still", 5, "the person leaving to stop the leg rest")
+    messages = refused_renewals(bus, client, "legrest_lift", 1, ERR + "NotOccupied")
+    assert "left the seat" in messages[0], messages[0]
+    # Back in the chair: the renewals of the stopped move are still refused.
+    sim_occupant(daemon, True)
+    wait_for(lambda: prop(bus, "Occupied") is True, 5, "the seat to report a person")
+    refused_renewals(bus, client, "legrest_lift", 1, ERR + "NotOccupied", 0.5)
+    # Released, then pressed afresh: it moves.
+    client.move("legrest_lift", 0)
+    client.move("legrest_lift", 1)
+    assert motions(bus)["legrest_lift"] == "manual"
+    client.move("legrest_lift", 0)
+    assert all_still(bus)
+
+
+def test_a_lapsed_lease_is_no_fresh_press(daemon, bus, client):
+    client.move("recline", 1, 100)
+    wait_for(lambda: motions(bus)["recline"] == "still", 5, "the lease to lapse")
+    time.sleep(0.2)  # the late renewal
+    messages = refused_renewals(bus, client, "recline", 1, ERR + "Busy", 0.6)
+    assert "lease" in messages[0], messages[0]
+    client.move("recline", 0)
+    client.move("recline", 1)
+    assert motions(bus)["recline"] == "manual"
+    client.move("recline", 0)
+    assert all_still(bus)
+
+
+def test_a_stop_by_another_caller_stays(daemon, bus, client):
+    client.move("legrest_lift", 1)
+    time.sleep(0.2)
+    client.move("legrest_lift", 1)
+    assert motions(bus)["legrest_lift"] == "manual"
+    other = Client(bus)
+    try:
+        other.posture.Stop()
+        assert all_still(bus)
+        messages = refused_renewals(bus, client, "legrest_lift", 1, ERR + "Busy", 0.6)
+        assert "stop" in messages[0], messages[0]
+        other.move("legrest_lift", 0)  # another caller's release is not this one's
+        refused_renewals(bus, client, "legrest_lift", 1, ERR + "Busy", 0.4)
+    finally:
+        other.close()
+    client.move("legrest_lift", 0)
+    client.move("legrest_lift", 1)
+    assert motions(bus)["legrest_lift"] == "manual"
+    client.move("legrest_lift", 0)
+
+
+def test_the_pinch_release_with_the_seat_empty(daemon, bus, client):
+    hold(client, "legrest_lift", 1, lambda: prop(bus, "Positions")["legrest_lift"] > 120, 15, "the leg rest up")
+    client.move("legrest_lift", 0)
+    inject(daemon, "legrest-obstruction")
+    hold(client, "legrest_lift", 1, lambda: daemon.get_property("Fault") == "legrest-pinch", 15,
+         "legrest-pinch latched")
+    wait_for(lambda: all_still(bus), 5, "the reverse to end")
+    refused_renewals(bus, client, "legrest_lift", 1, ERR + "FaultLatched", 0.4)
+    sim_occupant(daemon, False, feet_on=False)
+    wait_for(lambda: prop(bus, "Occupied") is False, 5, "the seat to report no one")
+    before = prop(bus, "Positions")["legrest_lift"]
+    # Freeing a trapped limb comes first: away from the object, slowly, with nobody seated.
+    client.move("legrest_lift", -1)
+    assert motions(bus)["legrest_lift"] == "manual"
+    for _ in range(3):
+        time.sleep(0.2)
+        client.move("legrest_lift", -1)
+    assert prop(bus, "Positions")["legrest_lift"] < before
+    client.move("legrest_lift", 0)
+    assert all_still(bus)
+    # Nothing else, the seat empty.
+    assert client.error_of("Move", "recline", dbus.Int32(1), dbus.UInt32(500)) == ERR + "FaultLatched"
+    inject(daemon, "legrest-obstruction", False)
+
+
+def test_another_callers_move_in_between_is_no_fresh_press(daemon, bus, client):
+    client.move("recline", 1, 100)
+    wait_for(lambda: motions(bus)["recline"] == "still", 5, "the lease to lapse")
+    other = Client(bus)
+    try:
+        other.move("legrest_lift", 1)
+        assert motions(bus)["legrest_lift"] == "manual"
+        other.move("legrest_lift", 0)
+        # The first caller's late renewals: still its stopped move, not a fresh press.
+        refused_renewals(bus, client, "recline", 1, ERR + "Busy", 0.4)
+    finally:
+        other.close()
+    client.move("recline", 0)
+    client.move("recline", 1)
+    assert motions(bus)["recline"] == "manual"
+    client.move("recline", 0)

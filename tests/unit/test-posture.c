@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "chair-hw.h"
@@ -357,32 +358,35 @@ static void test_obstruction(void **state) {
         vt_harness_free(h);
 }
 
-/* The recline's obstruction source is its current: a rise over the running current (here a
- * person sitting down on a backrest coming upright, +600 mA in the sim) is an obstruction. */
+/* An axis sensed by its current (a map without the bumper): the object in the leg rest's path
+ * locks the actuator, and the rise over the running current is an obstruction (the current
+ * limit raised here, so that the rise is what shows it). */
 static void test_current_rise_is_an_obstruction(void **state) {
         struct hardware_map m;
         struct vt_harness *h;
         struct chair_error e = CHAIR_ERROR_NULL;
+        struct posture_obstruction_times t;
         const struct vt_fault_event *f;
 
         posture_map(&m);
-        m.axes[CHAIR_AXIS_RECLINE].obstruction_rise_ma = 500;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].obstruction = HW_OBSTRUCTION_CURRENT;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].bumper = -1;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].obstruction_rise_ma = 500;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].current_max_ma = 10000;
         h = harness_with(&m);
-        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
-        vt_harness_run_for(h, 20000);
-        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
-        vt_harness_run_for(h, 100);
-        /* Hold-to-run needs no occupant; coming upright against no load. */
-        if (hold(h, CHAIR_AXIS_RECLINE, -1, 500, &e) < 0)
+        if (hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 500, &e) < 0)
                 fail_msg("refused: %s", e.message);
         assert_null(vt_harness_first_fault(h));
-        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
-        /* Stopped and reversing: the key held on is refused; then it latches. */
-        assert_true(hold(h, CHAIR_AXIS_RECLINE, -1, 300, &e) < 0);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        /* Met 20 mm on; the key held on is refused once it stopped; then it latches. */
+        assert_true(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 3000, &e) < 0);
         vt_harness_run_for(h, 1500);
         f = vt_harness_first_fault(h);
         assert_non_null(f);
-        assert_string_equal(f->code, "recline-pinch");
+        assert_string_equal(f->code, "legrest-pinch");
+        assert_non_null(strstr(f->message, "rose"));
+        posture_obstruction_times(P(h), &t);
+        assert_true(t.detected_us > 0 && t.stopped_us == t.detected_us);
         assert_true(all_still(h));
         vt_harness_free(h);
 }
@@ -545,6 +549,11 @@ static void test_precaution_refuses_leg_rest(void **state) {
         assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
         vt_harness_run_for(h, 100);
         posture_stop(P(h));
+        /* The stop stays: the same press held on is refused until released. */
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_BUSY));
+        chair_error_reset(&e);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 0, 0, OWNER, &e), 0);
         /* Declared while the leg rest moves: it stops (a renewal is refused, the change stops it). */
         assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = NULL }, NULL), 0);
         assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
@@ -601,6 +610,193 @@ static void test_rotary_channels(void **state) {
         vt_harness_free(h);
 }
 
+/* No manual move with the seat empty either: the leg rest pinched children with no adult
+ * seated. Refused NotOccupied, saying so, every axis, both ways; nothing moves. */
+static void test_manual_move_needs_occupant(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 20000);
+        assert_false(posture_moving(P(h)));
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                for (int dir = -1; dir <= 1; dir += 2) {
+                        assert_int_not_equal(posture_move(P(h), a, dir, LEASE_MS, OWNER, &e), 0);
+                        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_OCCUPIED));
+                        assert_non_null(strstr(e.message, "seated"));
+                        chair_error_reset(&e);
+                }
+        /* A client renewing on and on: still nothing. */
+        assert_true(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 1000, &e) < 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_OCCUPIED));
+        chair_error_reset(&e);
+        assert_true(all_still(h));
+        assert_false(posture_moving(P(h)));
+        vt_harness_free(h);
+}
+
+/* Renews every 100 ms for ms, each renewal refused with reason: nothing moves. */
+static void refused_renewals(struct vt_harness *h, enum chair_axis a, int dir, uint64_t ms, enum chair_reason reason,
+                             const char *why) {
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t at = pos(h, a);
+
+        for (uint64_t t = 0; t < ms; t += 100) {
+                assert_int_not_equal(posture_move(P(h), a, dir, LEASE_MS, OWNER, &e), 0);
+                if (!chair_error_is(&e, reason) || !strstr(e.message, why))
+                        fail_msg("renewal: reason %d, '%s' (wanted %d, '%s')", e.reason, e.message, reason, why);
+                chair_error_reset(&e);
+                vt_harness_run_for(h, 100);
+                assert_true(all_still(h));
+        }
+        assert_in_range(pos(h, a), at - 3, at + 3);
+}
+
+/* The person leaves mid-move and the client renews on: refused NotOccupied, nothing moves,
+ * even once the person is back; a release, then a fresh press, moves again. */
+static void test_person_leaves_manual_move_stays_stopped(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 1000, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        assert_true(all_still(h));
+        refused_renewals(h, CHAIR_AXIS_LEGREST_LIFT, 1, 1000, CHAIR_REASON_NOT_OCCUPIED, "left the seat");
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
+        vt_harness_run_for(h, 20);
+        refused_renewals(h, CHAIR_AXIS_LEGREST_LIFT, 1, 500, CHAIR_REASON_NOT_OCCUPIED, "left the seat");
+        /* Released (as chairctl and the panel do after a stop), then pressed afresh. */
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER, &e), 0);
+        assert_int_equal(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 300, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER, &e), 0);
+        assert_true(all_still(h));
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+/* A lease that lapsed: the late renewal is no fresh press (Busy, naming the lease) until a
+ * release; a move of another axis or way is one. */
+static void test_lease_lapse_stays_stopped(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(hold(h, CHAIR_AXIS_RECLINE, 1, 3000, &e), 0);
+        vt_harness_run_for(h, 2 * LEASE_MS);
+        assert_true(all_still(h));
+        refused_renewals(h, CHAIR_AXIS_RECLINE, 1, 500, CHAIR_REASON_BUSY, "lease");
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 0, 0, OWNER, &e), 0);
+        assert_int_equal(hold(h, CHAIR_AXIS_RECLINE, 1, 300, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        /* Lapsed again; this time the owner moves the other way: a fresh press, no release needed. */
+        vt_harness_run_for(h, 2 * LEASE_MS);
+        assert_true(all_still(h));
+        assert_int_equal(hold(h, CHAIR_AXIS_RECLINE, -1, 300, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), -60);
+        /* And the first way again is a fresh press too: the record was of the old move. */
+        assert_int_equal(hold(h, CHAIR_AXIS_RECLINE, 1, 200, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+/* Anyone's stop (Posture.Stop, the power key) ends the move for good; only its own owner's
+ * release clears that. Another owner's release does not. */
+static void test_stop_stays_stopped(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        assert_int_equal(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 500, &e), 0);
+        posture_stop(P(h));
+        assert_true(all_still(h));
+        refused_renewals(h, CHAIR_AXIS_LEGREST_LIFT, 1, 500, CHAIR_REASON_BUSY, "stop");
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER + 1, &e), 0);
+        refused_renewals(h, CHAIR_AXIS_LEGREST_LIFT, 1, 200, CHAIR_REASON_BUSY, "stop");
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER, &e), 0);
+        assert_int_equal(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 300, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        /* The owner's own release is no stop of the daemon's: the next press goes. */
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER, &e), 0);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+/* The pinch: the key held on toward the object is refused FaultLatched; the release (away,
+ * slowly) is allowed with the seat empty: the trapped child may not be the one seated. */
+static void test_pinch_release_with_seat_empty(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t at;
+
+        assert_int_equal(hold(h, CHAIR_AXIS_LEGREST_LIFT, 1, 1000, &e), 0);
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        for (int i = 0; i < 40 && !vt_harness_first_fault(h); i++) {
+                (void) posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 1, LEASE_MS, OWNER, NULL);
+                vt_harness_run_for(h, 100);
+        }
+        assert_non_null(vt_harness_first_fault(h));
+        assert_int_equal(posture_pinched_axis(P(h)), CHAIR_AXIS_LEGREST_LIFT);
+        vt_harness_run_for(h, 500);
+        refused_renewals(h, CHAIR_AXIS_LEGREST_LIFT, 1, 300, CHAIR_REASON_FAULT_LATCHED, "obstruction");
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 20);
+        at = pos(h, CHAIR_AXIS_LEGREST_LIFT);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, -1, LEASE_MS, OWNER, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), -20);
+        vt_harness_run_for(h, 100);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, -1, LEASE_MS, OWNER, &e), 0);
+        vt_harness_run_for(h, 100);
+        assert_true(pos(h, CHAIR_AXIS_LEGREST_LIFT) < at);
+        /* Another client's release of it, seat empty, after this one lets go. */
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, 0, 0, OWNER, &e), 0);
+        assert_int_equal(posture_move(P(h), CHAIR_AXIS_LEGREST_LIFT, -1, LEASE_MS, OWNER + 1, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), -20);
+        /* Nothing else moves with the seat empty, the pinch or not. */
+        assert_int_not_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER + 2, &e), 0);
+        chair_error_reset(&e);
+        vt_harness_free(h);
+}
+
+/* The panel after a stop the daemon made: the key held on does not move it again; released
+ * and pressed again (the panel tells the release), it moves. */
+static void test_panel_key_after_a_stop(void **state) {
+        struct vt_harness *h = harness();
+
+        assert_int_equal(vt_harness_key_down(h, CHAIR_KEY_LEGREST_UP), 0);
+        vt_harness_run_for(h, 1000);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 500);
+        assert_true(all_still(h));
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
+        vt_harness_run_for(h, 1000);
+        assert_true(all_still(h)); /* held on: no renewal starts it again */
+        assert_int_equal(vt_harness_key_up(h), 0);
+        vt_harness_run_for(h, 200);
+        assert_int_equal(vt_harness_key_down(h, CHAIR_KEY_LEGREST_UP), 0);
+        vt_harness_run_for(h, 500);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        /* Stopped by a stop now, then pressed again. */
+        posture_stop(P(h));
+        vt_harness_run_for(h, 1000);
+        assert_true(all_still(h));
+        assert_int_equal(vt_harness_key_up(h), 0);
+        vt_harness_run_for(h, 200);
+        assert_int_equal(vt_harness_key_down(h, CHAIR_KEY_LEGREST_UP), 0);
+        vt_harness_run_for(h, 300);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 60);
+        assert_int_equal(vt_harness_key_up(h), 0);
+        assert_true(all_still(h));
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_old_chair_unchanged),
@@ -619,6 +815,12 @@ int main(void) {
                 cmocka_unit_test(test_wall_clearance),
                 cmocka_unit_test(test_precaution_refuses_leg_rest),
                 cmocka_unit_test(test_rotary_channels),
+                cmocka_unit_test(test_manual_move_needs_occupant),
+                cmocka_unit_test(test_person_leaves_manual_move_stays_stopped),
+                cmocka_unit_test(test_lease_lapse_stays_stopped),
+                cmocka_unit_test(test_stop_stays_stopped),
+                cmocka_unit_test(test_pinch_release_with_seat_empty),
+                cmocka_unit_test(test_panel_key_after_a_stop),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
