@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdlib.h>
-#include <string.h>
 
 #include "timeline.h"
 
@@ -34,19 +33,4 @@ const char *timeline_channel_name(enum timeline_channel c) {
                 [TL_CALF_KNEAD] = "calf",
         };
         return (unsigned) c < _TL_CHANNEL_MAX ? names[c] : "?";
-}
-
-static const char *const posture_presets[TL_POSTURE_PRESETS] = {
-        "upright", "zero-gravity-1", "zero-gravity-2", "zero-gravity-3", "flat",
-};
-
-const char *timeline_posture_preset_name(int32_t value) {
-        return value >= 0 && value < TL_POSTURE_PRESETS ? posture_presets[value] : NULL;
-}
-
-int timeline_posture_preset_from_name(const char *name) {
-        for (int i = 0; i < TL_POSTURE_PRESETS; i++)
-                if (strcmp(posture_presets[i], name) == 0)
-                        return i;
-        return -1;
 }

@@ -28,7 +28,7 @@ enum timeline_channel {
         /* The posture channels (issue #19) are not the scheduler's to drive: it hands each to the
          * event loop (SCHED_EV_POSTURE), where the session asks daemon/posture.c, whose rules
          * (occupant, feet, precautions, supervisor) decide. */
-        TL_POSTURE,         /* arg TL_POSTURE_PRESET: value = a preset's index (timeline_posture_preset_name());
+        TL_POSTURE,         /* arg TL_POSTURE_PRESET: value = enum posture_preset (common/posture-presets.h);
                                arg = enum chair_axis: value = its position, per mille of its travel
                                (0..1000), or TL_POSTURE_LEAVE (nothing: a precaution took it out) */
         TL_FOOT_ROLLERS,    /* value: -100..100 % (negative = reverse), 0 off */
@@ -92,11 +92,3 @@ static inline void timeline_freep(struct timeline **t) {
         timeline_free(*t);
 }
 const char *timeline_channel_name(enum timeline_channel c);
-
-/* The presets a TL_POSTURE value names, by index: the same names, in the same order, as
- * daemon/posture.c's preset table (enum posture_preset), which the profiles layer cannot see;
- * tests/unit/test-posture-programs.c checks the two agree, and the session maps by name.
- * NULL past the end; -1 for an unknown name. */
-#define TL_POSTURE_PRESETS 5
-const char *timeline_posture_preset_name(int32_t value);
-int timeline_posture_preset_from_name(const char *name);

@@ -29,26 +29,6 @@
 
 #define LEGS ((1u << CHAIR_AIR_CALVES) | (1u << CHAIR_AIR_FEET))
 
-/* The presets, one table: per mille of each axis's travel, -1 leaves the axis alone (the leg
- * rest's extension is the fit's, and nothing retracts it automatically). The seat slide
- * follows the recline (a wall-hugging chair). */
-static const struct {
-        const char *name;
-        int32_t position[_CHAIR_AXIS_MAX];
-} presets[_POSTURE_PRESET_MAX] = {
-        [POSTURE_PRESET_UPRIGHT]        = { "upright",        { 0, 0, -1, 0 } },
-        [POSTURE_PRESET_ZERO_GRAVITY_1] = { "zero-gravity-1", { 350, 450, -1, 350 } },
-        [POSTURE_PRESET_ZERO_GRAVITY_2] = { "zero-gravity-2", { 550, 650, -1, 550 } },
-        [POSTURE_PRESET_ZERO_GRAVITY_3] = { "zero-gravity-3", { 750, 850, -1, 750 } },
-        [POSTURE_PRESET_FLAT]           = { "flat",           { 1000, 1000, -1, 1000 } },
-};
-
-DEFINE_TABLE_LOOKUP_FIELD(posture_preset, enum posture_preset, presets, .name)
-
-int32_t posture_preset_position(enum posture_preset p, enum chair_axis a) {
-        return (unsigned) p < _POSTURE_PRESET_MAX && (unsigned) a < _CHAIR_AXIS_MAX ? presets[p].position[a] : -1;
-}
-
 /* The pinch fault of each axis. */
 static const enum chair_fault pinch_fault[_CHAIR_AXIS_MAX] = {
         [CHAIR_AXIS_RECLINE] = CHAIR_FAULT_RECLINE_PINCH,
@@ -641,25 +621,65 @@ static void on_changes(uint32_t changed, void *userdata) {
 
 /* ---- the moves ---- */
 
+/* Where a preset moves an axis: to its position clamped into the axis's range, or -1 when it
+ * would not move: it stands there already, or beyond the range's end the position lies past
+ * (the upright chair resting on its end switch, below soft_min_permille, is upright). */
+static int32_t preset_target(struct posture *p, enum posture_preset preset, enum chair_axis a) {
+        int32_t want = posture_preset_position(preset, a), lo, hi, target, pos;
+
+        if (!p->axis[a].present || want < 0)
+                return -1;
+        axis_range(p, a, &lo, &hi);
+        target = CLAMP(want, lo, hi);
+        if (chair_hw_read_input(p->c->hw, chair_axis_info(a)->position, &pos) < 0)
+                return target; /* start_axis() says why it cannot */
+        if (abs(target - pos) <= TOLERANCE_PERMILLE || (target > pos) != (want > pos))
+                return -1;
+        return target;
+}
+
+/* Every axis the preset would move passes every check before any moves. An axis the person's
+ * conditions forbid (the leg rest, with a leg condition) is left out, not the whole preset:
+ * the others go on. Only when it leaves nothing else to move is the preset refused, with the
+ * condition's reason. An axis already in place is not moved, so not asked about. */
 static int automatic_move(struct posture *p, enum posture_preset preset, bool slow, struct chair_error *error) {
+        struct chair_error forbidden = CHAIR_ERROR_NULL;
         int32_t target[_CHAIR_AXIS_MAX];
+        char left_out[64] = "";
+        unsigned moving = 0;
         int r, started = 0;
 
         if ((unsigned) preset >= _POSTURE_PRESET_MAX)
                 return chair_error_set(error, CHAIR_REASON_INVALID_ARGS, "No such preset");
         if (!p->axes)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no posture axes");
-        /* Every axis the preset moves passes every check before any moves. */
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
-                int32_t lo, hi;
+                struct chair_error why = CHAIR_ERROR_NULL;
                 target[a] = -1;
-                if (!p->axis[a].present || presets[preset].position[a] < 0)
+                if (!p->axis[a].present || posture_preset_position(preset, a) < 0)
                         continue;
-                r = check_move(p, a, true, error);
-                if (r < 0)
+                r = check_move(p, a, true, &why);
+                if (r < 0 && !chair_error_is(&why, CHAIR_REASON_PRECAUTION)) {
+                        if (error)
+                                *error = why;
                         return r;
-                axis_range(p, a, &lo, &hi);
-                target[a] = CLAMP(presets[preset].position[a], lo, hi);
+                }
+                target[a] = preset_target(p, preset, a);
+                if (target[a] < 0 || r >= 0) {
+                        moving += target[a] >= 0;
+                        continue;
+                }
+                /* Forbidden, and it would move: left out. */
+                target[a] = -1;
+                snprintf(left_out + strlen(left_out), sizeof left_out - strlen(left_out), "%s%s", left_out[0] ? ", " : "",
+                         chair_axis_info(a)->name);
+                if (!forbidden.error)
+                        forbidden = why;
+        }
+        if (!moving && forbidden.error) {
+                if (error)
+                        *error = forbidden;
+                return forbidden.error;
         }
         if (p->lease_owner || p->obstructed >= 0)
                 return chair_error_set(error, CHAIR_REASON_BUSY, "A hold-to-run move or a release is under way");
@@ -677,7 +697,10 @@ static int automatic_move(struct posture *p, enum posture_preset preset, bool sl
                         return r;
                 started += r;
         }
-        log_info("posture: %s%s.", presets[preset].name, started ? "" : " (already there)");
+        if (left_out[0])
+                log_notice("posture: %s without the %s: %s.", posture_preset_to_string(preset), left_out, forbidden.message);
+        else
+                log_info("posture: %s%s.", posture_preset_to_string(preset), started ? "" : " (already there)");
         return 0;
 }
 

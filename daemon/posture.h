@@ -31,22 +31,10 @@
 
 #include "chair-error.h"
 #include "chair-io.h"
-#include "vocab.h"
+#include "posture-presets.h" /* the presets' table: enum posture_preset, its names, its positions */
 
 struct chair_core;
 struct posture;
-
-enum posture_preset {
-        POSTURE_PRESET_UPRIGHT,
-        POSTURE_PRESET_ZERO_GRAVITY_1,
-        POSTURE_PRESET_ZERO_GRAVITY_2,
-        POSTURE_PRESET_ZERO_GRAVITY_3,
-        POSTURE_PRESET_FLAT,
-        _POSTURE_PRESET_MAX,
-};
-DECLARE_STRING_TABLE_LOOKUP(posture_preset, enum posture_preset);
-/* A preset's position of an axis, per mille of its travel, or -1: the preset leaves it alone. */
-int32_t posture_preset_position(enum posture_preset p, enum chair_axis a);
 
 /* What an axis is doing. */
 enum posture_motion {
@@ -82,7 +70,9 @@ int32_t posture_rotary(struct posture *p, enum chair_output out);
 uint64_t posture_rotaries(struct posture *p);
 
 /* Automatic moves: refused without an occupant (CHAIR_REASON_NOT_OCCUPIED), under a latched
- * fault, by the precautions. */
+ * fault, by the precautions. A preset (the return upright too) checks each axis it would move:
+ * one the precautions forbid (the leg rest, with a leg condition) is left out and the others
+ * go; refused (CHAIR_REASON_PRECAUTION) only when nothing else would move. */
 int posture_preset(struct posture *p, enum posture_preset preset, struct chair_error *error);
 int posture_fit_legs(struct posture *p, struct chair_error *error);
 /* Slow (half the map's duty), watched like every move; the leg rest's extension stays. */

@@ -240,14 +240,12 @@ static void posture_apply(struct session *s, int channel, int16_t arg, int32_t v
                 if (value == TL_POSTURE_LEAVE || !posture_axes(p))
                         return;
                 if (arg == TL_POSTURE_PRESET) {
-                        const char *name = timeline_posture_preset_name(value);
-                        int preset = name ? posture_preset_from_string(name) : -1;
-                        if (preset < 0) {
+                        if ((uint32_t) value >= _POSTURE_PRESET_MAX) {
                                 log_warning("Session %s: no posture preset %d.", s->program, value);
                                 return;
                         }
-                        r = posture_preset(p, (enum posture_preset) preset, &e);
-                        s->reclined |= r >= 0 && preset != POSTURE_PRESET_UPRIGHT;
+                        r = posture_preset(p, (enum posture_preset) value, &e);
+                        s->reclined |= r >= 0 && value != POSTURE_PRESET_UPRIGHT;
                 } else {
                         if ((unsigned) arg >= _CHAIR_AXIS_MAX || !(posture_axes(p) & (1u << arg)))
                                 return;
@@ -337,21 +335,10 @@ static void posture_end(struct session *s) {
         if (!s->reclined)
                 return;
         s->reclined = false;
-        if (posture_return_upright(s->d->posture, &e) >= 0 || !chair_error_is(&e, CHAIR_REASON_PRECAUTION)) {
-                if (e.error < 0)
-                        log_notice("Session %s: the chair stays where it is: %s.", s->program, e.message);
-                return;
-        }
-        /* A leg condition refuses the leg rest's part of the return (the gate refuses any
-         * leg-rest move): the other axes go back alone, as slowly, each watched the same. */
-        log_notice("Session %s: %s: the other axes return upright.", s->program, e.message);
-        for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
-                chair_error_reset(&e);
-                if (a != CHAIR_AXIS_LEGREST_EXTEND && posture_preset_position(POSTURE_PRESET_UPRIGHT, a) >= 0 &&
-                    (posture_axes(s->d->posture) & (1u << a)) &&
-                    posture_go_to(s->d->posture, a, posture_preset_position(POSTURE_PRESET_UPRIGHT, a), true, &e) < 0)
-                        log_notice("Session %s: %s.", s->program, e.message);
-        }
+        /* posture.c leaves out what the conditions forbid (the leg rest, with a leg condition):
+         * the other axes go back. */
+        if (posture_return_upright(s->d->posture, &e) < 0)
+                log_notice("Session %s: the chair stays where it is: %s.", s->program, e.message);
 }
 
 static int check_can_start(struct session *s, struct chair_error *error) {

@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "planner.h"
+#include "posture-presets.h"
 #include "travel.h"
 
 /* Speed level -> roller travel (mm/s) and motor duty (%); intensity level -> scale factor
@@ -619,7 +620,7 @@ void planner_format(const struct timeline *t, FILE *out) {
                         break;
                 case TL_POSTURE:
                         if (c->arg == TL_POSTURE_PRESET)
-                                fprintf(out, "%s\n", timeline_posture_preset_name(c->value) ?: "?");
+                                fprintf(out, "%s\n", posture_preset_to_string((enum posture_preset) c->value) ?: "?");
                         else if (c->value == TL_POSTURE_LEAVE)
                                 fprintf(out, "%s left\n", chair_axis_info(c->arg) ? chair_axis_info(c->arg)->name : "?");
                         else

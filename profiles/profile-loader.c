@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "parse-number.h"
 #include "planner.h"
+#include "posture-presets.h"
 #include "precautions.h"
 #include "profile.h"
 #include "untrusted-file.h"
@@ -313,11 +314,11 @@ static void key_step(struct loader *l, const char *key, const char *v, unsigned 
                         s->ramp_to = t[1];
                 }
         } else if (strcmp(key, "posture") == 0) {
-                const char *names[TL_POSTURE_PRESETS];
-                for (int i = 0; i < TL_POSTURE_PRESETS; i++)
-                        names[i] = timeline_posture_preset_name(i);
+                const char *names[_POSTURE_PRESET_MAX];
+                for (int i = 0; i < _POSTURE_PRESET_MAX; i++)
+                        names[i] = posture_preset_to_string((enum posture_preset) i);
                 kl[K_POSTURE] = line;
-                if (ini_choice(l->errors, l->path, line, key, v, names, TL_POSTURE_PRESETS, &c) == 0)
+                if (ini_choice(l->errors, l->path, line, key, v, names, _POSTURE_PRESET_MAX, &c) == 0)
                         s->posture = c;
         } else if (strcmp(key, "recline") == 0 || strcmp(key, "legrest") == 0) {
                 char num[16];

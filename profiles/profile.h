@@ -43,8 +43,8 @@ struct profile_step {
         enum { RAMP_NONE, RAMP_DEPTH, RAMP_SPEED, RAMP_AIR } ramp;
         uint32_t ramp_from, ramp_to;
         int block;                     /* index into program.blocks, -1 none */
-        /* Posture and the legs (issue #19), each PROFILE_UNSET when not given: a preset (index,
-         * timeline_posture_preset_name()), or the recline's and the leg rest's lift position
+        /* Posture and the legs (issue #19), each PROFILE_UNSET when not given: a preset (enum
+         * posture_preset, common/posture-presets.h), or the recline's and the leg rest's lift position
          * (per mille); the foot rollers (-100..100 %) and the calf kneading (0..100 %), which
          * run for the step and stop at its end. */
         int32_t posture, recline, legrest;

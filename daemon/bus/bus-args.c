@@ -516,7 +516,7 @@ int bus_parse_trend_n(sd_bus_message *m, const struct bus_args_context *ctx, str
 
 /* ---- org.massagechair.Chair1.Posture (docs/posture.md) ---- */
 
-/* The preset's name is the posture's vocabulary (posture.c): looked up by the handler. */
+/* The preset's name is the presets' table's (common/posture-presets.h): looked up by the handler. */
 int bus_parse_posture_preset(sd_bus_message *m, const struct bus_args_context *ctx, struct bus_args *a, sd_bus_error *error) {
         return read_string(m, "preset", BUS_NAME_MAX, &a->str[0], error);
 }

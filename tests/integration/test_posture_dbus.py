@@ -377,9 +377,14 @@ def test_precautions_refuse_the_leg_rest(daemon, bus, client):
     daemon.call("SetPrecautions", "as", 1, "varicose-veins")
     assert client.error_of("Move", "legrest_lift", dbus.Int32(1), dbus.UInt32(500)) == ERR + "PrecautionConflict"
     assert client.error_of("Move", "legrest_extend", dbus.Int32(1), dbus.UInt32(500)) == ERR + "PrecautionConflict"
-    assert client.error_of("GoToPreset", "zero-gravity-2") == ERR + "PrecautionConflict"
     assert client.error_of("SetCalfKnead", dbus.Int32(40)) == ERR + "PrecautionConflict"
     assert all_still(bus) and prop(bus, "CalfKnead") == 0
+    # A preset leaves the leg rest out and moves the others.
+    call(bus, "GoToPreset", "s", "zero-gravity-2")
+    m = motions(bus)
+    assert m["recline"] == "preset" and m["seat_slide"] == "preset" and m["legrest_lift"] == "still", m
+    call(bus, "Stop")
+    assert all_still(bus)
     # The recline presses no leg.
     client.move("recline", 1)
     assert motions(bus)["recline"] == "manual"

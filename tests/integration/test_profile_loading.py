@@ -1,7 +1,9 @@
 """The daemon's program catalog: shipped programs, technicians' overrides by id, broken files,
 reloads on SIGHUP and over D-Bus without disturbing a running session, uploads; and
 chairctl's profile tools on files."""
+import json
 import os
+import re
 import signal
 import subprocess
 
@@ -127,3 +129,66 @@ def test_chairctl_profile_tools(workdir):
         text = f.read()
     assert text.startswith("<?xml") and "</svg>" in text and "upper-trapezius" in text
     assert "air calves" in text and "heat lumbar" in text and "shoulder" in text
+
+
+POSTURE_STEPS = """[program]
+id = legwork
+name = Leg work
+description = posture and the leg channels
+duration_s = 120
+[step.recline]
+technique = none
+posture = zero-gravity-2
+foot_rollers = -40
+calf_knead = 30
+duration_s = 30
+[step.lower]
+technique = roll
+range = 0..1
+recline = 70%
+legrest = 10%
+duration_s = 30
+[step.feet]
+technique = knead
+position = 0.5
+foot_rollers = 60
+duration_s = 30
+[step.still]
+technique = knead
+position = 0.5
+duration_s = 30
+"""
+
+
+def test_chairctl_profile_show_posture_and_legs(workdir):
+    """profile show lists each step's posture and leg keys, in the text table and in --json; a
+    program without them keeps the table it had."""
+    path = os.path.join(workdir, "legwork.ini")
+    with open(path, "w") as f:
+        f.write(POSTURE_STEPS)
+    r = chairctl("profile", "show", path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("START"))
+    assert header.split()[-3:] == ["HEAT", "POSTURE", "LEGS"], header
+    rows = {line.split()[2]: line.split() for line in lines if re.match(r"^ +\d+:\d\d\.\d ", line)}
+    assert rows["recline"][-2:] == ["zero-gravity-2", "feet:-40%,calf:30%"], rows
+    assert rows["lower"][-2:] == ["recline:70%,legrest:10%", "-"], rows
+    assert rows["feet"][-2:] == ["-", "feet:60%"], rows
+    assert rows["still"][-2:] == ["-", "-"], rows
+
+    r = chairctl("--json", "profile", "show", path)
+    assert r.returncode == 0, r.stderr
+    by_name = {s["step"]: s for s in json.loads(r.stdout)["steps"]}
+    assert by_name["recline"]["posture"] == "zero-gravity-2"
+    assert by_name["recline"]["foot_rollers"] == -40 and by_name["recline"]["calf_knead"] == 30
+    assert by_name["lower"]["recline"] == 70 and by_name["lower"]["legrest"] == 10
+    assert "posture" not in by_name["lower"] and "foot_rollers" not in by_name["lower"]
+    assert by_name["feet"]["foot_rollers"] == 60
+    assert not {"posture", "recline", "legrest", "foot_rollers", "calf_knead"} & set(by_name["still"]), by_name["still"]
+
+    # The shipped stretch program shows its moves; one with no posture work has no such columns.
+    r = chairctl("profile", "show", os.path.join(SHIPPED, "stretch.ini"))
+    assert r.returncode == 0 and "zero-gravity-1" in r.stdout and "recline:70%,legrest:10%" in r.stdout, r.stdout
+    r = chairctl("profile", "show", os.path.join(SHIPPED, "trigger-point.ini"))
+    assert r.returncode == 0 and "POSTURE" not in r.stdout and "LEGS" not in r.stdout, r.stdout

@@ -43,16 +43,44 @@ static int load(const char *steps, struct program **ret, struct ini_errors *e) {
         return profile_load_text("t.ini", text, strlen(text), ret, e);
 }
 
-static void test_preset_names_agree(void **state) {
-        /* The profiles' names for TL_POSTURE values are posture.c's presets, in its order. */
-        assert_int_equal(TL_POSTURE_PRESETS, _POSTURE_PRESET_MAX);
+/* The one presets' table (common/posture-presets.h), which posture.c, the loader, the planner,
+ * the session, the bus and chairctl all read: both lookups, the positions, and every name a
+ * step's `posture` takes, as its index. */
+static void test_preset_table(void **state) {
+        static const char *const names[] = { "upright", "zero-gravity-1", "zero-gravity-2", "zero-gravity-3", "flat" };
+
+        assert_int_equal(ARRAY_SIZE(names), _POSTURE_PRESET_MAX);
         for (int i = 0; i < _POSTURE_PRESET_MAX; i++) {
-                assert_string_equal(timeline_posture_preset_name(i), posture_preset_to_string((enum posture_preset) i));
-                assert_int_equal(timeline_posture_preset_from_name(posture_preset_to_string((enum posture_preset) i)), i);
+                char steps[256];
+                struct ini_errors e;
+                struct program *p;
+
+                assert_string_equal(posture_preset_to_string((enum posture_preset) i), names[i]);
+                assert_int_equal(posture_preset_from_string(names[i]), i);
+                /* The extension is the fit's: no preset moves it. */
+                assert_int_equal(posture_preset_position((enum posture_preset) i, CHAIR_AXIS_LEGREST_EXTEND), -1);
+                for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++) {
+                        int32_t v = posture_preset_position((enum posture_preset) i, a);
+                        assert_true(v == -1 || (v >= 0 && v <= 1000));
+                        /* Upright is 0; each stage reclines further than the one before. */
+                        if (v >= 0 && i == POSTURE_PRESET_UPRIGHT)
+                                assert_int_equal(v, 0);
+                        else if (v >= 0)
+                                assert_true(v > posture_preset_position((enum posture_preset) (i - 1), a));
+                }
+                snprintf(steps, sizeof steps, "[step.a]\ntechnique = none\nduration_s = 30\nposture = %s\n", names[i]);
+                if (load(steps, &p, &e) < 0)
+                        print_error("%s\n", e.text);
+                assert_non_null(p);
+                assert_int_equal(p->steps[0].posture, i);
+                free(p);
         }
-        assert_null(timeline_posture_preset_name(_POSTURE_PRESET_MAX));
-        assert_null(timeline_posture_preset_name(-1));
-        assert_int_equal(timeline_posture_preset_from_name("reclined"), -1);
+        assert_null(posture_preset_to_string(_POSTURE_PRESET_MAX));
+        assert_null(posture_preset_to_string((enum posture_preset) -1));
+        assert_int_equal(posture_preset_from_string("reclined"), -EINVAL);
+        assert_int_equal(posture_preset_from_string(NULL), -EINVAL);
+        assert_int_equal(posture_preset_position(_POSTURE_PRESET_MAX, CHAIR_AXIS_RECLINE), -1);
+        assert_int_equal(posture_preset_position(POSTURE_PRESET_FLAT, _CHAIR_AXIS_MAX), -1);
 }
 
 static void test_loader_keys(void **state) {
@@ -514,7 +542,7 @@ static void test_swedish_foot_rollers(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_preset_names_agree),
+                cmocka_unit_test(test_preset_table),
                 cmocka_unit_test(test_loader_keys),
                 cmocka_unit_test(test_stretch_excluded),
                 cmocka_unit_test(test_planner),

@@ -540,9 +540,6 @@ static void test_precaution_refuses_leg_rest(void **state) {
         assert_int_not_equal(posture_fit_legs(P(h), &e), 0);
         assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
         chair_error_reset(&e);
-        assert_int_not_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
-        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
-        chair_error_reset(&e);
         assert_true(all_still(h));
         /* The recline presses no legs. */
         assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
@@ -567,6 +564,84 @@ static void test_precaution_refuses_leg_rest(void **state) {
         chair_error_reset(&e);
         assert_int_equal(posture_move(P(h), CHAIR_AXIS_RECLINE, 1, LEASE_MS, OWNER, &e), 0);
         assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        vt_harness_free(h);
+}
+
+/* A preset and the return upright check each axis they would move: one the conditions forbid
+ * (the leg rest, with varicose veins) is left out and the others go; one already in place (the
+ * leg rest down) is not asked about; refused only when nothing else would move, and a
+ * must-not-use condition forbids every axis. */
+static void test_preset_leaves_out_forbidden_axes(void **state) {
+        struct vt_harness *h = harness();
+        struct chair_error e = CHAIR_ERROR_NULL;
+        static const char *const veins[] = { "varicose-veins", NULL }, *const never[] = { "thrombosis", NULL };
+        int32_t lift;
+
+        /* The leg rest down, a leg condition: zero gravity reclines without it. */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        lift = pos(h, CHAIR_AXIS_LEGREST_LIFT);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), 60);
+        assert_int_equal(motor(h, CHAIR_AXIS_SEAT_SLIDE), 60);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 0);
+        assert_int_equal(posture_axis_motion(P(h), CHAIR_AXIS_LEGREST_LIFT), POSTURE_STILL);
+        vt_harness_run_for(h, 30000);
+        assert_false(posture_moving(P(h)));
+        assert_in_range(pos(h, CHAIR_AXIS_RECLINE), 340, 360);
+        assert_int_equal(pos(h, CHAIR_AXIS_LEGREST_LIFT), lift);
+        /* The return upright with the leg rest already down: nothing refused, the rest goes back
+         * slowly; the leg rest on its end switch below the soft limit is upright, not moved up to it. */
+        assert_int_equal(posture_return_upright(P(h), &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), -30);
+        assert_int_equal(motor(h, CHAIR_AXIS_SEAT_SLIDE), -30);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 0);
+        vt_harness_run_for(h, 30000);
+        assert_true(all_still(h));
+        assert_true(pos(h, CHAIR_AXIS_RECLINE) <= 30);
+        assert_true(pos(h, CHAIR_AXIS_SEAT_SLIDE) <= 30);
+        assert_int_equal(pos(h, CHAIR_AXIS_LEGREST_LIFT), lift);
+        /* Upright already: nothing to move, nothing refused. */
+        assert_int_equal(posture_return_upright(P(h), &e), 0);
+        assert_true(all_still(h));
+
+        /* The leg rest raised before the condition was declared: the return leaves it where it is. */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = NULL }, NULL), 0);
+        assert_int_equal(posture_preset(P(h), POSTURE_PRESET_ZERO_GRAVITY_1, &e), 0);
+        vt_harness_run_for(h, 40000);
+        assert_false(posture_moving(P(h)));
+        lift = pos(h, CHAIR_AXIS_LEGREST_LIFT);
+        assert_in_range(lift, 440, 460);
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = veins }, NULL), 0);
+        assert_int_equal(posture_return_upright(P(h), &e), 0);
+        assert_int_equal(motor(h, CHAIR_AXIS_RECLINE), -30);
+        assert_int_equal(motor(h, CHAIR_AXIS_LEGREST_LIFT), 0);
+        vt_harness_run_for(h, 30000);
+        assert_true(all_still(h));
+        assert_true(pos(h, CHAIR_AXIS_RECLINE) <= 30);
+        assert_int_equal(pos(h, CHAIR_AXIS_LEGREST_LIFT), lift);
+        /* Only the forbidden leg rest is left to move: refused, with the condition's reason. */
+        assert_int_not_equal(posture_return_upright(P(h), &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        assert_int_not_equal(posture_preset(P(h), POSTURE_PRESET_UPRIGHT, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        chair_error_reset(&e);
+        vt_harness_run_for(h, 500);
+        assert_true(all_still(h));
+        assert_int_equal(pos(h, CHAIR_AXIS_LEGREST_LIFT), lift);
+
+        /* Must not use the chair: every axis is forbidden, so every preset that would move one is refused. */
+        assert_int_equal(vt_harness_act(h, &(struct vt_action) { .kind = VT_ACT_PRECAUTIONS, .list = never }, NULL), 0);
+        for (unsigned p = 0; p < _POSTURE_PRESET_MAX; p++) {
+                assert_int_not_equal(posture_preset(P(h), p, &e), 0);
+                assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+                chair_error_reset(&e);
+        }
+        assert_int_not_equal(posture_return_upright(P(h), &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_PRECAUTION));
+        vt_harness_run_for(h, 500);
+        assert_true(all_still(h));
+        assert_null(vt_harness_first_fault(h));
         vt_harness_free(h);
 }
 
@@ -814,6 +889,7 @@ int main(void) {
                 cmocka_unit_test(test_return_upright_slow_and_watched),
                 cmocka_unit_test(test_wall_clearance),
                 cmocka_unit_test(test_precaution_refuses_leg_rest),
+                cmocka_unit_test(test_preset_leaves_out_forbidden_axes),
                 cmocka_unit_test(test_rotary_channels),
                 cmocka_unit_test(test_manual_move_needs_occupant),
                 cmocka_unit_test(test_person_leaves_manual_move_stays_stopped),

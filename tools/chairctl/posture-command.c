@@ -26,7 +26,7 @@
 #include "output.h"
 #include "parse-number.h"
 #include "posture-command.h"
-#include "posture.h"
+#include "posture-presets.h"
 
 #define MOVE_RENEW_USEC (200 * USEC_PER_MSEC)
 #define MOVE_LEASE_MS 500u

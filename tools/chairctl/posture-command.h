@@ -51,7 +51,7 @@ void posture_view_line(FILE *f, const struct posture_view *v);
 int chairctl_posture_command(sd_bus *bus, int json, bool no_legend, int argc, char **argv);
 
 /* The words of the help, the man page and the completion, from their one table each: the axes
- * (common/chair-io.c) and the presets (daemon/posture.c). */
+ * (common/chair-io.c) and the presets (common/posture-presets.c). */
 const char *posture_axes_join(const char *sep, char *buf, size_t size);
 const char *posture_presets_join(const char *sep, char *buf, size_t size);
 /* What up and down mean for each axis: "recline: up toward upright, down reclines; ..." (SEP unused). */

@@ -18,6 +18,7 @@
 #include "chair-client.h"
 #include "output.h"
 #include "planner.h"
+#include "posture-presets.h"
 #include "profile-command.h"
 #include "profile-plot.h"
 #include "profile.h"
@@ -174,11 +175,41 @@ static void describe_position(const struct profile_step *s, char *buf, size_t si
                 snprintf(buf, size, "%.2f", s->from);
 }
 
+/* A step's posture and leg work as its keys give them (docs/profiles.md): "zero-gravity-1" or
+ * "recline:70%,legrest:10%", and "feet:-40%,calf:30%"; "-" when the step gives none. */
+static bool step_moves_posture(const struct profile_step *s) {
+        return s->posture != PROFILE_UNSET || s->recline != PROFILE_UNSET || s->legrest != PROFILE_UNSET ||
+               s->foot_rollers != PROFILE_UNSET || s->calf_knead != PROFILE_UNSET;
+}
+
+static void describe_posture(const struct profile_step *s, char *buf, size_t size) {
+        const char *preset = s->posture != PROFILE_UNSET ? posture_preset_to_string((enum posture_preset) s->posture) : NULL;
+
+        snprintf(buf, size, "%s", s->posture != PROFILE_UNSET ? preset ?: "?" : "");
+        if (s->recline != PROFILE_UNSET)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%srecline:%d%%", buf[0] ? "," : "", s->recline / 10);
+        if (s->legrest != PROFILE_UNSET)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%slegrest:%d%%", buf[0] ? "," : "", s->legrest / 10);
+        if (!buf[0])
+                snprintf(buf, size, "-");
+}
+
+static void describe_legs(const struct profile_step *s, char *buf, size_t size) {
+        buf[0] = 0;
+        if (s->foot_rollers != PROFILE_UNSET)
+                snprintf(buf, size, "feet:%d%%", s->foot_rollers);
+        if (s->calf_knead != PROFILE_UNSET)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%scalf:%d%%", buf[0] ? "," : "", s->calf_knead);
+        if (!buf[0])
+                snprintf(buf, size, "-");
+}
+
 static int show(int argc, char **argv, int json) {
         struct json j = { .f = stdout, .pretty = json == 2 };
         struct program *p = NULL;
         struct timeline t = {};
         uint32_t counts[PROFILE_MAX_STEPS] = {}, totals[PROFILE_MAX_STEPS] = {};
+        bool posture = false;
         int r;
 
         if (argc != 3) {
@@ -193,6 +224,9 @@ static int show(int argc, char **argv, int json) {
                 free(p);
                 return EXIT_CALL_FAILED;
         }
+        /* The posture and leg columns only for a program that has such work. */
+        for (size_t k = 0; k < p->n_steps; k++)
+                posture |= step_moves_posture(&p->steps[k]);
         if (json) {
                 json_begin_object(&j, NULL);
                 json_str(&j, "file", argv[2]);
@@ -213,15 +247,19 @@ static int show(int argc, char **argv, int json) {
                                 printf(" %s", p->excluded_by[i]);
                 }
                 printf("\nPlaced on a reference body (shoulder 620 mm, waist 220 mm, 800 mm track).\n\n");
-                printf("%9s %9s  %-22s %-14s %-13s %5s %5s  %-18s %s\n", "START", "LENGTH", "STEP", "TECHNIQUE", "POSITION",
-                       "SPEED", "DEPTH", "AIR", "HEAT");
+                printf("%9s %9s  %-22s %-14s %-13s %5s %5s  %-18s ", "START", "LENGTH", "STEP", "TECHNIQUE", "POSITION",
+                       "SPEED", "DEPTH", "AIR");
+                if (posture)
+                        printf("%-17s  %-25s %s\n", "HEAT", "POSTURE", "LEGS");
+                else
+                        printf("%s\n", "HEAT");
         }
 
         for (size_t i = 0; i < t.n_cmds; i++) {
                 const struct timeline_cmd *c = &t.cmds[i];
                 const struct profile_step *s;
                 uint32_t next_at = t.duration_ms;
-                char pos[32], air[64] = "", heat[32] = "";
+                char pos[32], air[64] = "", heat[32] = "", moves[48], legs[32];
 
                 if (c->channel != TL_STEP || (size_t) c->arg >= p->n_steps)
                         continue;
@@ -234,6 +272,8 @@ static int show(int argc, char **argv, int json) {
                 counts[c->arg]++;
                 totals[c->arg] += next_at - c->at_ms;
                 describe_position(s, pos, sizeof pos);
+                describe_posture(s, moves, sizeof moves);
+                describe_legs(s, legs, sizeof legs);
                 for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                         if (s->air_zones & (1u << z))
                                 snprintf(air + strlen(air), sizeof air - strlen(air), "%s%s", air[0] ? "," : "",
@@ -253,12 +293,27 @@ static int show(int argc, char **argv, int json) {
                         json_uint(&j, "depth", s->depth);
                         json_str(&j, "air", air);
                         json_str(&j, "heat", heat);
+                        /* The step's own keys, each only when it gives it: a preset's name, percent. */
+                        if (s->posture != PROFILE_UNSET)
+                                json_str(&j, "posture", posture_preset_to_string((enum posture_preset) s->posture) ?: "?");
+                        if (s->recline != PROFILE_UNSET)
+                                json_int(&j, "recline", s->recline / 10);
+                        if (s->legrest != PROFILE_UNSET)
+                                json_int(&j, "legrest", s->legrest / 10);
+                        if (s->foot_rollers != PROFILE_UNSET)
+                                json_int(&j, "foot_rollers", s->foot_rollers);
+                        if (s->calf_knead != PROFILE_UNSET)
+                                json_int(&j, "calf_knead", s->calf_knead);
                         json_end_object(&j);
-                } else
-                        printf("%5u:%02u.%u %6u.%us  %-22s %-14s %-13s %5u %5u  %-18s %s\n", c->at_ms / 60000,
-                               c->at_ms / 1000 % 60, c->at_ms / 100 % 10, (next_at - c->at_ms) / 1000,
-                               (next_at - c->at_ms) / 100 % 10, s->name, roller_technique_name(s->technique), pos, s->speed,
-                               s->depth, air[0] ? air : "-", heat[0] ? heat : "-");
+                        continue;
+                }
+                printf("%5u:%02u.%u %6u.%us  %-22s %-14s %-13s %5u %5u  %-18s ", c->at_ms / 60000, c->at_ms / 1000 % 60,
+                       c->at_ms / 100 % 10, (next_at - c->at_ms) / 1000, (next_at - c->at_ms) / 100 % 10, s->name,
+                       roller_technique_name(s->technique), pos, s->speed, s->depth, air[0] ? air : "-");
+                if (posture)
+                        printf("%-17s  %-25s %s\n", heat[0] ? heat : "-", moves, legs);
+                else
+                        printf("%s\n", heat[0] ? heat : "-");
         }
         if (json) {
                 json_end_array(&j);
