@@ -622,8 +622,9 @@ static void on_changes(uint32_t changed, void *userdata) {
 /* ---- the moves ---- */
 
 /* Where a preset moves an axis: to its position clamped into the axis's range, or -1 when it
- * would not move: it stands there already, or beyond the range's end the position lies past
- * (the upright chair resting on its end switch, below soft_min_permille, is upright). */
+ * would not move: it stands there already, or the preset's position lies past the end of the
+ * range the axis rests beyond (the upright chair on its end switch, below soft_min_permille,
+ * is upright: not driven up to the soft limit). */
 static int32_t preset_target(struct posture *p, enum posture_preset preset, enum chair_axis a) {
         int32_t want = posture_preset_position(preset, a), lo, hi, target, pos;
 

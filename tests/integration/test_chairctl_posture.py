@@ -33,7 +33,7 @@ def c_table(path, pattern):
 
 
 AXES = c_table("common/chair-io.c", "chair_axis_info axes[_CHAIR_AXIS_MAX] =")
-PRESETS = c_table("daemon/posture.c", "presets[_POSTURE_PRESET_MAX] =")
+PRESETS = c_table("common/posture-presets.c", "presets[_POSTURE_PRESET_MAX] =")
 VERBS = ["posture", "capabilities", "preset", "upright", "fit-legs", "move", "foot-rollers", "calf"]
 
 
