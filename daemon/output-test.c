@@ -8,6 +8,7 @@
 #include "event-loop.h"
 #include "log.h"
 #include "output-test.h"
+#include "posture.h"
 #include "precautions.h"
 #include "session.h"
 #include "settings.h"
@@ -15,10 +16,12 @@
 
 struct output_test {
         struct chair_core *c;
-        struct event_source *timer;
+        struct event_source *timer, *settle_timer;
         bool active;
         enum chair_output out;
         int32_t value;
+        int32_t current_min;      /* an axis's running current, for posture's rise; INT32_MAX
+                                   * until it settled */
 };
 
 uint32_t output_test_max_ms(enum chair_output out) {
@@ -30,20 +33,32 @@ bool output_test_active(struct output_test *t) {
         return t && t->active;
 }
 
-/* A posture axis moves a person's body: until the motion rules land, only this test drives
- * one, and only with the seat reporting no one and the bumper free (a reading that cannot be
- * had counts as someone there). NULL when it may move, else why not. */
-static const char *axis_blocked(struct output_test *t, enum chair_output out, int32_t value) {
-        int32_t v = 1;
+static bool is_leg_roller(enum chair_output out) {
+        return out == CHAIR_OUT_FOOT_ROLLERS || out == CHAIR_OUT_CALF_KNEAD;
+}
 
-        if (chair_output_axis(out) < 0 || value == 0)
+/* The axes and the leg rollers move or press a person's body: the test bypasses posture's
+ * rules (the occupant, the feet, the precautions), so it drives them only with the seat
+ * reporting no one (a reading that cannot be had counts as someone there); an axis also only
+ * with its bumper free (posture's check) and short of its soft limit. NULL when it may move,
+ * else why not. */
+static const char *axis_blocked(struct output_test *t, enum chair_output out, int32_t value) {
+        int axis = chair_output_axis(out);
+        int32_t v = 1, lo, hi;
+
+        if ((axis < 0 && !is_leg_roller(out)) || value == 0)
                 return NULL;
         if (chair_hw_read_input(t->c->hw, CHAIR_IN_SEAT_OCCUPANCY, &v) < 0 || v != 0)
-                return "someone may be seated (seat_occupancy does not read 0): an axis is tested with the seat empty";
-        v = 0;
-        if (chair_hw_has_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION) &&
-            (chair_hw_read_input(t->c->hw, CHAIR_IN_LEGREST_OBSTRUCTION, &v) < 0 || v != 0))
-                return "the leg rest's bumper is pressed (legrest_obstruction): clear the leg rest's path first";
+                return axis >= 0 ? "someone may be seated (seat_occupancy does not read 0): an axis is tested with the seat empty"
+                                 : "someone may be seated (seat_occupancy does not read 0): the leg rollers are tested with the seat empty";
+        if (axis < 0)
+                return NULL;
+        if (posture_bumper_pressed(t->c, axis))
+                return "its bumper is pressed: clear its path first";
+        posture_axis_range(t->c, axis, &lo, &hi);
+        if (chair_hw_read_input(t->c->hw, chair_axis_info(axis)->position, &v) >= 0 &&
+            ((value > 0 && v >= hi) || (value < 0 && v <= lo)))
+                return value > 0 ? "at its soft limit (soft_max, or the wall clearance)" : "at its soft limit (soft_min)";
         return NULL;
 }
 
@@ -55,6 +70,7 @@ void output_test_end(struct output_test *t, const char *why) {
         info = chair_output_info(t->out);
         t->active = false;
         event_source_disarm(t->timer);
+        event_source_disarm(t->settle_timer);
         /* A closed gate (a stop, a fault) has driven it safe already. */
         if (chair_hw_enabled(t->c->hw))
                 (void) chair_hw_set_output(t->c->hw, t->out, info->safe_value);
@@ -63,6 +79,16 @@ void output_test_end(struct output_test *t, const char *why) {
 
 static void on_timer(struct event_source *s, uint64_t usec, void *userdata) {
         output_test_end(userdata, "time is up");
+}
+
+/* An axis's running current is read once its move settled (readings come only as they change). */
+static void on_settle_timer(struct event_source *s, uint64_t usec, void *userdata) {
+        struct output_test *t = userdata;
+        int32_t ma;
+
+        if (output_test_active(t) && chair_output_axis(t->out) >= 0 &&
+            chair_hw_read_input(t->c->hw, chair_axis_info(chair_output_axis(t->out))->current, &ma) >= 0)
+                t->current_min = ma;
 }
 
 /* The roller, or a posture axis, driven into the end switch it travels toward. */
@@ -119,9 +145,18 @@ static int check_precautions(struct output_test *t, enum chair_output out, int32
 
 static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_t ts) {
         struct output_test *t = userdata;
+        int axis = output_test_active(t) ? chair_output_axis(t->out) : -1;
+        char why[112];
 
         if (!output_test_active(t))
                 return;
+        /* An obstruction by posture's own detection ends the test at once; no pinch latches
+         * (no one is seated), the reason is logged. */
+        if (axis >= 0 && t->value != 0 && in == chair_axis_info(axis)->current &&
+            posture_current_obstructed(t->c, axis, value, &t->current_min, why, sizeof why)) {
+                output_test_end(t, why);
+                return;
+        }
         if ((in == CHAIR_IN_PANEL_KEY || in == CHAIR_IN_PANEL_EVENT) && value)
                 output_test_end(t, "a panel key");
         else if (chair_input_info(in)->stop && value)
@@ -129,7 +164,7 @@ static void on_input(void *userdata, enum chair_input in, int32_t value, uint64_
         else if (into_end_switch(t, t->out, t->value))
                 output_test_end(t, "the end switch");
         else if (axis_blocked(t, t->out, t->value))
-                output_test_end(t, in == CHAIR_IN_SEAT_OCCUPANCY ? "someone sat down" : chair_input_info(in)->name);
+                output_test_end(t, in == CHAIR_IN_SEAT_OCCUPANCY ? "someone sat down" : axis_blocked(t, t->out, t->value));
 }
 
 static void on_event(const struct chair_event *ev, void *userdata) {
@@ -190,7 +225,10 @@ int output_test_start(struct output_test *t, enum chair_output out, int32_t valu
         t->active = true;
         t->out = out;
         t->value = value;
+        t->current_min = INT32_MAX;
         event_source_arm(t->timer, event_loop_now(c->loop) + (uint64_t) ms * USEC_PER_MSEC);
+        if (chair_output_axis(out) >= 0)
+                event_source_arm(t->settle_timer, event_loop_now(c->loop) + POSTURE_CURRENT_SETTLE_USEC);
         /* The supervisor's active checks: on-times, heat, pressure, encoder, limits. */
         supervisor_update_activity(c->supervisor);
         log_info("Output test: %s at %d for %u ms.", info->name, value, ms);
@@ -206,10 +244,13 @@ int output_test_new(struct chair_core *c, struct output_test **ret) {
         t->c = c;
         r = event_loop_add_timer(c->loop, USEC_PER_MSEC, on_timer, t, &t->timer);
         if (r >= 0)
+                r = event_loop_add_timer(c->loop, USEC_PER_MSEC, on_settle_timer, t, &t->settle_timer);
+        if (r >= 0)
                 r = chair_hw_subscribe(c->hw, on_input, t);
         if (r >= 0)
                 r = chair_changes_listen(c->changes, on_event, t);
         if (r < 0) {
+                event_source_free(t->settle_timer);
                 event_source_free(t->timer);
                 free(t);
                 return r;
@@ -222,6 +263,7 @@ struct output_test *output_test_free(struct output_test *t) {
         if (!t)
                 return NULL;
         output_test_end(t, "shutting down");
+        event_source_free(t->settle_timer);
         event_source_free(t->timer);
         free(t);
         return NULL;

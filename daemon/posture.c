@@ -19,8 +19,7 @@
 #define REVERSE_MAX_MM 30
 #define REVERSE_MAX_USEC (1 * USEC_PER_SEC)
 #define RELEASE_DUTY_PCT 20
-/* A real motor's inrush: the current rise is judged only after this much of a move. */
-#define CURRENT_SETTLE_USEC (200 * USEC_PER_MSEC)
+#define CURRENT_SETTLE_USEC POSTURE_CURRENT_SETTLE_USEC
 /* A target closer than this is reached. */
 #define TOLERANCE_PERMILLE 5
 /* The stop is commanded this long of coasting before the target: a self-locking actuator
@@ -97,14 +96,45 @@ static int32_t input_or(struct posture *p, enum chair_input in, int32_t fallback
 
 /* The range moves may reach: the soft limits, and for the recline the wall clearance too
  * (computed here as well as by the map's loader: the backrest never meets the wall). */
-static void axis_range(struct posture *p, enum chair_axis a, int32_t *ret_lo, int32_t *ret_hi) {
-        const struct hw_axis *x = map_axis(p, a);
+void posture_axis_range(struct chair_core *c, enum chair_axis a, int32_t *ret_lo, int32_t *ret_hi) {
+        const struct hw_axis *x = &c->map.axes[a];
         int32_t hi = MIN(x->soft_max, x->limit_max);
 
         if (a == CHAIR_AXIS_RECLINE && x->reach_mm > 0)
                 hi = MIN(hi, (int32_t) MIN((uint64_t) x->wall_clearance_mm * 1000 / x->reach_mm, 1000u));
         *ret_lo = x->soft_min;
         *ret_hi = hi;
+}
+
+static void axis_range(struct posture *p, enum chair_axis a, int32_t *ret_lo, int32_t *ret_hi) {
+        posture_axis_range(p->c, a, ret_lo, ret_hi);
+}
+
+bool posture_bumper_pressed(struct chair_core *c, enum chair_axis a) {
+        const struct hw_axis *x = &c->map.axes[a];
+        int32_t v;
+
+        return x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper >= 0 &&
+               (chair_hw_read_input(c->hw, x->bumper, &v) < 0 || v != 0);
+}
+
+bool posture_current_obstructed(struct chair_core *c, enum chair_axis a, int32_t ma, int32_t *running_min, char *why,
+                                size_t n) {
+        const struct hw_axis *x = &c->map.axes[a];
+
+        if (x->current_max_ma && (uint32_t) ma > x->current_max_ma) {
+                snprintf(why, n, "motor current %d mA above the limit of %u mA", ma, x->current_max_ma);
+                return true;
+        }
+        if (x->obstruction != HW_OBSTRUCTION_CURRENT || *running_min == INT32_MAX)
+                return false;
+        if (ma < *running_min)
+                *running_min = ma;
+        if ((int64_t) ma - *running_min > (int64_t) x->obstruction_rise_ma) {
+                snprintf(why, n, "motor current rose %d mA over its running %d mA", ma - *running_min, *running_min);
+                return true;
+        }
+        return false;
 }
 
 /* How far the axis coasts after the stop, per mille. */
@@ -241,14 +271,12 @@ static int start_axis(struct posture *p, enum chair_axis a, enum posture_motion 
 static int check_move(struct posture *p, enum chair_axis a, bool automatic, struct chair_error *error) {
         struct chair_core *c = p->c;
         struct precaution_declared dec;
-        const struct hw_axis *x;
         struct precaution_verdict v;
 
         chair_settings_declared(c->settings, &dec);
         if ((unsigned) a >= _CHAIR_AXIS_MAX || !p->axis[a].present)
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "This chair has no %s axis",
                                        chair_axis_info(a) ? chair_axis_info(a)->name : "such");
-        x = map_axis(p, a);
         if (supervisor_latched(c->supervisor) || !chair_hw_enabled(c->hw))
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: no posture move",
                                        supervisor_fault_code(c->supervisor));
@@ -260,7 +288,7 @@ static int check_move(struct posture *p, enum chair_axis a, bool automatic, stru
                                  : chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED,
                                                    "No one is seated: the %s moves only with a person in the chair",
                                                    chair_axis_info(a)->name);
-        if (x->obstruction == HW_OBSTRUCTION_BUMPER && x->bumper >= 0 && input_or(p, x->bumper, 1) != 0)
+        if (posture_bumper_pressed(c, a))
                 return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s bumper is pressed: clear the path first",
                                        chair_axis_info(a)->name);
         if (precautions_check(&dec,
@@ -366,25 +394,10 @@ static void on_reverse_timer(struct event_source *src, uint64_t usec, void *user
 /* ---- inputs: every rule acts on the callback that reads the input ---- */
 
 static void check_current(struct posture *p, enum chair_axis a, int32_t ma) {
-        struct axis_state *s = &p->axis[a];
-        const struct hw_axis *x = map_axis(p, a);
         char why[96];
 
-        if (s->motion == POSTURE_STILL)
-                return;
-        if (x->current_max_ma && (uint32_t) ma > x->current_max_ma) {
-                snprintf(why, sizeof why, "motor current %d mA above the limit of %u mA", ma, x->current_max_ma);
+        if (p->axis[a].motion != POSTURE_STILL && posture_current_obstructed(p->c, a, ma, &p->axis[a].current_min, why, sizeof why))
                 obstruction(p, a, why);
-                return;
-        }
-        if (x->obstruction != HW_OBSTRUCTION_CURRENT || s->current_min == INT32_MAX)
-                return;
-        if (ma < s->current_min)
-                s->current_min = ma;
-        if ((int64_t) ma - s->current_min > (int64_t) x->obstruction_rise_ma) {
-                snprintf(why, sizeof why, "motor current rose %d mA over its running %d mA", ma - s->current_min, s->current_min);
-                obstruction(p, a, why);
-        }
 }
 
 static void check_position(struct posture *p, enum chair_axis a, int32_t pos) {
@@ -409,6 +422,11 @@ static void check_position(struct posture *p, enum chair_axis a, int32_t pos) {
 
 static bool is_rotary(enum chair_output out) {
         return out == CHAIR_OUT_FOOT_ROLLERS || out == CHAIR_OUT_CALF_KNEAD;
+}
+
+/* For the person's messages: the channel and its verb. */
+static const char *rotary_name(enum chair_output out) {
+        return out == CHAIR_OUT_FOOT_ROLLERS ? "foot rollers run" : "calf kneading runs";
 }
 
 /* The rotary channel stops; NULL-safe for a chair without it. */
@@ -439,11 +457,11 @@ int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, 
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "Fault %s is latched: the %s stays off",
                                        supervisor_fault_code(p->c->supervisor), chair_output_info(out)->name);
         if (input_or(p, CHAIR_IN_SEAT_OCCUPANCY, 0) != 1)
-                return chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED, "The %s runs only with a person seated",
-                                       chair_output_info(out)->name);
+                return chair_error_set(error, CHAIR_REASON_NOT_OCCUPIED, "The %s only with a person seated",
+                                       rotary_name(out));
         if (out == CHAIR_OUT_FOOT_ROLLERS && input_or(p, CHAIR_IN_FEET_ON, 0) != 1)
-                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s runs only with the feet on the foot rest",
-                                       chair_output_info(out)->name);
+                return chair_error_set(error, CHAIR_REASON_NOT_PERMITTED, "The %s only with the feet on the foot rest",
+                                       rotary_name(out));
         if (precautions_check(&dec, &(struct precaution_request) { .kind = PRECAUTION_POSTURE, .value = 1, .zones = LEGS }, &v) < 0)
                 return chair_error_set(error, CHAIR_REASON_PRECAUTION, "%s", v.reason);
         r = chair_hw_set_output(p->c->hw, out, value);

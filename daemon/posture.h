@@ -26,6 +26,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chair-error.h"
@@ -100,6 +101,18 @@ void posture_stop(struct posture *p);
  * precautions (they press the calves and feet); 0 is always allowed. The person leaving, or
  * the feet lifted off the foot rollers, stops them. -EINVAL for another output. */
 int posture_set_rotary(struct posture *p, enum chair_output out, int32_t value, struct chair_error *error);
+
+/* posture's obstruction detection and reach, for the technician's output test too (one rule):
+ * the axis's bumper (a map naming one) is pressed or cannot be read; a reading MA of the axis's
+ * current is above the map's current_max_ma or (an axis sensing by current) has risen more than
+ * obstruction_rise_ma over *RUNNING_MIN, the lowest current of this move (INT32_MAX until it was
+ * read POSTURE_CURRENT_SETTLE_USEC into the move; lowered here): true, and why in WHY; the
+ * range moves may reach, per mille (the soft limits, the recline's wall clearance). */
+#define POSTURE_CURRENT_SETTLE_USEC (200 * USEC_PER_MSEC) /* a real motor's inrush */
+bool posture_bumper_pressed(struct chair_core *c, enum chair_axis a);
+bool posture_current_obstructed(struct chair_core *c, enum chair_axis a, int32_t ma, int32_t *running_min, char *why,
+                                size_t n);
+void posture_axis_range(struct chair_core *c, enum chair_axis a, int32_t *ret_lo, int32_t *ret_hi);
 
 /* Told when the seat reports the person gone while an axis moved or a session may run. */
 typedef void (*posture_vacated_fn)(void *userdata);

@@ -85,6 +85,7 @@ struct session {
         int32_t posture_axis[_CHAIR_AXIS_MAX]; /* per mille, -1: none */
         int32_t leg_channel[2];           /* the foot rollers, the calf kneading; 0 off */
         bool reclined;
+        bool holds_let_go;                /* paused by the person leaving: the air released */
         struct event_source *upright_tick; /* settling waits for the return upright */
 
         session_fault_sink fault_sink;    /* the scheduler's faults go here (the supervisor) */
@@ -297,8 +298,16 @@ static void posture_command(struct session *s, int channel, int16_t arg, int32_t
         posture_apply(s, channel, arg, value);
 }
 
-/* A resume asks again for what the program last asked (posture.c checks it all again). */
+/* A resume asks again for what the program last asked (posture.c checks it all again). The
+ * person having left, the step's air holds were let go: its moves wait for the next step, which
+ * inflates the holds with them (a hold lasts until the moves are done, never a move unheld). */
 static void posture_replay(struct session *s) {
+        if (s->holds_let_go) {
+                log_info("Session %s: the step's holds were let go: posture moves wait for the next step.", s->program);
+                s->posture_preset = -1;
+                for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
+                        s->posture_axis[a] = -1;
+        }
         if (s->posture_preset >= 0)
                 posture_apply(s, TL_POSTURE, TL_POSTURE_PRESET, s->posture_preset);
         for (unsigned a = 0; a < _CHAIR_AXIS_MAX; a++)
@@ -834,6 +843,7 @@ int session_pause(struct session *s, struct chair_error *error) {
         if (scheduler_pause(s->d->scheduler) < 0)
                 return chair_error_set(error, CHAIR_REASON_FAULT_LATCHED, "The scheduler did not take the pause: the chair is in fault");
         posture_halt(s);
+        s->holds_let_go = false;
         s->paused_since_usec = event_loop_now(s->d->loop);
         set_state(s, SESSION_PAUSED);
         return 0;
@@ -842,7 +852,9 @@ int session_pause(struct session *s, struct chair_error *error) {
 void session_vacated(struct session *s) {
         if (!s || s->state != SESSION_RUNNING || session_pause(s, NULL) < 0)
                 return;
-        /* No one is held: the bags let go (the next step's air inflates them again). */
+        /* No one is held: the bags let go (the next step's air inflates them again, and the
+         * step's moves wait for it: posture_replay). */
+        s->holds_let_go = true;
         for (unsigned z = 0; z < _CHAIR_AIR_ZONE_MAX; z++)
                 if (scheduler_set_channel(s->d->scheduler, TL_AIR_ZONE, (int16_t) z, TL_AIR_RELEASE) < 0)
                         return;

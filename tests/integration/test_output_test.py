@@ -1,6 +1,7 @@
 """The technician's output test (Service.TestOutput, `chairctl test-output`) on the simulated
 chair: one output driven for a bounded time while idle and back to its safe value; refused to an
-ordinary user, outside idle, out of range; a Start ends it at once."""
+ordinary user, outside idle, out of range; a Start ends it at once; the leg rollers and the axes
+only with the seat empty, an axis stopped by its bumper without a pinch latched."""
 import subprocess
 
 import pytest
@@ -84,3 +85,36 @@ def test_ordinary_user_refused(daemon, bus):
                         chairtest.OBJECT_PATH, SERVICE_INTERFACE, "TestOutput", "siu", "heat_lumbar", "1", "100"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode != 0 and "Access denied" in r.stderr or DENIED in r.stderr, r.stderr
+
+
+def sim_occupant(daemon, seated):
+    daemon.call("SimSetOccupant", "bub", "true" if seated else "false", 450, "true" if seated else "false",
+                interface=SERVICE_INTERFACE)
+
+
+def test_leg_rollers_only_with_the_seat_empty(daemon):
+    sim_occupant(daemon, True)
+    daemon.call("SetPrecautions", "as", 1, "varicose-veins")
+    for roller in ("foot_rollers", "calf_knead"):
+        name, text = daemon.error_of("TestOutput", roller, "100", "uint32 3000", interface=SERVICE_INTERFACE)
+        assert name == ERR + "NotPermitted" and "seated" in text, text
+        assert output(daemon, roller) == 0
+    daemon.call("SetPrecautions", "as", 0)
+    sim_occupant(daemon, False)
+    daemon.call("TestOutput", "siu", "foot_rollers", 100, 3000, interface=SERVICE_INTERFACE)
+    assert output(daemon, "foot_rollers") == 100
+    # Someone sits down: the test ends at once.
+    sim_occupant(daemon, True)
+    chairtest.wait_for(lambda: output(daemon, "foot_rollers") == 0, 5, "foot_rollers stopped")
+
+
+def test_axis_stopped_by_its_bumper(daemon):
+    sim_occupant(daemon, False)
+    daemon.call("TestOutput", "siu", "legrest_lift_motor", 60, 10000, interface=SERVICE_INTERFACE)
+    assert output(daemon, "legrest_lift_motor") == 60
+    daemon.call("InjectFault", "sb", "legrest-obstruction", "true", interface=SERVICE_INTERFACE)
+    chairtest.wait_for(lambda: output(daemon, "legrest_lift_motor") == 0, 5, "the lift stopped by its bumper")
+    # No one was seated: no pinch latched, the chair stays idle; the bumper refuses a new test.
+    assert daemon.get_property("State") == "idle"
+    name, text = daemon.error_of("TestOutput", "legrest_lift_motor", "60", "uint32 1000", interface=SERVICE_INTERFACE)
+    assert name == ERR + "NotPermitted" and "bumper" in text, text

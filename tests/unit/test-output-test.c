@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The technician's output test (daemon/output-test.h) on the whole chair in virtual time: back
  * to safe after its time, refused unless idle, the e-stop wins, a Start or a panel key ends it,
- * the supervisor's limits and the person's declared conditions apply. */
+ * the supervisor's limits and the person's declared conditions apply; the axes and the leg
+ * rollers only with the seat empty, an axis stopped by posture's obstruction detection and at
+ * its soft limits, without a pinch latched. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,8 @@
 #include <cmocka.h>
 
 #include "chair-hw.h"
+#include "core.h"
+#include "hardware-map.h"
 #include "output-test.h"
 #include "supervisor.h"
 #include "vt-harness.h"
@@ -215,6 +219,117 @@ static void test_must_not_use_refuses_every_output(void **state) {
         vt_harness_free(h);
 }
 
+static struct vt_harness *posture_harness(struct hardware_map *m) {
+        struct vt_harness *h = NULL;
+        assert_int_equal(vt_harness_new(&(struct vt_harness_options) { .map = m }, &h), 0);
+        return h;
+}
+
+static int32_t input(struct vt_harness *h, enum chair_input in) {
+        int32_t v = -1;
+        assert_int_equal(chair_hw_read_input(vt_harness_core(h)->hw, in, &v), 0);
+        return v;
+}
+
+/* The foot rollers and calf kneading bypass posture's rules here: only with the seat empty. */
+static void test_leg_rollers_only_with_the_seat_empty(void **state) {
+        struct hardware_map m;
+        struct vt_harness *h;
+        struct chair_error e = CHAIR_ERROR_NULL;
+
+        hardware_map_simulated_posture(&m);
+        h = posture_harness(&m);
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
+        vt_harness_run_for(h, 100);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_FOOT_ROLLERS, 100, 3000, &e), 0);
+        assert_true(chair_error_is(&e, CHAIR_REASON_NOT_PERMITTED));
+        assert_non_null(strstr(e.message, "seated"));
+        chair_error_reset(&e);
+        assert_int_not_equal(output_test_start(ot(h), CHAIR_OUT_CALF_KNEAD, 100, 3000, &e), 0);
+        chair_error_reset(&e);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), 0);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_CALF_KNEAD), 0);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 100);
+        if (output_test_start(ot(h), CHAIR_OUT_FOOT_ROLLERS, 100, 3000, &e) < 0)
+                fail_msg("refused: %s", e.message);
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), 100);
+        /* Someone sits down: the test ends at once. */
+        assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
+        vt_harness_run_for(h, 100);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, CHAIR_OUT_FOOT_ROLLERS), 0);
+        vt_harness_free(h);
+}
+
+/* An axis driven up with the seat empty meets an object 20 mm on: stopped by posture's
+ * detection (the bumper, or a MAP with the current rise), no pinch latched. */
+static void axis_stopped_by_obstruction(struct hardware_map *m) {
+        struct vt_harness *h = posture_harness(m);
+        struct chair_error e = CHAIR_ERROR_NULL;
+        int32_t lift = chair_axis_info(CHAIR_AXIS_LEGREST_LIFT)->motor;
+
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 100);
+        if (output_test_start(ot(h), lift, 60, 10000, &e) < 0)
+                fail_msg("refused: %s", e.message);
+        vt_harness_run_for(h, 500);
+        assert_true(output_test_active(ot(h)));
+        assert_int_equal(chair_core_sim_inject_fault(vt_harness_core(h), "legrest-obstruction", true), 0);
+        vt_harness_run_for(h, 3000);
+        assert_false(output_test_active(ot(h)));
+        assert_int_equal(vt_harness_output(h, lift), 0);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
+static void test_axis_stopped_by_the_bumper(void **state) {
+        struct hardware_map m;
+
+        hardware_map_simulated_posture(&m);
+        axis_stopped_by_obstruction(&m);
+}
+
+static void test_axis_stopped_by_a_current_rise(void **state) {
+        struct hardware_map m;
+
+        hardware_map_simulated_posture(&m);
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].obstruction = HW_OBSTRUCTION_CURRENT;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].bumper = -1;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].obstruction_rise_ma = 500;
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].current_max_ma = 10000;
+        axis_stopped_by_obstruction(&m);
+}
+
+/* Nothing in the way: the test stops at the soft limit, short of the end switch. */
+static void test_axis_stops_at_its_soft_limit(void **state) {
+        struct hardware_map m;
+        struct vt_harness *h;
+        struct chair_error e = CHAIR_ERROR_NULL;
+        const struct chair_axis_info *a = chair_axis_info(CHAIR_AXIS_LEGREST_LIFT);
+
+        hardware_map_simulated_posture(&m);
+        /* Reached in 6 s of the 10 (300 mm at 25 mm/s: 12 s end to end). */
+        m.axes[CHAIR_AXIS_LEGREST_LIFT].soft_max = m.axes[CHAIR_AXIS_LEGREST_LIFT].limit_max = 500;
+        h = posture_harness(&m);
+        assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
+        vt_harness_run_for(h, 100);
+        if (output_test_start(ot(h), a->motor, 100, 10000, &e) < 0)
+                fail_msg("refused: %s", e.message);
+        vt_harness_run_for(h, 7000);
+        assert_false(output_test_active(ot(h)));
+        vt_harness_run_for(h, 500);
+        assert_int_equal(input(h, a->end_max), 0);
+        assert_in_range(input(h, a->position), 500, 540);
+        /* Refused further that way now; the other way goes. */
+        assert_int_not_equal(output_test_start(ot(h), a->motor, 100, 1000, &e), 0);
+        assert_non_null(strstr(e.message, "soft limit"));
+        chair_error_reset(&e);
+        assert_int_equal(output_test_start(ot(h), a->motor, -100, 200, &e), 0);
+        assert_null(vt_harness_first_fault(h));
+        vt_harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_back_to_safe_after_its_time),
@@ -226,6 +341,10 @@ int main(void) {
                 cmocka_unit_test(test_end_switch_ends_it),
                 cmocka_unit_test(test_precautions_apply),
                 cmocka_unit_test(test_must_not_use_refuses_every_output),
+                cmocka_unit_test(test_leg_rollers_only_with_the_seat_empty),
+                cmocka_unit_test(test_axis_stopped_by_the_bumper),
+                cmocka_unit_test(test_axis_stopped_by_a_current_rise),
+                cmocka_unit_test(test_axis_stops_at_its_soft_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -444,12 +444,12 @@ static void test_stretch_fault(void **state) {
 }
 
 /* The person leaving: the axes stop on the seat's callback, the session pauses, the holds let
- * go; back in the chair, a resume goes on with the stretch. */
+ * go; back in the chair, a resume goes on with the stretch at its next step, held. */
 static void test_stretch_person_leaves(void **state) {
         struct vt_harness *h = ((struct run *) *state)->h;
         struct chair_error e = CHAIR_ERROR_NULL;
 
-        start(h, "stretch", 300);
+        start(h, "stretch", 0);
         run_until_stretching(h, 300000);
         assert_int_equal(vt_harness_set_occupant(h, false, 450, false), 0);
         vt_harness_run_for(h, 20);
@@ -460,12 +460,21 @@ static void test_stretch_person_leaves(void **state) {
         vt_harness_run_for(h, 5000);
         assert_true(every_axis_still(h));
         assert_true(holds_released(h));
-        /* Back: the resume asks posture.c again for the step's positions. */
+        /* Back: the holds were let go, so the step's moves wait for the next step, which
+         * inflates the holds again; the chair never moves unheld (seen before: the recline
+         * replayed at once with every bag empty). The rest of this step (36 s): no move unheld. */
         assert_int_equal(vt_harness_set_occupant(h, true, 450, true), 0);
         vt_harness_run_for(h, 50);
         assert_int_equal(session_resume(C(h)->session, &e), 0);
-        vt_harness_run_for(h, 200);
-        assert_false(every_axis_still(h));
+        for (unsigned i = 0; i < 600; i++, vt_harness_run_for(h, 50))
+                if (!every_axis_still(h) && !(valve(h, CHAIR_AIR_SHOULDERS) && valve(h, CHAIR_AIR_CALVES)))
+                        fail_msg("an axis moves without the step's holds, %u ms after the resume", i * 50);
+        /* The stretch goes on at its next steps. */
+        for (uint64_t t = 0; every_axis_still(h); t += 50) {
+                if (t > 120000)
+                        fail_msg("the stretch did not go on within 150 s of the resume");
+                vt_harness_run_for(h, 50);
+        }
         assert_int_equal(session_stop(C(h)->session, NULL), 0);
         assert_int_equal(vt_harness_run_until_state(h, SESSION_IDLE, 60000), 0);
 }

@@ -80,7 +80,7 @@ static const struct {
         { CHAIR_ERROR_UNKNOWN_PERSON, "'chairctl person list' shows the people", 1 },
         { CHAIR_ERROR_PEOPLE_FULL, "delete a profile first ('chairctl person delete NAME')", 1 },
         { CHAIR_ERROR_NAME_TAKEN, "choose another name ('chairctl person list' shows the names in use)", 1 },
-        { CHAIR_ERROR_NOT_OCCUPIED, "the chair moves only with a person seated (but a pinch's release)", 1 },
+        { CHAIR_ERROR_NOT_OCCUPIED, "sit down first; 'chairctl posture' shows whether the seat feels a person", 1 },
         { "org.freedesktop.DBus.Error.AccessDenied",
           "technician commands need root or membership of the 'chairtech' group", 1 },
         /* chairctl checked the syntax already: this is the daemon refusing a value. */
