@@ -75,9 +75,14 @@ else
   else
     fail "posture: seat line inactive: GoToPreset rc $rc $(cat /tmp/move.log); legrest_en $(val legrest_en)"
   fi
-  # A hold-to-run Move with the seat empty: posture.c refuses only automatic moves (reported).
+  # A hold-to-run Move with the seat empty is refused too (only a pinch's release is not).
   hold legrest_lift 1 500 1 0 0; wait $HOLD
-  info "posture: seat line inactive: a hold-to-run Move gets: $(head -n 1 /tmp/hold.out)"
+  sleep 0.3
+  if grep -q "NotOccupied" /tmp/hold.out && [ "$(val legrest_en)" = 0 ]; then
+    pass "posture: seat line inactive: a hold-to-run Move refused ($(head -n 1 /tmp/hold.out)), the motor line stays inactive"
+  else
+    fail "posture: seat line inactive: a hold-to-run Move got: $(head -n 1 /tmp/hold.out); legrest_en $(val legrest_en)"
+  fi
   busctl --address=$BUS call $POSTURE Stop > /dev/null 2>&1
   wait_line legrest_en 0 10 > /dev/null
 
